@@ -1,0 +1,230 @@
+/**
+ * Walks a model's graph in topological order and asks each node's op rule for
+ * its output shapes, MACs and receptive field. Never throws for a single bad
+ * node: the node gets a warning and unknown outputs. Throws ModelError only for
+ * a broken file (cycle, missing producer, absurd dims) or when time runs out.
+ */
+import { dtypeBytes, isFloat } from "../ir/dtype";
+import { elementCount, tensorValues } from "../ir/tensorData";
+import type { Dim, Model, Node, Shape } from "../ir/types";
+import { ModelError } from "../ir/types";
+import { attrSummary } from "./attrFormat";
+import { modulePathOf } from "./modulePath";
+import { IDENTITY_AXIS, hasSpatial, summarizeField, unionFields, type ValueField } from "./receptiveField";
+import type { LayerRow, ModelAnalysis, RFInfo, ValueSummary } from "./result";
+import { peakLiveBytes } from "./memory";
+import { topologicalOrder } from "./topology";
+import { opRule } from "../ops/registry";
+import { ShapeError, type OpContext, type ValueState } from "../ops/types";
+
+export interface AnalyzeOptions {
+  readonly modelName: string;
+  /** Shapes for graph inputs by name ("*" = the first input), overriding the file's. */
+  readonly inputShapes?: Readonly<Record<string, readonly Dim[]>>;
+  /** Give up (ModelError) after this many milliseconds. */
+  readonly timeLimitMs?: number;
+  /** Polled while analysing; true stops with a ModelError("cancelled"). */
+  readonly isCancelled?: () => boolean;
+}
+
+// Dims beyond this are a corrupt file, not a model (2^31 elements along one axis).
+const MAX_DIM = 2 ** 31;
+
+export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalysis {
+  const started = Date.now();
+  const deadline = started + (options.timeLimitMs ?? 30_000);
+  const { graph } = model;
+  const order = topologicalOrder(graph);
+  const opset = model.opsets[""] ?? 13;
+  const warnings: string[] = [];
+  const states = new Map<string, ValueState>();
+  const fields = new Map<string, ValueField>();
+
+  graph.inputs.forEach((v, i) => {
+    const override = options.inputShapes?.[v.name] ?? (i === 0 ? options.inputShapes?.["*"] : undefined);
+    let shape: Shape | undefined = override ?? v.shape;
+    if (override && v.shape && override.length !== v.shape.length)
+      throw new ModelError(`Input shape ${override.join("x")} has rank ${override.length}, but input "${v.name}" has rank ${v.shape.length}.`);
+    if (shape && typeof shape[0] === "string") {
+      warnings.push(`Batch dimension "${shape[0]}" of input "${v.name}" is counted as 1.`);
+      shape = [1, ...shape.slice(1)];
+    }
+    checkDims(shape, `input "${v.name}"`);
+    states.set(v.name, { dtype: v.dtype, shape });
+    const f = inputField(v.dtype, shape);
+    if (f) fields.set(v.name, f);
+  });
+  for (const [name, t] of graph.initializers) {
+    checkDims(t.dims, `initializer "${name}"`);
+    const value = tensorValues(t);
+    states.set(name, { dtype: t.dtype, shape: t.dims, tensor: t, ...(value ? { value } : {}) });
+  }
+
+  const knownPaths = new Set<string>();
+  const counted = new Set<string>();
+  const producerRow = new Map<string, number>();
+  const layers: LayerRow[] = [];
+  const unknownOps = new Set<string>();
+
+  order.forEach((nodeIndex, row) => {
+    if ((row & 255) === 0) {
+      if (options.isCancelled?.()) throw new ModelError("Analysis cancelled.");
+      if (Date.now() > deadline)
+        throw new ModelError(`Analysis stopped after ${Math.round((Date.now() - started) / 1000)} s at node ${row} of ${order.length} (time limit).`);
+    }
+    const node = graph.nodes[nodeIndex] as Node;
+    const nodeWarnings: string[] = [];
+    const ctx: OpContext = { node, inputs: node.inputs.map((n) => (n === "" ? undefined : states.get(n))), opset };
+    const rule = opRule(node.opType, node.domain);
+    let outs: ValueState[] = [];
+    let macs: number | null = 0;
+    if (!rule) {
+      nodeWarnings.push(`unknown: no rule for op ${node.domain ? `${node.domain}.` : ""}${node.opType}`);
+      unknownOps.add(node.opType);
+    } else if (ctx.inputs.some((s, i) => node.inputs[i] !== "" && !s?.shape) && node.opType !== "Constant") {
+      nodeWarnings.push("unknown: an input's shape is unknown");
+    } else {
+      try {
+        outs = rule.infer(ctx);
+        for (const o of outs) checkDims(o.shape, `output of "${node.name}"`);
+        macs = rule.macs ? rule.macs(ctx, outs) : 0;
+      } catch (e) {
+        if (e instanceof ModelError) throw e;
+        outs = [];
+        macs = null;
+        nodeWarnings.push(e instanceof ShapeError ? `shape error: ${e.message}` : `internal error: ${String(e)}`);
+      }
+    }
+    // Identity of an initializer is an alias: its consumers own that parameter again (exporter dedup).
+    if (node.opType === "Identity" && ctx.inputs[0]?.tensor && outs[0]) outs[0] = { ...outs[0], tensor: ctx.inputs[0].tensor };
+    node.outputs.forEach((name, i) => {
+      if (name !== "") states.set(name, outs[i] ?? { dtype: "unknown", shape: undefined });
+    });
+
+    let field: ValueField | undefined;
+    if (rule && outs.length > 0) {
+      const inFields = node.inputs.map((n) => fields.get(n));
+      try {
+        field =
+          rule.rf === "elementwise"
+            ? unionFields(inFields, outs[0]?.shape?.length ?? 0)
+            : rule.rf === "global"
+              ? inFields.some(hasSpatial) ? { kind: "global" } : undefined
+              : rule.rf === "none"
+                ? undefined
+                : rule.rf({ ...ctx, fields: inFields, outputs: outs });
+      } catch (e) {
+        nodeWarnings.push(`receptive field unknown: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    for (const name of node.outputs) if (field && name !== "") fields.set(name, field);
+    if (field?.kind === "axes" && field.misaligned) nodeWarnings.push("receptive fields of merged paths are misaligned (different strides)");
+
+    const weights: { name: string; shape: number[] }[] = [];
+    let params = 0;
+    if (node.opType !== "Identity") {
+      node.inputs.forEach((name, i) => {
+        const t = ctx.inputs[i]?.tensor;
+        if (!t || !isFloat(t.dtype) || counted.has(name)) return;
+        counted.add(name);
+        params += elementCount(t.dims);
+        weights.push({ name, shape: [...t.dims] });
+      });
+    }
+
+    const mp = modulePathOf(node.name, knownPaths);
+    if (mp.path) knownPaths.add(mp.path);
+    const outputs: ValueSummary[] = node.outputs.map((n, i) => summary(n, outs[i]));
+    const bytes = outputs.reduce<number | null>((acc, o) => {
+      const c = o.shape && o.shape.every((d) => typeof d === "number") ? elementCount(o.shape as number[]) : null;
+      return acc === null || c === null ? null : acc + c * dtypeBytes(o.dtype);
+    }, 0);
+    const predecessors = [...new Set(node.inputs.map((n) => producerRow.get(n)).filter((r): r is number => r !== undefined))];
+    node.outputs.forEach((n) => producerRow.set(n, row));
+    const rf: RFInfo = summarizeField(field);
+    layers.push({
+      index: row,
+      id: node.name,
+      name: mp.path ?? node.name,
+      groups: mp.groups,
+      opType: node.opType,
+      inputs: node.inputs.filter((n) => n !== "").map((n) => summary(n, states.get(n))),
+      outputs,
+      params,
+      macs,
+      flops: macs === null ? null : 2 * macs,
+      outputBytes: bytes,
+      rf,
+      attrs: attrSummary(node),
+      weights,
+      predecessors,
+      warnings: nodeWarnings,
+    });
+  });
+
+  if (unknownOps.size) warnings.push(`unknown: no rule for op ${[...unknownOps].join(", ")}; shapes after these nodes are unknown.`);
+  const shapeErrors = layers.filter((l) => l.warnings.some((w) => w.startsWith("shape error")));
+  for (const l of shapeErrors.slice(0, 5)) warnings.push(`${l.id}: ${l.warnings.join("; ")}`);
+  const data = layers.filter((l) => !isShapeComputation(l, states));
+  const sum = (xs: (number | null)[]) => xs.reduce<number | null>((a, b) => (a === null || b === null ? null : a + b), 0);
+  const macs = sum(layers.map((l) => l.macs));
+  return {
+    model: options.modelName,
+    format: model.format,
+    producer: model.producer,
+    opset,
+    irVersion: model.irVersion,
+    weightless: model.weightless,
+    inputs: graph.inputs.map((v) => summary(v.name, states.get(v.name))),
+    outputs: graph.outputs.map((v) => summary(v.name, states.get(v.name))),
+    totals: {
+      params: layers.reduce((a, l) => a + l.params, 0),
+      macs,
+      flops: macs === null ? null : 2 * macs,
+      activationBytes: sum(data.map((l) => l.outputBytes)),
+      peakActivationBytes: peakLiveBytes(graph, order, states),
+    },
+    finalRf: largestField(layers),
+    layers,
+    warnings,
+    analysisMs: Date.now() - started,
+  };
+}
+
+function summary(name: string, s: ValueState | undefined): ValueSummary {
+  return { name, dtype: s?.dtype ?? "unknown", shape: s?.shape ? [...s.shape] : null };
+}
+
+/** Spatial axes of a graph input: NC+spatial for float tensors of rank ≥ 3, the sequence axis of token ids. */
+function inputField(dtype: string, shape: Shape | undefined): ValueField | undefined {
+  if (!shape) return undefined;
+  if (dtype.startsWith("float") && shape.length >= 3)
+    return { kind: "axes", axes: shape.map((_, i) => (i >= 2 ? IDENTITY_AXIS : null)), misaligned: false };
+  if (dtype.startsWith("int") && shape.length === 2) return { kind: "axes", axes: [null, IDENTITY_AXIS], misaligned: false };
+  return undefined;
+}
+
+function checkDims(shape: Shape | readonly number[] | undefined, what: string): void {
+  for (const d of shape ?? [])
+    if (typeof d === "number" && (d < 0 || d > MAX_DIM || !Number.isInteger(d)))
+      throw new ModelError(`Dimension ${d} of ${what} is not a plausible size (0 … 2^31).`);
+}
+
+/** Nodes whose outputs were all folded to constants (Shape → Gather → Concat chains) hold no activations. */
+function isShapeComputation(l: LayerRow, states: Map<string, ValueState>): boolean {
+  return l.outputs.every((o) => states.get(o.name)?.value !== undefined);
+}
+
+function largestField(layers: readonly LayerRow[]): RFInfo {
+  let best: RFInfo = null;
+  let bestSize = -1;
+  for (const l of layers) {
+    if (l.rf?.kind !== "spatial") continue;
+    const size = l.rf.axes.reduce((a, x) => a * x.size, 1);
+    if (size >= bestSize) {
+      best = l.rf;
+      bestSize = size;
+    }
+  }
+  return best ?? (layers.some((l) => l.rf?.kind === "global") ? { kind: "global" } : null);
+}

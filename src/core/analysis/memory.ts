@@ -1,0 +1,46 @@
+/** Peak activation memory: bytes of live tensors when nodes run in topological order. */
+import { dtypeBytes } from "../ir/dtype";
+import type { Graph } from "../ir/types";
+import type { ValueState } from "../ops/types";
+
+function bytesOf(s: ValueState | undefined): number | null {
+  if (!s?.shape) return null;
+  let n = dtypeBytes(s.dtype);
+  for (const d of s.shape) {
+    if (typeof d !== "number") return null;
+    n *= d;
+  }
+  return n;
+}
+
+export function peakLiveBytes(graph: Graph, order: readonly number[], states: ReadonlyMap<string, ValueState>): number | null {
+  // A value dies after its last consumer; graph outputs live to the end. Weights and folded constants are not activations.
+  const lastUse = new Map<string, number>();
+  order.forEach((ni, step) => {
+    for (const name of graph.nodes[ni]?.inputs ?? []) if (name) lastUse.set(name, step);
+  });
+  for (const o of graph.outputs) lastUse.set(o.name, order.length);
+  const isActivation = (name: string) => !graph.initializers.has(name) && states.get(name)?.value === undefined;
+  let live = 0;
+  for (const v of graph.inputs) {
+    const b = bytesOf(states.get(v.name));
+    if (b === null) return null;
+    live += b;
+  }
+  let peak = live;
+  for (let step = 0; step < order.length; step++) {
+    const node = graph.nodes[order[step] ?? 0];
+    for (const o of node?.outputs ?? []) {
+      if (!o || !isActivation(o)) continue;
+      const b = bytesOf(states.get(o));
+      if (b === null) return null;
+      live += b;
+    }
+    peak = Math.max(peak, live);
+    for (const name of new Set([...(node?.inputs ?? []), ...(node?.outputs ?? [])])) {
+      if (!name || !isActivation(name) || (lastUse.get(name) ?? step) > step) continue;
+      live -= bytesOf(states.get(name)) ?? 0;
+    }
+  }
+  return peak;
+}

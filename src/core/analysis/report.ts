@@ -1,0 +1,115 @@
+/** Text renderings of an analysis for the CLI: the fixture-schema JSON, a table, CSV and Markdown. */
+import type { Dim } from "../ir/types";
+import type { LayerRow, ModelAnalysis, RFInfo } from "./result";
+
+export interface JsonLayer {
+  name: string;
+  type: string;
+  output_shape: Dim[] | null;
+  params: number;
+  macs: number | null;
+  rf: { size: number[]; stride: number[]; start: number[] } | null;
+}
+
+export interface JsonReport {
+  model: string;
+  input_shape: Dim[] | null;
+  totals: { params: number; macs: number | null; flops: number | null; activation_bytes: number | null };
+  layers: JsonLayer[];
+}
+
+function rfJson(rf: RFInfo): JsonLayer["rf"] {
+  if (rf?.kind !== "spatial") return null;
+  return { size: rf.axes.map((a) => a.size), stride: rf.axes.map((a) => a.stride), start: rf.axes.map((a) => a.start) };
+}
+
+/** Exactly the schema of shared/fixtures/expected/*.json (the parts we compute). */
+export function jsonReport(a: ModelAnalysis): JsonReport {
+  return {
+    model: a.model,
+    input_shape: a.inputs[0]?.shape ? [...a.inputs[0].shape] : null,
+    totals: { params: a.totals.params, macs: a.totals.macs, flops: a.totals.flops, activation_bytes: a.totals.activationBytes },
+    layers: a.layers.map((l) => ({
+      name: l.name,
+      type: l.opType,
+      output_shape: l.outputs[0]?.shape ? [...l.outputs[0].shape] : null,
+      params: l.params,
+      macs: l.macs,
+      rf: rfJson(l.rf),
+    })),
+  };
+}
+
+export function shapeText(s: readonly Dim[] | null | undefined): string {
+  return s ? s.join("×") : "?";
+}
+
+export function rfText(rf: RFInfo): { size: string; stride: string; start: string } {
+  if (!rf) return { size: "", stride: "", start: "" };
+  if (rf.kind === "global") return { size: "global", stride: "", start: "" };
+  const flag = rf.misaligned ? " ⚠" : "";
+  return {
+    size: rf.axes.map((a) => a.size).join("×") + flag,
+    stride: rf.axes.map((a) => a.stride).join("×"),
+    start: rf.axes.map((a) => a.start).join(","),
+  };
+}
+
+/** 1234567 → "1.23 M" (SI, as model cards write MACs and params). */
+export function humanCount(n: number | null): string {
+  if (n === null) return "?";
+  const units: [number, string][] = [[1e12, "T"], [1e9, "G"], [1e6, "M"], [1e3, "k"]];
+  for (const [v, u] of units) if (Math.abs(n) >= v) return `${(n / v).toFixed(2)} ${u}`;
+  return String(n);
+}
+
+export function humanBytes(n: number | null): string {
+  if (n === null) return "?";
+  const units: [number, string][] = [[2 ** 30, "GiB"], [2 ** 20, "MiB"], [2 ** 10, "KiB"]];
+  for (const [v, u] of units) if (n >= v) return `${(n / v).toFixed(2)} ${u}`;
+  return `${n} B`;
+}
+
+const COLUMNS = ["name", "op", "output shape", "params", "MACs", "FLOPs", "bytes", "RF size", "RF stride", "RF start"];
+
+function rowCells(l: LayerRow): string[] {
+  const rf = rfText(l.rf);
+  return [l.name, l.opType, shapeText(l.outputs[0]?.shape), String(l.params), String(l.macs ?? "?"), String(l.flops ?? "?"), String(l.outputBytes ?? "?"), rf.size, rf.stride, rf.start];
+}
+
+function totalsLines(a: ModelAnalysis): string[] {
+  const t = a.totals;
+  const rf = rfText(a.finalRf);
+  return [
+    `model ${a.model} (${a.format}, opset ${a.opset}${a.weightless ? ", weightless" : ""})`,
+    `inputs: ${a.inputs.map((v) => `${v.name} ${v.dtype}[${shapeText(v.shape)}]`).join(", ")}`,
+    `outputs: ${a.outputs.map((v) => `${v.name} ${v.dtype}[${shapeText(v.shape)}]`).join(", ")}`,
+    `params ${t.params} (${humanCount(t.params)}) · MACs ${t.macs ?? "?"} (${humanCount(t.macs)}) · FLOPs ${t.flops ?? "?"} (= 2 × MACs) · activations ${humanBytes(t.activationBytes)} (peak ${humanBytes(t.peakActivationBytes)}) · final RF ${rf.size || "none"}`,
+  ];
+}
+
+export function tableReport(a: ModelAnalysis): string {
+  const rows = a.layers.map(rowCells);
+  const widths = COLUMNS.map((c, i) => Math.max(c.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => (i >= 3 && i <= 6 ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join("  ").trimEnd();
+  return [...totalsLines(a), "", line(COLUMNS), line(widths.map((w) => "-".repeat(w))), ...rows.map(line), ...a.warnings.map((w) => `warning: ${w}`)].join("\n");
+}
+
+function csvCell(s: string): string {
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function csvReport(a: ModelAnalysis): string {
+  return [COLUMNS, ...a.layers.map(rowCells)].map((r) => r.map(csvCell).join(",")).join("\n");
+}
+
+export function markdownReport(a: ModelAnalysis): string {
+  const esc = (s: string) => s.replace(/\|/g, "\\|");
+  return [
+    ...totalsLines(a).map((l) => `${l}  `),
+    "",
+    `| ${COLUMNS.join(" | ")} |`,
+    `|${COLUMNS.map((_, i) => (i >= 3 && i <= 6 ? " ---: " : " --- ")).join("|")}|`,
+    ...a.layers.map((l) => `| ${rowCells(l).map(esc).join(" | ")} |`),
+  ].join("\n");
+}

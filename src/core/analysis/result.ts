@@ -1,0 +1,85 @@
+/**
+ * The analysis of one model as plain JSON: what the CLI prints and what the
+ * host posts to the inspector webview (never the model bytes themselves).
+ */
+import type { Dim, DType } from "../ir/types";
+
+export interface RFAxis {
+  /** Extent in input pixels of unit 0's region, first to last inclusive. */
+  readonly size: number;
+  /** Input pixels the region moves per output unit (may be fractional after upsampling). */
+  readonly stride: number;
+  /** Input coordinate of unit 0's first pixel; negative = padding. */
+  readonly start: number;
+}
+
+/** Receptive field of a value: per spatial axis, or global (after pooling/flatten/dense), or none. */
+export type RFInfo =
+  | { readonly kind: "spatial"; readonly axes: readonly RFAxis[]; readonly misaligned: boolean }
+  | { readonly kind: "global" }
+  | null;
+
+export interface ValueSummary {
+  readonly name: string;
+  readonly dtype: DType;
+  /** null when the shape could not be inferred. */
+  readonly shape: readonly Dim[] | null;
+}
+
+export interface LayerRow {
+  /** Position in topological order. */
+  readonly index: number;
+  /** Node name as in the file (unique within the model). */
+  readonly id: string;
+  /** PyTorch module path when the node name carries one, else the node name. */
+  readonly name: string;
+  /** Module groups from outermost to innermost, e.g. ["layer1", "layer1.0", "layer1.0.conv1"]. */
+  readonly groups: readonly string[];
+  readonly opType: string;
+  readonly inputs: readonly ValueSummary[];
+  readonly outputs: readonly ValueSummary[];
+  readonly params: number;
+  /** null when a dimension it needs is unknown. */
+  readonly macs: number | null;
+  readonly flops: number | null;
+  readonly outputBytes: number | null;
+  readonly rf: RFInfo;
+  /** Attributes formatted for display. */
+  readonly attrs: Readonly<Record<string, string>>;
+  /** Parameter tensors this node owns (counted in params). */
+  readonly weights: readonly { readonly name: string; readonly shape: readonly number[] }[];
+  /** Indexes of the layers producing this layer's inputs. */
+  readonly predecessors: readonly number[];
+  /** e.g. "unknown: no rule for op Foo". */
+  readonly warnings: readonly string[];
+}
+
+export interface Totals {
+  readonly params: number;
+  /** null when some layer's MACs are unknown. */
+  readonly macs: number | null;
+  readonly flops: number | null;
+  /** Sum of every layer's output bytes. */
+  readonly activationBytes: number | null;
+  /** Largest sum of live tensors when layers run in topological order. */
+  readonly peakActivationBytes: number | null;
+}
+
+export interface ModelAnalysis {
+  /** File name without extension. */
+  readonly model: string;
+  readonly format: string;
+  readonly producer: string;
+  readonly opset: number;
+  readonly irVersion: number;
+  readonly weightless: boolean;
+  readonly inputs: readonly ValueSummary[];
+  readonly outputs: readonly ValueSummary[];
+  readonly totals: Totals;
+  /** The largest spatial receptive field reached in the model (before it goes global). */
+  readonly finalRf: RFInfo;
+  readonly layers: readonly LayerRow[];
+  /** Model-level notes: unknown ops, symbols counted as 1, misaligned merges. */
+  readonly warnings: readonly string[];
+  readonly analysisMs: number;
+}

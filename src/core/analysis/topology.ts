@@ -1,0 +1,50 @@
+/** Topological order of a graph, with the errors a broken file deserves (cycles, missing producers). */
+import type { Graph } from "../ir/types";
+import { ModelError } from "../ir/types";
+
+export function topologicalOrder(graph: Graph): number[] {
+  const producer = new Map<string, number>();
+  graph.nodes.forEach((n, i) => {
+    for (const o of n.outputs) {
+      if (o === "") continue;
+      if (producer.has(o)) throw new ModelError(`Value "${o}" is produced by two nodes ("${graph.nodes[producer.get(o) ?? 0]?.name}" and "${n.name}").`);
+      producer.set(o, i);
+    }
+  });
+  const external = new Set([...graph.inputs.map((v) => v.name), ...graph.initializers.keys()]);
+  const indegree = new Array<number>(graph.nodes.length).fill(0);
+  const consumers: number[][] = graph.nodes.map(() => []);
+  graph.nodes.forEach((n, i) => {
+    for (const name of new Set(n.inputs)) {
+      if (name === "") continue;
+      const p = producer.get(name);
+      if (p === undefined) {
+        if (!external.has(name))
+          throw new ModelError(`Node "${n.name}" (${n.opType}) reads "${name}", which no node, input or initializer produces.`);
+        continue;
+      }
+      indegree[i] = (indegree[i] ?? 0) + 1;
+      consumers[p]?.push(i);
+    }
+  });
+  // Exporters write nodes in a valid order: keep it when it is one, so rows follow the file.
+  const inFileOrder = graph.nodes.every((n, i) => n.inputs.every((x) => (producer.get(x) ?? -1) < i));
+  if (inFileOrder) return graph.nodes.map((_, i) => i);
+  const order: number[] = [];
+  const ready: number[] = [];
+  indegree.forEach((d, i) => d === 0 && ready.push(i));
+  let head = 0;
+  while (head < ready.length) {
+    const i = ready[head++] ?? 0;
+    order.push(i);
+    for (const c of consumers[i] ?? []) {
+      indegree[c] = (indegree[c] ?? 0) - 1;
+      if (indegree[c] === 0) ready.push(c);
+    }
+  }
+  if (order.length !== graph.nodes.length) {
+    const stuck = graph.nodes.filter((_, i) => (indegree[i] ?? 0) > 0).slice(0, 3).map((n) => `"${n.name}"`);
+    throw new ModelError(`The graph has a cycle (through nodes ${stuck.join(", ")}); ONNX graphs must be acyclic.`);
+  }
+  return order;
+}

@@ -1,0 +1,50 @@
+/**
+ * Every model format ConvLens reads, in one table: file extensions, a content
+ * sniff (magic bytes), and a reader with the same shape for all — bytes in, IR out.
+ */
+import type { Model } from "../ir/types";
+import { ModelError } from "../ir/types";
+import { looksLikeOnnx, readOnnx } from "./onnx/reader";
+
+export interface ReadContext {
+  /** Whether a file next to the model exists (external weights). */
+  readonly siblingExists?: (relativePath: string) => boolean;
+}
+
+export interface FormatReader {
+  readonly id: string;
+  readonly name: string;
+  readonly extensions: readonly string[];
+  readonly detect: (bytes: Uint8Array) => boolean;
+  readonly read: (bytes: Uint8Array, ctx: ReadContext) => Model;
+}
+
+export const FORMATS: readonly FormatReader[] = [
+  {
+    id: "onnx",
+    name: "ONNX",
+    extensions: [".onnx"],
+    detect: looksLikeOnnx,
+    read: (bytes, ctx) => readOnnx(bytes, ctx.siblingExists ? { externalExists: ctx.siblingExists } : {}),
+  },
+];
+
+/** Pick the reader by extension, else by content. */
+export function readerFor(fileName: string, bytes: Uint8Array): FormatReader {
+  const lower = fileName.toLowerCase();
+  const byExt = FORMATS.find((f) => f.extensions.some((e) => lower.endsWith(e)));
+  if (byExt) return byExt;
+  const byContent = FORMATS.find((f) => f.detect(bytes));
+  if (byContent) return byContent;
+  throw new ModelError(`Unsupported model file "${fileName}": ConvLens reads ${FORMATS.map((f) => f.extensions.join("/")).join(", ")}.`);
+}
+
+export function readModel(fileName: string, bytes: Uint8Array, ctx: ReadContext = {}): Model {
+  return readerFor(fileName, bytes).read(bytes, ctx);
+}
+
+export function modelNameOf(fileName: string): string {
+  const base = fileName.split(/[\\/]/).pop() ?? fileName;
+  const dot = base.lastIndexOf(".");
+  return dot > 0 ? base.slice(0, dot) : base;
+}

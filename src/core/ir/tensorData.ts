@@ -1,0 +1,64 @@
+import { dtypeBytes } from "./dtype";
+import type { Tensor } from "./types";
+
+/** Number of elements of a tensor with these dims (1 for a scalar). */
+export function elementCount(dims: readonly number[]): number {
+  let n = 1;
+  for (const d of dims) n *= d;
+  return n;
+}
+
+/**
+ * The values of a small numeric tensor, for constant folding (shape and axis
+ * constants). Returns undefined for big tensors, absent data or unsupported types.
+ */
+export function tensorValues(t: Tensor, maxElements = 4096): number[] | undefined {
+  const n = elementCount(t.dims);
+  if (n > maxElements) return undefined;
+  const s = t.storage;
+  if (s.kind === "typed") return Array.from(s.values).slice(0, n);
+  if (s.kind !== "inline") return n === 0 ? [] : undefined;
+  const size = dtypeBytes(t.dtype);
+  if (size === 0 || s.bytes.byteLength < n * size) return undefined;
+  const view = new DataView(s.bytes.buffer, s.bytes.byteOffset, s.bytes.byteLength);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const o = i * size;
+    switch (t.dtype) {
+      case "float32":
+        out.push(view.getFloat32(o, true));
+        break;
+      case "float64":
+        out.push(view.getFloat64(o, true));
+        break;
+      case "int64":
+        out.push(Number(view.getBigInt64(o, true)));
+        break;
+      case "uint64":
+        out.push(Number(view.getBigUint64(o, true)));
+        break;
+      case "int32":
+        out.push(view.getInt32(o, true));
+        break;
+      case "uint32":
+        out.push(view.getUint32(o, true));
+        break;
+      case "int16":
+        out.push(view.getInt16(o, true));
+        break;
+      case "uint16":
+        out.push(view.getUint16(o, true));
+        break;
+      case "int8":
+        out.push(view.getInt8(o));
+        break;
+      case "uint8":
+      case "bool":
+        out.push(view.getUint8(o));
+        break;
+      default:
+        return undefined;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,103 @@
+/**
+ * The graph IR every format reader produces and every analysis consumes.
+ * Kept deliberately small: values carry a dtype and a shape whose dims are
+ * numbers or symbols; weights are referenced, never copied.
+ */
+
+/** A dimension: a known size, or a symbol such as "N" or "batch". */
+export type Dim = number | string;
+export type Shape = readonly Dim[];
+
+export type DType =
+  | "float32"
+  | "float16"
+  | "bfloat16"
+  | "float64"
+  | "int8"
+  | "int16"
+  | "int32"
+  | "int64"
+  | "uint8"
+  | "uint16"
+  | "uint32"
+  | "uint64"
+  | "bool"
+  | "string"
+  | "complex64"
+  | "complex128"
+  | "float8"
+  | "int4"
+  | "uint4"
+  | "unknown";
+
+/** Where a tensor's bytes are: a view into the model file, a file beside it, or nowhere (weightless). */
+export type TensorStorage =
+  | { kind: "inline"; bytes: Uint8Array }
+  | { kind: "typed"; values: ArrayLike<number> }
+  | { kind: "external"; location: string; offset: number; length: number }
+  | { kind: "none" };
+
+export interface Tensor {
+  readonly name: string;
+  readonly dtype: DType;
+  readonly dims: readonly number[];
+  readonly storage: TensorStorage;
+}
+
+export interface ValueInfo {
+  readonly name: string;
+  readonly dtype: DType;
+  /** undefined when the file gives no shape. */
+  readonly shape: Shape | undefined;
+}
+
+/** Attribute values as the analysis needs them; nested graphs are kept opaque. */
+export type AttrValue =
+  | number
+  | string
+  | readonly number[]
+  | readonly string[]
+  | Tensor
+  | { readonly kind: "graph"; readonly nodeCount: number }
+  | { readonly kind: "other" };
+
+export interface Node {
+  /** Name as written in the file (may be empty in the file; readers fill a unique one). */
+  readonly name: string;
+  readonly opType: string;
+  readonly domain: string;
+  /** Input value names; "" marks an omitted optional input. */
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+  readonly attrs: Readonly<Record<string, AttrValue>>;
+}
+
+export interface Graph {
+  readonly name: string;
+  readonly nodes: readonly Node[];
+  /** Inputs that must be fed (initializers excluded). */
+  readonly inputs: readonly ValueInfo[];
+  readonly outputs: readonly ValueInfo[];
+  readonly initializers: ReadonlyMap<string, Tensor>;
+  /** Shapes the file states for intermediate values: a cross-check, never a source. */
+  readonly valueInfo: ReadonlyMap<string, ValueInfo>;
+}
+
+export interface Model {
+  readonly format: string;
+  readonly graph: Graph;
+  /** Opset per domain; "" is the default ONNX domain. */
+  readonly opsets: Readonly<Record<string, number>>;
+  readonly producer: string;
+  readonly irVersion: number;
+  /** True when weights are referenced but not present (external data missing). */
+  readonly weightless: boolean;
+}
+
+/** Errors a reader or analysis reports to the user: one line, no stack. */
+export class ModelError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ModelError";
+  }
+}

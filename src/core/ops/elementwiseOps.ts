@@ -1,0 +1,139 @@
+/** Elementwise ops: activations, normalisations, arithmetic with broadcasting (constant-folded when small). */
+import type { DType, Shape } from "../ir/types";
+import { attrInt, axisOf, broadcast, countOf, dtypeOf, shapeOf } from "./dims";
+import type { ConstValues, OpContext, OpRule, ValueState } from "./types";
+
+/** Same shape and dtype as the first input; extra outputs (Dropout mask, LayerNorm stats) shaped to fit. */
+function sameAsInput(outDtype?: DType): OpRule["infer"] {
+  return (ctx) => {
+    const x = ctx.inputs[0];
+    const first: ValueState = {
+      dtype: outDtype ?? dtypeOf(ctx),
+      shape: shapeOf(ctx, 0),
+      ...(x?.value && !outDtype ? { value: x.value } : {}),
+    };
+    return ctx.node.outputs.map((_, i) => (i === 0 ? first : { dtype: i === 1 && ctx.node.opType === "Dropout" ? "bool" : first.dtype, shape: undefined }));
+  };
+}
+
+const unary: OpRule = { infer: sameAsInput(), rf: "elementwise" };
+
+type Fold = (a: number, b: number) => number;
+const FOLDS: Readonly<Record<string, Fold>> = {
+  Add: (a, b) => a + b,
+  Sub: (a, b) => a - b,
+  Mul: (a, b) => a * b,
+  Div: (a, b) => (Number.isInteger(a) && Number.isInteger(b) ? Math.trunc(a / b) : a / b),
+  Equal: (a, b) => Number(a === b),
+  Less: (a, b) => Number(a < b),
+  Greater: (a, b) => Number(a > b),
+  Max: Math.max,
+  Min: Math.min,
+  Pow: (a, b) => a ** b,
+  Mod: (a, b) => a % b,
+};
+const BOOL_OUT = new Set(["Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "Not"]);
+
+/** Index into a broadcast input for output element `i` (row-major). */
+function broadcastIndex(i: number, out: readonly number[], shape: readonly number[]): number {
+  let idx = 0,
+    mul = 1,
+    rem = i;
+  for (let a = out.length - 1; a >= 0; a--) {
+    const od = out[a] ?? 1;
+    const coord = rem % od;
+    rem = Math.floor(rem / od);
+    const k = a - (out.length - shape.length);
+    if (k >= 0) {
+      const d = shape[k] ?? 1;
+      idx += (d === 1 ? 0 : coord) * mul;
+      mul *= d;
+    }
+  }
+  return idx;
+}
+
+function foldBroadcast(shapes: readonly Shape[], values: readonly ConstValues[], out: Shape, f: (xs: number[]) => number): ConstValues | undefined {
+  const n = countOf(out);
+  if (n === undefined || n > 4096) return undefined;
+  const res: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const xs: number[] = [];
+    for (let k = 0; k < values.length; k++) {
+      const v = values[k]?.[broadcastIndex(i, out as number[], shapes[k] as number[])];
+      if (typeof v !== "number") return undefined;
+      xs.push(v);
+    }
+    res.push(f(xs));
+  }
+  return res;
+}
+
+/** Broadcasting n-ary op (Add, Mul, Where, Sum, …), folding small constants. */
+function broadcasting(fold?: (xs: number[]) => number): OpRule {
+  return {
+    rf: "elementwise",
+    infer(ctx: OpContext) {
+      const present = ctx.inputs.filter((_, i) => ctx.node.inputs[i] !== "");
+      const shapes = present.map((_, i) => shapeOf(ctx, i));
+      const shape = broadcast(shapes);
+      const op = ctx.node.opType;
+      const dtype: DType = BOOL_OUT.has(op) ? "bool" : op === "Where" ? dtypeOf(ctx, 1) : dtypeOf(ctx);
+      const values = present.map((v) => v?.value);
+      const folded =
+        fold && values.every((v): v is ConstValues => v !== undefined)
+          ? foldBroadcast(shapes, values, shape, fold)
+          : undefined;
+      return [{ dtype, shape, ...(folded ? { value: folded } : {}) }];
+    },
+  };
+}
+
+function binary(op: string): OpRule {
+  const f = FOLDS[op];
+  return broadcasting(f ? (xs) => f(xs[0] ?? 0, xs[1] ?? 0) : undefined);
+}
+
+/** Softmax over one axis: a spatial axis makes every output depend on the whole axis. */
+const softmax: OpRule = {
+  infer: sameAsInput(),
+  rf: (ctx) => {
+    const f = ctx.fields[0];
+    if (!f || f.kind === "global") return f;
+    const rank = f.axes.length;
+    const dflt = ctx.opset >= 13 ? -1 : 1;
+    const axis = axisOf(attrInt(ctx.node, "axis", dflt), rank);
+    // Before opset 13 Softmax flattened every axis from `axis` on.
+    const touched = ctx.opset >= 13 ? [axis] : f.axes.map((_, i) => i).filter((i) => i >= axis);
+    return touched.some((i) => f.axes[i]) ? { kind: "global" } : f;
+  },
+};
+
+const ACTIVATIONS = [
+  "Relu", "LeakyRelu", "PRelu", "Elu", "Selu", "Celu", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh",
+  "Softplus", "Softsign", "Clip", "Erf", "Gelu", "Mish", "ThresholdedRelu", "Exp", "Log", "Abs", "Neg",
+  "Sqrt", "Reciprocal", "Floor", "Ceil", "Round", "Sign", "Sin", "Cos", "Tan", "Atan", "Asin", "Acos",
+  "Sinh", "Cosh", "Identity", "Dropout", "BatchNormalization", "InstanceNormalization",
+  "LayerNormalization", "GroupNormalization", "LpNormalization", "MeanVarianceNormalization", "LRN",
+  "Shrink", "IsInf", "IsNaN", "Not", "Bernoulli",
+];
+
+export const ELEMENTWISE_OPS: Readonly<Record<string, OpRule>> = {
+  ...Object.fromEntries(ACTIVATIONS.map((op) => [op, unary])),
+  IsInf: { infer: sameAsInput("bool"), rf: "elementwise" },
+  IsNaN: { infer: sameAsInput("bool"), rf: "elementwise" },
+  Not: { infer: sameAsInput("bool"), rf: "elementwise" },
+  Softmax: softmax,
+  LogSoftmax: softmax,
+  Hardmax: softmax,
+  ...Object.fromEntries(
+    ["Add", "Sub", "Mul", "Div", "Pow", "Mod", "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "BitShift"].map(
+      (op) => [op, binary(op)],
+    ),
+  ),
+  Max: broadcasting((xs) => Math.max(...xs)),
+  Min: broadcasting((xs) => Math.min(...xs)),
+  Sum: broadcasting((xs) => xs.reduce((a, b) => a + b, 0)),
+  Mean: broadcasting((xs) => xs.reduce((a, b) => a + b, 0) / xs.length),
+  Where: broadcasting((xs) => ((xs[0] ?? 0) ? (xs[1] ?? 0) : (xs[2] ?? 0))),
+};

@@ -1,0 +1,23 @@
+/**
+ * The op table: one entry per ONNX op type (default domain), holding its
+ * shape, cost and receptive-field rules. An op not listed here yields unknown
+ * shapes downstream and a visible "unknown: no rule for op X".
+ */
+import { ELEMENTWISE_OPS } from "./elementwiseOps";
+import { LINALG_OPS } from "./linalgOps";
+import { SHAPE_OPS } from "./shapeOps";
+import type { OpRule } from "./types";
+import { WINDOW_OPS } from "./windowOps";
+
+const OPS: ReadonlyMap<string, OpRule> = new Map(
+  Object.entries({ ...ELEMENTWISE_OPS, ...SHAPE_OPS, ...WINDOW_OPS, ...LINALG_OPS }),
+);
+
+export function opRule(opType: string, domain: string): OpRule | undefined {
+  if (domain !== "" && domain !== "ai.onnx") return undefined;
+  return OPS.get(opType);
+}
+
+export function knownOps(): string[] {
+  return [...OPS.keys()].sort();
+}

@@ -1,0 +1,502 @@
+/** Ops that move data around without arithmetic: reshapes, slicing, joins, shape computation. */
+import { applyWindow, concatChannels, type AxisField, type ValueField } from "../analysis/receptiveField";
+import { dtypeFromOnnx } from "../ir/dtype";
+import { tensorValues } from "../ir/tensorData";
+import type { Dim, Tensor } from "../ir/types";
+import { attrInt, attrInts, axisOf, constInts, countOf, dtypeOf, isNum, product, shapeOf } from "./dims";
+import { ShapeError, type ConstValues, type OpContext, type OpRule, type RfContext } from "./types";
+
+/** Output axis j reads input axis src[j] (null = new axis); an input spatial axis left out makes it global. */
+function remapField(f: ValueField | undefined, src: readonly (number | null)[]): ValueField | undefined {
+  if (!f || f.kind === "global") return f;
+  const used = new Set(src.filter((s): s is number => s !== null));
+  if (f.axes.some((a, i) => a !== null && !used.has(i))) return { kind: "global" };
+  return { kind: "axes", axes: src.map((s) => (s === null ? null : (f.axes[s] ?? null))), misaligned: f.misaligned };
+}
+
+function identityMap(rank: number): number[] {
+  return Array.from({ length: rank }, (_, i) => i);
+}
+
+/** Axes from an attribute (older opsets) or from a constant input (newer ones). */
+function axesArg(ctx: OpContext, inputIndex: number): number[] | undefined {
+  return attrInts(ctx.node, "axes") ?? constInts(ctx, inputIndex);
+}
+
+function foldable(ctx: OpContext, i = 0): ConstValues | undefined {
+  return ctx.inputs[i]?.value;
+}
+
+const reshape: OpRule = {
+  infer(ctx) {
+    const x = shapeOf(ctx, 0);
+    const target = ctx.inputs[1]?.value ?? attrInts(ctx.node, "shape");
+    if (!target) throw new ShapeError("Reshape target shape is not a constant");
+    const allowZero = attrInt(ctx.node, "allowzero", 0) === 1;
+    const out: Dim[] = target.map((d, i) => (d === 0 && !allowZero ? (x[i] ?? "?") : d));
+    const minus = out.findIndex((d) => d === -1);
+    if (minus >= 0) out[minus] = inferMinusOne(x, out.filter((_, i) => i !== minus));
+    const a = countOf(x), b = countOf(out);
+    if (a !== undefined && b !== undefined && a !== b)
+      throw new ShapeError(`cannot reshape ${a} elements into [${out.join(", ")}]`);
+    const v = foldable(ctx);
+    return [{ dtype: dtypeOf(ctx), shape: out, ...(v ? { value: v } : {}) }];
+  },
+  rf: (ctx) => keepMatchingAxes(ctx),
+};
+
+/** -1 in a reshape: total / known, cancelling symbols that appear on both sides. */
+function inferMinusOne(input: readonly Dim[], rest: readonly Dim[]): Dim {
+  const syms = input.filter((d): d is string => !isNum(d));
+  let num = 1;
+  for (const d of input) if (isNum(d)) num *= d;
+  let den = 1;
+  for (const d of rest) {
+    if (isNum(d)) den *= d;
+    else {
+      const k = syms.indexOf(d);
+      if (k < 0) return "?";
+      syms.splice(k, 1);
+    }
+  }
+  if (den === 0 || num % den !== 0) throw new ShapeError(`cannot infer -1: ${num} is not divisible by ${den}`);
+  return product([...syms, num / den]);
+}
+
+/** Reshape/Flatten keep the field of leading and trailing axes that are unchanged; merging a spatial axis makes it global. */
+function keepMatchingAxes(ctx: RfContext): ValueField | undefined {
+  const x = ctx.inputs[0]?.shape;
+  const y = ctx.outputs[0]?.shape;
+  if (!x || !y) return ctx.fields[0] ? { kind: "global" } : undefined;
+  const src: (number | null)[] = new Array<number | null>(y.length).fill(null);
+  let i = 0;
+  while (i < x.length && i < y.length && x[i] === y[i]) src[i] = i++;
+  let j = 0;
+  while (j < x.length - i && j < y.length - i && x[x.length - 1 - j] === y[y.length - 1 - j]) {
+    src[y.length - 1 - j] = x.length - 1 - j;
+    j++;
+  }
+  return remapField(ctx.fields[0], src);
+}
+
+const flatten: OpRule = {
+  infer(ctx) {
+    const x = shapeOf(ctx, 0);
+    const axis = attrInt(ctx.node, "axis", 1);
+    const a = axis < 0 ? axis + x.length : axis;
+    return [{ dtype: dtypeOf(ctx), shape: [product(x.slice(0, a)), product(x.slice(a))] }];
+  },
+  rf: keepMatchingAxes,
+};
+
+const transpose: OpRule = {
+  infer(ctx) {
+    const x = shapeOf(ctx, 0);
+    const perm = attrInts(ctx.node, "perm") ?? identityMap(x.length).reverse();
+    return [{ dtype: dtypeOf(ctx), shape: perm.map((p) => x[p] ?? "?") }];
+  },
+  rf: (ctx) => {
+    const rank = ctx.inputs[0]?.shape?.length ?? 0;
+    return remapField(ctx.fields[0], attrInts(ctx.node, "perm") ?? identityMap(rank).reverse());
+  },
+};
+
+function squeezedAxes(ctx: OpContext): number[] {
+  const x = shapeOf(ctx, 0);
+  const axes = axesArg(ctx, 1);
+  if (axes) return axes.map((a) => axisOf(a, x.length));
+  return identityMap(x.length).filter((i) => x[i] === 1);
+}
+
+const squeeze: OpRule = {
+  infer(ctx) {
+    const x = shapeOf(ctx, 0);
+    const drop = new Set(squeezedAxes(ctx));
+    const v = foldable(ctx);
+    return [{ dtype: dtypeOf(ctx), shape: x.filter((_, i) => !drop.has(i)), ...(v ? { value: v } : {}) }];
+  },
+  rf: (ctx) => {
+    const rank = ctx.inputs[0]?.shape?.length ?? 0;
+    const drop = new Set(squeezedAxes(ctx));
+    return remapField(ctx.fields[0], identityMap(rank).filter((i) => !drop.has(i)));
+  },
+};
+
+function unsqueezeMap(ctx: OpContext): (number | null)[] {
+  const x = shapeOf(ctx, 0);
+  const axes = axesArg(ctx, 1);
+  if (!axes) throw new ShapeError("Unsqueeze axes are not constant");
+  const rank = x.length + axes.length;
+  const ins = new Set(axes.map((a) => axisOf(a, rank)));
+  const src: (number | null)[] = [];
+  let k = 0;
+  for (let i = 0; i < rank; i++) src.push(ins.has(i) ? null : k++);
+  return src;
+}
+
+const unsqueeze: OpRule = {
+  infer(ctx) {
+    const x = shapeOf(ctx, 0);
+    const v = foldable(ctx);
+    const shape = unsqueezeMap(ctx).map((s) => (s === null ? 1 : (x[s] ?? "?")));
+    return [{ dtype: dtypeOf(ctx), shape, ...(v ? { value: v } : {}) }];
+  },
+  rf: (ctx) => remapField(ctx.fields[0], unsqueezeMap(ctx)),
+};
+
+const concat: OpRule = {
+  infer(ctx) {
+    const shapes = ctx.node.inputs.map((_, i) => shapeOf(ctx, i));
+    const first = shapes[0];
+    if (!first) throw new ShapeError("Concat has no inputs");
+    const axis = axisOf(attrInt(ctx.node, "axis", 0), first.length);
+    const out: Dim[] = [...first];
+    out[axis] = product([]);
+    const parts: Dim[] = [];
+    for (const s of shapes) {
+      if (s.length !== first.length) throw new ShapeError(`Concat inputs have ranks ${first.length} and ${s.length}`);
+      s.forEach((d, i) => {
+        if (i !== axis && isNum(d) && isNum(out[i]) && d !== out[i])
+          throw new ShapeError(`Concat sizes differ on axis ${i}: ${out[i]} vs ${d}`);
+      });
+      parts.push(s[axis] ?? "?");
+    }
+    out[axis] = parts.every(isNum) ? parts.reduce((a, b) => a + b, 0) : parts.join("+");
+    const vals = ctx.inputs.map((v) => v?.value);
+    const folded = first.length === 1 && vals.every((v) => v !== undefined) ? vals.flatMap((v) => [...(v ?? [])]) : undefined;
+    return [{ dtype: dtypeOf(ctx), shape: out, ...(folded ? { value: folded } : {}) }];
+  },
+  rf: (ctx) => {
+    const rank = ctx.outputs[0]?.shape?.length ?? 0;
+    const axis = attrInt(ctx.node, "axis", 0);
+    const counts = ctx.inputs.map((v) => { const c = v?.shape?.[1]; return typeof c === "number" ? c : undefined; });
+    if (rank >= 3 && (axis === 1 || axis === 1 - rank)) return concatChannels(ctx.fields, counts, rank);
+    return concatChannels(ctx.fields, ctx.fields.map(() => undefined), rank);
+  },
+};
+
+const split: OpRule = {
+  infer(ctx) {
+    const x = shapeOf(ctx, 0);
+    const axis = axisOf(attrInt(ctx.node, "axis", 0), x.length);
+    const n = ctx.node.outputs.length;
+    const total = x[axis];
+    let sizes = attrInts(ctx.node, "split") ?? constInts(ctx, 1);
+    if (!sizes) {
+      if (!isNum(total)) return ctx.node.outputs.map(() => ({ dtype: dtypeOf(ctx), shape: undefined }));
+      const chunk = Math.ceil(total / n);
+      sizes = Array.from({ length: n }, (_, i) => Math.max(0, Math.min(chunk, total - i * chunk)));
+    }
+    return sizes.map((s) => ({ dtype: dtypeOf(ctx), shape: x.map((d, i) => (i === axis ? s : d)) }));
+  },
+  rf: "elementwise",
+};
+
+/** Slice: per sliced axis a window map o → start + o·step, so a spatial crop shifts the field. */
+function sliceParams(ctx: OpContext): { starts: number[]; ends: number[]; axes: number[]; steps: number[] } {
+  const x = shapeOf(ctx, 0);
+  const starts = attrInts(ctx.node, "starts") ?? constInts(ctx, 1);
+  const ends = attrInts(ctx.node, "ends") ?? constInts(ctx, 2);
+  if (!starts || !ends) throw new ShapeError("Slice starts/ends are not constant");
+  const axes = (attrInts(ctx.node, "axes") ?? constInts(ctx, 3) ?? identityMap(starts.length)).map((a) => axisOf(a, x.length));
+  const steps = constInts(ctx, 4) ?? starts.map(() => 1);
+  return { starts, ends, axes, steps };
+}
+
+function clampIndex(i: number, dim: number, step: number): number {
+  const v = i < 0 ? i + dim : i;
+  return step > 0 ? Math.max(0, Math.min(dim, v)) : Math.max(-1, Math.min(dim - 1, v));
+}
+
+const slice: OpRule = {
+  infer(ctx) {
+    const x = shapeOf(ctx, 0);
+    const p = sliceParams(ctx);
+    const out = [...x];
+    const bounds: { axis: number; start: number; step: number; count: number }[] = [];
+    p.axes.forEach((axis, k) => {
+      const dim = x[axis];
+      const step = p.steps[k] ?? 1;
+      if (step === 0) throw new ShapeError("Slice step 0");
+      if (!isNum(dim)) {
+        out[axis] = "?";
+        return;
+      }
+      const s = clampIndex(p.starts[k] ?? 0, dim, step);
+      const e = clampIndex(p.ends[k] ?? dim, dim, step);
+      const count = Math.max(0, Math.ceil((e - s) / step));
+      out[axis] = count;
+      bounds.push({ axis, start: s, step, count });
+    });
+    const v = foldable(ctx);
+    const one = bounds[0];
+    const folded = v && x.length === 1 && one ? Array.from({ length: one.count }, (_, i) => v[one.start + i * one.step] ?? 0) : undefined;
+    return [{ dtype: dtypeOf(ctx), shape: out, ...(folded ? { value: folded } : {}) }];
+  },
+  rf: (ctx) => {
+    const f = ctx.fields[0];
+    const x = ctx.inputs[0]?.shape;
+    if (!f || f.kind === "global" || !x) return f;
+    const p = sliceParams(ctx);
+    const axes = [...f.axes];
+    p.axes.forEach((axis, k) => {
+      const a = axes[axis];
+      const dim = x[axis];
+      if (!a || !isNum(dim)) return;
+      const step = p.steps[k] ?? 1;
+      const s = clampIndex(p.starts[k] ?? 0, dim, step);
+      axes[axis] = step > 0 ? applyWindow(a, { q: 1, r: step, first: (o) => s + o * step, last: (o) => s + o * step }) : null;
+    });
+    return { kind: "axes", axes, misaligned: f.misaligned };
+  },
+};
+
+const gather: OpRule = {
+  infer(ctx) {
+    const data = shapeOf(ctx, 0);
+    const idx = shapeOf(ctx, 1);
+    const axis = axisOf(attrInt(ctx.node, "axis", 0), data.length);
+    const shape = [...data.slice(0, axis), ...idx, ...data.slice(axis + 1)];
+    const dv = ctx.inputs[0]?.value;
+    const iv = ctx.inputs[1]?.value;
+    let value: ConstValues | undefined;
+    if (dv && iv && data.length === 1)
+      value = iv.map((i) => (typeof i === "number" ? (dv[i < 0 ? i + dv.length : i] ?? 0) : 0));
+    return [{ dtype: dtypeOf(ctx), shape, ...(value ? { value } : {}) }];
+  },
+  rf: (ctx) => {
+    // Embedding look-up: the indices' axes (token positions) carry their field into the output.
+    const data = ctx.inputs[0]?.shape;
+    const idx = ctx.inputs[1]?.shape;
+    if (!data || !idx) return undefined;
+    const axis = axisOf(attrInt(ctx.node, "axis", 0), data.length);
+    const df = ctx.fields[0];
+    const inf = ctx.fields[1];
+    if (df?.kind === "global" || inf?.kind === "global") return { kind: "global" };
+    const dAxes = df?.axes ?? [];
+    if (dAxes[axis]) return { kind: "global" };
+    const iAxes = inf?.axes ?? idx.map(() => null);
+    const axes = [...dAxes.slice(0, axis), ...iAxes, ...dAxes.slice(axis + 1)];
+    while (axes.length < data.length - 1 + idx.length) axes.push(null);
+    if (axes.every((a) => a === null)) return undefined;
+    return { kind: "axes", axes, misaligned: (df?.misaligned ?? false) || (inf?.misaligned ?? false) };
+  },
+};
+
+const shapeOp: OpRule = {
+  infer(ctx) {
+    const x = shapeOf(ctx, 0);
+    const r = x.length;
+    const start = attrInt(ctx.node, "start", 0);
+    const end = attrInt(ctx.node, "end", r);
+    const s = Math.max(0, Math.min(r, start < 0 ? start + r : start));
+    const e = Math.max(0, Math.min(r, end < 0 ? end + r : end));
+    const value = x.slice(s, Math.max(s, e));
+    return [{ dtype: "int64", shape: [value.length], value }];
+  },
+  rf: "none",
+};
+
+function constantTensor(t: Tensor): { dtype: Tensor["dtype"]; shape: number[]; value?: ConstValues } {
+  const v = tensorValues(t);
+  return { dtype: t.dtype, shape: [...t.dims], ...(v ? { value: v } : {}) };
+}
+
+const constant: OpRule = {
+  infer(ctx) {
+    const t = ctx.node.attrs["value"];
+    if (t && typeof t === "object" && "dims" in t) return [constantTensor(t)];
+    for (const [k, v] of Object.entries(ctx.node.attrs)) {
+      if (k === "value_float" || k === "value_int") return [{ dtype: k === "value_int" ? "int64" : "float32", shape: [], value: [v as number] }];
+      if ((k === "value_floats" || k === "value_ints") && Array.isArray(v))
+        return [{ dtype: k === "value_ints" ? "int64" : "float32", shape: [v.length], value: v as number[] }];
+    }
+    throw new ShapeError("Constant without a supported value attribute");
+  },
+  rf: "none",
+};
+
+const constantOfShape: OpRule = {
+  infer(ctx) {
+    const shape = ctx.inputs[0]?.value;
+    if (!shape) throw new ShapeError("ConstantOfShape shape is not constant");
+    const t = ctx.node.attrs["value"];
+    const c = t && typeof t === "object" && "dims" in t ? constantTensor(t) : undefined;
+    const n = countOf(shape);
+    const fill = c?.value?.[0] ?? 0;
+    return [{ dtype: c?.dtype ?? "float32", shape, ...(n !== undefined && n <= 4096 ? { value: new Array<number | string>(n).fill(fill) } : {}) }];
+  },
+  rf: "none",
+};
+
+const expand: OpRule = {
+  infer(ctx) {
+    const x = shapeOf(ctx, 0);
+    const target = ctx.inputs[1]?.value;
+    if (!target) throw new ShapeError("Expand shape is not constant");
+    const rank = Math.max(x.length, target.length);
+    const out: Dim[] = [];
+    for (let i = 0; i < rank; i++) {
+      const a = x[x.length - rank + i] ?? 1;
+      const b = target[target.length - rank + i] ?? 1;
+      out.push(a === 1 ? b : b === 1 ? a : isNum(a) && isNum(b) && a !== b ? fail(`Expand cannot broadcast ${a} to ${b}`) : a);
+    }
+    return [{ dtype: dtypeOf(ctx), shape: out }];
+  },
+  rf: "elementwise",
+};
+
+function fail(msg: string): never {
+  throw new ShapeError(msg);
+}
+
+const tile: OpRule = {
+  infer(ctx) {
+    const x = shapeOf(ctx, 0);
+    const reps = constInts(ctx, 1);
+    if (!reps) throw new ShapeError("Tile repeats are not constant");
+    return [{ dtype: dtypeOf(ctx), shape: x.map((d, i) => (isNum(d) ? d * (reps[i] ?? 1) : `${d}·${reps[i] ?? 1}`)) }];
+  },
+  rf: (ctx) => (ctx.fields[0] ? { kind: "global" } : undefined),
+};
+
+function padsOf(ctx: OpContext, rank: number): number[] {
+  const pads = attrInts(ctx.node, "pads") ?? constInts(ctx, 1);
+  if (!pads) throw new ShapeError("Pad amounts are not constant");
+  const axes = constInts(ctx, 3)?.map((a) => axisOf(a, rank));
+  if (!axes) return pads;
+  const full = new Array<number>(2 * rank).fill(0);
+  axes.forEach((a, k) => {
+    full[a] = pads[k] ?? 0;
+    full[a + rank] = pads[k + axes.length] ?? 0;
+  });
+  return full;
+}
+
+const pad: OpRule = {
+  infer(ctx) {
+    const x = shapeOf(ctx, 0);
+    const pads = padsOf(ctx, x.length);
+    return [{ dtype: dtypeOf(ctx), shape: x.map((d, i) => (isNum(d) ? d + (pads[i] ?? 0) + (pads[i + x.length] ?? 0) : d)) }];
+  },
+  rf: (ctx) => {
+    const f = ctx.fields[0];
+    const x = ctx.inputs[0]?.shape;
+    if (!f || f.kind === "global" || !x) return f;
+    const pads = padsOf(ctx, x.length);
+    const axes = f.axes.map((a: AxisField | null, i) => {
+      const p = pads[i] ?? 0;
+      return a ? applyWindow(a, { q: 1, r: 1, first: (o) => o - p, last: (o) => o - p }) : a;
+    });
+    return { kind: "axes", axes, misaligned: f.misaligned };
+  },
+};
+
+/** Resize/Upsample: output size = floor(in · scale) or the given sizes. */
+function resizeScales(ctx: OpContext): { shape: Dim[]; scales: number[] } {
+  const x = shapeOf(ctx, 0);
+  const sizes = ctx.node.opType === "Resize" ? constInts(ctx, 3) : undefined;
+  const scalesIn = ctx.node.opType === "Upsample" ? (constInts(ctx, 1) ?? ctx.inputs[1]?.value) : ctx.inputs[2]?.value;
+  const attrScales = attrInts(ctx.node, "scales");
+  if (sizes && sizes.length === x.length)
+    return { shape: sizes, scales: sizes.map((s, i) => { const d = x[i]; return isNum(d) ? s / d : 1; }) };
+  const scales = (scalesIn ?? attrScales)?.map(Number);
+  if (!scales || scales.length !== x.length) throw new ShapeError("Resize scales/sizes are not constant");
+  return { shape: x.map((d, i) => (isNum(d) ? Math.floor(d * (scales[i] ?? 1)) : d)), scales };
+}
+
+const resize: OpRule = {
+  infer(ctx) {
+    return [{ dtype: dtypeOf(ctx), shape: resizeScales(ctx).shape }];
+  },
+  rf: (ctx) => {
+    const f = ctx.fields[0];
+    if (!f || f.kind === "global") return f;
+    const { scales } = resizeScales(ctx);
+    const linear = String(ctx.node.attrs["mode"] ?? "nearest") !== "nearest";
+    const axes = f.axes.map((a, i) => {
+      const sc = scales[i] ?? 1;
+      if (!a || sc === 1) return a;
+      const q = Number.isInteger(sc) ? sc : 1;
+      const r = Number.isInteger(sc) ? 1 : Math.max(1, Math.round(1 / sc));
+      // Nearest reads floor(o / scale); linear modes also read the next input unit.
+      return applyWindow(a, { q, r, first: (o) => Math.floor((o + (linear ? 0.5 : 0)) / sc - (linear ? 0.5 : 0)), last: (o) => Math.floor(o / sc) + (linear ? 1 : 0) });
+    });
+    return { kind: "axes", axes, misaligned: f.misaligned };
+  },
+};
+
+const cast: OpRule = {
+  infer(ctx) {
+    const v = ctx.inputs[0]?.value;
+    return [{ dtype: dtypeFromOnnx(attrInt(ctx.node, "to", 1)), shape: shapeOf(ctx, 0), ...(v ? { value: v } : {}) }];
+  },
+  rf: "elementwise",
+};
+
+const range: OpRule = {
+  infer(ctx) {
+    const [s, l, d] = [0, 1, 2].map((i) => ctx.inputs[i]?.value?.[0]);
+    if (typeof s !== "number" || typeof l !== "number" || typeof d !== "number" || d === 0)
+      return [{ dtype: dtypeOf(ctx), shape: ["range"] }];
+    const n = Math.max(0, Math.ceil((l - s) / d));
+    return [{ dtype: dtypeOf(ctx), shape: [n], ...(n <= 4096 ? { value: Array.from({ length: n }, (_, i) => s + i * d) } : {}) }];
+  },
+  rf: "none",
+};
+
+const dataDependent: OpRule = {
+  infer(ctx) {
+    const x = shapeOf(ctx, 0);
+    return ctx.node.outputs.map(() => ({ dtype: "int64" as const, shape: ctx.node.opType === "NonZero" ? [x.length, "nnz"] : ["n"] }));
+  },
+  rf: "global",
+};
+
+const depthSpace: OpRule = {
+  infer(ctx) {
+    const x = shapeOf(ctx, 0);
+    const b = attrInt(ctx.node, "blocksize", 1);
+    const [n, c, h, w] = x;
+    const toSpace = ctx.node.opType === "DepthToSpace";
+    const mul = (d: Dim | undefined, k: number): Dim => (isNum(d) ? d * k : `${d ?? "?"}·${k}`);
+    const div = (d: Dim | undefined, k: number): Dim => (isNum(d) ? d / k : `${d ?? "?"}/${k}`);
+    return [{ dtype: dtypeOf(ctx), shape: toSpace ? [n ?? 1, div(c, b * b), mul(h, b), mul(w, b)] : [n ?? 1, mul(c, b * b), div(h, b), div(w, b)] }];
+  },
+  rf: (ctx) => {
+    const f = ctx.fields[0];
+    if (!f || f.kind === "global") return f;
+    const b = attrInt(ctx.node, "blocksize", 1);
+    const toSpace = ctx.node.opType === "DepthToSpace";
+    const w = toSpace ? { q: b, r: 1, first: (o: number) => Math.floor(o / b), last: (o: number) => Math.floor(o / b) } : { q: 1, r: b, first: (o: number) => o * b, last: (o: number) => o * b + b - 1 };
+    return { kind: "axes", axes: f.axes.map((a) => (a ? applyWindow(a, w) : a)), misaligned: f.misaligned };
+  },
+};
+
+export const SHAPE_OPS: Readonly<Record<string, OpRule>> = {
+  Reshape: reshape,
+  Flatten: flatten,
+  Transpose: transpose,
+  Squeeze: squeeze,
+  Unsqueeze: unsqueeze,
+  Concat: concat,
+  Split: split,
+  Slice: slice,
+  Gather: gather,
+  Shape: shapeOp,
+  Size: { infer: (ctx) => [{ dtype: "int64", shape: [], value: [product(shapeOf(ctx, 0))] }], rf: "none" },
+  Constant: constant,
+  ConstantOfShape: constantOfShape,
+  Expand: expand,
+  Tile: tile,
+  Pad: pad,
+  Resize: resize,
+  Upsample: resize,
+  Cast: cast,
+  CastLike: { ...cast, infer: (ctx) => [{ dtype: dtypeOf(ctx, 1), shape: shapeOf(ctx, 0) }] },
+  Range: range,
+  NonZero: dataDependent,
+  NonMaxSuppression: dataDependent,
+  DepthToSpace: depthSpace,
+  SpaceToDepth: depthSpace,
+};

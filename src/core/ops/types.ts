@@ -1,0 +1,52 @@
+/**
+ * What an op's table entry holds: its shape rule, its cost rule and its
+ * receptive-field rule, side by side. The analysis walks the graph and asks
+ * the entry of each node; nothing about an op lives anywhere else.
+ */
+import type { AxisField, ValueField } from "../analysis/receptiveField";
+import type { AttrValue, DType, Node, Shape, Tensor } from "../ir/types";
+
+/** A constant's values (flattened); symbols appear where a Shape op read a symbolic dim. */
+export type ConstValues = readonly (number | string)[];
+
+/** What the analysis knows about one value. */
+export interface ValueState {
+  readonly dtype: DType;
+  /** undefined = unknown. */
+  readonly shape: Shape | undefined;
+  /** Small constant contents (shape arithmetic), when known. */
+  readonly value?: ConstValues;
+  /** The initializer it is (or aliases through Identity), for weights. */
+  readonly tensor?: Tensor;
+}
+
+export interface OpContext {
+  readonly node: Node;
+  /** One per node input; undefined for omitted or unknown inputs. */
+  readonly inputs: readonly (ValueState | undefined)[];
+  readonly opset: number;
+}
+
+/** Thrown by a shape rule when the node is inconsistent; becomes a node warning. */
+export class ShapeError extends Error {}
+
+export interface RfContext extends OpContext {
+  readonly fields: readonly (ValueField | undefined)[];
+  readonly outputs: readonly ValueState[];
+}
+
+export interface OpRule {
+  /** Output states, one per node output. Throw ShapeError for inconsistent inputs. */
+  readonly infer: (ctx: OpContext) => ValueState[];
+  /** Multiply-accumulates of one run; absent = 0. null when a needed dim is unknown. */
+  readonly macs?: (ctx: OpContext, outputs: readonly ValueState[]) => number | null;
+  /**
+   * Receptive field of the first output. "elementwise" = union of the inputs, broadcast
+   * from the right; "global" = any spatial input makes it global; "none" = not a data path.
+   */
+  readonly rf: "elementwise" | "global" | "none" | ((ctx: RfContext) => ValueField | undefined);
+  /** Inputs (by position) that are weights of the layer, counted as its parameters. */
+  readonly weightInputs?: readonly number[];
+}
+
+export type { AttrValue, AxisField };
