@@ -25,6 +25,8 @@ export interface AnalyzeOptions {
   readonly timeLimitMs?: number;
   /** Polled while analysing; true stops with a ModelError("cancelled"). */
   readonly isCancelled?: () => boolean;
+  /** Observes each value's receptive field (tests check per-unit regions with it). */
+  readonly onField?: (valueName: string, field: ValueField) => void;
 }
 
 // Dims beyond this are a corrupt file, not a model (2^31 elements along one axis).
@@ -117,7 +119,11 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
         nodeWarnings.push(`receptive field unknown: ${e instanceof Error ? e.message : String(e)}`);
       }
     }
-    for (const name of node.outputs) if (field && name !== "") fields.set(name, field);
+    for (const name of node.outputs) {
+      if (!field || name === "") continue;
+      fields.set(name, field);
+      options.onField?.(name, field);
+    }
     if (field?.kind === "axes" && field.misaligned) nodeWarnings.push("receptive fields of merged paths are misaligned (different strides)");
 
     const weights: { name: string; shape: number[] }[] = [];
@@ -210,9 +216,12 @@ function checkDims(shape: Shape | readonly number[] | undefined, what: string): 
       throw new ModelError(`Dimension ${d} of ${what} is not a plausible size (0 … 2^31).`);
 }
 
-/** Nodes whose outputs were all folded to constants (Shape → Gather → Concat chains) hold no activations. */
+/** Nodes whose outputs are folded constants (Shape → Gather → Concat chains) or weight aliases hold no activations. */
 function isShapeComputation(l: LayerRow, states: Map<string, ValueState>): boolean {
-  return l.outputs.every((o) => states.get(o.name)?.value !== undefined);
+  return l.outputs.every((o) => {
+    const s = states.get(o.name);
+    return s?.value !== undefined || s?.tensor !== undefined;
+  });
 }
 
 function largestField(layers: readonly LayerRow[]): RFInfo {

@@ -20,7 +20,10 @@ export function peakLiveBytes(graph: Graph, order: readonly number[], states: Re
     for (const name of graph.nodes[ni]?.inputs ?? []) if (name) lastUse.set(name, step);
   });
   for (const o of graph.outputs) lastUse.set(o.name, order.length);
-  const isActivation = (name: string) => !graph.initializers.has(name) && states.get(name)?.value === undefined;
+  const isActivation = (name: string) => {
+    const s = states.get(name);
+    return !graph.initializers.has(name) && s?.value === undefined && s?.tensor === undefined;
+  };
   let live = 0;
   for (const v of graph.inputs) {
     const b = bytesOf(states.get(v.name));

@@ -55,6 +55,11 @@ function gcd(a: number, b: number): number {
   return a || 1;
 }
 
+/** Input region [first, last] of unit o along this axis. */
+export function regionOf(f: AxisField, o: number): [number, number] {
+  return [loAt(f, o), hiAt(f, o)];
+}
+
 function loAt(f: AxisField, o: number): number {
   const m = Math.floor(o / f.period);
   return (f.lo[o - m * f.period] ?? 0) + m * f.step;

@@ -98,7 +98,7 @@ export function readOnnx(bytes: Uint8Array, options: OnnxReadOptions = {}): Mode
     decoded = getModelType().decode(bytes) as unknown as PModel;
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
-    throw new ModelError(`Not a valid ONNX file (protobuf decoding failed: ${why}). Is it truncated?`);
+    throw new ModelError(`Not a valid ONNX file: protobuf decoding failed (${why}); the file is truncated or not ONNX.`);
   }
   if (!decoded.graph) throw new ModelError("Not an ONNX model: the file decodes as protobuf but has no graph.");
   const irVersion = int(decoded.irVersion);

@@ -1,0 +1,44 @@
+/**
+ * The command table: each command is a factory taking the typed context,
+ * so extension.ts only wires and every command can be read on its own.
+ */
+import * as vscode from "vscode";
+import { FORMATS } from "../core/formats/registry";
+import { INSPECTOR_VIEW_TYPE } from "./inspectorEditor";
+import type { InspectorDeps } from "./inspectorPanel";
+
+export type CommandContext = InspectorDeps;
+type CommandFactory = (ctx: CommandContext) => (...args: unknown[]) => unknown;
+
+const MODEL_GLOB = `**/*{${FORMATS.flatMap((f) => f.extensions).join(",")}}`;
+
+/** Ask which model to inspect: the file the command was run on, the active one, or a pick from the workspace. */
+async function pickModel(arg: unknown): Promise<vscode.Uri | undefined> {
+  if (arg instanceof vscode.Uri) return arg;
+  const active = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+  const exts = FORMATS.flatMap((f) => f.extensions);
+  const activeUri = active instanceof vscode.TabInputCustom || active instanceof vscode.TabInputText ? active.uri : undefined;
+  if (activeUri && exts.some((e) => activeUri.path.toLowerCase().endsWith(e))) return activeUri;
+  const files = await vscode.workspace.findFiles(MODEL_GLOB, "**/node_modules/**", 500);
+  const browse = "$(folder-opened) Browse…";
+  const items = [
+    ...files.sort((a, b) => a.path.localeCompare(b.path)).map((uri) => ({ label: vscode.workspace.asRelativePath(uri), uri })),
+    { label: browse, uri: undefined },
+  ];
+  const choice = await vscode.window.showQuickPick(items, { title: "ConvLens: Inspect Model", placeHolder: "Choose a model file" });
+  if (!choice) return undefined;
+  if (choice.uri) return choice.uri;
+  const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Models: exts.map((e) => e.slice(1)) } });
+  return picked?.[0];
+}
+
+export const COMMANDS: Readonly<Record<string, CommandFactory>> = {
+  "convlens.inspectModel": () => async (arg) => {
+    const uri = await pickModel(arg);
+    if (uri) await vscode.commands.executeCommand("vscode.openWith", uri, INSPECTOR_VIEW_TYPE);
+  },
+};
+
+export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
+  return Object.entries(COMMANDS).map(([id, factory]) => vscode.commands.registerCommand(id, factory(ctx)));
+}
