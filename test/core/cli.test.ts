@@ -22,7 +22,7 @@ describe("convlens summary", () => {
     expect(Object.keys(j)).toEqual(["model", "input_shape", "totals", "layers"]);
     expect(Object.keys(j.totals)).toEqual(["params", "macs", "flops", "activation_bytes"]);
     expect(Object.keys(j.layers[0] ?? {})).toEqual(["name", "type", "output_shape", "params", "macs", "rf"]);
-    expect(j.model).toBe("lenet5");
+    expect(j["model"]).toBe("lenet5");
     expect(j.totals["params"]).toBe(61706);
   });
 

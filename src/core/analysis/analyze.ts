@@ -168,6 +168,7 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
     });
   });
 
+  warnings.push(...crossCheck(graph.outputs, states), ...crossCheck([...graph.valueInfo.values()], states));
   if (unknownOps.size) warnings.push(`unknown: no rule for op ${[...unknownOps].join(", ")}; shapes after these nodes are unknown.`);
   const shapeErrors = layers.filter((l) => l.warnings.some((w) => w.startsWith("shape error")));
   for (const l of shapeErrors.slice(0, 5)) warnings.push(`${l.id}: ${l.warnings.join("; ")}`);
@@ -195,6 +196,18 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
     warnings,
     analysisMs: Date.now() - started,
   };
+}
+
+/** Shapes the file declares are checked against inference, never used in its place. */
+function crossCheck(declared: readonly { name: string; shape: Shape | undefined }[], states: Map<string, ValueState>): string[] {
+  const out: string[] = [];
+  for (const v of declared) {
+    const got = states.get(v.name)?.shape;
+    if (!v.shape || !got || v.shape.length === 0) continue;
+    const differs = v.shape.length !== got.length || v.shape.some((d, i) => typeof d === "number" && typeof got[i] === "number" && d !== got[i]);
+    if (differs) out.push(`"${v.name}": the file declares shape [${v.shape.join(", ")}] but inference gives [${got.join(", ")}].`);
+  }
+  return out.slice(0, 10);
 }
 
 function summary(name: string, s: ValueState | undefined): ValueSummary {
