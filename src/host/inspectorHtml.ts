@@ -1,0 +1,56 @@
+/**
+ * The inspector webview's HTML document. Pure (no vscode import) so it can be
+ * unit-tested: the caller supplies the webview's CSP source, a fresh nonce and
+ * the webview URIs of the bundled script and stylesheet.
+ */
+
+export interface InspectorHtmlOptions {
+  /** `webview.cspSource`. */
+  readonly cspSource: string;
+  /** Random per load; only scripts carrying it run. */
+  readonly nonce: string;
+  readonly scriptUri: string;
+  readonly styleUri: string;
+}
+
+/** Escapes text for an HTML attribute value in double quotes (URIs and nonces may carry & or "). */
+function attr(value: string): string {
+  return value.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+/**
+ * 'unsafe-inline' styles: lit (via @vscode-elements) and chart.js set inline
+ * styles. 'wasm-unsafe-eval' and blob: workers leave room for in-webview
+ * inference; nothing here loads from outside the extension.
+ */
+export function inspectorCsp(cspSource: string, nonce: string): string {
+  const c = cspSource;
+  return [
+    "default-src 'none'",
+    `img-src ${c} data: blob:`,
+    `style-src ${c} 'unsafe-inline'`,
+    `font-src ${c}`,
+    `script-src 'nonce-${nonce}' ${c} 'wasm-unsafe-eval'`,
+    `connect-src ${c}`,
+    `worker-src ${c} blob:`,
+  ].join("; ");
+}
+
+export function renderInspectorHtml(opts: InspectorHtmlOptions): string {
+  const nonce = attr(opts.nonce);
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${attr(inspectorCsp(opts.cspSource, opts.nonce))}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" nonce="${nonce}" href="${attr(opts.styleUri)}">
+<title>ConvLens Inspector</title>
+</head>
+<body>
+<div id="app" class="app"><div class="status" role="status">Loading the inspector…</div></div>
+<script nonce="${nonce}" src="${attr(opts.scriptUri)}"></script>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,317 @@
+/**
+ * The inspector page: reacts to host messages (loading, analysis, error,
+ * selectLayer), lays out header / tabs / details, and keeps one selected layer
+ * in sync across the table, charts, graph and details pane.
+ */
+import type { ModelAnalysis } from "../src/core/analysis/result";
+import type { HostToWebview, WebviewToHost } from "../src/protocol/messages";
+import { ChartsPanel } from "./charts";
+import { DetailsPane } from "./details";
+import { h } from "./dom";
+import { GraphPanel } from "./graph";
+import { renderHeader } from "./header";
+import { LayerTableView } from "./table";
+import {
+  baseName,
+  COLUMNS,
+  detailsView,
+  GraphViewModel,
+  headerView,
+  TableViewModel,
+  type SortState,
+} from "./viewModel";
+
+/** What survives the webview being hidden and restored (VS Code keeps it via setState). */
+export interface PersistedState {
+  tab: number;
+  filter: string;
+  sort: SortState | null;
+  selected: number | null;
+}
+
+export interface HostBridge {
+  post(message: WebviewToHost): void;
+  getState(): unknown;
+  setState(state: PersistedState): void;
+}
+
+const TAB_TABLE = 0;
+const TAB_CHARTS = 1;
+const TAB_GRAPH = 2;
+
+/** Who asked: the origin is not scrolled/centred (the user is looking at it) and "host"/"restore" are not echoed back. */
+type SelectionOrigin = "table" | "chart" | "graph" | "details" | "host" | "restore";
+
+/** Everything built for one analysis. */
+interface LoadedView {
+  readonly analysis: ModelAnalysis;
+  readonly tableModel: TableViewModel;
+  readonly table: LayerTableView;
+  readonly charts: ChartsPanel;
+  readonly graph: GraphPanel;
+  readonly details: DetailsPane;
+  readonly tabs: HTMLElementTagNameMap["vscode-tabs"];
+  readonly filter: HTMLInputElement;
+  readonly count: HTMLElement;
+}
+
+/** State saved by an older version may not match today's columns. */
+function isSortState(value: unknown): value is SortState {
+  if (typeof value !== "object" || value === null) return false;
+  const { column, direction } = value as Partial<SortState>;
+  return COLUMNS.some((c) => c.id === column) && (direction === "asc" || direction === "desc");
+}
+
+function restoreState(raw: unknown): PersistedState {
+  const s = (typeof raw === "object" && raw !== null ? raw : {}) as Partial<PersistedState>;
+  return {
+    tab: typeof s.tab === "number" ? s.tab : TAB_TABLE,
+    filter: typeof s.filter === "string" ? s.filter : "",
+    sort: isSortState(s.sort) ? s.sort : null,
+    selected: typeof s.selected === "number" ? s.selected : null,
+  };
+}
+
+export class InspectorApp {
+  private view: LoadedView | null = null;
+  private readonly state: PersistedState;
+  /** A selectLayer that arrived before the analysis. */
+  private pendingSelection: number | null = null;
+
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly host: HostBridge,
+  ) {
+    this.state = restoreState(host.getState());
+    this.showStatus("Waiting for the model…");
+    // Chart colours come from the theme; VS Code swaps body classes when it changes.
+    new MutationObserver(() => this.view?.charts.rebuild()).observe(document.body, {
+      attributes: true,
+      attributeFilter: ["class"],
+    });
+  }
+
+  handle(message: HostToWebview): void {
+    switch (message.type) {
+      case "loading":
+        this.dispose();
+        this.showStatus(`Analysing ${baseName(message.file)}…`);
+        break;
+      case "error":
+        this.dispose();
+        this.showError(message.file, message.message);
+        break;
+      case "analysis":
+        this.showAnalysis(message.analysis);
+        break;
+      case "selectLayer":
+        if (this.view === null) this.pendingSelection = message.index;
+        else this.select(message.index, "host");
+        break;
+    }
+  }
+
+  private showStatus(text: string): void {
+    this.root.replaceChildren(
+      h(
+        "div",
+        { class: "status", "data-testid": "loading", role: "status" },
+        h("div", { class: "spinner" }),
+        text,
+      ),
+    );
+  }
+
+  private showError(file: string, message: string): void {
+    this.root.replaceChildren(
+      h(
+        "div",
+        { class: "error-box", "data-testid": "error", role: "alert" },
+        h("h2", {}, file === "" ? "Could not analyse the model" : `Could not analyse ${baseName(file)}`),
+        h("p", { class: "error-message" }, message),
+      ),
+    );
+  }
+
+  private dispose(): void {
+    this.view?.charts.dispose();
+    this.view = null;
+  }
+
+  private showAnalysis(analysis: ModelAnalysis): void {
+    this.dispose();
+    try {
+      this.view = this.build(analysis);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.host.post({ type: "webviewError", message: `rendering failed: ${message}` });
+      this.showError("", `The inspector could not display this analysis: ${message}`);
+      return;
+    }
+    const selected = this.pendingSelection ?? this.state.selected;
+    const fromHost = this.pendingSelection !== null;
+    this.pendingSelection = null;
+    if (selected !== null && this.view.tableModel.tree.layers.has(selected)) {
+      this.select(selected, fromHost ? "host" : "restore");
+    }
+    this.onTabShown(this.state.tab);
+  }
+
+  private build(analysis: ModelAnalysis): LoadedView {
+    const tableModel = new TableViewModel(analysis);
+    tableModel.setFilter(this.state.filter);
+    tableModel.setSort(this.state.sort);
+    const onSelect = (origin: SelectionOrigin) => (index: number) => this.select(index, origin);
+
+    const table = new LayerTableView(tableModel, {
+      onSelect: onSelect("table"),
+      onSortChange: () => {
+        this.state.sort = tableModel.sort;
+        this.persist();
+        this.updateCount();
+      },
+    });
+    const charts = new ChartsPanel(analysis, { onSelect: onSelect("chart") });
+    const graph = new GraphPanel(new GraphViewModel(analysis, tableModel.tree), {
+      onSelect: onSelect("graph"),
+    });
+    const details = new DetailsPane({ onSelect: onSelect("details") });
+
+    const filter = h("input", {
+      type: "search",
+      class: "filter",
+      "data-testid": "layer-filter",
+      placeholder: "Filter by name, op or shape",
+      "aria-label": "Filter layers",
+      spellcheck: "false",
+    });
+    filter.value = this.state.filter;
+    filter.addEventListener("input", () => this.applyFilter(filter.value));
+    const count = h("span", { class: "row-count", "data-testid": "row-count" });
+    const expandAll = h("vscode-button", { secondary: "", title: "Expand every module group" }, "Expand all");
+    const collapseAll = h(
+      "vscode-button",
+      { secondary: "", title: "Collapse every module group" },
+      "Collapse all",
+    );
+    expandAll.addEventListener("click", () => this.setAllGroups(true));
+    collapseAll.addEventListener("click", () => this.setAllGroups(false));
+    const groupButtons = tableModel.tree.groups.size > 0 ? [expandAll, collapseAll] : [];
+
+    const tabs = h(
+      "vscode-tabs",
+      { "selected-index": String(this.state.tab), class: "tabs" },
+      h("vscode-tab-header", { slot: "header" }, "Table"),
+      h("vscode-tab-header", { slot: "header" }, "Charts"),
+      h("vscode-tab-header", { slot: "header" }, "Graph"),
+      h(
+        "vscode-tab-panel",
+        { class: "panel" },
+        h("div", { class: "toolbar" }, filter, ...groupButtons, count),
+        table.element,
+      ),
+      h("vscode-tab-panel", { class: "panel" }, charts.element),
+      h("vscode-tab-panel", { class: "panel" }, graph.element),
+    );
+    tabs.addEventListener("vsc-tabs-select", (e) => {
+      this.state.tab = e.detail.selectedIndex;
+      this.persist();
+      this.onTabShown(e.detail.selectedIndex);
+    });
+
+    this.root.replaceChildren(
+      h(
+        "div",
+        { class: "inspector" },
+        renderHeader(headerView(analysis), { onExport: () => this.host.post({ type: "exportJson" }) }),
+        h("div", { class: "workspace" }, tabs, details.element),
+      ),
+    );
+    const view: LoadedView = { analysis, tableModel, table, charts, graph, details, tabs, filter, count };
+    this.view = view;
+    table.render();
+    this.updateCount();
+    return view;
+  }
+
+  /** Panels are hidden by the tabs element's next update; measure (charts, graph) after it. */
+  private onTabShown(tab: number): void {
+    setTimeout(() => {
+      const v = this.view;
+      if (v === null || this.state.tab !== tab) return;
+      if (tab === TAB_CHARTS) v.charts.show();
+      if (tab === TAB_GRAPH) {
+        v.graph.show();
+        v.graph.setSelected(this.state.selected, true);
+      } else {
+        v.graph.hide();
+      }
+      if (tab === TAB_TABLE) {
+        v.table.refresh();
+        if (this.state.selected !== null) v.table.setSelected(this.state.selected, true);
+      }
+    }, 0);
+  }
+
+  private applyFilter(text: string): void {
+    const v = this.view;
+    if (v === null) return;
+    v.tableModel.setFilter(text);
+    v.table.render();
+    if (this.state.selected !== null) v.table.setSelected(this.state.selected, false);
+    this.state.filter = text;
+    this.persist();
+    this.updateCount();
+  }
+
+  private setAllGroups(expanded: boolean): void {
+    const v = this.view;
+    if (v === null) return;
+    v.tableModel.setAllExpanded(expanded);
+    v.table.render();
+    this.updateCount();
+  }
+
+  private updateCount(): void {
+    const v = this.view;
+    if (v === null) return;
+    const total = v.analysis.layers.length;
+    const shown = v.analysis.layers.filter((l) => v.tableModel.matches(l.index)).length;
+    v.count.textContent = shown === total ? `${total} layers` : `${shown} of ${total} layers match`;
+  }
+
+  private select(index: number, origin: SelectionOrigin): void {
+    const v = this.view;
+    const layer = v?.tableModel.tree.layers.get(index);
+    if (v === null || layer === undefined) return;
+    this.state.selected = index;
+    this.persist();
+
+    if (origin !== "table" && !v.table.isVisible(index)) {
+      // Make the row displayable: open its groups and, if the filter hides it, clear the filter.
+      v.tableModel.revealLayer(index);
+      if (!v.tableModel.matches(index)) {
+        v.filter.value = "";
+        v.tableModel.setFilter("");
+        this.state.filter = "";
+        this.updateCount();
+      }
+      v.table.render();
+    }
+    if (origin === "host" && this.state.tab === TAB_CHARTS) {
+      // The host asked to reveal a layer: show it in the table rather than in an unrelated chart.
+      v.tabs.selectedIndex = TAB_TABLE;
+      this.state.tab = TAB_TABLE;
+      this.onTabShown(TAB_TABLE);
+    }
+    v.table.setSelected(index, origin !== "table");
+    v.graph.setSelected(index, origin !== "graph");
+    v.charts.setSelected(index);
+    v.details.show(detailsView(layer, v.analysis));
+    if (origin !== "host" && origin !== "restore") this.host.post({ type: "layerSelected", index });
+  }
+
+  private persist(): void {
+    this.host.setState({ ...this.state });
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Entry point of the inspector webview (bundled to dist/webview.js).
+ * Wires the VS Code webview API to InspectorApp and tells the host it is ready.
+ * Only types come from the host side; nothing here imports `vscode`.
+ */
+// Only the components used, so the bundle carries just these and lit.
+import "@vscode-elements/elements/dist/vscode-button/index.js";
+import "@vscode-elements/elements/dist/vscode-tabs/index.js";
+import "@vscode-elements/elements/dist/vscode-tab-header/index.js";
+import "@vscode-elements/elements/dist/vscode-tab-panel/index.js";
+import type { HostToWebview, WebviewToHost } from "../src/protocol/messages";
+import { InspectorApp, type PersistedState } from "./app";
+
+interface VsCodeApi {
+  postMessage(message: WebviewToHost): void;
+  getState(): unknown;
+  setState(state: PersistedState): void;
+}
+
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const HOST_MESSAGE_TYPES = new Set(["loading", "analysis", "error", "selectLayer"]);
+
+function isHostToWebview(data: unknown): data is HostToWebview {
+  return (
+    typeof data === "object" &&
+    data !== null &&
+    HOST_MESSAGE_TYPES.has(String((data as { type?: unknown }).type))
+  );
+}
+
+const vscode = acquireVsCodeApi();
+const root = document.getElementById("app") ?? document.body;
+const app = new InspectorApp(root, {
+  post: (message) => vscode.postMessage(message),
+  getState: () => vscode.getState(),
+  setState: (state) => vscode.setState(state),
+});
+
+window.addEventListener("message", (event: MessageEvent<unknown>) => {
+  if (isHostToWebview(event.data)) app.handle(event.data);
+});
+
+// Errors in here are invisible to the user otherwise; the host logs them.
+window.addEventListener("error", (event) => {
+  vscode.postMessage({
+    type: "webviewError",
+    message: `${event.message} (${event.filename}:${event.lineno})`,
+  });
+});
+window.addEventListener("unhandledrejection", (event) => {
+  vscode.postMessage({ type: "webviewError", message: String(event.reason) });
+});
+
+vscode.postMessage({ type: "ready" });

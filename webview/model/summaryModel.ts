@@ -1,0 +1,187 @@
+/**
+ * Text for the header (model summary and totals) and the details pane (one
+ * layer), kept here so the renderers stay free of formatting decisions.
+ */
+import type { LayerRow, ModelAnalysis, ValueSummary } from "../../src/core/analysis/result";
+import {
+  formatBytes,
+  formatCount,
+  formatExact,
+  formatRf,
+  formatRfNumber,
+  formatShape,
+  NOT_APPLICABLE,
+} from "./format";
+import { MAC_CONVENTION } from "./tableModel";
+
+export interface TotalView {
+  readonly testId: string;
+  readonly label: string;
+  readonly text: string;
+  /** Raw number for `data-value`: String(n), "" when unknown; absent for non-numeric totals. */
+  readonly dataValue?: string;
+  readonly title: string;
+}
+
+export interface HeaderView {
+  readonly model: string;
+  /** "ONNX · pytorch 2.5 · opset 17 · IR 8" */
+  readonly meta: string;
+  readonly weightless: boolean;
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+  readonly totals: readonly TotalView[];
+  readonly warnings: readonly string[];
+}
+
+/** "input: 1×3×224×224 float32" */
+export function describeValue(v: ValueSummary): string {
+  return `${v.name}: ${formatShape(v.shape)} ${v.dtype}`;
+}
+
+const raw = (n: number | null): string => (n === null ? "" : String(n));
+
+export function headerView(a: ModelAnalysis): HeaderView {
+  const t = a.totals;
+  const meta = [a.format, a.producer, `opset ${a.opset}`, `IR ${a.irVersion}`]
+    .filter((s) => s.trim() !== "")
+    .join(" · ");
+  return {
+    model: a.model,
+    meta,
+    weightless: a.weightless,
+    inputs: a.inputs.map(describeValue),
+    outputs: a.outputs.map(describeValue),
+    totals: [
+      {
+        testId: "total-params",
+        label: "Params",
+        text: formatCount(t.params),
+        dataValue: raw(t.params),
+        title: `${formatExact(t.params)} parameters`,
+      },
+      {
+        testId: "total-macs",
+        label: "MACs",
+        text: formatCount(t.macs),
+        dataValue: raw(t.macs),
+        title: `${formatExact(t.macs)}\n${MAC_CONVENTION}`,
+      },
+      {
+        testId: "total-flops",
+        label: "FLOPs",
+        text: formatCount(t.flops),
+        dataValue: raw(t.flops),
+        title: `${formatExact(t.flops)}\n${MAC_CONVENTION}`,
+      },
+      {
+        testId: "total-activation",
+        label: "Activations",
+        text: formatBytes(t.activationBytes),
+        dataValue: raw(t.activationBytes),
+        title: `Sum of every layer's output bytes: ${formatExact(t.activationBytes)}`,
+      },
+      {
+        testId: "peak-activation",
+        label: "Peak memory",
+        text: formatBytes(t.peakActivationBytes),
+        dataValue: raw(t.peakActivationBytes),
+        title: `Largest sum of live tensors running layers in order: ${formatExact(t.peakActivationBytes)} bytes`,
+      },
+      {
+        testId: "final-rf",
+        label: "Final RF",
+        text: formatRf(a.finalRf),
+        title: "Largest spatial receptive field reached before the model goes global",
+      },
+    ],
+    warnings: a.warnings,
+  };
+}
+
+export interface KeyValue {
+  readonly key: string;
+  readonly value: string;
+  readonly title?: string;
+}
+
+export interface RfAxisView {
+  readonly axis: string;
+  readonly size: string;
+  readonly stride: string;
+  readonly start: string;
+}
+
+export interface LinkView {
+  readonly index: number;
+  readonly label: string;
+}
+
+export interface DetailsView {
+  readonly name: string;
+  readonly id: string;
+  readonly index: number;
+  readonly opType: string;
+  readonly metrics: readonly KeyValue[];
+  /** "global", "—" or per-axis rows. */
+  readonly rf: string | readonly RfAxisView[];
+  readonly rfMisaligned: boolean;
+  readonly inputs: readonly KeyValue[];
+  readonly outputs: readonly KeyValue[];
+  readonly weights: readonly KeyValue[];
+  readonly attributes: readonly KeyValue[];
+  readonly predecessors: readonly LinkView[];
+  readonly successors: readonly LinkView[];
+  readonly warnings: readonly string[];
+}
+
+const AXIS_NAMES = ["H", "W"];
+
+/** Axis labels: H, W for 2-D; D, H, W for 3-D; otherwise numbered. */
+function axisName(i: number, count: number): string {
+  if (count === 2) return AXIS_NAMES[i] ?? String(i);
+  if (count === 3) return ["D", "H", "W"][i] ?? String(i);
+  return count === 1 ? "L" : `axis ${i}`;
+}
+
+function valueRows(values: readonly ValueSummary[]): KeyValue[] {
+  return values.map((v) => ({ key: v.name, value: `${formatShape(v.shape)} ${v.dtype}` }));
+}
+
+export function detailsView(layer: LayerRow, a: ModelAnalysis): DetailsView {
+  const byIndex = new Map(a.layers.map((l) => [l.index, l] as const));
+  const link = (i: number): LinkView => ({ index: i, label: byIndex.get(i)?.name ?? `#${i}` });
+  const successors = a.layers.filter((l) => l.predecessors.includes(layer.index)).map((l) => link(l.index));
+  const rf = layer.rf;
+  return {
+    name: layer.name,
+    id: layer.id,
+    index: layer.index,
+    opType: layer.opType,
+    metrics: [
+      { key: "Params", value: formatCount(layer.params), title: formatExact(layer.params) },
+      { key: "MACs", value: formatCount(layer.macs), title: `${formatExact(layer.macs)}\n${MAC_CONVENTION}` },
+      { key: "FLOPs", value: formatCount(layer.flops), title: formatExact(layer.flops) },
+      { key: "Output bytes", value: formatBytes(layer.outputBytes), title: formatExact(layer.outputBytes) },
+    ],
+    rf:
+      rf === null
+        ? NOT_APPLICABLE
+        : rf.kind === "global"
+          ? "global"
+          : rf.axes.map((ax, i) => ({
+              axis: axisName(i, rf.axes.length),
+              size: formatRfNumber(ax.size),
+              stride: formatRfNumber(ax.stride),
+              start: formatRfNumber(ax.start),
+            })),
+    rfMisaligned: rf !== null && rf.kind === "spatial" && rf.misaligned,
+    inputs: valueRows(layer.inputs),
+    outputs: valueRows(layer.outputs),
+    weights: layer.weights.map((w) => ({ key: w.name, value: formatShape(w.shape) })),
+    attributes: Object.entries(layer.attrs).map(([key, value]) => ({ key, value })),
+    predecessors: [...new Set(layer.predecessors)].map(link),
+    successors,
+    warnings: layer.warnings,
+  };
+}
