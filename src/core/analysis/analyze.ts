@@ -131,7 +131,7 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
     if (node.opType !== "Identity") {
       node.inputs.forEach((name, i) => {
         const t = ctx.inputs[i]?.tensor;
-        if (!t || !isFloat(t.dtype) || counted.has(name)) return;
+        if (!t || !isFloat(t.dtype) || t.role === "buffer" || counted.has(name)) return;
         counted.add(name);
         params += elementCount(t.dims);
         weights.push({ name, shape: [...t.dims] });
@@ -154,6 +154,8 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
       name: mp.path ?? node.name,
       groups: mp.groups,
       opType: node.opType,
+      ...(node.layerType ? { layerType: node.layerType } : {}),
+      ...(node.source ? { source: node.source } : {}),
       inputs: node.inputs.filter((n) => n !== "").map((n) => summary(n, states.get(n))),
       outputs,
       params,

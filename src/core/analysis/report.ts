@@ -31,7 +31,7 @@ export function jsonReport(a: ModelAnalysis): JsonReport {
     totals: { params: a.totals.params, macs: a.totals.macs, flops: a.totals.flops, activation_bytes: a.totals.activationBytes },
     layers: a.layers.map((l) => ({
       name: l.name,
-      type: l.opType,
+      type: l.layerType ?? l.opType,
       output_shape: l.outputs[0]?.shape ? [...l.outputs[0].shape] : null,
       params: l.params,
       macs: l.macs,

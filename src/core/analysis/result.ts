@@ -2,7 +2,7 @@
  * The analysis of one model as plain JSON: what the CLI prints and what the
  * host posts to the inspector webview (never the model bytes themselves).
  */
-import type { Dim, DType } from "../ir/types";
+import type { Dim, DType, SourceInfo } from "../ir/types";
 
 export interface RFAxis {
   /** Extent in input pixels of unit 0's region, first to last inclusive. */
@@ -36,6 +36,10 @@ export interface LayerRow {
   /** Module groups from outermost to innermost, e.g. ["layer1", "layer1.0", "layer1.0.conv1"]. */
   readonly groups: readonly string[];
   readonly opType: string;
+  /** The framework's layer type (e.g. "Conv2d") for source-defined models. */
+  readonly layerType?: string;
+  /** Source location for source-defined models. */
+  readonly source?: SourceInfo;
   readonly inputs: readonly ValueSummary[];
   readonly outputs: readonly ValueSummary[];
   readonly params: number;

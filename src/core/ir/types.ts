@@ -42,6 +42,16 @@ export interface Tensor {
   readonly dtype: DType;
   readonly dims: readonly number[];
   readonly storage: TensorStorage;
+  /** "buffer" = state that is not a trainable parameter (BatchNorm running statistics in source models). */
+  readonly role?: "parameter" | "buffer";
+}
+
+/** Where a node comes from in a source-defined model (character offsets). */
+export interface SourceInfo {
+  /** The call that ran it (a forward line). */
+  readonly call?: { readonly from: number; readonly to: number };
+  /** The layer's definition (e.g. `self.conv1 = nn.Conv2d(...)` in __init__). */
+  readonly def?: { readonly from: number; readonly to: number };
 }
 
 export interface ValueInfo {
@@ -70,6 +80,9 @@ export interface Node {
   readonly inputs: readonly string[];
   readonly outputs: readonly string[];
   readonly attrs: Readonly<Record<string, AttrValue>>;
+  /** The framework's own name for the layer type (e.g. "Conv2d"), when it differs from opType. */
+  readonly layerType?: string;
+  readonly source?: SourceInfo;
 }
 
 export interface Graph {

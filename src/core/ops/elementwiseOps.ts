@@ -116,6 +116,8 @@ const ACTIVATIONS = [
   "Sinh", "Cosh", "Identity", "Dropout", "BatchNormalization", "InstanceNormalization",
   "LayerNormalization", "GroupNormalization", "LpNormalization", "MeanVarianceNormalization", "LRN",
   "Shrink", "IsInf", "IsNaN", "Not", "Bernoulli",
+  // Not ONNX ops, but the source readers name PyTorch activations this way.
+  "Silu", "Hardtanh", "LogSigmoid", "Tanhshrink",
 ];
 
 export const ELEMENTWISE_OPS: Readonly<Record<string, OpRule>> = {

@@ -1,0 +1,185 @@
+/** Python builtins and the small standard-library pieces model code uses (range, zip, OrderedDict, math, partial). */
+import { describe, iterate, num, str, tuple, unknown, type CallArgs, type PyBuiltin, type PyValue, NONE, int, bool, truthy, dictKey } from "./values";
+import type { Interpreter } from "./interpreter";
+
+export function builtin(name: string, call: (a: CallArgs) => PyValue, attrs?: (n: string) => PyValue | undefined): PyBuiltin {
+  return { t: "builtin", name, call, ...(attrs ? { attrs } : {}) };
+}
+
+function ints(a: CallArgs): number[] | undefined {
+  const xs = a.args.map(num);
+  return xs.every((x): x is number => x !== undefined) ? xs : undefined;
+}
+
+function numeric(v: number, asFloat: boolean): PyValue {
+  return asFloat ? { t: "float", v } : int(v);
+}
+
+export function makeBuiltins(interp: () => Interpreter): Map<string, PyValue> {
+  const call = (fn: PyValue, args: PyValue[]) => interp().call(fn, { args, kwargs: new Map(), argSpans: [], kwargSpans: new Map(), span: { from: 0, to: 0 } });
+  const seq = (a: CallArgs) => iterate(a.args[0] ?? NONE);
+  const b: Record<string, PyValue> = {
+    range: builtin("range", (a) => {
+      const xs = ints(a);
+      if (!xs || xs.length === 0) return unknown("range of non-constant bounds");
+      const [start, stop, step] = xs.length === 1 ? [0, xs[0] ?? 0, 1] : [xs[0] ?? 0, xs[1] ?? 0, xs[2] ?? 1];
+      if (step === 0 || Math.abs((stop - start) / step) > 100_000) return unknown("range too long to follow");
+      const items: PyValue[] = [];
+      for (let i = start; step > 0 ? i < stop : i > stop; i += step) items.push(int(i));
+      return { t: "list", items };
+    }),
+    len: builtin("len", (a) => {
+      const v = a.args[0] ?? NONE;
+      if (v.t === "tensor") return typeof v.state.shape?.[0] === "number" ? int(v.state.shape[0]) : unknown("len of a tensor");
+      const items = iterate(v);
+      return items ? int(items.length) : unknown(`len of ${describe(v)}`);
+    }),
+    zip: builtin("zip", (a) => {
+      const lists = a.args.map((x) => iterate(x));
+      if (lists.some((l) => !l)) return unknown("zip of non-sequences");
+      const n = Math.min(...lists.map((l) => l?.length ?? 0));
+      return { t: "list", items: Array.from({ length: n }, (_, i) => tuple(lists.map((l) => l?.[i] ?? NONE))) };
+    }),
+    enumerate: builtin("enumerate", (a) => {
+      const items = seq(a);
+      const start = num(a.args[1] ?? a.kwargs.get("start") ?? int(0)) ?? 0;
+      return items ? { t: "list", items: items.map((v, i) => tuple([int(i + start), v])) } : unknown("enumerate of a non-sequence");
+    }),
+    reversed: builtin("reversed", (a) => {
+      const items = seq(a);
+      return items ? { t: "list", items: items.reverse() } : unknown("reversed of a non-sequence");
+    }),
+    sorted: builtin("sorted", (a) => {
+      const items = seq(a);
+      return items ? { t: "list", items: [...items].sort((x, y) => (num(x) ?? 0) - (num(y) ?? 0)) } : unknown("sorted of a non-sequence");
+    }),
+    list: builtin("list", (a) => ({ t: "list", items: a.args.length ? (seq(a) ?? []) : [] })),
+    tuple: builtin("tuple", (a) => tuple(a.args.length ? (seq(a) ?? []) : [])),
+    dict: builtin("dict", (a) => makeDict(a)),
+    OrderedDict: builtin("OrderedDict", (a) => makeDict(a)),
+    set: builtin("set", (a) => ({ t: "list", items: a.args.length ? (seq(a) ?? []) : [] })),
+    int: builtin("int", (a) => {
+      const v = a.args[0] ?? int(0);
+      const n = num(v) ?? (v.t === "str" ? Number(v.v) : undefined);
+      return n === undefined || Number.isNaN(n) ? (v.t === "sym" ? v : unknown("int() of a non-number")) : int(Math.trunc(n));
+    }),
+    float: builtin("float", (a) => {
+      const n = num(a.args[0] ?? int(0));
+      return n === undefined ? unknown("float() of a non-number") : { t: "float", v: n };
+    }),
+    bool: builtin("bool", (a) => {
+      const t = truthy(a.args[0] ?? bool(false));
+      return t === undefined ? unknown("bool of an unknown") : bool(t);
+    }),
+    str: builtin("str", (a) => str(a.args[0] ? describe(a.args[0]).replace(/^"|"$/g, "") : "")),
+    abs: builtin("abs", (a) => {
+      const v = a.args[0] ?? NONE;
+      const n = num(v);
+      return n === undefined ? unknown("abs") : numeric(Math.abs(n), v.t === "float");
+    }),
+    round: builtin("round", (a) => {
+      const n = num(a.args[0] ?? NONE);
+      return n === undefined ? unknown("round") : int(Math.round(n));
+    }),
+    min: builtin("min", (a) => extreme(a, Math.min)),
+    max: builtin("max", (a) => extreme(a, Math.max)),
+    sum: builtin("sum", (a) => {
+      const items = seq(a)?.map(num);
+      if (!items || items.some((x) => x === undefined)) return unknown("sum of non-numbers");
+      return int((items as number[]).reduce((x, y) => x + y, num(a.args[1] ?? int(0)) ?? 0));
+    }),
+    any: builtin("any", (a) => bool((seq(a) ?? []).some((x) => truthy(x) === true))),
+    all: builtin("all", (a) => bool((seq(a) ?? []).every((x) => truthy(x) === true))),
+    map: builtin("map", (a) => {
+      const [fn, ...rest] = a.args;
+      const lists = rest.map((x) => iterate(x));
+      if (!fn || lists.some((l) => !l)) return unknown("map");
+      const n = Math.min(...lists.map((l) => l?.length ?? 0));
+      return { t: "list", items: Array.from({ length: n }, (_, i) => call(fn, lists.map((l) => l?.[i] ?? NONE))) };
+    }),
+    print: builtin("print", () => NONE),
+    isinstance: builtin("isinstance", (a) => {
+      const v = a.args[0] ?? NONE;
+      const types = iterate(a.args[1] ?? NONE) ?? [a.args[1] ?? NONE];
+      const names = types.map((t) => (t.t === "class" ? t.name : t.t === "builtin" ? t.name : ""));
+      const typeName = v.t === "int" ? "int" : v.t === "float" ? "float" : v.t === "str" ? "str" : v.t === "list" ? "list" : v.t === "tuple" ? "tuple" : v.t === "bool" ? "bool" : v.t === "dict" ? "dict" : undefined;
+      if (typeName) return bool(names.includes(typeName) || (typeName === "bool" && names.includes("int")));
+      if (v.t === "object") {
+        const chain: string[] = [];
+        const walk = (c: typeof v.cls) => {
+          chain.push(c.name);
+          c.bases.forEach(walk);
+        };
+        walk(v.cls);
+        return bool(names.some((n) => chain.includes(n)));
+      }
+      return unknown("isinstance of an unknown");
+    }),
+    hasattr: builtin("hasattr", (a) => {
+      const v = a.args[0];
+      const n = a.args[1];
+      return bool(v?.t === "object" && n?.t === "str" && (v.attrs.has(n.v) || (v.children?.has(n.v) ?? false)));
+    }),
+    partial: builtin("partial", (a) => {
+      const [fn, ...bound] = a.args;
+      if (!fn) return unknown("partial");
+      return builtin("partial", (b2) => interp().call(fn, { ...b2, args: [...bound, ...b2.args], kwargs: new Map([...a.kwargs, ...b2.kwargs]) }));
+    }),
+  };
+  return new Map(Object.entries(b));
+}
+
+function makeDict(a: CallArgs): PyValue {
+  const entries = new Map<string, { key: PyValue; value: PyValue }>();
+  const src = a.args[0];
+  if (src?.t === "dict") for (const [k, v] of src.entries) entries.set(k, v);
+  else if (src) {
+    for (const pair of iterate(src) ?? []) {
+      const kv = iterate(pair);
+      const key = kv?.[0];
+      const dk = key ? dictKey(key) : undefined;
+      if (key && dk) entries.set(dk, { key, value: kv?.[1] ?? NONE });
+    }
+  }
+  for (const [k, v] of a.kwargs) entries.set(`s:${k}`, { key: str(k), value: v });
+  return { t: "dict", entries };
+}
+
+function extreme(a: CallArgs, f: (...xs: number[]) => number): PyValue {
+  const items = a.args.length === 1 ? iterate(a.args[0] ?? NONE) : a.args;
+  const xs = items?.map(num);
+  if (!xs || xs.length === 0 || xs.some((x) => x === undefined)) return unknown("min/max of non-numbers");
+  const isFloat = (items ?? []).some((v) => v.t === "float");
+  const r = f(...(xs as number[]));
+  return isFloat ? { t: "float", v: r } : int(r);
+}
+
+export function mathModule(): PyBuiltin {
+  const fns: Record<string, (xs: number[]) => number> = {
+    ceil: (x) => Math.ceil(x[0] ?? 0),
+    floor: (x) => Math.floor(x[0] ?? 0),
+    sqrt: (x) => Math.sqrt(x[0] ?? 0),
+    log: (x) => Math.log(x[0] ?? 1),
+    log2: (x) => Math.log2(x[0] ?? 1),
+    exp: (x) => Math.exp(x[0] ?? 0),
+    prod: (x) => x.reduce((p, q) => p * q, 1),
+    gcd: (x) => {
+      let [p = 0, q = 0] = x;
+      while (q) [p, q] = [q, p % q];
+      return p;
+    },
+  };
+  return builtin("math", () => unknown("math is a module"), (n) => {
+    if (n === "pi") return { t: "float", v: Math.PI };
+    if (n === "inf") return { t: "float", v: Infinity };
+    const f = fns[n];
+    if (!f) return undefined;
+    return builtin(`math.${n}`, (a) => {
+      const xs = (a.args.length === 1 && iterate(a.args[0] ?? NONE)) || a.args;
+      const ns = xs.map(num);
+      if (ns.some((x) => x === undefined)) return unknown(`math.${n} of non-numbers`);
+      const r = f(ns as number[]);
+      return ["ceil", "floor", "prod", "gcd"].includes(n) && Number.isInteger(r) ? int(r) : { t: "float", v: r };
+    });
+  });
+}

@@ -1,0 +1,130 @@
+/** Python operators on concrete values (numbers, strings, sequences); tensors are handled by the host. */
+import { bool, describe, num, str, tuple, unknown, type PyValue } from "./values";
+
+function numeric(op: string, a: number, b: number, bothInt: boolean): PyValue {
+  const mk = (v: number, forceFloat = false): PyValue => (bothInt && !forceFloat && Number.isInteger(v) ? { t: "int", v } : { t: "float", v });
+  switch (op) {
+    case "+":
+      return mk(a + b);
+    case "-":
+      return mk(a - b);
+    case "*":
+      return mk(a * b);
+    case "/":
+      return b === 0 ? unknown("division by zero") : mk(a / b, true);
+    case "//":
+      return b === 0 ? unknown("division by zero") : mk(Math.floor(a / b));
+    case "%":
+      return b === 0 ? unknown("modulo by zero") : mk(((a % b) + b) % b);
+    case "**":
+      return mk(a ** b, b < 0);
+    case "<<":
+      return mk(a * 2 ** b);
+    case ">>":
+      return mk(Math.floor(a / 2 ** b));
+    case "&":
+      return mk(a & b);
+    case "|":
+      return mk(a | b);
+    case "^":
+      return mk(a ^ b);
+    default:
+      return unknown(`operator ${op}`);
+  }
+}
+
+export function binaryOp(op: string, a: PyValue, b: PyValue): PyValue {
+  if (a.t === "unknown") return a;
+  if (b.t === "unknown") return b;
+  const x = num(a),
+    y = num(b);
+  if (x !== undefined && y !== undefined) return numeric(op, x, y, a.t !== "float" && b.t !== "float");
+  if (a.t === "sym" || b.t === "sym") {
+    // Symbolic dims stay symbolic through simple arithmetic (B * 2, B // 2).
+    const l = a.t === "sym" ? a.v : describe(a);
+    const r = b.t === "sym" ? b.v : describe(b);
+    if (x === 1 && op === "*") return b;
+    if (y === 1 && (op === "*" || op === "//")) return a;
+    return { t: "sym", v: `${l}${op}${r}` };
+  }
+  if (op === "+" && a.t === "str" && b.t === "str") return str(a.v + b.v);
+  if (op === "+" && (a.t === "list" || a.t === "tuple") && b.t === a.t) return a.t === "list" ? { t: "list", items: [...a.items, ...b.items] } : tuple([...a.items, ...b.items]);
+  if (op === "*" && (a.t === "list" || a.t === "tuple") && y !== undefined) {
+    const items = Array.from({ length: Math.max(0, y) }, () => a.items).flat();
+    return a.t === "list" ? { t: "list", items } : tuple(items);
+  }
+  if (op === "%" && a.t === "str") return str(a.v);
+  return unknown(`${describe(a)} ${op} ${describe(b)}`);
+}
+
+function equal(a: PyValue, b: PyValue): boolean | undefined {
+  if (a.t === "unknown" || b.t === "unknown") return undefined;
+  const x = num(a),
+    y = num(b);
+  if (x !== undefined && y !== undefined) return x === y;
+  if (a.t === "str" && b.t === "str") return a.v === b.v;
+  if (a.t === "none" || b.t === "none") return a.t === b.t;
+  if ((a.t === "tuple" || a.t === "list") && (b.t === "tuple" || b.t === "list")) {
+    if (a.items.length !== b.items.length) return false;
+    for (let i = 0; i < a.items.length; i++) {
+      const r = equal(a.items[i] as PyValue, b.items[i] as PyValue);
+      if (r !== true) return r;
+    }
+    return true;
+  }
+  if (a.t === "sym" && b.t === "sym") return a.v === b.v ? true : undefined;
+  if (a.t === "sym" || b.t === "sym") return undefined;
+  return a === b;
+}
+
+export function compareOp(op: string, a: PyValue, b: PyValue): PyValue {
+  switch (op) {
+    case "is":
+    case "==": {
+      const r = op === "is" && a.t !== "none" && b.t !== "none" ? a === b : equal(a, b);
+      return r === undefined ? unknown("undecidable comparison") : bool(r);
+    }
+    case "is not":
+    case "!=": {
+      const r = op === "is not" && a.t !== "none" && b.t !== "none" ? a === b : equal(a, b);
+      return r === undefined ? unknown("undecidable comparison") : bool(!r);
+    }
+    case "in":
+    case "not in": {
+      let found: boolean | undefined;
+      if (b.t === "list" || b.t === "tuple") found = b.items.some((x) => equal(a, x) === true);
+      else if (b.t === "dict") found = [...b.entries.values()].some((e) => equal(a, e.key) === true);
+      else if (b.t === "str" && a.t === "str") found = b.v.includes(a.v);
+      if (found === undefined) return unknown("undecidable membership");
+      return bool(op === "in" ? found : !found);
+    }
+    default: {
+      const x = num(a),
+        y = num(b);
+      if (x === undefined || y === undefined) return unknown("undecidable comparison");
+      const r = op === "<" ? x < y : op === "<=" ? x <= y : op === ">" ? x > y : op === ">=" ? x >= y : undefined;
+      return r === undefined ? unknown(`operator ${op}`) : bool(r);
+    }
+  }
+}
+
+export function unaryOp(op: string, v: PyValue, negateTensor: (v: PyValue) => PyValue | undefined): PyValue {
+  if (op === "not") {
+    if (v.t === "unknown") return v;
+    const t = v.t === "none" ? false : v.t === "bool" ? v.v : num(v) !== undefined ? num(v) !== 0 : undefined;
+    if (t === undefined) {
+      if (v.t === "list" || v.t === "tuple") return bool(v.items.length === 0);
+      return v.t === "object" || v.t === "tensor" ? bool(false) : unknown("undecidable not");
+    }
+    return bool(!t);
+  }
+  const x = num(v);
+  if (x !== undefined) {
+    if (op === "-") return v.t === "float" ? { t: "float", v: -x } : { t: "int", v: -x };
+    if (op === "+") return v;
+    if (op === "~") return { t: "int", v: ~x };
+  }
+  if (v.t === "tensor" && op === "-") return negateTensor(v) ?? unknown("tensor negation");
+  if (v.t === "sym" && op === "-") return { t: "sym", v: `-${v.v}` };
+  return unknown(`unary ${op} on ${describe(v)}`);
+}

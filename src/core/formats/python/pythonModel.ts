@@ -1,0 +1,191 @@
+/**
+ * PyTorch source → one analysis per nn.Module class: parse, run the module
+ * body, instantiate each model class with its defaults, trace forward on a
+ * symbolic input, and analyse the traced graph with the shared op table.
+ */
+import { analyzeModel } from "../../analysis/analyze";
+import type { ModelAnalysis } from "../../analysis/result";
+import type { DType, Dim, Model } from "../../ir/types";
+import { ModelError } from "../../ir/types";
+import type { ClassDef, Span, Stmt } from "./ast";
+import { makeBuiltins } from "./builtins";
+import { GraphBuilder, type PyDiagnostic } from "./graphBuilder";
+import { InterpError, Interpreter, isModuleClass } from "./interpreter";
+import { NN_LAYERS } from "./nnLayers";
+import { parsePython } from "./parse";
+import { TorchHost, type ImportResolver } from "./torchHost";
+import { Scope, describe, iterate, type PyObject, type PyValue } from "./values";
+
+export interface InputSpec {
+  readonly shape: Dim[];
+  readonly dtype: DType;
+  /** comment = `# convlens: input …`; setting = convlens.inputShapes; assumed = derived from the first layer. */
+  readonly source: "comment" | "setting" | "assumed";
+}
+
+export interface LineResult {
+  readonly span: Span;
+  /** "1×64×56×56", "(1×20×128, …)", or "? (unknown: reason)". */
+  readonly text: string;
+  readonly unknown: boolean;
+}
+
+export interface TracedClass {
+  readonly name: string;
+  readonly span: Span;
+  readonly nameSpan: Span;
+  readonly input?: InputSpec;
+  readonly analysis?: ModelAnalysis;
+  /** Why the class could not be analysed (one line). */
+  readonly error?: string;
+  readonly diagnostics: readonly PyDiagnostic[];
+  readonly lines: readonly LineResult[];
+}
+
+export interface PythonAnalysis {
+  readonly classes: readonly TracedClass[];
+  readonly parseErrors: readonly Span[];
+}
+
+export interface PythonOptions {
+  readonly fileName: string;
+  /** Input shapes by class name (from settings); a comment in the file wins. */
+  readonly inputShapes?: Readonly<Record<string, readonly Dim[]>>;
+  readonly resolveImport?: ImportResolver;
+  readonly timeLimitMs?: number;
+}
+
+const INPUT_COMMENT = /#\s*convlens:\s*input\s+([A-Za-z0-9_×x, ]+?)(?:\s+(int64|int32|float32|float16))?\s*$/i;
+
+/** `# convlens: input 1x3x224x224` on the class line or in the comment lines just above it. */
+export function inputFromComment(source: string, classSpan: Span): InputSpec | undefined {
+  const lines = source.slice(0, classSpan.from).split("\n");
+  const classLine = source.slice(classSpan.from).split("\n")[0] ?? "";
+  const candidates = [classLine];
+  for (let i = lines.length - 2; i >= 0; i--) {
+    const l = (lines[i] ?? "").trim();
+    if (!l.startsWith("#") && !l.startsWith("@")) break;
+    candidates.push(l);
+  }
+  for (const c of candidates) {
+    const m = INPUT_COMMENT.exec(c);
+    if (!m?.[1]) continue;
+    const dims = m[1].trim().split(/\s*[x×,]\s*/).map((d) => (/^\d+$/.test(d) ? Number(d) : d));
+    return { shape: dims, dtype: (m[2]?.toLowerCase() as DType | undefined) ?? "float32", source: "comment" };
+  }
+  return undefined;
+}
+
+function assignPaths(root: PyObject): void {
+  const visit = (m: PyObject, prefix: string) => {
+    for (const [name, child] of m.children ?? []) {
+      if (child.path !== undefined) continue;
+      child.path = prefix ? `${prefix}.${name}` : name;
+      visit(child, child.path);
+    }
+  };
+  root.path = "";
+  visit(root, "");
+}
+
+function defaultInput(root: PyObject, host: TorchHost): InputSpec | undefined {
+  // The first leaf in registration order is the first layer in nearly every model.
+  const order: PyObject[] = [];
+  const visit = (m: PyObject) => {
+    if (m.leaf) order.push(m);
+    for (const c of m.children?.values() ?? []) visit(c);
+  };
+  visit(root);
+  for (const leaf of [...order, ...host.createdLeaves]) {
+    const spec = leaf.leaf ? NN_LAYERS[leaf.leaf.type] : undefined;
+    const d = spec?.defaultInput?.(leaf.leaf?.args ?? new Map());
+    if (d) return { ...d, source: "assumed" };
+  }
+  return undefined;
+}
+
+function describeResult(v: PyValue): { text: string; unknown: boolean } {
+  if (v.t === "tensor") return v.state.shape ? { text: v.state.shape.join("×"), unknown: false } : { text: "? (unknown: shape could not be inferred)", unknown: true };
+  if (v.t === "unknown") return { text: `? (unknown: ${v.reason})`, unknown: true };
+  if (v.t === "tuple" || v.t === "list") {
+    const parts = (iterate(v) ?? []).map((x) => describeResult(x));
+    return { text: `(${parts.map((p) => p.text).join(", ")})`, unknown: parts.some((p) => p.unknown) };
+  }
+  return { text: describe(v), unknown: false };
+}
+
+function traceClass(def: ClassDef, cls: PyValue, source: string, opts: PythonOptions, host: TorchHost, interp: Interpreter): TracedClass {
+  const base = { name: def.name, span: def.span, nameSpan: def.nameSpan };
+  const lines = new Map<number, LineResult>();
+  interp.onStatement = undefined;
+  let root: PyValue;
+  try {
+    root = interp.call(cls, { args: [], kwargs: new Map(), argSpans: [], kwargSpans: new Map(), span: def.nameSpan });
+  } catch (e) {
+    if (!(e instanceof InterpError)) throw e;
+    return { ...base, error: `cannot construct ${def.name}: ${e.message}`, diagnostics: [], lines: [] };
+  }
+  if (root.t !== "object" || !root.children) return { ...base, error: `cannot construct ${def.name}: ${describe(root)}`, diagnostics: [], lines: [] };
+  assignPaths(root);
+  const fromSetting = opts.inputShapes?.[def.name];
+  const assumed = defaultInput(root, host);
+  // A shape from a setting takes its dtype from the first layer (token ids for an Embedding).
+  const input: InputSpec | undefined =
+    inputFromComment(source, def.span) ?? (fromSetting ? { shape: [...fromSetting], dtype: assumed?.dtype ?? "float32", source: "setting" } : assumed);
+  if (!input) return { ...base, error: `no input shape: add a comment "# convlens: input 1x3x224x224" above class ${def.name}`, diagnostics: [], lines: [] };
+  const b = new GraphBuilder();
+  host.builder = b;
+  interp.onStatement = (span, v) => {
+    if (!lines.has(span.from)) lines.set(span.from, { span, ...describeResult(v) });
+  };
+  let out: PyValue;
+  try {
+    const x = b.input("input", input.dtype, input.shape);
+    out = interp.call(root, { args: [x], kwargs: new Map(), argSpans: [], kwargSpans: new Map(), span: def.nameSpan });
+  } catch (e) {
+    if (!(e instanceof InterpError)) throw e;
+    out = { t: "unknown", reason: e.message };
+  } finally {
+    host.builder = undefined;
+    interp.onStatement = undefined;
+  }
+  const outputs = (out.t === "tuple" || out.t === "list" ? out.items : [out]).filter((v) => v.t === "tensor").map((v) => (v.t === "tensor" ? v.value : ""));
+  const diagnostics = [...b.diagnostics];
+  if (outputs.length === 0) {
+    const why = out.t === "unknown" ? out.reason : `forward returned ${describe(out)}`;
+    return { ...base, input, error: `cannot follow ${def.name}.forward: ${why}`, diagnostics, lines: [...lines.values()] };
+  }
+  const model: Model = { format: "pytorch", graph: b.graph(outputs), opsets: { "": 17 }, producer: "PyTorch source", irVersion: 0, weightless: true };
+  try {
+    const analysis = analyzeModel(model, { modelName: def.name, timeLimitMs: opts.timeLimitMs ?? 10_000 });
+    return { ...base, input, analysis, diagnostics, lines: [...lines.values()] };
+  } catch (e) {
+    if (!(e instanceof ModelError)) throw e;
+    return { ...base, input, error: e.message, diagnostics, lines: [...lines.values()] };
+  }
+}
+
+/** Every nn.Module class defined at the top level of the file. */
+export function analyzePythonSource(source: string, opts: PythonOptions): PythonAnalysis {
+  const mod = parsePython(source);
+  const host = new TorchHost(opts.resolveImport);
+  let interp: Interpreter | undefined;
+  const globals = new Scope();
+  for (const [k, v] of makeBuiltins(() => interp as Interpreter)) globals.set(k, v);
+  interp = new Interpreter(host, source);
+  for (const s of mod.body) {
+    try {
+      interp.exec(s, globals);
+    } catch (e) {
+      if (!(e instanceof InterpError)) throw e;
+    }
+  }
+  const classes: TracedClass[] = [];
+  const defs = mod.body.filter((s): s is Extract<Stmt, { kind: "ClassDef" }> => s.kind === "ClassDef");
+  for (const s of defs) {
+    const cls = globals.get(s.def.name);
+    if (cls?.t !== "class" || !isModuleClass(cls)) continue;
+    classes.push(traceClass(s.def, cls, source, opts, host, interp));
+  }
+  return { classes, parseErrors: mod.errors };
+}

@@ -1,0 +1,425 @@
+/**
+ * What `torch`, `torch.nn` and `torch.nn.functional` mean to the interpreter:
+ * nn classes and containers, module registration and calls, tensor methods,
+ * indexing and arithmetic. Emits IR through the GraphBuilder while tracing.
+ */
+import type { Expr, Span } from "./ast";
+import { builtin, mathModule } from "./builtins";
+import type { GraphBuilder } from "./graphBuilder";
+import { InterpError, isModuleClass, lookupClassAttr, mro, type Host, type Interpreter } from "./interpreter";
+import { NN_LAYERS } from "./nnLayers";
+import { binaryOp } from "./operators";
+import { ArgError, bindArgs } from "./pyArgs";
+import { TORCH_FUNCTIONS } from "./torchOps";
+import { NONE, describe, dictKey, int, iterate, num, str, tuple, unknown, type CallArgs, type PyClass, type PyObject, type PyTensor, type PyValue } from "./values";
+
+const CONTAINERS = ["Module", "Sequential", "ModuleList", "ModuleDict"];
+
+/** Resolves `from .blocks import BasicBlock` to the value of a sibling file's module scope. */
+export type ImportResolver = (module: string, level: number) => PyValue | undefined;
+
+export class TorchHost implements Host {
+  /** Set while tracing forward; tensor ops outside a trace (e.g. in __init__) are unknown. */
+  builder: GraphBuilder | undefined;
+  private readonly scopes: string[] = [];
+  private readonly nnClasses = new Map<string, PyClass>();
+  /** Every leaf layer created, in order (for the default input shape). */
+  readonly createdLeaves: PyObject[] = [];
+
+  constructor(private readonly resolveImport?: ImportResolver) {
+    for (const name of [...CONTAINERS, ...Object.keys(NN_LAYERS)]) this.nnClasses.set(name, { t: "class", name, bases: [], attrs: new Map(), nn: name });
+  }
+
+  get scope(): string {
+    return this.scopes[this.scopes.length - 1] ?? "";
+  }
+
+  // ---- namespaces ---------------------------------------------------------
+
+  private torchFunction(name: string): PyValue | undefined {
+    const f = TORCH_FUNCTIONS[name];
+    if (!f) return undefined;
+    return builtin(`torch.${name}`, (a) => this.runOp(name, a.args, a));
+  }
+
+  private runOp(name: string, args: readonly PyValue[], a: CallArgs): PyValue {
+    const f = TORCH_FUNCTIONS[name];
+    if (!f) return unknown(`torch.${name} is not followed`);
+    if (!this.builder) return unknown(`${name} outside forward`);
+    if (!args.some((x) => x.t === "tensor" || x.t === "list" || x.t === "tuple")) return unknown(`${name} of non-tensors`);
+    return f({ b: this.builder, scope: this.scope, span: a.span, args, kwargs: a.kwargs });
+  }
+
+  private namespace(name: string, member: (n: string) => PyValue | undefined): PyValue {
+    return builtin(name, () => unknown(`${name} is a module`), member);
+  }
+
+  importModule(name: string, level: number): PyValue {
+    const nn = this.namespace("torch.nn", (n) => this.nnClasses.get(n) ?? (n === "functional" ? functional : n === "init" ? init : n === "Parameter" ? builtin("Parameter", () => unknown("a parameter")) : undefined));
+    const functional = this.namespace("torch.nn.functional", (n) => this.torchFunction(n));
+    const init = this.namespace("torch.nn.init", () => builtin("init", () => NONE));
+    const torch = this.namespace("torch", (n) => (n === "nn" ? nn : this.torchFunction(n) ?? (/^(float|int|bool|long)/.test(n) ? str(n) : undefined)));
+    if (level === 0) {
+      switch (name) {
+        case "torch":
+          return torch;
+        case "torch.nn":
+          return nn;
+        case "torch.nn.functional":
+          return functional;
+        case "torch.nn.init":
+          return init;
+        case "math":
+          return mathModule();
+        case "collections":
+        case "functools":
+        case "typing":
+          return this.namespace(name, () => undefined);
+      }
+    }
+    return this.resolveImport?.(name, level) ?? unknown(`module ${name} is not available`);
+  }
+
+  // ---- calls --------------------------------------------------------------
+
+  call(fn: PyValue, a: CallArgs, interp: Interpreter): PyValue {
+    if (fn.t === "builtin") return fn.call(a);
+    if (fn.t === "class") return this.instantiate(fn, a, interp);
+    if (fn.t === "object" && fn.children) return this.callModule(fn, a, interp);
+    return unknown(`${describe(fn)} is not callable here`);
+  }
+
+  private instantiate(cls: PyClass, a: CallArgs, interp: Interpreter): PyValue {
+    const isModule = isModuleClass(cls);
+    const obj: PyObject = { t: "object", cls, attrs: new Map(), ...(isModule ? { children: new Map<string, PyObject>() } : {}) };
+    obj.defSpan = a.span;
+    if (cls.nn && NN_LAYERS[cls.nn]) {
+      const spec = NN_LAYERS[cls.nn];
+      const { values } = bindArgs(a, spec?.params ?? [], spec?.defaults ?? {});
+      for (const [k, v] of values) obj.attrs.set(k, v);
+      const leafObj: PyObject = { ...obj, leaf: { type: cls.nn, args: values, call: a } };
+      leafObj.defSpan = a.span;
+      this.createdLeaves.push(leafObj);
+      return leafObj;
+    }
+    if (cls.nn) {
+      this.initContainer(obj, cls.nn, a);
+      return obj;
+    }
+    const init = lookupClassAttr(cls, "__init__");
+    if (init?.value.t === "func") interp.callFunction({ ...init.value, bound: obj }, a);
+    else if (init === undefined) {
+      const base = mro(cls).find((c) => c.nn);
+      if (base?.nn) this.initContainer(obj, base.nn, a);
+    }
+    return obj;
+  }
+
+  /** nn.Sequential(*mods) / Sequential(OrderedDict) / ModuleList(list) / ModuleDict(dict). */
+  private initContainer(obj: PyObject, kind: string, a: CallArgs): void {
+    const children = obj.children;
+    if (!children) return;
+    const first = a.args[0];
+    if ((kind === "Sequential" || kind === "ModuleDict") && first?.t === "dict") {
+      for (const { key, value } of first.entries.values()) if (key.t === "str" && value.t === "object") children.set(key.v, value);
+      return;
+    }
+    const items = kind === "Sequential" ? a.args : first ? (iterate(first) ?? []) : [];
+    items.forEach((m) => {
+      if (m.t === "object") children.set(String(children.size), m);
+    });
+  }
+
+  /** module(x): a leaf emits its nodes; containers run their children; user modules run forward. */
+  private callModule(obj: PyObject, a: CallArgs, interp: Interpreter): PyValue {
+    if (obj.leaf) return this.callLeaf(obj, a);
+    const forward = lookupClassAttr(obj.cls, "forward");
+    this.scopes.push(obj.path ?? "");
+    try {
+      if (forward?.value.t === "func") return interp.callFunction({ ...forward.value, bound: obj }, a);
+      if (mro(obj.cls).some((c) => c.nn === "Sequential")) {
+        let x: PyValue = a.args[0] ?? NONE;
+        for (const child of obj.children?.values() ?? []) x = this.callModule(child, { ...a, args: [x] }, interp);
+        return x;
+      }
+      throw new InterpError(`${obj.cls.name} has no forward`);
+    } finally {
+      this.scopes.pop();
+    }
+  }
+
+  private callLeaf(obj: PyObject, a: CallArgs): PyValue {
+    const leaf = obj.leaf;
+    const spec = leaf ? NN_LAYERS[leaf.type] : undefined;
+    if (!leaf || !spec) return unknown("not a layer");
+    const x = a.args[0];
+    if (!this.builder) return unknown(`${leaf.type} called outside forward`);
+    if (x?.t !== "tensor") return unknown(`${leaf.type} input is ${x ? describe(x) : "missing"}`);
+    const { spans } = bindArgs(leaf.call, spec.params, spec.defaults);
+    try {
+      return spec.forward({
+        b: this.builder,
+        type: leaf.type,
+        path: obj.path ?? leaf.type,
+        args: leaf.args,
+        argSpans: spans,
+        x,
+        rest: a.args.slice(1),
+        callSpan: a.span,
+        ...(obj.defSpan ? { defSpan: obj.defSpan } : {}),
+      });
+    } catch (e) {
+      if (e instanceof ArgError) return unknown(`${leaf.type}: ${e.message}`);
+      throw e;
+    }
+  }
+
+  // ---- attributes ---------------------------------------------------------
+
+  getAttr(obj: PyValue, name: string, interp: Interpreter, span: Span): PyValue {
+    switch (obj.t) {
+      case "builtin":
+        return obj.attrs?.(name) ?? unknown(`${obj.name}.${name} is not known`);
+      case "tensor":
+        return this.tensorAttr(obj, name);
+      case "class": {
+        const v = lookupClassAttr(obj, name);
+        return v?.value ?? unknown(`${obj.name}.${name} is not known`);
+      }
+      case "object":
+        return this.objectAttr(obj, name, interp, span);
+      case "dict":
+        return this.dictMethod(obj, name);
+      case "list":
+        return this.listMethod(obj, name);
+      case "unknown":
+        return obj;
+      default:
+        return unknown(`${describe(obj)}.${name} is not known`);
+    }
+  }
+
+  private tensorAttr(x: PyTensor, name: string): PyValue {
+    if (name === "shape") return this.runOp("size", [x], { args: [x], kwargs: new Map(), argSpans: [], kwargSpans: new Map(), span: { from: 0, to: 0 } });
+    if (name === "ndim") return x.state.shape ? int(x.state.shape.length) : unknown("rank unknown");
+    if (name === "T") return this.runOp("t", [x], { args: [x], kwargs: new Map(), argSpans: [], kwargSpans: new Map(), span: { from: 0, to: 0 } });
+    if (name === "dtype") return str(x.state.dtype);
+    if (name === "device") return str("cpu");
+    const inPlace = name.endsWith("_") && TORCH_FUNCTIONS[name.slice(0, -1)] ? name.slice(0, -1) : name;
+    if (!TORCH_FUNCTIONS[inPlace]) return unknown(`tensor method ${name} is not followed`);
+    return builtin(`Tensor.${name}`, (a) => this.runOp(inPlace, [x, ...a.args], a));
+  }
+
+  private objectAttr(obj: PyObject, name: string, interp: Interpreter, span: Span): PyValue {
+    const own = obj.attrs.get(name) ?? obj.children?.get(name);
+    if (own) return own;
+    const cls = lookupClassAttr(obj.cls, name);
+    if (cls) return cls.value.t === "func" && !cls.value.bound ? { ...cls.value, bound: obj } : cls.value;
+    if (obj.children) {
+      const m = this.moduleMethod(obj, name, interp);
+      if (m) return m;
+    }
+    void span;
+    return unknown(`${obj.cls.name}.${name} is not set`);
+  }
+
+  private moduleMethod(obj: PyObject, name: string, interp: Interpreter): PyValue | undefined {
+    const children = obj.children as Map<string, PyObject>;
+    const add = (m: PyValue) => {
+      if (m.t === "object") children.set(String(children.size), m);
+    };
+    switch (name) {
+      case "add_module":
+      case "register_module":
+        return builtin(name, (a) => {
+          const [n, m] = a.args;
+          if (n?.t === "str" && m?.t === "object") children.set(n.v, m);
+          return NONE;
+        });
+      case "append":
+        return builtin(name, (a) => (add(a.args[0] ?? NONE), obj));
+      case "extend":
+        return builtin(name, (a) => ((iterate(a.args[0] ?? NONE) ?? []).forEach(add), obj));
+      case "children":
+      case "values":
+        return builtin(name, () => ({ t: "list", items: [...children.values()] }));
+      case "keys":
+        return builtin(name, () => ({ t: "list", items: [...children.keys()].map(str) }));
+      case "items":
+      case "named_children":
+        return builtin(name, () => ({ t: "list", items: [...children].map(([k, v]) => tuple([str(k), v])) }));
+      case "forward":
+        return builtin("forward", (a) => this.callModule(obj, a, interp));
+      case "register_buffer":
+      case "register_parameter":
+      case "apply":
+      case "eval":
+      case "train":
+      case "to":
+      case "cuda":
+      case "requires_grad_":
+        return builtin(name, () => obj);
+      case "modules":
+      case "parameters":
+      case "named_parameters":
+      case "named_modules":
+        return builtin(name, () => ({ t: "list", items: [] }));
+      default:
+        return undefined;
+    }
+  }
+
+  private dictMethod(d: Extract<PyValue, { t: "dict" }>, name: string): PyValue {
+    const entries = [...d.entries.values()];
+    switch (name) {
+      case "items":
+        return builtin(name, () => ({ t: "list", items: entries.map((e) => tuple([e.key, e.value])) }));
+      case "keys":
+        return builtin(name, () => ({ t: "list", items: entries.map((e) => e.key) }));
+      case "values":
+        return builtin(name, () => ({ t: "list", items: entries.map((e) => e.value) }));
+      case "get":
+        return builtin(name, (a) => {
+          const k = dictKey(a.args[0] ?? NONE);
+          return (k !== undefined ? d.entries.get(k)?.value : undefined) ?? a.args[1] ?? NONE;
+        });
+      case "update":
+        return builtin(name, (a) => {
+          const src = a.args[0];
+          if (src?.t === "dict") for (const [k, v] of src.entries) d.entries.set(k, v);
+          return NONE;
+        });
+      default:
+        return unknown(`dict.${name}`);
+    }
+  }
+
+  private listMethod(l: Extract<PyValue, { t: "list" }>, name: string): PyValue {
+    switch (name) {
+      case "append":
+        return builtin(name, (a) => (l.items.push(a.args[0] ?? NONE), NONE));
+      case "extend":
+      case "__iadd__":
+        return builtin(name, (a) => (l.items.push(...(iterate(a.args[0] ?? NONE) ?? [])), NONE));
+      case "insert":
+        return builtin(name, (a) => (l.items.splice(num(a.args[0] ?? int(0)) ?? 0, 0, a.args[1] ?? NONE), NONE));
+      case "pop":
+        return builtin(name, () => l.items.pop() ?? NONE);
+      case "index":
+        return builtin(name, (a) => int(l.items.findIndex((x) => num(x) !== undefined && num(x) === num(a.args[0] ?? NONE))));
+      default:
+        return unknown(`list.${name}`);
+    }
+  }
+
+  setAttr(obj: PyValue, name: string, value: PyValue): void {
+    if (obj.t !== "object") return;
+    if (obj.children && value.t === "object" && value.children) {
+      obj.children.set(name, value);
+      obj.attrs.delete(name);
+    } else {
+      obj.attrs.set(name, value);
+      obj.children?.delete(name);
+    }
+  }
+
+  // ---- indexing -----------------------------------------------------------
+
+  getItem(obj: PyValue, index: PyValue, span: Span, indexExpr: Expr): PyValue {
+    if (obj.t === "tensor") return this.tensorIndex(obj, index, span, indexExpr);
+    if (obj.t === "dict") {
+      const k = dictKey(index);
+      return (k !== undefined ? obj.entries.get(k)?.value : undefined) ?? unknown(`key ${describe(index)} not found`);
+    }
+    const items = obj.t === "object" && obj.children && obj.cls.nn !== "ModuleDict" ? [...obj.children.values()] : obj.t === "list" || obj.t === "tuple" ? obj.items : undefined;
+    if (obj.t === "object" && obj.children && index.t === "str") return obj.children.get(index.v) ?? unknown(`no module ${index.v}`);
+    if (!items) return unknown(`cannot index ${describe(obj)}`);
+    if (index.t === "builtin" && index.name === "slice") {
+      const [s, e, st] = ["start", "stop", "step"].map((p) => num(index.attrs?.(p) ?? NONE));
+      const step = st ?? 1;
+      const norm = (i: number | undefined, d: number) => (i === undefined ? d : i < 0 ? Math.max(0, i + items.length) : Math.min(i, items.length));
+      const out: PyValue[] = [];
+      if (step > 0) for (let i = norm(s, 0); i < norm(e, items.length); i += step) out.push(items[i] as PyValue);
+      else for (let i = s === undefined ? items.length - 1 : norm(s, 0); i > (e === undefined ? -1 : norm(e, 0)); i += step) out.push(items[i] as PyValue);
+      if (obj.t === "object") {
+        const seq: PyObject = { t: "object", cls: obj.cls, attrs: new Map(), children: new Map(out.map((m, i) => [String(i), m as PyObject])) };
+        return seq;
+      }
+      return obj.t === "tuple" ? tuple(out) : { t: "list", items: out };
+    }
+    const i = num(index);
+    if (i === undefined) return unknown(`index ${describe(index)}`);
+    return items[i < 0 ? i + items.length : i] ?? unknown(`index ${i} out of range`);
+  }
+
+  /** x[:, -1, :], x[..., 0], x[:, :3]: Slice for ranges, Gather + squeeze for integers. */
+  private tensorIndex(x: PyTensor, index: PyValue, span: Span, expr: Expr): PyValue {
+    const b = this.builder;
+    const shape = x.state.shape;
+    if (!b || !shape) return unknown("indexing a tensor whose shape is unknown");
+    const parts = expr.kind === "Tuple" ? (index.t === "tuple" ? index.items : []) : [index];
+    const exprs = expr.kind === "Tuple" ? expr.elts : [expr];
+    const ell = exprs.findIndex((e) => e.kind === "EllipsisLit");
+    const expanded: (PyValue | "all")[] = [];
+    parts.forEach((p, i) => {
+      if (i === ell) for (let k = 0; k < shape.length - (parts.length - 1); k++) expanded.push("all");
+      else expanded.push(p);
+    });
+    let cur = x;
+    const squeeze: number[] = [];
+    const emit = (opType: string, inputs: string[], attrs = {}) => b.op(opType, inputs, attrs, { scope: this.scope, source: { call: span } })[0] as PyTensor;
+    expanded.forEach((p, axis) => {
+      if (p === "all") return;
+      if (p.t === "builtin" && p.name === "slice") {
+        const [s, e, st] = ["start", "stop", "step"].map((q) => p.attrs?.(q) ?? NONE);
+        if ([s, e, st].every((v) => v?.t === "none")) return;
+        const start = num(s as PyValue) ?? 0,
+          end = num(e as PyValue) ?? 2 ** 31 - 1,
+          step = num(st as PyValue) ?? 1;
+        cur = emit("Slice", [cur.value, b.constInts([start]), b.constInts([end]), b.constInts([axis]), b.constInts([step])]);
+        return;
+      }
+      const i = num(p);
+      if (i === undefined || p.t === "none") throw new InterpError("indexing with a tensor or None is not followed");
+      cur = emit("Slice", [cur.value, b.constInts([i]), b.constInts([i === -1 ? 2 ** 31 - 1 : i + 1]), b.constInts([axis]), b.constInts([1])]);
+      squeeze.push(axis);
+    });
+    return squeeze.length ? emit("Squeeze", [cur.value, b.constInts(squeeze)]) : cur;
+  }
+
+  setItem(obj: PyValue, index: PyValue, value: PyValue): void {
+    if (obj.t === "dict") {
+      const k = dictKey(index);
+      if (k) obj.entries.set(k, { key: index, value });
+    } else if (obj.t === "list") {
+      const i = num(index);
+      if (i !== undefined) obj.items[i < 0 ? i + obj.items.length : i] = value;
+    } else if (obj.t === "object" && obj.children && index.t === "str" && value.t === "object") obj.children.set(index.v, value);
+  }
+
+  // ---- arithmetic ---------------------------------------------------------
+
+  binary(op: string, a: PyValue, b: PyValue, span: Span): PyValue | undefined {
+    const base = op.endsWith("=") && op.length > 1 && op !== "==" ? op.slice(0, -1) : op;
+    if (base === "neg" && a.t === "tensor") return this.builder ? this.builder.op("Neg", [a.value], {}, { scope: this.scope, source: { call: span } })[0] : unknown("negation outside forward");
+    if (a.t !== "tensor" && b.t !== "tensor") {
+      // list += iterable extends in place.
+      if (op === "+=" && a.t === "list") {
+        a.items.push(...(iterate(b) ?? []));
+        return a;
+      }
+      return undefined;
+    }
+    const opType = { "+": "Add", "-": "Sub", "*": "Mul", "/": "Div", "@": "MatMul", "**": "Pow" }[base];
+    if (!opType) return unknown(`tensor operator ${base}`);
+    if (!this.builder) return unknown("tensor arithmetic outside forward");
+    const bld = this.builder;
+    const name = (v: PyValue) => (v.t === "tensor" ? v.value : num(v) !== undefined ? bld.constScalar(num(v) as number) : undefined);
+    const l = name(a),
+      r = name(b);
+    if (!l || !r) return unknown(`${describe(a)} ${base} ${describe(b)}`);
+    return bld.op(opType, [l, r], {}, { scope: this.scope, source: { call: span } })[0];
+  }
+}
+
+export { binaryOp };

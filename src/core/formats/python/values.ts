@@ -1,0 +1,193 @@
+/**
+ * Values of the abstract Python interpreter. Numbers, strings and containers
+ * are concrete; tensors are symbolic (an IR value and its inferred shape);
+ * whatever the interpreter cannot follow is `unknown` with a reason, which
+ * flows on instead of a guess.
+ */
+import type { ValueState } from "../../ops/types";
+import type { ClassDef, FunctionDef, Span } from "./ast";
+
+export type PyValue =
+  | { readonly t: "none" }
+  | { readonly t: "bool"; readonly v: boolean }
+  | { readonly t: "int"; readonly v: number }
+  | { readonly t: "float"; readonly v: number }
+  | { readonly t: "str"; readonly v: string }
+  /** A dimension that is a symbol (e.g. batch "B"), as x.size(0) returns for a symbolic input. */
+  | { readonly t: "sym"; readonly v: string }
+  | { readonly t: "tuple"; readonly items: readonly PyValue[] }
+  | { readonly t: "list"; readonly items: PyValue[] }
+  | { readonly t: "dict"; readonly entries: Map<string, { key: PyValue; value: PyValue }> }
+  | PyFunction
+  | PyBuiltin
+  | PyClass
+  | PyObject
+  | PyTensor
+  | { readonly t: "unknown"; readonly reason: string };
+
+export interface PyFunction {
+  readonly t: "func";
+  readonly def: FunctionDef | { readonly lambda: true; readonly params: FunctionDef["params"]; readonly body: import("./ast").Expr; readonly span: Span };
+  readonly closure: Scope;
+  readonly bound?: PyValue;
+  /** The class that defines it (for super()). */
+  readonly owner?: PyClass;
+}
+
+export interface CallArgs {
+  readonly args: readonly PyValue[];
+  readonly kwargs: ReadonlyMap<string, PyValue>;
+  /** Spans of each positional and keyword argument (for quick fixes). */
+  readonly argSpans: readonly Span[];
+  readonly kwargSpans: ReadonlyMap<string, Span>;
+  readonly span: Span;
+}
+
+export interface PyBuiltin {
+  readonly t: "builtin";
+  readonly name: string;
+  readonly call: (a: CallArgs) => PyValue;
+  readonly attrs?: (name: string) => PyValue | undefined;
+}
+
+export interface PyClass {
+  readonly t: "class";
+  readonly name: string;
+  readonly bases: readonly PyClass[];
+  readonly attrs: Map<string, PyValue>;
+  readonly def?: ClassDef;
+  /** Set for torch.nn classes: "Module", "Sequential", "ModuleList", "ModuleDict", or a leaf like "Conv2d". */
+  readonly nn?: string;
+}
+
+/** A torch.nn leaf layer's constructor arguments, resolved. */
+export interface LeafLayer {
+  readonly type: string;
+  readonly args: ReadonlyMap<string, PyValue>;
+  /** Where the constructor call is, and each argument's span. */
+  readonly call: CallArgs;
+}
+
+export interface PyObject {
+  readonly t: "object";
+  readonly cls: PyClass;
+  readonly attrs: Map<string, PyValue>;
+  /** For nn.Module instances: child modules in registration order (containers use "0", "1", …). */
+  readonly children?: Map<string, PyObject>;
+  readonly leaf?: LeafLayer;
+  /** Where the module was created (the assignment in __init__ for a leaf). */
+  defSpan?: Span;
+  /** Module path from the root model, set after construction. */
+  path?: string;
+}
+
+export interface PyTensor {
+  readonly t: "tensor";
+  readonly value: string;
+  readonly state: ValueState;
+}
+
+export class Scope {
+  private readonly vars = new Map<string, PyValue>();
+  constructor(readonly parent?: Scope) {}
+  get(name: string): PyValue | undefined {
+    return this.vars.get(name) ?? this.parent?.get(name);
+  }
+  set(name: string, v: PyValue): void {
+    this.vars.set(name, v);
+  }
+  has(name: string): boolean {
+    return this.vars.has(name) || (this.parent?.has(name) ?? false);
+  }
+}
+
+export const NONE: PyValue = { t: "none" };
+export const unknown = (reason: string): PyValue => ({ t: "unknown", reason });
+export const int = (v: number): PyValue => ({ t: "int", v });
+export const str = (v: string): PyValue => ({ t: "str", v });
+export const bool = (v: boolean): PyValue => ({ t: "bool", v });
+export const tuple = (items: readonly PyValue[]): PyValue => ({ t: "tuple", items });
+
+export function isNumber(v: PyValue): v is { t: "int" | "float" | "bool"; v: number | boolean } & PyValue {
+  return v.t === "int" || v.t === "float" || v.t === "bool";
+}
+
+export function num(v: PyValue): number | undefined {
+  if (v.t === "int" || v.t === "float") return v.v;
+  if (v.t === "bool") return v.v ? 1 : 0;
+  return undefined;
+}
+
+export function truthy(v: PyValue): boolean | undefined {
+  switch (v.t) {
+    case "none":
+      return false;
+    case "bool":
+      return v.v;
+    case "int":
+    case "float":
+      return v.v !== 0;
+    case "str":
+      return v.v !== "";
+    case "tuple":
+    case "list":
+      return v.items.length > 0;
+    case "dict":
+      return v.entries.size > 0;
+    case "unknown":
+    case "sym":
+      return undefined;
+    default:
+      return true;
+  }
+}
+
+/** Key used for dicts (str/int/tuple of those). */
+export function dictKey(v: PyValue): string | undefined {
+  if (v.t === "str") return `s:${v.v}`;
+  if (v.t === "int" || v.t === "bool") return `i:${Number(v.v)}`;
+  if (v.t === "tuple") {
+    const parts = v.items.map(dictKey);
+    return parts.every((p) => p !== undefined) ? `t:(${parts.join(",")})` : undefined;
+  }
+  return undefined;
+}
+
+export function iterate(v: PyValue): PyValue[] | undefined {
+  if (v.t === "list" || v.t === "tuple") return [...v.items];
+  if (v.t === "dict") return [...v.entries.values()].map((e) => e.key);
+  if (v.t === "str") return [...v.v].map(str);
+  if (v.t === "object" && v.children && v.cls.nn && v.cls.nn !== "ModuleDict") return [...v.children.values()];
+  if (v.t === "object" && v.children && v.cls.nn === "ModuleDict") return [...v.children.keys()].map(str);
+  return undefined;
+}
+
+export function describe(v: PyValue): string {
+  switch (v.t) {
+    case "int":
+    case "float":
+      return String(v.v);
+    case "bool":
+      return v.v ? "True" : "False";
+    case "str":
+      return JSON.stringify(v.v);
+    case "sym":
+      return v.v;
+    case "none":
+      return "None";
+    case "tuple":
+      return `(${v.items.map(describe).join(", ")}${v.items.length === 1 ? "," : ""})`;
+    case "list":
+      return `[${v.items.map(describe).join(", ")}]`;
+    case "tensor":
+      return `Tensor[${v.state.shape?.join("×") ?? "?"}]`;
+    case "object":
+      return `<${v.cls.name}>`;
+    case "class":
+      return `<class ${v.name}>`;
+    case "unknown":
+      return `? (${v.reason})`;
+    default:
+      return `<${v.t}>`;
+  }
+}
