@@ -98,6 +98,8 @@ export function makeBuiltins(interp: () => Interpreter): Map<string, PyValue> {
       return { t: "list", items: Array.from({ length: n }, (_, i) => call(fn, lists.map((l) => l?.[i] ?? NONE))) };
     }),
     print: builtin("print", () => NONE),
+    // typing.cast(T, v) is v at run time.
+    cast: builtin("cast", (a) => a.args[1] ?? NONE),
     isinstance: builtin("isinstance", (a) => {
       const v = a.args[0] ?? NONE;
       const types = iterate(a.args[1] ?? NONE) ?? [a.args[1] ?? NONE];

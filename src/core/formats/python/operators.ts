@@ -91,6 +91,7 @@ export function compareOp(op: string, a: PyValue, b: PyValue): PyValue {
     }
     case "in":
     case "not in": {
+      if (a.t === "unknown") return a;
       let found: boolean | undefined;
       if (b.t === "list" || b.t === "tuple") found = b.items.some((x) => equal(a, x) === true);
       else if (b.t === "dict") found = [...b.entries.values()].some((e) => equal(a, e.key) === true);

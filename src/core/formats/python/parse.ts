@@ -195,7 +195,7 @@ function statement(ctx: Ctx, n: SyntaxNode, adopted: readonly SyntaxNode[]): Stm
   }
 }
 
-function unsupportedStmt(n: SyntaxNode): Stmt {
+function unsupportedStmt(ctx: Ctx, n: SyntaxNode): Stmt {
   return { kind: "Unsupported", what: n.name, span: stmtSpan(ctx, n) };
 }
 

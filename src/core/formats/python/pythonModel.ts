@@ -10,7 +10,7 @@ import { ModelError } from "../../ir/types";
 import type { ClassDef, Span, Stmt } from "./ast";
 import { makeBuiltins } from "./builtins";
 import { GraphBuilder, type PyDiagnostic } from "./graphBuilder";
-import { InterpError, Interpreter, isModuleClass } from "./interpreter";
+import { InterpError, Interpreter, isModuleClass, lookupClassAttr } from "./interpreter";
 import { NN_LAYERS } from "./nnLayers";
 import { parsePython } from "./parse";
 import { TorchHost, type ImportResolver } from "./torchHost";
@@ -118,6 +118,9 @@ function traceClass(def: ClassDef, cls: PyValue, source: string, opts: PythonOpt
   const base = { name: def.name, span: def.span, nameSpan: def.nameSpan };
   const lines = new Map<number, LineResult>();
   interp.onStatement = undefined;
+  const missing = requiredArgs(cls);
+  if (missing.length)
+    return { ...base, error: `${def.name} needs constructor arguments (${missing.join(", ")}); it is analysed where a subclass or a model passes them`, diagnostics: [], lines: [] };
   let root: PyValue;
   try {
     root = interp.call(cls, { args: [], kwargs: new Map(), argSpans: [], kwargSpans: new Map(), span: def.nameSpan });
@@ -165,6 +168,14 @@ function traceClass(def: ClassDef, cls: PyValue, source: string, opts: PythonOpt
   }
 }
 
+/** Parameters of the class's __init__ (through its bases) that have no default. */
+function requiredArgs(cls: PyValue): string[] {
+  if (cls.t !== "class") return [];
+  const init = lookupClassAttr(cls, "__init__")?.value;
+  if (init?.t !== "func" || "lambda" in init.def) return [];
+  return init.def.params.slice(1).filter((p) => !p.default && !p.star).map((p) => p.name);
+}
+
 /** Every nn.Module class defined at the top level of the file. */
 export function analyzePythonSource(source: string, opts: PythonOptions): PythonAnalysis {
   const mod = parsePython(source);
@@ -173,6 +184,7 @@ export function analyzePythonSource(source: string, opts: PythonOptions): Python
   const globals = new Scope();
   for (const [k, v] of makeBuiltins(() => interp as Interpreter)) globals.set(k, v);
   interp = new Interpreter(host, source);
+  globals.set("super", host.makeSuper(interp));
   for (const s of mod.body) {
     try {
       interp.exec(s, globals);

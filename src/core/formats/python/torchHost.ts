@@ -174,6 +174,32 @@ export class TorchHost implements Host {
     }
   }
 
+  /**
+   * super() / super(Cls, self): attributes resolve in self's MRO after Cls. nn base
+   * classes' __init__ set up containers (a subclass of nn.Sequential passing *layers).
+   */
+  makeSuper(interp: Interpreter): PyValue {
+    return builtin("super", (a) => {
+      const cls = a.args[0]?.t === "class" ? a.args[0] : interp.classStack[interp.classStack.length - 1];
+      const self = a.args[1] ?? interp.selfStack[interp.selfStack.length - 1];
+      if (!cls || self?.t !== "object") return unknown("super() outside a method");
+      const order = mro(self.cls);
+      const after = order.slice(order.indexOf(cls) + 1);
+      return builtin("super", () => unknown("super object"), (name) => {
+        for (const c of after) {
+          if (c.nn) {
+            if (name !== "__init__") continue;
+            const kind = c.nn;
+            return builtin(`${kind}.__init__`, (ia) => (this.initContainer(self, kind, ia), NONE));
+          }
+          const v = c.attrs.get(name);
+          if (v) return v.t === "func" && !v.bound ? { ...v, bound: self } : v;
+        }
+        return name === "__init__" ? builtin("object.__init__", () => NONE) : undefined;
+      });
+    });
+  }
+
   // ---- attributes ---------------------------------------------------------
 
   getAttr(obj: PyValue, name: string, interp: Interpreter, span: Span): PyValue {
