@@ -4,11 +4,15 @@ import { AnalysisService } from "./host/analysisService";
 import { registerCommands } from "./host/commands";
 import { Config } from "./host/config";
 import { InspectorEditorProvider } from "./host/inspectorEditor";
+import { PythonAnalyses } from "./host/python/pythonAnalyses";
+import { registerPythonFeatures } from "./host/python/pythonFeatures";
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel("ConvLens", { log: true });
-  const deps = { extensionUri: context.extensionUri, config: new Config(), analysis: new AnalysisService(context.extensionUri), log };
-  context.subscriptions.push(log, InspectorEditorProvider.register(deps), ...registerCommands(deps));
+  const config = new Config();
+  const python = new PythonAnalyses(config, log);
+  const deps = { extensionUri: context.extensionUri, config, analysis: new AnalysisService(context.extensionUri), log, python };
+  context.subscriptions.push(log, python, InspectorEditorProvider.register(deps), ...registerCommands(deps), ...registerPythonFeatures(python));
 }
 
 export function deactivate(): void {}

@@ -6,8 +6,12 @@ import * as vscode from "vscode";
 import { FORMATS } from "../core/formats/registry";
 import { INSPECTOR_VIEW_TYPE } from "./inspectorEditor";
 import type { InspectorDeps } from "./inspectorPanel";
+import { inspectClass, setInputShape } from "./python/pythonCommands";
+import type { PythonAnalyses } from "./python/pythonAnalyses";
 
-export type CommandContext = InspectorDeps;
+export interface CommandContext extends InspectorDeps {
+  readonly python: PythonAnalyses;
+}
 type CommandFactory = (ctx: CommandContext) => (...args: unknown[]) => unknown;
 
 const MODEL_GLOB = `**/*{${FORMATS.flatMap((f) => f.extensions).join(",")}}`;
@@ -18,7 +22,7 @@ async function pickModel(arg: unknown): Promise<vscode.Uri | undefined> {
   const active = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
   const exts = FORMATS.flatMap((f) => f.extensions);
   const activeUri = active instanceof vscode.TabInputCustom || active instanceof vscode.TabInputText ? active.uri : undefined;
-  if (activeUri && exts.some((e) => activeUri.path.toLowerCase().endsWith(e))) return activeUri;
+  if (activeUri && [...exts, ".py"].some((e) => activeUri.path.toLowerCase().endsWith(e))) return activeUri;
   const files = await vscode.workspace.findFiles(MODEL_GLOB, "**/node_modules/**", 500);
   const browse = "$(folder-opened) Browse…";
   const items = [
@@ -33,10 +37,14 @@ async function pickModel(arg: unknown): Promise<vscode.Uri | undefined> {
 }
 
 export const COMMANDS: Readonly<Record<string, CommandFactory>> = {
-  "convlens.inspectModel": () => async (arg) => {
+  "convlens.inspectModel": (ctx) => async (arg) => {
     const uri = await pickModel(arg);
-    if (uri) await vscode.commands.executeCommand("vscode.openWith", uri, INSPECTOR_VIEW_TYPE);
+    if (!uri) return;
+    if (uri.path.endsWith(".py")) return inspectClass(ctx, ctx.python, uri, undefined);
+    await vscode.commands.executeCommand("vscode.openWith", uri, INSPECTOR_VIEW_TYPE);
   },
+  "convlens.inspectClass": (ctx) => (uri, className) => inspectClass(ctx, ctx.python, uri, className),
+  "convlens.setInputShape": (ctx) => (uri, className) => setInputShape(ctx.python, uri, className),
 };
 
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {

@@ -13,15 +13,30 @@ export class Config {
     return Number.isFinite(v) && v > 0 ? v : 30;
   }
 
+  /** Every entry of convlens.inputShapes parsed (keys: file names, paths or Python class names). */
+  get inputShapes(): Record<string, Dim[]> {
+    const shapes = this.section.get<Record<string, string>>("inputShapes", {});
+    const out: Record<string, Dim[]> = {};
+    for (const [k, v] of Object.entries(shapes)) {
+      const dims = parseShapeText(v);
+      if (dims) out[k] = dims;
+    }
+    return out;
+  }
+
   /** The input shape set for a model file (matched by file name or workspace-relative path), if any. */
   inputShapeFor(uri: vscode.Uri): Dim[] | undefined {
     const shapes = this.section.get<Record<string, string>>("inputShapes", {});
     const rel = vscode.workspace.asRelativePath(uri, false);
     const base = uri.path.split("/").pop() ?? "";
     const text = shapes[rel] ?? shapes[base];
-    if (!text) return undefined;
-    const dims = text.split(/[x×,]/).map((p) => p.trim());
-    if (dims.some((d) => d === "")) return undefined;
-    return dims.map((d) => (/^\d+$/.test(d) ? Number(d) : d));
+    return text ? parseShapeText(text) : undefined;
   }
+}
+
+/** "1x3x224x224" → [1, 3, 224, 224]; symbols kept ("Bx3x224x224"); undefined when malformed. */
+export function parseShapeText(text: string): Dim[] | undefined {
+  const dims = text.trim().split(/\s*[x×,]\s*/);
+  if (dims.length === 0 || dims.some((d) => !/^(\d+|[A-Za-z_]\w*)$/.test(d))) return undefined;
+  return dims.map((d) => (/^\d+$/.test(d) ? Number(d) : d));
 }

@@ -1,13 +1,14 @@
 /**
- * Binds one webview to one model file: shows the inspector page, runs the
- * analysis with a cancellable progress notification, and posts the result.
- * Thin by design: the analysis is core, the rendering is the webview's.
+ * Binds one webview to one analysis source (a model file, or a class in a
+ * Python file): shows the inspector page, runs the analysis with a cancellable
+ * progress notification, and posts the result. Thin by design: the analysis
+ * is core, the rendering is the webview's.
  */
 import { randomBytes } from "node:crypto";
 import * as vscode from "vscode";
-import type { ModelAnalysis } from "../core/analysis/result";
+import type { LayerRow, ModelAnalysis } from "../core/analysis/result";
 import { isWebviewToHost, type HostToWebview } from "../protocol/messages";
-import type { AnalysisService } from "./analysisService";
+import type { AnalysisOutcome, AnalysisService } from "./analysisService";
 import type { Config } from "./config";
 import { renderInspectorHtml } from "./inspectorHtml";
 
@@ -18,6 +19,15 @@ export interface InspectorDeps {
   readonly log: vscode.LogOutputChannel;
 }
 
+/** What an inspector shows: a title, how to (re)compute the analysis, and where a selected layer lives. */
+export interface InspectorSource {
+  readonly title: string;
+  /** Where an exported JSON goes by default. */
+  readonly uri: vscode.Uri;
+  readonly analyze: (token: vscode.CancellationToken) => Promise<AnalysisOutcome>;
+  readonly onLayerSelected?: (layer: LayerRow) => void;
+}
+
 export class InspectorPanel implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private ready = false;
@@ -26,7 +36,7 @@ export class InspectorPanel implements vscode.Disposable {
 
   constructor(
     private readonly webview: vscode.Webview,
-    private readonly uri: vscode.Uri,
+    private readonly source: InspectorSource,
     private readonly deps: InspectorDeps,
   ) {
     const media = vscode.Uri.joinPath(deps.extensionUri, "media");
@@ -42,9 +52,30 @@ export class InspectorPanel implements vscode.Disposable {
     void this.load();
   }
 
+  /** An inspector for a model file, analysed in the worker. */
+  static forFile(webview: vscode.Webview, uri: vscode.Uri, deps: InspectorDeps): InspectorPanel {
+    const title = uri.path.split("/").pop() ?? uri.toString();
+    return new InspectorPanel(
+      webview,
+      {
+        title,
+        uri,
+        analyze: (token) => {
+          const inputShape = deps.config.inputShapeFor(uri);
+          return deps.analysis.analyze(uri, { timeLimitMs: deps.config.analysisTimeoutSeconds * 1000, token, ...(inputShape ? { inputShape } : {}) });
+        },
+      },
+      deps,
+    );
+  }
+
   private post(message: HostToWebview): void {
     if (this.ready) void this.webview.postMessage(message);
     else this.pending.push(message);
+  }
+
+  selectLayer(index: number): void {
+    this.post({ type: "selectLayer", index });
   }
 
   private onMessage(m: unknown): void {
@@ -54,8 +85,11 @@ export class InspectorPanel implements vscode.Disposable {
         this.ready = true;
         for (const p of this.pending.splice(0)) void this.webview.postMessage(p);
         break;
-      case "layerSelected":
+      case "layerSelected": {
+        const layer = this.current?.layers[m.index];
+        if (layer) this.source.onLayerSelected?.(layer);
         break;
+      }
       case "exportJson":
         void this.exportJson();
         break;
@@ -65,16 +99,19 @@ export class InspectorPanel implements vscode.Disposable {
     }
   }
 
-  /** Read and analyse the file; errors become a message in the page, never an exception. */
+  /** Analyse; errors become a message in the page, never an exception. */
   async load(): Promise<void> {
-    const file = this.uri.path.split("/").pop() ?? this.uri.toString();
+    const file = this.source.title;
     this.post({ type: "loading", file });
-    const timeLimitMs = this.deps.config.analysisTimeoutSeconds * 1000;
-    const inputShape = this.deps.config.inputShapeFor(this.uri);
-    const outcome = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `ConvLens: analysing ${file}`, cancellable: true },
-      (_progress, token) => this.deps.analysis.analyze(this.uri, { timeLimitMs, token, ...(inputShape ? { inputShape } : {}) }),
-    );
+    let outcome: AnalysisOutcome;
+    try {
+      outcome = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `ConvLens: analysing ${file}`, cancellable: true },
+        (_progress, token) => this.source.analyze(token),
+      );
+    } catch (e) {
+      outcome = { ok: false, message: `Analysis failed: ${e instanceof Error ? e.message : String(e)}` };
+    }
     if (outcome.ok) {
       this.current = outcome.analysis;
       this.deps.log.info(`${file}: ${outcome.analysis.layers.length} layers analysed in ${outcome.analysis.analysisMs} ms`);
@@ -87,8 +124,9 @@ export class InspectorPanel implements vscode.Disposable {
 
   private async exportJson(): Promise<void> {
     if (!this.current) return;
+    const base = this.source.uri.path.replace(/\.[^./]+$/, "");
     const target = await vscode.window.showSaveDialog({
-      defaultUri: this.uri.with({ path: this.uri.path.replace(/\.[^./]+$/, "") + ".convlens.json" }),
+      defaultUri: this.source.uri.with({ path: `${base}${base.endsWith(this.current.model) ? "" : `.${this.current.model}`}.convlens.json` }),
       filters: { JSON: ["json"] },
     });
     if (!target) return;

@@ -3,7 +3,7 @@
  * the AST with concrete Python values and symbolic tensors. Bounded: a step
  * budget and a recursion limit turn runaway code into an `unknown`, never a hang.
  */
-import type { Expr, Stmt, Span } from "./ast";
+import type { ClassDef, Comprehension, Expr, FunctionDef, Span, Stmt } from "./ast";
 import { binaryOp, compareOp, unaryOp } from "./operators";
 import { parsePython } from "./parse";
 import {
@@ -146,11 +146,11 @@ export class Interpreter {
     }
   }
 
-  makeFunction(def: import("./ast").FunctionDef, scope: Scope, owner?: PyClass): PyFunction {
+  makeFunction(def: FunctionDef, scope: Scope, owner?: PyClass): PyFunction {
     return { t: "func", def, closure: scope, ...(owner ? { owner } : {}) };
   }
 
-  makeClass(def: import("./ast").ClassDef, scope: Scope): PyClass {
+  makeClass(def: ClassDef, scope: Scope): PyClass {
     const bases = def.bases.map((b) => this.eval(b, scope)).filter((b): b is PyClass => b.t === "class");
     const cls: PyClass = { t: "class", name: def.name, bases, attrs: new Map(), def };
     const body = new Scope(scope);
@@ -354,7 +354,7 @@ export class Interpreter {
     return out;
   }
 
-  private comprehension(gens: readonly import("./ast").Comprehension[], scope: Scope, body: (s: Scope) => PyValue[]): PyValue[] {
+  private comprehension(gens: readonly Comprehension[], scope: Scope, body: (s: Scope) => PyValue[]): PyValue[] {
     const out: PyValue[] = [];
     const inner = new Scope(scope);
     const loop = (i: number): void => {

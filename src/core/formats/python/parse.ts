@@ -12,7 +12,7 @@ import type { SyntaxNode, Tree } from "@lezer/common";
 import { parser } from "@lezer/python";
 import type { ClassDef, Expr, FunctionDef, PyModule, Span, Stmt } from "./ast";
 import {
-  argList, decorator, ERROR, exprGroup, exprList, kids, params, spanOf, splitOn, text, type Ctx,
+  argList, decorator, ERROR, exprGroup, exprList, kids, MAX_DEPTH, params, spanOf, splitOn, text, type Ctx,
 } from "./parseExpr";
 import { blankUnclosedBrackets } from "./recover";
 
@@ -32,7 +32,7 @@ export function parsePython(source: string): PyModule {
       errors = errorSpans(tree);
     }
   }
-  const ctx: Ctx = { src };
+  const ctx: Ctx = { src, depth: 0 };
   return { body: statements(ctx, kids(tree.topNode)), errors: mergeErrors([...blanked, ...errors]) };
 }
 
@@ -120,6 +120,16 @@ function stmtSpan(ctx: Ctx, n: SyntaxNode): Span {
 }
 
 function statement(ctx: Ctx, n: SyntaxNode, adopted: readonly SyntaxNode[]): Stmt[] {
+  if (ctx.depth >= MAX_DEPTH) return [{ kind: "Unsupported", what: "TooDeep", span: stmtSpan(ctx, n) }];
+  ctx.depth++;
+  try {
+    return statementAt(ctx, n, adopted);
+  } finally {
+    ctx.depth--;
+  }
+}
+
+function statementAt(ctx: Ctx, n: SyntaxNode, adopted: readonly SyntaxNode[]): Stmt[] {
   const span = stmtSpan(ctx, n);
   const k = kids(n);
   switch (n.name) {

@@ -11,10 +11,17 @@ import type { SyntaxNode } from "@lezer/common";
 import type { Arg, Comprehension, Expr, Param, Span } from "./ast";
 import { decodeNumber, decodeString } from "./parseLiteral";
 
-/** The source text, needed for names, literals and operator spellings. */
+/** The source text (for names, literals and operator spellings) and the current nesting depth. */
 export interface Ctx {
   readonly src: string;
+  depth: number;
 }
+
+/**
+ * Nesting beyond this becomes Unsupported: lezer happily builds trees thousands
+ * of levels deep (`((((…`), and recursing through them would overflow the stack.
+ */
+export const MAX_DEPTH = 300;
 
 export const ERROR = "⚠";
 
@@ -87,6 +94,16 @@ export function exprList(ctx: Ctx, nodes: readonly SyntaxNode[], at: number): Ex
 }
 
 export function expr(ctx: Ctx, n: SyntaxNode): Expr {
+  if (ctx.depth >= MAX_DEPTH) return unsupported("TooDeep", spanOf(n));
+  ctx.depth++;
+  try {
+    return exprAt(ctx, n);
+  } finally {
+    ctx.depth--;
+  }
+}
+
+function exprAt(ctx: Ctx, n: SyntaxNode): Expr {
   const span = spanOf(n);
   switch (n.name) {
     case "VariableName":

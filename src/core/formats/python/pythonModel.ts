@@ -180,10 +180,9 @@ function requiredArgs(cls: PyValue): string[] {
 export function analyzePythonSource(source: string, opts: PythonOptions): PythonAnalysis {
   const mod = parsePython(source);
   const host = new TorchHost(opts.resolveImport);
-  let interp: Interpreter | undefined;
+  const interp = new Interpreter(host, source);
   const globals = new Scope();
-  for (const [k, v] of makeBuiltins(() => interp as Interpreter)) globals.set(k, v);
-  interp = new Interpreter(host, source);
+  for (const [k, v] of makeBuiltins(() => interp)) globals.set(k, v);
   globals.set("super", host.makeSuper(interp));
   for (const s of mod.body) {
     try {

@@ -5,7 +5,7 @@
  * flows on instead of a guess.
  */
 import type { ValueState } from "../../ops/types";
-import type { ClassDef, FunctionDef, Span } from "./ast";
+import type { ClassDef, Expr, FunctionDef, Span } from "./ast";
 
 export type PyValue =
   | { readonly t: "none" }
@@ -27,7 +27,7 @@ export type PyValue =
 
 export interface PyFunction {
   readonly t: "func";
-  readonly def: FunctionDef | { readonly lambda: true; readonly params: FunctionDef["params"]; readonly body: import("./ast").Expr; readonly span: Span };
+  readonly def: FunctionDef | { readonly lambda: true; readonly params: FunctionDef["params"]; readonly body: Expr; readonly span: Span };
   readonly closure: Scope;
   readonly bound?: PyValue;
   /** The class that defines it (for super()). */

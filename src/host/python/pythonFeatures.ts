@@ -1,0 +1,184 @@
+/**
+ * Editor features for PyTorch source: CodeLens over model classes, inlay shape
+ * hints, hovers, and shape diagnostics with quick fixes. All read the cached
+ * analysis; none computes anything itself.
+ */
+import * as vscode from "vscode";
+import { humanCount, shapeText } from "../../core/analysis/report";
+import type { TracedClass } from "../../core/formats/python/pythonModel";
+import { layersByDefinition, outputOf, rowsInSpan } from "./layerIndex";
+import { arrowShape, layerMarkdown } from "./layerText";
+import type { PythonAnalyses } from "./pythonAnalyses";
+
+const SELECTOR: vscode.DocumentSelector = [{ language: "python" }];
+
+function range(doc: vscode.TextDocument, span: { from: number; to: number }): vscode.Range {
+  return new vscode.Range(doc.positionAt(span.from), doc.positionAt(span.to));
+}
+
+export function classSummary(c: TracedClass): string {
+  if (!c.analysis) return `ConvLens: ? (${c.error ?? "unknown"})`;
+  const t = c.analysis.totals;
+  const rf = c.analysis.finalRf;
+  const rfText = rf?.kind === "spatial" ? ` · RF ${rf.axes.map((a) => a.size).join("×")}` : "";
+  const input = c.input ? ` · input ${shapeText(c.input.shape)}${c.input.source === "assumed" ? " (assumed)" : ""}` : "";
+  return `ConvLens: ${humanCount(t.params)} params · ${humanCount(t.macs)}MACs${rfText}${input}`;
+}
+
+/** Re-fire the analyses' per-document event as the void event providers expose. */
+function voidEvent(e: vscode.Event<vscode.Uri>): vscode.Event<void> {
+  return (listener, thisArgs, disposables) => e(() => listener.call(thisArgs), undefined, disposables);
+}
+
+class Lenses implements vscode.CodeLensProvider {
+  readonly onDidChangeCodeLenses: vscode.Event<void>;
+  constructor(private readonly analyses: PythonAnalyses) {
+    this.onDidChangeCodeLenses = voidEvent(analyses.onDidChange);
+  }
+  provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
+    const a = this.analyses.get(doc);
+    if (!a) return [];
+    return a.classes.flatMap((c) => {
+      const at = range(doc, c.nameSpan);
+      const args = [doc.uri, c.name];
+      if (c.error?.includes("needs constructor arguments")) return [new vscode.CodeLens(at, { title: `ConvLens: ${c.error}`, command: "" })];
+      return [
+        new vscode.CodeLens(at, { title: classSummary(c), command: "convlens.inspectClass", arguments: args, tooltip: "MACs: multiply-accumulates (FLOPs = 2 × MACs)" }),
+        ...(c.analysis ? [new vscode.CodeLens(at, { title: "Inspect", command: "convlens.inspectClass", arguments: args })] : []),
+        new vscode.CodeLens(at, { title: "Set input shape", command: "convlens.setInputShape", arguments: args }),
+      ];
+    });
+  }
+}
+
+class Hints implements vscode.InlayHintsProvider {
+  readonly onDidChangeInlayHints: vscode.Event<void>;
+  constructor(private readonly analyses: PythonAnalyses) {
+    this.onDidChangeInlayHints = voidEvent(analyses.onDidChange);
+  }
+  provideInlayHints(doc: vscode.TextDocument, visible: vscode.Range): vscode.InlayHint[] {
+    const a = this.analyses.get(doc);
+    if (!a) return [];
+    const hints = new Map<number, vscode.InlayHint>();
+    const add = (offset: number, label: string, tooltip?: string) => {
+      if (hints.has(offset)) return;
+      const pos = doc.positionAt(offset);
+      if (!visible.contains(pos)) return;
+      const h = new vscode.InlayHint(pos, ` ${label}`, vscode.InlayHintKind.Type);
+      if (tooltip) h.tooltip = new vscode.MarkdownString(tooltip);
+      h.paddingLeft = true;
+      hints.set(offset, h);
+    };
+    for (const c of a.classes) {
+      for (const [key, layers] of layersByDefinition(c)) {
+        const first = layers[0];
+        if (!first) continue;
+        const more = layers.length > 1 ? ` (+${layers.length - 1} more)` : "";
+        add(Number(key.split(":")[1]), `${arrowShape(outputOf(first))}${more}`, layerMarkdown(first.rows));
+      }
+      for (const line of c.lines) {
+        if (!/×|\?/.test(line.text)) continue;
+        add(line.span.to, `→ ${line.text}`);
+      }
+    }
+    return [...hints.values()];
+  }
+}
+
+class Hovers implements vscode.HoverProvider {
+  constructor(private readonly analyses: PythonAnalyses) {}
+  provideHover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {
+    const a = this.analyses.get(doc);
+    if (!a) return undefined;
+    for (const c of a.classes) {
+      for (const [key, layers] of layersByDefinition(c)) {
+        const [from, to] = key.split(":").map(Number) as [number, number];
+        // The whole statement line counts: hovering `self.conv1` or `nn.Conv2d` both work.
+        const line = doc.lineAt(doc.positionAt(from).line).range;
+        if (!(range(doc, { from, to }).contains(pos) || line.contains(pos))) continue;
+        const first = layers[0];
+        if (first) return new vscode.Hover(new vscode.MarkdownString(layerMarkdown(first.rows)), range(doc, { from, to }));
+      }
+      for (const l of c.lines) {
+        if (!range(doc, l.span).contains(pos)) continue;
+        const rows = rowsInSpan(c, l.span.from, l.span.to);
+        const groups = new Map<string, typeof rows>();
+        for (const r of rows) groups.set(r.name + (r.source?.call?.from ?? 0), [...(groups.get(r.name + (r.source?.call?.from ?? 0)) ?? []), r]);
+        const parts = [`\`→ ${l.text}\``, ...[...groups.values()].map(layerMarkdown)];
+        return new vscode.Hover(new vscode.MarkdownString(parts.join("\n\n---\n\n")), range(doc, l.span));
+      }
+      if (range(doc, c.nameSpan).contains(pos)) return new vscode.Hover(classSummary(c), range(doc, c.nameSpan));
+    }
+    return undefined;
+  }
+}
+
+/** Shape errors as diagnostics; their one-constant fixes as quick fixes. */
+class Diagnostics implements vscode.CodeActionProvider {
+  private readonly collection = vscode.languages.createDiagnosticCollection("convlens");
+  private readonly fixes = new WeakMap<vscode.Diagnostic, { range: vscode.Range; text: string; title: string }[]>();
+
+  constructor(private readonly analyses: PythonAnalyses) {}
+
+  update(doc: vscode.TextDocument): void {
+    const a = this.analyses.get(doc);
+    if (!a) {
+      this.collection.delete(doc.uri);
+      return;
+    }
+    const out: vscode.Diagnostic[] = [];
+    const seen = new Set<string>();
+    for (const c of a.classes) {
+      for (const d of c.diagnostics) {
+        const key = `${d.span.from}:${d.message}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const diag = new vscode.Diagnostic(range(doc, d.span), d.message, d.severity === "error" ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
+        diag.source = "ConvLens";
+        diag.code = "shape";
+        this.fixes.set(diag, (d.fixes ?? []).map((f) => ({ range: range(doc, f.span), text: f.replacement, title: f.title })));
+        out.push(diag);
+      }
+      if (c.error && !c.error.includes("needs constructor arguments")) {
+        const diag = new vscode.Diagnostic(range(doc, c.nameSpan), `ConvLens cannot analyse ${c.name}: ${c.error}`, vscode.DiagnosticSeverity.Information);
+        diag.source = "ConvLens";
+        out.push(diag);
+      }
+    }
+    this.collection.set(doc.uri, out);
+  }
+
+  provideCodeActions(doc: vscode.TextDocument, _range: vscode.Range, ctx: vscode.CodeActionContext): vscode.CodeAction[] {
+    return ctx.diagnostics.flatMap((d) =>
+      (this.fixes.get(d) ?? []).map((f) => {
+        const action = new vscode.CodeAction(f.title, vscode.CodeActionKind.QuickFix);
+        action.edit = new vscode.WorkspaceEdit();
+        action.edit.replace(doc.uri, f.range, f.text);
+        action.diagnostics = [d];
+        action.isPreferred = true;
+        return action;
+      }),
+    );
+  }
+
+  dispose(): void {
+    this.collection.dispose();
+  }
+}
+
+export function registerPythonFeatures(analyses: PythonAnalyses): vscode.Disposable[] {
+  const diagnostics = new Diagnostics(analyses);
+  const refresh = (uri: vscode.Uri) => {
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    if (doc) diagnostics.update(doc);
+  };
+  for (const d of vscode.workspace.textDocuments) if (d.languageId === "python") diagnostics.update(d);
+  return [
+    diagnostics,
+    analyses.onDidChange(refresh),
+    vscode.languages.registerCodeLensProvider(SELECTOR, new Lenses(analyses)),
+    vscode.languages.registerInlayHintsProvider(SELECTOR, new Hints(analyses)),
+    vscode.languages.registerHoverProvider(SELECTOR, new Hovers(analyses)),
+    vscode.languages.registerCodeActionsProvider(SELECTOR, diagnostics, { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] }),
+  ];
+}

@@ -1,0 +1,157 @@
+// End-to-end tests of the ConvLens inspector custom editor (viewType convlens.inspector).
+// Expected numbers come from shared/fixtures/expected/*.json (PyTorch ground truth).
+// Each test gets ctx = { page, expected(name), screenshot(name) } from run.mjs.
+import assert from "node:assert/strict";
+import {
+  closeAllEditors,
+  openInWebview,
+  pickQuickItem,
+  readLayerTable,
+  readTotal,
+  runCommand,
+  waitForInspector,
+} from "./workbench.mjs";
+import { sleep } from "./harness.mjs";
+
+/** Asserts a layer's row exists and returns it, with a message that lists what rows there are. */
+function row(rows, name) {
+  const r = rows.find((x) => x.name === name);
+  const names = rows.map((x) => x.name);
+  assert.ok(
+    r,
+    `no row with data-layer-name="${name}" (rows: ${names.slice(0, 40).join(", ")}${names.length > 40 ? ", …" : ""})`,
+  );
+  return r;
+}
+
+function cell(r, col) {
+  const c = r.cells[col];
+  assert.ok(c, `row ${r.name} has no td[data-col="${col}"] (cols: ${Object.keys(r.cells).join(", ")})`);
+  return c;
+}
+
+const shapeText = (shape) => shape.join("×");
+
+/** Compares macs (data-value) and output-shape text of every Conv2d / Linear layer. */
+function checkConvAndLinearRows(rows, layers) {
+  const checked = layers.filter((l) => l.type === "Conv2d" || l.type === "Linear");
+  assert.ok(checked.length > 0, "expected JSON has no Conv2d/Linear layers");
+  for (const l of checked) {
+    const r = row(rows, l.name);
+    assert.equal(Number(cell(r, "macs").value), l.macs, `${l.name}: macs data-value`);
+    assert.equal(cell(r, "shape").text, shapeText(l.output_shape), `${l.name}: shape text`);
+  }
+  return checked.length;
+}
+
+async function openModel(page, file, modelName) {
+  await closeAllEditors(page);
+  await openInWebview(page, file);
+  return waitForInspector(page, modelName);
+}
+
+export const tests = [
+  {
+    name: "lenet5.onnx opens in the inspector with the right totals and layers",
+    async run({ page, expected, screenshot }) {
+      const exp = expected("lenet5");
+      const frame = await openModel(page, "lenet5.onnx", "lenet5");
+      assert.equal(await readTotal(frame, "total-params"), exp.totals.params, "total-params data-value");
+      assert.equal(await readTotal(frame, "total-macs"), exp.totals.macs, "total-macs data-value");
+      const rows = await readLayerTable(frame);
+      checkConvAndLinearRows(rows, exp.layers);
+      await screenshot("lenet5");
+    },
+  },
+  {
+    name: "resnet18.onnx (weightless) shows MACs and receptive fields",
+    async run({ page, expected, screenshot }) {
+      const exp = expected("resnet18");
+      const frame = await openModel(page, "resnet18.onnx", "resnet18");
+      assert.equal(await readTotal(frame, "total-macs"), exp.totals.macs, "total-macs data-value");
+      const rows = await readLayerTable(frame);
+      assert.equal(cell(row(rows, "conv1"), "rf-size").text, "7×7", "conv1: rf-size text");
+      assert.equal(
+        cell(row(rows, "layer4.1.conv2"), "rf-size").text,
+        "435×435",
+        "layer4.1.conv2: rf-size text",
+      );
+      for (const name of [
+        "conv1",
+        "layer1.0.conv1",
+        "layer2.0.downsample.0",
+        "layer3.1.conv2",
+        "layer4.1.conv2",
+        "fc",
+      ]) {
+        const l = exp.layers.find((x) => x.name === name);
+        assert.equal(Number(cell(row(rows, name), "macs").value), l.macs, `${name}: macs data-value`);
+      }
+      await screenshot("resnet18");
+    },
+  },
+  {
+    name: 'palette "ConvLens: Inspect Model" asks for a workspace model and opens it',
+    async run({ page, screenshot }) {
+      await closeAllEditors(page);
+      await runCommand(page, "ConvLens: Inspect Model");
+      // The command shows a QuickPick of the workspace's .onnx files by relative path.
+      await pickQuickItem(page, "lenet5.onnx");
+      const frame = await waitForInspector(page, "lenet5");
+      const name = (await frame.locator('[data-testid="model-name"]').textContent()).trim();
+      assert.equal(name, "lenet5", "model-name text");
+      await screenshot("palette-lenet5");
+    },
+  },
+  {
+    name: "layer filter narrows the table; clicking a row shows its details",
+    async run({ page, screenshot }) {
+      const frame = await openModel(page, "resnet18.onnx", "resnet18");
+      const all = await readLayerTable(frame);
+      const filter = frame.locator('[data-testid="layer-filter"]');
+      await filter.waitFor({ state: "visible", timeout: 10_000 });
+      // A plain <input> or a <vscode-textfield> whose <input> sits in its (open) shadow root.
+      const isInput = await filter.evaluate((el) => el.tagName === "INPUT");
+      const input = isInput ? filter : filter.locator("input").first();
+      await input.fill("layer4");
+      // Filtering may be debounced: poll until the visible set settles on names containing layer4.
+      let visible = [];
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        visible = (await readLayerTable(frame)).filter((r) => r.visible);
+        if ((visible.length > 0 && visible.every((r) => r.name.includes("layer4"))) || Date.now() > deadline)
+          break;
+        await sleep(250);
+      }
+      const wrong = visible.filter((r) => !r.name.includes("layer4")).map((r) => r.name);
+      assert.deepEqual(wrong, [], 'rows still visible after filtering for "layer4"');
+      const want = all.filter((r) => r.name.includes("layer4")).map((r) => r.name);
+      assert.deepEqual(
+        visible.map((r) => r.name),
+        want,
+        "visible rows = all rows whose name contains layer4",
+      );
+      assert.ok(want.length > 0, "no layer4 rows at all");
+
+      const target = visible.find((r) => r.name === "layer4.1.conv2") ?? visible[0];
+      const opText = cell(target, "op").text;
+      await frame
+        .locator(`tr[data-layer-name="${target.name}"] td[data-col="name"]`)
+        .click({ timeout: 10_000 });
+      const details = frame.locator('[data-testid="details"]');
+      await details.waitFor({ state: "visible", timeout: 10_000 });
+      const until = Date.now() + 10_000;
+      let text = "";
+      while (Date.now() < until) {
+        text = (await details.textContent()) ?? "";
+        if (text.includes(opText)) break;
+        await sleep(250);
+      }
+      assert.ok(
+        text.includes(opText),
+        `details pane shows op "${opText}" of ${target.name}: got ${JSON.stringify(text.slice(0, 200))}`,
+      );
+      await screenshot("filter-details");
+    },
+  },
+];

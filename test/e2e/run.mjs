@@ -1,0 +1,214 @@
+#!/usr/bin/env node
+// End-to-end test runner: packages the extension, installs the .vsix into a fresh code-server
+// profile, opens a temp workspace with fixture models in headless chromium and runs the tests
+// in test/e2e/*.e2e.mjs. Prints "N passed, M failed" last; exits non-zero on any failure.
+//   node test/e2e/run.mjs [--no-package] [--grep TEXT] [--keep]
+//     --no-package  reuse an existing convlens.vsix (skip `npm run package`)
+//     --grep TEXT   run only tests whose name contains TEXT
+//     --keep        keep the temp dir (profile, logs, workspace) for inspection
+//     (E2E_VERBOSE=1 also prints the console messages filtered out as known noise)
+//     --vsix FILE   install FILE instead of packaging (implies --no-package)
+// Needs the tools from scripts/ensure-tools.mjs (ensureE2ETools); scripts/test.mjs runs it first.
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { codeServerEntry, repoRoot } from "../../scripts/ensure-tools.mjs";
+import {
+  freePort,
+  installVsix,
+  isNoise,
+  launchBrowser,
+  makeProfile,
+  startCodeServer,
+  withTimeout,
+} from "./harness.mjs";
+import { openWorkbench, waitForCommand } from "./workbench.mjs";
+
+const TOTAL_BUDGET_MS = 5 * 60_000; // whole run, packaging included
+const TEST_TIMEOUT_MS = 90_000;
+const here = path.dirname(fileURLToPath(import.meta.url));
+// CI clones the repo with shared/ beside it.
+const fixturesDir = path.resolve(repoRoot, "../shared/fixtures");
+const resultsDir = path.join(repoRoot, "test-results", "e2e");
+const argv = process.argv.slice(2);
+const argValue = (flag) => (argv.includes(flag) ? argv[argv.indexOf(flag) + 1] : undefined);
+const vsix = path.resolve(argValue("--vsix") ?? path.join(repoRoot, "convlens.vsix"));
+const opt = {
+  noPackage: argv.includes("--no-package") || argv.includes("--vsix"),
+  keep: argv.includes("--keep"),
+  grep: argValue("--grep"),
+};
+
+const started = Date.now();
+const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+const log = (msg) => console.log(`[e2e ${elapsed()}] ${msg}`);
+
+// What has to be torn down, whatever happens.
+const state = { server: undefined, browser: undefined, tmp: undefined, cleaned: false, passed: 0, failed: 0 };
+
+async function cleanup() {
+  if (state.cleaned) return;
+  state.cleaned = true;
+  if (state.browser) await withTimeout(state.browser.close(), 10_000, "closing chromium").catch(() => {});
+  if (state.server) await state.server.stop().catch(() => {});
+  if (state.tmp && !opt.keep) fs.rmSync(state.tmp, { recursive: true, force: true });
+  else if (state.tmp) log(`kept ${state.tmp}`);
+}
+
+function finish(passed, failed) {
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exitCode = failed > 0 || passed === 0 ? 1 : 0;
+}
+
+// Hard stop: nothing may keep CI waiting past the budget.
+const watchdog = setTimeout(async () => {
+  console.error(`[e2e] total budget of ${TOTAL_BUDGET_MS / 1000} s exceeded, stopping`);
+  await cleanup();
+  console.log(`${state.passed} passed, ${state.failed + 1} failed`);
+  process.exit(1);
+}, TOTAL_BUDGET_MS);
+watchdog.unref();
+for (const sig of ["SIGINT", "SIGTERM"]) {
+  process.on(sig, async () => {
+    await cleanup();
+    process.exit(130);
+  });
+}
+
+/** Copies the tail of code-server's and the extension host's logs next to the screenshots. */
+function saveLogs() {
+  if (!state.tmp) return;
+  const dest = path.join(resultsDir, "logs");
+  fs.mkdirSync(dest, { recursive: true });
+  const walk = (dir) =>
+    fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+      const p = path.join(dir, e.name);
+      return e.isDirectory() ? walk(p) : e.name.endsWith(".log") ? [p] : [];
+    });
+  for (const f of walk(state.tmp)) {
+    const name = path.relative(state.tmp, f).replaceAll(path.sep, "_");
+    fs.copyFileSync(f, path.join(dest, name));
+    if (/(^|_)(exthost|remoteexthost)\.log$|^code-server\.log$/.test(name)) {
+      const tail = fs.readFileSync(f, "utf8").split("\n").slice(-25).join("\n").trim();
+      if (tail) console.log(`--- ${name} (last lines) ---\n${tail}`);
+    }
+  }
+  log(`logs saved to ${path.relative(repoRoot, dest)}/`);
+}
+
+async function main() {
+  fs.mkdirSync(resultsDir, { recursive: true });
+  // Results of the previous run would be mistaken for this one's.
+  for (const f of fs.readdirSync(resultsDir)) {
+    if (f.endsWith(".png") || f === "logs") fs.rmSync(path.join(resultsDir, f), { recursive: true });
+  }
+  if (!fs.existsSync(codeServerEntry))
+    throw new Error("code-server missing: run node scripts/ensure-tools.mjs --e2e");
+
+  if (!opt.noPackage) {
+    log("npm run package");
+    const r = spawnSync("npm", ["run", "package", "--silent"], {
+      cwd: repoRoot,
+      stdio: ["ignore", "inherit", "inherit"],
+      timeout: 180_000,
+    });
+    if (r.status !== 0) throw new Error(`npm run package failed (exit ${r.status ?? r.signal})`);
+  }
+  if (!fs.existsSync(vsix)) throw new Error(`${vsix} not found`);
+
+  // Fresh profile and workspace under a temp dir.
+  state.tmp = fs.mkdtempSync(path.join(os.tmpdir(), "convlens-e2e-"));
+  const workspace = path.join(state.tmp, "workspace");
+  fs.mkdirSync(workspace);
+  for (const m of ["lenet5.onnx", "resnet18.onnx"])
+    fs.copyFileSync(path.join(fixturesDir, "models", m), path.join(workspace, m));
+  const profile = makeProfile(state.tmp);
+  log(`installing ${path.basename(vsix)}: ${installVsix(vsix, profile).split("\n").pop()}`);
+
+  const port = await freePort();
+  state.server = await startCodeServer({
+    port,
+    profile,
+    workspace,
+    logFile: path.join(state.tmp, "code-server.log"),
+  });
+  log(`code-server up at ${state.server.url}`);
+
+  state.browser = await launchBrowser();
+  const context = await state.browser.newContext({ viewport: { width: 1600, height: 1000 } });
+  context.setDefaultTimeout(15_000);
+  const page = await context.newPage();
+  const noise = { count: 0 };
+  const report = (kind, text) => {
+    if (isNoise(text) && !process.env.E2E_VERBOSE) noise.count++;
+    else console.log(`  [${kind}] ${text.split("\n")[0].slice(0, 300)}`);
+  };
+  page.on("console", (m) => {
+    if (m.type() === "error" || m.type() === "warning") report(`console.${m.type()}`, m.text());
+  });
+  page.on("pageerror", (e) => report("pageerror", String(e?.stack ?? e)));
+  // Console "Failed to load resource" lines carry no URL; these do (a 404 of the extension's own
+  // files would show here).
+  page.on("response", (r) => {
+    if (r.status() >= 400) report(`http ${r.status()}`, r.url());
+  });
+  page.on("requestfailed", (r) => report("request failed", `${r.url()} ${r.failure()?.errorText ?? ""}`));
+
+  await openWorkbench(page, state.server.url, workspace);
+  await waitForCommand(page, "ConvLens: Inspect Model");
+  log("workbench ready, ConvLens contributions loaded");
+
+  const expected = (name) =>
+    JSON.parse(fs.readFileSync(path.join(fixturesDir, "expected", `${name}.json`), "utf8"));
+  const screenshot = async (name) => {
+    const file = path.join(resultsDir, `${name}.png`);
+    await page
+      .screenshot({ path: file, timeout: 15_000 })
+      .catch((e) => log(`screenshot ${name} failed: ${e.message}`));
+  };
+
+  const files = fs
+    .readdirSync(here)
+    .filter((f) => f.endsWith(".e2e.mjs"))
+    .sort();
+  const tests = [];
+  for (const f of files) {
+    const mod = await import(path.join(here, f));
+    for (const t of mod.tests ?? []) tests.push({ ...t, file: f });
+  }
+  const selected = tests.filter((t) => !opt.grep || t.name.includes(opt.grep));
+
+  for (const [i, t] of selected.entries()) {
+    const t0 = Date.now();
+    try {
+      await withTimeout(t.run({ page, expected, screenshot }), TEST_TIMEOUT_MS, t.name);
+      state.passed++;
+      log(`ok   ${i + 1} ${t.name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    } catch (err) {
+      state.failed++;
+      log(`FAIL ${i + 1} ${t.name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+      const msg = String(err?.message ?? err).replace(/\n\s*\n/g, "\n");
+      console.log(`     ${msg.trim().split("\n").join("\n     ")}`);
+      await screenshot(`FAIL-${i + 1}`);
+      await page.keyboard.press("Escape").catch(() => {}); // leave no quick pick open for the next test
+    }
+  }
+  if (noise.count) log(`${noise.count} known-noise console messages hidden`);
+  if (state.failed) saveLogs();
+  return { passed: state.passed, failed: state.failed };
+}
+
+let result = { passed: 0, failed: 1 };
+try {
+  result = await main();
+} catch (err) {
+  console.error(`[e2e] setup failed: ${err?.stack ?? err}`);
+  result = { passed: state.passed, failed: state.failed + 1 };
+  saveLogs();
+} finally {
+  await cleanup();
+  log(`done (screenshots in ${path.relative(repoRoot, resultsDir)}/)`);
+  finish(result.passed, result.failed);
+}
