@@ -104,13 +104,22 @@ export class InspectorPanel implements vscode.Disposable {
     const file = this.source.title;
     this.post({ type: "loading", file });
     let outcome: AnalysisOutcome;
+    const cancel = new vscode.CancellationTokenSource();
+    const work = this.source.analyze(cancel.token);
+    // Only work that takes a while gets a (cancellable) notification; quick files would just flash one.
+    const timer = setTimeout(() => {
+      void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `ConvLens: analysing ${file}`, cancellable: true }, (_p, token) => {
+        token.onCancellationRequested(() => cancel.cancel());
+        return work.then(() => undefined, () => undefined);
+      });
+    }, 400);
     try {
-      outcome = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `ConvLens: analysing ${file}`, cancellable: true },
-        (_progress, token) => this.source.analyze(token),
-      );
+      outcome = await work;
     } catch (e) {
       outcome = { ok: false, message: `Analysis failed: ${e instanceof Error ? e.message : String(e)}` };
+    } finally {
+      clearTimeout(timer);
+      cancel.dispose();
     }
     if (outcome.ok) {
       this.current = outcome.analysis;

@@ -29,7 +29,7 @@ export function topologicalOrder(graph: Graph): number[] {
   });
   // Exporters write nodes in a valid order: keep it when it is one, so rows follow the file.
   const inFileOrder = graph.nodes.every((n, i) => n.inputs.every((x) => (producer.get(x) ?? -1) < i));
-  if (inFileOrder) return graph.nodes.map((_, i) => i);
+  if (inFileOrder) return constantsNearConsumers(graph, producer);
   const order: number[] = [];
   const ready: number[] = [];
   indegree.forEach((d, i) => d === 0 && ready.push(i));
@@ -46,5 +46,34 @@ export function topologicalOrder(graph: Graph): number[] {
     const stuck = graph.nodes.filter((_, i) => (indegree[i] ?? 0) > 0).slice(0, 3).map((n) => `"${n.name}"`);
     throw new ModelError(`The graph has a cycle (through nodes ${stuck.join(", ")}); ONNX graphs must be acyclic.`);
   }
+  return order;
+}
+
+/**
+ * File order, except that nodes computing only from weights and constants (the
+ * exporter's Identity aliases of deduplicated weights, Constant nodes) move to
+ * just before their first consumer, so each sits next to the layer that uses it.
+ */
+function constantsNearConsumers(graph: Graph, producer: ReadonlyMap<string, number>): number[] {
+  const inputs = new Set(graph.inputs.map((v) => v.name));
+  const isData: boolean[] = [];
+  graph.nodes.forEach((n, i) => {
+    isData[i] = n.inputs.some((x) => inputs.has(x) || (producer.has(x) && isData[producer.get(x) ?? 0] === true));
+  });
+  const order: number[] = [];
+  const placed = new Array<boolean>(graph.nodes.length).fill(false);
+  const place = (i: number): void => {
+    if (placed[i]) return;
+    placed[i] = true;
+    for (const x of graph.nodes[i]?.inputs ?? []) {
+      const p = producer.get(x);
+      if (p !== undefined && !isData[p]) place(p);
+    }
+    order.push(i);
+  };
+  graph.nodes.forEach((_, i) => {
+    if (isData[i]) place(i);
+  });
+  graph.nodes.forEach((_, i) => place(i));
   return order;
 }
