@@ -124,6 +124,7 @@ async function main() {
   fs.mkdirSync(workspace);
   for (const m of ["lenet5.onnx", "resnet18.onnx"])
     fs.copyFileSync(path.join(fixturesDir, "models", m), path.join(workspace, m));
+  fs.copyFileSync(path.join(fixturesDir, "definitions", "custom_models.py"), path.join(workspace, "custom_models.py"));
   const profile = makeProfile(state.tmp);
   log(`installing ${path.basename(vsix)}: ${installVsix(vsix, profile).split("\n").pop()}`);
 
@@ -183,7 +184,7 @@ async function main() {
   for (const [i, t] of selected.entries()) {
     const t0 = Date.now();
     try {
-      await withTimeout(t.run({ page, expected, screenshot }), TEST_TIMEOUT_MS, t.name);
+      await withTimeout(t.run({ page, expected, screenshot, workspace, log }), TEST_TIMEOUT_MS, t.name);
       state.passed++;
       log(`ok   ${i + 1} ${t.name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
     } catch (err) {

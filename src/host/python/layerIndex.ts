@@ -1,6 +1,6 @@
 /** Where each traced layer lives in the source, for hints, hovers and reveals. */
 import type { LayerRow } from "../../core/analysis/result";
-import type { TracedClass } from "../../core/formats/python/pythonModel";
+import { isForeignSpan, type TracedClass } from "../../core/formats/python/pythonModel";
 
 export interface SourceLayer {
   readonly cls: TracedClass;
@@ -24,7 +24,8 @@ export function layersByDefinition(cls: TracedClass): Map<string, SourceLayer[]>
   const out = new Map<string, SourceLayer[]>();
   for (const rows of byPath.values()) {
     const def = rows[0]?.source?.def;
-    if (!def) continue;
+    // Layers defined in an imported file have no place in this one.
+    if (!def || isForeignSpan(def)) continue;
     // Only the first call's nodes: a module called twice (one ReLU) is described by its first use.
     const firstCall = rows[0]?.source?.call;
     const first = rows.filter((r) => r.source?.call?.from === firstCall?.from);
@@ -32,6 +33,10 @@ export function layersByDefinition(cls: TracedClass): Map<string, SourceLayer[]>
     out.set(key, [...(out.get(key) ?? []), { cls, rows: first }]);
   }
   return out;
+}
+
+export function localLines(cls: TracedClass): TracedClass["lines"] {
+  return cls.lines.filter((l) => !isForeignSpan(l.span));
 }
 
 export function rowsInSpan(cls: TracedClass, from: number, to: number): LayerRow[] {

@@ -2,6 +2,8 @@
  * Keeps the analysis of each open Python document that defines nn.Module
  * classes, recomputed (debounced) on edits; every editor feature reads from here.
  */
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
 import * as vscode from "vscode";
 import { analyzePythonSource, type PythonAnalysis } from "../../core/formats/python/pythonModel";
 import type { Config } from "../config";
@@ -64,7 +66,7 @@ export class PythonAnalyses implements vscode.Disposable {
     const started = Date.now();
     let analysis: PythonAnalysis;
     try {
-      analysis = analyzePythonSource(text, { fileName: doc.fileName, inputShapes: this.config.inputShapes });
+      analysis = analyzePythonSource(text, { fileName: doc.fileName, inputShapes: this.config.inputShapes, readModule: (m, l) => this.readModule(doc, m, l) });
     } catch (e) {
       // A bug in the analyser must never take the editor features (or the host) down.
       this.log.error(`python analysis of ${doc.fileName} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
@@ -73,6 +75,26 @@ export class PythonAnalyses implements vscode.Disposable {
     this.log.debug(`${doc.fileName}: ${analysis.classes.length} model classes in ${Date.now() - started} ms`);
     this.cache.set(key, { version: doc.version, analysis });
     return analysis;
+  }
+
+  /**
+   * The text of an imported sibling module: `from .blocks import X` (level 1) looks beside the file,
+   * `import models.blocks` (level 0) beside the file and at each workspace root. Open editors win over disk.
+   */
+  private readModule(doc: vscode.TextDocument, module: string, level: number): string | undefined {
+    if (doc.uri.scheme !== "file") return undefined;
+    const parts = module.replace(/^\.+/, "").split(".").filter(Boolean);
+    let base = dirname(doc.uri.fsPath);
+    for (let i = 1; i < level; i++) base = dirname(base);
+    const roots = level > 0 ? [base] : [base, ...(vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath)];
+    for (const root of roots) {
+      for (const file of [join(root, ...parts) + ".py", join(root, ...parts, "__init__.py")]) {
+        const open = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === file);
+        if (open) return open.getText();
+        if (existsSync(file) && statSync(file).size < 1_000_000) return readFileSync(file, "utf8");
+      }
+    }
+    return undefined;
   }
 
   dispose(): void {

@@ -1,5 +1,6 @@
 /** Commands behind the Python CodeLenses: inspect a model class, and set its input shape. */
 import * as vscode from "vscode";
+import { isForeignSpan } from "../../core/formats/python/pythonModel";
 import type { AnalysisOutcome } from "../analysisService";
 import { parseShapeText } from "../config";
 import { InspectorPanel, type InspectorDeps } from "../inspectorPanel";
@@ -37,7 +38,7 @@ export async function inspectClass(deps: InspectorDeps, analyses: PythonAnalyses
       uri: doc.uri,
       analyze,
       onLayerSelected: (layer) => {
-        const span = layer.source?.def ?? layer.source?.call;
+        const span = [layer.source?.def, layer.source?.call].find((s) => s && !isForeignSpan(s));
         if (!span) return;
         const range = new vscode.Range(doc.positionAt(span.from), doc.positionAt(span.to));
         void vscode.window.showTextDocument(doc.uri, { selection: range, viewColumn: vscode.ViewColumn.One, preserveFocus: true });

@@ -6,7 +6,8 @@
 import * as vscode from "vscode";
 import { humanCount, shapeText } from "../../core/analysis/report";
 import type { TracedClass } from "../../core/formats/python/pythonModel";
-import { layersByDefinition, outputOf, rowsInSpan } from "./layerIndex";
+import { isForeignSpan } from "../../core/formats/python/pythonModel";
+import { layersByDefinition, localLines, outputOf, rowsInSpan } from "./layerIndex";
 import { arrowShape, layerMarkdown } from "./layerText";
 import type { PythonAnalyses } from "./pythonAnalyses";
 
@@ -76,7 +77,7 @@ class Hints implements vscode.InlayHintsProvider {
         const more = layers.length > 1 ? ` (+${layers.length - 1} more)` : "";
         add(Number(key.split(":")[1]), `${arrowShape(outputOf(first))}${more}`, layerMarkdown(first.rows));
       }
-      for (const line of c.lines) {
+      for (const line of localLines(c)) {
         if (!/×|\?/.test(line.text)) continue;
         add(line.span.to, `→ ${line.text}`);
       }
@@ -99,7 +100,7 @@ class Hovers implements vscode.HoverProvider {
         const first = layers[0];
         if (first) return new vscode.Hover(new vscode.MarkdownString(layerMarkdown(first.rows)), range(doc, { from, to }));
       }
-      for (const l of c.lines) {
+      for (const l of localLines(c)) {
         if (!range(doc, l.span).contains(pos)) continue;
         const rows = rowsInSpan(c, l.span.from, l.span.to);
         const groups = new Map<string, typeof rows>();
@@ -130,13 +131,17 @@ class Diagnostics implements vscode.CodeActionProvider {
     const seen = new Set<string>();
     for (const c of a.classes) {
       for (const d of c.diagnostics) {
-        const key = `${d.span.from}:${d.message}`;
+        // An error inside an imported file is reported on the class that reaches it.
+        const foreign = isForeignSpan(d.span);
+        const span = foreign ? c.nameSpan : d.span;
+        const message = foreign ? `${c.name}: in an imported module: ${d.message}` : d.message;
+        const key = `${span.from}:${message}`;
         if (seen.has(key)) continue;
         seen.add(key);
-        const diag = new vscode.Diagnostic(range(doc, d.span), d.message, d.severity === "error" ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
+        const diag = new vscode.Diagnostic(range(doc, span), message, d.severity === "error" ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
         diag.source = "ConvLens";
         diag.code = "shape";
-        this.fixes.set(diag, (d.fixes ?? []).map((f) => ({ range: range(doc, f.span), text: f.replacement, title: f.title })));
+        this.fixes.set(diag, (foreign ? [] : (d.fixes ?? [])).map((f) => ({ range: range(doc, f.span), text: f.replacement, title: f.title })));
         out.push(diag);
       }
       if (c.error && !c.error.includes("needs constructor arguments")) {

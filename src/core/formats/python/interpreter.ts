@@ -39,8 +39,8 @@ export class Interpreter {
 
   constructor(
     readonly host: Host,
-    /** The file's text, for f-strings (their parts are re-parsed from it). */
-    private readonly source = "",
+    /** The source text of a span, for f-strings (their parts are re-parsed from it). */
+    private readonly textOf: (span: Span) => string = () => "",
     private readonly maxSteps = 2_000_000,
   ) {}
 
@@ -320,7 +320,7 @@ export class Interpreter {
 
   /** f"conv{i}" → "conv3": each {expression} is parsed from the source text and evaluated. */
   private formatString(span: Span, scope: Scope): PyValue {
-    const raw = this.source.slice(span.from, span.to);
+    const raw = this.textOf(span);
     const m = /^[a-zA-Z]*("""|'''|"|')([\s\S]*)\1$/.exec(raw);
     if (!m) return unknown("f-string");
     const body = m[2] ?? "";
