@@ -106,6 +106,7 @@ export function makeBuiltins(interp: () => Interpreter): Map<string, PyValue> {
       const names = types.map((t) => (t.t === "class" ? t.name : t.t === "builtin" ? t.name : ""));
       const typeName = v.t === "int" ? "int" : v.t === "float" ? "float" : v.t === "str" ? "str" : v.t === "list" ? "list" : v.t === "tuple" ? "tuple" : v.t === "bool" ? "bool" : v.t === "dict" ? "dict" : undefined;
       if (typeName) return bool(names.includes(typeName) || (typeName === "bool" && names.includes("int")));
+      if (v.t === "tensor") return bool(names.includes("Tensor"));
       if (v.t === "object") {
         const chain: string[] = [];
         const walk = (c: typeof v.cls) => {

@@ -12,6 +12,8 @@ import {
 } from "./values";
 
 export class InterpError extends Error {}
+/** Out of steps or too deep: stops everything, never swallowed by a statement. */
+export class BudgetError extends InterpError {}
 
 type Completion = { k: "normal" } | { k: "return"; v: PyValue } | { k: "break" } | { k: "continue" };
 const NORMAL: Completion = { k: "normal" };
@@ -45,7 +47,7 @@ export class Interpreter {
   ) {}
 
   private tick(): void {
-    if (++this.steps > this.maxSteps) throw new InterpError("the code does too much work to follow (step budget exhausted)");
+    if (++this.steps > this.maxSteps) throw new BudgetError("the code does too much work to follow (step budget exhausted)");
   }
 
   execBlock(body: readonly Stmt[], scope: Scope): Completion {
@@ -60,10 +62,15 @@ export class Interpreter {
     this.tick();
     switch (s.kind) {
       case "Expr":
-        this.eval(s.value, scope);
+        // A statement whose value is unused (logging, weight init) must not stop the model.
+        try {
+          this.eval(s.value, scope);
+        } catch (e) {
+          if (!(e instanceof InterpError) || e instanceof BudgetError) throw e;
+        }
         return NORMAL;
       case "Assign": {
-        const v = this.eval(s.value, scope);
+        const v = this.evalOrUnknown(s.value, scope);
         for (const t of s.targets) this.assign(t, v, scope);
         this.onStatement?.(s.span, v);
         return NORMAL;
@@ -79,7 +86,7 @@ export class Interpreter {
         return NORMAL;
       }
       case "Return": {
-        const v = s.value ? this.eval(s.value, scope) : NONE;
+        const v = s.value ? this.evalOrUnknown(s.value, scope) : NONE;
         this.onStatement?.(s.span, v);
         return { k: "return", v };
       }
@@ -143,6 +150,16 @@ export class Interpreter {
         throw new InterpError("the code raises an exception here");
       default:
         return NORMAL;
+    }
+  }
+
+  /** An expression that cannot be followed becomes an unknown value carrying the reason. */
+  private evalOrUnknown(e: Expr, scope: Scope): PyValue {
+    try {
+      return this.eval(e, scope);
+    } catch (err) {
+      if (!(err instanceof InterpError) || err instanceof BudgetError) throw err;
+      return unknown(err.message);
     }
   }
 
@@ -410,7 +427,7 @@ export class Interpreter {
   callFunction(fn: PyFunction, a: CallArgs): PyValue {
     if (++this.depth > 60) {
       this.depth--;
-      throw new InterpError("recursion too deep to follow");
+      throw new BudgetError("recursion too deep to follow");
     }
     try {
       const scope = new Scope(fn.closure);

@@ -53,7 +53,7 @@ export function binaryOp(op: string, a: PyValue, b: PyValue): PyValue {
     const items = Array.from({ length: Math.max(0, y) }, () => a.items).flat();
     return a.t === "list" ? { t: "list", items } : tuple(items);
   }
-  if (op === "%" && a.t === "str") return str(a.v);
+  if (op === "%" && a.t === "str") return percentFormat(a.v, b);
   return unknown(`${describe(a)} ${op} ${describe(b)}`);
 }
 
@@ -128,4 +128,25 @@ export function unaryOp(op: string, v: PyValue, negateTensor: (v: PyValue) => Py
   if (v.t === "tensor" && op === "-") return negateTensor(v) ?? unknown("tensor negation");
   if (v.t === "sym" && op === "-") return { t: "sym", v: `-${v.v}` };
   return unknown(`unary ${op} on ${describe(v)}`);
+}
+
+/** "denselayer%d" % (i + 1): printf-style formatting of numbers and strings. */
+function percentFormat(fmt: string, arg: PyValue): PyValue {
+  const args = arg.t === "tuple" ? [...arg.items] : [arg];
+  let k = 0;
+  let failed = false;
+  const out = fmt.replace(/%([-+ 0#]*\d*)(?:\.(\d+))?([disrfgxe%])/g, (_m, _flags: string, prec: string | undefined, conv: string) => {
+    if (conv === "%") return "%";
+    const v = args[k++];
+    if (!v || v.t === "unknown") {
+      failed = true;
+      return "";
+    }
+    const n = num(v);
+    if (conv === "d" || conv === "i") return n === undefined ? ((failed = true), "") : String(Math.trunc(n));
+    if (conv === "f") return n === undefined ? ((failed = true), "") : n.toFixed(prec === undefined ? 6 : Number(prec));
+    if (conv === "x") return n === undefined ? ((failed = true), "") : Math.trunc(n).toString(16);
+    return v.t === "str" ? v.v : describe(v);
+  });
+  return failed ? unknown("string formatting of an unknown value") : str(out);
 }

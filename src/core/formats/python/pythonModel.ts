@@ -237,9 +237,9 @@ export function analyzePythonSource(source: string, opts: PythonOptions): Python
   };
   const interp = new Interpreter(host, textOf);
   const builtins = makeBuiltins(() => interp);
+  builtins.set("super", host.makeSuper(interp));
   const globals = new Scope();
   for (const [k, v] of builtins) globals.set(k, v);
-  globals.set("super", host.makeSuper(interp));
   for (const s of mod.body) {
     try {
       interp.exec(s, globals);

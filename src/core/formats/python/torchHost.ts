@@ -23,6 +23,8 @@ export class TorchHost implements Host {
   builder: GraphBuilder | undefined;
   private readonly scopes: string[] = [];
   private readonly nnClasses = new Map<string, PyClass>();
+  /** torch.Tensor, for isinstance(x, Tensor) checks. */
+  readonly tensorClass: PyClass = { t: "class", name: "Tensor", bases: [], attrs: new Map() };
   /** Every leaf layer created, in order (for the default input shape). */
   readonly createdLeaves: PyObject[] = [];
 
@@ -58,7 +60,18 @@ export class TorchHost implements Host {
     const nn = this.namespace("torch.nn", (n) => this.nnClasses.get(n) ?? (n === "functional" ? functional : n === "init" ? init : n === "Parameter" ? builtin("Parameter", () => unknown("a parameter")) : undefined));
     const functional = this.namespace("torch.nn.functional", (n) => this.torchFunction(n));
     const init = this.namespace("torch.nn.init", () => builtin("init", () => NONE));
-    const torch = this.namespace("torch", (n) => (n === "nn" ? nn : this.torchFunction(n) ?? (/^(float|int|bool|long)/.test(n) ? str(n) : undefined)));
+    // torch.jit: never scripting or tracing here; its decorators leave functions as they are.
+    const jit = this.namespace("torch.jit", (n) =>
+      n === "is_scripting" || n === "is_tracing" ? builtin(n, () => ({ t: "bool", v: false })) : builtin(n, (a) => a.args[0] ?? NONE),
+    );
+    const torchMember = (n: string): PyValue | undefined => {
+      if (n === "nn") return nn;
+      if (n === "jit") return jit;
+      if (n === "Tensor") return this.tensorClass;
+      if (n === "_assert") return builtin(n, () => NONE);
+      return this.torchFunction(n) ?? (/^(float|int|bool|long|double|half)/.test(n) ? str(n) : undefined);
+    };
+    const torch = this.namespace("torch", torchMember);
     if (level === 0) {
       switch (name) {
         case "torch":
@@ -209,6 +222,7 @@ export class TorchHost implements Host {
       case "tensor":
         return this.tensorAttr(obj, name);
       case "class": {
+        if (name === "__name__") return str(obj.name);
         const v = lookupClassAttr(obj, name);
         return v?.value ?? unknown(`${obj.name}.${name} is not known`);
       }
@@ -237,6 +251,9 @@ export class TorchHost implements Host {
   }
 
   private objectAttr(obj: PyObject, name: string, interp: Interpreter, span: Span): PyValue {
+    if (name === "__class__") return obj.cls;
+    // Modules are analysed in eval mode: `if self.training:` branches (aux heads, dropout) are skipped.
+    if (name === "training" && obj.children && !obj.attrs.has(name)) return { t: "bool", v: false };
     const own = obj.attrs.get(name) ?? obj.children?.get(name);
     if (own) return own;
     const cls = lookupClassAttr(obj.cls, name);
