@@ -80,6 +80,8 @@ export interface Node {
   readonly inputs: readonly string[];
   readonly outputs: readonly string[];
   readonly attrs: Readonly<Record<string, AttrValue>>;
+  /** ONNX attribute type codes as read, so that re-writing keeps 1.0 a FLOAT (numbers lose that). */
+  readonly attrTypes?: Readonly<Record<string, number>>;
   /** The framework's own name for the layer type (e.g. "Conv2d"), when it differs from opType. */
   readonly layerType?: string;
   readonly source?: SourceInfo;

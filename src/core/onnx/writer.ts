@@ -35,8 +35,9 @@ function tensorProto(t: Tensor): Record<string, unknown> {
   return base;
 }
 
-function attrProto(name: string, v: AttrValue): Record<string, unknown> {
-  if (typeof v === "number") return Number.isInteger(v) ? { name, type: 2, i: v } : { name, type: 1, f: v };
+function attrProto(name: string, v: AttrValue, type?: number): Record<string, unknown> {
+  if (typeof v === "number") return type === 1 || (type === undefined && !Number.isInteger(v)) ? { name, type: 1, f: v } : { name, type: 2, i: v };
+  if (type === 6 && Array.isArray(v)) return { name, type: 6, floats: v };
   if (typeof v === "string") return { name, type: 3, s: enc.encode(v) };
   if (Array.isArray(v)) {
     if (v.every((x) => typeof x === "string")) return { name, type: 8, strings: (v as string[]).map((x) => enc.encode(x)) };
@@ -67,7 +68,7 @@ export function writeOnnx(model: Model): Uint8Array {
         domain: n.domain,
         input: [...n.inputs],
         output: [...n.outputs],
-        attribute: Object.entries(n.attrs).map(([k, v]) => attrProto(k, v)),
+        attribute: Object.entries(n.attrs).map(([k, v]) => attrProto(k, v, n.attrTypes?.[k])),
       })),
       initializer: [...g.initializers.values()].map(tensorProto),
       input: g.inputs.map(valueInfoProto),

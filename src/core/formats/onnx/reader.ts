@@ -218,8 +218,12 @@ function convertGraph(g: PGraph, onTensor: (t: Tensor) => void): Graph {
     if (name === "" || usedNames.has(name)) name = `${name || opType}_${i}`;
     usedNames.add(name);
     const attrs: Record<string, AttrValue> = {};
-    for (const a of n.attribute ?? []) attrs[a.name ?? ""] = convertAttr(a);
-    return { name, opType, domain: n.domain ?? "", inputs: n.input ?? [], outputs: n.output ?? [], attrs };
+    const attrTypes: Record<string, number> = {};
+    for (const a of n.attribute ?? []) {
+      attrs[a.name ?? ""] = convertAttr(a);
+      attrTypes[a.name ?? ""] = a.type ?? guessAttrType(a);
+    }
+    return { name, opType, domain: n.domain ?? "", inputs: n.input ?? [], outputs: n.output ?? [], attrs, attrTypes };
   });
   const inputs = (g.input ?? []).map(convertValueInfo).filter((v) => !initializers.has(v.name));
   return {

@@ -1,0 +1,115 @@
+/**
+ * The ONNX model the runtime runs: the file's own weights when present, else
+ * deterministic random weights (He init, fixed seed) so that weightless files and
+ * source-defined models still run; and chosen intermediate values exposed as
+ * extra graph outputs (feature maps) without touching the original file.
+ */
+import { dtypeBytes, isFloat } from "../ir/dtype";
+import { elementCount } from "../ir/tensorData";
+import type { Model, Node, Tensor, ValueInfo } from "../ir/types";
+import { ModelError } from "../ir/types";
+import { writeOnnx } from "./writer";
+
+export interface RunnableOptions {
+  /** Value names to expose as extra outputs (layer outputs to visualise). */
+  readonly extraOutputs?: readonly string[];
+  /** Seed of the random weights (the same seed gives the same weights, e.g. for filters). */
+  readonly seed?: number;
+}
+
+export interface Runnable {
+  readonly bytes: Uint8Array;
+  /** True when some weights were generated (show a "random weights" banner). */
+  readonly randomWeights: boolean;
+  readonly outputs: readonly string[];
+}
+
+/** mulberry32: small, fast, deterministic. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function hash(s: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+/** How a weight is used decides its init: BatchNorm scale/var = 1, biases and means = 0, matrices He-normal. */
+function roleOf(name: string, consumers: readonly { node: Node; index: number }[]): "one" | "zero" | "he" {
+  for (const { node, index } of consumers) {
+    if (node.opType === "BatchNormalization") return index === 1 || index === 4 ? "one" : "zero";
+    if (/Normalization$/.test(node.opType)) return index === 1 ? "one" : "zero";
+  }
+  void name;
+  return "he";
+}
+
+/** Deterministic He-normal (std = √(2 / fan_in)) values for one weight tensor. */
+export function randomWeights(t: Tensor, role: "one" | "zero" | "he", seed: number): Float32Array {
+  const n = elementCount(t.dims);
+  const out = new Float32Array(n);
+  if (role === "one") return out.fill(1);
+  if (role === "zero" || t.dims.length < 2) return out;
+  const fanIn = t.dims.slice(1).reduce((a, b) => a * b, 1);
+  const std = Math.sqrt(2 / Math.max(1, fanIn));
+  const rand = prng(seed ^ hash(t.name));
+  for (let i = 0; i < n; i += 2) {
+    // Box–Muller: two normals per pair of uniforms.
+    const u = Math.max(rand(), 1e-12);
+    const v = rand();
+    const r = Math.sqrt(-2 * Math.log(u));
+    out[i] = r * Math.cos(2 * Math.PI * v) * std;
+    if (i + 1 < n) out[i + 1] = r * Math.sin(2 * Math.PI * v) * std;
+  }
+  return out;
+}
+
+export function consumersOf(model: Model): Map<string, { node: Node; index: number }[]> {
+  const out = new Map<string, { node: Node; index: number }[]>();
+  for (const node of model.graph.nodes)
+    node.inputs.forEach((name, index) => {
+      const list = out.get(name) ?? [];
+      list.push({ node, index });
+      out.set(name, list);
+    });
+  return out;
+}
+
+export function buildRunnable(model: Model, opts: RunnableOptions = {}): Runnable {
+  const g = model.graph;
+  const seed = opts.seed ?? 1234;
+  const consumers = consumersOf(model);
+  let generated = false;
+  const initializers = new Map<string, Tensor>();
+  for (const [name, t] of g.initializers) {
+    const present = t.storage.kind === "inline" || t.storage.kind === "typed" || elementCount(t.dims) === 0;
+    if (present) {
+      initializers.set(name, t);
+      continue;
+    }
+    if (!isFloat(t.dtype) || dtypeBytes(t.dtype) !== 4)
+      throw new ModelError(`Cannot run: the data of "${name}" (${t.dtype}) is missing and cannot be generated.`);
+    generated = true;
+    const values = randomWeights(t, roleOf(name, consumers.get(name) ?? []), seed);
+    initializers.set(name, { ...t, storage: { kind: "inline", bytes: new Uint8Array(values.buffer) } });
+  }
+  const existing = new Set(g.outputs.map((o) => o.name));
+  const extra: ValueInfo[] = (opts.extraOutputs ?? []).filter((n) => !existing.has(n)).map((name) => ({ name, dtype: "float32", shape: undefined }));
+  // Graph outputs keep their declared types; extra ones are float tensors of any shape.
+  const outputs = [...g.outputs, ...extra];
+  let bytes: Uint8Array;
+  try {
+    bytes = writeOnnx({ ...model, graph: { ...g, initializers, outputs } });
+  } catch (e) {
+    throw new ModelError(`Cannot build the model to run: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return { bytes, randomWeights: generated, outputs: outputs.map((o) => o.name) };
+}
