@@ -1,22 +1,252 @@
+// End-to-end tests of ConvLens's editor features for PyTorch source (.py): CodeLens, inlay
+// shape hints, hovers, shape diagnostics with quick fixes, and the class inspector.
+// Workspace: custom_models.py (copied from shared/fixtures/definitions by run.mjs) and
+// broken_model.py (written here). Each test gets ctx = { page, screenshot, workspace, log }.
+import assert from "node:assert/strict";
 import fs from "node:fs";
-import { closeAllEditors, openFile } from "./workbench.mjs";
+import path from "node:path";
 import { sleep } from "./harness.mjs";
+import { closeAllEditors, inspectorFrame, openFile, readTotal, runCommand, pickQuickItem, waitForInspector } from "./workbench.mjs";
+
+const BROKEN_MODEL = `import torch
+import torch.nn as nn
+
+
+# convlens: input 1x1x28x28
+class Broken(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 64, 3)
+        self.pool = nn.MaxPool2d(2)
+        self.fc = nn.Linear(9216, 10)
+
+    def forward(self, x):
+        x = self.pool(torch.relu(self.conv(x)))
+        x = torch.flatten(x, 1)
+        return self.fc(x)
+`;
+// 28 → conv3 → 26 → pool → 13; 64·13·13 = 10816.
+const BROKEN_MESSAGE = "Linear expects 9216 input features but receives 10816";
+
+/** Text as rendered: the editor uses no-break spaces in view lines and inlay hints. */
+const norm = (s) => (s ?? "").replace(/\u00a0/g, " ");
+
+/** Polls `read` until `ok(value)` or the deadline; returns the last value either way. */
+async function poll(read, ok, timeoutMs = 10_000, every = 250) {
+  const deadline = Date.now() + timeoutMs;
+  let value;
+  for (;;) {
+    value = await read().catch(() => undefined);
+    if (ok(value) || Date.now() > deadline) return value;
+    await sleep(every);
+  }
+}
+
+/** Collects failed checks so one run reports every mismatch, not just the first. */
+function checker() {
+  const failures = [];
+  return {
+    check(cond, msg) {
+      if (!cond) failures.push(msg);
+    },
+    done() {
+      assert.ok(failures.length === 0, `${failures.length} check(s) failed:\n- ${failures.join("\n- ")}`);
+    },
+  };
+}
+
+/** The text editor (not a webview) showing a line that contains `lineText`. */
+const editorWith = (page, lineText) =>
+  page.locator(".part.editor .monaco-editor", { has: page.locator(".view-line", { hasText: lineText }) }).first();
+
+/** Opens a workspace .py file and waits until its editor shows `lineText`. */
+async function openPython(page, name, lineText) {
+  await closeAllEditors(page);
+  await openFile(page, name);
+  await editorWith(page, lineText).waitFor({ state: "visible", timeout: 15_000 });
+}
+
+/** The rendered text of the editor line containing `lineText`, inlay hints included. */
+async function lineText(page, text) {
+  return norm(await page.locator(".part.editor .view-line", { hasText: text }).first().textContent({ timeout: 2000 }));
+}
+
+/** Texts of the CodeLens row rendered just above the line containing `classLine`. */
+async function lensesAbove(page, classLine) {
+  const line = await page.locator(".part.editor .view-line", { hasText: classLine }).first().boundingBox({ timeout: 2000 });
+  if (!line) return [];
+  const decos = await page.locator(".part.editor .codelens-decoration").evaluateAll((els) =>
+    els.map((el) => {
+      const r = el.getBoundingClientRect();
+      return { y: r.y, h: r.height, visible: r.height > 0, texts: [...el.querySelectorAll("a")].map((a) => a.textContent) };
+    }),
+  );
+  const above = decos.filter((d) => d.visible && d.y < line.y && d.y > line.y - 2 * line.height - 5);
+  above.sort((a, b) => b.y - a.y);
+  return (above[0]?.texts ?? []).map(norm);
+}
+
+/** The Problems panel's rows (files and markers), one per line. */
+async function problemsText(page) {
+  const rows = await page.locator(".markers-panel .monaco-list-row").allTextContents();
+  return norm(rows.join("\n"));
+}
+
+async function showProblems(page) {
+  const panel = page.locator(".markers-panel").first();
+  if (await panel.isVisible().catch(() => false)) return;
+  await page.keyboard.press("Control+Shift+M"); // View: Problems
+  const shown = await panel.waitFor({ state: "visible", timeout: 3000 }).then(() => true, () => false);
+  if (!shown) {
+    await runCommand(page, "Focus on Problems View", 10_000);
+    await panel.waitFor({ state: "visible", timeout: 10_000 });
+  }
+}
+
+async function hideProblems(page) {
+  if (await page.locator(".markers-panel").first().isVisible().catch(() => false))
+    await runCommand(page, "View: Hide Panel", 10_000).catch(() => {});
+}
+
 export const tests = [
   {
-    name: "probe python",
+    name: "custom_models.py: LeNet5 CodeLens, inlay shape hints and the layer hover",
     async run({ page, screenshot }) {
-      await closeAllEditors(page);
-      await openFile(page, "custom_models.py");
-      await sleep(5000);
-      await screenshot("probe");
-      fs.writeFileSync("test-results/e2e/probe.html", await page.locator(".editor-instance").first().innerHTML());
-      const line = page.locator(".view-line", { hasText: "self.c1 = nn.Conv2d" });
-      const box = await line.locator("span", { hasText: "nn" }).first().boundingBox();
-      console.log(box);
-      await page.locator(".view-line", { hasText: "self.c1 = nn.Conv2d" }).getByText("Conv2d").first().hover();
-      await sleep(2000);
-      await screenshot("probe-hover");
-      fs.writeFileSync("test-results/e2e/probe-hover.html", await page.locator(".monaco-hover").first().innerHTML().catch(e=>String(e)));
+      const c = checker();
+      await openPython(page, "custom_models.py", "class LeNet5(nn.Module):");
+
+      // CodeLens over the class line: summary, then Inspect and Set input shape.
+      const lenses = await poll(
+        () => lensesAbove(page, "class LeNet5(nn.Module):"),
+        (l) => l?.some((t) => t.startsWith("ConvLens:")),
+        15_000,
+      );
+      const summary = lenses?.find((t) => t.startsWith("ConvLens:")) ?? "";
+      c.check(summary, `no ConvLens CodeLens above "class LeNet5" (lenses there: ${JSON.stringify(lenses)})`);
+      c.check(summary.includes("61.71 k params"), `LeNet5 lens shows "61.71 k params": got ${JSON.stringify(summary)}`);
+      c.check(summary.includes("input 1×1×32×32"), `LeNet5 lens shows "input 1×1×32×32": got ${JSON.stringify(summary)}`);
+      c.check(summary.includes("416.52 kMACs"), `LeNet5 lens shows "416.52 kMACs": got ${JSON.stringify(summary)}`);
+      c.check(lenses?.includes("Inspect") && lenses?.includes("Set input shape"), `LeNet5 lenses include Inspect and Set input shape: got ${JSON.stringify(lenses)}`);
+
+      // Inlay hints: after the layer constructor and after the forward statement.
+      const c1 = await poll(() => lineText(page, "self.c1 = nn.Conv2d"), (t) => t?.includes("→"), 10_000);
+      c.check(c1?.includes("→ 1×6×28×28"), `inlay hint "→ 1×6×28×28" on the self.c1 line: line reads ${JSON.stringify(c1)}`);
+      const fwd = await lineText(page, "x = self.s2(self.act1(self.c1(x)))").catch((e) => String(e));
+      c.check(fwd?.includes("→ 1×6×14×14"), `inlay hint "→ 1×6×14×14" on the first forward line: line reads ${JSON.stringify(fwd)}`);
+
+      // Hover on nn.Conv2d in the self.c1 line.
+      await page.mouse.move(5, 5);
+      const target = page.locator(".part.editor .view-line", { hasText: "self.c1 = nn.Conv2d" }).first().getByText("Conv2d").first();
+      await target.hover({ timeout: 5000 });
+      const hover = page.locator(".monaco-hover:visible .rendered-markdown").first();
+      let hoverText = "";
+      try {
+        await hover.waitFor({ state: "visible", timeout: 10_000 });
+        hoverText = norm(await hover.textContent());
+      } catch (e) {
+        c.check(false, `no hover appeared over nn.Conv2d on the self.c1 line (${e.message.split("\n")[0]})`);
+      }
+      await screenshot("python-lenet5-hover");
+      if (hoverText) {
+        for (const want of [
+          "Conv2d",
+          "c1",
+          "1×1×32×32 → 1×6×28×28",
+          "params 156",
+          "H_out = ⌊(32 + 2·0 − 1·(5−1) − 1)/1⌋ + 1 = 28",
+        ])
+          c.check(hoverText.includes(want), `hover contains ${JSON.stringify(want)}: got ${JSON.stringify(hoverText)}`);
+      }
+      await page.mouse.move(5, 5);
+      await page.keyboard.press("Escape");
+      c.done();
+    },
+  },
+  {
+    name: "broken_model.py: shape diagnostic in Problems, quick fix changes in_features",
+    async run({ page, screenshot, workspace }) {
+      const file = path.join(workspace, "broken_model.py");
+      fs.writeFileSync(file, BROKEN_MODEL);
+      await openPython(page, "broken_model.py", "self.fc = nn.Linear(");
+      await showProblems(page);
+      const before = await poll(() => problemsText(page), (t) => t?.includes(BROKEN_MESSAGE), 15_000);
+      await screenshot("python-broken-before");
+      assert.ok(
+        before?.includes(BROKEN_MESSAGE),
+        `Problems panel lists "${BROKEN_MESSAGE}": panel text ${JSON.stringify(before?.slice(0, 500))}`,
+      );
+      assert.ok(before.includes("(input 1×10816)"), `the message ends with "(input 1×10816)": ${JSON.stringify(before.slice(0, 500))}`);
+
+      // Put the cursor on the squiggle (the diagnostic sits where the shapes meet, the
+      // self.fc(x) call) and ask for quick fixes (Ctrl+.).
+      const squiggle = editorWith(page, "self.fc = nn.Linear(").locator(".view-overlays .squiggly-error").first();
+      await squiggle.waitFor({ state: "visible", timeout: 5000 });
+      const box = await squiggle.boundingBox();
+      assert.ok(box, "the error squiggle has no bounding box");
+      await page.mouse.click(box.x + Math.min(4, box.width / 2), box.y + box.height / 2);
+      await page.keyboard.press("Control+Period");
+      const fix = page.locator(".action-widget .monaco-list-row", { hasText: "Change in_features to 10816" }).first();
+      try {
+        await fix.waitFor({ state: "visible", timeout: 10_000 });
+      } catch {
+        const offered = norm(await page.locator(".action-widget").first().textContent({ timeout: 1000 }).catch(() => "(no action widget)"));
+        await screenshot("python-broken-no-fix");
+        throw new Error(`quick fix "Change in_features to 10816" not offered (code action widget: ${JSON.stringify(offered)})`);
+      }
+      await fix.click();
+
+      const fixedLine = await poll(() => lineText(page, "self.fc = nn.Linear("), (t) => t?.includes("nn.Linear(10816, 10)"), 5000);
+      assert.ok(fixedLine?.includes("nn.Linear(10816, 10)"), `after the fix the line reads ${JSON.stringify(fixedLine)}`);
+      await page.keyboard.press("Control+S");
+      const onDisk = await poll(async () => fs.readFileSync(file, "utf8"), (t) => t?.includes("nn.Linear(10816, 10)"), 5000);
+      assert.ok(onDisk?.includes("self.fc = nn.Linear(10816, 10)"), `saved file: ${JSON.stringify(onDisk)}`);
+
+      const after = await poll(() => problemsText(page), (t) => t !== undefined && !t.includes(BROKEN_MESSAGE), 5000);
+      await screenshot("python-broken-after");
+      assert.ok(
+        after !== undefined && !after.includes(BROKEN_MESSAGE),
+        `Problems panel still lists the error after the fix: ${JSON.stringify(after?.slice(0, 500))}`,
+      );
+      await hideProblems(page);
+    },
+  },
+  {
+    name: 'palette "ConvLens: Inspect Model Class" opens LeNet5; clicking row c3 reveals its line',
+    async run({ page, screenshot }) {
+      const c3Line = "self.c3 = nn.Conv2d(6, 16, kernel_size=5)";
+      await openPython(page, "custom_models.py", "class LeNet5(nn.Module):");
+      await runCommand(page, "ConvLens: Inspect Model Class");
+      await pickQuickItem(page, "LeNet5");
+      const frame = await waitForInspector(page, "LeNet5", 30_000);
+      const name = (await frame.locator('[data-testid="model-name"]').textContent()).trim();
+      assert.equal(name, "LeNet5", "model-name text");
+      assert.equal(await readTotal(frame, "total-params"), 61706, "total-params data-value");
+
+      // The python editor stays in the first group; the inspector opens beside it.
+      const editor = editorWith(page, c3Line);
+      const c3Top = async () => (await editor.locator(".view-line", { hasText: c3Line }).first().boundingBox())?.y;
+      const selectionTops = () =>
+        editor.locator(".view-overlays .selected-text").evaluateAll((els) => els.map((e) => e.getBoundingClientRect().y));
+      const onC3 = async () => {
+        const top = await c3Top();
+        return top !== undefined && (await selectionTops()).some((y) => Math.abs(y - top) < 2);
+      };
+      assert.ok(!(await onC3()), "precondition: nothing selected on the self.c3 line yet");
+
+      const rowCell = inspectorFrame(page).locator('tr[data-layer-name="c3"] td[data-col="name"]');
+      await rowCell.click({ timeout: 10_000 });
+      const ok = await poll(onC3, (v) => v === true, 10_000);
+      await screenshot("python-inspect-lenet5");
+      if (!ok) {
+        const status = norm(await page.locator(".statusbar").textContent().catch(() => ""));
+        const op = await inspectorFrame(page)
+          .locator('tr[data-layer-name="c3"] td[data-col="op"]')
+          .textContent({ timeout: 1000 })
+          .catch(() => "(no c3 row)");
+        throw new Error(
+          `after clicking row c3 (op ${JSON.stringify(op)}) no selection on the "${c3Line}" line (c3 line y=${await c3Top()}, selection y=${JSON.stringify(await selectionTops())}; status bar: ${JSON.stringify(status.slice(0, 200))})`,
+        );
+      }
     },
   },
 ];

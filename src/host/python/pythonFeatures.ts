@@ -153,8 +153,11 @@ class Diagnostics implements vscode.CodeActionProvider {
     this.collection.set(doc.uri, out);
   }
 
-  provideCodeActions(doc: vscode.TextDocument, _range: vscode.Range, ctx: vscode.CodeActionContext): vscode.CodeAction[] {
-    return ctx.diagnostics.flatMap((d) =>
+  provideCodeActions(doc: vscode.TextDocument, range: vscode.Range, ctx: vscode.CodeActionContext): vscode.CodeAction[] {
+    // The fix is offered on the squiggled call and also on the constant it changes (e.g. the 9216 in Linear(9216, 10)).
+    const atConstant = (this.collection.get(doc.uri) ?? []).filter((d) => (this.fixes.get(d) ?? []).some((f) => f.range.contains(range)));
+    const diagnostics = [...new Set([...ctx.diagnostics, ...atConstant])];
+    return diagnostics.flatMap((d) =>
       (this.fixes.get(d) ?? []).map((f) => {
         const action = new vscode.CodeAction(f.title, vscode.CodeActionKind.QuickFix);
         action.edit = new vscode.WorkspaceEdit();
@@ -164,6 +167,10 @@ class Diagnostics implements vscode.CodeActionProvider {
         return action;
       }),
     );
+  }
+
+  clear(uri: vscode.Uri): void {
+    this.collection.delete(uri);
   }
 
   dispose(): void {
@@ -181,6 +188,7 @@ export function registerPythonFeatures(analyses: PythonAnalyses): vscode.Disposa
   return [
     diagnostics,
     analyses.onDidChange(refresh),
+    vscode.workspace.onDidCloseTextDocument((d) => diagnostics.clear(d.uri)),
     vscode.languages.registerCodeLensProvider(SELECTOR, new Lenses(analyses)),
     vscode.languages.registerInlayHintsProvider(SELECTOR, new Hints(analyses)),
     vscode.languages.registerHoverProvider(SELECTOR, new Hovers(analyses)),

@@ -3,6 +3,8 @@
  * unknowns, input shapes from comments / settings / the first layer, and
  * classes that survive a half-typed file.
  */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { analyzePythonSource, inputFromComment } from "../../../src/core/formats/python/pythonModel";
 
@@ -182,5 +184,15 @@ class C(nn.Module):
         return self.fc(x)
 `);
     expect(result.classes[0]?.error).toMatch(/too much work/);
+  });
+});
+
+describe("assumed input sizes", () => {
+  it("finds LeNet's 32×32 when 224 does not fit its Linear layers", () => {
+    const src = readFileSync(resolve(__dirname, "../../../../shared/fixtures/definitions/custom_models.py"), "utf8");
+    const lenet = analyzePythonSource(src, { fileName: "custom_models.py" }).classes.find((c) => c.name === "LeNet5");
+    expect(lenet?.input).toEqual({ shape: [1, 1, 32, 32], dtype: "float32", source: "assumed" });
+    expect(lenet?.diagnostics).toEqual([]);
+    expect(lenet?.analysis?.totals.macs).toBe(416520);
   });
 });

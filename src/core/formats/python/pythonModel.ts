@@ -36,6 +36,8 @@ export interface TracedClass {
   readonly nameSpan: Span;
   readonly input?: InputSpec;
   readonly analysis?: ModelAnalysis;
+  /** The traced graph (random weights when run). */
+  readonly model?: Model;
   /** Why the class could not be analysed (one line). */
   readonly error?: string;
   readonly diagnostics: readonly PyDiagnostic[];
@@ -140,7 +142,6 @@ function describeResult(v: PyValue): { text: string; unknown: boolean } {
 
 function traceClass(def: ClassDef, cls: PyValue, source: string, opts: PythonOptions, host: TorchHost, interp: Interpreter): TracedClass {
   const base = { name: def.name, span: def.span, nameSpan: def.nameSpan };
-  const lines = new Map<number, LineResult>();
   interp.onStatement = undefined;
   const missing = requiredArgs(cls);
   if (missing.length)
@@ -157,10 +158,61 @@ function traceClass(def: ClassDef, cls: PyValue, source: string, opts: PythonOpt
   const fromSetting = opts.inputShapes?.[def.name];
   const assumed = defaultInput(root, host);
   // A shape from a setting takes its dtype from the first layer (token ids for an Embedding).
-  const input: InputSpec | undefined =
+  let input: InputSpec | undefined =
     inputFromComment(source, def.span) ?? (fromSetting ? { shape: [...fromSetting], dtype: assumed?.dtype ?? "float32", source: "setting" } : assumed);
   if (!input) return { ...base, error: `no input shape: add a comment "# convlens: input 1x3x224x224" above class ${def.name}`, diagnostics: [], lines: [] };
+  let run = traceForward(root, input, def, host, interp);
+  // An assumed image size that breaks the model (LeNet's 32×32, MNIST's 28×28) is retried with other common sizes.
+  if (input.source === "assumed" && input.shape.length >= 3 && run.b.diagnostics.length > 0) {
+    for (const size of ASSUMED_SIZES) {
+      const shape = input.shape.map((d, i) => (i >= 2 ? size : d));
+      const retry = traceForward(root, { ...input, shape }, def, host, interp);
+      if (retry.b.diagnostics.length === 0 && retry.outputs.length > 0) {
+        run = retry;
+        input = { ...input, shape };
+        break;
+      }
+    }
+  }
+  const { out, b, outputs } = run;
+  const lines = run.lines;
+  const diagnostics = [...b.diagnostics];
+  if (outputs.length === 0) {
+    const why = out.t === "unknown" ? out.reason : `forward returned ${describe(out)}`;
+    return { ...base, input, error: `cannot follow ${def.name}.forward: ${why}`, diagnostics, lines: [...lines.values()] };
+  }
+  const model: Model = { format: "pytorch", graph: b.graph(outputs), opsets: { "": 17 }, producer: "PyTorch source", irVersion: 0, weightless: true };
+  try {
+    const analysis = analyzeModel(model, { modelName: def.name, timeLimitMs: opts.timeLimitMs ?? 10_000 });
+    return { ...base, input, analysis, model, diagnostics, lines: [...lines.values()] };
+  } catch (e) {
+    if (!(e instanceof ModelError)) throw e;
+    return { ...base, input, error: e.message, diagnostics, lines: [...lines.values()] };
+  }
+}
+
+/** Parameters of the class's __init__ (through its bases) that have no default. */
+function requiredArgs(cls: PyValue): string[] {
+  if (cls.t !== "class") return [];
+  const init = lookupClassAttr(cls, "__init__")?.value;
+  if (init?.t !== "func" || "lambda" in init.def) return [];
+  return init.def.params.slice(1).filter((p) => !p.default && !p.star).map((p) => p.name);
+}
+
+// Spatial sizes tried, in order, when the assumed 224 does not fit the model.
+const ASSUMED_SIZES = [32, 28, 64, 96, 128, 256, 299, 112, 48, 16];
+
+interface Trace {
+  readonly b: GraphBuilder;
+  readonly out: PyValue;
+  readonly outputs: string[];
+  readonly lines: Map<number, LineResult>;
+}
+
+/** Run forward on a fresh graph with this input; per-statement results recorded. */
+function traceForward(root: PyObject, input: InputSpec, def: ClassDef, host: TorchHost, interp: Interpreter): Trace {
   const b = new GraphBuilder();
+  const lines = new Map<number, LineResult>();
   host.builder = b;
   interp.onStatement = (span, v) => {
     if (!lines.has(span.from)) lines.set(span.from, { span, ...describeResult(v) });
@@ -177,27 +229,7 @@ function traceClass(def: ClassDef, cls: PyValue, source: string, opts: PythonOpt
     interp.onStatement = undefined;
   }
   const outputs = (out.t === "tuple" || out.t === "list" ? out.items : [out]).filter((v) => v.t === "tensor").map((v) => (v.t === "tensor" ? v.value : ""));
-  const diagnostics = [...b.diagnostics];
-  if (outputs.length === 0) {
-    const why = out.t === "unknown" ? out.reason : `forward returned ${describe(out)}`;
-    return { ...base, input, error: `cannot follow ${def.name}.forward: ${why}`, diagnostics, lines: [...lines.values()] };
-  }
-  const model: Model = { format: "pytorch", graph: b.graph(outputs), opsets: { "": 17 }, producer: "PyTorch source", irVersion: 0, weightless: true };
-  try {
-    const analysis = analyzeModel(model, { modelName: def.name, timeLimitMs: opts.timeLimitMs ?? 10_000 });
-    return { ...base, input, analysis, diagnostics, lines: [...lines.values()] };
-  } catch (e) {
-    if (!(e instanceof ModelError)) throw e;
-    return { ...base, input, error: e.message, diagnostics, lines: [...lines.values()] };
-  }
-}
-
-/** Parameters of the class's __init__ (through its bases) that have no default. */
-function requiredArgs(cls: PyValue): string[] {
-  if (cls.t !== "class") return [];
-  const init = lookupClassAttr(cls, "__init__")?.value;
-  if (init?.t !== "func" || "lambda" in init.def) return [];
-  return init.def.params.slice(1).filter((p) => !p.default && !p.star).map((p) => p.name);
+  return { b, out, outputs, lines };
 }
 
 /** Every nn.Module class defined at the top level of the file. */
