@@ -6,12 +6,14 @@ import { Config } from "./host/config";
 import { InspectorEditorProvider } from "./host/inspectorEditor";
 import { PythonAnalyses } from "./host/python/pythonAnalyses";
 import { registerPythonFeatures } from "./host/python/pythonFeatures";
+import { RuntimeService } from "./host/runtime/runtimeService";
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel("ConvLens", { log: true });
   const config = new Config();
   const python = new PythonAnalyses(config, log);
-  const deps = { extensionUri: context.extensionUri, config, analysis: new AnalysisService(context.extensionUri), log, python };
+  const runtime = new RuntimeService(context.extensionUri, context.globalStorageUri);
+  const deps = { extensionUri: context.extensionUri, config, analysis: new AnalysisService(context.extensionUri), runtime, log, python };
   context.subscriptions.push(log, python, InspectorEditorProvider.register(deps), ...registerCommands(deps), ...registerPythonFeatures(python));
 }
 

@@ -5,7 +5,7 @@
 import * as vscode from "vscode";
 import { FORMATS } from "../core/formats/registry";
 import { INSPECTOR_VIEW_TYPE } from "./inspectorEditor";
-import type { InspectorDeps } from "./inspectorPanel";
+import { InspectorPanel, type InspectorDeps } from "./inspectorPanel";
 import { inspectClass, setInputShape } from "./python/pythonCommands";
 import type { PythonAnalyses } from "./python/pythonAnalyses";
 
@@ -36,6 +36,12 @@ async function pickModel(arg: unknown): Promise<vscode.Uri | undefined> {
   return picked?.[0];
 }
 
+/** The Run panel of the focused inspector; with none open, first ask which model to inspect. */
+async function showRun(view: "predictions" | "featureMaps" | "filters"): Promise<void> {
+  if (!InspectorPanel.active) await vscode.commands.executeCommand("convlens.inspectModel");
+  InspectorPanel.active?.showRun(view);
+}
+
 export const COMMANDS: Readonly<Record<string, CommandFactory>> = {
   "convlens.inspectModel": (ctx) => async (arg) => {
     const uri = await pickModel(arg);
@@ -43,6 +49,9 @@ export const COMMANDS: Readonly<Record<string, CommandFactory>> = {
     if (uri.path.endsWith(".py")) return inspectClass(ctx, ctx.python, uri, undefined);
     await vscode.commands.executeCommand("vscode.openWith", uri, INSPECTOR_VIEW_TYPE);
   },
+  "convlens.showFeatureMaps": () => () => showRun("featureMaps"),
+  "convlens.showFilters": () => () => showRun("filters"),
+  "convlens.runOnImage": () => () => showRun("predictions"),
   "convlens.inspectClass": (ctx) => (uri, className) => inspectClass(ctx, ctx.python, uri, className),
   "convlens.setInputShape": (ctx) => (uri, className) => setInputShape(ctx.python, uri, className),
 };

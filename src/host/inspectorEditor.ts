@@ -17,7 +17,7 @@ export class InspectorEditorProvider implements vscode.CustomReadonlyEditorProvi
   }
 
   resolveCustomEditor(document: ModelDocument, panel: vscode.WebviewPanel): void {
-    const inspector = InspectorPanel.forFile(panel.webview, document.uri, this.deps);
+    const inspector = InspectorPanel.forFile(panel, document.uri, this.deps);
     // Re-analyse when the file changes on disk (e.g. re-exported from PyTorch).
     const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.joinPath(document.uri, ".."), document.uri.path.split("/").pop() ?? "*"));
     watcher.onDidChange(() => void inspector.load());

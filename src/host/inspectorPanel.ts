@@ -7,7 +7,9 @@
 import { randomBytes } from "node:crypto";
 import * as vscode from "vscode";
 import type { LayerRow, ModelAnalysis } from "../core/analysis/result";
-import { isWebviewToHost, type HostToWebview } from "../protocol/messages";
+import type { Model } from "../core/ir/types";
+import { isWebviewToHost, type HostToWebview, type WebviewToHost } from "../protocol/messages";
+import { loadModelForRun, type RuntimeService } from "./runtime/runtimeService";
 import type { AnalysisOutcome, AnalysisService } from "./analysisService";
 import type { Config } from "./config";
 import { renderInspectorHtml } from "./inspectorHtml";
@@ -16,6 +18,7 @@ export interface InspectorDeps {
   readonly extensionUri: vscode.Uri;
   readonly config: Config;
   readonly analysis: AnalysisService;
+  readonly runtime: RuntimeService;
   readonly log: vscode.LogOutputChannel;
 }
 
@@ -26,22 +29,38 @@ export interface InspectorSource {
   readonly uri: vscode.Uri;
   readonly analyze: (token: vscode.CancellationToken) => Promise<AnalysisOutcome>;
   readonly onLayerSelected?: (layer: LayerRow) => void;
+  /** The model with its weights (when present) for the Run panel; rejects with a reason when it cannot run. */
+  readonly runModel?: () => Promise<Model>;
 }
 
 export class InspectorPanel implements vscode.Disposable {
+  /** The inspector the user last focused (for the Run commands). */
+  static active: InspectorPanel | undefined;
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly webview: vscode.Webview;
   private ready = false;
   private pending: HostToWebview[] = [];
   private current: ModelAnalysis | undefined;
+  private model: Promise<Model> | undefined;
+  private roots: vscode.Uri[];
 
   constructor(
-    private readonly webview: vscode.Webview,
+    panel: vscode.WebviewPanel,
     private readonly source: InspectorSource,
     private readonly deps: InspectorDeps,
   ) {
+    const webview = panel.webview;
+    this.webview = webview;
     const media = vscode.Uri.joinPath(deps.extensionUri, "media");
     const dist = vscode.Uri.joinPath(deps.extensionUri, "dist");
-    webview.options = { enableScripts: true, localResourceRoots: [media, dist] };
+    this.roots = [media, dist, ...deps.runtime.resourceRoots];
+    webview.options = { enableScripts: true, localResourceRoots: this.roots };
+    InspectorPanel.active = this;
+    this.disposables.push(
+      panel.onDidChangeViewState((e) => {
+        if (e.webviewPanel.active) InspectorPanel.active = this;
+      }),
+    );
     webview.html = renderInspectorHtml({
       cspSource: webview.cspSource,
       nonce: randomBytes(16).toString("base64"),
@@ -53,13 +72,14 @@ export class InspectorPanel implements vscode.Disposable {
   }
 
   /** An inspector for a model file, analysed in the worker. */
-  static forFile(webview: vscode.Webview, uri: vscode.Uri, deps: InspectorDeps): InspectorPanel {
+  static forFile(panel: vscode.WebviewPanel, uri: vscode.Uri, deps: InspectorDeps): InspectorPanel {
     const title = uri.path.split("/").pop() ?? uri.toString();
     return new InspectorPanel(
-      webview,
+      panel,
       {
         title,
         uri,
+        runModel: () => loadModelForRun(uri),
         analyze: (token) => {
           const inputShape = deps.config.inputShapeFor(uri);
           return deps.analysis.analyze(uri, { timeLimitMs: deps.config.analysisTimeoutSeconds * 1000, token, ...(inputShape ? { inputShape } : {}) });
@@ -78,12 +98,82 @@ export class InspectorPanel implements vscode.Disposable {
     this.post({ type: "selectLayer", index });
   }
 
+  showRun(view: "predictions" | "featureMaps" | "filters"): void {
+    this.post({ type: "showRun", view });
+  }
+
+  private runModel(): Promise<Model> {
+    this.model ??= this.source.runModel ? this.source.runModel() : Promise.reject(new Error("this view cannot run its model"));
+    return this.model;
+  }
+
+  private async sendRuntime(): Promise<void> {
+    const model = await this.runModel().then(
+      (m) => ({ ok: true as const, m }),
+      (e: unknown) => ({ ok: false as const, why: e instanceof Error ? e.message : String(e) }),
+    );
+    const info = await this.deps.runtime.info(this.webview, model.ok ? model.m : undefined, this.source.uri, model.ok ? undefined : model.why);
+    this.post({ type: "runtime", runtime: info });
+  }
+
+  /** Run-panel requests: every failure becomes a requestFailed message, never an exception. */
+  private async onRuntimeRequest(m: Extract<WebviewToHost, { requestId: number }>): Promise<void> {
+    try {
+      switch (m.type) {
+        case "prepareRun": {
+          const layers = m.layers.map((i) => this.current?.layers[i]).filter((l): l is LayerRow => l !== undefined);
+          const runnable = await this.deps.runtime.prepare(this.webview, await this.runModel(), layers);
+          this.post({ type: "runnable", requestId: m.requestId, runnable });
+          break;
+        }
+        case "getFilters": {
+          const layer = this.current?.layers[m.layerIndex];
+          if (!layer) throw new Error("no such layer");
+          const f = this.deps.runtime.filters(await this.runModel(), layer);
+          this.post({ type: "filters", requestId: m.requestId, layerIndex: m.layerIndex, dims: f.dims, data: f.data });
+          break;
+        }
+        case "pickImage": {
+          const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Images: ["png", "jpg", "jpeg"] }, title: "ConvLens: image to run the model on" });
+          const file = picked?.[0];
+          if (!file) throw new Error("no image chosen");
+          // The webview may only load from declared folders: add this image's folder.
+          this.roots = [...this.roots, vscode.Uri.joinPath(file, "..")];
+          this.webview.options = { enableScripts: true, localResourceRoots: this.roots };
+          this.post({ type: "image", requestId: m.requestId, name: file.path.split("/").pop() ?? "image", uri: this.webview.asWebviewUri(file).toString() });
+          break;
+        }
+      }
+    } catch (e) {
+      this.post({ type: "requestFailed", requestId: m.requestId, message: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  private async savePng(name: string, dataUrl: string): Promise<void> {
+    const base64 = /^data:image\/png;base64,(.*)$/.exec(dataUrl)?.[1];
+    if (!base64) return;
+    const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.joinPath(this.source.uri, "..", name.endsWith(".png") ? name : `${name}.png`), filters: { PNG: ["png"] } });
+    if (target) await vscode.workspace.fs.writeFile(target, Buffer.from(base64, "base64"));
+  }
+
   private onMessage(m: unknown): void {
     if (!isWebviewToHost(m)) return;
     switch (m.type) {
       case "ready":
         this.ready = true;
         for (const p of this.pending.splice(0)) void this.webview.postMessage(p);
+        void this.sendRuntime();
+        break;
+      case "prepareRun":
+      case "getFilters":
+      case "pickImage":
+        void this.onRuntimeRequest(m);
+        break;
+      case "savePng":
+        void this.savePng(m.name, m.dataUrl);
+        break;
+      case "runStats":
+        this.deps.log.info(`${this.source.title}: forward pass on ${m.backend} in ${m.ms.toFixed(1)} ms`);
         break;
       case "layerSelected": {
         const layer = this.current?.layers[m.index];
@@ -144,6 +234,7 @@ export class InspectorPanel implements vscode.Disposable {
   }
 
   dispose(): void {
+    if (InspectorPanel.active === this) InspectorPanel.active = undefined;
     for (const d of this.disposables.splice(0)) d.dispose();
   }
 }

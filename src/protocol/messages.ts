@@ -12,7 +12,46 @@ export type HostToWebview =
   /** Bad input or a failure: one line for the user. */
   | { readonly type: "error"; readonly file: string; readonly message: string }
   /** Select (and scroll to) a layer, e.g. from a command. */
-  | { readonly type: "selectLayer"; readonly index: number };
+  | { readonly type: "selectLayer"; readonly index: number }
+  /** What the Run panel needs: where onnxruntime-web's files are, the backend setting, samples, labels. */
+  | { readonly type: "runtime"; readonly runtime: RuntimeInfo }
+  /** The model to run, built for a prepareRun request. */
+  | { readonly type: "runnable"; readonly requestId: number; readonly runnable: RunnableInfo }
+  /** An image the user picked from the workspace (pickImage). */
+  | { readonly type: "image"; readonly requestId: number; readonly name: string; readonly uri: string }
+  /** A convolution's weights for the filter view (getFilters). */
+  | { readonly type: "filters"; readonly requestId: number; readonly layerIndex: number; readonly dims: readonly number[]; readonly data: Float32Array }
+  /** A runtime request failed: one line for the user. */
+  | { readonly type: "requestFailed"; readonly requestId: number; readonly message: string }
+  /** Open the Run tab (palette commands Show Feature Maps / Show Filters / Run Model on Image…). */
+  | { readonly type: "showRun"; readonly view: "predictions" | "featureMaps" | "filters" };
+
+export type Backend = "webgpu" | "wasm" | "webgl";
+
+export interface RuntimeInfo {
+  /** Folder URL holding onnxruntime-web's .wasm/.mjs files (for ort.env.wasm.wasmPaths). */
+  readonly ortBase: string;
+  /** convlens.backend: "auto" picks WebGPU on a real GPU, else wasm; WebGL only when forced and self-checked. */
+  readonly backend: "auto" | Backend;
+  readonly samples: readonly { readonly name: string; readonly uri: string }[];
+  /** Class names from a labels.txt next to the model (one per line), if any. */
+  readonly labels: readonly string[] | null;
+  /** False when this model cannot be run (e.g. it cannot be written back as ONNX); `whyNot` says why. */
+  readonly canRun: boolean;
+  readonly whyNot?: string;
+}
+
+export interface RunnableInfo {
+  /** Webview URL of the ONNX bytes to run (fetched, never posted). */
+  readonly modelUri: string;
+  readonly inputs: readonly { readonly name: string; readonly dtype: string; readonly shape: readonly (number | string)[] }[];
+  /** The model's own outputs. */
+  readonly outputs: readonly string[];
+  /** Extra outputs exposing layers' first outputs: layer index → value name. */
+  readonly layers: readonly { readonly index: number; readonly value: string }[];
+  /** Some weights were generated (He init, fixed seed): show a "random weights" banner. */
+  readonly randomWeights: boolean;
+}
 
 export type WebviewToHost =
   /** The webview has loaded its script and can receive messages. */
@@ -22,10 +61,30 @@ export type WebviewToHost =
   /** Ask the host to save the analysis as JSON next to the model. */
   | { readonly type: "exportJson" }
   /** An error inside the webview, for the host's log. */
-  | { readonly type: "webviewError"; readonly message: string };
+  | { readonly type: "webviewError"; readonly message: string }
+  /** Build the runnable model exposing these layers' outputs (indexes into analysis.layers). */
+  | { readonly type: "prepareRun"; readonly requestId: number; readonly layers: readonly number[] }
+  /** Let the user pick a PNG/JPEG from the workspace. */
+  | { readonly type: "pickImage"; readonly requestId: number }
+  /** The weights of a convolution layer, for the filter grid. */
+  | { readonly type: "getFilters"; readonly requestId: number; readonly layerIndex: number }
+  /** Save a picture (data: URL of a PNG) where the user chooses. */
+  | { readonly type: "savePng"; readonly name: string; readonly dataUrl: string }
+  /** Which backend ran and how long the forward pass took (for the log). */
+  | { readonly type: "runStats"; readonly backend: string; readonly ms: number };
 
 export function isWebviewToHost(m: unknown): m is WebviewToHost {
   if (typeof m !== "object" || m === null) return false;
   const t = (m as { type?: unknown }).type;
-  return t === "ready" || t === "layerSelected" || t === "exportJson" || t === "webviewError";
+  return (
+    t === "ready" ||
+    t === "layerSelected" ||
+    t === "exportJson" ||
+    t === "webviewError" ||
+    t === "prepareRun" ||
+    t === "pickImage" ||
+    t === "getFilters" ||
+    t === "savePng" ||
+    t === "runStats"
+  );
 }

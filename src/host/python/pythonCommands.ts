@@ -32,11 +32,16 @@ export async function inspectClass(deps: InspectorDeps, analyses: PythonAnalyses
     return cls.analysis ? { ok: true, analysis: cls.analysis } : { ok: false, message: cls.error ?? "unknown error" };
   };
   const inspector = new InspectorPanel(
-    panel.webview,
+    panel,
     {
       title: className,
       uri: doc.uri,
       analyze,
+      runModel: async () => {
+        const cls = analyses.get(await vscode.workspace.openTextDocument(doc.uri))?.classes.find((c) => c.name === className);
+        if (!cls?.model) throw new Error(cls?.error ?? `${className} could not be traced`);
+        return cls.model;
+      },
       onLayerSelected: (layer) => {
         const span = [layer.source?.def, layer.source?.call].find((s) => s && !isForeignSpan(s));
         if (!span) return;

@@ -1,0 +1,139 @@
+/**
+ * Host side of the Run panel: builds the ONNX model the webview runs (file
+ * weights, or generated ones, plus the layers to visualise as extra outputs),
+ * writes it where the webview can fetch it, and serves filters, labels,
+ * sample images and PNG saving. The webview never receives model bytes by message.
+ */
+import { createHash } from "node:crypto";
+import * as vscode from "vscode";
+import type { LayerRow } from "../../core/analysis/result";
+import { tensorBytes } from "../../core/formats/onnx/externalData";
+import { dtypeBytes } from "../../core/ir/dtype";
+import type { Model, Tensor } from "../../core/ir/types";
+import { buildRunnable, consumersOf, randomWeights } from "../../core/onnx/runnable";
+import type { RunnableInfo, RuntimeInfo } from "../../protocol/messages";
+
+const SAMPLES = ["digit_3.png", "digit_7.png", "shape_0_circle.png", "shape_6_stripes.png", "chelsea.png", "astronaut.png", "coffee.png", "camera.png"];
+const SEED = 1234;
+
+export class RuntimeService {
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly storageUri: vscode.Uri,
+  ) {}
+
+  /** Folders the inspector webview may load from (runtime files, samples, built models). */
+  get resourceRoots(): vscode.Uri[] {
+    return [vscode.Uri.joinPath(this.storageUri, "run"), vscode.Uri.joinPath(this.extensionUri, "media", "samples", "images")];
+  }
+
+  async info(webview: vscode.Webview, model: Model | undefined, labelsNear: vscode.Uri | undefined, why?: string): Promise<RuntimeInfo> {
+    const backend = vscode.workspace.getConfiguration("convlens").get<string>("backend", "auto");
+    const samples = SAMPLES.map((name) => ({ name, uri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, "media", "samples", "images", name)).toString() }));
+    const labels = labelsNear ? await readLabels(labelsNear) : null;
+    const ortBase = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, "dist", "ort")).toString() + "/";
+    return {
+      ortBase,
+      backend: backend === "webgpu" || backend === "wasm" || backend === "webgl" ? backend : "auto",
+      samples,
+      labels,
+      canRun: model !== undefined,
+      ...(model ? {} : { whyNot: why ?? "this model cannot be run" }),
+    };
+  }
+
+  /** Write the runnable model for these layers and return where the webview fetches it. */
+  async prepare(webview: vscode.Webview, model: Model, layers: readonly LayerRow[]): Promise<RunnableInfo> {
+    const chosen = layers.map((l) => ({ index: l.index, value: l.outputs[0]?.name ?? "" })).filter((l) => l.value !== "" && !model.graph.outputs.some((o) => o.name === l.value));
+    const runnable = buildRunnable(model, { extraOutputs: chosen.map((l) => l.value), seed: SEED });
+    const dir = vscode.Uri.joinPath(this.storageUri, "run");
+    await vscode.workspace.fs.createDirectory(dir);
+    const digest = createHash("sha1").update(runnable.bytes).digest("hex").slice(0, 12);
+    const file = vscode.Uri.joinPath(dir, `${digest}.onnx`);
+    await vscode.workspace.fs.writeFile(file, runnable.bytes);
+    await this.prune(dir, file);
+    return {
+      modelUri: webview.asWebviewUri(file).toString(),
+      inputs: model.graph.inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: [...(i.shape ?? [])] })),
+      outputs: model.graph.outputs.map((o) => o.name),
+      layers: [...chosen, ...layers.filter((l) => model.graph.outputs.some((o) => o.name === l.outputs[0]?.name)).map((l) => ({ index: l.index, value: l.outputs[0]?.name ?? "" }))],
+      randomWeights: runnable.randomWeights,
+    };
+  }
+
+  /** A convolution's weights: the file's, or the same generated ones the runnable model uses. */
+  filters(model: Model, layer: LayerRow): { dims: number[]; data: Float32Array } {
+    if (layer.opType !== "Conv" && layer.opType !== "ConvTranspose") throw new Error(`${layer.name} is a ${layer.opType}, not a convolution`);
+    const node = model.graph.nodes.find((n) => n.name === layer.id);
+    const wName = node?.inputs[1];
+    let t = wName ? model.graph.initializers.get(wName) : undefined;
+    // Follow Identity aliases of deduplicated weights back to the initializer.
+    if (!t && wName) {
+      const alias = model.graph.nodes.find((n) => n.opType === "Identity" && n.outputs[0] === wName);
+      t = alias?.inputs[0] ? model.graph.initializers.get(alias.inputs[0]) : undefined;
+    }
+    if (!t) throw new Error(`the weights of ${layer.name} are computed, not stored`);
+    return { dims: [...t.dims], data: floatData(t, model) };
+  }
+
+  /** Keep the newest few built models; they are caches, not user files. */
+  private async prune(dir: vscode.Uri, keep: vscode.Uri): Promise<void> {
+    const entries = await vscode.workspace.fs.readDirectory(dir);
+    const files = await Promise.all(entries.map(async ([name]) => ({ uri: vscode.Uri.joinPath(dir, name), mtime: (await vscode.workspace.fs.stat(vscode.Uri.joinPath(dir, name))).mtime })));
+    const old = files.filter((f) => f.uri.toString() !== keep.toString()).sort((a, b) => b.mtime - a.mtime).slice(8);
+    await Promise.all(old.map((f) => vscode.workspace.fs.delete(f.uri).then(undefined, () => undefined)));
+  }
+}
+
+function floatData(t: Tensor, model: Model): Float32Array {
+  const s = t.storage;
+  if (t.dtype !== "float32") throw new Error(`weights of type ${t.dtype} are not shown`);
+  if (s.kind === "inline") {
+    const copy = s.bytes.slice();
+    return new Float32Array(copy.buffer, 0, copy.byteLength / dtypeBytes("float32"));
+  }
+  if (s.kind === "typed") return Float32Array.from(s.values);
+  const role = consumersOf(model).get(t.name)?.some((c) => c.node.opType === "BatchNormalization") ? "one" : "he";
+  return randomWeights(t, role, SEED);
+}
+
+async function readLabels(modelUri: vscode.Uri): Promise<string[] | null> {
+  try {
+    const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(modelUri, "..", "labels.txt")));
+    const lines = text.split(/\r?\n/).map((l) => l.trim());
+    while (lines.length && lines[lines.length - 1] === "") lines.pop();
+    return lines.length ? lines : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Read a model file with its external weights inlined (when the files exist), for running. */
+export async function loadModelForRun(uri: vscode.Uri): Promise<Model> {
+  const { readOnnx } = await import("../../core/formats/onnx/reader");
+  const bytes = await vscode.workspace.fs.readFile(uri);
+  const dir = vscode.Uri.joinPath(uri, "..");
+  const model = readOnnx(bytes, { externalExists: () => true });
+  const cache = new Map<string, Uint8Array>();
+  const initializers = new Map<string, Tensor>();
+  for (const [name, t] of model.graph.initializers) {
+    if (t.storage.kind !== "external") {
+      initializers.set(name, t);
+      continue;
+    }
+    const data = await tensorBytes(t, async (location, offset, length) => {
+      if (!cache.has(location)) {
+        const file = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(dir, location)).then(
+          (b) => b,
+          () => undefined,
+        );
+        if (!file) return undefined;
+        cache.set(location, file);
+      }
+      return cache.get(location)?.subarray(offset, offset + length);
+    });
+    // Absent weights stay external: the runnable builder generates them (shown as "random weights").
+    initializers.set(name, data ? { ...t, storage: { kind: "inline", bytes: data } } : t);
+  }
+  return { ...model, graph: { ...model.graph, initializers } };
+}
