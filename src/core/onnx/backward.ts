@@ -1,0 +1,184 @@
+/**
+ * Backward visualisations as ONNX graphs: onnxruntime has no autograd, so the
+ * gradient (or its guided / deconvnet variant) is built as extra nodes after the
+ * forward graph, from the per-op rules in backwardRules.ts, and runs on the same
+ * runtime. Outputs: the forward "output" plus the requested map.
+ */
+import { analyzeModel } from "../analysis/analyze";
+import type { AttrValue, Dim, Model, Node, Tensor } from "../ir/types";
+import { ModelError } from "../ir/types";
+import { GRAD_RULES, NoRule, type GradEmitter, type Method } from "./backwardRules";
+
+export type { Method };
+
+export type BackwardTarget =
+  /** The pre-softmax output (logit) of this class. */
+  | { readonly kind: "class"; readonly index: number }
+  /** The single largest activation of a value, kept at its value, all others zero (ZF deconvnet). */
+  | { readonly kind: "maxUnit"; readonly value: string };
+
+export interface BackwardGraph {
+  readonly model: Model;
+  /** Name of the map output. */
+  readonly output: string;
+}
+
+class Builder implements GradEmitter {
+  readonly nodes: Node[] = [];
+  readonly initializers = new Map<string, Tensor>();
+  private n = 0;
+  constructor(private readonly shapes: ReadonlyMap<string, readonly Dim[]>) {}
+  private name(prefix: string): string {
+    return `/backward/${prefix}_${this.n++}`;
+  }
+  node(opType: string, inputs: readonly string[], attrs: Record<string, AttrValue> = {}, outputs = 1): string[] {
+    const name = this.name(opType);
+    const outs = Array.from({ length: outputs }, (_, i) => `${name}_out${i}`);
+    const attrTypes = Object.fromEntries(Object.keys(attrs).filter((k) => k === "alpha" || k === "beta").map((k) => [k, 1]));
+    this.nodes.push({ name, opType, domain: "", inputs, outputs: outs, attrs, attrTypes });
+    return outs;
+  }
+  constInts(values: readonly number[]): string {
+    const name = this.name("ints");
+    this.initializers.set(name, { name, dtype: "int64", dims: [values.length], storage: { kind: "typed", values: [...values] } });
+    return name;
+  }
+  constFloats(values: readonly number[], dims: readonly number[]): string {
+    const name = this.name("floats");
+    this.initializers.set(name, { name, dtype: "float32", dims: [...dims], storage: { kind: "inline", bytes: new Uint8Array(Float32Array.from(values).buffer) } });
+    return name;
+  }
+  shapeOf(value: string): readonly Dim[] | undefined {
+    return this.shapes.get(value);
+  }
+  floatAttr(): void {}
+  sum(grads: readonly string[]): string {
+    return grads.reduce((a, b) => this.node("Add", [a, b])[0] ?? a);
+  }
+}
+
+function valueShapes(model: Model): Map<string, readonly Dim[]> {
+  const a = analyzeModel(model, { modelName: "backward" });
+  const shapes = new Map<string, readonly Dim[]>();
+  for (const v of a.inputs) if (v.shape) shapes.set(v.name, v.shape);
+  for (const l of a.layers) for (const o of l.outputs) if (o.shape) shapes.set(o.name, o.shape);
+  for (const [n, t] of model.graph.initializers) shapes.set(n, t.dims);
+  return shapes;
+}
+
+/** Values computed from the graph input (the data path), as opposed to weights and constants. */
+function dataValues(model: Model): Set<string> {
+  const data = new Set(model.graph.inputs.map((i) => i.name));
+  for (const n of model.graph.nodes) if (n.inputs.some((i) => data.has(i))) for (const o of n.outputs) data.add(o);
+  return data;
+}
+
+/** Nodes between `from` (a value the gradient starts at) back to `to`, in reverse order. */
+function pathNodes(model: Model, from: string, to: string): Node[] {
+  const below = new Set([to]);
+  for (const n of model.graph.nodes) if (n.inputs.some((i) => below.has(i))) for (const o of n.outputs) below.add(o);
+  const needed = new Set([from]);
+  const out: Node[] = [];
+  for (const n of [...model.graph.nodes].reverse()) {
+    if (!n.outputs.some((o) => needed.has(o)) || !n.outputs.some((o) => below.has(o))) continue;
+    out.push(n);
+    for (const i of n.inputs) if (below.has(i)) needed.add(i);
+  }
+  return out;
+}
+
+function gradientTo(model: Model, b: Builder, start: string, seed: string, stop: string, method: Method): string {
+  const data = dataValues(model);
+  const grads = new Map<string, string[]>([[start, [seed]]]);
+  for (const node of pathNodes(model, start, stop)) {
+    const list = grads.get(node.outputs[0] ?? "");
+    if (!list?.length) continue;
+    const rule = GRAD_RULES[node.opType];
+    if (!rule) throw new ModelError(`${method} is not available: no backward rule for ${node.opType} at ${node.name}`);
+    let inputGrads: (string | undefined)[];
+    try {
+      inputGrads = rule({ node, dy: b.sum(list), method, e: b });
+    } catch (e) {
+      if (e instanceof NoRule) throw new ModelError(`${method} is not available: ${e.message} at ${node.name}`);
+      throw e;
+    }
+    inputGrads.forEach((g, i) => {
+      const input = node.inputs[i];
+      if (!g || !input || !data.has(input)) return;
+      grads.set(input, [...(grads.get(input) ?? []), g]);
+    });
+  }
+  const result = grads.get(stop);
+  if (!result?.length) throw new ModelError(`no gradient reaches ${stop}`);
+  return b.sum(result);
+}
+
+function seedFor(model: Model, b: Builder, target: BackwardTarget): { start: string; seed: string } {
+  if (target.kind === "class") {
+    const out = model.graph.outputs[0]?.name ?? "";
+    const shape = b.shapeOf(out);
+    if (!shape || !shape.every((d): d is number => typeof d === "number")) throw new ModelError("the output shape is not known");
+    const n = shape.reduce((a, c) => a * c, 1);
+    if (target.index < 0 || target.index >= n) throw new ModelError(`class ${target.index} is out of range (0…${n - 1})`);
+    const onehot = new Array<number>(n).fill(0);
+    onehot[target.index] = 1;
+    return { start: out, seed: b.constFloats(onehot, shape) };
+  }
+  const a = target.value;
+  // Behind a monotone activation the largest unit is found on its input: tanh and sigmoid
+  // saturate to equal float32 values (1.0) where their inputs still differ.
+  const producer = model.graph.nodes.find((n) => n.outputs[0] === a);
+  const key = producer && ["Tanh", "Sigmoid"].includes(producer.opType) ? (producer.inputs[0] ?? a) : a;
+  const max = b.node("ReduceMax", [key], { keepdims: 1 })[0] ?? "";
+  const mask = b.node("Cast", [b.node("Equal", [key, max])[0] ?? ""], { to: 1 })[0] ?? "";
+  return { start: a, seed: b.node("Mul", [a, mask])[0] ?? "" };
+}
+
+function finish(model: Model, b: Builder, result: string, name: string): BackwardGraph {
+  b.node("Identity", [result]);
+  const last = b.nodes[b.nodes.length - 1] as Node;
+  const named: Node = { ...last, outputs: [name] };
+  b.nodes[b.nodes.length - 1] = named;
+  const g = model.graph;
+  return {
+    model: {
+      ...model,
+      graph: {
+        ...g,
+        nodes: [...g.nodes, ...b.nodes],
+        initializers: new Map([...g.initializers, ...b.initializers]),
+        outputs: [...g.outputs, { name, dtype: "float32", shape: undefined }],
+      },
+    },
+    output: name,
+  };
+}
+
+/** The input-space map: saliency, guided backprop or deconvnet, for a class logit or a unit. */
+export function buildInputGradient(model: Model, method: Method, target: BackwardTarget): BackwardGraph {
+  const b = new Builder(valueShapes(model));
+  const input = model.graph.inputs[0]?.name;
+  if (!input) throw new ModelError("the model has no input");
+  const { start, seed } = seedFor(model, b, target);
+  return finish(model, b, gradientTo(model, b, start, seed, input, method), "input_grad");
+}
+
+/** Grad-CAM (Selvaraju et al.): ReLU(Σ_k mean(∂logit/∂A_k) · A_k) at layer value A, shape [H, W]. */
+export function buildGradCam(model: Model, layerValue: string, classIndex: number): BackwardGraph {
+  const shapes = valueShapes(model);
+  const b = new Builder(shapes);
+  const shape = shapes.get(layerValue);
+  if (!shape || shape.length < 3) throw new ModelError(`Grad-CAM needs a layer with spatial axes; ${layerValue} has shape [${shape?.join(", ") ?? "?"}]`);
+  const { start, seed } = seedFor(model, b, { kind: "class", index: classIndex });
+  const dA = gradientTo(model, b, start, seed, layerValue, "saliency");
+  const spatial = shape.slice(2).map((_, i) => i + 2);
+  const opset = model.opsets[""] ?? 13;
+  // Reduce ops take axes as an input from opset 18 (ReduceSum from 13), as an attribute before.
+  const reduce = (op: string, x: string, axes: number[], keepdims: number, axesAsInput: boolean) =>
+    b.node(op, axesAsInput ? [x, b.constInts(axes)] : [x], axesAsInput ? { keepdims } : { axes, keepdims })[0] ?? "";
+  const alpha = reduce("ReduceMean", dA, spatial, 1, opset >= 18);
+  const weighted = b.node("Mul", [alpha, layerValue])[0] ?? "";
+  const cam = b.node("Relu", [reduce("ReduceSum", weighted, [1], 0, opset >= 13)])[0] ?? "";
+  const map = b.node("Reshape", [cam, b.constInts(shape.slice(2).map((d) => (typeof d === "number" ? d : -1)))])[0] ?? "";
+  return finish(model, b, map, "gradcam");
+}
