@@ -1,6 +1,7 @@
 /**
  * `convlens` command line, on the same core as the extension:
  *   convlens summary FILE [--input-shape 1x3x224x224] [--format table|json|csv|md]
+ *   convlens explain MODEL --input IMAGE --method saliency|guided|deconvnet|gradcam|erf [--layer NAME] [--channel K] [--class K] [--out map.png] [--format json]
  * Exit 0 on success, 2 with a one-line message on bad input or bad usage.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
@@ -8,8 +9,10 @@ import { dirname, join } from "node:path";
 import { analyzeFile, ModelError, type ModelAnalysis } from "./core/index";
 import { csvReport, jsonReport, markdownReport, tableReport } from "./core/analysis/report";
 import type { Dim } from "./core/ir/types";
+import { METHODS, explain, writeExplain, type ExplainArgs, type ExplainMethod } from "./cli/explain";
 
-const USAGE = `usage: convlens summary FILE [--input-shape 1x3x224x224] [--format table|json|csv|md] [--time-limit SECONDS]`;
+const USAGE = `usage: convlens summary FILE [--input-shape 1x3x224x224] [--format table|json|csv|md] [--time-limit SECONDS]
+       convlens explain MODEL --input IMAGE.png --method saliency|guided|deconvnet|gradcam|erf [--layer NAME] [--channel K] [--class K] [--normalize unit|imagenet|signed] [--out map.png] [--format json]`;
 const FORMATS = ["table", "json", "csv", "md"] as const;
 type Format = (typeof FORMATS)[number];
 
@@ -32,33 +35,64 @@ interface Args {
   format: Format;
   inputShape?: Dim[];
   timeLimitS: number;
+  options: Map<string, string>;
 }
 
 function parseArgs(argv: readonly string[]): Args {
   const positional: string[] = [];
-  let format: Format = "table";
-  let inputShape: Dim[] | undefined;
-  let timeLimitS = 30;
+  const options = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? "";
-    const value = () => {
-      const v = a.includes("=") ? a.slice(a.indexOf("=") + 1) : argv[++i];
-      if (v === undefined) throw new UsageError(`${a} needs a value`);
-      return v;
-    };
     if (a === "--help" || a === "-h") throw new UsageError("");
-    else if (a.startsWith("--format")) {
-      const f = value();
-      if (!(FORMATS as readonly string[]).includes(f)) throw new UsageError(`unknown --format "${f}" (table, json, csv or md)`);
-      format = f as Format;
-    } else if (a.startsWith("--input-shape")) inputShape = parseShape(value());
-    else if (a.startsWith("--time-limit")) timeLimitS = Number(value());
-    else if (a.startsWith("-")) throw new UsageError(`unknown option ${a}`);
-    else positional.push(a);
+    if (!a.startsWith("--")) {
+      positional.push(a);
+      continue;
+    }
+    const eq = a.indexOf("=");
+    const key = eq > 0 ? a.slice(2, eq) : a.slice(2);
+    const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
+    if (v === undefined) throw new UsageError(`${a} needs a value`);
+    options.set(key, v);
   }
+  const known = ["format", "input-shape", "time-limit", "input", "method", "layer", "channel", "class", "out", "normalize"];
+  for (const k of options.keys()) if (!known.includes(k)) throw new UsageError(`unknown option --${k}`);
+  const format = options.get("format") ?? "table";
+  if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`unknown --format "${format}" (table, json, csv or md)`);
   const [command, file] = positional;
-  if (command !== "summary" || !file || positional.length > 2) throw new UsageError("");
-  return { command, file, format, timeLimitS, ...(inputShape ? { inputShape } : {}) };
+  if ((command !== "summary" && command !== "explain") || !file || positional.length > 2) throw new UsageError("");
+  const shape = options.get("input-shape");
+  return { command, file, format: format as Format, timeLimitS: Number(options.get("time-limit") ?? 30), options, ...(shape ? { inputShape: parseShape(shape) } : {}) };
+}
+
+function intOption(options: Map<string, string>, key: string): number | undefined {
+  const v = options.get(key);
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) throw new UsageError(`--${key} must be a non-negative integer, got "${v}"`);
+  return Number(v);
+}
+
+async function runExplain(args: Args): Promise<number> {
+  const method = args.options.get("method") ?? "";
+  if (!(METHODS as readonly string[]).includes(method)) throw new UsageError(`--method must be one of ${METHODS.join(", ")}`);
+  const input = args.options.get("input");
+  if (method !== "erf" && !input) throw new UsageError("--input IMAGE.png is required for this method");
+  if (input && !existsSync(input)) throw new ModelError(`no such image: ${input}`);
+  const normalize = args.options.get("normalize") ?? "unit";
+  if (!["unit", "imagenet", "signed"].includes(normalize)) throw new UsageError("--normalize must be unit, imagenet or signed");
+  const e: ExplainArgs = {
+    model: args.file,
+    method: method as ExplainMethod,
+    json: args.format === "json",
+    normalize: normalize as ExplainArgs["normalize"],
+    ...(input ? { input } : {}),
+    ...(args.options.get("layer") ? { layer: args.options.get("layer") as string } : {}),
+    ...(args.options.get("out") ? { out: args.options.get("out") as string } : {}),
+    ...(intOption(args.options, "channel") !== undefined ? { channel: intOption(args.options, "channel") as number } : {}),
+    ...(intOption(args.options, "class") !== undefined ? { classIndex: intOption(args.options, "class") as number } : {}),
+  };
+  const result = await explain(e);
+  process.stdout.write(writeExplain(result, e) + "\n");
+  return 0;
 }
 
 function render(a: ModelAnalysis, format: Format): string {
@@ -74,11 +108,12 @@ function render(a: ModelAnalysis, format: Format): string {
   }
 }
 
-export function main(argv: readonly string[]): number {
+export async function main(argv: readonly string[]): Promise<number> {
   try {
     const args = parseArgs(argv);
     if (!existsSync(args.file)) throw new ModelError(`no such file: ${args.file}`);
     if (statSync(args.file).isDirectory()) throw new ModelError(`${args.file} is a folder, not a model file`);
+    if (args.command === "explain") return await runExplain(args);
     const bytes = readFileSync(args.file);
     const dir = dirname(args.file);
     const analysis = analyzeFile(
@@ -100,10 +135,14 @@ export function main(argv: readonly string[]): number {
       process.stderr.write(e.message ? `convlens: ${e.message}\n${USAGE}\n` : `${USAGE}\n`);
       return 2;
     }
-    const msg = e instanceof ModelError ? e.message : `unexpected error: ${e instanceof Error ? e.message : String(e)}`;
+    const msg = e instanceof ModelError ? e.message : e instanceof Error && /PNG/.test(e.message) ? e.message : `unexpected error: ${e instanceof Error ? e.message : String(e)}`;
     process.stderr.write(`convlens: ${msg.split("\n")[0]}\n`);
     return 2;
   }
 }
 
-if (require.main === module) process.exitCode = main(process.argv.slice(2));
+// A closed pipe (`| head`) is not an error worth a stack trace.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(0);
+});
+if (require.main === module) void main(process.argv.slice(2)).then((code) => (process.exitCode = code));

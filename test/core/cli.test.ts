@@ -1,4 +1,5 @@
 /** The CLI on the same core: the fixture JSON schema, formats, and exit codes. */
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { main, parseShape } from "../../src/cli";
@@ -16,8 +17,8 @@ beforeEach(() => {
 afterEach(() => vi.restoreAllMocks());
 
 describe("convlens summary", () => {
-  it("prints the fixture schema as JSON", () => {
-    expect(main(["summary", `${MODELS}/lenet5.onnx`, "--format", "json"])).toBe(0);
+  it("prints the fixture schema as JSON", async () => {
+    expect(await main(["summary", `${MODELS}/lenet5.onnx`, "--format", "json"])).toBe(0);
     const j = JSON.parse(out) as Record<string, unknown> & { totals: Record<string, unknown>; layers: Record<string, unknown>[] };
     expect(Object.keys(j)).toEqual(["model", "input_shape", "totals", "layers"]);
     expect(Object.keys(j.totals)).toEqual(["params", "macs", "flops", "activation_bytes"]);
@@ -26,15 +27,15 @@ describe("convlens summary", () => {
     expect(j.totals["params"]).toBe(61706);
   });
 
-  it("overrides the input shape", () => {
-    expect(main(["summary", `${MODELS}/resnet18.onnx`, "--input-shape", "2x3x224x224", "--format", "json"])).toBe(0);
+  it("overrides the input shape", async () => {
+    expect(await main(["summary", `${MODELS}/resnet18.onnx`, "--input-shape", "2x3x224x224", "--format", "json"])).toBe(0);
     const j = JSON.parse(out) as { input_shape: number[]; totals: { macs: number } };
     expect(j.input_shape).toEqual([2, 3, 224, 224]);
     expect(j.totals.macs).toBe(2 * 1814073344);
   });
 
-  it.each(["table", "csv", "md"])("prints --format %s", (format) => {
-    expect(main(["summary", `${MODELS}/resnet18.onnx`, "--format", format])).toBe(0);
+  it.each(["table", "csv", "md"])("prints --format %s", async (format) => {
+    expect(await main(["summary", `${MODELS}/resnet18.onnx`, "--format", format])).toBe(0);
     expect(out).toContain("layer4.1.conv2");
     expect(out).toContain("435");
   });
@@ -45,13 +46,57 @@ describe("convlens summary", () => {
     [["summary", `${MODELS}/lenet5.onnx`, "--format", "xml"], /unknown --format/],
     [["summary", `${MODELS}/lenet5.onnx`, "--input-shape", "1xx3"], /bad --input-shape/],
     [["frobnicate"], /usage/],
-  ])("exits 2 with one message: %j", (args, message) => {
-    expect(main(args)).toBe(2);
+  ])("exits 2 with one message: %j", async (args, message) => {
+    expect(await main(args)).toBe(2);
     expect(err).toMatch(message);
     expect(err).not.toMatch(/\n\s+at /); // no stack trace
   });
 
   it("parses symbolic shapes", () => {
     expect(parseShape("Bx3x224x224")).toEqual(["B", 3, 224, 224]);
+  });
+});
+
+describe("convlens explain", () => {
+  const FIX = resolve(__dirname, "../../../shared/fixtures");
+
+  it("prints Grad-CAM as {method, shape, data} matching PyTorch", async () => {
+    const code = await main(["explain", `${FIX}/models/shapes_cnn.onnx`, "--input", `${FIX}/images/shape_4_triangle.png`, "--method", "gradcam", "--layer", "relu3", "--format", "json"]);
+    expect(code).toBe(0);
+    const j = JSON.parse(out) as { method: string; shape: number[]; data: number[] };
+    expect(j.method).toBe("gradcam");
+    expect(j.shape).toEqual([16, 16]);
+    const ref = readFileSync(`${FIX}/expected/backward/shapes_cnn_img0_gradcam.bin`);
+    const want = new Float32Array(ref.buffer.slice(ref.byteOffset, ref.byteOffset + ref.byteLength));
+    const max = Math.max(...want);
+    want.forEach((v, i) => expect(Math.abs((j.data[i] ?? NaN) - v)).toBeLessThan(1e-3 * max));
+  });
+
+  it("keeps the effective receptive field inside the theoretical one", async () => {
+    // resnet18 layer2.1.conv2: theoretical RF from the fixture; its centre unit's gradient must vanish outside it.
+    const expected = JSON.parse(readFileSync(`${FIX}/expected/resnet18.json`, "utf8")) as { layers: { name: string; output_shape: number[]; rf: { size: number[]; stride: number[]; start: number[] } | null }[] };
+    const layer = expected.layers.find((l) => l.name === "layer2.1.conv2");
+    expect(await main(["explain", `${FIX}/models/resnet18.onnx`, "--method", "erf", "--layer", "layer2.1.conv2", "--format", "json"])).toBe(0);
+    const j = JSON.parse(out) as { shape: number[]; data: number[] };
+    const [h = 0, w = 0] = j.shape;
+    const rf = layer?.rf;
+    const c = Math.floor((layer?.output_shape[2] ?? 0) / 2);
+    const lo = (rf?.start[0] ?? 0) + c * (rf?.stride[0] ?? 1);
+    const hi = lo + (rf?.size[0] ?? 0) - 1;
+    let inside = 0,
+      outside = 0;
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const v = j.data[y * w + x] ?? 0;
+        if (y >= lo && y <= hi && x >= lo && x <= hi) inside += v;
+        else outside += v;
+      }
+    expect(inside).toBeGreaterThan(0);
+    expect(outside).toBe(0);
+  });
+
+  it("says which op has no backward rule", async () => {
+    expect(await main(["explain", `${FIX}/models/lstm_classifier.onnx`, "--method", "erf"])).toBe(2);
+    expect(err).toMatch(/explain needs a model with one image input/);
   });
 });

@@ -15,7 +15,9 @@ export type BackwardTarget =
   /** The pre-softmax output (logit) of this class. */
   | { readonly kind: "class"; readonly index: number }
   /** The single largest activation of a value, kept at its value, all others zero (ZF deconvnet). */
-  | { readonly kind: "maxUnit"; readonly value: string };
+  | { readonly kind: "maxUnit"; readonly value: string }
+  /** One position of a value (all channels, or one): the effective receptive field's centre unit. */
+  | { readonly kind: "unit"; readonly value: string; readonly position: readonly number[]; readonly channel?: number };
 
 export interface BackwardGraph {
   readonly model: Model;
@@ -123,6 +125,16 @@ function seedFor(model: Model, b: Builder, target: BackwardTarget): { start: str
     const onehot = new Array<number>(n).fill(0);
     onehot[target.index] = 1;
     return { start: out, seed: b.constFloats(onehot, shape) };
+  }
+  if (target.kind === "unit") {
+    const shape = b.shapeOf(target.value);
+    if (!shape || !shape.every((d): d is number => typeof d === "number") || shape.length !== target.position.length + 2)
+      throw new ModelError(`the shape of ${target.value} does not fit a unit position`);
+    const plane = shape.slice(2).reduce((x, y) => x * y, 1);
+    const offset = target.position.reduce((acc, p, i) => acc * (shape[i + 2] ?? 1) + p, 0);
+    const onehot = new Array<number>(shape.reduce((x, y) => x * y, 1)).fill(0);
+    for (let c = 0; c < (shape[1] ?? 1); c++) if (target.channel === undefined || target.channel === c) onehot[c * plane + offset] = 1;
+    return { start: target.value, seed: b.constFloats(onehot, shape) };
   }
   const a = target.value;
   // Behind a monotone activation the largest unit is found on its input: tanh and sigmoid

@@ -128,11 +128,16 @@ const maxPool: GradRule = ({ node, dy, e }) => {
   const k = ints(node, "kernel_shape") ?? [];
   const s = ints(node, "strides") ?? k.map(() => 1);
   const p = ints(node, "pads") ?? [];
-  if (k.some((v, i) => v !== s[i]) || p.some((v) => v !== 0)) throw new NoRule("MaxPool whose kernel differs from its stride");
   const x = numeric(e.shapeOf(node.inputs[0] ?? ""), "the pool input");
   const y = numeric(e.shapeOf(node.outputs[0] ?? ""), "the pool output");
-  if (x.slice(2).some((d, i) => d !== (y[i + 2] ?? 0) * (k[i] ?? 1))) throw new NoRule("MaxPool over a size that is not a multiple of its kernel");
-  if (k.length !== 2 || k[0] !== k[1]) throw new NoRule("MaxPool backward is built for square 2-D windows");
+  const tiled = k.length === 2 && k[0] === k[1] && k.every((v, i) => v === s[i]) && p.every((v) => v === 0) && x.slice(2).every((d, i) => d === (y[i + 2] ?? 0) * (k[i] ?? 1));
+  if (!tiled) {
+    // Overlapping or padded windows: the forward indices and MaxUnpool (these run on the wasm backend).
+    const attrs: Record<string, AttrValue> = { kernel_shape: k, strides: s, pads: p.length ? p : k.flatMap(() => [0, 0]) };
+    if (node.attrs["ceil_mode"] === 1) attrs["ceil_mode"] = 1;
+    const [, indices] = e.node("MaxPool", [node.inputs[0] ?? ""], attrs, 2);
+    return [e.node("MaxUnpool", [dy, indices ?? "", e.constInts(x)], { kernel_shape: k, strides: s, pads: attrs["pads"] as number[] })[0]];
+  }
   const kk = k[0] ?? 1;
   const pooled = node.outputs[0] ?? "";
   let taken = "";

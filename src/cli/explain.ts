@@ -1,0 +1,175 @@
+/**
+ * `convlens explain MODEL --input IMAGE --method …`: builds the backward graph
+ * (core/onnx/backward), runs it with onnxruntime-web's wasm backend in Node, and
+ * writes the map as a PNG heat map or prints {method, shape, data} as JSON.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { existsSync } from "node:fs";
+import { readModel, modelNameOf } from "../core/formats/registry";
+import type { Model } from "../core/ir/types";
+import { ModelError } from "../core/ir/types";
+import { buildGradCam, buildInputGradient, type BackwardGraph, type Method } from "../core/onnx/backward";
+import { buildRunnable } from "../core/onnx/runnable";
+import { analyzeModel } from "../core/analysis/analyze";
+import { decodePng, encodePng } from "./png";
+
+export const METHODS = ["saliency", "guided", "deconvnet", "gradcam", "erf"] as const;
+export type ExplainMethod = (typeof METHODS)[number];
+
+export interface ExplainArgs {
+  readonly model: string;
+  readonly input?: string;
+  readonly method: ExplainMethod;
+  readonly layer?: string;
+  readonly channel?: number;
+  readonly classIndex?: number;
+  readonly out?: string;
+  readonly json: boolean;
+  readonly normalize: "unit" | "imagenet" | "signed";
+}
+
+export interface ExplainResult {
+  readonly method: string;
+  readonly shape: number[];
+  readonly data: number[];
+  readonly classIndex?: number;
+  readonly layer?: string;
+}
+
+type Ort = typeof import("onnxruntime-web");
+
+async function loadOrt(): Promise<Ort> {
+  const ort = (await import("onnxruntime-web")) as Ort;
+  ort.env.wasm.numThreads = 1;
+  return ort;
+}
+
+/** Image → model input (N, C, H, W): bilinear resize, grey or RGB, and the chosen normalisation. */
+function imageTensor(file: string, shape: readonly number[], normalize: ExplainArgs["normalize"]): Float32Array {
+  const img = decodePng(readFileSync(file));
+  const [, c = 3, h = img.height, w = img.width] = shape;
+  const out = new Float32Array(c * h * w);
+  const mean = normalize === "imagenet" ? [0.485, 0.456, 0.406] : [0, 0, 0];
+  const std = normalize === "imagenet" ? [0.229, 0.224, 0.225] : [1, 1, 1];
+  const px = (x: number, y: number, ch: number) => {
+    const cx = Math.min(img.width - 1, Math.max(0, x)),
+      cy = Math.min(img.height - 1, Math.max(0, y));
+    const base = (cy * img.width + cx) * img.channels;
+    if (img.channels >= 3) return img.data[base + Math.min(ch, 2)] ?? 0;
+    return img.data[base] ?? 0;
+  };
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const sx = ((x + 0.5) * img.width) / w - 0.5,
+        sy = ((y + 0.5) * img.height) / h - 0.5;
+      const x0 = Math.floor(sx),
+        y0 = Math.floor(sy),
+        fx = sx - x0,
+        fy = sy - y0;
+      for (let ch = 0; ch < c; ch++) {
+        const grey = c === 1 && img.channels >= 3;
+        const sample = (xx: number, yy: number) => (grey ? (0.299 * px(xx, yy, 0) + 0.587 * px(xx, yy, 1) + 0.114 * px(xx, yy, 2)) : px(xx, yy, ch));
+        const v = (1 - fy) * ((1 - fx) * sample(x0, y0) + fx * sample(x0 + 1, y0)) + fy * ((1 - fx) * sample(x0, y0 + 1) + fx * sample(x0 + 1, y0 + 1));
+        const unit = v / 255;
+        out[ch * h * w + y * w + x] = normalize === "signed" ? unit * 2 - 1 : (unit - (mean[ch] ?? 0)) / (std[ch] ?? 1);
+      }
+    }
+  return out;
+}
+
+/** The value a --layer name denotes: a module path (layer1.0.conv1) or a node name; the layer's last node. */
+function layerValue(model: Model, layer: string): string {
+  const rows = analyzeModel(model, { modelName: "explain" }).layers.filter((l) => l.name === layer || l.id === layer);
+  const value = rows[rows.length - 1]?.outputs[0]?.name;
+  if (!value) throw new ModelError(`no layer named "${layer}"`);
+  return value;
+}
+
+/** The last value with spatial axes before the network goes global (Grad-CAM's usual layer). */
+function lastSpatialValue(model: Model): string {
+  const a = analyzeModel(model, { modelName: "explain" });
+  const spatial = a.layers.filter((l) => l.rf?.kind === "spatial" && (l.outputs[0]?.shape?.length ?? 0) >= 3 && l.opType !== "MaxPool" && l.opType !== "AveragePool");
+  const last = spatial[spatial.length - 1];
+  if (!last?.outputs[0]) throw new ModelError("the model has no layer with spatial axes");
+  return last.outputs[0].name;
+}
+
+export async function explain(args: ExplainArgs): Promise<ExplainResult> {
+  const bytes = readFileSync(args.model);
+  const dir = dirname(args.model);
+  const model = readModel(args.model, bytes, { siblingExists: (rel) => existsSync(join(dir, rel)) });
+  const input = model.graph.inputs[0];
+  const shape = input?.shape?.map((d) => (typeof d === "number" ? d : 1));
+  if (!input || !shape || shape.length !== 4) throw new ModelError("explain needs a model with one image input (N, C, H, W)");
+  const ort = await loadOrt();
+  const run = async (g: { model: Model; output: string }, x: Float32Array) => {
+    const session = await ort.InferenceSession.create(buildRunnable(g.model).bytes);
+    const out = await session.run({ [input.name]: new ort.Tensor("float32", x, shape) }, [g.output]);
+    const t = out[g.output];
+    if (!t) throw new ModelError(`the model produced no ${g.output}`);
+    return { data: t.data as Float32Array, dims: [...t.dims] };
+  };
+  if (args.method === "erf") {
+    // Luo et al. 2016: |∂(centre unit)/∂input| averaged over random inputs.
+    const value = args.layer ? layerValue(model, args.layer) : lastSpatialValue(model);
+    const vShape = analyzeModel(model, { modelName: "erf" }).layers.flatMap((l) => l.outputs).find((o) => o.name === value)?.shape;
+    const centre = (vShape ?? []).slice(2).map((d) => Math.floor((typeof d === "number" ? d : 1) / 2));
+    const g = buildInputGradient(model, "saliency", { kind: "unit", value, position: centre, ...(args.channel !== undefined ? { channel: args.channel } : {}) });
+    let seed = 42;
+    const rand = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+    const sum = new Float32Array(shape[2]! * shape[3]!);
+    const runs = 8;
+    for (let r = 0; r < runs; r++) {
+      const res = await run(g, Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, rand));
+      const plane = sum.length;
+      for (let i = 0; i < res.data.length; i++) sum[i % plane] = (sum[i % plane] ?? 0) + Math.abs(res.data[i] ?? 0) / runs;
+    }
+    return { method: "erf", shape: [shape[2]!, shape[3]!], data: Array.from(sum), layer: value };
+  }
+  const x = args.input ? imageTensor(args.input, shape, args.normalize) : new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(0.5);
+  let classIndex = args.classIndex;
+  if (classIndex === undefined) {
+    const logits = (await run({ model, output: model.graph.outputs[0]?.name ?? "output" }, x)).data;
+    classIndex = Array.from(logits).indexOf(Math.max(...logits));
+  }
+  let g: BackwardGraph;
+  const layer = args.layer ? layerValue(model, args.layer) : undefined;
+  if (args.method === "gradcam") g = buildGradCam(model, layer ?? lastSpatialValue(model), classIndex);
+  else if (args.method === "deconvnet") g = buildInputGradient(model, "deconvnet", { kind: "maxUnit", value: layer ?? lastSpatialValue(model) });
+  else g = buildInputGradient(model, args.method as Method, { kind: "class", index: classIndex });
+  const res = await run(g, x);
+  return { method: args.method, shape: res.dims, data: Array.from(res.data), classIndex, ...(layer ? { layer } : {}) };
+}
+
+/** A heat map PNG: |values| summed over channels, normalised, with a perceptual colour ramp. */
+export function heatmapPng(r: ExplainResult): Buffer {
+  const dims = r.shape;
+  const h = dims[dims.length - 2] ?? 1,
+    w = dims[dims.length - 1] ?? 1;
+  const plane = h * w;
+  const mag = new Float32Array(plane);
+  r.data.forEach((v, i) => (mag[i % plane] = (mag[i % plane] ?? 0) + Math.abs(v)));
+  const max = Math.max(...mag, 1e-30);
+  const scale = Math.max(1, Math.ceil(224 / Math.max(h, w)));
+  const W = w * scale,
+    H = h * scale;
+  const rgb = new Uint8Array(W * H * 3);
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++) {
+      const t = (mag[Math.floor(y / scale) * w + Math.floor(x / scale)] ?? 0) / max;
+      // A dark-blue → magenta → yellow ramp (close to "inferno").
+      const o = (y * W + x) * 3;
+      rgb[o] = Math.round(255 * Math.min(1, 1.6 * t));
+      rgb[o + 1] = Math.round(255 * Math.max(0, t * t * 1.2 - 0.2));
+      rgb[o + 2] = Math.round(255 * Math.max(0, 0.45 + 0.6 * t - 1.2 * t * t));
+    }
+  return encodePng(W, H, rgb);
+}
+
+export function writeExplain(r: ExplainResult, args: ExplainArgs): string {
+  if (args.out) writeFileSync(args.out, heatmapPng(r));
+  if (args.json) return JSON.stringify({ method: r.method, shape: r.shape, data: r.data });
+  const name = modelNameOf(args.model);
+  return `${name}: ${r.method}${r.classIndex !== undefined ? ` for class ${r.classIndex}` : ""}${r.layer ? ` at ${r.layer}` : ""}, map ${r.shape.join("×")}${args.out ? ` → ${args.out}` : ""}`;
+}
