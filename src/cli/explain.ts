@@ -13,6 +13,7 @@ import { buildGradCam, buildInputGradient, type BackwardGraph, type Method } fro
 import { buildRunnable } from "../core/onnx/runnable";
 import { analyzeModel } from "../core/analysis/analyze";
 import { decodePng, encodePng } from "./png";
+import type * as OrtModule from "onnxruntime-web";
 
 export const METHODS = ["saliency", "guided", "deconvnet", "gradcam", "erf"] as const;
 export type ExplainMethod = (typeof METHODS)[number];
@@ -37,9 +38,10 @@ export interface ExplainResult {
   readonly layer?: string;
 }
 
-type Ort = typeof import("onnxruntime-web");
+type Ort = typeof OrtModule;
 
 async function loadOrt(): Promise<Ort> {
+  // Loaded on demand: `summary` must not pay for the runtime.
   const ort = (await import("onnxruntime-web")) as Ort;
   ort.env.wasm.numThreads = 1;
   return ort;
