@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { readModel, modelNameOf } from "../core/formats/registry";
 import type { Model } from "../core/ir/types";
 import { ModelError } from "../core/ir/types";
-import { buildGradCam, buildInputGradient, type BackwardGraph, type Method } from "../core/onnx/backward";
+import { buildGradCam, buildInputGradient, lastSpatialValue, type BackwardGraph, type Method } from "../core/onnx/backward";
 import { buildRunnable } from "../core/onnx/runnable";
 import { analyzeModel } from "../core/analysis/analyze";
 import { decodePng, encodePng } from "./png";
@@ -86,15 +86,6 @@ function layerValue(model: Model, layer: string): string {
   const value = rows[rows.length - 1]?.outputs[0]?.name;
   if (!value) throw new ModelError(`no layer named "${layer}"`);
   return value;
-}
-
-/** The last value with spatial axes before the network goes global (Grad-CAM's usual layer). */
-function lastSpatialValue(model: Model): string {
-  const a = analyzeModel(model, { modelName: "explain" });
-  const spatial = a.layers.filter((l) => l.rf?.kind === "spatial" && (l.outputs[0]?.shape?.length ?? 0) >= 3 && l.opType !== "MaxPool" && l.opType !== "AveragePool");
-  const last = spatial[spatial.length - 1];
-  if (!last?.outputs[0]) throw new ModelError("the model has no layer with spatial axes");
-  return last.outputs[0].name;
 }
 
 export async function explain(args: ExplainArgs): Promise<ExplainResult> {

@@ -126,6 +126,11 @@ export class InspectorPanel implements vscode.Disposable {
           this.post({ type: "runnable", requestId: m.requestId, runnable });
           break;
         }
+        case "prepareExplain": {
+          const r = await this.deps.runtime.prepareExplain(this.webview, await this.runModel(), this.current?.layers ?? [], m);
+          this.post({ type: "explainRunnable", requestId: m.requestId, runnable: r.runnable, map: r.map });
+          break;
+        }
         case "getFilters": {
           const layer = this.current?.layers[m.layerIndex];
           if (!layer) throw new Error("no such layer");
@@ -165,6 +170,7 @@ export class InspectorPanel implements vscode.Disposable {
         void this.sendRuntime();
         break;
       case "prepareRun":
+      case "prepareExplain":
       case "getFilters":
       case "pickImage":
         void this.onRuntimeRequest(m);

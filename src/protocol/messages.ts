@@ -21,12 +21,16 @@ export type HostToWebview =
   | { readonly type: "image"; readonly requestId: number; readonly name: string; readonly uri: string }
   /** A convolution's weights for the filter view (getFilters). */
   | { readonly type: "filters"; readonly requestId: number; readonly layerIndex: number; readonly dims: readonly number[]; readonly data: Float32Array }
+  /** The backward graph built for a prepareExplain request; `map` names the output holding the map. */
+  | { readonly type: "explainRunnable"; readonly requestId: number; readonly runnable: RunnableInfo; readonly map: string }
   /** A runtime request failed: one line for the user. */
   | { readonly type: "requestFailed"; readonly requestId: number; readonly message: string }
   /** Open the Run tab (palette commands Show Feature Maps / Show Filters / Run Model on Image…). */
   | { readonly type: "showRun"; readonly view: "predictions" | "featureMaps" | "filters" };
 
 export type Backend = "webgpu" | "wasm" | "webgl";
+
+export type ExplainMethod = "saliency" | "guided" | "deconvnet" | "gradcam" | "erf" | "activationMax" | "deepDream";
 
 export interface RuntimeInfo {
   /** Folder URL holding onnxruntime-web's .wasm/.mjs files (for ort.env.wasm.wasmPaths). */
@@ -64,6 +68,20 @@ export type WebviewToHost =
   | { readonly type: "webviewError"; readonly message: string }
   /** Build the runnable model exposing these layers' outputs (indexes into analysis.layers). */
   | { readonly type: "prepareRun"; readonly requestId: number; readonly layers: readonly number[] }
+  /**
+   * Build a backward graph (runs forward + backward in one session):
+   * saliency / guided / gradcam for a class (default: the caller's predicted class);
+   * deconvnet for the top unit of a layer (or of one channel); erf for a layer's centre unit;
+   * activationMax for a layer's channel mean (or a class logit); deepDream for a layer's energy.
+   */
+  | {
+      readonly type: "prepareExplain";
+      readonly requestId: number;
+      readonly method: ExplainMethod;
+      readonly layerIndex?: number;
+      readonly channel?: number;
+      readonly classIndex?: number;
+    }
   /** Let the user pick a PNG/JPEG from the workspace. */
   | { readonly type: "pickImage"; readonly requestId: number }
   /** The weights of a convolution layer, for the filter grid. */
@@ -82,6 +100,7 @@ export function isWebviewToHost(m: unknown): m is WebviewToHost {
     t === "exportJson" ||
     t === "webviewError" ||
     t === "prepareRun" ||
+    t === "prepareExplain" ||
     t === "pickImage" ||
     t === "getFilters" ||
     t === "savePng" ||

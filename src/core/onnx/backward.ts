@@ -14,10 +14,14 @@ export type { Method };
 export type BackwardTarget =
   /** The pre-softmax output (logit) of this class. */
   | { readonly kind: "class"; readonly index: number }
-  /** The single largest activation of a value, kept at its value, all others zero (ZF deconvnet). */
-  | { readonly kind: "maxUnit"; readonly value: string }
+  /** The single largest activation of a value (or of one channel), kept at its value, all others zero (ZF deconvnet). */
+  | { readonly kind: "maxUnit"; readonly value: string; readonly channel?: number }
   /** One position of a value (all channels, or one): the effective receptive field's centre unit. */
-  | { readonly kind: "unit"; readonly value: string; readonly position: readonly number[]; readonly channel?: number };
+  | { readonly kind: "unit"; readonly value: string; readonly position: readonly number[]; readonly channel?: number }
+  /** The mean of one channel of a value (activation maximisation of a filter). */
+  | { readonly kind: "channelMean"; readonly value: string; readonly channel: number }
+  /** ½‖A‖² of a whole value (Deep Dream): its gradient is A itself. */
+  | { readonly kind: "energy"; readonly value: string };
 
 export interface BackwardGraph {
   readonly model: Model;
@@ -126,6 +130,16 @@ function seedFor(model: Model, b: Builder, target: BackwardTarget): { start: str
     onehot[target.index] = 1;
     return { start: out, seed: b.constFloats(onehot, shape) };
   }
+  if (target.kind === "energy") return { start: target.value, seed: target.value };
+  if (target.kind === "channelMean") {
+    const shape = b.shapeOf(target.value);
+    if (!shape || !shape.every((d): d is number => typeof d === "number") || shape.length < 2) throw new ModelError(`the shape of ${target.value} is not known`);
+    const plane = shape.slice(2).reduce((x, y) => x * y, 1);
+    if (target.channel < 0 || target.channel >= (shape[1] ?? 0)) throw new ModelError(`channel ${target.channel} is out of range (0…${(shape[1] ?? 1) - 1})`);
+    const seed = new Array<number>(shape.reduce((x, y) => x * y, 1)).fill(0);
+    for (let n = 0; n < (shape[0] ?? 1); n++) seed.fill(1 / plane, (n * (shape[1] ?? 1) + target.channel) * plane, (n * (shape[1] ?? 1) + target.channel + 1) * plane);
+    return { start: target.value, seed: b.constFloats(seed, shape) };
+  }
   if (target.kind === "unit") {
     const shape = b.shapeOf(target.value);
     if (!shape || !shape.every((d): d is number => typeof d === "number") || shape.length !== target.position.length + 2)
@@ -141,8 +155,18 @@ function seedFor(model: Model, b: Builder, target: BackwardTarget): { start: str
   // saturate to equal float32 values (1.0) where their inputs still differ.
   const producer = model.graph.nodes.find((n) => n.outputs[0] === a);
   const key = producer && ["Tanh", "Sigmoid"].includes(producer.opType) ? (producer.inputs[0] ?? a) : a;
-  const max = b.node("ReduceMax", [key], { keepdims: 1 })[0] ?? "";
-  const mask = b.node("Cast", [b.node("Equal", [key, max])[0] ?? ""], { to: 1 })[0] ?? "";
+  let scored = key;
+  if (target.channel !== undefined) {
+    // Other channels are pushed far below any activation so that the maximum lies in the chosen one.
+    const shape = b.shapeOf(a);
+    if (!shape || !shape.every((d): d is number => typeof d === "number")) throw new ModelError(`the shape of ${a} is not known`);
+    const plane = shape.slice(2).reduce((x, y) => x * y, 1);
+    const penalty = new Array<number>(shape.reduce((x, y) => x * y, 1)).fill(-1e30);
+    penalty.fill(0, target.channel * plane, (target.channel + 1) * plane);
+    scored = b.node("Add", [key, b.constFloats(penalty, shape)])[0] ?? key;
+  }
+  const max = b.node("ReduceMax", [scored], { keepdims: 1 })[0] ?? "";
+  const mask = b.node("Cast", [b.node("Equal", [scored, max])[0] ?? ""], { to: 1 })[0] ?? "";
   return { start: a, seed: b.node("Mul", [a, mask])[0] ?? "" };
 }
 
@@ -193,4 +217,13 @@ export function buildGradCam(model: Model, layerValue: string, classIndex: numbe
   const cam = b.node("Relu", [reduce("ReduceSum", weighted, [1], 0, opset >= 13)])[0] ?? "";
   const map = b.node("Reshape", [cam, b.constInts(shape.slice(2).map((d) => (typeof d === "number" ? d : -1)))])[0] ?? "";
   return finish(model, b, map, "gradcam");
+}
+
+/** The last value with spatial axes before the network goes global: Grad-CAM's and the ERF's usual layer. */
+export function lastSpatialValue(model: Model): string {
+  const a = analyzeModel(model, { modelName: "explain" });
+  const spatial = a.layers.filter((l) => l.rf?.kind === "spatial" && (l.outputs[0]?.shape?.length ?? 0) >= 3 && l.opType !== "MaxPool" && l.opType !== "AveragePool");
+  const last = spatial[spatial.length - 1];
+  if (!last?.outputs[0]) throw new ModelError("the model has no layer with spatial axes");
+  return last.outputs[0].name;
 }

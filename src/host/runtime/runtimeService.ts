@@ -11,7 +11,10 @@ import { tensorBytes } from "../../core/formats/onnx/externalData";
 import { dtypeBytes } from "../../core/ir/dtype";
 import type { Model, Tensor } from "../../core/ir/types";
 import { buildRunnable, consumersOf, randomWeights } from "../../core/onnx/runnable";
-import type { RunnableInfo, RuntimeInfo } from "../../protocol/messages";
+import { buildGradCam, buildInputGradient, lastSpatialValue } from "../../core/onnx/backward";
+import type { RunnableInfo, RuntimeInfo, WebviewToHost } from "../../protocol/messages";
+
+type ExplainRequest = Extract<WebviewToHost, { type: "prepareExplain" }>;
 
 const SAMPLES = ["digit_3.png", "digit_7.png", "shape_0_circle.png", "shape_6_stripes.png", "chelsea.png", "astronaut.png", "coffee.png", "camera.png"];
 const SEED = 1234;
@@ -42,22 +45,69 @@ export class RuntimeService {
     };
   }
 
+  /** Write model bytes where the webview may fetch them (content-addressed, pruned). */
+  private async publish(webview: vscode.Webview, bytes: Uint8Array): Promise<string> {
+    const dir = vscode.Uri.joinPath(this.storageUri, "run");
+    await vscode.workspace.fs.createDirectory(dir);
+    const digest = createHash("sha1").update(bytes).digest("hex").slice(0, 12);
+    const file = vscode.Uri.joinPath(dir, `${digest}.onnx`);
+    await vscode.workspace.fs.writeFile(file, bytes);
+    await this.prune(dir, file);
+    return webview.asWebviewUri(file).toString();
+  }
+
   /** Write the runnable model for these layers and return where the webview fetches it. */
   async prepare(webview: vscode.Webview, model: Model, layers: readonly LayerRow[]): Promise<RunnableInfo> {
     const chosen = layers.map((l) => ({ index: l.index, value: l.outputs[0]?.name ?? "" })).filter((l) => l.value !== "" && !model.graph.outputs.some((o) => o.name === l.value));
     const runnable = buildRunnable(model, { extraOutputs: chosen.map((l) => l.value), seed: SEED });
-    const dir = vscode.Uri.joinPath(this.storageUri, "run");
-    await vscode.workspace.fs.createDirectory(dir);
-    const digest = createHash("sha1").update(runnable.bytes).digest("hex").slice(0, 12);
-    const file = vscode.Uri.joinPath(dir, `${digest}.onnx`);
-    await vscode.workspace.fs.writeFile(file, runnable.bytes);
-    await this.prune(dir, file);
     return {
-      modelUri: webview.asWebviewUri(file).toString(),
+      modelUri: await this.publish(webview, runnable.bytes),
       inputs: model.graph.inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: [...(i.shape ?? [])] })),
       outputs: model.graph.outputs.map((o) => o.name),
       layers: [...chosen, ...layers.filter((l) => model.graph.outputs.some((o) => o.name === l.outputs[0]?.name)).map((l) => ({ index: l.index, value: l.outputs[0]?.name ?? "" }))],
       randomWeights: runnable.randomWeights,
+    };
+  }
+
+  /** A backward graph for an explanation method, as a runnable model; `map` names its map output. */
+  async prepareExplain(webview: vscode.Webview, model: Model, layers: readonly LayerRow[], req: ExplainRequest): Promise<{ runnable: RunnableInfo; map: string }> {
+    const layer = req.layerIndex !== undefined ? layers[req.layerIndex] : undefined;
+    // A layer of several nodes (e.g. Linear as MatMul + Add) is represented by its last node.
+    const rows = layer ? layers.filter((l) => l.name === layer.name) : [];
+    const value = rows[rows.length - 1]?.outputs[0]?.name ?? layer?.outputs[0]?.name ?? lastSpatialValue(model);
+    const classIndex = req.classIndex ?? 0;
+    const g = (() => {
+      switch (req.method) {
+        case "saliency":
+        case "guided":
+          return buildInputGradient(model, req.method, { kind: "class", index: classIndex });
+        case "deconvnet":
+          return buildInputGradient(model, "deconvnet", { kind: "maxUnit", value, ...(req.channel !== undefined ? { channel: req.channel } : {}) });
+        case "gradcam":
+          return buildGradCam(model, value, classIndex);
+        case "erf": {
+          const shape = layers.flatMap((l) => l.outputs).find((o) => o.name === value)?.shape ?? [];
+          const centre = shape.slice(2).map((d) => Math.floor((typeof d === "number" ? d : 1) / 2));
+          return buildInputGradient(model, "saliency", { kind: "unit", value, position: centre, ...(req.channel !== undefined ? { channel: req.channel } : {}) });
+        }
+        case "activationMax":
+          return req.channel !== undefined && layer
+            ? buildInputGradient(model, "saliency", { kind: "channelMean", value, channel: req.channel })
+            : buildInputGradient(model, "saliency", { kind: "class", index: classIndex });
+        case "deepDream":
+          return buildInputGradient(model, "saliency", { kind: "energy", value });
+      }
+    })();
+    const runnable = buildRunnable(g.model, { seed: SEED });
+    return {
+      map: g.output,
+      runnable: {
+        modelUri: await this.publish(webview, runnable.bytes),
+        inputs: model.graph.inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: [...(i.shape ?? [])] })),
+        outputs: runnable.outputs,
+        layers: [],
+        randomWeights: runnable.randomWeights,
+      },
     };
   }
 
