@@ -4,6 +4,7 @@
  */
 import type { Model } from "../ir/types";
 import { ModelError } from "../ir/types";
+import { looksLikeDarknet, readDarknet } from "./darknet/darknetReader";
 import { looksLikeOnnx, readOnnx } from "./onnx/reader";
 
 export interface ReadContext {
@@ -26,6 +27,14 @@ export const FORMATS: readonly FormatReader[] = [
     extensions: [".onnx"],
     detect: looksLikeOnnx,
     read: (bytes, ctx) => readOnnx(bytes, ctx.siblingExists ? { externalExists: ctx.siblingExists } : {}),
+  },
+  {
+    id: "darknet",
+    name: "Darknet",
+    // .cfg is used by many tools: a .cfg is read as Darknet only when its content says so.
+    extensions: [],
+    detect: looksLikeDarknet,
+    read: (bytes) => readDarknet(bytes),
   },
 ];
 

@@ -1,0 +1,210 @@
+/**
+ * Darknet .cfg reader: [net] plus layer sections, each turned into ONNX-style
+ * IR nodes named by the zero-based layer index as Darknet numbers it, so every
+ * analysis (shapes, cost, receptive fields) is the shared one.
+ */
+import type { AttrValue, Model, Node, Tensor, ValueInfo } from "../../ir/types";
+import { ModelError } from "../../ir/types";
+
+interface Section {
+  readonly type: string;
+  readonly line: number;
+  readonly opts: Map<string, string>;
+}
+
+/** `[section]` headers and `key=value` lines; `#`/`;` comments. */
+export function parseCfg(text: string): Section[] {
+  const sections: Section[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.replace(/[#;].*$/, "").trim();
+    if (!line) return;
+    const head = /^\[(\w+)\]$/.exec(line);
+    if (head) {
+      sections.push({ type: head[1]?.toLowerCase() ?? "", line: i + 1, opts: new Map() });
+      return;
+    }
+    const eq = line.indexOf("=");
+    const cur = sections[sections.length - 1];
+    if (eq < 0 || !cur) throw new ModelError(`line ${i + 1}: expected [section] or key=value, got "${line}"`);
+    cur.opts.set(line.slice(0, eq).trim(), line.slice(eq + 1).trim());
+  });
+  return sections;
+}
+
+/** Darknet cfgs start with [net] or [network] and use [convolutional]-style sections. */
+export function looksLikeDarknet(bytes: Uint8Array): boolean {
+  const head = new TextDecoder().decode(bytes.subarray(0, 4096));
+  return /^\s*(#[^\n]*\n\s*)*\[(net|network)\]/m.test(head) && /\[(convolutional|connected|maxpool|route|shortcut|yolo|region)\]/.test(head + "[");
+}
+
+const ACTIVATIONS: Readonly<Record<string, string | undefined>> = {
+  leaky: "LeakyRelu",
+  relu: "Relu",
+  logistic: "Sigmoid",
+  tanh: "Tanh",
+  mish: "Mish",
+  swish: "Silu",
+  elu: "Elu",
+  linear: undefined,
+};
+
+class CfgError extends ModelError {}
+
+export function readDarknet(bytes: Uint8Array): Model {
+  const sections = parseCfg(new TextDecoder().decode(bytes));
+  const net = sections[0];
+  if (!net || (net.type !== "net" && net.type !== "network")) throw new ModelError("A Darknet cfg starts with a [net] section.");
+  const int = (s: Section, key: string, dflt?: number): number => {
+    const v = s.opts.get(key);
+    if (v === undefined) {
+      if (dflt === undefined) throw new CfgError(`[${s.type}] at line ${s.line} needs ${key}=`);
+      return dflt;
+    }
+    const n = Number(v);
+    if (!Number.isFinite(n)) throw new CfgError(`[${s.type}] at line ${s.line}: ${key}=${v} is not a number`);
+    return n;
+  };
+  const width = int(net, "width", 416),
+    height = int(net, "height", 416),
+    channels = int(net, "channels", 3);
+  const nodes: Node[] = [];
+  const initializers = new Map<string, Tensor>();
+  const layerOut: string[] = [];
+  const layerChannels: number[] = [];
+  const layerHW: [number, number][] = [];
+  let prev = "input";
+  let c = channels;
+  // Sizes are tracked as Darknet does, only to size [connected] weights; shapes come from the shared analysis.
+  let h = height,
+    w = width;
+  const weight = (name: string, dims: number[], role: "parameter" | "buffer" = "parameter") => {
+    initializers.set(name, { name, dtype: "float32", dims, storage: { kind: "none" }, role });
+    return name;
+  };
+  const consts = (name: string, values: number[]) => {
+    initializers.set(name, { name, dtype: "int64", dims: [values.length], storage: { kind: "typed", values } });
+    return name;
+  };
+  const layers = sections.slice(1);
+  layers.forEach((s, i) => {
+    const id = String(i);
+    let k = 0;
+    const emit = (opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}): string => {
+      const out = `${id}_${k}`;
+      nodes.push({ name: `/${id}/${opType}${k ? `_${k}` : ""}`, opType, domain: "", inputs, outputs: [out], attrs, layerType: s.type, ...(opType === "LeakyRelu" ? { attrTypes: { alpha: 1 } } : {}) });
+      k++;
+      return out;
+    };
+    const activation = (x: string): string => {
+      const act = s.opts.get("activation") ?? "linear";
+      if (!(act in ACTIVATIONS)) throw new CfgError(`[${s.type}] at line ${s.line}: unknown activation ${act}`);
+      const op = ACTIVATIONS[act];
+      return op ? emit(op, [x], op === "LeakyRelu" ? { alpha: 0.1 } : {}) : x;
+    };
+    const ref = (v: number): number => {
+      const j = v < 0 ? i + v : v;
+      if (j < 0 || j >= i) throw new CfgError(`[${s.type}] at line ${s.line} refers to layer ${v}, which does not exist before layer ${i}`);
+      return j;
+    };
+    let out: string;
+    switch (s.type) {
+      case "convolutional": {
+        const filters = int(s, "filters", 1),
+          size = int(s, "size", 1),
+          stride = int(s, "stride", 1),
+          groups = int(s, "groups", 1);
+        const pad = s.opts.has("padding") ? int(s, "padding") : int(s, "pad", 0) ? Math.floor(size / 2) : 0;
+        const bn = int(s, "batch_normalize", 0) === 1;
+        const inputs = [prev, weight(`${id}.weights`, [filters, c / groups, size, size])];
+        if (!bn) inputs.push(weight(`${id}.biases`, [filters]));
+        let y = emit("Conv", inputs, { kernel_shape: [size, size], strides: [stride, stride], pads: [pad, pad, pad, pad], group: groups });
+        if (bn) y = emit("BatchNormalization", [y, weight(`${id}.scales`, [filters]), weight(`${id}.biases`, [filters]), weight(`${id}.rolling_mean`, [filters], "buffer"), weight(`${id}.rolling_variance`, [filters], "buffer")]);
+        out = activation(y);
+        c = filters;
+        h = Math.floor((h + 2 * pad - size) / stride) + 1;
+        w = Math.floor((w + 2 * pad - size) / stride) + 1;
+        break;
+      }
+      case "maxpool": {
+        const size = int(s, "size", 1),
+          stride = int(s, "stride", size);
+        const padding = int(s, "padding", size - 1);
+        // Darknet pads floor(padding/2) before and the rest after.
+        const pb = Math.floor(padding / 2),
+          pe = padding - pb;
+        out = emit("MaxPool", [prev], { kernel_shape: [size, size], strides: [stride, stride], pads: [pb, pb, pe, pe] });
+        h = Math.floor((h + padding - size) / stride) + 1;
+        w = Math.floor((w + padding - size) / stride) + 1;
+        break;
+      }
+      case "avgpool":
+        out = emit("GlobalAveragePool", [prev]);
+        h = w = 1;
+        break;
+      case "upsample": {
+        const st = int(s, "stride", 2);
+        out = emit("Resize", [prev, "", consts(`${id}.scales`, [1, 1, st, st])], { mode: "nearest" });
+        h *= st;
+        w *= st;
+        break;
+      }
+      case "reorg":
+        out = emit("SpaceToDepth", [prev], { blocksize: int(s, "stride", 2) });
+        c *= int(s, "stride", 2) ** 2;
+        h = Math.floor(h / int(s, "stride", 2));
+        w = Math.floor(w / int(s, "stride", 2));
+        break;
+      case "route": {
+        const refs = (s.opts.get("layers") ?? "").split(",").map((v) => ref(Number(v.trim())));
+        if (refs.length === 0) throw new CfgError(`[route] at line ${s.line} needs layers=`);
+        const groups = int(s, "groups", 1),
+          gid = int(s, "group_id", 0);
+        const ins = refs.map((j) => layerOut[j] ?? "");
+        c = refs.reduce((a, j) => a + (layerChannels[j] ?? 0), 0);
+        [h, w] = layerHW[refs[0] ?? 0] ?? [h, w];
+        out = ins.length === 1 ? emit("Identity", ins) : emit("Concat", ins, { axis: 1 });
+        if (groups > 1) {
+          const part = c / groups;
+          out = emit("Slice", [out, consts(`${id}.starts`, [gid * part]), consts(`${id}.ends`, [(gid + 1) * part]), consts(`${id}.axes`, [1])]);
+          c = part;
+        }
+        break;
+      }
+      case "shortcut": {
+        const j = ref(Number(s.opts.get("from") ?? "-3"));
+        out = activation(emit("Add", [prev, layerOut[j] ?? ""]));
+        break;
+      }
+      case "connected": {
+        const n = int(s, "output", 1);
+        const flat = emit("Flatten", [prev], { axis: 1 });
+        out = activation(emit("Gemm", [flat, weight(`${id}.weights`, [n, c * h * w]), weight(`${id}.biases`, [n])], { transB: 1 }));
+        c = n;
+        h = w = 1;
+        break;
+      }
+      case "dropout":
+        out = emit("Dropout", [prev]);
+        break;
+      case "softmax":
+        out = emit("Softmax", [prev], { axis: 1 });
+        break;
+      case "yolo":
+      case "region":
+      case "detection":
+      case "cost":
+        out = emit("Identity", [prev]);
+        break;
+      default:
+        throw new CfgError(`[${s.type}] at line ${s.line} is not a Darknet layer ConvLens knows`);
+    }
+    layerOut.push(out);
+    layerChannels.push(c);
+    layerHW.push([h, w]);
+    prev = out;
+  });
+  const inputs: ValueInfo[] = [{ name: "input", dtype: "float32", shape: [1, channels, height, width] }];
+  const outputIdx = layers.map((s, i) => (s.type === "yolo" || s.type === "region" ? i : -1)).filter((i) => i >= 0);
+  const outs = (outputIdx.length ? outputIdx : [layers.length - 1]).map((i) => ({ name: layerOut[i] ?? prev, dtype: "float32" as const, shape: undefined }));
+  return { format: "darknet", graph: { name: "darknet", nodes, inputs, outputs: outs, initializers, valueInfo: new Map() }, opsets: { "": 17 }, producer: "Darknet cfg", irVersion: 0, weightless: true };
+}

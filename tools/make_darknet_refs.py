@@ -1,0 +1,107 @@
+#!/usr/bin/python3
+"""Ground truth for the Darknet reader: builds each test/fixtures/darknet/*.cfg as a
+PyTorch network (an implementation independent of ConvLens), runs one forward pass
+and records every layer's output shape and parameter count (Darknet's own counting:
+conv weights + biases, or + BatchNorm scales and biases; running statistics excluded).
+
+    /usr/bin/python3 tools/make_darknet_refs.py   # Debian's python3-torch (apt-get install python3-torch)
+"""
+import json
+import math
+import pathlib
+import torch
+import torch.nn.functional as F
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent / "test" / "fixtures" / "darknet"
+
+
+def parse(text):
+    sections = []
+    for raw in text.splitlines():
+        line = raw.split("#")[0].split(";")[0].strip()
+        if not line:
+            continue
+        if line.startswith("["):
+            sections.append((line.strip("[]").lower(), {}))
+        else:
+            k, v = line.split("=", 1)
+            sections[-1][1][k.strip()] = v.strip()
+    return sections
+
+
+def act(x, name):
+    return {
+        "leaky": lambda t: F.leaky_relu(t, 0.1),
+        "relu": F.relu,
+        "mish": lambda t: t * torch.tanh(F.softplus(t)),
+        "logistic": torch.sigmoid,
+        "linear": lambda t: t,
+    }[name](x)
+
+
+def build(path):
+    sections = parse(path.read_text())
+    net = sections[0][1]
+    x = torch.rand(1, int(net.get("channels", 3)), int(net.get("height", 416)), int(net.get("width", 416)))
+    outs, layers = [], []
+    for i, (kind, o) in enumerate(sections[1:]):
+        params, macs = 0, 0
+        if kind == "convolutional":
+            f, size, stride, groups = int(o.get("filters", 1)), int(o.get("size", 1)), int(o.get("stride", 1)), int(o.get("groups", 1))
+            pad = int(o["padding"]) if "padding" in o else (size // 2 if int(o.get("pad", 0)) else 0)
+            conv = torch.nn.Conv2d(x.shape[1], f, size, stride, pad, groups=groups, bias="batch_normalize" not in o)
+            y = conv(x)
+            params = sum(p.numel() for p in conv.parameters())
+            macs = y.numel() * (x.shape[1] // groups) * size * size
+            if o.get("batch_normalize") == "1":
+                bn = torch.nn.BatchNorm2d(f).eval()
+                y = bn(y)
+                params += 2 * f
+            y = act(y, o.get("activation", "linear"))
+        elif kind == "maxpool":
+            size = int(o.get("size", 1))
+            stride = int(o.get("stride", size))
+            padding = int(o.get("padding", size - 1))
+            b = padding // 2
+            y = F.max_pool2d(F.pad(x, (b, padding - b, b, padding - b), value=-math.inf), size, stride)
+        elif kind == "avgpool":
+            y = x.mean(dim=(2, 3), keepdim=True)
+        elif kind == "upsample":
+            y = F.interpolate(x, scale_factor=int(o.get("stride", 2)), mode="nearest")
+        elif kind == "reorg":
+            y = F.pixel_unshuffle(x, int(o.get("stride", 2)))
+        elif kind == "route":
+            refs = [int(v) for v in o["layers"].split(",")]
+            y = torch.cat([outs[r if r >= 0 else i + r] for r in refs], 1)
+            g = int(o.get("groups", 1))
+            if g > 1:
+                part = y.shape[1] // g
+                gid = int(o.get("group_id", 0))
+                y = y[:, gid * part:(gid + 1) * part]
+        elif kind == "shortcut":
+            r = int(o.get("from", -3))
+            y = act(x + outs[r if r >= 0 else i + r], o.get("activation", "linear"))
+        elif kind == "connected":
+            fc = torch.nn.Linear(x.numel(), int(o["output"]))
+            y = act(fc(x.flatten(1)), o.get("activation", "linear"))
+            params = sum(p.numel() for p in fc.parameters())
+            macs = fc.in_features * fc.out_features
+        elif kind in ("dropout", "yolo", "region"):
+            y = x
+        elif kind == "softmax":
+            y = F.softmax(x, 1)
+        else:
+            raise ValueError(kind)
+        layers.append({"name": str(i), "type": kind, "output_shape": list(y.shape), "params": params, "macs": macs})
+        outs.append(y)
+        x = y
+    return {"model": path.stem, "input_shape": [1, int(net.get("channels", 3)), int(net.get("height", 416)), int(net.get("width", 416))],
+            "totals": {"params": sum(l["params"] for l in layers), "macs": sum(l["macs"] for l in layers)}, "layers": layers}
+
+
+if __name__ == "__main__":
+    with torch.no_grad():
+        for cfg in sorted(ROOT.glob("*.cfg")):
+            ref = build(cfg)
+            (ROOT / f"{cfg.stem}.expected.json").write_text(json.dumps(ref, indent=1) + "\n")
+            print(cfg.name, ref["totals"])
