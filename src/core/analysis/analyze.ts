@@ -138,7 +138,8 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
       });
     }
 
-    const mp = modulePathOf(node.name, knownPaths);
+    // A format that names its layers (Caffe, Darknet) says so; PyTorch exports encode the module path in the node name.
+    const mp = node.layer !== undefined ? { path: node.layer, groups: layerGroups(node.layer) } : modulePathOf(node.name, knownPaths);
     if (mp.path) knownPaths.add(mp.path);
     const outputs: ValueSummary[] = node.outputs.map((n, i) => summary(n, outs[i]));
     const bytes = outputs.reduce<number | null>((acc, o) => {
@@ -210,6 +211,12 @@ function crossCheck(declared: readonly { name: string; shape: Shape | undefined 
     if (differs) out.push(`"${v.name}": the file declares shape [${v.shape.join(", ")}] but inference gives [${got.join(", ")}].`);
   }
   return out.slice(0, 10);
+}
+
+/** "inception_3a/1x1" → ["inception_3a", "inception_3a/1x1"]. */
+function layerGroups(layer: string): string[] {
+  const parts = layer.split("/");
+  return parts.map((_, i) => parts.slice(0, i + 1).join("/"));
 }
 
 function summary(name: string, s: ValueState | undefined): ValueSummary {

@@ -4,6 +4,7 @@
  */
 import type { Model } from "../ir/types";
 import { ModelError } from "../ir/types";
+import { looksLikeCaffe, readCaffe } from "./caffe/caffeReader";
 import { looksLikeDarknet, readDarknet } from "./darknet/darknetReader";
 import { looksLikeOnnx, readOnnx } from "./onnx/reader";
 
@@ -27,6 +28,13 @@ export const FORMATS: readonly FormatReader[] = [
     extensions: [".onnx"],
     detect: looksLikeOnnx,
     read: (bytes, ctx) => readOnnx(bytes, ctx.siblingExists ? { externalExists: ctx.siblingExists } : {}),
+  },
+  {
+    id: "caffe",
+    name: "Caffe",
+    extensions: [".prototxt"],
+    detect: looksLikeCaffe,
+    read: (bytes) => readCaffe(bytes),
   },
   {
     id: "darknet",

@@ -82,6 +82,8 @@ export interface Node {
   readonly attrs: Readonly<Record<string, AttrValue>>;
   /** ONNX attribute type codes as read, so that re-writing keeps 1.0 a FLOAT (numbers lose that). */
   readonly attrTypes?: Readonly<Record<string, number>>;
+  /** The layer this node belongs to, when the format names layers itself (Caffe "inception_3a/1x1", Darknet "12"). */
+  readonly layer?: string;
   /** The framework's own name for the layer type (e.g. "Conv2d"), when it differs from opType. */
   readonly layerType?: string;
   readonly source?: SourceInfo;

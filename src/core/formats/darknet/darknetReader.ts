@@ -91,7 +91,7 @@ export function readDarknet(bytes: Uint8Array): Model {
     let k = 0;
     const emit = (opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}): string => {
       const out = `${id}_${k}`;
-      nodes.push({ name: `/${id}/${opType}${k ? `_${k}` : ""}`, opType, domain: "", inputs, outputs: [out], attrs, layerType: s.type, ...(opType === "LeakyRelu" ? { attrTypes: { alpha: 1 } } : {}) });
+      nodes.push({ name: `${id}/${opType}${k ? `_${k}` : ""}`, layer: id, opType, domain: "", inputs, outputs: [out], attrs, layerType: s.type, ...(opType === "LeakyRelu" ? { attrTypes: { alpha: 1 } } : {}) });
       k++;
       return out;
     };

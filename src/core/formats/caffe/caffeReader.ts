@@ -1,0 +1,271 @@
+/**
+ * Caffe .prototxt reader: the text-format protobuf is parsed generically
+ * (textProto.ts), then each layer becomes ONNX-style IR nodes named after the
+ * layer. Both input styles, legacy V1 `layers` and current `layer`, in-place
+ * layers (top == bottom) and TRAIN-phase layers are handled.
+ */
+import type { AttrValue, Dim, Model, Node, Tensor, ValueInfo } from "../../ir/types";
+import { ModelError } from "../../ir/types";
+import { opRule } from "../../ops/registry";
+import type { ValueState } from "../../ops/types";
+import { parseTextProto, type TextMessage } from "./textProto";
+
+/** Legacy V1 enum layer types → current names. */
+const V1_TYPES: Readonly<Record<string, string>> = {
+  CONVOLUTION: "Convolution", DECONVOLUTION: "Deconvolution", POOLING: "Pooling", INNER_PRODUCT: "InnerProduct", RELU: "ReLU",
+  SIGMOID: "Sigmoid", TANH: "TanH", LRN: "LRN", SOFTMAX: "Softmax", SOFTMAX_LOSS: "SoftmaxWithLoss", DROPOUT: "Dropout", CONCAT: "Concat",
+  ELTWISE: "Eltwise", SPLIT: "Split", SLICE: "Slice", FLATTEN: "Flatten", DATA: "Data", ACCURACY: "Accuracy", BNLL: "BNLL", ABSVAL: "AbsVal",
+  POWER: "Power", SILENCE: "Silence",
+};
+const SKIPPED = new Set(["Data", "ImageData", "HDF5Data", "MemoryData", "WindowData", "DummyData", "Accuracy", "SoftmaxWithLoss", "EuclideanLoss", "SigmoidCrossEntropyLoss", "HingeLoss", "Silence"]);
+
+export function looksLikeCaffe(bytes: Uint8Array): boolean {
+  const head = new TextDecoder().decode(bytes.subarray(0, 8192));
+  return /\blayers?\s*\{/.test(head) && /\btype\s*:/.test(head);
+}
+
+class Net {
+  readonly nodes: Node[] = [];
+  readonly initializers = new Map<string, Tensor>();
+  readonly states = new Map<string, ValueState>();
+  private readonly blobs = new Map<string, string>();
+  private n = 0;
+
+  blob(name: string, line: number): string {
+    const v = this.blobs.get(name);
+    if (!v) throw new ModelError(`line ${line}: bottom "${name}" is not produced by any earlier layer or input`);
+    return v;
+  }
+  state(v: string): ValueState | undefined {
+    return this.states.get(v);
+  }
+  /** A top: in-place layers (top == bottom) get a fresh IR value so the graph stays acyclic. */
+  setBlob(name: string, value: string): void {
+    this.blobs.set(name, value);
+  }
+  input(name: string, shape: Dim[]): ValueInfo {
+    this.blobs.set(name, name);
+    this.states.set(name, { dtype: "float32", shape });
+    return { name, dtype: "float32", shape };
+  }
+  weight(name: string, dims: number[], role: "parameter" | "buffer" = "parameter"): string {
+    if (!this.initializers.has(name)) {
+      const t: Tensor = { name, dtype: "float32", dims, storage: { kind: "none" }, role };
+      this.initializers.set(name, t);
+      this.states.set(name, { dtype: "float32", shape: dims, tensor: t });
+    }
+    return name;
+  }
+  ints(values: number[]): string {
+    const name = `const_${this.n++}`;
+    this.initializers.set(name, { name, dtype: "int64", dims: [values.length], storage: { kind: "typed", values } });
+    this.states.set(name, { dtype: "int64", shape: [values.length], value: values });
+    return name;
+  }
+  /** Add a node and infer its outputs now (later layers need input sizes, e.g. InnerProduct's weight). */
+  node(layer: string, type: string, opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, outputs = 1): string[] {
+    const id = this.n++;
+    const outs = Array.from({ length: outputs }, (_, i) => `${layer}#${id}_${i}`);
+    const node: Node = { name: `${layer}/${opType}_${id}`, layer, layerType: type, opType, domain: "", inputs, outputs: outs, attrs, ...(opType === "LeakyRelu" || opType === "LRN" ? { attrTypes: { alpha: 1, beta: 1, bias: 1 } } : {}) };
+    this.nodes.push(node);
+    const rule = opRule(opType, "");
+    const ins = inputs.map((i) => (i ? this.states.get(i) : undefined));
+    let states: ValueState[] = [];
+    if (rule && ins.every((s, i) => !inputs[i] || s?.shape)) {
+      try {
+        states = rule.infer({ node, inputs: ins, opset: 17 });
+      } catch {
+        // The shared analysis reports the error on this node; here the size is just unknown.
+      }
+    }
+    outs.forEach((o, i) => this.states.set(o, states[i] ?? { dtype: "float32", shape: undefined }));
+    return outs;
+  }
+}
+
+function twoDims(p: TextMessage, single: string, h: string, w: string, dflt: number): [number, number] {
+  const list = p.nums(single);
+  const hv = p.num(h) ?? list[0] ?? dflt;
+  const wv = p.num(w) ?? list[1] ?? list[0] ?? dflt;
+  return [hv, wv];
+}
+
+function numeric(shape: readonly Dim[] | undefined): number[] | undefined {
+  return shape && shape.every((d): d is number => typeof d === "number") ? [...shape] : undefined;
+}
+
+export function readCaffe(bytes: Uint8Array): Model {
+  const root = parseTextProto(new TextDecoder().decode(bytes));
+  const net = new Net();
+  const inputs: ValueInfo[] = [];
+  // Old style: input: "data" with input_shape { dim } or four input_dim per input.
+  const inputNames = root.all("input").map(String);
+  const inputDims = root.nums("input_dim");
+  inputNames.forEach((name, i) => {
+    const shapeMsg = root.msgs("input_shape")[i];
+    const shape = shapeMsg ? shapeMsg.nums("dim") : inputDims.slice(i * 4, i * 4 + 4);
+    if (shape.length === 0) throw new ModelError(`input "${name}" has no input_shape or input_dim`);
+    inputs.push(net.input(name, shape));
+  });
+  const layers = [...root.msgs("layer"), ...root.msgs("layers")];
+  if (layers.length === 0) throw new ModelError("No layer { … } blocks: not a Caffe network definition.");
+  for (const l of layers) {
+    const raw = l.str("type") ?? "";
+    const type = V1_TYPES[raw] ?? raw;
+    const name = l.str("name") ?? `${type}_${net.nodes.length}`;
+    const phases = l.msgs("include").map((m) => m.str("phase"));
+    if (phases.includes("TRAIN") || SKIPPED.has(type)) continue;
+    const tops = l.all("top").map(String);
+    if (type === "Input") {
+      const shapes = l.msg("input_param")?.msgs("shape") ?? [];
+      tops.forEach((t, i) => inputs.push(net.input(t, (shapes[i] ?? shapes[0])?.nums("dim") ?? [])));
+      continue;
+    }
+    const bottoms = l.all("bottom").map((b) => net.blob(String(b), l.line));
+    const outs = caffeLayer(net, l, type, name, bottoms);
+    tops.forEach((t, i) => net.setBlob(t, outs[i] ?? outs[0] ?? ""));
+  }
+  if (inputs.length === 0) throw new ModelError("The network declares no input shape (input_shape, input_dim or an Input layer).");
+  const consumed = new Set(net.nodes.flatMap((n) => n.inputs));
+  const outputs = net.nodes.flatMap((n) => n.outputs).filter((o) => !consumed.has(o)).map((name) => ({ name, dtype: "float32" as const, shape: undefined }));
+  return {
+    format: "caffe",
+    graph: { name: root.str("name") ?? "caffe", nodes: net.nodes, inputs, outputs, initializers: net.initializers, valueInfo: new Map() },
+    opsets: { "": 17 },
+    producer: "Caffe prototxt",
+    irVersion: 0,
+    weightless: true,
+  };
+}
+
+function caffeLayer(net: Net, l: TextMessage, type: string, name: string, b: string[]): string[] {
+  const x = b[0] ?? "";
+  const xs = () => numeric(net.state(x)?.shape);
+  const node = (op: string, inputs: string[], attrs: Record<string, AttrValue> = {}, outs = 1) => net.node(name, type, op, inputs, attrs, outs);
+  const channels = () => {
+    const c = net.state(x)?.shape?.[1];
+    if (typeof c !== "number") throw new ModelError(`layer "${name}" (line ${l.line}): the channels of its input are unknown`);
+    return c;
+  };
+  switch (type) {
+    case "Convolution":
+    case "Deconvolution": {
+      const p = l.msg("convolution_param") ?? l;
+      const out = p.num("num_output") ?? 0;
+      const group = p.num("group") ?? 1;
+      const k = twoDims(p, "kernel_size", "kernel_h", "kernel_w", 1);
+      const s = twoDims(p, "stride", "stride_h", "stride_w", 1);
+      const pad = twoDims(p, "pad", "pad_h", "pad_w", 0);
+      const d = twoDims(p, "dilation", "dilation_h", "dilation_w", 1);
+      const c = channels();
+      const deconv = type === "Deconvolution";
+      const w = net.weight(`${name}.weight`, deconv ? [c, out / group, ...k] : [out, c / group, ...k]);
+      const inputs = [x, w];
+      if (p.first("bias_term") !== false) inputs.push(net.weight(`${name}.bias`, [out]));
+      return node(deconv ? "ConvTranspose" : "Conv", inputs, { kernel_shape: k, strides: s, pads: [...pad, ...pad], dilations: d, group });
+    }
+    case "Pooling": {
+      const p = l.msg("pooling_param") ?? l;
+      const pool = String(p.first("pool") ?? "MAX");
+      const max = pool === "MAX" || pool === "0";
+      if (p.first("global_pooling") === true) return node(max ? "GlobalMaxPool" : "GlobalAveragePool", [x]);
+      const k = twoDims(p, "kernel_size", "kernel_h", "kernel_w", 1);
+      const s = twoDims(p, "stride", "stride_h", "stride_w", 1);
+      const pad = twoDims(p, "pad", "pad_h", "pad_w", 0);
+      // Caffe rounds pooled sizes up (and clips a window that would start in the padding).
+      return node(max ? "MaxPool" : "AveragePool", [x], { kernel_shape: k, strides: s, pads: [...pad, ...pad], ceil_mode: 1 });
+    }
+    case "InnerProduct": {
+      const p = l.msg("inner_product_param") ?? l;
+      const out = p.num("num_output") ?? 0;
+      const axis = p.num("axis") ?? 1;
+      const shape = xs();
+      if (!shape) throw new ModelError(`layer "${name}" (line ${l.line}): the size of its input is unknown`);
+      const flat = node("Flatten", [x], { axis })[0] ?? "";
+      const k = shape.slice(axis).reduce((a, v) => a * v, 1);
+      const inputs = [flat, net.weight(`${name}.weight`, [out, k])];
+      if (p.first("bias_term") !== false) inputs.push(net.weight(`${name}.bias`, [out]));
+      return node("Gemm", inputs, { transB: 1 });
+    }
+    case "ReLU": {
+      const slope = l.msg("relu_param")?.num("negative_slope") ?? 0;
+      return slope ? node("LeakyRelu", [x], { alpha: slope }) : node("Relu", [x]);
+    }
+    case "PReLU":
+      return node("PRelu", [x, net.weight(`${name}.slope`, l.msg("prelu_param")?.first("channel_shared") === true ? [1] : [channels(), 1, 1])]);
+    case "Sigmoid":
+      return node("Sigmoid", [x]);
+    case "TanH":
+      return node("Tanh", [x]);
+    case "ELU":
+      return node("Elu", [x]);
+    case "AbsVal":
+      return node("Abs", [x]);
+    case "BNLL":
+      return node("Softplus", [x]);
+    case "LRN": {
+      const p = l.msg("lrn_param") ?? l;
+      return node("LRN", [x], { size: p.num("local_size") ?? 5, alpha: p.num("alpha") ?? 1, beta: p.num("beta") ?? 0.75, bias: p.num("k") ?? 1 });
+    }
+    case "BatchNorm": {
+      // Caffe's BatchNorm holds statistics only (no learned scale): they are buffers; a Scale layer follows.
+      const c = channels();
+      return node("BatchNormalization", [x, net.weight(`${name}.one`, [c], "buffer"), net.weight(`${name}.zero`, [c], "buffer"), net.weight(`${name}.mean`, [c], "buffer"), net.weight(`${name}.variance`, [c], "buffer")]);
+    }
+    case "Scale":
+    case "Bias": {
+      const c = channels();
+      const rank = net.state(x)?.shape?.length ?? 4;
+      const dims = [c, ...new Array<number>(Math.max(0, rank - 2)).fill(1)];
+      let y = x;
+      if (type === "Scale") y = node("Mul", [y, net.weight(`${name}.weight`, dims)])[0] ?? y;
+      if (type === "Bias" || l.msg("scale_param")?.first("bias_term") === true) y = node("Add", [y, net.weight(`${name}.bias`, dims)])[0] ?? y;
+      return [y];
+    }
+    case "Eltwise": {
+      const op = String(l.msg("eltwise_param")?.first("operation") ?? "SUM");
+      return node(op === "PROD" || op === "0" ? "Mul" : op === "MAX" || op === "2" ? "Max" : "Sum", b);
+    }
+    case "Concat": {
+      const p = l.msg("concat_param");
+      return node("Concat", b, { axis: p?.num("axis") ?? p?.num("concat_dim") ?? 1 });
+    }
+    case "Slice": {
+      const p = l.msg("slice_param");
+      const axis = p?.num("axis") ?? p?.num("slice_dim") ?? 1;
+      const size = xs()?.[axis];
+      const tops = l.all("top").length;
+      const points = p?.nums("slice_point") ?? [];
+      if (size === undefined) throw new ModelError(`layer "${name}" (line ${l.line}): the size it slices is unknown`);
+      const cuts = points.length ? [0, ...points, size] : Array.from({ length: tops + 1 }, (_, i) => (i * size) / tops);
+      return node("Split", [x, net.ints(cuts.slice(1).map((c, i) => c - (cuts[i] ?? 0)))], { axis }, tops);
+    }
+    case "Split":
+      return l.all("top").map(() => node("Identity", [x])[0] ?? x);
+    case "Flatten": {
+      const p = l.msg("flatten_param");
+      return node("Flatten", [x], { axis: p?.num("axis") ?? 1 });
+    }
+    case "Reshape":
+      return node("Reshape", [x, net.ints(l.msg("reshape_param")?.msg("shape")?.nums("dim") ?? [])]);
+    case "Dropout":
+      return node("Dropout", [x]);
+    case "Softmax":
+      return node("Softmax", [x], { axis: l.msg("softmax_param")?.num("axis") ?? 1 });
+    case "Permute":
+      return node("Transpose", [x], { perm: l.msg("permute_param")?.nums("order") ?? [] });
+    case "Crop": {
+      const p = l.msg("crop_param");
+      const axis = p?.num("axis") ?? 2;
+      const ref = numeric(net.state(b[1] ?? "")?.shape);
+      const shape = xs();
+      if (!ref || !shape) throw new ModelError(`layer "${name}" (line ${l.line}): crop sizes unknown`);
+      const offsets = p?.nums("offset") ?? [];
+      const axes = ref.map((_, i) => i).filter((i) => i >= axis);
+      const starts = axes.map((_a, i) => offsets[Math.min(i, offsets.length - 1)] ?? 0);
+      return node("Slice", [x, net.ints(starts), net.ints(axes.map((a, i) => (starts[i] ?? 0) + (ref[a] ?? 0))), net.ints(axes)]);
+    }
+    default:
+      throw new ModelError(`layer "${name}" (line ${l.line}): Caffe layer type "${type}" is not supported`);
+  }
+}

@@ -1,0 +1,145 @@
+#!/usr/bin/python3
+"""Ground truth for the Caffe reader: builds each test/fixtures/caffe/*.prototxt as a
+PyTorch network (independent of ConvLens: its own small text-format parser and torch's
+layers), runs one forward pass and records each layer's output shape (first top),
+learned parameter count (BatchNorm statistics excluded) and MACs.
+
+    /usr/bin/python3 tools/make_caffe_refs.py   # Debian's python3-torch
+"""
+import json
+import math
+import pathlib
+import re
+import torch
+import torch.nn.functional as F
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent / "test" / "fixtures" / "caffe"
+V1 = {"CONVOLUTION": "Convolution", "DECONVOLUTION": "Deconvolution", "POOLING": "Pooling", "INNER_PRODUCT": "InnerProduct",
+      "RELU": "ReLU", "LRN": "LRN", "SOFTMAX": "Softmax", "DROPOUT": "Dropout", "CONCAT": "Concat", "ELTWISE": "Eltwise"}
+
+
+def parse(text):
+    tokens = re.findall(r'"[^"]*"|[{}:]|[^\s{}:"]+', re.sub(r"#.*", "", text))
+    pos = 0
+
+    def block():
+        nonlocal pos
+        out = {}
+        while pos < len(tokens) and tokens[pos] != "}":
+            key = tokens[pos]; pos += 1
+            if tokens[pos] == ":":
+                pos += 1
+            if tokens[pos] == "{":
+                pos += 1
+                val = block(); pos += 1
+            else:
+                val = tokens[pos].strip('"'); pos += 1
+            out.setdefault(key, []).append(val)
+        return out
+    return block()
+
+
+def one(d, key, default=None):
+    return d.get(key, [default])[0]
+
+
+def pair(p, single, h, w, default):
+    s = [int(v) for v in p.get(single, [])]
+    return int(one(p, h, s[0] if s else default)), int(one(p, w, s[1] if len(s) > 1 else (s[0] if s else default)))
+
+
+def run(path):
+    net = parse(path.read_text())
+    blobs, layers = {}, []
+    if "input" in net:
+        dims = [int(v) for v in net.get("input_dim", [])]
+        for i, name in enumerate(net["input"]):
+            blobs[name] = torch.rand(*dims[i * 4:i * 4 + 4])
+    for l in net.get("layer", []) + net.get("layers", []):
+        t = V1.get(one(l, "type"), one(l, "type"))
+        if any(one(inc, "phase") == "TRAIN" for inc in l.get("include", [])):
+            continue
+        tops = l.get("top", [])
+        if t == "Input":
+            shape = [int(v) for v in l["input_param"][0]["shape"][0]["dim"]]
+            blobs[tops[0]] = torch.rand(*shape)
+            continue
+        xs = [blobs[b] for b in l.get("bottom", [])]
+        x = xs[0]
+        params, macs, outs = 0, 0, None
+        if t in ("Convolution", "Deconvolution"):
+            p = l["convolution_param"][0]
+            n, g = int(one(p, "num_output")), int(one(p, "group", 1))
+            k, s, pd = pair(p, "kernel_size", "kernel_h", "kernel_w", 1), pair(p, "stride", "stride_h", "stride_w", 1), pair(p, "pad", "pad_h", "pad_w", 0)
+            d = pair(p, "dilation", "dilation_h", "dilation_w", 1)
+            bias = one(p, "bias_term", "true") != "false"
+            if t == "Convolution":
+                m = torch.nn.Conv2d(x.shape[1], n, k, s, pd, d, g, bias)
+                y = m(x)
+                macs = y.numel() * (x.shape[1] // g) * k[0] * k[1]
+            else:
+                m = torch.nn.ConvTranspose2d(x.shape[1], n, k, s, pd, 0, g, bias, d)
+                y = m(x)
+                macs = x.numel() * (n // g) * k[0] * k[1]
+            params = sum(q.numel() for q in m.parameters())
+        elif t == "Pooling":
+            p = l["pooling_param"][0]
+            mx = one(p, "pool", "MAX") == "MAX"
+            if one(p, "global_pooling") == "true":
+                y = x.amax((2, 3), keepdim=True) if mx else x.mean((2, 3), keepdim=True)
+            else:
+                k, s, pd = pair(p, "kernel_size", "kernel_h", "kernel_w", 1), pair(p, "stride", "stride_h", "stride_w", 1), pair(p, "pad", "pad_h", "pad_w", 0)
+                y = F.max_pool2d(x, k, s, pd, ceil_mode=True) if mx else F.avg_pool2d(x, k, s, pd, ceil_mode=True)
+        elif t == "InnerProduct":
+            p = l["inner_product_param"][0]
+            m = torch.nn.Linear(x[0].numel(), int(one(p, "num_output")), one(p, "bias_term", "true") != "false")
+            y = m(x.flatten(1))
+            params = sum(q.numel() for q in m.parameters())
+            macs = m.in_features * m.out_features
+        elif t == "ReLU":
+            slope = float(one(l.get("relu_param", [{}])[0], "negative_slope", 0))
+            y = F.leaky_relu(x, slope)
+        elif t == "PReLU":
+            m = torch.nn.PReLU(x.shape[1])
+            y = m(x)
+            params = x.shape[1]
+        elif t == "LRN":
+            p = l["lrn_param"][0]
+            y = torch.nn.LocalResponseNorm(int(one(p, "local_size", 5)), float(one(p, "alpha", 1)), float(one(p, "beta", 0.75)))(x)
+        elif t == "BatchNorm":
+            y = torch.nn.BatchNorm2d(x.shape[1], affine=False).eval()(x)
+        elif t == "Scale":
+            bias = one(l.get("scale_param", [{}])[0], "bias_term", "false") == "true"
+            y = x * torch.rand(x.shape[1], 1, 1) + (torch.rand(x.shape[1], 1, 1) if bias else 0)
+            params = x.shape[1] * (2 if bias else 1)
+        elif t == "Eltwise":
+            op = one(l.get("eltwise_param", [{}])[0], "operation", "SUM")
+            y = xs[0]
+            for z in xs[1:]:
+                y = y + z if op == "SUM" else (y * z if op == "PROD" else torch.maximum(y, z))
+        elif t == "Concat":
+            y = torch.cat(xs, int(one(l.get("concat_param", [{}])[0], "axis", 1)))
+        elif t == "Slice":
+            p = l["slice_param"][0]
+            axis = int(one(p, "axis", 1))
+            pts = [0] + [int(v) for v in p.get("slice_point", [])] + [x.shape[axis]]
+            outs = [x.narrow(axis, a, b - a) for a, b in zip(pts, pts[1:])]
+            y = outs[0]
+        elif t == "Dropout":
+            y = x
+        elif t == "Softmax":
+            y = F.softmax(x, 1)
+        else:
+            raise ValueError(t)
+        for i, top in enumerate(tops):
+            blobs[top] = outs[i] if outs else y
+        layers.append({"name": one(l, "name"), "type": t, "output_shape": list(y.shape), "params": params, "macs": macs})
+    return {"model": path.stem, "totals": {"params": sum(l["params"] for l in layers), "macs": sum(l["macs"] for l in layers)}, "layers": layers}
+
+
+if __name__ == "__main__":
+    with torch.no_grad():
+        for f in sorted(ROOT.glob("*.prototxt")):
+            ref = run(f)
+            (ROOT / f"{f.stem}.expected.json").write_text(json.dumps(ref, indent=1) + "\n")
+            print(f.name, ref["totals"])
