@@ -4,7 +4,7 @@
  */
 import * as vscode from "vscode";
 import { FORMATS } from "../core/formats/registry";
-import { INSPECTOR_VIEW_TYPE } from "./inspectorEditor";
+import { INSPECTOR_VIEW_TYPE, TEXT_INSPECTOR_VIEW_TYPE } from "./inspectorEditor";
 import { InspectorPanel, type InspectorDeps } from "./inspectorPanel";
 import { inspectClass, setInputShape } from "./python/pythonCommands";
 import type { PythonAnalyses } from "./python/pythonAnalyses";
@@ -14,7 +14,8 @@ export interface CommandContext extends InspectorDeps {
 }
 type CommandFactory = (ctx: CommandContext) => (...args: unknown[]) => unknown;
 
-const MODEL_GLOB = `**/*{${FORMATS.flatMap((f) => f.extensions).join(",")}}`;
+// Darknet cfgs have no extension of their own: .cfg files are offered and checked by content when read.
+const MODEL_GLOB = `**/*{${[...FORMATS.flatMap((f) => f.extensions), ".cfg"].join(",")}}`;
 
 /** Ask which model to inspect: the file the command was run on, the active one, or a pick from the workspace. */
 async function pickModel(arg: unknown): Promise<vscode.Uri | undefined> {
@@ -22,7 +23,7 @@ async function pickModel(arg: unknown): Promise<vscode.Uri | undefined> {
   const active = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
   const exts = FORMATS.flatMap((f) => f.extensions);
   const activeUri = active instanceof vscode.TabInputCustom || active instanceof vscode.TabInputText ? active.uri : undefined;
-  if (activeUri && [...exts, ".py"].some((e) => activeUri.path.toLowerCase().endsWith(e))) return activeUri;
+  if (activeUri && [...exts, ".py", ".cfg"].some((e) => activeUri.path.toLowerCase().endsWith(e))) return activeUri;
   const files = await vscode.workspace.findFiles(MODEL_GLOB, "**/node_modules/**", 500);
   const browse = "$(folder-opened) Browse…";
   const items = [
@@ -47,7 +48,8 @@ export const COMMANDS: Readonly<Record<string, CommandFactory>> = {
     const uri = await pickModel(arg);
     if (!uri) return;
     if (uri.path.endsWith(".py")) return inspectClass(ctx, ctx.python, uri, undefined);
-    await vscode.commands.executeCommand("vscode.openWith", uri, INSPECTOR_VIEW_TYPE);
+    const binary = FORMATS.some((f) => f.id === "onnx" && f.extensions.some((e) => uri.path.toLowerCase().endsWith(e)));
+    await vscode.commands.executeCommand("vscode.openWith", uri, binary ? INSPECTOR_VIEW_TYPE : TEXT_INSPECTOR_VIEW_TYPE);
   },
   "convlens.showFeatureMaps": () => () => showRun("featureMaps"),
   "convlens.showFilters": () => () => showRun("filters"),

@@ -3,6 +3,8 @@ import * as vscode from "vscode";
 import { InspectorPanel, type InspectorDeps } from "./inspectorPanel";
 
 export const INSPECTOR_VIEW_TYPE = "convlens.inspector";
+/** The same inspector for text model definitions (.prototxt, Darknet .cfg), offered via "Open With…". */
+export const TEXT_INSPECTOR_VIEW_TYPE = "convlens.inspectorText";
 
 class ModelDocument implements vscode.CustomDocument {
   constructor(readonly uri: vscode.Uri) {}
@@ -28,9 +30,11 @@ export class InspectorEditorProvider implements vscode.CustomReadonlyEditorProvi
   }
 
   static register(deps: InspectorDeps): vscode.Disposable {
-    return vscode.window.registerCustomEditorProvider(INSPECTOR_VIEW_TYPE, new InspectorEditorProvider(deps), {
-      webviewOptions: { retainContextWhenHidden: true },
-      supportsMultipleEditorsPerDocument: true,
-    });
+    const provider = new InspectorEditorProvider(deps);
+    const options = { webviewOptions: { retainContextWhenHidden: true }, supportsMultipleEditorsPerDocument: true };
+    return vscode.Disposable.from(
+      vscode.window.registerCustomEditorProvider(INSPECTOR_VIEW_TYPE, provider, options),
+      vscode.window.registerCustomEditorProvider(TEXT_INSPECTOR_VIEW_TYPE, provider, options),
+    );
   }
 }

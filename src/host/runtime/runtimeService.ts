@@ -161,7 +161,11 @@ async function readLabels(modelUri: vscode.Uri): Promise<string[] | null> {
 /** Read a model file with its external weights inlined (when the files exist), for running. */
 export async function loadModelForRun(uri: vscode.Uri): Promise<Model> {
   const { readOnnx } = await import("../../core/formats/onnx/reader");
+  const { readerFor } = await import("../../core/formats/registry");
   const bytes = await vscode.workspace.fs.readFile(uri);
+  const reader = readerFor(uri.path, bytes);
+  // Text definitions (Caffe, Darknet) carry no weights: they run on generated ones.
+  if (reader.id !== "onnx") return reader.read(bytes, {});
   const dir = vscode.Uri.joinPath(uri, "..");
   const model = readOnnx(bytes, { externalExists: () => true });
   const cache = new Map<string, Uint8Array>();

@@ -8,6 +8,7 @@ import type { AttrValue, Dim, Model, Node, Tensor, ValueInfo } from "../../ir/ty
 import { ModelError } from "../../ir/types";
 import { opRule } from "../../ops/registry";
 import type { ValueState } from "../../ops/types";
+import { lineSpans } from "../lineSpans";
 import { parseTextProto, type TextMessage } from "./textProto";
 
 /** Legacy V1 enum layer types → current names. */
@@ -63,10 +64,13 @@ class Net {
     return name;
   }
   /** Add a node and infer its outputs now (later layers need input sizes, e.g. InnerProduct's weight). */
+  /** Offsets of the line where the current layer's block starts (for hints in the .prototxt). */
+  def: { from: number; to: number } | undefined;
+
   node(layer: string, type: string, opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, outputs = 1): string[] {
     const id = this.n++;
     const outs = Array.from({ length: outputs }, (_, i) => `${layer}#${id}_${i}`);
-    const node: Node = { name: `${layer}/${opType}_${id}`, layer, layerType: type, opType, domain: "", inputs, outputs: outs, attrs, ...(opType === "LeakyRelu" || opType === "LRN" ? { attrTypes: { alpha: 1, beta: 1, bias: 1 } } : {}) };
+    const node: Node = { name: `${layer}/${opType}_${id}`, layer, layerType: type, opType, domain: "", inputs, outputs: outs, attrs, ...(this.def ? { source: { def: this.def } } : {}), ...(opType === "LeakyRelu" || opType === "LRN" ? { attrTypes: { alpha: 1, beta: 1, bias: 1 } } : {}) };
     this.nodes.push(node);
     const rule = opRule(opType, "");
     const ins = inputs.map((i) => (i ? this.states.get(i) : undefined));
@@ -95,7 +99,9 @@ function numeric(shape: readonly Dim[] | undefined): number[] | undefined {
 }
 
 export function readCaffe(bytes: Uint8Array): Model {
-  const root = parseTextProto(new TextDecoder().decode(bytes));
+  const text = new TextDecoder().decode(bytes);
+  const root = parseTextProto(text);
+  const lines = lineSpans(text);
   const net = new Net();
   const inputs: ValueInfo[] = [];
   // Old style: input: "data" with input_shape { dim } or four input_dim per input.
@@ -122,6 +128,7 @@ export function readCaffe(bytes: Uint8Array): Model {
       continue;
     }
     const bottoms = l.all("bottom").map((b) => net.blob(String(b), l.line));
+    net.def = lines[l.line - 1];
     const outs = caffeLayer(net, l, type, name, bottoms);
     tops.forEach((t, i) => net.setBlob(t, outs[i] ?? outs[0] ?? ""));
   }

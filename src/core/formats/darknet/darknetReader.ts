@@ -5,6 +5,7 @@
  */
 import type { AttrValue, Model, Node, Tensor, ValueInfo } from "../../ir/types";
 import { ModelError } from "../../ir/types";
+import { lineSpans } from "../lineSpans";
 
 interface Section {
   readonly type: string;
@@ -51,7 +52,9 @@ const ACTIVATIONS: Readonly<Record<string, string | undefined>> = {
 class CfgError extends ModelError {}
 
 export function readDarknet(bytes: Uint8Array): Model {
-  const sections = parseCfg(new TextDecoder().decode(bytes));
+  const text = new TextDecoder().decode(bytes);
+  const sections = parseCfg(text);
+  const lines = lineSpans(text);
   const net = sections[0];
   if (!net || (net.type !== "net" && net.type !== "network")) throw new ModelError("A Darknet cfg starts with a [net] section.");
   const int = (s: Section, key: string, dflt?: number): number => {
@@ -91,7 +94,8 @@ export function readDarknet(bytes: Uint8Array): Model {
     let k = 0;
     const emit = (opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}): string => {
       const out = `${id}_${k}`;
-      nodes.push({ name: `${id}/${opType}${k ? `_${k}` : ""}`, layer: id, opType, domain: "", inputs, outputs: [out], attrs, layerType: s.type, ...(opType === "LeakyRelu" ? { attrTypes: { alpha: 1 } } : {}) });
+      const def = lines[s.line - 1];
+      nodes.push({ name: `${id}/${opType}${k ? `_${k}` : ""}`, layer: id, ...(def ? { source: { def } } : {}), opType, domain: "", inputs, outputs: [out], attrs, layerType: s.type, ...(opType === "LeakyRelu" ? { attrTypes: { alpha: 1 } } : {}) });
       k++;
       return out;
     };
