@@ -7,6 +7,7 @@ import { InspectorEditorProvider } from "./host/inspectorEditor";
 import { PythonAnalyses } from "./host/python/pythonAnalyses";
 import { registerPythonFeatures } from "./host/python/pythonFeatures";
 import { RuntimeService } from "./host/runtime/runtimeService";
+import { registerModelTextFeatures } from "./host/text/modelTextFeatures";
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel("ConvLens", { log: true });
@@ -14,7 +15,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const python = new PythonAnalyses(config, log);
   const runtime = new RuntimeService(context.extensionUri, context.globalStorageUri);
   const deps = { extensionUri: context.extensionUri, config, analysis: new AnalysisService(context.extensionUri), runtime, log, python };
-  context.subscriptions.push(log, python, InspectorEditorProvider.register(deps), ...registerCommands(deps), ...registerPythonFeatures(python));
+  context.subscriptions.push(log, python, InspectorEditorProvider.register(deps), ...registerCommands(deps), ...registerPythonFeatures(python), ...registerModelTextFeatures());
 }
 
 export function deactivate(): void {}

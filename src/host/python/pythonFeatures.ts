@@ -8,7 +8,7 @@ import { humanCount, shapeText } from "../../core/analysis/report";
 import type { TracedClass } from "../../core/formats/python/pythonModel";
 import { isForeignSpan } from "../../core/formats/python/pythonModel";
 import { layersByDefinition, localLines, outputOf, rowsInSpan } from "./layerIndex";
-import { arrowShape, layerMarkdown } from "./layerText";
+import { arrowShape, layerMarkdown } from "../layerText";
 import type { PythonAnalyses } from "./pythonAnalyses";
 
 const SELECTOR: vscode.DocumentSelector = [{ language: "python" }];

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { analyzePythonSource } from "../../../src/core/formats/python/pythonModel";
-import { layerMarkdown, windowFormula } from "../../../src/host/python/layerText";
+import { layerMarkdown, windowFormula } from "../../../src/host/layerText";
 
 const src = readFileSync(resolve(__dirname, "../../fixtures/python/torchvision_style.py"), "utf8");
 const resnet = analyzePythonSource(src, { fileName: "tv.py" }).classes.find((c) => c.name === "ResNet18")?.analysis;

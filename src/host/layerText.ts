@@ -1,6 +1,6 @@
 /** How a layer is described in hovers, hints and lenses (plain text and Markdown). */
-import { humanCount, rfText, shapeText } from "../../core/analysis/report";
-import type { LayerRow, RFInfo } from "../../core/analysis/result";
+import { humanCount, rfText, shapeText } from "../core/analysis/report";
+import type { LayerRow, RFInfo } from "../core/analysis/result";
 
 export function arrowShape(row: LayerRow | undefined): string {
   return `→ ${shapeText(row?.outputs[0]?.shape)}`;
