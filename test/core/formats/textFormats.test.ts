@@ -1,0 +1,87 @@
+/**
+ * Text model definitions (Caffe .prototxt, Darknet .cfg) against references built
+ * by independent PyTorch implementations (tools/make_caffe_refs.py,
+ * tools/make_darknet_refs.py): every layer's output shape, learned params and MACs.
+ * A table of folders: a new definition with its .expected.json is checked without new code.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { analyzeFile, ModelError } from "../../../src/core/index";
+import { jsonReport } from "../../../src/core/analysis/report";
+import { parseTextProto } from "../../../src/core/formats/caffe/textProto";
+import { looksLikeDarknet } from "../../../src/core/formats/darknet/darknetReader";
+
+const FORMATS = [
+  { format: "caffe", dir: resolve(__dirname, "../../fixtures/caffe"), ext: ".prototxt" },
+  { format: "darknet", dir: resolve(__dirname, "../../fixtures/darknet"), ext: ".cfg" },
+];
+
+interface Expected {
+  input_shape?: number[];
+  totals: { params: number; macs: number };
+  layers: { name: string; type: string; output_shape: number[]; params: number; macs: number }[];
+}
+
+for (const { format, dir, ext } of FORMATS) {
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(ext))) {
+    const exp = JSON.parse(readFileSync(join(dir, file.slice(0, -ext.length) + ".expected.json"), "utf8")) as Expected;
+    describe(`${format} ${file}`, () => {
+      const analysis = analyzeFile(file, readFileSync(join(dir, file)));
+      const layers = jsonReport(analysis).layers;
+      it("reads every layer and the totals", () => {
+        expect(analysis.format).toBe(format);
+        if (exp.input_shape) expect(analysis.inputs[0]?.shape).toEqual(exp.input_shape);
+        expect(analysis.totals.params).toBe(exp.totals.params);
+        expect(analysis.totals.macs).toBe(exp.totals.macs);
+        expect(analysis.layers.flatMap((l) => l.warnings)).toEqual([]);
+      });
+      it.each(exp.layers.map((l) => [`${l.name} ${l.type}`, l] as const))("layer %s", (_n, e) => {
+        const mine = layers.filter((l) => l.name === e.name);
+        expect(mine.length).toBeGreaterThan(0);
+        expect(mine[mine.length - 1]?.output_shape).toEqual(e.output_shape);
+        expect(mine.reduce((a, l) => a + l.params, 0)).toBe(e.params);
+        expect(mine.reduce((a, l) => a + (l.macs ?? NaN), 0)).toBe(e.macs);
+        expect(mine[0]?.type).toBe(e.type);
+      });
+    });
+  }
+}
+
+describe("protobuf text format", () => {
+  it("reads nested messages, repeated fields, lists, strings and enums", () => {
+    const m = parseTextProto('name: "n" # comment\nlayer { dim: 1 dim: [2, 3] p { pool: MAX flag: true } }\nlayer < x: -1.5e2 >');
+    expect(m.str("name")).toBe("n");
+    expect(m.msgs("layer")).toHaveLength(2);
+    expect(m.msgs("layer")[0]?.nums("dim")).toEqual([1, 2, 3]);
+    expect(m.msgs("layer")[0]?.msg("p")?.first("pool")).toBe("MAX");
+    expect(m.msgs("layer")[0]?.msg("p")?.first("flag")).toBe(true);
+    expect(m.msgs("layer")[1]?.num("x")).toBe(-150);
+  });
+
+  it.each([
+    ['layer { name: "a" ', /never closed/],
+    ['name: "unterminated', /unterminated string/],
+    ["layer { : 3 }", /expected a field name/],
+  ])("reports %j with its line", (src, msg) => {
+    expect(() => parseTextProto(src)).toThrow(msg);
+  });
+
+  it("names a bottom that no layer produces", () => {
+    const src = 'input: "data"\ninput_dim: 1\ninput_dim: 3\ninput_dim: 8\ninput_dim: 8\nlayer { name: "c" type: "ReLU" bottom: "nope" top: "c" }';
+    expect(() => analyzeFile("x.prototxt", new TextEncoder().encode(src))).toThrow(ModelError);
+    expect(() => analyzeFile("x.prototxt", new TextEncoder().encode(src))).toThrow(/bottom "nope" is not produced/);
+  });
+});
+
+describe("Darknet detection and errors", () => {
+  it("tells Darknet cfgs from other .cfg files by content", () => {
+    expect(looksLikeDarknet(new TextEncoder().encode("[net]\nwidth=32\n[convolutional]\nfilters=1\n"))).toBe(true);
+    expect(looksLikeDarknet(new TextEncoder().encode("[metadata]\nname = setup.cfg\n[options]\n"))).toBe(false);
+  });
+  it("names a route to a missing layer", () => {
+    const bad = "[net]\nwidth=32\nheight=32\nchannels=3\n[convolutional]\nfilters=4\nsize=3\n[route]\nlayers=-5\n";
+    expect(() => analyzeFile("bad.cfg", new TextEncoder().encode(bad))).toThrow(ModelError);
+    expect(() => analyzeFile("bad.cfg", new TextEncoder().encode(bad))).toThrow(/refers to layer -5/);
+  });
+});
