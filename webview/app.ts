@@ -4,12 +4,14 @@
  * in sync across the table, charts, graph and details pane.
  */
 import type { ModelAnalysis } from "../src/core/analysis/result";
-import type { HostToWebview, WebviewToHost } from "../src/protocol/messages";
+import type { HostToWebview, RuntimeInfo, WebviewToHost } from "../src/protocol/messages";
 import { ChartsPanel } from "./charts";
 import { DetailsPane } from "./details";
 import { h } from "./dom";
 import { GraphPanel } from "./graph";
 import { renderHeader } from "./header";
+import { RunPanel } from "./run/runPanel";
+import type { RunView } from "./run/runModel";
 import { LayerTableView } from "./table";
 import {
   baseName,
@@ -38,6 +40,7 @@ export interface HostBridge {
 const TAB_TABLE = 0;
 const TAB_CHARTS = 1;
 const TAB_GRAPH = 2;
+const TAB_RUN = 3;
 
 /** Who asked: the origin is not scrolled/centred (the user is looking at it) and "host"/"restore" are not echoed back. */
 type SelectionOrigin = "table" | "chart" | "graph" | "details" | "host" | "restore";
@@ -50,6 +53,7 @@ interface LoadedView {
   readonly charts: ChartsPanel;
   readonly graph: GraphPanel;
   readonly details: DetailsPane;
+  readonly run: RunPanel;
   readonly tabs: HTMLElementTagNameMap["vscode-tabs"];
   readonly filter: HTMLInputElement;
   readonly count: HTMLElement;
@@ -77,6 +81,9 @@ export class InspectorApp {
   private readonly state: PersistedState;
   /** A selectLayer that arrived before the analysis. */
   private pendingSelection: number | null = null;
+  /** Runtime info for the Run tab (sent once, on ready; may come before the analysis). */
+  private runtime: RuntimeInfo | null = null;
+  private pendingShowRun: RunView | null = null;
 
   constructor(
     private readonly root: HTMLElement,
@@ -108,6 +115,20 @@ export class InspectorApp {
         if (this.view === null) this.pendingSelection = message.index;
         else this.select(message.index, "host");
         break;
+      case "runtime":
+        this.runtime = message.runtime;
+        this.view?.run.setRuntime(message.runtime);
+        break;
+      case "runnable":
+      case "image":
+      case "filters":
+      case "requestFailed":
+        this.view?.run.handle(message);
+        break;
+      case "showRun":
+        if (this.view === null) this.pendingShowRun = message.view;
+        else this.view.run.open(message.view);
+        break;
     }
   }
 
@@ -135,6 +156,7 @@ export class InspectorApp {
 
   private dispose(): void {
     this.view?.charts.dispose();
+    this.view?.run.dispose();
     this.view = null;
   }
 
@@ -155,6 +177,8 @@ export class InspectorApp {
       this.select(selected, fromHost ? "host" : "restore");
     }
     this.onTabShown(this.state.tab);
+    if (this.pendingShowRun !== null) this.view.run.open(this.pendingShowRun);
+    this.pendingShowRun = null;
   }
 
   private build(analysis: ModelAnalysis): LoadedView {
@@ -176,6 +200,11 @@ export class InspectorApp {
       onSelect: onSelect("graph"),
     });
     const details = new DetailsPane({ onSelect: onSelect("details") });
+    const run = new RunPanel(analysis, {
+      post: (message) => this.host.post(message),
+      reveal: () => this.switchTab(TAB_RUN),
+    });
+    if (this.runtime !== null) run.setRuntime(this.runtime);
 
     const filter = h("input", {
       type: "search",
@@ -204,6 +233,7 @@ export class InspectorApp {
       h("vscode-tab-header", { slot: "header" }, "Table"),
       h("vscode-tab-header", { slot: "header" }, "Charts"),
       h("vscode-tab-header", { slot: "header" }, "Graph"),
+      h("vscode-tab-header", { slot: "header", "data-testid": "tab-run" }, "Run"),
       h(
         "vscode-tab-panel",
         { class: "panel" },
@@ -212,6 +242,7 @@ export class InspectorApp {
       ),
       h("vscode-tab-panel", { class: "panel" }, charts.element),
       h("vscode-tab-panel", { class: "panel" }, graph.element),
+      h("vscode-tab-panel", { class: "panel" }, run.element),
     );
     tabs.addEventListener("vsc-tabs-select", (e) => {
       this.state.tab = e.detail.selectedIndex;
@@ -227,7 +258,18 @@ export class InspectorApp {
         h("div", { class: "workspace" }, tabs, details.element),
       ),
     );
-    const view: LoadedView = { analysis, tableModel, table, charts, graph, details, tabs, filter, count };
+    const view: LoadedView = {
+      analysis,
+      tableModel,
+      table,
+      charts,
+      graph,
+      details,
+      run,
+      tabs,
+      filter,
+      count,
+    };
     this.view = view;
     table.render();
     this.updateCount();
@@ -239,6 +281,7 @@ export class InspectorApp {
     setTimeout(() => {
       const v = this.view;
       if (v === null || this.state.tab !== tab) return;
+      v.run.setVisible(tab === TAB_RUN);
       if (tab === TAB_CHARTS) v.charts.show();
       if (tab === TAB_GRAPH) {
         v.graph.show();
@@ -251,6 +294,15 @@ export class InspectorApp {
         if (this.state.selected !== null) v.table.setSelected(this.state.selected, true);
       }
     }, 0);
+  }
+
+  private switchTab(tab: number): void {
+    const v = this.view;
+    if (v === null || this.state.tab === tab) return;
+    v.tabs.selectedIndex = tab;
+    this.state.tab = tab;
+    this.persist();
+    this.onTabShown(tab);
   }
 
   private applyFilter(text: string): void {
@@ -308,6 +360,8 @@ export class InspectorApp {
     v.graph.setSelected(index, origin !== "graph");
     v.charts.setSelected(index);
     v.details.show(detailsView(layer, v.analysis));
+    v.details.element.querySelector(".details-header")?.append(v.run.detailsActions(layer));
+    v.run.setLayer(layer);
     if (origin !== "host" && origin !== "restore") this.host.post({ type: "layerSelected", index });
   }
 

@@ -19,7 +19,18 @@ interface VsCodeApi {
 
 declare function acquireVsCodeApi(): VsCodeApi;
 
-const HOST_MESSAGE_TYPES = new Set(["loading", "analysis", "error", "selectLayer"]);
+const HOST_MESSAGE_TYPES = new Set([
+  "loading",
+  "analysis",
+  "error",
+  "selectLayer",
+  "runtime",
+  "runnable",
+  "image",
+  "filters",
+  "requestFailed",
+  "showRun",
+]);
 
 function isHostToWebview(data: unknown): data is HostToWebview {
   return (

@@ -53,7 +53,10 @@ export const COMMANDS: Readonly<Record<string, CommandFactory>> = {
   },
   "convlens.showFeatureMaps": () => () => showRun("featureMaps"),
   "convlens.showFilters": () => () => showRun("filters"),
-  "convlens.runOnImage": () => () => showRun("predictions"),
+  "convlens.runOnImage": () => async () => {
+    await showRun("predictions");
+    await InspectorPanel.active?.pickImage();
+  },
   "convlens.inspectClass": (ctx) => (uri, className) => inspectClass(ctx, ctx.python, uri, className),
   "convlens.setInputShape": (ctx) => (uri, className) => setInputShape(ctx.python, uri, className),
 };

@@ -42,7 +42,6 @@ export class InspectorPanel implements vscode.Disposable {
   private pending: HostToWebview[] = [];
   private current: ModelAnalysis | undefined;
   private model: Promise<Model> | undefined;
-  private roots: vscode.Uri[];
 
   constructor(
     panel: vscode.WebviewPanel,
@@ -53,8 +52,7 @@ export class InspectorPanel implements vscode.Disposable {
     this.webview = webview;
     const media = vscode.Uri.joinPath(deps.extensionUri, "media");
     const dist = vscode.Uri.joinPath(deps.extensionUri, "dist");
-    this.roots = [media, dist, ...deps.runtime.resourceRoots];
-    webview.options = { enableScripts: true, localResourceRoots: this.roots };
+    webview.options = { enableScripts: true, localResourceRoots: [media, dist, ...deps.runtime.resourceRoots] };
     InspectorPanel.active = this;
     this.disposables.push(
       panel.onDidChangeViewState((e) => {
@@ -138,20 +136,25 @@ export class InspectorPanel implements vscode.Disposable {
           this.post({ type: "filters", requestId: m.requestId, layerIndex: m.layerIndex, dims: f.dims, data: f.data });
           break;
         }
-        case "pickImage": {
-          const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Images: ["png", "jpg", "jpeg"] }, title: "ConvLens: image to run the model on" });
-          const file = picked?.[0];
-          if (!file) throw new Error("no image chosen");
-          // The webview may only load from declared folders: add this image's folder.
-          this.roots = [...this.roots, vscode.Uri.joinPath(file, "..")];
-          this.webview.options = { enableScripts: true, localResourceRoots: this.roots };
-          this.post({ type: "image", requestId: m.requestId, name: file.path.split("/").pop() ?? "image", uri: this.webview.asWebviewUri(file).toString() });
+        case "pickImage":
+          await this.pickImage(m.requestId);
           break;
-        }
       }
     } catch (e) {
       this.post({ type: "requestFailed", requestId: m.requestId, message: e instanceof Error ? e.message : String(e) });
     }
+  }
+
+  /** Ask for an image and hand it to the Run panel (requestId -1: not asked for by the webview). */
+  async pickImage(requestId = -1): Promise<void> {
+    const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Images: ["png", "jpg", "jpeg"] }, title: "ConvLens: image to run the model on" });
+    const file = picked?.[0];
+    if (!file) {
+      if (requestId >= 0) this.post({ type: "requestFailed", requestId, message: "no image chosen" });
+      return;
+    }
+    const uri = await this.deps.runtime.publishImage(this.webview, file);
+    this.post({ type: "image", requestId, name: file.path.split("/").pop() ?? "image", uri });
   }
 
   private async savePng(name: string, dataUrl: string): Promise<void> {

@@ -192,5 +192,6 @@ const NOISE = [
   /Ignoring (the )?unrecognized feature|Unrecognized feature/i,
   /Long running operations during shutdown|Extension host .* terminated/i,
   /\[Extension Host\].*(open-vsx|ms-vscode|github)/i,
+  /No available adapters/i, // WebGPU probe without a GPU: the Run panel then uses wasm
 ];
 export const isNoise = (text) => NOISE.some((re) => re.test(text));

@@ -126,11 +126,25 @@ export class RuntimeService {
     return { dims: [...t.dims], data: floatData(t, model) };
   }
 
+  /**
+   * Copy a picked image where the webview may already load from: changing a webview's
+   * resource roots reloads it and would lose the Run panel's state.
+   */
+  async publishImage(webview: vscode.Webview, image: vscode.Uri): Promise<string> {
+    const bytes = await vscode.workspace.fs.readFile(image);
+    const dir = vscode.Uri.joinPath(this.storageUri, "run");
+    await vscode.workspace.fs.createDirectory(dir);
+    const ext = image.path.split(".").pop()?.toLowerCase() ?? "png";
+    const file = vscode.Uri.joinPath(dir, `image-${createHash("sha1").update(bytes).digest("hex").slice(0, 12)}.${ext}`);
+    await vscode.workspace.fs.writeFile(file, bytes);
+    return webview.asWebviewUri(file).toString();
+  }
+
   /** Keep the newest few built models; they are caches, not user files. */
   private async prune(dir: vscode.Uri, keep: vscode.Uri): Promise<void> {
     const entries = await vscode.workspace.fs.readDirectory(dir);
     const files = await Promise.all(entries.map(async ([name]) => ({ uri: vscode.Uri.joinPath(dir, name), mtime: (await vscode.workspace.fs.stat(vscode.Uri.joinPath(dir, name))).mtime })));
-    const old = files.filter((f) => f.uri.toString() !== keep.toString()).sort((a, b) => b.mtime - a.mtime).slice(8);
+    const old = files.filter((f) => f.uri.toString() !== keep.toString()).sort((a, b) => b.mtime - a.mtime).slice(16);
     await Promise.all(old.map((f) => vscode.workspace.fs.delete(f.uri).then(undefined, () => undefined)));
   }
 }
@@ -139,7 +153,8 @@ function floatData(t: Tensor, model: Model): Float32Array {
   const s = t.storage;
   if (t.dtype !== "float32") throw new Error(`weights of type ${t.dtype} are not shown`);
   if (s.kind === "inline") {
-    const copy = s.bytes.slice();
+    // A copy (a Node Buffer's slice() is a view into the whole file), aligned for Float32Array.
+    const copy = new Uint8Array(s.bytes);
     return new Float32Array(copy.buffer, 0, copy.byteLength / dtypeBytes("float32"));
   }
   if (s.kind === "typed") return Float32Array.from(s.values);

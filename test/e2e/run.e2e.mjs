@@ -1,0 +1,133 @@
+// End-to-end test of the inspector's Run tab: onnxruntime-web runs the trained LeNet-5 in the
+// webview (wasm: headless chromium has no GPU) on the bundled sample digit_3.png; the logits must
+// match PyTorch's (shared/fixtures/expected/lenet5_digits_predictions.json), then layer c1's six
+// feature maps and six filters are shown. Workspace: lenet5_digits.onnx (copied by run.mjs).
+import assert from "node:assert/strict";
+import { sleep } from "./harness.mjs";
+import { closeAllEditors, openInWebview, waitForInspector } from "./workbench.mjs";
+
+/** Polls `read` until `ok(value)` or the deadline; returns the last value either way. */
+async function poll(read, ok, timeoutMs, every = 250) {
+  const deadline = Date.now() + timeoutMs;
+  let value;
+  for (;;) {
+    value = await read().catch(() => undefined);
+    if (ok(value) || Date.now() > deadline) return value;
+    await sleep(every);
+  }
+}
+
+/** The Run panel's status line (errors are shown there), for failure messages. */
+const runStatus = (frame) =>
+  frame
+    .locator('[data-testid="run-status"]')
+    .textContent({ timeout: 1000 })
+    .catch(() => "(no status)");
+
+export const tests = [
+  {
+    name: "Run tab: lenet5_digits on digit_3 runs on wasm, logits match PyTorch, c1 has 6 feature maps and 6 filters",
+    async run({ page, expected, screenshot, log }) {
+      const exp = expected("lenet5_digits_predictions");
+      const sample = exp.samples.find((s) => s.file.endsWith("digit_3.png"));
+      assert.ok(sample, "digit_3.png missing from lenet5_digits_predictions.json");
+
+      await closeAllEditors(page);
+      await openInWebview(page, "lenet5_digits.onnx", { log });
+      const frame = await waitForInspector(page, "lenet5_digits");
+      await frame.locator('[data-testid="tab-run"]').click({ timeout: 10_000 });
+
+      // Input: the bundled sample digit_3.png.
+      const source = frame.locator('[data-testid="input-source"]');
+      await source.waitFor({ state: "visible", timeout: 15_000 });
+      const options = await source
+        .locator("option")
+        .evaluateAll((os) => os.map((o) => ({ value: o.value, text: o.textContent })));
+      const digit = options.find((o) => o.text.includes("digit_3"));
+      assert.ok(digit, `no digit_3 sample offered (options: ${options.map((o) => o.text).join(", ")})`);
+      await source.selectOption(digit.value);
+
+      await frame.locator('[data-testid="run-button"]').click();
+      const logitsEl = frame.locator('[data-testid="logits"]');
+      const ran = await logitsEl.waitFor({ state: "attached", timeout: 45_000 }).then(
+        () => true,
+        () => false,
+      );
+      if (!ran) {
+        await screenshot("run-no-logits");
+        assert.fail(`no logits after Run; status: ${await runStatus(frame)}`);
+      }
+
+      const backend = (await frame.locator('[data-testid="run-backend"]').textContent()).trim();
+      const ms = await frame.locator('[data-testid="run-ms"]').getAttribute("data-ms");
+      log(`  forward pass on ${backend}: ${ms} ms`);
+      assert.equal(backend, "wasm", "backend shown (headless chromium has no GPU)");
+      assert.ok(Number(ms) > 0, `forward time data-ms=${ms}`);
+
+      const logits = JSON.parse(await logitsEl.getAttribute("data-values"));
+      assert.equal(logits.length, sample.logits.length, "number of logits");
+      const diffs = logits.map((v, i) => Math.abs(v - sample.logits[i]));
+      const maxDiff = Math.max(...diffs);
+      assert.ok(
+        maxDiff <= 1e-3,
+        `logits differ from PyTorch by up to ${maxDiff} (got ${JSON.stringify(logits)})`,
+      );
+
+      const top = frame.locator('[data-testid="prediction"]').first();
+      assert.equal(await top.getAttribute("data-class"), "3", "top prediction class");
+      assert.ok(Number(await top.getAttribute("data-prob")) > 0.9, "top prediction probability > 0.9");
+      await screenshot("run-lenet5-digits-predictions");
+
+      // Feature maps of c1: select the layer in the table, then the Feature maps view.
+      await frame.locator("vscode-tab-header", { hasText: "Table" }).click();
+      await frame.locator('tr[data-layer-name="c1"] td[data-col="name"]').click({ timeout: 10_000 });
+      await frame.locator('[data-testid="tab-run"]').click();
+      await frame.locator('[data-testid="run-view-featureMaps"]').click();
+      const grid = frame.locator('[data-testid="feature-maps"]');
+      const channels = await poll(
+        () => grid.locator("canvas").count(),
+        (n) => n === 6,
+        30_000,
+      );
+      if (channels !== 6) await screenshot("run-feature-maps-wrong");
+      assert.equal(channels, 6, `feature-map canvases for c1 (status: ${await runStatus(frame)})`);
+      assert.equal(await grid.getAttribute("data-channels"), "6", "feature-maps data-channels");
+      await screenshot("run-lenet5-digits-c1-feature-maps");
+
+      // Filters of c1: 6 kernels of 1×5×5.
+      await frame.locator('[data-testid="run-view-filters"]').click();
+      const filters = frame.locator('[data-testid="filters"]');
+      const count = await poll(
+        () => filters.locator("canvas").count(),
+        (n) => n === 6,
+        20_000,
+      );
+      if (count !== 6) await screenshot("run-filters-wrong");
+      assert.equal(
+        count,
+        6,
+        `filter canvases for c1 (view says: ${await frame
+          .locator(".filters-view")
+          .textContent()
+          .catch(() => "?")})`,
+      );
+      assert.equal(await filters.getAttribute("data-filters"), "6", "filters data-filters");
+      // The weights arrived intact: hovering filter 0's top-left pixel reads c1.weight[0, 0, 0, 0]
+      // of lenet5_digits.onnx (-0.0751765).
+      const first = filters.locator("canvas").first();
+      const box = await first.boundingBox();
+      await page.mouse.move(box.x + 2, box.y + 2);
+      const tip = await poll(
+        () => frame.locator('[data-testid="pixel-tooltip"]').textContent({ timeout: 1000 }),
+        (t) => t?.startsWith("filter 0, x 0, y 0:"),
+        5000,
+      );
+      const w = Number(tip?.split(":").pop());
+      await screenshot("run-lenet5-digits-c1-filters");
+      assert.ok(
+        Math.abs(w - -0.0751765) < 1e-3,
+        `filter 0 weight at (0, 0): tooltip ${JSON.stringify(tip)}, want -0.0752`,
+      );
+    },
+  },
+];

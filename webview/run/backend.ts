@@ -1,0 +1,81 @@
+/**
+ * Which onnxruntime-web backends to try, in order, and the WebGL self-check
+ * (WebGL gave wrong results under SwiftShader: it is used only when its outputs
+ * match wasm's). The plan and the comparison are pure; GPU detection needs a browser.
+ */
+import type { Backend } from "../../src/protocol/messages";
+
+/** "real": a hardware WebGPU adapter; "fallback": a software one (SwiftShader); "none": no WebGPU. */
+export type GpuKind = "real" | "fallback" | "none";
+
+export interface BackendPlan {
+  /** Tried in this order; session creation or run errors move to the next. */
+  readonly order: readonly Backend[];
+  /** Why the preferred backend is not first (shown to the user), or null. */
+  readonly note: string | null;
+}
+
+export function backendPlan(setting: "auto" | Backend, gpu: GpuKind): BackendPlan {
+  switch (setting) {
+    case "wasm":
+      return { order: ["wasm"], note: null };
+    case "webgl":
+      return { order: ["webgl", "wasm"], note: null };
+    case "webgpu":
+      return gpu === "none"
+        ? { order: ["wasm"], note: "WebGPU is not available here: using wasm" }
+        : { order: ["webgpu", "wasm"], note: null };
+    case "auto":
+      return gpu === "real" ? { order: ["webgpu", "wasm"], note: null } : { order: ["wasm"], note: null };
+  }
+}
+
+export interface Agreement {
+  readonly ok: boolean;
+  readonly maxDiff: number;
+  /** max |reference value|: the diff is judged relative to it. */
+  readonly scale: number;
+}
+
+/** Max |a − b| ≤ tol · max(|reference|, 1e-6)? Different lengths or NaN disagree. */
+export function outputsAgree(reference: ArrayLike<number>, other: ArrayLike<number>, tol = 1e-3): Agreement {
+  if (reference.length !== other.length) return { ok: false, maxDiff: Infinity, scale: 0 };
+  let scale = 0;
+  let maxDiff = 0;
+  for (let i = 0; i < reference.length; i++) {
+    const r = reference[i]!;
+    const d = Math.abs(r - other[i]!);
+    if (Number.isNaN(d)) return { ok: false, maxDiff: NaN, scale };
+    scale = Math.max(scale, Math.abs(r));
+    maxDiff = Math.max(maxDiff, d);
+  }
+  return { ok: maxDiff <= tol * Math.max(scale, 1e-6), maxDiff, scale };
+}
+
+export const BACKEND_LABEL: Readonly<Record<Backend, string>> = {
+  webgpu: "WebGPU",
+  wasm: "wasm (CPU)",
+  webgl: "WebGL",
+};
+
+interface GpuAdapterLike {
+  readonly isFallbackAdapter?: boolean;
+  readonly info?: { readonly isFallbackAdapter?: boolean };
+}
+interface GpuLike {
+  requestAdapter(): Promise<GpuAdapterLike | null>;
+}
+
+/** Asks the browser for a WebGPU adapter; a software one counts as "fallback". Never throws. */
+export async function detectGpu(): Promise<GpuKind> {
+  const gpu = (globalThis.navigator as { gpu?: GpuLike } | undefined)?.gpu;
+  if (gpu === undefined) return "none";
+  try {
+    const adapter = await gpu.requestAdapter();
+    if (adapter === null) return "none";
+    const fallback = adapter.info?.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false;
+    return fallback ? "fallback" : "real";
+  } catch {
+    return "none";
+  }
+}

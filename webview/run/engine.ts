@@ -1,0 +1,220 @@
+/**
+ * onnxruntime-web in the webview: loaded lazily from the extension's dist/ort/
+ * (the inspector's own bundle stays small; nothing is fetched until Run), set up
+ * for webviews (no SharedArrayBuffer: one thread, no proxy worker), with sessions
+ * cached per model file and backend, and backends tried in turn because an
+ * execution-provider list does not fall back when an op is missing.
+ */
+import type * as OrtModule from "onnxruntime-web";
+import type { Backend, RunnableInfo, RuntimeInfo } from "../../src/protocol/messages";
+import { BACKEND_LABEL, backendPlan, detectGpu, outputsAgree, type GpuKind } from "./backend";
+import { checkCancelled, type CancelToken } from "./jobQueue";
+import { toNumbers } from "./tensorLayout";
+
+type Ort = typeof OrtModule;
+type Session = OrtModule.InferenceSession;
+
+/** The ESM build with WebGL, WebGPU and wasm; it loads ort-wasm-simd-threaded.jsep.{mjs,wasm} from wasmPaths. */
+export const ORT_ENTRY = "ort.all.bundle.min.mjs";
+
+let ortLoading: { base: string; promise: Promise<Ort> } | null = null;
+
+/** Imports onnxruntime-web from `ortBase` once and configures it for a webview. */
+export function loadOrt(ortBase: string): Promise<Ort> {
+  if (ortLoading?.base === ortBase) return ortLoading.promise;
+  const base = ortBase.endsWith("/") ? ortBase : `${ortBase}/`;
+  const promise = (import(/* @vite-ignore */ base + ORT_ENTRY) as Promise<Ort>).then((ort) => {
+    ort.env.wasm.wasmPaths = base;
+    ort.env.wasm.numThreads = 1;
+    ort.env.wasm.proxy = false;
+    ort.env.logLevel = "error";
+    return ort;
+  });
+  promise.catch(() => {
+    if (ortLoading?.promise === promise) ortLoading = null;
+  });
+  ortLoading = { base: ortBase, promise };
+  return promise;
+}
+
+export interface FeedData {
+  readonly dtype: "float32" | "int64" | "int32";
+  readonly data: Float32Array | BigInt64Array | Int32Array;
+  readonly dims: readonly number[];
+}
+
+export interface OutputData {
+  readonly dims: readonly number[];
+  readonly data: Float32Array | Float64Array;
+}
+
+export interface RunResult {
+  readonly backend: Backend;
+  /** Forward pass only (session.run), in ms. */
+  readonly ms: number;
+  /** True when this run created the session (the time then includes the first-run warm-up). */
+  readonly firstRun: boolean;
+  readonly outputs: ReadonlyMap<string, OutputData>;
+  /** Backends that failed or were skipped on the way, for the user. */
+  readonly notes: readonly string[];
+}
+
+const MAX_SESSIONS = 3;
+
+/** First line of an error, without onnxruntime's long prefixes. */
+export function shortError(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  const line = text.split("\n").find((l) => l.trim() !== "") ?? text;
+  return line.replace(/^(Error: )+/, "").slice(0, 300);
+}
+
+export class RunEngine {
+  private gpu: GpuKind | null = null;
+  private readonly sessions = new Map<string, Promise<Session>>();
+  /** model URI → backends that failed on it (not tried again). */
+  private readonly failed = new Map<string, Map<Backend, string>>();
+  /** model URI → WebGL passed its check against wasm. */
+  private readonly webglChecked = new Set<string>();
+
+  constructor(
+    private readonly runtime: RuntimeInfo,
+    private readonly progress: (text: string) => void,
+  ) {}
+
+  async run(
+    runnable: RunnableInfo,
+    feeds: Readonly<Record<string, FeedData>>,
+    fetches: readonly string[],
+    token: CancelToken,
+  ): Promise<RunResult> {
+    this.progress("Loading onnxruntime…");
+    const ort = await loadOrt(this.runtime.ortBase);
+    checkCancelled(token);
+    this.gpu ??= await detectGpu();
+    const plan = backendPlan(this.runtime.backend, this.gpu);
+    const notes: string[] = plan.note === null ? [] : [plan.note];
+    const failed = this.failed.get(runnable.modelUri) ?? new Map<Backend, string>();
+    this.failed.set(runnable.modelUri, failed);
+    const tensors: Record<string, OrtModule.Tensor> = {};
+    for (const [name, f] of Object.entries(feeds))
+      tensors[name] = new ort.Tensor(f.dtype, f.data, [...f.dims]);
+
+    for (const backend of plan.order) {
+      const why = failed.get(backend);
+      if (why !== undefined) {
+        notes.push(`${BACKEND_LABEL[backend]} skipped: ${why}`);
+        continue;
+      }
+      try {
+        const key = `${runnable.modelUri}\n${backend}`;
+        const firstRun = !this.sessions.has(key);
+        const session = await this.session(ort, runnable.modelUri, backend, token);
+        checkCancelled(token);
+        if (backend === "webgl" && !this.webglChecked.has(runnable.modelUri)) {
+          await this.checkWebgl(ort, runnable.modelUri, session, tensors, fetches, token);
+        }
+        this.progress(`Running on ${BACKEND_LABEL[backend]}…`);
+        const t0 = performance.now();
+        const out = await session.run(tensors, [...fetches]);
+        const ms = performance.now() - t0;
+        const outputs = new Map<string, OutputData>();
+        for (const name of fetches) {
+          const t = out[name];
+          if (t === undefined) continue;
+          const data = (t.location === "cpu" ? t.data : await t.getData()) as ArrayLike<number | bigint>;
+          outputs.set(name, { dims: [...t.dims], data: toNumbers(data) });
+        }
+        if (notes.length > 0 && backend !== plan.order[0])
+          notes.push(`Ran on ${BACKEND_LABEL[backend]} instead.`);
+        return { backend, ms, firstRun, outputs, notes };
+      } catch (err) {
+        if (token.cancelled) throw err;
+        const message = shortError(err);
+        failed.set(backend, message);
+        notes.push(`${BACKEND_LABEL[backend]} failed: ${message}`);
+        this.drop(runnable.modelUri, backend);
+      }
+    }
+    throw new Error(notes.length > 0 ? notes.join("; ") : "no backend could run the model");
+  }
+
+  /** Releases every session (the model was reloaded or the panel closed). */
+  dispose(): void {
+    for (const s of this.sessions.values()) void s.then((x) => x.release()).catch(() => {});
+    this.sessions.clear();
+  }
+
+  private async checkWebgl(
+    ort: Ort,
+    uri: string,
+    webgl: Session,
+    tensors: Record<string, OrtModule.Tensor>,
+    fetches: readonly string[],
+    token: CancelToken,
+  ): Promise<void> {
+    this.progress("Checking WebGL against wasm…");
+    const wasm = await this.session(ort, uri, "wasm", token);
+    const [a, b] = await Promise.all([wasm.run(tensors, [...fetches]), webgl.run(tensors, [...fetches])]);
+    for (const name of fetches) {
+      const ref = a[name];
+      const got = b[name];
+      if (ref === undefined || got === undefined) continue;
+      const agree = outputsAgree(
+        toNumbers(ref.data as ArrayLike<number>),
+        toNumbers(got.data as ArrayLike<number>),
+      );
+      if (!agree.ok)
+        throw new Error(
+          `its results differ from wasm on "${name}" (max diff ${agree.maxDiff.toPrecision(3)} vs max |value| ${agree.scale.toPrecision(3)})`,
+        );
+    }
+    this.webglChecked.add(uri);
+  }
+
+  private session(ort: Ort, uri: string, backend: Backend, token: CancelToken): Promise<Session> {
+    const key = `${uri}\n${backend}`;
+    const cached = this.sessions.get(key);
+    if (cached !== undefined) {
+      // Most recently used last.
+      this.sessions.delete(key);
+      this.sessions.set(key, cached);
+      return cached;
+    }
+    const created = (async () => {
+      this.progress("Loading the model…");
+      const res = await fetch(uri);
+      if (!res.ok) throw new Error(`could not load the model (${res.status} ${res.statusText})`);
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      checkCancelled(token);
+      this.progress(
+        `Creating a ${BACKEND_LABEL[backend]} session (${(bytes.length / 1048576).toFixed(1)} MB)…`,
+      );
+      return ort.InferenceSession.create(bytes, {
+        executionProviders: [backend],
+        graphOptimizationLevel: "all",
+      });
+    })();
+    this.sessions.set(key, created);
+    created.catch(() => {
+      if (this.sessions.get(key) === created) this.sessions.delete(key);
+    });
+    while (this.sessions.size > MAX_SESSIONS) {
+      const oldest = this.sessions.keys().next().value as string;
+      void this.sessions
+        .get(oldest)
+        ?.then((s) => s.release())
+        .catch(() => {});
+      this.sessions.delete(oldest);
+    }
+    return created;
+  }
+
+  private drop(uri: string, backend: Backend): void {
+    const key = `${uri}\n${backend}`;
+    void this.sessions
+      .get(key)
+      ?.then((s) => s.release())
+      .catch(() => {});
+    this.sessions.delete(key);
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * The model's own outputs after a run: the top-5 classes (softmax, unless the
+ * output already is a probability vector) with class names when a labels file
+ * was found, the raw numbers, and map-shaped outputs (segmentation, U-Net) drawn as maps.
+ */
+import { h } from "../dom";
+import type { OutputData } from "./engine";
+import { TensorView, type MapOptions, type MapsCallbacks } from "./featureMapsView";
+import { formatProb, predictions, vectorLength } from "./predictions";
+import { shapeText } from "./runModel";
+import { formatValue } from "./tensorLayout";
+
+/** Raw values put into data-values (the e2e test reads them); more would bloat the DOM. */
+const MAX_RAW_VALUES = 100_000;
+const SHOWN_RAW_VALUES = 2000;
+
+export class PredictionsView {
+  readonly element: HTMLElement;
+  private maps: TensorView[] = [];
+
+  constructor(
+    /** Class names (labels.txt next to the model), null = indexes. */
+    public labels: readonly string[] | null,
+    private readonly options: MapOptions,
+    private readonly callbacks: MapsCallbacks,
+  ) {
+    this.element = h("div", { class: "predictions-view" });
+    this.clear();
+  }
+
+  clear(text = "Press Run to see what the model predicts."): void {
+    this.dispose();
+    this.element.replaceChildren(h("p", { class: "placeholder" }, text));
+  }
+
+  dispose(): void {
+    for (const m of this.maps) m.dispose();
+    this.maps = [];
+  }
+
+  show(outputs: readonly { readonly name: string; readonly out: OutputData }[]): void {
+    this.dispose();
+    const sections = outputs.map(({ name, out }, i) => this.output(name, out, i === 0, outputs.length > 1));
+    this.element.replaceChildren(...sections);
+  }
+
+  private output(name: string, out: OutputData, first: boolean, named: boolean): HTMLElement {
+    const title = named ? h("h4", {}, `${name}: ${shapeText(out.dims)}`) : null;
+    const n = vectorLength(out.dims);
+    const body: HTMLElement[] = [];
+    if (n !== null && n > 1) body.push(this.topList(out));
+    else if (n === 1)
+      body.push(h("p", { class: "single-value" }, `Output: ${formatValue(out.data[0] ?? NaN)}`));
+    else {
+      const view = new TensorView(
+        this.options,
+        { ...this.callbacks, pngName: (part) => this.callbacks.pngName(`output-${part}`) },
+        "output-maps",
+      );
+      view.show(out);
+      this.maps.push(view);
+      body.push(
+        h("p", { class: "note" }, `The output is ${shapeText(out.dims)}, not a class vector: drawn as maps.`),
+        view.element,
+      );
+    }
+    body.push(this.raw(out, first));
+    return h("section", { class: "run-output" }, title, ...body);
+  }
+
+  private topList(out: OutputData): HTMLElement {
+    const p = predictions(out.data, this.labels, 5);
+    const rows = p.rows.map((r, rank) =>
+      h(
+        "div",
+        {
+          class: rank === 0 ? "prediction top" : "prediction",
+          "data-testid": "prediction",
+          "data-class": String(r.index),
+          "data-prob": String(r.prob),
+          title: `class ${r.index}: output ${formatValue(r.value)}, probability ${formatProb(r.prob)}`,
+        },
+        h("span", { class: "pred-label" }, r.label === String(r.index) ? `class ${r.index}` : `${r.label}`),
+        h("span", { class: "pred-bar" }, fill(r.prob)),
+        h("span", { class: "pred-prob" }, formatProb(r.prob)),
+        h("span", { class: "pred-index" }, r.label === String(r.index) ? "" : `#${r.index}`),
+      ),
+    );
+    const how =
+      p.mode === "softmax" ? "softmax of the outputs" : "the output is already a probability vector";
+    const names = this.labels === null ? " · no labels.txt next to the model: classes are indexes" : "";
+    return h(
+      "div",
+      { class: "predictions", "data-testid": "predictions" },
+      h("h4", {}, `Top ${p.rows.length} of ${p.classes} classes`),
+      ...rows,
+      h("p", { class: "note" }, `Probabilities: ${how}${names}.`),
+    );
+  }
+
+  private raw(out: OutputData, testable: boolean): HTMLElement {
+    const count = Math.min(out.data.length, MAX_RAW_VALUES);
+    const values = Array.from(out.data.subarray(0, count));
+    const shown = values
+      .slice(0, SHOWN_RAW_VALUES)
+      .map((v) => formatValue(v))
+      .join(", ");
+    const more = values.length > SHOWN_RAW_VALUES ? ` … (${values.length - SHOWN_RAW_VALUES} more)` : "";
+    const attrs: Record<string, string> = { class: "logits" };
+    if (testable) {
+      attrs["data-testid"] = "logits";
+      attrs["data-values"] = JSON.stringify(values);
+    }
+    return h(
+      "details",
+      attrs,
+      h(
+        "summary",
+        {},
+        `Raw output values (${out.data.length}${count < out.data.length ? `, first ${count} kept` : ""})`,
+      ),
+      h("code", { class: "logit-values" }, shown + more),
+    );
+  }
+}
+
+function fill(prob: number): HTMLElement {
+  const el = h("span", { class: "pred-fill" });
+  el.style.width = `${(prob * 100).toFixed(1)}%`;
+  return el;
+}

@@ -1,0 +1,387 @@
+/**
+ * The Run tab: runs the model in the webview with onnxruntime-web and shows
+ * predictions, the selected layer's feature maps and a convolution's filters.
+ * The host builds the runnable ONNX (prepareRun) for the layers to expose; runs
+ * go one at a time (a Run while one runs is queued), can be cancelled, and
+ * after the first run any change of input, preprocessing or layer runs again.
+ */
+import type { LayerRow, ModelAnalysis } from "../../src/core/analysis/result";
+import type { HostToWebview, RunnableInfo, RuntimeInfo, WebviewToHost } from "../../src/protocol/messages";
+import { h } from "../dom";
+import { RunEngine, shortError, type FeedData, type OutputData } from "./engine";
+import { TensorView, type MapOptions } from "./featureMapsView";
+import { FiltersView } from "./filtersView";
+import { HostRequests, type FilterWeights } from "./hostRequests";
+import { InputView } from "./inputView";
+import { RunToolbar, viewSwitcher } from "./runToolbar";
+import { CancelledError, checkCancelled, JobQueue, type CancelToken } from "./jobQueue";
+import { PredictionsView } from "./predictionsView";
+import { hasFilters, layersKey, pngName, shapeText, type RunView } from "./runModel";
+
+export interface RunPanelCallbacks {
+  post(message: WebviewToHost): void;
+  /** Bring the Run tab to the front (showRun, details-pane buttons). */
+  reveal(): void;
+}
+
+export class RunPanel {
+  readonly element: HTMLElement;
+  private runtime: RuntimeInfo | null = null;
+  private engine: RunEngine | null = null;
+  private readonly requests: HostRequests;
+  private readonly queue: JobQueue;
+  private readonly runnables = new Map<string, Promise<RunnableInfo>>();
+  private readonly filters = new Map<number, Promise<FilterWeights>>();
+  private layer: LayerRow | null = null;
+  private view: RunView = "predictions";
+  private visible = false;
+  private hasRun = false;
+  /** Something changed while hidden: run again when shown. */
+  private stale = false;
+  private defaultChosen = false;
+  private debounce: ReturnType<typeof setTimeout> | undefined;
+  private readonly mapOptions: MapOptions = { norm: "channel", cmap: "grey" };
+  private input: InputView | null = null;
+  /** The feature maps of the last run, and whose they are. */
+  private mapsOutput: OutputData | "missing" | null = null;
+  private mapsLayer: LayerRow | null = null;
+  private readonly predictions: PredictionsView;
+  private readonly maps: TensorView;
+  private readonly filtersView: FiltersView;
+  private readonly toolbar: RunToolbar;
+  private readonly inputBox = h("div", { class: "run-input-col" });
+  private readonly viewButtons = new Map<RunView, HTMLElement>();
+  private readonly viewHeader = h("div", { class: "run-view-header", "data-testid": "run-layer" });
+  private readonly viewBody = h("div", { class: "run-view-body" });
+
+  constructor(
+    private readonly analysis: ModelAnalysis,
+    private readonly callbacks: RunPanelCallbacks,
+  ) {
+    this.requests = new HostRequests((m) => callbacks.post(m));
+    this.queue = new JobQueue((busy) => {
+      this.element.classList.toggle("busy", busy);
+      this.toolbar.setBusy(busy);
+    });
+    this.toolbar = new RunToolbar(
+      () => this.run(),
+      () => this.queue.cancel(),
+    );
+    const save = (name: string, dataUrl: string): void => callbacks.post({ type: "savePng", name, dataUrl });
+    const names = (prefix: () => string) => (part: string) => pngName(analysis.model, prefix(), part);
+    this.predictions = new PredictionsView(null, this.mapOptions, { save, pngName: names(() => "") });
+    this.maps = new TensorView(this.mapOptions, { save, pngName: names(() => this.layer?.name ?? "") });
+    this.filtersView = new FiltersView(this.mapOptions, {
+      save,
+      pngName: names(() => this.layer?.name ?? ""),
+      bgr: () => this.input?.bgr ?? false,
+    });
+    const switcher = viewSwitcher((v) => this.showView(v), this.viewButtons);
+    this.element = h(
+      "div",
+      { class: "run-panel", "data-testid": "run-panel" },
+      this.toolbar.element,
+      h(
+        "div",
+        { class: "run-body" },
+        this.inputBox,
+        h("div", { class: "run-output-col" }, switcher, this.viewHeader, this.viewBody),
+      ),
+    );
+    this.showView("predictions", false);
+    this.setRuntime(null);
+  }
+
+  setRuntime(runtime: RuntimeInfo | null): void {
+    this.runtime = runtime;
+    this.engine?.dispose();
+    this.engine = runtime === null ? null : new RunEngine(runtime, (t) => this.setStatus(t));
+    const decl = this.analysis.inputs[0];
+    if (runtime !== null && decl !== undefined && this.input === null) {
+      this.input = new InputView(
+        { name: decl.name, dtype: decl.dtype, shape: decl.shape ?? [] },
+        runtime.samples,
+        this.analysis.model,
+        {
+          onChange: () => this.inputChanged(),
+          pickImage: () => this.requests.pickImage(),
+          save: (name, dataUrl) => this.callbacks.post({ type: "savePng", name, dataUrl }),
+          error: (message) => this.showError(message),
+        },
+      );
+      this.inputBox.replaceChildren(this.input.element);
+      if (this.visible) this.chooseDefault();
+    }
+    this.predictions.labels = runtime?.labels ?? null;
+    this.predictions.dispose();
+    if (runtime !== null) this.predictions.clear();
+    this.updateRunnable();
+  }
+
+  /** Host messages for the Run tab; true when handled. */
+  handle(message: HostToWebview): boolean {
+    if (this.requests.handle(message)) return true;
+    if (message.type === "image") {
+      // Not one we asked for: a palette command chose it ("Run Model on Image…").
+      this.input?.useImage({ name: message.name, uri: message.uri });
+      return true;
+    }
+    return false;
+  }
+
+  setLayer(layer: LayerRow | null): void {
+    if (layer?.index === this.layer?.index) return;
+    this.layer = layer;
+    this.renderView();
+    if (this.view === "featureMaps" && this.hasRun) this.runSoon(0);
+    if (this.view === "filters") void this.loadFilters();
+  }
+
+  setVisible(visible: boolean): void {
+    this.visible = visible;
+    if (!visible) return;
+    this.chooseDefault();
+    if (this.hasRun && this.needsRun()) this.runSoon(0);
+    if (this.view === "filters") void this.loadFilters();
+  }
+
+  /** Switches to a sub-view; `runIfNeeded` (showRun, buttons) also runs when nothing has run yet. */
+  showView(view: RunView, runIfNeeded = true): void {
+    this.view = view;
+    for (const [id, b] of this.viewButtons) {
+      b.setAttribute("aria-selected", String(id === view));
+      b.classList.toggle("active", id === view);
+    }
+    this.renderView();
+    if (view === "filters") void this.loadFilters();
+    else if (runIfNeeded ? this.needsRun() : this.hasRun && this.needsRun()) this.run();
+  }
+
+  /** Nothing shown yet, something changed while hidden, or the feature maps are another layer's. */
+  private needsRun(): boolean {
+    if (!this.hasRun || this.stale) return true;
+    return this.view === "featureMaps" && this.layer !== null && this.mapsLayer?.index !== this.layer.index;
+  }
+
+  /** From a palette command or the details pane: show the tab and this view. */
+  open(view: RunView): void {
+    this.callbacks.reveal();
+    this.showView(view);
+  }
+
+  /** Buttons for the details pane of a layer: feature maps, and filters for convolutions. */
+  detailsActions(layer: LayerRow): HTMLElement {
+    const maps = h(
+      "vscode-button",
+      {
+        secondary: "",
+        "data-testid": "details-run-maps",
+        title: "Run the model and show this layer's output",
+      },
+      "Feature maps",
+    );
+    maps.addEventListener("click", () => this.open("featureMaps"));
+    const box = h("div", { class: "details-run" }, h("span", { class: "note" }, "Run ▸"), maps);
+    if (hasFilters(layer)) {
+      const filt = h(
+        "vscode-button",
+        { secondary: "", "data-testid": "details-run-filters", title: "Show this convolution's filters" },
+        "Filters",
+      );
+      filt.addEventListener("click", () => this.open("filters"));
+      box.append(filt);
+    }
+    return box;
+  }
+
+  dispose(): void {
+    clearTimeout(this.debounce);
+    this.queue.cancel();
+    this.requests.rejectAll("the model was reloaded");
+    this.engine?.dispose();
+    this.predictions.dispose();
+    this.maps.dispose();
+  }
+
+  private get canRun(): boolean {
+    return this.runtime !== null && this.runtime.canRun && this.input !== null;
+  }
+
+  private updateRunnable(): void {
+    const rt = this.runtime;
+    this.toolbar.enabled = this.canRun;
+    if (rt === null) this.setStatus("Waiting for the extension…");
+    else if (!rt.canRun) this.showError(`This model cannot be run here: ${rt.whyNot ?? "unknown reason"}`);
+    else if (this.input === null) this.showError("The model has no input to feed.");
+    else this.setStatus(this.hasRun ? "" : "Choose an input and press Run.");
+  }
+
+  private chooseDefault(): void {
+    if (this.defaultChosen || this.input === null) return;
+    this.defaultChosen = true;
+    void this.input.chooseDefault();
+  }
+
+  private inputChanged(): void {
+    if (this.hasRun) this.runSoon(250);
+  }
+
+  private runSoon(ms: number): void {
+    if (!this.visible) {
+      this.stale = true;
+      return;
+    }
+    clearTimeout(this.debounce);
+    this.debounce = setTimeout(() => this.run(), ms);
+  }
+
+  run(): void {
+    if (!this.canRun) return;
+    this.stale = false;
+    this.queue.submit((token) => this.doRun(token));
+  }
+
+  private async doRun(token: CancelToken): Promise<void> {
+    const engine = this.engine;
+    const input = this.input;
+    if (engine === null || input === null) return;
+    const layer = this.layer;
+    try {
+      this.setStatus("Preparing the model…");
+      const runnable = await this.runnable(layer === null ? [] : [layer.index]);
+      checkCancelled(token);
+      this.setStatus("Preparing the input…");
+      const feeds: Record<string, FeedData> = {};
+      for (const [i, decl] of runnable.inputs.entries())
+        feeds[decl.name] = i === 0 ? await input.feed(decl) : InputView.zeros(decl);
+      checkCancelled(token);
+      const layerValue =
+        layer === null ? undefined : runnable.layers.find((l) => l.index === layer.index)?.value;
+      const fetches = [...new Set([...runnable.outputs, ...(layerValue === undefined ? [] : [layerValue])])];
+      const result = await engine.run(runnable, feeds, fetches, token);
+      checkCancelled(token);
+      this.hasRun = true;
+      this.toolbar.showResult(
+        result.backend,
+        result.ms,
+        result.firstRun,
+        result.notes,
+        runnable.randomWeights,
+      );
+      this.callbacks.post({ type: "runStats", backend: result.backend, ms: result.ms });
+      this.predictions.show(runnable.outputs.flatMap((name) => outputOf(result.outputs, name, name)));
+      this.mapsOutput =
+        layer === null
+          ? null
+          : layerValue === undefined
+            ? "missing"
+            : (result.outputs.get(layerValue) ?? "missing");
+      this.mapsLayer = layer;
+      this.renderView();
+      this.setStatus("");
+    } catch (err) {
+      if (err instanceof CancelledError || token.cancelled) this.setStatus("Cancelled.");
+      else this.showError(`Run failed: ${shortError(err)}`);
+    }
+  }
+
+  private runnable(layers: readonly number[]): Promise<RunnableInfo> {
+    const key = layersKey(layers);
+    let p = this.runnables.get(key);
+    if (p === undefined) {
+      p = this.requests.prepareRun(layers);
+      this.runnables.set(key, p);
+      p.catch(() => this.runnables.delete(key));
+    }
+    return p;
+  }
+
+  private async loadFilters(): Promise<void> {
+    const layer = this.layer;
+    if (layer === null)
+      return this.filtersView.message(
+        "Select a convolution layer (table, graph or charts) to see its filters.",
+      );
+    if (!hasFilters(layer))
+      return this.filtersView.message(
+        `${layer.name} is a ${layer.layerType ?? layer.opType}: only convolutions have filters to show.`,
+      );
+    let p = this.filters.get(layer.index);
+    if (p === undefined) {
+      this.filtersView.message("Loading the weights…");
+      p = this.requests.getFilters(layer.index);
+      this.filters.set(layer.index, p);
+      p.catch(() => this.filters.delete(layer.index));
+    }
+    try {
+      const w = await p;
+      if (this.layer?.index === layer.index && this.view === "filters") this.filtersView.show(w);
+    } catch (err) {
+      if (this.layer?.index === layer.index)
+        this.filtersView.message(`Could not read the filters: ${shortError(err)}`, true);
+    }
+  }
+
+  private renderView(): void {
+    const layer = this.layer;
+    const header =
+      this.view === "predictions" || layer === null
+        ? []
+        : [
+            h("strong", {}, layer.name),
+            h("span", { class: "op-badge" }, layer.layerType ?? layer.opType),
+            h(
+              "span",
+              { class: "note" },
+              ` #${layer.index} · output ${shapeText(layer.outputs[0]?.shape ?? [])}`,
+            ),
+          ];
+    this.viewHeader.replaceChildren(...header);
+    const body =
+      this.view === "predictions"
+        ? this.predictions.element
+        : this.view === "filters"
+          ? this.filtersView.element
+          : this.mapsElement();
+    // Re-inserting the same element would detach chart.js's canvases and leave them blank.
+    if (this.viewBody.firstElementChild !== body || this.viewBody.childElementCount !== 1)
+      this.viewBody.replaceChildren(body);
+  }
+
+  private mapsElement(): HTMLElement {
+    const layer = this.layer;
+    if (layer === null)
+      return h(
+        "p",
+        { class: "placeholder", "data-testid": "select-layer" },
+        "Select a layer in the table, the graph or the charts to see its feature maps.",
+      );
+    if (this.mapsLayer?.index !== layer.index || this.mapsOutput === null)
+      return h(
+        "p",
+        { class: "placeholder" },
+        this.hasRun ? "Running…" : "Press Run to see this layer's output.",
+      );
+    if (this.mapsOutput === "missing")
+      return h("p", { class: "warning-text" }, "The runtime did not return this layer's output.");
+    this.maps.show(this.mapsOutput);
+    return this.maps.element;
+  }
+
+  private setStatus(text: string): void {
+    this.toolbar.setStatus(text);
+  }
+
+  private showError(message: string): void {
+    this.toolbar.showError(message);
+  }
+}
+
+function outputOf(
+  outputs: ReadonlyMap<string, OutputData>,
+  key: string,
+  name: string,
+): { name: string; out: OutputData }[] {
+  const out = outputs.get(key);
+  return out === undefined ? [] : [{ name, out }];
+}
