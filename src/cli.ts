@@ -7,11 +7,13 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { analyzeFile, ModelError, type ModelAnalysis } from "./core/index";
-import { csvReport, jsonReport, markdownReport, tableReport } from "./core/analysis/report";
+import { csvReport, jsonReport, markdownReport, moduleReport, tableReport } from "./core/analysis/report";
+import { analyzePythonSource } from "./core/formats/python/pythonModel";
 import type { Dim } from "./core/ir/types";
 import { METHODS, explain, writeExplain, type ExplainArgs, type ExplainMethod } from "./cli/explain";
 
 const USAGE = `usage: convlens summary FILE [--input-shape 1x3x224x224] [--format table|json|csv|md] [--time-limit SECONDS]
+       convlens summary MODEL.py [--class NAME] [--input-shape 2x3x224x224] [--format …]
        convlens explain MODEL --input IMAGE.png --method saliency|guided|deconvnet|gradcam|erf [--layer NAME] [--channel K] [--class K] [--normalize unit|imagenet|signed] [--out map.png] [--format json]`;
 const FORMATS = ["table", "json", "csv", "md"] as const;
 type Format = (typeof FORMATS)[number];
@@ -55,6 +57,7 @@ function parseArgs(argv: readonly string[]): Args {
     options.set(key, v);
   }
   const known = ["format", "input-shape", "time-limit", "input", "method", "layer", "channel", "class", "out", "normalize"];
+  // --class names a Python model class for summary, a class index for explain.
   for (const k of options.keys()) if (!known.includes(k)) throw new UsageError(`unknown option --${k}`);
   const format = options.get("format") ?? "table";
   if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`unknown --format "${format}" (table, json, csv or md)`);
@@ -95,10 +98,37 @@ async function runExplain(args: Args): Promise<number> {
   return 0;
 }
 
-function render(a: ModelAnalysis, format: Format): string {
+/** `convlens summary model.py [--class NAME]`: the PyTorch source path, leaf modules as layers. */
+function summarizePython(args: Args): number {
+  const source = readFileSync(args.file, "utf8");
+  const dir = dirname(args.file);
+  const wanted = args.options.get("class");
+  const readModule = (module: string, level: number) => {
+    const parts = module.replace(/^\.+/, "").split(".").filter(Boolean);
+    let base = dir;
+    for (let i = 1; i < level; i++) base = dirname(base);
+    for (const f of [join(base, ...parts) + ".py", join(base, ...parts, "__init__.py")]) if (existsSync(f)) return readFileSync(f, "utf8");
+    return undefined;
+  };
+  const shapes = wanted && args.inputShape ? { [wanted]: args.inputShape } : undefined;
+  const result = analyzePythonSource(source, { fileName: args.file, readModule, ...(shapes ? { forcedInputShapes: shapes } : {}) });
+  const models = result.classes.filter((c) => !c.error?.includes("needs constructor arguments"));
+  const cls = wanted ? result.classes.find((c) => c.name === wanted) : models.length === 1 ? models[0] : undefined;
+  if (!cls) {
+    const names = models.map((c) => c.name).join(", ") || "none";
+    throw new UsageError(wanted ? `no nn.Module class ${wanted} in ${args.file} (model classes: ${names})` : `choose a model class with --class (model classes: ${names})`);
+  }
+  const lineOf = (offset: number) => source.slice(0, offset).split("\n").length;
+  for (const d of cls.diagnostics) process.stderr.write(`${args.file}:${lineOf(d.span.from)}: ${d.severity}: ${d.message}${d.fixes?.[0] ? ` (fix: ${d.fixes[0].title})` : ""}\n`);
+  if (!cls.analysis) throw new ModelError(`${cls.name}: ${cls.error ?? "could not be analysed"}`);
+  process.stdout.write(render(cls.analysis, args.format, true) + "\n");
+  return cls.diagnostics.some((d) => d.severity === "error") ? 2 : 0;
+}
+
+function render(a: ModelAnalysis, format: Format, modules = false): string {
   switch (format) {
     case "json":
-      return JSON.stringify(jsonReport(a), null, 2);
+      return JSON.stringify(modules ? moduleReport(a) : jsonReport(a), null, 2);
     case "csv":
       return csvReport(a);
     case "md":
@@ -114,6 +144,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (!existsSync(args.file)) throw new ModelError(`no such file: ${args.file}`);
     if (statSync(args.file).isDirectory()) throw new ModelError(`${args.file} is a folder, not a model file`);
     if (args.command === "explain") return await runExplain(args);
+    if (args.file.endsWith(".py")) return summarizePython(args);
     const bytes = readFileSync(args.file);
     const dir = dirname(args.file);
     const analysis = analyzeFile(

@@ -100,3 +100,42 @@ describe("convlens explain", () => {
     expect(err).toMatch(/explain needs a model with one image input/);
   });
 });
+
+describe("convlens summary MODEL.py", () => {
+  const FIX = resolve(__dirname, "../../../shared/fixtures");
+  const CASES: [string, string, string][] = [
+    [`${FIX}/definitions/custom_models.py`, "LeNet5", "lenet5"],
+    [`${FIX}/definitions/custom_models.py`, "TextCNN", "textcnn"],
+    [`${FIX}/definitions/custom_models.py`, "UNetSmall", "unet_small"],
+    [`${FIX}/definitions/custom_models.py`, "LSTMClassifier", "lstm_classifier"],
+    [resolve(__dirname, "../fixtures/python/torchvision_style.py"), "ResNet18", "resnet18"],
+  ];
+  it.each(CASES)("%s --class %s matches expected/%s.json (leaf modules in call order)", async (file, cls, name) => {
+    const exp = JSON.parse(readFileSync(`${FIX}/expected/${name}.json`, "utf8")) as {
+      input_shape: number[];
+      totals: { params: number; macs: number };
+      layers: { name: string; type: string; output_shape: number[]; params: number; macs: number }[];
+    };
+    expect(await main(["summary", file, "--class", cls, "--input-shape", exp.input_shape.join("x"), "--format", "json"])).toBe(0);
+    const j = JSON.parse(out) as { totals: { params: number; macs: number }; layers: { name: string; type: string; output_shape: number[]; params: number; macs: number }[] };
+    expect(j.totals.params).toBe(exp.totals.params);
+    expect(Math.abs(j.totals.macs - exp.totals.macs) / exp.totals.macs).toBeLessThan(0.005);
+    expect(j.layers.map((l) => l.name)).toEqual(exp.layers.map((l) => l.name));
+    j.layers.forEach((l, i) => {
+      expect(l.output_shape).toEqual(exp.layers[i]?.output_shape);
+      expect(l.type).toBe(exp.layers[i]?.type);
+      expect(l.params).toBe(exp.layers[i]?.params);
+    });
+  });
+
+  it("prints shape errors with their line and exits 2", async () => {
+    const file = resolve(__dirname, "../fixtures/python/broken_linear.py");
+    expect(await main(["summary", file])).toBe(2);
+    expect(err).toMatch(/broken_linear\.py:16: error: Linear expects 9216 input features but receives 10816/);
+  });
+
+  it("asks for --class when a file has several models", async () => {
+    expect(await main(["summary", `${FIX}/definitions/custom_models.py`])).toBe(2);
+    expect(err).toMatch(/choose a model class with --class \(model classes: LeNet5, AlphaGoPolicy/);
+  });
+});

@@ -40,6 +40,36 @@ export function jsonReport(a: ModelAnalysis): JsonReport {
   };
 }
 
+/**
+ * For source-defined models (PyTorch): one entry per leaf module, in first-call order, as
+ * `named_modules()` names them. A module called twice is listed once, with its first call's
+ * shapes; a layer of several nodes (Linear on 3-D input = MatMul + Add) is summed; functional
+ * operations in forward (additions, torch.flatten) are not layers.
+ */
+export function moduleReport(a: ModelAnalysis): JsonReport {
+  const runs = new Map<string, LayerRow[]>();
+  const closed = new Set<string>();
+  let prev = "";
+  for (const l of a.layers) {
+    if (!l.layerType) {
+      prev = "";
+      continue;
+    }
+    if (prev !== l.name && runs.has(prev)) closed.add(prev);
+    if (!closed.has(l.name)) runs.set(l.name, [...(runs.get(l.name) ?? []), l]);
+    prev = l.name;
+  }
+  const base = jsonReport(a);
+  return {
+    ...base,
+    layers: [...runs.entries()].map(([name, rows]) => {
+      const last = rows[rows.length - 1] as LayerRow;
+      const macs = rows.reduce<number | null>((acc, r) => (acc === null || r.macs === null ? null : acc + r.macs), 0);
+      return { name, type: last.layerType ?? last.opType, output_shape: last.outputs[0]?.shape ? [...last.outputs[0].shape] : null, params: rows.reduce((acc, r) => acc + r.params, 0), macs, rf: rfJson(last.rf) };
+    }),
+  };
+}
+
 export function shapeText(s: readonly Dim[] | null | undefined): string {
   return s ? s.join("×") : "?";
 }

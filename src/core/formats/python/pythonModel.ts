@@ -53,6 +53,8 @@ export interface PythonOptions {
   readonly fileName: string;
   /** Input shapes by class name (from settings); a comment in the file wins. */
   readonly inputShapes?: Readonly<Record<string, readonly Dim[]>>;
+  /** Input shapes that win over comments too (the CLI's --input-shape). */
+  readonly forcedInputShapes?: Readonly<Record<string, readonly Dim[]>>;
   /**
    * The text of a sibling module (`from .blocks import BasicBlock`, `import models.blocks`):
    * `module` is the dotted name, `level` the number of leading dots. Undefined = not available.
@@ -158,8 +160,11 @@ function traceClass(def: ClassDef, cls: PyValue, source: string, opts: PythonOpt
   const fromSetting = opts.inputShapes?.[def.name];
   const assumed = defaultInput(root, host);
   // A shape from a setting takes its dtype from the first layer (token ids for an Embedding).
-  let input: InputSpec | undefined =
-    inputFromComment(source, def.span) ?? (fromSetting ? { shape: [...fromSetting], dtype: assumed?.dtype ?? "float32", source: "setting" } : assumed);
+  const forced = opts.forcedInputShapes?.[def.name];
+  const commented = inputFromComment(source, def.span);
+  let input: InputSpec | undefined = forced
+    ? { shape: [...forced], dtype: commented?.dtype ?? assumed?.dtype ?? "float32", source: "setting" }
+    : (commented ?? (fromSetting ? { shape: [...fromSetting], dtype: assumed?.dtype ?? "float32", source: "setting" } : assumed));
   if (!input) return { ...base, error: `no input shape: add a comment "# convlens: input 1x3x224x224" above class ${def.name}`, diagnostics: [], lines: [] };
   let run = traceForward(root, input, def, host, interp);
   // An assumed image size that breaks the model (LeNet's 32×32, MNIST's 28×28) is retried with other common sizes.
