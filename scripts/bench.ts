@@ -11,6 +11,7 @@ import { writeOnnx } from "../src/core/onnx/writer";
 import { convStack, reluChain } from "../tools/synthetic";
 import { parsePython } from "../src/core/formats/python/parse";
 import { analyzePythonSource } from "../src/core/formats/python/pythonModel";
+import { layersByDefinition, rowsInSpan } from "../src/host/python/layerIndex";
 
 const MODELS = resolve(__dirname, "../../shared/fixtures/models");
 
@@ -64,6 +65,64 @@ function benchSource(name: string, file: string, runs: number): string[] {
 const DEFS = resolve(__dirname, "../../shared/fixtures/definitions/custom_models.py");
 if (existsSync(DEFS)) rows.push(benchSource("custom_models.py", DEFS, 9));
 rows.push(benchSource("torchvision_style.py", resolve(__dirname, "../test/fixtures/python/torchvision_style.py"), 9));
+
+/** A generated 1,000-line file with 20 model classes (conv stacks with residual blocks). */
+function generatedSource(): string {
+  const lines = ["import torch", "import torch.nn as nn", "import torch.nn.functional as F", ""];
+  for (let k = 0; k < 20; k++) {
+    const w = 16 + 8 * (k % 4);
+    lines.push(`class Block${k}(nn.Module):`, "    def __init__(self, c, stride=1):", "        super().__init__()");
+    lines.push("        self.conv1 = nn.Conv2d(c, c, 3, stride, 1, bias=False)", "        self.bn1 = nn.BatchNorm2d(c)");
+    lines.push("        self.conv2 = nn.Conv2d(c, c, 3, 1, 1, bias=False)", "        self.bn2 = nn.BatchNorm2d(c)", "");
+    lines.push("    def forward(self, x):", "        out = F.relu(self.bn1(self.conv1(x)))", "        out = self.bn2(self.conv2(out))", "        out += x", "        return F.relu(out)", "", "");
+    lines.push(`# convlens: input 1x3x64x64`, `class Net${k}(nn.Module):`, `    def __init__(self, width=${w}, depth=${2 + (k % 3)}, num_classes=10):`, "        super().__init__()");
+    lines.push("        self.stem = nn.Conv2d(3, width, 3, padding=1)", "        layers = []", "        for i in range(depth):", `            layers.append(Block${k}(width))`);
+    lines.push("        self.body = nn.Sequential(*layers)", "        self.pool = nn.AdaptiveAvgPool2d(1)", "        self.fc = nn.Linear(width, num_classes)", "");
+    lines.push("    def forward(self, x):", "        x = F.relu(self.stem(x))", "        x = self.body(x)", "        x = torch.flatten(self.pool(x), 1)", "        return self.fc(x)", "", "");
+    while (lines.length < (k + 1) * 50) lines.push(`# padding comment ${lines.length}`);
+  }
+  return lines.join("\n");
+}
+
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? NaN;
+}
+
+{
+  const text = generatedSource();
+  const t0 = performance.now();
+  const first = analyzePythonSource(text, { fileName: "generated.py" });
+  const t1 = performance.now();
+  const edited = text.replace("num_classes=10", "num_classes=11");
+  const reTimes: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const a = performance.now();
+    analyzePythonSource(i % 2 ? text : edited, { fileName: "generated.py" });
+    reTimes.push(performance.now() - a);
+  }
+  // Hover: find the layer whose definition or statement contains a random offset (what the hover provider does).
+  const hovers: number[] = [];
+  let seed = 7;
+  for (let i = 0; i < 1000; i++) {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    const offset = seed % text.length;
+    const a = performance.now();
+    for (const c of first.classes) {
+      for (const key of layersByDefinition(c).keys()) {
+        const [from, to] = key.split(":").map(Number) as [number, number];
+        if (offset >= from && offset <= to) break;
+      }
+      rowsInSpan(c, offset, offset + 40);
+    }
+    hovers.push(performance.now() - a);
+  }
+  console.log("");
+  console.log(`PyTorch source, generated ${text.split("\n").length} lines with ${first.classes.length} classes (${first.classes.filter((c) => c.analysis).length} models):`);
+  console.log(`| first full analysis | re-analysis after a one-character edit (median of 5) | hover p50 | hover p95 |`);
+  console.log(`|---:|---:|---:|---:|`);
+  console.log(`| ${(t1 - t0).toFixed(1)} ms | ${median(reTimes).toFixed(1)} ms | ${percentile(hovers, 0.5).toFixed(3)} ms | ${percentile(hovers, 0.95).toFixed(3)} ms |`);
+}
 
 const head = ["model", "nodes", "KiB", "parse ms", "analyse ms", "total ms"];
 const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));

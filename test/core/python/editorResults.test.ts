@@ -43,6 +43,7 @@ class Broken(nn.Module):
     expect(fix?.title).toBe("Change in_features to 10816");
     expect(source.slice(fix?.span.from, fix?.span.to)).toBe("9216");
     expect(fix?.replacement).toBe("10816");
+    expect(cls?.diagnostics[0]?.fixes?.[1]?.replacement).toBe("64 * 13 * 13");
   });
 
   it("does not invent a shape after the error", () => {

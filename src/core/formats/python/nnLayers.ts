@@ -57,6 +57,12 @@ function channelFix(c: LayerCall, argName: string, message: string): { message: 
   const fixes: QuickFix[] = [];
   if (got && span) {
     fixes.push({ span, replacement: got, title: `Change ${argName} to ${got}` });
+    // After a flatten, the product of the flattened dims says where the number comes from (64 * 13 * 13).
+    const producer = c.b.nodes.find((n) => n.outputs.includes(c.x.value));
+    const before = producer && (producer.opType === "Flatten" || producer.opType === "Reshape") ? c.b.states.get(producer.inputs[0] ?? "")?.shape : undefined;
+    const dims = before?.slice(1);
+    if (dims && dims.length > 1 && dims.every((d) => typeof d === "number") && String(dims.reduce<number>((a, d) => a * (d as number), 1)) === got)
+      fixes.push({ span, replacement: dims.join(" * "), title: `Change ${argName} to ${dims.join(" * ")}` });
   }
   return { message: shape ? `${message} (input ${shape.join("×")})` : message, fixes };
 }
