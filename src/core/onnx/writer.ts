@@ -57,7 +57,8 @@ function valueInfoProto(v: ValueInfo): Record<string, unknown> {
 export function writeOnnx(model: Model): Uint8Array {
   const g = model.graph;
   const obj = {
-    irVersion: model.irVersion,
+    // Models built from source or text definitions have no IR version of their own: write opset 17's (8).
+    irVersion: model.irVersion || 8,
     producerName: model.producer,
     opsetImport: Object.entries(model.opsets).map(([domain, version]) => ({ domain, version })),
     graph: {

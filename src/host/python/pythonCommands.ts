@@ -2,6 +2,7 @@
 import * as vscode from "vscode";
 import { isForeignSpan } from "../../core/formats/python/pythonModel";
 import type { AnalysisOutcome } from "../analysisService";
+import { withSafetensors } from "../runtime/runtimeService";
 import { parseShapeText } from "../config";
 import { InspectorPanel, type InspectorDeps } from "../inspectorPanel";
 import type { PythonAnalyses } from "./pythonAnalyses";
@@ -40,7 +41,8 @@ export async function inspectClass(deps: InspectorDeps, analyses: PythonAnalyses
       runModel: async () => {
         const cls = analyses.get(await vscode.workspace.openTextDocument(doc.uri))?.classes.find((c) => c.name === className);
         if (!cls?.model) throw new Error(cls?.error ?? `${className} could not be traced`);
-        return cls.model;
+        const stem = doc.uri.path.split("/").pop()?.replace(/\.py$/, "") ?? "model";
+        return withSafetensors(cls.model, [`${className}.safetensors`, `${stem}.safetensors`].map((f) => vscode.Uri.joinPath(doc.uri, "..", f)));
       },
       onLayerSelected: (layer) => {
         const span = [layer.source?.def, layer.source?.call].find((s) => s && !isForeignSpan(s));

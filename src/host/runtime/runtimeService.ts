@@ -173,14 +173,41 @@ async function readLabels(modelUri: vscode.Uri): Promise<string[] | null> {
   }
 }
 
+/**
+ * Weights for a model without its own: `<name>.safetensors` beside the definition (the first
+ * candidate that exists), matched by parameter name; the report says what did not fit.
+ */
+export async function withSafetensors(model: Model, candidates: readonly vscode.Uri[]): Promise<Model> {
+  const { readSafetensors, applyWeights } = await import("../../core/formats/weights/safetensors");
+  for (const uri of candidates) {
+    const bytes = await vscode.workspace.fs.readFile(uri).then(
+      (b) => b,
+      () => undefined,
+    );
+    if (!bytes) continue;
+    const { model: loaded, report } = applyWeights(model, readSafetensors(bytes));
+    const file = uri.path.split("/").pop() ?? "weights";
+    const problems = [
+      report.missing.length ? `${report.missing.length} missing (${report.missing.slice(0, 3).join(", ")}${report.missing.length > 3 ? ", …" : ""})` : "",
+      report.unexpected.length ? `${report.unexpected.length} unexpected (${report.unexpected.slice(0, 3).join(", ")}${report.unexpected.length > 3 ? ", …" : ""})` : "",
+      report.misshaped.length ? `${report.misshaped.length} mis-shaped (${report.misshaped[0]}${report.misshaped.length > 1 ? ", …" : ""})` : "",
+    ].filter(Boolean);
+    if (problems.length) void vscode.window.showWarningMessage(`ConvLens: ${file}: loaded ${report.loaded} tensors; ${problems.join("; ")}. The rest run on random weights.`);
+    else void vscode.window.showInformationMessage(`ConvLens: weights loaded from ${file} (${report.loaded} tensors).`);
+    return loaded;
+  }
+  return model;
+}
+
 /** Read a model file with its external weights inlined (when the files exist), for running. */
 export async function loadModelForRun(uri: vscode.Uri): Promise<Model> {
   const { readOnnx } = await import("../../core/formats/onnx/reader");
   const { readerFor } = await import("../../core/formats/registry");
   const bytes = await vscode.workspace.fs.readFile(uri);
   const reader = readerFor(uri.path, bytes);
-  // Text definitions (Caffe, Darknet) carry no weights: they run on generated ones.
-  if (reader.id !== "onnx") return reader.read(bytes, {});
+  const beside = [vscode.Uri.joinPath(uri, "..", `${uri.path.split("/").pop()?.replace(/\.[^.]+$/, "") ?? "model"}.safetensors`)];
+  // Text definitions (Caffe, Darknet) carry no weights: a .safetensors beside them, else generated ones.
+  if (reader.id !== "onnx") return withSafetensors(reader.read(bytes, {}), beside);
   const dir = vscode.Uri.joinPath(uri, "..");
   const model = readOnnx(bytes, { externalExists: () => true });
   const cache = new Map<string, Uint8Array>();
@@ -204,5 +231,6 @@ export async function loadModelForRun(uri: vscode.Uri): Promise<Model> {
     // Absent weights stay external: the runnable builder generates them (shown as "random weights").
     initializers.set(name, data ? { ...t, storage: { kind: "inline", bytes: data } } : t);
   }
-  return { ...model, graph: { ...model.graph, initializers } };
+  const result = { ...model, graph: { ...model.graph, initializers } };
+  return [...initializers.values()].some((t) => t.storage.kind === "external") ? withSafetensors(result, beside) : result;
 }
