@@ -61,7 +61,7 @@ function windowOut(w: Window, spatial: readonly Dim[], i: number): Dim {
   const ext = (k - 1) * d + 1;
   if (!isNum(x)) return `⌊(${x}+${pb + pe}−${ext})/${s}⌋+1`;
   const span = x + pb + pe - ext;
-  if (span < 0) throw new ShapeError(`window ${ext} is larger than the padded input ${x + pb + pe}`);
+  if (span < 0) throw new ShapeError(`window ${ext} is larger than the padded input ${x + pb + pe} (output size would be ${Math.floor(span / s) + 1})`);
   let out = (w.ceil ? Math.ceil(span / s) : Math.floor(span / s)) + 1;
   // PyTorch (and onnxruntime): the last window must start inside the input or left padding.
   if (w.ceil && (out - 1) * s >= x + pb) out -= 1;

@@ -25,6 +25,20 @@ const TABLE: readonly { file: string; classes: Record<string, string>; shapesFro
     shapesFromExpected: false,
     notModels: ["BasicBlock", "ResNet", "VGG", "Conv2dNormActivation", "InvertedResidual"],
   },
+  {
+    // torchvision's AlexNet, SqueezeNet and GoogLeNet (checked with PyTorch: tools/check_python_sources.py).
+    file: resolve(__dirname, "../../fixtures/python/torchvision_more.py"),
+    classes: { AlexNet: "alexnet", SqueezeNet1_1: "squeezenet1_1", GoogLeNetNoAux: "googlenet" },
+    shapesFromExpected: false,
+    notModels: ["Fire", "BasicConv2d", "Inception", "InceptionAux"],
+  },
+  {
+    // torchvision's DenseNet and video ResNet (checked with PyTorch: tools/check_python_sources.py).
+    file: resolve(__dirname, "../../fixtures/python/torchvision_more2.py"),
+    classes: { DenseNet121: "densenet121", R3D18: "r3d_18" },
+    shapesFromExpected: false,
+    notModels: ["_DenseLayer", "_DenseBlock", "_Transition", "Conv3DSimple", "BasicBlock", "VideoResNet"],
+  },
 ];
 
 interface Expected {

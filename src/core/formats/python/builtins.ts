@@ -118,6 +118,17 @@ export function makeBuiltins(interp: () => Interpreter): Map<string, PyValue> {
       }
       return unknown("isinstance of an unknown");
     }),
+    getattr: builtin("getattr", (a) => {
+      const [obj, n, dflt] = a.args;
+      if (!obj || n?.t !== "str") return unknown("getattr with a name that is not constant");
+      const v = interp().host.getAttr(obj, n.v, interp(), a.span);
+      return v.t === "unknown" && dflt ? dflt : v;
+    }),
+    setattr: builtin("setattr", (a) => {
+      const [obj, n, v] = a.args;
+      if (obj && n?.t === "str" && v) interp().host.setAttr(obj, n.v, v, a.span);
+      return NONE;
+    }),
     hasattr: builtin("hasattr", (a) => {
       const v = a.args[0];
       const n = a.args[1];

@@ -218,7 +218,7 @@ interface Trace {
 function traceForward(root: PyObject, input: InputSpec, def: ClassDef, host: TorchHost, interp: Interpreter): Trace {
   const b = new GraphBuilder();
   const lines = new Map<number, LineResult>();
-  host.builder = b;
+  host.startTrace(b);
   interp.onStatement = (span, v) => {
     if (!lines.has(span.from)) lines.set(span.from, { span, ...describeResult(v) });
   };

@@ -5,7 +5,7 @@
  */
 import type { Expr, Span } from "./ast";
 import { builtin, mathModule } from "./builtins";
-import type { GraphBuilder } from "./graphBuilder";
+import { GraphBuilder } from "./graphBuilder";
 import { InterpError, isModuleClass, lookupClassAttr, mro, type Host, type Interpreter } from "./interpreter";
 import { NN_LAYERS } from "./nnLayers";
 import { binaryOp } from "./operators";
@@ -39,15 +39,65 @@ export class TorchHost implements Host {
   // ---- namespaces ---------------------------------------------------------
 
   private torchFunction(name: string): PyValue | undefined {
+    if (["zeros", "ones", "rand", "randn", "empty", "full", "tensor", "as_tensor"].includes(name)) return builtin(`torch.${name}`, (a) => this.createTensor(name, a));
     const f = TORCH_FUNCTIONS[name];
     if (!f) return undefined;
     return builtin(`torch.${name}`, (a) => this.runOp(name, a.args, a));
   }
 
+  /** Tensors created in __init__ (buffers, constants) wait here until a trace has a graph to put them in. */
+  private readonly deferred = new Map<string, number[]>();
+  private created = 0;
+
+  /** torch.zeros / ones / rand / randn / full / empty / tensor: a constant tensor (treated as a buffer). */
+  private createTensor(name: string, a: CallArgs): PyValue {
+    let dims: number[] | undefined;
+    if (name === "tensor" || name === "as_tensor") {
+      dims = [];
+      let v: PyValue | undefined = a.args[0];
+      while (v && (v.t === "list" || v.t === "tuple")) {
+        dims.push(v.items.length);
+        v = v.items[0];
+      }
+    } else {
+      const src = name === "full" ? a.args.slice(0, 1) : a.args;
+      const list = src.length === 1 && (src[0]?.t === "tuple" || src[0]?.t === "list") ? iterate(src[0]) : src;
+      dims = list?.map((v) => num(v) ?? NaN);
+    }
+    if (!dims || dims.some((d) => !Number.isInteger(d) || d < 0)) return unknown(`torch.${name} with a size that is not constant`);
+    const value = `constant_${this.created++}`;
+    if (this.builder) this.builder.weight(value, dims, "buffer");
+    else this.deferred.set(value, dims);
+    return { t: "tensor", value, state: { dtype: "float32", shape: dims } };
+  }
+
+  /**
+   * An op on constants made in __init__ (torch.tensor(mean).view(1, 3, 1, 1)): its shape is
+   * worked out on a scratch graph and the result becomes another deferred constant.
+   */
+  private deferredOp(name: string, args: readonly PyValue[], a: CallArgs): PyValue {
+    const f = TORCH_FUNCTIONS[name];
+    const inputs = args.filter((v): v is PyTensor => v.t === "tensor");
+    if (!f || inputs.length === 0 || !inputs.every((t) => this.deferred.has(t.value))) return unknown(`${name} outside forward`);
+    const scratch = new GraphBuilder();
+    for (const t of inputs) scratch.weight(t.value, this.deferred.get(t.value) ?? [], "buffer");
+    const out = f({ b: scratch, scope: "", span: a.span, args, kwargs: a.kwargs });
+    if (out.t !== "tensor" || !out.state.shape?.every((d): d is number => typeof d === "number")) return out.t === "tensor" ? unknown(`${name} of a constant`) : out;
+    const value = `constant_${this.created++}`;
+    this.deferred.set(value, [...out.state.shape]);
+    return { t: "tensor", value, state: { dtype: "float32", shape: [...out.state.shape] } };
+  }
+
+  /** Called when a trace starts: constants made in __init__ join its graph. */
+  startTrace(b: GraphBuilder): void {
+    this.builder = b;
+    for (const [value, dims] of this.deferred) b.weight(value, dims, "buffer");
+  }
+
   private runOp(name: string, args: readonly PyValue[], a: CallArgs): PyValue {
     const f = TORCH_FUNCTIONS[name];
     if (!f) return unknown(`torch.${name} is not followed`);
-    if (!this.builder) return unknown(`${name} outside forward`);
+    if (!this.builder) return this.deferredOp(name, args, a);
     if (!args.some((x) => x.t === "tensor" || x.t === "list" || x.t === "tuple")) return unknown(`${name} of non-tensors`);
     return f({ b: this.builder, scope: this.scope, span: a.span, args, kwargs: a.kwargs });
   }
@@ -107,13 +157,8 @@ export class TorchHost implements Host {
     const obj: PyObject = { t: "object", cls, attrs: new Map(), ...(isModule ? { children: new Map<string, PyObject>() } : {}) };
     obj.defSpan = a.span;
     if (cls.nn && NN_LAYERS[cls.nn]) {
-      const spec = NN_LAYERS[cls.nn];
-      const { values } = bindArgs(a, spec?.params ?? [], spec?.defaults ?? {});
-      for (const [k, v] of values) obj.attrs.set(k, v);
-      const leafObj: PyObject = { ...obj, leaf: { type: cls.nn, args: values, call: a } };
-      leafObj.defSpan = a.span;
-      this.createdLeaves.push(leafObj);
-      return leafObj;
+      this.makeLeaf(obj, cls.nn, a);
+      return obj;
     }
     if (cls.nn) {
       this.initContainer(obj, cls.nn, a);
@@ -123,9 +168,19 @@ export class TorchHost implements Host {
     if (init?.value.t === "func") interp.callFunction({ ...init.value, bound: obj }, a);
     else if (init === undefined) {
       const base = mro(cls).find((c) => c.nn);
-      if (base?.nn) this.initContainer(obj, base.nn, a);
+      if (base?.nn && NN_LAYERS[base.nn]) this.makeLeaf(obj, base.nn, a);
+      else if (base?.nn) this.initContainer(obj, base.nn, a);
     }
     return obj;
+  }
+
+  /** Bind a layer's constructor arguments: the object becomes a leaf layer of that type. */
+  private makeLeaf(obj: PyObject, type: string, a: CallArgs): void {
+    const spec = NN_LAYERS[type];
+    const { values } = bindArgs(a, spec?.params ?? [], spec?.defaults ?? {});
+    for (const [k, v] of values) obj.attrs.set(k, v);
+    obj.leaf = { type, args: values, call: a };
+    this.createdLeaves.push(obj);
   }
 
   /** nn.Sequential(*mods) / Sequential(OrderedDict) / ModuleList(list) / ModuleDict(dict). */
@@ -172,7 +227,8 @@ export class TorchHost implements Host {
     try {
       return spec.forward({
         b: this.builder,
-        type: leaf.type,
+        // A subclass keeps its own name as the layer type (Conv3DSimple), as PyTorch reports it.
+        type: obj.cls.nn ? leaf.type : obj.cls.name,
         path: obj.path ?? leaf.type,
         args: leaf.args,
         argSpans: spans,
@@ -203,6 +259,8 @@ export class TorchHost implements Host {
           if (c.nn) {
             if (name !== "__init__") continue;
             const kind = c.nn;
+            // A subclass of a layer (class Conv3DSimple(nn.Conv3d)) becomes that layer with these arguments.
+            if (NN_LAYERS[kind]) return builtin(`${kind}.__init__`, (ia) => (this.makeLeaf(self, kind, ia), NONE));
             return builtin(`${kind}.__init__`, (ia) => (this.initContainer(self, kind, ia), NONE));
           }
           const v = c.attrs.get(name);
@@ -295,6 +353,11 @@ export class TorchHost implements Host {
         return builtin("forward", (a) => this.callModule(obj, a, interp));
       case "register_buffer":
       case "register_parameter":
+        return builtin(name, (a) => {
+          const [n, v] = a.args;
+          if (n?.t === "str" && v) obj.attrs.set(n.v, v);
+          return NONE;
+        });
       case "apply":
       case "eval":
       case "train":

@@ -74,7 +74,8 @@ export interface PyObject {
   readonly attrs: Map<string, PyValue>;
   /** For nn.Module instances: child modules in registration order (containers use "0", "1", …). */
   readonly children?: Map<string, PyObject>;
-  readonly leaf?: LeafLayer;
+  /** Set for torch.nn leaf layers, and for subclasses of them once their super().__init__ ran. */
+  leaf?: LeafLayer;
   /** Where the module was created (the assignment in __init__ for a leaf). */
   defSpan?: Span;
   /** Module path from the root model, set after construction. */
