@@ -60,6 +60,14 @@ def layer_macs(m, inputs, output):
         return out.numel() * math.prod(m.weight.shape[1:])
     if isinstance(m, nn.Linear):
         return out.numel() * m.in_features
+    if isinstance(m, nn.Bilinear):
+        return out.numel() * m.in1_features * m.in2_features
+    if isinstance(m, nn.MultiheadAttention):
+        # The four projections and the two attention products (what flop_counter counts as matmuls).
+        x = inputs[0]
+        length, batch = (x.shape[1], x.shape[0]) if m.batch_first else (x.shape[0], x.shape[1])
+        e = m.embed_dim
+        return batch * (4 * length * e * e + 2 * length * length * e)
     if isinstance(m, nn.LSTM):
         x = inputs[0]
         seq = x.shape[1] if m.batch_first else x.shape[0]
@@ -79,7 +87,10 @@ def layer_macs(m, inputs, output):
 def record(model, input_shape, dtype=torch.float32):
     """Run one forward on zeros; return (output, layers, total_macs). Raises what the model raises."""
     model.eval()
-    leaves = [(n, m) for n, m in model.named_modules() if n and not list(m.children())]
+    # MultiheadAttention counts as one layer: its out_proj child is never called as a module.
+    mha = [n for n, m in model.named_modules() if isinstance(m, nn.MultiheadAttention)]
+    leaves = [(n, m) for n, m in model.named_modules()
+              if n and (isinstance(m, nn.MultiheadAttention) or (not list(m.children()) and not any(n.startswith(a + ".") for a in mha)))]
     if not list(model.children()):
         leaves = [("", model)]
     layers, by_module, total = [], {}, [0]
@@ -96,7 +107,7 @@ def record(model, input_shape, dtype=torch.float32):
                 "name": name,
                 "type": type(m).__name__,
                 "output_shape": out[0] if isinstance(output, (tuple, list)) else out,
-                "params": sum(p.numel() for p in m.parameters(recurse=False)),
+                "params": sum(p.numel() for p in m.parameters(recurse=isinstance(m, nn.MultiheadAttention))),
                 "macs": macs,
             }
             by_module[id(m)] = entry

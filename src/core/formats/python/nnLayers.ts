@@ -101,6 +101,12 @@ function conv(rank: number, transposed: boolean): LayerSpec {
   };
 }
 
+function lpPool(c: LayerCall, rank: number): PyValue {
+  const k = getTuple(c.args, "kernel_size", rank);
+  const s = isNoneOrMissing(c.args, "stride") ? k : getTuple(c.args, "stride", rank);
+  return one(op(c, "LpPool", [c.x.value], { kernel_shape: k, strides: s, p: getInt(c.args, "norm_type") }));
+}
+
 function pool(rank: number, kind: "Max" | "Avg"): LayerSpec {
   const params = kind === "Max" ? ["kernel_size", "stride", "padding", "dilation", "return_indices", "ceil_mode"] : ["kernel_size", "stride", "padding", "ceil_mode", "count_include_pad"];
   return {
@@ -246,6 +252,65 @@ const flatten: LayerSpec = {
 
 const identity: LayerSpec = { params: [], defaults: {}, forward: (c) => c.x };
 
+/** y_o = x1ᵀ W_o x2 + b_o, as one Einsum (MACs = batch · in1 · in2 · out). */
+const bilinear: LayerSpec = {
+  params: ["in1_features", "in2_features", "out_features", "bias"],
+  defaults: { bias: T },
+  forward(c) {
+    const x2 = c.rest[0];
+    if (x2?.t !== "tensor") return unknown("Bilinear needs two tensors");
+    const [i, j, o] = [getInt(c.args, "in1_features"), getInt(c.args, "in2_features"), getInt(c.args, "out_features")];
+    const y = one(op(c, "Einsum", [c.x.value, w(c, "weight", [o, i, j]), x2.value], { equation: "bi,oij,bj->bo" }));
+    return getBool(c.args, "bias", true) && y.t === "tensor" ? one(op(c, "Add", [y.value, w(c, "bias", [o])], {})) : y;
+  },
+};
+
+const unflatten: LayerSpec = {
+  params: ["dim", "unflattened_size"],
+  defaults: {},
+  forward(c) {
+    const shape = c.x.state.shape;
+    const dim = getInt(c.args, "dim");
+    const sizes = c.args.get("unflattened_size");
+    const parts = sizes && (sizes.t === "tuple" || sizes.t === "list") ? sizes.items.map((v) => (v.t === "int" ? v.v : NaN)) : [];
+    if (!shape || parts.some(Number.isNaN)) return unknown("Unflatten with sizes that are not constant");
+    const d = dim < 0 ? dim + shape.length : dim;
+    const target = [...shape.slice(0, d).map(() => 0), ...parts, ...shape.slice(d + 1).map(() => 0)];
+    return one(op(c, "Reshape", [c.x.value, c.b.constInts(target)], {}));
+  },
+};
+
+/**
+ * MultiheadAttention as its matrix products (in-projection, QKᵀ, ·V, out-projection), so the
+ * MACs are counted exactly: 4·L·E² + 2·L²·E per batch element. Returns (output, weights).
+ */
+const multiheadAttention: LayerSpec = {
+  params: ["embed_dim", "num_heads", "dropout", "bias", "add_bias_kv", "add_zero_attn", "kdim", "vdim", "batch_first"],
+  defaults: { bias: T, batch_first: F },
+  forward(c) {
+    const e = getInt(c.args, "embed_dim");
+    const bias = getBool(c.args, "bias", true);
+    const batchFirst = getBool(c.args, "batch_first", false);
+    const first = (ts: PyTensor[]) => ts[0] as PyTensor;
+    const bf = (t: PyTensor) => (batchFirst ? t : first(op(c, "Transpose", [t.value], { perm: [1, 0, 2] })));
+    const q = bf(c.x);
+    const k = c.rest[0]?.t === "tensor" ? bf(c.rest[0]) : q;
+    const v = c.rest[1]?.t === "tensor" ? bf(c.rest[1]) : k;
+    const wIn = w(c, "in_proj_weight", [e, 3 * e]);
+    const bIn = bias ? w(c, "in_proj_bias", [3 * e]) : "";
+    const proj = (t: PyTensor, part: number) => {
+      const slice = (x: string, axis: number) => first(op(c, "Slice", [x, c.b.constInts([part * e]), c.b.constInts([(part + 1) * e]), c.b.constInts([axis])], {}));
+      const y = first(op(c, "MatMul", [t.value, slice(wIn, 1).value], {}));
+      return bias ? first(op(c, "Add", [y.value, slice(bIn, 0).value], {})) : y;
+    };
+    const [qp, kp, vp] = [proj(q, 0), proj(k, 1), proj(v, 2)];
+    const scores = first(op(c, "Softmax", [first(op(c, "MatMul", [qp.value, first(op(c, "Transpose", [kp.value], { perm: [0, 2, 1] })).value], {})).value], { axis: -1 }));
+    let out = first(op(c, "MatMul", [first(op(c, "MatMul", [scores.value, vp.value], {})).value, w(c, "out_proj.weight", [e, e])], {}));
+    if (bias) out = first(op(c, "Add", [out.value, w(c, "out_proj.bias", [e])], {}));
+    return tuple([batchFirst ? out : first(op(c, "Transpose", [out.value], { perm: [1, 0, 2] })), scores]);
+  },
+};
+
 export const NN_LAYERS: Readonly<Record<string, LayerSpec>> = {
   Conv1d: conv(1, false),
   Conv2d: conv(2, false),
@@ -319,6 +384,11 @@ export const NN_LAYERS: Readonly<Record<string, LayerSpec>> = {
   AlphaDropout: activation("Dropout", ["p", "inplace"]),
   Identity: identity,
   Flatten: flatten,
+  Unflatten: unflatten,
+  Bilinear: bilinear,
+  MultiheadAttention: multiheadAttention,
+  LPPool1d: { params: ["norm_type", "kernel_size", "stride", "ceil_mode"], defaults: { stride: NONE }, forward: (c) => lpPool(c, 1) },
+  LPPool2d: { params: ["norm_type", "kernel_size", "stride", "ceil_mode"], defaults: { stride: NONE }, forward: (c) => lpPool(c, 2) },
   Embedding: embedding,
   LSTM: recurrent(4, "LSTM"),
   GRU: recurrent(3, "GRU"),
