@@ -4,50 +4,11 @@
  * types, so shapes, MACs and receptive fields come from the shared op table).
  */
 import type { AttrValue } from "../../ir/types";
-import type { GraphBuilder, QuickFix } from "./graphBuilder";
+import type { QuickFix } from "./graphBuilder";
+import { F, I0, I1, T, one, op, w, type LayerCall, type LayerSpec } from "./nnLayerKit";
 import { ArgError, getBool, getFloat, getInt, getTuple, isNoneOrMissing } from "./pyArgs";
-import { NONE, bool, int, str, tuple, unknown, type PyTensor, type PyValue } from "./values";
-import type { Span } from "./ast";
-
-export interface LayerCall {
-  readonly b: GraphBuilder;
-  readonly type: string;
-  readonly path: string;
-  readonly args: ReadonlyMap<string, PyValue>;
-  readonly argSpans: ReadonlyMap<string, Span>;
-  readonly x: PyTensor;
-  readonly rest: readonly PyValue[];
-  readonly callSpan: Span;
-  readonly defSpan?: Span;
-}
-
-export interface LayerSpec {
-  readonly params: readonly string[];
-  readonly defaults: Readonly<Record<string, PyValue>>;
-  readonly forward: (c: LayerCall) => PyValue;
-  /** A plausible input for this layer when it comes first and no shape is given. */
-  readonly defaultInput?: (args: ReadonlyMap<string, PyValue>) => { dtype: "float32" | "int64"; shape: number[] } | undefined;
-}
-
-const T = bool(true),
-  F = bool(false),
-  I0 = int(0),
-  I1 = int(1);
-
-function op(c: LayerCall, opType: string, inputs: string[], attrs: Record<string, AttrValue>, extra: { outputs?: number; explain?: (m: string) => { message: string; fixes?: QuickFix[] } | undefined } = {}): PyTensor[] {
-  return c.b.op(opType, inputs, attrs, {
-    scope: c.path,
-    layerType: c.type,
-    source: { call: c.callSpan, ...(c.defSpan ? { def: c.defSpan } : {}) },
-    ...extra,
-  });
-}
-
-function one(ts: PyTensor[]): PyValue {
-  return ts[0] ?? unknown("no output");
-}
-
-const w = (c: LayerCall, name: string, dims: number[], role: "parameter" | "buffer" = "parameter") => c.b.weight(`${c.path}.${name}`, dims, role);
+import { NONE, int, str, unknown, type PyTensor, type PyValue } from "./values";
+import { SEQUENCE_LAYERS } from "./nnSequenceLayers";
 
 /** Fix for "expects N input channels/features but receives M": replace the constructor's constant. */
 function channelFix(c: LayerCall, argName: string, message: string): { message: string; fixes?: QuickFix[] } {
@@ -170,43 +131,6 @@ function activation(opType: string, params: string[] = [], attrs: (c: LayerCall)
   return { params, defaults: {}, forward: (c) => one(op(c, opType, [c.x.value], attrs(c))) };
 }
 
-function recurrent(gates: number, opType: string): LayerSpec {
-  return {
-    params: ["input_size", "hidden_size", "num_layers", "bias", "batch_first", "dropout", "bidirectional"],
-    defaults: { num_layers: I1, bias: T, batch_first: F, bidirectional: F },
-    forward(c) {
-      const h = getInt(c.args, "hidden_size"),
-        layers = getInt(c.args, "num_layers");
-      const dirs = getBool(c.args, "bidirectional", false) ? 2 : 1;
-      const batchFirst = getBool(c.args, "batch_first", false);
-      let x = c.x;
-      // ONNX recurrent ops are sequence-first: transpose around them as the exporter does.
-      if (batchFirst) x = op(c, "Transpose", [x.value], { perm: [1, 0, 2] })[0] as PyTensor;
-      const states: string[] = [];
-      const cells: string[] = [];
-      let inSize = getInt(c.args, "input_size");
-      for (let l = 0; l < layers; l++) {
-        const inputs = [x.value, w(c, `weight_ih_l${l}`, [dirs, gates * h, inSize]), w(c, `weight_hh_l${l}`, [dirs, gates * h, h])];
-        if (getBool(c.args, "bias", true)) inputs.push(w(c, `bias_l${l}`, [dirs, 2 * gates * h]));
-        const outs = op(c, opType, inputs, { hidden_size: h, direction: dirs === 2 ? "bidirectional" : "forward" }, { outputs: opType === "LSTM" ? 3 : 2 });
-        const [y, yh, yc] = outs;
-        if (!y || !yh) return unknown("recurrent layer");
-        states.push(yh.value);
-        if (yc) cells.push(yc.value);
-        const yt = op(c, "Transpose", [y.value], { perm: [0, 2, 1, 3] })[0] as PyTensor; // [L, N, dirs, h]
-        x = op(c, "Reshape", [yt.value, c.b.constInts([0, 0, dirs * h])], {})[0] as PyTensor;
-        inSize = dirs * h;
-      }
-      // h_n (and c_n) stack every layer's final state: (layers · dirs, N, h).
-      const stack = (names: string[]): PyValue => (names.length === 1 ? c.b.tensor(names[0] as string) : one(op(c, "Concat", names, { axis: 0 })));
-      const state = opType === "LSTM" ? tuple([stack(states), stack(cells)]) : stack(states);
-      // The output comes last so that the layer's last node is its output (what tables show).
-      const out = batchFirst ? (op(c, "Transpose", [x.value], { perm: [1, 0, 2] })[0] as PyTensor) : x;
-      return tuple([out, state]);
-    },
-  };
-}
-
 const linear: LayerSpec = {
   params: ["in_features", "out_features", "bias"],
   defaults: { bias: T },
@@ -277,37 +201,6 @@ const unflatten: LayerSpec = {
     const d = dim < 0 ? dim + shape.length : dim;
     const target = [...shape.slice(0, d).map(() => 0), ...parts, ...shape.slice(d + 1).map(() => 0)];
     return one(op(c, "Reshape", [c.x.value, c.b.constInts(target)], {}));
-  },
-};
-
-/**
- * MultiheadAttention as its matrix products (in-projection, QKᵀ, ·V, out-projection), so the
- * MACs are counted exactly: 4·L·E² + 2·L²·E per batch element. Returns (output, weights).
- */
-const multiheadAttention: LayerSpec = {
-  params: ["embed_dim", "num_heads", "dropout", "bias", "add_bias_kv", "add_zero_attn", "kdim", "vdim", "batch_first"],
-  defaults: { bias: T, batch_first: F },
-  forward(c) {
-    const e = getInt(c.args, "embed_dim");
-    const bias = getBool(c.args, "bias", true);
-    const batchFirst = getBool(c.args, "batch_first", false);
-    const first = (ts: PyTensor[]) => ts[0] as PyTensor;
-    const bf = (t: PyTensor) => (batchFirst ? t : first(op(c, "Transpose", [t.value], { perm: [1, 0, 2] })));
-    const q = bf(c.x);
-    const k = c.rest[0]?.t === "tensor" ? bf(c.rest[0]) : q;
-    const v = c.rest[1]?.t === "tensor" ? bf(c.rest[1]) : k;
-    const wIn = w(c, "in_proj_weight", [e, 3 * e]);
-    const bIn = bias ? w(c, "in_proj_bias", [3 * e]) : "";
-    const proj = (t: PyTensor, part: number) => {
-      const slice = (x: string, axis: number) => first(op(c, "Slice", [x, c.b.constInts([part * e]), c.b.constInts([(part + 1) * e]), c.b.constInts([axis])], {}));
-      const y = first(op(c, "MatMul", [t.value, slice(wIn, 1).value], {}));
-      return bias ? first(op(c, "Add", [y.value, slice(bIn, 0).value], {})) : y;
-    };
-    const [qp, kp, vp] = [proj(q, 0), proj(k, 1), proj(v, 2)];
-    const scores = first(op(c, "Softmax", [first(op(c, "MatMul", [qp.value, first(op(c, "Transpose", [kp.value], { perm: [0, 2, 1] })).value], {})).value], { axis: -1 }));
-    let out = first(op(c, "MatMul", [first(op(c, "MatMul", [scores.value, vp.value], {})).value, w(c, "out_proj.weight", [e, e])], {}));
-    if (bias) out = first(op(c, "Add", [out.value, w(c, "out_proj.bias", [e])], {}));
-    return tuple([batchFirst ? out : first(op(c, "Transpose", [out.value], { perm: [1, 0, 2] })), scores]);
   },
 };
 
@@ -386,13 +279,10 @@ export const NN_LAYERS: Readonly<Record<string, LayerSpec>> = {
   Flatten: flatten,
   Unflatten: unflatten,
   Bilinear: bilinear,
-  MultiheadAttention: multiheadAttention,
   LPPool1d: { params: ["norm_type", "kernel_size", "stride", "ceil_mode"], defaults: { stride: NONE }, forward: (c) => lpPool(c, 1) },
   LPPool2d: { params: ["norm_type", "kernel_size", "stride", "ceil_mode"], defaults: { stride: NONE }, forward: (c) => lpPool(c, 2) },
   Embedding: embedding,
-  LSTM: recurrent(4, "LSTM"),
-  GRU: recurrent(3, "GRU"),
-  RNN: recurrent(1, "RNN"),
+  ...SEQUENCE_LAYERS,
   PixelShuffle: activation("DepthToSpace", ["upscale_factor"], (c) => ({ blocksize: getInt(c.args, "upscale_factor"), mode: "CRD" })),
   Upsample: {
     params: ["size", "scale_factor", "mode", "align_corners"],
@@ -415,3 +305,5 @@ export const NN_LAYERS: Readonly<Record<string, LayerSpec>> = {
     },
   },
 };
+
+export type { LayerCall, LayerSpec };
