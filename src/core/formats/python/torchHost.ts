@@ -10,6 +10,8 @@ import { InterpError, isModuleClass, lookupClassAttr, mro, type Host, type Inter
 import { NN_LAYERS } from "./nnLayers";
 import { binaryOp } from "./operators";
 import { ArgError, bindArgs } from "./pyArgs";
+import { dictMethod, listMethod } from "./pyMethods";
+import { tensorIndex } from "./tensorIndex";
 import { TORCH_FUNCTIONS } from "./torchOps";
 import { NONE, describe, dictKey, int, iterate, num, str, tuple, unknown, type CallArgs, type PyClass, type PyObject, type PyTensor, type PyValue } from "./values";
 
@@ -287,9 +289,9 @@ export class TorchHost implements Host {
       case "object":
         return this.objectAttr(obj, name, interp, span);
       case "dict":
-        return this.dictMethod(obj, name);
+        return dictMethod(obj, name);
       case "list":
-        return this.listMethod(obj, name);
+        return listMethod(obj, name);
       case "unknown":
         return obj;
       default:
@@ -375,49 +377,6 @@ export class TorchHost implements Host {
     }
   }
 
-  private dictMethod(d: Extract<PyValue, { t: "dict" }>, name: string): PyValue {
-    const entries = [...d.entries.values()];
-    switch (name) {
-      case "items":
-        return builtin(name, () => ({ t: "list", items: entries.map((e) => tuple([e.key, e.value])) }));
-      case "keys":
-        return builtin(name, () => ({ t: "list", items: entries.map((e) => e.key) }));
-      case "values":
-        return builtin(name, () => ({ t: "list", items: entries.map((e) => e.value) }));
-      case "get":
-        return builtin(name, (a) => {
-          const k = dictKey(a.args[0] ?? NONE);
-          return (k !== undefined ? d.entries.get(k)?.value : undefined) ?? a.args[1] ?? NONE;
-        });
-      case "update":
-        return builtin(name, (a) => {
-          const src = a.args[0];
-          if (src?.t === "dict") for (const [k, v] of src.entries) d.entries.set(k, v);
-          return NONE;
-        });
-      default:
-        return unknown(`dict.${name}`);
-    }
-  }
-
-  private listMethod(l: Extract<PyValue, { t: "list" }>, name: string): PyValue {
-    switch (name) {
-      case "append":
-        return builtin(name, (a) => (l.items.push(a.args[0] ?? NONE), NONE));
-      case "extend":
-      case "__iadd__":
-        return builtin(name, (a) => (l.items.push(...(iterate(a.args[0] ?? NONE) ?? [])), NONE));
-      case "insert":
-        return builtin(name, (a) => (l.items.splice(num(a.args[0] ?? int(0)) ?? 0, 0, a.args[1] ?? NONE), NONE));
-      case "pop":
-        return builtin(name, () => l.items.pop() ?? NONE);
-      case "index":
-        return builtin(name, (a) => int(l.items.findIndex((x) => num(x) !== undefined && num(x) === num(a.args[0] ?? NONE))));
-      default:
-        return unknown(`list.${name}`);
-    }
-  }
-
   setAttr(obj: PyValue, name: string, value: PyValue): void {
     if (obj.t !== "object") return;
     if (obj.children && value.t === "object" && value.children) {
@@ -432,7 +391,7 @@ export class TorchHost implements Host {
   // ---- indexing -----------------------------------------------------------
 
   getItem(obj: PyValue, index: PyValue, span: Span, indexExpr: Expr): PyValue {
-    if (obj.t === "tensor") return this.tensorIndex(obj, index, span, indexExpr);
+    if (obj.t === "tensor") return this.builder ? tensorIndex(this.builder, this.scope, obj, index, span, indexExpr) : unknown("indexing a tensor outside forward");
     if (obj.t === "dict") {
       const k = dictKey(index);
       return (k !== undefined ? obj.entries.get(k)?.value : undefined) ?? unknown(`key ${describe(index)} not found`);
@@ -459,40 +418,6 @@ export class TorchHost implements Host {
   }
 
   /** x[:, -1, :], x[..., 0], x[:, :3]: Slice for ranges, Gather + squeeze for integers. */
-  private tensorIndex(x: PyTensor, index: PyValue, span: Span, expr: Expr): PyValue {
-    const b = this.builder;
-    const shape = x.state.shape;
-    if (!b || !shape) return unknown("indexing a tensor whose shape is unknown");
-    const parts = expr.kind === "Tuple" ? (index.t === "tuple" ? index.items : []) : [index];
-    const exprs = expr.kind === "Tuple" ? expr.elts : [expr];
-    const ell = exprs.findIndex((e) => e.kind === "EllipsisLit");
-    const expanded: (PyValue | "all")[] = [];
-    parts.forEach((p, i) => {
-      if (i === ell) for (let k = 0; k < shape.length - (parts.length - 1); k++) expanded.push("all");
-      else expanded.push(p);
-    });
-    let cur = x;
-    const squeeze: number[] = [];
-    const emit = (opType: string, inputs: string[], attrs = {}) => b.op(opType, inputs, attrs, { scope: this.scope, source: { call: span } })[0] as PyTensor;
-    expanded.forEach((p, axis) => {
-      if (p === "all") return;
-      if (p.t === "builtin" && p.name === "slice") {
-        const [s, e, st] = ["start", "stop", "step"].map((q) => p.attrs?.(q) ?? NONE);
-        if ([s, e, st].every((v) => v?.t === "none")) return;
-        const start = num(s as PyValue) ?? 0,
-          end = num(e as PyValue) ?? 2 ** 31 - 1,
-          step = num(st as PyValue) ?? 1;
-        cur = emit("Slice", [cur.value, b.constInts([start]), b.constInts([end]), b.constInts([axis]), b.constInts([step])]);
-        return;
-      }
-      const i = num(p);
-      if (i === undefined || p.t === "none") throw new InterpError("indexing with a tensor or None is not followed");
-      cur = emit("Slice", [cur.value, b.constInts([i]), b.constInts([i === -1 ? 2 ** 31 - 1 : i + 1]), b.constInts([axis]), b.constInts([1])]);
-      squeeze.push(axis);
-    });
-    return squeeze.length ? emit("Squeeze", [cur.value, b.constInts(squeeze)]) : cur;
-  }
-
   setItem(obj: PyValue, index: PyValue, value: PyValue): void {
     if (obj.t === "dict") {
       const k = dictKey(index);
