@@ -249,4 +249,36 @@ export const tests = [
       }
     },
   },
+  {
+    name: 'the "Inspect" CodeLens over AlphaGoPolicy opens its inspector',
+    async run({ page, screenshot }) {
+      const classLine = "class AlphaGoPolicy(nn.Module):";
+      await openPython(page, "custom_models.py", "class LeNet5(nn.Module):");
+      // Scroll the class into view with Go to Line (it is below the first screen).
+      const source = fs.readFileSync(path.resolve(import.meta.dirname, "../../../shared/fixtures/definitions/custom_models.py"), "utf8");
+      const lineNo = source.split("\n").findIndex((l) => l.startsWith(classLine)) + 1;
+      await page.keyboard.press("Control+G");
+      await page.keyboard.type(String(lineNo));
+      await page.keyboard.press("Enter");
+      await editorWith(page, classLine).waitFor({ state: "visible", timeout: 10_000 });
+      // The lens row just above the class line; its "Inspect" link (lenses render a moment after scrolling).
+      const links = page.locator(".part.editor .codelens-decoration a", { hasText: /^Inspect$/ });
+      let boxes = [];
+      let index = -1;
+      for (let i = 0; i < 20 && index < 0; i++) {
+        await sleep(250);
+        const line = await page.locator(".part.editor .view-line", { hasText: classLine }).first().boundingBox({ timeout: 2000 });
+        if (!line) continue;
+        boxes = await links.evaluateAll((els) => els.map((e) => e.getBoundingClientRect().y));
+        index = boxes.findIndex((y) => y < line.y && y > line.y - 2 * line.height - 5);
+      }
+      assert.ok(index >= 0, `an "Inspect" lens above ${classLine} (lens rows at ${JSON.stringify(boxes)})`);
+      await links.nth(index).click();
+      const frame = await waitForInspector(page, "AlphaGoPolicy", 30_000);
+      const expected = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, "../../../shared/fixtures/expected/alphago_policy.json"), "utf8"));
+      // Params do not depend on the (assumed) board size; MACs do.
+      assert.equal(await readTotal(frame, "total-params"), expected.totals.params, "total-params data-value");
+      await screenshot("python-inspect-lens-alphago");
+    },
+  },
 ];
