@@ -131,3 +131,41 @@ console.log(`Node ${process.version}, median of runs (9 per fixture, 5 for 10k, 
 console.log(line(head));
 console.log(`|${widths.map((w, i) => (i === 0 ? "-".repeat(w + 2) : "-".repeat(w + 1) + ":")).join("|")}|`);
 for (const r of rows) console.log(line(r));
+
+/** Forward and backward passes with onnxruntime-web's wasm backend in Node (1 thread, as in a webview). */
+async function benchRuntime(): Promise<void> {
+  const ort = await import("onnxruntime-web");
+  ort.env.wasm.numThreads = 1;
+  const { readOnnx } = await import("../src/core/formats/onnx/reader");
+  const { buildRunnable } = await import("../src/core/onnx/runnable");
+  const { buildInputGradient, buildGradCam, lastSpatialValue } = await import("../src/core/onnx/backward");
+  const out: string[][] = [];
+  for (const name of ["lenet5_digits", "shapes_cnn", "resnet18", "mobilenet_v2"]) {
+    const file = join(MODELS, `${name}.onnx`);
+    if (!existsSync(file)) continue;
+    const model = readOnnx(readFileSync(file), { externalExists: () => false });
+    const input = model.graph.inputs[0];
+    const dims = (input?.shape ?? []).map((d) => (typeof d === "number" ? d : 1));
+    const x = new ort.Tensor("float32", new Float32Array(dims.reduce((a, b) => a * b, 1)).fill(0.5), dims);
+    const time = async (bytes: Uint8Array, output: string) => {
+      const s = await ort.InferenceSession.create(bytes);
+      const t: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const t0 = performance.now();
+        await s.run({ [input?.name ?? "input"]: x }, [output]);
+        t.push(performance.now() - t0);
+      }
+      return median(t).toFixed(1);
+    };
+    const forward = await time(buildRunnable(model).bytes, model.graph.outputs[0]?.name ?? "output");
+    const sal = buildInputGradient(model, "saliency", { kind: "class", index: 0 });
+    const cam = buildGradCam(model, lastSpatialValue(model), 0);
+    out.push([name, forward, await time(buildRunnable(sal.model).bytes, sal.output), await time(buildRunnable(cam.model).bytes, cam.output)]);
+  }
+  console.log("");
+  console.log("onnxruntime-web wasm (1 thread) in Node, median of 5 runs after session creation:");
+  console.log("| model | forward ms | forward + saliency ms | forward + Grad-CAM ms |");
+  console.log("|---|---:|---:|---:|");
+  for (const r of out) console.log(`| ${r.join(" | ")} |`);
+}
+void benchRuntime();

@@ -51,3 +51,25 @@ describe.each<[string, BackwardTarget]>([
     }
   });
 });
+
+describe("Clip (ReLU6) backward = finite differences on MobileNetV2 (generated weights)", () => {
+  it("at a few input pixels", async () => {
+    const mb = readOnnx(readFileSync(resolve(__dirname, "../../../shared/fixtures/models/mobilenet_v2.onnx")), { externalExists: () => false });
+    const g = buildInputGradient(mb, "saliency", { kind: "class", index: 3 });
+    const gs = await ort.InferenceSession.create(buildRunnable(g.model).bytes);
+    const fwd = await ort.InferenceSession.create(buildRunnable(mb).bytes);
+    const n = 3 * 224 * 224;
+    const x = Float32Array.from({ length: n }, (_, i) => 0.5 + 0.3 * Math.sin(i * 0.011));
+    const grad = (await gs.run({ input: new ort.Tensor("float32", x, [1, 3, 224, 224]) }, [g.output]))[g.output]?.data as Float32Array;
+    const logit = async (v: Float32Array) => ((await fwd.run({ input: new ort.Tensor("float32", v, [1, 3, 224, 224]) }))["output"]?.data as Float32Array)[3] ?? NaN;
+    const scale = grad.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    const h = 0.05;
+    for (const p of [112 * 224 + 112, 50 * 224 + 170, 224 * 224 + 100 * 224 + 90]) {
+      const up = Float32Array.from(x), down = Float32Array.from(x);
+      up[p] = (up[p] ?? 0) + h;
+      down[p] = (down[p] ?? 0) - h;
+      const numeric = ((await logit(up)) - (await logit(down))) / (2 * h);
+      expect(Math.abs((grad[p] ?? NaN) - numeric)).toBeLessThan(0.05 * scale);
+    }
+  }, 60_000);
+});

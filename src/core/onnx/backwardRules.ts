@@ -51,6 +51,21 @@ const rectifier: GradRule = ({ node, dy, method, e }) => {
   return [e.node("Mul", [e.node("Relu", [dy])[0] ?? "", pos()])[0]];
 };
 
+/** Clip (ReLU6): gradient where min < x < max; the guided / deconvnet variants rectify like ReLU. */
+const clip: GradRule = ({ node, dy, method, e }) => {
+  const x = node.inputs[0] ?? "";
+  const lo = node.inputs[1] || (typeof node.attrs["min"] === "number" ? e.constFloats([node.attrs["min"]], []) : "");
+  const hi = node.inputs[2] || (typeof node.attrs["max"] === "number" ? e.constFloats([node.attrs["max"]], []) : "");
+  if (method === "deconvnet" || method === "deconvnet_all_act") return [e.node("Relu", [dy])[0]];
+  let inside = lo ? (e.node("Greater", [x, lo])[0] ?? "") : "";
+  if (hi) {
+    const below = e.node("Less", [x, hi])[0] ?? "";
+    inside = inside ? (e.node("And", [inside, below])[0] ?? "") : below;
+  }
+  const signal = method === "saliency" ? dy : (e.node("Relu", [dy])[0] ?? "");
+  return [inside ? e.node("Mul", [signal, e.node("Cast", [inside], { to: 1 })[0] ?? ""])[0] : signal];
+};
+
 /** Smooth activations: the ordinary derivative from the forward values (the *_all_act methods rectify instead). */
 function smooth(derivative: (c: GradContext) => string): GradRule {
   return (c) => {
@@ -184,6 +199,7 @@ const concat: GradRule = ({ node, dy, e }) => {
 
 export const GRAD_RULES: Readonly<Record<string, GradRule>> = {
   Relu: rectifier,
+  Clip: clip,
   Tanh: tanh,
   Sigmoid: sigmoid,
   Conv: conv,
