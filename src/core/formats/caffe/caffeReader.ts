@@ -69,7 +69,8 @@ class Net {
 
   node(layer: string, type: string, opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, outputs = 1): string[] {
     const id = this.n++;
-    const outs = Array.from({ length: outputs }, (_, i) => `${layer}#${id}_${i}`);
+    // Values are named after the layer where that is unambiguous ("prob"), else numbered.
+    const outs = Array.from({ length: outputs }, (_, i) => (outputs === 1 && !this.states.has(layer) ? layer : `${layer}#${id}_${i}`));
     const node: Node = { name: `${layer}/${opType}_${id}`, layer, layerType: type, opType, domain: "", inputs, outputs: outs, attrs, ...(this.def ? { source: { def: this.def } } : {}), ...(opType === "LeakyRelu" || opType === "LRN" ? { attrTypes: { alpha: 1, beta: 1, bias: 1 } } : {}) };
     this.nodes.push(node);
     const rule = opRule(opType, "");
