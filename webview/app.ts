@@ -122,6 +122,7 @@ export class InspectorApp {
       case "runnable":
       case "image":
       case "filters":
+      case "explainRunnable":
       case "requestFailed":
         this.view?.run.handle(message);
         break;

@@ -28,6 +28,7 @@ const HOST_MESSAGE_TYPES = new Set([
   "runnable",
   "image",
   "filters",
+  "explainRunnable",
   "requestFailed",
   "showRun",
 ]);

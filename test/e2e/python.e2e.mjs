@@ -166,7 +166,8 @@ export const tests = [
     name: "broken_model.py: shape diagnostic in Problems, quick fix changes in_features",
     async run({ page, screenshot, workspace }) {
       const file = path.join(workspace, "broken_model.py");
-      fs.writeFileSync(file, BROKEN_MODEL);
+      // run.mjs put it there before VS Code started; rewrite only if an earlier run changed it.
+      if (!fs.existsSync(file) || fs.readFileSync(file, "utf8") !== BROKEN_MODEL) fs.writeFileSync(file, BROKEN_MODEL);
       await openPython(page, "broken_model.py", "self.fc = nn.Linear(");
       await showProblems(page);
       const before = await poll(() => problemsText(page), (t) => t?.includes(BROKEN_MESSAGE), 15_000);

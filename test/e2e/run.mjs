@@ -122,9 +122,11 @@ async function main() {
   state.tmp = fs.mkdtempSync(path.join(os.tmpdir(), "convlens-e2e-"));
   const workspace = path.join(state.tmp, "workspace");
   fs.mkdirSync(workspace);
-  for (const m of ["lenet5.onnx", "resnet18.onnx", "lenet5_digits.onnx"])
+  for (const m of ["lenet5.onnx", "resnet18.onnx", "lenet5_digits.onnx", "shapes_cnn.onnx"])
     fs.copyFileSync(path.join(fixturesDir, "models", m), path.join(workspace, m));
   fs.copyFileSync(path.join(fixturesDir, "definitions", "custom_models.py"), path.join(workspace, "custom_models.py"));
+  // Written before VS Code starts, so quick open has indexed it (a file written mid-run may not be found yet).
+  fs.copyFileSync(path.join(repoRoot, "test", "fixtures", "python", "broken_linear.py"), path.join(workspace, "broken_model.py"));
   const profile = makeProfile(state.tmp);
   log(`installing ${path.basename(vsix)}: ${installVsix(vsix, profile).split("\n").pop()}`);
 

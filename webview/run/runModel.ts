@@ -6,12 +6,13 @@
 import type { LayerRow } from "../../src/core/analysis/result";
 import type { InputSpec } from "./inputModel";
 
-export type RunView = "predictions" | "featureMaps" | "filters";
+export type RunView = "predictions" | "featureMaps" | "filters" | "explain";
 
 export const RUN_VIEWS: readonly { readonly id: RunView; readonly label: string }[] = [
   { id: "predictions", label: "Predictions" },
   { id: "featureMaps", label: "Feature maps" },
   { id: "filters", label: "Filters" },
+  { id: "explain", label: "Explain" },
 ];
 
 /** Convolutions have filters to draw (ONNX Conv / ConvTranspose, or a framework's Conv1d/2d/3d). */

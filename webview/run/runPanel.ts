@@ -12,6 +12,7 @@ import { RunEngine, shortError, type FeedData, type OutputData } from "./engine"
 import { TensorView, type MapOptions } from "./featureMapsView";
 import { FiltersView } from "./filtersView";
 import { HostRequests, type FilterWeights } from "./hostRequests";
+import { ExplainView } from "./explain/explainView";
 import { InputView } from "./inputView";
 import { RunToolbar, viewSwitcher } from "./runToolbar";
 import { CancelledError, checkCancelled, JobQueue, type CancelToken } from "./jobQueue";
@@ -48,6 +49,7 @@ export class RunPanel {
   private readonly predictions: PredictionsView;
   private readonly maps: TensorView;
   private readonly filtersView: FiltersView;
+  private readonly explain: ExplainView;
   private readonly toolbar: RunToolbar;
   private readonly inputBox = h("div", { class: "run-input-col" });
   private readonly viewButtons = new Map<RunView, HTMLElement>();
@@ -75,6 +77,11 @@ export class RunPanel {
       save,
       pngName: names(() => this.layer?.name ?? ""),
       bgr: () => this.input?.bgr ?? false,
+    });
+    this.explain = new ExplainView(analysis, this.queue, {
+      post: (m) => callbacks.post(m),
+      state: () => ({ layer: this.layer, runtime: this.runtime, input: this.input }),
+      forwardRunnable: (layers) => this.runnable(layers),
     });
     const switcher = viewSwitcher((v) => this.showView(v), this.viewButtons);
     this.element = h(
@@ -113,6 +120,7 @@ export class RunPanel {
       if (this.visible) this.chooseDefault();
     }
     this.predictions.labels = runtime?.labels ?? null;
+    this.explain.labelsChanged(runtime?.labels ?? null);
     this.predictions.dispose();
     if (runtime !== null) this.predictions.clear();
     this.updateRunnable();
@@ -120,7 +128,7 @@ export class RunPanel {
 
   /** Host messages for the Run tab; true when handled. */
   handle(message: HostToWebview): boolean {
-    if (this.requests.handle(message)) return true;
+    if (this.requests.handle(message) || this.explain.handle(message)) return true;
     if (message.type === "image") {
       // Not one we asked for: a palette command chose it ("Run Model on Image…").
       this.input?.useImage({ name: message.name, uri: message.uri });
@@ -132,6 +140,7 @@ export class RunPanel {
   setLayer(layer: LayerRow | null): void {
     if (layer?.index === this.layer?.index) return;
     this.layer = layer;
+    this.explain.layerChanged();
     this.renderView();
     if (this.view === "featureMaps" && this.hasRun) this.runSoon(0);
     if (this.view === "filters") void this.loadFilters();
@@ -198,6 +207,7 @@ export class RunPanel {
     clearTimeout(this.debounce);
     this.queue.cancel();
     this.requests.rejectAll("the model was reloaded");
+    this.explain.dispose();
     this.engine?.dispose();
     this.predictions.dispose();
     this.maps.dispose();
@@ -342,7 +352,9 @@ export class RunPanel {
         ? this.predictions.element
         : this.view === "filters"
           ? this.filtersView.element
-          : this.mapsElement();
+          : this.view === "explain"
+            ? this.explain.element
+            : this.mapsElement();
     // Re-inserting the same element would detach chart.js's canvases and leave them blank.
     if (this.viewBody.firstElementChild !== body || this.viewBody.childElementCount !== 1)
       this.viewBody.replaceChildren(body);

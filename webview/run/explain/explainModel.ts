@@ -1,0 +1,235 @@
+/**
+ * Decisions of the Explain view that need no DOM: the methods and what each
+ * needs (a class, a layer with spatial units, a channel, ascent steps), which
+ * layer a run uses, the request sent to the host, how many classes there are,
+ * and what the result canvas carries for tests (data-shape, data-values). Pure.
+ */
+import type { LayerRow, ModelAnalysis } from "../../../src/core/analysis/result";
+import type { ExplainMethod } from "../../../src/protocol/messages";
+import { vectorLength } from "../predictions";
+import type { MapColours } from "./mapMath";
+import { defaultSpatialLayer, isSpatial } from "./receptiveField";
+
+/** The host's methods plus Guided Grad-CAM (guided backprop × Grad-CAM, combined here). */
+export type ViewMethod = ExplainMethod | "guidedGradcam";
+
+export interface MethodInfo {
+  readonly id: ViewMethod;
+  readonly label: string;
+  /** Uses a class logit (the predicted class unless the user picks one). */
+  readonly usesClass: boolean;
+  /** Needs a layer: "spatial" = with spatial units (Grad-CAM, deconvnet, ERF); "any"; "none". */
+  readonly layer: "spatial" | "any" | "none";
+  readonly usesChannel: boolean;
+  /** Gradient ascent: steps, lr, cancel, pictures as it goes. */
+  readonly ascent: boolean;
+  /** The colours a map of this method is first shown in. */
+  readonly colours: MapColours;
+  readonly help: string;
+}
+
+export const METHODS: readonly MethodInfo[] = [
+  {
+    id: "saliency",
+    label: "Saliency",
+    usesClass: true,
+    layer: "none",
+    usesChannel: false,
+    ascent: false,
+    colours: "magnitude",
+    help: "Gradient of the class logit with respect to the input (Simonyan et al.).",
+  },
+  {
+    id: "guided",
+    label: "Guided backprop",
+    usesClass: true,
+    layer: "none",
+    usesChannel: false,
+    ascent: false,
+    colours: "signed",
+    help: "Gradient with ReLUs passing only positive gradients of positive inputs (Springenberg et al.).",
+  },
+  {
+    id: "gradcam",
+    label: "Grad-CAM",
+    usesClass: true,
+    layer: "spatial",
+    usesChannel: false,
+    ascent: false,
+    colours: "magnitude",
+    help: "ReLU of the layer's channels weighted by their mean gradient (Selvaraju et al.), upsampled to the input.",
+  },
+  {
+    id: "guidedGradcam",
+    label: "Guided Grad-CAM",
+    usesClass: true,
+    layer: "spatial",
+    usesChannel: false,
+    ascent: false,
+    colours: "signed",
+    help: "Guided backprop times the Grad-CAM map upsampled to the input size.",
+  },
+  {
+    id: "deconvnet",
+    label: "Deconvnet",
+    usesClass: false,
+    layer: "spatial",
+    usesChannel: true,
+    ascent: false,
+    colours: "signed",
+    help: "Zeiler & Fergus: the strongest unit of a channel projected back to the input.",
+  },
+  {
+    id: "erf",
+    label: "Effective receptive field",
+    usesClass: false,
+    layer: "spatial",
+    usesChannel: true,
+    ascent: false,
+    colours: "magnitude",
+    help: "Mean |gradient| of the layer's centre unit over 8 random inputs (Luo et al.), against the theoretical field.",
+  },
+  {
+    id: "activationMax",
+    label: "Activation maximisation",
+    usesClass: true,
+    layer: "any",
+    usesChannel: true,
+    ascent: true,
+    colours: "signed",
+    help: "Gradient ascent on the input for a channel's mean activation or a class logit.",
+  },
+  {
+    id: "deepDream",
+    label: "Deep Dream",
+    usesClass: false,
+    layer: "any",
+    usesChannel: false,
+    ascent: true,
+    colours: "signed",
+    help: "Gradient ascent from the current image on the layer's energy ½‖A‖².",
+  },
+];
+
+export function methodInfo(id: ViewMethod): MethodInfo {
+  return METHODS.find((m) => m.id === id) ?? METHODS[0]!;
+}
+
+export function isViewMethod(v: string): v is ViewMethod {
+  return METHODS.some((m) => m.id === v);
+}
+
+/** Activation maximisation's objective: a channel's mean of the layer, or a class logit. */
+export type AscentTarget = "channel" | "class";
+
+/** Does this run use a class (and so need the predicted one when none is chosen)? */
+export function runUsesClass(method: ViewMethod, target: AscentTarget): boolean {
+  return method === "activationMax" ? target === "class" : methodInfo(method).usesClass;
+}
+
+export interface LayerChoice {
+  readonly layer: LayerRow | null;
+  /** Why another layer than the selected one is used. */
+  readonly note: string | null;
+  /** No layer can be used. */
+  readonly error: string | null;
+}
+
+/** The layer a run uses: the selected one when it fits, else the last spatial layer (said in a note). */
+export function chooseLayer(
+  method: ViewMethod,
+  selected: LayerRow | null,
+  layers: readonly LayerRow[],
+  target: AscentTarget = "channel",
+): LayerChoice {
+  const need = method === "activationMax" && target === "class" ? "none" : methodInfo(method).layer;
+  if (need === "none") return { layer: null, note: null, error: null };
+  if (selected !== null && (need === "any" || isSpatial(selected)))
+    return { layer: selected, note: null, error: null };
+  const fallback = defaultSpatialLayer(layers);
+  if (fallback === null)
+    return { layer: null, note: null, error: "The model has no layer with spatial units for this method." };
+  const why =
+    selected === null
+      ? "No layer selected"
+      : `${selected.name} has no spatial units (output ${(selected.outputs[0]?.shape ?? []).join("×") || "?"})`;
+  return {
+    layer: fallback,
+    note: `${why}: using ${fallback.name}. Select a layer in the table to choose another.`,
+    error: null,
+  };
+}
+
+/**
+ * The row the host builds a layer's graph at: a layer of several nodes (Linear as MatMul + Add,
+ * a module applied twice) is represented by its last node, so its forward output and
+ * receptive field are that row's.
+ */
+export function hostLayer(layer: LayerRow, layers: readonly LayerRow[]): LayerRow {
+  const rows = layers.filter((l) => l.name === layer.name);
+  return rows[rows.length - 1] ?? layer;
+}
+
+/** The number of classes when the first output is a vector, else 0 (no class picker). */
+export function classCount(analysis: Pick<ModelAnalysis, "outputs">): number {
+  const shape = analysis.outputs[0]?.shape;
+  if (!shape || !shape.every((d): d is number => typeof d === "number")) return 0;
+  const n = vectorLength(shape);
+  return n !== null && n > 1 ? n : 0;
+}
+
+/** "3 · cat" with labels, "class 3" without. */
+export function classLabel(index: number, labels: readonly string[] | null): string {
+  const name = labels?.[index]?.trim();
+  return name ? `${index} · ${name}` : `class ${index}`;
+}
+
+/** Index of the largest value (the predicted class); ties keep the first. */
+export function argmax(values: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
+  return best;
+}
+
+export interface ExplainParams {
+  readonly layerIndex?: number;
+  readonly channel?: number;
+  readonly classIndex?: number;
+}
+
+/** FNV-1a over the float bits: tells whether the input is the one explained before. */
+export function dataHash(data: Float32Array): string {
+  const words = new Uint32Array(data.buffer, data.byteOffset, data.length);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < words.length; i++) {
+    h ^= words[i]!;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return `${data.length}:${h.toString(16)}`;
+}
+
+/** Key of a backward graph for the runnable cache. */
+export function explainKey(method: ExplainMethod, p: ExplainParams): string {
+  return [method, p.layerIndex ?? "-", p.channel ?? "-", p.classIndex ?? "-"].join("|");
+}
+
+/** Raw values put into data-values for tests; larger maps only give their first values (data-head). */
+export const MAX_DATA_VALUES = 4096;
+export const HEAD_VALUES = 64;
+
+/** The result canvas's data attributes: shape, the raw values of small maps, the first values of any. */
+export function mapDataAttrs(dims: readonly number[], data: ArrayLike<number>): Record<string, string> {
+  const all = Array.from({ length: data.length }, (_, i) => data[i]!);
+  const attrs: Record<string, string> = {
+    "data-shape": JSON.stringify(dims),
+    "data-head": JSON.stringify(all.slice(0, HEAD_VALUES)),
+  };
+  if (all.length <= MAX_DATA_VALUES) attrs["data-values"] = JSON.stringify(all);
+  return attrs;
+}
+
+/** "42 %" share of the theoretical field, with one decimal below 10 %. */
+export function formatShare(share: number): string {
+  const pct = share * 100;
+  return pct < 10 ? `${pct.toFixed(1)} %` : `${Math.round(pct)} %`;
+}

@@ -1,0 +1,305 @@
+/**
+ * Runs one explanation: the forward pass when the predicted class or a layer's
+ * strongest unit is needed, then the host-built backward graph (once, 8 times
+ * for the ERF, or step after step for gradient ascent) on the Run panel's
+ * engine (its backend choice and fallback), and the numbers for the view.
+ * No DOM: the view draws the ExplainResult.
+ */
+import type { ExplainMethod, RunnableInfo } from "../../../src/protocol/messages";
+import type { FeedData, OutputData, RunEngine } from "../engine";
+import { InputView } from "../inputView";
+import { checkCancelled, type CancelToken } from "../jobQueue";
+import { valueRange } from "../preprocess";
+import { ascentStep, blur, isShowStep, jitterSource, randomInput, roll, startNoise } from "./ascent";
+import type { ExplainRunnable } from "./explainRequests";
+import { Timer, type ExplainResult, type ExplainSpec, type InputImage } from "./explainResult";
+import { argmax, dataHash, runUsesClass, type ExplainParams } from "./explainModel";
+import {
+  combineChannels,
+  guidedGradCam,
+  planesOf,
+  strongestUnit,
+  sumAbsChannels,
+  upsampleBilinear,
+} from "./mapMath";
+import { centrePosition, clipBox, massShare, rfBox, spatialDims } from "./receptiveField";
+
+export type { ExplainResult, ExplainSpec } from "./explainResult";
+
+export interface RunnerDeps {
+  engine(): Pick<RunEngine, "run"> | null;
+  input(): Pick<InputView, "feed"> | null;
+  /** The Run panel's forward model exposing these layers (cached there). */
+  forwardRunnable(layers: readonly number[]): Promise<RunnableInfo>;
+  /** The backward graph (cached by the caller). */
+  explainRunnable(method: ExplainMethod, p: ExplainParams): Promise<ExplainRunnable>;
+  progress(text: string): void;
+}
+
+export const ERF_SAMPLES = 8;
+const SEED = 7;
+
+/**
+ * Lets the page paint and handle clicks (Cancel) between runs: a wasm session.run can
+ * resolve without ever leaving the microtask queue, which would freeze the view for a whole loop.
+ */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+export class ExplainRunner {
+  private lastForward: { key: string; predicted: number | null; layerMap: OutputData | undefined } | null =
+    null;
+
+  constructor(private readonly deps: RunnerDeps) {}
+
+  async run(
+    spec: ExplainSpec,
+    token: CancelToken,
+    onFrame: (r: ExplainResult) => void,
+  ): Promise<ExplainResult> {
+    const engine = this.deps.engine();
+    const input = this.deps.input();
+    if (engine === null || input === null) throw new Error("The runtime is not ready yet.");
+    this.deps.progress("Preparing the input…");
+    const forward = await this.deps.forwardRunnable(
+      spec.layer !== null && spec.method === "deconvnet" ? [spec.layer.index] : [],
+    );
+    const feeds = await this.feeds(forward, input);
+    const first = forward.inputs[0]?.name ?? "";
+    const x = feeds[first];
+    if (x === undefined || x.dtype !== "float32" || !(x.data instanceof Float32Array))
+      throw new Error("Explanations need a float input (gradients of token ids do not exist).");
+    const [lo0, hi0] = valueRange(x.data);
+    const image: InputImage = { dims: x.dims, data: x.data, lo: lo0, hi: hi0 > lo0 ? hi0 : lo0 + 1 };
+    checkCancelled(token);
+
+    // The forward pass: the predicted class, and the feature map of deconvnet's layer.
+    let predicted: number | null = null;
+    let layerMap: OutputData | undefined;
+    const needsClass = runUsesClass(spec.method, spec.target) && spec.classIndex === null;
+    if (needsClass || spec.method === "deconvnet") {
+      this.deps.progress("Running the forward pass…");
+      const value =
+        spec.layer === null ? undefined : forward.layers.find((l) => l.index === spec.layer?.index)?.value;
+      const fetches = [...new Set([...forward.outputs, ...(value === undefined ? [] : [value])])];
+      // Explaining the same input again (another method) needs no new forward pass.
+      const key = `${forward.modelUri}|${fetches.join(",")}|${dataHash(x.data)}`;
+      if (this.lastForward?.key !== key) {
+        const r = await engine.run(forward, feeds, fetches, token);
+        const out = r.outputs.get(forward.outputs[0] ?? "");
+        this.lastForward = {
+          key,
+          predicted: out === undefined ? null : argmax(out.data),
+          layerMap: value === undefined ? undefined : r.outputs.get(value),
+        };
+      }
+      predicted = this.lastForward.predicted;
+      layerMap = this.lastForward.layerMap;
+      checkCancelled(token);
+    }
+    const classIndex = runUsesClass(spec.method, spec.target) ? (spec.classIndex ?? predicted ?? 0) : null;
+    const timer = new Timer();
+    const base = { spec, input: image, classIndex, predicted };
+    const layerIndex = spec.layer?.index;
+    const withLayer = layerIndex === undefined ? {} : { layerIndex };
+    const withClass = classIndex === null ? {} : { classIndex };
+
+    const backward = async (
+      method: ExplainMethod,
+      p: ExplainParams,
+      data: Float32Array = image.data,
+    ): Promise<{ out: OutputData; randomWeights: boolean }> => {
+      this.deps.progress("Preparing the backward graph…");
+      const t0 = performance.now();
+      const g = await this.deps.explainRunnable(method, p);
+      const t1 = performance.now();
+      timer.hostMs += t1 - t0;
+      checkCancelled(token);
+      // The backward graph takes the model's inputs, as the forward one does.
+      const r = await engine.run(g.runnable, { ...feeds, [first]: { ...x, data } }, [g.map], token);
+      timer.add(r, performance.now() - t1);
+      const out = r.outputs.get(g.map);
+      if (out === undefined) throw new Error(`the runtime did not return the map "${g.map}"`);
+      return { out, randomWeights: g.runnable.randomWeights };
+    };
+    const { height, width } = planesOf(image.dims);
+
+    switch (spec.method) {
+      case "saliency":
+      case "guided": {
+        const { out, randomWeights } = await backward(spec.method, withClass);
+        return {
+          ...base,
+          map: out,
+          plane: combineChannels(out.data, out.dims),
+          channel: null,
+          timing: timer.done(randomWeights),
+        };
+      }
+      case "gradcam": {
+        const { out, randomWeights } = await backward("gradcam", { ...withLayer, ...withClass });
+        const cam = combineChannels(out.data, out.dims);
+        return {
+          ...base,
+          map: out,
+          plane: upsampleBilinear(cam, width, height),
+          channel: null,
+          timing: timer.done(randomWeights),
+        };
+      }
+      case "guidedGradcam": {
+        const cam = await backward("gradcam", { ...withLayer, ...withClass });
+        const guided = await backward("guided", withClass);
+        const up = upsampleBilinear(combineChannels(cam.out.data, cam.out.dims), width, height);
+        const data = guidedGradCam(guided.out.data, guided.out.dims, up);
+        const map = { dims: guided.out.dims, data };
+        return {
+          ...base,
+          map,
+          plane: combineChannels(data, map.dims),
+          channel: null,
+          timing: timer.done(guided.randomWeights),
+        };
+      }
+      case "deconvnet": {
+        if (layerMap === undefined || spec.layer === null)
+          throw new Error("the runtime did not return the layer's output");
+        const unit = strongestUnit(layerMap.data, layerMap.dims, spec.channel ?? undefined);
+        const { out, randomWeights } = await backward("deconvnet", { ...withLayer, channel: unit.channel });
+        const position = spatialDims(spec.layer).length === 1 ? [unit.x] : [unit.y, unit.x];
+        const rf = spec.layer.rf?.kind === "spatial" ? spec.layer.rf.axes : [];
+        const box = clipBox(rfBox(rf, position), width, height);
+        return {
+          ...base,
+          map: out,
+          plane: combineChannels(out.data, out.dims),
+          channel: unit.channel,
+          unit: { channel: unit.channel, position, value: unit.value, box },
+          timing: timer.done(randomWeights),
+        };
+      }
+      case "erf":
+        return this.erf(spec, base, backward, withLayer, timer, token);
+      case "activationMax":
+      case "deepDream":
+        return this.ascend(spec, base, backward, withLayer, withClass, timer, token, onFrame);
+    }
+  }
+
+  private async erf(
+    spec: ExplainSpec,
+    base: Pick<ExplainResult, "spec" | "input" | "classIndex" | "predicted">,
+    backward: (
+      m: ExplainMethod,
+      p: ExplainParams,
+      data?: Float32Array,
+    ) => Promise<{ out: OutputData; randomWeights: boolean }>,
+    withLayer: ExplainParams,
+    timer: Timer,
+    token: CancelToken,
+  ): Promise<ExplainResult> {
+    const { input } = base;
+    const mean = new Float32Array(input.data.length);
+    let randomWeights = false;
+    for (let s = 0; s < ERF_SAMPLES; s++) {
+      await nextTask();
+      checkCancelled(token);
+      this.deps.progress(`Random input ${s + 1} of ${ERF_SAMPLES}…`);
+      const noise = randomInput(input.data.length, input.lo, input.hi, SEED + s);
+      const params = { ...withLayer, ...(spec.channel === null ? {} : { channel: spec.channel }) };
+      const r = await backward("erf", params, noise);
+      randomWeights = r.randomWeights;
+      for (let i = 0; i < mean.length; i++) mean[i]! += Math.abs(r.out.data[i] ?? 0) / ERF_SAMPLES;
+    }
+    const plane = sumAbsChannels(mean, input.dims);
+    const layer = spec.layer;
+    const rf = layer?.rf?.kind === "spatial" ? layer.rf.axes : [];
+    const box = clipBox(
+      rfBox(rf, centrePosition(layer === null ? [] : spatialDims(layer))),
+      plane.width,
+      plane.height,
+    );
+    return {
+      ...base,
+      map: { dims: input.dims, data: mean },
+      plane,
+      channel: spec.channel,
+      erf: { box, mass: massShare(plane.data, plane.width, box), samples: ERF_SAMPLES },
+      timing: timer.done(randomWeights),
+    };
+  }
+
+  private async ascend(
+    spec: ExplainSpec,
+    base: Pick<ExplainResult, "spec" | "input" | "classIndex" | "predicted">,
+    backward: (
+      m: ExplainMethod,
+      p: ExplainParams,
+      data?: Float32Array,
+    ) => Promise<{ out: OutputData; randomWeights: boolean }>,
+    withLayer: ExplainParams,
+    withClass: ExplainParams,
+    timer: Timer,
+    token: CancelToken,
+    onFrame: (r: ExplainResult) => void,
+  ): Promise<ExplainResult> {
+    const { input } = base;
+    const dims = input.dims;
+    const p = spec.ascent;
+    const dream = spec.method === "deepDream";
+    const channel = dream || spec.target === "class" ? null : (spec.channel ?? 0);
+    const params: ExplainParams = dream
+      ? withLayer
+      : channel === null
+        ? withClass
+        : { ...withLayer, channel };
+    const x = dream ? Float32Array.from(input.data) : startNoise(input.data.length, input.lo, input.hi, SEED);
+    const jitter = jitterSource(SEED, p.jitter);
+    let result: ExplainResult | null = null;
+    let randomWeights = false;
+    let t0 = 0;
+    for (let step = 1; step <= p.steps; step++) {
+      // Timed from the first step's end: that one also creates the session.
+      if (step === 2) t0 = performance.now();
+      await nextTask();
+      checkCancelled(token);
+      const [dy, dx] = jitter();
+      const r = await backward(dream ? "deepDream" : "activationMax", params, roll(x, dims, dy, dx));
+      randomWeights = r.randomWeights;
+      const g = roll(r.out.data, dims, -dy, -dx);
+      const gradNorm = ascentStep(x, g, p.lr, p.decay);
+      if (p.blurEvery > 0 && step % p.blurEvery === 0) x.set(blur(x, dims));
+      if (isShowStep(step, p)) {
+        const data = Float32Array.from(x);
+        result = {
+          ...base,
+          map: { dims, data },
+          plane: combineChannels(data, dims),
+          channel,
+          ascent: {
+            step,
+            steps: p.steps,
+            gradNorm,
+            msPerStep: step > 1 ? (performance.now() - t0) / (step - 1) : 0,
+          },
+          timing: timer.done(randomWeights),
+        };
+        onFrame(result);
+        this.deps.progress(`Step ${step} of ${p.steps}…`);
+      }
+    }
+    if (result === null) throw new Error("no ascent steps were run");
+    return result;
+  }
+
+  private async feeds(
+    runnable: RunnableInfo,
+    input: Pick<InputView, "feed">,
+  ): Promise<Record<string, FeedData>> {
+    const feeds: Record<string, FeedData> = {};
+    for (const [i, decl] of runnable.inputs.entries())
+      feeds[decl.name] = i === 0 ? await input.feed(decl) : InputView.zeros(decl);
+    return feeds;
+  }
+}
