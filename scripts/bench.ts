@@ -4,6 +4,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { spawnSync } from "node:child_process";
 import { performance } from "node:perf_hooks";
 import { analyzeModel } from "../src/core/analysis/analyze";
 import { readModel } from "../src/core/formats/registry";
@@ -140,17 +141,19 @@ async function benchRuntime(): Promise<void> {
   const { buildRunnable } = await import("../src/core/onnx/runnable");
   const { buildInputGradient, buildGradCam, lastSpatialValue } = await import("../src/core/onnx/backward");
   const out: string[][] = [];
-  for (const name of ["lenet5_digits", "shapes_cnn", "resnet18", "mobilenet_v2"]) {
+  for (const name of ["lenet5_digits", "shapes_cnn", "resnet18", "mobilenet_v2", "vgg16"]) {
     const file = join(MODELS, `${name}.onnx`);
     if (!existsSync(file)) continue;
     const model = readOnnx(readFileSync(file), { externalExists: () => false });
     const input = model.graph.inputs[0];
     const dims = (input?.shape ?? []).map((d) => (typeof d === "number" ? d : 1));
     const x = new ort.Tensor("float32", new Float32Array(dims.reduce((a, b) => a * b, 1)).fill(0.5), dims);
+    const runs = name === "vgg16" ? 2 : 5;
     const time = async (bytes: Uint8Array, output: string) => {
       const s = await ort.InferenceSession.create(bytes);
+      await s.run({ [input?.name ?? "input"]: x }, [output]);
       const t: number[] = [];
-      for (let i = 0; i < 5; i++) {
+      for (let i = 0; i < runs; i++) {
         const t0 = performance.now();
         await s.run({ [input?.name ?? "input"]: x }, [output]);
         t.push(performance.now() - t0);
@@ -163,9 +166,26 @@ async function benchRuntime(): Promise<void> {
     out.push([name, forward, await time(buildRunnable(sal.model).bytes, sal.output), await time(buildRunnable(cam.model).bytes, cam.output)]);
   }
   console.log("");
-  console.log("onnxruntime-web wasm (1 thread) in Node, median of 5 runs after session creation:");
+  console.log("onnxruntime-web wasm (1 thread) in Node, median of 5 runs (2 for vgg16) after a warm-up run:");
   console.log("| model | forward ms | forward + saliency ms | forward + Grad-CAM ms |");
   console.log("|---|---:|---:|---:|");
   for (const r of out) console.log(`| ${r.join(" | ")} |`);
+  torchReference();
+}
+
+/** PyTorch CPU autograd for the same computations, when Debian's python3-torch is installed. */
+function torchReference(): void {
+  const python = "/usr/bin/python3";
+  if (!existsSync(python)) return;
+  const r = spawnSync(python, [resolve(__dirname, "../tools/bench_torch.py")], { encoding: "utf8", timeout: 300_000 });
+  if (r.status !== 0) {
+    console.log(`\n(PyTorch reference skipped: ${(r.stderr || "python3-torch not available").trim().split("\n").pop()})`);
+    return;
+  }
+  const res = JSON.parse(r.stdout) as Record<string, Record<string, number>>;
+  console.log("\nPyTorch CPU autograd reference (tools/bench_torch.py, random weights):");
+  console.log("| model | forward ms | forward + saliency ms | forward + Grad-CAM ms |");
+  console.log("|---|---:|---:|---:|");
+  for (const [k, v] of Object.entries(res)) console.log(`| ${k} | ${v["forward"]} | ${v["saliency"]} | ${v["gradcam"]} |`);
 }
 void benchRuntime();
