@@ -1,6 +1,7 @@
 /**
  * `convlens` command line, on the same core as the extension:
  *   convlens summary FILE [--input-shape 1x3x224x224] [--format table|json|csv|md]
+ *   convlens run MODEL [--input IMAGE|noise] [--format json]
  *   convlens explain MODEL --input IMAGE --method saliency|guided|deconvnet|gradcam|erf [--layer NAME] [--channel K] [--class K] [--out map.png] [--format json]
  * Exit 0 on success, 2 with a one-line message on bad input or bad usage.
  */
@@ -11,9 +12,11 @@ import { csvReport, jsonReport, markdownReport, moduleReport, tableReport } from
 import { analyzePythonSource } from "./core/formats/python/pythonModel";
 import type { Dim } from "./core/ir/types";
 import { METHODS, explain, writeExplain, type ExplainArgs, type ExplainMethod } from "./cli/explain";
+import { runModel, runText } from "./cli/run";
 
 const USAGE = `usage: convlens summary FILE [--input-shape 1x3x224x224] [--format table|json|csv|md] [--time-limit SECONDS]
        convlens summary MODEL.py [--class NAME] [--input-shape 2x3x224x224] [--format …]
+       convlens run MODEL [--input IMAGE.png|noise] [--normalize unit|imagenet|signed] [--format table|json]
        convlens explain MODEL --input IMAGE.png --method saliency|guided|deconvnet|gradcam|erf [--layer NAME] [--channel K] [--class K] [--normalize unit|imagenet|signed] [--out map.png] [--format json]`;
 const FORMATS = ["table", "json", "csv", "md"] as const;
 type Format = (typeof FORMATS)[number];
@@ -62,7 +65,7 @@ function parseArgs(argv: readonly string[]): Args {
   const format = options.get("format") ?? "table";
   if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`unknown --format "${format}" (table, json, csv or md)`);
   const [command, file] = positional;
-  if ((command !== "summary" && command !== "explain") || !file || positional.length > 2) throw new UsageError("");
+  if (!["summary", "explain", "run"].includes(command ?? "") || !command || !file || positional.length > 2) throw new UsageError("");
   const shape = options.get("input-shape");
   return { command, file, format: format as Format, timeLimitS: Number(options.get("time-limit") ?? 30), options, ...(shape ? { inputShape: parseShape(shape) } : {}) };
 }
@@ -144,6 +147,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (!existsSync(args.file)) throw new ModelError(`no such file: ${args.file}`);
     if (statSync(args.file).isDirectory()) throw new ModelError(`${args.file} is a folder, not a model file`);
     if (args.command === "explain") return await runExplain(args);
+    if (args.command === "run") {
+      const normalize = args.options.get("normalize") ?? "unit";
+      if (!["unit", "imagenet", "signed"].includes(normalize)) throw new UsageError("--normalize must be unit, imagenet or signed");
+      const r = await runModel(args.file, args.options.get("input") ?? "noise", normalize as ExplainArgs["normalize"]);
+      process.stdout.write((args.format === "json" ? JSON.stringify(r) : runText(r)) + "\n");
+      return 0;
+    }
     if (args.file.endsWith(".py")) return summarizePython(args);
     const bytes = readFileSync(args.file);
     const dir = dirname(args.file);

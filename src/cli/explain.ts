@@ -40,7 +40,7 @@ export interface ExplainResult {
 
 type Ort = typeof OrtModule;
 
-async function loadOrt(): Promise<Ort> {
+export async function loadOrt(): Promise<Ort> {
   // Loaded on demand: `summary` must not pay for the runtime.
   const ort = (await import("onnxruntime-web")) as Ort;
   ort.env.wasm.numThreads = 1;
@@ -48,7 +48,7 @@ async function loadOrt(): Promise<Ort> {
 }
 
 /** Image → model input (N, C, H, W): bilinear resize, grey or RGB, and the chosen normalisation. */
-function imageTensor(file: string, shape: readonly number[], normalize: ExplainArgs["normalize"]): Float32Array {
+export function imageTensor(file: string, shape: readonly number[], normalize: ExplainArgs["normalize"]): Float32Array {
   const img = decodePng(readFileSync(file));
   const [, c = 3, h = img.height, w = img.width] = shape;
   const out = new Float32Array(c * h * w);

@@ -139,3 +139,35 @@ describe("convlens summary MODEL.py", () => {
     expect(err).toMatch(/choose a model class with --class \(model classes: LeNet5, AlphaGoPolicy/);
   });
 });
+
+describe("convlens run", () => {
+  const FIX = resolve(__dirname, "../../../shared/fixtures");
+  const preds = JSON.parse(readFileSync(`${FIX}/expected/shapes_cnn_predictions.json`, "utf8")) as { samples: { file: string; label: number; logits: number[] }[] };
+
+  it.each(preds.samples.slice(0, 4).map((s) => [s.file, s] as const))("shapes_cnn on %s: PyTorch's logits and class", async (_f, sample) => {
+    expect(await main(["run", `${FIX}/models/shapes_cnn.onnx`, "--input", `${FIX}/${sample.file}`, "--format", "json"])).toBe(0);
+    const r = JSON.parse(out) as { backend: string; output_shape: number[]; logits: number[]; top: { index: number }[]; randomWeights: boolean };
+    expect(r.backend).toBe("wasm");
+    expect(r.randomWeights).toBe(false);
+    expect(r.top[0]?.index).toBe(sample.label);
+    sample.logits.forEach((v, i) => expect(Math.abs((r.logits[i] ?? NaN) - v)).toBeLessThan(1e-4));
+  });
+
+  it("runs a weightless model on generated weights, the same twice", async () => {
+    expect(await main(["run", `${FIX}/models/alexnet.onnx`, "--format", "json"])).toBe(0);
+    const a = JSON.parse(out) as { logits: number[]; randomWeights: boolean };
+    out = "";
+    expect(await main(["run", `${FIX}/models/alexnet.onnx`, "--format", "json"])).toBe(0);
+    const b = JSON.parse(out) as { logits: number[] };
+    expect(a.randomWeights).toBe(true);
+    expect(b.logits).toEqual(a.logits);
+  });
+
+  it.each([
+    [["run", `${resolve(__dirname, "../../../shared/fixtures")}/models/lenet5.onnx`, "--input", "/nonexistent.png"], /no such image/],
+    [["run", `${resolve(__dirname, "../../../shared/fixtures")}/models/lenet5.onnx`, "--input", __filename], /not a PNG/],
+  ])("bad input: %j", async (args, message) => {
+    expect(await main(args)).toBe(2);
+    expect(err).toMatch(message);
+  });
+});
