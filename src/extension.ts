@@ -12,7 +12,7 @@ import { registerModelTextFeatures } from "./host/text/modelTextFeatures";
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel("ConvLens", { log: true });
   const config = new Config();
-  const python = new PythonAnalyses(config, log);
+  const python = new PythonAnalyses(config, log, vscode.Uri.joinPath(context.extensionUri, "dist", "pythonWorker.js").fsPath);
   const runtime = new RuntimeService(context.extensionUri, context.globalStorageUri);
   const deps = { extensionUri: context.extensionUri, config, analysis: new AnalysisService(context.extensionUri), runtime, log, python };
   context.subscriptions.push(log, python, InspectorEditorProvider.register(deps), ...registerCommands(deps), ...registerPythonFeatures(python), ...registerModelTextFeatures());

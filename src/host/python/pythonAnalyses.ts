@@ -1,12 +1,14 @@
 /**
  * Keeps the analysis of each open Python document that defines nn.Module
- * classes, recomputed (debounced) on edits; every editor feature reads from here.
+ * classes. Analyses run in a worker thread, debounced after edits; a result for
+ * an outdated version is kept (features show it) and the newest version is
+ * analysed next. Every editor feature reads from here.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { Worker } from "node:worker_threads";
 import * as vscode from "vscode";
-import { analyzePythonSource, type PythonAnalysis } from "../../core/formats/python/pythonModel";
+import type { PythonAnalysis } from "../../core/formats/python/pythonModel";
 import type { Config } from "../config";
+import type { PythonRequest, PythonResponse } from "./pythonWorker";
 
 interface Entry {
   readonly version: number;
@@ -24,10 +26,16 @@ export class PythonAnalyses implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   readonly onDidChange = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [this.changed];
+  private worker: Worker | undefined;
+  private nextId = 1;
+  private readonly pending = new Map<number, (r: PythonResponse) => void>();
+  /** The version being analysed per document, so that one document has one analysis in flight. */
+  private readonly inFlight = new Map<string, Promise<PythonAnalysis | undefined>>();
 
   constructor(
     private readonly config: Config,
     private readonly log: vscode.LogOutputChannel,
+    private readonly workerScript: string,
   ) {
     this.disposables.push(
       vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document)),
@@ -39,6 +47,7 @@ export class PythonAnalyses implements vscode.Disposable {
         for (const d of vscode.workspace.textDocuments) this.schedule(d, 0);
       }),
     );
+    for (const d of vscode.workspace.textDocuments) this.schedule(d, 0);
   }
 
   private schedule(doc: vscode.TextDocument, delay = 300): void {
@@ -49,56 +58,95 @@ export class PythonAnalyses implements vscode.Disposable {
       key,
       setTimeout(() => {
         this.timers.delete(key);
-        this.get(doc);
-        this.changed.fire(doc.uri);
+        void this.current(doc);
       }, delay),
     );
   }
 
-  /** The analysis of this version of the document (computed now if stale); undefined for non-model files. */
+  /** The latest analysis available now (maybe of an earlier version); starts one for this version. */
   get(doc: vscode.TextDocument): PythonAnalysis | undefined {
+    if (doc.languageId !== "python") return undefined;
+    const hit = this.cache.get(doc.uri.toString());
+    if (!hit || hit.version !== doc.version) this.schedule(doc, 0);
+    return hit?.analysis;
+  }
+
+  /** The analysis of the document's current version (waits for the worker). */
+  async current(doc: vscode.TextDocument): Promise<PythonAnalysis | undefined> {
     if (doc.languageId !== "python") return undefined;
     const key = doc.uri.toString();
     const hit = this.cache.get(key);
     if (hit && hit.version === doc.version) return hit.analysis;
+    const flying = this.inFlight.get(key);
+    if (flying) {
+      await flying;
+      // A newer version may have come while that one was analysed.
+      const now = this.cache.get(key);
+      if (now?.version === doc.version) return now.analysis;
+    }
+    const version = doc.version;
     const text = doc.getText();
     if (!mayDefineModels(text)) return undefined;
     const started = Date.now();
-    let analysis: PythonAnalysis;
-    try {
-      analysis = analyzePythonSource(text, { fileName: doc.fileName, inputShapes: this.config.inputShapes, readModule: (m, l) => this.readModule(doc, m, l) });
-    } catch (e) {
-      // A bug in the analyser must never take the editor features (or the host) down.
-      this.log.error(`python analysis of ${doc.fileName} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-      analysis = { classes: [], parseErrors: [] };
-    }
-    this.log.debug(`${doc.fileName}: ${analysis.classes.length} model classes in ${Date.now() - started} ms`);
-    this.cache.set(key, { version: doc.version, analysis });
-    return analysis;
+    const job = this.analyse(doc.fileName, text).then((analysis) => {
+      this.inFlight.delete(key);
+      if (!analysis) return undefined;
+      const prev = this.cache.get(key);
+      if (!prev || prev.version <= version) {
+        this.cache.set(key, { version, analysis });
+        this.log.debug(`${doc.fileName}: ${analysis.classes.length} model classes in ${Date.now() - started} ms`);
+        this.changed.fire(doc.uri);
+      }
+      return analysis;
+    });
+    this.inFlight.set(key, job);
+    return job;
   }
 
-  /**
-   * The text of an imported sibling module: `from .blocks import X` (level 1) looks beside the file,
-   * `import models.blocks` (level 0) beside the file and at each workspace root. Open editors win over disk.
-   */
-  private readModule(doc: vscode.TextDocument, module: string, level: number): string | undefined {
-    if (doc.uri.scheme !== "file") return undefined;
-    const parts = module.replace(/^\.+/, "").split(".").filter(Boolean);
-    let base = dirname(doc.uri.fsPath);
-    for (let i = 1; i < level; i++) base = dirname(base);
-    const roots = level > 0 ? [base] : [base, ...(vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath)];
-    for (const root of roots) {
-      for (const file of [join(root, ...parts) + ".py", join(root, ...parts, "__init__.py")]) {
-        const open = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === file);
-        if (open) return open.getText();
-        if (existsSync(file) && statSync(file).size < 1_000_000) return readFileSync(file, "utf8");
-      }
-    }
-    return undefined;
+  private analyse(fileName: string, text: string): Promise<PythonAnalysis | undefined> {
+    const worker = (this.worker ??= this.startWorker());
+    const openFiles: Record<string, string> = {};
+    for (const d of vscode.workspace.textDocuments) if (d.uri.scheme === "file" && d.languageId === "python") openFiles[d.uri.fsPath] = d.getText();
+    const req: PythonRequest = {
+      id: this.nextId++,
+      fileName,
+      text,
+      inputShapes: this.config.inputShapes,
+      openFiles,
+      workspaceRoots: (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
+    };
+    return new Promise((resolve) => {
+      this.pending.set(req.id, (r) => {
+        if ("error" in r) {
+          // A bug in the analyser must never take the editor features (or the host) down.
+          this.log.error(`python analysis of ${fileName} failed: ${r.error}`);
+          resolve({ classes: [], parseErrors: [] });
+        } else resolve(r.analysis);
+      });
+      worker.postMessage(req);
+    });
+  }
+
+  private startWorker(): Worker {
+    const worker = new Worker(this.workerScript, { resourceLimits: { maxOldGenerationSizeMb: 2048 } });
+    worker.on("message", (r: PythonResponse) => {
+      this.pending.get(r.id)?.(r);
+      this.pending.delete(r.id);
+    });
+    // A crashed worker fails its requests; the next request starts a new one.
+    const fail = (why: string) => {
+      this.worker = undefined;
+      for (const [id, done] of this.pending) done({ id, error: why });
+      this.pending.clear();
+    };
+    worker.on("error", (e) => fail(e.message));
+    worker.on("exit", (code) => fail(`worker exited (${code})`));
+    return worker;
   }
 
   dispose(): void {
     for (const t of this.timers.values()) clearTimeout(t);
     for (const d of this.disposables) d.dispose();
+    void this.worker?.terminate();
   }
 }

@@ -14,7 +14,7 @@ async function documentFor(arg: unknown): Promise<vscode.TextDocument | undefine
 
 async function pickClass(doc: vscode.TextDocument, analyses: PythonAnalyses, given: unknown): Promise<string | undefined> {
   if (typeof given === "string") return given;
-  const names = analyses.get(doc)?.classes.map((c) => c.name) ?? [];
+  const names = (await analyses.current(doc))?.classes.map((c) => c.name) ?? [];
   if (names.length <= 1) return names[0];
   return vscode.window.showQuickPick(names, { title: "ConvLens: which model class?" });
 }
@@ -28,7 +28,7 @@ export async function inspectClass(deps: InspectorDeps, analyses: PythonAnalyses
   const panel = vscode.window.createWebviewPanel("convlens.classInspector", `ConvLens: ${className}`, vscode.ViewColumn.Beside, { enableScripts: true, retainContextWhenHidden: true });
   const analyze = async (): Promise<AnalysisOutcome> => {
     const current = await vscode.workspace.openTextDocument(doc.uri);
-    const cls = analyses.get(current)?.classes.find((c) => c.name === className);
+    const cls = (await analyses.current(current))?.classes.find((c) => c.name === className);
     if (!cls) return { ok: false, message: `Class ${className} is no longer in ${doc.fileName}.` };
     return cls.analysis ? { ok: true, analysis: cls.analysis } : { ok: false, message: cls.error ?? "unknown error" };
   };
@@ -39,7 +39,7 @@ export async function inspectClass(deps: InspectorDeps, analyses: PythonAnalyses
       uri: doc.uri,
       analyze,
       runModel: async () => {
-        const cls = analyses.get(await vscode.workspace.openTextDocument(doc.uri))?.classes.find((c) => c.name === className);
+        const cls = (await analyses.current(await vscode.workspace.openTextDocument(doc.uri)))?.classes.find((c) => c.name === className);
         if (!cls?.model) throw new Error(cls?.error ?? `${className} could not be traced`);
         const stem = doc.uri.path.split("/").pop()?.replace(/\.py$/, "") ?? "model";
         return withSafetensors(cls.model, [`${className}.safetensors`, `${stem}.safetensors`].map((f) => vscode.Uri.joinPath(doc.uri, "..", f)));
@@ -67,7 +67,7 @@ export async function setInputShape(analyses: PythonAnalyses, uriArg: unknown, c
   const doc = await documentFor(uriArg);
   if (!doc) return;
   const className = await pickClass(doc, analyses, classArg);
-  const cls = analyses.get(doc)?.classes.find((c) => c.name === className);
+  const cls = (await analyses.current(doc))?.classes.find((c) => c.name === className);
   if (!cls) return;
   const value = await vscode.window.showInputBox({
     title: `ConvLens: input shape of ${cls.name}`,

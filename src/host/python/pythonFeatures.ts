@@ -36,8 +36,8 @@ class Lenses implements vscode.CodeLensProvider {
   constructor(private readonly analyses: PythonAnalyses) {
     this.onDidChangeCodeLenses = voidEvent(analyses.onDidChange);
   }
-  provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
-    const a = this.analyses.get(doc);
+  async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
+    const a = await this.analyses.current(doc);
     if (!a) return [];
     return a.classes.flatMap((c) => {
       const at = range(doc, c.nameSpan);
@@ -57,8 +57,8 @@ class Hints implements vscode.InlayHintsProvider {
   constructor(private readonly analyses: PythonAnalyses) {
     this.onDidChangeInlayHints = voidEvent(analyses.onDidChange);
   }
-  provideInlayHints(doc: vscode.TextDocument, visible: vscode.Range): vscode.InlayHint[] {
-    const a = this.analyses.get(doc);
+  async provideInlayHints(doc: vscode.TextDocument, visible: vscode.Range): Promise<vscode.InlayHint[]> {
+    const a = await this.analyses.current(doc);
     if (!a) return [];
     const hints = new Map<number, vscode.InlayHint>();
     const add = (offset: number, label: string, tooltip?: string) => {
@@ -88,8 +88,8 @@ class Hints implements vscode.InlayHintsProvider {
 
 class Hovers implements vscode.HoverProvider {
   constructor(private readonly analyses: PythonAnalyses) {}
-  provideHover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {
-    const a = this.analyses.get(doc);
+  async provideHover(doc: vscode.TextDocument, pos: vscode.Position): Promise<vscode.Hover | undefined> {
+    const a = await this.analyses.current(doc);
     if (!a) return undefined;
     for (const c of a.classes) {
       for (const [key, layers] of layersByDefinition(c)) {
