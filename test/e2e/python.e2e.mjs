@@ -8,23 +8,7 @@ import path from "node:path";
 import { sleep } from "./harness.mjs";
 import { closeAllEditors, inspectorFrame, openFile, readTotal, runCommand, pickQuickItem, waitForInspector } from "./workbench.mjs";
 
-const BROKEN_MODEL = `import torch
-import torch.nn as nn
-
-
-# convlens: input 1x1x28x28
-class Broken(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv = nn.Conv2d(1, 64, 3)
-        self.pool = nn.MaxPool2d(2)
-        self.fc = nn.Linear(9216, 10)
-
-    def forward(self, x):
-        x = self.pool(torch.relu(self.conv(x)))
-        x = torch.flatten(x, 1)
-        return self.fc(x)
-`;
+const BROKEN_MODEL = fs.readFileSync(path.resolve(import.meta.dirname, "../fixtures/python/broken_linear.py"), "utf8");
 // 28 → conv3 → 26 → pool → 13; 64·13·13 = 10816.
 const BROKEN_MESSAGE = "Linear expects 9216 input features but receives 10816";
 
