@@ -25,6 +25,8 @@ export interface AnalyzeOptions {
   readonly timeLimitMs?: number;
   /** Polled while analysing; true stops with a ModelError("cancelled"). */
   readonly isCancelled?: () => boolean;
+  /** Where the graph input keeps its channels: NCHW (default) or NHWC (Keras). */
+  readonly layout?: "channels_first" | "channels_last";
   /** Observes each value's receptive field (tests check per-unit regions with it). */
   readonly onField?: (valueName: string, field: ValueField) => void;
 }
@@ -53,7 +55,7 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
     }
     checkDims(shape, `input "${v.name}"`);
     states.set(v.name, { dtype: v.dtype, shape });
-    const f = inputField(v.dtype, shape);
+    const f = inputField(v.dtype, shape, options.layout ?? "channels_first");
     if (f) fields.set(v.name, f);
   });
   for (const [name, t] of graph.initializers) {
@@ -224,10 +226,12 @@ function summary(name: string, s: ValueState | undefined): ValueSummary {
 }
 
 /** Spatial axes of a graph input: NC+spatial for float tensors of rank ≥ 3, the sequence axis of token ids. */
-function inputField(dtype: string, shape: Shape | undefined): ValueField | undefined {
+function inputField(dtype: string, shape: Shape | undefined, layout: "channels_first" | "channels_last"): ValueField | undefined {
   if (!shape) return undefined;
-  if (dtype.startsWith("float") && shape.length >= 3)
-    return { kind: "axes", axes: shape.map((_, i) => (i >= 2 ? IDENTITY_AXIS : null)), misaligned: false };
+  if (dtype.startsWith("float") && shape.length >= 3) {
+    const spatial = (i: number) => (layout === "channels_first" ? i >= 2 : i >= 1 && i < shape.length - 1);
+    return { kind: "axes", axes: shape.map((_, i) => (spatial(i) ? IDENTITY_AXIS : null)), misaligned: false };
+  }
   if (dtype.startsWith("int") && shape.length === 2) return { kind: "axes", axes: [null, IDENTITY_AXIS], misaligned: false };
   return undefined;
 }

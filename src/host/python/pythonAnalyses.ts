@@ -17,7 +17,7 @@ interface Entry {
 
 /** Cheap test before parsing: only files that mention torch.nn layers. */
 function mayDefineModels(text: string): boolean {
-  return /\bnn\.Module\b|\bnn\.Sequential\b|from\s+torch/.test(text);
+  return /\bnn\.Module\b|\bnn\.Sequential\b|from\s+torch|\bkeras\b/.test(text);
 }
 
 export class PythonAnalyses implements vscode.Disposable {

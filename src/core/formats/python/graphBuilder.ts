@@ -26,6 +26,8 @@ export interface OpOptions {
   /** Module path the node runs in ("" = the root model). */
   readonly scope: string;
   readonly layerType?: string;
+  /** The layer name when the framework names layers itself (Keras "conv2d_1"), used as-is. */
+  readonly layerName?: string;
   readonly source?: SourceInfo;
   readonly outputs?: number;
   /** Turns a shape error into a diagnostic with a fix (e.g. the Linear in_features constant). */
@@ -101,6 +103,7 @@ export class GraphBuilder {
       outputs,
       attrs,
       ...(opts.layerType ? { layerType: opts.layerType } : {}),
+      ...(opts.layerName ? { layer: opts.layerName } : {}),
       ...(opts.source ? { source: opts.source } : {}),
     };
     this.nodes.push(node);

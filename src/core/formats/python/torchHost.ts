@@ -10,6 +10,7 @@ import { InterpError, isModuleClass, lookupClassAttr, mro, type Host, type Inter
 import { NN_LAYERS } from "./nnLayers";
 import { binaryOp } from "./operators";
 import { ArgError, bindArgs } from "./pyArgs";
+import { KerasRuntime } from "./keras";
 import { dictMethod, listMethod } from "./pyMethods";
 import { tensorIndex } from "./tensorIndex";
 import { TORCH_FUNCTIONS } from "./torchOps";
@@ -29,6 +30,9 @@ export class TorchHost implements Host {
   readonly tensorClass: PyClass = { t: "class", name: "Tensor", bases: [], attrs: new Map() };
   /** Every leaf layer created, in order (for the default input shape). */
   readonly createdLeaves: PyObject[] = [];
+
+  /** Keras layers and models recorded while the module runs. */
+  readonly keras = new KerasRuntime();
 
   constructor(private readonly resolveImport?: ImportResolver) {
     for (const name of [...CONTAINERS, ...Object.keys(NN_LAYERS)]) this.nnClasses.set(name, { t: "class", name, bases: [], attrs: new Map(), nn: name });
@@ -124,6 +128,8 @@ export class TorchHost implements Host {
       return this.torchFunction(n) ?? (/^(float|int|bool|long|double|half)/.test(n) ? str(n) : undefined);
     };
     const torch = this.namespace("torch", torchMember);
+    const keras = level === 0 ? this.keras.namespace(name) : undefined;
+    if (keras) return keras;
     if (level === 0) {
       switch (name) {
         case "torch":
@@ -151,6 +157,7 @@ export class TorchHost implements Host {
     if (fn.t === "builtin") return fn.call(a);
     if (fn.t === "class") return this.instantiate(fn, a, interp);
     if (fn.t === "object" && fn.children) return this.callModule(fn, a, interp);
+    if (fn.t === "object") return this.keras.callLayer(fn, a) ?? unknown(`${describe(fn)} is not callable here`);
     return unknown(`${describe(fn)} is not callable here`);
   }
 

@@ -1,0 +1,48 @@
+/**
+ * Keras in Python source: the Keras MNIST example against its published model.summary()
+ * (a None batch counts as 1), and a functional-API model's structure.
+ */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { moduleReport } from "../../../src/core/analysis/report";
+import { analyzePythonSource } from "../../../src/core/formats/python/pythonModel";
+
+const DIR = resolve(__dirname, "../../fixtures/python");
+const result = analyzePythonSource(readFileSync(resolve(DIR, "keras_mnist.py"), "utf8"), { fileName: "keras_mnist.py" });
+
+describe("Keras Sequential: the MNIST convnet example", () => {
+  const exp = JSON.parse(readFileSync(resolve(DIR, "keras_mnist.expected.json"), "utf8")) as {
+    totals: { params: number };
+    layers: { name: string; type: string; output_shape: (number | null)[]; params: number }[];
+  };
+  const model = result.classes.find((c) => c.name === "sequential");
+  it("matches model.summary(): names, types, channels-last shapes, params", () => {
+    expect(model?.error).toBeUndefined();
+    const report = moduleReport(model?.analysis as NonNullable<NonNullable<typeof model>["analysis"]>);
+    expect(report.totals.params).toBe(exp.totals.params);
+    expect(report.layers.map((l) => ({ name: l.name, type: l.type, output_shape: l.output_shape, params: l.params }))).toEqual(
+      exp.layers.map((l) => ({ ...l, output_shape: l.output_shape.map((d) => d ?? 1) })),
+    );
+  });
+  it("measures receptive fields on the channels-last spatial axes", () => {
+    const report = moduleReport(model?.analysis as NonNullable<NonNullable<typeof model>["analysis"]>);
+    expect(report.layers.find((l) => l.name === "conv2d_1")?.rf).toEqual({ size: [8, 8], stride: [2, 2], start: [0, 0] });
+  });
+});
+
+describe("Keras functional API", () => {
+  const model = result.classes.find((c) => c.name === "tiny_functional");
+  it("builds the graph from Input to outputs", () => {
+    expect(model?.error).toBeUndefined();
+    const report = moduleReport(model?.analysis as NonNullable<NonNullable<typeof model>["analysis"]>);
+    const byName = new Map(report.layers.map((l) => [l.name, l]));
+    expect(byName.get("conv2d_2")?.output_shape).toEqual([1, 32, 32, 16]); // "same" padding keeps 32×32
+    expect(byName.get("conv2d_2")?.params).toBe(3 * 3 * 3 * 16); // no bias
+    expect(byName.get("batch_normalization")?.params).toBe(4 * 16); // gamma, beta, moving mean and variance
+    expect(byName.get("concatenate")?.output_shape).toEqual([1, 32, 32, 24]);
+    expect(byName.get("max_pooling2d_2")?.output_shape).toEqual([1, 16, 16, 24]);
+    expect(byName.get("global_average_pooling2d")?.output_shape).toEqual([1, 24]);
+    expect(byName.get("dense_1")?.params).toBe(24 * 5 + 5);
+  });
+});
