@@ -10,6 +10,8 @@ import { describe, expect, it } from "vitest";
 import { analyzePythonSource } from "../../src/core/formats/python/pythonModel";
 import { applyWeights, readSafetensors } from "../../src/core/formats/weights/safetensors";
 import { buildRunnable } from "../../src/core/onnx/runnable";
+import { readDarknet } from "../../src/core/formats/darknet/darknetReader";
+import { applyDarknetWeights } from "../../src/core/formats/darknet/darknetWeights";
 
 ort.env.wasm.numThreads = 1;
 const PY = resolve(__dirname, "../fixtures/python");
@@ -51,5 +53,28 @@ describe("weights from a .safetensors state_dict", () => {
 
   it("rejects a file that is not safetensors", () => {
     expect(() => readSafetensors(new Uint8Array([1, 2, 3]))).toThrow(/Not a safetensors file/);
+  });
+});
+
+describe("Darknet .weights", () => {
+  const DN = resolve(__dirname, "../fixtures/darknet");
+  it("loads in cfg order and runs to PyTorch's output (tools/make_darknet_weights.py)", async () => {
+    const model = readDarknet(readFileSync(resolve(DN, "weights-net.cfg")));
+    const { model: loaded, loaded: count } = applyDarknetWeights(model, readFileSync(resolve(DN, "weights-net.weights")));
+    expect(count).toBe(2 * 5 + 2 + 2); // two BN convs (5 tensors each), one plain conv and the connected layer (2 each)
+    const runnable = buildRunnable(loaded);
+    expect(runnable.randomWeights).toBe(false);
+    const session = await ort.InferenceSession.create(runnable.bytes);
+    const n = 3 * 32 * 32;
+    const x = Float32Array.from({ length: n }, (_, i) => i / (n - 1));
+    const out = await session.run({ input: new ort.Tensor("float32", x, [1, 3, 32, 32]) });
+    const got = Array.from(out[session.outputNames[0] ?? ""]?.data as Float32Array);
+    const want = (JSON.parse(readFileSync(resolve(DN, "weights-net.weights.output.json"), "utf8")) as { output: number[] }).output;
+    want.forEach((v, i) => expect(Math.abs((got[i] ?? NaN) - v)).toBeLessThan(1e-4));
+  });
+
+  it("rejects a .weights file of another cfg", () => {
+    const model = readDarknet(readFileSync(resolve(DN, "yolov3-tiny.cfg")));
+    expect(() => applyDarknetWeights(model, readFileSync(resolve(DN, "weights-net.weights")))).toThrow(/ends before layer|bytes more/);
   });
 });

@@ -8,6 +8,7 @@ import { dtypeBytes, isFloat } from "../ir/dtype";
 import { elementCount } from "../ir/tensorData";
 import type { Model, Node, Tensor, ValueInfo } from "../ir/types";
 import { ModelError } from "../ir/types";
+import { lowerForRuntime } from "./lowering";
 import { writeOnnx } from "./writer";
 
 export interface RunnableOptions {
@@ -105,9 +106,11 @@ export function buildRunnable(model: Model, opts: RunnableOptions = {}): Runnabl
   const extra: ValueInfo[] = (opts.extraOutputs ?? []).filter((n) => !existing.has(n)).map((name) => ({ name, dtype: "float32", shape: undefined }));
   // Graph outputs keep their declared types; extra ones are float tensors of any shape.
   const outputs = [...g.outputs, ...extra];
+  const lowered = lowerForRuntime(g.nodes);
+  for (const t of lowered.constants) initializers.set(t.name, t);
   let bytes: Uint8Array;
   try {
-    bytes = writeOnnx({ ...model, graph: { ...g, initializers, outputs } });
+    bytes = writeOnnx({ ...model, graph: { ...g, nodes: lowered.nodes, initializers, outputs } });
   } catch (e) {
     throw new ModelError(`Cannot build the model to run: ${e instanceof Error ? e.message : String(e)}`);
   }

@@ -206,7 +206,20 @@ export async function loadModelForRun(uri: vscode.Uri): Promise<Model> {
   const bytes = await vscode.workspace.fs.readFile(uri);
   const reader = readerFor(uri.path, bytes);
   const beside = [vscode.Uri.joinPath(uri, "..", `${uri.path.split("/").pop()?.replace(/\.[^.]+$/, "") ?? "model"}.safetensors`)];
-  // Text definitions (Caffe, Darknet) carry no weights: a .safetensors beside them, else generated ones.
+  // Text definitions carry no weights: Darknet's own .weights or a .safetensors beside them, else generated ones.
+  if (reader.id === "darknet") {
+    const weightsFile = vscode.Uri.joinPath(uri, "..", `${uri.path.split("/").pop()?.replace(/\.[^.]+$/, "") ?? "model"}.weights`);
+    const data = await vscode.workspace.fs.readFile(weightsFile).then(
+      (b) => b,
+      () => undefined,
+    );
+    if (data) {
+      const { applyDarknetWeights } = await import("../../core/formats/darknet/darknetWeights");
+      const r = applyDarknetWeights(reader.read(bytes, {}), data);
+      void vscode.window.showInformationMessage(`ConvLens: weights loaded from ${weightsFile.path.split("/").pop()} (${r.loaded} tensors).`);
+      return r.model;
+    }
+  }
   if (reader.id !== "onnx") return withSafetensors(reader.read(bytes, {}), beside);
   const dir = vscode.Uri.joinPath(uri, "..");
   const model = readOnnx(bytes, { externalExists: () => true });
