@@ -9,7 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { repoRoot } from "../../scripts/ensure-tools.mjs";
 import { sleep } from "./harness.mjs";
-import { closeAllEditors, openInWebview, waitForInspector } from "./workbench.mjs";
+import { openRunTab, selectSample } from "./workbench.mjs";
 
 const fixturesDir = path.resolve(repoRoot, "../shared/fixtures");
 
@@ -81,23 +81,9 @@ export const tests = [
       const ref = expected("backward/shapes_cnn").images.find((i) => i.image.endsWith("shape_6_stripes.png"));
       assert.ok(ref, "shape_6_stripes.png missing from backward/shapes_cnn.json");
 
-      await closeAllEditors(page);
-      await openInWebview(page, "shapes_cnn.onnx", { log });
-      const frame = await waitForInspector(page, "shapes_cnn");
-      await frame.locator('[data-testid="tab-run"]').click({ timeout: 10_000 });
-
+      const frame = await openRunTab(page, "shapes_cnn.onnx", "shapes_cnn", { log });
       // The forward pass on shape_0_circle: class 0 (circle).
-      const source = frame.locator('[data-testid="input-source"]');
-      await source.waitFor({ state: "visible", timeout: 15_000 });
-      const options = await source
-        .locator("option")
-        .evaluateAll((os) => os.map((o) => ({ value: o.value, text: o.textContent })));
-      const pick = (name) => {
-        const o = options.find((x) => x.text.includes(name));
-        assert.ok(o, `no ${name} sample (options: ${options.map((x) => x.text).join(", ")})`);
-        return o.value;
-      };
-      await source.selectOption(pick("shape_0_circle"));
+      await selectSample(frame, "shape_0_circle");
       await frame.locator('[data-testid="run-button"]').click();
       const top = frame.locator('[data-testid="prediction"]').first();
       await top.waitFor({ state: "attached", timeout: 30_000 });
@@ -109,7 +95,7 @@ export const tests = [
       await frame.locator('[data-testid="tab-run"]').click();
       await frame.locator('[data-testid="run-view-explain"]').click();
       await frame.locator('[data-testid="explain"]').waitFor({ state: "visible", timeout: 10_000 });
-      await source.selectOption(pick("shape_6_stripes"));
+      await selectSample(frame, "shape_6_stripes");
 
       // Grad-CAM at relu3: 16×16, all values within 1e-3 of the map's max.
       const cam = await explain(frame, "gradcam", { log, screenshot });

@@ -4,7 +4,7 @@
 // feature maps and six filters are shown. Workspace: lenet5_digits.onnx (copied by run.mjs).
 import assert from "node:assert/strict";
 import { sleep } from "./harness.mjs";
-import { closeAllEditors, openInWebview, waitForInspector } from "./workbench.mjs";
+import { openRunTab, selectSample } from "./workbench.mjs";
 
 /** Polls `read` until `ok(value)` or the deadline; returns the last value either way. */
 async function poll(read, ok, timeoutMs, every = 250) {
@@ -32,20 +32,9 @@ export const tests = [
       const sample = exp.samples.find((s) => s.file.endsWith("digit_3.png"));
       assert.ok(sample, "digit_3.png missing from lenet5_digits_predictions.json");
 
-      await closeAllEditors(page);
-      await openInWebview(page, "lenet5_digits.onnx", { log });
-      const frame = await waitForInspector(page, "lenet5_digits");
-      await frame.locator('[data-testid="tab-run"]').click({ timeout: 10_000 });
-
       // Input: the bundled sample digit_3.png.
-      const source = frame.locator('[data-testid="input-source"]');
-      await source.waitFor({ state: "visible", timeout: 15_000 });
-      const options = await source
-        .locator("option")
-        .evaluateAll((os) => os.map((o) => ({ value: o.value, text: o.textContent })));
-      const digit = options.find((o) => o.text.includes("digit_3"));
-      assert.ok(digit, `no digit_3 sample offered (options: ${options.map((o) => o.text).join(", ")})`);
-      await source.selectOption(digit.value);
+      const frame = await openRunTab(page, "lenet5_digits.onnx", "lenet5_digits", { log });
+      await selectSample(frame, "digit_3");
 
       await frame.locator('[data-testid="run-button"]').click();
       const logitsEl = frame.locator('[data-testid="logits"]');

@@ -166,3 +166,22 @@ export async function readLayerTable(frame) {
     }),
   );
 }
+
+/** Open a model in the inspector and switch to its Run tab; returns the webview frame. */
+export async function openRunTab(page, file, modelName, { log = console.log } = {}) {
+  await closeAllEditors(page);
+  await openInWebview(page, file, { log });
+  const frame = await waitForInspector(page, modelName);
+  await frame.locator('[data-testid="tab-run"]').click({ timeout: 10_000 });
+  await frame.locator('[data-testid="input-source"]').waitFor({ state: "visible", timeout: 15_000 });
+  return frame;
+}
+
+/** Choose the Run panel's bundled sample whose name contains `name`. */
+export async function selectSample(frame, name) {
+  const source = frame.locator('[data-testid="input-source"]');
+  const options = await source.locator("option").evaluateAll((os) => os.map((o) => ({ value: o.value, text: o.textContent })));
+  const o = options.find((x) => x.text.includes(name));
+  if (!o) throw new Error(`no ${name} sample offered (options: ${options.map((x) => x.text).join(", ")})`);
+  await source.selectOption(o.value);
+}
