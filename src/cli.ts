@@ -12,11 +12,11 @@ import { csvReport, jsonReport, markdownReport, moduleReport, tableReport } from
 import { analyzePythonSource } from "./core/formats/python/pythonModel";
 import type { Dim } from "./core/ir/types";
 import { METHODS, explain, writeExplain, type ExplainArgs, type ExplainMethod } from "./cli/explain";
-import { runModel, runText } from "./cli/run";
+import { runModel, runText, type RunBackend } from "./cli/run";
 
 const USAGE = `usage: convlens summary FILE [--input-shape 1x3x224x224] [--format table|json|csv|md] [--time-limit SECONDS]
        convlens summary MODEL.py [--class NAME] [--input-shape 2x3x224x224] [--format …]
-       convlens run MODEL [--input IMAGE.png|noise] [--normalize unit|imagenet|signed] [--format table|json]
+       convlens run MODEL [--input IMAGE.png|noise] [--preprocess unit|imagenet|signed] [--backend auto|native|wasm] [--format table|json]
        convlens explain MODEL --input IMAGE.png --method saliency|guided|deconvnet|gradcam|erf [--layer NAME] [--channel K] [--class K] [--normalize unit|imagenet|signed] [--out map.png] [--format json]`;
 const FORMATS = ["table", "json", "csv", "md"] as const;
 type Format = (typeof FORMATS)[number];
@@ -59,7 +59,7 @@ function parseArgs(argv: readonly string[]): Args {
     if (v === undefined) throw new UsageError(`${a} needs a value`);
     options.set(key, v);
   }
-  const known = ["format", "input-shape", "time-limit", "input", "method", "layer", "channel", "class", "out", "normalize"];
+  const known = ["format", "input-shape", "time-limit", "input", "method", "layer", "channel", "class", "out", "normalize", "preprocess", "backend"];
   // --class names a Python model class for summary, a class index for explain.
   for (const k of options.keys()) if (!known.includes(k)) throw new UsageError(`unknown option --${k}`);
   const format = options.get("format") ?? "table";
@@ -148,9 +148,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (statSync(args.file).isDirectory()) throw new ModelError(`${args.file} is a folder, not a model file`);
     if (args.command === "explain") return await runExplain(args);
     if (args.command === "run") {
-      const normalize = args.options.get("normalize") ?? "unit";
-      if (!["unit", "imagenet", "signed"].includes(normalize)) throw new UsageError("--normalize must be unit, imagenet or signed");
-      const r = await runModel(args.file, args.options.get("input") ?? "noise", normalize as ExplainArgs["normalize"]);
+      const normalize = args.options.get("preprocess") ?? args.options.get("normalize") ?? "unit";
+      if (!["unit", "imagenet", "signed"].includes(normalize)) throw new UsageError("--preprocess must be unit, imagenet or signed");
+      const backend = args.options.get("backend") ?? "auto";
+      if (!["auto", "native", "wasm"].includes(backend)) throw new UsageError("--backend must be auto, native or wasm");
+      const r = await runModel(args.file, args.options.get("input") ?? "noise", normalize as ExplainArgs["normalize"], backend as RunBackend);
       process.stdout.write((args.format === "json" ? JSON.stringify(r) : runText(r)) + "\n");
       return 0;
     }

@@ -6,6 +6,7 @@ import { Config } from "./host/config";
 import { InspectorEditorProvider } from "./host/inspectorEditor";
 import { PythonAnalyses } from "./host/python/pythonAnalyses";
 import { registerPythonFeatures } from "./host/python/pythonFeatures";
+import { HostEngine } from "./host/runtime/hostEngine";
 import { RuntimeService } from "./host/runtime/runtimeService";
 import { registerModelTextFeatures } from "./host/text/modelTextFeatures";
 
@@ -13,9 +14,10 @@ export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel("ConvLens", { log: true });
   const config = new Config();
   const python = new PythonAnalyses(config, log, vscode.Uri.joinPath(context.extensionUri, "dist", "pythonWorker.js").fsPath);
-  const runtime = new RuntimeService(context.extensionUri, context.globalStorageUri);
+  const hostEngine = new HostEngine();
+  const runtime = new RuntimeService(context.extensionUri, context.globalStorageUri, hostEngine);
   const deps = { extensionUri: context.extensionUri, config, analysis: new AnalysisService(context.extensionUri), runtime, log, python };
-  context.subscriptions.push(log, python, InspectorEditorProvider.register(deps), ...registerCommands(deps), ...registerPythonFeatures(python), ...registerModelTextFeatures());
+  context.subscriptions.push(log, python, hostEngine, InspectorEditorProvider.register(deps), ...registerCommands(deps), ...registerPythonFeatures(python), ...registerModelTextFeatures());
 }
 
 export function deactivate(): void {}

@@ -123,6 +123,7 @@ export class InspectorApp {
       case "image":
       case "filters":
       case "explainRunnable":
+      case "nativeResult":
       case "requestFailed":
         this.view?.run.handle(message);
         break;

@@ -29,6 +29,7 @@ const HOST_MESSAGE_TYPES = new Set([
   "image",
   "filters",
   "explainRunnable",
+  "nativeResult",
   "requestFailed",
   "showRun",
 ]);

@@ -1,7 +1,8 @@
 /**
- * `convlens run MODEL --input IMAGE|noise [--normalize unit|imagenet|signed] [--format json|table]`:
- * one forward pass with onnxruntime-web's wasm backend in Node, on the same runnable model the
- * inspector builds (file weights, a .safetensors beside the model, or generated weights).
+ * `convlens run MODEL --input IMAGE|noise [--preprocess unit|imagenet|signed] [--backend auto|native|wasm]`:
+ * one forward pass on the host engine (onnxruntime-node; "auto" falls back to wasm where it
+ * cannot load) or onnxruntime-web's wasm in Node, on the same runnable model the inspector
+ * builds (file weights, a .safetensors beside the model, or generated weights).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -10,10 +11,13 @@ import { readModel } from "../core/formats/registry";
 import { applyWeights, readSafetensors } from "../core/formats/weights/safetensors";
 import { ModelError } from "../core/ir/types";
 import { buildRunnable } from "../core/onnx/runnable";
+import { loadNative, NativeEngine } from "../runtime/nativeEngine";
 import { imageTensor, loadOrt, type ExplainArgs } from "./explain";
 
+export type RunBackend = "auto" | "native" | "wasm";
+
 export interface RunResult {
-  readonly backend: "wasm";
+  readonly backend: "native" | "wasm";
   readonly ms: number;
   readonly output_shape: number[];
   readonly logits: number[];
@@ -21,7 +25,7 @@ export interface RunResult {
   readonly randomWeights: boolean;
 }
 
-export async function runModel(file: string, input: string, normalize: ExplainArgs["normalize"]): Promise<RunResult> {
+export async function runModel(file: string, input: string, normalize: ExplainArgs["normalize"], backend: RunBackend = "auto"): Promise<RunResult> {
   const dir = dirname(file);
   let model = readModel(file, readFileSync(file), { siblingExists: (rel) => existsSync(join(dir, rel)) });
   const weights = file.replace(/\.[^./]+$/, ".safetensors");
@@ -41,14 +45,31 @@ export async function runModel(file: string, input: string, normalize: ExplainAr
     data = imageTensor(input, shape, normalize);
   }
   const runnable = buildRunnable(model);
-  const ort = await loadOrt();
-  const session = await ort.InferenceSession.create(runnable.bytes);
-  const feed = { [inp.name]: new ort.Tensor(inp.dtype === "int64" ? "int64" : "float32", data, shape) };
-  const output = model.graph.outputs[0]?.name ?? session.outputNames[0] ?? "";
-  await session.run(feed, [output]);
-  const t0 = performance.now();
-  const out = (await session.run(feed, [output]))[output];
-  const ms = performance.now() - t0;
+  const output = model.graph.outputs[0]?.name ?? "";
+  const dtype = inp.dtype === "int64" ? "int64" : "float32";
+  const native = backend === "wasm" ? null : loadNative();
+  if (backend === "native" && native?.ok === false) throw new ModelError(native.why);
+  // The second pass is timed: the first includes onnxruntime's warm-up.
+  const out = native?.ok
+    ? await (async () => {
+        const engine = new NativeEngine(native.ort);
+        const feeds = { [inp.name]: { dtype, dims: shape, data } } as const;
+        await engine.run("model", () => runnable.bytes, feeds, [output]);
+        const r = await engine.run("model", () => runnable.bytes, feeds, [output]);
+        engine.dispose();
+        const o = r.outputs.get(output);
+        return o ? { backend: "native" as const, ms: r.ms, dims: o.dims, data: o.data } : undefined;
+      })()
+    : await (async () => {
+        const ort = await loadOrt();
+        const session = await ort.InferenceSession.create(runnable.bytes);
+        const feed = { [inp.name]: new ort.Tensor(dtype, data, shape) };
+        await session.run(feed, [output]);
+        const t0 = performance.now();
+        const o = (await session.run(feed, [output]))[output];
+        const ms = performance.now() - t0;
+        return o ? { backend: "wasm" as const, ms, dims: o.dims, data: o.data as Float32Array } : undefined;
+      })();
   if (!out) throw new ModelError("the model produced no output");
   const logits = Array.from(out.data as Float32Array);
   // Top-5 after softmax (skipped when the output already sums to 1).
@@ -60,7 +81,7 @@ export async function runModel(file: string, input: string, normalize: ExplainAr
     .map((p, index) => ({ index, p, ...(labels?.[index] ? { label: labels[index] } : {}) }))
     .sort((a, b) => b.p - a.p)
     .slice(0, 5);
-  return { backend: "wasm", ms: Math.round(ms * 100) / 100, output_shape: [...out.dims], logits, top, randomWeights: runnable.randomWeights };
+  return { backend: out.backend, ms: Math.round(out.ms * 100) / 100, output_shape: [...out.dims], logits, top, randomWeights: runnable.randomWeights };
 }
 
 function softmax(xs: number[]): number[] {

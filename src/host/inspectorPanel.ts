@@ -65,7 +65,13 @@ export class InspectorPanel implements vscode.Disposable {
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, "webview.js")).toString(),
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, "inspector.css")).toString(),
     });
-    this.disposables.push(webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)));
+    this.disposables.push(
+      webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)),
+      // A new backend setting applies to the next run, without reopening the inspector.
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (this.ready && e.affectsConfiguration("convlens.backend")) void this.sendRuntime();
+      }),
+    );
     void this.load();
   }
 
@@ -139,6 +145,12 @@ export class InspectorPanel implements vscode.Disposable {
         case "pickImage":
           await this.pickImage(m.requestId);
           break;
+        case "runNative": {
+          const r = await this.deps.runtime.runNative(m);
+          const outputs = [...r.outputs].map(([name, o]) => ({ name, dims: o.dims, data: o.data }));
+          this.post({ type: "nativeResult", requestId: m.requestId, ms: r.ms, firstRun: r.firstRun, outputs });
+          break;
+        }
       }
     } catch (e) {
       this.post({ type: "requestFailed", requestId: m.requestId, message: e instanceof Error ? e.message : String(e) });
@@ -176,6 +188,7 @@ export class InspectorPanel implements vscode.Disposable {
       case "prepareExplain":
       case "getFilters":
       case "pickImage":
+      case "runNative":
         void this.onRuntimeRequest(m);
         break;
       case "savePng":

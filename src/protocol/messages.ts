@@ -23,20 +23,39 @@ export type HostToWebview =
   | { readonly type: "filters"; readonly requestId: number; readonly layerIndex: number; readonly dims: readonly number[]; readonly data: Float32Array }
   /** The backward graph built for a prepareExplain request; `map` names the output holding the map. */
   | { readonly type: "explainRunnable"; readonly requestId: number; readonly runnable: RunnableInfo; readonly map: string }
+  /** Outputs of a runNative request (float32 each, own buffers); `ms` is session.run alone. */
+  | {
+      readonly type: "nativeResult";
+      readonly requestId: number;
+      readonly ms: number;
+      readonly firstRun: boolean;
+      readonly outputs: readonly { readonly name: string; readonly dims: readonly number[]; readonly data: Float32Array }[];
+    }
   /** A runtime request failed: one line for the user. */
   | { readonly type: "requestFailed"; readonly requestId: number; readonly message: string }
   /** Open the Run tab (palette commands Show Feature Maps / Show Filters / Run Model on Image…). */
   | { readonly type: "showRun"; readonly view: "predictions" | "featureMaps" | "filters" };
 
-export type Backend = "webgpu" | "wasm" | "webgl";
+/** "native": onnxruntime-node in the extension host; the others are onnxruntime-web in the webview. */
+export type Backend = "webgpu" | "native" | "wasm" | "webgl";
+
+/** One input tensor sent to the host engine: the bytes of a typed array of `dtype`. */
+export interface NativeTensor {
+  readonly name: string;
+  readonly dtype: "float32" | "int64" | "int32";
+  readonly dims: readonly number[];
+  readonly bytes: Uint8Array;
+}
 
 export type ExplainMethod = "saliency" | "guided" | "deconvnet" | "gradcam" | "erf" | "activationMax" | "deepDream";
 
 export interface RuntimeInfo {
   /** Folder URL holding onnxruntime-web's .wasm/.mjs files (for ort.env.wasm.wasmPaths). */
   readonly ortBase: string;
-  /** convlens.backend: "auto" picks WebGPU on a real GPU, else wasm; WebGL only when forced and self-checked. */
+  /** convlens.backend: "auto" = WebGPU on a real GPU, else the host engine, else wasm; WebGL only when forced and self-checked. */
   readonly backend: "auto" | Backend;
+  /** Whether the host engine (onnxruntime-node) loads here; `why` when it does not. */
+  readonly native: { readonly available: boolean; readonly why?: string };
   readonly samples: readonly { readonly name: string; readonly uri: string }[];
   /** Class names from a labels.txt next to the model (one per line), if any. */
   readonly labels: readonly string[] | null;
@@ -86,6 +105,14 @@ export type WebviewToHost =
   | { readonly type: "pickImage"; readonly requestId: number }
   /** The weights of a convolution layer, for the filter grid. */
   | { readonly type: "getFilters"; readonly requestId: number; readonly layerIndex: number }
+  /** Run a model the host built (by its modelUri) on the host engine. */
+  | {
+      readonly type: "runNative";
+      readonly requestId: number;
+      readonly modelUri: string;
+      readonly feeds: readonly NativeTensor[];
+      readonly fetches: readonly string[];
+    }
   /** Save a picture (data: URL of a PNG) where the user chooses. */
   | { readonly type: "savePng"; readonly name: string; readonly dataUrl: string }
   /** Which backend ran and how long the forward pass took (for the log). */
@@ -103,6 +130,7 @@ export function isWebviewToHost(m: unknown): m is WebviewToHost {
     t === "prepareExplain" ||
     t === "pickImage" ||
     t === "getFilters" ||
+    t === "runNative" ||
     t === "savePng" ||
     t === "runStats"
   );

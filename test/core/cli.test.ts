@@ -19,7 +19,10 @@ afterEach(() => vi.restoreAllMocks());
 describe("convlens summary", () => {
   it("prints the fixture schema as JSON", async () => {
     expect(await main(["summary", `${MODELS}/lenet5.onnx`, "--format", "json"])).toBe(0);
-    const j = JSON.parse(out) as Record<string, unknown> & { totals: Record<string, unknown>; layers: Record<string, unknown>[] };
+    const j = JSON.parse(out) as Record<string, unknown> & {
+      totals: Record<string, unknown>;
+      layers: Record<string, unknown>[];
+    };
     expect(Object.keys(j)).toEqual(["model", "input_shape", "totals", "layers"]);
     expect(Object.keys(j.totals)).toEqual(["params", "macs", "flops", "activation_bytes"]);
     expect(Object.keys(j.layers[0] ?? {})).toEqual(["name", "type", "output_shape", "params", "macs", "rf"]);
@@ -28,7 +31,9 @@ describe("convlens summary", () => {
   });
 
   it("overrides the input shape", async () => {
-    expect(await main(["summary", `${MODELS}/resnet18.onnx`, "--input-shape", "2x3x224x224", "--format", "json"])).toBe(0);
+    expect(
+      await main(["summary", `${MODELS}/resnet18.onnx`, "--input-shape", "2x3x224x224", "--format", "json"]),
+    ).toBe(0);
     const j = JSON.parse(out) as { input_shape: number[]; totals: { macs: number } };
     expect(j.input_shape).toEqual([2, 3, 224, 224]);
     expect(j.totals.macs).toBe(2 * 1814073344);
@@ -61,7 +66,18 @@ describe("convlens explain", () => {
   const FIX = resolve(__dirname, "../../../shared/fixtures");
 
   it("prints Grad-CAM as {method, shape, data} matching PyTorch", async () => {
-    const code = await main(["explain", `${FIX}/models/shapes_cnn.onnx`, "--input", `${FIX}/images/shape_4_triangle.png`, "--method", "gradcam", "--layer", "relu3", "--format", "json"]);
+    const code = await main([
+      "explain",
+      `${FIX}/models/shapes_cnn.onnx`,
+      "--input",
+      `${FIX}/images/shape_4_triangle.png`,
+      "--method",
+      "gradcam",
+      "--layer",
+      "relu3",
+      "--format",
+      "json",
+    ]);
     expect(code).toBe(0);
     const j = JSON.parse(out) as { method: string; shape: number[]; data: number[] };
     expect(j.method).toBe("gradcam");
@@ -74,9 +90,26 @@ describe("convlens explain", () => {
 
   it("keeps the effective receptive field inside the theoretical one", async () => {
     // resnet18 layer2.1.conv2: theoretical RF from the fixture; its centre unit's gradient must vanish outside it.
-    const expected = JSON.parse(readFileSync(`${FIX}/expected/resnet18.json`, "utf8")) as { layers: { name: string; output_shape: number[]; rf: { size: number[]; stride: number[]; start: number[] } | null }[] };
+    const expected = JSON.parse(readFileSync(`${FIX}/expected/resnet18.json`, "utf8")) as {
+      layers: {
+        name: string;
+        output_shape: number[];
+        rf: { size: number[]; stride: number[]; start: number[] } | null;
+      }[];
+    };
     const layer = expected.layers.find((l) => l.name === "layer2.1.conv2");
-    expect(await main(["explain", `${FIX}/models/resnet18.onnx`, "--method", "erf", "--layer", "layer2.1.conv2", "--format", "json"])).toBe(0);
+    expect(
+      await main([
+        "explain",
+        `${FIX}/models/resnet18.onnx`,
+        "--method",
+        "erf",
+        "--layer",
+        "layer2.1.conv2",
+        "--format",
+        "json",
+      ]),
+    ).toBe(0);
     const j = JSON.parse(out) as { shape: number[]; data: number[] };
     const [h = 0, w = 0] = j.shape;
     const rf = layer?.rf;
@@ -110,23 +143,40 @@ describe("convlens summary MODEL.py", () => {
     [`${FIX}/definitions/custom_models.py`, "LSTMClassifier", "lstm_classifier"],
     [resolve(__dirname, "../fixtures/python/torchvision_style.py"), "ResNet18", "resnet18"],
   ];
-  it.each(CASES)("%s --class %s matches expected/%s.json (leaf modules in call order)", async (file, cls, name) => {
-    const exp = JSON.parse(readFileSync(`${FIX}/expected/${name}.json`, "utf8")) as {
-      input_shape: number[];
-      totals: { params: number; macs: number };
-      layers: { name: string; type: string; output_shape: number[]; params: number; macs: number }[];
-    };
-    expect(await main(["summary", file, "--class", cls, "--input-shape", exp.input_shape.join("x"), "--format", "json"])).toBe(0);
-    const j = JSON.parse(out) as { totals: { params: number; macs: number }; layers: { name: string; type: string; output_shape: number[]; params: number; macs: number }[] };
-    expect(j.totals.params).toBe(exp.totals.params);
-    expect(Math.abs(j.totals.macs - exp.totals.macs) / exp.totals.macs).toBeLessThan(0.005);
-    expect(j.layers.map((l) => l.name)).toEqual(exp.layers.map((l) => l.name));
-    j.layers.forEach((l, i) => {
-      expect(l.output_shape).toEqual(exp.layers[i]?.output_shape);
-      expect(l.type).toBe(exp.layers[i]?.type);
-      expect(l.params).toBe(exp.layers[i]?.params);
-    });
-  });
+  it.each(CASES)(
+    "%s --class %s matches expected/%s.json (leaf modules in call order)",
+    async (file, cls, name) => {
+      const exp = JSON.parse(readFileSync(`${FIX}/expected/${name}.json`, "utf8")) as {
+        input_shape: number[];
+        totals: { params: number; macs: number };
+        layers: { name: string; type: string; output_shape: number[]; params: number; macs: number }[];
+      };
+      expect(
+        await main([
+          "summary",
+          file,
+          "--class",
+          cls,
+          "--input-shape",
+          exp.input_shape.join("x"),
+          "--format",
+          "json",
+        ]),
+      ).toBe(0);
+      const j = JSON.parse(out) as {
+        totals: { params: number; macs: number };
+        layers: { name: string; type: string; output_shape: number[]; params: number; macs: number }[];
+      };
+      expect(j.totals.params).toBe(exp.totals.params);
+      expect(Math.abs(j.totals.macs - exp.totals.macs) / exp.totals.macs).toBeLessThan(0.005);
+      expect(j.layers.map((l) => l.name)).toEqual(exp.layers.map((l) => l.name));
+      j.layers.forEach((l, i) => {
+        expect(l.output_shape).toEqual(exp.layers[i]?.output_shape);
+        expect(l.type).toBe(exp.layers[i]?.type);
+        expect(l.params).toBe(exp.layers[i]?.params);
+      });
+    },
+  );
 
   it("prints shape errors with their line and exits 2", async () => {
     const file = resolve(__dirname, "../fixtures/python/broken_linear.py");
@@ -142,15 +192,44 @@ describe("convlens summary MODEL.py", () => {
 
 describe("convlens run", () => {
   const FIX = resolve(__dirname, "../../../shared/fixtures");
-  const preds = JSON.parse(readFileSync(`${FIX}/expected/shapes_cnn_predictions.json`, "utf8")) as { samples: { file: string; label: number; logits: number[] }[] };
+  const preds = JSON.parse(readFileSync(`${FIX}/expected/shapes_cnn_predictions.json`, "utf8")) as {
+    samples: { file: string; label: number; logits: number[] }[];
+  };
 
-  it.each(preds.samples.slice(0, 4).map((s) => [s.file, s] as const))("shapes_cnn on %s: PyTorch's logits and class", async (_f, sample) => {
-    expect(await main(["run", `${FIX}/models/shapes_cnn.onnx`, "--input", `${FIX}/${sample.file}`, "--format", "json"])).toBe(0);
-    const r = JSON.parse(out) as { backend: string; output_shape: number[]; logits: number[]; top: { index: number }[]; randomWeights: boolean };
-    expect(r.backend).toBe("wasm");
-    expect(r.randomWeights).toBe(false);
-    expect(r.top[0]?.index).toBe(sample.label);
-    sample.logits.forEach((v, i) => expect(Math.abs((r.logits[i] ?? NaN) - v)).toBeLessThan(1e-4));
+  it.each(preds.samples.slice(0, 4).flatMap((s, i) => [[s.file, i % 2 ? "wasm" : "native", s] as const]))(
+    "shapes_cnn on %s (%s): PyTorch's logits and class",
+    async (_f, backend, sample) => {
+      expect(
+        await main([
+          "run",
+          `${FIX}/models/shapes_cnn.onnx`,
+          "--input",
+          `${FIX}/${sample.file}`,
+          "--backend",
+          backend,
+          "--format",
+          "json",
+        ]),
+      ).toBe(0);
+      const r = JSON.parse(out) as {
+        backend: string;
+        output_shape: number[];
+        logits: number[];
+        top: { index: number }[];
+        randomWeights: boolean;
+      };
+      expect(r.backend).toBe(backend);
+      expect(r.randomWeights).toBe(false);
+      expect(r.top[0]?.index).toBe(sample.label);
+      sample.logits.forEach((v, i) => expect(Math.abs((r.logits[i] ?? NaN) - v)).toBeLessThan(1e-4));
+    },
+  );
+
+  it("auto runs on the host engine; an unknown backend is a usage error", async () => {
+    expect(await main(["run", `${FIX}/models/lenet5_digits.onnx`, "--format", "json"])).toBe(0);
+    expect((JSON.parse(out) as { backend: string }).backend).toBe("native");
+    expect(await main(["run", `${FIX}/models/lenet5_digits.onnx`, "--backend", "cuda"])).toBe(2);
+    expect(err).toMatch(/--backend must be auto, native or wasm/);
   });
 
   it("runs a weightless model on generated weights, the same twice", async () => {
@@ -164,8 +243,19 @@ describe("convlens run", () => {
   });
 
   it.each([
-    [["run", `${resolve(__dirname, "../../../shared/fixtures")}/models/lenet5.onnx`, "--input", "/nonexistent.png"], /no such image/],
-    [["run", `${resolve(__dirname, "../../../shared/fixtures")}/models/lenet5.onnx`, "--input", __filename], /not a PNG/],
+    [
+      [
+        "run",
+        `${resolve(__dirname, "../../../shared/fixtures")}/models/lenet5.onnx`,
+        "--input",
+        "/nonexistent.png",
+      ],
+      /no such image/,
+    ],
+    [
+      ["run", `${resolve(__dirname, "../../../shared/fixtures")}/models/lenet5.onnx`, "--input", __filename],
+      /not a PNG/,
+    ],
   ])("bad input: %j", async (args, message) => {
     expect(await main(args)).toBe(2);
     expect(err).toMatch(message);

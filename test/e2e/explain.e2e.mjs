@@ -70,7 +70,7 @@ async function explain(frame, method, { log, screenshot }) {
   const backend = await text(frame, "explain-backend");
   const ms = await frame.locator('[data-testid="explain-ms"]').getAttribute("data-ms");
   log(`  ${method}: ${backend}, graph ${Number(ms).toFixed(1)} ms, ${Date.now() - t0} ms from click`);
-  assert.equal(backend, "wasm", `${method} backend (headless chromium has no GPU)`);
+  assert.equal(backend, "native", `${method} backend (auto without a real GPU: the host engine)`);
   return attrs;
 }
 

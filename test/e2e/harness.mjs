@@ -173,6 +173,10 @@ export async function launchBrowser() {
       "--disable-sync",
       "--no-first-run",
       "--disable-dev-shm-usage",
+      // WebGPU on SwiftShader (a software adapter: auto never picks it, convlens.backend can force it).
+      "--enable-unsafe-webgpu",
+      "--use-webgpu-adapter=swiftshader",
+      "--enable-unsafe-swiftshader",
     ],
   });
 }

@@ -1,7 +1,9 @@
-// End-to-end test of the inspector's Run tab: onnxruntime-web runs the trained LeNet-5 in the
-// webview (wasm: headless chromium has no GPU) on the bundled sample digit_3.png; the logits must
-// match PyTorch's (shared/fixtures/expected/lenet5_digits_predictions.json), then layer c1's six
-// feature maps and six filters are shown. Workspace: lenet5_digits.onnx (copied by run.mjs).
+// End-to-end test of the inspector's Run tab: the trained LeNet-5 runs on the bundled sample
+// digit_3.png, first with convlens.backend "auto" (no real GPU here: the host engine,
+// onnxruntime-node), then forced to wasm and to WebGPU (SwiftShader in headless chromium) in the
+// webview; every engine's logits must match PyTorch's (shared/fixtures/expected/
+// lenet5_digits_predictions.json) within 1e-3 with the same top-1, then layer c1's six feature
+// maps and six filters are shown. Workspace: lenet5_digits.onnx (copied by run.mjs).
 import assert from "node:assert/strict";
 import { sleep } from "./harness.mjs";
 import { openRunTab, selectSample } from "./workbench.mjs";
@@ -24,10 +26,42 @@ const runStatus = (frame) =>
     .textContent({ timeout: 1000 })
     .catch(() => "(no status)");
 
+/** Clicks Run and waits for new logits; returns {backend, ms, logits}. */
+async function runOnce(frame, screenshot, tag) {
+  const logitsEl = frame.locator('[data-testid="logits"]');
+  const before = await logitsEl.getAttribute("data-run", { timeout: 500 }).catch(() => null);
+  await frame.locator('[data-testid="run-button"]').click();
+  const ran = await poll(
+    () => logitsEl.getAttribute("data-run", { timeout: 500 }),
+    (v) => v !== null && v !== undefined && v !== before,
+    90_000,
+  );
+  if (ran === null || ran === undefined || ran === before) {
+    await screenshot(`run-no-logits-${tag}`);
+    assert.fail(`${tag}: no new logits after Run; status: ${await runStatus(frame)}`);
+  }
+  const backend = (await frame.locator('[data-testid="run-backend"]').textContent()).trim();
+  const ms = Number(await frame.locator('[data-testid="run-ms"]').getAttribute("data-ms"));
+  const logits = JSON.parse(await logitsEl.getAttribute("data-values"));
+  return { backend, ms, logits };
+}
+
+function assertLogits(tag, logits, sample) {
+  assert.equal(logits.length, sample.logits.length, `${tag}: number of logits`);
+  const maxDiff = Math.max(...logits.map((v, i) => Math.abs(v - sample.logits[i])));
+  assert.ok(
+    maxDiff <= 1e-3,
+    `${tag}: logits differ from PyTorch by up to ${maxDiff} (got ${JSON.stringify(logits)})`,
+  );
+  const top = logits.indexOf(Math.max(...logits));
+  assert.equal(top, sample.label, `${tag}: top-1 class`);
+  return maxDiff;
+}
+
 export const tests = [
   {
-    name: "Run tab: lenet5_digits on digit_3 runs on wasm, logits match PyTorch, c1 has 6 feature maps and 6 filters",
-    async run({ page, expected, screenshot, log }) {
+    name: "Run tab: lenet5_digits on digit_3 on the host engine, wasm and WebGPU: logits match PyTorch, c1 has 6 feature maps and 6 filters",
+    async run({ page, expected, screenshot, log, setSettings }) {
       const exp = expected("lenet5_digits_predictions");
       const sample = exp.samples.find((s) => s.file.endsWith("digit_3.png"));
       assert.ok(sample, "digit_3.png missing from lenet5_digits_predictions.json");
@@ -36,36 +70,45 @@ export const tests = [
       const frame = await openRunTab(page, "lenet5_digits.onnx", "lenet5_digits", { log });
       await selectSample(frame, "digit_3");
 
-      await frame.locator('[data-testid="run-button"]').click();
-      const logitsEl = frame.locator('[data-testid="logits"]');
-      const ran = await logitsEl.waitFor({ state: "attached", timeout: 45_000 }).then(
-        () => true,
-        () => false,
-      );
-      if (!ran) {
-        await screenshot("run-no-logits");
-        assert.fail(`no logits after Run; status: ${await runStatus(frame)}`);
-      }
-
-      const backend = (await frame.locator('[data-testid="run-backend"]').textContent()).trim();
-      const ms = await frame.locator('[data-testid="run-ms"]').getAttribute("data-ms");
-      log(`  forward pass on ${backend}: ${ms} ms`);
-      assert.equal(backend, "wasm", "backend shown (headless chromium has no GPU)");
-      assert.ok(Number(ms) > 0, `forward time data-ms=${ms}`);
-
-      const logits = JSON.parse(await logitsEl.getAttribute("data-values"));
-      assert.equal(logits.length, sample.logits.length, "number of logits");
-      const diffs = logits.map((v, i) => Math.abs(v - sample.logits[i]));
-      const maxDiff = Math.max(...diffs);
-      assert.ok(
-        maxDiff <= 1e-3,
-        `logits differ from PyTorch by up to ${maxDiff} (got ${JSON.stringify(logits)})`,
-      );
-
+      const auto = await runOnce(frame, screenshot, "auto");
+      log(`  auto: forward pass on ${auto.backend}: ${auto.ms} ms`);
+      assert.equal(auto.backend, "native", "auto without a real GPU runs on the host engine");
+      assert.ok(auto.ms > 0, `forward time data-ms=${auto.ms}`);
+      assertLogits("native", auto.logits, sample);
       const top = frame.locator('[data-testid="prediction"]').first();
       assert.equal(await top.getAttribute("data-class"), "3", "top prediction class");
       assert.ok(Number(await top.getAttribute("data-prob")) > 0.9, "top prediction probability > 0.9");
       await screenshot("run-lenet5-digits-predictions");
+
+      // The same input forced onto the webview's engines: wasm, then WebGPU (SwiftShader).
+      try {
+        for (const forced of ["wasm", "webgpu"]) {
+          setSettings({ "convlens.backend": forced });
+          // The host re-sends the runtime when the setting changes; runs until then use the old one.
+          let r = await runOnce(frame, screenshot, forced);
+          for (let i = 0; i < 20 && r.backend !== forced; i++) {
+            await sleep(500);
+            r = await runOnce(frame, screenshot, forced);
+          }
+          const notes = await frame
+            .locator('[data-testid="run-notes"]')
+            .textContent()
+            .catch(() => "");
+          assert.equal(
+            r.backend,
+            forced,
+            `convlens.backend=${forced} shown as the backend (notes: ${notes})`,
+          );
+          const d = assertLogits(forced, r.logits, sample);
+          const vsNative = Math.max(...r.logits.map((v, i) => Math.abs(v - auto.logits[i])));
+          log(
+            `  ${forced}: ${r.ms} ms, max |Δ| vs PyTorch ${d.toExponential(2)}, vs native ${vsNative.toExponential(2)}`,
+          );
+          if (forced === "webgpu") await screenshot("run-lenet5-digits-webgpu");
+        }
+      } finally {
+        setSettings({ "convlens.backend": "auto" });
+      }
 
       // Feature maps of c1: select the layer in the table, then the Feature maps view.
       await frame.locator("vscode-tab-header", { hasText: "Table" }).click();

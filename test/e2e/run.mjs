@@ -172,6 +172,14 @@ async function main() {
       .catch((e) => log(`screenshot ${name} failed: ${e.message}`));
   };
 
+  // Workspace settings changed while VS Code runs (it watches the workspace), e.g. convlens.backend.
+  const settingsFile = path.join(workspace, ".vscode", "settings.json");
+  const setSettings = (changes) => {
+    fs.mkdirSync(path.dirname(settingsFile), { recursive: true });
+    const now = fs.existsSync(settingsFile) ? JSON.parse(fs.readFileSync(settingsFile, "utf8")) : {};
+    fs.writeFileSync(settingsFile, `${JSON.stringify({ ...now, ...changes }, null, 2)}\n`);
+  };
+
   const files = fs
     .readdirSync(here)
     .filter((f) => f.endsWith(".e2e.mjs"))
@@ -186,7 +194,7 @@ async function main() {
   for (const [i, t] of selected.entries()) {
     const t0 = Date.now();
     try {
-      await withTimeout(t.run({ page, expected, screenshot, workspace, log }), TEST_TIMEOUT_MS, t.name);
+      await withTimeout(t.run({ page, expected, screenshot, workspace, log, setSettings }), TEST_TIMEOUT_MS, t.name);
       state.passed++;
       log(`ok   ${i + 1} ${t.name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
     } catch (err) {

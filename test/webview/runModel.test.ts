@@ -190,17 +190,27 @@ describe("filters", () => {
 });
 
 describe("backends", () => {
-  it("plans the order to try", () => {
-    expect(backendPlan("auto", "real").order).toEqual(["webgpu", "wasm"]);
-    expect(backendPlan("auto", "fallback").order).toEqual(["wasm"]);
-    expect(backendPlan("auto", "none").order).toEqual(["wasm"]);
-    expect(backendPlan("webgpu", "fallback").order).toEqual(["webgpu", "wasm"]);
-    expect(backendPlan("webgpu", "none")).toEqual({
+  const host = { available: true };
+  const noHost = { available: false, why: "no binary for linux-riscv64" };
+  it("plans the order to try: WebGPU on a real GPU, then the host engine, then wasm", () => {
+    expect(backendPlan("auto", "real", host).order).toEqual(["webgpu", "native", "wasm"]);
+    expect(backendPlan("auto", "fallback", host).order).toEqual(["native", "wasm"]);
+    expect(backendPlan("auto", "none", host).order).toEqual(["native", "wasm"]);
+    expect(backendPlan("auto", "real", noHost).order).toEqual(["webgpu", "wasm"]);
+    expect(backendPlan("auto", "fallback", noHost).order).toEqual(["wasm"]);
+    expect(backendPlan("webgpu", "fallback", host).order).toEqual(["webgpu", "wasm"]);
+    expect(backendPlan("webgpu", "none", noHost)).toEqual({
       order: ["wasm"],
-      note: "WebGPU is not available here: using wasm",
+      note: "WebGPU is not available here",
     });
-    expect(backendPlan("webgl", "none").order).toEqual(["webgl", "wasm"]);
-    expect(backendPlan("wasm", "real").order).toEqual(["wasm"]);
+    expect(backendPlan("webgpu", "none", host).order).toEqual(["native", "wasm"]);
+    expect(backendPlan("webgl", "none", host).order).toEqual(["webgl", "wasm"]);
+    expect(backendPlan("wasm", "real", host).order).toEqual(["wasm"]);
+    expect(backendPlan("native", "real", host)).toEqual({ order: ["native", "wasm"], note: null });
+    expect(backendPlan("native", "real", noHost)).toEqual({
+      order: ["wasm"],
+      note: "the host engine is not available (no binary for linux-riscv64): using wasm",
+    });
   });
 
   it("WebGL must agree with wasm within 1e-3 of the largest |value|", () => {

@@ -97,6 +97,7 @@ async function api(url: URL, req: IncomingMessage, r: ServerResponse): Promise<b
       samples,
       labels: null,
       canRun: true,
+      native: { available: false, why: "the dev server has no extension host" },
     };
     send(r, 200, JSON.stringify({ file, analysis, runtime }), "application/json");
   } else if (url.pathname === "/api/prepareRun") {

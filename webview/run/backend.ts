@@ -15,18 +15,33 @@ export interface BackendPlan {
   readonly note: string | null;
 }
 
-export function backendPlan(setting: "auto" | Backend, gpu: GpuKind): BackendPlan {
+/** The host engine as the runtime info describes it. */
+export interface NativeInfo {
+  readonly available: boolean;
+  readonly why?: string;
+}
+
+/**
+ * auto: WebGPU on a real GPU (software WebGPU is ~60× slower than wasm), then the host
+ * engine (native, multi-threaded), then wasm in the webview. A forced backend falls back
+ * to wasm, which runs everywhere.
+ */
+export function backendPlan(setting: "auto" | Backend, gpu: GpuKind, native: NativeInfo): BackendPlan {
+  const host: Backend[] = native.available ? ["native"] : [];
+  const noHost = `the host engine is not available${native.why !== undefined ? ` (${native.why})` : ""}: using wasm`;
   switch (setting) {
     case "wasm":
       return { order: ["wasm"], note: null };
     case "webgl":
       return { order: ["webgl", "wasm"], note: null };
+    case "native":
+      return native.available ? { order: ["native", "wasm"], note: null } : { order: ["wasm"], note: noHost };
     case "webgpu":
       return gpu === "none"
-        ? { order: ["wasm"], note: "WebGPU is not available here: using wasm" }
+        ? { order: [...host, "wasm"], note: "WebGPU is not available here" }
         : { order: ["webgpu", "wasm"], note: null };
     case "auto":
-      return gpu === "real" ? { order: ["webgpu", "wasm"], note: null } : { order: ["wasm"], note: null };
+      return { order: [...(gpu === "real" ? ["webgpu" as const] : []), ...host, "wasm"], note: null };
   }
 }
 
@@ -54,6 +69,7 @@ export function outputsAgree(reference: ArrayLike<number>, other: ArrayLike<numb
 
 export const BACKEND_LABEL: Readonly<Record<Backend, string>> = {
   webgpu: "WebGPU",
+  native: "native CPU (extension host)",
   wasm: "wasm (CPU)",
   webgl: "WebGL",
 };

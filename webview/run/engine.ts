@@ -9,6 +9,7 @@ import type * as OrtModule from "onnxruntime-web";
 import type { Backend, RunnableInfo, RuntimeInfo } from "../../src/protocol/messages";
 import { BACKEND_LABEL, backendPlan, detectGpu, outputsAgree, type GpuKind } from "./backend";
 import { checkCancelled, type CancelToken } from "./jobQueue";
+import type { NativeRunner } from "./nativeRequests";
 import { toNumbers } from "./tensorLayout";
 
 type Ort = typeof OrtModule;
@@ -79,6 +80,8 @@ export class RunEngine {
   constructor(
     private readonly runtime: RuntimeInfo,
     private readonly progress: (text: string) => void,
+    /** The extension host's engine; null where there is no host to ask (tests). */
+    private readonly native: NativeRunner | null = null,
   ) {}
 
   async run(
@@ -87,17 +90,26 @@ export class RunEngine {
     fetches: readonly string[],
     token: CancelToken,
   ): Promise<RunResult> {
-    this.progress("Loading onnxruntime…");
-    const ort = await loadOrt(this.runtime.ortBase);
-    checkCancelled(token);
     this.gpu ??= await detectGpu();
-    const plan = backendPlan(this.runtime.backend, this.gpu);
+    const native =
+      this.native === null ? { available: false, why: "no extension host" } : this.runtime.native;
+    const plan = backendPlan(this.runtime.backend, this.gpu, native);
     const notes: string[] = plan.note === null ? [] : [plan.note];
     const failed = this.failed.get(runnable.modelUri) ?? new Map<Backend, string>();
     this.failed.set(runnable.modelUri, failed);
-    const tensors: Record<string, OrtModule.Tensor> = {};
-    for (const [name, f] of Object.entries(feeds))
-      tensors[name] = new ort.Tensor(f.dtype, f.data, [...f.dims]);
+    // onnxruntime-web is loaded only when a webview backend is tried.
+    let ortTensors: { ort: Ort; tensors: Record<string, OrtModule.Tensor> } | null = null;
+    const webTensors = async (): Promise<{ ort: Ort; tensors: Record<string, OrtModule.Tensor> }> => {
+      if (ortTensors !== null) return ortTensors;
+      this.progress("Loading onnxruntime…");
+      const ort = await loadOrt(this.runtime.ortBase);
+      checkCancelled(token);
+      const tensors: Record<string, OrtModule.Tensor> = {};
+      for (const [name, f] of Object.entries(feeds))
+        tensors[name] = new ort.Tensor(f.dtype, f.data, [...f.dims]);
+      ortTensors = { ort, tensors };
+      return ortTensors;
+    };
 
     for (const backend of plan.order) {
       const why = failed.get(backend);
@@ -106,6 +118,15 @@ export class RunEngine {
         continue;
       }
       try {
+        if (backend === "native" && this.native !== null) {
+          this.progress(`Running on ${BACKEND_LABEL[backend]}…`);
+          const r = await this.native.run(runnable.modelUri, feeds, fetches);
+          checkCancelled(token);
+          if (notes.length > 0 && backend !== plan.order[0])
+            notes.push(`Ran on ${BACKEND_LABEL[backend]} instead.`);
+          return { backend, ms: r.ms, firstRun: r.firstRun, outputs: r.outputs, notes };
+        }
+        const { ort, tensors } = await webTensors();
         const key = `${runnable.modelUri}\n${backend}`;
         const firstRun = !this.sessions.has(key);
         const session = await this.session(ort, runnable.modelUri, backend, token);

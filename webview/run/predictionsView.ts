@@ -17,6 +17,8 @@ const SHOWN_RAW_VALUES = 2000;
 export class PredictionsView {
   readonly element: HTMLElement;
   private maps: TensorView[] = [];
+  /** Counts shown results (data-run on the raw values: tests tell a new result from the last). */
+  private shown = 0;
 
   constructor(
     /** Class names (labels.txt next to the model), null = indexes. */
@@ -40,6 +42,7 @@ export class PredictionsView {
 
   show(outputs: readonly { readonly name: string; readonly out: OutputData }[]): void {
     this.dispose();
+    this.shown++;
     const sections = outputs.map(({ name, out }, i) => this.output(name, out, i === 0, outputs.length > 1));
     this.element.replaceChildren(...sections);
   }
@@ -110,6 +113,7 @@ export class PredictionsView {
     if (testable) {
       attrs["data-testid"] = "logits";
       attrs["data-values"] = JSON.stringify(values);
+      attrs["data-run"] = String(this.shown);
     }
     return h(
       "details",

@@ -8,6 +8,7 @@
 import type { LayerRow, ModelAnalysis } from "../../src/core/analysis/result";
 import type { HostToWebview, RunnableInfo, RuntimeInfo, WebviewToHost } from "../../src/protocol/messages";
 import { h } from "../dom";
+import { NativeRequests } from "./nativeRequests";
 import { RunEngine, shortError, type FeedData, type OutputData } from "./engine";
 import { TensorView, type MapOptions } from "./featureMapsView";
 import { FiltersView } from "./filtersView";
@@ -30,6 +31,7 @@ export class RunPanel {
   private runtime: RuntimeInfo | null = null;
   private engine: RunEngine | null = null;
   private readonly requests: HostRequests;
+  private readonly native: NativeRequests;
   private readonly queue: JobQueue;
   private readonly runnables = new Map<string, Promise<RunnableInfo>>();
   private readonly filters = new Map<number, Promise<FilterWeights>>();
@@ -61,6 +63,7 @@ export class RunPanel {
     private readonly callbacks: RunPanelCallbacks,
   ) {
     this.requests = new HostRequests((m) => callbacks.post(m));
+    this.native = new NativeRequests((m) => callbacks.post(m));
     this.queue = new JobQueue((busy) => {
       this.element.classList.toggle("busy", busy);
       this.toolbar.setBusy(busy);
@@ -82,6 +85,7 @@ export class RunPanel {
       post: (m) => callbacks.post(m),
       state: () => ({ layer: this.layer, runtime: this.runtime, input: this.input }),
       forwardRunnable: (layers) => this.runnable(layers),
+      native: this.native,
     });
     const switcher = viewSwitcher((v) => this.showView(v), this.viewButtons);
     this.element = h(
@@ -102,7 +106,7 @@ export class RunPanel {
   setRuntime(runtime: RuntimeInfo | null): void {
     this.runtime = runtime;
     this.engine?.dispose();
-    this.engine = runtime === null ? null : new RunEngine(runtime, (t) => this.setStatus(t));
+    this.engine = runtime === null ? null : new RunEngine(runtime, (t) => this.setStatus(t), this.native);
     const decl = this.analysis.inputs[0];
     if (runtime !== null && decl !== undefined && this.input === null) {
       this.input = new InputView(
@@ -128,7 +132,7 @@ export class RunPanel {
 
   /** Host messages for the Run tab; true when handled. */
   handle(message: HostToWebview): boolean {
-    if (this.requests.handle(message) || this.explain.handle(message)) return true;
+    if (this.requests.handle(message) || this.native.handle(message) || this.explain.handle(message)) return true;
     if (message.type === "image") {
       // Not one we asked for: a palette command chose it ("Run Model on Image…").
       this.input?.useImage({ name: message.name, uri: message.uri });
@@ -207,6 +211,7 @@ export class RunPanel {
     clearTimeout(this.debounce);
     this.queue.cancel();
     this.requests.rejectAll("the model was reloaded");
+    this.native.rejectAll("the model was reloaded");
     this.explain.dispose();
     this.engine?.dispose();
     this.predictions.dispose();

@@ -12,17 +12,26 @@ import { dtypeBytes } from "../../core/ir/dtype";
 import type { Model, Tensor } from "../../core/ir/types";
 import { buildRunnable, consumersOf, randomWeights } from "../../core/onnx/runnable";
 import { buildGradCam, buildInputGradient, lastSpatialValue } from "../../core/onnx/backward";
-import type { RunnableInfo, RuntimeInfo, WebviewToHost } from "../../protocol/messages";
+import type { Backend, RunnableInfo, RuntimeInfo, WebviewToHost } from "../../protocol/messages";
+import type { NativeRun } from "../../runtime/nativeEngine";
+import type { HostEngine } from "./hostEngine";
 
 type ExplainRequest = Extract<WebviewToHost, { type: "prepareExplain" }>;
+type NativeRequest = Extract<WebviewToHost, { type: "runNative" }>;
+
+const isBackend = (b: string): b is Backend => b === "webgpu" || b === "native" || b === "wasm" || b === "webgl";
 
 const SAMPLES = ["digit_3.png", "digit_7.png", "shape_0_circle.png", "shape_6_stripes.png", "chelsea.png", "astronaut.png", "coffee.png", "camera.png"];
 const SEED = 1234;
 
 export class RuntimeService {
+  /** Webview URL → file of each model this service wrote (the host engine runs only these). */
+  private readonly published = new Map<string, vscode.Uri>();
+
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly storageUri: vscode.Uri,
+    private readonly native: HostEngine,
   ) {}
 
   /** Folders the inspector webview may load from (runtime files, samples, built models). */
@@ -35,9 +44,11 @@ export class RuntimeService {
     const samples = SAMPLES.map((name) => ({ name, uri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, "media", "samples", "images", name)).toString() }));
     const labels = labelsNear ? await readLabels(labelsNear) : null;
     const ortBase = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, "dist", "ort")).toString() + "/";
+    const native = this.native.availability();
     return {
       ortBase,
-      backend: backend === "webgpu" || backend === "wasm" || backend === "webgl" ? backend : "auto",
+      backend: isBackend(backend) ? backend : "auto",
+      native: native.ok ? { available: true } : { available: false, why: native.why },
       samples,
       labels,
       canRun: model !== undefined,
@@ -53,7 +64,16 @@ export class RuntimeService {
     const file = vscode.Uri.joinPath(dir, `${digest}.onnx`);
     await vscode.workspace.fs.writeFile(file, bytes);
     await this.prune(dir, file);
-    return webview.asWebviewUri(file).toString();
+    const url = webview.asWebviewUri(file).toString();
+    this.published.set(url, file);
+    return url;
+  }
+
+  /** Runs a model this service published on the host engine (onnxruntime-node). */
+  runNative(m: NativeRequest): Promise<NativeRun> {
+    const file = this.published.get(m.modelUri);
+    if (file === undefined) return Promise.reject(new Error("the host engine runs only models ConvLens built"));
+    return this.native.run(file, m.feeds, m.fetches);
   }
 
   /** Write the runnable model for these layers and return where the webview fetches it. */

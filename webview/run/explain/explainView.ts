@@ -17,6 +17,7 @@ import { h } from "../../dom";
 import { BACKEND_LABEL } from "../backend";
 import { hideReadout } from "../canvasKit";
 import { RunEngine, shortError } from "../engine";
+import type { NativeRunner } from "../nativeRequests";
 import type { InputView } from "../inputView";
 import { CancelledError, type CancelToken, type JobQueue } from "../jobQueue";
 import { formatMs, pngName } from "../runModel";
@@ -41,6 +42,8 @@ export interface ExplainDeps {
   state(): { layer: LayerRow | null; runtime: RuntimeInfo | null; input: InputView | null };
   /** The Run panel's forward model exposing these layers (cached there). */
   forwardRunnable(layers: readonly number[]): Promise<RunnableInfo>;
+  /** The extension host's engine (shared with the Run panel). */
+  readonly native: NativeRunner;
 }
 
 /** Backward graphs remembered (the host prunes its folder of built models beyond 16 files). */
@@ -161,7 +164,7 @@ export class ExplainView {
     if (runtime === null || !runtime.canRun) return null;
     if (this.runEngine?.runtime !== runtime) {
       this.runEngine?.engine.dispose();
-      this.runEngine = { runtime, engine: new RunEngine(runtime, (t) => this.setStatus(t)) };
+      this.runEngine = { runtime, engine: new RunEngine(runtime, (t) => this.setStatus(t), this.deps.native) };
     }
     return this.runEngine.engine;
   }
