@@ -12,6 +12,7 @@ import { applyWeights, readSafetensors } from "../core/formats/weights/safetenso
 import { ModelError } from "../core/ir/types";
 import { buildRunnable } from "../core/onnx/runnable";
 import { loadNative, NativeEngine } from "../runtime/nativeEngine";
+import { runtimeErrorText } from "../runtime/runtimeErrors";
 import { imageTensor, loadOrt, type ExplainArgs } from "./explain";
 
 export type RunBackend = "auto" | "native" | "wasm";
@@ -25,7 +26,12 @@ export interface RunResult {
   readonly randomWeights: boolean;
 }
 
-export async function runModel(file: string, input: string, normalize: ExplainArgs["normalize"], backend: RunBackend = "auto"): Promise<RunResult> {
+export async function runModel(
+  file: string,
+  input: string,
+  normalize: ExplainArgs["normalize"],
+  backend: RunBackend = "auto",
+): Promise<RunResult> {
   const dir = dirname(file);
   let model = readModel(file, readFileSync(file), { siblingExists: (rel) => existsSync(join(dir, rel)) });
   const weights = file.replace(/\.[^./]+$/, ".safetensors");
@@ -35,13 +41,17 @@ export async function runModel(file: string, input: string, normalize: ExplainAr
   if (!inp || !shape) throw new ModelError("the model has no input with a known shape");
   const count = shape.reduce((a, b) => a * b, 1);
   let data: Float32Array | BigInt64Array;
-  if (inp.dtype === "int64") data = BigInt64Array.from({ length: count }, (_, i) => BigInt((i * 7919) % 1000));
+  if (inp.dtype === "int64")
+    data = BigInt64Array.from({ length: count }, (_, i) => BigInt((i * 7919) % 1000));
   else if (input === "noise") {
     let seed = 1;
-    data = Float32Array.from({ length: count }, () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32));
+    data = Float32Array.from({ length: count }, () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
   } else {
     if (!existsSync(input)) throw new ModelError(`no such image: ${input}`);
-    if (shape.length !== 4) throw new ModelError(`an image input needs a model input of rank 4 (N, C, H, W); this one is [${shape.join(", ")}]`);
+    if (shape.length !== 4)
+      throw new ModelError(
+        `an image input needs a model input of rank 4 (N, C, H, W); this one is [${shape.join(", ")}]`,
+      );
     data = imageTensor(input, shape, normalize);
   }
   const runnable = buildRunnable(model);
@@ -50,26 +60,30 @@ export async function runModel(file: string, input: string, normalize: ExplainAr
   const native = backend === "wasm" ? null : loadNative();
   if (backend === "native" && native?.ok === false) throw new ModelError(native.why);
   // The second pass is timed: the first includes onnxruntime's warm-up.
-  const out = native?.ok
-    ? await (async () => {
-        const engine = new NativeEngine(native.ort);
-        const feeds = { [inp.name]: { dtype, dims: shape, data } } as const;
-        await engine.run("model", () => runnable.bytes, feeds, [output]);
-        const r = await engine.run("model", () => runnable.bytes, feeds, [output]);
-        engine.dispose();
-        const o = r.outputs.get(output);
-        return o ? { backend: "native" as const, ms: r.ms, dims: o.dims, data: o.data } : undefined;
-      })()
-    : await (async () => {
-        const ort = await loadOrt();
-        const session = await ort.InferenceSession.create(runnable.bytes);
-        const feed = { [inp.name]: new ort.Tensor(dtype, data, shape) };
-        await session.run(feed, [output]);
-        const t0 = performance.now();
-        const o = (await session.run(feed, [output]))[output];
-        const ms = performance.now() - t0;
-        return o ? { backend: "wasm" as const, ms, dims: o.dims, data: o.data as Float32Array } : undefined;
-      })();
+  const out = await (
+    native?.ok
+      ? (async () => {
+          const engine = new NativeEngine(native.ort);
+          const feeds = { [inp.name]: { dtype, dims: shape, data } } as const;
+          await engine.run("model", () => runnable.bytes, feeds, [output]);
+          const r = await engine.run("model", () => runnable.bytes, feeds, [output]);
+          engine.dispose();
+          const o = r.outputs.get(output);
+          return o ? { backend: "native" as const, ms: r.ms, dims: o.dims, data: o.data } : undefined;
+        })()
+      : (async () => {
+          const ort = await loadOrt();
+          const session = await ort.InferenceSession.create(runnable.bytes);
+          const feed = { [inp.name]: new ort.Tensor(dtype, data, shape) };
+          await session.run(feed, [output]);
+          const t0 = performance.now();
+          const o = (await session.run(feed, [output]))[output];
+          const ms = performance.now() - t0;
+          return o ? { backend: "wasm" as const, ms, dims: o.dims, data: o.data as Float32Array } : undefined;
+        })()
+  ).catch((err: unknown) => {
+    throw err instanceof ModelError ? err : new ModelError(`the model cannot run: ${runtimeErrorText(err)}`);
+  });
   if (!out) throw new ModelError("the model produced no output");
   const logits = Array.from(out.data as Float32Array);
   // Top-5 after softmax (skipped when the output already sums to 1).
@@ -81,7 +95,14 @@ export async function runModel(file: string, input: string, normalize: ExplainAr
     .map((p, index) => ({ index, p, ...(labels?.[index] ? { label: labels[index] } : {}) }))
     .sort((a, b) => b.p - a.p)
     .slice(0, 5);
-  return { backend: out.backend, ms: Math.round(out.ms * 100) / 100, output_shape: [...out.dims], logits, top, randomWeights: runnable.randomWeights };
+  return {
+    backend: out.backend,
+    ms: Math.round(out.ms * 100) / 100,
+    output_shape: [...out.dims],
+    logits,
+    top,
+    randomWeights: runnable.randomWeights,
+  };
 }
 
 function softmax(xs: number[]): number[] {
@@ -94,6 +115,8 @@ function softmax(xs: number[]): number[] {
 export function runText(r: RunResult): string {
   return [
     `backend ${r.backend} · forward ${r.ms} ms · output ${r.output_shape.join("×")}${r.randomWeights ? " · random weights" : ""}`,
-    ...r.top.map((t) => `  ${String(t.index).padStart(4)}  ${(t.p * 100).toFixed(2).padStart(6)} %  ${t.label ?? ""}`.trimEnd()),
+    ...r.top.map((t) =>
+      `  ${String(t.index).padStart(4)}  ${(t.p * 100).toFixed(2).padStart(6)} %  ${t.label ?? ""}`.trimEnd(),
+    ),
   ].join("\n");
 }

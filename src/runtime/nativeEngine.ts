@@ -8,6 +8,7 @@
 import { performance } from "node:perf_hooks";
 import type * as OrtNode from "onnxruntime-node";
 import type { NativeTensor } from "../protocol/messages";
+import { runtimeErrorText } from "./runtimeErrors";
 
 type Ort = typeof OrtNode;
 type Session = OrtNode.InferenceSession;
@@ -84,7 +85,7 @@ export class NativeEngine {
     try {
       out = await session.run(tensors, [...fetches]);
     } catch (err) {
-      throw new Error(firstLine(err));
+      throw new Error(runtimeErrorText(err));
     }
     const ms = performance.now() - t0;
     const outputs = new Map<string, NativeOutput>();
@@ -129,7 +130,7 @@ export class NativeEngine {
           executionProviders: ["cpu"],
         });
       } catch (err) {
-        throw new Error(firstLine(err));
+        throw new Error(runtimeErrorText(err));
       }
     })();
     this.sessions.set(key, created);
@@ -139,12 +140,6 @@ export class NativeEngine {
     while (this.sessions.size > MAX_SESSIONS) this.drop(this.sessions.keys().next().value as string);
     return created;
   }
-}
-
-function firstLine(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  const line = text.split("\n").find((l) => l.trim() !== "") ?? text;
-  return line.replace(/^(Error: )+/, "").slice(0, 300);
 }
 
 function toFloat32(data: ArrayLike<number | bigint>): Float32Array {

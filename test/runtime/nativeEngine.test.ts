@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import { readOnnx } from "../../src/core/formats/onnx/reader";
 import { buildRunnable } from "../../src/core/onnx/runnable";
 import { loadNative, NativeEngine, toFeed } from "../../src/runtime/nativeEngine";
+import { runtimeErrorText } from "../../src/runtime/runtimeErrors";
 import { decodePng, toChw } from "../support/png";
 
 const FIXTURES = resolve(__dirname, "../../../shared/fixtures");
@@ -147,4 +148,40 @@ describe("host engine", () => {
     expect(after.heapUsed - before.heapUsed).toBeLessThan(20 * 1024 * 1024);
     e.dispose();
   }, 60_000);
+});
+
+describe("onnxruntime's errors in one line", () => {
+  it.each([
+    ["native", "unknown-op.onnx", "op Frobnicate (opset 17) is not an operator onnxruntime implements"],
+  ])("%s: %s", async (_b, file, message) => {
+    const bytes = readFileSync(resolve(__dirname, "../fixtures/bad", file));
+    const feeds = { input: { dtype: "float32" as const, dims: [1, 3, 16, 16], data: new Float32Array(768) } };
+    await expect(engine.run(file, () => bytes, feeds, ["y"])).rejects.toThrow(message);
+  });
+
+  it.each([
+    [
+      "[E:onnxruntime:, sequential_executor.cc:572] Invalid rank for input: input Got: 3 Expected: 4 Please fix either the inputs/outputs or the model.",
+      'input "input" has rank 3, but the model expects rank 4',
+    ],
+    [
+      "Got invalid dimensions for input: input for the following indices\n index: 2 Got: 28 Expected: 32\n Please fix either the inputs/outputs or the model.",
+      'input "input": dimension 2 is 28, but the model expects 32',
+    ],
+    [
+      "Unexpected input data type. Actual: (tensor(double)) , expected: (tensor(float))",
+      "an input is tensor, but the model expects tensor",
+    ],
+    ["Error: Error: something odd\nat line 2", "something odd"],
+  ])("%s", (raw, said) => {
+    expect(runtimeErrorText(new Error(raw))).toBe(said);
+  });
+
+  it("a wrong-rank input fed to the host engine says so", async () => {
+    const bytes = buildRunnable(readOnnx(readFileSync(resolve(FIXTURES, "models/lenet5_digits.onnx")))).bytes;
+    const feeds = { input: { dtype: "float32" as const, dims: [1, 32, 32], data: new Float32Array(1024) } };
+    await expect(engine.run("lenet-rank", () => bytes, feeds, ["output"])).rejects.toThrow(
+      'input "input" has rank 3, but the model expects rank 4',
+    );
+  });
 });

@@ -8,6 +8,7 @@
 import type * as OrtModule from "onnxruntime-web";
 import type { Backend, RunnableInfo, RuntimeInfo } from "../../src/protocol/messages";
 import { BACKEND_LABEL, backendPlan, detectGpu, outputsAgree, type GpuKind } from "./backend";
+import { runtimeErrorText } from "../../src/runtime/runtimeErrors";
 import { checkCancelled, type CancelToken } from "./jobQueue";
 import type { NativeRunner } from "./nativeRequests";
 import { toNumbers } from "./tensorLayout";
@@ -62,11 +63,9 @@ export interface RunResult {
 
 const MAX_SESSIONS = 3;
 
-/** First line of an error, without onnxruntime's long prefixes. */
+/** One line for the user (onnxruntime's messages made readable). */
 export function shortError(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  const line = text.split("\n").find((l) => l.trim() !== "") ?? text;
-  return line.replace(/^(Error: )+/, "").slice(0, 300);
+  return runtimeErrorText(err);
 }
 
 export class RunEngine {
@@ -156,6 +155,10 @@ export class RunEngine {
         this.drop(runnable.modelUri, backend);
       }
     }
+    // The same reason from every backend (an unknown op, a wrong input) is said once.
+    const reasons = new Set(plan.order.map((b) => failed.get(b)));
+    const only = reasons.size === 1 ? [...reasons][0] : undefined;
+    if (only !== undefined) throw new Error(only);
     throw new Error(notes.length > 0 ? notes.join("; ") : "no backend could run the model");
   }
 
