@@ -1,16 +1,16 @@
 /**
  * `convlens run MODEL --input IMAGE|noise [--normalize unit|imagenet|signed] [--format json|table]`:
  * one forward pass with onnxruntime-web's wasm backend in Node, on the same runnable model the
- * inspector builds (file weights, a .safetensors beside the model, or generated weights).
+ * inspector builds (file weights, a weight file beside the model — Darknet .weights, Caffe
+ * .caffemodel, .safetensors — or generated weights).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { readModel } from "../core/formats/registry";
-import { applyWeights, readSafetensors } from "../core/formats/weights/safetensors";
 import { ModelError } from "../core/ir/types";
 import { buildRunnable } from "../core/onnx/runnable";
 import { imageTensor, loadOrt, type ExplainArgs } from "./explain";
+import { readModelForRun } from "./modelFile";
 
 export interface RunResult {
   readonly backend: "wasm";
@@ -19,13 +19,13 @@ export interface RunResult {
   readonly logits: number[];
   readonly top: { index: number; label?: string; p: number }[];
   readonly randomWeights: boolean;
+  /** The weight file beside the model and what it gave, when there was one. */
+  readonly weights?: string;
 }
 
 export async function runModel(file: string, input: string, normalize: ExplainArgs["normalize"]): Promise<RunResult> {
   const dir = dirname(file);
-  let model = readModel(file, readFileSync(file), { siblingExists: (rel) => existsSync(join(dir, rel)) });
-  const weights = file.replace(/\.[^./]+$/, ".safetensors");
-  if (existsSync(weights)) model = applyWeights(model, readSafetensors(readFileSync(weights))).model;
+  const { model, weights } = await readModelForRun(file);
   const inp = model.graph.inputs[0];
   const shape = inp?.shape?.map((d) => (typeof d === "number" ? d : 1));
   if (!inp || !shape) throw new ModelError("the model has no input with a known shape");
@@ -60,7 +60,7 @@ export async function runModel(file: string, input: string, normalize: ExplainAr
     .map((p, index) => ({ index, p, ...(labels?.[index] ? { label: labels[index] } : {}) }))
     .sort((a, b) => b.p - a.p)
     .slice(0, 5);
-  return { backend: "wasm", ms: Math.round(ms * 100) / 100, output_shape: [...out.dims], logits, top, randomWeights: runnable.randomWeights };
+  return { backend: "wasm", ms: Math.round(ms * 100) / 100, output_shape: [...out.dims], logits, top, randomWeights: runnable.randomWeights, ...(weights ? { weights: weights.text } : {}) };
 }
 
 function softmax(xs: number[]): number[] {
@@ -73,6 +73,7 @@ function softmax(xs: number[]): number[] {
 export function runText(r: RunResult): string {
   return [
     `backend ${r.backend} · forward ${r.ms} ms · output ${r.output_shape.join("×")}${r.randomWeights ? " · random weights" : ""}`,
+    ...(r.weights ? [r.weights] : []),
     ...r.top.map((t) => `  ${String(t.index).padStart(4)}  ${(t.p * 100).toFixed(2).padStart(6)} %  ${t.label ?? ""}`.trimEnd()),
   ].join("\n");
 }
