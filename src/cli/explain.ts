@@ -4,14 +4,13 @@
  * writes the map as a PNG heat map or prints {method, shape, data} as JSON.
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { existsSync } from "node:fs";
-import { readModel, modelNameOf } from "../core/formats/registry";
+import { modelNameOf } from "../core/formats/registry";
 import type { Model } from "../core/ir/types";
 import { ModelError } from "../core/ir/types";
 import { buildGradCam, buildInputGradient, lastSpatialValue, type BackwardGraph, type Method } from "../core/onnx/backward";
 import { buildRunnable } from "../core/onnx/runnable";
 import { analyzeModel } from "../core/analysis/analyze";
+import { readModelForRun } from "./modelFile";
 import { decodePng, encodePng } from "./png";
 import type * as OrtModule from "onnxruntime-web";
 
@@ -89,9 +88,7 @@ function layerValue(model: Model, layer: string): string {
 }
 
 export async function explain(args: ExplainArgs): Promise<ExplainResult> {
-  const bytes = readFileSync(args.model);
-  const dir = dirname(args.model);
-  const model = readModel(args.model, bytes, { siblingExists: (rel) => existsSync(join(dir, rel)) });
+  const { model } = await readModelForRun(args.model);
   const input = model.graph.inputs[0];
   const shape = input?.shape?.map((d) => (typeof d === "number" ? d : 1));
   if (!input || !shape || shape.length !== 4) throw new ModelError("explain needs a model with one image input (N, C, H, W)");

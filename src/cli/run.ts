@@ -2,18 +2,18 @@
  * `convlens run MODEL --input IMAGE|noise [--preprocess unit|imagenet|signed] [--backend auto|native|wasm]`:
  * one forward pass on the host engine (onnxruntime-node; "auto" falls back to wasm where it
  * cannot load) or onnxruntime-web's wasm in Node, on the same runnable model the inspector
- * builds (file weights, a .safetensors beside the model, or generated weights).
+ * builds (file weights, a weight file beside the model — Darknet .weights, Caffe .caffemodel,
+ * .safetensors, PyTorch .pth — or generated weights).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { readModel } from "../core/formats/registry";
-import { applyWeights, readSafetensors } from "../core/formats/weights/safetensors";
 import { ModelError } from "../core/ir/types";
 import { buildRunnable } from "../core/onnx/runnable";
 import { loadNative, NativeEngine } from "../runtime/nativeEngine";
 import { runtimeErrorText } from "../runtime/runtimeErrors";
 import { imageTensor, loadOrt, type ExplainArgs } from "./explain";
+import { readModelForRun } from "./modelFile";
 
 export type RunBackend = "auto" | "native" | "wasm";
 
@@ -24,6 +24,8 @@ export interface RunResult {
   readonly logits: number[];
   readonly top: { index: number; label?: string; p: number }[];
   readonly randomWeights: boolean;
+  /** The weight file beside the model and what it gave, when there was one. */
+  readonly weights?: string;
 }
 
 export async function runModel(
@@ -33,9 +35,7 @@ export async function runModel(
   backend: RunBackend = "auto",
 ): Promise<RunResult> {
   const dir = dirname(file);
-  let model = readModel(file, readFileSync(file), { siblingExists: (rel) => existsSync(join(dir, rel)) });
-  const weights = file.replace(/\.[^./]+$/, ".safetensors");
-  if (existsSync(weights)) model = applyWeights(model, readSafetensors(readFileSync(weights))).model;
+  const { model, weights } = await readModelForRun(file);
   const inp = model.graph.inputs[0];
   const shape = inp?.shape?.map((d) => (typeof d === "number" ? d : 1));
   if (!inp || !shape) throw new ModelError("the model has no input with a known shape");
@@ -102,6 +102,7 @@ export async function runModel(
     logits,
     top,
     randomWeights: runnable.randomWeights,
+    ...(weights ? { weights: weights.text } : {}),
   };
 }
 
@@ -115,6 +116,7 @@ function softmax(xs: number[]): number[] {
 export function runText(r: RunResult): string {
   return [
     `backend ${r.backend} · forward ${r.ms} ms · output ${r.output_shape.join("×")}${r.randomWeights ? " · random weights" : ""}`,
+    ...(r.weights ? [r.weights] : []),
     ...r.top.map((t) =>
       `  ${String(t.index).padStart(4)}  ${(t.p * 100).toFixed(2).padStart(6)} %  ${t.label ?? ""}`.trimEnd(),
     ),

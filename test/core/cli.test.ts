@@ -242,6 +242,15 @@ describe("convlens run", () => {
     expect(b.logits).toEqual(a.logits);
   });
 
+  it("runs a Caffe prototxt with the .caffemodel beside it", async () => {
+    const net = resolve(__dirname, "../fixtures/caffe/mini_inception.prototxt");
+    expect(await main(["run", net, "--format", "json"])).toBe(0);
+    const r = JSON.parse(out) as { randomWeights: boolean; weights?: string; output_shape: number[] };
+    expect(r.randomWeights).toBe(false);
+    expect(r.weights).toBe("weights loaded from mini_inception.caffemodel (9 layers).");
+    expect(r.output_shape).toEqual([1, 5]);
+  });
+
   it.each([
     [
       [

@@ -10,6 +10,8 @@ import type { LayerRow } from "../../core/analysis/result";
 import { tensorBytes } from "../../core/formats/onnx/externalData";
 import { dtypeBytes } from "../../core/ir/dtype";
 import type { Model, Tensor } from "../../core/ir/types";
+import { weightsMessage } from "../../core/formats/weights/beside";
+import type { WeightReport } from "../../core/formats/weights/safetensors";
 import { buildRunnable, consumersOf, randomWeights } from "../../core/onnx/runnable";
 import { buildGradCam, buildInputGradient, lastSpatialValue } from "../../core/onnx/backward";
 import type { Backend, RunnableInfo, RuntimeInfo, WebviewToHost } from "../../protocol/messages";
@@ -193,6 +195,19 @@ async function readLabels(modelUri: vscode.Uri): Promise<string[] | null> {
   }
 }
 
+async function readIfExists(uri: vscode.Uri): Promise<Uint8Array | undefined> {
+  return vscode.workspace.fs.readFile(uri).then(
+    (b) => b,
+    () => undefined,
+  );
+}
+
+function showWeightsMessage(file: string, report: WeightReport): void {
+  const m = weightsMessage(file, report);
+  if (m.warning) void vscode.window.showWarningMessage(`ConvLens: ${m.text}`);
+  else void vscode.window.showInformationMessage(`ConvLens: ${m.text}`);
+}
+
 /**
  * Weights for a model without its own: `<name>.safetensors` beside the definition (the first
  * candidate that exists), matched by parameter name; the report says what did not fit.
@@ -200,20 +215,10 @@ async function readLabels(modelUri: vscode.Uri): Promise<string[] | null> {
 export async function withSafetensors(model: Model, candidates: readonly vscode.Uri[]): Promise<Model> {
   const { readSafetensors, applyWeights } = await import("../../core/formats/weights/safetensors");
   for (const uri of candidates) {
-    const bytes = await vscode.workspace.fs.readFile(uri).then(
-      (b) => b,
-      () => undefined,
-    );
+    const bytes = await readIfExists(uri);
     if (!bytes) continue;
     const { model: loaded, report } = applyWeights(model, readSafetensors(bytes));
-    const file = uri.path.split("/").pop() ?? "weights";
-    const problems = [
-      report.missing.length ? `${report.missing.length} missing (${report.missing.slice(0, 3).join(", ")}${report.missing.length > 3 ? ", …" : ""})` : "",
-      report.unexpected.length ? `${report.unexpected.length} unexpected (${report.unexpected.slice(0, 3).join(", ")}${report.unexpected.length > 3 ? ", …" : ""})` : "",
-      report.misshaped.length ? `${report.misshaped.length} mis-shaped (${report.misshaped[0]}${report.misshaped.length > 1 ? ", …" : ""})` : "",
-    ].filter(Boolean);
-    if (problems.length) void vscode.window.showWarningMessage(`ConvLens: ${file}: loaded ${report.loaded} tensors; ${problems.join("; ")}. The rest run on random weights.`);
-    else void vscode.window.showInformationMessage(`ConvLens: weights loaded from ${file} (${report.loaded} tensors).`);
+    showWeightsMessage(uri.path.split("/").pop() ?? "weights", report);
     return loaded;
   }
   return model;
@@ -226,21 +231,14 @@ export async function loadModelForRun(uri: vscode.Uri): Promise<Model> {
   const bytes = await vscode.workspace.fs.readFile(uri);
   const reader = readerFor(uri.path, bytes);
   const beside = [vscode.Uri.joinPath(uri, "..", `${uri.path.split("/").pop()?.replace(/\.[^.]+$/, "") ?? "model"}.safetensors`)];
-  // Text definitions carry no weights: Darknet's own .weights or a .safetensors beside them, else generated ones.
-  if (reader.id === "darknet") {
-    const weightsFile = vscode.Uri.joinPath(uri, "..", `${uri.path.split("/").pop()?.replace(/\.[^.]+$/, "") ?? "model"}.weights`);
-    const data = await vscode.workspace.fs.readFile(weightsFile).then(
-      (b) => b,
-      () => undefined,
-    );
-    if (data) {
-      const { applyDarknetWeights } = await import("../../core/formats/darknet/darknetWeights");
-      const r = applyDarknetWeights(reader.read(bytes, {}), data);
-      void vscode.window.showInformationMessage(`ConvLens: weights loaded from ${weightsFile.path.split("/").pop()} (${r.loaded} tensors).`);
-      return r.model;
-    }
+  // Text definitions carry no weights: their format's own file (Darknet .weights, Caffe
+  // .caffemodel) or a .safetensors beside them, else generated ones.
+  if (reader.id !== "onnx") {
+    const { loadWeightsBeside } = await import("../../core/formats/weights/beside");
+    const r = await loadWeightsBeside(reader.read(bytes, {}), reader.id, uri.path, (file) => readIfExists(vscode.Uri.joinPath(uri, "..", file)));
+    if (r.file && r.report) showWeightsMessage(r.file, r.report);
+    return r.model;
   }
-  if (reader.id !== "onnx") return withSafetensors(reader.read(bytes, {}), beside);
   const dir = vscode.Uri.joinPath(uri, "..");
   const model = readOnnx(bytes, { externalExists: () => true });
   const cache = new Map<string, Uint8Array>();

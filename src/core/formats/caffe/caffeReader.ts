@@ -57,6 +57,13 @@ class Net {
     }
     return name;
   }
+  /** A float constant that is part of the layer's definition, not a learned weight (BatchNorm's unit scale). */
+  floats(name: string, values: number[]): string {
+    const t: Tensor = { name, dtype: "float32", dims: [values.length], storage: { kind: "typed", values }, role: "buffer" };
+    this.initializers.set(name, t);
+    this.states.set(name, { dtype: "float32", shape: [values.length], tensor: t });
+    return name;
+  }
   ints(values: number[]): string {
     const name = `const_${this.n++}`;
     this.initializers.set(name, { name, dtype: "int64", dims: [values.length], storage: { kind: "typed", values } });
@@ -71,7 +78,7 @@ class Net {
     const id = this.n++;
     // Values are named after the layer where that is unambiguous ("prob"), else numbered.
     const outs = Array.from({ length: outputs }, (_, i) => (outputs === 1 && !this.states.has(layer) ? layer : `${layer}#${id}_${i}`));
-    const node: Node = { name: `${layer}/${opType}_${id}`, layer, layerType: type, opType, domain: "", inputs, outputs: outs, attrs, ...(this.def ? { source: { def: this.def } } : {}), ...(opType === "LeakyRelu" || opType === "LRN" ? { attrTypes: { alpha: 1, beta: 1, bias: 1 } } : {}) };
+    const node: Node = { name: `${layer}/${opType}_${id}`, layer, layerType: type, opType, domain: "", inputs, outputs: outs, attrs, ...(this.def ? { source: { def: this.def } } : {}), ...(opType === "LeakyRelu" || opType === "LRN" ? { attrTypes: { alpha: 1, beta: 1, bias: 1 } } : opType === "BatchNormalization" ? { attrTypes: { epsilon: 1 } } : {}) };
     this.nodes.push(node);
     const rule = opRule(opType, "");
     const ins = inputs.map((i) => (i ? this.states.get(i) : undefined));
@@ -180,8 +187,9 @@ function caffeLayer(net: Net, l: TextMessage, type: string, name: string, b: str
       const k = twoDims(p, "kernel_size", "kernel_h", "kernel_w", 1);
       const s = twoDims(p, "stride", "stride_h", "stride_w", 1);
       const pad = twoDims(p, "pad", "pad_h", "pad_w", 0);
-      // Caffe rounds pooled sizes up (and clips a window that would start in the padding).
-      return node(max ? "MaxPool" : "AveragePool", [x], { kernel_shape: k, strides: s, pads: [...pad, ...pad], ceil_mode: 1 });
+      // Caffe rounds pooled sizes up (and clips a window that would start in the padding); its
+      // average divides by the window within the padded input, padding included.
+      return node(max ? "MaxPool" : "AveragePool", [x], { kernel_shape: k, strides: s, pads: [...pad, ...pad], ceil_mode: 1, ...(max ? {} : { count_include_pad: 1 }) });
     }
     case "InnerProduct": {
       const p = l.msg("inner_product_param") ?? l;
@@ -191,9 +199,11 @@ function caffeLayer(net: Net, l: TextMessage, type: string, name: string, b: str
       if (!shape) throw new ModelError(`layer "${name}" (line ${l.line}): the size of its input is unknown`);
       const flat = node("Flatten", [x], { axis })[0] ?? "";
       const k = shape.slice(axis).reduce((a, v) => a * v, 1);
-      const inputs = [flat, net.weight(`${name}.weight`, [out, k])];
+      // transpose: true stores the weight as [in, out].
+      const transpose = p.first("transpose") === true;
+      const inputs = [flat, net.weight(`${name}.weight`, transpose ? [k, out] : [out, k])];
       if (p.first("bias_term") !== false) inputs.push(net.weight(`${name}.bias`, [out]));
-      return node("Gemm", inputs, { transB: 1 });
+      return node("Gemm", inputs, { transB: transpose ? 0 : 1 });
     }
     case "ReLU": {
       const slope = l.msg("relu_param")?.num("negative_slope") ?? 0;
@@ -218,7 +228,9 @@ function caffeLayer(net: Net, l: TextMessage, type: string, name: string, b: str
     case "BatchNorm": {
       // Caffe's BatchNorm holds statistics only (no learned scale): they are buffers; a Scale layer follows.
       const c = channels();
-      return node("BatchNormalization", [x, net.weight(`${name}.one`, [c], "buffer"), net.weight(`${name}.zero`, [c], "buffer"), net.weight(`${name}.mean`, [c], "buffer"), net.weight(`${name}.variance`, [c], "buffer")]);
+      const eps = l.msg("batch_norm_param")?.num("eps") ?? 1e-5;
+      const inputs = [x, net.floats(`${name}.one`, new Array<number>(c).fill(1)), net.floats(`${name}.zero`, new Array<number>(c).fill(0)), net.weight(`${name}.mean`, [c], "buffer"), net.weight(`${name}.variance`, [c], "buffer")];
+      return node("BatchNormalization", inputs, { epsilon: eps });
     }
     case "Scale":
     case "Bias": {

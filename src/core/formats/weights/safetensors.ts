@@ -41,6 +41,8 @@ export interface WeightReport {
   readonly missing: readonly string[];
   readonly unexpected: readonly string[];
   readonly misshaped: readonly string[];
+  /** What `loaded`, `missing` and `unexpected` count: tensors (the default) or whole layers (Caffe). */
+  readonly unit?: "tensors" | "layers";
 }
 
 /** 2-D [a, b] stored as [b, a] (a Linear kept as MatMul's [in, out]): transpose while copying. */
