@@ -192,7 +192,8 @@ function unpickle(bytes: Uint8Array, persistent: (pid: PyValue) => PyValue): PyV
         break;
       case 0x74: // TUPLE
       case 0x6c: // LIST
-      case 0x91: { // FROZENSET
+      case 0x91: {
+        // FROZENSET
         const items = popMark(); // before touching `stack`: popMark replaces it
         stack.push(items);
         break;
@@ -517,9 +518,12 @@ function findStateDict(value: PyValue): Map<string, PyTensor> {
 
 // ---- the file
 
-/** The legacy (pre-1.6, `_use_new_zipfile_serialization=False`) format starts with a pickle. */
+/** torch.save's magic number, pickled first in the legacy (pre-1.6) format: PROTO 2, LONG1 0x1950a86a20f9469cfc6c. */
+const LEGACY_MAGIC = [0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19];
+
+/** The legacy (`_use_new_zipfile_serialization=False`) format: pickles one after another, no zip. */
 export function isLegacyTorchFile(bytes: Uint8Array): boolean {
-  return bytes.length >= 2 && bytes[0] === 0x80 && (bytes[1] ?? 0) <= 5;
+  return bytes.length >= LEGACY_MAGIC.length && LEGACY_MAGIC.every((b, i) => bytes[i] === b);
 }
 
 export function isPytorchCheckpoint(bytes: Uint8Array): boolean {
@@ -532,7 +536,7 @@ export function readPytorchCheckpoint(bytes: Uint8Array): Map<string, StoredTens
       "this is the legacy (pre-1.6) torch.save format (_use_new_zipfile_serialization=False), which ConvLens does not read. " +
         "Re-save it with a current PyTorch: torch.save(torch.load(path), path).",
     );
-  if (!isZip(bytes)) bad("not a torch.save file (neither a zip archive nor a pickle).");
+  if (!isZip(bytes)) bad("not a torch.save file (it is not a zip archive).");
   const entries = readZipDirectory(bytes);
   const pkl = [...entries.values()]
     .filter((e) => e.name === "data.pkl" || e.name.endsWith("/data.pkl"))
