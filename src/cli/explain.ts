@@ -13,6 +13,7 @@ import { buildGradCam, buildInputGradient, lastSpatialValue, type BackwardGraph,
 import { buildRunnable } from "../core/onnx/runnable";
 import { analyzeModel } from "../core/analysis/analyze";
 import { decodePng, encodePng } from "./png";
+import { withWeightsBeside } from "./weightsBeside";
 import type * as OrtModule from "onnxruntime-web";
 
 export const METHODS = ["saliency", "guided", "deconvnet", "gradcam", "erf"] as const;
@@ -91,7 +92,7 @@ function layerValue(model: Model, layer: string): string {
 export async function explain(args: ExplainArgs): Promise<ExplainResult> {
   const bytes = readFileSync(args.model);
   const dir = dirname(args.model);
-  const model = readModel(args.model, bytes, { siblingExists: (rel) => existsSync(join(dir, rel)) });
+  const model = withWeightsBeside(args.model, readModel(args.model, bytes, { siblingExists: (rel) => existsSync(join(dir, rel)) }));
   const input = model.graph.inputs[0];
   const shape = input?.shape?.map((d) => (typeof d === "number" ? d : 1));
   if (!input || !shape || shape.length !== 4) throw new ModelError("explain needs a model with one image input (N, C, H, W)");

@@ -1,16 +1,16 @@
 /**
  * `convlens run MODEL --input IMAGE|noise [--normalize unit|imagenet|signed] [--format json|table]`:
  * one forward pass with onnxruntime-web's wasm backend in Node, on the same runnable model the
- * inspector builds (file weights, a .safetensors beside the model, or generated weights).
+ * inspector builds (file weights, a .safetensors/.pth/.pt beside the model, or generated weights).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { readModel } from "../core/formats/registry";
-import { applyWeights, readSafetensors } from "../core/formats/weights/safetensors";
 import { ModelError } from "../core/ir/types";
 import { buildRunnable } from "../core/onnx/runnable";
 import { imageTensor, loadOrt, type ExplainArgs } from "./explain";
+import { withWeightsBeside } from "./weightsBeside";
 
 export interface RunResult {
   readonly backend: "wasm";
@@ -23,9 +23,7 @@ export interface RunResult {
 
 export async function runModel(file: string, input: string, normalize: ExplainArgs["normalize"]): Promise<RunResult> {
   const dir = dirname(file);
-  let model = readModel(file, readFileSync(file), { siblingExists: (rel) => existsSync(join(dir, rel)) });
-  const weights = file.replace(/\.[^./]+$/, ".safetensors");
-  if (existsSync(weights)) model = applyWeights(model, readSafetensors(readFileSync(weights))).model;
+  const model = withWeightsBeside(file, readModel(file, readFileSync(file), { siblingExists: (rel) => existsSync(join(dir, rel)) }));
   const inp = model.graph.inputs[0];
   const shape = inp?.shape?.map((d) => (typeof d === "number" ? d : 1));
   if (!inp || !shape) throw new ModelError("the model has no input with a known shape");

@@ -174,19 +174,20 @@ async function readLabels(modelUri: vscode.Uri): Promise<string[] | null> {
 }
 
 /**
- * Weights for a model without its own: `<name>.safetensors` beside the definition (the first
- * candidate that exists), matched by parameter name; the report says what did not fit.
+ * Weights for a model without its own: `<stem>.safetensors`, `.pth` or `.pt` in `dir` (the first
+ * that exists, stems in order), matched by parameter name; the report says what did not fit.
  */
-export async function withSafetensors(model: Model, candidates: readonly vscode.Uri[]): Promise<Model> {
-  const { readSafetensors, applyWeights } = await import("../../core/formats/weights/safetensors");
-  for (const uri of candidates) {
+export async function withWeightsFile(model: Model, dir: vscode.Uri, stems: readonly string[]): Promise<Model> {
+  const { applyWeights } = await import("../../core/formats/weights/safetensors");
+  const { readWeightsFile, weightFileNames } = await import("../../core/formats/weights/weightsFile");
+  for (const uri of weightFileNames(stems).map((f) => vscode.Uri.joinPath(dir, f))) {
     const bytes = await vscode.workspace.fs.readFile(uri).then(
       (b) => b,
       () => undefined,
     );
     if (!bytes) continue;
-    const { model: loaded, report } = applyWeights(model, readSafetensors(bytes));
     const file = uri.path.split("/").pop() ?? "weights";
+    const { model: loaded, report } = applyWeights(model, readWeightsFile(file, bytes));
     const problems = [
       report.missing.length ? `${report.missing.length} missing (${report.missing.slice(0, 3).join(", ")}${report.missing.length > 3 ? ", …" : ""})` : "",
       report.unexpected.length ? `${report.unexpected.length} unexpected (${report.unexpected.slice(0, 3).join(", ")}${report.unexpected.length > 3 ? ", …" : ""})` : "",
@@ -205,8 +206,8 @@ export async function loadModelForRun(uri: vscode.Uri): Promise<Model> {
   const { readerFor } = await import("../../core/formats/registry");
   const bytes = await vscode.workspace.fs.readFile(uri);
   const reader = readerFor(uri.path, bytes);
-  const beside = [vscode.Uri.joinPath(uri, "..", `${uri.path.split("/").pop()?.replace(/\.[^.]+$/, "") ?? "model"}.safetensors`)];
-  // Text definitions carry no weights: Darknet's own .weights or a .safetensors beside them, else generated ones.
+  const stem = uri.path.split("/").pop()?.replace(/\.[^.]+$/, "") ?? "model";
+  // Text definitions carry no weights: Darknet's own .weights or a .safetensors/.pth/.pt beside them, else generated ones.
   if (reader.id === "darknet") {
     const weightsFile = vscode.Uri.joinPath(uri, "..", `${uri.path.split("/").pop()?.replace(/\.[^.]+$/, "") ?? "model"}.weights`);
     const data = await vscode.workspace.fs.readFile(weightsFile).then(
@@ -220,8 +221,8 @@ export async function loadModelForRun(uri: vscode.Uri): Promise<Model> {
       return r.model;
     }
   }
-  if (reader.id !== "onnx") return withSafetensors(reader.read(bytes, {}), beside);
   const dir = vscode.Uri.joinPath(uri, "..");
+  if (reader.id !== "onnx") return withWeightsFile(reader.read(bytes, {}), dir, [stem]);
   const model = readOnnx(bytes, { externalExists: () => true });
   const cache = new Map<string, Uint8Array>();
   const initializers = new Map<string, Tensor>();
@@ -245,5 +246,5 @@ export async function loadModelForRun(uri: vscode.Uri): Promise<Model> {
     initializers.set(name, data ? { ...t, storage: { kind: "inline", bytes: data } } : t);
   }
   const result = { ...model, graph: { ...model.graph, initializers } };
-  return [...initializers.values()].some((t) => t.storage.kind === "external") ? withSafetensors(result, beside) : result;
+  return [...initializers.values()].some((t) => t.storage.kind === "external") ? withWeightsFile(result, dir, [stem]) : result;
 }
