@@ -19,7 +19,8 @@ also be compared with test/fixtures/python/lenet5.safetensors.
                          tensors and every storage type + .ref.json
   wrong_shape.pth        LeNet5 keys of the wrong shape / dtype, an unexpected key
   whole_model.pth        torch.save(model) of a whole nn.Module (must be refused)
-  legacy.pth             _use_new_zipfile_serialization=False (must be refused)
+  legacy.pth             _use_new_zipfile_serialization=False (must be refused; its storage
+                         keys are object ids, so its bytes differ from run to run)
 """
 import collections
 import importlib.util
@@ -38,6 +39,10 @@ OUT.mkdir(parents=True, exist_ok=True)
 spec = importlib.util.spec_from_file_location("custom_models", ROOT.parent / "shared" / "fixtures" / "definitions" / "custom_models.py")
 mod = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(mod)
+
+
+class TensorSubclass(torch.Tensor):
+    pass
 
 
 def values(t):
@@ -157,6 +162,8 @@ views["i64"] = torch.arange(-2, 4)
 views["i32"] = torch.arange(3, dtype=torch.int32) * -7
 views["u8"] = torch.tensor([1, 2, 255], dtype=torch.uint8)
 views["bool"] = torch.tensor([True, False, True])
+views["parameter"] = torch.nn.Parameter(torch.randn(2, generator=g))  # _rebuild_parameter
+views["subclass"] = torch.randn(2, generator=g).as_subclass(TensorSubclass)  # _rebuild_from_type_v2
 # LeNet5's last layer stored transposed (W.t().contiguous().t(): the same values, column-major).
 views["out.weight"] = state["out.weight"].t().contiguous().t()
 views["out.bias"] = state["out.bias"]

@@ -101,6 +101,11 @@ function reduce(fn: PyValue, args: PyValue[]): PyValue {
       if (strides.length !== shape.length) bad("a tensor's size and stride differ in length.");
       return new PyTensor(storage, toInt(offset ?? null, "a storage offset"), shape, strides);
     }
+    case "torch._tensor._rebuild_from_type_v2": {
+      // A Tensor subclass: (rebuild function, subclass, its arguments, state); the subclass is ignored.
+      const [rebuild, , inner] = args;
+      return reduce(rebuild ?? null, Array.isArray(inner) ? inner : []);
+    }
     case "torch._utils._rebuild_parameter":
     case "torch._utils._rebuild_parameter_with_state":
       return args[0] ?? null;

@@ -79,7 +79,7 @@ async function logits(model: Model): Promise<number[]> {
 }
 
 describe("reading torch.save state_dicts", () => {
-  it("gathers views (transposed, sliced, offset, expanded, permuted, shared storage) and every dtype as PyTorch does", () => {
+  it("gathers views (transposed, sliced, offset, expanded, permuted, shared storage), Parameters, Tensor subclasses and every dtype as PyTorch does", () => {
     const ref = refOf("noncontiguous.ref.json");
     expect(ref["transposed"]?.contiguous).toBe(false);
     expect(ref["out.weight"]?.contiguous).toBe(false);
