@@ -21,6 +21,7 @@ also be compared with test/fixtures/python/lenet5.safetensors.
   whole_model.pth        torch.save(model) of a whole nn.Module (must be refused)
   legacy.pth             _use_new_zipfile_serialization=False (must be refused; its storage
                          keys are object ids, so its bytes differ from run to run)
+  torchscript.pt         torch.jit.save of a scripted module (must be refused; bytes vary too)
 """
 import collections
 import importlib.util
@@ -188,6 +189,7 @@ write_json("wrong_shape.ref.json", {"tensors": reference(wrong, full=False)})
 torch.manual_seed(3)
 save("whole_model.pth", torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.ReLU()))
 save("legacy.pth", collections.OrderedDict(w=torch.ones(2)), _use_new_zipfile_serialization=False)
+torch.jit.save(torch.jit.script(torch.nn.Linear(2, 2)), OUT / "torchscript.pt")
 
 total = sum(p.stat().st_size for p in OUT.iterdir())
 print(f"wrote {len(list(OUT.iterdir()))} files, {total / 1024:.1f} KB; fp16 logits", [round(v, 4) for v in logits])

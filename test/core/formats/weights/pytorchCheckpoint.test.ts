@@ -203,6 +203,12 @@ describe("files it refuses, with a reason", () => {
     );
   });
 
+  it("a TorchScript archive (torch.jit.save)", () => {
+    expect(error(file("torchscript.pt"))).toMatch(
+      /TorchScript archive \(torch\.jit\.save\).*torch\.save\(model\.state_dict\(\), path\)/,
+    );
+  });
+
   it("a truncated archive, a file that is no archive, and a bare pickle", () => {
     const whole = file("nested_module.pth");
     expect(error(whole.subarray(0, whole.length >> 1))).toMatch(/no end of central directory/);
