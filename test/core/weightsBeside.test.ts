@@ -4,7 +4,12 @@ import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readCaffe } from "../../src/core/formats/caffe/caffeReader";
 import { readDarknet } from "../../src/core/formats/darknet/darknetReader";
-import { loadWeightsBeside, weightFilesBeside, weightsMessage } from "../../src/core/formats/weights/beside";
+import {
+  loadWeightsBeside,
+  weightFilesBeside,
+  weightFilesFor,
+  weightsMessage,
+} from "../../src/core/formats/weights/beside";
 
 const CAFFE = resolve(__dirname, "../fixtures/caffe");
 const DARKNET = resolve(__dirname, "../fixtures/darknet");
@@ -12,16 +17,32 @@ const files = (dir: string, names: Record<string, string>) => (file: string) =>
   Promise.resolve(names[file] ? readFileSync(resolve(dir, names[file])) : undefined);
 
 describe("weight files beside a model", () => {
-  it("tries the format's own file, then .safetensors", () => {
+  it("tries the format's own file, then .safetensors, .pth, .pt", () => {
     expect(weightFilesBeside("caffe", "/m/deploy.prototxt").map((f) => f.file)).toEqual([
       "deploy.caffemodel",
       "deploy.safetensors",
+      "deploy.pth",
+      "deploy.pt",
     ]);
     expect(weightFilesBeside("darknet", "C:\\m\\yolo.cfg").map((f) => f.file)).toEqual([
       "yolo.weights",
       "yolo.safetensors",
+      "yolo.pth",
+      "yolo.pt",
     ]);
-    expect(weightFilesBeside("onnx", "net.onnx").map((f) => f.kind)).toEqual(["safetensors"]);
+    expect(weightFilesBeside("onnx", "net.onnx").map((f) => f.kind)).toEqual([
+      "safetensors",
+      "pytorch",
+      "pytorch",
+    ]);
+    expect(weightFilesFor("python", ["LeNet5", "models"]).map((f) => f.file)).toEqual([
+      "LeNet5.safetensors",
+      "LeNet5.pth",
+      "LeNet5.pt",
+      "models.safetensors",
+      "models.pth",
+      "models.pt",
+    ]);
   });
 
   it("loads a .caffemodel beside a .prototxt", async () => {

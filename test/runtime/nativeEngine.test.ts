@@ -170,7 +170,7 @@ describe("onnxruntime's errors in one line", () => {
     ],
     [
       "Unexpected input data type. Actual: (tensor(double)) , expected: (tensor(float))",
-      "an input is tensor, but the model expects tensor",
+      "an input is double, but the model expects float",
     ],
     ["Error: Error: something odd\nat line 2", "something odd"],
   ])("%s", (raw, said) => {

@@ -2,7 +2,7 @@
 import * as vscode from "vscode";
 import { isForeignSpan } from "../../core/formats/python/pythonModel";
 import type { AnalysisOutcome } from "../analysisService";
-import { withSafetensors } from "../runtime/runtimeService";
+import { withWeightsFile } from "../runtime/runtimeService";
 import { parseShapeText } from "../config";
 import { InspectorPanel, type InspectorDeps } from "../inspectorPanel";
 import type { PythonAnalyses } from "./pythonAnalyses";
@@ -42,7 +42,7 @@ export async function inspectClass(deps: InspectorDeps, analyses: PythonAnalyses
         const cls = (await analyses.current(await vscode.workspace.openTextDocument(doc.uri)))?.classes.find((c) => c.name === className);
         if (!cls?.model) throw new Error(cls?.error ?? `${className} could not be traced`);
         const stem = doc.uri.path.split("/").pop()?.replace(/\.py$/, "") ?? "model";
-        return withSafetensors(cls.model, [`${className}.safetensors`, `${stem}.safetensors`].map((f) => vscode.Uri.joinPath(doc.uri, "..", f)));
+        return withWeightsFile(cls.model, vscode.Uri.joinPath(doc.uri, ".."), [className, stem]);
       },
       onLayerSelected: (layer) => {
         const span = [layer.source?.def, layer.source?.call].find((s) => s && !isForeignSpan(s));

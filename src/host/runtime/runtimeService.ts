@@ -209,19 +209,14 @@ function showWeightsMessage(file: string, report: WeightReport): void {
 }
 
 /**
- * Weights for a model without its own: `<name>.safetensors` beside the definition (the first
- * candidate that exists), matched by parameter name; the report says what did not fit.
+ * Weights for a model without its own: `<stem>.safetensors`, `.pth` or `.pt` in `dir` (the first
+ * that exists, stems in order), matched by parameter name; the report says what did not fit.
  */
-export async function withSafetensors(model: Model, candidates: readonly vscode.Uri[]): Promise<Model> {
-  const { readSafetensors, applyWeights } = await import("../../core/formats/weights/safetensors");
-  for (const uri of candidates) {
-    const bytes = await readIfExists(uri);
-    if (!bytes) continue;
-    const { model: loaded, report } = applyWeights(model, readSafetensors(bytes));
-    showWeightsMessage(uri.path.split("/").pop() ?? "weights", report);
-    return loaded;
-  }
-  return model;
+export async function withWeightsFile(model: Model, dir: vscode.Uri, stems: readonly string[]): Promise<Model> {
+  const { loadWeightFile, weightFilesFor } = await import("../../core/formats/weights/beside");
+  const r = await loadWeightFile(model, weightFilesFor("", stems), (file) => readIfExists(vscode.Uri.joinPath(dir, file)));
+  if (r.file && r.report) showWeightsMessage(r.file, r.report);
+  return r.model;
 }
 
 /** Read a model file with its external weights inlined (when the files exist), for running. */
@@ -230,9 +225,9 @@ export async function loadModelForRun(uri: vscode.Uri): Promise<Model> {
   const { readerFor } = await import("../../core/formats/registry");
   const bytes = await vscode.workspace.fs.readFile(uri);
   const reader = readerFor(uri.path, bytes);
-  const beside = [vscode.Uri.joinPath(uri, "..", `${uri.path.split("/").pop()?.replace(/\.[^.]+$/, "") ?? "model"}.safetensors`)];
+  const stem = uri.path.split("/").pop()?.replace(/\.[^.]+$/, "") ?? "model";
   // Text definitions carry no weights: their format's own file (Darknet .weights, Caffe
-  // .caffemodel) or a .safetensors beside them, else generated ones.
+  // .caffemodel) or a .safetensors / .pth / .pt beside them, else generated ones.
   if (reader.id !== "onnx") {
     const { loadWeightsBeside } = await import("../../core/formats/weights/beside");
     const r = await loadWeightsBeside(reader.read(bytes, {}), reader.id, uri.path, (file) => readIfExists(vscode.Uri.joinPath(uri, "..", file)));
@@ -263,5 +258,5 @@ export async function loadModelForRun(uri: vscode.Uri): Promise<Model> {
     initializers.set(name, data ? { ...t, storage: { kind: "inline", bytes: data } } : t);
   }
   const result = { ...model, graph: { ...model.graph, initializers } };
-  return [...initializers.values()].some((t) => t.storage.kind === "external") ? withSafetensors(result, beside) : result;
+  return [...initializers.values()].some((t) => t.storage.kind === "external") ? withWeightsFile(result, dir, [stem]) : result;
 }

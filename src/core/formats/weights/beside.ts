@@ -1,15 +1,17 @@
 /**
  * Weights for a weightless definition, from a file beside it: the format's own (Darknet
- * `<name>.weights`, Caffe `<name>.caffemodel`), else `<name>.safetensors`. One lookup for the
- * Run panel and the CLI; the caller supplies how to read a sibling file.
+ * `<name>.weights`, Caffe `<name>.caffemodel`), else `<name>.safetensors`, else a PyTorch
+ * state_dict `<name>.pth` / `<name>.pt`. One lookup for the Run panel and the CLI; the caller
+ * supplies how to read a sibling file.
  */
 import type { Model } from "../../ir/types";
 import { ModelError } from "../../ir/types";
 import { applyCaffemodel, readCaffemodel } from "../caffe/caffemodel";
 import { applyDarknetWeights } from "../darknet/darknetWeights";
+import { readPytorchCheckpoint } from "./pytorchCheckpoint";
 import { applyWeights, readSafetensors, type WeightReport } from "./safetensors";
 
-export type WeightFileKind = "darknet" | "caffemodel" | "safetensors";
+export type WeightFileKind = "darknet" | "caffemodel" | "safetensors" | "pytorch";
 
 export interface WeightFile {
   /** File name, relative to the model's folder. */
@@ -21,14 +23,18 @@ export interface WeightFile {
 export function weightFilesBeside(formatId: string, modelFile: string): WeightFile[] {
   const base = modelFile.split(/[\\/]/).pop() ?? modelFile;
   const dot = base.lastIndexOf(".");
-  const stem = dot > 0 ? base.slice(0, dot) : base;
-  const own: WeightFile[] =
-    formatId === "darknet"
-      ? [{ file: `${stem}.weights`, kind: "darknet" }]
-      : formatId === "caffe"
-        ? [{ file: `${stem}.caffemodel`, kind: "caffemodel" }]
-        : [];
-  return [...own, { file: `${stem}.safetensors`, kind: "safetensors" }];
+  return weightFilesFor(formatId, [dot > 0 ? base.slice(0, dot) : base]);
+}
+
+/** Candidates for these stems (most specific first, e.g. a Python class name, then the file's). */
+export function weightFilesFor(formatId: string, stems: readonly string[]): WeightFile[] {
+  return stems.flatMap((stem): WeightFile[] => [
+    ...(formatId === "darknet" ? [{ file: `${stem}.weights`, kind: "darknet" as const }] : []),
+    ...(formatId === "caffe" ? [{ file: `${stem}.caffemodel`, kind: "caffemodel" as const }] : []),
+    { file: `${stem}.safetensors`, kind: "safetensors" },
+    { file: `${stem}.pth`, kind: "pytorch" },
+    { file: `${stem}.pt`, kind: "pytorch" },
+  ]);
 }
 
 export function applyWeightFile(
@@ -46,6 +52,8 @@ export function applyWeightFile(
       return applyCaffemodel(model, readCaffemodel(bytes));
     case "safetensors":
       return applyWeights(model, readSafetensors(bytes));
+    case "pytorch":
+      return applyWeights(model, readPytorchCheckpoint(bytes));
   }
 }
 
@@ -60,13 +68,22 @@ export interface WeightsBeside {
  * Apply the first weight file that exists beside the model (`read` answers undefined for a
  * missing file). A file that exists but cannot be used is an error naming that file.
  */
-export async function loadWeightsBeside(
+export function loadWeightsBeside(
   model: Model,
   formatId: string,
   modelFile: string,
   read: (file: string) => Promise<Uint8Array | undefined>,
 ): Promise<WeightsBeside> {
-  for (const { file, kind } of weightFilesBeside(formatId, modelFile)) {
+  return loadWeightFile(model, weightFilesBeside(formatId, modelFile), read);
+}
+
+/** Apply the first of these candidates that exists. */
+export async function loadWeightFile(
+  model: Model,
+  candidates: readonly WeightFile[],
+  read: (file: string) => Promise<Uint8Array | undefined>,
+): Promise<WeightsBeside> {
+  for (const { file, kind } of candidates) {
     const bytes = await read(file);
     if (!bytes) continue;
     try {
