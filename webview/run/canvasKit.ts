@@ -112,9 +112,12 @@ export function hoverReadout(canvas: HTMLCanvasElement, text: (x: number, y: num
 export async function decodeImage(uri: string): Promise<RgbaImage> {
   const res = await fetch(uri);
   if (!res.ok) throw new Error(`could not load the image (${res.status})`);
+  // Say what would work, not just the browser's "could not be decoded".
   const bitmap = await createImageBitmap(await res.blob(), {
     colorSpaceConversion: "none",
     premultiplyAlpha: "none",
+  }).catch(() => {
+    throw new Error("the image cannot be decoded: it is not a PNG, JPEG, GIF, BMP or WebP file");
   });
   const canvas = h("canvas");
   canvas.width = bitmap.width;
