@@ -29,6 +29,27 @@ def parse(text):
     return sections
 
 
+def darknet_reorg(x, stride):
+    """Darknet's [reorg]: reorg_cpu(input, l.w, l.h, l.c, batch, stride, forward=0, output) with the
+    layer's *input* sizes (pjreddie/darknet; AlexeyAB's fork keeps it as [reorg], REORG_OLD),
+    written out index by index as in the C loop. Not PyTorch's pixel_unshuffle: same shape, other order."""
+    b, c, h, w = x.shape
+    out_c = c // (stride * stride)
+    src = x.contiguous().view(-1)
+    out = torch.empty_like(src)
+    for bb in range(b):
+        for k in range(c):
+            c2, offset = k % out_c, k // out_c
+            for j in range(h):
+                for i in range(w):
+                    in_index = i + w * (j + h * (k + c * bb))
+                    w2 = i * stride + offset % stride
+                    h2 = j * stride + offset // stride
+                    out_index = w2 + w * stride * (h2 + h * stride * (c2 + out_c * bb))
+                    out[in_index] = src[out_index]
+    return out.view(b, c * stride * stride, h // stride, w // stride)
+
+
 def act(x, name):
     return {
         "leaky": lambda t: F.leaky_relu(t, 0.1),
@@ -69,6 +90,8 @@ def build(path):
         elif kind == "upsample":
             y = F.interpolate(x, scale_factor=int(o.get("stride", 2)), mode="nearest")
         elif kind == "reorg":
+            y = darknet_reorg(x, int(o.get("stride", 2)))
+        elif kind == "reorg3d":
             y = F.pixel_unshuffle(x, int(o.get("stride", 2)))
         elif kind == "route":
             refs = [int(v) for v in o["layers"].split(",")]

@@ -14,7 +14,7 @@ import struct
 import torch
 import torch.nn.functional as F
 
-from make_darknet_refs import ROOT, act, parse
+from make_darknet_refs import ROOT, act, darknet_reorg, parse
 
 torch.manual_seed(0)
 cfg = ROOT / "weights-net.cfg"
@@ -49,7 +49,7 @@ for i, (kind, o) in enumerate(sections[1:]):
         if g > 1:
             part = y.shape[1] // g; gid = int(o.get("group_id", 0)); y = y[:, gid * part:(gid + 1) * part]
     elif kind == "reorg":
-        y = F.pixel_unshuffle(x, int(o.get("stride", 2)))
+        y = darknet_reorg(x, int(o.get("stride", 2)))
     elif kind == "connected":
         n = int(o["output"])
         bias, weight = torch.randn(n) * 0.1, torch.randn(n, x.numel()) * (1 / x.numel()) ** 0.5

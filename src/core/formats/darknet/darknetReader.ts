@@ -152,12 +152,25 @@ export function readDarknet(bytes: Uint8Array): Model {
         w *= st;
         break;
       }
-      case "reorg":
-        out = emit("SpaceToDepth", [prev], { blocksize: int(s, "stride", 2) });
-        c *= int(s, "stride", 2) ** 2;
-        h = Math.floor(h / int(s, "stride", 2));
-        w = Math.floor(w / int(s, "stride", 2));
+      case "reorg3d":
+      case "reorg": {
+        const st = int(s, "stride", 2);
+        if (s.type === "reorg3d") out = emit("SpaceToDepth", [prev], { blocksize: st });
+        else {
+          // Darknet's original [reorg] (reorg_cpu with forward=0 and the layer's input sizes) reads
+          // the input as if it were C/s² × H·s × W·s and space-to-depths that: the same shape as
+          // SpaceToDepth, another channel order. AlexeyAB's fork keeps it as [reorg]; [reorg3d] is
+          // the plain SpaceToDepth.
+          if (c % (st * st) !== 0) throw new CfgError(`[reorg] at line ${s.line}: ${c} channels are not divisible by stride² = ${st * st}`);
+          const view = emit("Reshape", [prev, consts(`${id}.view`, [-1, c / (st * st), h * st, w * st])]);
+          const moved = emit("SpaceToDepth", [view], { blocksize: st });
+          out = emit("Reshape", [moved, consts(`${id}.shape`, [-1, c * st * st, Math.floor(h / st), Math.floor(w / st)])]);
+        }
+        c *= st * st;
+        h = Math.floor(h / st);
+        w = Math.floor(w / st);
         break;
+      }
       case "route": {
         const refs = (s.opts.get("layers") ?? "").split(",").map((v) => ref(Number(v.trim())));
         if (refs.length === 0) throw new CfgError(`[route] at line ${s.line} needs layers=`);
