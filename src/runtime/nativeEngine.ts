@@ -63,7 +63,11 @@ const MAX_SESSIONS = 3;
 export class NativeEngine {
   private readonly sessions = new Map<string, Promise<Session>>();
 
-  constructor(private readonly ort: Ort) {}
+  constructor(
+    private readonly ort: Ort,
+    /** "cpu" by default; onnxruntime-node also bundles "webgpu" (Dawn) on some platforms. */
+    private readonly executionProviders: readonly string[] = ["cpu"],
+  ) {}
 
   /**
    * Runs the model known as `key` (loaded with `load` the first time) and returns the
@@ -127,7 +131,7 @@ export class NativeEngine {
       try {
         return await this.ort.InferenceSession.create(bytes, {
           graphOptimizationLevel: "all",
-          executionProviders: ["cpu"],
+          executionProviders: [...this.executionProviders],
         });
       } catch (err) {
         throw new Error(runtimeErrorText(err));
