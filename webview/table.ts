@@ -7,7 +7,7 @@
  * tests see every row. Beyond that (10,000-layer models) attaching every row
  * costs a quarter-second layout per change, so the table virtualises: only
  * the rows in and near the viewport are attached, between two spacer rows
- * that keep the scrollbar true. Rows have one fixed height (inspector.css),
+ * that keep the scrollbar true. Rows have one fixed height (media/table.css),
  * measured once, which makes row positions simple arithmetic.
  */
 import {

@@ -1,8 +1,22 @@
 /**
  * The inspector webview's HTML document. Pure (no vscode import) so it can be
  * unit-tested: the caller supplies the webview's CSP source, a fresh nonce and
- * the webview URIs of the bundled script and stylesheet.
+ * the webview URIs of the bundled script and stylesheets.
  */
+
+/**
+ * The inspector's stylesheets in media/, in cascade order: inspector.css first (theme variables,
+ * layout), then one per area. Later files may override earlier ones, as when they were one file.
+ */
+export const INSPECTOR_STYLESHEETS = [
+  "inspector.css",
+  "table.css",
+  "graph.css",
+  "details.css",
+  "runPanel.css",
+  "runOutputs.css",
+  "explain.css",
+] as const;
 
 export interface InspectorHtmlOptions {
   /** `webview.cspSource`. */
@@ -10,7 +24,8 @@ export interface InspectorHtmlOptions {
   /** Random per load; only scripts carrying it run. */
   readonly nonce: string;
   readonly scriptUri: string;
-  readonly styleUri: string;
+  /** One URI per INSPECTOR_STYLESHEETS entry, in that order. */
+  readonly styleUris: readonly string[];
 }
 
 /** Escapes text for an HTML attribute value in double quotes (URIs and nonces may carry & or "). */
@@ -38,13 +53,16 @@ export function inspectorCsp(cspSource: string, nonce: string): string {
 
 export function renderInspectorHtml(opts: InspectorHtmlOptions): string {
   const nonce = attr(opts.nonce);
+  const styles = opts.styleUris
+    .map((uri) => `<link rel="stylesheet" nonce="${nonce}" href="${attr(uri)}">`)
+    .join("\n");
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${attr(inspectorCsp(opts.cspSource, opts.nonce))}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" nonce="${nonce}" href="${attr(opts.styleUri)}">
+${styles}
 <title>ConvLens Inspector</title>
 </head>
 <body>

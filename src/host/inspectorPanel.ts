@@ -12,7 +12,7 @@ import { isWebviewToHost, type HostToWebview, type WebviewToHost } from "../prot
 import { loadModelForRun, type RuntimeService } from "./runtime/runtimeService";
 import type { AnalysisOutcome, AnalysisService } from "./analysisService";
 import type { Config } from "./config";
-import { renderInspectorHtml } from "./inspectorHtml";
+import { INSPECTOR_STYLESHEETS, renderInspectorHtml } from "./inspectorHtml";
 
 export interface InspectorDeps {
   readonly extensionUri: vscode.Uri;
@@ -63,7 +63,7 @@ export class InspectorPanel implements vscode.Disposable {
       cspSource: webview.cspSource,
       nonce: randomBytes(16).toString("base64"),
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, "webview.js")).toString(),
-      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, "inspector.css")).toString(),
+      styleUris: INSPECTOR_STYLESHEETS.map((css) => webview.asWebviewUri(vscode.Uri.joinPath(media, css)).toString()),
     });
     this.disposables.push(
       webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)),

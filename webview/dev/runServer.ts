@@ -16,7 +16,7 @@ import { analyzeFile } from "../../src/core/index";
 import { readOnnx } from "../../src/core/formats/onnx/reader";
 import { buildRunnable } from "../../src/core/onnx/runnable";
 import { tensorValues } from "../../src/core/ir/tensorData";
-import { renderInspectorHtml } from "../../src/host/inspectorHtml";
+import { INSPECTOR_STYLESHEETS, renderInspectorHtml } from "../../src/host/inspectorHtml";
 
 const file = process.argv[2];
 if (file === undefined) {
@@ -119,7 +119,7 @@ createServer((req, r) => {
           cspSource: res,
           nonce: "devnonce",
           scriptUri: `${res}/dist/webview.js`,
-          styleUri: `${res}/media/inspector.css`,
+          styleUris: INSPECTOR_STYLESHEETS.map((css) => `${res}/media/${css}`),
         });
         const stub = `<script nonce="devnonce" src="${res}/out/preview/runHost.js"></script>`;
         send(

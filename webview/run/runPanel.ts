@@ -15,6 +15,7 @@ import { FiltersView } from "./filtersView";
 import { HostRequests, type FilterWeights } from "./hostRequests";
 import { ExplainView } from "./explain/explainView";
 import { InputView } from "./inputView";
+import { detailsRunButtons } from "./detailsRunButtons";
 import { RunToolbar, viewSwitcher } from "./runToolbar";
 import { CancelledError, checkCancelled, JobQueue, type CancelToken } from "./jobQueue";
 import { PredictionsView } from "./predictionsView";
@@ -184,27 +185,7 @@ export class RunPanel {
 
   /** Buttons for the details pane of a layer: feature maps, and filters for convolutions. */
   detailsActions(layer: LayerRow): HTMLElement {
-    const maps = h(
-      "vscode-button",
-      {
-        secondary: "",
-        "data-testid": "details-run-maps",
-        title: "Run the model and show this layer's output",
-      },
-      "Feature maps",
-    );
-    maps.addEventListener("click", () => this.open("featureMaps"));
-    const box = h("div", { class: "details-run" }, h("span", { class: "note" }, "Run ▸"), maps);
-    if (hasFilters(layer)) {
-      const filt = h(
-        "vscode-button",
-        { secondary: "", "data-testid": "details-run-filters", title: "Show this convolution's filters" },
-        "Filters",
-      );
-      filt.addEventListener("click", () => this.open("filters"));
-      box.append(filt);
-    }
-    return box;
+    return detailsRunButtons(layer, (view) => this.open(view));
   }
 
   dispose(): void {
