@@ -8,6 +8,7 @@
  * Bundled by tools/gpu/prepare.sh into .gpu/gpuBench.mjs; run by .gpu/run-on-device.sh:
  *   node --expose-gc gpuBench.mjs [--quick] [--probe] [--fixtures DIR] [--ort DIR]
  *     [--ort-entry FILE] [--webgpu DIR] [--out DIR] [--budget-s S] [--mem-runs N] [--models a,b]
+ *     [--eps webgpu,wasm] [--runs N]
  * Folders default to fixtures/, ort/ and webgpu/ beside the script; --out to $OUT.
  */
 import os from "node:os";
@@ -22,6 +23,7 @@ import { checkBackward, checkPredictions, loadModel } from "./groundTruth";
 import {
   argmax,
   compare,
+  EPS,
   errorText,
   memorySample,
   now,
@@ -48,6 +50,8 @@ interface Options {
   readonly memRuns: number;
   /** Only these models in every section (all when absent). */
   readonly models: readonly string[] | undefined;
+  /** Only these EPs (`--eps wasm` tries the big models' paths quickly where WebGPU is software). */
+  readonly eps: readonly string[] | undefined;
   /** Timed runs after the first, on WebGPU and at most on wasm. */
   readonly runs: number;
   /** Wasm runs stop at about this much time per graph (vgg16 takes ~1.2 s a run on one thread). */
@@ -72,7 +76,8 @@ function parseArgs(argv: readonly string[]): Options {
     budgetS: Number(value("--budget-s") ?? 300),
     memRuns: Number(value("--mem-runs") ?? (quick ? 50 : 1000)),
     models: value("--models")?.split(","),
-    runs: quick ? 5 : 20,
+    eps: value("--eps")?.split(","),
+    runs: Number(value("--runs") ?? (quick ? 5 : 20)),
     wasmBudgetMs: quick ? 2000 : 8000,
   };
 }
@@ -238,7 +243,7 @@ async function main(): Promise<number> {
   const env = await setUpGpu({ webgpuDir: o.webgpuDir, ortDir: o.ortDir, ortEntry: o.ortEntry }, log);
   // --probe: 0 for a real GPU, 4 for a software (fallback) adapter only, 3 for none.
   if (o.probe) return !env.adapter ? 3 : env.adapter.isFallbackAdapter ? 4 : 0;
-  const eps: Ep[] = env.adapter ? ["webgpu", "wasm"] : ["wasm"];
+  const eps: Ep[] = (env.adapter ? EPS : (["wasm"] as const)).filter((ep) => o.eps?.includes(ep) ?? true);
   const cpu = os.cpus()[0]?.model ?? "?";
   const ortVersion = (env.ort.env as { versions?: { web?: string } }).versions?.web;
   const report: Report = {

@@ -62,6 +62,7 @@ function timingRows(results: readonly ModelResult[]): string[][] {
     for (const ep of ["webgpu", "wasm"] as const) {
       const t = r.timings[ep];
       const err = r.errors[ep] ?? r.errors.build;
+      if (!t && !err) continue; // this EP was not run
       const agree =
         ep === "webgpu" && r.agreement
           ? `${sci(r.agreement.rel)}, top-1 ${yes(r.agreement.top1Ref === r.agreement.top1Got)}`
