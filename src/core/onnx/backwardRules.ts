@@ -57,13 +57,15 @@ const clip: GradRule = ({ node, dy, method, e }) => {
   const lo = node.inputs[1] || (typeof node.attrs["min"] === "number" ? e.constFloats([node.attrs["min"]], []) : "");
   const hi = node.inputs[2] || (typeof node.attrs["max"] === "number" ? e.constFloats([node.attrs["max"]], []) : "");
   if (method === "deconvnet" || method === "deconvnet_all_act") return [e.node("Relu", [dy])[0]];
-  let inside = lo ? (e.node("Greater", [x, lo])[0] ?? "") : "";
+  // Float masks multiplied, not a bool And: And has no WebGPU kernel (see maxPool below).
+  const mask = (op: string, bound: string) => e.node("Cast", [e.node(op, [x, bound])[0] ?? ""], { to: 1 })[0] ?? "";
+  let inside = lo ? mask("Greater", lo) : "";
   if (hi) {
-    const below = e.node("Less", [x, hi])[0] ?? "";
-    inside = inside ? (e.node("And", [inside, below])[0] ?? "") : below;
+    const below = mask("Less", hi);
+    inside = inside ? (e.node("Mul", [inside, below])[0] ?? "") : below;
   }
   const signal = method === "saliency" ? dy : (e.node("Relu", [dy])[0] ?? "");
-  return [inside ? e.node("Mul", [signal, e.node("Cast", [inside], { to: 1 })[0] ?? ""])[0] : signal];
+  return [inside ? e.node("Mul", [signal, inside])[0] : signal];
 };
 
 /** Smooth activations: the ordinary derivative from the forward values (the *_all_act methods rectify instead). */
@@ -158,13 +160,16 @@ const maxPool: GradRule = ({ node, dy, e }) => {
   let taken = "";
   const parts: string[] = [];
   // One strided slice per window offset, row-major: offset (i, j) holds X[:, :, i::k, j::k].
+  // The masks are 0/1 floats (hit = eq·(1 − taken), taken += hit), not bools with And / Or / Not:
+  // onnxruntime-web 1.30 has no WebGPU And / Or, runs them on the CPU, and the bool tensors
+  // passed between the two came back wrong on WebGPU (tools/gpu/gpuBench.ts found it).
   for (let i = 0; i < kk; i++)
     for (let j = 0; j < kk; j++) {
       const xs = e.node("Slice", [node.inputs[0] ?? "", e.constInts([i, j]), e.constInts([x[2] ?? 0, x[3] ?? 0]), e.constInts([2, 3]), e.constInts([kk, kk])])[0] ?? "";
-      let hit = e.node("Equal", [xs, pooled])[0] ?? "";
-      if (taken) hit = e.node("And", [hit, e.node("Not", [taken])[0] ?? ""])[0] ?? "";
-      taken = taken ? (e.node("Or", [taken, hit])[0] ?? "") : hit;
-      parts.push(e.node("Mul", [dy, e.node("Cast", [hit], { to: 1 })[0] ?? ""])[0] ?? "");
+      let hit = e.node("Cast", [e.node("Equal", [xs, pooled])[0] ?? ""], { to: 1 })[0] ?? "";
+      if (taken) hit = e.node("Mul", [hit, e.node("Sub", [e.constFloats([1], []), taken])[0] ?? ""])[0] ?? "";
+      taken = taken ? (e.node("Add", [taken, hit])[0] ?? "") : hit;
+      parts.push(e.node("Mul", [dy, hit])[0] ?? "");
     }
   // DCR: output[c, h·k+i, w·k+j] = input[(i·k + j)·C + c, h, w].
   return [e.node("DepthToSpace", [e.node("Concat", parts, { axis: 1 })[0] ?? ""], { blocksize: kk, mode: "DCR" })[0]];

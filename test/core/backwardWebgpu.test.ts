@@ -1,0 +1,27 @@
+/**
+ * Backward graphs keep to ops that onnxruntime-web runs on WebGPU. Its 1.30 WebGPU EP has no
+ * And / Or / Xor, so they fall back to the CPU, and the bool tensors passed between the two
+ * came back wrong on WebGPU (shapes_cnn's max-pool gradients were off by up to 100 % of the map's
+ * largest value; found with tools/gpu/gpuBench.ts). The masks are 0/1 floats instead.
+ */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { readOnnx } from "../../src/core/formats/onnx/reader";
+import { buildInputGradient, type Method } from "../../src/core/onnx/backward";
+
+const FIXTURES = resolve(__dirname, "../../../shared/fixtures");
+const CPU_ONLY_ON_WEBGPU = ["And", "Or", "Xor"];
+
+describe("backward graphs use no bool logic ops", () => {
+  // shapes_cnn: tiled 2×2 max pools; mobilenet_v2: ReLU6 as Clip.
+  for (const name of ["shapes_cnn", "mobilenet_v2"])
+    for (const method of ["saliency", "guided"] satisfies Method[])
+      it(`${name} ${method}`, () => {
+        const model = readOnnx(readFileSync(resolve(FIXTURES, `models/${name}.onnx`)));
+        const g = buildInputGradient(model, method, { kind: "class", index: 0 });
+        const ops = new Set(g.model.graph.nodes.map((n) => n.opType));
+        expect(ops.has("MaxPool") || ops.has("Clip")).toBe(true);
+        expect(CPU_ONLY_ON_WEBGPU.filter((op) => ops.has(op))).toEqual([]);
+      });
+});
