@@ -1,6 +1,8 @@
 /**
  * `npm run bench`: parse and analysis time for each fixture model and for
- * synthetic 10,000- and 100,000-node graphs, as a table (median of several runs).
+ * synthetic 10,000- and 100,000-node graphs, as a table (median of several runs);
+ * then forward passes on the runtimes (scripts/benchEngines.ts: both engines in
+ * Node, every onnxruntime-web backend in headless Chromium, memory over 1,000 passes).
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -13,6 +15,7 @@ import { convStack, reluChain } from "../tools/synthetic";
 import { parsePython } from "../src/core/formats/python/parse";
 import { analyzePythonSource } from "../src/core/formats/python/pythonModel";
 import { layersByDefinition, rowsInSpan } from "../src/host/python/layerIndex";
+import { benchEngines } from "./benchEngines";
 
 const MODELS = resolve(__dirname, "../../shared/fixtures/models");
 
@@ -171,6 +174,7 @@ async function benchRuntime(): Promise<void> {
   console.log("|---|---:|---:|---:|");
   for (const r of out) console.log(`| ${r.join(" | ")} |`);
   torchReference();
+  await benchEngines(MODELS);
 }
 
 /** PyTorch CPU autograd for the same computations, when Debian's python3-torch is installed. */
