@@ -15,7 +15,7 @@ import { convStack, reluChain } from "../tools/synthetic";
 import { parsePython } from "../src/core/formats/python/parse";
 import { analyzePythonSource } from "../src/core/formats/python/pythonModel";
 import { layersByDefinition, rowsInSpan } from "../src/host/python/layerIndex";
-import { benchEngines } from "./benchEngines";
+import { benchEngines, watchWasmMemory } from "./benchEngines";
 
 const MODELS = resolve(__dirname, "../../shared/fixtures/models");
 
@@ -138,6 +138,7 @@ for (const r of rows) console.log(line(r));
 
 /** Forward and backward passes with onnxruntime-web's wasm backend in Node (1 thread, as in a webview). */
 async function benchRuntime(): Promise<void> {
+  watchWasmMemory(); // before onnxruntime-web starts, for the memory table of benchEngines
   const ort = await import("onnxruntime-web");
   ort.env.wasm.numThreads = 1;
   const { readOnnx } = await import("../src/core/formats/onnx/reader");

@@ -13,6 +13,7 @@ import http from "node:http";
 import path from "node:path";
 import { chromiumPath, e2eDir, repoRoot } from "./ensure-tools.mjs";
 import { launchBrowser, loadPlaywright, withTimeout } from "../test/e2e/harness.mjs";
+import { captureWasmMemory } from "./wasmMemory.mjs";
 
 const ORT_DIR = path.join(repoRoot, "dist", "ort");
 const ORT_ENTRY = "ort.all.bundle.min.mjs"; // what webview/run/engine.ts imports
@@ -54,25 +55,6 @@ function serve(files) {
     res.writeHead(200, { "content-type": type, "cache-control": "no-store" }).end(body);
   });
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
-}
-
-// Runs before any page script: keeps every WebAssembly.Memory onnxruntime creates or exports, so
-// the memory check can read the wasm heap size (it is not part of the JS heap CDP reports).
-function captureWasmMemory() {
-  const mems = (globalThis.__wasmMemories = []);
-  const keep = (imports, result) => {
-    const instance = result?.instance ?? result;
-    const values = [...Object.values(instance?.exports ?? {})];
-    for (const mod of Object.values(imports ?? {})) values.push(...Object.values(mod ?? {}));
-    for (const v of values) if (v instanceof WebAssembly.Memory && !mems.includes(v)) mems.push(v);
-    return result;
-  };
-  for (const fn of ["instantiate", "instantiateStreaming"]) {
-    const orig = WebAssembly[fn];
-    WebAssembly[fn] = function (source, imports) {
-      return orig.call(this, source, imports).then((r) => keep(imports, r));
-    };
-  }
 }
 
 // In the page: load onnxruntime-web once, configured as webview/run/engine.ts does.
@@ -218,7 +200,7 @@ export async function benchBrowser({ models, memory, capMs = 30_000, budgetMs = 
   const openPage = async () => {
     await page?.close().catch(() => {});
     page = await browser.newPage();
-    await page.addInitScript(captureWasmMemory);
+    await page.addInitScript(captureWasmMemory); // before any page script: see wasmMemory.mjs
     await page.goto(base);
     await page.evaluate(pageSetup, ORT_ENTRY);
   };

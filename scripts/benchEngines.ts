@@ -28,6 +28,21 @@ import {
   type NodeRow,
   type Timing,
 } from "./benchReport";
+import { captureWasmMemory } from "./wasmMemory.mjs";
+
+/**
+ * Call before onnxruntime-web creates its first session (bench.ts does, first thing): the Node
+ * memory table then includes the wasm heap, which process.memoryUsage() does not count.
+ */
+export function watchWasmMemory(): void {
+  captureWasmMemory();
+}
+
+/** Bytes of the captured wasm memories, or null when onnxruntime-web started before the capture. */
+function wasmBytes(): number | null {
+  const mems = (globalThis as { __wasmMemories?: WebAssembly.Memory[] }).__wasmMemories ?? [];
+  return mems.length === 0 ? null : mems.reduce((s, m) => s + m.buffer.byteLength, 0);
+}
 
 const MODEL_NAMES = ["lenet5_digits", "shapes_cnn", "resnet18", "mobilenet_v2"];
 /** Big enough that SwiftShader WebGL/WebGPU runs take seconds: fewer runs. */
@@ -139,7 +154,13 @@ async function memoryNode(ort: typeof OrtWeb, m: Prepared, fetches: string[]): P
     await new Promise((r) => setImmediate(r));
     gc();
     const u = process.memoryUsage();
-    return { heapUsed: u.heapUsed, rss: u.rss, external: u.external, arrayBuffers: u.arrayBuffers };
+    return {
+      heapUsed: u.heapUsed,
+      rss: u.rss,
+      external: u.external,
+      arrayBuffers: u.arrayBuffers,
+      wasmMemory: wasmBytes(),
+    };
   };
   const before = await snap();
   const t0 = performance.now();
@@ -161,6 +182,7 @@ interface BrowserModule {
 const log = (s: string): void => void process.stderr.write(`[bench] ${s}\n`);
 
 export async function benchEngines(modelsDir: string): Promise<void> {
+  watchWasmMemory(); // a no-op when bench.ts already called it
   const ort = await import("onnxruntime-web");
   ort.env.wasm.numThreads = 1;
   const prepared: Prepared[] = [];
@@ -208,7 +230,7 @@ export async function benchEngines(modelsDir: string): Promise<void> {
     printMemory(
       `${MEMORY_MODEL} on onnxruntime-web wasm in Node`,
       nodeMemory,
-      "process.memoryUsage() after two GCs; external includes the wasm heap (a WebAssembly.Memory).",
+      "process.memoryUsage() after two GCs; wasmMemory: onnxruntime-web's WebAssembly.Memory, shared (so not in external) and the whole process's (it never shrinks; earlier sections grew it).",
     );
   }
 
