@@ -162,6 +162,8 @@ async function benchRuntime(): Promise<void> {
         await s.run({ [input?.name ?? "input"]: x }, [output]);
         t.push(performance.now() - t0);
       }
+      // Released: one wasm heap serves the whole process and reaches 4 GB with VGG-16's sessions kept.
+      await s.release();
       return median(t).toFixed(1);
     };
     const forward = await time(buildRunnable(model).bytes, model.graph.outputs[0]?.name ?? "output");
