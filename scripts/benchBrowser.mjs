@@ -4,10 +4,10 @@
 // returning its output for the caller to check against wasm, then 1,000 forward passes on wasm
 // to see whether memory grows.
 //
-// Plain .mjs loaded at run time by scripts/bench.ts (not bundled): it reuses the e2e helpers
-// (test/e2e/harness.mjs, scripts/ensure-tools.mjs), which read import.meta.url and load
-// playwright-core from .tools/e2e. Nothing is installed here: without chromium or playwright-core
-// the section is skipped with the reason.
+// Plain .mjs imported at run time by scripts/benchEngines.ts (not bundled into dist/bench.js): it
+// reuses the e2e helpers (test/e2e/harness.mjs, scripts/ensure-tools.mjs), which read
+// import.meta.url and load playwright-core from .tools/e2e. Nothing is installed here: without
+// chromium or playwright-core the section is skipped with the reason.
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
