@@ -1,6 +1,8 @@
 /**
  * `npm run bench`: parse and analysis time for each fixture model and for
- * synthetic 10,000- and 100,000-node graphs, as a table (median of several runs).
+ * synthetic 10,000- and 100,000-node graphs, as a table (median of several runs);
+ * then forward passes on the runtimes (scripts/benchEngines.ts: both engines in
+ * Node, every onnxruntime-web backend in headless Chromium, memory over 1,000 passes).
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -13,6 +15,7 @@ import { convStack, reluChain } from "../tools/synthetic";
 import { parsePython } from "../src/core/formats/python/parse";
 import { analyzePythonSource } from "../src/core/formats/python/pythonModel";
 import { layersByDefinition, rowsInSpan } from "../src/host/python/layerIndex";
+import { benchEngines, watchWasmMemory } from "./benchEngines";
 
 const MODELS = resolve(__dirname, "../../shared/fixtures/models");
 
@@ -135,6 +138,7 @@ for (const r of rows) console.log(line(r));
 
 /** Forward and backward passes with onnxruntime-web's wasm backend in Node (1 thread, as in a webview). */
 async function benchRuntime(): Promise<void> {
+  watchWasmMemory(); // before onnxruntime-web starts, for the memory table of benchEngines
   const ort = await import("onnxruntime-web");
   ort.env.wasm.numThreads = 1;
   const { readOnnx } = await import("../src/core/formats/onnx/reader");
@@ -158,6 +162,8 @@ async function benchRuntime(): Promise<void> {
         await s.run({ [input?.name ?? "input"]: x }, [output]);
         t.push(performance.now() - t0);
       }
+      // Released: one wasm heap serves the whole process and reaches 4 GB with VGG-16's sessions kept.
+      await s.release();
       return median(t).toFixed(1);
     };
     const forward = await time(buildRunnable(model).bytes, model.graph.outputs[0]?.name ?? "output");
@@ -171,6 +177,7 @@ async function benchRuntime(): Promise<void> {
   console.log("|---|---:|---:|---:|");
   for (const r of out) console.log(`| ${r.join(" | ")} |`);
   torchReference();
+  await benchEngines(MODELS);
 }
 
 /** PyTorch CPU autograd for the same computations, when Debian's python3-torch is installed. */

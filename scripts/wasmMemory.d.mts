@@ -1,0 +1,2 @@
+/** See wasmMemory.mjs: every WebAssembly.Memory instantiated after the first call. */
+export function captureWasmMemory(): WebAssembly.Memory[];
