@@ -162,4 +162,24 @@ export const tests = [
       );
     },
   },
+  {
+    name: "Run tab: shapes_cnn conv1 filters drawn as 16 RGB colour patches",
+    async run({ page, screenshot, log }) {
+      const frame = await openRunTab(page, "shapes_cnn.onnx", "shapes_cnn", { log });
+      await frame.locator("vscode-tab-header", { hasText: "Table" }).click();
+      await frame.locator('tr[data-layer-name="conv1"] td[data-col="name"]').click({ timeout: 10_000 });
+      await frame.locator('[data-testid="tab-run"]').click();
+      await frame.locator('[data-testid="run-view-filters"]').click();
+      const filters = frame.locator('[data-testid="filters"]');
+      const count = await poll(
+        () => filters.locator("canvas").count(),
+        (n) => n === 16,
+        20_000,
+      );
+      await screenshot("run-shapes-cnn-conv1-filters");
+      assert.equal(count, 16, "conv1 has 16 filters of 3×5×5");
+      assert.equal(await filters.getAttribute("data-filters"), "16");
+      assert.equal(await filters.getAttribute("data-mode"), "rgb", "the first layer of an RGB model as colour patches");
+    },
+  },
 ];
