@@ -15,7 +15,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const config = new Config();
   const python = new PythonAnalyses(config, log, vscode.Uri.joinPath(context.extensionUri, "dist", "pythonWorker.js").fsPath);
   const hostEngine = new HostEngine();
-  const runtime = new RuntimeService(context.extensionUri, context.globalStorageUri, hostEngine);
+  const runtime = new RuntimeService(context.extensionUri, context.globalStorageUri, hostEngine, config);
   const deps = { extensionUri: context.extensionUri, config, analysis: new AnalysisService(context.extensionUri), runtime, log, python };
   context.subscriptions.push(log, python, hostEngine, InspectorEditorProvider.register(deps), ...registerCommands(deps), ...registerPythonFeatures(python), ...registerModelTextFeatures());
 }

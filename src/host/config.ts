@@ -1,10 +1,19 @@
 /** The one place that reads ConvLens settings. */
 import * as vscode from "vscode";
 import type { Dim } from "../core/ir/types";
+import type { Backend } from "../protocol/messages";
+
+const BACKENDS: readonly string[] = ["webgpu", "native", "wasm", "webgl"];
 
 export class Config {
   private get section(): vscode.WorkspaceConfiguration {
     return vscode.workspace.getConfiguration("convlens");
+  }
+
+  /** Where the Run panel executes models (convlens.backend); anything unknown is "auto". */
+  get backend(): "auto" | Backend {
+    const v = this.section.get<string>("backend", "auto");
+    return BACKENDS.includes(v) ? (v as Backend) : "auto";
   }
 
   /** Seconds after which an analysis is stopped. */

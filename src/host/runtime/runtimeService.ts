@@ -14,14 +14,14 @@ import { weightsMessage } from "../../core/formats/weights/beside";
 import type { WeightReport } from "../../core/formats/weights/safetensors";
 import { buildRunnable, consumersOf, randomWeights } from "../../core/onnx/runnable";
 import { buildGradCam, buildInputGradient, lastSpatialValue } from "../../core/onnx/backward";
-import type { Backend, RunnableInfo, RuntimeInfo, WebviewToHost } from "../../protocol/messages";
+import type { RunnableInfo, RuntimeInfo, WebviewToHost } from "../../protocol/messages";
+import type { Config } from "../config";
 import type { NativeRun } from "../../runtime/nativeEngine";
 import type { HostEngine } from "./hostEngine";
 
 type ExplainRequest = Extract<WebviewToHost, { type: "prepareExplain" }>;
 type NativeRequest = Extract<WebviewToHost, { type: "runNative" }>;
 
-const isBackend = (b: string): b is Backend => b === "webgpu" || b === "native" || b === "wasm" || b === "webgl";
 
 const SAMPLES = ["digit_3.png", "digit_7.png", "shape_0_circle.png", "shape_6_stripes.png", "chelsea.png", "astronaut.png", "coffee.png", "camera.png"];
 const SEED = 1234;
@@ -34,6 +34,7 @@ export class RuntimeService {
     private readonly extensionUri: vscode.Uri,
     private readonly storageUri: vscode.Uri,
     private readonly native: HostEngine,
+    private readonly config: Config,
   ) {}
 
   /** Folders the inspector webview may load from (runtime files, samples, built models). */
@@ -42,14 +43,13 @@ export class RuntimeService {
   }
 
   async info(webview: vscode.Webview, model: Model | undefined, labelsNear: vscode.Uri | undefined, why?: string): Promise<RuntimeInfo> {
-    const backend = vscode.workspace.getConfiguration("convlens").get<string>("backend", "auto");
     const samples = SAMPLES.map((name) => ({ name, uri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, "media", "samples", "images", name)).toString() }));
     const labels = labelsNear ? await readLabels(labelsNear) : null;
     const ortBase = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, "dist", "ort")).toString() + "/";
     const native = this.native.availability();
     return {
       ortBase,
-      backend: isBackend(backend) ? backend : "auto",
+      backend: this.config.backend,
       native: native.ok ? { available: true } : { available: false, why: native.why },
       samples,
       labels,
