@@ -40,7 +40,7 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
   const { graph } = model;
   const order = topologicalOrder(graph);
   const opset = model.opsets[""] ?? 13;
-  const warnings: string[] = [];
+  const warnings: string[] = [...(model.notes ?? [])];
   const states = new Map<string, ValueState>();
   const fields = new Map<string, ValueField>();
 

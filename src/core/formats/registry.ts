@@ -6,6 +6,7 @@ import type { Model } from "../ir/types";
 import { ModelError } from "../ir/types";
 import { looksLikeCaffe, readCaffe } from "./caffe/caffeReader";
 import { looksLikeDarknet, readDarknet } from "./darknet/darknetReader";
+import { looksLikeKeras, readKeras } from "./keras/kerasFile";
 import { looksLikeOnnx, readOnnx } from "./onnx/reader";
 
 export interface ReadContext {
@@ -37,6 +38,14 @@ export const FORMATS: readonly FormatReader[] = [
     read: (bytes) => readCaffe(bytes),
   },
   {
+    id: "keras",
+    name: "Keras",
+    // A .json is read as Keras only when its content is a model.to_json() (or TensorFlow.js model.json).
+    extensions: [".keras", ".h5", ".hdf5"],
+    detect: looksLikeKeras,
+    read: (bytes) => readKeras(bytes),
+  },
+  {
     id: "darknet",
     name: "Darknet",
     // .cfg is used by many tools: a .cfg is read as Darknet only when its content says so.
@@ -53,6 +62,8 @@ export function readerFor(fileName: string, bytes: Uint8Array): FormatReader {
   if (byExt) return byExt;
   const byContent = FORMATS.find((f) => f.detect(bytes));
   if (byContent) return byContent;
+  if (lower.endsWith(".json"))
+    throw new ModelError(`"${fileName}" is not a Keras model: ConvLens reads a .json written by model.to_json() (a top-level "class_name" Sequential, Functional or Model with its "config") or a TensorFlow.js model.json.`);
   throw new ModelError(`Unsupported model file "${fileName}": ConvLens reads ${FORMATS.map((f) => f.extensions.join("/")).join(", ")}.`);
 }
 
