@@ -8,12 +8,14 @@
  */
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
+import * as ort from "onnxruntime-web";
 import { describe, expect, it } from "vitest";
 import { moduleReport } from "../../../src/core/analysis/report";
 import { analyzeFile, ModelError } from "../../../src/core/index";
 import { looksLikeKeras, looksLikeKerasJson } from "../../../src/core/formats/keras/kerasFile";
 import { readModel, readerFor } from "../../../src/core/formats/registry";
 import { analyzePythonSource } from "../../../src/core/formats/python/pythonModel";
+import { buildRunnable } from "../../../src/core/onnx/runnable";
 
 const DIR = resolve(__dirname, "../../fixtures/keras");
 const bytesOf = (file: string) => new Uint8Array(readFileSync(join(DIR, file)));
@@ -100,6 +102,30 @@ describe("one builder for Keras source and Keras files", () => {
     const fromFile = moduleReport(analyzeFile("mnist_convnet.h5", bytesOf("mnist_convnet.h5")));
     const rows = (r: typeof fromFile) => r.layers.map((l) => ({ name: l.name, type: l.type, output_shape: l.output_shape, params: l.params, macs: l.macs }));
     expect(rows(fromFile)).toEqual(rows(fromSource));
+  });
+});
+
+describe("Keras models run (generated weights, onnxruntime wasm)", () => {
+  ort.env.wasm.numThreads = 1;
+  // [file, input name → shape and dtype, output shape]: recurrent layers, states, casts and transposed convs are valid ONNX.
+  const RUNS: [string, Record<string, [number[], "int64" | "float32"]>, number[]][] = [
+    ["imdb_bilstm.keras", { input_layer: [[1, 9], "int64"] }, [1, 1]],
+    ["rnn_guide_encoder_decoder.json", { input_1: [[1, 5], "float32"], input_2: [[1, 4], "float32"] }, [1, 10]],
+    ["video_lstm.json", { input_layer: [[1, 8, 32, 32, 3], "float32"] }, [1, 5]],
+    ["autoencoder.keras", { img: [[1, 28, 28, 1], "float32"] }, [1, 28, 28, 1]],
+  ];
+  it.each(RUNS)("%s", async (file, inputs, outShape) => {
+    const model = readModel(file, bytesOf(file));
+    const session = await ort.InferenceSession.create(buildRunnable(model).bytes);
+    const feeds = Object.fromEntries(
+      Object.entries(inputs).map(([name, [dims, dtype]]) => {
+        const n = dims.reduce((a, b) => a * b, 1);
+        return [name, dtype === "int64" ? new ort.Tensor("int64", BigInt64Array.from({ length: n }, (_, i) => BigInt(i % 7)), dims) : new ort.Tensor("float32", Float32Array.from({ length: n }, (_, i) => Math.sin(i)), dims)];
+      }),
+    );
+    const out = Object.values(await session.run(feeds))[0];
+    expect(out?.dims).toEqual(outShape);
+    expect(Array.from(out?.data as Float32Array).every(Number.isFinite)).toBe(true);
   });
 });
 
