@@ -95,6 +95,18 @@ for (const file of modelFiles) {
   });
 }
 
+describe("receptive fields of Keras files, on the channels-last axes", () => {
+  it.each([
+    // 3×3, 3×3, pool 3/3, four 3×3 "same" (with the skip paths), 3×3.
+    ["toy_resnet.json", "conv2d_14", { size: [37, 37], stride: [3, 3] }],
+    // A frame-wise conv: one time step, 3×3 pixels.
+    ["video_lstm.json", "time_distributed", { size: [1, 3, 3], stride: [1, 1, 1] }],
+  ] as const)("%s: %s", (file, layerName, rf) => {
+    const l = moduleReport(analyzeFile(file, bytesOf(file))).layers.find((r) => r.name === layerName);
+    expect(l?.rf).toMatchObject(rf);
+  });
+});
+
 describe("one builder for Keras source and Keras files", () => {
   it("the MNIST convnet as Python source and as a saved config give the same table", () => {
     const src = analyzePythonSource(readFileSync(resolve(__dirname, "../../fixtures/python/keras_mnist.py"), "utf8"), { fileName: "keras_mnist.py" });

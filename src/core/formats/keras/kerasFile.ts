@@ -236,7 +236,7 @@ function build(parsed: Parsed, producer: string, notes: readonly string[]): Mode
     throw e;
   }
   const graph = b.graph(outputs);
-  return { format: "keras", graph: { ...graph, name: parsed.model.name }, opsets: { "": 17 }, producer, irVersion: 0, weightless: true, ...(notes.length ? { notes } : {}) };
+  return { format: "keras", graph: { ...graph, name: parsed.model.name }, opsets: { "": 17 }, producer, irVersion: 0, weightless: true, layout: "channels_last", ...(notes.length ? { notes } : {}) };
 }
 
 /** The JSON text of a model.to_json() / TensorFlow.js model.json file. */

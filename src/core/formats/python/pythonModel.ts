@@ -309,7 +309,7 @@ function traceKeras(m: KerasModel, span: Span, opts: PythonOptions): TracedClass
     return { ...base, error: e.message };
   }
   const input = b.inputs[0];
-  const model: Model = { format: "keras", graph: b.graph(outputs), opsets: { "": 17 }, producer: "Keras source", irVersion: 0, weightless: true };
+  const model: Model = { format: "keras", graph: b.graph(outputs), opsets: { "": 17 }, producer: "Keras source", irVersion: 0, weightless: true, layout: "channels_last" };
   try {
     const analysis = analyzeModel(model, { modelName: m.name, timeLimitMs: opts.timeLimitMs ?? 10_000, layout: "channels_last" });
     return { ...base, diagnostics: b.diagnostics, analysis, model, ...(input?.shape ? { input: { shape: [...input.shape], dtype: input.dtype, source: "comment" as const } } : {}) };
