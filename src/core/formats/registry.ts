@@ -18,6 +18,8 @@ export interface FormatReader {
   readonly id: string;
   readonly name: string;
   readonly extensions: readonly string[];
+  /** Binary files open in the inspector by default (a custom editor); text ones also in the text editor. */
+  readonly binary?: boolean;
   readonly detect: (bytes: Uint8Array) => boolean;
   readonly read: (bytes: Uint8Array, ctx: ReadContext) => Model;
 }
@@ -27,6 +29,7 @@ export const FORMATS: readonly FormatReader[] = [
     id: "onnx",
     name: "ONNX",
     extensions: [".onnx"],
+    binary: true,
     detect: looksLikeOnnx,
     read: (bytes, ctx) => readOnnx(bytes, ctx.siblingExists ? { externalExists: ctx.siblingExists } : {}),
   },
@@ -42,6 +45,7 @@ export const FORMATS: readonly FormatReader[] = [
     name: "Keras",
     // A .json is read as Keras only when its content is a model.to_json() (or TensorFlow.js model.json).
     extensions: [".keras", ".h5", ".hdf5"],
+    binary: true,
     detect: looksLikeKeras,
     read: (bytes) => readKeras(bytes),
   },
