@@ -306,6 +306,7 @@ const ERRORS: [string, Uint8Array, RegExp][] = [
   ["custom.json", text(JSON.stringify({ module: "keras", class_name: "Sequential", config: { name: "s", layers: [{ module: "my_pkg", class_name: "Swoosh", config: { name: "swoosh" }, registered_name: "my_pkg>Swoosh" }] } })), /layer "swoosh": custom layer my_pkg>Swoosh is not supported/],
   ["no_input.json", text(sequential(layer("Dense", { name: "d", units: 3 }))), /no input shape/],
   ["bad_units.json", text(sequential(input([null, 3, 4]), layer("LSTM", { name: "l", units: "many" }))), /LSTM "l": units is not a number/],
+  ["time_major.json", text(sequential(input([null, 3, 4]), layer("LSTM", { name: "l", units: 2, time_major: true }))), /time_major=True .* is not supported/],
   ["rank.json", text(sequential(input([null, 4]), layer("GRU", { name: "g", units: 2 }))), /GRU "g": expects an input \[batch, time, features\], got rank 2/],
   ["cycle.json", text(JSON.stringify({ class_name: "Functional", config: { name: "f", layers: [{ ...layer("Dense", { name: "a", units: 2 }), name: "a", inbound_nodes: [[["a", 0, 0, {}]]] }], input_layers: [], output_layers: [["a", 0, 0]] } })), /layer "a" has no call #0/],
 ];

@@ -34,6 +34,7 @@ export function recurrent(o: LayerOps, xs: readonly PyTensor[], bidirectional?: 
   const spec = SPECS[c.layer.type] ?? c.fail("is not a recurrent layer");
   const x = xs[0] ?? c.fail("it has no input");
   const shape = o.shape(x);
+  if (c.bool("time_major", false)) c.fail("time_major=True (inputs [time, batch, features]) is not supported");
   if (shape.length !== 3) c.fail(`expects an input [batch, time, features], got rank ${shape.length} [${shape.join(", ")}]`);
   const f = shape[2];
   const features = typeof f === "number" ? f : c.fail(`the number of input features is not known (${f})`);
