@@ -265,7 +265,7 @@ def zip_entry(z, name, data, method):
 def weights_h5(path, layer_names):
     import h5py
 
-    with h5py.File(path, "w", track_order=True) as f:
+    with h5py.File(path, "w") as f:
         for name in layer_names:
             f.create_group(f"layers/{name}/vars")
         f.create_group("optimizer/vars")
