@@ -4,6 +4,7 @@ import { AnalysisService } from "./host/analysisService";
 import { registerCommands } from "./host/commands";
 import { Config } from "./host/config";
 import { InspectorEditorProvider } from "./host/inspectorEditor";
+import { KerasJsonFiles } from "./host/kerasJsonFiles";
 import { PythonAnalyses } from "./host/python/pythonAnalyses";
 import { registerPythonFeatures } from "./host/python/pythonFeatures";
 import { HostEngine } from "./host/runtime/hostEngine";
@@ -16,8 +17,9 @@ export function activate(context: vscode.ExtensionContext): void {
   const python = new PythonAnalyses(config, log, vscode.Uri.joinPath(context.extensionUri, "dist", "pythonWorker.js").fsPath);
   const hostEngine = new HostEngine();
   const runtime = new RuntimeService(context.extensionUri, context.globalStorageUri, hostEngine, config);
-  const deps = { extensionUri: context.extensionUri, config, analysis: new AnalysisService(context.extensionUri), runtime, log, python };
-  context.subscriptions.push(log, python, hostEngine, InspectorEditorProvider.register(deps), ...registerCommands(deps), ...registerPythonFeatures(python), ...registerModelTextFeatures());
+  const kerasJson = new KerasJsonFiles();
+  const deps = { extensionUri: context.extensionUri, config, analysis: new AnalysisService(context.extensionUri), runtime, log, python, kerasJson };
+  context.subscriptions.push(log, python, hostEngine, kerasJson, InspectorEditorProvider.register(deps), ...registerCommands(deps), ...registerPythonFeatures(python), ...registerModelTextFeatures());
 }
 
 export function deactivate(): void {}

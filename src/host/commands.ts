@@ -6,11 +6,14 @@ import * as vscode from "vscode";
 import { FORMATS } from "../core/formats/registry";
 import { INSPECTOR_VIEW_TYPE, TEXT_INSPECTOR_VIEW_TYPE } from "./inspectorEditor";
 import { InspectorPanel, type InspectorDeps } from "./inspectorPanel";
+import type { KerasJsonFiles } from "./kerasJsonFiles";
 import { inspectClass, setInputShape } from "./python/pythonCommands";
 import type { PythonAnalyses } from "./python/pythonAnalyses";
 
 export interface CommandContext extends InspectorDeps {
   readonly python: PythonAnalyses;
+  /** The workspace's .json files that are Keras models (a .json is a model only by its content). */
+  readonly kerasJson: KerasJsonFiles;
 }
 type CommandFactory = (ctx: CommandContext) => (...args: unknown[]) => unknown;
 
@@ -18,13 +21,13 @@ type CommandFactory = (ctx: CommandContext) => (...args: unknown[]) => unknown;
 const MODEL_GLOB = `**/*{${[...FORMATS.flatMap((f) => f.extensions), ".cfg"].join(",")}}`;
 
 /** Ask which model to inspect: the file the command was run on, the active one, or a pick from the workspace. */
-async function pickModel(arg: unknown): Promise<vscode.Uri | undefined> {
+async function pickModel(arg: unknown, kerasJson: KerasJsonFiles): Promise<vscode.Uri | undefined> {
   if (arg instanceof vscode.Uri) return arg;
   const active = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
   const exts = FORMATS.flatMap((f) => f.extensions);
   const activeUri = active instanceof vscode.TabInputCustom || active instanceof vscode.TabInputText ? active.uri : undefined;
-  if (activeUri && [...exts, ".py", ".cfg"].some((e) => activeUri.path.toLowerCase().endsWith(e))) return activeUri;
-  const files = await vscode.workspace.findFiles(MODEL_GLOB, "**/node_modules/**", 500);
+  if (activeUri && ([...exts, ".py", ".cfg"].some((e) => activeUri.path.toLowerCase().endsWith(e)) || kerasJson.has(activeUri))) return activeUri;
+  const files = [...(await vscode.workspace.findFiles(MODEL_GLOB, "**/node_modules/**", 500)), ...kerasJson.uris()];
   const browse = "$(folder-opened) Browse…";
   const items = [
     ...files.sort((a, b) => a.path.localeCompare(b.path)).map((uri) => ({ label: vscode.workspace.asRelativePath(uri), uri })),
@@ -45,10 +48,10 @@ async function showRun(view: "predictions" | "featureMaps" | "filters"): Promise
 
 export const COMMANDS: Readonly<Record<string, CommandFactory>> = {
   "convlens.inspectModel": (ctx) => async (arg) => {
-    const uri = await pickModel(arg);
+    const uri = await pickModel(arg, ctx.kerasJson);
     if (!uri) return;
     if (uri.path.endsWith(".py")) return inspectClass(ctx, ctx.python, uri, undefined);
-    const binary = FORMATS.some((f) => f.id === "onnx" && f.extensions.some((e) => uri.path.toLowerCase().endsWith(e)));
+    const binary = FORMATS.some((f) => f.binary && f.extensions.some((e) => uri.path.toLowerCase().endsWith(e)));
     await vscode.commands.executeCommand("vscode.openWith", uri, binary ? INSPECTOR_VIEW_TYPE : TEXT_INSPECTOR_VIEW_TYPE);
   },
   "convlens.showFeatureMaps": () => () => showRun("featureMaps"),

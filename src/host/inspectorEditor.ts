@@ -1,9 +1,9 @@
-/** The read-only custom editor that opens `.onnx` files in the ConvLens inspector. */
+/** The read-only custom editor that opens `.onnx` and `.keras` files in the ConvLens inspector. */
 import * as vscode from "vscode";
 import { InspectorPanel, type InspectorDeps } from "./inspectorPanel";
 
 export const INSPECTOR_VIEW_TYPE = "convlens.inspector";
-/** The same inspector for text model definitions (.prototxt, Darknet .cfg), offered via "Open With…". */
+/** The same inspector for text model definitions (.prototxt, Darknet .cfg), legacy Keras .h5 and Keras .json (from "Inspect Model"), offered via "Open With…". */
 export const TEXT_INSPECTOR_VIEW_TYPE = "convlens.inspectorText";
 
 class ModelDocument implements vscode.CustomDocument {

@@ -128,6 +128,8 @@ async function main() {
   // Written before VS Code starts, so quick open has indexed it (a file written mid-run may not be found yet).
   fs.copyFileSync(path.join(repoRoot, "test", "fixtures", "python", "broken_linear.py"), path.join(workspace, "broken_model.py"));
   fs.copyFileSync(path.join(repoRoot, "test", "fixtures", "bad", "unknown-op.onnx"), path.join(workspace, "unknown-op.onnx"));
+  // A Keras 3 archive (config.json inside a zip), opened by the inspector as its default editor.
+  fs.copyFileSync(path.join(repoRoot, "test", "fixtures", "keras", "imdb_bilstm.keras"), path.join(workspace, "imdb_bilstm.keras"));
   const profile = makeProfile(state.tmp);
   log(`installing ${path.basename(vsix)}: ${installVsix(vsix, profile).split("\n").pop()}`);
 

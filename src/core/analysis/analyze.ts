@@ -40,7 +40,7 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
   const { graph } = model;
   const order = topologicalOrder(graph);
   const opset = model.opsets[""] ?? 13;
-  const warnings: string[] = [];
+  const warnings: string[] = [...(model.notes ?? [])];
   const states = new Map<string, ValueState>();
   const fields = new Map<string, ValueField>();
 
@@ -55,7 +55,7 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
     }
     checkDims(shape, `input "${v.name}"`);
     states.set(v.name, { dtype: v.dtype, shape });
-    const f = inputField(v.dtype, shape, options.layout ?? "channels_first");
+    const f = inputField(v.dtype, shape, options.layout ?? model.layout ?? "channels_first");
     if (f) fields.set(v.name, f);
   });
   for (const [name, t] of graph.initializers) {

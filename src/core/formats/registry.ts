@@ -6,6 +6,7 @@ import type { Model } from "../ir/types";
 import { ModelError } from "../ir/types";
 import { looksLikeCaffe, readCaffe } from "./caffe/caffeReader";
 import { looksLikeDarknet, readDarknet } from "./darknet/darknetReader";
+import { looksLikeKeras, readKeras } from "./keras/kerasFile";
 import { looksLikeOnnx, readOnnx } from "./onnx/reader";
 
 export interface ReadContext {
@@ -17,6 +18,8 @@ export interface FormatReader {
   readonly id: string;
   readonly name: string;
   readonly extensions: readonly string[];
+  /** Binary files open in the inspector by default (a custom editor); text ones also in the text editor. */
+  readonly binary?: boolean;
   readonly detect: (bytes: Uint8Array) => boolean;
   readonly read: (bytes: Uint8Array, ctx: ReadContext) => Model;
 }
@@ -26,6 +29,7 @@ export const FORMATS: readonly FormatReader[] = [
     id: "onnx",
     name: "ONNX",
     extensions: [".onnx"],
+    binary: true,
     detect: looksLikeOnnx,
     read: (bytes, ctx) => readOnnx(bytes, ctx.siblingExists ? { externalExists: ctx.siblingExists } : {}),
   },
@@ -35,6 +39,15 @@ export const FORMATS: readonly FormatReader[] = [
     extensions: [".prototxt"],
     detect: looksLikeCaffe,
     read: (bytes) => readCaffe(bytes),
+  },
+  {
+    id: "keras",
+    name: "Keras",
+    // A .json is read as Keras only when its content is a model.to_json() (or TensorFlow.js model.json).
+    extensions: [".keras", ".h5", ".hdf5"],
+    binary: true,
+    detect: looksLikeKeras,
+    read: (bytes) => readKeras(bytes),
   },
   {
     id: "darknet",
@@ -53,7 +66,9 @@ export function readerFor(fileName: string, bytes: Uint8Array): FormatReader {
   if (byExt) return byExt;
   const byContent = FORMATS.find((f) => f.detect(bytes));
   if (byContent) return byContent;
-  throw new ModelError(`Unsupported model file "${fileName}": ConvLens reads ${FORMATS.map((f) => f.extensions.join("/")).join(", ")}.`);
+  if (lower.endsWith(".json"))
+    throw new ModelError(`"${fileName}" is not a Keras model: ConvLens reads a .json written by model.to_json() (a top-level "class_name" Sequential, Functional or Model with its "config") or a TensorFlow.js model.json.`);
+  throw new ModelError(`Unsupported model file "${fileName}": ConvLens reads ${FORMATS.map((f) => f.extensions.join("/")).filter(Boolean).join(", ")}, Darknet .cfg and Keras .json.`);
 }
 
 export function readModel(fileName: string, bytes: Uint8Array, ctx: ReadContext = {}): Model {

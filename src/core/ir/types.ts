@@ -109,6 +109,10 @@ export interface Model {
   readonly irVersion: number;
   /** True when weights are referenced but not present (external data missing). */
   readonly weightless: boolean;
+  /** Where graph inputs keep their channels (Keras: last); absent = channels first (NCHW). */
+  readonly layout?: "channels_first" | "channels_last";
+  /** What the reader wants the user to know about the file (parts it did not read), shown with the model's warnings. */
+  readonly notes?: readonly string[];
 }
 
 /** Errors a reader or analysis reports to the user: one line, no stack. */

@@ -48,9 +48,11 @@ const reshape: OpRule = {
 
 /** -1 in a reshape: total / known, cancelling symbols that appear on both sides. */
 function inferMinusOne(input: readonly Dim[], rest: readonly Dim[]): Dim {
-  const syms = input.filter((d): d is string => !isNum(d));
+  // A product dim ("N·8", from an earlier merge of axes) counts as its factors.
+  const factors = input.flatMap((d): Dim[] => (isNum(d) ? [d] : d.split("·").map((f) => (/^\d+$/.test(f) ? Number(f) : f))));
+  const syms = factors.filter((d): d is string => !isNum(d));
   let num = 1;
-  for (const d of input) if (isNum(d)) num *= d;
+  for (const d of factors) if (isNum(d)) num *= d;
   let den = 1;
   for (const d of rest) {
     if (isNum(d)) den *= d;

@@ -1,16 +1,17 @@
 /**
- * Editor features for text model definitions (Caffe .prototxt, Darknet .cfg):
- * a shape hint after each layer header, hovers with the layer's numbers, a
+ * Editor features for text model definitions (Caffe .prototxt, Darknet .cfg, Keras
+ * model.to_json() .json): a shape hint after each layer header (a Keras layer's "name"), hovers with the layer's numbers, a
  * CodeLens with the totals, and diagnostics for broken definitions.
  */
 import * as vscode from "vscode";
 import { humanCount, shapeText } from "../../core/analysis/report";
 import type { LayerRow, ModelAnalysis } from "../../core/analysis/result";
 import { looksLikeDarknet } from "../../core/formats/darknet/darknetReader";
+import { looksLikeKerasJson } from "../../core/formats/keras/kerasFile";
 import { analyzeFile, ModelError } from "../../core/index";
 import { layerMarkdown } from "../layerText";
 
-const SELECTOR: vscode.DocumentSelector = [{ pattern: "**/*.prototxt" }, { pattern: "**/*.cfg" }];
+const SELECTOR: vscode.DocumentSelector = [{ pattern: "**/*.prototxt" }, { pattern: "**/*.cfg" }, { pattern: "**/*.json" }];
 
 type Outcome = { analysis: ModelAnalysis } | { error: string };
 
@@ -20,9 +21,12 @@ class TextModels {
   get(doc: vscode.TextDocument): Outcome | undefined {
     const hit = this.cache.get(doc.uri.toString());
     if (hit?.version === doc.version) return hit.outcome;
-    const bytes = new TextEncoder().encode(doc.getText());
+    const text = doc.getText();
+    // A .json is a Keras model only by its content (checked on its start first: most .json files are not).
+    const json = doc.fileName.endsWith(".json");
+    const bytes = json && !/"(class_name|modelTopology)"\s*:/.test(text.slice(0, 4096)) ? undefined : new TextEncoder().encode(text);
     let outcome: Outcome | undefined;
-    if (doc.fileName.endsWith(".cfg") && !looksLikeDarknet(bytes)) outcome = undefined;
+    if (!bytes || (doc.fileName.endsWith(".cfg") && !looksLikeDarknet(bytes)) || (json && !looksLikeKerasJson(bytes))) outcome = undefined;
     else {
       try {
         outcome = { analysis: analyzeFile(doc.fileName, bytes, {}, { timeLimitMs: 5000 }) };
@@ -50,7 +54,7 @@ export function registerModelTextFeatures(): vscode.Disposable[] {
   const models = new TextModels();
   const diagnostics = vscode.languages.createDiagnosticCollection("convlens-models");
   const refresh = (doc: vscode.TextDocument) => {
-    if (!/\.(prototxt|cfg)$/.test(doc.fileName)) return;
+    if (!/\.(prototxt|cfg|json)$/.test(doc.fileName)) return;
     const o = models.get(doc);
     const list: vscode.Diagnostic[] = [];
     if (o && "error" in o) {

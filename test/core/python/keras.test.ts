@@ -46,3 +46,27 @@ describe("Keras functional API", () => {
     expect(byName.get("dense_1")?.params).toBe(24 * 5 + 5);
   });
 });
+
+describe("Keras recurrent layers in source: the RNN guide's models against their published summaries", () => {
+  const rnn = analyzePythonSource(readFileSync(resolve(DIR, "keras_rnn.py"), "utf8"), { fileName: "keras_rnn.py" });
+  it.each([
+    ["sequential_1", "rnn_guide_gru"],
+    ["sequential_2", "rnn_guide_bidirectional"],
+    ["functional_1", "rnn_guide_encoder_decoder"],
+  ])("%s (%s.published.json)", (name, stem) => {
+    const pub = JSON.parse(readFileSync(resolve(DIR, "../keras", `${stem}.published.json`), "utf8")) as {
+      totals: { params: number };
+      layers: { name: string; type: string; output_shape: (number | null)[]; params: number }[];
+    };
+    const model = rnn.classes.find((c) => c.name === name);
+    expect(model?.error).toBeUndefined();
+    const report = moduleReport(model?.analysis as NonNullable<NonNullable<typeof model>["analysis"]>);
+    expect(report.totals.params).toBe(pub.totals.params);
+    const rows = new Map(report.layers.map((l) => [l.name, l]));
+    for (const l of pub.layers.filter((x) => x.type !== "InputLayer")) {
+      expect(rows.get(l.name)?.params, l.name).toBe(l.params);
+      expect(rows.get(l.name)?.type, l.name).toBe(l.type);
+      expect(rows.get(l.name)?.output_shape, l.name).toEqual(l.output_shape.map((d, i) => (d === null ? (i === 0 ? 1 : "None") : d)));
+    }
+  });
+});

@@ -40,6 +40,8 @@ export class GraphBuilder {
   readonly initializers = new Map<string, Tensor>();
   readonly inputs: ValueInfo[] = [];
   readonly diagnostics: PyDiagnostic[] = [];
+  /** Every shape error met while building, with the layer it came from (files have no spans to hang diagnostics on). */
+  readonly shapeErrors: { readonly layer: string; readonly message: string }[] = [];
   private readonly usedNames = new Set<string>();
   private counter = 0;
 
@@ -68,6 +70,15 @@ export class GraphBuilder {
     const t: Tensor = { name, dtype: "int64", dims: [values.length], storage: numeric ? { kind: "typed", values: values as number[] } : { kind: "none" } };
     this.initializers.set(name, t);
     this.states.set(name, { dtype: "int64", shape: [values.length], value: values });
+    return name;
+  }
+
+  /** A float constant tensor that is part of the definition, not a learned weight (Resize scales, a zero bias half). */
+  constFloats(values: readonly number[], dims: readonly number[] = [values.length]): string {
+    const name = `floats_${this.counter++}`;
+    const t: Tensor = { name, dtype: "float32", dims, storage: { kind: "typed", values: [...values] }, role: "buffer" };
+    this.initializers.set(name, t);
+    this.states.set(name, { dtype: "float32", shape: dims, tensor: t, ...(values.length <= 64 ? { value: [...values] } : {}) });
     return name;
   }
 
@@ -116,6 +127,7 @@ export class GraphBuilder {
         outStates = rule.infer({ node, inputs: inStates, opset: this.opset });
       } catch (e) {
         if (!(e instanceof ShapeError)) throw e;
+        this.shapeErrors.push({ layer: opts.layerName ?? opts.scope, message: e.message });
         const span = opts.source?.call ?? opts.source?.def;
         const explained = opts.explain?.(e.message);
         if (span)

@@ -1,59 +1,71 @@
 /**
  * Keras models in Python source (`keras.Sequential([...])`, `model.add(...)`, the
  * functional API with `keras.Input` and `keras.Model(inputs, outputs)`): layers are
- * recorded while the module runs, then built into the shared IR channels-last, as
- * Keras reports shapes (a conv runs as Transpose → Conv → Transpose).
+ * recorded while the module runs — their arguments turned into `get_config()` names —
+ * then built into the shared IR by the same builder that reads saved Keras files
+ * (formats/keras/kerasBuild.ts), channels-last as Keras reports shapes.
  */
 import type { Dim } from "../../ir/types";
+import { KERAS_LAYER_TYPES } from "../keras/kerasBuild";
+import { kerasDType, type KNode, type KObject, type KRef, type KValue, type KerasLayer, type KerasModel } from "../keras/kerasModel";
+import { outputCount } from "../keras/kerasRecurrent";
 import type { Span } from "./ast";
 import { builtin } from "./builtins";
-import { NONE, iterate, num, unknown, type CallArgs, type PyClass, type PyObject, type PyValue } from "./values";
+import { NONE, iterate, num, tuple, unknown, type CallArgs, type PyClass, type PyObject, type PyValue } from "./values";
 
-/** A layer as constructed: its Keras class, resolved arguments and name. */
-interface KerasLayer {
-  readonly type: string;
-  readonly args: CallArgs;
-  readonly name: string;
-  readonly span: Span;
-}
+const CONV = ["filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "groups", "activation", "use_bias"];
+const CONV_T = ["filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "activation", "use_bias"];
+const DEPTHWISE = ["kernel_size", "strides", "padding", "depth_multiplier", "data_format", "dilation_rate", "activation", "use_bias"];
+const SEPARABLE = ["filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "depth_multiplier", "activation", "use_bias"];
+const POOL = ["pool_size", "strides", "padding", "data_format"];
+const GLOBAL_POOL = ["data_format", "keepdims"];
+const RNN = ["units", "activation", "recurrent_activation", "use_bias"];
 
-/** A symbolic Keras tensor: the graph input or a layer applied to tensors. */
-type KNode = { readonly kind: "input"; readonly shape: Dim[]; readonly dtype: "float32" | "int64" } | { readonly kind: "apply"; readonly layer: KerasLayer; readonly inputs: readonly KNode[]; readonly span: Span };
+/** Positional parameters of each layer constructor (Keras 3 signatures), so that `Conv2D(32, 3)` reads as filters=32, kernel_size=3. */
+const POSITIONAL: Readonly<Record<string, readonly string[]>> = {
+  Conv1D: CONV, Conv2D: CONV, Conv3D: CONV, Conv1DTranspose: CONV_T, Conv2DTranspose: CONV_T, Conv3DTranspose: CONV_T,
+  DepthwiseConv1D: DEPTHWISE, DepthwiseConv2D: DEPTHWISE, SeparableConv1D: SEPARABLE, SeparableConv2D: SEPARABLE,
+  Dense: ["units", "activation", "use_bias"],
+  MaxPooling1D: POOL, MaxPooling2D: POOL, MaxPooling3D: POOL, AveragePooling1D: POOL, AveragePooling2D: POOL, AveragePooling3D: POOL,
+  GlobalAveragePooling1D: GLOBAL_POOL, GlobalAveragePooling2D: GLOBAL_POOL, GlobalAveragePooling3D: GLOBAL_POOL,
+  GlobalMaxPooling1D: GLOBAL_POOL, GlobalMaxPooling2D: GLOBAL_POOL, GlobalMaxPooling3D: GLOBAL_POOL,
+  Flatten: ["data_format"], Dropout: ["rate", "noise_shape", "seed"],
+  BatchNormalization: ["axis", "momentum", "epsilon", "center", "scale"], LayerNormalization: ["axis", "epsilon", "center", "scale"],
+  Activation: ["activation"], ReLU: ["max_value", "negative_slope", "threshold"], LeakyReLU: ["negative_slope"], ELU: ["alpha"], Softmax: ["axis"],
+  Embedding: ["input_dim", "output_dim"], Reshape: ["target_shape"], Permute: ["dims"], RepeatVector: ["n"],
+  ZeroPadding1D: ["padding"], ZeroPadding2D: ["padding", "data_format"], ZeroPadding3D: ["padding", "data_format"],
+  Cropping1D: ["cropping"], Cropping2D: ["cropping", "data_format"], Cropping3D: ["cropping", "data_format"],
+  UpSampling1D: ["size"], UpSampling2D: ["size", "data_format", "interpolation"], UpSampling3D: ["size", "data_format"],
+  Concatenate: ["axis"], Rescaling: ["scale", "offset"],
+  LSTM: RNN, GRU: RNN, SimpleRNN: ["units", "activation", "use_bias"],
+  Bidirectional: ["layer", "merge_mode", "weights", "backward_layer"], TimeDistributed: ["layer"],
+  InputLayer: ["shape", "batch_size", "dtype"],
+};
 
-const LAYER_TYPES = [
-  "Conv1D", "Conv2D", "Dense", "MaxPooling1D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D",
-  "GlobalAveragePooling1D", "Flatten", "Dropout", "BatchNormalization", "Activation", "ReLU", "Embedding", "Concatenate", "Add", "Reshape",
-  "ZeroPadding2D", "UpSampling2D", "Softmax", "InputLayer",
-];
-
-const SNAKE: Readonly<Record<string, string>> = { Conv2D: "conv2d", Conv1D: "conv1d", MaxPooling2D: "max_pooling2d", MaxPooling1D: "max_pooling1d", AveragePooling2D: "average_pooling2d", GlobalAveragePooling2D: "global_average_pooling2d", GlobalMaxPooling2D: "global_max_pooling2d", GlobalAveragePooling1D: "global_average_pooling1d", BatchNormalization: "batch_normalization", ZeroPadding2D: "zero_padding2d", UpSampling2D: "up_sampling2d", ReLU: "re_lu" };
-
-export interface KerasModel {
-  readonly name: string;
-  readonly span: Span;
-  /** The input and the output tensor (Sequential models are chained into this form when built). */
-  readonly layers?: readonly KerasLayer[];
-  readonly input?: KNode;
-  readonly output?: KNode;
+/** Default layer names as Keras makes them (its to_snake_case): Conv2D → conv2d, ReLU → re_lu, SimpleRNN → simple_rnn. */
+function snake(type: string): string {
+  return type.replace(/(.)([A-Z][a-z0-9]+)/g, "$1_$2").replace(/([a-z])([A-Z])/g, "$1_$2").toLowerCase();
 }
 
 export class KerasRuntime {
   private readonly counts = new Map<string, number>();
-  readonly models: { value: PyObject; model: () => KerasModel }[] = [];
+  readonly models: { value: PyObject; span: Span; model: () => KerasModel }[] = [];
   private readonly layerClass = new Map<string, PyClass>();
-  private readonly nodes = new WeakMap<PyObject, KNode>();
+  private readonly refs = new WeakMap<PyObject, KRef>();
   private readonly layerOf = new WeakMap<PyObject, KerasLayer>();
+  /** Every symbolic tensor's node in creation order. */
+  private readonly created: KNode[] = [];
 
   private autoName(type: string): string {
-    const base = SNAKE[type] ?? type.toLowerCase();
+    const base = snake(type);
     const n = this.counts.get(base) ?? 0;
     this.counts.set(base, n + 1);
     return n === 0 ? base : `${base}_${n}`;
   }
 
-  private tensor(node: KNode): PyObject {
+  private tensor(ref: KRef): PyObject {
     const obj: PyObject = { t: "object", cls: { t: "class", name: "KerasTensor", bases: [], attrs: new Map() }, attrs: new Map() };
-    this.nodes.set(obj, node);
+    this.refs.set(obj, ref);
     return obj;
   }
 
@@ -66,66 +78,121 @@ export class KerasRuntime {
     return cls;
   }
 
+  /** A Python value as a config value; undefined when it is not a constant. */
+  private value(v: PyValue): KValue | undefined {
+    switch (v.t) {
+      case "none":
+        return null;
+      case "bool":
+      case "int":
+      case "float":
+      case "str":
+        return v.v;
+      case "tuple":
+      case "list": {
+        const xs = v.items.map((x) => this.value(x));
+        return xs.every((x) => x !== undefined) ? (xs as KValue[]) : undefined;
+      }
+      case "object": {
+        // A layer passed to a wrapper: Bidirectional(LSTM(64)).
+        const l = this.layerOf.get(v);
+        return l ? { class_name: l.type, config: { ...l.config, name: l.name } } : undefined;
+      }
+      default:
+        return undefined;
+    }
+  }
+
   private makeLayer(type: string, a: CallArgs): PyValue {
-    const nameArg = a.kwargs.get("name");
-    const layer: KerasLayer = { type, args: a, name: nameArg?.t === "str" ? nameArg.v : this.autoName(type), span: a.span };
+    const config: Record<string, KValue> = {};
+    const notConstant = new Set<string>();
+    const set = (key: string, v: PyValue) => {
+      const k = this.value(v);
+      if (k === undefined) notConstant.add(key);
+      else config[key] = k;
+    };
+    const names = POSITIONAL[type] ?? [];
+    a.args.forEach((v, i) => {
+      const key = names[i];
+      if (key) set(key, v);
+    });
+    for (const [key, v] of a.kwargs) set(key, v);
+    const name = typeof config["name"] === "string" ? config["name"] : this.autoName(type);
+    const layer: KerasLayer = { type, name, config, notConstant, source: { call: a.span, def: a.span } };
     const obj: PyObject = { t: "object", cls: this.layer(type), attrs: new Map() };
     this.layerOf.set(obj, layer);
     return obj;
   }
 
-  /** Calling a layer on Keras tensors records an application. */
+  /** Calling a layer on Keras tensors records an application (a tuple of tensors with return_state). */
   callLayer(obj: PyObject, a: CallArgs): PyValue | undefined {
     const layer = this.layerOf.get(obj);
     if (!layer) return undefined;
-    const inputs = (a.args[0]?.t === "list" || a.args[0]?.t === "tuple" ? (iterate(a.args[0]) ?? []) : [a.args[0] ?? NONE]).map((v) => (v.t === "object" ? this.nodes.get(v) : undefined));
-    if (inputs.some((n) => !n)) return unknown(`${layer.type} applied to something that is not a Keras tensor`);
-    return this.tensor({ kind: "apply", layer, inputs: inputs as KNode[], span: a.span });
+    const first = a.args[0] ?? a.kwargs.get("inputs") ?? NONE;
+    const values = first.t === "list" || first.t === "tuple" ? (iterate(first) ?? []) : [first];
+    const state = a.kwargs.get("initial_state");
+    if (state) values.push(...(state.t === "list" || state.t === "tuple" ? state.items : [state]));
+    const inputs = values.map((v) => (v.t === "object" ? this.refs.get(v) : undefined));
+    if (inputs.some((r) => !r)) return unknown(`${layer.type} applied to something that is not a Keras tensor`);
+    const node: KNode = { kind: "apply", layer, inputs: inputs as KRef[] };
+    this.created.push(node);
+    const n = outputCount(layer.type, layer.config as KObject);
+    return n === 1 ? this.tensor({ node, index: 0 }) : tuple(Array.from({ length: n }, (_, index) => this.tensor({ node, index })));
   }
 
   private input(a: CallArgs): PyValue {
     const shape = a.kwargs.get("shape") ?? a.args[0];
-    const dims = (iterate(shape ?? NONE) ?? []).map((v) => (v.t === "none" ? "None" : (num(v) ?? "?")));
+    const dims = (iterate(shape ?? NONE) ?? []).map((v): Dim => (v.t === "none" ? "None" : (num(v) ?? "?")));
     const dtype = a.kwargs.get("dtype");
-    return this.tensor({ kind: "input", shape: ["None", ...dims], dtype: dtype?.t === "str" && dtype.v.startsWith("int") ? "int64" : "float32" });
+    const name = a.kwargs.get("name");
+    const node: KNode = { kind: "input", name: name?.t === "str" ? name.v : "input", shape: ["None", ...dims], dtype: kerasDType(dtype?.t === "str" ? dtype.v : undefined) };
+    this.created.push(node);
+    return this.tensor({ node, index: 0 });
+  }
+
+  private inputNode(v: PyValue): Extract<KNode, { kind: "input" }> | undefined {
+    const n = v.t === "object" ? this.refs.get(v)?.node : undefined;
+    return n?.kind === "input" ? n : undefined;
   }
 
   private sequential(a: CallArgs): PyValue {
     const layers: KerasLayer[] = [];
-    let input: KNode | undefined;
-    for (const v of iterate(a.args[0] ?? a.kwargs.get("layers") ?? { t: "list", items: [] }) ?? []) {
-      if (v.t !== "object") continue;
-      if (this.layerOf.has(v)) layers.push(this.layerOf.get(v) as KerasLayer);
+    let input: Extract<KNode, { kind: "input" }> | undefined;
+    const add = (v: PyValue) => {
+      if (v.t !== "object") return;
+      const l = this.layerOf.get(v);
+      if (l) layers.push(l);
       // keras.Input(shape=…) as the first item gives the input shape.
-      else if (this.nodes.get(v)?.kind === "input") input = this.nodes.get(v);
-    }
+      else input = this.inputNode(v) ?? input;
+    };
+    for (const v of iterate(a.args[0] ?? a.kwargs.get("layers") ?? { t: "list", items: [] }) ?? []) add(v);
     const nameArg = a.kwargs.get("name");
     const obj: PyObject = { t: "object", cls: { t: "class", name: "Sequential", bases: [], attrs: new Map() }, attrs: new Map() };
     obj.attrs.set("add", builtin("add", (b) => {
-      const v = b.args[0];
-      if (v?.t === "object" && this.layerOf.has(v)) layers.push(this.layerOf.get(v) as KerasLayer);
-      else if (v?.t === "object" && this.nodes.get(v)?.kind === "input") input = this.nodes.get(v);
+      if (b.args[0]) add(b.args[0]);
       return NONE;
     }));
     const name = nameArg?.t === "str" ? nameArg.v : this.autoName("Sequential");
-    this.models.push({ value: obj, model: () => ({ name, span: a.span, layers, ...(input ? { input } : {}) }) });
+    this.models.push({ value: obj, span: a.span, model: () => ({ name, layers, ...(input ? { input } : {}) }) });
     return obj;
   }
 
   private functional(a: CallArgs): PyValue {
-    const pick = (v: PyValue | undefined) => (v?.t === "object" ? this.nodes.get(v) : v && (v.t === "list" || v.t === "tuple") && v.items[0]?.t === "object" ? this.nodes.get(v.items[0]) : undefined);
-    const input = pick(a.kwargs.get("inputs") ?? a.args[0]);
-    const output = pick(a.kwargs.get("outputs") ?? a.args[1]);
+    const list = (v: PyValue | undefined): PyValue[] => (!v ? [] : v.t === "list" || v.t === "tuple" ? [...v.items] : [v]);
+    const refs = (v: PyValue | undefined) => list(v).flatMap((x) => (x.t === "object" && this.refs.has(x) ? [this.refs.get(x) as KRef] : []));
+    const inputs = refs(a.kwargs.get("inputs") ?? a.args[0]).flatMap((r) => (r.node.kind === "input" ? [r.node] : []));
+    const outputs = refs(a.kwargs.get("outputs") ?? a.args[1]);
     const nameArg = a.kwargs.get("name");
     const obj: PyObject = { t: "object", cls: { t: "class", name: "Functional", bases: [], attrs: new Map() }, attrs: new Map() };
     const name = nameArg?.t === "str" ? nameArg.v : this.autoName("functional");
-    this.models.push({ value: obj, model: () => ({ name, span: a.span, ...(input ? { input } : {}), ...(output ? { output } : {}) }) });
+    this.models.push({ value: obj, span: a.span, model: () => ({ name, inputs, outputs, order: this.created }) });
     return obj;
   }
 
   /** `keras`, `keras.layers`, `keras.models`, `tensorflow` (with `.keras`). */
   namespace(name: string): PyValue | undefined {
-    const layers = builtin("keras.layers", () => unknown("keras.layers is a module"), (n) => (LAYER_TYPES.includes(n) ? builtin(n, (a) => this.makeLayer(n, a)) : n === "Input" ? builtin("Input", (a) => this.input(a)) : undefined));
+    const layerTypes = new Set(KERAS_LAYER_TYPES);
+    const layers = builtin("keras.layers", () => unknown("keras.layers is a module"), (n) => (layerTypes.has(n) ? builtin(n, (a) => this.makeLayer(n, a)) : n === "Input" ? builtin("Input", (a) => this.input(a)) : undefined));
     const member = (n: string): PyValue | undefined => {
       if (n === "layers") return layers;
       if (n === "models") return models;
@@ -153,5 +220,3 @@ export class KerasRuntime {
     }
   }
 }
-
-export type { KNode, KerasLayer };

@@ -12,8 +12,8 @@ import { makeBuiltins } from "./builtins";
 import { GraphBuilder, type PyDiagnostic } from "./graphBuilder";
 import { InterpError, Interpreter, isModuleClass, lookupClassAttr } from "./interpreter";
 import { NN_LAYERS } from "./nnLayers";
-import type { KerasModel } from "./keras";
-import { KerasBuildError, buildKeras } from "./kerasBuild";
+import { KerasBuildError, buildKeras } from "../keras/kerasBuild";
+import type { KerasModel } from "../keras/kerasModel";
 import { parsePython } from "./parse";
 import { TorchHost, type ImportResolver } from "./torchHost";
 import { Scope, describe, iterate, type PyObject, type PyValue } from "./values";
@@ -293,13 +293,13 @@ export function analyzePythonSource(source: string, opts: PythonOptions): Python
     if (cls?.t !== "class" || !isModuleClass(cls)) continue;
     classes.push(traceClass(s.def, cls, source, opts, host, interp));
   }
-  for (const k of host.keras.models) classes.push(traceKeras(k.model(), opts));
+  for (const k of host.keras.models) classes.push(traceKeras(k.model(), k.span, opts));
   return { classes, parseErrors: mod.errors };
 }
 
 /** A Keras model recorded at module level, built channels-last and analysed like a class. */
-function traceKeras(m: KerasModel, opts: PythonOptions): TracedClass {
-  const base = { name: m.name, span: m.span, nameSpan: m.span, diagnostics: [] as PyDiagnostic[], lines: [] as LineResult[] };
+function traceKeras(m: KerasModel, span: Span, opts: PythonOptions): TracedClass {
+  const base = { name: m.name, span, nameSpan: span, diagnostics: [] as PyDiagnostic[], lines: [] as LineResult[] };
   const b = new GraphBuilder();
   let outputs: string[];
   try {
@@ -309,7 +309,7 @@ function traceKeras(m: KerasModel, opts: PythonOptions): TracedClass {
     return { ...base, error: e.message };
   }
   const input = b.inputs[0];
-  const model: Model = { format: "keras", graph: b.graph(outputs), opsets: { "": 17 }, producer: "Keras source", irVersion: 0, weightless: true };
+  const model: Model = { format: "keras", graph: b.graph(outputs), opsets: { "": 17 }, producer: "Keras source", irVersion: 0, weightless: true, layout: "channels_last" };
   try {
     const analysis = analyzeModel(model, { modelName: m.name, timeLimitMs: opts.timeLimitMs ?? 10_000, layout: "channels_last" });
     return { ...base, diagnostics: b.diagnostics, analysis, model, ...(input?.shape ? { input: { shape: [...input.shape], dtype: input.dtype, source: "comment" as const } } : {}) };
