@@ -12,6 +12,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import type * as OrtNode from "onnxruntime-node";
 import { imageTensor } from "../../src/cli/explain";
 import { readModel } from "../../src/core/formats/registry";
 import { buildRunnable } from "../../src/core/onnx/runnable";
@@ -19,7 +20,7 @@ import { NativeEngine, type NativeFeed } from "../../src/runtime/nativeEngine";
 
 const [fixtures = ".", ortDir = ".", outDir] = process.argv.slice(2);
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const ort = require(join(ortDir, "onnxruntime-node")) as typeof import("onnxruntime-node");
+const ort = require(join(ortDir, "onnxruntime-node")) as typeof OrtNode;
 
 interface Row {
   model: string;
