@@ -2,18 +2,20 @@
  * The abstract interpreter: runs module-level code, __init__ and forward over
  * the AST with concrete Python values and symbolic tensors. Bounded: a step
  * budget and a recursion limit turn runaway code into an `unknown`, never a hang.
+ * Statements, assignment, classes and calls live here; expressions in evalExpression.ts.
  */
-import type { ClassDef, Comprehension, Expr, FunctionDef, Span, Stmt } from "./ast";
-import { binaryOp, compareOp, unaryOp } from "./operators";
-import { parsePython } from "./parse";
+import type { ClassDef, Expr, FunctionDef, Span, Stmt } from "./ast";
+import { evalExpression } from "./evalExpression";
+import { BudgetError, InterpError } from "./interpErrors";
+import { binaryOp } from "./operators";
 import {
-  NONE, Scope, bool, describe, dictKey, int, iterate, str, truthy, tuple, unknown,
+  NONE, Scope, describe, iterate, str, truthy, tuple, unknown,
   type CallArgs, type PyClass, type PyFunction, type PyObject, type PyValue,
 } from "./values";
 
-export class InterpError extends Error {}
-/** Out of steps or too deep: stops everything, never swallowed by a statement. */
-export class BudgetError extends InterpError {}
+// Their homes are interpErrors.ts and pyClasses.ts; re-exported so imports from here keep working.
+export { BudgetError, InterpError } from "./interpErrors";
+export { isModuleClass, lookupClassAttr, mro } from "./pyClasses";
 
 type Completion = { k: "normal" } | { k: "return"; v: PyValue } | { k: "break" } | { k: "continue" };
 const NORMAL: Completion = { k: "normal" };
@@ -42,7 +44,7 @@ export class Interpreter {
   constructor(
     readonly host: Host,
     /** The source text of a span, for f-strings (their parts are re-parsed from it). */
-    private readonly textOf: (span: Span) => string = () => "",
+    readonly textOf: (span: Span) => string = () => "",
     private readonly maxSteps = 2_000_000,
   ) {}
 
@@ -236,186 +238,7 @@ export class Interpreter {
 
   eval(e: Expr, scope: Scope): PyValue {
     this.tick();
-    switch (e.kind) {
-      case "Name": {
-        const v = scope.get(e.id);
-        return v ?? unknown(`name "${e.id}" is not defined here`);
-      }
-      case "Num":
-        return e.isFloat ? { t: "float", v: e.value } : int(e.value);
-      case "Str":
-        return str(e.value);
-      case "FString":
-        return this.formatString(e.span, scope);
-      case "Bool":
-        return bool(e.value);
-      case "NoneLit":
-        return NONE;
-      case "EllipsisLit":
-        return { t: "unknown", reason: "..." };
-      case "Attribute":
-        return this.host.getAttr(this.eval(e.value, scope), e.attr, this, e.span);
-      case "Subscript":
-        return this.host.getItem(this.eval(e.value, scope), this.eval(e.index, scope), e.span, e.index);
-      case "Slice": {
-        const part = (x: Expr | undefined) => (x ? this.eval(x, scope) : NONE);
-        return { t: "builtin", name: "slice", call: () => NONE, attrs: (n) => (n === "start" ? part(e.lower) : n === "stop" ? part(e.upper) : n === "step" ? part(e.step) : undefined) };
-      }
-      case "Call":
-        return this.evalCall(e, scope);
-      case "BinOp":
-        return this.binary(e.op, this.eval(e.left, scope), this.eval(e.right, scope), e.span);
-      case "UnaryOp":
-        return unaryOp(e.op, this.eval(e.operand, scope), (x) => this.host.binary("neg", x, NONE, e.span));
-      case "BoolOp": {
-        let last: PyValue = NONE;
-        for (const x of e.values) {
-          last = this.eval(x, scope);
-          const t = truthy(last);
-          if (t === undefined) return unknown("undecidable boolean");
-          if (e.op === "and" ? !t : t) return last;
-        }
-        return last;
-      }
-      case "Compare": {
-        let left = this.eval(e.left, scope);
-        let result: PyValue = bool(true);
-        for (let i = 0; i < e.ops.length; i++) {
-          const right = this.eval(e.comparators[i] as Expr, scope);
-          result = compareOp(e.ops[i] ?? "==", left, right);
-          if (truthy(result) !== true) return result;
-          left = right;
-        }
-        return result;
-      }
-      case "IfExp": {
-        const t = truthy(this.eval(e.test, scope));
-        if (t === undefined) return unknown("undecidable condition");
-        return this.eval(t ? e.body : e.orelse, scope);
-      }
-      case "Tuple":
-        return tuple(this.evalElements(e.elts, scope));
-      case "List":
-        return { t: "list", items: this.evalElements(e.elts, scope) };
-      case "Dict": {
-        const entries = new Map<string, { key: PyValue; value: PyValue }>();
-        e.keys.forEach((k, i) => {
-          const value = this.eval(e.values[i] as Expr, scope);
-          if (k === null) {
-            if (value.t === "dict") for (const [kk, vv] of value.entries) entries.set(kk, vv);
-            return;
-          }
-          const key = this.eval(k, scope);
-          const dk = dictKey(key);
-          if (dk) entries.set(dk, { key, value });
-        });
-        return { t: "dict", entries };
-      }
-      case "ListComp":
-        return { t: "list", items: this.comprehension(e.generators, scope, (s) => [this.eval(e.elt, s)]) };
-      case "DictComp": {
-        const entries = new Map<string, { key: PyValue; value: PyValue }>();
-        this.comprehension(e.generators, scope, (s) => {
-          const key = this.eval(e.key, s);
-          const dk = dictKey(key);
-          if (dk) entries.set(dk, { key, value: this.eval(e.value, s) });
-          return [];
-        });
-        return { t: "dict", entries };
-      }
-      case "Lambda":
-        return { t: "func", def: { lambda: true, params: e.params, body: e.body, span: e.span }, closure: scope };
-      case "Starred":
-        return this.eval(e.value, scope);
-      default:
-        {
-        const x = e as Expr;
-        return unknown(`unsupported syntax (${x.kind === "Unsupported" ? x.what : x.kind})`);
-      }
-    }
-  }
-
-  /** f"conv{i}" → "conv3": each {expression} is parsed from the source text and evaluated. */
-  private formatString(span: Span, scope: Scope): PyValue {
-    const raw = this.textOf(span);
-    const m = /^[a-zA-Z]*("""|'''|"|')([\s\S]*)\1$/.exec(raw);
-    if (!m) return unknown("f-string");
-    const body = m[2] ?? "";
-    let out = "";
-    for (let i = 0; i < body.length; i++) {
-      const ch = body[i];
-      if ((ch === "{" || ch === "}") && body[i + 1] === ch) {
-        out += ch;
-        i++;
-      } else if (ch === "{") {
-        const end = body.indexOf("}", i);
-        if (end < 0) return unknown("f-string");
-        const expr = (body.slice(i + 1, end).split(/![rsa]|:(?![^[]*\])/)[0] ?? "").trim();
-        const stmt = parseExpression(expr);
-        if (!stmt) return unknown("f-string");
-        const v = this.eval(stmt, scope);
-        if (v.t === "unknown") return v;
-        out += v.t === "str" ? v.v : describe(v);
-        i = end;
-      } else out += ch;
-    }
-    return str(out);
-  }
-
-  private evalElements(elts: readonly Expr[], scope: Scope): PyValue[] {
-    const out: PyValue[] = [];
-    for (const x of elts) {
-      if (x.kind === "Starred") out.push(...(iterate(this.eval(x.value, scope)) ?? [unknown("cannot unpack")]));
-      else out.push(this.eval(x, scope));
-    }
-    return out;
-  }
-
-  private comprehension(gens: readonly Comprehension[], scope: Scope, body: (s: Scope) => PyValue[]): PyValue[] {
-    const out: PyValue[] = [];
-    const inner = new Scope(scope);
-    const loop = (i: number): void => {
-      const g = gens[i];
-      if (!g) {
-        out.push(...body(inner));
-        return;
-      }
-      const items = iterate(this.eval(g.iter, inner));
-      if (!items) throw new InterpError("cannot iterate in a comprehension");
-      for (const item of items) {
-        this.assign(g.target, item, inner);
-        if (g.ifs.every((c) => truthy(this.eval(c, inner)) === true)) loop(i + 1);
-      }
-    };
-    loop(0);
-    return out;
-  }
-
-  evalCall(e: Extract<Expr, { kind: "Call" }>, scope: Scope): PyValue {
-    const fn = this.eval(e.func, scope);
-    const args: PyValue[] = [];
-    const argSpans: Span[] = [];
-    const kwargs = new Map<string, PyValue>();
-    const kwargSpans = new Map<string, Span>();
-    for (const a of e.args) {
-      const v = this.eval(a.value, scope);
-      if (a.star === "*") {
-        const items = iterate(v) ?? [unknown("cannot unpack *args")];
-        for (const it of items) {
-          args.push(it);
-          argSpans.push(a.value.span);
-        }
-      } else if (a.star === "**") {
-        if (v.t === "dict") for (const { key, value } of v.entries.values()) if (key.t === "str") kwargs.set(key.v, value);
-      } else if (a.name !== undefined) {
-        kwargs.set(a.name, v);
-        kwargSpans.set(a.name, a.value.span);
-      } else {
-        args.push(v);
-        argSpans.push(a.value.span);
-      }
-    }
-    return this.call(fn, { args, kwargs, argSpans, kwargSpans, span: e.span });
+    return evalExpression(this, e, scope);
   }
 
   call(fn: PyValue, a: CallArgs): PyValue {
@@ -463,33 +286,4 @@ export class Interpreter {
   }
 }
 
-/** Method resolution order (depth-first, left to right, duplicates removed: enough for model code). */
-export function mro(cls: PyClass): PyClass[] {
-  const out: PyClass[] = [];
-  const visit = (c: PyClass) => {
-    if (out.includes(c)) return;
-    out.push(c);
-    c.bases.forEach(visit);
-  };
-  visit(cls);
-  return out;
-}
-
-export function lookupClassAttr(cls: PyClass, name: string): { value: PyValue; owner: PyClass } | undefined {
-  for (const c of mro(cls)) {
-    const v = c.attrs.get(name);
-    if (v !== undefined) return { value: v, owner: c };
-  }
-  return undefined;
-}
-
-export function isModuleClass(cls: PyClass): boolean {
-  return mro(cls).some((c) => c.nn !== undefined);
-}
-
 export type { PyObject };
-
-function parseExpression(text: string): Expr | undefined {
-  const s = parsePython(text).body[0];
-  return s?.kind === "Expr" ? s.value : undefined;
-}

@@ -10,11 +10,13 @@ import { ModelError } from "../../ir/types";
 import type { ClassDef, Span, Stmt } from "./ast";
 import { makeBuiltins } from "./builtins";
 import { GraphBuilder, type PyDiagnostic } from "./graphBuilder";
-import { InterpError, Interpreter, isModuleClass, lookupClassAttr } from "./interpreter";
+import { InterpError } from "./interpErrors";
+import { Interpreter } from "./interpreter";
 import { NN_LAYERS } from "./nnLayers";
 import { KerasBuildError, buildKeras } from "../keras/kerasBuild";
 import type { KerasModel } from "../keras/kerasModel";
 import { parsePython } from "./parse";
+import { isModuleClass, lookupClassAttr } from "./pyClasses";
 import { TorchHost, type ImportResolver } from "./torchHost";
 import { Scope, describe, iterate, type PyObject, type PyValue } from "./values";
 

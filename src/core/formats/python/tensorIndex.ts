@@ -1,7 +1,7 @@
 /** Tensor indexing (x[:, -1, :], x[..., 0], x[:, :3]) as Slice nodes, with Squeeze for integer indexes. */
 import type { Expr, Span } from "./ast";
 import type { GraphBuilder } from "./graphBuilder";
-import { InterpError } from "./interpreter";
+import { InterpError } from "./interpErrors";
 import { NONE, num, unknown, type PyTensor, type PyValue } from "./values";
 
 export function tensorIndex(b: GraphBuilder, scope: string, x: PyTensor, index: PyValue, span: Span, expr: Expr): PyValue {
