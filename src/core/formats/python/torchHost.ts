@@ -2,14 +2,16 @@
  * What `torch`, `torch.nn` and `torch.nn.functional` mean to the interpreter:
  * nn classes and containers, module registration and calls, tensor methods,
  * indexing and arithmetic. Emits IR through the GraphBuilder while tracing.
+ * nn.Module construction and calls are the ModuleRuntime's (nnModules.ts).
  */
 import type { Expr, Span } from "./ast";
 import { builtin, mathModule } from "./builtins";
 import { GraphBuilder } from "./graphBuilder";
-import { InterpError, isModuleClass, lookupClassAttr, mro, type Host, type Interpreter } from "./interpreter";
+import type { Host, Interpreter } from "./interpreter";
+import { lookupClassAttr } from "./pyClasses";
 import { NN_LAYERS } from "./nnLayers";
+import { ModuleRuntime } from "./nnModules";
 import { binaryOp } from "./operators";
-import { ArgError, bindArgs } from "./pyArgs";
 import { KerasRuntime } from "./keras";
 import { dictMethod, listMethod } from "./pyMethods";
 import { tensorIndex } from "./tensorIndex";
@@ -24,12 +26,11 @@ export type ImportResolver = (module: string, level: number) => PyValue | undefi
 export class TorchHost implements Host {
   /** Set while tracing forward; tensor ops outside a trace (e.g. in __init__) are unknown. */
   builder: GraphBuilder | undefined;
-  private readonly scopes: string[] = [];
   private readonly nnClasses = new Map<string, PyClass>();
   /** torch.Tensor, for isinstance(x, Tensor) checks. */
   readonly tensorClass: PyClass = { t: "class", name: "Tensor", bases: [], attrs: new Map() };
-  /** Every leaf layer created, in order (for the default input shape). */
-  readonly createdLeaves: PyObject[] = [];
+  /** nn.Module construction and calls; it reads `builder` to emit leaf layers while tracing. */
+  private readonly modules = new ModuleRuntime(this);
 
   /** Keras layers and models recorded while the module runs. */
   readonly keras = new KerasRuntime();
@@ -38,8 +39,14 @@ export class TorchHost implements Host {
     for (const name of [...CONTAINERS, ...Object.keys(NN_LAYERS)]) this.nnClasses.set(name, { t: "class", name, bases: [], attrs: new Map(), nn: name });
   }
 
+  /** The path of the module whose call is running: the scope of the nodes emitted now. */
   get scope(): string {
-    return this.scopes[this.scopes.length - 1] ?? "";
+    return this.modules.scope;
+  }
+
+  /** Every leaf layer created, in order (for the default input shape). */
+  get createdLeaves(): PyObject[] {
+    return this.modules.createdLeaves;
   }
 
   // ---- namespaces ---------------------------------------------------------
@@ -155,129 +162,15 @@ export class TorchHost implements Host {
 
   call(fn: PyValue, a: CallArgs, interp: Interpreter): PyValue {
     if (fn.t === "builtin") return fn.call(a);
-    if (fn.t === "class") return this.instantiate(fn, a, interp);
-    if (fn.t === "object" && fn.children) return this.callModule(fn, a, interp);
+    if (fn.t === "class") return this.modules.instantiate(fn, a, interp);
+    if (fn.t === "object" && fn.children) return this.modules.callModule(fn, a, interp);
     if (fn.t === "object") return this.keras.callLayer(fn, a) ?? unknown(`${describe(fn)} is not callable here`);
     return unknown(`${describe(fn)} is not callable here`);
   }
 
-  private instantiate(cls: PyClass, a: CallArgs, interp: Interpreter): PyValue {
-    const isModule = isModuleClass(cls);
-    const obj: PyObject = { t: "object", cls, attrs: new Map(), ...(isModule ? { children: new Map<string, PyObject>() } : {}) };
-    obj.defSpan = a.span;
-    if (cls.nn && NN_LAYERS[cls.nn]) {
-      this.makeLeaf(obj, cls.nn, a);
-      return obj;
-    }
-    if (cls.nn) {
-      this.initContainer(obj, cls.nn, a);
-      return obj;
-    }
-    const init = lookupClassAttr(cls, "__init__");
-    if (init?.value.t === "func") interp.callFunction({ ...init.value, bound: obj }, a);
-    else if (init === undefined) {
-      const base = mro(cls).find((c) => c.nn);
-      if (base?.nn && NN_LAYERS[base.nn]) this.makeLeaf(obj, base.nn, a);
-      else if (base?.nn) this.initContainer(obj, base.nn, a);
-    }
-    return obj;
-  }
-
-  /** Bind a layer's constructor arguments: the object becomes a leaf layer of that type. */
-  private makeLeaf(obj: PyObject, type: string, a: CallArgs): void {
-    const spec = NN_LAYERS[type];
-    const { values } = bindArgs(a, spec?.params ?? [], spec?.defaults ?? {});
-    for (const [k, v] of values) obj.attrs.set(k, v);
-    obj.leaf = { type, args: values, call: a };
-    this.createdLeaves.push(obj);
-  }
-
-  /** nn.Sequential(*mods) / Sequential(OrderedDict) / ModuleList(list) / ModuleDict(dict). */
-  private initContainer(obj: PyObject, kind: string, a: CallArgs): void {
-    const children = obj.children;
-    if (!children) return;
-    const first = a.args[0];
-    if ((kind === "Sequential" || kind === "ModuleDict") && first?.t === "dict") {
-      for (const { key, value } of first.entries.values()) if (key.t === "str" && value.t === "object") children.set(key.v, value);
-      return;
-    }
-    const items = kind === "Sequential" ? a.args : first ? (iterate(first) ?? []) : [];
-    items.forEach((m) => {
-      if (m.t === "object") children.set(String(children.size), m);
-    });
-  }
-
-  /** module(x): a leaf emits its nodes; containers run their children; user modules run forward. */
-  private callModule(obj: PyObject, a: CallArgs, interp: Interpreter): PyValue {
-    if (obj.leaf) return this.callLeaf(obj, a);
-    const forward = lookupClassAttr(obj.cls, "forward");
-    this.scopes.push(obj.path ?? "");
-    try {
-      if (forward?.value.t === "func") return interp.callFunction({ ...forward.value, bound: obj }, a);
-      if (mro(obj.cls).some((c) => c.nn === "Sequential")) {
-        let x: PyValue = a.args[0] ?? NONE;
-        for (const child of obj.children?.values() ?? []) x = this.callModule(child, { ...a, args: [x] }, interp);
-        return x;
-      }
-      throw new InterpError(`${obj.cls.name} has no forward`);
-    } finally {
-      this.scopes.pop();
-    }
-  }
-
-  private callLeaf(obj: PyObject, a: CallArgs): PyValue {
-    const leaf = obj.leaf;
-    const spec = leaf ? NN_LAYERS[leaf.type] : undefined;
-    if (!leaf || !spec) return unknown("not a layer");
-    const x = a.args[0];
-    if (!this.builder) return unknown(`${leaf.type} called outside forward`);
-    if (x?.t !== "tensor") return unknown(`${leaf.type} input is ${x ? describe(x) : "missing"}`);
-    const { spans } = bindArgs(leaf.call, spec.params, spec.defaults);
-    try {
-      return spec.forward({
-        b: this.builder,
-        // A subclass keeps its own name as the layer type (Conv3DSimple), as PyTorch reports it.
-        type: obj.cls.nn ? leaf.type : obj.cls.name,
-        path: obj.path ?? leaf.type,
-        args: leaf.args,
-        argSpans: spans,
-        x,
-        rest: a.args.slice(1),
-        callSpan: a.span,
-        ...(obj.defSpan ? { defSpan: obj.defSpan } : {}),
-      });
-    } catch (e) {
-      if (e instanceof ArgError) return unknown(`${leaf.type}: ${e.message}`);
-      throw e;
-    }
-  }
-
-  /**
-   * super() / super(Cls, self): attributes resolve in self's MRO after Cls. nn base
-   * classes' __init__ set up containers (a subclass of nn.Sequential passing *layers).
-   */
+  /** super() / super(Cls, self), resolved by the ModuleRuntime (nn base classes' __init__ included). */
   makeSuper(interp: Interpreter): PyValue {
-    return builtin("super", (a) => {
-      const cls = a.args[0]?.t === "class" ? a.args[0] : interp.classStack[interp.classStack.length - 1];
-      const self = a.args[1] ?? interp.selfStack[interp.selfStack.length - 1];
-      if (!cls || self?.t !== "object") return unknown("super() outside a method");
-      const order = mro(self.cls);
-      const after = order.slice(order.indexOf(cls) + 1);
-      return builtin("super", () => unknown("super object"), (name) => {
-        for (const c of after) {
-          if (c.nn) {
-            if (name !== "__init__") continue;
-            const kind = c.nn;
-            // A subclass of a layer (class Conv3DSimple(nn.Conv3d)) becomes that layer with these arguments.
-            if (NN_LAYERS[kind]) return builtin(`${kind}.__init__`, (ia) => (this.makeLeaf(self, kind, ia), NONE));
-            return builtin(`${kind}.__init__`, (ia) => (this.initContainer(self, kind, ia), NONE));
-          }
-          const v = c.attrs.get(name);
-          if (v) return v.t === "func" && !v.bound ? { ...v, bound: self } : v;
-        }
-        return name === "__init__" ? builtin("object.__init__", () => NONE) : undefined;
-      });
-    });
+    return this.modules.makeSuper(interp);
   }
 
   // ---- attributes ---------------------------------------------------------
@@ -326,63 +219,13 @@ export class TorchHost implements Host {
     const cls = lookupClassAttr(obj.cls, name);
     if (cls) return cls.value.t === "func" && !cls.value.bound ? { ...cls.value, bound: obj } : cls.value;
     if (obj.children) {
-      const m = this.moduleMethod(obj, name, interp);
+      const m = this.modules.moduleMethod(obj, name, interp);
       if (m) return m;
     }
     void span;
     return unknown(`${obj.cls.name}.${name} is not set`);
   }
 
-  private moduleMethod(obj: PyObject, name: string, interp: Interpreter): PyValue | undefined {
-    const children = obj.children as Map<string, PyObject>;
-    const add = (m: PyValue) => {
-      if (m.t === "object") children.set(String(children.size), m);
-    };
-    switch (name) {
-      case "add_module":
-      case "register_module":
-        return builtin(name, (a) => {
-          const [n, m] = a.args;
-          if (n?.t === "str" && m?.t === "object") children.set(n.v, m);
-          return NONE;
-        });
-      case "append":
-        return builtin(name, (a) => (add(a.args[0] ?? NONE), obj));
-      case "extend":
-        return builtin(name, (a) => ((iterate(a.args[0] ?? NONE) ?? []).forEach(add), obj));
-      case "children":
-      case "values":
-        return builtin(name, () => ({ t: "list", items: [...children.values()] }));
-      case "keys":
-        return builtin(name, () => ({ t: "list", items: [...children.keys()].map(str) }));
-      case "items":
-      case "named_children":
-        return builtin(name, () => ({ t: "list", items: [...children].map(([k, v]) => tuple([str(k), v])) }));
-      case "forward":
-        return builtin("forward", (a) => this.callModule(obj, a, interp));
-      case "register_buffer":
-      case "register_parameter":
-        return builtin(name, (a) => {
-          const [n, v] = a.args;
-          if (n?.t === "str" && v) obj.attrs.set(n.v, v);
-          return NONE;
-        });
-      case "apply":
-      case "eval":
-      case "train":
-      case "to":
-      case "cuda":
-      case "requires_grad_":
-        return builtin(name, () => obj);
-      case "modules":
-      case "parameters":
-      case "named_parameters":
-      case "named_modules":
-        return builtin(name, () => ({ t: "list", items: [] }));
-      default:
-        return undefined;
-    }
-  }
 
   setAttr(obj: PyValue, name: string, value: PyValue): void {
     if (obj.t !== "object") return;
