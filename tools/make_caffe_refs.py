@@ -16,7 +16,6 @@ holds the learned scale (and bias with bias_term); InnerProduct flattens from ax
 
     /usr/bin/python3 tools/make_caffe_refs.py   # Debian's python3-torch
 """
-import itertools
 import json
 import math
 import pathlib
@@ -24,7 +23,7 @@ import re
 import torch
 import torch.nn.functional as F
 
-from rf_probe import ProbeTooSmall, conv as probe_window, probe_input, receptive_field
+from rf_probe import ProbeTooSmall, conv as probe_window, cut, eltwise, probe_input, receptive_field, union
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent / "test" / "fixtures" / "caffe"
 V1 = {"CONVOLUTION": "Convolution", "DECONVOLUTION": "Deconvolution", "POOLING": "Pooling", "INNER_PRODUCT": "InnerProduct",
@@ -155,28 +154,6 @@ def run(path):
     return {"model": path.stem, "totals": {"params": sum(l["params"] for l in layers), "macs": sum(l["macs"] for l in layers)}, "layers": layers}
 
 
-def union(segs, lo=0, hi=None):
-    """The probe of channels [lo, hi) of a blob given as segments [(channels, probe)]: the sum of their probes."""
-    hi = sum(c for c, _ in segs) if hi is None else hi
-    picked, at = {}, 0
-    for c, t in segs:
-        if at < hi and at + c > lo:
-            picked[id(t)] = t
-        at += c
-    return sum(picked.values())
-
-
-def cut(segs, lo, hi):
-    """Channels [lo, hi) of a segmented blob."""
-    out, at = [], 0
-    for c, t in segs:
-        a, b = max(lo, at), min(hi, at + c)
-        if a < b:
-            out.append((b - a, t))
-        at += c
-    return out
-
-
 def probe(net, size=1024):
     """Each layer's receptive field, from a one-channel probe of the net (tools/rf_probe.py) on a size×size input.
 
@@ -223,8 +200,7 @@ def probe(net, size=1024):
                 assert int(one(l.get("concat_param", [{}])[0], "axis", 1)) == 1
                 y = None if any(z is None for z in xs) else [seg for z in xs for seg in z]
             elif t == "Eltwise":  # channel by channel
-                bounds = sorted({b for z in xs for b in itertools.accumulate(c for c, _ in z)})
-                y = [(b - a, union([(1, union(cut(z, a, b))) for z in xs])) for a, b in zip([0] + bounds, bounds)]
+                y = eltwise(xs)
             elif t == "Slice":
                 p = l["slice_param"][0]
                 assert int(one(p, "axis", 1)) == 1

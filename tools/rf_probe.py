@@ -17,7 +17,14 @@ that gives, for unit 0 (the fixtures' RF convention, as in Araujo et al. 2019):
 start negative when unit 0's region begins in the padding. A layer whose output is no
 longer spatial (global pooling, flatten, dense) has rf None. A region that is not
 periodic with period 1 (after upsampling) is left out (not measured here).
+
+Channels can have different fields (after a channel concat, the first branch's
+channels keep theirs through per-channel layers), and the reported field is channel
+0's, as ConvLens's README defines a unit: one position of one channel. The scripts keep
+a blob's probe as channel segments [(channels, probe)]; union, cut and eltwise below.
 """
+import itertools
+
 import torch
 
 
@@ -71,3 +78,31 @@ def conv(x, k, s, p, d=(1, 1)):
 
 def probe_input(size):
     return torch.ones(1, 1, size, size, dtype=torch.float64, requires_grad=True)
+
+
+def union(segs, lo=0, hi=None):
+    """The probe of channels [lo, hi) of a blob given as segments [(channels, probe)]: the sum of their probes."""
+    hi = sum(c for c, _ in segs) if hi is None else hi
+    picked, at = {}, 0
+    for c, t in segs:
+        if at < hi and at + c > lo:
+            picked[id(t)] = t
+        at += c
+    return sum(picked.values())
+
+
+def cut(segs, lo, hi):
+    """Channels [lo, hi) of a segmented blob."""
+    out, at = [], 0
+    for c, t in segs:
+        a, b = max(lo, at), min(hi, at + c)
+        if a < b:
+            out.append((b - a, t))
+        at += c
+    return out
+
+
+def eltwise(xs):
+    """Channel-by-channel merge (add, max, product) of segmented blobs: each channel's field is the union of the inputs'."""
+    bounds = sorted({b for z in xs for b in itertools.accumulate(c for c, _ in z)})
+    return [(b - a, union([(1, union(cut(z, a, b))) for z in xs])) for a, b in zip([0] + bounds, bounds)]
