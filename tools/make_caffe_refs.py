@@ -2,7 +2,17 @@
 """Ground truth for the Caffe reader: builds each test/fixtures/caffe/*.prototxt as a
 PyTorch network (independent of ConvLens: its own small text-format parser and torch's
 layers), runs one forward pass and records each layer's output shape (first top),
-learned parameter count (BatchNorm statistics excluded) and MACs.
+learned parameter count (BatchNorm statistics excluded), MACs and receptive field
+(rf: size, stride, start of unit 0 per spatial axis, measured by autograd on a
+one-channel probe of the net, tools/rf_probe.py; null once the output is not spatial;
+a unit is one position of channel 0, so after a channel Concat a pooling layer's
+field is its first branch's, as the README defines it).
+
+Caffe semantics written into the PyTorch build: pooling rounds the output size up
+(ceil_mode=True) and clips a last window that would start in the padding (PyTorch's
+ceil_mode does the same); AVE pooling divides by the window size within the padded
+input; BatchNorm holds only statistics (0 learned params), the following Scale layer
+holds the learned scale (and bias with bias_term); InnerProduct flattens from axis 1.
 
     /usr/bin/python3 tools/make_caffe_refs.py   # Debian's python3-torch
 """
@@ -12,6 +22,8 @@ import pathlib
 import re
 import torch
 import torch.nn.functional as F
+
+from rf_probe import ProbeTooSmall, conv as probe_window, cut, eltwise, probe_input, receptive_field, union
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent / "test" / "fixtures" / "caffe"
 V1 = {"CONVOLUTION": "Convolution", "DECONVOLUTION": "Deconvolution", "POOLING": "Pooling", "INNER_PRODUCT": "InnerProduct",
@@ -53,8 +65,9 @@ def run(path):
     blobs, layers = {}, []
     if "input" in net:
         dims = [int(v) for v in net.get("input_dim", [])]
+        shapes = [[int(v) for v in m["dim"]] for m in net.get("input_shape", [])]
         for i, name in enumerate(net["input"]):
-            blobs[name] = torch.rand(*dims[i * 4:i * 4 + 4])
+            blobs[name] = torch.rand(*(shapes[i] if i < len(shapes) else dims[i * 4:i * 4 + 4]))
     for l in net.get("layer", []) + net.get("layers", []):
         t = V1.get(one(l, "type"), one(l, "type"))
         if any(one(inc, "phase") == "TRAIN" for inc in l.get("include", [])):
@@ -95,7 +108,7 @@ def run(path):
             m = torch.nn.Linear(x[0].numel(), int(one(p, "num_output")), one(p, "bias_term", "true") != "false")
             y = m(x.flatten(1))
             params = sum(q.numel() for q in m.parameters())
-            macs = m.in_features * m.out_features
+            macs = y.numel() * m.in_features  # batch included
         elif t == "ReLU":
             slope = float(one(l.get("relu_param", [{}])[0], "negative_slope", 0))
             y = F.leaky_relu(x, slope)
@@ -134,7 +147,83 @@ def run(path):
         for i, top in enumerate(tops):
             blobs[top] = outs[i] if outs else y
         layers.append({"name": one(l, "name"), "type": t, "output_shape": list(y.shape), "params": params, "macs": macs})
+    rfs = probe(net)
+    for l in layers:
+        if rfs[l["name"]] != "not period 1":
+            l["rf"] = rfs[l["name"]]
     return {"model": path.stem, "totals": {"params": sum(l["params"] for l in layers), "macs": sum(l["macs"] for l in layers)}, "layers": layers}
+
+
+def probe(net, size=1024):
+    """Each layer's receptive field, from a one-channel probe of the net (tools/rf_probe.py) on a size×size input.
+
+    A blob's probe is a list of channel segments [(channels, probe)] whose fields differ:
+    a channel Concat joins its inputs' lists, per-channel layers (pooling, activations,
+    Eltwise, Slice) keep them apart, and a convolution's group j reads the union of
+    its input channels in group j. The field reported for a layer is its channel 0's
+    (a unit is one position of one channel, as the README defines it)."""
+    with torch.enable_grad():
+        x = probe_input(size)
+        blobs, out, seen = {}, {}, {}
+        dims = [int(v) for v in net.get("input_dim", [])]
+        shapes = [[int(v) for v in m["dim"]] for m in net.get("input_shape", [])]
+        for i, name in enumerate(net.get("input", [])):
+            blobs[name] = [((shapes[i] if i < len(shapes) else dims[i * 4:i * 4 + 4])[1], x)]
+        for l in net.get("layer", []) + net.get("layers", []):
+            t = V1.get(one(l, "type"), one(l, "type"))
+            if any(one(inc, "phase") == "TRAIN" for inc in l.get("include", [])):
+                continue
+            tops = l.get("top", [])
+            if t == "Input":
+                blobs[tops[0]] = [(int(l["input_param"][0]["shape"][0]["dim"][1]), x)]
+                continue
+            xs = [blobs[b] for b in l.get("bottom", [])]
+            y, ys = xs[0], None
+            if y is None or t == "InnerProduct" or (t == "Pooling" and one(l["pooling_param"][0], "global_pooling") == "true"):
+                y = None
+            elif t in ("Convolution", "Pooling", "Deconvolution"):
+                p = l.get("convolution_param", l.get("pooling_param", [{}]))[0]
+                k, s, pd = pair(p, "kernel_size", "kernel_h", "kernel_w", 1), pair(p, "stride", "stride_h", "stride_w", 1), pair(p, "pad", "pad_h", "pad_w", 0)
+                d = pair(p, "dilation", "dilation_h", "dilation_w", 1)
+                if t == "Deconvolution":
+                    w = torch.ones(1, 1, *k, dtype=x.dtype) / (k[0] * k[1])
+                    window = lambda z: F.conv_transpose2d(z, w, stride=s, padding=pd, dilation=d)  # noqa: E731
+                else:
+                    window = lambda z: probe_window(z, k, s, (pd[0], pd[0], pd[1], pd[1]), d)  # noqa: E731
+                if t == "Pooling":  # per channel
+                    done = {}
+                    y = [(c, done.setdefault(id(z), window(z))) for c, z in y]
+                else:  # output group j reads input group j
+                    g, cin, n = int(one(p, "group", 1)), sum(c for c, _ in y), int(one(p, "num_output"))
+                    y = [(n // g, window(union(y, j * cin // g, (j + 1) * cin // g))) for j in range(g)]
+            elif t == "Concat":
+                assert int(one(l.get("concat_param", [{}])[0], "axis", 1)) == 1
+                y = None if any(z is None for z in xs) else [seg for z in xs for seg in z]
+            elif t == "Eltwise":  # channel by channel
+                y = eltwise(xs)
+            elif t == "Slice":
+                p = l["slice_param"][0]
+                assert int(one(p, "axis", 1)) == 1
+                pts = [0] + [int(v) for v in p.get("slice_point", [])] + [sum(c for c, _ in y)]
+                ys = [cut(y, a, b) for a, b in zip(pts, pts[1:])]
+            elif t in ("LRN", "Softmax"):  # across channels
+                y = [(sum(c for c, _ in y), union(y))] if len({id(z) for _, z in y}) > 1 else y
+            elif t not in ("ReLU", "PReLU", "BatchNorm", "Scale", "Dropout"):
+                raise ValueError(t)
+            for i, top in enumerate(tops):
+                blobs[top] = ys[i] if ys else y
+            y = ys[0] if ys else y
+            if y is None:
+                out[one(l, "name")] = None
+            else:
+                c0 = y[0][1]
+                try:
+                    if id(c0) not in seen:  # in-place layers share their input's probe
+                        seen[id(c0)] = receptive_field(x, c0)
+                except ProbeTooSmall:
+                    return probe(net, size * 2)
+                out[one(l, "name")] = seen[id(c0)]
+        return out
 
 
 if __name__ == "__main__":

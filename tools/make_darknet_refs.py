@@ -2,7 +2,18 @@
 """Ground truth for the Darknet reader: builds each test/fixtures/darknet/*.cfg as a
 PyTorch network (an implementation independent of ConvLens), runs one forward pass
 and records every layer's output shape and parameter count (Darknet's own counting:
-conv weights + biases, or + BatchNorm scales and biases; running statistics excluded).
+conv weights + biases, or + BatchNorm scales and biases; running statistics excluded),
+MACs and receptive field (rf: size, stride, start of unit 0 per spatial axis, channel 0,
+measured by autograd on a one-channel probe of the net, tools/rf_probe.py; null once the
+output is no longer spatial; left out after [reorg] and [upsample], which the probe
+does not measure).
+
+Darknet semantics written into the PyTorch build: a [convolutional] with pad=1 pads
+size/2 (so 0 for size=1), padding=N overrides it; [maxpool] pads padding = size−1 by
+default, floor(padding/2) before and the rest after — asymmetric, so a 2×2/2 maxpool
+keeps ⌈n/2⌉ and a 2×2/1 one keeps n; [avgpool] is global; [route] concatenates
+channels (groups/group_id take a slice); [shortcut] adds; batch_normalize drops the
+conv bias and adds BatchNorm scales and biases (2·filters learned params).
 
     /usr/bin/python3 tools/make_darknet_refs.py   # Debian's python3-torch (apt-get install python3-torch)
 """
@@ -11,6 +22,8 @@ import math
 import pathlib
 import torch
 import torch.nn.functional as F
+
+from rf_probe import ProbeTooSmall, conv as probe_window, cut, eltwise, probe_input, receptive_field, union
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent / "test" / "fixtures" / "darknet"
 
@@ -118,8 +131,66 @@ def build(path):
         layers.append({"name": str(i), "type": kind, "output_shape": list(y.shape), "params": params, "macs": macs})
         outs.append(y)
         x = y
+    for l, rf in zip(layers, probe(sections)):
+        if rf not in ("unmeasured", "not period 1"):
+            l["rf"] = rf
     return {"model": path.stem, "input_shape": [1, int(net.get("channels", 3)), int(net.get("height", 416)), int(net.get("width", 416))],
             "totals": {"params": sum(l["params"] for l in layers), "macs": sum(l["macs"] for l in layers)}, "layers": layers}
+
+
+def probe(sections, size=1024):
+    """Each layer's receptive field from a one-channel probe (tools/rf_probe.py); blobs are channel segments."""
+    net = sections[0][1]
+    with torch.enable_grad():
+        x = probe_input(size)
+        outs, fields, seen = [], [], {}
+        y = [(int(net.get("channels", 3)), x)]
+        for i, (kind, o) in enumerate(sections[1:]):
+            ref = lambda r: outs[r if r >= 0 else i + r]  # noqa: E731
+            if kind == "route":
+                ins = [ref(int(v)) for v in o["layers"].split(",")]
+                y = "unmeasured" if "unmeasured" in ins else None if None in ins else [seg for z in ins for seg in z]
+            elif kind == "shortcut":
+                ins = [y, ref(int(o.get("from", -3)))]
+                y = "unmeasured" if "unmeasured" in ins else None if None in ins else eltwise(ins)
+            if y in (None, "unmeasured"):
+                pass
+            elif kind in ("avgpool", "connected"):
+                y = None
+            elif kind in ("reorg", "reorg3d"):
+                y = "unmeasured"
+            elif kind == "convolutional":
+                size_, stride, g, f = int(o.get("size", 1)), int(o.get("stride", 1)), int(o.get("groups", 1)), int(o.get("filters", 1))
+                pad = int(o["padding"]) if "padding" in o else (size_ // 2 if int(o.get("pad", 0)) else 0)
+                cin = sum(c for c, _ in y)
+                y = [(f // g, probe_window(union(y, j * cin // g, (j + 1) * cin // g), (size_, size_), (stride, stride), (pad,) * 4)) for j in range(g)]
+            elif kind == "maxpool":
+                size_ = int(o.get("size", 1))
+                stride, padding = int(o.get("stride", size_)), int(o.get("padding", size_ - 1))
+                b = padding // 2
+                done = {}
+                y = [(c, done.setdefault(id(z), probe_window(z, (size_, size_), (stride, stride), (b, padding - b, b, padding - b)))) for c, z in y]
+            elif kind == "upsample":
+                done = {}
+                y = [(c, done.setdefault(id(z), F.interpolate(z, scale_factor=int(o.get("stride", 2)), mode="nearest"))) for c, z in y]
+            elif kind == "route" and int(o.get("groups", 1)) > 1:
+                g, gid = int(o["groups"]), int(o.get("group_id", 0))
+                part = sum(c for c, _ in y) // g
+                y = cut(y, gid * part, (gid + 1) * part)
+            elif kind not in ("route", "shortcut", "dropout", "yolo", "region", "softmax"):
+                raise ValueError(kind)
+            outs.append(y)
+            if y in (None, "unmeasured"):
+                fields.append(y)
+                continue
+            c0 = y[0][1]
+            try:
+                if id(c0) not in seen:
+                    seen[id(c0)] = receptive_field(x, c0)
+            except ProbeTooSmall:
+                return probe(sections, size * 2)
+            fields.append(seen[id(c0)])
+        return fields
 
 
 if __name__ == "__main__":

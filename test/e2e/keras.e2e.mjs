@@ -1,14 +1,37 @@
-// End-to-end test of Keras model files: a .keras archive opens in the inspector by default
+// End-to-end tests of Keras models: a .keras archive opens in the inspector by default
 // (custom editor convlens.inspector) and its layer table shows the recurrent layers' Keras
-// numbers. Expected values: test/fixtures/keras/imdb_bilstm.published.json (keras.io) and
-// imdb_bilstm.expected.json (tools/make_keras_refs.py). run.mjs copies the .keras into the workspace.
+// numbers; a Keras Sequential in Python source gets inlay shape hints on its layer lines and
+// the model CodeLens. Expected values: test/fixtures/keras/imdb_bilstm.published.json (keras.io),
+// imdb_bilstm.expected.json (tools/make_keras_refs.py), python/keras_vgg.expected.json
+// (tools/make_keras_source_refs.py). run.mjs copies the .keras and keras_vgg.py into the workspace.
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { closeAllEditors, openInWebview, readLayerTable, readTotal, waitForInspector } from "./workbench.mjs";
+import { sleep } from "./harness.mjs";
+import {
+  closeAllEditors,
+  openFile,
+  openInWebview,
+  readLayerTable,
+  readTotal,
+  waitForInspector,
+} from "./workbench.mjs";
 
 const FIXTURES = path.resolve(import.meta.dirname, "../fixtures/keras");
 const json = (f) => JSON.parse(fs.readFileSync(path.join(FIXTURES, f), "utf8"));
+const norm = (s) => (s ?? "").replace(/\u00a0/g, " ");
+
+/** Polls the joined texts from `read` until they contain every string of `want`; returns the last texts. */
+async function pollAll(read, want, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  while (Date.now() < deadline) {
+    last = norm(await read().catch(() => ""));
+    if (want.every((w) => last.includes(w))) return last;
+    await sleep(250);
+  }
+  return last;
+}
 
 export const tests = [
   {
@@ -39,6 +62,57 @@ export const tests = [
         assert.equal(mine[mine.length - 1].cells.shape?.text, shape, `${name}: output shape of its last row`);
       }
       await screenshot("keras-imdb-bilstm");
+    },
+  },
+  {
+    name: "keras_vgg.py: Keras Sequential in source, inlay shape hints on layers.Conv2D lines and the model CodeLens",
+    async run({ page, screenshot }) {
+      const expected = JSON.parse(
+        fs.readFileSync(path.resolve(FIXTURES, "../python/keras_vgg.expected.json"), "utf8"),
+      );
+      const shape = (name) => expected.layers.find((l) => l.name === name).output_shape.join("×");
+      await closeAllEditors(page);
+      await openFile(page, "keras_vgg.py");
+      await page
+        .locator(".part.editor .view-line", { hasText: "keras.Sequential(" })
+        .first()
+        .waitFor({ state: "visible", timeout: 15_000 });
+      // Channels-last shapes after each block's convolutions: 28×28×32, 14×14×64, 7×7×128.
+      const convLines = () =>
+        page
+          .locator(".part.editor .view-line", { hasText: "layers.Conv2D(" })
+          .allTextContents()
+          .then((t) => t.join("\n"));
+      const wants = ["conv2d", "conv2d_2", "conv2d_4"].map((n) => `→ ${shape(n)}`);
+      const text = await pollAll(convLines, wants);
+      for (const w of wants)
+        assert.ok(text.includes(w), `a layers.Conv2D line with the hint "${w}": ${JSON.stringify(text)}`);
+      const pool = await pollAll(
+        () =>
+          page
+            .locator(".part.editor .view-line", { hasText: 'layers.MaxPooling2D(2, padding="same")' })
+            .first()
+            .textContent(),
+        [`→ ${shape("max_pooling2d_2")}`],
+      );
+      assert.ok(
+        pool.includes(`→ ${shape("max_pooling2d_2")}`),
+        `"same" 2×2 max pool on 7×7 keeps 4×4: ${JSON.stringify(pool)}`,
+      );
+      // The model CodeLens sits above the keras.Sequential( call.
+      const lens = await pollAll(
+        () =>
+          page
+            .locator(".part.editor .codelens-decoration")
+            .allTextContents()
+            .then((t) => t.join("\n")),
+        ["ConvLens:"],
+      );
+      assert.ok(
+        lens.includes("ConvLens: 813.55 k params · 29.65 MMACs"),
+        `model CodeLens (813,546 params, 29,654,016 MACs): ${JSON.stringify(lens)}`,
+      );
+      await screenshot("keras-source-vgg-hints");
     },
   },
 ];

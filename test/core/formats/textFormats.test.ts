@@ -1,7 +1,9 @@
 /**
  * Text model definitions (Caffe .prototxt, Darknet .cfg) against references built
  * by independent PyTorch implementations (tools/make_caffe_refs.py,
- * tools/make_darknet_refs.py): every layer's output shape, learned params and MACs.
+ * tools/make_darknet_refs.py): every layer's output shape, learned params and MACs,
+ * and its receptive field where the reference measured one (autograd on a one-channel
+ * probe of the net, tools/rf_probe.py; null once the output is no longer spatial).
  * A table of folders: a new definition with its .expected.json is checked without new code.
  */
 import { readdirSync, readFileSync } from "node:fs";
@@ -20,7 +22,7 @@ const FORMATS = [
 interface Expected {
   input_shape?: number[];
   totals: { params: number; macs: number };
-  layers: { name: string; type: string; output_shape: number[]; params: number; macs: number }[];
+  layers: { name: string; type: string; output_shape: number[]; params: number; macs: number; rf?: { size: number[]; stride: number[]; start: number[] } | null }[];
 }
 
 for (const { format, dir, ext } of FORMATS) {
@@ -43,6 +45,7 @@ for (const { format, dir, ext } of FORMATS) {
         expect(mine.reduce((a, l) => a + l.params, 0)).toBe(e.params);
         expect(mine.reduce((a, l) => a + (l.macs ?? NaN), 0)).toBe(e.macs);
         expect(mine[0]?.type).toBe(e.type);
+        if (e.rf !== undefined) expect(mine[mine.length - 1]?.rf).toEqual(e.rf);
       });
     });
   }

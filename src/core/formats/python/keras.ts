@@ -42,6 +42,11 @@ const POSITIONAL: Readonly<Record<string, readonly string[]>> = {
   InputLayer: ["shape", "batch_size", "dtype"],
 };
 
+/** The functional forms of the merge layers: `layers.add([a, b])` is `layers.Add()([a, b])`. */
+const MERGE_FUNCTIONS: Readonly<Record<string, string>> = {
+  add: "Add", subtract: "Subtract", multiply: "Multiply", average: "Average", maximum: "Maximum", minimum: "Minimum", concatenate: "Concatenate",
+};
+
 /** Default layer names as Keras makes them (its to_snake_case): Conv2D → conv2d, ReLU → re_lu, SimpleRNN → simple_rnn. */
 function snake(type: string): string {
   return type.replace(/(.)([A-Z][a-z0-9]+)/g, "$1_$2").replace(/([a-z])([A-Z])/g, "$1_$2").toLowerCase();
@@ -140,6 +145,17 @@ export class KerasRuntime {
     return n === 1 ? this.tensor({ node, index: 0 }) : tuple(Array.from({ length: n }, (_, index) => this.tensor({ node, index })));
   }
 
+  /** `layers.add(inputs, **kwargs)` and the other merge functions: a new merge layer (named as the class would be) applied at once. */
+  private mergeFunction(type: string, a: CallArgs): PyValue {
+    const inputs = a.args[0] ?? a.kwargs.get("inputs") ?? NONE;
+    const kwargs = new Map([...a.kwargs].filter(([k]) => k !== "inputs"));
+    // concatenate(inputs, axis=-1): the one positional after the inputs.
+    const rest = a.args.slice(1);
+    const layer = this.makeLayer(type, { ...a, args: rest, argSpans: a.argSpans.slice(1), kwargs });
+    if (layer.t !== "object") return layer;
+    return this.callLayer(layer, { ...a, args: [inputs], argSpans: a.argSpans.slice(0, 1), kwargs: new Map() }) ?? unknown(`${type} could not be applied`);
+  }
+
   private input(a: CallArgs): PyValue {
     const shape = a.kwargs.get("shape") ?? a.args[0];
     const dims = (iterate(shape ?? NONE) ?? []).map((v): Dim => (v.t === "none" ? "None" : (num(v) ?? "?")));
@@ -192,7 +208,12 @@ export class KerasRuntime {
   /** `keras`, `keras.layers`, `keras.models`, `tensorflow` (with `.keras`). */
   namespace(name: string): PyValue | undefined {
     const layerTypes = new Set(KERAS_LAYER_TYPES);
-    const layers = builtin("keras.layers", () => unknown("keras.layers is a module"), (n) => (layerTypes.has(n) ? builtin(n, (a) => this.makeLayer(n, a)) : n === "Input" ? builtin("Input", (a) => this.input(a)) : undefined));
+    const layers = builtin("keras.layers", () => unknown("keras.layers is a module"), (n) => {
+      if (layerTypes.has(n)) return builtin(n, (a) => this.makeLayer(n, a));
+      if (n === "Input") return builtin("Input", (a) => this.input(a));
+      const merge = MERGE_FUNCTIONS[n];
+      return merge ? builtin(n, (a) => this.mergeFunction(merge, a)) : undefined;
+    });
     const member = (n: string): PyValue | undefined => {
       if (n === "layers") return layers;
       if (n === "models") return models;
