@@ -138,6 +138,17 @@ const averagePool: GradRule = ({ node, dy, e }) => {
 };
 
 /**
+ * Concat of any number of values, at most 7 inputs a node: a WebGPU shader may bind 8 storage
+ * buffers by default (maxStorageBuffersPerShaderStage), and onnxruntime-web's WebGPU Concat binds
+ * every input and its output; with 9 inputs its pipeline was invalid (seen on SwiftShader).
+ */
+function concatChunks(e: GradEmitter, parts: readonly string[], axis: number): string {
+  let acc = parts[0] ?? "";
+  for (let i = 1; i < parts.length; i += 6) acc = e.node("Concat", [acc, ...parts.slice(i, i + 6)], { axis })[0] ?? "";
+  return acc;
+}
+
+/**
  * Max pooling routes each gradient to its window's maximum (the forward "switches"),
  * the first one on ties in row-major window order, as PyTorch does (after a ReLU many windows
  * are all zero). Any kernel, strides, pads (asymmetric too), dilations, ceil_mode and number of
@@ -151,7 +162,7 @@ const averagePool: GradRule = ({ node, dy, e }) => {
  *   eq  = Cast(Equal(P, Y as [N, C, 1, …Y])) to 0/1 floats
  *   hit = Relu(eq − CumSum(eq, axis 2, exclusive)): 1 at each window's first maximum only
  *   dX  = ConvTranspose(hit · dY as [N, C·K, …Y], a one-hot kernel per offset, group C, the
- *         pool's strides and dilations, pads cropping Xp's padding, output_padding up to X's shape)
+ *         pool's strides and dilations; output_padding up to Xp's end), Xp's padding sliced off
  *
  * Only masks are multiplied, never X: 0 · −inf would be NaN. The masks are floats, not bools
  * combined with And / Or / Not: onnxruntime-web has no WebGPU And / Or, runs them on the CPU,
@@ -193,7 +204,7 @@ const maxPool: GradRule = ({ node, dy, e }) => {
     const ends = starts.map((st, i) => st + ((ys[i] ?? 1) - 1) * (s[i] ?? 1) + 1);
     slices.push(e.node("Slice", [x5, e.constInts(starts), e.constInts(ends), e.constInts(axes), e.constInts(s)])[0] ?? "");
   }
-  const patches = slices.length > 1 ? (e.node("Concat", slices, { axis: 2 })[0] ?? "") : (slices[0] ?? "");
+  const patches = concatChunks(e, slices, 2);
   const perWindow = e.constInts([batch, channels, 1, ...ys]);
   const y5 = e.node("Reshape", [node.outputs[0] ?? "", perWindow])[0] ?? "";
   const eq = e.node("Cast", [e.node("Equal", [patches, y5])[0] ?? ""], { to: 1 })[0] ?? "";
@@ -203,15 +214,22 @@ const maxPool: GradRule = ({ node, dy, e }) => {
   const routed = e.node("Mul", [hit, e.node("Reshape", [dy, perWindow])[0] ?? ""])[0] ?? "";
   const stacked = e.node("Reshape", [routed, e.constInts([batch, channels * size, ...ys])])[0] ?? "";
   // Weight [C·K, 1, …k] (ConvTranspose: [C_in, C_out / group, …]): input channel c·K + o of group c
-  // puts its value at kernel position o, i.e. at input position y·s + o·d − pad_begin.
+  // puts its value at kernel position o.
   const weight = new Array<number>(channels * size * size).fill(0);
   for (let c = 0; c < channels; c++) for (let o = 0; o < size; o++) weight[(c * size + o) * size + o] = 1;
-  // The transposed conv's output spans span[i] − pad_begin − pad_end + output_padding: crop the
-  // padding added above, then output_padding restores the end of X no window reached.
-  const outPad = span.map((sp, i) => (padded[i] ?? 0) - sp);
-  const attrs: Record<string, AttrValue> = { kernel_shape: k, strides: s, pads: [...padBegin, ...padEnd], group: channels, output_padding: outPad };
+  // The transposed conv puts window position o of output y at y·s + o·d of Xp: its output spans
+  // Xp, with output_padding where no window reached X's end. Xp's begin padding is then sliced
+  // off rather than given as the ConvTranspose's pads: onnxruntime-web 1.30's WebGPU ConvTranspose
+  // is wrong where an axis's begin pad exceeds its end pad (pads [1, 1, 0, 0]: off by 110 % of the
+  // output's max on SwiftShader, CPU right), as resnet18's 112 → 56 pool would need.
+  const outPad = span.map((sp, i) => Math.max(0, (padBegin[i] ?? 0) + (x[i + 2] ?? 0) - sp));
+  const attrs: Record<string, AttrValue> = { kernel_shape: k, strides: s, group: channels, output_padding: outPad };
   if (d.some((v) => v !== 1)) attrs["dilations"] = d;
-  return [e.node("ConvTranspose", [stacked, e.constFloats(weight, [channels * size, 1, ...k])], attrs)[0]];
+  const full = e.node("ConvTranspose", [stacked, e.constFloats(weight, [channels * size, 1, ...k])], attrs)[0] ?? "";
+  const exact = padBegin.every((p) => p === 0) && span.every((sp, i) => sp + (outPad[i] ?? 0) === x[i + 2]);
+  if (exact) return [full];
+  const ends = padBegin.map((b, i) => b + (x[i + 2] ?? 0));
+  return [e.node("Slice", [full, e.constInts(padBegin), e.constInts(ends), e.constInts(k.map((_, i) => i + 2))])[0]];
 };
 
 const globalAveragePool: GradRule = ({ node, dy, e }) => {
