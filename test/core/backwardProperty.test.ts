@@ -1,7 +1,7 @@
 /**
- * Property test: on random small graphs of supported ops (conv, pools, activations,
- * residual add, channel concat, dense head), the saliency graph's result equals
- * finite differences of the forward graph.
+ * Property test: on random small graphs of supported ops (conv, pools, max pools also
+ * overlapping, padded and ceil_mode, activations, residual add, channel concat, dense head),
+ * the saliency graph's result equals finite differences of the forward graph.
  */
 import * as ort from "onnxruntime-web";
 import { describe, expect, it } from "vitest";
@@ -18,6 +18,15 @@ function rng(seed: number): () => number {
     return a / 2 ** 32;
   };
 }
+
+/** Pools of the random graphs: output size from input size (square). */
+const MAX_POOLS: readonly { attrs: Record<string, AttrValue>; fits: (n: number) => boolean; out: (n: number) => number }[] = [
+  { attrs: { kernel_shape: [2, 2], strides: [2, 2] }, fits: (n) => n % 2 === 0, out: (n) => n / 2 },
+  { attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }, fits: () => true, out: (n) => Math.floor((n - 1) / 2) + 1 },
+  { attrs: { kernel_shape: [3, 3], strides: [2, 2], ceil_mode: 1 }, fits: () => true, out: (n) => Math.ceil((n - 3) / 2) + 1 },
+  { attrs: { kernel_shape: [2, 2], strides: [1, 1] }, fits: () => true, out: (n) => n - 1 },
+  { attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [0, 1, 1, 0] }, fits: () => true, out: (n) => Math.floor((n - 2) / 2) + 1 },
+];
 
 /** A random chain (with an optional residual or concat branch) ending in GAP → Flatten → Gemm(3). */
 function randomModel(seed: number): { model: Model; shape: number[] } {
@@ -55,9 +64,14 @@ function randomModel(seed: number): { model: Model; shape: number[] } {
     } else if (kind === "act") {
       const act = pick(["Relu", "Tanh", "Sigmoid", "Clip"]);
       x = act === "Clip" ? add("Clip", [x, weight([], 0), ""]) : add(act, [x]);
-    } else if (kind === "pool" && size % 2 === 0 && size >= 4) {
-      x = add(pick(["MaxPool", "AveragePool"]), [x], { kernel_shape: [2, 2], strides: [2, 2] });
-      size /= 2;
+    } else if (kind === "pool" && size >= 4) {
+      // Max pools also overlapping, padded (asymmetrically too) and ceil_mode, as in ResNet and GoogLeNet.
+      const op = pick(["MaxPool", "AveragePool"]);
+      const pools = (op === "MaxPool" ? MAX_POOLS : MAX_POOLS.slice(0, 1)).filter((p) => p.fits(size));
+      if (!pools.length) continue;
+      const pool = pick(pools);
+      x = add(op, [x], pool.attrs);
+      size = pool.out(size);
     } else if (kind === "residual") {
       x = add("Add", [x, add("Relu", [conv(x, c, c, 3, 1)])]);
     } else if (kind === "concat") {
@@ -82,7 +96,7 @@ function randomModel(seed: number): { model: Model; shape: number[] } {
 }
 
 describe("saliency = finite differences on random graphs", () => {
-  it.each(Array.from({ length: 12 }, (_, i) => [i + 1]))("seed %i", async (seed) => {
+  it.each(Array.from({ length: 24 }, (_, i) => [i + 1]))("seed %i", async (seed) => {
     const { model, shape } = randomModel(seed);
     const size = shape.reduce((a, b) => a * b, 1);
     const r = rng(seed * 7 + 1);

@@ -8,7 +8,7 @@
  * Bundled by tools/gpu/prepare.sh into .gpu/gpuBench.mjs; run by .gpu/run-on-device.sh:
  *   node --expose-gc gpuBench.mjs [--quick] [--probe] [--fixtures DIR] [--ort DIR]
  *     [--ort-entry FILE] [--webgpu DIR] [--out DIR] [--budget-s S] [--mem-runs N] [--models a,b]
- *     [--eps webgpu,wasm] [--runs N]
+ *     [--eps webgpu,wasm] [--runs N] [--skip predictions,forward,memory,saliency,gradcam]
  * Folders default to fixtures/, ort/ and webgpu/ beside the script; --out to $OUT.
  */
 import os from "node:os";
@@ -52,6 +52,8 @@ interface Options {
   readonly models: readonly string[] | undefined;
   /** Only these EPs (`--eps wasm` tries the big models' paths quickly where WebGPU is software). */
   readonly eps: readonly string[] | undefined;
+  /** Sections left out: predictions (logits and maps vs PyTorch), forward, memory, saliency, gradcam. */
+  readonly skip: readonly string[];
   /** Timed runs after the first, on WebGPU and at most on wasm. */
   readonly runs: number;
   /** Wasm runs stop at about this much time per graph (vgg16 takes ~1.2 s a run on one thread). */
@@ -77,6 +79,7 @@ function parseArgs(argv: readonly string[]): Options {
     memRuns: Number(value("--mem-runs") ?? (quick ? 50 : 1000)),
     models: value("--models")?.split(","),
     eps: value("--eps")?.split(","),
+    skip: value("--skip")?.split(",") ?? [],
     runs: Number(value("--runs") ?? (quick ? 5 : 20)),
     wasmBudgetMs: quick ? 2000 : 8000,
   };
@@ -168,6 +171,14 @@ async function forward(
   return result;
 }
 
+/** The class wasm predicts, untimed: for the backward step when the forward timing was skipped. */
+async function wasmTop1(env: GpuEnv, o: Options, name: string): Promise<number> {
+  const model = loadModel(o.fixtures, name);
+  const { feed } = inputFor(model, name, o.fixtures);
+  const output = model.graph.outputs[0]?.name ?? "output";
+  return argmax((await timeModel(env.ort, buildRunnable(model).bytes, "wasm", feed, output, 0)).output);
+}
+
 /** Saliency and Grad-CAM (at the last spatial layer) for the class wasm predicted on the forward pass. */
 async function backwardTiming(
   env: GpuEnv,
@@ -179,7 +190,7 @@ async function backwardTiming(
   const model = loadModel(o.fixtures, name);
   const { feed, image } = inputFor(model, name, o.fixtures);
   const results: ModelResult[] = [];
-  for (const method of ["saliency", "gradcam"] as const) {
+  for (const method of (["saliency", "gradcam"] as const).filter((m) => !o.skip.includes(m))) {
     const what = `${method} (class ${cls})`;
     const t = now();
     let built;
@@ -297,7 +308,7 @@ async function main(): Promise<number> {
       report.meta.init[ep] = now() - t;
     });
   const pick = (names: readonly string[]) => names.filter((n) => o.models?.includes(n) ?? true);
-  for (const name of pick(TRAINED)) {
+  for (const name of o.skip.includes("predictions") ? [] : pick(TRAINED)) {
     await step(`${name} logits vs PyTorch`, async () => {
       report.predictions.push(...(await checkPredictions(env.ort, o.fixtures, name, eps)));
     });
@@ -306,15 +317,17 @@ async function main(): Promise<number> {
     });
   }
   const top1 = new Map<string, number>();
-  for (const name of pick(o.quick ? TRAINED : ALL_MODELS))
+  for (const name of o.skip.includes("forward") ? [] : pick(o.quick ? TRAINED : ALL_MODELS))
     await step(`${name} forward timing`, async () => {
       report.forward.push(await forward(env, o, eps, name, top1));
     });
-  if (env.adapter && pick(["shapes_cnn"]).length)
+  if (env.adapter && pick(["shapes_cnn"]).length && !o.skip.includes("memory"))
     await step("memory check", () => memoryCheck(env, o, report));
   for (const name of pick(o.quick ? ["shapes_cnn"] : BACKWARD_MODELS))
     await step(`${name} backward timing`, async () => {
-      report.backward.push(...(await backwardTiming(env, o, eps, name, top1.get(name) ?? 0)));
+      report.backward.push(
+        ...(await backwardTiming(env, o, eps, name, top1.get(name) ?? (await wasmTop1(env, o, name)))),
+      );
     });
 
   save();

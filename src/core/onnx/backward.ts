@@ -44,9 +44,9 @@ class Builder implements GradEmitter {
     this.nodes.push({ name, opType, domain: "", inputs, outputs: outs, attrs, attrTypes });
     return outs;
   }
-  constInts(values: readonly number[]): string {
+  constInts(values: readonly number[], dims: readonly number[] = [values.length]): string {
     const name = this.name("ints");
-    this.initializers.set(name, { name, dtype: "int64", dims: [values.length], storage: { kind: "typed", values: [...values] } });
+    this.initializers.set(name, { name, dtype: "int64", dims: [...dims], storage: { kind: "typed", values: [...values] } });
     return name;
   }
   constFloats(values: readonly number[], dims: readonly number[]): string {

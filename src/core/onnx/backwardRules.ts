@@ -5,6 +5,7 @@
  * deconvnet); every other op uses its ordinary gradient, as the papers define.
  */
 import type { AttrValue, Dim, Node } from "../ir/types";
+import { windowOf, type Window } from "../ops/windowOps";
 
 export type Method = "saliency" | "guided" | "deconvnet" | "guided_all_act" | "deconvnet_all_act";
 
@@ -12,7 +13,8 @@ export type Method = "saliency" | "guided" | "deconvnet" | "guided_all_act" | "d
 export interface GradEmitter {
   /** Add a node; returns its output value names. */
   node(opType: string, inputs: readonly string[], attrs?: Record<string, AttrValue>, outputs?: number): string[];
-  constInts(values: readonly number[]): string;
+  /** int64 constant, 1-D unless dims says otherwise ([] for a scalar). */
+  constInts(values: readonly number[], dims?: readonly number[]): string;
   constFloats(values: readonly number[], dims: readonly number[]): string;
   shapeOf(value: string): readonly Dim[] | undefined;
   /** Float attribute (kept FLOAT when written). */
@@ -136,43 +138,98 @@ const averagePool: GradRule = ({ node, dy, e }) => {
 };
 
 /**
+ * Concat of any number of values, at most 7 inputs a node: a WebGPU shader may bind 8 storage
+ * buffers by default (maxStorageBuffersPerShaderStage), and onnxruntime-web's WebGPU Concat binds
+ * every input and its output; with 9 inputs its pipeline was invalid (seen on SwiftShader).
+ */
+function concatChunks(e: GradEmitter, parts: readonly string[], axis: number): string {
+  let acc = parts[0] ?? "";
+  for (let i = 1; i < parts.length; i += 6) acc = e.node("Concat", [acc, ...parts.slice(i, i + 6)], { axis })[0] ?? "";
+  return acc;
+}
+
+/**
  * Max pooling routes each gradient to its window's maximum (the forward "switches"),
- * the first one on ties as PyTorch does (after a ReLU many windows are all zero).
- * Built from Slice / Equal / DepthToSpace, which every backend runs (MaxPool's Indices
- * output does not run on WebGPU); exact when kernel = stride, square, without padding.
+ * the first one on ties in row-major window order, as PyTorch does (after a ReLU many windows
+ * are all zero). Any kernel, strides, pads (asymmetric too), dilations, ceil_mode and number of
+ * spatial axes, from ops onnxruntime-web's WebGPU EP runs: MaxPool's Indices output and MaxUnpool
+ * do not run there (resnet18's 3×3 / 2 padded pool failed with "IsTensor() was false").
+ *
+ *   Xp  = Pad(X, −FLT_MAX): the pool's begin pads; at the end as far as the windows reach
+ *         (with ceil_mode the last one may run past the pool's own end pad)
+ *   P   = Concat on axis 2 of one strided Slice of Xp (as [N, C, 1, …]) per window offset o,
+ *         row-major, each the size of Y: [N, C, K, …Y]   (K = the kernel's size)
+ *   eq  = Cast(Equal(P, Y as [N, C, 1, …Y])) to 0/1 floats
+ *   hit = Relu(eq − CumSum(eq, axis 2, exclusive)): 1 at each window's first maximum only
+ *   dX  = ConvTranspose(hit · dY as [N, C·K, …Y], a one-hot kernel per offset, group C, the
+ *         pool's strides and dilations; output_padding up to Xp's end), Xp's padding sliced off
+ *
+ * Only masks are multiplied, never X: 0 · −inf would be NaN. The masks are floats, not bools
+ * combined with And / Or / Not: onnxruntime-web has no WebGPU And / Or, runs them on the CPU,
+ * and the bool tensors passed between the two came back wrong (tools/gpu/gpuBench.ts found it).
  */
 const maxPool: GradRule = ({ node, dy, e }) => {
-  const k = ints(node, "kernel_shape") ?? [];
-  const s = ints(node, "strides") ?? k.map(() => 1);
-  const p = ints(node, "pads") ?? [];
   const x = numeric(e.shapeOf(node.inputs[0] ?? ""), "the pool input");
   const y = numeric(e.shapeOf(node.outputs[0] ?? ""), "the pool output");
-  const tiled = k.length === 2 && k[0] === k[1] && k.every((v, i) => v === s[i]) && p.every((v) => v === 0) && x.slice(2).every((d, i) => d === (y[i + 2] ?? 0) * (k[i] ?? 1));
-  if (!tiled) {
-    // Overlapping or padded windows: the forward indices and MaxUnpool (these run on the wasm backend).
-    const attrs: Record<string, AttrValue> = { kernel_shape: k, strides: s, pads: p.length ? p : k.flatMap(() => [0, 0]) };
-    if (node.attrs["ceil_mode"] === 1) attrs["ceil_mode"] = 1;
-    const [, indices] = e.node("MaxPool", [node.inputs[0] ?? ""], attrs, 2);
-    return [e.node("MaxUnpool", [dy, indices ?? "", e.constInts(x)], { kernel_shape: k, strides: s, pads: attrs["pads"] as number[] })[0]];
+  const n = x.length - 2;
+  let w: Window;
+  try {
+    w = windowOf(node, x.slice(2));
+  } catch (err) {
+    throw new NoRule(`MaxPool: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const kk = k[0] ?? 1;
-  const pooled = node.outputs[0] ?? "";
-  let taken = "";
-  const parts: string[] = [];
-  // One strided slice per window offset, row-major: offset (i, j) holds X[:, :, i::k, j::k].
-  // The masks are 0/1 floats (hit = eq·(1 − taken), taken += hit), not bools with And / Or / Not:
-  // onnxruntime-web 1.30 has no WebGPU And / Or, runs them on the CPU, and the bool tensors
-  // passed between the two came back wrong on WebGPU (tools/gpu/gpuBench.ts found it).
-  for (let i = 0; i < kk; i++)
-    for (let j = 0; j < kk; j++) {
-      const xs = e.node("Slice", [node.inputs[0] ?? "", e.constInts([i, j]), e.constInts([x[2] ?? 0, x[3] ?? 0]), e.constInts([2, 3]), e.constInts([kk, kk])])[0] ?? "";
-      let hit = e.node("Cast", [e.node("Equal", [xs, pooled])[0] ?? ""], { to: 1 })[0] ?? "";
-      if (taken) hit = e.node("Mul", [hit, e.node("Sub", [e.constFloats([1], []), taken])[0] ?? ""])[0] ?? "";
-      taken = taken ? (e.node("Add", [taken, hit])[0] ?? "") : hit;
-      parts.push(e.node("Mul", [dy, hit])[0] ?? "");
-    }
-  // DCR: output[c, h·k+i, w·k+j] = input[(i·k + j)·C + c, h, w].
-  return [e.node("DepthToSpace", [e.node("Concat", parts, { axis: 1 })[0] ?? ""], { blocksize: kk, mode: "DCR" })[0]];
+  if (n < 1 || y.length !== x.length) throw new NoRule("MaxPool without spatial axes");
+  const [batch = 1, channels = 1] = x;
+  const k = w.kernel, s = w.strides, d = w.dilations;
+  const ys = y.slice(2);
+  const size = k.reduce((a, b) => a * b, 1);
+  // The extent the output's windows span, from the first window's start in the padded input.
+  const span = ys.map((yi, i) => (yi - 1) * (s[i] ?? 1) + ((k[i] ?? 1) - 1) * (d[i] ?? 1) + 1);
+  const padBegin = w.padBegin;
+  // Pad the end only as far as windows reach: with ceil_mode the last one may run past the pool's pads.
+  const padEnd = span.map((sp, i) => Math.max(0, sp - (x[i + 2] ?? 0) - (padBegin[i] ?? 0)));
+  let xp = node.inputs[0] ?? "";
+  if ([...padBegin, ...padEnd].some((p) => p > 0))
+    // −FLT_MAX rather than −inf: finite in every backend (a shader literal included); below any activation.
+    xp = e.node("Pad", [xp, e.constInts([0, 0, ...padBegin, 0, 0, ...padEnd]), e.constFloats([-3.4028234663852886e38], [])], { mode: "constant" })[0] ?? "";
+  // [N, C, 1, …padded]: the slices stack on axis 2, offset-major within each channel (c·K + o).
+  const padded = x.slice(2).map((xi, i) => xi + (padBegin[i] ?? 0) + (padEnd[i] ?? 0));
+  const x5 = e.node("Reshape", [xp, e.constInts([batch, channels, 1, ...padded])])[0] ?? "";
+  const axes = k.map((_, i) => i + 3);
+  const slices: string[] = [];
+  for (let o = 0; o < size; o++) {
+    // Row-major window offset o = (o_1, …, o_n).
+    const offset = k.map((_, i) => Math.floor(o / k.slice(i + 1).reduce((a, b) => a * b, 1)) % (k[i] ?? 1));
+    const starts = offset.map((oi, i) => oi * (d[i] ?? 1));
+    const ends = starts.map((st, i) => st + ((ys[i] ?? 1) - 1) * (s[i] ?? 1) + 1);
+    slices.push(e.node("Slice", [x5, e.constInts(starts), e.constInts(ends), e.constInts(axes), e.constInts(s)])[0] ?? "");
+  }
+  const patches = concatChunks(e, slices, 2);
+  const perWindow = e.constInts([batch, channels, 1, ...ys]);
+  const y5 = e.node("Reshape", [node.outputs[0] ?? "", perWindow])[0] ?? "";
+  const eq = e.node("Cast", [e.node("Equal", [patches, y5])[0] ?? ""], { to: 1 })[0] ?? "";
+  // eq − (maxima at earlier offsets) is 1 at the first maximum, ≤ 0 elsewhere.
+  const before = e.node("CumSum", [eq, e.constInts([2], [])], { exclusive: 1 })[0] ?? "";
+  const hit = e.node("Relu", [e.node("Sub", [eq, before])[0] ?? ""])[0] ?? "";
+  const routed = e.node("Mul", [hit, e.node("Reshape", [dy, perWindow])[0] ?? ""])[0] ?? "";
+  const stacked = e.node("Reshape", [routed, e.constInts([batch, channels * size, ...ys])])[0] ?? "";
+  // Weight [C·K, 1, …k] (ConvTranspose: [C_in, C_out / group, …]): input channel c·K + o of group c
+  // puts its value at kernel position o.
+  const weight = new Array<number>(channels * size * size).fill(0);
+  for (let c = 0; c < channels; c++) for (let o = 0; o < size; o++) weight[(c * size + o) * size + o] = 1;
+  // The transposed conv puts window position o of output y at y·s + o·d of Xp: its output spans
+  // Xp, with output_padding where no window reached X's end. Xp's begin padding is then sliced
+  // off rather than given as the ConvTranspose's pads: onnxruntime-web 1.30's WebGPU ConvTranspose
+  // is wrong where an axis's begin pad exceeds its end pad (pads [1, 1, 0, 0]: off by 110 % of the
+  // output's max on SwiftShader, CPU right), as resnet18's 112 → 56 pool would need.
+  const outPad = span.map((sp, i) => Math.max(0, (padBegin[i] ?? 0) + (x[i + 2] ?? 0) - sp));
+  const attrs: Record<string, AttrValue> = { kernel_shape: k, strides: s, group: channels, output_padding: outPad };
+  if (d.some((v) => v !== 1)) attrs["dilations"] = d;
+  const full = e.node("ConvTranspose", [stacked, e.constFloats(weight, [channels * size, 1, ...k])], attrs)[0] ?? "";
+  const exact = padBegin.every((p) => p === 0) && span.every((sp, i) => sp + (outPad[i] ?? 0) === x[i + 2]);
+  if (exact) return [full];
+  const ends = padBegin.map((b, i) => b + (x[i + 2] ?? 0));
+  return [e.node("Slice", [full, e.constInts(padBegin), e.constInts(ends), e.constInts(k.map((_, i) => i + 2))])[0]];
 };
 
 const globalAveragePool: GradRule = ({ node, dy, e }) => {

@@ -4,7 +4,7 @@ import type { Dim, Node, Shape } from "../ir/types";
 import { attrInt, attrInts, attrStr, isNum, numeric, shapeOf, dtypeOf } from "./dims";
 import { ShapeError, type OpContext, type OpRule, type RfContext } from "./types";
 
-interface Window {
+export interface Window {
   kernel: number[];
   strides: number[];
   dilations: number[];
@@ -14,7 +14,7 @@ interface Window {
 }
 
 /** Kernel, strides, dilations and pads of a conv/pool node over `n` spatial axes of `spatial`. */
-function windowOf(node: Node, spatial: readonly Dim[], kernelFromWeight?: readonly Dim[], transposed = false): Window {
+export function windowOf(node: Node, spatial: readonly Dim[], kernelFromWeight?: readonly Dim[], transposed = false): Window {
   const n = spatial.length;
   const kernel = attrInts(node, "kernel_shape") ?? kernelFromWeight?.map((d) => (isNum(d) ? d : NaN));
   if (!kernel || kernel.length !== n || kernel.some((k) => !(k > 0)))
