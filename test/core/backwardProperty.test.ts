@@ -50,17 +50,20 @@ function randomModel(seed: number): { model: Model; shape: number[] } {
   let size = pick([8, 12]);
   const shape = [1, c, size, size];
   let x = "input";
-  const conv = (from: string, cin: number, cout: number, k: number, stride: number) =>
-    add("Conv", [from, weight([cout, cin, k, k], 1 / Math.sqrt(cin * k * k)), weight([cout], 0.1)], { kernel_shape: [k, k], strides: [stride, stride], pads: k === 3 ? [1, 1, 1, 1] : [0, 0, 0, 0] });
+  const conv = (from: string, cin: number, cout: number, k: number, stride: number, pads = k === 3 ? [1, 1, 1, 1] : [0, 0, 0, 0]) =>
+    add("Conv", [from, weight([cout, cin, k, k], 1 / Math.sqrt(cin * k * k)), weight([cout], 0.1)], { kernel_shape: [k, k], strides: [stride, stride], pads });
   const steps = 2 + Math.floor(r() * 4);
   for (let s = 0; s < steps; s++) {
     const kind = pick(["conv", "conv", "act", "pool", "residual", "concat"]);
     if (kind === "conv") {
       const cout = pick([2, 3, 4]);
       const stride = size >= 8 && r() < 0.3 ? 2 : 1;
-      x = conv(x, c, cout, pick([1, 3]), stride);
+      const k = pick([1, 3]);
+      // Begin-heavy pads too: WebGPU's ConvTranspose got them wrong, so the rule crops instead.
+      const pads = k === 3 ? pick([[1, 1, 1, 1], [1, 1, 0, 0], [0, 0, 1, 1]]) : [0, 0, 0, 0];
+      x = conv(x, c, cout, k, stride, pads);
       c = cout;
-      size = stride === 2 ? Math.floor((size - 1) / 2) + 1 : size;
+      size = Math.floor((size + (pads[0] ?? 0) + (pads[2] ?? 0) - k) / stride) + 1;
     } else if (kind === "act") {
       const act = pick(["Relu", "Tanh", "Sigmoid", "Clip"]);
       x = act === "Clip" ? add("Clip", [x, weight([], 0), ""]) : add(act, [x]);

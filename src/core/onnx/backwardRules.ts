@@ -92,6 +92,29 @@ const sigmoid = smooth(({ node, e }) => {
   return e.node("Mul", [y, e.node("Sub", [e.constFloats([1], []), y])[0] ?? ""])[0] ?? "";
 });
 
+/**
+ * ConvTranspose back onto an input padded by `pads`. onnxruntime-web 1.30's WebGPU ConvTranspose
+ * is wrong where an axis's begin pad exceeds its end pad (tools/gpu found it): then it runs
+ * unpadded onto the whole padded extent and a Slice crops the padding off. Equal or
+ * end-heavy pads (the usual ones) stay a single node.
+ */
+function transposeBack(
+  e: Parameters<GradRule>[0]["e"],
+  inputs: string[],
+  attrs: Record<string, AttrValue>,
+  x: readonly number[],
+  pads: readonly number[],
+): string {
+  const n = x.length - 2;
+  if (!pads.some((b, i) => i < n && b > (pads[i + n] ?? 0)))
+    return e.node("ConvTranspose", inputs, { ...attrs, pads: [...pads] })[0] ?? "";
+  const full = e.node("ConvTranspose", inputs, { ...attrs, pads: new Array<number>(2 * n).fill(0) })[0] ?? "";
+  const axes = x.slice(2).map((_, i) => i + 2);
+  const starts = axes.map((_, i) => pads[i] ?? 0);
+  const ends = axes.map((_, i) => (pads[i] ?? 0) + (x[i + 2] ?? 0));
+  return e.node("Slice", [full, e.constInts(starts), e.constInts(ends), e.constInts(axes)])[0] ?? "";
+}
+
 /** Conv: the transposed convolution with the same weights, strides, pads, dilations and groups. */
 const conv: GradRule = ({ node, dy, e }) => {
   const x = numeric(e.shapeOf(node.inputs[0] ?? ""), "the conv input");
@@ -106,7 +129,7 @@ const conv: GradRule = ({ node, dy, e }) => {
   // output_padding restores the input size the forward stride rounded away.
   const outPad = x.slice(2).map((xi, i) => xi - ((s[i] ?? 1) * ((y[i + 2] ?? 1) - 1) + (d[i] ?? 1) * ((k[i] ?? 1) - 1) + 1 - (p[i] ?? 0) - (p[i + n] ?? 0)));
   const group = typeof node.attrs["group"] === "number" ? node.attrs["group"] : 1;
-  return [e.node("ConvTranspose", [dy, node.inputs[1] ?? ""], { kernel_shape: k, strides: s, dilations: d, pads: p, group, output_padding: outPad })[0]];
+  return [transposeBack(e, [dy, node.inputs[1] ?? ""], { kernel_shape: k, strides: s, dilations: d, group, output_padding: outPad }, x, p)];
 };
 
 /** Gemm Y = X·Wᵀ (transB) or X·W: dX = dY·W or dY·Wᵀ. */
@@ -134,7 +157,7 @@ const averagePool: GradRule = ({ node, dy, e }) => {
   const area = k.reduce((a, b) => a * b, 1);
   const weight = e.constFloats(new Array<number>(c * area).fill(1 / area), [c, 1, ...k]);
   const outPad = x.slice(2).map((xi, i) => xi - ((s[i] ?? 1) * ((y[i + 2] ?? 1) - 1) + (k[i] ?? 1) - (p[i] ?? 0) - (p[i + n] ?? 0)));
-  return [e.node("ConvTranspose", [dy, weight], { kernel_shape: k, strides: s, pads: p, group: c, output_padding: outPad })[0]];
+  return [transposeBack(e, [dy, weight], { kernel_shape: k, strides: s, group: c, output_padding: outPad }, x, p)];
 };
 
 /**
