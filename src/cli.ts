@@ -8,7 +8,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { analyzeFile, ModelError, type ModelAnalysis } from "./core/index";
-import { csvReport, jsonReport, markdownReport, moduleReport, tableReport } from "./core/analysis/report";
+import { byLayer, csvReport, jsonReport, markdownReport, moduleReport, tableReport } from "./core/analysis/report";
 import { analyzePythonSource } from "./core/formats/python/pythonModel";
 import type { Dim } from "./core/ir/types";
 import { METHODS, explain, writeExplain, type ExplainArgs, type ExplainMethod } from "./cli/explain";
@@ -128,7 +128,9 @@ function summarizePython(args: Args): number {
   return cls.diagnostics.some((d) => d.severity === "error") ? 2 : 0;
 }
 
-function render(a: ModelAnalysis, format: Format, modules = false): string {
+function render(analysis: ModelAnalysis, format: Format, modules = false): string {
+  // Caffe / Darknet / Keras: one row per framework layer, as their own summaries print them.
+  const a = modules || analysis.format === "onnx" ? analysis : byLayer(analysis);
   switch (format) {
     case "json":
       return JSON.stringify(modules ? moduleReport(a) : jsonReport(a), null, 2);

@@ -62,6 +62,34 @@ describe("convlens summary", () => {
   });
 });
 
+describe("convlens summary of framework definitions: one row per framework layer", () => {
+  const FIXTURES = resolve(__dirname, "../fixtures");
+  it("a Keras file lists its layers as model.summary() does (keras.io's published numbers)", async () => {
+    const published = JSON.parse(readFileSync(`${FIXTURES}/keras/imdb_bilstm.published.json`, "utf8")) as {
+      layers: { name: string; type: string; params: number }[];
+    };
+    expect(await main(["summary", `${FIXTURES}/keras/imdb_bilstm.keras`, "--format", "json"])).toBe(0);
+    const got = (JSON.parse(out) as { layers: { name: string; type: string; params: number }[] }).layers;
+    const want = published.layers.filter((l) => l.type !== "InputLayer");
+    expect(got.map((l) => [l.name, l.type, l.params])).toEqual(want.map((l) => [l.name, l.type, l.params]));
+  });
+
+  it("a Darknet cfg lists its sections by index, in the table too", async () => {
+    const expected = JSON.parse(readFileSync(`${FIXTURES}/darknet/tiny-classifier.expected.json`, "utf8")) as {
+      layers: { name: string; type: string; output_shape: number[]; params: number; macs: number }[];
+    };
+    expect(await main(["summary", `${FIXTURES}/darknet/tiny-classifier.cfg`, "--format", "json"])).toBe(0);
+    const got = (JSON.parse(out) as { layers: { name: string; type: string; output_shape: number[]; params: number; macs: number }[] }).layers;
+    expect(got.map((l) => [l.name, l.type, l.output_shape, l.params, l.macs])).toEqual(
+      expected.layers.map((l) => [l.name, l.type, l.output_shape, l.params, l.macs]),
+    );
+    out = "";
+    expect(await main(["summary", `${FIXTURES}/darknet/tiny-classifier.cfg`])).toBe(0);
+    const rows = out.split("\n").filter((line) => /^\d+\s/.test(line));
+    expect(rows.map((r) => r.split(/\s+/).slice(0, 2))).toEqual(expected.layers.map((l) => [l.name, l.type]));
+  });
+});
+
 describe("convlens explain", () => {
   const FIX = resolve(__dirname, "../../../shared/fixtures");
 

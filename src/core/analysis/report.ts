@@ -70,6 +70,36 @@ export function moduleReport(a: ModelAnalysis): JsonReport {
   };
 }
 
+/**
+ * For framework definitions (Caffe, Darknet, Keras): one row per framework layer, as the
+ * framework's own summary prints it. A layer built from several nodes (Darknet's conv +
+ * BatchNorm + activation, a Keras LSTM with its bias) is summed, with its last node's output
+ * and receptive field. Consecutive rows of one layer name only; ONNX models keep their nodes.
+ */
+export function byLayer(a: ModelAnalysis): ModelAnalysis {
+  const merged: LayerRow[] = [];
+  for (const l of a.layers) {
+    const prev = merged[merged.length - 1];
+    if (prev !== undefined && l.layerType !== undefined && prev.name === l.name && prev.layerType === l.layerType) {
+      const sum = (x: number | null, y: number | null): number | null => (x === null || y === null ? null : x + y);
+      merged[merged.length - 1] = {
+        ...l,
+        index: prev.index,
+        id: prev.id,
+        inputs: prev.inputs,
+        params: prev.params + l.params,
+        macs: sum(prev.macs, l.macs),
+        flops: sum(prev.flops, l.flops),
+        weights: [...prev.weights, ...l.weights],
+        predecessors: prev.predecessors,
+        warnings: [...prev.warnings, ...l.warnings],
+      };
+    } else merged.push(l);
+  }
+  // The framework's layer type names the row ("convolutional", "LSTM"), not its last node's op.
+  return { ...a, layers: merged.map((l) => (l.layerType === undefined ? l : { ...l, opType: l.layerType })) };
+}
+
 export function shapeText(s: readonly Dim[] | null | undefined): string {
   return s ? s.join("×") : "?";
 }
