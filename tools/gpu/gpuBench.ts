@@ -35,8 +35,8 @@ import {
 import { renderMarkdown, saveReport, type ModelResult, type Report } from "./report";
 
 const TRAINED = ["lenet5_digits", "shapes_cnn"];
-const ALL_MODELS = [...TRAINED, "resnet18", "mobilenet_v2", "vgg16"];
-const BACKWARD_MODELS = ["resnet18", "vgg16"];
+const ALL_MODELS = [...TRAINED, "resnet18", "mobilenet_v2", "vgg16", "googlenet", "squeezenet1_1"];
+const BACKWARD_MODELS = ["resnet18", "vgg16", "googlenet"];
 
 interface Options {
   readonly quick: boolean;

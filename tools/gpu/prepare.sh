@@ -21,7 +21,7 @@ WEBGPU_PKG=webgpu@0.6.2
 ORT_VERSION=1.30.0
 ORT_FILES=(ort.bundle.min.mjs ort-wasm-simd-threaded.jsep.wasm)
 GL_DEBS=(libvulkan1 libglvnd0 libegl1 libgl1 libglx0 libopengl0 libgles2)
-MODELS=(lenet5_digits shapes_cnn resnet18 mobilenet_v2 vgg16)
+MODELS=(lenet5_digits shapes_cnn resnet18 mobilenet_v2 vgg16 googlenet squeezenet1_1)
 
 command -v xz >/dev/null || { echo "prepare: xz is missing (apt-get install xz-utils)" >&2; exit 1; }
 mkdir -p "$CACHE"

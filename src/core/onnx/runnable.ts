@@ -8,6 +8,7 @@ import { dtypeBytes, isFloat } from "../ir/dtype";
 import { elementCount } from "../ir/tensorData";
 import type { Model, Node, Tensor, ValueInfo } from "../ir/types";
 import { ModelError } from "../ir/types";
+import { floorCeilPools } from "./ceilPools";
 import { lowerForRuntime } from "./lowering";
 import { writeOnnx } from "./writer";
 
@@ -106,7 +107,7 @@ export function buildRunnable(model: Model, opts: RunnableOptions = {}): Runnabl
   const extra: ValueInfo[] = (opts.extraOutputs ?? []).filter((n) => !existing.has(n)).map((name) => ({ name, dtype: "float32", shape: undefined }));
   // Graph outputs keep their declared types; extra ones are float tensors of any shape.
   const outputs = [...g.outputs, ...extra];
-  const lowered = lowerForRuntime(g.nodes);
+  const lowered = lowerForRuntime(floorCeilPools(model));
   for (const t of lowered.constants) initializers.set(t.name, t);
   let bytes: Uint8Array;
   try {
