@@ -123,6 +123,35 @@ describe("module tree", () => {
     ).toEqual([0, 1, 2, 3]);
   });
 
+  it("gives one framework layer made of consecutive nodes a header with its totals", () => {
+    resetLayerIndex();
+    const keras = (name: string, op: string, type: string, params: number, preds: number[]) => ({
+      ...layer(name, op, [name], preds, { params }),
+      layerType: type,
+    });
+    const layers = [
+      keras("embedding", "Gather", "Embedding", 2_560_000, []),
+      keras("bidirectional", "Transpose", "Bidirectional", 0, [0]),
+      keras("bidirectional", "Concat", "Bidirectional", 512, [1]),
+      keras("bidirectional", "LSTM", "Bidirectional", 98_304, [2]),
+      keras("dense", "MatMul", "Dense", 128, [3]),
+      keras("dense", "Add", "Dense", 1, [4]),
+    ];
+    const tree = buildModuleTree(layers);
+    expect([...tree.groups.keys()]).toEqual(["bidirectional", "dense"]);
+    expect(tree.groups.get("bidirectional")!.params).toBe(98_816); // keras.io's published count
+    expect(tree.groups.get("dense")!.params).toBe(129);
+    // A module called twice is still no group: its calls are not consecutive.
+    resetLayerIndex();
+    const twice = [
+      keras("conv1", "Conv", "Conv2d", 10, []),
+      { ...keras("relu", "Relu", "ReLU", 0, [0]), groups: ["relu"] },
+      keras("conv2", "Conv", "Conv2d", 10, [1]),
+      { ...keras("relu", "Relu", "ReLU", 0, [2]), groups: ["relu"] },
+    ];
+    expect([...buildModuleTree(twice).groups.keys()]).toEqual([]);
+  });
+
   it("skips a wrapper module holding the same layers as its parent", () => {
     resetLayerIndex();
     const layers = [

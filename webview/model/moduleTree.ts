@@ -9,7 +9,9 @@
  * as its parent (a wrapper) would repeat the parent. So a path becomes a group
  * only when its layers carry at least two different names and it holds fewer
  * layers than the group around it: every group shown aggregates something the
- * user could not see otherwise.
+ * user could not see otherwise. The exception: one framework layer made of several
+ * consecutive nodes (a Keras LSTM and its bias, Darknet's conv + BatchNorm + leaky)
+ * gets its header, which is where its totals show.
  */
 import type { LayerRow } from "../../src/core/analysis/result";
 
@@ -63,6 +65,11 @@ function addNullable(a: number | null, b: number | null): number | null {
 interface PathStats {
   layers: number;
   names: Set<string>;
+  /** Lowest and highest topological index inside (consecutive when hi − lo + 1 = layers). */
+  lo: number;
+  hi: number;
+  /** Every row is a framework layer's node (Keras, Caffe, Darknet, a PyTorch module). */
+  framework: boolean;
 }
 
 /** How many layers, and which layer names, each module path holds. */
@@ -71,9 +78,16 @@ function statsPerPath(layers: readonly LayerRow[]): Map<string, PathStats> {
   for (const layer of layers) {
     for (const path of new Set(layer.groups)) {
       let s = stats.get(path);
-      if (s === undefined) stats.set(path, (s = { layers: 0, names: new Set() }));
+      if (s === undefined)
+        stats.set(
+          path,
+          (s = { layers: 0, names: new Set(), lo: layer.index, hi: layer.index, framework: true }),
+        );
       s.layers++;
       s.names.add(layer.name);
+      s.lo = Math.min(s.lo, layer.index);
+      s.hi = Math.max(s.hi, layer.index);
+      s.framework &&= layer.layerType !== undefined;
     }
   }
   return stats;
@@ -85,7 +99,16 @@ function keptPaths(layer: LayerRow, stats: ReadonlyMap<string, PathStats>): stri
   let parentCount = Infinity;
   for (const path of layer.groups) {
     const s = stats.get(path);
-    if (s === undefined || s.names.size < 2 || s.layers >= parentCount || kept.includes(path)) continue;
+    // One framework layer built from several nodes in a row (a Keras LSTM with its bias, a
+    // Darknet conv + BatchNorm + activation) gets a header with its totals too.
+    const oneLayerOfNodes = s !== undefined && s.framework && s.layers >= 2 && s.hi - s.lo + 1 === s.layers;
+    if (
+      s === undefined ||
+      (s.names.size < 2 && !oneLayerOfNodes) ||
+      s.layers >= parentCount ||
+      kept.includes(path)
+    )
+      continue;
     kept.push(path);
     parentCount = s.layers;
   }
