@@ -16,6 +16,7 @@ import { parsePython } from "../src/core/formats/python/parse";
 import { analyzePythonSource } from "../src/core/formats/python/pythonModel";
 import { layersByDefinition, rowsInSpan } from "../src/host/python/layerIndex";
 import { benchEngines, watchWasmMemory } from "./benchEngines";
+import { benchFormats } from "./benchFormats";
 
 const MODELS = resolve(__dirname, "../../shared/fixtures/models");
 
@@ -177,6 +178,7 @@ async function benchRuntime(): Promise<void> {
   console.log("|---|---:|---:|---:|");
   for (const r of out) console.log(`| ${r.join(" | ")} |`);
   torchReference();
+  await benchFormats();
   await benchEngines(MODELS);
 }
 
