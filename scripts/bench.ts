@@ -17,6 +17,7 @@ import { analyzePythonSource } from "../src/core/formats/python/pythonModel";
 import { layersByDefinition, rowsInSpan } from "../src/host/python/layerIndex";
 import { benchEngines, watchWasmMemory } from "./benchEngines";
 import { benchFormats } from "./benchFormats";
+import { loadNative, NativeEngine } from "../src/runtime/nativeEngine";
 
 const MODELS = resolve(__dirname, "../../shared/fixtures/models");
 
@@ -167,15 +168,32 @@ async function benchRuntime(): Promise<void> {
       await s.release();
       return median(t).toFixed(1);
     };
-    const forward = await time(buildRunnable(model).bytes, model.graph.outputs[0]?.name ?? "output");
-    const sal = buildInputGradient(model, "saliency", { kind: "class", index: 0 });
-    const cam = buildGradCam(model, lastSpatialValue(model), 0);
-    out.push([name, forward, await time(buildRunnable(sal.model).bytes, sal.output), await time(buildRunnable(cam.model).bytes, cam.output)]);
+    // The same graphs on the host engine (what the Explain tab runs on under "auto" without a GPU).
+    const native = loadNative();
+    const timeNative = async (bytes: Uint8Array, output: string) => {
+      if (!native.ok) return "–";
+      const engine = new NativeEngine(native.ort);
+      const feeds = { [input?.name ?? "input"]: { dtype: "float32" as const, dims, data: x.data as Float32Array } };
+      await engine.run("m", () => bytes, feeds, [output]);
+      const t: number[] = [];
+      for (let i = 0; i < runs; i++) t.push((await engine.run("m", () => bytes, feeds, [output])).ms);
+      engine.dispose();
+      return median(t).toFixed(1);
+    };
+    const graphs = [
+      { bytes: buildRunnable(model).bytes, output: model.graph.outputs[0]?.name ?? "output" },
+      (({ model: m, output }) => ({ bytes: buildRunnable(m).bytes, output }))(buildInputGradient(model, "saliency", { kind: "class", index: 0 })),
+      (({ model: m, output }) => ({ bytes: buildRunnable(m).bytes, output }))(buildGradCam(model, lastSpatialValue(model), 0)),
+    ];
+    const row = [name];
+    for (const g of graphs) row.push(await time(g.bytes, g.output));
+    for (const g of graphs) row.push(await timeNative(g.bytes, g.output));
+    out.push(row);
   }
   console.log("");
-  console.log("onnxruntime-web wasm (1 thread) in Node, median of 5 runs (2 for vgg16) after a warm-up run:");
-  console.log("| model | forward ms | forward + saliency ms | forward + Grad-CAM ms |");
-  console.log("|---|---:|---:|---:|");
+  console.log("Forward and backward graphs in Node, median of 5 runs (2 for vgg16) after a warm-up run, ms: onnxruntime-web wasm (1 thread) | onnxruntime-node (host engine):");
+  console.log("| model | wasm forward | wasm + saliency | wasm + Grad-CAM | native forward | native + saliency | native + Grad-CAM |");
+  console.log("|---|---:|---:|---:|---:|---:|---:|");
   for (const r of out) console.log(`| ${r.join(" | ")} |`);
   torchReference();
   await benchFormats();
