@@ -7,6 +7,7 @@ import {
   formatCount,
   formatExact,
   formatShape,
+  groupCells,
   headerView,
   layerBarSeries,
   layerCells,
@@ -141,6 +142,7 @@ describe("module tree", () => {
     expect([...tree.groups.keys()]).toEqual(["bidirectional", "dense"]);
     expect(tree.groups.get("bidirectional")!.params).toBe(98_816); // keras.io's published count
     expect(tree.groups.get("dense")!.params).toBe(129);
+    expect(groupCells(tree.groups.get("bidirectional")!).op.text).toBe("Bidirectional · 3 nodes");
     // A module called twice is still no group: its calls are not consecutive.
     resetLayerIndex();
     const twice = [

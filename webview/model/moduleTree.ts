@@ -30,6 +30,8 @@ export interface ModuleGroup {
   readonly macs: number | null;
   readonly flops: number | null;
   readonly outputBytes: number | null;
+  /** When the group is one framework layer made of several nodes: its type (e.g. "Bidirectional"). */
+  readonly layerType?: string;
 }
 
 export type ModuleChild =
@@ -56,6 +58,7 @@ interface GroupBuilder {
   macs: number | null;
   flops: number | null;
   outputBytes: number | null;
+  layerType?: string;
 }
 
 function addNullable(a: number | null, b: number | null): number | null {
@@ -143,6 +146,8 @@ export function buildModuleTree(layers: readonly LayerRow[]): ModuleTree {
           flops: 0,
           outputBytes: 0,
         };
+        const s = stats.get(path);
+        if (s !== undefined && s.names.size === 1 && layer.layerType !== undefined) group.layerType = layer.layerType;
         groups.set(path, group);
         (parent === null ? roots : parent.children).push({ kind: "group", group });
       }

@@ -187,7 +187,8 @@ export function groupCells(group: ModuleGroup): RowCells {
   return {
     index: empty,
     name: { text: group.path, title: `${group.path} (${n} layers)` },
-    op: { text: `${n} layers` },
+    // One framework layer of several nodes reads as that layer: "Bidirectional · 5 nodes".
+    op: { text: group.layerType !== undefined ? `${group.layerType} · ${n} nodes` : `${n} layers` },
     shape: empty,
     params: countCell(group.params),
     macs: countCell(group.macs),
