@@ -3,7 +3,7 @@
  * Run panel loads them (core/formats/weights/beside: Darknet .weights, Caffe .caffemodel,
  * .safetensors).
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { readerFor } from "../core/formats/registry";
 import { loadWeightsBeside, weightsMessage } from "../core/formats/weights/beside";
@@ -20,9 +20,15 @@ export async function readModelForRun(file: string): Promise<ModelForRun> {
   const bytes = readFileSync(file);
   const reader = readerFor(file, bytes);
   const model = reader.read(bytes, { siblingExists: (rel) => existsSync(join(dir, rel)) });
-  const r = await loadWeightsBeside(model, reader.id, file, (name) => {
-    const path = join(dir, name);
-    return Promise.resolve(existsSync(path) ? readFileSync(path) : undefined);
-  });
+  const r = await loadWeightsBeside(
+    model,
+    reader.id,
+    file,
+    (name) => {
+      const path = join(dir, name);
+      return Promise.resolve(existsSync(path) ? readFileSync(path) : undefined);
+    },
+    () => Promise.resolve(readdirSync(dir)),
+  );
   return { model: r.model, ...(r.file && r.report ? { weights: weightsMessage(r.file, r.report) } : {}) };
 }

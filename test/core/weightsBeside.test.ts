@@ -6,6 +6,7 @@ import { readCaffe } from "../../src/core/formats/caffe/caffeReader";
 import { readDarknet } from "../../src/core/formats/darknet/darknetReader";
 import {
   loadWeightsBeside,
+  loneOwnWeights,
   weightFilesBeside,
   weightFilesFor,
   weightsMessage,
@@ -43,6 +44,25 @@ describe("weight files beside a model", () => {
       "models.pth",
       "models.pt",
     ]);
+  });
+
+  it("takes the folder's only .caffemodel for a differently named deploy.prototxt, never one of two", async () => {
+    const model = readCaffe(readFileSync(resolve(CAFFE, "mini_inception.prototxt")));
+    const read = files(CAFFE, { "bvlc_mini.caffemodel": "mini_inception.caffemodel" });
+    const one = await loadWeightsBeside(model, "caffe", "deploy.prototxt", read, () =>
+      Promise.resolve(["deploy.prototxt", "bvlc_mini.caffemodel", "labels.txt"]),
+    );
+    expect(one.file).toBe("bvlc_mini.caffemodel");
+    expect(one.report?.loaded).toBe(9);
+    const two = await loadWeightsBeside(model, "caffe", "deploy.prototxt", read, () =>
+      Promise.resolve(["deploy.prototxt", "bvlc_mini.caffemodel", "other.caffemodel"]),
+    );
+    expect(two.file).toBeUndefined();
+    expect(loneOwnWeights("onnx", ["a.caffemodel"])).toBeUndefined();
+    expect(loneOwnWeights("darknet", ["yolov2.cfg", "yolov2-voc.weights"])).toEqual({
+      file: "yolov2-voc.weights",
+      kind: "darknet",
+    });
   });
 
   it("loads a .caffemodel beside a .prototxt", async () => {

@@ -230,7 +230,9 @@ export async function loadModelForRun(uri: vscode.Uri): Promise<Model> {
   // .caffemodel) or a .safetensors / .pth / .pt beside them, else generated ones.
   if (reader.id !== "onnx") {
     const { loadWeightsBeside } = await import("../../core/formats/weights/beside");
-    const r = await loadWeightsBeside(reader.read(bytes, {}), reader.id, uri.path, (file) => readIfExists(vscode.Uri.joinPath(uri, "..", file)));
+    const dir = vscode.Uri.joinPath(uri, "..");
+    const list = async () => (await vscode.workspace.fs.readDirectory(dir).then((e) => e, () => [])).map(([name]) => name);
+    const r = await loadWeightsBeside(reader.read(bytes, {}), reader.id, uri.path, (file) => readIfExists(vscode.Uri.joinPath(dir, file)), list);
     if (r.file && r.report) showWeightsMessage(r.file, r.report);
     return r.model;
   }

@@ -68,13 +68,32 @@ export interface WeightsBeside {
  * Apply the first weight file that exists beside the model (`read` answers undefined for a
  * missing file). A file that exists but cannot be used is an error naming that file.
  */
-export function loadWeightsBeside(
+export async function loadWeightsBeside(
   model: Model,
   formatId: string,
   modelFile: string,
   read: (file: string) => Promise<Uint8Array | undefined>,
+  /** The folder's file names, for the format's own weights under another name. */
+  list?: () => Promise<readonly string[]>,
 ): Promise<WeightsBeside> {
-  return loadWeightFile(model, weightFilesBeside(formatId, modelFile), read);
+  const r = await loadWeightFile(model, weightFilesBeside(formatId, modelFile), read);
+  if (r.file !== undefined || list === undefined) return r;
+  const other = loneOwnWeights(formatId, await list());
+  return other === undefined ? r : loadWeightFile(model, [other], read);
+}
+
+/**
+ * A model zoo's pairing of differently named files — Caffe's `deploy.prototxt` beside
+ * `bvlc_googlenet.caffemodel`, a Darknet cfg beside its `.weights` — when the folder holds
+ * exactly one file of the format's own weights (two would be a guess).
+ */
+export function loneOwnWeights(formatId: string, names: readonly string[]): WeightFile | undefined {
+  const ext = formatId === "caffe" ? ".caffemodel" : formatId === "darknet" ? ".weights" : undefined;
+  if (ext === undefined) return undefined;
+  const own = names.filter((n) => n.toLowerCase().endsWith(ext));
+  return own.length === 1 && own[0] !== undefined
+    ? { file: own[0], kind: formatId === "caffe" ? "caffemodel" : "darknet" }
+    : undefined;
 }
 
 /** Apply the first of these candidates that exists. */
