@@ -16,6 +16,11 @@ export class Config {
     return BACKENDS.includes(v) ? (v as Backend) : "auto";
   }
 
+  /** Let the host engine use the host's GPU (onnxruntime-node's WebGPU provider, checked per model). */
+  get hostGpu(): boolean {
+    return this.section.get<boolean>("hostGpu", false) === true;
+  }
+
   /** Seconds after which an analysis is stopped. */
   get analysisTimeoutSeconds(): number {
     const v = this.section.get<number>("analysisTimeoutSeconds", 30);

@@ -148,7 +148,7 @@ export class InspectorPanel implements vscode.Disposable {
         case "runNative": {
           const r = await this.deps.runtime.runNative(m);
           const outputs = [...r.outputs].map(([name, o]) => ({ name, dims: o.dims, data: o.data }));
-          this.post({ type: "nativeResult", requestId: m.requestId, ms: r.ms, firstRun: r.firstRun, outputs });
+          this.post({ type: "nativeResult", requestId: m.requestId, ms: r.ms, firstRun: r.firstRun, provider: r.provider, ...(r.note !== undefined ? { note: r.note } : {}), outputs });
           break;
         }
       }

@@ -29,6 +29,10 @@ export type HostToWebview =
       readonly requestId: number;
       readonly ms: number;
       readonly firstRun: boolean;
+      /** Where the host engine ran it: its CPU, or its GPU (convlens.hostGpu, checked against the CPU). */
+      readonly provider: "cpu" | "webgpu";
+      /** For the user, e.g. why the host GPU was not used for this model. */
+      readonly note?: string;
       readonly outputs: readonly { readonly name: string; readonly dims: readonly number[]; readonly data: Float32Array }[];
     }
   /** A runtime request failed: one line for the user. */

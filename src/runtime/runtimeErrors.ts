@@ -11,6 +11,10 @@ interface Rule {
 
 const RULES: readonly Rule[] = [
   {
+    pattern: /Failed to get a WebGPU adapter: ([^\n]*)/,
+    say: (m) => `no WebGPU adapter: ${(m[1] ?? "").trim()}`,
+  },
+  {
     pattern: /No Op registered for (\w+) with domain_version of (\d+)/,
     say: (m) => `op ${m[1]} (opset ${m[2]}) is not an operator onnxruntime implements`,
   },

@@ -16,6 +16,7 @@ import type * as OrtNode from "onnxruntime-node";
 import { imageTensor } from "../../src/cli/explain";
 import { readModel } from "../../src/core/formats/registry";
 import { buildRunnable } from "../../src/core/onnx/runnable";
+import { HostGpuEngine } from "../../src/runtime/hostGpuEngine";
 import { NativeEngine, type NativeFeed } from "../../src/runtime/nativeEngine";
 
 const [fixtures = ".", ortDir = ".", outDir] = process.argv.slice(2);
@@ -158,6 +159,45 @@ async function main(): Promise<void> {
       engine.dispose();
     }
   }
+
+  // The product path: convlens.hostGpu on — each model's first run checked against the CPU.
+  const checked: string[] = [];
+  for (const [name, dims] of models) {
+    const file = join(fixtures, "models", `${name}.onnx`);
+    try {
+      const bytes = buildRunnable(readModel(file, readFileSync(file), { siblingExists: () => false }), {
+        seed: 1234,
+      }).bytes;
+      const n = dims.reduce((a, b) => a * b, 1);
+      const feeds = {
+        input: {
+          dtype: "float32" as const,
+          dims,
+          data: Float32Array.from({ length: n }, (_, i) => ((i * 7919) % 1000) / 1000),
+        },
+      };
+      const engine = HostGpuEngine.forOrt(ort);
+      const first = await engine.run(name, () => bytes, feeds, ["output"]);
+      const ms: number[] = [];
+      let provider = first.provider;
+      for (let i = 0; i < 20; i++) {
+        const r = await engine.run(name, () => bytes, feeds, ["output"]);
+        ms.push(r.ms);
+        provider = r.provider;
+      }
+      engine.dispose();
+      checked.push(`| ${name} | ${provider} | ${median(ms).toFixed(2)} | ${first.note ?? ""} |`);
+    } catch (e) {
+      checked.push(`| ${name} | failed | | ${String(e).slice(0, 160)} |`);
+    }
+  }
+  const checkedMd = [
+    "| model | provider used | median ms (20) | first-run note |",
+    "| --- | --- | ---: | --- |",
+    ...checked,
+  ].join("\n");
+  console.log(`\n## HostGpuEngine (convlens.hostGpu): what the Run panel would use\n\n${checkedMd}\n`);
+  if (outDir) writeFileSync(join(outDir, "native-gpu-checked.md"), checkedMd + "\n");
 
   const f = (v: number | undefined, d = 1) => (v === undefined || Number.isNaN(v) ? "–" : v.toFixed(d));
   const md = [

@@ -121,6 +121,7 @@ export class RunEngine {
           this.progress(`Running on ${BACKEND_LABEL[backend]}…`);
           const r = await this.native.run(runnable.modelUri, feeds, fetches);
           checkCancelled(token);
+          if (r.note !== undefined) notes.push(`Host engine: ${r.note}.`);
           if (notes.length > 0 && backend !== plan.order[0])
             notes.push(`Ran on ${BACKEND_LABEL[backend]} instead.`);
           return { backend, ms: r.ms, firstRun: r.firstRun, outputs: r.outputs, notes };

@@ -16,6 +16,8 @@ export interface NativeFeedData {
 export interface NativeResult {
   readonly ms: number;
   readonly firstRun: boolean;
+  readonly provider: "cpu" | "webgpu";
+  readonly note?: string;
   readonly outputs: ReadonlyMap<string, { readonly dims: readonly number[]; readonly data: Float32Array }>;
 }
 
@@ -94,7 +96,13 @@ export class NativeRequests implements NativeRunner {
         },
       ]),
     );
-    p.resolve({ ms: message.ms, firstRun: message.firstRun, outputs });
+    p.resolve({
+      ms: message.ms,
+      firstRun: message.firstRun,
+      provider: message.provider,
+      ...(message.note !== undefined ? { note: message.note } : {}),
+      outputs,
+    });
     return true;
   }
 

@@ -1,48 +1,41 @@
 /**
- * The extension host's engine for the Run panel: onnxruntime-node on the host's CPUs,
- * next to the model files (under Remote-SSH / code-server only pictures travel).
- * Loaded on first use; one instance per extension, sessions shared by all panels.
+ * The extension host's engine for the Run panel: onnxruntime-node on the host's CPUs, or on
+ * its GPU when convlens.hostGpu is on (checked per model against the CPU), next to the model
+ * files (under Remote-SSH / code-server only pictures travel). Loaded on first use; one
+ * instance per extension, sessions shared by all panels.
  */
 import * as vscode from "vscode";
 import type { NativeTensor } from "../../protocol/messages";
-import {
-  loadNative,
-  NativeEngine,
-  toFeed,
-  type NativeAvailability,
-  type NativeFeed,
-  type NativeRun,
-} from "../../runtime/nativeEngine";
+import { HostGpuEngine, type HostRun } from "../../runtime/hostGpuEngine";
+import { loadNative, NativeEngine, toFeed, type NativeFeed } from "../../runtime/nativeEngine";
 
 export class HostEngine implements vscode.Disposable {
-  private engine: NativeEngine | null = null;
+  private cpu: NativeEngine | null = null;
+  private gpu: HostGpuEngine | null = null;
+
+  /** `useGpu` reads convlens.hostGpu at each run, so a changed setting applies to the next one. */
+  constructor(private readonly useGpu: () => boolean) {}
 
   availability(): { ok: true } | { ok: false; why: string } {
     const a = loadNative();
     return a.ok ? { ok: true } : a;
   }
 
-  async run(
-    file: vscode.Uri,
-    feeds: readonly NativeTensor[],
-    fetches: readonly string[],
-  ): Promise<NativeRun> {
-    const engine = this.get();
+  async run(file: vscode.Uri, feeds: readonly NativeTensor[], fetches: readonly string[]): Promise<HostRun> {
     const inputs: Record<string, NativeFeed> = {};
     for (const f of feeds) inputs[f.name] = toFeed(f);
-    return engine.run(file.toString(), async () => vscode.workspace.fs.readFile(file), inputs, fetches);
+    const load = async () => vscode.workspace.fs.readFile(file);
+    const a = loadNative();
+    if (!a.ok) throw new Error(a.why);
+    if (this.useGpu())
+      return (this.gpu ??= HostGpuEngine.forOrt(a.ort)).run(file.toString(), load, inputs, fetches);
+    const r = await (this.cpu ??= new NativeEngine(a.ort)).run(file.toString(), load, inputs, fetches);
+    return { ...r, provider: "cpu" };
   }
 
   dispose(): void {
-    this.engine?.dispose();
-    this.engine = null;
-  }
-
-  private get(): NativeEngine {
-    if (this.engine !== null) return this.engine;
-    const a: NativeAvailability = loadNative();
-    if (!a.ok) throw new Error(a.why);
-    this.engine = new NativeEngine(a.ort);
-    return this.engine;
+    this.cpu?.dispose();
+    this.gpu?.dispose();
+    this.cpu = this.gpu = null;
   }
 }

@@ -16,7 +16,7 @@ import { buildRunnable, consumersOf, randomWeights } from "../../core/onnx/runna
 import { buildGradCam, buildInputGradient, lastSpatialValue } from "../../core/onnx/backward";
 import type { RunnableInfo, RuntimeInfo, WebviewToHost } from "../../protocol/messages";
 import type { Config } from "../config";
-import type { NativeRun } from "../../runtime/nativeEngine";
+import type { HostRun } from "../../runtime/hostGpuEngine";
 import type { HostEngine } from "./hostEngine";
 
 type ExplainRequest = Extract<WebviewToHost, { type: "prepareExplain" }>;
@@ -72,7 +72,7 @@ export class RuntimeService {
   }
 
   /** Runs a model this service published on the host engine (onnxruntime-node). */
-  runNative(m: NativeRequest): Promise<NativeRun> {
+  runNative(m: NativeRequest): Promise<HostRun> {
     const file = this.published.get(m.modelUri);
     if (file === undefined) return Promise.reject(new Error("the host engine runs only models ConvLens built"));
     return this.native.run(file, m.feeds, m.fetches);
