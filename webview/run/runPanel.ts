@@ -277,7 +277,13 @@ export class RunPanel {
       this.setStatus("");
     } catch (err) {
       if (err instanceof CancelledError || token.cancelled) this.setStatus("Cancelled.");
-      else this.showError(`Run failed: ${shortError(err)}`);
+      else {
+        this.showError(`Run failed: ${shortError(err)}`);
+        // The previous input's results would read as this input's: take them away.
+        this.predictions.clear("No result for this input: see the message above.");
+        this.mapsOutput = null;
+        this.renderView();
+      }
     }
   }
 
