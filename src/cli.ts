@@ -17,7 +17,7 @@ import { runModel, runText, type RunBackend } from "./cli/run";
 const USAGE = `usage: convlens summary FILE [--input-shape 1x3x224x224] [--format table|json|csv|md] [--time-limit SECONDS]
        convlens summary MODEL.py [--class NAME] [--input-shape 2x3x224x224] [--format …]
        convlens run MODEL [--input IMAGE.png|noise] [--preprocess unit|imagenet|signed] [--backend auto|native|wasm] [--format table|json]
-       convlens explain MODEL --input IMAGE.png --method saliency|guided|deconvnet|gradcam|erf [--layer NAME] [--channel K] [--class K] [--normalize unit|imagenet|signed] [--out map.png] [--format json]`;
+       convlens explain MODEL --input IMAGE.png --method saliency|guided|deconvnet|gradcam|erf [--layer NAME] [--channel K] [--class K] [--preprocess unit|imagenet|signed] [--backend auto|native|wasm] [--out map.png] [--format json]`;
 const FORMATS = ["table", "json", "csv", "md"] as const;
 type Format = (typeof FORMATS)[number];
 
@@ -83,9 +83,12 @@ async function runExplain(args: Args): Promise<number> {
   const input = args.options.get("input");
   if (method !== "erf" && !input) throw new UsageError("--input IMAGE.png is required for this method");
   if (input && !existsSync(input)) throw new ModelError(`no such image: ${input}`);
-  const normalize = args.options.get("normalize") ?? "unit";
-  if (!["unit", "imagenet", "signed"].includes(normalize)) throw new UsageError("--normalize must be unit, imagenet or signed");
+  const normalize = args.options.get("preprocess") ?? args.options.get("normalize") ?? "unit";
+  if (!["unit", "imagenet", "signed"].includes(normalize)) throw new UsageError("--preprocess must be unit, imagenet or signed");
+  const backend = args.options.get("backend") ?? "auto";
+  if (!["auto", "native", "wasm"].includes(backend)) throw new UsageError("--backend must be auto, native or wasm");
   const e: ExplainArgs = {
+    backend: backend as NonNullable<ExplainArgs["backend"]>,
     model: args.file,
     method: method as ExplainMethod,
     json: args.format === "json",

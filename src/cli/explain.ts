@@ -11,6 +11,8 @@ import { buildGradCam, buildInputGradient, lastSpatialValue, type BackwardGraph,
 import { buildRunnable } from "../core/onnx/runnable";
 import { analyzeModel } from "../core/analysis/analyze";
 import { readModelForRun } from "./modelFile";
+import { loadNative, NativeEngine } from "../runtime/nativeEngine";
+import { runtimeErrorText } from "../runtime/runtimeErrors";
 import { decodePng, encodePng } from "./png";
 import type * as OrtModule from "onnxruntime-web";
 
@@ -27,6 +29,8 @@ export interface ExplainArgs {
   readonly out?: string;
   readonly json: boolean;
   readonly normalize: "unit" | "imagenet" | "signed";
+  /** auto: the host engine (onnxruntime-node) where it loads, else onnxruntime-web's wasm. */
+  readonly backend?: "auto" | "native" | "wasm";
 }
 
 export interface ExplainResult {
@@ -92,14 +96,40 @@ export async function explain(args: ExplainArgs): Promise<ExplainResult> {
   const input = model.graph.inputs[0];
   const shape = input?.shape?.map((d) => (typeof d === "number" ? d : 1));
   if (!input || !shape || shape.length !== 4) throw new ModelError("explain needs a model with one image input (N, C, H, W)");
-  const ort = await loadOrt();
+  const native = args.backend === "wasm" ? null : loadNative();
+  if (args.backend === "native" && native?.ok === false) throw new ModelError(native.why);
+  const engine = native?.ok ? new NativeEngine(native.ort) : null;
+  const ort = engine === null ? await loadOrt() : null;
+  // One session per graph (ERF runs the same graph on several inputs).
+  const keys = new Map<object, string>();
   const run = async (g: { model: Model; output: string }, x: Float32Array) => {
-    const session = await ort.InferenceSession.create(buildRunnable(g.model).bytes);
-    const out = await session.run({ [input.name]: new ort.Tensor("float32", x, shape) }, [g.output]);
+    if (engine !== null) {
+      const key = keys.get(g) ?? `graph${keys.size}`;
+      keys.set(g, key);
+      const feeds = { [input.name]: { dtype: "float32" as const, dims: shape, data: x } };
+      const r = await engine.run(key, () => buildRunnable(g.model).bytes, feeds, [g.output]).catch((err: unknown) => {
+        throw new ModelError(`the model cannot run: ${runtimeErrorText(err)}`);
+      });
+      const o = r.outputs.get(g.output);
+      if (!o) throw new ModelError(`the model produced no ${g.output}`);
+      return { data: o.data, dims: [...o.dims] };
+    }
+    const session = await ort!.InferenceSession.create(buildRunnable(g.model).bytes);
+    const out = await session.run({ [input.name]: new ort!.Tensor("float32", x, shape) }, [g.output]);
     const t = out[g.output];
     if (!t) throw new ModelError(`the model produced no ${g.output}`);
     return { data: t.data as Float32Array, dims: [...t.dims] };
   };
+  try {
+    return await explainWith(args, model, shape, run);
+  } finally {
+    engine?.dispose();
+  }
+}
+
+type GraphRunner = (g: { model: Model; output: string }, x: Float32Array) => Promise<{ data: Float32Array; dims: number[] }>;
+
+async function explainWith(args: ExplainArgs, model: Model, shape: number[], run: GraphRunner): Promise<ExplainResult> {
   if (args.method === "erf") {
     // Luo et al. 2016: |∂(centre unit)/∂input| averaged over random inputs.
     const value = args.layer ? layerValue(model, args.layer) : lastSpatialValue(model);

@@ -116,6 +116,17 @@ describe("convlens explain", () => {
     want.forEach((v, i) => expect(Math.abs((j.data[i] ?? NaN) - v)).toBeLessThan(1e-3 * max));
   });
 
+  it.each(["native", "wasm"])("saliency on --backend %s matches PyTorch", async (backend) => {
+    const args = ["explain", `${FIX}/models/shapes_cnn.onnx`, "--input", `${FIX}/images/shape_4_triangle.png`];
+    expect(await main([...args, "--method", "saliency", "--backend", backend, "--format", "json"])).toBe(0);
+    const j = JSON.parse(out) as { data: number[] };
+    const ref = readFileSync(`${FIX}/expected/backward/shapes_cnn_img0_saliency.bin`);
+    const want = new Float32Array(ref.buffer.slice(ref.byteOffset, ref.byteOffset + ref.byteLength));
+    const max = Math.max(...Array.from(want, Math.abs));
+    expect(j.data).toHaveLength(want.length);
+    want.forEach((v, i) => expect(Math.abs((j.data[i] ?? NaN) - v)).toBeLessThan(1e-3 * max));
+  });
+
   it("keeps the effective receptive field inside the theoretical one", async () => {
     // resnet18 layer2.1.conv2: theoretical RF from the fixture; its centre unit's gradient must vanish outside it.
     const expected = JSON.parse(readFileSync(`${FIX}/expected/resnet18.json`, "utf8")) as {
