@@ -60,6 +60,43 @@ def pair(p, single, h, w, default):
     return int(one(p, h, s[0] if s else default)), int(one(p, w, s[1] if len(s) > 1 else (s[0] if s else default)))
 
 
+def parameterless(t, l, xs):
+    """The layers without weights, shared with make_caffemodel_ref.py: (output, several outputs or None),
+    or None when `t` is not one of them. Caffe pools round up and AVE counts the padding; Slice has several tops."""
+    x = xs[0]
+    if t == "ReLU":
+        return F.leaky_relu(x, float(one(l.get("relu_param", [{}])[0], "negative_slope", 0))), None
+    if t == "Pooling":
+        p = l["pooling_param"][0]
+        mx = one(p, "pool", "MAX") == "MAX"
+        if one(p, "global_pooling") == "true":
+            return (x.amax((2, 3), keepdim=True) if mx else x.mean((2, 3), keepdim=True)), None
+        k, s, pd = pair(p, "kernel_size", "kernel_h", "kernel_w", 1), pair(p, "stride", "stride_h", "stride_w", 1), pair(p, "pad", "pad_h", "pad_w", 0)
+        return (F.max_pool2d(x, k, s, pd, ceil_mode=True) if mx else F.avg_pool2d(x, k, s, pd, ceil_mode=True, count_include_pad=True)), None
+    if t == "LRN":
+        p = l["lrn_param"][0]
+        return torch.nn.LocalResponseNorm(int(one(p, "local_size", 5)), float(one(p, "alpha", 1)), float(one(p, "beta", 0.75)), float(one(p, "k", 1)))(x), None
+    if t == "Eltwise":
+        op = one(l.get("eltwise_param", [{}])[0], "operation", "SUM")
+        y = xs[0]
+        for z in xs[1:]:
+            y = y + z if op == "SUM" else (y * z if op == "PROD" else torch.maximum(y, z))
+        return y, None
+    if t == "Concat":
+        return torch.cat(xs, int(one(l.get("concat_param", [{}])[0], "axis", 1))), None
+    if t == "Slice":
+        p = l["slice_param"][0]
+        axis = int(one(p, "axis", 1))
+        pts = [0] + [int(v) for v in p.get("slice_point", [])] + [x.shape[axis]]
+        outs = [x.narrow(axis, a, b - a) for a, b in zip(pts, pts[1:])]
+        return outs[0], outs
+    if t == "Dropout":
+        return x, None
+    if t == "Softmax":
+        return F.softmax(x, 1), None
+    return None
+
+
 def run(path):
     net = parse(path.read_text())
     blobs, layers = {}, []
@@ -95,53 +132,24 @@ def run(path):
                 y = m(x)
                 macs = x.numel() * (n // g) * k[0] * k[1]
             params = sum(q.numel() for q in m.parameters())
-        elif t == "Pooling":
-            p = l["pooling_param"][0]
-            mx = one(p, "pool", "MAX") == "MAX"
-            if one(p, "global_pooling") == "true":
-                y = x.amax((2, 3), keepdim=True) if mx else x.mean((2, 3), keepdim=True)
-            else:
-                k, s, pd = pair(p, "kernel_size", "kernel_h", "kernel_w", 1), pair(p, "stride", "stride_h", "stride_w", 1), pair(p, "pad", "pad_h", "pad_w", 0)
-                y = F.max_pool2d(x, k, s, pd, ceil_mode=True) if mx else F.avg_pool2d(x, k, s, pd, ceil_mode=True)
         elif t == "InnerProduct":
             p = l["inner_product_param"][0]
             m = torch.nn.Linear(x[0].numel(), int(one(p, "num_output")), one(p, "bias_term", "true") != "false")
             y = m(x.flatten(1))
             params = sum(q.numel() for q in m.parameters())
             macs = y.numel() * m.in_features  # batch included
-        elif t == "ReLU":
-            slope = float(one(l.get("relu_param", [{}])[0], "negative_slope", 0))
-            y = F.leaky_relu(x, slope)
         elif t == "PReLU":
             m = torch.nn.PReLU(x.shape[1])
             y = m(x)
             params = x.shape[1]
-        elif t == "LRN":
-            p = l["lrn_param"][0]
-            y = torch.nn.LocalResponseNorm(int(one(p, "local_size", 5)), float(one(p, "alpha", 1)), float(one(p, "beta", 0.75)))(x)
         elif t == "BatchNorm":
             y = torch.nn.BatchNorm2d(x.shape[1], affine=False).eval()(x)
         elif t == "Scale":
             bias = one(l.get("scale_param", [{}])[0], "bias_term", "false") == "true"
             y = x * torch.rand(x.shape[1], 1, 1) + (torch.rand(x.shape[1], 1, 1) if bias else 0)
             params = x.shape[1] * (2 if bias else 1)
-        elif t == "Eltwise":
-            op = one(l.get("eltwise_param", [{}])[0], "operation", "SUM")
-            y = xs[0]
-            for z in xs[1:]:
-                y = y + z if op == "SUM" else (y * z if op == "PROD" else torch.maximum(y, z))
-        elif t == "Concat":
-            y = torch.cat(xs, int(one(l.get("concat_param", [{}])[0], "axis", 1)))
-        elif t == "Slice":
-            p = l["slice_param"][0]
-            axis = int(one(p, "axis", 1))
-            pts = [0] + [int(v) for v in p.get("slice_point", [])] + [x.shape[axis]]
-            outs = [x.narrow(axis, a, b - a) for a, b in zip(pts, pts[1:])]
-            y = outs[0]
-        elif t == "Dropout":
-            y = x
-        elif t == "Softmax":
-            y = F.softmax(x, 1)
+        elif (shared := parameterless(t, l, xs)) is not None:
+            y, outs = shared
         else:
             raise ValueError(t)
         for i, top in enumerate(tops):

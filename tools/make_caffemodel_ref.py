@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 from google.protobuf import text_format
 
-from make_caffe_refs import ROOT, V1, one, pair, parse
+from make_caffe_refs import ROOT, V1, one, pair, parameterless, parse
 
 TOOLS = pathlib.Path(__file__).resolve().parent
 BN_FACTOR = 7.5  # Caffe's accumulated moving-average weight; the stored statistics are multiplied by it
@@ -105,37 +105,8 @@ def forward(net, gen):
             slope = torch.rand(x.shape[1], generator=gen) * 0.5
             params[name] = [slope]
             y = F.prelu(x, slope)
-        elif t == "ReLU":
-            y = F.leaky_relu(x, float(one(l.get("relu_param", [{}])[0], "negative_slope", 0)))
-        elif t == "Pooling":
-            p = l["pooling_param"][0]
-            mx = one(p, "pool", "MAX") == "MAX"
-            if one(p, "global_pooling") == "true":
-                y = x.amax((2, 3), keepdim=True) if mx else x.mean((2, 3), keepdim=True)
-            else:
-                k, s, pd = pair(p, "kernel_size", "kernel_h", "kernel_w", 1), pair(p, "stride", "stride_h", "stride_w", 1), pair(p, "pad", "pad_h", "pad_w", 0)
-                # Caffe rounds up, and its AVE divides by the window clipped to the padded input (padding counted).
-                y = F.max_pool2d(x, k, s, pd, ceil_mode=True) if mx else F.avg_pool2d(x, k, s, pd, ceil_mode=True, count_include_pad=True)
-        elif t == "LRN":
-            p = l["lrn_param"][0]
-            y = torch.nn.LocalResponseNorm(int(one(p, "local_size", 5)), float(one(p, "alpha", 1)), float(one(p, "beta", 0.75)), float(one(p, "k", 1)))(x)
-        elif t == "Eltwise":
-            op = one(l.get("eltwise_param", [{}])[0], "operation", "SUM")
-            y = xs[0]
-            for z in xs[1:]:
-                y = y + z if op == "SUM" else (y * z if op == "PROD" else torch.maximum(y, z))
-        elif t == "Concat":
-            y = torch.cat(xs, int(one(l.get("concat_param", [{}])[0], "axis", 1)))
-        elif t == "Slice":
-            p = l["slice_param"][0]
-            axis = int(one(p, "axis", 1))
-            pts = [0] + [int(v) for v in p.get("slice_point", [])] + [x.shape[axis]]
-            outs = [x.narrow(axis, a, b - a) for a, b in zip(pts, pts[1:])]
-            y = outs[0]
-        elif t == "Dropout":
-            y = x
-        elif t == "Softmax":
-            y = F.softmax(x, 1)
+        elif (shared := parameterless(t, l, xs)) is not None:
+            y, outs = shared
         else:
             raise ValueError(t)
         for i, top in enumerate(tops):
