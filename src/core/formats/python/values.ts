@@ -80,6 +80,12 @@ export interface PyObject {
   defSpan?: Span;
   /** Module path from the root model, set after construction. */
   path?: string;
+  /**
+   * Set for a module the analyser cannot follow (a torch.nn class with no table entry, a user
+   * class whose construction failed): why. Calling it gives an unknown output with this reason,
+   * and its parameters are an unknown part of the totals.
+   */
+  opaque?: string;
 }
 
 export interface PyTensor {
