@@ -6,16 +6,17 @@
  * Exit 0 on success, 2 with a one-line message on bad input or bad usage.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { analyzeFile, ModelError, type ModelAnalysis } from "./core/index";
 import { byLayer, csvReport, jsonReport, markdownReport, moduleReport, tableReport } from "./core/analysis/report";
 import { analyzePythonSource } from "./core/formats/python/pythonModel";
 import type { Dim } from "./core/ir/types";
 import { METHODS, explain, writeExplain, type ExplainArgs, type ExplainMethod } from "./cli/explain";
 import { runModel, runText, type RunBackend } from "./cli/run";
+import { CachedSourceFiles, pythonLibraryPath } from "./runtime/pythonFiles";
 
 const USAGE = `usage: convlens summary FILE [--input-shape 1x3x224x224] [--format table|json|csv|md] [--time-limit SECONDS]
-       convlens summary MODEL.py [--class NAME] [--input-shape 2x3x224x224] [--format …]
+       convlens summary MODEL.py [--class NAME|VARIABLE] [--python-path DIR …] [--input-shape 2x3x224x224] [--format …]
        convlens run MODEL [--input IMAGE.png|noise] [--preprocess unit|imagenet|signed] [--backend auto|native|wasm] [--format table|json]
        convlens explain MODEL --input IMAGE.png --method saliency|guided|deconvnet|gradcam|erf [--layer NAME] [--channel K] [--class K] [--preprocess unit|imagenet|signed] [--backend auto|native|wasm] [--out map.png] [--format json]`;
 const FORMATS = ["table", "json", "csv", "md"] as const;
@@ -41,11 +42,14 @@ interface Args {
   inputShape?: Dim[];
   timeLimitS: number;
   options: Map<string, string>;
+  /** --python-path DIR, in the order given (repeatable). */
+  pythonPath: string[];
 }
 
 function parseArgs(argv: readonly string[]): Args {
   const positional: string[] = [];
   const options = new Map<string, string>();
+  const pythonPath: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? "";
     if (a === "--help" || a === "-h") throw new UsageError("");
@@ -57,7 +61,8 @@ function parseArgs(argv: readonly string[]): Args {
     const key = eq > 0 ? a.slice(2, eq) : a.slice(2);
     const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
     if (v === undefined) throw new UsageError(`${a} needs a value`);
-    options.set(key, v);
+    if (key === "python-path") pythonPath.push(resolve(v));
+    else options.set(key, v);
   }
   const known = ["format", "input-shape", "time-limit", "input", "method", "layer", "channel", "class", "out", "normalize", "preprocess", "backend"];
   // --class names a Python model class for summary, a class index for explain.
@@ -67,7 +72,8 @@ function parseArgs(argv: readonly string[]): Args {
   const [command, file] = positional;
   if (!["summary", "explain", "run"].includes(command ?? "") || !command || !file || positional.length > 2) throw new UsageError("");
   const shape = options.get("input-shape");
-  return { command, file, format: format as Format, timeLimitS: Number(options.get("time-limit") ?? 30), options, ...(shape ? { inputShape: parseShape(shape) } : {}) };
+  // The file's absolute path: relative imports (`from ..ops import x`) walk up from its folder.
+  return { command, file: resolve(file), format: format as Format, timeLimitS: Number(options.get("time-limit") ?? 30), options, pythonPath, ...(shape ? { inputShape: parseShape(shape) } : {}) };
 }
 
 function intOption(options: Map<string, string>, key: string): number | undefined {
@@ -104,20 +110,22 @@ async function runExplain(args: Args): Promise<number> {
   return 0;
 }
 
-/** `convlens summary model.py [--class NAME]`: the PyTorch source path, leaf modules as layers. */
-function summarizePython(args: Args): number {
+/**
+ * `convlens summary model.py [--class NAME] [--python-path DIR …]`: the PyTorch source path,
+ * leaf modules as layers. NAME is a model class or a module-level instance (`model`); imports
+ * are looked for beside the file, in each --python-path, then in python3's sys.path.
+ */
+async function summarizePython(args: Args): Promise<number> {
   const source = readFileSync(args.file, "utf8");
-  const dir = dirname(args.file);
   const wanted = args.options.get("class");
-  const readModule = (module: string, level: number) => {
-    const parts = module.replace(/^\.+/, "").split(".").filter(Boolean);
-    let base = dir;
-    for (let i = 1; i < level; i++) base = dirname(base);
-    for (const f of [join(base, ...parts) + ".py", join(base, ...parts, "__init__.py")]) if (existsSync(f)) return readFileSync(f, "utf8");
-    return undefined;
-  };
+  const environment = await pythonLibraryPath("python3");
   const shapes = wanted && args.inputShape ? { [wanted]: args.inputShape } : undefined;
-  const result = analyzePythonSource(source, { fileName: args.file, readModule, ...(shapes ? { forcedInputShapes: shapes } : {}) });
+  const result = analyzePythonSource(source, {
+    fileName: args.file,
+    files: new CachedSourceFiles(),
+    pythonPath: [...args.pythonPath, ...environment],
+    ...(shapes ? { forcedInputShapes: shapes } : {}),
+  });
   const models = result.classes.filter((c) => !c.error?.includes("needs constructor arguments"));
   const cls = wanted ? result.classes.find((c) => c.name === wanted) : models.length === 1 ? models[0] : undefined;
   if (!cls) {
@@ -161,7 +169,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write((args.format === "json" ? JSON.stringify(r) : runText(r)) + "\n");
       return 0;
     }
-    if (args.file.endsWith(".py")) return summarizePython(args);
+    if (args.file.endsWith(".py")) return await summarizePython(args);
     const bytes = readFileSync(args.file);
     const dir = dirname(args.file);
     const analysis = analyzeFile(

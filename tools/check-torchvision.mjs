@@ -8,7 +8,7 @@
  * files followed) and compared layer by layer with shared/fixtures/expected where one applies.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { createRequire } from "node:module";
 
 const require = createRequire(import.meta.url);
@@ -23,14 +23,8 @@ const CASES = { "alexnet.py": { AlexNet: "alexnet" }, "densenet.py": { DenseNet:
 
 for (const [file, classes] of Object.entries(CASES)) {
   const path = join(dir, file);
-  const readModule = (m, level) => {
-    const parts = m.replace(/^\.+/, "").split(".").filter(Boolean);
-    let base = dirname(path);
-    for (let i = 1; i < level; i++) base = dirname(base);
-    for (const f of [join(base, ...parts) + ".py", join(base, ...parts, "__init__.py")]) if (existsSync(f)) return readFileSync(f, "utf8");
-    return undefined;
-  };
-  const result = analyzePythonSource(readFileSync(path, "utf8"), { fileName: file, readModule });
+  const files = { read: (f) => (existsSync(f) ? readFileSync(f, "utf8") : undefined) };
+  const result = analyzePythonSource(readFileSync(path, "utf8"), { fileName: path, files });
   for (const [cls, exp] of Object.entries(classes)) {
     const c = result.classes.find((x) => x.name === cls);
     const expected = JSON.parse(readFileSync(join(EXPECTED, `${exp}.json`), "utf8"));

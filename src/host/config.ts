@@ -27,6 +27,17 @@ export class Config {
     return Number.isFinite(v) && v > 0 ? v : 30;
   }
 
+  /** convlens.pythonPath: the Python interpreter whose sys.path imports are read from ("" = not set). */
+  get pythonPath(): string {
+    return this.section.get<string>("pythonPath", "").trim();
+  }
+
+  /** convlens.pythonExtraPaths: folders searched for imports before the environment's. */
+  get pythonExtraPaths(): string[] {
+    const v = this.section.get<unknown>("pythonExtraPaths", []);
+    return Array.isArray(v) ? v.filter((p): p is string => typeof p === "string" && p.trim() !== "") : [];
+  }
+
   /** Every entry of convlens.inputShapes parsed (keys: file names, paths or Python class names). */
   get inputShapes(): Record<string, Dim[]> {
     const shapes = this.section.get<Record<string, string>>("inputShapes", {});

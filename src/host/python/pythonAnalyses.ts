@@ -8,6 +8,7 @@ import { Worker } from "node:worker_threads";
 import * as vscode from "vscode";
 import type { PythonAnalysis } from "../../core/formats/python/pythonModel";
 import type { Config } from "../config";
+import { PythonEnvironment } from "./pythonEnvironment";
 import type { PythonRequest, PythonResponse } from "./pythonWorker";
 
 interface Entry {
@@ -31,18 +32,21 @@ export class PythonAnalyses implements vscode.Disposable {
   private readonly pending = new Map<number, (r: PythonResponse) => void>();
   /** The version being analysed per document, so that one document has one analysis in flight. */
   private readonly inFlight = new Map<string, Promise<PythonAnalysis | undefined>>();
+  private readonly environment: PythonEnvironment;
 
   constructor(
     private readonly config: Config,
     private readonly log: vscode.LogOutputChannel,
     private readonly workerScript: string,
   ) {
+    this.environment = new PythonEnvironment(config, log);
     this.disposables.push(
       vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document)),
       vscode.workspace.onDidOpenTextDocument((d) => this.schedule(d, 0)),
       vscode.workspace.onDidCloseTextDocument((d) => this.cache.delete(d.uri.toString())),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (!e.affectsConfiguration("convlens")) return;
+        this.environment.reset();
         this.cache.clear();
         for (const d of vscode.workspace.textDocuments) this.schedule(d, 0);
       }),
@@ -88,7 +92,7 @@ export class PythonAnalyses implements vscode.Disposable {
     const text = doc.getText();
     if (!mayDefineModels(text)) return undefined;
     const started = Date.now();
-    const job = this.analyse(doc.fileName, text).then((analysis) => {
+    const job = this.analyse(doc, text).then((analysis) => {
       this.inFlight.delete(key);
       if (!analysis) return undefined;
       const prev = this.cache.get(key);
@@ -103,18 +107,13 @@ export class PythonAnalyses implements vscode.Disposable {
     return job;
   }
 
-  private analyse(fileName: string, text: string): Promise<PythonAnalysis | undefined> {
+  private async analyse(doc: vscode.TextDocument, text: string): Promise<PythonAnalysis | undefined> {
+    const fileName = doc.fileName;
+    const pythonPath = await this.environment.searchPath(doc.uri);
     const worker = (this.worker ??= this.startWorker());
     const openFiles: Record<string, string> = {};
     for (const d of vscode.workspace.textDocuments) if (d.uri.scheme === "file" && d.languageId === "python") openFiles[d.uri.fsPath] = d.getText();
-    const req: PythonRequest = {
-      id: this.nextId++,
-      fileName,
-      text,
-      inputShapes: this.config.inputShapes,
-      openFiles,
-      workspaceRoots: (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
-    };
+    const req: PythonRequest = { id: this.nextId++, fileName, text, inputShapes: this.config.inputShapes, openFiles, pythonPath };
     return new Promise((resolve) => {
       this.pending.set(req.id, (r) => {
         if ("error" in r) {

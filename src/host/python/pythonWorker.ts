@@ -2,11 +2,11 @@
  * Analyses Python model files in a worker thread, so that interpreting a large
  * file never delays the extension host (other extensions, the inspector).
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
 import { parentPort } from "node:worker_threads";
 import type { Dim } from "../../core/ir/types";
+import { ParsedModules } from "../../core/formats/python/moduleLoader";
 import { analyzePythonSource, type PythonAnalysis } from "../../core/formats/python/pythonModel";
+import { CachedSourceFiles } from "../../runtime/pythonFiles";
 
 export interface PythonRequest {
   readonly id: number;
@@ -15,31 +15,31 @@ export interface PythonRequest {
   readonly inputShapes: Readonly<Record<string, Dim[]>>;
   /** Texts of open editors by file path (they win over the disk for imports). */
   readonly openFiles: Readonly<Record<string, string>>;
-  readonly workspaceRoots: readonly string[];
+  /**
+   * Where absolute imports are looked for after the file's folder: workspace roots,
+   * convlens.pythonExtraPaths, then the Python environment's library folders.
+   */
+  readonly pythonPath: readonly string[];
 }
 
 export type PythonResponse = { readonly id: number; readonly analysis: PythonAnalysis } | { readonly id: number; readonly error: string };
 
-/** `from .blocks import X` (level 1) looks beside the file; `import models.blocks` (level 0) also at each workspace root. */
-function readModule(req: PythonRequest, module: string, level: number): string | undefined {
-  const parts = module.replace(/^\.+/, "").split(".").filter(Boolean);
-  let base = dirname(req.fileName);
-  for (let i = 1; i < level; i++) base = dirname(base);
-  const roots = level > 0 ? [base] : [base, ...req.workspaceRoots];
-  for (const root of roots) {
-    for (const file of [join(root, ...parts) + ".py", join(root, ...parts, "__init__.py")]) {
-      const open = req.openFiles[file];
-      if (open !== undefined) return open;
-      if (existsSync(file) && statSync(file).size < 1_000_000) return readFileSync(file, "utf8");
-    }
-  }
-  return undefined;
-}
+// Kept for the worker's life: a library (torchvision) is read and parsed once, then re-checked by mtime.
+const files = new CachedSourceFiles();
+const parsedModules = new ParsedModules();
 
 parentPort?.on("message", (req: PythonRequest) => {
   let res: PythonResponse;
   try {
-    res = { id: req.id, analysis: analyzePythonSource(req.text, { fileName: req.fileName, inputShapes: req.inputShapes, readModule: (m, l) => readModule(req, m, l) }) };
+    files.overrides = req.openFiles;
+    const analysis = analyzePythonSource(req.text, {
+      fileName: req.fileName,
+      inputShapes: req.inputShapes,
+      files,
+      pythonPath: req.pythonPath,
+      parsedModules,
+    });
+    res = { id: req.id, analysis };
   } catch (e) {
     res = { id: req.id, error: e instanceof Error ? (e.stack ?? e.message) : String(e) };
   }

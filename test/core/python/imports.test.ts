@@ -6,16 +6,12 @@ import { analyzePythonSource, isForeignSpan } from "../../../src/core/formats/py
 
 const PKG = resolve(__dirname, "../../fixtures/python/pkg");
 
-function readModule(module: string, level: number): string | undefined {
-  // Relative imports resolve in the package folder; `from . import blocks` names the module itself.
-  const rel = module.replace(/^\./, "").split(".").filter(Boolean);
-  const file = join(PKG, ...(level > 0 ? rel : rel.slice(1)) ) + ".py";
-  return existsSync(file) ? readFileSync(file, "utf8") : undefined;
-}
+/** The package's files as the analysis reads them (absolute paths). */
+const files = { read: (path: string) => (existsSync(path) ? readFileSync(path, "utf8") : undefined) };
 
 describe("imports from sibling files", () => {
   const src = readFileSync(join(PKG, "net.py"), "utf8");
-  const result = analyzePythonSource(src, { fileName: "net.py", readModule });
+  const result = analyzePythonSource(src, { fileName: join(PKG, "net.py"), files });
   const net = result.classes.find((c) => c.name === "TinyNet");
 
   it("follows the imported class and helper", () => {
@@ -36,7 +32,7 @@ describe("imports from sibling files", () => {
   });
 
   it("says what is missing when a module cannot be read", () => {
-    const r = analyzePythonSource(src, { fileName: "net.py" });
+    const r = analyzePythonSource(src, { fileName: join(PKG, "net.py") });
     expect(r.classes[0]?.error ?? "").toMatch(/not available|cannot construct|cannot follow/);
   });
 });

@@ -7,6 +7,7 @@
 import type { ClassDef, Expr, FunctionDef, Span, Stmt } from "./ast";
 import { evalExpression } from "./evalExpression";
 import { BudgetError, InterpError } from "./interpErrors";
+import { dataclassInit, isDataclass } from "./dataclasses";
 import { binaryOp } from "./operators";
 import {
   NONE, Scope, describe, iterate, str, truthy, tuple, unknown,
@@ -28,7 +29,10 @@ export interface Host {
   getItem(obj: PyValue, index: PyValue, span: Span, indexExpr: Expr): PyValue;
   setItem(obj: PyValue, index: PyValue, value: PyValue): void;
   binary(op: string, a: PyValue, b: PyValue, span: Span): PyValue | undefined;
-  importModule(name: string, level: number): PyValue;
+  /** `importer`: the file running the import statement (relative imports start there). */
+  importModule(name: string, level: number, importer?: string): PyValue;
+  /** `from mod import *`: binds the module's public names in the scope (lazily). */
+  importStar?(mod: PyValue, scope: Scope): void;
 }
 
 export class Interpreter {
@@ -124,21 +128,32 @@ export class Interpreter {
       case "ClassDef":
         scope.set(s.def.name, this.makeClass(s.def, scope));
         return NORMAL;
-      case "Import":
+      case "Import": {
+        const file = scope.filePath;
         for (const n of s.names) {
-          if (n.asname) scope.set(n.asname, this.host.importModule(n.name, 0));
-          else scope.set(n.name.split(".")[0] ?? n.name, this.host.importModule(n.name.split(".")[0] ?? n.name, 0));
+          const first = n.name.split(".")[0] ?? n.name;
+          if (n.asname) scope.set(n.asname, this.host.importModule(n.name, 0, file));
+          else scope.set(first, this.host.importModule(first, 0, file));
         }
         return NORMAL;
+      }
       case "ImportFrom": {
-        const mod = this.host.importModule(s.module, s.level);
+        const file = scope.filePath;
+        const mod = this.host.importModule(s.module, s.level, file);
         for (const n of s.names) {
-          if (n.name === "*") continue;
-          const v = this.host.getAttr(mod, n.name, this, s.span);
-          const resolved = v.t === "unknown" ? this.host.importModule(`${s.module}.${n.name}`, s.level) : v;
+          if (n.name === "*") {
+            this.host.importStar?.(mod, scope);
+            continue;
+          }
+          const target = n.asname ?? n.name;
           // `from collections import OrderedDict` keeps the interpreter's own builtin.
-          if (resolved.t === "unknown" && scope.has(n.asname ?? n.name)) continue;
-          scope.set(n.asname ?? n.name, resolved);
+          const own = scope.has(target) ? scope.get(target) : undefined;
+          // Bound lazily: the module runs when the name is first used, not at the import.
+          scope.setLazy(target, () => {
+            const v = this.host.getAttr(mod, n.name, this, s.span);
+            const sub = v.t === "unknown" ? this.host.importModule(`${s.module}.${n.name}`, s.level, file) : v;
+            return sub.t === "unknown" && own ? own : sub;
+          });
         }
         return NORMAL;
       }
@@ -175,9 +190,9 @@ export class Interpreter {
     const body = new Scope(scope);
     for (const s of def.body) {
       if (s.kind === "FunctionDef") {
-        const isStatic = s.def.decorators.some((d) => d.kind === "Name" && (d.id === "staticmethod" || d.id === "classmethod"));
+        const named = (n: string) => s.def.decorators.some((d) => d.kind === "Name" && d.id === n);
         const f = this.makeFunction(s.def, scope, cls);
-        cls.attrs.set(s.def.name, isStatic ? { ...f, bound: NONE } : f);
+        cls.attrs.set(s.def.name, named("staticmethod") ? { ...f, bound: NONE } : named("classmethod") ? { ...f, classmethod: true } : f);
       } else {
         try {
           this.exec(s, body);
@@ -192,6 +207,7 @@ export class Interpreter {
         for (const t of s.targets) if (t.kind === "Name") cls.attrs.set(t.id, body.get(t.id) ?? unknown("class attribute"));
       if (s.kind === "AnnAssign" && s.target.kind === "Name" && s.value) cls.attrs.set(s.target.id, body.get(s.target.id) ?? unknown("class attribute"));
     }
+    if (isDataclass(def) && !cls.attrs.has("__init__")) cls.attrs.set("__init__", this.makeFunction(dataclassInit(cls), scope, cls));
     return cls;
   }
 

@@ -17,8 +17,12 @@ import { KerasBuildError, buildKeras } from "../keras/kerasBuild";
 import type { KerasModel } from "../keras/kerasModel";
 import { parsePython } from "./parse";
 import { isModuleClass, lookupClassAttr } from "./pyClasses";
-import { TorchHost, type ImportResolver } from "./torchHost";
-import { Scope, describe, iterate, type PyObject, type PyValue } from "./values";
+import { ParsedModules, dirOf, isForeignSpan, type SourceFiles } from "./moduleLoader";
+import { ModuleSystem } from "./pyImports";
+import { TorchHost } from "./torchHost";
+
+export { FOREIGN_SPAN_BASE, isForeignSpan } from "./moduleLoader";
+import { Scope, describe, iterate, str, type PyObject, type PyValue } from "./values";
 
 export interface InputSpec {
   readonly shape: Dim[];
@@ -59,32 +63,16 @@ export interface PythonOptions {
   readonly inputShapes?: Readonly<Record<string, readonly Dim[]>>;
   /** Input shapes that win over comments too (the CLI's --input-shape). */
   readonly forcedInputShapes?: Readonly<Record<string, readonly Dim[]>>;
+  /** Reads the files imports resolve to; without it only torch, math and the like are known. */
+  readonly files?: SourceFiles;
   /**
-   * The text of a sibling module (`from .blocks import BasicBlock`, `import models.blocks`):
-   * `module` is the dotted name, `level` the number of leading dots. Undefined = not available.
+   * Where absolute imports are looked for after the file's own folder: workspace roots, then
+   * the Python environment's site-packages (sys.path order).
    */
-  readonly readModule?: (module: string, level: number) => string | undefined;
+  readonly pythonPath?: readonly string[];
+  /** Parsed library files kept between analyses (the host and the CLI hold one). */
+  readonly parsedModules?: ParsedModules;
   readonly timeLimitMs?: number;
-}
-
-/** Spans of an imported file are shifted past this base per file, so they can never be mistaken for this file's. */
-export const FOREIGN_SPAN_BASE = 1e12;
-
-export function isForeignSpan(span: Span): boolean {
-  return span.from >= FOREIGN_SPAN_BASE;
-}
-
-/** Shift every {from, to} in an AST by `by` (imported files' positions are not this file's). */
-function shiftSpans<T>(node: T, by: number): T {
-  if (Array.isArray(node)) return node.map((n: unknown) => shiftSpans(n, by)) as T;
-  if (node === null || typeof node !== "object") return node;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(node)) out[k] = shiftSpans(v, by);
-  if (typeof out["from"] === "number" && typeof out["to"] === "number") {
-    out["from"] = (out["from"] as number) + by;
-    out["to"] = (out["to"] as number) + by;
-  }
-  return out as T;
 }
 
 const INPUT_COMMENT = /#\s*convlens:\s*input\s+([A-Za-z0-9_×x, ]+?)(?:\s+(int64|int32|float32|float16))?\s*$/i;
@@ -244,43 +232,19 @@ function traceForward(root: PyObject, input: InputSpec, def: ClassDef, host: Tor
 /** Every nn.Module class defined at the top level of the file. */
 export function analyzePythonSource(source: string, opts: PythonOptions): PythonAnalysis {
   const mod = parsePython(source);
-  const loaded = new Map<string, PyValue>();
-  const texts: string[] = [];
-  // Sibling modules run once each, in their own scope, with the same interpreter.
-  const resolveImport: ImportResolver = (name, level) => {
-    const key = `${level}:${name}`;
-    const hit = loaded.get(key);
-    if (hit) return hit;
-    const text = opts.readModule?.(name, level);
-    if (text === undefined) return undefined;
-    loaded.set(key, { t: "unknown", reason: `module ${name} imports itself` });
-    const scope = new Scope();
-    for (const [k, v] of builtins) scope.set(k, v);
-    const base = FOREIGN_SPAN_BASE * (texts.length + 1);
-    texts.push(text);
-    const body = shiftSpans(parsePython(text).body, base);
-    for (const s of body) {
-      try {
-        interp.exec(s, scope);
-      } catch (e) {
-        if (!(e instanceof InterpError)) throw e;
-      }
-    }
-    const value: PyValue = { t: "builtin", name, call: () => ({ t: "unknown", reason: `${name} is a module` }), attrs: (n) => scope.get(n) };
-    loaded.set(key, value);
-    return value;
-  };
-  const host = new TorchHost(resolveImport);
-  const textOf = (span: Span): string => {
-    const k = Math.floor(span.from / FOREIGN_SPAN_BASE);
-    const base = k * FOREIGN_SPAN_BASE;
-    return (k === 0 ? source : (texts[k - 1] ?? "")).slice(span.from - base, span.to - base);
-  };
-  const interp = new Interpreter(host, textOf);
-  const builtins = makeBuiltins(() => interp);
-  builtins.set("super", host.makeSuper(interp));
-  const globals = new Scope();
-  for (const [k, v] of builtins) globals.set(k, v);
+  const parsed = opts.parsedModules ?? new ParsedModules();
+  const builtinScope = new Scope();
+  const files = opts.files ?? { read: () => undefined };
+  const searchPath = [dirOf(opts.fileName), ...(opts.pythonPath ?? [])];
+  const imports = new ModuleSystem(files, searchPath, parsed, builtinScope, (): Interpreter => interp);
+  const host = new TorchHost(imports);
+  const textOf = (span: Span): string => (isForeignSpan(span) ? (parsed.textOf(span) ?? "") : source.slice(span.from, span.to));
+  const interp: Interpreter = new Interpreter(host, textOf);
+  for (const [k, v] of makeBuiltins(() => interp)) builtinScope.set(k, v);
+  builtinScope.set("super", host.makeSuper(interp));
+  // The file runs as a script: `if __name__ == "__main__":` blocks are followed.
+  const globals = new Scope(builtinScope, opts.fileName);
+  globals.set("__name__", str("__main__"));
   for (const s of mod.body) {
     try {
       interp.exec(s, globals);

@@ -16,12 +16,15 @@ import { KerasRuntime } from "./keras";
 import { dictMethod, listMethod } from "./pyMethods";
 import { tensorIndex } from "./tensorIndex";
 import { TORCH_FUNCTIONS } from "./torchOps";
-import { NONE, describe, dictKey, int, iterate, num, str, tuple, unknown, type CallArgs, type PyClass, type PyObject, type PyTensor, type PyValue } from "./values";
+import { NONE, describe, dictKey, int, iterate, num, str, tuple, unknown, type CallArgs, type PyClass, type PyObject, type PyTensor, type PyValue, type Scope } from "./values";
 
 const CONTAINERS = ["Module", "Sequential", "ModuleList", "ModuleDict"];
 
-/** Resolves `from .blocks import BasicBlock` to the value of a sibling file's module scope. */
-export type ImportResolver = (module: string, level: number) => PyValue | undefined;
+/** Resolves `from .blocks import BasicBlock` (from the file `importer`) to that module's value. */
+export interface ImportResolver {
+  import(module: string, level: number, importer: string | undefined): PyValue | undefined;
+  importStar(mod: PyValue, scope: Scope): void;
+}
 
 export class TorchHost implements Host {
   /** Set while tracing forward; tensor ops outside a trace (e.g. in __init__) are unknown. */
@@ -119,7 +122,11 @@ export class TorchHost implements Host {
     return builtin(name, () => unknown(`${name} is a module`), member);
   }
 
-  importModule(name: string, level: number): PyValue {
+  importStar(mod: PyValue, scope: Scope): void {
+    this.resolveImport?.importStar(mod, scope);
+  }
+
+  importModule(name: string, level: number, importer?: string): PyValue {
     const nn = this.namespace("torch.nn", (n) => this.nnClasses.get(n) ?? (n === "functional" ? functional : n === "init" ? init : n === "Parameter" ? builtin("Parameter", () => unknown("a parameter")) : undefined));
     const functional = this.namespace("torch.nn.functional", (n) => this.torchFunction(n));
     const init = this.namespace("torch.nn.init", () => builtin("init", () => NONE));
@@ -155,7 +162,7 @@ export class TorchHost implements Host {
           return this.namespace(name, () => undefined);
       }
     }
-    return this.resolveImport?.(name, level) ?? unknown(`module ${name} is not available`);
+    return this.resolveImport?.import(name, level, importer) ?? unknown(`module ${name} is not available`);
   }
 
   // ---- calls --------------------------------------------------------------
@@ -183,8 +190,9 @@ export class TorchHost implements Host {
         return this.tensorAttr(obj, name);
       case "class": {
         if (name === "__name__") return str(obj.name);
-        const v = lookupClassAttr(obj, name);
-        return v?.value ?? unknown(`${obj.name}.${name} is not known`);
+        const v = lookupClassAttr(obj, name)?.value;
+        if (v?.t === "func" && v.classmethod) return { ...v, bound: obj };
+        return v ?? unknown(`${obj.name}.${name} is not known`);
       }
       case "object":
         return this.objectAttr(obj, name, interp, span);
@@ -217,6 +225,7 @@ export class TorchHost implements Host {
     const own = obj.attrs.get(name) ?? obj.children?.get(name);
     if (own) return own;
     const cls = lookupClassAttr(obj.cls, name);
+    if (cls?.value.t === "func" && cls.value.classmethod) return { ...cls.value, bound: obj.cls };
     if (cls) return cls.value.t === "func" && !cls.value.bound ? { ...cls.value, bound: obj } : cls.value;
     if (obj.children) {
       const m = this.modules.moduleMethod(obj, name, interp);

@@ -32,6 +32,8 @@ export interface PyFunction {
   readonly bound?: PyValue;
   /** The class that defines it (for super()). */
   readonly owner?: PyClass;
+  /** A @classmethod: bound to the class when read from the class or an instance. */
+  readonly classmethod?: boolean;
 }
 
 export interface CallArgs {
@@ -96,15 +98,39 @@ export interface PyTensor {
 
 export class Scope {
   private readonly vars = new Map<string, PyValue>();
-  constructor(readonly parent?: Scope) {}
+  /** Names bound by imports, evaluated on first read (a module runs only when it is used). */
+  private lazy: Map<string, () => PyValue> | undefined;
+  constructor(
+    readonly parent?: Scope,
+    /** Set on a module's global scope: the file it runs (relative imports start there). */
+    readonly file?: string,
+  ) {}
   get(name: string): PyValue | undefined {
-    return this.vars.get(name) ?? this.parent?.get(name);
+    const v = this.vars.get(name);
+    if (v !== undefined) return v;
+    const thunk = this.lazy?.get(name);
+    if (thunk) {
+      this.lazy?.delete(name);
+      const forced = thunk();
+      this.vars.set(name, forced);
+      return forced;
+    }
+    return this.parent?.get(name);
   }
   set(name: string, v: PyValue): void {
     this.vars.set(name, v);
+    this.lazy?.delete(name);
+  }
+  setLazy(name: string, thunk: () => PyValue): void {
+    (this.lazy ??= new Map()).set(name, thunk);
+    this.vars.delete(name);
   }
   has(name: string): boolean {
-    return this.vars.has(name) || (this.parent?.has(name) ?? false);
+    return this.vars.has(name) || (this.lazy?.has(name) ?? false) || (this.parent?.has(name) ?? false);
+  }
+  /** The file of the module this scope belongs to. */
+  get filePath(): string | undefined {
+    return this.file ?? this.parent?.filePath;
   }
 }
 

@@ -1,0 +1,87 @@
+/**
+ * Imported modules as interpreter values: each file found by the module loader runs once per
+ * analysis in its own global scope, when one of its names is first read. A package's
+ * submodules are found as attributes (`torchvision.models`), as Python's import sets them.
+ */
+import { builtin } from "./builtins";
+import { InterpError } from "./interpErrors";
+import type { Interpreter } from "./interpreter";
+import { resolveModule, type ModuleSpec, type ParsedModules, type SourceFiles } from "./moduleLoader";
+import { Scope, str, unknown, type PyValue } from "./values";
+
+/**
+ * Libraries ConvLens knows without reading them (torch: its own table) or that are native code
+ * (numpy): never interpreted from the environment, even when they are on the search path.
+ */
+const NOT_READ = /^(torch|numpy|scipy|pandas|matplotlib|PIL|cv2|sklearn|tqdm|tensorflow|jax|onnx|onnxruntime|triton)(\.|$)/;
+
+interface LoadedModule {
+  readonly spec: ModuleSpec;
+  readonly scope: Scope;
+  readonly run: () => void;
+  readonly publicNames: () => readonly string[];
+}
+
+export class ModuleSystem {
+  private readonly byPath = new Map<string, PyValue>();
+  private readonly loaded = new WeakMap<object, LoadedModule>();
+
+  constructor(
+    private readonly files: SourceFiles,
+    private readonly searchPath: readonly string[],
+    private readonly parsed: ParsedModules,
+    /** Builtins every module sees (a parent scope). */
+    private readonly builtins: Scope,
+    private readonly interp: () => Interpreter,
+  ) {}
+
+  /** The module `name` (relative to `importer` for level > 0), or undefined when no file has it. */
+  import(name: string, level: number, importer: string | undefined): PyValue | undefined {
+    if (level === 0 && NOT_READ.test(name)) return unknown(`module ${name} is not followed`);
+    const spec = resolveModule(this.files, name, level, importer, this.searchPath);
+    return spec ? this.moduleValue(spec) : undefined;
+  }
+
+  /** `from mod import *`: each public name bound lazily (the module runs when one is used). */
+  importStar(mod: PyValue, scope: Scope): void {
+    const m = typeof mod === "object" ? this.loaded.get(mod) : undefined;
+    if (!m || mod.t !== "builtin") return;
+    for (const name of m.publicNames()) scope.setLazy(name, () => mod.attrs?.(name) ?? unknown(`${m.spec.name}.${name} is not defined`));
+  }
+
+  private moduleValue(spec: ModuleSpec): PyValue {
+    const hit = this.byPath.get(spec.path);
+    if (hit) return hit;
+    const text = this.files.read(spec.path) ?? "";
+    const scope = new Scope(this.builtins, spec.path);
+    scope.set("__name__", str(spec.name));
+    let state: "new" | "running" | "done" = "new";
+    const parsed = () => this.parsed.get(spec.path, text);
+    const run = () => {
+      if (state !== "new") return;
+      // A module that imports itself back sees its names so far, as in Python.
+      state = "running";
+      for (const s of parsed().body) {
+        try {
+          this.interp().exec(s, scope);
+        } catch (e) {
+          if (!(e instanceof InterpError)) throw e;
+        }
+      }
+      state = "done";
+    };
+    const short = spec.name.replace(/^\.+/, "");
+    const value = builtin(
+      `module ${short}`,
+      () => unknown(`module ${short} is not callable`),
+      (n) => {
+        run();
+        if (scope.has(n)) return scope.get(n);
+        return spec.isPackage ? this.import(n, 1, spec.path) : undefined;
+      },
+    );
+    this.byPath.set(spec.path, value);
+    this.loaded.set(value, { spec, scope, run, publicNames: () => parsed().publicNames });
+    return value;
+  }
+}
