@@ -127,10 +127,13 @@ async function summarizePython(args: Args): Promise<number> {
     ...(shapes ? { forcedInputShapes: shapes } : {}),
   });
   const models = result.classes.filter((c) => !c.error?.includes("needs constructor arguments"));
-  const cls = wanted ? result.classes.find((c) => c.name === wanted) : models.length === 1 ? models[0] : undefined;
+  // The model the script builds, when it builds one; else the file's only model class.
+  const instances = models.filter((c) => c.kind === "instance");
+  const only = instances.length === 1 ? instances : models;
+  const cls = wanted ? result.classes.find((c) => c.name === wanted) : only.length === 1 ? only[0] : undefined;
   if (!cls) {
     const names = models.map((c) => c.name).join(", ") || "none";
-    throw new UsageError(wanted ? `no nn.Module class ${wanted} in ${args.file} (model classes: ${names})` : `choose a model class with --class (model classes: ${names})`);
+    throw new UsageError(wanted ? `no model class or instance ${wanted} in ${args.file} (models: ${names})` : `choose a model with --class (models: ${names})`);
   }
   const lineOf = (offset: number) => source.slice(0, offset).split("\n").length;
   for (const d of cls.diagnostics) process.stderr.write(`${args.file}:${lineOf(d.span.from)}: ${d.severity}: ${d.message}${d.fixes?.[0] ? ` (fix: ${d.fixes[0].title})` : ""}\n`);

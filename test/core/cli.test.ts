@@ -225,7 +225,7 @@ describe("convlens summary MODEL.py", () => {
 
   it("asks for --class when a file has several models", async () => {
     expect(await main(["summary", `${FIX}/definitions/custom_models.py`])).toBe(2);
-    expect(err).toMatch(/choose a model class with --class \(model classes: LeNet5, AlphaGoPolicy/);
+    expect(err).toMatch(/choose a model with --class \(models: LeNet5, AlphaGoPolicy/);
   });
 });
 

@@ -15,6 +15,20 @@ function numeric(v: number, asFloat: boolean): PyValue {
   return asFloat ? { t: "float", v } : int(v);
 }
 
+/** typing / collections.abc names, and which concrete types `isinstance` accepts for each. */
+export const ABSTRACT_TYPES: Readonly<Record<string, readonly string[]>> = {
+  Sequence: ["list", "tuple", "str"],
+  MutableSequence: ["list"],
+  Iterable: ["list", "tuple", "str", "dict"],
+  Collection: ["list", "tuple", "str", "dict"],
+  Mapping: ["dict"],
+  MutableMapping: ["dict"],
+  List: ["list"],
+  Tuple: ["tuple"],
+  Dict: ["dict"],
+  Callable: ["function"],
+};
+
 export function makeBuiltins(interp: () => Interpreter): Map<string, PyValue> {
   const call = (fn: PyValue, args: PyValue[]) => interp().call(fn, { args, kwargs: new Map(), argSpans: [], kwargSpans: new Map(), span: { from: 0, to: 0 } });
   const seq = (a: CallArgs) => iterate(a.args[0] ?? NONE);
@@ -104,19 +118,25 @@ export function makeBuiltins(interp: () => Interpreter): Map<string, PyValue> {
       const v = a.args[0] ?? NONE;
       const types = iterate(a.args[1] ?? NONE) ?? [a.args[1] ?? NONE];
       const names = types.map((t) => (t.t === "class" ? t.name : t.t === "builtin" ? t.name : ""));
-      const typeName = v.t === "int" ? "int" : v.t === "float" ? "float" : v.t === "str" ? "str" : v.t === "list" ? "list" : v.t === "tuple" ? "tuple" : v.t === "bool" ? "bool" : v.t === "dict" ? "dict" : undefined;
-      if (typeName) return bool(names.includes(typeName) || (typeName === "bool" && names.includes("int")));
-      if (v.t === "tensor") return bool(names.includes("Tensor"));
-      if (v.t === "object") {
+      // typing / collections.abc names stand for the concrete types they cover.
+      const covers = (n: string): readonly string[] => ABSTRACT_TYPES[n] ?? [n];
+      const accepted = new Set(names.flatMap(covers));
+      const typeName = v.t === "int" ? "int" : v.t === "float" ? "float" : v.t === "str" ? "str" : v.t === "list" ? "list" : v.t === "tuple" ? "tuple" : v.t === "bool" ? "bool" : v.t === "dict" ? "dict" : v.t === "func" || v.t === "builtin" ? "function" : undefined;
+      let hit: boolean | undefined;
+      if (typeName) hit = accepted.has(typeName) || (typeName === "bool" && accepted.has("int"));
+      else if (v.t === "tensor") hit = accepted.has("Tensor");
+      else if (v.t === "object") {
         const chain: string[] = [];
         const walk = (c: typeof v.cls) => {
           chain.push(c.name);
           c.bases.forEach(walk);
         };
         walk(v.cls);
-        return bool(names.some((n) => chain.includes(n)));
+        hit = names.some((n) => chain.includes(n)) || (v.children !== undefined && accepted.has("Module"));
       }
-      return unknown("isinstance of an unknown");
+      if (hit === undefined) return unknown("isinstance of an unknown");
+      // A type that is not known (an import we cannot read) could still match: only a hit is certain.
+      return hit || names.every((n) => n !== "") ? bool(hit) : unknown("isinstance against a type that is not known");
     }),
     getattr: builtin("getattr", (a) => {
       const [obj, n, dflt] = a.args;

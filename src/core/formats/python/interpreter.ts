@@ -41,6 +41,11 @@ export class Interpreter {
   /** The class whose method is running (for zero-argument super()). */
   readonly classStack: PyClass[] = [];
   readonly selfStack: PyValue[] = [];
+  /** Spans of the calls being evaluated, outermost first (where a model is built from). */
+  readonly callSpans: Span[] = [];
+
+  /** Observes calls of values that could not be followed (a model whose building failed, called on a tensor). */
+  onUnknownCall: ((reason: string, a: CallArgs) => void) | undefined;
 
   /** Observes the value each assignment / return statement produced (for per-line hints). */
   onStatement: ((span: Span, value: PyValue) => void) | undefined;
@@ -97,8 +102,12 @@ export class Interpreter {
         return { k: "return", v };
       }
       case "If": {
-        const t = truthy(this.eval(s.test, scope));
-        if (t === undefined) throw new InterpError(`cannot decide the condition at offset ${s.test.span.from}`);
+        const test = this.eval(s.test, scope);
+        const t = truthy(test);
+        if (t === undefined) {
+          const why = test.t === "unknown" ? `: ${test.reason}` : "";
+          throw new InterpError(`cannot decide \`if ${this.textOf(s.test.span).slice(0, 60)}\`${why}`);
+        }
         return this.execBlock(t ? s.body : s.orelse, scope);
       }
       case "For": {
@@ -164,7 +173,7 @@ export class Interpreter {
       case "Continue":
         return { k: "continue" };
       case "Raise":
-        throw new InterpError("the code raises an exception here");
+        throw new InterpError(`the code raises here: ${this.textOf(s.span).replace(/\s+/g, " ").slice(0, 80)}`);
       default:
         return NORMAL;
     }
@@ -258,9 +267,16 @@ export class Interpreter {
   }
 
   call(fn: PyValue, a: CallArgs): PyValue {
-    if (fn.t === "func") return this.callFunction(fn, a);
-    if (fn.t === "unknown") return fn;
-    return this.host.call(fn, a, this);
+    if (fn.t === "unknown") {
+      this.onUnknownCall?.(fn.reason, a);
+      return fn;
+    }
+    this.callSpans.push(a.span);
+    try {
+      return fn.t === "func" ? this.callFunction(fn, a) : this.host.call(fn, a, this);
+    } finally {
+      this.callSpans.pop();
+    }
   }
 
   callFunction(fn: PyFunction, a: CallArgs): PyValue {

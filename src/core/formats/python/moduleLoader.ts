@@ -63,8 +63,8 @@ interface ParsedFile {
   readonly text: string;
   readonly base: number;
   readonly body: readonly Stmt[];
-  /** Names `from m import *` binds: `__all__` when it is a literal list, else the public top-level names. */
-  readonly publicNames: readonly string[];
+  /** `__all__` when it is a literal list (then `from m import *` need not run the module to know it). */
+  readonly all: readonly string[] | undefined;
 }
 
 /**
@@ -82,7 +82,7 @@ export class ParsedModules {
     if (hit) this.byBase.delete(hit.base);
     const base = FOREIGN_SPAN_BASE * this.next++;
     const body = shiftSpans(parsePython(text).body, base);
-    const parsed = { text, base, body, publicNames: publicNames(body) };
+    const parsed = { text, base, body, all: literalAll(body) };
     this.byPath.set(path, parsed);
     this.byBase.set(base, parsed);
     return parsed;
@@ -96,28 +96,15 @@ export class ParsedModules {
   }
 }
 
-function publicNames(body: readonly Stmt[]): string[] {
+/** `__all__ = ["a", "b"]` at the top of the module, when it is a literal list of strings. */
+function literalAll(body: readonly Stmt[]): string[] | undefined {
   for (const s of body) {
     if (s.kind !== "Assign" || s.targets[0]?.kind !== "Name" || s.targets[0].id !== "__all__") continue;
     const v = s.value;
     if ((v.kind === "List" || v.kind === "Tuple") && v.elts.every((e) => e.kind === "Str"))
       return v.elts.map((e) => (e.kind === "Str" ? e.value : ""));
   }
-  const names = new Set<string>();
-  for (const s of body) {
-    if (s.kind === "FunctionDef" || s.kind === "ClassDef") names.add(s.def.name);
-    if (s.kind === "Assign") {
-      for (const t of s.targets) if (t.kind === "Name") names.add(t.id);
-    }
-    if (s.kind === "AnnAssign" && s.target.kind === "Name") names.add(s.target.id);
-    if (s.kind === "Import") {
-      for (const n of s.names) names.add(n.asname ?? n.name.split(".")[0] ?? n.name);
-    }
-    if (s.kind === "ImportFrom") {
-      for (const n of s.names) if (n.name !== "*") names.add(n.asname ?? n.name);
-    }
-  }
-  return [...names].filter((n) => !n.startsWith("_"));
+  return undefined;
 }
 
 /** Shift every {from, to} in an AST by `by` (imported files' positions are not this file's). */

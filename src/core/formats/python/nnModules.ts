@@ -13,6 +13,9 @@ import { isModuleClass, lookupClassAttr, mro } from "./pyClasses";
 import { ArgError, bindArgs } from "./pyArgs";
 import { NONE, describe, iterate, str, tuple, unknown, type CallArgs, type PyClass, type PyObject, type PyValue } from "./values";
 
+/** Keyword names of layers' tensor arguments, in order (input; query, key, value). */
+const FORWARD_KEYWORDS = ["input", "query", "key", "value"];
+
 export class ModuleRuntime {
   /** Paths of the modules being called, innermost last: the scope of the nodes they emit. */
   private readonly scopes: string[] = [];
@@ -94,8 +97,12 @@ export class ModuleRuntime {
     const leaf = obj.leaf;
     const spec = leaf ? NN_LAYERS[leaf.type] : undefined;
     if (!leaf || !spec) return unknown("not a layer");
-    const x = a.args[0];
+    // Tensors passed by keyword (`attn(query=x, key=x, value=x)`) in forward's parameter order.
+    const positional = [...a.args, ...FORWARD_KEYWORDS.flatMap((k) => a.kwargs.get(k) ?? [])];
+    const x = positional[0];
     if (!this.tracing.builder) return unknown(`${leaf.type} called outside forward`);
+    // An unknown input keeps its own reason (the root cause), not a chain of every layer it passed.
+    if (x?.t === "unknown") return x;
     if (x?.t !== "tensor") return unknown(`${leaf.type} input is ${x ? describe(x) : "missing"}`);
     const { spans } = bindArgs(leaf.call, spec.params, spec.defaults);
     try {
@@ -107,7 +114,7 @@ export class ModuleRuntime {
         args: leaf.args,
         argSpans: spans,
         x,
-        rest: a.args.slice(1),
+        rest: positional.slice(1),
         callSpan: a.span,
         ...(obj.defSpan ? { defSpan: obj.defSpan } : {}),
       });

@@ -19,6 +19,7 @@ interface LoadedModule {
   readonly spec: ModuleSpec;
   readonly scope: Scope;
   readonly run: () => void;
+  /** What `from m import *` binds: a literal `__all__`, else (after running) `__all__` or the public names. */
   readonly publicNames: () => readonly string[];
 }
 
@@ -66,6 +67,7 @@ export class ModuleSystem {
           this.interp().exec(s, scope);
         } catch (e) {
           if (!(e instanceof InterpError)) throw e;
+      if (process.env["CONVLENS_DEBUG"]) console.error("DEBUG", e.message);
         }
       }
       state = "done";
@@ -81,7 +83,15 @@ export class ModuleSystem {
       },
     );
     this.byPath.set(spec.path, value);
-    this.loaded.set(value, { spec, scope, run, publicNames: () => parsed().publicNames });
+    const publicNames = (): readonly string[] => {
+      const literal = parsed().all;
+      if (literal) return literal;
+      run();
+      const all = scope.has("__all__") ? scope.get("__all__") : undefined;
+      const listed = all?.t === "list" || all?.t === "tuple" ? all.items.map((v) => (v.t === "str" ? v.v : "")) : undefined;
+      return listed?.every((n) => n !== "") ? listed : scope.ownNames().filter((n) => !n.startsWith("_"));
+    };
+    this.loaded.set(value, { spec, scope, run, publicNames });
     return value;
   }
 }

@@ -1,6 +1,6 @@
 /** Methods of Python's built-in containers as model code uses them (dict.items(), list.append, …). */
 import { builtin } from "./builtins";
-import { NONE, dictKey, int, iterate, num, tuple, unknown, type PyValue } from "./values";
+import { NONE, bool, describe, dictKey, int, iterate, num, str, tuple, unknown, type PyValue } from "./values";
 
 export function dictMethod(d: Extract<PyValue, { t: "dict" }>, name: string): PyValue {
   const entries = [...d.entries.values()];
@@ -16,10 +16,28 @@ export function dictMethod(d: Extract<PyValue, { t: "dict" }>, name: string): Py
         const k = dictKey(a.args[0] ?? NONE);
         return (k !== undefined ? d.entries.get(k)?.value : undefined) ?? a.args[1] ?? NONE;
       });
+    case "pop":
+      return builtin(name, (a) => {
+        const k = dictKey(a.args[0] ?? NONE);
+        const hit = k !== undefined ? d.entries.get(k) : undefined;
+        if (k !== undefined) d.entries.delete(k);
+        return hit?.value ?? a.args[1] ?? unknown(`key ${a.args[0] ? describe(a.args[0]) : "?"} not in the dict`);
+      });
+    case "setdefault":
+      return builtin(name, (a) => {
+        const key = a.args[0] ?? NONE;
+        const k = dictKey(key);
+        if (k === undefined) return unknown("dict key");
+        if (!d.entries.has(k)) d.entries.set(k, { key, value: a.args[1] ?? NONE });
+        return d.entries.get(k)?.value ?? NONE;
+      });
+    case "copy":
+      return builtin(name, () => ({ t: "dict", entries: new Map(d.entries) }));
     case "update":
       return builtin(name, (a) => {
         const src = a.args[0];
         if (src?.t === "dict") for (const [k, v] of src.entries) d.entries.set(k, v);
+        for (const [k, value] of a.kwargs) d.entries.set(`s:${k}`, { key: str(k), value });
         return NONE;
       });
     default:
@@ -45,3 +63,68 @@ export function listMethod(l: Extract<PyValue, { t: "list" }>, name: string): Py
   }
 }
 
+
+/** String methods config code uses (`arch.startswith("efficientnet_b")`, `"{}x{}".format(…)`). */
+export function strMethod(x: string, name: string): PyValue {
+  const strArg = (v: PyValue | undefined): string | undefined => (v?.t === "str" ? v.v : undefined);
+  const tupleOrStr = (v: PyValue | undefined): string[] | undefined =>
+    v?.t === "tuple" ? v.items.map((i) => strArg(i) ?? "\u0000") : strArg(v) !== undefined ? [strArg(v) as string] : undefined;
+  const test = (f: (p: string) => boolean) =>
+    builtin(name, (a) => {
+      const ps = tupleOrStr(a.args[0]);
+      return ps ? bool(ps.some(f)) : unknown(`str.${name} of a non-string`);
+    });
+  switch (name) {
+    case "startswith":
+      return test((p) => x.startsWith(p));
+    case "endswith":
+      return test((p) => x.endsWith(p));
+    case "lower":
+      return builtin(name, () => str(x.toLowerCase()));
+    case "upper":
+      return builtin(name, () => str(x.toUpperCase()));
+    case "strip":
+    case "lstrip":
+    case "rstrip":
+      return builtin(name, (a) => {
+        const chars = strArg(a.args[0]);
+        if (a.args[0] && chars === undefined) return unknown(`str.${name}`);
+        const set = chars ?? " \t\n\r";
+        let [i, j] = [0, x.length];
+        if (name !== "rstrip") while (i < j && set.includes(x[i] as string)) i++;
+        if (name !== "lstrip") while (j > i && set.includes(x[j - 1] as string)) j--;
+        return str(x.slice(i, j));
+      });
+    case "replace":
+      return builtin(name, (a) => {
+        const [from, to] = [strArg(a.args[0]), strArg(a.args[1])];
+        return from !== undefined && to !== undefined ? str(x.split(from).join(to)) : unknown("str.replace");
+      });
+    case "split":
+      return builtin(name, (a) => {
+        const sep = strArg(a.args[0]);
+        const parts = sep === undefined ? x.trim().split(/\s+/).filter(Boolean) : x.split(sep);
+        return { t: "list", items: parts.map(str) };
+      });
+    case "join":
+      return builtin(name, (a) => {
+        const items = iterate(a.args[0] ?? NONE);
+        const parts = items?.map(strArg);
+        return parts?.every((p): p is string => p !== undefined) ? str(parts.join(x)) : unknown("str.join of non-strings");
+      });
+    case "format":
+      return builtin(name, (a) => {
+        let i = 0;
+        let bad = false;
+        const out = x.replace(/\{([^{}]*)\}/g, (_m, key: string) => {
+          const field = key.split(/[:!]/)[0] ?? "";
+          const v = field === "" ? a.args[i++] : /^\d+$/.test(field) ? a.args[Number(field)] : a.kwargs.get(field);
+          if (!v || v.t === "unknown") bad = true;
+          return v ? (v.t === "str" ? v.v : describe(v)) : "";
+        });
+        return bad ? unknown("str.format of an unknown") : str(out);
+      });
+    default:
+      return unknown(`str.${name} is not followed`);
+  }
+}

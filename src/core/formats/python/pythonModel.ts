@@ -19,6 +19,7 @@ import { parsePython } from "./parse";
 import { isModuleClass, lookupClassAttr } from "./pyClasses";
 import { ParsedModules, dirOf, isForeignSpan, type SourceFiles } from "./moduleLoader";
 import { ModuleSystem } from "./pyImports";
+import { assignedName, type ModelInstance, type RecordedArg, type RecordedInput } from "./instances";
 import { TorchHost } from "./torchHost";
 
 export { FOREIGN_SPAN_BASE, isForeignSpan } from "./moduleLoader";
@@ -27,8 +28,16 @@ import { Scope, describe, iterate, str, type PyObject, type PyValue } from "./va
 export interface InputSpec {
   readonly shape: Dim[];
   readonly dtype: DType;
-  /** comment = `# convlens: input …`; setting = convlens.inputShapes; assumed = derived from the first layer. */
-  readonly source: "comment" | "setting" | "assumed";
+  /**
+   * code = the script's own call of the model (`model(torch.randn(…))`, torchinfo, onnx export);
+   * comment = `# convlens: input …`; setting = convlens.inputShapes / --input-shape;
+   * assumed = derived from the first layer.
+   */
+  readonly source: "code" | "comment" | "setting" | "assumed";
+  /** Every tensor argument when forward takes several (the first is `shape` / `dtype`). */
+  readonly args?: readonly RecordedArg[];
+  /** Where the code states it (source "code"). */
+  readonly from?: Span;
 }
 
 export interface LineResult {
@@ -50,6 +59,16 @@ export interface TracedClass {
   readonly error?: string;
   readonly diagnostics: readonly PyDiagnostic[];
   readonly lines: readonly LineResult[];
+  /**
+   * "instance": a model the script builds (`model = Net(num_classes=10)`), named by its variable,
+   * spanning the building call; "class" (the default): an nn.Module class of the file.
+   */
+  readonly kind?: "class" | "instance";
+  /** For an instance, its class; for a class, the instance whose arguments it was analysed with. */
+  readonly className?: string;
+  readonly instance?: string;
+  /** For an instance: where the script calls it (`model(x)`). */
+  readonly calls?: readonly Span[];
 }
 
 export interface PythonAnalysis {
@@ -148,22 +167,44 @@ function traceClass(def: ClassDef, cls: PyValue, source: string, opts: PythonOpt
     return { ...base, error: `cannot construct ${def.name}: ${e.message}`, diagnostics: [], lines: [] };
   }
   if (root.t !== "object" || !root.children) return { ...base, error: `cannot construct ${def.name}: ${describe(root)}`, diagnostics: [], lines: [] };
+  const commented = inputFromComment(source, def.span);
+  return traceRoot(root, { ...base, keys: [def.name], commented }, opts, host, interp);
+}
+
+interface RootInfo {
+  readonly name: string;
+  readonly span: Span;
+  readonly nameSpan: Span;
+  /** Names the settings may give an input shape under (class name, variable name). */
+  readonly keys: readonly string[];
+  readonly recorded?: RecordedInput;
+  readonly commented?: InputSpec | undefined;
+}
+
+/** Pick the input (forced > code > comment > setting > assumed), trace forward and analyse. */
+function traceRoot(root: PyObject, info: RootInfo, opts: PythonOptions, host: TorchHost, interp: Interpreter): TracedClass {
+  const base = { name: info.name, span: info.span, nameSpan: info.nameSpan };
   assignPaths(root);
-  const fromSetting = opts.inputShapes?.[def.name];
+  const pick = (m: Readonly<Record<string, readonly Dim[]>> | undefined) => info.keys.map((k) => m?.[k]).find((x) => x !== undefined);
+  const fromSetting = pick(opts.inputShapes);
   const assumed = defaultInput(root, host);
   // A shape from a setting takes its dtype from the first layer (token ids for an Embedding).
-  const forced = opts.forcedInputShapes?.[def.name];
-  const commented = inputFromComment(source, def.span);
+  const forced = pick(opts.forcedInputShapes);
+  const commented = info.commented;
+  const recorded = info.recorded;
+  const first = recorded?.args[0];
   let input: InputSpec | undefined = forced
     ? { shape: [...forced], dtype: commented?.dtype ?? assumed?.dtype ?? "float32", source: "setting" }
-    : (commented ?? (fromSetting ? { shape: [...fromSetting], dtype: assumed?.dtype ?? "float32", source: "setting" } : assumed));
-  if (!input) return { ...base, error: `no input shape: add a comment "# convlens: input 1x3x224x224" above class ${def.name}`, diagnostics: [], lines: [] };
-  let run = traceForward(root, input, def, host, interp);
+    : first
+      ? { shape: [...first.shape], dtype: first.dtype, source: "code", args: recorded.args, from: recorded.span }
+      : (commented ?? (fromSetting ? { shape: [...fromSetting], dtype: assumed?.dtype ?? "float32", source: "setting" } : assumed));
+  if (!input) return { ...base, error: `no input shape: add a comment "# convlens: input 1x3x224x224" above class ${root.cls.name}`, diagnostics: [], lines: [] };
+  let run = traceForward(root, input, info.nameSpan, host, interp);
   // An assumed image size that breaks the model (LeNet's 32×32, MNIST's 28×28) is retried with other common sizes.
   if (input.source === "assumed" && input.shape.length >= 3 && run.b.diagnostics.length > 0) {
     for (const size of ASSUMED_SIZES) {
       const shape = input.shape.map((d, i) => (i >= 2 ? size : d));
-      const retry = traceForward(root, { ...input, shape }, def, host, interp);
+      const retry = traceForward(root, { ...input, shape }, info.nameSpan, host, interp);
       if (retry.b.diagnostics.length === 0 && retry.outputs.length > 0) {
         run = retry;
         input = { ...input, shape };
@@ -176,11 +217,11 @@ function traceClass(def: ClassDef, cls: PyValue, source: string, opts: PythonOpt
   const diagnostics = [...b.diagnostics];
   if (outputs.length === 0) {
     const why = out.t === "unknown" ? out.reason : `forward returned ${describe(out)}`;
-    return { ...base, input, error: `cannot follow ${def.name}.forward: ${why}`, diagnostics, lines: [...lines.values()] };
+    return { ...base, input, error: `cannot follow ${root.cls.name}.forward: ${why}`, diagnostics, lines: [...lines.values()] };
   }
   const model: Model = { format: "pytorch", graph: b.graph(outputs), opsets: { "": 17 }, producer: "PyTorch source", irVersion: 0, weightless: true };
   try {
-    const analysis = analyzeModel(model, { modelName: def.name, timeLimitMs: opts.timeLimitMs ?? 10_000 });
+    const analysis = analyzeModel(model, { modelName: info.name, timeLimitMs: opts.timeLimitMs ?? 10_000 });
     return { ...base, input, analysis, model, diagnostics, lines: [...lines.values()] };
   } catch (e) {
     if (!(e instanceof ModelError)) throw e;
@@ -207,17 +248,25 @@ interface Trace {
 }
 
 /** Run forward on a fresh graph with this input; per-statement results recorded. */
-function traceForward(root: PyObject, input: InputSpec, def: ClassDef, host: TorchHost, interp: Interpreter): Trace {
+function traceForward(root: PyObject, input: InputSpec, span: Span, host: TorchHost, interp: Interpreter): Trace {
   const b = new GraphBuilder();
   const lines = new Map<number, LineResult>();
   host.startTrace(b);
-  interp.onStatement = (span, v) => {
-    if (!lines.has(span.from)) lines.set(span.from, { span, ...describeResult(v) });
+  interp.onStatement = (s, v) => {
+    if (!lines.has(s.from)) lines.set(s.from, { span: s, ...describeResult(v) });
   };
   let out: PyValue;
   try {
-    const x = b.input("input", input.dtype, input.shape);
-    out = interp.call(root, { args: [x], kwargs: new Map(), argSpans: [], kwargSpans: new Map(), span: def.nameSpan });
+    // Several tensors (forward(self, x, mask)) as the script passed them: positional, then keywords.
+    const specs = input.args && input.args.length > 1 ? input.args : [{ shape: input.shape, dtype: input.dtype }];
+    const args: PyValue[] = [];
+    const kwargs = new Map<string, PyValue>();
+    specs.forEach((a, i) => {
+      const t = b.input(i === 0 ? "input" : (a.name ?? `input_${i}`), a.dtype, i === 0 ? input.shape : a.shape);
+      if (a.name) kwargs.set(a.name, t);
+      else args.push(t);
+    });
+    out = interp.call(root, { args, kwargs, argSpans: [], kwargSpans: new Map(), span });
   } catch (e) {
     if (!(e instanceof InterpError)) throw e;
     out = { t: "unknown", reason: e.message };
@@ -225,8 +274,17 @@ function traceForward(root: PyObject, input: InputSpec, def: ClassDef, host: Tor
     host.builder = undefined;
     interp.onStatement = undefined;
   }
-  const outputs = (out.t === "tuple" || out.t === "list" ? out.items : [out]).filter((v) => v.t === "tensor").map((v) => (v.t === "tensor" ? v.value : ""));
+  const outputs = modelOutputs(out);
   return { b, out, outputs, lines };
+}
+
+/**
+ * The graph outputs: a tensor, the tensors of a tuple / list / namedtuple, or of a dict
+ * (torchvision's segmentation models return OrderedDict(out=…, aux=…): "out" first).
+ */
+function modelOutputs(out: PyValue): string[] {
+  const items = out.t === "tuple" || out.t === "list" ? out.items : out.t === "dict" ? [...out.entries.values()].map((e) => e.value) : [out];
+  return items.filter((v) => v.t === "tensor").map((v) => (v.t === "tensor" ? v.value : ""));
 }
 
 /** Every nn.Module class defined at the top level of the file. */
@@ -245,19 +303,51 @@ export function analyzePythonSource(source: string, opts: PythonOptions): Python
   // The file runs as a script: `if __name__ == "__main__":` blocks are followed.
   const globals = new Scope(builtinScope, opts.fileName);
   globals.set("__name__", str("__main__"));
+  host.instances.recording = true;
+  interp.onUnknownCall = (reason, a) => host.instances.unknownCalled(reason, a.args, a.span);
   for (const s of mod.body) {
     try {
       interp.exec(s, globals);
     } catch (e) {
       if (!(e instanceof InterpError)) throw e;
+      if (process.env["CONVLENS_DEBUG"]) console.error("DEBUG", e.message);
     }
   }
+  host.instances.recording = false;
+  interp.onUnknownCall = undefined;
   const classes: TracedClass[] = [];
   const defs = mod.body.filter((s): s is Extract<Stmt, { kind: "ClassDef" }> => s.kind === "ClassDef");
+  const instances = host.instances.instances;
+  const traced = new Map<ModelInstance, TracedClass>();
+  const names = instanceNames(instances, source);
+  const traceInstance = (inst: ModelInstance): TracedClass => {
+    const hit = traced.get(inst);
+    if (hit) return hit;
+    const def = defs.find((d) => globals.get(d.def.name) === inst.obj.cls)?.def;
+    const name = names.get(inst) ?? inst.obj.cls.name;
+    const info = { name, span: inst.span, nameSpan: inst.span, keys: [name, inst.obj.cls.name], ...(inst.input ? { recorded: inst.input } : {}) };
+    const result = traceRoot(inst.obj, { ...info, commented: def ? inputFromComment(source, def.span) : undefined }, opts, host, interp);
+    traced.set(inst, result);
+    return result;
+  };
   for (const s of defs) {
     const cls = globals.get(s.def.name);
     if (cls?.t !== "class" || !isModuleClass(cls)) continue;
-    classes.push(traceClass(s.def, cls, source, opts, host, interp));
+    // A class the script builds is analysed as built there (its arguments, its input).
+    const inst = instances.find((i) => i.obj.cls === cls);
+    if (inst) classes.push({ ...traceInstance(inst), name: s.def.name, span: s.def.span, nameSpan: s.def.nameSpan, kind: "class", instance: names.get(inst) ?? "" });
+    else classes.push(traceClass(s.def, cls, source, opts, host, interp));
+  }
+  for (const inst of instances) {
+    const name = names.get(inst) ?? inst.obj.cls.name;
+    classes.push({ ...traceInstance(inst), name, kind: "instance", className: inst.obj.cls.name, calls: inst.calls });
+  }
+  // `model(x)` where `model` could not be built: the reason, on the line that calls it.
+  for (const f of host.instances.failed) {
+    const callee = /^[\w.]+/.exec(source.slice(f.span.from, f.span.to))?.[0] ?? "model";
+    if (classes.some((c) => c.name === callee)) continue;
+    const error = `cannot build ${callee}: ${f.reason}`;
+    classes.push({ name: callee, span: f.span, nameSpan: f.span, kind: "instance", error, diagnostics: [], lines: [], calls: [f.span] });
   }
   for (const k of host.keras.models) classes.push(traceKeras(k.model(), k.span, opts));
   return { classes, parseErrors: mod.errors };
@@ -283,4 +373,17 @@ function traceKeras(m: KerasModel, span: Span, opts: PythonOptions): TracedClass
     if (!(e instanceof ModelError)) throw e;
     return { ...base, error: e.message };
   }
+}
+
+/** Each instance's variable (`model`), made unique (`model`, `model#2`) so the CLI and commands can pick one. */
+function instanceNames(instances: readonly ModelInstance[], source: string): Map<ModelInstance, string> {
+  const out = new Map<ModelInstance, string>();
+  const used = new Map<string, number>();
+  for (const inst of instances) {
+    const base = assignedName(source, inst.span) ?? `${inst.obj.cls.name}()`;
+    const n = (used.get(base) ?? 0) + 1;
+    used.set(base, n);
+    out.set(inst, n === 1 ? base : `${base}#${n}`);
+  }
+  return out;
 }

@@ -4,8 +4,9 @@
  * indexing and arithmetic. Emits IR through the GraphBuilder while tracing.
  * nn.Module construction and calls are the ModuleRuntime's (nnModules.ts).
  */
+import type { DType } from "../../ir/types";
 import type { Expr, Span } from "./ast";
-import { builtin, mathModule } from "./builtins";
+import { ABSTRACT_TYPES, builtin, mathModule } from "./builtins";
 import { GraphBuilder } from "./graphBuilder";
 import type { Host, Interpreter } from "./interpreter";
 import { lookupClassAttr } from "./pyClasses";
@@ -13,7 +14,10 @@ import { NN_LAYERS } from "./nnLayers";
 import { ModuleRuntime } from "./nnModules";
 import { binaryOp } from "./operators";
 import { KerasRuntime } from "./keras";
-import { dictMethod, listMethod } from "./pyMethods";
+import { copyModule } from "./copyModule";
+import { InstanceRecorder } from "./instances";
+import { inputRecorders } from "./inputRecorders";
+import { dictMethod, listMethod, strMethod } from "./pyMethods";
 import { tensorIndex } from "./tensorIndex";
 import { TORCH_FUNCTIONS } from "./torchOps";
 import { NONE, describe, dictKey, int, iterate, num, str, tuple, unknown, type CallArgs, type PyClass, type PyObject, type PyTensor, type PyValue, type Scope } from "./values";
@@ -38,6 +42,11 @@ export class TorchHost implements Host {
   /** Keras layers and models recorded while the module runs. */
   readonly keras = new KerasRuntime();
 
+  /** Models the script builds and the inputs it gives them. */
+  readonly instances = new InstanceRecorder();
+  /** Module constructions in progress (a model is one built when none is). */
+  private building = 0;
+
   constructor(private readonly resolveImport?: ImportResolver) {
     for (const name of [...CONTAINERS, ...Object.keys(NN_LAYERS)]) this.nnClasses.set(name, { t: "class", name, bases: [], attrs: new Map(), nn: name });
   }
@@ -55,7 +64,7 @@ export class TorchHost implements Host {
   // ---- namespaces ---------------------------------------------------------
 
   private torchFunction(name: string): PyValue | undefined {
-    if (["zeros", "ones", "rand", "randn", "empty", "full", "tensor", "as_tensor"].includes(name)) return builtin(`torch.${name}`, (a) => this.createTensor(name, a));
+    if (["zeros", "ones", "rand", "randn", "randint", "empty", "full", "tensor", "as_tensor"].includes(name)) return builtin(`torch.${name}`, (a) => this.createTensor(name, a));
     const f = TORCH_FUNCTIONS[name];
     if (!f) return undefined;
     return builtin(`torch.${name}`, (a) => this.runOp(name, a.args, a));
@@ -65,9 +74,10 @@ export class TorchHost implements Host {
   private readonly deferred = new Map<string, number[]>();
   private created = 0;
 
-  /** torch.zeros / ones / rand / randn / full / empty / tensor: a constant tensor (treated as a buffer). */
+  /** torch.zeros / ones / rand / randn / randint / full / empty / tensor: a constant tensor (treated as a buffer). */
   private createTensor(name: string, a: CallArgs): PyValue {
     let dims: number[] | undefined;
+    let dtype = tensorDtype(a.kwargs.get("dtype"));
     if (name === "tensor" || name === "as_tensor") {
       dims = [];
       let v: PyValue | undefined = a.args[0];
@@ -75,16 +85,20 @@ export class TorchHost implements Host {
         dims.push(v.items.length);
         v = v.items[0];
       }
+      // torch.tensor([[1, 2]]) is int64, torch.tensor([0.5]) float32.
+      dtype ??= v?.t === "int" ? "int64" : v?.t === "bool" ? "bool" : "float32";
     } else {
-      const src = name === "full" ? a.args.slice(0, 1) : a.args;
+      // randint(high, size) / randint(low, high, size): the size is the last positional argument.
+      const src = a.kwargs.get("size") ? [a.kwargs.get("size") as PyValue] : name === "full" ? a.args.slice(0, 1) : name === "randint" ? a.args.slice(-1) : a.args;
       const list = src.length === 1 && (src[0]?.t === "tuple" || src[0]?.t === "list") ? iterate(src[0]) : src;
       dims = list?.map((v) => num(v) ?? NaN);
+      if (name === "randint") dtype ??= "int64";
     }
     if (!dims || dims.some((d) => !Number.isInteger(d) || d < 0)) return unknown(`torch.${name} with a size that is not constant`);
     const value = `constant_${this.created++}`;
-    if (this.builder) this.builder.weight(value, dims, "buffer");
+    if (this.builder) this.builder.weight(value, dims, "buffer", dtype ?? "float32");
     else this.deferred.set(value, dims);
-    return { t: "tensor", value, state: { dtype: "float32", shape: dims } };
+    return { t: "tensor", value, state: { dtype: dtype ?? "float32", shape: dims } };
   }
 
   /**
@@ -134,8 +148,14 @@ export class TorchHost implements Host {
     const jit = this.namespace("torch.jit", (n) =>
       n === "is_scripting" || n === "is_tracing" ? builtin(n, () => ({ t: "bool", v: false })) : builtin(n, (a) => a.args[0] ?? NONE),
     );
+    const recorders = inputRecorders(this.instances);
+    const recorderModule = (n: string): PyValue | undefined => {
+      const member = recorders[n];
+      return member ? this.namespace(n, member) : undefined;
+    };
     const torchMember = (n: string): PyValue | undefined => {
       if (n === "nn") return nn;
+      if (n === "onnx") return recorderModule("torch.onnx");
       if (n === "jit") return jit;
       if (n === "Tensor") return this.tensorClass;
       if (n === "_assert") return builtin(n, () => NONE);
@@ -145,6 +165,8 @@ export class TorchHost implements Host {
     const keras = level === 0 ? this.keras.namespace(name) : undefined;
     if (keras) return keras;
     if (level === 0) {
+      const recorder = recorderModule(name);
+      if (recorder) return recorder;
       switch (name) {
         case "torch":
           return torch;
@@ -156,10 +178,14 @@ export class TorchHost implements Host {
           return init;
         case "math":
           return mathModule();
+        case "copy":
+          return copyModule();
         case "collections":
+        case "collections.abc":
         case "functools":
         case "typing":
-          return this.namespace(name, () => undefined);
+          // Abstract types are markers `isinstance` understands; the rest is left to the builtins.
+          return this.namespace(name, (n) => (ABSTRACT_TYPES[n] ? builtin(n, () => unknown(`${n}(…) is not followed`)) : undefined));
       }
     }
     return this.resolveImport?.import(name, level, importer) ?? unknown(`module ${name} is not available`);
@@ -169,8 +195,23 @@ export class TorchHost implements Host {
 
   call(fn: PyValue, a: CallArgs, interp: Interpreter): PyValue {
     if (fn.t === "builtin") return fn.call(a);
-    if (fn.t === "class") return this.modules.instantiate(fn, a, interp);
-    if (fn.t === "object" && fn.children) return this.modules.callModule(fn, a, interp);
+    if (fn.t === "class") {
+      const topLevel = this.building === 0;
+      this.building++;
+      let obj: PyValue;
+      try {
+        obj = this.modules.instantiate(fn, a, interp);
+      } finally {
+        this.building--;
+      }
+      if (topLevel) this.instances.constructed(obj, interp.callSpans);
+      return obj;
+    }
+    if (fn.t === "object" && fn.children) {
+      // The script's own call of its model (`model(x)`) gives the input; the model is traced on it later.
+      if (!this.builder && this.instances.called(fn, a.args, a.kwargs, a.span)) return unknown("the model's output is traced separately");
+      return this.modules.callModule(fn, a, interp);
+    }
     if (fn.t === "object") return this.keras.callLayer(fn, a) ?? unknown(`${describe(fn)} is not callable here`);
     return unknown(`${describe(fn)} is not callable here`);
   }
@@ -200,6 +241,8 @@ export class TorchHost implements Host {
         return dictMethod(obj, name);
       case "list":
         return listMethod(obj, name);
+      case "str":
+        return strMethod(obj.v, name);
       case "unknown":
         return obj;
       default:
@@ -220,6 +263,8 @@ export class TorchHost implements Host {
 
   private objectAttr(obj: PyObject, name: string, interp: Interpreter, span: Span): PyValue {
     if (name === "__class__") return obj.cls;
+    if (name === "forward" && !this.builder && this.instances.find(obj))
+      return builtin("forward", (a) => (this.instances.called(obj, a.args, a.kwargs, a.span), unknown("the model's output is traced separately")));
     // Modules are analysed in eval mode: `if self.training:` branches (aux heads, dropout) are skipped.
     if (name === "training" && obj.children && !obj.attrs.has(name)) return { t: "bool", v: false };
     const own = obj.attrs.get(name) ?? obj.children?.get(name);
@@ -313,3 +358,10 @@ export class TorchHost implements Host {
 }
 
 export { binaryOp };
+
+/** `dtype=torch.long` (torch.long is the string "long" here) → the IR's dtype; undefined when absent. */
+function tensorDtype(v: PyValue | undefined): DType | undefined {
+  if (v?.t !== "str") return undefined;
+  const map: Readonly<Record<string, DType>> = { long: "int64", int64: "int64", int: "int32", int32: "int32", bool: "bool", half: "float16", float16: "float16", double: "float64", float64: "float64", float: "float32", float32: "float32" };
+  return map[v.v];
+}

@@ -128,6 +128,10 @@ export class Scope {
   has(name: string): boolean {
     return this.vars.has(name) || (this.lazy?.has(name) ?? false) || (this.parent?.has(name) ?? false);
   }
+  /** Names bound in this scope itself (not its parents). */
+  ownNames(): string[] {
+    return [...this.vars.keys(), ...(this.lazy?.keys() ?? [])];
+  }
   /** The file of the module this scope belongs to. */
   get filePath(): string | undefined {
     return this.file ?? this.parent?.filePath;

@@ -1,0 +1,113 @@
+/**
+ * Models as a script builds them: `model = Net(num_classes=10)`, `net = models.resnet50()`,
+ * `m = build_model(cfg)` anywhere in the file (module level, `main()`, `if __name__ == …`), and
+ * the input the script gives them — `model(torch.randn(4, 3, 32, 32))`, `model.forward(x)`,
+ * `torchinfo.summary(model, input_size=…)`, `torch.onnx.export(model, dummy, …)`. Recorded
+ * while the file runs; each instance is then traced like a class, with the arguments it was
+ * built with.
+ */
+import type { Span } from "./ast";
+import { isForeignSpan } from "./moduleLoader";
+import type { DType, Dim } from "../../ir/types";
+import type { PyObject, PyValue } from "./values";
+
+/** One tensor argument of the recorded call: positional (name undefined) or keyword. */
+export interface RecordedArg {
+  readonly name?: string;
+  readonly shape: Dim[];
+  readonly dtype: DType;
+}
+
+export interface RecordedInput {
+  readonly args: readonly RecordedArg[];
+  /** The call that gave it (`model(x)`, `summary(model, …)`): the hover says so. */
+  readonly span: Span;
+}
+
+export interface ModelInstance {
+  readonly obj: PyObject;
+  /** The call in the user's file that built it. */
+  readonly span: Span;
+  input?: RecordedInput;
+  /** Calls of the model in the file (hovers show input → output there). */
+  readonly calls: Span[];
+}
+
+export class InstanceRecorder {
+  readonly instances: ModelInstance[] = [];
+  /** Calls on tensors of something that could not be built (`model(x)` after a failed `model = …`). */
+  readonly failed: { readonly span: Span; readonly reason: string }[] = [];
+  /** True while the user's file runs (not while classes are traced afterwards). */
+  recording = false;
+
+  /** A module built while no other module was being built: a model, unless it is a bare layer. */
+  constructed(obj: PyValue, callSpans: readonly Span[]): void {
+    if (!this.recording || obj.t !== "object" || !obj.children || obj.leaf) return;
+    if (obj.cls.nn && obj.cls.nn !== "Sequential") return;
+    // The innermost call in the user's file: `model = resnet50()`, not the library's `ResNet(…)`.
+    const span = [...callSpans].reverse().find((s) => !isForeignSpan(s));
+    if (!span || this.find(obj)) return;
+    // A library builder makes parts before the model (`VGG(make_layers(cfg))`): the parts built
+    // for the same line of the script are the model's, not models of their own.
+    const parts = new Set<PyObject>();
+    const collect = (m: PyObject) => {
+      for (const c of m.children?.values() ?? []) if (!parts.has(c)) (parts.add(c), collect(c));
+    };
+    collect(obj);
+    for (let i = this.instances.length - 1; i >= 0; i--) {
+      const other = this.instances[i];
+      if (other && parts.has(other.obj) && other.span.from === span.from && other.span.to === span.to) this.instances.splice(i, 1);
+    }
+    this.instances.push({ obj, span, calls: [] });
+  }
+
+  /** An unknown value called on a tensor while the script runs: a model we could not build. */
+  unknownCalled(reason: string, args: readonly PyValue[], span: Span): void {
+    if (!this.recording || isForeignSpan(span) || !args.some((a) => a.t === "tensor")) return;
+    if (!this.failed.some((f) => f.reason === reason)) this.failed.push({ span, reason });
+  }
+
+  find(obj: PyValue): ModelInstance | undefined {
+    return obj.t === "object" ? this.instances.find((i) => i.obj === obj) : undefined;
+  }
+
+  /**
+   * A recorded model given tensors outside a trace: the first such call is its input. Returns
+   * whether the call was the model's (it is then traced separately, not run here).
+   */
+  called(obj: PyValue, args: readonly PyValue[], kwargs: ReadonlyMap<string, PyValue>, span: Span): boolean {
+    const inst = this.find(obj);
+    if (!inst) return false;
+    if (!isForeignSpan(span)) inst.calls.push(span);
+    if (inst.input) return true;
+    const recorded: RecordedArg[] = [];
+    for (const v of args) {
+      const t = tensorArg(v);
+      if (!t) return true;
+      recorded.push(t);
+    }
+    for (const [name, v] of kwargs) {
+      const t = tensorArg(v);
+      if (t) recorded.push({ name, ...t });
+    }
+    if (recorded.length > 0) inst.input = { args: recorded, span };
+    return true;
+  }
+
+  /** An input given as shapes (`torchinfo.summary(model, input_size=…)`): kept unless one came first. */
+  given(obj: PyValue, args: readonly RecordedArg[], span: Span): void {
+    const inst = this.find(obj);
+    if (inst && !inst.input && args.length > 0) inst.input = { args, span };
+  }
+}
+
+function tensorArg(v: PyValue): { shape: Dim[]; dtype: DType } | undefined {
+  return v.t === "tensor" && v.state.shape ? { shape: [...v.state.shape], dtype: v.state.dtype } : undefined;
+}
+
+/** The variable a line assigns (`model = …`, `self.net: nn.Module = …`), if any. */
+export function assignedName(source: string, span: Span): string | undefined {
+  const lineStart = source.lastIndexOf("\n", span.from - 1) + 1;
+  const before = source.slice(lineStart, span.from);
+  return /^\s*([A-Za-z_][\w.]*)\s*(?::[^=]*)?=\s*$/.exec(before)?.[1];
+}
