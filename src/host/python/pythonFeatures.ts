@@ -17,14 +17,45 @@ function range(doc: vscode.TextDocument, span: { from: number; to: number }): vs
   return new vscode.Range(doc.positionAt(span.from), doc.positionAt(span.to));
 }
 
+const INPUT_SOURCE: Readonly<Record<string, string>> = { assumed: " (assumed)", code: " (from the code)" };
+
 export function classSummary(c: TracedClass): string {
   if (!c.analysis) return `ConvLens: ? (${c.error ?? "unknown"})`;
   const t = c.analysis.totals;
   const rf = c.analysis.finalRf;
   const rfText = rf?.kind === "spatial" ? ` · RF ${rf.axes.map((a) => a.size).join("×")}` : "";
-  const input = c.input ? ` · input ${shapeText(c.input.shape)}${c.input.source === "assumed" ? " (assumed)" : ""}` : "";
-  return `ConvLens: ${humanCount(t.params)} params · ${humanCount(t.macs)}MACs${rfText}${input}`;
+  const input = c.input ? ` · input ${inputText(c)}${INPUT_SOURCE[c.input.source] ?? ""}` : "";
+  const built = c.kind === "class" && c.instance ? ` · as built by ${c.instance}` : "";
+  return `ConvLens: ${humanCount(t.params)} params · ${humanCount(t.macs)}MACs${rfText}${input}${built}`;
 }
+
+/** "4×3×32×32", or "x=1×3×224×224, mask=1×1×224×224" for several tensors. */
+function inputText(c: TracedClass): string {
+  const args = c.input?.args;
+  if (!args || args.length < 2) return shapeText(c.input?.shape ?? []);
+  return args.map((a, i) => `${a.name ? `${a.name}=` : i > 0 ? `#${i + 1} ` : ""}${shapeText(a.shape)}`).join(", ");
+}
+
+/** Hover text for a model: totals, where its input came from, input → output. */
+function modelMarkdown(doc: vscode.TextDocument, c: TracedClass): vscode.MarkdownString {
+  const md = new vscode.MarkdownString();
+  md.appendMarkdown(`**${c.kind === "instance" ? `${c.name}: ${c.className ?? "model"}` : c.name}** — ${classSummary(c).replace(/^ConvLens: /, "")}\n\n`);
+  const from = c.input?.from;
+  if (from && !isForeignSpan(from)) {
+    const line = doc.positionAt(from.from).line + 1;
+    md.appendMarkdown(`Input from the code, line ${line}: `);
+    md.appendCodeblock(doc.getText(range(doc, from)).slice(0, 200), "python");
+  } else if (c.input) md.appendMarkdown(`Input: ${inputText(c)} — ${INPUT_SOURCE_LONG[c.input.source] ?? c.input.source}\n\n`);
+  const outs = c.analysis?.outputs.map((o) => (o.shape ? shapeText(o.shape) : "?")).join(", ");
+  if (outs) md.appendMarkdown(`\n\n\`${inputText(c)} → ${outs}\``);
+  return md;
+}
+
+const INPUT_SOURCE_LONG: Readonly<Record<string, string>> = {
+  comment: "from the `# convlens: input` comment",
+  setting: "from the convlens.inputShapes setting",
+  assumed: "assumed from the first layer (add `# convlens: input …` or call the model in the file)",
+};
 
 /** Re-fire the analyses' per-document event as the void event providers expose. */
 function voidEvent(e: vscode.Event<vscode.Uri>): vscode.Event<void> {
@@ -43,10 +74,12 @@ class Lenses implements vscode.CodeLensProvider {
       const at = range(doc, c.nameSpan);
       const args = [doc.uri, c.name];
       if (c.error?.includes("needs constructor arguments")) return [new vscode.CodeLens(at, { title: `ConvLens: ${c.error}`, command: "" })];
+      const tooltip = "MACs: multiply-accumulates (FLOPs = 2 × MACs)";
       return [
-        new vscode.CodeLens(at, { title: classSummary(c), command: "convlens.inspectClass", arguments: args, tooltip: "MACs: multiply-accumulates (FLOPs = 2 × MACs)" }),
+        new vscode.CodeLens(at, { title: classSummary(c), command: "convlens.inspectClass", arguments: args, tooltip }),
         ...(c.analysis ? [new vscode.CodeLens(at, { title: "Inspect", command: "convlens.inspectClass", arguments: args })] : []),
-        new vscode.CodeLens(at, { title: "Set input shape", command: "convlens.setInputShape", arguments: args }),
+        // An input the code states is the one used; the comment would not win over it.
+        ...(c.input?.source === "code" ? [] : [new vscode.CodeLens(at, { title: "Set input shape", command: "convlens.setInputShape", arguments: args })]),
       ];
     });
   }
@@ -108,7 +141,10 @@ class Hovers implements vscode.HoverProvider {
         const parts = [`\`→ ${l.text}\``, ...[...groups.values()].map(layerMarkdown)];
         return new vscode.Hover(new vscode.MarkdownString(parts.join("\n\n---\n\n")), range(doc, l.span));
       }
-      if (range(doc, c.nameSpan).contains(pos)) return new vscode.Hover(classSummary(c), range(doc, c.nameSpan));
+      if (range(doc, c.nameSpan).contains(pos)) return new vscode.Hover(modelMarkdown(doc, c), range(doc, c.nameSpan));
+      // `model(x)` where the script calls the model.
+      const call = c.calls?.find((s) => range(doc, s).contains(pos));
+      if (call) return new vscode.Hover(modelMarkdown(doc, c), range(doc, call));
     }
     return undefined;
   }

@@ -105,9 +105,12 @@ function tensorArg(v: PyValue): { shape: Dim[]; dtype: DType } | undefined {
   return v.t === "tensor" && v.state.shape ? { shape: [...v.state.shape], dtype: v.state.dtype } : undefined;
 }
 
-/** The variable a line assigns (`model = …`, `self.net: nn.Module = …`), if any. */
-export function assignedName(source: string, span: Span): string | undefined {
+/** The variable a line assigns (`model = …`, `self.net: nn.Module = …`) and its span, if any. */
+export function assignedName(source: string, span: Span): { name: string; span: Span } | undefined {
   const lineStart = source.lastIndexOf("\n", span.from - 1) + 1;
   const before = source.slice(lineStart, span.from);
-  return /^\s*([A-Za-z_][\w.]*)\s*(?::[^=]*)?=\s*$/.exec(before)?.[1];
+  const m = /^(\s*)([A-Za-z_][\w.]*)\s*(?::[^=]*)?=\s*$/.exec(before);
+  if (!m?.[2]) return undefined;
+  const from = lineStart + (m[1]?.length ?? 0);
+  return { name: m[2], span: { from, to: from + m[2].length } };
 }

@@ -324,9 +324,12 @@ export function analyzePythonSource(source: string, opts: PythonOptions): Python
     const hit = traced.get(inst);
     if (hit) return hit;
     const def = defs.find((d) => globals.get(d.def.name) === inst.obj.cls)?.def;
-    const name = names.get(inst) ?? inst.obj.cls.name;
-    const info = { name, span: inst.span, nameSpan: inst.span, keys: [name, inst.obj.cls.name], ...(inst.input ? { recorded: inst.input } : {}) };
-    const result = traceRoot(inst.obj, { ...info, commented: def ? inputFromComment(source, def.span) : undefined }, opts, host, interp);
+    const named = names.get(inst);
+    const name = named?.name ?? inst.obj.cls.name;
+    const info = { name, span: inst.span, nameSpan: named?.span ?? inst.span, keys: [name, inst.obj.cls.name], ...(inst.input ? { recorded: inst.input } : {}) };
+    // A comment on the line that builds the model, else on its class.
+    const commented = inputFromComment(source, inst.span) ?? (def ? inputFromComment(source, def.span) : undefined);
+    const result = traceRoot(inst.obj, { ...info, commented }, opts, host, interp);
     traced.set(inst, result);
     return result;
   };
@@ -335,13 +338,10 @@ export function analyzePythonSource(source: string, opts: PythonOptions): Python
     if (cls?.t !== "class" || !isModuleClass(cls)) continue;
     // A class the script builds is analysed as built there (its arguments, its input).
     const inst = instances.find((i) => i.obj.cls === cls);
-    if (inst) classes.push({ ...traceInstance(inst), name: s.def.name, span: s.def.span, nameSpan: s.def.nameSpan, kind: "class", instance: names.get(inst) ?? "" });
+    if (inst) classes.push({ ...traceInstance(inst), name: s.def.name, span: s.def.span, nameSpan: s.def.nameSpan, kind: "class", instance: names.get(inst)?.name ?? "" });
     else classes.push(traceClass(s.def, cls, source, opts, host, interp));
   }
-  for (const inst of instances) {
-    const name = names.get(inst) ?? inst.obj.cls.name;
-    classes.push({ ...traceInstance(inst), name, kind: "instance", className: inst.obj.cls.name, calls: inst.calls });
-  }
+  for (const inst of instances) classes.push({ ...traceInstance(inst), kind: "instance", className: inst.obj.cls.name, calls: inst.calls });
   // `model(x)` where `model` could not be built: the reason, on the line that calls it.
   for (const f of host.instances.failed) {
     const callee = /^[\w.]+/.exec(source.slice(f.span.from, f.span.to))?.[0] ?? "model";
@@ -376,14 +376,15 @@ function traceKeras(m: KerasModel, span: Span, opts: PythonOptions): TracedClass
 }
 
 /** Each instance's variable (`model`), made unique (`model`, `model#2`) so the CLI and commands can pick one. */
-function instanceNames(instances: readonly ModelInstance[], source: string): Map<ModelInstance, string> {
-  const out = new Map<ModelInstance, string>();
+function instanceNames(instances: readonly ModelInstance[], source: string): Map<ModelInstance, { name: string; span: Span }> {
+  const out = new Map<ModelInstance, { name: string; span: Span }>();
   const used = new Map<string, number>();
   for (const inst of instances) {
-    const base = assignedName(source, inst.span) ?? `${inst.obj.cls.name}()`;
+    const assigned = assignedName(source, inst.span);
+    const base = assigned?.name ?? `${inst.obj.cls.name}()`;
     const n = (used.get(base) ?? 0) + 1;
     used.set(base, n);
-    out.set(inst, n === 1 ? base : `${base}#${n}`);
+    out.set(inst, { name: n === 1 ? base : `${base}#${n}`, span: assigned?.span ?? inst.span });
   }
   return out;
 }
