@@ -4,6 +4,7 @@
  * analysis; none computes anything itself.
  */
 import * as vscode from "vscode";
+import { notCalledParams, paramsNotes, paramsTotalText } from "../../core/analysis/paramNotes";
 import { humanCount, shapeText } from "../../core/analysis/report";
 import type { TracedClass } from "../../core/formats/python/pythonModel";
 import { isForeignSpan } from "../../core/formats/python/pythonModel";
@@ -23,7 +24,14 @@ export function classSummary(c: TracedClass): string {
   const rf = c.analysis.finalRf;
   const rfText = rf?.kind === "spatial" ? ` · RF ${rf.axes.map((a) => a.size).join("×")}` : "";
   const input = c.input ? ` · input ${shapeText(c.input.shape)}${c.input.source === "assumed" ? " (assumed)" : ""}` : "";
-  return `ConvLens: ${humanCount(t.params)} params · ${humanCount(t.macs)}MACs${rfText}${input}`;
+  const unused = notCalledParams(c.analysis);
+  const notCalled = unused > 0 ? ` (${humanCount(unused)} not called in forward)` : "";
+  return `ConvLens: ${paramsTotalText(t, humanCount)} params${notCalled} · ${humanCount(t.macs)}MACs${rfText}${input}`;
+}
+
+/** The lens's tooltip: the MAC convention, and what the params total holds beyond the traced layers. */
+export function classTooltip(c: TracedClass): string {
+  return ["MACs: multiply-accumulates (FLOPs = 2 × MACs)", ...(c.analysis ? paramsNotes(c.analysis, humanCount) : [])].join("\n");
 }
 
 /** Re-fire the analyses' per-document event as the void event providers expose. */
@@ -44,7 +52,7 @@ class Lenses implements vscode.CodeLensProvider {
       const args = [doc.uri, c.name];
       if (c.error?.includes("needs constructor arguments")) return [new vscode.CodeLens(at, { title: `ConvLens: ${c.error}`, command: "" })];
       return [
-        new vscode.CodeLens(at, { title: classSummary(c), command: "convlens.inspectClass", arguments: args, tooltip: "MACs: multiply-accumulates (FLOPs = 2 × MACs)" }),
+        new vscode.CodeLens(at, { title: classSummary(c), command: "convlens.inspectClass", arguments: args, tooltip: classTooltip(c) }),
         ...(c.analysis ? [new vscode.CodeLens(at, { title: "Inspect", command: "convlens.inspectClass", arguments: args })] : []),
         new vscode.CodeLens(at, { title: "Set input shape", command: "convlens.setInputShape", arguments: args }),
       ];
