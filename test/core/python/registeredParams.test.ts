@@ -6,6 +6,8 @@
  * Embedding: num·dim); test/fixtures/python/cases/params_counting.py checks the same kinds
  * of model against real PyTorch.
  */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { paramsNotes, paramsTotalText } from "../../../src/core/analysis/paramNotes";
 import { humanCount, jsonReport, tableReport } from "../../../src/core/analysis/report";
@@ -230,6 +232,40 @@ class M(nn.Module):
       "layers.1",
       "layers.2",
     ]);
+  });
+});
+
+describe("torchvision's GoogLeNet with its auxiliary heads", () => {
+  it("counts aux1 and aux2 as PyTorch 1.13 does (model.parameters() of the fixture's GoogLeNet())", () => {
+    const source = readFileSync(resolve(__dirname, "../../fixtures/python/torchvision_more.py"), "utf8");
+    const a = analyzePythonSource(source, { fileName: "torchvision_more.py" }).classes.find(
+      (c) => c.name === "GoogLeNet",
+    )?.analysis;
+    expect(a?.totals.params).toBe(13004888);
+    expect(a?.notCalled).toEqual([
+      { path: "aux1", type: "InceptionAux", params: 3188968 },
+      { path: "aux2", type: "InceptionAux", params: 3191016 },
+    ]);
+  });
+});
+
+describe("parameters PyTorch does not register", () => {
+  it("leaves out layers kept in a plain list, and says so", () => {
+    const a = analysed(`
+# convlens: input 2x4
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+        self.extra = [nn.Linear(4, 4)]
+
+    def forward(self, x):
+        return self.extra[0](self.fc(x))
+`);
+    expect(a.totals.params).toBe(20);
+    expect(
+      a.warnings.some((w) => w.startsWith("20 parameters used in forward belong to no registered module")),
+    ).toBe(true);
   });
 });
 
