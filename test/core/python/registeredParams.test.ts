@@ -297,6 +297,25 @@ class M(nn.Module):
     expect(jsonReport(a).totals.params_unknown?.map((u) => u.path)).toEqual(["scale", "spare"]);
   });
 
+  it("treats an attribute the analyser could not follow as an unknown part (it may be a module)", () => {
+    const b = analysed(`
+from mylib import Block
+
+# convlens: input 2x4
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+        self.block = Block(4)
+
+    def forward(self, x):
+        return self.fc(x)
+`);
+    expect(b.totals.params).toBe(20);
+    expect(b.totals.paramsUnknown?.map((u) => u.path)).toEqual(["block"]);
+    expect(paramsTotalText(b.totals, humanCount)).toBe("≥ 20");
+  });
+
   it("treats an opaque module (one the analyser cannot follow) as an unknown part", () => {
     const cls = (name: string): PyClass => ({ t: "class", name, bases: [], attrs: new Map() });
     const odd: PyObject = {

@@ -228,6 +228,10 @@ export class ParamRegistry {
               where,
               sets,
             );
+          // A value the analyser could not follow may be a module with parameters (a class from a
+          // file it cannot read): the total must not read as exact. A layer's own arguments are not.
+          else if (item.t === "unknown" && !m.leaf?.args.has(name))
+            unknownParts.push({ path: where, reason: `${item.reason}; it may hold parameters` });
         });
       }
       for (const [name, child] of m.children ?? []) visit(child, at(name), depth + 1, sets);
