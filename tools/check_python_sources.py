@@ -68,7 +68,9 @@ def layer_macs(m, inputs, output):
         length, batch = (x.shape[1], x.shape[0]) if m.batch_first else (x.shape[0], x.shape[1])
         e = m.embed_dim
         return batch * (4 * length * e * e + 2 * length * length * e)
-    if isinstance(m, nn.LSTM):
+    if isinstance(m, nn.RNNBase):
+        # Gate matrix products per step and direction: LSTM 4, GRU 3, plain RNN 1.
+        gates = {"LSTM": 4, "GRU": 3}.get(m.mode, 1)
         x = inputs[0]
         seq = x.shape[1] if m.batch_first else x.shape[0]
         batch = (x.shape[0] if m.batch_first else x.shape[1]) if x.dim() == 3 else 1
@@ -79,7 +81,7 @@ def layer_macs(m, inputs, output):
         total = 0
         for layer in range(m.num_layers):
             size_in = m.input_size if layer == 0 else h * dirs
-            total += dirs * 4 * (size_in + h) * h * seq * batch
+            total += dirs * gates * (size_in + h) * h * seq * batch
         return total
     return 0
 

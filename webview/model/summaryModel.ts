@@ -13,6 +13,7 @@ import {
   NOT_APPLICABLE,
 } from "./format";
 import { MAC_CONVENTION } from "./tableModel";
+import { paramsNotes, paramsTotalText } from "../../src/core/analysis/paramNotes";
 
 export interface TotalView {
   readonly testId: string;
@@ -31,6 +32,8 @@ export interface HeaderView {
   readonly inputs: readonly string[];
   readonly outputs: readonly string[];
   readonly totals: readonly TotalView[];
+  /** What the params total holds beyond the traced layers: an unknown part, layers forward never calls. */
+  readonly paramNotes: readonly string[];
   readonly warnings: readonly string[];
 }
 
@@ -43,6 +46,7 @@ const raw = (n: number | null): string => (n === null ? "" : String(n));
 
 export function headerView(a: ModelAnalysis): HeaderView {
   const t = a.totals;
+  const notes = paramsNotes(a, formatCount);
   const meta = [a.format, a.producer, `opset ${a.opset}`, `IR ${a.irVersion}`]
     .filter((s) => s.trim() !== "")
     .join(" · ");
@@ -56,9 +60,9 @@ export function headerView(a: ModelAnalysis): HeaderView {
       {
         testId: "total-params",
         label: "Params",
-        text: formatCount(t.params),
+        text: paramsTotalText(t, formatCount),
         dataValue: raw(t.params),
-        title: `${formatExact(t.params)} parameters`,
+        title: [`${t.paramsUnknown?.length ? "at least " : ""}${formatExact(t.params)} parameters`, ...notes].join("\n"),
       },
       {
         testId: "total-macs",
@@ -95,6 +99,7 @@ export function headerView(a: ModelAnalysis): HeaderView {
         title: "Largest spatial receptive field reached before the model goes global",
       },
     ],
+    paramNotes: notes,
     warnings: a.warnings,
   };
 }

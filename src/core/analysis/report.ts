@@ -1,6 +1,7 @@
 /** Text renderings of an analysis for the CLI: the fixture-schema JSON, a table, CSV and Markdown. */
 import type { Dim } from "../ir/types";
-import type { LayerRow, ModelAnalysis, RFInfo } from "./result";
+import { paramsLowerBound, paramsNotes } from "./paramNotes";
+import type { LayerRow, ModelAnalysis, RFInfo, UnknownParams, UnusedParams } from "./result";
 
 export interface JsonLayer {
   name: string;
@@ -14,8 +15,17 @@ export interface JsonLayer {
 export interface JsonReport {
   model: string;
   input_shape: Dim[] | null;
-  totals: { params: number; macs: number | null; flops: number | null; activation_bytes: number | null };
+  totals: {
+    params: number;
+    macs: number | null;
+    flops: number | null;
+    activation_bytes: number | null;
+    /** Present when params is a lower bound: the parts not counted. */
+    params_unknown?: UnknownParams[];
+  };
   layers: JsonLayer[];
+  /** Source models: registered parameters forward never used (in totals.params). */
+  not_called?: UnusedParams[];
 }
 
 function rfJson(rf: RFInfo): JsonLayer["rf"] {
@@ -28,7 +38,13 @@ export function jsonReport(a: ModelAnalysis): JsonReport {
   return {
     model: a.model,
     input_shape: a.inputs[0]?.shape ? [...a.inputs[0].shape] : null,
-    totals: { params: a.totals.params, macs: a.totals.macs, flops: a.totals.flops, activation_bytes: a.totals.activationBytes },
+    totals: {
+      params: a.totals.params,
+      macs: a.totals.macs,
+      flops: a.totals.flops,
+      activation_bytes: a.totals.activationBytes,
+      ...(a.totals.paramsUnknown?.length ? { params_unknown: [...a.totals.paramsUnknown] } : {}),
+    },
     layers: a.layers.map((l) => ({
       name: l.name,
       type: l.layerType ?? l.opType,
@@ -37,6 +53,7 @@ export function jsonReport(a: ModelAnalysis): JsonReport {
       macs: l.macs,
       rf: rfJson(l.rf),
     })),
+    ...(a.notCalled?.length ? { not_called: [...a.notCalled] } : {}),
   };
 }
 
@@ -144,7 +161,8 @@ function totalsLines(a: ModelAnalysis): string[] {
     `model ${a.model} (${a.format}, opset ${a.opset}${a.weightless ? ", weightless" : ""})`,
     `inputs: ${a.inputs.map((v) => `${v.name} ${v.dtype}[${shapeText(v.shape)}]`).join(", ")}`,
     `outputs: ${a.outputs.map((v) => `${v.name} ${v.dtype}[${shapeText(v.shape)}]`).join(", ")}`,
-    `params ${t.params} (${humanCount(t.params)}) · MACs ${t.macs ?? "?"} (${humanCount(t.macs)}) · FLOPs ${t.flops ?? "?"} (= 2 × MACs) · activations ${humanBytes(t.activationBytes)} (peak ${humanBytes(t.peakActivationBytes)}) · final RF ${rf.size || "none"}`,
+    `params ${paramsLowerBound(t) ? "≥ " : ""}${t.params} (${humanCount(t.params)}) · MACs ${t.macs ?? "?"} (${humanCount(t.macs)}) · FLOPs ${t.flops ?? "?"} (= 2 × MACs) · activations ${humanBytes(t.activationBytes)} (peak ${humanBytes(t.peakActivationBytes)}) · final RF ${rf.size || "none"}`,
+    ...paramsNotes(a, humanCount).map((n) => `note: ${n}`),
   ];
 }
 

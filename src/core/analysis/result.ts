@@ -58,8 +58,25 @@ export interface LayerRow {
   readonly warnings: readonly string[];
 }
 
-export interface Totals {
+/** A part of a model whose parameters cannot be counted: its module path and why. */
+export interface UnknownParams {
+  readonly path: string;
+  readonly reason: string;
+}
+
+/** Registered parameters the traced forward never used: a module (or a parameter) path, its type, its count. */
+export interface UnusedParams {
+  readonly path: string;
+  /** The layer or class name, or "Parameter" for an nn.Parameter attribute. */
+  readonly type: string;
   readonly params: number;
+}
+
+export interface Totals {
+  /** Source models: every registered parameter counted once, as PyTorch's model.parameters(). */
+  readonly params: number;
+  /** Set when params is a lower bound: the parts whose parameters are not known. */
+  readonly paramsUnknown?: readonly UnknownParams[];
   /** null when some layer's MACs are unknown. */
   readonly macs: number | null;
   readonly flops: number | null;
@@ -83,6 +100,8 @@ export interface ModelAnalysis {
   /** The largest spatial receptive field reached in the model (before it goes global). */
   readonly finalRf: RFInfo;
   readonly layers: readonly LayerRow[];
+  /** Source models: registered parameters forward never used (aux heads, spare layers); totals.params includes them. */
+  readonly notCalled?: readonly UnusedParams[];
   /** Model-level notes: unknown ops, symbols counted as 1, misaligned merges. */
   readonly warnings: readonly string[];
   readonly analysisMs: number;

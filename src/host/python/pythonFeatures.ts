@@ -4,6 +4,7 @@
  * analysis; none computes anything itself.
  */
 import * as vscode from "vscode";
+import { notCalledParams, paramsNotes, paramsTotalText } from "../../core/analysis/paramNotes";
 import { humanCount, shapeText } from "../../core/analysis/report";
 import type { TracedClass } from "../../core/formats/python/pythonModel";
 import { isForeignSpan } from "../../core/formats/python/pythonModel";
@@ -26,7 +27,14 @@ export function classSummary(c: TracedClass): string {
   const rfText = rf?.kind === "spatial" ? ` · RF ${rf.axes.map((a) => a.size).join("×")}` : "";
   const input = c.input ? ` · input ${inputText(c)}${INPUT_SOURCE[c.input.source] ?? ""}` : "";
   const built = c.kind === "class" && c.instance ? ` · as built by ${c.instance}` : "";
-  return `ConvLens: ${humanCount(t.params)} params · ${humanCount(t.macs)}MACs${rfText}${input}${built}`;
+  const unused = notCalledParams(c.analysis);
+  const notCalled = unused > 0 ? ` (${humanCount(unused)} not called in forward)` : "";
+  return `ConvLens: ${paramsTotalText(t, humanCount)} params${notCalled} · ${humanCount(t.macs)}MACs${rfText}${input}${built}`;
+}
+
+/** The lens's tooltip: the MAC convention, and what the params total holds beyond the traced layers. */
+export function classTooltip(c: TracedClass): string {
+  return ["MACs: multiply-accumulates (FLOPs = 2 × MACs)", ...(c.analysis ? paramsNotes(c.analysis, humanCount) : [])].join("\n");
 }
 
 /** "4×3×32×32", or "x=1×3×224×224, mask=1×1×224×224" for several tensors. */
@@ -74,9 +82,8 @@ class Lenses implements vscode.CodeLensProvider {
       const at = range(doc, c.nameSpan);
       const args = [doc.uri, c.name];
       if (c.error?.includes("needs constructor arguments")) return [new vscode.CodeLens(at, { title: `ConvLens: ${c.error}`, command: "" })];
-      const tooltip = "MACs: multiply-accumulates (FLOPs = 2 × MACs)";
       return [
-        new vscode.CodeLens(at, { title: classSummary(c), command: "convlens.inspectClass", arguments: args, tooltip }),
+        new vscode.CodeLens(at, { title: classSummary(c), command: "convlens.inspectClass", arguments: args, tooltip: classTooltip(c) }),
         ...(c.analysis ? [new vscode.CodeLens(at, { title: "Inspect", command: "convlens.inspectClass", arguments: args })] : []),
         // An input the code states is the one used; the comment would not win over it.
         ...(c.input?.source === "code" ? [] : [new vscode.CodeLens(at, { title: "Set input shape", command: "convlens.setInputShape", arguments: args })]),

@@ -17,6 +17,9 @@ function recurrent(gates: number, opType: string): LayerSpec {
       if (batchFirst) x = op(c, "Transpose", [x.value], { perm: [1, 0, 2] })[0] as PyTensor;
       const states: string[] = [];
       const cells: string[] = [];
+      // h_n (and c_n) stack every layer's final state: (layers · dirs, N, h).
+      const stack = (names: string[]): PyValue => (names.length === 1 ? c.b.tensor(names[0] as string) : one(op(c, "Concat", names, { axis: 0 })));
+      let state: PyValue = unknown("recurrent layer");
       let inSize = getInt(c.args, "input_size");
       for (let l = 0; l < layers; l++) {
         const inputs = [x.value, w(c, `weight_ih_l${l}`, [dirs, gates * h, inSize]), w(c, `weight_hh_l${l}`, [dirs, gates * h, h])];
@@ -26,13 +29,13 @@ function recurrent(gates: number, opType: string): LayerSpec {
         if (!y || !yh) return unknown("recurrent layer");
         states.push(yh.value);
         if (yc) cells.push(yc.value);
+        // The states are stacked before the last layer's output is reshaped, so that the layer's
+        // last node is its output sequence (what its table row shows), never h_n.
+        if (l === layers - 1) state = opType === "LSTM" ? tuple([stack(states), stack(cells)]) : stack(states);
         const yt = op(c, "Transpose", [y.value], { perm: [0, 2, 1, 3] })[0] as PyTensor; // [L, N, dirs, h]
         x = op(c, "Reshape", [yt.value, c.b.constInts([0, 0, dirs * h])], {})[0] as PyTensor;
         inSize = dirs * h;
       }
-      // h_n (and c_n) stack every layer's final state: (layers · dirs, N, h).
-      const stack = (names: string[]): PyValue => (names.length === 1 ? c.b.tensor(names[0] as string) : one(op(c, "Concat", names, { axis: 0 })));
-      const state = opType === "LSTM" ? tuple([stack(states), stack(cells)]) : stack(states);
       // The output comes last so that the layer's last node is its output (what tables show).
       const out = batchFirst ? (op(c, "Transpose", [x.value], { perm: [1, 0, 2] })[0] as PyTensor) : x;
       return tuple([out, state]);

@@ -16,6 +16,7 @@ import { NN_LAYERS } from "./nnLayers";
 import { KerasBuildError, buildKeras } from "../keras/kerasBuild";
 import type { KerasModel } from "../keras/kerasModel";
 import { parsePython } from "./parse";
+import { withRegisteredParams } from "./registeredParams";
 import { isModuleClass, lookupClassAttr } from "./pyClasses";
 import { ParsedModules, dirOf, isForeignSpan, type SourceFiles } from "./moduleLoader";
 import { ModuleSystem } from "./pyImports";
@@ -221,7 +222,8 @@ function traceRoot(root: PyObject, info: RootInfo, opts: PythonOptions, host: To
   }
   const model: Model = { format: "pytorch", graph: b.graph(outputs), opsets: { "": 17 }, producer: "PyTorch source", irVersion: 0, weightless: true };
   try {
-    const analysis = analyzeModel(model, { modelName: info.name, timeLimitMs: opts.timeLimitMs ?? 10_000 });
+    // Totals count what PyTorch registers (unused layers, nn.Parameters, tied weights once).
+    const analysis = withRegisteredParams(analyzeModel(model, { modelName: info.name, timeLimitMs: opts.timeLimitMs ?? 10_000 }), root, host.params, model.graph.initializers);
     return { ...base, input, analysis, model, diagnostics, lines: [...lines.values()] };
   } catch (e) {
     if (!(e instanceof ModelError)) throw e;

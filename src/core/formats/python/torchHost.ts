@@ -12,6 +12,7 @@ import type { Host, Interpreter } from "./interpreter";
 import { lookupClassAttr } from "./pyClasses";
 import { NN_LAYERS } from "./nnLayers";
 import { ModuleRuntime } from "./nnModules";
+import { ParamRegistry } from "./registeredParams";
 import { binaryOp } from "./operators";
 import { KerasRuntime } from "./keras";
 import { copyModule } from "./copyModule";
@@ -38,6 +39,9 @@ export class TorchHost implements Host {
   readonly tensorClass: PyClass = { t: "class", name: "Tensor", bases: [], attrs: new Map() };
   /** nn.Module construction and calls; it reads `builder` to emit leaf layers while tracing. */
   private readonly modules = new ModuleRuntime(this);
+
+  /** nn.Parameter values and leaf layers' own parameters, for PyTorch's parameter count. */
+  readonly params = new ParamRegistry();
 
   /** Keras layers and models recorded while the module runs. */
   readonly keras = new KerasRuntime();
@@ -122,6 +126,7 @@ export class TorchHost implements Host {
   startTrace(b: GraphBuilder): void {
     this.builder = b;
     for (const [value, dims] of this.deferred) b.weight(value, dims, "buffer");
+    this.params.startTrace(b);
   }
 
   private runOp(name: string, args: readonly PyValue[], a: CallArgs): PyValue {
@@ -141,7 +146,7 @@ export class TorchHost implements Host {
   }
 
   importModule(name: string, level: number, importer?: string): PyValue {
-    const nn = this.namespace("torch.nn", (n) => this.nnClasses.get(n) ?? (n === "functional" ? functional : n === "init" ? init : n === "Parameter" ? builtin("Parameter", () => unknown("a parameter")) : undefined));
+    const nn = this.namespace("torch.nn", (n) => this.nnClasses.get(n) ?? (n === "functional" ? functional : n === "init" ? init : this.params.nnMember(n, () => this.builder)));
     const functional = this.namespace("torch.nn.functional", (n) => this.torchFunction(n));
     const init = this.namespace("torch.nn.init", () => builtin("init", () => NONE));
     // torch.jit: never scripting or tracing here; its decorators leave functions as they are.
@@ -267,6 +272,8 @@ export class TorchHost implements Host {
       return builtin("forward", (a) => (this.instances.called(obj, a.args, a.kwargs, a.span), unknown("the model's output is traced separately")));
     // Modules are analysed in eval mode: `if self.training:` branches (aux heads, dropout) are skipped.
     if (name === "training" && obj.children && !obj.attrs.has(name)) return { t: "bool", v: false };
+    const param = obj.leaf ? this.params.leafAttr(obj, name, this.builder) : undefined;
+    if (param) return param;
     const own = obj.attrs.get(name) ?? obj.children?.get(name);
     if (own) return own;
     const cls = lookupClassAttr(obj.cls, name);
@@ -341,6 +348,11 @@ export class TorchHost implements Host {
       // list += iterable extends in place.
       if (op === "+=" && a.t === "list") {
         a.items.push(...(iterate(b) ?? []));
+        return a;
+      }
+      // ModuleList += [layers] extends it in place, registering the layers.
+      if (op === "+=" && a.t === "object" && a.cls.nn === "ModuleList" && a.children) {
+        for (const m of iterate(b) ?? []) if (m.t === "object") a.children.set(String(a.children.size), m);
         return a;
       }
       return undefined;

@@ -281,6 +281,7 @@ export const TORCH_FUNCTIONS: Readonly<Record<string, TorchOp>> = {
   double: passThrough,
   half: passThrough,
   to: passThrough,
+  type: passThrough,
   cuda: passThrough,
   cpu: passThrough,
   type_as: passThrough,
