@@ -191,6 +191,8 @@ export class Interpreter {
       if (s.kind === "Assign")
         for (const t of s.targets) if (t.kind === "Name") cls.attrs.set(t.id, body.get(t.id) ?? unknown("class attribute"));
       if (s.kind === "AnnAssign" && s.target.kind === "Name" && s.value) cls.attrs.set(s.target.id, body.get(s.target.id) ?? unknown("class attribute"));
+      // A nested class (Outer.Block) is a class attribute too.
+      if (s.kind === "ClassDef") cls.attrs.set(s.def.name, body.get(s.def.name) ?? unknown(`class ${s.def.name} could not be defined`));
     }
     return cls;
   }
