@@ -13,6 +13,7 @@ import { NN_LAYERS } from "./nnLayers";
 import { ModuleRuntime } from "./nnModules";
 import { binaryOp } from "./operators";
 import { KerasRuntime } from "./keras";
+import { loadPrelude } from "./nnPrelude";
 import { dictMethod, listMethod } from "./pyMethods";
 import { tensorIndex } from "./tensorIndex";
 import { TORCH_FUNCTIONS } from "./torchOps";
@@ -115,12 +116,31 @@ export class TorchHost implements Host {
     return f({ b: this.builder, scope: this.scope, span: a.span, args, kwargs: a.kwargs });
   }
 
+  /**
+   * Any other class name in torch.nn: the transformer classes written in Python (nnPrelude.ts),
+   * else a module class with no table entry, whose instances are opaque (never dropped).
+   */
+  private otherNnClass(n: string): PyValue | undefined {
+    if (!/^[A-Z]/.test(n)) return undefined;
+    if (!this.preludeClasses) {
+      this.preludeClasses = new Map(); // loading looks names up here too: no re-entry
+      this.preludeClasses = loadPrelude(this);
+    }
+    const prelude = this.preludeClasses.get(n);
+    if (prelude) return prelude;
+    const cls: PyClass = { t: "class", name: n, bases: [], attrs: new Map(), nn: n };
+    this.nnClasses.set(n, cls);
+    return cls;
+  }
+
+  private preludeClasses: ReadonlyMap<string, PyClass> | undefined;
+
   private namespace(name: string, member: (n: string) => PyValue | undefined): PyValue {
     return builtin(name, () => unknown(`${name} is a module`), member);
   }
 
   importModule(name: string, level: number): PyValue {
-    const nn = this.namespace("torch.nn", (n) => this.nnClasses.get(n) ?? (n === "functional" ? functional : n === "init" ? init : n === "Parameter" ? builtin("Parameter", () => unknown("a parameter")) : undefined));
+    const nn = this.namespace("torch.nn", (n) => this.nnClasses.get(n) ?? (n === "functional" ? functional : n === "init" ? init : n === "Parameter" ? builtin("Parameter", () => unknown("a parameter")) : this.otherNnClass(n)));
     const functional = this.namespace("torch.nn.functional", (n) => this.torchFunction(n));
     const init = this.namespace("torch.nn.init", () => builtin("init", () => NONE));
     // torch.jit: never scripting or tracing here; its decorators leave functions as they are.
@@ -241,6 +261,7 @@ export class TorchHost implements Host {
   // ---- indexing -----------------------------------------------------------
 
   getItem(obj: PyValue, index: PyValue, span: Span, indexExpr: Expr): PyValue {
+    if (obj.t === "object" && obj.opaque !== undefined) return unknown(obj.opaque);
     if (obj.t === "tensor") return this.builder ? tensorIndex(this.builder, this.scope, obj, index, span, indexExpr) : unknown("indexing a tensor outside forward");
     if (obj.t === "dict") {
       const k = dictKey(index);
