@@ -54,12 +54,13 @@ const maxUnpool: OpRule = {
   infer(ctx) {
     const x = shapeOf(ctx, 0);
     const s = spatialAttrs(ctx, x.length - 2);
-    const given = constInts(ctx, 2);
-    if (given && given.length !== x.length)
+    // output_shape: the full shape (ONNX), or only the spatial sizes (what torch's output_size keeps).
+    const n = x.length - 2;
+    const given = constInts(ctx, 2)?.slice(-n);
+    if (given && given.length !== n)
       throw new ShapeError(`MaxUnpool output_shape ${JSON.stringify(given)} does not match rank ${x.length}`);
     const spatial = x.slice(2).map((d, i): Dim => {
-      if (given) return given[i + 2] ?? "?";
-      const n = x.length - 2;
+      if (given) return given[i] ?? "?";
       return isNum(d)
         ? (d - 1) * (s.strides[i] ?? 1) - (s.pads[i] ?? 0) - (s.pads[i + n] ?? 0) + (s.kernel[i] ?? 1)
         : "?";

@@ -181,7 +181,8 @@ const flatten: LayerSpec = {
   },
 };
 
-const identity: LayerSpec = { params: [], defaults: {}, forward: (c) => c.x };
+// An Identity node, so the module is a row of its own as PyTorch lists it.
+const identity: LayerSpec = { params: [], defaults: {}, forward: (c) => one(op(c, "Identity", [c.x.value], {})) };
 
 /** y_o = x1ᵀ W_o x2 + b_o, as one Einsum (MACs = batch · in1 · in2 · out). */
 const bilinear: LayerSpec = {
