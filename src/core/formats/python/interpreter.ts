@@ -98,8 +98,10 @@ export class Interpreter {
         return this.execBlock(t ? s.body : s.orelse, scope);
       }
       case "For": {
-        const items = iterate(this.eval(s.iter, scope));
-        if (!items) throw new InterpError("cannot iterate over this value");
+        const iter = this.eval(s.iter, scope);
+        const items = iterate(iter);
+        // An unknown or opaque value says why its items are not known.
+        if (!items) throw new InterpError(`cannot iterate over this value${iter.t === "unknown" ? `: ${iter.reason}` : iter.t === "object" && iter.opaque ? `: ${iter.opaque}` : ""}`);
         for (const item of items) {
           this.assign(s.target, item, scope);
           const c = this.execBlock(s.body, scope);
