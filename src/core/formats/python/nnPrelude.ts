@@ -1,7 +1,8 @@
 /**
- * torch.nn modules that are themselves made of other modules (the Transformer family), written
- * as the Python PyTorch runs: same sub-module names, same call order, so their leaves (self_attn,
- * linear1, norm1, ...) are the layers PyTorch reports, each counted by its own table entry.
+ * torch.nn modules that are themselves made of other modules (the Transformer family, the
+ * DataParallel wrapper), written as the Python PyTorch runs: same sub-module names, same call
+ * order, so their leaves (self_attn, linear1, norm1, ...) are the layers PyTorch reports, each
+ * counted by its own table entry.
  * Masks and the fused inference fast path change no shape, so they are left out.
  */
 import type { Span } from "./ast";
@@ -140,6 +141,14 @@ class Transformer(nn.Module):
     def forward(self, src, tgt, src_mask=None, tgt_mask=None, memory_mask=None, src_key_padding_mask=None, tgt_key_padding_mask=None, memory_key_padding_mask=None, src_is_causal=None, tgt_is_causal=None, memory_is_causal=False):
         memory = self.encoder(src)
         return self.decoder(tgt, memory)
+
+
+class DataParallel(nn.Module):
+    def __init__(self, module, device_ids=None, output_device=None, dim=0):
+        self.module = module
+
+    def forward(self, *inputs, **kwargs):
+        return self.module(*inputs, **kwargs)
 `;
 
 /** Past every imported file's span base (pythonModel's FOREIGN_SPAN_BASE · k): never this file's text. */
