@@ -181,7 +181,9 @@ export class ModuleRuntime {
       case "register_module":
         return builtin(name, (a) => {
           const [n, m] = a.args;
-          if (n?.t === "str" && m) children.set(n.v, asChild(m));
+          // add_module(name, None) registers no module (PyTorch keeps None, which children() skips).
+          if (n?.t === "str" && m?.t === "none") obj.attrs.set(n.v, m);
+          else if (n?.t === "str" && m) children.set(n.v, asChild(m));
           return NONE;
         });
       case "append":
