@@ -63,11 +63,19 @@ def layer_macs(m, inputs, output):
     if isinstance(m, nn.Bilinear):
         return out.numel() * m.in1_features * m.in2_features
     if isinstance(m, nn.MultiheadAttention):
-        # The four projections and the two attention products (what flop_counter counts as matmuls).
-        x = inputs[0]
-        length, batch = (x.shape[1], x.shape[0]) if m.batch_first else (x.shape[0], x.shape[1])
+        # The four projections and the two attention products (what flop_counter counts as matmuls):
+        # query length L, key length S (cross-attention), key / value widths kdim / vdim.
+        q = inputs[0]
+        k = inputs[1] if len(inputs) > 1 else q
+        length, batch = (q.shape[1], q.shape[0]) if m.batch_first else (q.shape[0], q.shape[1])
+        keys = k.shape[1] if m.batch_first else k.shape[0]
         e = m.embed_dim
-        return batch * (4 * length * e * e + 2 * length * length * e)
+        return batch * (2 * length * e * e + keys * (m.kdim + m.vdim) * e + 2 * length * keys * e)
+    if isinstance(m, nn.RNNCellBase):
+        # One step of the gate matrix products: gates * (input + hidden) * hidden per batch element.
+        gates = {nn.LSTMCell: 4, nn.GRUCell: 3, nn.RNNCell: 1}[type(m)]
+        batch = inputs[0].shape[0] if inputs[0].dim() == 2 else 1
+        return gates * (m.input_size + m.hidden_size) * m.hidden_size * batch
     if isinstance(m, nn.RNNBase):
         # Gate matrix products per step and direction: LSTM 4, GRU 3, plain RNN 1.
         gates = {"LSTM": 4, "GRU": 3}.get(m.mode, 1)

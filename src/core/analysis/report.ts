@@ -69,6 +69,8 @@ export function moduleReport(a: ModelAnalysis): JsonReport {
   let prev = "";
   for (const l of a.layers) {
     if (!l.layerType) {
+      // A functional op between two calls of one module ends its first call: later calls are not its rows.
+      if (runs.has(prev)) closed.add(prev);
       prev = "";
       continue;
     }

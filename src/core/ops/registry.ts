@@ -7,10 +7,11 @@ import { ELEMENTWISE_OPS } from "./elementwiseOps";
 import { LINALG_OPS } from "./linalgOps";
 import { SHAPE_OPS } from "./shapeOps";
 import type { OpRule } from "./types";
+import { UNPOOL_OPS } from "./unpoolOps";
 import { WINDOW_OPS } from "./windowOps";
 
 const OPS: ReadonlyMap<string, OpRule> = new Map(
-  Object.entries({ ...ELEMENTWISE_OPS, ...SHAPE_OPS, ...WINDOW_OPS, ...LINALG_OPS }),
+  Object.entries({ ...ELEMENTWISE_OPS, ...SHAPE_OPS, ...WINDOW_OPS, ...LINALG_OPS, ...UNPOOL_OPS }),
 );
 
 export function opRule(opType: string, domain: string): OpRule | undefined {

@@ -111,8 +111,10 @@ export class Interpreter {
         return this.execBlock(t ? s.body : s.orelse, scope);
       }
       case "For": {
-        const items = iterate(this.eval(s.iter, scope));
-        if (!items) throw new InterpError("cannot iterate over this value");
+        const iter = this.eval(s.iter, scope);
+        const items = iterate(iter);
+        // An unknown or opaque value says why its items are not known.
+        if (!items) throw new InterpError(`cannot iterate over this value${iter.t === "unknown" ? `: ${iter.reason}` : iter.t === "object" && iter.opaque ? `: ${iter.opaque}` : ""}`);
         for (const item of items) {
           this.assign(s.target, item, scope);
           const c = this.execBlock(s.body, scope);
@@ -215,6 +217,8 @@ export class Interpreter {
       if (s.kind === "Assign")
         for (const t of s.targets) if (t.kind === "Name") cls.attrs.set(t.id, body.get(t.id) ?? unknown("class attribute"));
       if (s.kind === "AnnAssign" && s.target.kind === "Name" && s.value) cls.attrs.set(s.target.id, body.get(s.target.id) ?? unknown("class attribute"));
+      // A nested class (Outer.Block) is a class attribute too.
+      if (s.kind === "ClassDef") cls.attrs.set(s.def.name, body.get(s.def.name) ?? unknown(`class ${s.def.name} could not be defined`));
     }
     if (isDataclass(def) && !cls.attrs.has("__init__")) cls.attrs.set("__init__", this.makeFunction(dataclassInit(cls), scope, cls));
     return cls;

@@ -48,6 +48,8 @@ function dryRun(obj: PyObject): LeafParams {
   const leaf = obj.leaf;
   const spec = leaf ? NN_LAYERS[leaf.type] : undefined;
   if (!leaf || !spec) return { ok: false, reason: `${obj.cls.name} is not a known layer` };
+  // A lazy layer's sizes come from its first input: only a traced call knows them.
+  if (leaf.type.startsWith("Lazy")) return { ok: false, reason: `${leaf.type} takes its sizes from its first input` };
   const { spans } = bindArgs(leaf.call, spec.params, spec.defaults);
   let why = "its forward could not be followed";
   for (const shape of PROBES) {
@@ -68,6 +70,7 @@ function dryRun(obj: PyObject): LeafParams {
         x: probe("x"),
         // Layers of several inputs (Bilinear, MultiheadAttention's key and value) get them too.
         rest: [probe("x1"), probe("x2")],
+        kwargs: new Map(),
         callSpan: leaf.call.span,
       });
     } catch (e) {

@@ -12,6 +12,8 @@ export interface LayerCall {
   readonly argSpans: ReadonlyMap<string, Span>;
   readonly x: PyTensor;
   readonly rest: readonly PyValue[];
+  /** Keyword arguments of the call (MaxUnpool's output_size=...). */
+  readonly kwargs: ReadonlyMap<string, PyValue>;
   readonly callSpan: Span;
   readonly defSpan?: Span;
 }
@@ -40,6 +42,13 @@ export function op(c: LayerCall, opType: string, inputs: string[], attrs: Record
 
 export function one(ts: PyTensor[]): PyValue {
   return ts[0] ?? unknown("no output");
+}
+
+/** A shape error PyTorch would raise: a diagnostic at the call, and an unknown value with the same reason. */
+export function reject(c: LayerCall, message: string): PyValue {
+  const shape = c.x.state.shape;
+  c.b.diagnostics.push({ span: c.callSpan, message: shape ? `${message} (input ${shape.join("×")})` : message, severity: "error" });
+  return unknown(message);
 }
 
 export const w = (c: LayerCall, name: string, dims: number[], role: "parameter" | "buffer" = "parameter") => c.b.weight(`${c.path}.${name}`, dims, role);

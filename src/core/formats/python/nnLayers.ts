@@ -7,8 +7,10 @@ import type { AttrValue } from "../../ir/types";
 import type { QuickFix } from "./graphBuilder";
 import { F, I0, I1, T, one, op, w, type LayerCall, type LayerSpec } from "./nnLayerKit";
 import { ArgError, getBool, getFloat, getInt, getTuple, isNoneOrMissing } from "./pyArgs";
-import { NONE, int, str, unknown, type PyTensor, type PyValue } from "./values";
+import { NONE, int, tuple, unknown, type PyTensor, type PyValue } from "./values";
 import { SEQUENCE_LAYERS } from "./nnSequenceLayers";
+import { RESHAPE_LAYERS } from "./nnReshapeLayers";
+import { MORE_LAYERS, lazy, softmaxDim } from "./nnMoreLayers";
 
 /** Fix for "expects N input channels/features but receives M": replace the constructor's constant. */
 function channelFix(c: LayerCall, argName: string, message: string): { message: string; fixes?: QuickFix[] } {
@@ -79,7 +81,10 @@ function pool(rank: number, kind: "Max" | "Avg"): LayerSpec {
       const p = getTuple(c.args, "padding", rank);
       const attrs: Record<string, AttrValue> = { kernel_shape: k, strides: s, pads: [...p, ...p], ceil_mode: getBool(c.args, "ceil_mode", false) ? 1 : 0 };
       if (kind === "Max") attrs["dilations"] = getTuple(c.args, "dilation", rank);
-      return one(op(c, kind === "Max" ? "MaxPool" : "AveragePool", [c.x.value], attrs));
+      // return_indices=True: (values, indices), what MaxUnpool takes.
+      const indices = kind === "Max" && getBool(c.args, "return_indices", false);
+      const outs = op(c, kind === "Max" ? "MaxPool" : "AveragePool", [c.x.value], attrs, { outputs: indices ? 2 : 1 });
+      return indices ? tuple(outs) : one(outs);
     },
   };
 }
@@ -97,12 +102,14 @@ function adaptive(rank: number, kind: "Max" | "Avg"): LayerSpec {
         const d = v.t === "int" ? v.v : shape?.[shape.length - rank + i];
         return typeof d === "number" ? d : NaN;
       });
-      if (sizes.every((x) => x === 1)) return one(op(c, kind === "Max" ? "GlobalMaxPool" : "GlobalAveragePool", [c.x.value], {}));
+      const indices = kind === "Max" && getBool(c.args, "return_indices", false);
+      if (sizes.every((x) => x === 1) && !indices) return one(op(c, kind === "Max" ? "GlobalMaxPool" : "GlobalAveragePool", [c.x.value], {}));
       const ins = shape?.slice(-rank);
       if (!ins || !ins.every((d): d is number => typeof d === "number")) return unknown("adaptive pooling of an unknown size");
       const strides = ins.map((d, i) => Math.floor(d / (sizes[i] ?? 1)));
       const kernel = ins.map((d, i) => d - ((sizes[i] ?? 1) - 1) * (strides[i] ?? 1));
-      return one(op(c, kind === "Max" ? "MaxPool" : "AveragePool", [c.x.value], { kernel_shape: kernel, strides, pads: new Array<number>(2 * rank).fill(0) }));
+      const pooled = op(c, kind === "Max" ? "MaxPool" : "AveragePool", [c.x.value], { kernel_shape: kernel, strides, pads: new Array<number>(2 * rank).fill(0) }, { outputs: indices ? 2 : 1 });
+      return indices ? tuple(pooled) : one(pooled);
     },
   };
 }
@@ -174,7 +181,8 @@ const flatten: LayerSpec = {
   },
 };
 
-const identity: LayerSpec = { params: [], defaults: {}, forward: (c) => c.x };
+// An Identity node, so the module is a row of its own as PyTorch lists it.
+const identity: LayerSpec = { params: [], defaults: {}, forward: (c) => one(op(c, "Identity", [c.x.value], {})) };
 
 /** y_o = x1ᵀ W_o x2 + b_o, as one Einsum (MACs = batch · in1 · in2 · out). */
 const bilinear: LayerSpec = {
@@ -184,7 +192,9 @@ const bilinear: LayerSpec = {
     const x2 = c.rest[0];
     if (x2?.t !== "tensor") return unknown("Bilinear needs two tensors");
     const [i, j, o] = [getInt(c.args, "in1_features"), getInt(c.args, "in2_features"), getInt(c.args, "out_features")];
-    const y = one(op(c, "Einsum", [c.x.value, w(c, "weight", [o, i, j]), x2.value], { equation: "bi,oij,bj->bo" }));
+    // (*, in1) and (*, in2): one einsum letter per leading dim (none of i, j, o).
+    const lead = "abcdefgh".slice(0, Math.max(0, (c.x.state.shape?.length ?? 2) - 1));
+    const y = one(op(c, "Einsum", [c.x.value, w(c, "weight", [o, i, j]), x2.value], { equation: `${lead}i,oij,${lead}j->${lead}o` }));
     return getBool(c.args, "bias", true) && y.t === "tensor" ? one(op(c, "Add", [y.value, w(c, "bias", [o])], {})) : y;
   },
 };
@@ -204,6 +214,24 @@ const unflatten: LayerSpec = {
   },
 };
 
+/** LazyConv*, LazyConvTranspose*, LazyBatchNorm*, LazyInstanceNorm*: in_channels / num_features from the input. */
+function lazyLayers(): Record<string, LayerSpec> {
+  const out: Record<string, LayerSpec> = {};
+  // Batched (N, C, *spatial) or unbatched (C, *spatial): the channel axis PyTorch reads.
+  const channel = (rank: number) => (r: number) => (r === rank + 1 ? 0 : 1);
+  for (const rank of [1, 2, 3]) {
+    const convParams = ["out_channels", "kernel_size", "stride", "padding", "dilation", "groups", "bias", "padding_mode"];
+    const tParams = ["out_channels", "kernel_size", "stride", "padding", "output_padding", "groups", "bias", "dilation", "padding_mode"];
+    out[`LazyConv${rank}d`] = lazy(conv(rank, false), `Conv${rank}d`, "in_channels", channel(rank), convParams);
+    out[`LazyConvTranspose${rank}d`] = lazy(conv(rank, true), `ConvTranspose${rank}d`, "in_channels", channel(rank), tParams);
+    const normParams = ["eps", "momentum", "affine", "track_running_stats"];
+    out[`LazyBatchNorm${rank}d`] = lazy(norm("BatchNormalization", "num_features", "affine", true, true), `BatchNorm${rank}d`, "num_features", () => 1, normParams);
+    // The lazy instance norms default to affine=True and track_running_stats=True, unlike InstanceNorm.
+    out[`LazyInstanceNorm${rank}d`] = lazy(norm("InstanceNormalization", "num_features", "affine", true, false), `InstanceNorm${rank}d`, "num_features", channel(rank), normParams, { affine: T, track_running_stats: T });
+  }
+  return out;
+}
+
 export const NN_LAYERS: Readonly<Record<string, LayerSpec>> = {
   Conv1d: conv(1, false),
   Conv2d: conv(2, false),
@@ -212,7 +240,7 @@ export const NN_LAYERS: Readonly<Record<string, LayerSpec>> = {
   ConvTranspose2d: conv(2, true),
   ConvTranspose3d: conv(3, true),
   Linear: linear,
-  LazyLinear: { ...linear, params: ["out_features", "bias"] },
+  LazyLinear: lazy(linear, "Linear", "in_features", (r) => r - 1, ["out_features", "bias"]),
   MaxPool1d: pool(1, "Max"),
   MaxPool2d: pool(2, "Max"),
   MaxPool3d: pool(3, "Max"),
@@ -240,11 +268,13 @@ export const NN_LAYERS: Readonly<Record<string, LayerSpec>> = {
       const dims = ns?.t === "int" ? [ns.v] : ns && (ns.t === "tuple" || ns.t === "list") ? ns.items.map((v) => (v.t === "int" ? v.v : NaN)) : [NaN];
       if (dims.some(Number.isNaN)) throw new ArgError("normalized_shape is not constant");
       const inputs = [c.x.value];
-      if (getBool(c.args, "elementwise_affine", true)) inputs.push(w(c, "weight", dims), w(c, "bias", dims));
+      if (getBool(c.args, "elementwise_affine", true)) inputs.push(w(c, "weight", dims), ...(getBool(c.args, "bias", true) ? [w(c, "bias", dims)] : []));
       return one(op(c, "LayerNormalization", inputs, { axis: -dims.length }));
     },
   },
-  LocalResponseNorm: activation("LRN", ["size"], (c) => ({ size: getInt(c.args, "size") })),
+  LocalResponseNorm: activation("LRN", ["size", "alpha", "beta", "k"], (c) => ({ size: getInt(c.args, "size") })),
+  CrossMapLRN2d: activation("LRN", ["size", "alpha", "beta", "k"], (c) => ({ size: getInt(c.args, "size") })),
+  SyncBatchNorm: norm("BatchNormalization", "num_features", "affine", true, true),
   ReLU: activation("Relu", ["inplace"]),
   ReLU6: activation("Clip", ["inplace"]),
   LeakyReLU: activation("LeakyRelu", ["negative_slope", "inplace"]),
@@ -267,8 +297,8 @@ export const NN_LAYERS: Readonly<Record<string, LayerSpec>> = {
   Softplus: activation("Softplus"),
   Softsign: activation("Softsign"),
   LogSigmoid: activation("LogSigmoid"),
-  Softmax: activation("Softmax", ["dim"], (c) => ({ axis: c.args.get("dim")?.t === "int" ? getInt(c.args, "dim") : -1 })),
-  LogSoftmax: activation("LogSoftmax", ["dim"], (c) => ({ axis: c.args.get("dim")?.t === "int" ? getInt(c.args, "dim") : -1 })),
+  Softmax: activation("Softmax", ["dim"], (c) => ({ axis: softmaxDim(c) })),
+  LogSoftmax: activation("LogSoftmax", ["dim"], (c) => ({ axis: softmaxDim(c) })),
   Softmax2d: activation("Softmax", [], () => ({ axis: -3 })),
   Dropout: activation("Dropout", ["p", "inplace"]),
   Dropout1d: activation("Dropout", ["p", "inplace"]),
@@ -283,27 +313,9 @@ export const NN_LAYERS: Readonly<Record<string, LayerSpec>> = {
   LPPool2d: { params: ["norm_type", "kernel_size", "stride", "ceil_mode"], defaults: { stride: NONE }, forward: (c) => lpPool(c, 2) },
   Embedding: embedding,
   ...SEQUENCE_LAYERS,
-  PixelShuffle: activation("DepthToSpace", ["upscale_factor"], (c) => ({ blocksize: getInt(c.args, "upscale_factor"), mode: "CRD" })),
-  Upsample: {
-    params: ["size", "scale_factor", "mode", "align_corners"],
-    defaults: { mode: str("nearest") },
-    forward(c) {
-      const rank = (c.x.state.shape?.length ?? 4) - 2;
-      const sf = c.args.get("scale_factor");
-      if (!sf || sf.t === "none") return unknown("Upsample by size is not followed yet");
-      const s = getTuple(c.args, "scale_factor", rank);
-      const mode = c.args.get("mode");
-      return one(op(c, "Resize", [c.x.value, "", c.b.constInts([1, 1, ...s])], { mode: mode?.t === "str" && mode.v !== "nearest" ? "linear" : "nearest" }));
-    },
-  },
-  ZeroPad2d: {
-    params: ["padding"],
-    defaults: {},
-    forward(c) {
-      const [l, r, t, b] = getTuple(c.args, "padding", 4).length === 4 ? getTuple(c.args, "padding", 4) : [0, 0, 0, 0];
-      return one(op(c, "Pad", [c.x.value, c.b.constInts([0, 0, t ?? 0, l ?? 0, 0, 0, b ?? 0, r ?? 0])], {}));
-    },
-  },
+  ...RESHAPE_LAYERS,
+  ...MORE_LAYERS,
+  ...lazyLayers(),
 };
 
 export type { LayerCall, LayerSpec };

@@ -6,12 +6,13 @@
  */
 import { builtin } from "./builtins";
 import type { GraphBuilder } from "./graphBuilder";
-import { InterpError } from "./interpErrors";
+import { BudgetError, InterpError } from "./interpErrors";
 import type { Interpreter } from "./interpreter";
 import { NN_LAYERS } from "./nnLayers";
 import { isModuleClass, lookupClassAttr, mro } from "./pyClasses";
 import { ArgError, bindArgs } from "./pyArgs";
 import { NONE, describe, iterate, str, tuple, unknown, type CallArgs, type PyClass, type PyObject, type PyValue } from "./values";
+import { asChild, isContainerKind, opaqueReason } from "./opaqueModules";
 
 /** Keyword names of layers' tensor arguments, in order (input; query, key, value). */
 const FORWARD_KEYWORDS = ["input", "query", "key", "value"];
@@ -21,6 +22,8 @@ export class ModuleRuntime {
   private readonly scopes: string[] = [];
   /** Every leaf layer created, in order (for the default input shape). */
   readonly createdLeaves: PyObject[] = [];
+  /** User modules under construction: a failure inside another module's __init__ makes only that child opaque. */
+  private building = 0;
 
   /** The torch host: its builder is set while forward is traced, and leaves emit into it. */
   constructor(private readonly tracing: { readonly builder: GraphBuilder | undefined }) {}
@@ -37,18 +40,34 @@ export class ModuleRuntime {
       this.makeLeaf(obj, cls.nn, a);
       return obj;
     }
+    // A torch.nn class with no table entry: an opaque module, never a silent pass-through.
+    const why = opaqueReason(cls, (n) => NN_LAYERS[n] !== undefined);
+    if (why !== undefined) obj.opaque = why;
     if (cls.nn) {
       this.initContainer(obj, cls.nn, a);
       return obj;
     }
     const init = lookupClassAttr(cls, "__init__");
-    if (init?.value.t === "func") interp.callFunction({ ...init.value, bound: obj }, a);
+    if (init?.value.t === "func") this.runInit(obj, init.value, a, interp);
     else if (init === undefined) {
       const base = mro(cls).find((c) => c.nn);
       if (base?.nn && NN_LAYERS[base.nn]) this.makeLeaf(obj, base.nn, a);
       else if (base?.nn) this.initContainer(obj, base.nn, a);
     }
     return obj;
+  }
+
+  /** A user __init__; when it fails inside another module's construction, the child becomes opaque and keeps its place. */
+  private runInit(obj: PyObject, init: Extract<PyValue, { t: "func" }>, a: CallArgs, interp: Interpreter): void {
+    this.building++;
+    try {
+      interp.callFunction({ ...init, bound: obj }, a);
+    } catch (e) {
+      if (!(e instanceof InterpError) || e instanceof BudgetError || this.building === 1) throw e;
+      obj.opaque = `${obj.cls.name} could not be built: ${e.message}`;
+    } finally {
+      this.building--;
+    }
   }
 
   /** Bind a layer's constructor arguments: the object becomes a leaf layer of that type. */
@@ -63,20 +82,28 @@ export class ModuleRuntime {
   /** nn.Sequential(*mods) / Sequential(OrderedDict) / ModuleList(list) / ModuleDict(dict). */
   private initContainer(obj: PyObject, kind: string, a: CallArgs): void {
     const children = obj.children;
-    if (!children) return;
+    if (!children || !isContainerKind(kind)) return;
     const first = a.args[0];
+    // Every item keeps its place: a value that is not a module becomes an opaque child, never dropped.
     if ((kind === "Sequential" || kind === "ModuleDict") && first?.t === "dict") {
-      for (const { key, value } of first.entries.values()) if (key.t === "str" && value.t === "object") children.set(key.v, value);
+      for (const { key, value } of first.entries.values()) if (key.t === "str") children.set(key.v, asChild(value));
       return;
     }
-    const items = kind === "Sequential" ? a.args : first ? (iterate(first) ?? []) : [];
-    items.forEach((m) => {
-      if (m.t === "object") children.set(String(children.size), m);
-    });
+    const items = kind === "Sequential" ? a.args : first && first.t !== "none" ? iterate(first) : [];
+    // ModuleDict([("name", module), ...]): every item must be a (str, value) pair.
+    const pairs = kind === "ModuleDict" ? items?.map((p) => ((p.t === "tuple" || p.t === "list") && p.items.length === 2 && p.items[0]?.t === "str" ? { k: p.items[0].v, v: p.items[1] ?? NONE } : undefined)) : undefined;
+    if (!items || pairs?.some((p) => p === undefined)) {
+      obj.opaque = `the modules of this ${kind} are not known (${describe(first ?? NONE)})`;
+      return;
+    }
+    if (pairs) {
+      for (const p of pairs) if (p) children.set(p.k, asChild(p.v));
+    } else items.forEach((m) => children.set(String(children.size), asChild(m)));
   }
 
   /** module(x): a leaf emits its nodes; containers run their children; user modules run forward. */
   callModule(obj: PyObject, a: CallArgs, interp: Interpreter): PyValue {
+    if (obj.opaque !== undefined) return unknown(obj.opaque);
     if (obj.leaf) return this.callLeaf(obj, a);
     const forward = lookupClassAttr(obj.cls, "forward");
     this.scopes.push(obj.path ?? "");
@@ -115,6 +142,7 @@ export class ModuleRuntime {
         argSpans: spans,
         x,
         rest: positional.slice(1),
+        kwargs: a.kwargs,
         callSpan: a.span,
         ...(obj.defSpan ? { defSpan: obj.defSpan } : {}),
       });
@@ -154,21 +182,26 @@ export class ModuleRuntime {
 
   moduleMethod(obj: PyObject, name: string, interp: Interpreter): PyValue | undefined {
     const children = obj.children as Map<string, PyObject>;
-    const add = (m: PyValue) => {
-      if (m.t === "object") children.set(String(children.size), m);
-    };
+    const add = (m: PyValue) => children.set(String(children.size), asChild(m));
     switch (name) {
       case "add_module":
       case "register_module":
         return builtin(name, (a) => {
           const [n, m] = a.args;
-          if (n?.t === "str" && m?.t === "object") children.set(n.v, m);
+          // add_module(name, None) registers no module (PyTorch keeps None, which children() skips).
+          if (n?.t === "str" && m?.t === "none") obj.attrs.set(n.v, m);
+          else if (n?.t === "str" && m) children.set(n.v, asChild(m));
           return NONE;
         });
       case "append":
         return builtin(name, (a) => (add(a.args[0] ?? NONE), obj));
       case "extend":
-        return builtin(name, (a) => ((iterate(a.args[0] ?? NONE) ?? []).forEach(add), obj));
+        return builtin(name, (a) => {
+          const items = iterate(a.args[0] ?? NONE);
+          if (items) items.forEach(add);
+          else obj.opaque = `extended with modules that are not known (${describe(a.args[0] ?? NONE)})`;
+          return obj;
+        });
       case "children":
       case "values":
         return builtin(name, () => ({ t: "list", items: [...children.values()] }));

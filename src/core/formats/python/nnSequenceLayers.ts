@@ -59,11 +59,16 @@ const multiheadAttention: LayerSpec = {
     const q = bf(c.x);
     const k = c.rest[0]?.t === "tensor" ? bf(c.rest[0]) : q;
     const v = c.rest[1]?.t === "tensor" ? bf(c.rest[1]) : k;
-    const wIn = w(c, "in_proj_weight", [e, 3 * e]);
+    if (getBool(c.args, "add_bias_kv", false) || getBool(c.args, "add_zero_attn", false)) return unknown("MultiheadAttention with add_bias_kv or add_zero_attn is not followed");
+    // kdim / vdim other than embed_dim: separate q / k / v projection weights, as PyTorch keeps them.
+    const kv = ["kdim", "vdim"].map((n) => (c.args.get(n)?.t === "int" ? getInt(c.args, n) : e));
+    const separate = kv.some((d) => d !== e);
+    const wIn = separate ? "" : w(c, "in_proj_weight", [e, 3 * e]);
+    const wSep = separate ? [w(c, "q_proj_weight", [e, e]), w(c, "k_proj_weight", [kv[0] ?? e, e]), w(c, "v_proj_weight", [kv[1] ?? e, e])] : [];
     const bIn = bias ? w(c, "in_proj_bias", [3 * e]) : "";
     const proj = (t: PyTensor, part: number) => {
       const slice = (x: string, axis: number) => first(op(c, "Slice", [x, c.b.constInts([part * e]), c.b.constInts([(part + 1) * e]), c.b.constInts([axis])], {}));
-      const y = first(op(c, "MatMul", [t.value, slice(wIn, 1).value], {}));
+      const y = first(op(c, "MatMul", [t.value, separate ? (wSep[part] ?? "") : slice(wIn, 1).value], {}));
       return bias ? first(op(c, "Add", [y.value, slice(bIn, 0).value], {})) : y;
     };
     const [qp, kp, vp] = [proj(q, 0), proj(k, 1), proj(v, 2)];

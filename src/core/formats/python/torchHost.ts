@@ -19,6 +19,7 @@ import { copyModule } from "./copyModule";
 import { InstanceRecorder } from "./instances";
 import { inputRecorders } from "./inputRecorders";
 import { dictMethod, listMethod, strMethod } from "./pyMethods";
+import { loadPrelude } from "./nnPrelude";
 import { tensorIndex } from "./tensorIndex";
 import { TORCH_FUNCTIONS } from "./torchOps";
 import { NONE, describe, dictKey, int, iterate, num, str, tuple, unknown, type CallArgs, type PyClass, type PyObject, type PyTensor, type PyValue, type Scope } from "./values";
@@ -137,6 +138,25 @@ export class TorchHost implements Host {
     return f({ b: this.builder, scope: this.scope, span: a.span, args, kwargs: a.kwargs });
   }
 
+  /**
+   * Any other class name in torch.nn: the transformer classes written in Python (nnPrelude.ts),
+   * else a module class with no table entry, whose instances are opaque (never dropped).
+   */
+  private otherNnClass(n: string): PyValue | undefined {
+    if (!/^[A-Z]/.test(n)) return undefined;
+    if (!this.preludeClasses) {
+      this.preludeClasses = new Map(); // loading looks names up here too: no re-entry
+      this.preludeClasses = loadPrelude(this);
+    }
+    const prelude = this.preludeClasses.get(n);
+    if (prelude) return prelude;
+    const cls: PyClass = { t: "class", name: n, bases: [], attrs: new Map(), nn: n };
+    this.nnClasses.set(n, cls);
+    return cls;
+  }
+
+  private preludeClasses: ReadonlyMap<string, PyClass> | undefined;
+
   private namespace(name: string, member: (n: string) => PyValue | undefined): PyValue {
     return builtin(name, () => unknown(`${name} is a module`), member);
   }
@@ -146,7 +166,7 @@ export class TorchHost implements Host {
   }
 
   importModule(name: string, level: number, importer?: string): PyValue {
-    const nn = this.namespace("torch.nn", (n) => this.nnClasses.get(n) ?? (n === "functional" ? functional : n === "init" ? init : this.params.nnMember(n, () => this.builder)));
+    const nn = this.namespace("torch.nn", (n) => this.nnClasses.get(n) ?? (n === "functional" ? functional : n === "init" ? init : (this.params.nnMember(n, () => this.builder) ?? this.otherNnClass(n))));
     const functional = this.namespace("torch.nn.functional", (n) => this.torchFunction(n));
     const init = this.namespace("torch.nn.init", () => builtin("init", () => NONE));
     // torch.jit: never scripting or tracing here; its decorators leave functions as they are.
@@ -302,6 +322,7 @@ export class TorchHost implements Host {
   // ---- indexing -----------------------------------------------------------
 
   getItem(obj: PyValue, index: PyValue, span: Span, indexExpr: Expr): PyValue {
+    if (obj.t === "object" && obj.opaque !== undefined) return unknown(obj.opaque);
     if (obj.t === "tensor") return this.builder ? tensorIndex(this.builder, this.scope, obj, index, span, indexExpr) : unknown("indexing a tensor outside forward");
     if (obj.t === "dict") {
       const k = dictKey(index);

@@ -194,6 +194,8 @@ export function iterate(v: PyValue): PyValue[] | undefined {
   if (v.t === "list" || v.t === "tuple") return [...v.items];
   if (v.t === "dict") return [...v.entries.values()].map((e) => e.key);
   if (v.t === "str") return [...v.v].map(str);
+  // An opaque container's modules are not known: iterating it must not look like zero modules.
+  if (v.t === "object" && v.opaque !== undefined) return undefined;
   if (v.t === "object" && v.children && v.cls.nn && v.cls.nn !== "ModuleDict") return [...v.children.values()];
   if (v.t === "object" && v.children && v.cls.nn === "ModuleDict") return [...v.children.keys()].map(str);
   return undefined;
