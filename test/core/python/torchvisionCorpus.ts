@@ -1,0 +1,203 @@
+/**
+ * Our analysis of a torchvision builder against PyTorch's numbers for it
+ * (test/fixtures/third_party/torchvision-expected/NAME.json, written by
+ * tools/make_torchvision_refs.py). The product's first rule: never a wrong number.
+ *
+ * - "wrong": some number we state confidently differs from PyTorch's: total params, an output
+ *   shape, total MACs, or, for a convolution / linear / pooling / attention module call, its
+ *   type, output shape or MACs (MACs within 0.5 %, everything else exact); also a call of such
+ *   a module that PyTorch never makes (an extra call, or a module PyTorch does not run).
+ * - "unknown": nothing we state is wrong, but somewhere we give unknown (a null, a symbolic
+ *   dimension, a missing layer, no analysis at all) where PyTorch has a number.
+ * - "exact": every number PyTorch has, we state, and they agree.
+ *
+ * Layers are matched by module path and call order: the k-th call of `layer1.0.conv1` in
+ * our rows against the k-th call PyTorch's forward hooks recorded for that path.
+ */
+import type { Dim } from "../../../src/core/ir/types";
+import type { LayerRow, ModelAnalysis } from "../../../src/core/analysis/result";
+
+export interface TorchvisionExpected {
+  readonly builder: string;
+  /** The builder call as a user script writes it, e.g. `torchvision.models.resnet34()`. */
+  readonly call: string;
+  readonly input_shape: readonly number[];
+  readonly params: number;
+  /** [key, shape]: key "" for a tensor output, the dict key ("out") or tuple index otherwise. */
+  readonly output_shapes: readonly (readonly [string, readonly number[] | null])[];
+  /** Total MACs: macs_modules + the functional products (attention matmuls, Swin's F.linear). */
+  readonly macs: number;
+  readonly macs_modules: number;
+  readonly macs_functional: Readonly<Record<string, number>>;
+  /** Convolution / linear / pooling modules that exist but never run as modules (eval mode). */
+  readonly uncalled: readonly string[];
+  /** Every call of a conv / linear / pool / MultiheadAttention leaf module: [path, type, shape, macs]. */
+  readonly layers: readonly (readonly [string, string, readonly number[] | null, number])[];
+}
+
+export type CorpusStatus = "exact" | "unknown" | "wrong";
+
+export interface CorpusResult {
+  readonly status: CorpusStatus;
+  /** What we state that PyTorch contradicts (non-empty exactly when status is "wrong"). */
+  readonly mismatches: string[];
+  /** Where we give no number and PyTorch has one. */
+  readonly unknowns: string[];
+}
+
+/** The layer types PyTorch's hooks record (tools/make_torchvision_refs.py LAYER_TYPES). */
+export const COMPARED_TYPE =
+  /^(Conv(Transpose)?[123]d|Linear|NonDynamicallyQuantizableLinear|Bilinear|(Adaptive)?(Max|Avg)Pool[123]d|LPPool[12]d|MultiheadAttention)$/;
+
+export interface OurCall {
+  readonly name: string;
+  readonly type: string;
+  readonly shape: readonly Dim[] | null;
+  readonly macs: number | null;
+}
+
+/**
+ * Our rows as module calls, per module path in call order. A call is a run of consecutive rows
+ * with one module path and layer type (Linear on a 3-D input is MatMul + Add); a run of a
+ * single-node layer type is split where its first op type comes again (one module called twice
+ * in a row). The call's shape is its last row's first output; its MACs the sum (null if any is).
+ */
+export function ourCalls(a: ModelAnalysis): Map<string, OurCall[]> {
+  const runs: LayerRow[][] = [];
+  let current: LayerRow[] | undefined;
+  for (const l of a.layers) {
+    const type = l.layerType;
+    if (type === undefined) {
+      current = undefined;
+      continue;
+    }
+    const first = current?.[0];
+    const same = first !== undefined && first.name === l.name && first.layerType === type;
+    const repeats = same && type !== "MultiheadAttention" && first.opType === l.opType;
+    if (current && same && !repeats) current.push(l);
+    else {
+      current = [l];
+      runs.push(current);
+    }
+  }
+  const out = new Map<string, OurCall[]>();
+  for (const rows of runs) {
+    const last = rows[rows.length - 1] as LayerRow;
+    const macs = rows.reduce<number | null>(
+      (acc, r) => (acc === null || r.macs === null ? null : acc + r.macs),
+      0,
+    );
+    const call: OurCall = {
+      name: last.name,
+      type: last.layerType ?? last.opType,
+      shape: last.outputs[0]?.shape ?? null,
+      macs,
+    };
+    out.set(call.name, [...(out.get(call.name) ?? []), call]);
+  }
+  return out;
+}
+
+function text(s: readonly Dim[] | null | undefined): string {
+  return s ? `[${s.join(", ")}]` : "?";
+}
+
+/** "same" | "wrong" | "unknown" for one shape we state against PyTorch's. */
+function compareShape(
+  ours: readonly Dim[] | null | undefined,
+  torch: readonly number[] | null,
+): "same" | "wrong" | "unknown" {
+  if (torch === null) return "same"; // PyTorch recorded no tensor: nothing to compare
+  if (!ours) return "unknown";
+  if (ours.length !== torch.length) return "wrong";
+  let symbolic = false;
+  for (let i = 0; i < torch.length; i++) {
+    const d = ours[i];
+    if (typeof d === "number") {
+      if (d !== torch[i]) return "wrong";
+    } else symbolic = true;
+  }
+  return symbolic ? "unknown" : "same";
+}
+
+/** MACs agree within 0.5 % (exactly when PyTorch's is 0). */
+export function macsAgree(ours: number, torch: number): boolean {
+  return Math.abs(ours - torch) <= 0.005 * Math.abs(torch);
+}
+
+/**
+ * Compare our analysis of one builder with PyTorch's numbers. `analysis` undefined = we could
+ * not analyse it; `why` says why (it becomes the unknown's reason).
+ */
+export function compareWithTorch(
+  analysis: ModelAnalysis | undefined,
+  expected: TorchvisionExpected,
+  why = "no analysis",
+): CorpusResult {
+  const mismatches: string[] = [];
+  const unknowns: string[] = [];
+  if (!analysis) return { status: "unknown", mismatches, unknowns: [why] };
+
+  if (analysis.totals.params !== expected.params)
+    mismatches.push(`params: ${analysis.totals.params} vs PyTorch ${expected.params}`);
+  if (analysis.totals.macs === null) unknowns.push("total MACs unknown");
+  else if (!macsAgree(analysis.totals.macs, expected.macs))
+    mismatches.push(`total MACs: ${analysis.totals.macs} vs PyTorch ${expected.macs}`);
+
+  if (analysis.outputs.length !== expected.output_shapes.length) {
+    mismatches.push(
+      `outputs: ${analysis.outputs.length} vs PyTorch ${expected.output_shapes.length} (${expected.output_shapes.map(([k]) => k || "tensor").join(", ")})`,
+    );
+  } else {
+    expected.output_shapes.forEach(([key, shape], i) => {
+      const ours = analysis.outputs[i]?.shape;
+      const c = compareShape(ours, shape);
+      const label = key ? `output "${key}"` : "output";
+      if (c === "wrong") mismatches.push(`${label}: ${text(ours)} vs PyTorch ${text(shape)}`);
+      else if (c === "unknown") unknowns.push(`${label}: ${text(ours)}`);
+    });
+  }
+
+  const calls = ourCalls(analysis);
+  const seen = new Map<string, number>();
+  for (const [path, type, shape, macs] of expected.layers) {
+    const k = seen.get(path) ?? 0;
+    seen.set(path, k + 1);
+    const where = k === 0 ? path : `${path} (call ${k + 1})`;
+    const ours = calls.get(path)?.[k];
+    if (!ours) {
+      unknowns.push(`${where}: not in our layers`);
+      continue;
+    }
+    if (ours.type !== type) {
+      mismatches.push(`${where}: type ${ours.type} vs PyTorch ${type}`);
+      continue;
+    }
+    const c = compareShape(ours.shape, shape);
+    if (c === "wrong") mismatches.push(`${where}: shape ${text(ours.shape)} vs PyTorch ${text(shape)}`);
+    else if (c === "unknown") unknowns.push(`${where}: shape ${text(ours.shape)}`);
+    if (ours.macs === null) unknowns.push(`${where}: MACs unknown`);
+    else if (!macsAgree(ours.macs, macs)) mismatches.push(`${where}: MACs ${ours.macs} vs PyTorch ${macs}`);
+  }
+  // Calls PyTorch never makes: a module it does not run, or more calls than it makes.
+  const uncalled = new Set(expected.uncalled);
+  for (const [path, list] of calls) {
+    const torchCalls = seen.get(path) ?? 0;
+    const extra = list.slice(torchCalls).filter((c) => COMPARED_TYPE.test(c.type));
+    if (extra.length === 0) continue;
+    const what = uncalled.has(path)
+      ? "PyTorch does not run this module in eval mode"
+      : torchCalls === 0
+        ? "no such module call in PyTorch"
+        : `PyTorch calls it ${torchCalls} time(s)`;
+    mismatches.push(`${path}: ${extra.length} extra ${extra[0]?.type ?? ""} call(s) (${what})`);
+  }
+
+  const status: CorpusStatus = mismatches.length > 0 ? "wrong" : unknowns.length > 0 ? "unknown" : "exact";
+  return { status, mismatches, unknowns };
+}
+
+/** The user script the corpus analyses for one builder (eval mode, as the numbers were taken). */
+export function userScript(expected: TorchvisionExpected): string {
+  return `import torch\nimport torchvision\nmodel = ${expected.call}\nmodel.eval()\nx = torch.randn(${expected.input_shape.join(", ")})\nmodel(x)\n`;
+}
