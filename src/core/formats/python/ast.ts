@@ -80,6 +80,8 @@ export type Stmt =
   | { readonly kind: "ImportFrom"; readonly module: string; readonly level: number; readonly names: readonly { readonly name: string; readonly asname?: string }[]; readonly span: Span }
   | { readonly kind: "Pass" | "Break" | "Continue"; readonly span: Span }
   | { readonly kind: "Raise" | "Assert" | "Del" | "Global"; readonly span: Span }
+  /** `del d[k]` / `del a, b`: the target (a tuple for several). */
+  | { readonly kind: "Delete"; readonly target: Expr; readonly span: Span }
   /** try/with: their bodies run (handlers and finally are kept for completeness). */
   | { readonly kind: "Block"; readonly body: readonly Stmt[]; readonly span: Span }
   | { readonly kind: "Unsupported"; readonly what: string; readonly span: Span };

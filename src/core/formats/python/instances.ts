@@ -47,17 +47,10 @@ export class InstanceRecorder {
     // The innermost call in the user's file: `model = resnet50()`, not the library's `ResNet(…)`.
     const span = [...callSpans].reverse().find((s) => !isForeignSpan(s));
     if (!span || this.find(obj)) return;
-    // A library builder makes parts before the model (`VGG(make_layers(cfg))`): the parts built
-    // for the same line of the script are the model's, not models of their own.
-    const parts = new Set<PyObject>();
-    const collect = (m: PyObject) => {
-      for (const c of m.children?.values() ?? []) if (!parts.has(c)) (parts.add(c), collect(c));
-    };
-    collect(obj);
-    for (let i = this.instances.length - 1; i >= 0; i--) {
-      const other = this.instances[i];
-      if (other && parts.has(other.obj) && other.span.from === span.from && other.span.to === span.to) this.instances.splice(i, 1);
-    }
+    // A library builder makes parts before the model (`VGG(make_layers(cfg))`, a backbone that
+    // IntermediateLayerGetter copies): what one line of the script built last is its model.
+    const i = this.instances.findIndex((o) => o.span.from === span.from && o.span.to === span.to);
+    if (i >= 0) this.instances.splice(i, 1);
     this.instances.push({ obj, span, calls: [] });
   }
 

@@ -10,7 +10,7 @@ import { BudgetError, InterpError } from "./interpErrors";
 import { dataclassInit, isDataclass } from "./dataclasses";
 import { binaryOp } from "./operators";
 import {
-  NONE, Scope, describe, iterate, str, truthy, tuple, unknown,
+  NONE, Scope, describe, dictKey, iterate, str, truthy, tuple, unknown,
   type CallArgs, type PyClass, type PyFunction, type PyObject, type PyValue,
 } from "./values";
 
@@ -168,6 +168,9 @@ export class Interpreter {
         }
         return NORMAL;
       }
+      case "Delete":
+        for (const t of s.target.kind === "Tuple" ? s.target.elts : [s.target]) this.delete(t, scope);
+        return NORMAL;
       case "Block":
         return this.execBlock(s.body, scope);
       case "Break":
@@ -259,6 +262,18 @@ export class Interpreter {
       default:
         return;
     }
+  }
+
+  /** `del d[k]`, `del lst[i]`, `del self.layers[name]` (others, e.g. `del x`, change nothing we follow). */
+  private delete(target: Expr, scope: Scope): void {
+    if (target.kind !== "Subscript") return;
+    const obj = this.eval(target.value, scope);
+    const index = this.eval(target.index, scope);
+    if (obj.t === "dict") {
+      const k = dictKey(index);
+      if (k !== undefined) obj.entries.delete(k);
+    } else if (obj.t === "list" && index.t === "int") obj.items.splice(index.v < 0 ? index.v + obj.items.length : index.v, 1);
+    else if (obj.t === "object" && obj.children && index.t === "str") obj.children.delete(index.v);
   }
 
   binary(op: string, a: PyValue, b: PyValue, span: Span, inPlace = false): PyValue {

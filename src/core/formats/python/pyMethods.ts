@@ -58,6 +58,16 @@ export function listMethod(l: Extract<PyValue, { t: "list" }>, name: string): Py
       return builtin(name, () => l.items.pop() ?? NONE);
     case "index":
       return builtin(name, (a) => int(l.items.findIndex((x) => num(x) !== undefined && num(x) === num(a.args[0] ?? NONE))));
+    case "copy":
+      return builtin(name, () => ({ t: "list", items: [...l.items] }));
+    // set(...) is a list here: issubset compares keys (strings, numbers, tuples of those).
+    case "issubset":
+      return builtin(name, (a) => {
+        const other = iterate(a.args[0] ?? NONE)?.map(dictKey);
+        const mine = l.items.map(dictKey);
+        if (!other || [...other, ...mine].some((k) => k === undefined)) return unknown("set.issubset of values that are not constants");
+        return bool(mine.every((k) => other.includes(k)));
+      });
     default:
       return unknown(`list.${name}`);
   }

@@ -217,7 +217,7 @@ function traceRoot(root: PyObject, info: RootInfo, opts: PythonOptions, host: To
   const lines = run.lines;
   const diagnostics = [...b.diagnostics];
   if (outputs.length === 0) {
-    const why = out.t === "unknown" ? out.reason : `forward returned ${describe(out)}`;
+    const why = firstUnknown(out) ?? `forward returned ${describe(out)}`;
     return { ...base, input, error: `cannot follow ${root.cls.name}.forward: ${why}`, diagnostics, lines: [...lines.values()] };
   }
   const model: Model = { format: "pytorch", graph: b.graph(outputs), opsets: { "": 17 }, producer: "PyTorch source", irVersion: 0, weightless: true };
@@ -278,6 +278,18 @@ function traceForward(root: PyObject, input: InputSpec, span: Span, host: TorchH
   }
   const outputs = modelOutputs(out);
   return { b, out, outputs, lines };
+}
+
+/** The reason of the first unknown in a returned value (a tensor, tuple, list or dict of them). */
+function firstUnknown(v: PyValue): string | undefined {
+  if (v.t === "unknown") return v.reason;
+  if (v.t === "tensor" && !v.state.shape) return "an output's shape could not be inferred";
+  const items = v.t === "tuple" || v.t === "list" ? v.items : v.t === "dict" ? [...v.entries.values()].map((e) => e.value) : [];
+  for (const x of items) {
+    const why = firstUnknown(x);
+    if (why) return why;
+  }
+  return undefined;
 }
 
 /**
