@@ -175,7 +175,7 @@ describe("parsePython statements", () => {
 
   it("reads simple statements and groups", () => {
     const kinds = parsePython("pass; a = 1\nraise E\nassert x, 'm'\ndel a[0]\nglobal g\nreturn\nyield x\n").body.map((s) => s.kind);
-    expect(kinds).toEqual(["Pass", "Assign", "Raise", "Assert", "Del", "Global", "Return", "Unsupported"]);
+    expect(kinds).toEqual(["Pass", "Assign", "Raise", "Assert", "Delete", "Global", "Return", "Unsupported"]);
   });
 
   it("reads definitions with decorators, parameters and spans", () => {
