@@ -54,7 +54,9 @@ export class PythonEnvironment {
         const path = api?.environments?.getActiveEnvironmentPath(doc)?.path;
         if (path) return path;
       } catch (e) {
-        this.log.warn(`the Python extension did not give an interpreter: ${e instanceof Error ? e.message : String(e)}`);
+        this.log.warn(
+          `the Python extension did not give an interpreter: ${e instanceof Error ? e.message : String(e)}`,
+        );
       }
     }
     return "python3";

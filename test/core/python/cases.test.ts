@@ -6,14 +6,18 @@
  * diagnostic on the line PyTorch failed on, naming the two numbers of PyTorch's
  * message, and for a wrong constructor constant a quick fix with the right number.
  */
-import { readdirSync, readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { basename, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { moduleReport, type JsonLayer } from "../../../src/core/analysis/report";
 import type { PyDiagnostic } from "../../../src/core/formats/python/graphBuilder";
 import { analyzePythonSource } from "../../../src/core/formats/python/pythonModel";
 
-const DIR = resolve(__dirname, "../../fixtures/python/cases");
+// Classes with `# convlens: input` comments, and scripts as people write them (tools/make_script_refs.py):
+// the model a script builds and calls, by its variable name, on the input the script gives it.
+const DIRS = [resolve(__dirname, "../../fixtures/python/cases"), resolve(__dirname, "../../fixtures/python/scripts")];
+const THIRD_PARTY = resolve(__dirname, "../../fixtures/third_party");
+const sourceFiles = { read: (path: string) => (existsSync(path) ? readFileSync(path, "utf8") : undefined) };
 
 interface ExpectedLayer {
   name: string;
@@ -52,21 +56,26 @@ const names = (text: string, n: number): boolean => new RegExp(`(?<![\\d.])${n}(
 
 const close = (got: number | null | undefined, want: number): boolean => got !== null && got !== undefined && Math.abs(got - want) <= 0.005 * Math.max(1, Math.abs(want));
 
-const files = readdirSync(DIR).filter((f) => f.endsWith(".py")).sort();
+const files = DIRS.flatMap((dir) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith(".py"))
+    .sort()
+    .map((f) => resolve(dir, f)),
+);
 
 describe("case fixtures", () => {
   it("every case file has PyTorch's expectations", () => {
     expect(files.length).toBeGreaterThanOrEqual(3);
-    for (const f of files) expect(readdirSync(DIR)).toContain(f.replace(/\.py$/, ".expected.json"));
+    for (const f of files) expect(existsSync(f.replace(/\.py$/, ".expected.json")), f).toBe(true);
   });
 });
 
 for (const file of files) {
-  const source = readFileSync(resolve(DIR, file), "utf8");
-  const expected = JSON.parse(readFileSync(resolve(DIR, file.replace(/\.py$/, ".expected.json")), "utf8")) as ExpectedFile;
-  const result = analyzePythonSource(source, { fileName: file });
+  const source = readFileSync(file, "utf8");
+  const expected = JSON.parse(readFileSync(file.replace(/\.py$/, ".expected.json"), "utf8")) as ExpectedFile;
+  const result = analyzePythonSource(source, { fileName: file, files: sourceFiles, pythonPath: [THIRD_PARTY] });
 
-  describe(`PyTorch source case: ${file}`, () => {
+  describe(`PyTorch source case: ${basename(file)}`, () => {
     it("parses cleanly and finds every case class", () => {
       expect(result.parseErrors).toEqual([]);
       expect(result.classes.map((c) => c.name)).toEqual(expect.arrayContaining(Object.keys(expected.models)));

@@ -10,7 +10,12 @@ function shallow(v: PyValue): PyValue {
   if (v.t === "list") return { t: "list", items: [...v.items] };
   if (v.t === "dict") return { t: "dict", entries: new Map(v.entries) };
   if (v.t === "object") {
-    const copy: PyObject = { t: "object", cls: v.cls, attrs: new Map(v.attrs), ...(v.children ? { children: new Map(v.children) } : {}) };
+    const copy: PyObject = {
+      t: "object",
+      cls: v.cls,
+      attrs: new Map(v.attrs),
+      ...(v.children ? { children: new Map(v.children) } : {}),
+    };
     if (v.leaf) copy.leaf = v.leaf;
     if (v.defSpan) copy.defSpan = v.defSpan;
     if (v.opaque !== undefined) copy.opaque = v.opaque;
@@ -37,7 +42,12 @@ function deep(v: PyValue, seen: Map<object, PyValue>): PyValue {
     return out;
   }
   if (v.t === "object") {
-    const copy: PyObject = { t: "object", cls: v.cls, attrs: new Map(), ...(v.children ? { children: new Map() } : {}) };
+    const copy: PyObject = {
+      t: "object",
+      cls: v.cls,
+      attrs: new Map(),
+      ...(v.children ? { children: new Map() } : {}),
+    };
     seen.set(v, copy);
     for (const [k, x] of v.attrs) copy.attrs.set(k, deep(x, seen));
     for (const [k, c] of v.children ?? []) copy.children?.set(k, deep(c, seen) as PyObject);

@@ -24,14 +24,25 @@ function shapesOf(v: PyValue | undefined): Dim[][] | undefined {
   return many?.every((d): d is Dim[] => d !== undefined) ? many : undefined;
 }
 
-const DTYPES: Readonly<Record<string, DType>> = { long: "int64", int64: "int64", int: "int32", int32: "int32", float16: "float16", half: "float16" };
+const DTYPES: Readonly<Record<string, DType>> = {
+  long: "int64",
+  int64: "int64",
+  int: "int32",
+  int32: "int32",
+  float16: "float16",
+  half: "float16",
+};
 
 function tensors(v: PyValue | undefined): RecordedArg[] {
   const items = v?.t === "tensor" ? [v] : v ? (iterate(v) ?? []) : [];
-  return items.flatMap((t) => (t.t === "tensor" && t.state.shape ? [{ shape: [...t.state.shape], dtype: t.state.dtype }] : []));
+  return items.flatMap((t) =>
+    t.t === "tensor" && t.state.shape ? [{ shape: [...t.state.shape], dtype: t.state.dtype }] : [],
+  );
 }
 
-export function inputRecorders(recorder: InstanceRecorder): Readonly<Record<string, (member: string) => PyValue | undefined>> {
+export function inputRecorders(
+  recorder: InstanceRecorder,
+): Readonly<Record<string, (member: string) => PyValue | undefined>> {
   // torchinfo.summary(model, input_size=(1, 3, 224, 224) | [(…), (…)], input_data=…, dtypes=[torch.long])
   const torchinfo = (a: CallArgs): PyValue => {
     const model = a.args[0];
@@ -50,7 +61,12 @@ export function inputRecorders(recorder: InstanceRecorder): Readonly<Record<stri
   const torchsummary = (a: CallArgs): PyValue => {
     const model = a.args[0];
     const shapes = shapesOf(a.kwargs.get("input_size") ?? a.args[1]) ?? [];
-    if (model) recorder.given(model, shapes.map((s) => ({ shape: [1, ...s], dtype: "float32" as DType })), a.span);
+    if (model)
+      recorder.given(
+        model,
+        shapes.map((s) => ({ shape: [1, ...s], dtype: "float32" as DType })),
+        a.span,
+      );
     return unknown("torchsummary's summary is not followed");
   };
   const onnxExport = (a: CallArgs): PyValue => {

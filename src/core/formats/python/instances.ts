@@ -39,13 +39,17 @@ export class InstanceRecorder {
   readonly failed: { readonly span: Span; readonly reason: string }[] = [];
   /** True while the user's file runs (not while classes are traced afterwards). */
   recording = false;
+  /** The user's file (to find the variable a model is assigned to). */
+  source = "";
 
   /** A module built while no other module was being built: a model, unless it is a bare layer. */
   constructed(obj: PyValue, callSpans: readonly Span[]): void {
     if (!this.recording || obj.t !== "object" || !obj.children || obj.leaf) return;
     if (obj.cls.nn && obj.cls.nn !== "Sequential") return;
-    // The innermost call in the user's file: `model = resnet50()`, not the library's `ResNet(…)`.
-    const span = [...callSpans].reverse().find((s) => !isForeignSpan(s));
+    // The innermost call in the user's file that is assigned to a name (`net = build(cfg)`, not
+    // the builder's `return MaskedNet(…)`; `model = resnet50()`, not the library's `ResNet(…)`).
+    const own = [...callSpans].reverse().filter((s) => !isForeignSpan(s));
+    const span = own.find((s) => assignedName(this.source, s)) ?? own[0];
     if (!span || this.find(obj)) return;
     // A library builder makes parts before the model (`VGG(make_layers(cfg))`, a backbone that
     // IntermediateLayerGetter copies): what one line of the script built last is its model.

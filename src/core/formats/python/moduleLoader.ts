@@ -52,7 +52,8 @@ export function resolveModule(
   for (const root of roots) {
     const stem = joinPath(root, ...parts);
     const asModule = `${stem}.py`;
-    if (parts.length > 0 && files.read(asModule) !== undefined) return { name, path: asModule, isPackage: false };
+    if (parts.length > 0 && files.read(asModule) !== undefined)
+      return { name, path: asModule, isPackage: false };
     const asPackage = joinPath(stem, "__init__.py");
     if (files.read(asPackage) !== undefined) return { name, path: asPackage, isPackage: true };
   }

@@ -13,7 +13,8 @@ import { Scope, str, unknown, type PyValue } from "./values";
  * Libraries ConvLens knows without reading them (torch: its own table) or that are native code
  * (numpy): never interpreted from the environment, even when they are on the search path.
  */
-const NOT_READ = /^(torch|numpy|scipy|pandas|matplotlib|PIL|cv2|sklearn|tqdm|tensorflow|jax|onnx|onnxruntime|triton)(\.|$)/;
+const NOT_READ =
+  /^(torch|numpy|scipy|pandas|matplotlib|PIL|cv2|sklearn|tqdm|tensorflow|jax|onnx|onnxruntime|triton)(\.|$)/;
 
 interface LoadedModule {
   readonly spec: ModuleSpec;
@@ -47,7 +48,8 @@ export class ModuleSystem {
   importStar(mod: PyValue, scope: Scope): void {
     const m = typeof mod === "object" ? this.loaded.get(mod) : undefined;
     if (!m || mod.t !== "builtin") return;
-    for (const name of m.publicNames()) scope.setLazy(name, () => mod.attrs?.(name) ?? unknown(`${m.spec.name}.${name} is not defined`));
+    for (const name of m.publicNames())
+      scope.setLazy(name, () => mod.attrs?.(name) ?? unknown(`${m.spec.name}.${name} is not defined`));
   }
 
   private moduleValue(spec: ModuleSpec): PyValue {
@@ -67,7 +69,7 @@ export class ModuleSystem {
           this.interp().exec(s, scope);
         } catch (e) {
           if (!(e instanceof InterpError)) throw e;
-      if (process.env["CONVLENS_DEBUG"]) console.error("DEBUG", e.message);
+          if (process.env["CONVLENS_DEBUG"]) console.error("DEBUG", e.message);
         }
       }
       state = "done";
@@ -88,7 +90,10 @@ export class ModuleSystem {
       if (literal) return literal;
       run();
       const all = scope.has("__all__") ? scope.get("__all__") : undefined;
-      const listed = all?.t === "list" || all?.t === "tuple" ? all.items.map((v) => (v.t === "str" ? v.v : "")) : undefined;
+      const listed =
+        all?.t === "list" || all?.t === "tuple"
+          ? all.items.map((v) => (v.t === "str" ? v.v : ""))
+          : undefined;
       return listed?.every((n) => n !== "") ? listed : scope.ownNames().filter((n) => !n.startsWith("_"));
     };
     this.loaded.set(value, { spec, scope, run, publicNames });

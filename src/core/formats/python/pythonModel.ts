@@ -318,6 +318,7 @@ export function analyzePythonSource(source: string, opts: PythonOptions): Python
   const globals = new Scope(builtinScope, opts.fileName);
   globals.set("__name__", str("__main__"));
   host.instances.recording = true;
+  host.instances.source = source;
   interp.onUnknownCall = (reason, a) => host.instances.unknownCalled(reason, a.args, a.span);
   for (const s of mod.body) {
     try {

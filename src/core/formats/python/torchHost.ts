@@ -16,6 +16,7 @@ import { ParamRegistry } from "./registeredParams";
 import { binaryOp } from "./operators";
 import { KerasRuntime } from "./keras";
 import { copyModule } from "./copyModule";
+import { argparseModule, lightningModule } from "./stdlibModules";
 import { InstanceRecorder } from "./instances";
 import { inputRecorders } from "./inputRecorders";
 import { dictMethod, listMethod, strMethod } from "./pyMethods";
@@ -205,6 +206,12 @@ export class TorchHost implements Host {
           return mathModule();
         case "copy":
           return copyModule();
+        case "argparse":
+          return argparseModule();
+        case "pytorch_lightning":
+        case "lightning":
+        case "lightning.pytorch":
+          return lightningModule(name, this.nnClasses.get("Module") as PyClass);
         case "collections":
         case "collections.abc":
         case "functools":

@@ -1,0 +1,105 @@
+/**
+ * Standard-library and framework modules that training scripts use around the model, known
+ * without reading them: `argparse` (an ArgumentParser whose parse_args() gives each option its
+ * default, so `Net(num_classes=args.num_classes)` is followed) and Lightning's LightningModule
+ * (an nn.Module for shapes: `class LitModel(pl.LightningModule)`).
+ */
+import { builtin } from "./builtins";
+import { unknown, type CallArgs, type PyClass, type PyObject, type PyValue } from "./values";
+
+interface Option {
+  readonly dest: string;
+  readonly value: PyValue;
+}
+
+/** `--num-classes` → num_classes; `dest=` wins; positional arguments have no default. */
+function option(a: CallArgs): Option | undefined {
+  const flags = a.args.flatMap((v) => (v.t === "str" ? [v.v] : []));
+  const dest = a.kwargs.get("dest");
+  const long = flags.find((f) => f.startsWith("--")) ?? flags.find((f) => f.startsWith("-")) ?? flags[0];
+  const name = dest?.t === "str" ? dest.v : long?.replace(/^-+/, "").replace(/-/g, "_");
+  if (!name) return undefined;
+  const action = a.kwargs.get("action");
+  const actionName = action?.t === "str" ? action.v : undefined;
+  let value: PyValue | undefined = a.kwargs.get("default");
+  if (!value) {
+    if (actionName === "store_true") value = { t: "bool", v: false };
+    else if (actionName === "store_false") value = { t: "bool", v: true };
+    else if (!long?.startsWith("-")) value = unknown(`the command-line argument ${name} has no default`);
+    else value = { t: "none" };
+  }
+  // argparse converts a string default with `type=` (type=int, default="10").
+  const type = a.kwargs.get("type");
+  if (value.t === "str" && type?.t === "builtin" && (type.name === "int" || type.name === "float")) {
+    const n = Number(value.v);
+    value = Number.isFinite(n)
+      ? type.name === "int"
+        ? { t: "int", v: Math.trunc(n) }
+        : { t: "float", v: n }
+      : value;
+  }
+  return { dest: name, value };
+}
+
+function argumentParser(): PyValue {
+  const options: Option[] = [];
+  const parser: PyValue = builtin(
+    "ArgumentParser",
+    () => unknown("an ArgumentParser is not callable"),
+    (n) => {
+      switch (n) {
+        case "add_argument":
+          return builtin(n, (a) => {
+            const o = option(a);
+            if (o) options.push(o);
+            return { t: "none" };
+          });
+        case "add_argument_group":
+        case "add_mutually_exclusive_group":
+          return builtin(n, () => parser);
+        case "set_defaults":
+          return builtin(n, (a) => {
+            for (const [dest, value] of a.kwargs) options.push({ dest, value });
+            return { t: "none" };
+          });
+        case "parse_args":
+        case "parse_known_args":
+          return builtin(n, () => {
+            const ns = namespace(options);
+            return n === "parse_args" ? ns : { t: "tuple", items: [ns, { t: "list", items: [] }] };
+          });
+        default:
+          return undefined;
+      }
+    },
+  );
+  return parser;
+}
+
+const NAMESPACE: PyClass = { t: "class", name: "Namespace", bases: [], attrs: new Map() };
+
+/** What parse_args() returns when the script is run without arguments: every default. */
+function namespace(options: readonly Option[]): PyObject {
+  const obj: PyObject = { t: "object", cls: NAMESPACE, attrs: new Map() };
+  for (const o of options) obj.attrs.set(o.dest, o.value);
+  return obj;
+}
+
+export function argparseModule(): PyValue {
+  return builtin(
+    "argparse",
+    () => unknown("argparse is a module"),
+    (n) =>
+      n === "ArgumentParser" ? builtin(n, () => argumentParser()) : n === "Namespace" ? NAMESPACE : undefined,
+  );
+}
+
+/** pytorch_lightning / lightning / lightning.pytorch: LightningModule is an nn.Module here. */
+export function lightningModule(name: string, moduleClass: PyClass): PyValue {
+  const self: PyValue = builtin(
+    name,
+    () => unknown(`${name} is a module`),
+    (n) => (n === "LightningModule" ? moduleClass : n === "pytorch" ? self : undefined),
+  );
+  return self;
+}
