@@ -2,6 +2,8 @@
  * Notebooks as one program: code cells joined in order, magics blanked without
  * moving any offset, and the analysis mapped back cell by cell.
  */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { analyzePythonSource } from "../../../src/core/formats/python/pythonModel";
 import {
@@ -148,5 +150,27 @@ describe("a tutorial notebook analysed as one program", () => {
     expect(inCell(2).every((d) => broken[2]?.text.slice(d.span.from, d.span.to) === "self.fc(x)")).toBe(true);
     expect(inCell(3)).toEqual([]);
     expect(inCell(4)).toEqual([]);
+  });
+});
+
+describe("the e2e fixture notebook_cnn.ipynb", () => {
+  const nb = JSON.parse(
+    readFileSync(resolve(import.meta.dirname, "../../fixtures/python/notebook_cnn.ipynb"), "utf8"),
+  ) as {
+    cells: { cell_type: string; source: string[] }[];
+  };
+  const cells = nb.cells.map((c) =>
+    c.cell_type === "code" ? code(c.source.join("")) : markup(c.source.join("")),
+  );
+  const p = notebookProgram(cells);
+  const a = analyzePythonSource(p.text, { fileName: "/nb/notebook_cnn.ipynb" });
+
+  it("has the totals notebook.e2e.mjs expects (worked out by hand there)", () => {
+    const inst = a.classes.find((c) => c.kind === "instance");
+    expect(inst?.analysis?.totals.params).toBe(60362);
+    expect(inst?.analysis?.totals.macs).toBe(22577152);
+    const netCell = cells.findIndex((c) => c.text.startsWith("class Net"));
+    const net = cellAnalysis(a, p, netCell).classes.find((c) => c.name === "Net");
+    expect(net?.lines.map((l) => l.text)).toEqual(["4×32×16×16", "4×64×8×8", "4×4096", "4×10"]);
   });
 });
