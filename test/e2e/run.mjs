@@ -130,8 +130,9 @@ async function main() {
   fs.copyFileSync(path.join(repoRoot, "test", "fixtures", "bad", "unknown-op.onnx"), path.join(workspace, "unknown-op.onnx"));
   // A Keras 3 archive (config.json inside a zip), opened by the inspector as its default editor.
   fs.copyFileSync(path.join(repoRoot, "test", "fixtures", "keras", "imdb_bilstm.keras"), path.join(workspace, "imdb_bilstm.keras"));
-  // Text definitions and Keras source opened by formats.e2e.mjs and keras.e2e.mjs.
-  for (const rel of ["caffe/googlenet_deploy.prototxt", "darknet/darknet19.cfg", "python/keras_vgg.py"])
+  // Text definitions, Keras source and a Jupyter notebook opened by formats.e2e.mjs, keras.e2e.mjs
+  // and notebook.e2e.mjs.
+  for (const rel of ["caffe/googlenet_deploy.prototxt", "darknet/darknet19.cfg", "python/keras_vgg.py", "python/notebook_cnn.ipynb"])
     fs.copyFileSync(path.join(repoRoot, "test", "fixtures", rel), path.join(workspace, path.basename(rel)));
   const profile = makeProfile(state.tmp);
   log(`installing ${path.basename(vsix)}: ${installVsix(vsix, profile).split("\n").pop()}`);

@@ -1,24 +1,77 @@
 /**
  * Keeps the analysis of each open Python document that defines nn.Module
- * classes. Analyses run in a worker thread, debounced after edits; a result for
- * an outdated version is kept (features show it) and the newest version is
- * analysed next. Every editor feature reads from here.
+ * classes, and of each open notebook (its code cells as one program, each cell
+ * shown its part). Analyses run in a worker thread, debounced after edits; a
+ * result for an outdated version is kept (features show it) and the newest
+ * version is analysed next. Every editor feature reads from here.
  */
 import { Worker } from "node:worker_threads";
 import * as vscode from "vscode";
 import type { PythonAnalysis } from "../../core/formats/python/pythonModel";
 import type { Config } from "../config";
+import { cellAnalysis } from "../../core/formats/python/notebookProgram";
+import { NOTEBOOK_CELL_SCHEME, cellOf, programOf, pythonCells } from "./notebookCells";
 import { PythonEnvironment } from "./pythonEnvironment";
 import type { PythonRequest, PythonResponse } from "./pythonWorker";
 
 interface Entry {
-  readonly version: number;
+  /** What was analysed: a file's version, or a notebook's program text. */
+  readonly stamp: string;
+  /** Order of the requests: an older request's result never replaces a newer one's. */
+  readonly seq: number;
   readonly analysis: PythonAnalysis;
+}
+
+/**
+ * What one analysis covers: a Python file, or a whole notebook (its code cells as one program,
+ * keyed by the notebook) seen from one of its cells through `view`.
+ */
+interface Unit {
+  readonly key: string;
+  readonly stamp: string;
+  readonly text: string;
+  /** The file the source is in (imports beside it resolve). */
+  readonly uri: vscode.Uri;
+  readonly fileName: string;
+  readonly view: (a: PythonAnalysis) => PythonAnalysis;
+  /** The documents whose features change with this analysis. */
+  readonly documents: () => readonly vscode.Uri[];
 }
 
 /** Cheap test before parsing: only files that mention torch.nn layers. */
 function mayDefineModels(text: string): boolean {
   return /\bnn\.Module\b|\bnn\.Sequential\b|from\s+torch|\bkeras\b/.test(text);
+}
+
+function unitOf(doc: vscode.TextDocument): Unit | undefined {
+  if (doc.languageId !== "python") return undefined;
+  if (doc.uri.scheme !== NOTEBOOK_CELL_SCHEME) {
+    const [key, stamp, uri, fileName] = [doc.uri.toString(), String(doc.version), doc.uri, doc.fileName];
+    // The text is read only when an analysis starts.
+    return {
+      key,
+      stamp,
+      uri,
+      fileName,
+      view: (a) => a,
+      documents: () => [uri],
+      get text() {
+        return doc.getText();
+      },
+    };
+  }
+  const cell = cellOf(doc);
+  if (!cell) return undefined;
+  const program = programOf(cell.notebook);
+  return {
+    key: cell.notebook.uri.toString(),
+    stamp: program.text,
+    text: program.text,
+    uri: cell.notebook.uri,
+    fileName: cell.notebook.uri.fsPath,
+    view: (a) => cellAnalysis(a, program, cell.index),
+    documents: () => pythonCells(cell.notebook).map((d) => d.uri),
+  };
 }
 
 export class PythonAnalyses implements vscode.Disposable {
@@ -29,8 +82,9 @@ export class PythonAnalyses implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [this.changed];
   private worker: Worker | undefined;
   private nextId = 1;
+  private nextSeq = 1;
   private readonly pending = new Map<number, (r: PythonResponse) => void>();
-  /** The version being analysed per document, so that one document has one analysis in flight. */
+  /** The analysis in flight per unit, so that one file or notebook has one analysis at a time. */
   private readonly inFlight = new Map<string, Promise<PythonAnalysis | undefined>>();
   private readonly environment: PythonEnvironment;
 
@@ -40,23 +94,39 @@ export class PythonAnalyses implements vscode.Disposable {
     private readonly workerScript: string,
   ) {
     this.environment = new PythonEnvironment(config, log);
+    // A notebook is re-analysed when a cell is added, removed or moved; its cells' edits come as text changes.
+    const firstCell = (nb: vscode.NotebookDocument) => pythonCells(nb)[0];
+    const scheduleNotebook = (nb: vscode.NotebookDocument, delay?: number) => {
+      const cell = firstCell(nb);
+      if (cell) this.schedule(cell, delay);
+    };
     this.disposables.push(
       vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document)),
       vscode.workspace.onDidOpenTextDocument((d) => this.schedule(d, 0)),
       vscode.workspace.onDidCloseTextDocument((d) => this.cache.delete(d.uri.toString())),
+      vscode.workspace.onDidChangeNotebookDocument((e) => {
+        if (e.contentChanges.length > 0) scheduleNotebook(e.notebook);
+      }),
+      vscode.workspace.onDidOpenNotebookDocument((nb) => scheduleNotebook(nb, 0)),
+      vscode.workspace.onDidCloseNotebookDocument((nb) => this.cache.delete(nb.uri.toString())),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (!e.affectsConfiguration("convlens")) return;
         this.environment.reset();
         this.cache.clear();
         for (const d of vscode.workspace.textDocuments) this.schedule(d, 0);
+        for (const nb of vscode.workspace.notebookDocuments) scheduleNotebook(nb, 0);
       }),
     );
     for (const d of vscode.workspace.textDocuments) this.schedule(d, 0);
+    for (const nb of vscode.workspace.notebookDocuments) scheduleNotebook(nb, 0);
   }
 
+  /** Debounced analysis after edits; for a notebook, any cell's edit re-analyses the whole notebook. */
   private schedule(doc: vscode.TextDocument, delay = 300): void {
     if (doc.languageId !== "python") return;
-    const key = doc.uri.toString();
+    const key =
+      doc.uri.scheme === NOTEBOOK_CELL_SCHEME ? cellOf(doc)?.notebook.uri.toString() : doc.uri.toString();
+    if (!key) return;
     clearTimeout(this.timers.get(key));
     this.timers.set(
       key,
@@ -69,37 +139,46 @@ export class PythonAnalyses implements vscode.Disposable {
 
   /** The latest analysis available now (maybe of an earlier version); starts one for this version. */
   get(doc: vscode.TextDocument): PythonAnalysis | undefined {
-    if (doc.languageId !== "python") return undefined;
-    const hit = this.cache.get(doc.uri.toString());
-    if (!hit || hit.version !== doc.version) this.schedule(doc, 0);
-    return hit?.analysis;
+    const unit = unitOf(doc);
+    if (!unit) return undefined;
+    const hit = this.cache.get(unit.key);
+    if (!hit || hit.stamp !== unit.stamp) this.schedule(doc, 0);
+    // A notebook's older analysis is mapped to the cells as they are now: close enough until the new one comes.
+    return hit && unit.view(hit.analysis);
   }
 
-  /** The analysis of the document's current version (waits for the worker). */
+  /** The analysis of the document's current version (waits for the worker); for a cell, as that cell sees it. */
   async current(doc: vscode.TextDocument): Promise<PythonAnalysis | undefined> {
-    if (doc.languageId !== "python") return undefined;
-    const key = doc.uri.toString();
+    const unit = unitOf(doc);
+    if (!unit) return undefined;
+    const analysis = await this.analysisOf(unit);
+    return analysis && unit.view(analysis);
+  }
+
+  private async analysisOf(unit: Unit): Promise<PythonAnalysis | undefined> {
+    const { key, stamp } = unit;
     const hit = this.cache.get(key);
-    if (hit && hit.version === doc.version) return hit.analysis;
+    if (hit && hit.stamp === stamp) return hit.analysis;
     const flying = this.inFlight.get(key);
     if (flying) {
       await flying;
       // A newer version may have come while that one was analysed.
       const now = this.cache.get(key);
-      if (now?.version === doc.version) return now.analysis;
+      if (now?.stamp === stamp) return now.analysis;
     }
-    const version = doc.version;
-    const text = doc.getText();
-    if (!mayDefineModels(text)) return undefined;
+    if (!mayDefineModels(unit.text)) return undefined;
+    const seq = this.nextSeq++;
     const started = Date.now();
-    const job = this.analyse(doc, text).then((analysis) => {
-      this.inFlight.delete(key);
+    const job = this.analyse(unit).then((analysis) => {
+      if (this.inFlight.get(key) === job) this.inFlight.delete(key);
       if (!analysis) return undefined;
       const prev = this.cache.get(key);
-      if (!prev || prev.version <= version) {
-        this.cache.set(key, { version, analysis });
-        this.log.debug(`${doc.fileName}: ${analysis.classes.length} model classes in ${Date.now() - started} ms`);
-        this.changed.fire(doc.uri);
+      if (!prev || prev.seq <= seq) {
+        this.cache.set(key, { stamp, seq, analysis });
+        this.log.debug(
+          `${unit.fileName}: ${analysis.classes.length} model classes in ${Date.now() - started} ms`,
+        );
+        for (const uri of unit.documents()) this.changed.fire(uri);
       }
       return analysis;
     });
@@ -107,13 +186,22 @@ export class PythonAnalyses implements vscode.Disposable {
     return job;
   }
 
-  private async analyse(doc: vscode.TextDocument, text: string): Promise<PythonAnalysis | undefined> {
-    const fileName = doc.fileName;
-    const pythonPath = await this.environment.searchPath(doc.uri);
+  private async analyse(unit: Unit): Promise<PythonAnalysis | undefined> {
+    const fileName = unit.fileName;
+    const text = unit.text;
+    const pythonPath = await this.environment.searchPath(unit.uri);
     const worker = (this.worker ??= this.startWorker());
     const openFiles: Record<string, string> = {};
-    for (const d of vscode.workspace.textDocuments) if (d.uri.scheme === "file" && d.languageId === "python") openFiles[d.uri.fsPath] = d.getText();
-    const req: PythonRequest = { id: this.nextId++, fileName, text, inputShapes: this.config.inputShapes, openFiles, pythonPath };
+    for (const d of vscode.workspace.textDocuments)
+      if (d.uri.scheme === "file" && d.languageId === "python") openFiles[d.uri.fsPath] = d.getText();
+    const req: PythonRequest = {
+      id: this.nextId++,
+      fileName,
+      text,
+      inputShapes: this.config.inputShapes,
+      openFiles,
+      pythonPath,
+    };
     return new Promise((resolve) => {
       this.pending.set(req.id, (r) => {
         if ("error" in r) {

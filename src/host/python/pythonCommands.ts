@@ -5,6 +5,7 @@ import type { AnalysisOutcome } from "../analysisService";
 import { withWeightsFile } from "../runtime/runtimeService";
 import { parseShapeText } from "../config";
 import { InspectorPanel, type InspectorDeps } from "../inspectorPanel";
+import { fileUriOf } from "./notebookCells";
 import type { PythonAnalyses } from "./pythonAnalyses";
 
 async function documentFor(arg: unknown): Promise<vscode.TextDocument | undefined> {
@@ -41,8 +42,10 @@ export async function inspectClass(deps: InspectorDeps, analyses: PythonAnalyses
       runModel: async () => {
         const cls = (await analyses.current(await vscode.workspace.openTextDocument(doc.uri)))?.classes.find((c) => c.name === className);
         if (!cls?.model) throw new Error(cls?.error ?? `${className} could not be traced`);
-        const stem = doc.uri.path.split("/").pop()?.replace(/\.py$/, "") ?? "model";
-        return withWeightsFile(cls.model, vscode.Uri.joinPath(doc.uri, ".."), [className, stem]);
+        // A notebook cell's weights are looked for beside the notebook.
+        const file = fileUriOf(doc);
+        const stem = file.path.split("/").pop()?.replace(/\.(py|ipynb)$/, "") ?? "model";
+        return withWeightsFile(cls.model, vscode.Uri.joinPath(file, ".."), [className, stem]);
       },
       onLayerSelected: (layer) => {
         const span = [layer.source?.def, layer.source?.call].find((s) => s && !isForeignSpan(s));

@@ -8,10 +8,12 @@ import { notCalledParams, paramsNotes, paramsTotalText } from "../../core/analys
 import { humanCount, shapeText } from "../../core/analysis/report";
 import type { TracedClass } from "../../core/formats/python/pythonModel";
 import { isForeignSpan } from "../../core/formats/python/pythonModel";
+import { openDocument } from "./notebookCells";
 import { layersByDefinition, localLines, outputOf, rowsInSpan } from "./layerIndex";
 import { arrowShape, layerMarkdown } from "../layerText";
 import type { PythonAnalyses } from "./pythonAnalyses";
 
+// A language-only filter matches every scheme, notebook cells (vscode-notebook-cell) included.
 const SELECTOR: vscode.DocumentSelector = [{ language: "python" }];
 
 function range(doc: vscode.TextDocument, span: { from: number; to: number }): vscode.Range {
@@ -60,6 +62,7 @@ function modelMarkdown(doc: vscode.TextDocument, c: TracedClass): vscode.Markdow
 }
 
 const INPUT_SOURCE_LONG: Readonly<Record<string, string>> = {
+  code: "from the code's call of the model",
   comment: "from the `# convlens: input` comment",
   setting: "from the convlens.inputShapes setting",
   assumed: "assumed from the first layer (add `# convlens: input …` or call the model in the file)",
@@ -79,6 +82,8 @@ class Lenses implements vscode.CodeLensProvider {
     const a = await this.analyses.current(doc);
     if (!a) return [];
     return a.classes.flatMap((c) => {
+      // A notebook shows a model's lens in the cell that defines it.
+      if (isForeignSpan(c.nameSpan)) return [];
       const at = range(doc, c.nameSpan);
       const args = [doc.uri, c.name];
       if (c.error?.includes("needs constructor arguments")) return [new vscode.CodeLens(at, { title: `ConvLens: ${c.error}`, command: "" })];
@@ -148,9 +153,9 @@ class Hovers implements vscode.HoverProvider {
         const parts = [`\`→ ${l.text}\``, ...[...groups.values()].map(layerMarkdown)];
         return new vscode.Hover(new vscode.MarkdownString(parts.join("\n\n---\n\n")), range(doc, l.span));
       }
-      if (range(doc, c.nameSpan).contains(pos)) return new vscode.Hover(modelMarkdown(doc, c), range(doc, c.nameSpan));
+      if (!isForeignSpan(c.nameSpan) && range(doc, c.nameSpan).contains(pos)) return new vscode.Hover(modelMarkdown(doc, c), range(doc, c.nameSpan));
       // `model(x)` where the script calls the model.
-      const call = c.calls?.find((s) => range(doc, s).contains(pos));
+      const call = c.calls?.find((s) => !isForeignSpan(s) && range(doc, s).contains(pos));
       if (call) return new vscode.Hover(modelMarkdown(doc, c), range(doc, call));
     }
     return undefined;
@@ -176,6 +181,8 @@ class Diagnostics implements vscode.CodeActionProvider {
       for (const d of c.diagnostics) {
         // An error inside an imported file is reported on the class that reaches it.
         const foreign = isForeignSpan(d.span);
+        // Nowhere to show it here: the model is defined in another notebook cell, which shows it.
+        if (foreign && isForeignSpan(c.nameSpan)) continue;
         const span = foreign ? c.nameSpan : d.span;
         const message = foreign ? `${c.name}: in an imported module: ${d.message}` : d.message;
         const key = `${span.from}:${message}`;
@@ -187,7 +194,7 @@ class Diagnostics implements vscode.CodeActionProvider {
         this.fixes.set(diag, (foreign ? [] : (d.fixes ?? [])).map((f) => ({ range: range(doc, f.span), text: f.replacement, title: f.title })));
         out.push(diag);
       }
-      if (c.error && !c.error.includes("needs constructor arguments")) {
+      if (c.error && !c.error.includes("needs constructor arguments") && !isForeignSpan(c.nameSpan)) {
         const diag = new vscode.Diagnostic(range(doc, c.nameSpan), `ConvLens cannot analyse ${c.name}: ${c.error}`, vscode.DiagnosticSeverity.Information);
         diag.source = "ConvLens";
         out.push(diag);
@@ -224,7 +231,7 @@ class Diagnostics implements vscode.CodeActionProvider {
 export function registerPythonFeatures(analyses: PythonAnalyses): vscode.Disposable[] {
   const diagnostics = new Diagnostics(analyses);
   const refresh = (uri: vscode.Uri) => {
-    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    const doc = openDocument(uri);
     if (doc) diagnostics.update(doc);
   };
   for (const d of vscode.workspace.textDocuments) if (d.languageId === "python") diagnostics.update(d);
