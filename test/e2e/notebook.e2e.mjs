@@ -14,56 +14,16 @@
 import assert from "node:assert/strict";
 import { sleep } from "./harness.mjs";
 import { closeAllEditors, openFile } from "./workbench.mjs";
+import { lensesAbove as lensesAboveIn, lineText as lineTextIn, norm, poll } from "./editorText.mjs";
+
+const CELLS = ".notebook-editor";
+const lineText = (page, text) => lineTextIn(page, text, CELLS);
+const lensesAbove = (page, text) => lensesAboveIn(page, text, CELLS);
 
 const CLASS_LINE = "class Net(nn.Module):";
 const CONV1_LINE = "self.conv1 = nn.Conv2d(3, 32, 3, padding=1)";
 const FORWARD_LINE = "x = self.pool(F.relu(self.conv1(x)))";
 const INSTANCE_LINE = "model = Net(num_classes=10)";
-
-/** Text as rendered: the editor uses no-break spaces in view lines and inlay hints. */
-const norm = (s) => (s ?? "").replace(/\u00a0/g, " ");
-
-async function poll(read, ok, timeoutMs = 10_000, every = 250) {
-  const deadline = Date.now() + timeoutMs;
-  let value;
-  for (;;) {
-    value = await read().catch(() => undefined);
-    if (ok(value) || Date.now() > deadline) return value;
-    await sleep(every);
-  }
-}
-
-/** The rendered text of the cell editor line containing `text`, inlay hints included. */
-async function lineText(page, text) {
-  return norm(
-    await page
-      .locator(".notebook-editor .view-line", { hasText: text })
-      .first()
-      .textContent({ timeout: 2000 }),
-  );
-}
-
-/** Texts of the CodeLens row rendered just above the cell line containing `text`. */
-async function lensesAbove(page, text) {
-  const line = await page
-    .locator(".notebook-editor .view-line", { hasText: text })
-    .first()
-    .boundingBox({ timeout: 2000 });
-  if (!line) return [];
-  const decos = await page.locator(".notebook-editor .codelens-decoration").evaluateAll((els) =>
-    els.map((el) => {
-      const r = el.getBoundingClientRect();
-      return {
-        y: r.y,
-        visible: r.height > 0,
-        texts: [...el.querySelectorAll("a")].map((a) => a.textContent),
-      };
-    }),
-  );
-  const above = decos.filter((d) => d.visible && d.y < line.y && d.y > line.y - 2 * line.height - 5);
-  above.sort((a, b) => b.y - a.y);
-  return (above[0]?.texts ?? []).map(norm);
-}
 
 /**
  * Scrolls the notebook with the mouse wheel until the line containing `text` is on screen (the

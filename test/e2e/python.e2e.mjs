@@ -6,69 +6,13 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { sleep } from "./harness.mjs";
-import { closeAllEditors, inspectorFrame, openFile, readTotal, runCommand, pickQuickItem, waitForInspector } from "./workbench.mjs";
+import { checker, editorWith, lensesAbove, lineText, norm, openPython, poll } from "./editorText.mjs";
+import { inspectorFrame, readTotal, runCommand, pickQuickItem, waitForInspector } from "./workbench.mjs";
 
 const BROKEN_MODEL = fs.readFileSync(path.resolve(import.meta.dirname, "../fixtures/python/broken_linear.py"), "utf8");
 // 28 → conv3 → 26 → pool → 13; 64·13·13 = 10816.
 const BROKEN_MESSAGE = "Linear expects 9216 input features but receives 10816";
 
-/** Text as rendered: the editor uses no-break spaces in view lines and inlay hints. */
-const norm = (s) => (s ?? "").replace(/\u00a0/g, " ");
-
-/** Polls `read` until `ok(value)` or the deadline; returns the last value either way. */
-async function poll(read, ok, timeoutMs = 10_000, every = 250) {
-  const deadline = Date.now() + timeoutMs;
-  let value;
-  for (;;) {
-    value = await read().catch(() => undefined);
-    if (ok(value) || Date.now() > deadline) return value;
-    await sleep(every);
-  }
-}
-
-/** Collects failed checks so one run reports every mismatch, not just the first. */
-function checker() {
-  const failures = [];
-  return {
-    check(cond, msg) {
-      if (!cond) failures.push(msg);
-    },
-    done() {
-      assert.ok(failures.length === 0, `${failures.length} check(s) failed:\n- ${failures.join("\n- ")}`);
-    },
-  };
-}
-
-/** The text editor (not a webview) showing a line that contains `lineText`. */
-const editorWith = (page, lineText) =>
-  page.locator(".part.editor .monaco-editor", { has: page.locator(".view-line", { hasText: lineText }) }).first();
-
-/** Opens a workspace .py file and waits until its editor shows `lineText`. */
-async function openPython(page, name, lineText) {
-  await closeAllEditors(page);
-  await openFile(page, name);
-  await editorWith(page, lineText).waitFor({ state: "visible", timeout: 15_000 });
-}
-
-/** The rendered text of the editor line containing `lineText`, inlay hints included. */
-async function lineText(page, text) {
-  return norm(await page.locator(".part.editor .view-line", { hasText: text }).first().textContent({ timeout: 2000 }));
-}
-
-/** Texts of the CodeLens row rendered just above the line containing `classLine`. */
-async function lensesAbove(page, classLine) {
-  const line = await page.locator(".part.editor .view-line", { hasText: classLine }).first().boundingBox({ timeout: 2000 });
-  if (!line) return [];
-  const decos = await page.locator(".part.editor .codelens-decoration").evaluateAll((els) =>
-    els.map((el) => {
-      const r = el.getBoundingClientRect();
-      return { y: r.y, h: r.height, visible: r.height > 0, texts: [...el.querySelectorAll("a")].map((a) => a.textContent) };
-    }),
-  );
-  const above = decos.filter((d) => d.visible && d.y < line.y && d.y > line.y - 2 * line.height - 5);
-  above.sort((a, b) => b.y - a.y);
-  return (above[0]?.texts ?? []).map(norm);
-}
 
 /** The Problems panel's rows (files and markers), one per line. */
 async function problemsText(page) {

@@ -134,6 +134,13 @@ async function main() {
   // and notebook.e2e.mjs.
   for (const rel of ["caffe/googlenet_deploy.prototxt", "darknet/darknet19.cfg", "python/keras_vgg.py", "python/notebook_cnn.ipynb"])
     fs.copyFileSync(path.join(repoRoot, "test", "fixtures", rel), path.join(workspace, path.basename(rel)));
+  // Scripts (scripts.e2e.mjs): a training script, and torchvision found through convlens.pythonExtraPaths
+  // (the copy of torchvision's sources in test/fixtures/third_party stands for an installed package).
+  for (const rel of ["python/scripts/train_simple.py", "python/tv_resnet18.py"])
+    fs.copyFileSync(path.join(repoRoot, "test", "fixtures", rel), path.join(workspace, path.basename(rel)));
+  fs.mkdirSync(path.join(workspace, ".vscode"));
+  const extraPaths = [path.join(repoRoot, "test", "fixtures", "third_party")];
+  fs.writeFileSync(path.join(workspace, ".vscode", "settings.json"), `${JSON.stringify({ "convlens.pythonExtraPaths": extraPaths }, null, 2)}\n`);
   const profile = makeProfile(state.tmp);
   log(`installing ${path.basename(vsix)}: ${installVsix(vsix, profile).split("\n").pop()}`);
 

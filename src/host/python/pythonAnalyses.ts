@@ -38,9 +38,9 @@ interface Unit {
   readonly documents: () => readonly vscode.Uri[];
 }
 
-/** Cheap test before parsing: only files that mention torch.nn layers. */
+/** Cheap test before parsing: only files that use torch (or torchvision, timm, Keras). */
 function mayDefineModels(text: string): boolean {
-  return /\bnn\.Module\b|\bnn\.Sequential\b|from\s+torch|\bkeras\b/.test(text);
+  return /\bnn\.Module\b|\bnn\.Sequential\b|\bimport\s+torch|\bfrom\s+torch|\bkeras\b|\btimm\b/.test(text);
 }
 
 function unitOf(doc: vscode.TextDocument): Unit | undefined {

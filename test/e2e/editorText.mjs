@@ -1,0 +1,89 @@
+// Reading what a text editor (or a notebook's cell editors) renders: line text with inlay hints,
+// the CodeLens row above a line, polling until a condition holds. Shared by the Python, script
+// and notebook end-to-end tests.
+import assert from "node:assert/strict";
+import { sleep } from "./harness.mjs";
+import { closeAllEditors, openFile } from "./workbench.mjs";
+
+/** Text as rendered: the editor uses no-break spaces in view lines and inlay hints. */
+export const norm = (s) => (s ?? "").replace(/\u00a0/g, " ");
+
+/** Polls `read` until `ok(value)` or the deadline; returns the last value either way. */
+export async function poll(read, ok, timeoutMs = 10_000, every = 250) {
+  const deadline = Date.now() + timeoutMs;
+  let value;
+  for (;;) {
+    value = await read().catch(() => undefined);
+    if (ok(value) || Date.now() > deadline) return value;
+    await sleep(every);
+  }
+}
+
+/** Collects failed checks so one run reports every mismatch, not just the first. */
+export function checker() {
+  const failures = [];
+  return {
+    check(cond, msg) {
+      if (!cond) failures.push(msg);
+    },
+    done() {
+      assert.ok(failures.length === 0, `${failures.length} check(s) failed:\n- ${failures.join("\n- ")}`);
+    },
+  };
+}
+
+/** The rendered text of the line containing `text` (inlay hints included), under `scope`. */
+export async function lineText(page, text, scope = ".part.editor") {
+  return norm(
+    await page.locator(`${scope} .view-line`, { hasText: text }).first().textContent({ timeout: 2000 }),
+  );
+}
+
+/** Texts of the CodeLens row rendered just above the line containing `text`, under `scope`. */
+export async function lensesAbove(page, text, scope = ".part.editor") {
+  const line = await page
+    .locator(`${scope} .view-line`, { hasText: text })
+    .first()
+    .boundingBox({ timeout: 2000 });
+  if (!line) return [];
+  const decos = await page.locator(`${scope} .codelens-decoration`).evaluateAll((els) =>
+    els.map((el) => {
+      const r = el.getBoundingClientRect();
+      return {
+        y: r.y,
+        visible: r.height > 0,
+        texts: [...el.querySelectorAll("a")].map((a) => a.textContent),
+      };
+    }),
+  );
+  const above = decos.filter((d) => d.visible && d.y < line.y && d.y > line.y - 2 * line.height - 5);
+  above.sort((a, b) => b.y - a.y);
+  return (above[0]?.texts ?? []).map(norm);
+}
+
+/** The visible hover's text after pointing at `target` (a locator), or "" with the reason checked. */
+export async function hoverText(page, target, c, what) {
+  await page.mouse.move(5, 5);
+  await target.hover({ timeout: 5000 });
+  const hover = page.locator(".monaco-hover:visible .rendered-markdown").first();
+  try {
+    await hover.waitFor({ state: "visible", timeout: 10_000 });
+    return norm(await hover.textContent());
+  } catch (e) {
+    c.check(false, `no hover appeared over ${what} (${e.message.split("\n")[0]})`);
+    return "";
+  }
+}
+
+/** The text editor (not a webview) showing a line that contains `lineText`. */
+export const editorWith = (page, lineText) =>
+  page
+    .locator(".part.editor .monaco-editor", { has: page.locator(".view-line", { hasText: lineText }) })
+    .first();
+
+/** Opens a workspace .py file and waits until its editor shows `lineText`. */
+export async function openPython(page, name, lineText) {
+  await closeAllEditors(page);
+  await openFile(page, name);
+  await editorWith(page, lineText).waitFor({ state: "visible", timeout: 15_000 });
+}
