@@ -1,6 +1,7 @@
 /** The CLI on the same core: the fixture JSON schema, formats, and exit codes. */
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { main, parseShape } from "../../src/cli";
 
@@ -307,5 +308,44 @@ describe("convlens run", () => {
   ])("bad input: %j", async (args, message) => {
     expect(await main(args)).toBe(2);
     expect(err).toMatch(message);
+  });
+});
+
+describe("convlens summary SCRIPT.py: the model a script builds", () => {
+  const THIRD_PARTY = resolve(__dirname, "../fixtures/third_party");
+  const TV = resolve(__dirname, "../fixtures/python/tv_resnet18.py");
+
+  it("finds torchvision through --python-path and picks the script's only model", async () => {
+    expect(await main(["summary", TV, "--python-path", THIRD_PARTY, "--format", "json"])).toBe(0);
+    const j = JSON.parse(out) as { model: string; input_shape: number[]; totals: { params: number; macs: number } };
+    // torchvision's resnet18 (test/fixtures/third_party/torchvision-expected/resnet18.json).
+    expect(j.model).toBe("model");
+    expect(j.input_shape).toEqual([1, 3, 224, 224]);
+    expect(j.totals.params).toBe(11689512);
+    expect(j.totals.macs).toBe(1814073344);
+  });
+
+  it("selects an instance by its variable with --class, and --input-shape overrides the script's", async () => {
+    const rel = relative(process.cwd(), TV);
+    expect(await main(["summary", rel, "--python-path", THIRD_PARTY, "--class", "model", "--input-shape", "2x3x64x64", "--format", "json"])).toBe(0);
+    const j = JSON.parse(out) as { input_shape: number[]; totals: { params: number } };
+    expect(j.input_shape).toEqual([2, 3, 64, 64]);
+    expect(j.totals.params).toBe(11689512);
+  });
+
+  it("resolves a relative file path before following its relative imports", async () => {
+    // torchvision/models/mobilenetv2.py imports `from ..ops.misc import Conv2dNormActivation`.
+    const file = relative(process.cwd(), resolve(THIRD_PARTY, "torchvision/models/mobilenetv2.py"));
+    expect(await main(["summary", file, "--class", "MobileNetV2", "--format", "json"])).toBe(0);
+    // torchvision's mobilenet_v2: 3,504,872 params.
+    expect((JSON.parse(out) as { totals: { params: number } }).totals.params).toBe(3504872);
+  });
+
+  it("says in one line which import is not available", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "convlens-cli-"));
+    const script = join(dir, "script.py");
+    writeFileSync(script, "import torch\nimport convlens_no_such_package as lib\nmodel = lib.build()\nmodel(torch.randn(1, 3, 8, 8))\n");
+    expect(await main(["summary", script])).toBe(2);
+    expect(err.trim()).toBe("convlens: model: cannot build model: module convlens_no_such_package is not available");
   });
 });

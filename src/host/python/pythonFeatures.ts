@@ -126,6 +126,9 @@ class Hints implements vscode.InlayHintsProvider {
         if (!/×|\?/.test(line.text)) continue;
         add(line.span.to, `→ ${line.text}`);
       }
+      // The script's own calls of its model: `logits = model(x)  → 1×1000`.
+      const outs = c.analysis?.outputs.map((o) => (o.shape ? shapeText(o.shape) : "?")).join(", ");
+      if (c.kind === "instance" && outs) for (const call of c.calls ?? []) if (!isForeignSpan(call)) add(call.to, `→ ${outs}`);
     }
     return [...hints.values()];
   }

@@ -161,6 +161,7 @@ export class Interpreter {
           const own = scope.has(target) ? scope.get(target) : undefined;
           // Bound lazily: the module runs when the name is first used, not at the import.
           scope.setLazy(target, () => {
+            if (mod.t === "unknown") return own ?? mod;
             const v = this.host.getAttr(mod, n.name, this, s.span);
             const sub = v.t === "unknown" ? this.host.importModule(`${s.module}.${n.name}`, s.level, file) : v;
             return sub.t === "unknown" && own ? own : sub;
