@@ -15,6 +15,7 @@ import { convStack, reluChain } from "../tools/synthetic";
 import { parsePython } from "../src/core/formats/python/parse";
 import { analyzePythonSource } from "../src/core/formats/python/pythonModel";
 import { layersByDefinition, rowsInSpan } from "../src/host/python/layerIndex";
+import { benchScripts } from "./benchScripts";
 import { benchEngines, watchWasmMemory } from "./benchEngines";
 import { benchFormats } from "./benchFormats";
 import { loadNative, NativeEngine } from "../src/runtime/nativeEngine";
@@ -129,6 +130,8 @@ function percentile(xs: number[], p: number): number {
   console.log(`|---:|---:|---:|---:|`);
   console.log(`| ${(t1 - t0).toFixed(1)} ms | ${median(reTimes).toFixed(1)} ms | ${percentile(hovers, 0.5).toFixed(3)} ms | ${percentile(hovers, 0.95).toFixed(3)} ms |`);
 }
+
+benchScripts();
 
 const head = ["model", "nodes", "KiB", "parse ms", "analyse ms", "total ms"];
 const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
