@@ -79,7 +79,9 @@ export type Stmt =
   | { readonly kind: "Import"; readonly names: readonly { readonly name: string; readonly asname?: string }[]; readonly span: Span }
   | { readonly kind: "ImportFrom"; readonly module: string; readonly level: number; readonly names: readonly { readonly name: string; readonly asname?: string }[]; readonly span: Span }
   | { readonly kind: "Pass" | "Break" | "Continue"; readonly span: Span }
-  | { readonly kind: "Raise" | "Assert" | "Del" | "Global"; readonly span: Span }
+  | { readonly kind: "Raise" | "Assert" | "Global"; readonly span: Span }
+  /** `del a[k], b`: the targets as one expression (a Tuple for several). */
+  | { readonly kind: "Del"; readonly targets?: Expr; readonly span: Span }
   /** try/with: their bodies run (handlers and finally are kept for completeness). */
   | { readonly kind: "Block"; readonly body: readonly Stmt[]; readonly span: Span }
   | { readonly kind: "Unsupported"; readonly what: string; readonly span: Span };

@@ -48,15 +48,21 @@ export class InstanceRecorder {
     const span = [...callSpans].reverse().find((s) => !isForeignSpan(s));
     if (!span || this.find(obj)) return;
     // A library builder makes parts before the model (`VGG(make_layers(cfg))`): the parts built
-    // for the same line of the script are the model's, not models of their own.
+    // for the same line of the script are the model's, not models of their own; so is a backbone
+    // whose layers the model took (IntermediateLayerGetter(mobilenet_v3_large().features) keeps them).
     const parts = new Set<PyObject>();
     const collect = (m: PyObject) => {
-      for (const c of m.children?.values() ?? []) if (!parts.has(c)) (parts.add(c), collect(c));
+      for (const c of m.children?.values() ?? [])
+        if (!parts.has(c)) {
+          parts.add(c);
+          collect(c);
+        }
     };
     collect(obj);
     for (let i = this.instances.length - 1; i >= 0; i--) {
       const other = this.instances[i];
-      if (other && parts.has(other.obj) && other.span.from === span.from && other.span.to === span.to) this.instances.splice(i, 1);
+      const taken = (o: PyObject, depth = 0): boolean => parts.has(o) || (depth < 3 && [...(o.children?.values() ?? [])].some((c) => taken(c, depth + 1)));
+      if (other && taken(other.obj) && other.span.from === span.from && other.span.to === span.to) this.instances.splice(i, 1);
     }
     this.instances.push({ obj, span, calls: [] });
   }

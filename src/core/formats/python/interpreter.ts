@@ -28,6 +28,8 @@ export interface Host {
   setAttr(obj: PyValue, name: string, value: PyValue, span: Span): void;
   getItem(obj: PyValue, index: PyValue, span: Span, indexExpr: Expr): PyValue;
   setItem(obj: PyValue, index: PyValue, value: PyValue): void;
+  /** `del obj[index]`. */
+  delItem(obj: PyValue, index: PyValue): void;
   binary(op: string, a: PyValue, b: PyValue, span: Span): PyValue | undefined;
   /** `importer`: the file running the import statement (relative imports start there). */
   importModule(name: string, level: number, importer?: string): PyValue;
@@ -78,6 +80,7 @@ export class Interpreter {
           this.eval(s.value, scope);
         } catch (e) {
           if (!(e instanceof InterpError) || e instanceof BudgetError) throw e;
+          this.spoilReceiver(s.value, scope, e.message);
         }
         return NORMAL;
       case "Assign": {
@@ -174,11 +177,34 @@ export class Interpreter {
         return { k: "break" };
       case "Continue":
         return { k: "continue" };
+      case "Del": {
+        const targets = s.targets?.kind === "Tuple" ? s.targets.elts : s.targets ? [s.targets] : [];
+        for (const t of targets) if (t.kind === "Subscript") this.host.delItem(this.eval(t.value, scope), this.eval(t.index, scope));
+        return NORMAL;
+      }
       case "Raise":
         throw new InterpError(`the code raises here: ${this.textOf(s.span).replace(/\s+/g, " ").slice(0, 80)}`);
       default:
         return NORMAL;
     }
+  }
+
+  /**
+   * `items.append(f(x))` that failed did not append: the list (or dict, or ModuleList) it would
+   * have changed is no longer known, rather than one item short.
+   */
+  private spoilReceiver(e: Expr, scope: Scope, reason: string): void {
+    if (e.kind !== "Call" || e.func.kind !== "Attribute") return;
+    const target = e.func.value;
+    if (target.kind !== "Name" && target.kind !== "Attribute") return;
+    let v: PyValue;
+    try {
+      v = this.eval(target, scope);
+    } catch {
+      return;
+    }
+    if (v.t === "list" || v.t === "dict") this.assign(target, unknown(reason), scope);
+    else if (v.t === "object" && v.children && v.cls.nn && v.opaque === undefined) v.opaque = reason;
   }
 
   /** An expression that cannot be followed becomes an unknown value carrying the reason. */

@@ -1,5 +1,5 @@
 /** Python operators on concrete values (numbers, strings, sequences); tensors are handled by the host. */
-import { bool, describe, num, str, tuple, unknown, type PyValue } from "./values";
+import { bool, describe, num, str, truthy, tuple, unknown, type PyValue } from "./values";
 
 function numeric(op: string, a: number, b: number, bothInt: boolean): PyValue {
   const mk = (v: number, forceFloat = false): PyValue => (bothInt && !forceFloat && Number.isInteger(v) ? { t: "int", v } : { t: "float", v });
@@ -112,9 +112,10 @@ export function compareOp(op: string, a: PyValue, b: PyValue): PyValue {
 export function unaryOp(op: string, v: PyValue, negateTensor: (v: PyValue) => PyValue | undefined): PyValue {
   if (op === "not") {
     if (v.t === "unknown") return v;
-    const t = v.t === "none" ? false : v.t === "bool" ? v.v : num(v) !== undefined ? num(v) !== 0 : undefined;
+    const t = v.t === "object" || v.t === "tensor" ? undefined : truthy(v);
     if (t === undefined) {
-      if (v.t === "list" || v.t === "tuple") return bool(v.items.length === 0);
+      // An empty Sequential / ModuleList / ModuleDict is falsy (they have a length).
+      if (v.t === "object" && v.children && v.opaque === undefined && ["Sequential", "ModuleList", "ModuleDict"].includes(v.cls.nn ?? "")) return bool(v.children.size === 0);
       return v.t === "object" || v.t === "tensor" ? bool(false) : unknown("undecidable not");
     }
     return bool(!t);

@@ -193,8 +193,10 @@ function statementAt(ctx: Ctx, n: SyntaxNode, adopted: readonly SyntaxNode[]): S
       return [{ kind: "Raise", span }];
     case "AssertStatement":
       return [{ kind: "Assert", span }];
-    case "DeleteStatement":
-      return [{ kind: "Del", span }];
+    case "DeleteStatement": {
+      const rest = k.slice(1);
+      return [rest.length > 0 ? { kind: "Del", targets: exprList(ctx, rest, n.from), span } : { kind: "Del", span }];
+    }
     case "ScopeStatement": // global and nonlocal
       return [{ kind: "Global", span }];
     case "StatementGroup": // a = 1; b = 2

@@ -217,7 +217,9 @@ function traceRoot(root: PyObject, info: RootInfo, opts: PythonOptions, host: To
   const lines = run.lines;
   const diagnostics = [...b.diagnostics];
   if (outputs.length === 0) {
-    const why = out.t === "unknown" ? out.reason : `forward returned ${describe(out)}`;
+    const parts = out.t === "tuple" || out.t === "list" ? out.items : out.t === "dict" ? [...out.entries.values()].map((e) => e.value) : [out];
+    const first = parts.find((v) => v.t === "unknown");
+    const why = first?.t === "unknown" ? first.reason : `forward returned ${describe(out)}`;
     return { ...base, input, error: `cannot follow ${root.cls.name}.forward: ${why}`, diagnostics, lines: [...lines.values()] };
   }
   const model: Model = { format: "pytorch", graph: b.graph(outputs), opsets: { "": 17 }, producer: "PyTorch source", irVersion: 0, weightless: true };
