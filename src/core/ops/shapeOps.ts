@@ -315,6 +315,8 @@ export const SHAPE_OPS: Readonly<Record<string, OpRule>> = {
   ConstantOfShape: constantOfShape,
   Expand: expand,
   Tile: tile,
+  // torch.roll (not an ONNX op): same shape, each output reads the whole rolled axis.
+  Roll: { infer: (ctx) => [{ dtype: dtypeOf(ctx), shape: shapeOf(ctx, 0) }], rf: (ctx) => (ctx.fields[0] ? { kind: "global" } : undefined) },
   Cast: cast,
   CastLike: { ...cast, infer: (ctx) => [{ dtype: dtypeOf(ctx, 1), shape: shapeOf(ctx, 0) }] },
   Range: range,

@@ -67,11 +67,23 @@ export function makeBuiltins(interp: () => Interpreter): Map<string, PyValue> {
       const items = seq(a);
       return items ? { t: "list", items: [...items].sort((x, y) => (num(x) ?? 0) - (num(y) ?? 0)) } : unknown("sorted of a non-sequence");
     }),
-    list: builtin("list", (a) => ({ t: "list", items: a.args.length ? (seq(a) ?? []) : [] })),
-    tuple: builtin("tuple", (a) => tuple(a.args.length ? (seq(a) ?? []) : [])),
+    list: builtin("list", (a) => {
+      const items = a.args.length ? seq(a) : [];
+      return items ? { t: "list", items } : unknown(`list of ${describe(a.args[0] ?? NONE)}`);
+    }),
+    tuple: builtin("tuple", (a) => {
+      const items = a.args.length ? seq(a) : [];
+      return items ? tuple(items) : unknown(`tuple of ${describe(a.args[0] ?? NONE)}`);
+    }),
     dict: builtin("dict", (a) => makeDict(a)),
     OrderedDict: builtin("OrderedDict", (a) => makeDict(a)),
-    set: builtin("set", (a) => ({ t: "list", items: a.args.length ? (seq(a) ?? []) : [] })),
+    // A set keeps the first of equal items, in order (Python's order differs, but its size does not).
+    set: builtin("set", (a) => {
+      const items = a.args.length ? seq(a) : [];
+      const keys = items?.map(dictKey);
+      if (!items || !keys || keys.some((k) => k === undefined)) return unknown("set of values that are not known");
+      return { t: "list", items: items.filter((_, i) => keys.indexOf(keys[i]) === i) };
+    }),
     int: builtin("int", (a) => {
       const v = a.args[0] ?? int(0);
       const n = num(v) ?? (v.t === "str" ? Number(v.v) : undefined);
@@ -93,14 +105,19 @@ export function makeBuiltins(interp: () => Interpreter): Map<string, PyValue> {
     }),
     round: builtin("round", (a) => {
       const n = num(a.args[0] ?? NONE);
-      return n === undefined ? unknown("round") : int(Math.round(n));
+      if (n === undefined || (a.args[1] && a.args[1].t !== "none")) return unknown("round");
+      // Python rounds halves to even: round(2.5) == 2.
+      const r = Math.round(n);
+      return int(Math.abs(n % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r);
     }),
     min: builtin("min", (a) => extreme(a, Math.min)),
     max: builtin("max", (a) => extreme(a, Math.max)),
     sum: builtin("sum", (a) => {
-      const items = seq(a)?.map(num);
-      if (!items || items.some((x) => x === undefined)) return unknown("sum of non-numbers");
-      return int((items as number[]).reduce((x, y) => x + y, num(a.args[1] ?? int(0)) ?? 0));
+      const values = seq(a);
+      const items = values?.map(num);
+      if (!values || !items || items.some((x) => x === undefined)) return unknown("sum of non-numbers");
+      const total = (items as number[]).reduce((x, y) => x + y, num(a.args[1] ?? int(0)) ?? 0);
+      return numeric(total, [...values, a.args[1] ?? NONE].some((v) => v.t === "float"));
     }),
     any: builtin("any", (a) => bool((seq(a) ?? []).some((x) => truthy(x) === true))),
     all: builtin("all", (a) => bool((seq(a) ?? []).every((x) => truthy(x) === true))),

@@ -155,11 +155,22 @@ function comprehension(interp: Interpreter, gens: readonly Comprehension[], scop
       out.push(...body(inner));
       return;
     }
-    const items = iterate(interp.eval(g.iter, inner));
-    if (!items) throw new InterpError("cannot iterate in a comprehension");
+    const iterable = interp.eval(g.iter, inner);
+    const items = iterate(iterable);
+    if (!items) throw new InterpError(`cannot iterate in a comprehension over ${describe(iterable)}`);
     for (const item of items) {
       interp.assign(g.target, item, inner);
-      if (g.ifs.every((c) => truthy(interp.eval(c, inner)) === true)) loop(i + 1);
+      // An undecidable condition must not drop the item silently.
+      let keep = true;
+      for (const c of g.ifs) {
+        const k = truthy(interp.eval(c, inner));
+        if (k === undefined) throw new InterpError("cannot decide a condition in a comprehension");
+        if (!k) {
+          keep = false;
+          break;
+        }
+      }
+      if (keep) loop(i + 1);
     }
   };
   loop(0);

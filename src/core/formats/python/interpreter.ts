@@ -10,7 +10,7 @@ import { BudgetError, InterpError } from "./interpErrors";
 import { dataclassInit, isDataclass } from "./dataclasses";
 import { binaryOp } from "./operators";
 import {
-  NONE, Scope, describe, dictKey, iterate, str, truthy, tuple, unknown,
+  NONE, Scope, describe, iterate, str, truthy, tuple, unknown,
   type CallArgs, type PyClass, type PyFunction, type PyObject, type PyValue,
 } from "./values";
 
@@ -28,6 +28,8 @@ export interface Host {
   setAttr(obj: PyValue, name: string, value: PyValue, span: Span): void;
   getItem(obj: PyValue, index: PyValue, span: Span, indexExpr: Expr): PyValue;
   setItem(obj: PyValue, index: PyValue, value: PyValue): void;
+  /** `del obj[index]`. */
+  delItem(obj: PyValue, index: PyValue): void;
   binary(op: string, a: PyValue, b: PyValue, span: Span): PyValue | undefined;
   /** `importer`: the file running the import statement (relative imports start there). */
   importModule(name: string, level: number, importer?: string): PyValue;
@@ -78,6 +80,7 @@ export class Interpreter {
           this.eval(s.value, scope);
         } catch (e) {
           if (!(e instanceof InterpError) || e instanceof BudgetError) throw e;
+          this.spoilReceiver(s.value, scope, e.message);
         }
         return NORMAL;
       case "Assign": {
@@ -161,16 +164,18 @@ export class Interpreter {
           const own = scope.has(target) ? scope.get(target) : undefined;
           // Bound lazily: the module runs when the name is first used, not at the import.
           scope.setLazy(target, () => {
-            if (mod.t === "unknown") return own ?? mod;
             const v = this.host.getAttr(mod, n.name, this, s.span);
             const sub = v.t === "unknown" ? this.host.importModule(`${s.module}.${n.name}`, s.level, file) : v;
-            return sub.t === "unknown" && own ? own : sub;
+            // A module that is not there keeps its own reason (not "module x.name is not available").
+            return sub.t === "unknown" ? (own ?? (mod.t === "unknown" ? mod : sub)) : sub;
           });
         }
         return NORMAL;
       }
       case "Delete":
-        for (const t of s.target.kind === "Tuple" ? s.target.elts : [s.target]) this.delete(t, scope);
+        // `del d[k]`, `del lst[i]`, `del self.layers[name]`; `del x` changes nothing we follow.
+        for (const t of s.target.kind === "Tuple" ? s.target.elts : [s.target])
+          if (t.kind === "Subscript") this.host.delItem(this.eval(t.value, scope), this.eval(t.index, scope));
         return NORMAL;
       case "Block":
         return this.execBlock(s.body, scope);
@@ -183,6 +188,24 @@ export class Interpreter {
       default:
         return NORMAL;
     }
+  }
+
+  /**
+   * `items.append(f(x))` that failed did not append: the list (or dict, or ModuleList) it would
+   * have changed is no longer known, rather than one item short.
+   */
+  private spoilReceiver(e: Expr, scope: Scope, reason: string): void {
+    if (e.kind !== "Call" || e.func.kind !== "Attribute") return;
+    const target = e.func.value;
+    if (target.kind !== "Name" && target.kind !== "Attribute") return;
+    let v: PyValue;
+    try {
+      v = this.eval(target, scope);
+    } catch {
+      return;
+    }
+    if (v.t === "list" || v.t === "dict") this.assign(target, unknown(reason), scope);
+    else if (v.t === "object" && v.children && v.cls.nn && v.opaque === undefined) v.opaque = reason;
   }
 
   /** An expression that cannot be followed becomes an unknown value carrying the reason. */
@@ -263,18 +286,6 @@ export class Interpreter {
       default:
         return;
     }
-  }
-
-  /** `del d[k]`, `del lst[i]`, `del self.layers[name]` (others, e.g. `del x`, change nothing we follow). */
-  private delete(target: Expr, scope: Scope): void {
-    if (target.kind !== "Subscript") return;
-    const obj = this.eval(target.value, scope);
-    const index = this.eval(target.index, scope);
-    if (obj.t === "dict") {
-      const k = dictKey(index);
-      if (k !== undefined) obj.entries.delete(k);
-    } else if (obj.t === "list" && index.t === "int") obj.items.splice(index.v < 0 ? index.v + obj.items.length : index.v, 1);
-    else if (obj.t === "object" && obj.children && index.t === "str") obj.children.delete(index.v);
   }
 
   binary(op: string, a: PyValue, b: PyValue, span: Span, inPlace = false): PyValue {

@@ -112,6 +112,9 @@ export function compareOp(op: string, a: PyValue, b: PyValue): PyValue {
 export function unaryOp(op: string, v: PyValue, negateTensor: (v: PyValue) => PyValue | undefined): PyValue {
   if (op === "not") {
     if (v.t === "unknown") return v;
+    // An empty Sequential / ModuleList / ModuleDict is falsy (they have a length); other modules are truthy.
+    if (v.t === "object" && v.children && v.opaque === undefined && ["Sequential", "ModuleList", "ModuleDict"].includes(v.cls.nn ?? ""))
+      return bool(v.children.size === 0);
     const t = truthy(v);
     return t === undefined ? unknown(`undecidable not ${describe(v)}`) : bool(!t);
   }

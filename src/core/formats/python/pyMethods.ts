@@ -55,19 +55,24 @@ export function listMethod(l: Extract<PyValue, { t: "list" }>, name: string): Py
     case "insert":
       return builtin(name, (a) => (l.items.splice(num(a.args[0] ?? int(0)) ?? 0, 0, a.args[1] ?? NONE), NONE));
     case "pop":
-      return builtin(name, () => l.items.pop() ?? NONE);
-    case "index":
-      return builtin(name, (a) => int(l.items.findIndex((x) => num(x) !== undefined && num(x) === num(a.args[0] ?? NONE))));
+      return builtin(name, (a) => {
+        if (!a.args[0]) return l.items.pop() ?? NONE;
+        const i = num(a.args[0]);
+        if (i === undefined) return unknown("list.pop at an unknown index");
+        return l.items.splice(i < 0 ? i + l.items.length : i, 1)[0] ?? unknown("pop index out of range");
+      });
     case "copy":
       return builtin(name, () => ({ t: "list", items: [...l.items] }));
-    // set(...) is a list here: issubset compares keys (strings, numbers, tuples of those).
+    // set(...) is a list of distinct items here: the set methods model code calls.
     case "issubset":
-      return builtin(name, (a) => {
-        const other = iterate(a.args[0] ?? NONE)?.map(dictKey);
-        const mine = l.items.map(dictKey);
-        if (!other || [...other, ...mine].some((k) => k === undefined)) return unknown("set.issubset of values that are not constants");
-        return bool(mine.every((k) => other.includes(k)));
-      });
+    case "issuperset":
+    case "add":
+    case "union":
+    case "intersection":
+    case "difference":
+      return builtin(name, (a) => setMethod(l, name, a.args[0] ?? NONE));
+    case "index":
+      return builtin(name, (a) => int(l.items.findIndex((x) => num(x) !== undefined && num(x) === num(a.args[0] ?? NONE))));
     default:
       return unknown(`list.${name}`);
   }
@@ -136,5 +141,30 @@ export function strMethod(x: string, name: string): PyValue {
       });
     default:
       return unknown(`str.${name} is not followed`);
+  }
+}
+
+function setMethod(l: Extract<PyValue, { t: "list" }>, name: string, other: PyValue): PyValue {
+  const mine = l.items.map(dictKey);
+  if (name === "add") {
+    const k = dictKey(other);
+    if (k === undefined || mine.some((m) => m === undefined)) return unknown("set.add of a value that is not known");
+    if (!mine.includes(k)) l.items.push(other);
+    return NONE;
+  }
+  const items = iterate(other);
+  const theirs = items?.map(dictKey);
+  if (!items || !theirs || [...mine, ...theirs].some((k) => k === undefined)) return unknown(`set.${name} of values that are not known`);
+  switch (name) {
+    case "issubset":
+      return bool(mine.every((k) => theirs.includes(k)));
+    case "issuperset":
+      return bool(theirs.every((k) => mine.includes(k)));
+    case "union":
+      return { t: "list", items: [...l.items, ...items.filter((_, i) => !mine.includes(theirs[i]) && theirs.indexOf(theirs[i]) === i)] };
+    case "intersection":
+      return { t: "list", items: l.items.filter((_, i) => theirs.includes(mine[i])) };
+    default:
+      return { t: "list", items: l.items.filter((_, i) => !theirs.includes(mine[i])) };
   }
 }

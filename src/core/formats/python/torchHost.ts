@@ -4,10 +4,9 @@
  * indexing and arithmetic. Emits IR through the GraphBuilder while tracing.
  * nn.Module construction and calls are the ModuleRuntime's (nnModules.ts).
  */
-import type { DType } from "../../ir/types";
 import type { Expr, Span } from "./ast";
 import { ABSTRACT_TYPES, builtin, mathModule } from "./builtins";
-import { GraphBuilder } from "./graphBuilder";
+import type { GraphBuilder } from "./graphBuilder";
 import type { Host, Interpreter } from "./interpreter";
 import { lookupClassAttr } from "./pyClasses";
 import { NN_LAYERS } from "./nnLayers";
@@ -22,8 +21,14 @@ import { inputRecorders } from "./inputRecorders";
 import { dictMethod, listMethod, strMethod } from "./pyMethods";
 import { loadPrelude } from "./nnPrelude";
 import { tensorIndex } from "./tensorIndex";
+import { InitTensors, linspace } from "./initTensors";
+import { TENSOR_FACTORIES, createTensor } from "./tensorFactories";
 import { TORCH_FUNCTIONS } from "./torchOps";
 import { NONE, describe, dictKey, int, iterate, num, str, tuple, unknown, type CallArgs, type PyClass, type PyObject, type PyTensor, type PyValue, type Scope } from "./values";
+
+const VALUE_RULES: Readonly<Record<string, string>> = { "+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow" };
+
+const INIT_METHODS = new Set(["normal_", "uniform_", "zero_", "fill_", "trunc_normal_", "copy_", "requires_grad_", "bernoulli_", "exponential_", "random_"]);
 
 const CONTAINERS = ["Module", "Sequential", "ModuleList", "ModuleDict"];
 
@@ -70,71 +75,40 @@ export class TorchHost implements Host {
   // ---- namespaces ---------------------------------------------------------
 
   private torchFunction(name: string): PyValue | undefined {
-    if (["zeros", "ones", "rand", "randn", "randint", "empty", "full", "tensor", "as_tensor"].includes(name)) return builtin(`torch.${name}`, (a) => this.createTensor(name, a));
+    if (TENSOR_FACTORIES.includes(name)) return builtin(`torch.${name}`, (a) => this.createTensor(name, a));
     const f = TORCH_FUNCTIONS[name];
     if (!f) return undefined;
     return builtin(`torch.${name}`, (a) => this.runOp(name, a.args, a));
   }
 
-  /** Tensors created in __init__ (buffers, constants) wait here until a trace has a graph to put them in. */
-  private readonly deferred = new Map<string, number[]>();
-  private created = 0;
+  /** Tensors made outside forward (buffers, constants, a builder's arithmetic) wait here until a trace has a graph. */
+  private readonly init = new InitTensors();
 
-  /** torch.zeros / ones / rand / randn / randint / full / empty / tensor: a constant tensor (treated as a buffer). */
+  /** torch.zeros / ones / rand / randn / randint / full / empty / tensor / arange: a constant tensor (treated as a buffer). */
   private createTensor(name: string, a: CallArgs): PyValue {
-    let dims: number[] | undefined;
-    let dtype = tensorDtype(a.kwargs.get("dtype"));
-    if (name === "tensor" || name === "as_tensor") {
-      dims = [];
-      let v: PyValue | undefined = a.args[0];
-      while (v && (v.t === "list" || v.t === "tuple")) {
-        dims.push(v.items.length);
-        v = v.items[0];
-      }
-      // torch.tensor([[1, 2]]) is int64, torch.tensor([0.5]) float32.
-      dtype ??= v?.t === "int" ? "int64" : v?.t === "bool" ? "bool" : "float32";
-    } else {
-      // randint(high, size) / randint(low, high, size): the size is the last positional argument.
-      const src = a.kwargs.get("size") ? [a.kwargs.get("size") as PyValue] : name === "full" ? a.args.slice(0, 1) : name === "randint" ? a.args.slice(-1) : a.args;
-      const list = src.length === 1 && (src[0]?.t === "tuple" || src[0]?.t === "list") ? iterate(src[0]) : src;
-      dims = list?.map((v) => num(v) ?? NaN);
-      if (name === "randint") dtype ??= "int64";
-    }
-    if (!dims || dims.some((d) => !Number.isInteger(d) || d < 0)) return unknown(`torch.${name} with a size that is not constant`);
-    const value = `constant_${this.created++}`;
-    if (this.builder) this.builder.weight(value, dims, "buffer", dtype ?? "float32");
-    else this.deferred.set(value, dims);
-    return { t: "tensor", value, state: { dtype: dtype ?? "float32", shape: dims } };
-  }
-
-  /**
-   * An op on constants made in __init__ (torch.tensor(mean).view(1, 3, 1, 1)): its shape is
-   * worked out on a scratch graph and the result becomes another deferred constant.
-   */
-  private deferredOp(name: string, args: readonly PyValue[], a: CallArgs): PyValue {
-    const f = TORCH_FUNCTIONS[name];
-    const inputs = args.filter((v): v is PyTensor => v.t === "tensor");
-    if (!f || inputs.length === 0 || !inputs.every((t) => this.deferred.has(t.value))) return unknown(`${name} outside forward`);
-    const scratch = new GraphBuilder();
-    for (const t of inputs) scratch.weight(t.value, this.deferred.get(t.value) ?? [], "buffer");
-    const out = f({ b: scratch, scope: "", span: a.span, args, kwargs: a.kwargs });
-    if (out.t !== "tensor" || !out.state.shape?.every((d): d is number => typeof d === "number")) return out.t === "tensor" ? unknown(`${name} of a constant`) : out;
-    const value = `constant_${this.created++}`;
-    this.deferred.set(value, [...out.state.shape]);
-    return { t: "tensor", value, state: { dtype: "float32", shape: [...out.state.shape] } };
+    const made = createTensor(name, a);
+    if (made.t !== "made") return made;
+    if (!this.builder) return this.init.add(made.shape, made.dtype, made.values);
+    const value = this.builder.weight(`constant_in_forward_${this.builder.initializers.size}`, made.shape, "buffer", made.dtype);
+    return { t: "tensor", value, state: { dtype: made.dtype, shape: made.shape } };
   }
 
   /** Called when a trace starts: constants made in __init__ join its graph. */
   startTrace(b: GraphBuilder): void {
     this.builder = b;
-    for (const [value, dims] of this.deferred) b.weight(value, dims, "buffer");
+    this.init.startTrace(b);
     this.params.startTrace(b);
+  }
+
+  /** An op outside forward: on the constants made there, else unknown. */
+  private outsideForward(what: string, args: readonly PyValue[], f: (b: GraphBuilder) => PyValue, rule?: string): PyValue {
+    return this.init.run(args, f, rule) ?? unknown(`${what} outside forward`);
   }
 
   private runOp(name: string, args: readonly PyValue[], a: CallArgs): PyValue {
     const f = TORCH_FUNCTIONS[name];
     if (!f) return unknown(`torch.${name} is not followed`);
-    if (!this.builder) return this.deferredOp(name, args, a);
+    if (!this.builder) return this.outsideForward(name, args, (b) => f({ b, scope: "", span: a.span, args, kwargs: a.kwargs }), name);
     if (!args.some((x) => x.t === "tensor" || x.t === "list" || x.t === "tuple")) return unknown(`${name} of non-tensors`);
     return f({ b: this.builder, scope: this.scope, span: a.span, args, kwargs: a.kwargs });
   }
@@ -167,7 +141,8 @@ export class TorchHost implements Host {
   }
 
   importModule(name: string, level: number, importer?: string): PyValue {
-    const nn = this.namespace("torch.nn", (n) => this.nnClasses.get(n) ?? (n === "functional" ? functional : n === "init" ? init : (this.params.nnMember(n, () => this.builder) ?? this.otherNnClass(n))));
+    const nn = this.namespace("torch.nn", (n) => this.nnClasses.get(n) ?? (n === "functional" ? functional : n === "init" ? init : n === "parameter" ? parameter : (this.params.nnMember(n, () => this.builder) ?? this.otherNnClass(n))));
+    const parameter = this.namespace("torch.nn.parameter", (n) => this.params.nnMember(n, () => this.builder));
     const functional = this.namespace("torch.nn.functional", (n) => this.torchFunction(n));
     const init = this.namespace("torch.nn.init", () => builtin("init", () => NONE));
     // torch.jit: never scripting or tracing here; its decorators leave functions as they are.
@@ -185,7 +160,9 @@ export class TorchHost implements Host {
       if (n === "jit") return jit;
       if (n === "Tensor") return this.tensorClass;
       if (n === "_assert") return builtin(n, () => NONE);
-      return this.torchFunction(n) ?? (/^(float|int|bool|long|double|half)/.test(n) ? str(n) : undefined);
+      // Dtypes (torch.float, torch.long) are their names; torch.float is not the tensor method.
+      if (/^(float|int|bool|long|double|half|uint|bfloat)\d*$/.test(n)) return str(n);
+      return this.torchFunction(n);
     };
     const torch = this.namespace("torch", torchMember);
     const keras = level === 0 ? this.keras.namespace(name) : undefined;
@@ -204,6 +181,8 @@ export class TorchHost implements Host {
           return init;
         case "math":
           return mathModule();
+        case "numpy":
+          return this.namespace("numpy", (n) => (n === "linspace" ? builtin("numpy.linspace", linspace) : undefined));
         case "copy":
           return copyModule();
         case "argparse":
@@ -288,6 +267,11 @@ export class TorchHost implements Host {
     if (name === "T") return this.runOp("t", [x], { args: [x], kwargs: new Map(), argSpans: [], kwargSpans: new Map(), span: { from: 0, to: 0 } });
     if (name === "dtype") return str(x.state.dtype);
     if (name === "device") return str("cpu");
+    if (name === "data") return x;
+    // In-place initialisers (torch.empty(…).normal_(std=0.02)) leave the tensor as it is.
+    if (INIT_METHODS.has(name)) return builtin(`Tensor.${name}`, () => (this.init.forgetValues(x), x));
+    if (name === "tolist" || name === "item") return builtin(`Tensor.${name}`, () => this.init.toPython(x, name));
+    if (name === "int" || name === "long") return builtin(`Tensor.${name}`, () => (this.builder ? x : this.outsideForward(name, [x], () => x, name)));
     const inPlace = name.endsWith("_") && TORCH_FUNCTIONS[name.slice(0, -1)] ? name.slice(0, -1) : name;
     if (!TORCH_FUNCTIONS[inPlace]) return unknown(`tensor method ${name} is not followed`);
     return builtin(`Tensor.${name}`, (a) => this.runOp(inPlace, [x, ...a.args], a));
@@ -330,7 +314,10 @@ export class TorchHost implements Host {
 
   getItem(obj: PyValue, index: PyValue, span: Span, indexExpr: Expr): PyValue {
     if (obj.t === "object" && obj.opaque !== undefined) return unknown(obj.opaque);
-    if (obj.t === "tensor") return this.builder ? tensorIndex(this.builder, this.scope, obj, index, span, indexExpr) : unknown("indexing a tensor outside forward");
+    if (obj.t === "tensor") {
+      if (this.builder) return tensorIndex(this.builder, this.scope, obj, index, span, indexExpr);
+      return this.outsideForward("indexing a tensor", [obj, index], (b) => tensorIndex(b, "", obj, index, span, indexExpr));
+    }
     if (obj.t === "dict") {
       const k = dictKey(index);
       return (k !== undefined ? obj.entries.get(k)?.value : undefined) ?? unknown(`key ${describe(index)} not found`);
@@ -358,6 +345,7 @@ export class TorchHost implements Host {
 
   /** x[:, -1, :], x[..., 0], x[:, :3]: Slice for ranges, Gather + squeeze for integers. */
   setItem(obj: PyValue, index: PyValue, value: PyValue): void {
+    if (obj.t === "tensor") this.init.forgetValues(obj);
     if (obj.t === "dict") {
       const k = dictKey(index);
       if (k) obj.entries.set(k, { key: index, value });
@@ -367,11 +355,22 @@ export class TorchHost implements Host {
     } else if (obj.t === "object" && obj.children && index.t === "str" && value.t === "object") obj.children.set(index.v, value);
   }
 
+  delItem(obj: PyValue, index: PyValue): void {
+    if (obj.t === "dict") {
+      const k = dictKey(index);
+      if (k !== undefined) obj.entries.delete(k);
+    } else if (obj.t === "list") {
+      const i = num(index);
+      if (i !== undefined) obj.items.splice(i < 0 ? i + obj.items.length : i, 1);
+    } else if (obj.t === "object" && obj.children && index.t === "str") obj.children.delete(index.v);
+  }
+
   // ---- arithmetic ---------------------------------------------------------
 
   binary(op: string, a: PyValue, b: PyValue, span: Span): PyValue | undefined {
     const base = op.endsWith("=") && op.length > 1 && op !== "==" ? op.slice(0, -1) : op;
-    if (base === "neg" && a.t === "tensor") return this.builder ? this.builder.op("Neg", [a.value], {}, { scope: this.scope, source: { call: span } })[0] : unknown("negation outside forward");
+    if (base === "neg" && a.t === "tensor")
+      return this.builder ? this.builder.op("Neg", [a.value], {}, { scope: this.scope, source: { call: span } })[0] : this.outsideForward("negation", [a], (b) => b.op("Neg", [a.value], {}, { scope: "" })[0] ?? NONE, "neg");
     if (a.t !== "tensor" && b.t !== "tensor") {
       // list += iterable extends in place.
       if (op === "+=" && a.t === "list") {
@@ -387,21 +386,16 @@ export class TorchHost implements Host {
     }
     const opType = { "+": "Add", "-": "Sub", "*": "Mul", "/": "Div", "@": "MatMul", "**": "Pow" }[base];
     if (!opType) return unknown(`tensor operator ${base}`);
-    if (!this.builder) return unknown("tensor arithmetic outside forward");
-    const bld = this.builder;
-    const name = (v: PyValue) => (v.t === "tensor" ? v.value : num(v) !== undefined ? bld.constScalar(num(v) as number) : undefined);
-    const l = name(a),
-      r = name(b);
-    if (!l || !r) return unknown(`${describe(a)} ${base} ${describe(b)}`);
-    return bld.op(opType, [l, r], {}, { scope: this.scope, source: { call: span } })[0];
+    const emit = (bld: GraphBuilder, scope: string): PyValue => {
+      const name = (v: PyValue) => (v.t === "tensor" ? v.value : num(v) !== undefined ? bld.constScalar(num(v) as number) : undefined);
+      const l = name(a),
+        r = name(b);
+      if (!l || !r) return unknown(`${describe(a)} ${base} ${describe(b)}`);
+      return bld.op(opType, [l, r], {}, { scope, source: { call: span } })[0] ?? unknown("no output");
+    };
+    if (!this.builder) return this.outsideForward("tensor arithmetic", [a, b], (bld) => emit(bld, ""), VALUE_RULES[base]);
+    return emit(this.builder, this.scope);
   }
 }
 
 export { binaryOp };
-
-/** `dtype=torch.long` (torch.long is the string "long" here) → the IR's dtype; undefined when absent. */
-function tensorDtype(v: PyValue | undefined): DType | undefined {
-  if (v?.t !== "str") return undefined;
-  const map: Readonly<Record<string, DType>> = { long: "int64", int64: "int64", int: "int32", int32: "int32", bool: "bool", half: "float16", float16: "float16", double: "float64", float64: "float64", float: "float32", float32: "float32" };
-  return map[v.v];
-}

@@ -6,6 +6,7 @@
 import type { AttrValue, Dim } from "../../ir/types";
 import type { Span } from "./ast";
 import type { GraphBuilder } from "./graphBuilder";
+import { MORE_TORCH_FUNCTIONS } from "./torchMoreOps";
 import { NONE, int, iterate, num, tuple, unknown, type PyTensor, type PyValue } from "./values";
 
 export interface OpCall {
@@ -89,6 +90,31 @@ function permute(c: OpCall): PyValue {
   if (!x || !perm || !perm.every((p): p is number => typeof p === "number")) return unknown("permute with non-constant dims");
   const r = x.state.shape?.length ?? perm.length;
   return first(emit(c, "Transpose", [x.value], { perm: perm.map((p) => (p < 0 ? p + r : p)) }));
+}
+
+/** x.expand(n, -1, -1): -1 keeps that dim; new leading dims are added in front (Expand). */
+function expandOp(c: OpCall): PyValue {
+  const x = tensorArg(c, 0);
+  const dims = dimsFrom(c, 1, "size");
+  const shape = x?.state.shape;
+  if (!x || !dims || !shape) return unknown("expand to a shape that is not constant");
+  const lead = dims.length - shape.length;
+  if (lead < 0) return unknown("expand to fewer dims");
+  const target = dims.map((d, i) => (d === -1 ? (i < lead ? NaN : (shape[i - lead] ?? NaN)) : d));
+  if (target.some((d) => typeof d === "number" && Number.isNaN(d))) return unknown("expand with -1 for a new dim");
+  return first(emit(c, "Expand", [x.value, c.b.constInts(target as (number | string)[])]));
+}
+
+/** x.repeat(a, b, …): Tile, with new leading dims as in PyTorch. */
+function repeatOp(c: OpCall): PyValue {
+  const x = tensorArg(c, 0);
+  const reps = dimsFrom(c, 1, "repeats");
+  const shape = x?.state.shape;
+  if (!x || !reps || !shape || !reps.every((r): r is number => typeof r === "number")) return unknown("repeat with counts that are not constant");
+  const lead = reps.length - shape.length;
+  if (lead < 0) return unknown("repeat with fewer counts than dims");
+  const src = lead > 0 ? (first(emit(c, "Reshape", [x.value, c.b.constInts([...new Array<number>(lead).fill(1), ...shape])])) as PyTensor) : x;
+  return first(emit(c, "Tile", [src.value, c.b.constInts(reps)]));
 }
 
 function transpose(c: OpCall): PyValue {
@@ -251,6 +277,7 @@ function sizeOf(c: OpCall): PyValue {
 }
 
 export const TORCH_FUNCTIONS: Readonly<Record<string, TorchOp>> = {
+  ...MORE_TORCH_FUNCTIONS,
   relu: unary("Relu"),
   relu6: unary("Clip"),
   leaky_relu: unary("LeakyRelu"),
@@ -292,6 +319,14 @@ export const TORCH_FUNCTIONS: Readonly<Record<string, TorchOp>> = {
   reshape,
   permute,
   transpose,
+  swapaxes: transpose,
+  swapdims: transpose,
+  expand: expandOp,
+  expand_as: (c) => {
+    const y = tensorArg(c, 1, "other");
+    return y?.state.shape ? expandOp({ ...c, args: [c.args[0] ?? NONE, tuple(y.state.shape.map((d) => (typeof d === "number" ? int(d) : { t: "sym", v: d })))] }) : unknown("expand_as of an unknown shape");
+  },
+  repeat: repeatOp,
   t: (c) => permute({ ...c, args: [c.args[0] ?? NONE, int(1), int(0)] }),
   squeeze: axesOp("Squeeze"),
   unsqueeze: axesOp("Unsqueeze"),

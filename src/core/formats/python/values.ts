@@ -141,6 +141,7 @@ export class Scope {
 export const NONE: PyValue = { t: "none" };
 export const unknown = (reason: string): PyValue => ({ t: "unknown", reason });
 export const int = (v: number): PyValue => ({ t: "int", v });
+export const float = (v: number): PyValue => ({ t: "float", v });
 export const str = (v: string): PyValue => ({ t: "str", v });
 export const bool = (v: boolean): PyValue => ({ t: "bool", v });
 export const tuple = (items: readonly PyValue[]): PyValue => ({ t: "tuple", items });
@@ -196,8 +197,23 @@ export function iterate(v: PyValue): PyValue[] | undefined {
   if (v.t === "str") return [...v.v].map(str);
   // An opaque container's modules are not known: iterating it must not look like zero modules.
   if (v.t === "object" && v.opaque !== undefined) return undefined;
-  if (v.t === "object" && v.children && v.cls.nn && v.cls.nn !== "ModuleDict") return [...v.children.values()];
-  if (v.t === "object" && v.children && v.cls.nn === "ModuleDict") return [...v.children.keys()].map(str);
+  const kind = v.t === "object" && v.children ? containerKind(v.cls) : undefined;
+  if (v.t === "object" && v.children && kind && kind !== "ModuleDict") return [...v.children.values()];
+  if (v.t === "object" && v.children && kind === "ModuleDict") return [...v.children.keys()].map(str);
+  return undefined;
+}
+
+/**
+ * The torch.nn class a module class is or derives from, when it is iterable: Sequential,
+ * ModuleList, ModuleDict, or a leaf (`class ASPPPooling(nn.Sequential)` iterates its layers).
+ * A plain nn.Module is not iterable.
+ */
+export function containerKind(cls: PyClass): string | undefined {
+  if (cls.nn) return cls.nn === "Module" ? undefined : cls.nn;
+  for (const b of cls.bases) {
+    const k = containerKind(b);
+    if (k) return k;
+  }
   return undefined;
 }
 

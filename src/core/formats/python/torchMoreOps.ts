@@ -1,0 +1,203 @@
+/**
+ * More torch.* / F.* functions and tensor methods, as torchvision's transformers use them:
+ * F.linear and F.layer_norm with explicit weights, torch.roll, torch.meshgrid, torch.diff,
+ * clamp, rounding, x.new_zeros. Same calling convention as torchOps.ts.
+ */
+import type { AttrValue } from "../../ir/types";
+import type { OpCall } from "./torchOps";
+import { tensorDtype } from "./tensorFactories";
+import { iterate, num, tuple, unknown, type PyTensor, type PyValue } from "./values";
+
+type TorchOp = (c: OpCall) => PyValue;
+
+function emit(c: OpCall, opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}): PyTensor {
+  return c.b.op(opType, inputs, attrs, { scope: c.scope, source: { call: c.span } })[0] as PyTensor;
+}
+const arg = (c: OpCall, i: number, name: string): PyValue | undefined => c.args[i] ?? c.kwargs.get(name);
+const tensorArg = (c: OpCall, i: number, name: string): PyTensor | undefined => {
+  const v = arg(c, i, name);
+  return v?.t === "tensor" ? v : undefined;
+};
+const present = (v: PyValue | undefined): v is PyValue => v !== undefined && v.t !== "none";
+
+/** F.linear(x, weight, bias): x @ weightᵀ (+ bias); the weight's shape gives the sizes. */
+function linear(c: OpCall): PyValue {
+  const x = tensorArg(c, 0, "input"),
+    w = tensorArg(c, 1, "weight");
+  const bias = arg(c, 2, "bias");
+  if (!x || !w || w.state.shape?.length !== 2)
+    return unknown("F.linear with a weight that is not a 2-D tensor");
+  const wt = emit(c, "Transpose", [w.value], { perm: [1, 0] });
+  const y = emit(c, "MatMul", [x.value, wt.value]);
+  if (!present(bias)) return y;
+  return bias.t === "tensor"
+    ? emit(c, "Add", [y.value, bias.value])
+    : unknown("F.linear with a bias that is not a tensor");
+}
+
+/** F.layer_norm(x, normalized_shape, weight, bias, eps). */
+function layerNorm(c: OpCall): PyValue {
+  const x = tensorArg(c, 0, "input");
+  const ns = arg(c, 1, "normalized_shape");
+  const dims = ns ? (iterate(ns) ?? [ns]).map(num) : [];
+  const w = arg(c, 2, "weight"),
+    b = arg(c, 3, "bias");
+  if (!x || dims.length === 0 || dims.some((d) => d === undefined))
+    return unknown("layer_norm with a normalized_shape that is not constant");
+  const inputs = [x.value];
+  if (present(w)) {
+    if (w.t !== "tensor") return unknown("layer_norm with a weight that is not a tensor");
+    inputs.push(w.value);
+    if (present(b)) {
+      if (b.t !== "tensor") return unknown("layer_norm with a bias that is not a tensor");
+      inputs.push(b.value);
+    }
+  } else if (present(b)) return unknown("layer_norm with a bias but no weight");
+  return emit(c, "LayerNormalization", inputs, { axis: -dims.length });
+}
+
+/** torch.roll: same shape; each output depends on the whole rolled axis. */
+function roll(c: OpCall): PyValue {
+  const x = tensorArg(c, 0, "input");
+  return x ? emit(c, "Roll", [x.value]) : unknown("roll of a non-tensor");
+}
+
+/** torch.meshgrid(a, b, indexing="ij"|"xy"): each 1-D input reshaped onto its axis and expanded. */
+function meshgrid(c: OpCall): PyValue {
+  const items =
+    c.args.length === 1 && (c.args[0]?.t === "list" || c.args[0]?.t === "tuple")
+      ? iterate(c.args[0])
+      : c.args;
+  const indexing = c.kwargs.get("indexing");
+  const xy = indexing?.t === "str" && indexing.v === "xy";
+  if (
+    !items ||
+    !items.every(
+      (t): t is PyTensor =>
+        t.t === "tensor" && t.state.shape?.length === 1 && typeof t.state.shape[0] === "number",
+    )
+  )
+    return unknown("meshgrid of tensors that are not 1-D of known size");
+  const sizes = items.map((t) => t.state.shape?.[0] as number);
+  const n = sizes.length;
+  const out = [...sizes];
+  if (xy && n >= 2) [out[0], out[1]] = [sizes[1] as number, sizes[0] as number];
+  return tuple(
+    items.map((t, i) => {
+      const axis = xy && n >= 2 && i < 2 ? 1 - i : i;
+      const view = out.map((d, k) => (k === axis ? d : 1));
+      const r = emit(c, "Reshape", [t.value, c.b.constInts(view)]);
+      return emit(c, "Expand", [r.value, c.b.constInts(out)]);
+    }),
+  );
+}
+
+/** torch.diff(x) along the last dim (n=1): x[..., 1:] - x[..., :-1]. */
+function diff(c: OpCall): PyValue {
+  const x = tensorArg(c, 0, "input");
+  const n = arg(c, 1, "n"),
+    dim = num(arg(c, 2, "dim") ?? { t: "int", v: -1 });
+  if (!x || (n && num(n) !== 1) || dim === undefined || c.kwargs.has("prepend") || c.kwargs.has("append"))
+    return unknown("diff with arguments that are not followed");
+  const sl = (s: number, e: number) =>
+    emit(c, "Slice", [
+      x.value,
+      c.b.constInts([s]),
+      c.b.constInts([e]),
+      c.b.constInts([dim]),
+      c.b.constInts([1]),
+    ]);
+  return emit(c, "Sub", [sl(1, 2 ** 31 - 1).value, sl(0, -1).value]);
+}
+
+function unary(opType: string): TorchOp {
+  return (c) => {
+    const x = tensorArg(c, 0, "input");
+    return x ? emit(c, opType, [x.value]) : unknown(`${opType} of a non-tensor`);
+  };
+}
+
+/** x.new_zeros(size) / new_ones / new_empty / new_full: a constant of that size. */
+function newTensor(c: OpCall): PyValue {
+  const x = tensorArg(c, 0, "input");
+  const rest = c.args.slice(1);
+  const seq =
+    rest.length === 1 && (rest[0]?.t === "tuple" || rest[0]?.t === "list") ? iterate(rest[0]) : rest;
+  const dims = (seq ?? []).map((v) => (v.t === "int" ? v.v : NaN));
+  if (!x || !seq || dims.some((d) => !Number.isInteger(d) || d < 0))
+    return unknown("new tensor with a size that is not constant");
+  const dtype = tensorDtype(c.kwargs.get("dtype")) ?? x.state.dtype;
+  const name = c.b.weight(`new_tensor_${c.b.initializers.size}`, dims, "buffer", dtype);
+  return c.b.tensor(name);
+}
+
+/**
+ * torch.einsum of two operands when it is a batched matrix product ("bhid,bhjd->bhij"): the same
+ * batch letters in order, one contracted letter; lowered to MatMul with transposes. Others are unknown.
+ */
+function einsum(c: OpCall): PyValue {
+  const eq = c.args[0];
+  const ops =
+    c.args.length === 2 && (c.args[1]?.t === "list" || c.args[1]?.t === "tuple")
+      ? (iterate(c.args[1]) ?? [])
+      : c.args.slice(1);
+  const [a, b] = ops;
+  const m = eq?.t === "str" ? /^([A-Za-z]+),([A-Za-z]+)->([A-Za-z]+)$/.exec(eq.v.replace(/\s+/g, "")) : null;
+  if (!m || ops.length !== 2 || a?.t !== "tensor" || b?.t !== "tensor")
+    return unknown("einsum other than a matrix product of two tensors");
+  const [, sa = "", sb = "", so = ""] = m;
+  const n = so.length - 2;
+  const batch = so.slice(0, n),
+    [i = "", j = ""] = [so[n], so[n + 1]];
+  const ka = [...sa.slice(n)].filter((l) => l !== i);
+  const k = ka[0] ?? "";
+  const ok =
+    n >= 0 &&
+    sa.length === n + 2 &&
+    sb.length === n + 2 &&
+    sa.slice(0, n) === batch &&
+    sb.slice(0, n) === batch &&
+    ka.length === 1 &&
+    !so.includes(k) &&
+    new Set(sa.slice(n) + sb.slice(n)).size === 3 &&
+    sb.slice(n).includes(k) &&
+    sb.slice(n).includes(j) &&
+    new Set(so).size === so.length &&
+    a.state.shape?.slice(0, n).every((d, q) => d === b.state.shape?.[q]);
+  if (!ok) return unknown("einsum other than a batched matrix product");
+  const swap = (t: PyTensor): PyTensor =>
+    emit(c, "Transpose", [t.value], { perm: [...Array.from({ length: n }, (_, q) => q), n + 1, n] });
+  const left = sa.slice(n) === i + k ? a : swap(a);
+  const right = sb.slice(n) === k + j ? b : swap(b);
+  return emit(c, "MatMul", [left.value, right.value]);
+}
+
+export const MORE_TORCH_FUNCTIONS: Readonly<Record<string, TorchOp>> = {
+  linear,
+  einsum,
+  layer_norm: layerNorm,
+  roll,
+  meshgrid,
+  diff,
+  clamp: unary("Clip"),
+  clip: unary("Clip"),
+  round: unary("Round"),
+  floor: unary("Floor"),
+  ceil: unary("Ceil"),
+  sign: unary("Sign"),
+  // Same shape as Log (no ONNX op of its own).
+  log2: unary("Log"),
+  log10: unary("Log"),
+  log1p: unary("Log"),
+  divide: (c) => {
+    const names = [arg(c, 0, "input"), arg(c, 1, "other")].map((v) =>
+      v?.t === "tensor" ? v.value : v && num(v) !== undefined ? c.b.constScalar(num(v) as number) : undefined,
+    );
+    if (names.some((n) => n === undefined) || c.kwargs.has("rounding_mode"))
+      return unknown("divide of unsupported operands");
+    return emit(c, "Div", names as string[]);
+  },
+  new_zeros: newTensor,
+  new_ones: newTensor,
+  new_empty: newTensor,
+};
