@@ -6,7 +6,13 @@
  * block keeps the flat order, a transpose inside it permutes it.
  */
 import type { Shape } from "../ir/types";
-import { contextOf, unionFields, type ChannelSegment, type ValueField } from "./receptiveField";
+import {
+  contextOf,
+  unionFields,
+  withoutChannels,
+  type ChannelSegment,
+  type ValueField,
+} from "./receptiveField";
 
 type AxesField = ValueField & { kind: "axes" };
 
@@ -50,13 +56,12 @@ function pick(segs: readonly ChannelSegment[], picked: readonly number[]): Chann
  * branch's channels has that branch's field). No segments: `out` as it is, without channels.
  */
 function withChannels(out: AxesField, channels: readonly ChannelSegment[] | undefined): ValueField {
-  const { channels: _, globalContext: __, ...rest } = out;
-  if (!channels) return { ...rest, ...contextOf(out) };
+  if (!channels) return withoutChannels(out);
   const union = unionFields(
     channels.map((c) => ({ kind: "axes", axes: c.axes, misaligned: false })),
     out.axes.length,
   );
-  if (union?.kind !== "axes") return { ...rest, ...contextOf(out) };
+  if (union?.kind !== "axes") return withoutChannels(out);
   const context = channels.some((c) => c.globalContext);
   return {
     kind: "axes",
@@ -72,24 +77,39 @@ function withChannels(out: AxesField, channels: readonly ChannelSegment[] | unde
  * merges the channel block: the flat channel order is unchanged, so are the segments.
  * `out` is the field computed for the output (spatial axes kept); returned with channels.
  */
-export function reshapeChannels(input: ValueField | undefined, x: Shape, y: Shape, out: ValueField | undefined): ValueField | undefined {
+export function reshapeChannels(
+  input: ValueField | undefined,
+  x: Shape,
+  y: Shape,
+  out: ValueField | undefined,
+): ValueField | undefined {
   if (input?.kind !== "axes" || !input.channels || out?.kind !== "axes") return out;
   const s = spatialStart(input);
   if (s === undefined || s > x.length) return out;
   const spatial = x.length - s;
   const t = y.length - spatial;
-  const same = (a: readonly unknown[], b: readonly unknown[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+  const same = (a: readonly unknown[], b: readonly unknown[]) =>
+    a.length === b.length && a.every((d, i) => d === b[i]);
   if (t < 2 || x[0] !== y[0] || !same(x.slice(s), y.slice(t))) return out;
   if (out.axes.slice(0, t).some((a) => a !== null) || out.axes.slice(t).some((a) => a === null)) return out;
   const lead = new Array<null>(t).fill(null);
-  return withChannels(out, input.channels.map((c) => ({ ...c, axes: [...lead, ...c.axes.slice(s)] })));
+  return withChannels(
+    out,
+    input.channels.map((c) => ({ ...c, axes: [...lead, ...c.axes.slice(s)] })),
+  );
 }
 
 /** Transpose that keeps batch and spatial axes in place and permutes the channel block. */
-export function transposeChannels(input: ValueField | undefined, x: Shape, perm: readonly number[], out: ValueField | undefined): ValueField | undefined {
+export function transposeChannels(
+  input: ValueField | undefined,
+  x: Shape,
+  perm: readonly number[],
+  out: ValueField | undefined,
+): ValueField | undefined {
   if (input?.kind !== "axes" || !input.channels || out?.kind !== "axes") return out;
   const s = spatialStart(input);
-  if (s === undefined || perm.length !== x.length || perm[0] !== 0 || perm.some((p, i) => i >= s && p !== i)) return out;
+  if (s === undefined || perm.length !== x.length || perm[0] !== 0 || perm.some((p, i) => i >= s && p !== i))
+    return out;
   const dims = x.slice(1, s);
   if (!dims.every((d): d is number => typeof d === "number")) return out;
   // Row-major strides of the input block; output block axis k is input block axis perm[k+1]−1.
@@ -113,9 +133,16 @@ export function transposeChannels(input: ValueField | undefined, x: Shape, perm:
 }
 
 /** Channels start, start+step, … (count of them) of a value whose channel block is axis 1 alone. */
-export function sliceChannels(input: ValueField | undefined, start: number, step: number, count: number, out: ValueField | undefined): ValueField | undefined {
+export function sliceChannels(
+  input: ValueField | undefined,
+  start: number,
+  step: number,
+  count: number,
+  out: ValueField | undefined,
+): ValueField | undefined {
   if (out?.kind !== "axes") return out;
-  if (input?.kind !== "axes" || !input.channels || spatialStart(input) !== 2) return withChannels(out, undefined);
+  if (input?.kind !== "axes" || !input.channels || spatialStart(input) !== 2)
+    return withChannels(out, undefined);
   const picked = Array.from({ length: count }, (_, i) => start + i * step);
   return withChannels(out, pick(input.channels, picked));
 }

@@ -45,6 +45,11 @@ export type ValueField =
     }
   | { readonly kind: "global"; readonly uniformAxes?: readonly number[] };
 
+/** The field as one union over all channels (what a convolution sees). */
+export function withoutChannels(f: ValueField & { kind: "axes" }): ValueField & { kind: "axes" } {
+  return { kind: "axes", axes: f.axes, misaligned: f.misaligned, ...contextOf(f) };
+}
+
 /** The global-context flag of a field, to spread into a field built from it (absent when false). */
 export function contextOf(f: { readonly globalContext?: boolean } | undefined): { globalContext?: true } {
   return f?.globalContext ? { globalContext: true } : {};

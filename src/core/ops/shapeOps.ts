@@ -1,6 +1,6 @@
 /** Ops that move data around without arithmetic: reshapes, slicing, joins, shape computation. */
 import { reshapeChannels, sliceChannels, transposeChannels } from "../analysis/channelFields";
-import { concatChannels, contextOf, unionFields, type ValueField } from "../analysis/receptiveField";
+import { concatChannels, contextOf, unionFields, withoutChannels, type ValueField } from "../analysis/receptiveField";
 import { dtypeFromOnnx } from "../ir/dtype";
 import { tensorValues } from "../ir/tensorData";
 import type { Dim, Tensor } from "../ir/types";
@@ -208,7 +208,7 @@ function splitFields(ctx: RfContext): (ValueField | undefined)[] {
   const f = ctx.fields[0];
   const x = ctx.inputs[0]?.shape;
   if (f?.kind !== "axes" || !f.channels || !x || axisOf(attrInt(ctx.node, "axis", 0), x.length) !== 1) return ctx.outputs.map(() => f);
-  const { channels: _, ...union } = f;
+  const union = withoutChannels(f);
   let at = 0;
   return ctx.outputs.map((o) => {
     const c = o.shape?.[1];
