@@ -44,7 +44,7 @@ export class DetailsPane {
           : h("div", { class: "details-id", title: "Node name in the file" }, view.id),
       ),
       section("Cost", keyValueList(view.metrics)),
-      section("Receptive field", rfBlock(view.rf, view.rfMisaligned)),
+      section("Receptive field", rfBlock(view.rf, view.rfMisaligned, view.rfGlobalContext)),
       view.inputs.length > 0 && section("Inputs", keyValueList(view.inputs)),
       view.outputs.length > 0 && section("Outputs", keyValueList(view.outputs)),
       view.weights.length > 0 && section("Weights", keyValueList(view.weights)),
@@ -79,7 +79,7 @@ function section(title: string, body: HTMLElement): HTMLElement {
   return h("section", { class: "details-section" }, h("h3", {}, title), body);
 }
 
-function rfBlock(rf: string | readonly RfAxisView[], misaligned: boolean): HTMLElement {
+function rfBlock(rf: string | readonly RfAxisView[], misaligned: boolean, globalContext: boolean): HTMLElement {
   if (typeof rf === "string") {
     const explain = rf === "global" ? "global: every output sees the whole input" : "none: no spatial input";
     return h("p", { class: "rf-none" }, explain);
@@ -109,6 +109,13 @@ function rfBlock(rf: string | readonly RfAxisView[], misaligned: boolean): HTMLE
           "p",
           { class: "warning-text" },
           "⚠ Misaligned: branches merged here see input grids offset from each other.",
+        )
+      : null,
+    globalContext
+      ? h(
+          "p",
+          { class: "rf-context" },
+          "+ global context: a channel gate (squeeze-and-excitation) that sees the whole input rescales this unit. The numbers are the local field of the main path.",
         )
       : null,
   );

@@ -10,7 +10,8 @@ export function rfSummary(rf: RFInfo): string {
   if (!rf) return "";
   if (rf.kind === "global") return "RF global";
   const t = rfText(rf);
-  return `RF ${t.size} · stride ${t.stride} · start ${t.start}`;
+  const context = rf.globalContext ? " · plus global context (a channel gate sees the whole input)" : "";
+  return `RF ${t.size} · stride ${t.stride} · start ${t.start}${context}`;
 }
 
 function nums(attr: string | undefined): number[] {

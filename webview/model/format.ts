@@ -93,6 +93,8 @@ export interface RfCells {
   readonly stride: string;
   readonly start: string;
   readonly misaligned: boolean;
+  /** The local field is also rescaled by a channel gate that sees the whole input (squeeze-and-excitation). */
+  readonly globalContext: boolean;
   /** First spatial axis, for sorting; null when there is no spatial field. */
   readonly first: { readonly size: number; readonly stride: number; readonly start: number } | null;
   readonly global: boolean;
@@ -105,6 +107,7 @@ export function rfCells(rf: RFInfo): RfCells {
       stride: NOT_APPLICABLE,
       start: NOT_APPLICABLE,
       misaligned: false,
+      globalContext: false,
       first: null,
       global: false,
     };
@@ -115,6 +118,7 @@ export function rfCells(rf: RFInfo): RfCells {
       stride: NOT_APPLICABLE,
       start: NOT_APPLICABLE,
       misaligned: false,
+      globalContext: false,
       first: null,
       global: true,
     };
@@ -126,6 +130,7 @@ export function rfCells(rf: RFInfo): RfCells {
     stride: axes.map((a) => formatRfNumber(a.stride)).join("×"),
     start: axes.map((a) => formatRfNumber(a.start)).join(","),
     misaligned: rf.misaligned,
+    globalContext: rf.globalContext === true,
     first: head === undefined ? null : { size: head.size, stride: head.stride, start: head.start },
     global: false,
   };

@@ -131,6 +131,8 @@ export interface DetailsView {
   /** "global", "—" or per-axis rows. */
   readonly rf: string | readonly RfAxisView[];
   readonly rfMisaligned: boolean;
+  /** The local field is also rescaled by a channel gate that sees the whole input. */
+  readonly rfGlobalContext: boolean;
   readonly inputs: readonly KeyValue[];
   readonly outputs: readonly KeyValue[];
   readonly weights: readonly KeyValue[];
@@ -181,6 +183,7 @@ export function detailsView(layer: LayerRow, a: ModelAnalysis): DetailsView {
               start: formatRfNumber(ax.start),
             })),
     rfMisaligned: rf !== null && rf.kind === "spatial" && rf.misaligned,
+    rfGlobalContext: rf !== null && rf.kind === "spatial" && rf.globalContext === true,
     inputs: valueRows(layer.inputs),
     outputs: valueRows(layer.outputs),
     weights: layer.weights.map((w) => ({ key: w.name, value: formatShape(w.shape) })),

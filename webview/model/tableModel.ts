@@ -84,7 +84,8 @@ export const COLUMNS: readonly ColumnDef[] = [
     id: "rf-size",
     label: "RF size",
     numeric: true,
-    tooltip: "Receptive field: input pixels seen by one output unit, per spatial axis",
+    tooltip:
+      "Receptive field: input pixels seen by one output unit, per spatial axis. +global = that local field, rescaled by a channel gate (squeeze-and-excitation) that sees the whole input",
     firstDirection: "desc",
   },
   {
@@ -163,6 +164,13 @@ export function layerCells(layer: LayerRow): RowCells {
   const misalignedFlag = rf.misaligned
     ? { flag: "⚠", title: "Misaligned: merged branches see differently offset input grids" }
     : {};
+  const contextFlag = rf.globalContext
+    ? {
+        flag: "+global",
+        title:
+          "Local field plus global context: a channel gate (squeeze-and-excitation) that sees the whole input rescales this unit; the numbers are the local field of the main path",
+      }
+    : {};
   return {
     index: { text: String(layer.index), value: layer.index },
     name: {
@@ -175,7 +183,7 @@ export function layerCells(layer: LayerRow): RowCells {
     macs: countCell(layer.macs),
     flops: countCell(layer.flops),
     bytes: bytesCell(layer.outputBytes),
-    "rf-size": { text: rf.size, value: rf.global ? Infinity : (rf.first?.size ?? null) },
+    "rf-size": { text: rf.size, value: rf.global ? Infinity : (rf.first?.size ?? null), ...contextFlag },
     "rf-stride": { text: rf.stride, value: rf.first?.stride ?? null },
     "rf-start": { text: rf.start, value: rf.first?.start ?? null, ...misalignedFlag },
   };

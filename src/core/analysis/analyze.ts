@@ -106,26 +106,29 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
     });
 
     let field: ValueField | undefined;
+    let each: (ValueField | undefined)[] | undefined;
     if (rule && outs.length > 0) {
       const inFields = node.inputs.map((n) => fields.get(n));
       try {
         field =
           rule.rf === "elementwise"
-            ? unionFields(inFields, outs[0]?.shape?.length ?? 0)
+            ? unionFields(inFields, outs[0]?.shape?.length ?? 0, ctx.inputs.map((s) => s?.shape))
             : rule.rf === "global"
               ? inFields.some(hasSpatial) ? { kind: "global" } : undefined
               : rule.rf === "none"
                 ? undefined
                 : rule.rf({ ...ctx, fields: inFields, outputs: outs });
+        each = rule.rfOutputs?.({ ...ctx, fields: inFields, outputs: outs });
       } catch (e) {
         nodeWarnings.push(`receptive field unknown: ${e instanceof Error ? e.message : String(e)}`);
       }
     }
-    for (const name of node.outputs) {
-      if (!field || name === "") continue;
-      fields.set(name, field);
-      options.onField?.(name, field);
-    }
+    node.outputs.forEach((name, i) => {
+      const f = each ? each[i] : field;
+      if (!f || name === "") return;
+      fields.set(name, f);
+      options.onField?.(name, f);
+    });
     if (field?.kind === "axes" && field.misaligned) nodeWarnings.push("receptive fields of merged paths are misaligned (different strides)");
 
     const weights: { name: string; shape: number[] }[] = [];

@@ -6,6 +6,7 @@
  * transposed convolution the region depends on o mod s, so P grows instead of
  * rounding. Regions are bounding boxes; merges take the union over paths.
  */
+import type { Shape } from "../ir/types";
 import type { RFAxis, RFInfo } from "./result";
 
 export interface AxisField {
@@ -25,15 +26,34 @@ export interface AxisField {
 export interface ChannelSegment {
   readonly count: number;
   readonly axes: readonly (AxisField | null)[];
+  readonly globalContext?: boolean;
 }
+/**
+ * `globalContext`: besides its local field, the value was rescaled (or shifted) by a quantity
+ * that sees the whole input and is broadcast over the spatial axes: a squeeze-and-excitation
+ * gate. The local field is what moves with the unit; the context is the same for every unit.
+ * `uniformAxes` (global values only): axes of the value along which it is a broadcast copy
+ * (Expand of a pooled [N,C,1,1] gate), so that it still acts as a per-channel scale.
+ */
 export type ValueField =
   | {
       readonly kind: "axes";
       readonly axes: readonly (AxisField | null)[];
       readonly misaligned: boolean;
       readonly channels?: readonly ChannelSegment[];
+      readonly globalContext?: boolean;
     }
-  | { readonly kind: "global" };
+  | { readonly kind: "global"; readonly uniformAxes?: readonly number[] };
+
+/** The field as one union over all channels (what a convolution sees). */
+export function withoutChannels(f: ValueField & { kind: "axes" }): ValueField & { kind: "axes" } {
+  return { kind: "axes", axes: f.axes, misaligned: f.misaligned, ...contextOf(f) };
+}
+
+/** The global-context flag of a field, to spread into a field built from it (absent when false). */
+export function contextOf(f: { readonly globalContext?: boolean } | undefined): { globalContext?: true } {
+  return f?.globalContext ? { globalContext: true } : {};
+}
 
 /**
  * How one output axis reads its input axis: unit o reads input units
@@ -117,17 +137,24 @@ export function unionAxis(a: AxisField, b: AxisField): { field: AxisField; align
   return { field: { period, step, lo, hi }, aligned };
 }
 
-/** Union of several values' fields, broadcasting from the right as elementwise ops do. */
-export function unionFields(fields: readonly (ValueField | undefined)[], rank: number): ValueField | undefined {
+/**
+ * Union of several values' fields, broadcasting from the right as elementwise ops do.
+ * `shapes` (the operands' shapes, when known) lets a global operand that is broadcast over
+ * every spatial axis of the others (its dims there are 1: a per-channel or per-sample scale,
+ * an SE gate) leave their local field in place, flagged `globalContext`. A global operand of
+ * full spatial extent makes the result global: each unit then reads a different global value.
+ */
+export function unionFields(fields: readonly (ValueField | undefined)[], rank: number, shapes?: readonly (Shape | undefined)[]): ValueField | undefined {
   const present = fields.filter((f): f is ValueField => f !== undefined);
   if (present.length === 0) return undefined;
   const only = present[0];
   if (present.length === 1 && only && (only.kind === "global" || only.axes.length === rank)) return only;
-  if (present.some((f) => f.kind === "global")) return { kind: "global" };
+  const local = localOperands(fields, rank, shapes);
+  if (!local) return { kind: "global" };
+  if (local.context && local.fields.length === 1 && local.fields[0]?.axes.length === rank) return withContext(local.fields[0]);
   const axes: (AxisField | null)[] = new Array<AxisField | null>(rank).fill(null);
   let misaligned = false;
-  for (const f of present) {
-    if (f.kind !== "axes") continue;
+  for (const f of local.fields) {
     misaligned ||= f.misaligned;
     const offset = rank - f.axes.length;
     f.axes.forEach((a, i) => {
@@ -141,7 +168,69 @@ export function unionFields(fields: readonly (ValueField | undefined)[], rank: n
       }
     });
   }
-  return { kind: "axes", axes, misaligned };
+  const context = local.context || local.fields.some((f) => f.globalContext);
+  return { kind: "axes", axes, misaligned, ...(context ? { globalContext: true as const } : {}) };
+}
+
+type AxesField = ValueField & { kind: "axes" };
+
+/**
+ * The operands' fields that move with the output unit, and whether others only add context.
+ * An operand broadcast along a spatial axis of the output (dim 1 there, or a broadcast copy) is
+ * read at the same place by every unit: along that axis its field is context, not part of the
+ * unit's window. undefined (the result is global) when a global operand is not broadcast along
+ * every spatial axis, or when some spatial axis is left with no local field.
+ */
+function localOperands(fields: readonly (ValueField | undefined)[], rank: number, shapes: readonly (Shape | undefined)[] | undefined): { fields: AxesField[]; context: boolean } | undefined {
+  const spatial = new Set<number>();
+  fields.forEach((f) => {
+    if (f?.kind === "axes") f.axes.forEach((a, i) => a && spatial.add(i + rank - f.axes.length));
+  });
+  if (spatial.size === 0)
+    return fields.some((f) => f?.kind === "global") ? undefined : { fields: fields.filter((f): f is AxesField => f?.kind === "axes"), context: false };
+  const outDims = Array.from({ length: rank }, (_, k) => {
+    let d: Shape[number] = 1;
+    for (const s of shapes ?? []) {
+      const v = s?.[k - rank + s.length];
+      if (v !== undefined && v !== 1) d = v;
+    }
+    return d;
+  });
+  // Along output axis k the operand is a broadcast copy: no such axis, dim 1 where the output's is not, or expanded.
+  const broadcastAlong = (f: ValueField, shape: Shape | undefined, k: number): boolean => {
+    if (!shape) return false;
+    const i = k - rank + shape.length;
+    if (i < 0) return true;
+    if (f.kind === "global" && f.uniformAxes?.includes(i)) return true;
+    return shape[i] === 1 && outDims[k] !== 1;
+  };
+  const local: AxesField[] = [];
+  let context = false;
+  let global = false;
+  fields.forEach((f, n) => {
+    if (!f) return;
+    const shape = shapes?.[n];
+    if (f.kind === "global") {
+      global ||= [...spatial].some((k) => !broadcastAlong(f, shape, k));
+      context = true;
+      return;
+    }
+    const offset = rank - f.axes.length;
+    const cut = f.axes.map((a, i) => (a && broadcastAlong(f, shape, i + offset) ? null : a));
+    if (cut.every((a, i) => a === f.axes[i])) local.push(f);
+    else {
+      context = true;
+      local.push({ kind: "axes", axes: cut, misaligned: f.misaligned, ...contextOf(f) });
+    }
+  });
+  if (global) return undefined;
+  const covered = (k: number) => local.some((f) => f.axes[k - rank + f.axes.length]);
+  return [...spatial].every(covered) ? { fields: local, context } : undefined;
+}
+
+/** The field flagged as having seen global context, every channel segment too. */
+function withContext(f: AxesField): ValueField {
+  return { ...f, globalContext: true, ...(f.channels ? { channels: f.channels.map((c) => ({ ...c, globalContext: true })) } : {}) };
 }
 
 export function hasSpatial(f: ValueField | undefined): boolean {
@@ -154,12 +243,13 @@ export function summarizeField(f: ValueField | undefined): RFInfo {
   if (f.kind === "global") return { kind: "global" };
   const axes: RFAxis[] = [];
   // One unit means one position of one channel: report channel 0's field.
-  for (const a of f.channels?.[0]?.axes ?? f.axes) {
+  const unit = f.channels?.[0] ?? f;
+  for (const a of unit.axes) {
     if (!a) continue;
     const lo = a.lo[0] ?? 0;
     axes.push({ size: (a.hi[0] ?? 0) - lo + 1, stride: a.step / a.period, start: lo });
   }
-  return axes.length ? { kind: "spatial", axes, misaligned: f.misaligned } : null;
+  return axes.length ? { kind: "spatial", axes, misaligned: f.misaligned, ...contextOf(unit) } : null;
 }
 
 /** Window map of a convolution or pooling axis. */
@@ -192,7 +282,7 @@ export function concatChannels(fields: readonly (ValueField | undefined)[], coun
   fields.forEach((f, i) => {
     const count = counts[i] ?? 0;
     if (f?.kind === "axes" && f.channels) channels.push(...f.channels);
-    else channels.push({ count, axes: f?.kind === "axes" ? f.axes : new Array<AxisField | null>(rank).fill(null) });
+    else channels.push({ count, axes: f?.kind === "axes" ? f.axes : new Array<AxisField | null>(rank).fill(null), ...contextOf(f?.kind === "axes" ? f : undefined) });
   });
   return { ...union, channels };
 }
@@ -200,6 +290,7 @@ export function concatChannels(fields: readonly (ValueField | undefined)[], coun
 /** Apply a per-axis transform to the union and to every channel segment. */
 export function mapAxes(f: ValueField & { kind: "axes" }, fn: (a: AxisField | null, axis: number) => AxisField | null, keepChannels: boolean): ValueField {
   const axes = f.axes.map(fn);
-  if (!keepChannels || !f.channels) return { kind: "axes", axes, misaligned: f.misaligned };
-  return { kind: "axes", axes, misaligned: f.misaligned, channels: f.channels.map((c) => ({ count: c.count, axes: c.axes.map(fn) })) };
+  if (!keepChannels || !f.channels) return { kind: "axes", axes, misaligned: f.misaligned, ...contextOf(f) };
+  const channels = f.channels.map((c) => ({ count: c.count, axes: c.axes.map(fn), ...contextOf(c) }));
+  return { kind: "axes", axes, misaligned: f.misaligned, ...contextOf(f), channels };
 }

@@ -9,7 +9,8 @@ export interface JsonLayer {
   output_shape: Dim[] | null;
   params: number;
   macs: number | null;
-  rf: { size: number[]; stride: number[]; start: number[] } | null;
+  /** global_context: the local field is also rescaled by a channel gate that sees the whole input (absent = not). */
+  rf: { size: number[]; stride: number[]; start: number[]; global_context?: true } | null;
 }
 
 export interface JsonReport {
@@ -30,7 +31,12 @@ export interface JsonReport {
 
 function rfJson(rf: RFInfo): JsonLayer["rf"] {
   if (rf?.kind !== "spatial") return null;
-  return { size: rf.axes.map((a) => a.size), stride: rf.axes.map((a) => a.stride), start: rf.axes.map((a) => a.start) };
+  return {
+    size: rf.axes.map((a) => a.size),
+    stride: rf.axes.map((a) => a.stride),
+    start: rf.axes.map((a) => a.start),
+    ...(rf.globalContext ? { global_context: true as const } : {}),
+  };
 }
 
 /** Exactly the schema of shared/fixtures/expected/*.json (the parts we compute). */
@@ -123,10 +129,13 @@ export function shapeText(s: readonly Dim[] | null | undefined): string {
   return s ? s.join("×") : "?";
 }
 
+/** After an RF size: the local field, plus a channel gate (squeeze-and-excitation) that sees the whole input. */
+export const GLOBAL_CONTEXT_MARK = "+global";
+
 export function rfText(rf: RFInfo): { size: string; stride: string; start: string } {
   if (!rf) return { size: "", stride: "", start: "" };
   if (rf.kind === "global") return { size: "global", stride: "", start: "" };
-  const flag = rf.misaligned ? " ⚠" : "";
+  const flag = (rf.misaligned ? " ⚠" : "") + (rf.globalContext ? ` ${GLOBAL_CONTEXT_MARK}` : "");
   return {
     size: rf.axes.map((a) => a.size).join("×") + flag,
     stride: rf.axes.map((a) => a.stride).join("×"),

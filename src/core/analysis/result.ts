@@ -13,9 +13,13 @@ export interface RFAxis {
   readonly start: number;
 }
 
-/** Receptive field of a value: per spatial axis, or global (after pooling/flatten/dense), or none. */
+/**
+ * Receptive field of a value: per spatial axis, or global (after pooling/flatten/dense), or none.
+ * `globalContext`: the unit's local field (the axes) is also rescaled by something that saw the
+ * whole input, broadcast over the spatial axes (a squeeze-and-excitation gate); absent = no.
+ */
 export type RFInfo =
-  | { readonly kind: "spatial"; readonly axes: readonly RFAxis[]; readonly misaligned: boolean }
+  | { readonly kind: "spatial"; readonly axes: readonly RFAxis[]; readonly misaligned: boolean; readonly globalContext?: boolean }
   | { readonly kind: "global" }
   | null;
 

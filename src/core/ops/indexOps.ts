@@ -1,5 +1,6 @@
 /** Ops that select or resample along axes: Slice, Gather, Pad, Resize, depth↔space. Each shifts or scales receptive fields. */
-import { applyWindow, type AxisField } from "../analysis/receptiveField";
+import { sliceChannels } from "../analysis/channelFields";
+import { applyWindow, contextOf, type AxisField, type ValueField } from "../analysis/receptiveField";
 import type { Dim } from "../ir/types";
 import { attrInt, attrInts, axisOf, constInts, dtypeOf, isNum, shapeOf } from "./dims";
 import { ShapeError, type ConstValues, type OpContext, type OpRule } from "./types";
@@ -66,7 +67,14 @@ const slice: OpRule = {
       const s = clampIndex(p.starts[k] ?? 0, dim, step);
       axes[axis] = step > 0 ? applyWindow(a, { q: 1, r: step, first: (o) => s + o * step, last: (o) => s + o * step }) : null;
     });
-    return { kind: "axes", axes, misaligned: f.misaligned };
+    const out: ValueField = { kind: "axes", axes, misaligned: f.misaligned, ...contextOf(f) };
+    // A slice of channels (x[:, a:b]) keeps the fields of those channels.
+    const k = p.axes.indexOf(1);
+    const c = x[1];
+    const count = ctx.outputs[0]?.shape?.[1];
+    const step = p.steps[k] ?? 1;
+    if (k < 0 || !isNum(c) || !isNum(count) || step <= 0 || p.axes.some((a) => a !== 1 && f.axes[a])) return out;
+    return sliceChannels(f, clampIndex(p.starts[k] ?? 0, c, step), step, count, out);
   },
 };
 
@@ -98,7 +106,7 @@ const gather: OpRule = {
     const axes = [...dAxes.slice(0, axis), ...iAxes, ...dAxes.slice(axis + 1)];
     while (axes.length < data.length - 1 + idx.length) axes.push(null);
     if (axes.every((a) => a === null)) return undefined;
-    return { kind: "axes", axes, misaligned: (df?.misaligned ?? false) || (inf?.misaligned ?? false) };
+    return { kind: "axes", axes, misaligned: (df?.misaligned ?? false) || (inf?.misaligned ?? false), ...contextOf(df?.globalContext ? df : inf) };
   },
 };
 
@@ -130,7 +138,7 @@ const pad: OpRule = {
       const p = pads[i] ?? 0;
       return a ? applyWindow(a, { q: 1, r: 1, first: (o) => o - p, last: (o) => o - p }) : a;
     });
-    return { kind: "axes", axes, misaligned: f.misaligned };
+    return { kind: "axes", axes, misaligned: f.misaligned, ...contextOf(f) };
   },
 };
 
@@ -153,6 +161,10 @@ const resize: OpRule = {
   },
   rf: (ctx) => {
     const f = ctx.fields[0];
+    const x = ctx.inputs[0]?.shape;
+    // Upsampling a pooled 1×1 map copies it: still a per-channel quantity (a gate, a context).
+    if (f?.kind === "global" && x && x.length > 2 && x.slice(2).every((d) => d === 1))
+      return { kind: "global", uniformAxes: x.map((_, i) => i).filter((i) => i >= 2 && ctx.outputs[0]?.shape?.[i] !== 1) };
     if (!f || f.kind === "global") return f;
     const { scales } = resizeScales(ctx);
     const linear = String(ctx.node.attrs["mode"] ?? "nearest") !== "nearest";
@@ -164,7 +176,7 @@ const resize: OpRule = {
       // Nearest reads floor(o / scale); linear modes also read the next input unit.
       return applyWindow(a, { q, r, first: (o) => Math.floor((o + (linear ? 0.5 : 0)) / sc - (linear ? 0.5 : 0)), last: (o) => Math.floor(o / sc) + (linear ? 1 : 0) });
     });
-    return { kind: "axes", axes, misaligned: f.misaligned };
+    return { kind: "axes", axes, misaligned: f.misaligned, ...contextOf(f) };
   },
 };
 
@@ -184,7 +196,7 @@ const depthSpace: OpRule = {
     const b = attrInt(ctx.node, "blocksize", 1);
     const toSpace = ctx.node.opType === "DepthToSpace";
     const w = toSpace ? { q: b, r: 1, first: (o: number) => Math.floor(o / b), last: (o: number) => Math.floor(o / b) } : { q: 1, r: b, first: (o: number) => o * b, last: (o: number) => o * b + b - 1 };
-    return { kind: "axes", axes: f.axes.map((a) => (a ? applyWindow(a, w) : a)), misaligned: f.misaligned };
+    return { kind: "axes", axes: f.axes.map((a) => (a ? applyWindow(a, w) : a)), misaligned: f.misaligned, ...contextOf(f) };
   },
 };
 

@@ -1,5 +1,5 @@
 /** Matrix products, recurrent layers and reductions: the ops with a contracted dimension. */
-import type { ValueField } from "../analysis/receptiveField";
+import { contextOf, type ValueField } from "../analysis/receptiveField";
 import type { Dim } from "../ir/types";
 import { attrInt, attrInts, attrStr, axisOf, broadcast, constInts, dtypeOf, isNum, numeric, shapeOf } from "./dims";
 import { ShapeError, type OpContext, type OpRule, type RfContext } from "./types";
@@ -143,7 +143,7 @@ const reduce: OpRule = {
     const axes = reducedAxes(ctx, x.length);
     if (axes.some((a) => f.axes[a])) return { kind: "global" };
     const keep = attrInt(ctx.node, "keepdims", 1) === 1;
-    return keep ? f : { kind: "axes", axes: f.axes.filter((_, i) => !axes.includes(i)), misaligned: f.misaligned };
+    return keep ? f : { kind: "axes", axes: f.axes.filter((_, i) => !axes.includes(i)), misaligned: f.misaligned, ...contextOf(f) };
   },
 };
 

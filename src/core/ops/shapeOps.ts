@@ -1,5 +1,6 @@
 /** Ops that move data around without arithmetic: reshapes, slicing, joins, shape computation. */
-import { concatChannels, type ValueField } from "../analysis/receptiveField";
+import { reshapeChannels, sliceChannels, transposeChannels } from "../analysis/channelFields";
+import { concatChannels, contextOf, unionFields, withoutChannels, type ValueField } from "../analysis/receptiveField";
 import { dtypeFromOnnx } from "../ir/dtype";
 import { tensorValues } from "../ir/tensorData";
 import type { Dim, Tensor } from "../ir/types";
@@ -12,7 +13,7 @@ function remapField(f: ValueField | undefined, src: readonly (number | null)[]):
   if (!f || f.kind === "global") return f;
   const used = new Set(src.filter((s): s is number => s !== null));
   if (f.axes.some((a, i) => a !== null && !used.has(i))) return { kind: "global" };
-  return { kind: "axes", axes: src.map((s) => (s === null ? null : (f.axes[s] ?? null))), misaligned: f.misaligned };
+  return { kind: "axes", axes: src.map((s) => (s === null ? null : (f.axes[s] ?? null))), misaligned: f.misaligned, ...contextOf(f) };
 }
 
 function identityMap(rank: number): number[] {
@@ -43,7 +44,12 @@ const reshape: OpRule = {
     const v = foldable(ctx);
     return [{ dtype: dtypeOf(ctx), shape: out, ...(v ? { value: v } : {}) }];
   },
-  rf: (ctx) => keepMatchingAxes(ctx),
+  rf: (ctx) => {
+    const x = ctx.inputs[0]?.shape;
+    const y = ctx.outputs[0]?.shape;
+    const out = keepMatchingAxes(ctx);
+    return x && y ? reshapeChannels(ctx.fields[0], x, y, out) : out;
+  },
 };
 
 /** -1 in a reshape: total / known, cancelling symbols that appear on both sides. */
@@ -99,8 +105,9 @@ const transpose: OpRule = {
     return [{ dtype: dtypeOf(ctx), shape: perm.map((p) => x[p] ?? "?") }];
   },
   rf: (ctx) => {
-    const rank = ctx.inputs[0]?.shape?.length ?? 0;
-    return remapField(ctx.fields[0], attrInts(ctx.node, "perm") ?? identityMap(rank).reverse());
+    const x = ctx.inputs[0]?.shape ?? [];
+    const perm = attrInts(ctx.node, "perm") ?? identityMap(x.length).reverse();
+    return transposeChannels(ctx.fields[0], x, perm, remapField(ctx.fields[0], perm));
   },
 };
 
@@ -192,8 +199,24 @@ const split: OpRule = {
     }
     return sizes.map((s) => ({ dtype: dtypeOf(ctx), shape: x.map((d, i) => (i === axis ? s : d)) }));
   },
-  rf: "elementwise",
+  rf: (ctx) => splitFields(ctx)[0],
+  rfOutputs: splitFields,
 };
+
+/** Each part of a channel split keeps the fields of its own channels (ShuffleNet's chunk after a concat). */
+function splitFields(ctx: RfContext): (ValueField | undefined)[] {
+  const f = ctx.fields[0];
+  const x = ctx.inputs[0]?.shape;
+  if (f?.kind !== "axes" || !f.channels || !x || axisOf(attrInt(ctx.node, "axis", 0), x.length) !== 1) return ctx.outputs.map(() => f);
+  const union = withoutChannels(f);
+  let at = 0;
+  return ctx.outputs.map((o) => {
+    const c = o.shape?.[1];
+    const start = at;
+    at += typeof c === "number" ? c : NaN;
+    return typeof c === "number" && !Number.isNaN(start) ? sliceChannels(f, start, 1, c, f) : union;
+  });
+}
 
 /** Slice: per sliced axis a window map o → start + o·step, so a spatial crop shifts the field. */
 const shapeOp: OpRule = {
@@ -256,7 +279,19 @@ const expand: OpRule = {
     }
     return [{ dtype: dtypeOf(ctx), shape: out }];
   },
-  rf: "elementwise",
+  rf: (ctx) => {
+    const f = ctx.fields[0];
+    const x = ctx.inputs[0]?.shape;
+    const y = ctx.outputs[0]?.shape;
+    if (!x || !y) return f && { kind: "global" };
+    if (f?.kind !== "global") return unionFields([f, undefined], y.length, [x, y]);
+    // A broadcast copy of a pooled gate is still a per-channel scale: remember along which axes.
+    const uniform = y.map((_, i) => i).filter((i) => {
+      const j = i - y.length + x.length;
+      return j < 0 || (x[j] === 1 && y[i] !== 1) || (f.uniformAxes?.includes(j) ?? false);
+    });
+    return uniform.length ? { kind: "global", uniformAxes: uniform } : { kind: "global" };
+  },
 };
 
 function fail(msg: string): never {

@@ -45,6 +45,8 @@ export interface OpRule {
    * from the right; "global" = any spatial input makes it global; "none" = not a data path.
    */
   readonly rf: "elementwise" | "global" | "none" | ((ctx: RfContext) => ValueField | undefined);
+  /** Fields of every output where they differ from the first's (a channel split); absent = all alike. */
+  readonly rfOutputs?: (ctx: RfContext) => (ValueField | undefined)[];
   /** Inputs (by position) that are weights of the layer, counted as its parameters. */
   readonly weightInputs?: readonly number[];
 }

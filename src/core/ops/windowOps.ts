@@ -121,7 +121,9 @@ const conv: OpRule = {
   rf: (ctx) => {
     const x = ctx.inputs[0]?.shape;
     const w = ctx.inputs[1]?.shape;
-    return windowField(ctx, x && w ? windowOf(ctx.node, x.slice(2), w.slice(2)) : undefined, false, false);
+    // A depthwise convolution (one filter per channel) keeps channels apart, as a pool does.
+    const depthwise = x !== undefined && w !== undefined && isNum(x[1]) && x[1] === attrInt(ctx.node, "group", 1) && w[0] === x[1];
+    return windowField(ctx, x && w ? windowOf(ctx.node, x.slice(2), w.slice(2)) : undefined, false, depthwise);
   },
 };
 
