@@ -8,7 +8,7 @@ import type { Dim } from "../../ir/types";
 import { GraphBuilder } from "./graphBuilder";
 import { NN_LAYERS } from "./nnLayers";
 import { bindArgs } from "./pyArgs";
-import type { PyObject, PyTensor, PyValue } from "./values";
+import { describe, type PyObject, type PyTensor, type PyValue } from "./values";
 
 export type LeafParams =
   /** Parameter name ("weight", "bias_l0") → its dims, as PyTorch registers them. */
@@ -35,12 +35,38 @@ const PREFIX = "p.";
 
 const cache = new WeakMap<PyObject, LeafParams>();
 
-/** The leaf's parameters, worked out once per module object. */
+/**
+ * The same layer type with the same constant arguments registers the same parameters: kept
+ * across analyses (a re-analysis after an edit builds every module object anew).
+ */
+const byArgs = new Map<string, LeafParams>();
+const MAX_KEPT = 5000;
+
+/** A key for arguments that are plain constants (numbers, strings, tuples of them); else undefined. */
+function argsKey(obj: PyObject): string | undefined {
+  const leaf = obj.leaf;
+  if (!leaf) return undefined;
+  const plain = (v: PyValue): boolean =>
+    v.t === "int" || v.t === "float" || v.t === "bool" || v.t === "str" || v.t === "none" || ((v.t === "tuple" || v.t === "list") && v.items.every(plain));
+  const parts: string[] = [];
+  for (const [k, v] of leaf.args) {
+    if (!plain(v)) return undefined;
+    parts.push(`${k}=${v.t}:${describe(v)}`);
+  }
+  return `${obj.cls.nn ? leaf.type : `${obj.cls.name}<${leaf.type}>`}(${parts.sort().join(",")})`;
+}
+
+/** The leaf's parameters, worked out once per module object (and per constant arguments). */
 export function leafParams(obj: PyObject): LeafParams {
   const hit = cache.get(obj);
   if (hit) return hit;
-  const found = dryRun(obj);
+  const key = argsKey(obj);
+  const found = (key !== undefined ? byArgs.get(key) : undefined) ?? dryRun(obj);
   cache.set(obj, found);
+  if (key !== undefined && !byArgs.has(key)) {
+    if (byArgs.size >= MAX_KEPT) byArgs.clear();
+    byArgs.set(key, found);
+  }
   return found;
 }
 

@@ -6,7 +6,7 @@
 import { builtin } from "./builtins";
 import { InterpError } from "./interpErrors";
 import type { Interpreter } from "./interpreter";
-import { resolveModule, type ModuleSpec, type ParsedModules, type SourceFiles } from "./moduleLoader";
+import { dirOf, resolveModule, type ModuleSpec, type ParsedModules, type SourceFiles } from "./moduleLoader";
 import { Scope, str, unknown, type PyValue } from "./values";
 
 /**
@@ -27,6 +27,7 @@ interface LoadedModule {
 export class ModuleSystem {
   private readonly byPath = new Map<string, PyValue>();
   private readonly loaded = new WeakMap<object, LoadedModule>();
+  private readonly resolved = new Map<string, ModuleSpec | null>();
 
   constructor(
     private readonly files: SourceFiles,
@@ -40,7 +41,13 @@ export class ModuleSystem {
   /** The module `name` (relative to `importer` for level > 0), or undefined when no file has it. */
   import(name: string, level: number, importer: string | undefined): PyValue | undefined {
     if (level === 0 && NOT_READ.test(name)) return unknown(`module ${name} is not followed`);
-    const spec = resolveModule(this.files, name, level, importer, this.searchPath);
+    // Resolved once per analysis: each lookup stats several candidate files.
+    const key = `${level}:${name}:${level > 0 && importer ? dirOf(importer) : ""}`;
+    let spec = this.resolved.get(key);
+    if (spec === undefined) {
+      spec = resolveModule(this.files, name, level, importer, this.searchPath) ?? null;
+      this.resolved.set(key, spec);
+    }
     return spec ? this.moduleValue(spec) : undefined;
   }
 
