@@ -16,7 +16,7 @@ export async function openWorkbench(page, baseUrl, folder) {
 async function fillQuickInput(page, text) {
   const input = page.locator(".quick-input-widget input.input");
   await input.waitFor({ state: "visible", timeout: 10_000 });
-  await input.fill(text);
+  await input.fill(text, { timeout: 10_000 });
   return input;
 }
 
@@ -33,9 +33,11 @@ export async function runCommand(page, title, timeoutMs = 45_000, { execute = tr
   for (;;) {
     await closeQuickInput(page);
     await page.keyboard.press("F1");
-    await fillQuickInput(page, `>${title}`);
     const row = page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first();
     try {
+      // A dialog left by an earlier test (a modal makes the palette inert) is dismissed by the
+      // Escape below, and the palette tried again.
+      await fillQuickInput(page, `>${title}`);
       await row.waitFor({ state: "visible", timeout: 3000 });
       await page.keyboard.press(execute ? "Enter" : "Escape");
       return;
@@ -101,8 +103,11 @@ export async function openInWebview(page, name, { tries = 3, log = console.log }
 
 /** Closes every editor (between tests, so the last webview is the one under test). */
 export async function closeAllEditors(page) {
+  // Keyboard focus inside a webview (the inspector's Run tab) keeps F1 from the workbench: give it
+  // back to the workbench first.
+  await page.locator(".part.sidebar .composite.title").first().click({ timeout: 2000 }).catch(() => {});
   await closeQuickInput(page);
-  await runCommand(page, "View: Close All Editors", 10_000);
+  await runCommand(page, "View: Close All Editors", 30_000);
   await page
     .locator("iframe.webview")
     .first()

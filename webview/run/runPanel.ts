@@ -105,6 +105,9 @@ export class RunPanel {
   }
 
   setRuntime(runtime: RuntimeInfo | null): void {
+    // The host re-sends the runtime on every change of the backend setting (and VS Code may report a
+    // settings reload as one): the same runtime again keeps the engine and the results shown.
+    if (runtime !== null && this.runtime !== null && JSON.stringify(runtime) === JSON.stringify(this.runtime)) return;
     this.runtime = runtime;
     this.engine?.dispose();
     this.engine = runtime === null ? null : new RunEngine(runtime, (t) => this.setStatus(t), this.native);
