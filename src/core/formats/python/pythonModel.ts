@@ -325,7 +325,6 @@ export function analyzePythonSource(source: string, opts: PythonOptions): Python
       interp.exec(s, globals);
     } catch (e) {
       if (!(e instanceof InterpError)) throw e;
-      if (process.env["CONVLENS_DEBUG"]) console.error("DEBUG", e.message);
     }
   }
   host.instances.recording = false;
