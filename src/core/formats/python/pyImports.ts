@@ -76,7 +76,6 @@ export class ModuleSystem {
           this.interp().exec(s, scope);
         } catch (e) {
           if (!(e instanceof InterpError)) throw e;
-          if (process.env["CONVLENS_DEBUG"]) console.error("DEBUG", e.message);
         }
       }
       state = "done";
