@@ -8,8 +8,8 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { repoRoot } from "../../scripts/ensure-tools.mjs";
-import { sleep } from "./harness.mjs";
 import { openRunTab, selectSample } from "./workbench.mjs";
+import { poll } from "./editorText.mjs";
 
 const fixturesDir = path.resolve(repoRoot, "../shared/fixtures");
 
@@ -17,16 +17,6 @@ const fixturesDir = path.resolve(repoRoot, "../shared/fixtures");
 function readBin(rel) {
   const buf = fs.readFileSync(path.join(fixturesDir, rel));
   return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-}
-
-async function poll(read, ok, timeoutMs, every = 200) {
-  const deadline = Date.now() + timeoutMs;
-  let value;
-  for (;;) {
-    value = await read().catch(() => undefined);
-    if (ok(value) || Date.now() > deadline) return value;
-    await sleep(every);
-  }
 }
 
 const text = (frame, id) =>

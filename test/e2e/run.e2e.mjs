@@ -7,17 +7,7 @@
 import assert from "node:assert/strict";
 import { sleep } from "./harness.mjs";
 import { openRunTab, selectSample } from "./workbench.mjs";
-
-/** Polls `read` until `ok(value)` or the deadline; returns the last value either way. */
-async function poll(read, ok, timeoutMs, every = 250) {
-  const deadline = Date.now() + timeoutMs;
-  let value;
-  for (;;) {
-    value = await read().catch(() => undefined);
-    if (ok(value) || Date.now() > deadline) return value;
-    await sleep(every);
-  }
-}
+import { poll } from "./editorText.mjs";
 
 /** The Run panel's status line (errors are shown there), for failure messages. */
 const runStatus = (frame) =>
