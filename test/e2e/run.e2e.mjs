@@ -16,24 +16,28 @@ const runStatus = (frame) =>
     .textContent({ timeout: 1000 })
     .catch(() => "(no status)");
 
-/** Clicks Run and waits for new logits; returns {backend, ms, logits}. */
+/**
+ * Clicks Run and waits for new logits; returns {backend, ms, logits}. The logits are read in the
+ * same step that sees the new run: a runtime message arriving right after (the backend setting
+ * changed) clears the predictions view, and a later read would find nothing.
+ */
 async function runOnce(frame, screenshot, tag) {
   const logitsEl = frame.locator('[data-testid="logits"]');
-  const before = await logitsEl.getAttribute("data-run", { timeout: 500 }).catch(() => null);
+  const read = () =>
+    logitsEl.evaluate((el, ids) => ({
+      run: el.getAttribute("data-run"),
+      values: el.getAttribute("data-values"),
+      backend: el.ownerDocument.querySelector(ids.backend)?.textContent ?? "",
+      ms: el.ownerDocument.querySelector(ids.ms)?.getAttribute("data-ms") ?? "",
+    }), { backend: '[data-testid="run-backend"]', ms: '[data-testid="run-ms"]' }, { timeout: 500 });
+  const before = (await read().catch(() => null))?.run ?? null;
   await frame.locator('[data-testid="run-button"]').click();
-  const ran = await poll(
-    () => logitsEl.getAttribute("data-run", { timeout: 500 }),
-    (v) => v !== null && v !== undefined && v !== before,
-    90_000,
-  );
-  if (ran === null || ran === undefined || ran === before) {
+  const seen = await poll(read, (v) => v !== undefined && v.run !== null && v.run !== before && v.values !== null, 90_000);
+  if (!seen || seen.run === before || seen.values === null) {
     await screenshot(`run-no-logits-${tag}`);
     assert.fail(`${tag}: no new logits after Run; status: ${await runStatus(frame)}`);
   }
-  const backend = (await frame.locator('[data-testid="run-backend"]').textContent()).trim();
-  const ms = Number(await frame.locator('[data-testid="run-ms"]').getAttribute("data-ms"));
-  const logits = JSON.parse(await logitsEl.getAttribute("data-values"));
-  return { backend, ms, logits };
+  return { backend: seen.backend.trim(), ms: Number(seen.ms), logits: JSON.parse(seen.values) };
 }
 
 function assertLogits(tag, logits, sample) {
