@@ -124,6 +124,37 @@ model(torch.randn(1, 784))
   });
 });
 
+describe("nothing returned or configured is dropped silently", () => {
+  it("a required command-line option has no value: the model is unknown, not built with None", () => {
+    const src = `${NET}\nimport argparse\np = argparse.ArgumentParser()\np.add_argument("--classes", type=int, required=True)\nargs = p.parse_args()\nmodel = Net(args.classes)\nmodel(torch.randn(1, 784))\n`;
+    const m = named(analyse(src), "model");
+    expect(m?.analysis?.outputs[0]?.shape ?? null).toBeNull();
+    expect(JSON.stringify(m)).toMatch(/classes has no default/);
+  });
+
+  it("a forward returning a known and an unknown output lists the known one and warns about the other", () => {
+    const src = `
+import torch
+import torch.nn as nn
+from nowhere import Mystery
+
+class Two(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x):
+        return self.fc(x), Mystery()(x)
+
+m = Two()
+m(torch.randn(3, 4))
+`;
+    const a = named(analyse(src), "m")?.analysis;
+    expect(a?.outputs.map((o) => o.shape)).toEqual([[3, 2]]);
+    expect(a?.warnings.join("\n")).toMatch(/an output of forward is unknown: .*nowhere/);
+  });
+});
+
 describe("imports from an installed package", () => {
   const script = readFileSync(resolve(LIBS, "use_mylib.py"), "utf8");
   const r = analyzePythonSource(script, { fileName: resolve(LIBS, "..", "elsewhere", "use_mylib.py"), files, pythonPath: [LIBS] });

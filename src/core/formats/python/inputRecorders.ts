@@ -5,6 +5,7 @@
  */
 import type { DType, Dim } from "../../ir/types";
 import { builtin } from "./builtins";
+import { tensorDtype } from "./tensorFactories";
 import type { InstanceRecorder, RecordedArg } from "./instances";
 import { iterate, num, unknown, type CallArgs, type PyValue } from "./values";
 
@@ -24,14 +25,6 @@ function shapesOf(v: PyValue | undefined): Dim[][] | undefined {
   return many?.every((d): d is Dim[] => d !== undefined) ? many : undefined;
 }
 
-const DTYPES: Readonly<Record<string, DType>> = {
-  long: "int64",
-  int64: "int64",
-  int: "int32",
-  int32: "int32",
-  float16: "float16",
-  half: "float16",
-};
 
 function tensors(v: PyValue | undefined): RecordedArg[] {
   const items = v?.t === "tensor" ? [v] : v ? (iterate(v) ?? []) : [];
@@ -52,7 +45,7 @@ export function inputRecorders(
     const shapes = shapesOf(a.kwargs.get("input_size") ?? a.args[1]) ?? [];
     const sized = shapes.map((shape, i) => {
       const d = dtypes[i];
-      return { shape, dtype: (d?.t === "str" ? DTYPES[d.v] : undefined) ?? "float32" };
+      return { shape, dtype: tensorDtype(d) ?? "float32" };
     });
     recorder.given(model, data.length > 0 ? data : sized, a.span);
     return unknown("torchinfo's summary is not followed");

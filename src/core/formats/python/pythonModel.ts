@@ -223,7 +223,10 @@ function traceRoot(root: PyObject, info: RootInfo, opts: PythonOptions, host: To
   const model: Model = { format: "pytorch", graph: b.graph(outputs), opsets: { "": 17 }, producer: "PyTorch source", irVersion: 0, weightless: true };
   try {
     // Totals count what PyTorch registers (unused layers, nn.Parameters, tied weights once).
-    const analysis = withRegisteredParams(analyzeModel(model, { modelName: info.name, timeLimitMs: opts.timeLimitMs ?? 10_000 }), root, host.params, model.graph.initializers);
+    const analysed = withRegisteredParams(analyzeModel(model, { modelName: info.name, timeLimitMs: opts.timeLimitMs ?? 10_000 }), root, host.params, model.graph.initializers);
+    // forward returned more than its known tensors (a tuple with an unknown element): say so.
+    const missing = firstUnknown(out);
+    const analysis = missing ? { ...analysed, warnings: [...analysed.warnings, `an output of forward is unknown: ${missing}`] } : analysed;
     return { ...base, input, analysis, model, diagnostics, lines: [...lines.values()] };
   } catch (e) {
     if (!(e instanceof ModelError)) throw e;

@@ -5,7 +5,7 @@
  * (an nn.Module for shapes: `class LitModel(pl.LightningModule)`).
  */
 import { builtin } from "./builtins";
-import { unknown, type CallArgs, type PyClass, type PyObject, type PyValue } from "./values";
+import { truthy, unknown, type CallArgs, type PyClass, type PyObject, type PyValue } from "./values";
 
 interface Option {
   readonly dest: string;
@@ -25,7 +25,8 @@ function option(a: CallArgs): Option | undefined {
   if (!value) {
     if (actionName === "store_true") value = { t: "bool", v: false };
     else if (actionName === "store_false") value = { t: "bool", v: true };
-    else if (!long?.startsWith("-")) value = unknown(`the command-line argument ${name} has no default`);
+    else if (!long?.startsWith("-") || truthy(a.kwargs.get("required") ?? { t: "none" }) === true)
+      value = unknown(`the command-line argument ${name} has no default`);
     else value = { t: "none" };
   }
   // argparse converts a string default with `type=` (type=int, default="10").
