@@ -9,7 +9,8 @@ const noRuntimeVscode = {
       paths: [
         {
           name: "vscode",
-          message: "src/core and webview must stay free of the vscode API (they run in Node, the browser and tests).",
+          message:
+            "src/core and webview must stay free of the vscode API (they run in Node, the browser and tests).",
           allowTypeImports: true,
         },
       ],
@@ -26,5 +27,8 @@ export default tseslint.config(
       "@typescript-eslint/consistent-type-imports": "error",
     },
   },
-  { files: ["src/core/**/*.ts", "webview/**/*.ts", "src/protocol/**/*.ts", "src/cli.ts"], rules: noRuntimeVscode },
+  {
+    files: ["src/core/**/*.ts", "webview/**/*.ts", "src/protocol/**/*.ts", "src/cli.ts"],
+    rules: noRuntimeVscode,
+  },
 );

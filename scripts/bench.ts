@@ -41,12 +41,24 @@ function bench(name: string, bytes: Uint8Array, runs: number): string[] {
     analyse.push(t2 - t1);
     nodes = model.graph.nodes.length;
   }
-  const p = median(parse), a = median(analyse);
-  return [name, String(nodes), (bytes.byteLength / 1024).toFixed(0), p.toFixed(2), a.toFixed(2), (p + a).toFixed(2)];
+  const p = median(parse),
+    a = median(analyse);
+  return [
+    name,
+    String(nodes),
+    (bytes.byteLength / 1024).toFixed(0),
+    p.toFixed(2),
+    a.toFixed(2),
+    (p + a).toFixed(2),
+  ];
 }
 
 const rows: string[][] = [];
-const files = existsSync(MODELS) ? readdirSync(MODELS).filter((f) => f.endsWith(".onnx")).sort() : [];
+const files = existsSync(MODELS)
+  ? readdirSync(MODELS)
+      .filter((f) => f.endsWith(".onnx"))
+      .sort()
+  : [];
 for (const f of files) rows.push(bench(f.replace(/\.onnx$/, ""), readFileSync(join(MODELS, f)), 9));
 rows.push(bench("synthetic-conv-10k", writeOnnx(convStack(4000)), 5));
 rows.push(bench("synthetic-relu-100k", writeOnnx(reluChain(100_000)), 3));
@@ -66,26 +78,78 @@ function benchSource(name: string, file: string, runs: number): string[] {
     parse.push(t1 - t0);
     total.push(t2 - t1);
   }
-  const p = median(parse), a = median(total);
-  return [`${name} (${classes} classes)`, String(text.split("\n").length) + " lines", (text.length / 1024).toFixed(0), p.toFixed(2), (a - p).toFixed(2), a.toFixed(2)];
+  const p = median(parse),
+    a = median(total);
+  return [
+    `${name} (${classes} classes)`,
+    String(text.split("\n").length) + " lines",
+    (text.length / 1024).toFixed(0),
+    p.toFixed(2),
+    (a - p).toFixed(2),
+    a.toFixed(2),
+  ];
 }
 const DEFS = resolve(__dirname, "../../shared/fixtures/definitions/custom_models.py");
 if (existsSync(DEFS)) rows.push(benchSource("custom_models.py", DEFS, 9));
-rows.push(benchSource("torchvision_style.py", resolve(__dirname, "../test/fixtures/python/torchvision_style.py"), 9));
+rows.push(
+  benchSource("torchvision_style.py", resolve(__dirname, "../test/fixtures/python/torchvision_style.py"), 9),
+);
 
 /** A generated 1,000-line file with 20 model classes (conv stacks with residual blocks). */
 function generatedSource(): string {
   const lines = ["import torch", "import torch.nn as nn", "import torch.nn.functional as F", ""];
   for (let k = 0; k < 20; k++) {
     const w = 16 + 8 * (k % 4);
-    lines.push(`class Block${k}(nn.Module):`, "    def __init__(self, c, stride=1):", "        super().__init__()");
-    lines.push("        self.conv1 = nn.Conv2d(c, c, 3, stride, 1, bias=False)", "        self.bn1 = nn.BatchNorm2d(c)");
-    lines.push("        self.conv2 = nn.Conv2d(c, c, 3, 1, 1, bias=False)", "        self.bn2 = nn.BatchNorm2d(c)", "");
-    lines.push("    def forward(self, x):", "        out = F.relu(self.bn1(self.conv1(x)))", "        out = self.bn2(self.conv2(out))", "        out += x", "        return F.relu(out)", "", "");
-    lines.push(`# convlens: input 1x3x64x64`, `class Net${k}(nn.Module):`, `    def __init__(self, width=${w}, depth=${2 + (k % 3)}, num_classes=10):`, "        super().__init__()");
-    lines.push("        self.stem = nn.Conv2d(3, width, 3, padding=1)", "        layers = []", "        for i in range(depth):", `            layers.append(Block${k}(width))`);
-    lines.push("        self.body = nn.Sequential(*layers)", "        self.pool = nn.AdaptiveAvgPool2d(1)", "        self.fc = nn.Linear(width, num_classes)", "");
-    lines.push("    def forward(self, x):", "        x = F.relu(self.stem(x))", "        x = self.body(x)", "        x = torch.flatten(self.pool(x), 1)", "        return self.fc(x)", "", "");
+    lines.push(
+      `class Block${k}(nn.Module):`,
+      "    def __init__(self, c, stride=1):",
+      "        super().__init__()",
+    );
+    lines.push(
+      "        self.conv1 = nn.Conv2d(c, c, 3, stride, 1, bias=False)",
+      "        self.bn1 = nn.BatchNorm2d(c)",
+    );
+    lines.push(
+      "        self.conv2 = nn.Conv2d(c, c, 3, 1, 1, bias=False)",
+      "        self.bn2 = nn.BatchNorm2d(c)",
+      "",
+    );
+    lines.push(
+      "    def forward(self, x):",
+      "        out = F.relu(self.bn1(self.conv1(x)))",
+      "        out = self.bn2(self.conv2(out))",
+      "        out += x",
+      "        return F.relu(out)",
+      "",
+      "",
+    );
+    lines.push(
+      `# convlens: input 1x3x64x64`,
+      `class Net${k}(nn.Module):`,
+      `    def __init__(self, width=${w}, depth=${2 + (k % 3)}, num_classes=10):`,
+      "        super().__init__()",
+    );
+    lines.push(
+      "        self.stem = nn.Conv2d(3, width, 3, padding=1)",
+      "        layers = []",
+      "        for i in range(depth):",
+      `            layers.append(Block${k}(width))`,
+    );
+    lines.push(
+      "        self.body = nn.Sequential(*layers)",
+      "        self.pool = nn.AdaptiveAvgPool2d(1)",
+      "        self.fc = nn.Linear(width, num_classes)",
+      "",
+    );
+    lines.push(
+      "    def forward(self, x):",
+      "        x = F.relu(self.stem(x))",
+      "        x = self.body(x)",
+      "        x = torch.flatten(self.pool(x), 1)",
+      "        return self.fc(x)",
+      "",
+      "",
+    );
     while (lines.length < (k + 1) * 50) lines.push(`# padding comment ${lines.length}`);
   }
   return lines.join("\n");
@@ -125,17 +189,24 @@ function percentile(xs: number[], p: number): number {
     hovers.push(performance.now() - a);
   }
   console.log("");
-  console.log(`PyTorch source, generated ${text.split("\n").length} lines with ${first.classes.length} classes (${first.classes.filter((c) => c.analysis).length} models):`);
-  console.log(`| first full analysis | re-analysis after a one-character edit (median of 5) | hover p50 | hover p95 |`);
+  console.log(
+    `PyTorch source, generated ${text.split("\n").length} lines with ${first.classes.length} classes (${first.classes.filter((c) => c.analysis).length} models):`,
+  );
+  console.log(
+    `| first full analysis | re-analysis after a one-character edit (median of 5) | hover p50 | hover p95 |`,
+  );
   console.log(`|---:|---:|---:|---:|`);
-  console.log(`| ${(t1 - t0).toFixed(1)} ms | ${median(reTimes).toFixed(1)} ms | ${percentile(hovers, 0.5).toFixed(3)} ms | ${percentile(hovers, 0.95).toFixed(3)} ms |`);
+  console.log(
+    `| ${(t1 - t0).toFixed(1)} ms | ${median(reTimes).toFixed(1)} ms | ${percentile(hovers, 0.5).toFixed(3)} ms | ${percentile(hovers, 0.95).toFixed(3)} ms |`,
+  );
 }
 
 benchScripts();
 
 const head = ["model", "nodes", "KiB", "parse ms", "analyse ms", "total ms"];
 const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-const line = (r: string[]) => `| ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(" | ")} |`;
+const line = (r: string[]) =>
+  `| ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(" | ")} |`;
 console.log(`Node ${process.version}, median of runs (9 per fixture, 5 for 10k, 3 for 100k)`);
 console.log(line(head));
 console.log(`|${widths.map((w, i) => (i === 0 ? "-".repeat(w + 2) : "-".repeat(w + 1) + ":")).join("|")}|`);
@@ -176,7 +247,9 @@ async function benchRuntime(): Promise<void> {
     const timeNative = async (bytes: Uint8Array, output: string) => {
       if (!native.ok) return "–";
       const engine = new NativeEngine(native.ort);
-      const feeds = { [input?.name ?? "input"]: { dtype: "float32" as const, dims, data: x.data as Float32Array } };
+      const feeds = {
+        [input?.name ?? "input"]: { dtype: "float32" as const, dims, data: x.data as Float32Array },
+      };
       await engine.run("m", () => bytes, feeds, [output]);
       const t: number[] = [];
       for (let i = 0; i < runs; i++) t.push((await engine.run("m", () => bytes, feeds, [output])).ms);
@@ -185,8 +258,12 @@ async function benchRuntime(): Promise<void> {
     };
     const graphs = [
       { bytes: buildRunnable(model).bytes, output: model.graph.outputs[0]?.name ?? "output" },
-      (({ model: m, output }) => ({ bytes: buildRunnable(m).bytes, output }))(buildInputGradient(model, "saliency", { kind: "class", index: 0 })),
-      (({ model: m, output }) => ({ bytes: buildRunnable(m).bytes, output }))(buildGradCam(model, lastSpatialValue(model), 0)),
+      (({ model: m, output }) => ({ bytes: buildRunnable(m).bytes, output }))(
+        buildInputGradient(model, "saliency", { kind: "class", index: 0 }),
+      ),
+      (({ model: m, output }) => ({ bytes: buildRunnable(m).bytes, output }))(
+        buildGradCam(model, lastSpatialValue(model), 0),
+      ),
     ];
     const row = [name];
     for (const g of graphs) row.push(await time(g.bytes, g.output));
@@ -194,8 +271,12 @@ async function benchRuntime(): Promise<void> {
     out.push(row);
   }
   console.log("");
-  console.log("Forward and backward graphs in Node, median of 5 runs (2 for vgg16) after a warm-up run, ms: onnxruntime-web wasm (1 thread) | onnxruntime-node (host engine):");
-  console.log("| model | wasm forward | wasm + saliency | wasm + Grad-CAM | native forward | native + saliency | native + Grad-CAM |");
+  console.log(
+    "Forward and backward graphs in Node, median of 5 runs (2 for vgg16) after a warm-up run, ms: onnxruntime-web wasm (1 thread) | onnxruntime-node (host engine):",
+  );
+  console.log(
+    "| model | wasm forward | wasm + saliency | wasm + Grad-CAM | native forward | native + saliency | native + Grad-CAM |",
+  );
   console.log("|---|---:|---:|---:|---:|---:|---:|");
   for (const r of out) console.log(`| ${r.join(" | ")} |`);
   torchReference();
@@ -207,15 +288,21 @@ async function benchRuntime(): Promise<void> {
 function torchReference(): void {
   const python = "/usr/bin/python3";
   if (!existsSync(python)) return;
-  const r = spawnSync(python, [resolve(__dirname, "../tools/bench_torch.py")], { encoding: "utf8", timeout: 300_000 });
+  const r = spawnSync(python, [resolve(__dirname, "../tools/bench_torch.py")], {
+    encoding: "utf8",
+    timeout: 300_000,
+  });
   if (r.status !== 0) {
-    console.log(`\n(PyTorch reference skipped: ${(r.stderr || "python3-torch not available").trim().split("\n").pop()})`);
+    console.log(
+      `\n(PyTorch reference skipped: ${(r.stderr || "python3-torch not available").trim().split("\n").pop()})`,
+    );
     return;
   }
   const res = JSON.parse(r.stdout) as Record<string, Record<string, number>>;
   console.log("\nPyTorch CPU autograd reference (tools/bench_torch.py, random weights):");
   console.log("| model | forward ms | forward + saliency ms | forward + Grad-CAM ms |");
   console.log("|---|---:|---:|---:|");
-  for (const [k, v] of Object.entries(res)) console.log(`| ${k} | ${v["forward"]} | ${v["saliency"]} | ${v["gradcam"]} |`);
+  for (const [k, v] of Object.entries(res))
+    console.log(`| ${k} | ${v["forward"]} | ${v["saliency"]} | ${v["gradcam"]} |`);
 }
 void benchRuntime();

@@ -7,7 +7,11 @@
  */
 import { resolve } from "node:path";
 import { ParsedModules } from "../src/core/formats/python/moduleLoader";
-import { cellAnalysis, notebookProgram, type NotebookCellSource } from "../src/core/formats/python/notebookProgram";
+import {
+  cellAnalysis,
+  notebookProgram,
+  type NotebookCellSource,
+} from "../src/core/formats/python/notebookProgram";
 import { analyzePythonSource, type PythonAnalysis } from "../src/core/formats/python/pythonModel";
 import { layersByDefinition, localLines } from "../src/host/python/layerIndex";
 import { CachedSourceFiles } from "../src/runtime/pythonFiles";
@@ -35,24 +39,36 @@ function timeIt(f: () => void): number {
 }
 
 function benchResnet50(): string {
-  const source = "import torch\nimport torchvision\n\nmodel = torchvision.models.resnet50()\nx = torch.randn(1, 3, 224, 224)\nlogits = model(x)\n";
+  const source =
+    "import torch\nimport torchvision\n\nmodel = torchvision.models.resnet50()\nx = torch.randn(1, 3, 224, 224)\nlogits = model(x)\n";
   const files = new CachedSourceFiles();
   const parsedModules = new ParsedModules();
-  const opts = { fileName: resolve(THIRD_PARTY, "..", "bench_script.py"), files, parsedModules, pythonPath: [THIRD_PARTY] };
+  const opts = {
+    fileName: resolve(THIRD_PARTY, "..", "bench_script.py"),
+    files,
+    parsedModules,
+    pythonPath: [THIRD_PARTY],
+  };
   let first: PythonAnalysis | undefined;
   const cold = timeIt(() => (first = analyzePythonSource(source, opts)));
   const edited = source.replace("224, 224)", "224, 225)");
   const re: number[] = [];
   for (let i = 0; i < 7; i++) re.push(timeIt(() => analyzePythonSource(i % 2 ? source : edited, opts)));
   const hovers: number[] = [];
-  for (let i = 0; i < 500; i++) hovers.push(timeIt(() => first && hoverLookup(first, (i * 7919) % source.length)));
+  for (let i = 0; i < 500; i++)
+    hovers.push(timeIt(() => first && hoverLookup(first, (i * 7919) % source.length)));
   const params = first?.classes.find((c) => c.name === "model")?.analysis?.totals.params;
   return `| torchvision.models.resnet50() script (${params ?? "?"} params) | ${cold.toFixed(0)} ms | ${median(re).toFixed(1)} ms | ${p95(hovers).toFixed(3)} ms |`;
 }
 
 /** A 30-cell tutorial notebook: imports, markdown, blocks, a model, its instance and checks. */
 function notebookCells(): NotebookCellSource[] {
-  const cells: NotebookCellSource[] = [{ kind: "code", text: "%matplotlib inline\nimport torch\nimport torch.nn as nn\nimport torch.nn.functional as F" }];
+  const cells: NotebookCellSource[] = [
+    {
+      kind: "code",
+      text: "%matplotlib inline\nimport torch\nimport torch.nn as nn\nimport torch.nn.functional as F",
+    },
+  ];
   for (let k = 0; cells.length < 26; k++) {
     cells.push({ kind: "markup", text: `## Block ${k}` });
     cells.push({
@@ -70,7 +86,10 @@ function notebookCells(): NotebookCellSource[] {
     });
   }
   const blocks = Array.from({ length: 12 }, (_, k) => `Block${k}(64)`).join(", ");
-  cells.push({ kind: "code", text: `class Net(nn.Module):\n    def __init__(self, num_classes):\n        super().__init__()\n        self.stem = nn.Conv2d(3, 64, 3, padding=1)\n        self.body = nn.Sequential(${blocks})\n        self.fc = nn.Linear(64, num_classes)\n\n    def forward(self, x):\n        return self.fc(self.body(self.stem(x)).mean(dim=(2, 3)))` });
+  cells.push({
+    kind: "code",
+    text: `class Net(nn.Module):\n    def __init__(self, num_classes):\n        super().__init__()\n        self.stem = nn.Conv2d(3, 64, 3, padding=1)\n        self.body = nn.Sequential(${blocks})\n        self.fc = nn.Linear(64, num_classes)\n\n    def forward(self, x):\n        return self.fc(self.body(self.stem(x)).mean(dim=(2, 3)))`,
+  });
   cells.push({ kind: "code", text: "model = Net(num_classes=10)" });
   cells.push({ kind: "code", text: "x = torch.randn(8, 3, 32, 32)\nout = model(x)\nout.shape" });
   cells.push({ kind: "code", text: "!pip list | grep torch" });
@@ -89,7 +108,9 @@ function benchNotebook(): string {
   };
   let first: PythonAnalysis | undefined;
   const cold = timeIt(() => (first = run(cells)));
-  const edited = cells.map((c, i) => (i === cells.length - 3 ? { ...c, text: c.text.replace("num_classes=10", "num_classes=11") } : c));
+  const edited = cells.map((c, i) =>
+    i === cells.length - 3 ? { ...c, text: c.text.replace("num_classes=10", "num_classes=11") } : c,
+  );
   const re: number[] = [];
   for (let i = 0; i < 7; i++) re.push(timeIt(() => run(i % 2 ? cells : edited)));
   const hovers: number[] = [];
@@ -101,8 +122,12 @@ function benchNotebook(): string {
 
 export function benchScripts(): void {
   console.log("");
-  console.log("PyTorch scripts (targets: re-analysis ≤ 30 ms, hover p95 ≤ 10 ms, cold first analysis ≤ 1 s):");
-  console.log("| script | first analysis (cold library cache) | re-analysis after a one-character edit (median of 7) | hover p95 |");
+  console.log(
+    "PyTorch scripts (targets: re-analysis ≤ 30 ms, hover p95 ≤ 10 ms, cold first analysis ≤ 1 s):",
+  );
+  console.log(
+    "| script | first analysis (cold library cache) | re-analysis after a one-character edit (median of 7) | hover p95 |",
+  );
   console.log("|---|---:|---:|---:|");
   console.log(benchResnet50());
   console.log(benchNotebook());

@@ -8,7 +8,14 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { analyzeFile, ModelError, type ModelAnalysis } from "./core/index";
-import { byLayer, csvReport, jsonReport, markdownReport, moduleReport, tableReport } from "./core/analysis/report";
+import {
+  byLayer,
+  csvReport,
+  jsonReport,
+  markdownReport,
+  moduleReport,
+  tableReport,
+} from "./core/analysis/report";
 import { analyzePythonSource } from "./core/formats/python/pythonModel";
 import type { Dim } from "./core/ir/types";
 import { METHODS, explain, writeExplain, type ExplainArgs, type ExplainMethod } from "./cli/explain";
@@ -64,16 +71,39 @@ function parseArgs(argv: readonly string[]): Args {
     if (key === "python-path") pythonPath.push(resolve(v));
     else options.set(key, v);
   }
-  const known = ["format", "input-shape", "time-limit", "input", "method", "layer", "channel", "class", "out", "normalize", "preprocess", "backend"];
+  const known = [
+    "format",
+    "input-shape",
+    "time-limit",
+    "input",
+    "method",
+    "layer",
+    "channel",
+    "class",
+    "out",
+    "normalize",
+    "preprocess",
+    "backend",
+  ];
   // --class names a Python model class for summary, a class index for explain.
   for (const k of options.keys()) if (!known.includes(k)) throw new UsageError(`unknown option --${k}`);
   const format = options.get("format") ?? "table";
-  if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`unknown --format "${format}" (table, json, csv or md)`);
+  if (!(FORMATS as readonly string[]).includes(format))
+    throw new UsageError(`unknown --format "${format}" (table, json, csv or md)`);
   const [command, file] = positional;
-  if (!["summary", "explain", "run"].includes(command ?? "") || !command || !file || positional.length > 2) throw new UsageError("");
+  if (!["summary", "explain", "run"].includes(command ?? "") || !command || !file || positional.length > 2)
+    throw new UsageError("");
   const shape = options.get("input-shape");
   // The file's absolute path: relative imports (`from ..ops import x`) walk up from its folder.
-  return { command, file: resolve(file), format: format as Format, timeLimitS: Number(options.get("time-limit") ?? 30), options, pythonPath, ...(shape ? { inputShape: parseShape(shape) } : {}) };
+  return {
+    command,
+    file: resolve(file),
+    format: format as Format,
+    timeLimitS: Number(options.get("time-limit") ?? 30),
+    options,
+    pythonPath,
+    ...(shape ? { inputShape: parseShape(shape) } : {}),
+  };
 }
 
 function intOption(options: Map<string, string>, key: string): number | undefined {
@@ -85,14 +115,17 @@ function intOption(options: Map<string, string>, key: string): number | undefine
 
 async function runExplain(args: Args): Promise<number> {
   const method = args.options.get("method") ?? "";
-  if (!(METHODS as readonly string[]).includes(method)) throw new UsageError(`--method must be one of ${METHODS.join(", ")}`);
+  if (!(METHODS as readonly string[]).includes(method))
+    throw new UsageError(`--method must be one of ${METHODS.join(", ")}`);
   const input = args.options.get("input");
   if (method !== "erf" && !input) throw new UsageError("--input IMAGE.png is required for this method");
   if (input && !existsSync(input)) throw new ModelError(`no such image: ${input}`);
   const normalize = args.options.get("preprocess") ?? args.options.get("normalize") ?? "unit";
-  if (!["unit", "imagenet", "signed"].includes(normalize)) throw new UsageError("--preprocess must be unit, imagenet or signed");
+  if (!["unit", "imagenet", "signed"].includes(normalize))
+    throw new UsageError("--preprocess must be unit, imagenet or signed");
   const backend = args.options.get("backend") ?? "auto";
-  if (!["auto", "native", "wasm"].includes(backend)) throw new UsageError("--backend must be auto, native or wasm");
+  if (!["auto", "native", "wasm"].includes(backend))
+    throw new UsageError("--backend must be auto, native or wasm");
   const e: ExplainArgs = {
     backend: backend as NonNullable<ExplainArgs["backend"]>,
     model: args.file,
@@ -102,8 +135,12 @@ async function runExplain(args: Args): Promise<number> {
     ...(input ? { input } : {}),
     ...(args.options.get("layer") ? { layer: args.options.get("layer") as string } : {}),
     ...(args.options.get("out") ? { out: args.options.get("out") as string } : {}),
-    ...(intOption(args.options, "channel") !== undefined ? { channel: intOption(args.options, "channel") as number } : {}),
-    ...(intOption(args.options, "class") !== undefined ? { classIndex: intOption(args.options, "class") as number } : {}),
+    ...(intOption(args.options, "channel") !== undefined
+      ? { channel: intOption(args.options, "channel") as number }
+      : {}),
+    ...(intOption(args.options, "class") !== undefined
+      ? { classIndex: intOption(args.options, "class") as number }
+      : {}),
   };
   const result = await explain(e);
   process.stdout.write(writeExplain(result, e) + "\n");
@@ -130,13 +167,24 @@ async function summarizePython(args: Args): Promise<number> {
   // The model the script builds, when it builds one; else the file's only model class.
   const instances = models.filter((c) => c.kind === "instance");
   const only = instances.length === 1 ? instances : models;
-  const cls = wanted ? result.classes.find((c) => c.name === wanted) : only.length === 1 ? only[0] : undefined;
+  const cls = wanted
+    ? result.classes.find((c) => c.name === wanted)
+    : only.length === 1
+      ? only[0]
+      : undefined;
   if (!cls) {
     const names = models.map((c) => c.name).join(", ") || "none";
-    throw new UsageError(wanted ? `no model class or instance ${wanted} in ${args.file} (models: ${names})` : `choose a model with --class (models: ${names})`);
+    throw new UsageError(
+      wanted
+        ? `no model class or instance ${wanted} in ${args.file} (models: ${names})`
+        : `choose a model with --class (models: ${names})`,
+    );
   }
   const lineOf = (offset: number) => source.slice(0, offset).split("\n").length;
-  for (const d of cls.diagnostics) process.stderr.write(`${args.file}:${lineOf(d.span.from)}: ${d.severity}: ${d.message}${d.fixes?.[0] ? ` (fix: ${d.fixes[0].title})` : ""}\n`);
+  for (const d of cls.diagnostics)
+    process.stderr.write(
+      `${args.file}:${lineOf(d.span.from)}: ${d.severity}: ${d.message}${d.fixes?.[0] ? ` (fix: ${d.fixes[0].title})` : ""}\n`,
+    );
   if (!cls.analysis) throw new ModelError(`${cls.name}: ${cls.error ?? "could not be analysed"}`);
   process.stdout.write(render(cls.analysis, args.format, true) + "\n");
   return cls.diagnostics.some((d) => d.severity === "error") ? 2 : 0;
@@ -165,10 +213,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (args.command === "explain") return await runExplain(args);
     if (args.command === "run") {
       const normalize = args.options.get("preprocess") ?? args.options.get("normalize") ?? "unit";
-      if (!["unit", "imagenet", "signed"].includes(normalize)) throw new UsageError("--preprocess must be unit, imagenet or signed");
+      if (!["unit", "imagenet", "signed"].includes(normalize))
+        throw new UsageError("--preprocess must be unit, imagenet or signed");
       const backend = args.options.get("backend") ?? "auto";
-      if (!["auto", "native", "wasm"].includes(backend)) throw new UsageError("--backend must be auto, native or wasm");
-      const r = await runModel(args.file, args.options.get("input") ?? "noise", normalize as ExplainArgs["normalize"], backend as RunBackend);
+      if (!["auto", "native", "wasm"].includes(backend))
+        throw new UsageError("--backend must be auto, native or wasm");
+      const r = await runModel(
+        args.file,
+        args.options.get("input") ?? "noise",
+        normalize as ExplainArgs["normalize"],
+        backend as RunBackend,
+      );
       process.stdout.write((args.format === "json" ? JSON.stringify(r) : runText(r)) + "\n");
       return 0;
     }
@@ -179,13 +234,18 @@ export async function main(argv: readonly string[]): Promise<number> {
       args.file,
       bytes,
       { siblingExists: (rel) => existsSync(join(dir, rel)) },
-      { timeLimitMs: args.timeLimitS * 1000, ...(args.inputShape ? { inputShapes: { "*": args.inputShape } } : {}) },
+      {
+        timeLimitMs: args.timeLimitS * 1000,
+        ...(args.inputShape ? { inputShapes: { "*": args.inputShape } } : {}),
+      },
     );
     process.stdout.write(render(analysis, args.format) + "\n");
     for (const w of analysis.warnings) process.stderr.write(`warning: ${w}\n`);
     const broken = analysis.layers.find((l) => l.warnings.some((w) => w.startsWith("shape error")));
     if (broken) {
-      process.stderr.write(`convlens: ${args.file}: node "${broken.id}" (${broken.opType}): ${broken.warnings[0]}\n`);
+      process.stderr.write(
+        `convlens: ${args.file}: node "${broken.id}" (${broken.opType}): ${broken.warnings[0]}\n`,
+      );
       return 2;
     }
     return 0;
@@ -194,7 +254,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(e.message ? `convlens: ${e.message}\n${USAGE}\n` : `${USAGE}\n`);
       return 2;
     }
-    const msg = e instanceof ModelError ? e.message : e instanceof Error && /PNG/.test(e.message) ? e.message : `unexpected error: ${e instanceof Error ? e.message : String(e)}`;
+    const msg =
+      e instanceof ModelError
+        ? e.message
+        : e instanceof Error && /PNG/.test(e.message)
+          ? e.message
+          : `unexpected error: ${e instanceof Error ? e.message : String(e)}`;
     process.stderr.write(`convlens: ${msg.split("\n")[0]}\n`);
     return 2;
   }

@@ -14,12 +14,33 @@ import { registerModelTextFeatures } from "./host/text/modelTextFeatures";
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel("ConvLens", { log: true });
   const config = new Config();
-  const python = new PythonAnalyses(config, log, vscode.Uri.joinPath(context.extensionUri, "dist", "pythonWorker.js").fsPath);
+  const python = new PythonAnalyses(
+    config,
+    log,
+    vscode.Uri.joinPath(context.extensionUri, "dist", "pythonWorker.js").fsPath,
+  );
   const hostEngine = new HostEngine(() => config.hostGpu);
   const runtime = new RuntimeService(context.extensionUri, context.globalStorageUri, hostEngine, config);
   const kerasJson = new KerasJsonFiles();
-  const deps = { extensionUri: context.extensionUri, config, analysis: new AnalysisService(context.extensionUri), runtime, log, python, kerasJson };
-  context.subscriptions.push(log, python, hostEngine, kerasJson, InspectorEditorProvider.register(deps), ...registerCommands(deps), ...registerPythonFeatures(python), ...registerModelTextFeatures());
+  const deps = {
+    extensionUri: context.extensionUri,
+    config,
+    analysis: new AnalysisService(context.extensionUri),
+    runtime,
+    log,
+    python,
+    kerasJson,
+  };
+  context.subscriptions.push(
+    log,
+    python,
+    hostEngine,
+    kerasJson,
+    InspectorEditorProvider.register(deps),
+    ...registerCommands(deps),
+    ...registerPythonFeatures(python),
+    ...registerModelTextFeatures(),
+  );
 }
 
 export function deactivate(): void {}

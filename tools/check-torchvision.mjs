@@ -19,7 +19,12 @@ if (!dir || !existsSync(dir)) {
 }
 const { analyzePythonSource, jsonReport } = require(resolve(import.meta.dirname, "../dist/pythonCheck.js"));
 const EXPECTED = resolve(import.meta.dirname, "../../shared/fixtures/expected");
-const CASES = { "alexnet.py": { AlexNet: "alexnet" }, "densenet.py": { DenseNet: "densenet121" }, "mobilenetv2.py": { MobileNetV2: "mobilenet_v2" }, "googlenet.py": { GoogLeNet: "googlenet" } };
+const CASES = {
+  "alexnet.py": { AlexNet: "alexnet" },
+  "densenet.py": { DenseNet: "densenet121" },
+  "mobilenetv2.py": { MobileNetV2: "mobilenet_v2" },
+  "googlenet.py": { GoogLeNet: "googlenet" },
+};
 
 for (const [file, classes] of Object.entries(CASES)) {
   const path = join(dir, file);
@@ -36,8 +41,15 @@ for (const [file, classes] of Object.entries(CASES)) {
     for (const l of jsonReport(c.analysis).layers) if (!byName.has(l.name)) byName.set(l.name, l);
     const bad = expected.layers.filter((e) => {
       const g = byName.get(e.name);
-      return !g || JSON.stringify(g.output_shape) !== JSON.stringify(e.output_shape) || g.macs !== e.macs || (e.rf && JSON.stringify(g.rf) !== JSON.stringify(e.rf));
+      return (
+        !g ||
+        JSON.stringify(g.output_shape) !== JSON.stringify(e.output_shape) ||
+        g.macs !== e.macs ||
+        (e.rf && JSON.stringify(g.rf) !== JSON.stringify(e.rf))
+      );
     });
-    console.log(`${file} ${cls}: ${expected.layers.length - bad.length}/${expected.layers.length} layers match; MACs ${c.analysis.totals.macs} (expected ${expected.totals.macs})`);
+    console.log(
+      `${file} ${cls}: ${expected.layers.length - bad.length}/${expected.layers.length} layers match; MACs ${c.analysis.totals.macs} (expected ${expected.totals.macs})`,
+    );
   }
 }

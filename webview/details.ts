@@ -79,7 +79,11 @@ function section(title: string, body: HTMLElement): HTMLElement {
   return h("section", { class: "details-section" }, h("h3", {}, title), body);
 }
 
-function rfBlock(rf: string | readonly RfAxisView[], misaligned: boolean, globalContext: boolean): HTMLElement {
+function rfBlock(
+  rf: string | readonly RfAxisView[],
+  misaligned: boolean,
+  globalContext: boolean,
+): HTMLElement {
   if (typeof rf === "string") {
     const explain = rf === "global" ? "global: every output sees the whole input" : "none: no spatial input";
     return h("p", { class: "rf-none" }, explain);

@@ -67,7 +67,11 @@ export function renderHeader(view: HeaderView, callbacks: HeaderCallbacks): HTML
     totals,
     view.paramNotes.length === 0
       ? null
-      : h("p", { class: "param-notes", "data-testid": "param-notes" }, ...view.paramNotes.map((n) => h("span", {}, n))),
+      : h(
+          "p",
+          { class: "param-notes", "data-testid": "param-notes" },
+          ...view.paramNotes.map((n) => h("span", {}, n)),
+        ),
     view.warnings.length === 0 ? null : warningsBlock(view.warnings),
   );
 }

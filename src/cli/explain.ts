@@ -7,7 +7,13 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { modelNameOf } from "../core/formats/registry";
 import type { Model } from "../core/ir/types";
 import { ModelError } from "../core/ir/types";
-import { buildGradCam, buildInputGradient, lastSpatialValue, type BackwardGraph, type Method } from "../core/onnx/backward";
+import {
+  buildGradCam,
+  buildInputGradient,
+  lastSpatialValue,
+  type BackwardGraph,
+  type Method,
+} from "../core/onnx/backward";
 import { buildRunnable } from "../core/onnx/runnable";
 import { analyzeModel } from "../core/analysis/analyze";
 import { readModelForRun } from "./modelFile";
@@ -51,7 +57,11 @@ export async function loadOrt(): Promise<Ort> {
 }
 
 /** Image → model input (N, C, H, W): bilinear resize, grey or RGB, and the chosen normalisation. */
-export function imageTensor(file: string, shape: readonly number[], normalize: ExplainArgs["normalize"]): Float32Array {
+export function imageTensor(
+  file: string,
+  shape: readonly number[],
+  normalize: ExplainArgs["normalize"],
+): Float32Array {
   const img = decodePng(readFileSync(file));
   const [, c = 3, h = img.height, w = img.width] = shape;
   const out = new Float32Array(c * h * w);
@@ -74,10 +84,14 @@ export function imageTensor(file: string, shape: readonly number[], normalize: E
         fy = sy - y0;
       for (let ch = 0; ch < c; ch++) {
         const grey = c === 1 && img.channels >= 3;
-        const sample = (xx: number, yy: number) => (grey ? (0.299 * px(xx, yy, 0) + 0.587 * px(xx, yy, 1) + 0.114 * px(xx, yy, 2)) : px(xx, yy, ch));
-        const v = (1 - fy) * ((1 - fx) * sample(x0, y0) + fx * sample(x0 + 1, y0)) + fy * ((1 - fx) * sample(x0, y0 + 1) + fx * sample(x0 + 1, y0 + 1));
+        const sample = (xx: number, yy: number) =>
+          grey ? 0.299 * px(xx, yy, 0) + 0.587 * px(xx, yy, 1) + 0.114 * px(xx, yy, 2) : px(xx, yy, ch);
+        const v =
+          (1 - fy) * ((1 - fx) * sample(x0, y0) + fx * sample(x0 + 1, y0)) +
+          fy * ((1 - fx) * sample(x0, y0 + 1) + fx * sample(x0 + 1, y0 + 1));
         const unit = v / 255;
-        out[ch * h * w + y * w + x] = normalize === "signed" ? unit * 2 - 1 : (unit - (mean[ch] ?? 0)) / (std[ch] ?? 1);
+        out[ch * h * w + y * w + x] =
+          normalize === "signed" ? unit * 2 - 1 : (unit - (mean[ch] ?? 0)) / (std[ch] ?? 1);
       }
     }
   return out;
@@ -85,7 +99,9 @@ export function imageTensor(file: string, shape: readonly number[], normalize: E
 
 /** The value a --layer name denotes: a module path (layer1.0.conv1) or a node name; the layer's last node. */
 function layerValue(model: Model, layer: string): string {
-  const rows = analyzeModel(model, { modelName: "explain" }).layers.filter((l) => l.name === layer || l.id === layer);
+  const rows = analyzeModel(model, { modelName: "explain" }).layers.filter(
+    (l) => l.name === layer || l.id === layer,
+  );
   const value = rows[rows.length - 1]?.outputs[0]?.name;
   if (!value) throw new ModelError(`no layer named "${layer}"`);
   return value;
@@ -95,7 +111,8 @@ export async function explain(args: ExplainArgs): Promise<ExplainResult> {
   const { model } = await readModelForRun(args.model);
   const input = model.graph.inputs[0];
   const shape = input?.shape?.map((d) => (typeof d === "number" ? d : 1));
-  if (!input || !shape || shape.length !== 4) throw new ModelError("explain needs a model with one image input (N, C, H, W)");
+  if (!input || !shape || shape.length !== 4)
+    throw new ModelError("explain needs a model with one image input (N, C, H, W)");
   const native = args.backend === "wasm" ? null : loadNative();
   if (args.backend === "native" && native?.ok === false) throw new ModelError(native.why);
   const engine = native?.ok ? new NativeEngine(native.ort) : null;
@@ -107,9 +124,11 @@ export async function explain(args: ExplainArgs): Promise<ExplainResult> {
       const key = keys.get(g) ?? `graph${keys.size}`;
       keys.set(g, key);
       const feeds = { [input.name]: { dtype: "float32" as const, dims: shape, data: x } };
-      const r = await engine.run(key, () => buildRunnable(g.model).bytes, feeds, [g.output]).catch((err: unknown) => {
-        throw new ModelError(`the model cannot run: ${runtimeErrorText(err)}`);
-      });
+      const r = await engine
+        .run(key, () => buildRunnable(g.model).bytes, feeds, [g.output])
+        .catch((err: unknown) => {
+          throw new ModelError(`the model cannot run: ${runtimeErrorText(err)}`);
+        });
       const o = r.outputs.get(g.output);
       if (!o) throw new ModelError(`the model produced no ${g.output}`);
       return { data: o.data, dims: [...o.dims] };
@@ -127,15 +146,30 @@ export async function explain(args: ExplainArgs): Promise<ExplainResult> {
   }
 }
 
-type GraphRunner = (g: { model: Model; output: string }, x: Float32Array) => Promise<{ data: Float32Array; dims: number[] }>;
+type GraphRunner = (
+  g: { model: Model; output: string },
+  x: Float32Array,
+) => Promise<{ data: Float32Array; dims: number[] }>;
 
-async function explainWith(args: ExplainArgs, model: Model, shape: number[], run: GraphRunner): Promise<ExplainResult> {
+async function explainWith(
+  args: ExplainArgs,
+  model: Model,
+  shape: number[],
+  run: GraphRunner,
+): Promise<ExplainResult> {
   if (args.method === "erf") {
     // Luo et al. 2016: |∂(centre unit)/∂input| averaged over random inputs.
     const value = args.layer ? layerValue(model, args.layer) : lastSpatialValue(model);
-    const vShape = analyzeModel(model, { modelName: "erf" }).layers.flatMap((l) => l.outputs).find((o) => o.name === value)?.shape;
+    const vShape = analyzeModel(model, { modelName: "erf" })
+      .layers.flatMap((l) => l.outputs)
+      .find((o) => o.name === value)?.shape;
     const centre = (vShape ?? []).slice(2).map((d) => Math.floor((typeof d === "number" ? d : 1) / 2));
-    const g = buildInputGradient(model, "saliency", { kind: "unit", value, position: centre, ...(args.channel !== undefined ? { channel: args.channel } : {}) });
+    const g = buildInputGradient(model, "saliency", {
+      kind: "unit",
+      value,
+      position: centre,
+      ...(args.channel !== undefined ? { channel: args.channel } : {}),
+    });
     let seed = 42;
     const rand = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
     const sum = new Float32Array(shape[2]! * shape[3]!);
@@ -143,11 +177,14 @@ async function explainWith(args: ExplainArgs, model: Model, shape: number[], run
     for (let r = 0; r < runs; r++) {
       const res = await run(g, Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, rand));
       const plane = sum.length;
-      for (let i = 0; i < res.data.length; i++) sum[i % plane] = (sum[i % plane] ?? 0) + Math.abs(res.data[i] ?? 0) / runs;
+      for (let i = 0; i < res.data.length; i++)
+        sum[i % plane] = (sum[i % plane] ?? 0) + Math.abs(res.data[i] ?? 0) / runs;
     }
     return { method: "erf", shape: [shape[2]!, shape[3]!], data: Array.from(sum), layer: value };
   }
-  const x = args.input ? imageTensor(args.input, shape, args.normalize) : new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(0.5);
+  const x = args.input
+    ? imageTensor(args.input, shape, args.normalize)
+    : new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(0.5);
   let classIndex = args.classIndex;
   if (classIndex === undefined) {
     const logits = (await run({ model, output: model.graph.outputs[0]?.name ?? "output" }, x)).data;
@@ -156,10 +193,17 @@ async function explainWith(args: ExplainArgs, model: Model, shape: number[], run
   let g: BackwardGraph;
   const layer = args.layer ? layerValue(model, args.layer) : undefined;
   if (args.method === "gradcam") g = buildGradCam(model, layer ?? lastSpatialValue(model), classIndex);
-  else if (args.method === "deconvnet") g = buildInputGradient(model, "deconvnet", { kind: "maxUnit", value: layer ?? lastSpatialValue(model) });
+  else if (args.method === "deconvnet")
+    g = buildInputGradient(model, "deconvnet", { kind: "maxUnit", value: layer ?? lastSpatialValue(model) });
   else g = buildInputGradient(model, args.method as Method, { kind: "class", index: classIndex });
   const res = await run(g, x);
-  return { method: args.method, shape: res.dims, data: Array.from(res.data), classIndex, ...(layer ? { layer } : {}) };
+  return {
+    method: args.method,
+    shape: res.dims,
+    data: Array.from(res.data),
+    classIndex,
+    ...(layer ? { layer } : {}),
+  };
 }
 
 /** A heat map PNG: |values| summed over channels, normalised, with a perceptual colour ramp. */

@@ -24,7 +24,8 @@ export function decodePng(buf: Uint8Array): Image {
     if (type === "IHDR") {
       width = view.getUint32(pos + 8);
       height = view.getUint32(pos + 12);
-      if (buf[pos + 16] !== 8 || buf[pos + 20] !== 0) throw new Error("only 8-bit, non-interlaced PNGs are read");
+      if (buf[pos + 16] !== 8 || buf[pos + 20] !== 0)
+        throw new Error("only 8-bit, non-interlaced PNGs are read");
       colorType = buf[pos + 17] ?? -1;
     } else if (type === "IDAT") idat.push(buf.subarray(pos + 8, pos + 8 + len));
     pos += 12 + len;
@@ -86,6 +87,12 @@ export function encodePng(width: number, height: number, rgb: Uint8Array): Buffe
   ihdr[8] = 8;
   ihdr[9] = 2;
   const raw = Buffer.alloc(height * (width * 3 + 1));
-  for (let y = 0; y < height; y++) Buffer.from(rgb.subarray(y * width * 3, (y + 1) * width * 3)).copy(raw, y * (width * 3 + 1) + 1);
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk("IHDR", ihdr), chunk("IDAT", deflateSync(raw)), chunk("IEND", new Uint8Array(0))]);
+  for (let y = 0; y < height; y++)
+    Buffer.from(rgb.subarray(y * width * 3, (y + 1) * width * 3)).copy(raw, y * (width * 3 + 1) + 1);
+  return Buffer.concat([
+    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", deflateSync(raw)),
+    chunk("IEND", new Uint8Array(0)),
+  ]);
 }

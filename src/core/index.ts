@@ -3,7 +3,12 @@ import { analyzeModel, type AnalyzeOptions } from "./analysis/analyze";
 import type { ModelAnalysis } from "./analysis/result";
 import { modelNameOf, readModel, type ReadContext } from "./formats/registry";
 
-export function analyzeFile(fileName: string, bytes: Uint8Array, read: ReadContext = {}, options: Partial<AnalyzeOptions> = {}): ModelAnalysis {
+export function analyzeFile(
+  fileName: string,
+  bytes: Uint8Array,
+  read: ReadContext = {},
+  options: Partial<AnalyzeOptions> = {},
+): ModelAnalysis {
   const model = readModel(fileName, bytes, read);
   return analyzeModel(model, { modelName: modelNameOf(fileName), ...options });
 }

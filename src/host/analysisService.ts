@@ -10,12 +10,18 @@ export type AnalysisOutcome = { ok: true; analysis: ModelAnalysis } | { ok: fals
 export class AnalysisService {
   constructor(private readonly extensionUri: vscode.Uri) {}
 
-  async analyze(uri: vscode.Uri, opts: { inputShape?: Dim[]; timeLimitMs: number; token: vscode.CancellationToken }): Promise<AnalysisOutcome> {
+  async analyze(
+    uri: vscode.Uri,
+    opts: { inputShape?: Dim[]; timeLimitMs: number; token: vscode.CancellationToken },
+  ): Promise<AnalysisOutcome> {
     let bytes: Uint8Array;
     try {
       bytes = await vscode.workspace.fs.readFile(uri);
     } catch (e) {
-      return { ok: false, message: `Cannot read ${uri.fsPath}: ${e instanceof Error ? e.message : String(e)}` };
+      return {
+        ok: false,
+        message: `Cannot read ${uri.fsPath}: ${e instanceof Error ? e.message : String(e)}`,
+      };
     }
     const dir = vscode.Uri.joinPath(uri, "..");
     const siblings = await vscode.workspace.fs.readDirectory(dir).then(
@@ -23,11 +29,21 @@ export class AnalysisService {
       () => [] as string[],
     );
     const fileName = uri.path.split("/").pop() ?? "model";
-    const req: WorkerRequest = { fileName, bytes, siblings, timeLimitMs: opts.timeLimitMs, ...(opts.inputShape ? { inputShape: opts.inputShape } : {}) };
+    const req: WorkerRequest = {
+      fileName,
+      bytes,
+      siblings,
+      timeLimitMs: opts.timeLimitMs,
+      ...(opts.inputShape ? { inputShape: opts.inputShape } : {}),
+    };
     return this.runWorker(req, opts.token, opts.timeLimitMs);
   }
 
-  private runWorker(req: WorkerRequest, token: vscode.CancellationToken, timeLimitMs: number): Promise<AnalysisOutcome> {
+  private runWorker(
+    req: WorkerRequest,
+    token: vscode.CancellationToken,
+    timeLimitMs: number,
+  ): Promise<AnalysisOutcome> {
     const script = vscode.Uri.joinPath(this.extensionUri, "dist", "analysisWorker.js").fsPath;
     return new Promise((resolve) => {
       const worker = new Worker(script, { resourceLimits: { maxOldGenerationSizeMb: 4096 } });
@@ -42,11 +58,17 @@ export class AnalysisService {
       };
       // The worker also checks the limit itself; this catches a worker stuck in decoding.
       const timer = setTimeout(
-        () => finish({ ok: false, message: `Analysis stopped after ${Math.round(timeLimitMs / 1000) + 5} s (time limit; see setting convlens.analysisTimeoutSeconds).` }),
+        () =>
+          finish({
+            ok: false,
+            message: `Analysis stopped after ${Math.round(timeLimitMs / 1000) + 5} s (time limit; see setting convlens.analysisTimeoutSeconds).`,
+          }),
         timeLimitMs + 5000,
       );
       const sub = token.onCancellationRequested(() => finish({ ok: false, message: "Analysis cancelled." }));
-      worker.on("message", (res: WorkerResponse) => finish(res.ok ? { ok: true, analysis: res.analysis } : { ok: false, message: res.message }));
+      worker.on("message", (res: WorkerResponse) =>
+        finish(res.ok ? { ok: true, analysis: res.analysis } : { ok: false, message: res.message }),
+      );
       worker.on("error", (e) => finish({ ok: false, message: `Analysis failed: ${e.message}` }));
       worker.on("exit", (code) => finish({ ok: false, message: `Analysis worker exited (code ${code}).` }));
       worker.postMessage(req);

@@ -16,7 +16,8 @@ export interface WorkerRequest {
   readonly timeLimitMs: number;
 }
 
-export type WorkerResponse = { readonly ok: true; readonly analysis: ModelAnalysis } | { readonly ok: false; readonly message: string };
+export type WorkerResponse =
+  { readonly ok: true; readonly analysis: ModelAnalysis } | { readonly ok: false; readonly message: string };
 
 parentPort?.on("message", (req: WorkerRequest) => {
   let res: WorkerResponse;
@@ -30,7 +31,10 @@ parentPort?.on("message", (req: WorkerRequest) => {
     );
     res = { ok: true, analysis };
   } catch (e) {
-    const message = e instanceof ModelError ? e.message : `Unexpected error while analysing: ${e instanceof Error ? e.message : String(e)}`;
+    const message =
+      e instanceof ModelError
+        ? e.message
+        : `Unexpected error while analysing: ${e instanceof Error ? e.message : String(e)}`;
     res = { ok: false, message };
   }
   parentPort?.postMessage(res);

@@ -25,18 +25,35 @@ async function pickModel(arg: unknown, kerasJson: KerasJsonFiles): Promise<vscod
   if (arg instanceof vscode.Uri) return arg;
   const active = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
   const exts = FORMATS.flatMap((f) => f.extensions);
-  const activeUri = active instanceof vscode.TabInputCustom || active instanceof vscode.TabInputText ? active.uri : undefined;
-  if (activeUri && ([...exts, ".py", ".cfg"].some((e) => activeUri.path.toLowerCase().endsWith(e)) || kerasJson.has(activeUri))) return activeUri;
-  const files = [...(await vscode.workspace.findFiles(MODEL_GLOB, "**/node_modules/**", 500)), ...kerasJson.uris()];
+  const activeUri =
+    active instanceof vscode.TabInputCustom || active instanceof vscode.TabInputText ? active.uri : undefined;
+  if (
+    activeUri &&
+    ([...exts, ".py", ".cfg"].some((e) => activeUri.path.toLowerCase().endsWith(e)) ||
+      kerasJson.has(activeUri))
+  )
+    return activeUri;
+  const files = [
+    ...(await vscode.workspace.findFiles(MODEL_GLOB, "**/node_modules/**", 500)),
+    ...kerasJson.uris(),
+  ];
   const browse = "$(folder-opened) Browse…";
   const items = [
-    ...files.sort((a, b) => a.path.localeCompare(b.path)).map((uri) => ({ label: vscode.workspace.asRelativePath(uri), uri })),
+    ...files
+      .sort((a, b) => a.path.localeCompare(b.path))
+      .map((uri) => ({ label: vscode.workspace.asRelativePath(uri), uri })),
     { label: browse, uri: undefined },
   ];
-  const choice = await vscode.window.showQuickPick(items, { title: "ConvLens: Inspect Model", placeHolder: "Choose a model file" });
+  const choice = await vscode.window.showQuickPick(items, {
+    title: "ConvLens: Inspect Model",
+    placeHolder: "Choose a model file",
+  });
   if (!choice) return undefined;
   if (choice.uri) return choice.uri;
-  const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Models: exts.map((e) => e.slice(1)) } });
+  const picked = await vscode.window.showOpenDialog({
+    canSelectMany: false,
+    filters: { Models: exts.map((e) => e.slice(1)) },
+  });
   return picked?.[0];
 }
 
@@ -51,8 +68,14 @@ export const COMMANDS: Readonly<Record<string, CommandFactory>> = {
     const uri = await pickModel(arg, ctx.kerasJson);
     if (!uri) return;
     if (uri.path.endsWith(".py")) return inspectClass(ctx, ctx.python, uri, undefined);
-    const binary = FORMATS.some((f) => f.binary && f.extensions.some((e) => uri.path.toLowerCase().endsWith(e)));
-    await vscode.commands.executeCommand("vscode.openWith", uri, binary ? INSPECTOR_VIEW_TYPE : TEXT_INSPECTOR_VIEW_TYPE);
+    const binary = FORMATS.some(
+      (f) => f.binary && f.extensions.some((e) => uri.path.toLowerCase().endsWith(e)),
+    );
+    await vscode.commands.executeCommand(
+      "vscode.openWith",
+      uri,
+      binary ? INSPECTOR_VIEW_TYPE : TEXT_INSPECTOR_VIEW_TYPE,
+    );
   },
   "convlens.showFeatureMaps": () => () => showRun("featureMaps"),
   "convlens.showFilters": () => () => showRun("filters"),

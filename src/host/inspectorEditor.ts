@@ -21,7 +21,12 @@ export class InspectorEditorProvider implements vscode.CustomReadonlyEditorProvi
   resolveCustomEditor(document: ModelDocument, panel: vscode.WebviewPanel): void {
     const inspector = InspectorPanel.forFile(panel, document.uri, this.deps);
     // Re-analyse when the file changes on disk (e.g. re-exported from PyTorch).
-    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.joinPath(document.uri, ".."), document.uri.path.split("/").pop() ?? "*"));
+    const watcher = vscode.workspace.createFileSystemWatcher(
+      new vscode.RelativePattern(
+        vscode.Uri.joinPath(document.uri, ".."),
+        document.uri.path.split("/").pop() ?? "*",
+      ),
+    );
     watcher.onDidChange(() => void inspector.load());
     panel.onDidDispose(() => {
       inspector.dispose();
@@ -31,7 +36,10 @@ export class InspectorEditorProvider implements vscode.CustomReadonlyEditorProvi
 
   static register(deps: InspectorDeps): vscode.Disposable {
     const provider = new InspectorEditorProvider(deps);
-    const options = { webviewOptions: { retainContextWhenHidden: true }, supportsMultipleEditorsPerDocument: true };
+    const options = {
+      webviewOptions: { retainContextWhenHidden: true },
+      supportsMultipleEditorsPerDocument: true,
+    };
     return vscode.Disposable.from(
       vscode.window.registerCustomEditorProvider(INSPECTOR_VIEW_TYPE, provider, options),
       vscode.window.registerCustomEditorProvider(TEXT_INSPECTOR_VIEW_TYPE, provider, options),

@@ -52,7 +52,10 @@ export class InspectorPanel implements vscode.Disposable {
     this.webview = webview;
     const media = vscode.Uri.joinPath(deps.extensionUri, "media");
     const dist = vscode.Uri.joinPath(deps.extensionUri, "dist");
-    webview.options = { enableScripts: true, localResourceRoots: [media, dist, ...deps.runtime.resourceRoots] };
+    webview.options = {
+      enableScripts: true,
+      localResourceRoots: [media, dist, ...deps.runtime.resourceRoots],
+    };
     InspectorPanel.active = this;
     this.disposables.push(
       panel.onDidChangeViewState((e) => {
@@ -63,7 +66,9 @@ export class InspectorPanel implements vscode.Disposable {
       cspSource: webview.cspSource,
       nonce: randomBytes(16).toString("base64"),
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, "webview.js")).toString(),
-      styleUris: INSPECTOR_STYLESHEETS.map((css) => webview.asWebviewUri(vscode.Uri.joinPath(media, css)).toString()),
+      styleUris: INSPECTOR_STYLESHEETS.map((css) =>
+        webview.asWebviewUri(vscode.Uri.joinPath(media, css)).toString(),
+      ),
     });
     this.disposables.push(
       webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)),
@@ -86,7 +91,11 @@ export class InspectorPanel implements vscode.Disposable {
         runModel: () => loadModelForRun(uri),
         analyze: (token) => {
           const inputShape = deps.config.inputShapeFor(uri);
-          return deps.analysis.analyze(uri, { timeLimitMs: deps.config.analysisTimeoutSeconds * 1000, token, ...(inputShape ? { inputShape } : {}) });
+          return deps.analysis.analyze(uri, {
+            timeLimitMs: deps.config.analysisTimeoutSeconds * 1000,
+            token,
+            ...(inputShape ? { inputShape } : {}),
+          });
         },
       },
       deps,
@@ -107,7 +116,9 @@ export class InspectorPanel implements vscode.Disposable {
   }
 
   private runModel(): Promise<Model> {
-    this.model ??= this.source.runModel ? this.source.runModel() : Promise.reject(new Error("this view cannot run its model"));
+    this.model ??= this.source.runModel
+      ? this.source.runModel()
+      : Promise.reject(new Error("this view cannot run its model"));
     return this.model;
   }
 
@@ -116,7 +127,12 @@ export class InspectorPanel implements vscode.Disposable {
       (m) => ({ ok: true as const, m }),
       (e: unknown) => ({ ok: false as const, why: e instanceof Error ? e.message : String(e) }),
     );
-    const info = await this.deps.runtime.info(this.webview, model.ok ? model.m : undefined, this.source.uri, model.ok ? undefined : model.why);
+    const info = await this.deps.runtime.info(
+      this.webview,
+      model.ok ? model.m : undefined,
+      this.source.uri,
+      model.ok ? undefined : model.why,
+    );
     this.post({ type: "runtime", runtime: info });
   }
 
@@ -125,13 +141,20 @@ export class InspectorPanel implements vscode.Disposable {
     try {
       switch (m.type) {
         case "prepareRun": {
-          const layers = m.layers.map((i) => this.current?.layers[i]).filter((l): l is LayerRow => l !== undefined);
+          const layers = m.layers
+            .map((i) => this.current?.layers[i])
+            .filter((l): l is LayerRow => l !== undefined);
           const runnable = await this.deps.runtime.prepare(this.webview, await this.runModel(), layers);
           this.post({ type: "runnable", requestId: m.requestId, runnable });
           break;
         }
         case "prepareExplain": {
-          const r = await this.deps.runtime.prepareExplain(this.webview, await this.runModel(), this.current?.layers ?? [], m);
+          const r = await this.deps.runtime.prepareExplain(
+            this.webview,
+            await this.runModel(),
+            this.current?.layers ?? [],
+            m,
+          );
           this.post({ type: "explainRunnable", requestId: m.requestId, runnable: r.runnable, map: r.map });
           break;
         }
@@ -139,7 +162,13 @@ export class InspectorPanel implements vscode.Disposable {
           const layer = this.current?.layers[m.layerIndex];
           if (!layer) throw new Error("no such layer");
           const f = this.deps.runtime.filters(await this.runModel(), layer);
-          this.post({ type: "filters", requestId: m.requestId, layerIndex: m.layerIndex, dims: f.dims, data: f.data });
+          this.post({
+            type: "filters",
+            requestId: m.requestId,
+            layerIndex: m.layerIndex,
+            dims: f.dims,
+            data: f.data,
+          });
           break;
         }
         case "pickImage":
@@ -148,18 +177,34 @@ export class InspectorPanel implements vscode.Disposable {
         case "runNative": {
           const r = await this.deps.runtime.runNative(m);
           const outputs = [...r.outputs].map(([name, o]) => ({ name, dims: o.dims, data: o.data }));
-          this.post({ type: "nativeResult", requestId: m.requestId, ms: r.ms, firstRun: r.firstRun, provider: r.provider, ...(r.note !== undefined ? { note: r.note } : {}), outputs });
+          this.post({
+            type: "nativeResult",
+            requestId: m.requestId,
+            ms: r.ms,
+            firstRun: r.firstRun,
+            provider: r.provider,
+            ...(r.note !== undefined ? { note: r.note } : {}),
+            outputs,
+          });
           break;
         }
       }
     } catch (e) {
-      this.post({ type: "requestFailed", requestId: m.requestId, message: e instanceof Error ? e.message : String(e) });
+      this.post({
+        type: "requestFailed",
+        requestId: m.requestId,
+        message: e instanceof Error ? e.message : String(e),
+      });
     }
   }
 
   /** Ask for an image and hand it to the Run panel (requestId -1: not asked for by the webview). */
   async pickImage(requestId = -1): Promise<void> {
-    const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Images: ["png", "jpg", "jpeg"] }, title: "ConvLens: image to run the model on" });
+    const picked = await vscode.window.showOpenDialog({
+      canSelectMany: false,
+      filters: { Images: ["png", "jpg", "jpeg"] },
+      title: "ConvLens: image to run the model on",
+    });
     const file = picked?.[0];
     if (!file) {
       if (requestId >= 0) this.post({ type: "requestFailed", requestId, message: "no image chosen" });
@@ -172,7 +217,10 @@ export class InspectorPanel implements vscode.Disposable {
   private async savePng(name: string, dataUrl: string): Promise<void> {
     const base64 = /^data:image\/png;base64,(.*)$/.exec(dataUrl)?.[1];
     if (!base64) return;
-    const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.joinPath(this.source.uri, "..", name.endsWith(".png") ? name : `${name}.png`), filters: { PNG: ["png"] } });
+    const target = await vscode.window.showSaveDialog({
+      defaultUri: vscode.Uri.joinPath(this.source.uri, "..", name.endsWith(".png") ? name : `${name}.png`),
+      filters: { PNG: ["png"] },
+    });
     if (target) await vscode.workspace.fs.writeFile(target, Buffer.from(base64, "base64"));
   }
 
@@ -220,10 +268,20 @@ export class InspectorPanel implements vscode.Disposable {
     const work = this.source.analyze(cancel.token);
     // Only work that takes a while gets a (cancellable) notification; quick files would just flash one.
     const timer = setTimeout(() => {
-      void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `ConvLens: analysing ${file}`, cancellable: true }, (_p, token) => {
-        token.onCancellationRequested(() => cancel.cancel());
-        return work.then(() => undefined, () => undefined);
-      });
+      void vscode.window.withProgress(
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: `ConvLens: analysing ${file}`,
+          cancellable: true,
+        },
+        (_p, token) => {
+          token.onCancellationRequested(() => cancel.cancel());
+          return work.then(
+            () => undefined,
+            () => undefined,
+          );
+        },
+      );
     }, 400);
     try {
       outcome = await work;
@@ -235,7 +293,9 @@ export class InspectorPanel implements vscode.Disposable {
     }
     if (outcome.ok) {
       this.current = outcome.analysis;
-      this.deps.log.info(`${file}: ${outcome.analysis.layers.length} layers analysed in ${outcome.analysis.analysisMs} ms`);
+      this.deps.log.info(
+        `${file}: ${outcome.analysis.layers.length} layers analysed in ${outcome.analysis.analysisMs} ms`,
+      );
       this.post({ type: "analysis", file, analysis: outcome.analysis });
     } else {
       this.deps.log.warn(`${file}: ${outcome.message}`);
@@ -247,12 +307,17 @@ export class InspectorPanel implements vscode.Disposable {
     if (!this.current) return;
     const base = this.source.uri.path.replace(/\.[^./]+$/, "");
     const target = await vscode.window.showSaveDialog({
-      defaultUri: this.source.uri.with({ path: `${base}${base.endsWith(this.current.model) ? "" : `.${this.current.model}`}.convlens.json` }),
+      defaultUri: this.source.uri.with({
+        path: `${base}${base.endsWith(this.current.model) ? "" : `.${this.current.model}`}.convlens.json`,
+      }),
       filters: { JSON: ["json"] },
     });
     if (!target) return;
     const { jsonReport } = await import("../core/analysis/report");
-    await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(JSON.stringify(jsonReport(this.current), null, 2)));
+    await vscode.workspace.fs.writeFile(
+      target,
+      new TextEncoder().encode(JSON.stringify(jsonReport(this.current), null, 2)),
+    );
   }
 
   dispose(): void {

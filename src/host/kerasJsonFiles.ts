@@ -72,7 +72,10 @@ export class KerasJsonFiles implements vscode.Disposable {
 
   private publish(): void {
     clearTimeout(this.publishTimer);
-    this.publishTimer = setTimeout(() => void vscode.commands.executeCommand("setContext", CONTEXT_KEY, [...this.paths]), 200);
+    this.publishTimer = setTimeout(
+      () => void vscode.commands.executeCommand("setContext", CONTEXT_KEY, [...this.paths]),
+      200,
+    );
   }
 
   dispose(): void {

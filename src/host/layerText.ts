@@ -40,7 +40,9 @@ export function windowFormula(row: LayerRow): string[] {
       st = s[i] ?? 1;
     const pad = pb === pe ? `2·${pb}` : `${pb}+${pe}`;
     const [l, r] = ceil ? ["⌈", "⌉"] : ["⌊", "⌋"];
-    lines.push(`${axes[i]}_out = ${l}(${x[i + 2]} + ${pad} − ${dil}·(${kk}−1) − 1)/${st}${r} + 1 = ${y[i + 2]}`);
+    lines.push(
+      `${axes[i]}_out = ${l}(${x[i + 2]} + ${pad} − ${dil}·(${kk}−1) − 1)/${st}${r} + 1 = ${y[i + 2]}`,
+    );
   }
   return lines;
 }

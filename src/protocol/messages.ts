@@ -20,9 +20,20 @@ export type HostToWebview =
   /** An image the user picked from the workspace (pickImage). */
   | { readonly type: "image"; readonly requestId: number; readonly name: string; readonly uri: string }
   /** A convolution's weights for the filter view (getFilters). */
-  | { readonly type: "filters"; readonly requestId: number; readonly layerIndex: number; readonly dims: readonly number[]; readonly data: Float32Array }
+  | {
+      readonly type: "filters";
+      readonly requestId: number;
+      readonly layerIndex: number;
+      readonly dims: readonly number[];
+      readonly data: Float32Array;
+    }
   /** The backward graph built for a prepareExplain request; `map` names the output holding the map. */
-  | { readonly type: "explainRunnable"; readonly requestId: number; readonly runnable: RunnableInfo; readonly map: string }
+  | {
+      readonly type: "explainRunnable";
+      readonly requestId: number;
+      readonly runnable: RunnableInfo;
+      readonly map: string;
+    }
   /** Outputs of a runNative request (float32 each, own buffers); `ms` is session.run alone. */
   | {
       readonly type: "nativeResult";
@@ -33,7 +44,11 @@ export type HostToWebview =
       readonly provider: "cpu" | "webgpu";
       /** For the user, e.g. why the host GPU was not used for this model. */
       readonly note?: string;
-      readonly outputs: readonly { readonly name: string; readonly dims: readonly number[]; readonly data: Float32Array }[];
+      readonly outputs: readonly {
+        readonly name: string;
+        readonly dims: readonly number[];
+        readonly data: Float32Array;
+      }[];
     }
   /** A runtime request failed: one line for the user. */
   | { readonly type: "requestFailed"; readonly requestId: number; readonly message: string }
@@ -51,7 +66,8 @@ export interface NativeTensor {
   readonly bytes: Uint8Array;
 }
 
-export type ExplainMethod = "saliency" | "guided" | "deconvnet" | "gradcam" | "erf" | "activationMax" | "deepDream";
+export type ExplainMethod =
+  "saliency" | "guided" | "deconvnet" | "gradcam" | "erf" | "activationMax" | "deepDream";
 
 export interface RuntimeInfo {
   /** Folder URL holding onnxruntime-web's .wasm/.mjs files (for ort.env.wasm.wasmPaths). */
@@ -71,7 +87,11 @@ export interface RuntimeInfo {
 export interface RunnableInfo {
   /** Webview URL of the ONNX bytes to run (fetched, never posted). */
   readonly modelUri: string;
-  readonly inputs: readonly { readonly name: string; readonly dtype: string; readonly shape: readonly (number | string)[] }[];
+  readonly inputs: readonly {
+    readonly name: string;
+    readonly dtype: string;
+    readonly shape: readonly (number | string)[];
+  }[];
   /** The model's own outputs. */
   readonly outputs: readonly string[];
   /** Extra outputs exposing layers' first outputs: layer index → value name. */

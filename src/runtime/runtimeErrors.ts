@@ -32,7 +32,8 @@ const RULES: readonly Rule[] = [
     say: (m) => `input "${m[1]}": dimension ${m[2]} is ${m[3]}, but the model expects ${m[4]}`,
   },
   {
-    pattern: /Unexpected input data type\. Actual: \((?:tensor\()?(\w+)\)?\) , expected: \((?:tensor\()?(\w+)\)?\)/,
+    pattern:
+      /Unexpected input data type\. Actual: \((?:tensor\()?(\w+)\)?\) , expected: \((?:tensor\()?(\w+)\)?\)/,
     say: (m) => `an input is ${m[1]}, but the model expects ${m[2]}`,
   },
   {

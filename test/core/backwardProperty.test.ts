@@ -20,38 +20,86 @@ function rng(seed: number): () => number {
 }
 
 /** Pools of the random graphs: output size from input size (square). */
-const MAX_POOLS: readonly { attrs: Record<string, AttrValue>; fits: (n: number) => boolean; out: (n: number) => number }[] = [
+const MAX_POOLS: readonly {
+  attrs: Record<string, AttrValue>;
+  fits: (n: number) => boolean;
+  out: (n: number) => number;
+}[] = [
   { attrs: { kernel_shape: [2, 2], strides: [2, 2] }, fits: (n) => n % 2 === 0, out: (n) => n / 2 },
-  { attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }, fits: () => true, out: (n) => Math.floor((n - 1) / 2) + 1 },
-  { attrs: { kernel_shape: [3, 3], strides: [2, 2], ceil_mode: 1 }, fits: () => true, out: (n) => Math.ceil((n - 3) / 2) + 1 },
+  {
+    attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] },
+    fits: () => true,
+    out: (n) => Math.floor((n - 1) / 2) + 1,
+  },
+  {
+    attrs: { kernel_shape: [3, 3], strides: [2, 2], ceil_mode: 1 },
+    fits: () => true,
+    out: (n) => Math.ceil((n - 3) / 2) + 1,
+  },
   { attrs: { kernel_shape: [2, 2], strides: [1, 1] }, fits: () => true, out: (n) => n - 1 },
-  { attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [0, 1, 1, 0] }, fits: () => true, out: (n) => Math.floor((n - 2) / 2) + 1 },
+  {
+    attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [0, 1, 1, 0] },
+    fits: () => true,
+    out: (n) => Math.floor((n - 2) / 2) + 1,
+  },
 ];
 
 /** A random chain (with an optional residual or concat branch) ending in GAP → Flatten → Gemm(3). */
 function randomModel(seed: number): { model: Model; shape: number[] } {
   const r = rng(seed);
-  const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
   const nodes: Node[] = [];
   const inits = new Map<string, Tensor>();
   let n = 0;
   const weight = (dims: number[], scale: number) => {
     const name = `w${n++}`;
-    const values = Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => (r() * 2 - 1) * scale);
-    inits.set(name, { name, dtype: "float32", dims, storage: { kind: "inline", bytes: new Uint8Array(values.buffer) } });
+    const values = Float32Array.from(
+      { length: dims.reduce((a, b) => a * b, 1) },
+      () => (r() * 2 - 1) * scale,
+    );
+    inits.set(name, {
+      name,
+      dtype: "float32",
+      dims,
+      storage: { kind: "inline", bytes: new Uint8Array(values.buffer) },
+    });
     return name;
   };
-  const add = (opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, attrTypes?: Record<string, number>) => {
+  const add = (
+    opType: string,
+    inputs: string[],
+    attrs: Record<string, AttrValue> = {},
+    attrTypes?: Record<string, number>,
+  ) => {
     const out = `v${n++}`;
-    nodes.push({ name: `/n${n}/${opType}`, opType, domain: "", inputs, outputs: [out], attrs, ...(attrTypes ? { attrTypes } : {}) });
+    nodes.push({
+      name: `/n${n}/${opType}`,
+      opType,
+      domain: "",
+      inputs,
+      outputs: [out],
+      attrs,
+      ...(attrTypes ? { attrTypes } : {}),
+    });
     return out;
   };
   let c = pick([1, 2, 3]);
   let size = pick([8, 12]);
   const shape = [1, c, size, size];
   let x = "input";
-  const conv = (from: string, cin: number, cout: number, k: number, stride: number, pads = k === 3 ? [1, 1, 1, 1] : [0, 0, 0, 0]) =>
-    add("Conv", [from, weight([cout, cin, k, k], 1 / Math.sqrt(cin * k * k)), weight([cout], 0.1)], { kernel_shape: [k, k], strides: [stride, stride], pads });
+  const conv = (
+    from: string,
+    cin: number,
+    cout: number,
+    k: number,
+    stride: number,
+    pads = k === 3 ? [1, 1, 1, 1] : [0, 0, 0, 0],
+  ) =>
+    add("Conv", [from, weight([cout, cin, k, k], 1 / Math.sqrt(cin * k * k)), weight([cout], 0.1)], {
+      kernel_shape: [k, k],
+      strides: [stride, stride],
+      pads,
+    });
   const steps = 2 + Math.floor(r() * 4);
   for (let s = 0; s < steps; s++) {
     const kind = pick(["conv", "conv", "act", "pool", "residual", "concat"]);
@@ -60,7 +108,14 @@ function randomModel(seed: number): { model: Model; shape: number[] } {
       const stride = size >= 8 && r() < 0.3 ? 2 : 1;
       const k = pick([1, 3]);
       // Begin-heavy pads too: WebGPU's ConvTranspose got them wrong, so the rule crops instead.
-      const pads = k === 3 ? pick([[1, 1, 1, 1], [1, 1, 0, 0], [0, 0, 1, 1]]) : [0, 0, 0, 0];
+      const pads =
+        k === 3
+          ? pick([
+              [1, 1, 1, 1],
+              [1, 1, 0, 0],
+              [0, 0, 1, 1],
+            ])
+          : [0, 0, 0, 0];
       x = conv(x, c, cout, k, stride, pads);
       c = cout;
       size = Math.floor((size + (pads[0] ?? 0) + (pads[2] ?? 0) - k) / stride) + 1;
@@ -88,7 +143,14 @@ function randomModel(seed: number): { model: Model; shape: number[] } {
   return {
     model: {
       format: "onnx",
-      graph: { name: "random", nodes, inputs: [{ name: "input", dtype: "float32", shape }], outputs: [{ name: out, dtype: "float32", shape: undefined }], initializers: inits, valueInfo: new Map() },
+      graph: {
+        name: "random",
+        nodes,
+        inputs: [{ name: "input", dtype: "float32", shape }],
+        outputs: [{ name: out, dtype: "float32", shape: undefined }],
+        initializers: inits,
+        valueInfo: new Map(),
+      },
       opsets: { "": 17 },
       producer: "test",
       irVersion: 8,
@@ -105,16 +167,23 @@ describe("saliency = finite differences on random graphs", () => {
     const r = rng(seed * 7 + 1);
     const x = Float32Array.from({ length: size }, () => r());
     const g = buildInputGradient(model, "saliency", { kind: "class", index: 1 });
-    const grad = (await (await ort.InferenceSession.create(buildRunnable(g.model).bytes)).run({ input: new ort.Tensor("float32", x, shape) }, [g.output]))[g.output]?.data as Float32Array;
+    const grad = (
+      await (
+        await ort.InferenceSession.create(buildRunnable(g.model).bytes)
+      ).run({ input: new ort.Tensor("float32", x, shape) }, [g.output])
+    )[g.output]?.data as Float32Array;
     const fwd = await ort.InferenceSession.create(buildRunnable(model).bytes);
     const outName = model.graph.outputs[0]?.name ?? "";
-    const logit = async (v: Float32Array) => ((await fwd.run({ input: new ort.Tensor("float32", v, shape) }))[outName]?.data as Float32Array)[1] ?? NaN;
+    const logit = async (v: Float32Array) =>
+      ((await fwd.run({ input: new ort.Tensor("float32", v, shape) }))[outName]?.data as Float32Array)[1] ??
+      NaN;
     const scale = grad.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
     const h = 1e-3;
     let agree = 0;
     const pixels = Array.from({ length: 8 }, () => Math.floor(r() * size));
     for (const p of pixels) {
-      const up = Float32Array.from(x), down = Float32Array.from(x);
+      const up = Float32Array.from(x),
+        down = Float32Array.from(x);
       up[p] = (up[p] ?? 0) + h;
       down[p] = (down[p] ?? 0) - h;
       const numeric = ((await logit(up)) - (await logit(down))) / (2 * h);

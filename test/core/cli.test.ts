@@ -76,11 +76,17 @@ describe("convlens summary of framework definitions: one row per framework layer
   });
 
   it("a Darknet cfg lists its sections by index, in the table too", async () => {
-    const expected = JSON.parse(readFileSync(`${FIXTURES}/darknet/tiny-classifier.expected.json`, "utf8")) as {
+    const expected = JSON.parse(
+      readFileSync(`${FIXTURES}/darknet/tiny-classifier.expected.json`, "utf8"),
+    ) as {
       layers: { name: string; type: string; output_shape: number[]; params: number; macs: number }[];
     };
     expect(await main(["summary", `${FIXTURES}/darknet/tiny-classifier.cfg`, "--format", "json"])).toBe(0);
-    const got = (JSON.parse(out) as { layers: { name: string; type: string; output_shape: number[]; params: number; macs: number }[] }).layers;
+    const got = (
+      JSON.parse(out) as {
+        layers: { name: string; type: string; output_shape: number[]; params: number; macs: number }[];
+      }
+    ).layers;
     expect(got.map((l) => [l.name, l.type, l.output_shape, l.params, l.macs])).toEqual(
       expected.layers.map((l) => [l.name, l.type, l.output_shape, l.params, l.macs]),
     );
@@ -118,7 +124,12 @@ describe("convlens explain", () => {
   });
 
   it.each(["native", "wasm"])("saliency on --backend %s matches PyTorch", async (backend) => {
-    const args = ["explain", `${FIX}/models/shapes_cnn.onnx`, "--input", `${FIX}/images/shape_4_triangle.png`];
+    const args = [
+      "explain",
+      `${FIX}/models/shapes_cnn.onnx`,
+      "--input",
+      `${FIX}/images/shape_4_triangle.png`,
+    ];
     expect(await main([...args, "--method", "saliency", "--backend", backend, "--format", "json"])).toBe(0);
     const j = JSON.parse(out) as { data: number[] };
     const ref = readFileSync(`${FIX}/expected/backward/shapes_cnn_img0_saliency.bin`);
@@ -317,7 +328,11 @@ describe("convlens summary SCRIPT.py: the model a script builds", () => {
 
   it("finds torchvision through --python-path and picks the script's only model", async () => {
     expect(await main(["summary", TV, "--python-path", THIRD_PARTY, "--format", "json"])).toBe(0);
-    const j = JSON.parse(out) as { model: string; input_shape: number[]; totals: { params: number; macs: number } };
+    const j = JSON.parse(out) as {
+      model: string;
+      input_shape: number[];
+      totals: { params: number; macs: number };
+    };
     // torchvision's resnet18 (test/fixtures/third_party/torchvision-expected/resnet18.json).
     expect(j.model).toBe("model");
     expect(j.input_shape).toEqual([1, 3, 224, 224]);
@@ -327,7 +342,20 @@ describe("convlens summary SCRIPT.py: the model a script builds", () => {
 
   it("selects an instance by its variable with --class, and --input-shape overrides the script's", async () => {
     const rel = relative(process.cwd(), TV);
-    expect(await main(["summary", rel, "--python-path", THIRD_PARTY, "--class", "model", "--input-shape", "2x3x64x64", "--format", "json"])).toBe(0);
+    expect(
+      await main([
+        "summary",
+        rel,
+        "--python-path",
+        THIRD_PARTY,
+        "--class",
+        "model",
+        "--input-shape",
+        "2x3x64x64",
+        "--format",
+        "json",
+      ]),
+    ).toBe(0);
     const j = JSON.parse(out) as { input_shape: number[]; totals: { params: number } };
     expect(j.input_shape).toEqual([2, 3, 64, 64]);
     expect(j.totals.params).toBe(11689512);
@@ -344,8 +372,13 @@ describe("convlens summary SCRIPT.py: the model a script builds", () => {
   it("says in one line which import is not available", async () => {
     const dir = mkdtempSync(join(tmpdir(), "convlens-cli-"));
     const script = join(dir, "script.py");
-    writeFileSync(script, "import torch\nimport convlens_no_such_package as lib\nmodel = lib.build()\nmodel(torch.randn(1, 3, 8, 8))\n");
+    writeFileSync(
+      script,
+      "import torch\nimport convlens_no_such_package as lib\nmodel = lib.build()\nmodel(torch.randn(1, 3, 8, 8))\n",
+    );
     expect(await main(["summary", script])).toBe(2);
-    expect(err.trim()).toBe("convlens: model: cannot build model: module convlens_no_such_package is not available");
+    expect(err.trim()).toBe(
+      "convlens: model: cannot build model: module convlens_no_such_package is not available",
+    );
   });
 });

@@ -23,7 +23,12 @@ function modelWith(t: Tensor): Model {
 }
 
 describe("external weight data", () => {
-  const ext: Tensor = { name: "w", dtype: "float32", dims: [2], storage: { kind: "external", location: "w.bin", offset: 4, length: 8 } };
+  const ext: Tensor = {
+    name: "w",
+    dtype: "float32",
+    dims: [2],
+    storage: { kind: "external", location: "w.bin", offset: 4, length: 8 },
+  };
   const file = new Uint8Array(new Float32Array([9, 1.5, -2]).buffer);
 
   it("is read lazily, only when asked, from its offset", async () => {
@@ -32,7 +37,10 @@ describe("external weight data", () => {
     const t = model.graph.initializers.get("w");
     expect(t?.storage).toEqual({ kind: "external", location: "w.bin", offset: 4, length: 8 });
     let reads = 0;
-    const bytes = await tensorBytes(t as Tensor, async (_loc, off, len) => (reads++, file.slice(off, off + len)));
+    const bytes = await tensorBytes(
+      t as Tensor,
+      async (_loc, off, len) => (reads++, file.slice(off, off + len)),
+    );
     expect(reads).toBe(1);
     expect(Array.from(new Float32Array((bytes as Uint8Array).slice().buffer))).toEqual([1.5, -2]);
   });
@@ -43,7 +51,12 @@ describe("external weight data", () => {
   });
 
   it("keeps inline weights as views into the file buffer (no copy)", () => {
-    const inline: Tensor = { name: "w", dtype: "float32", dims: [2], storage: { kind: "inline", bytes: new Uint8Array(new Float32Array([3, 4]).buffer) } };
+    const inline: Tensor = {
+      name: "w",
+      dtype: "float32",
+      dims: [2],
+      storage: { kind: "inline", bytes: new Uint8Array(new Float32Array([3, 4]).buffer) },
+    };
     const buf = writeOnnx(modelWith(inline));
     const t = readOnnx(buf).graph.initializers.get("w");
     expect(t?.storage.kind).toBe("inline");
@@ -51,7 +64,10 @@ describe("external weight data", () => {
   });
 
   it("refuses locations outside the model folder", async () => {
-    const bad: Tensor = { ...ext, storage: { kind: "external", location: "../../etc/passwd", offset: 0, length: 8 } };
+    const bad: Tensor = {
+      ...ext,
+      storage: { kind: "external", location: "../../etc/passwd", offset: 0, length: 8 },
+    };
     await expect(tensorBytes(bad, async () => new Uint8Array(8))).rejects.toThrow(/outside/);
   });
 });

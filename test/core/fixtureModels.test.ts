@@ -27,7 +27,9 @@ interface Expected {
 }
 
 const expectedFiles = existsSync(join(FIXTURES, "expected"))
-  ? readdirSync(join(FIXTURES, "expected")).filter((f) => f.endsWith(".json") && existsSync(join(FIXTURES, "models", f.replace(/\.json$/, ".onnx"))))
+  ? readdirSync(join(FIXTURES, "expected")).filter(
+      (f) => f.endsWith(".json") && existsSync(join(FIXTURES, "models", f.replace(/\.json$/, ".onnx"))),
+    )
   : [];
 
 const CONV_LINEAR = /^(Conv\w*|ConvTranspose\w*|Linear|Conv3DSimple)$/;
@@ -62,16 +64,21 @@ describe("fixture models match PyTorch", () => {
       });
 
       const listed = exp.layers.filter((l) => CONV_LINEAR.test(l.type) || POOL.test(l.type));
-      it.each(listed.map((l) => [l.name, l] as const))("layer %s: shape, MACs, receptive field", (_name, e) => {
-        const got = byName.get(e.name);
-        expect(got, `no layer named ${e.name}`).toBeDefined();
-        expect(got?.output_shape).toEqual(e.output_shape);
-        if (CONV_LINEAR.test(e.type)) expect(got?.macs).toBe(e.macs);
-        if (e.rf) expect(got?.rf).toEqual(e.rf);
-      });
+      it.each(listed.map((l) => [l.name, l] as const))(
+        "layer %s: shape, MACs, receptive field",
+        (_name, e) => {
+          const got = byName.get(e.name);
+          expect(got, `no layer named ${e.name}`).toBeDefined();
+          expect(got?.output_shape).toEqual(e.output_shape);
+          if (CONV_LINEAR.test(e.type)) expect(got?.macs).toBe(e.macs);
+          if (e.rf) expect(got?.rf).toEqual(e.rf);
+        },
+      );
 
       it("has no unknown shapes", () => {
-        expect(analysis.layers.filter((l) => l.warnings.length > 0).map((l) => `${l.id}: ${l.warnings.join()}`)).toEqual([]);
+        expect(
+          analysis.layers.filter((l) => l.warnings.length > 0).map((l) => `${l.id}: ${l.warnings.join()}`),
+        ).toEqual([]);
       });
     });
   }

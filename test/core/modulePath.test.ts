@@ -20,7 +20,11 @@ describe("module paths from PyTorch node names", () => {
   });
 
   it("gives the enclosing groups", () => {
-    expect(modulePathOf("/layer1/layer1.0/conv1/Conv").groups).toEqual(["layer1", "layer1.0", "layer1.0.conv1"]);
+    expect(modulePathOf("/layer1/layer1.0/conv1/Conv").groups).toEqual([
+      "layer1",
+      "layer1.0",
+      "layer1.0.conv1",
+    ]);
   });
 
   it("has no path for unscoped names", () => {

@@ -2,7 +2,15 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { analyzeFile } from "../../src/core/index";
-import { IDENTITY_AXIS, applyWindow, regionOf, slidingWindow, transposedWindow, unionAxis, type ValueField } from "../../src/core/analysis/receptiveField";
+import {
+  IDENTITY_AXIS,
+  applyWindow,
+  regionOf,
+  slidingWindow,
+  transposedWindow,
+  unionAxis,
+  type ValueField,
+} from "../../src/core/analysis/receptiveField";
 
 describe("receptive-field algebra", () => {
   it("composes convolutions as Araujo et al. (Distill 2019)", () => {

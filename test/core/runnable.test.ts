@@ -28,7 +28,9 @@ describe.each([
   ["shapes_cnn", 3, 64],
 ])("%s runs and matches PyTorch", (name, channels, size) => {
   const bytes = readFileSync(resolve(FIXTURES, `models/${name}.onnx`));
-  const preds = JSON.parse(readFileSync(resolve(FIXTURES, `expected/${name}_predictions.json`), "utf8")) as Predictions;
+  const preds = JSON.parse(
+    readFileSync(resolve(FIXTURES, `expected/${name}_predictions.json`), "utf8"),
+  ) as Predictions;
   const model = readOnnx(bytes);
   const firstConvOut = model.graph.nodes.find((n) => n.opType === "Conv")?.outputs[0] ?? "";
   const runnable = buildRunnable(model, { extraOutputs: [firstConvOut] });
@@ -38,19 +40,29 @@ describe.each([
     expect(runnable.outputs).toEqual(["output", firstConvOut]);
   });
 
-  it.each(preds.samples.map((s) => [s.file, s] as const))("%s: logits within 1e-4 and the feature map exposed", async (_f, sample) => {
-    const img = decodePng(readFileSync(resolve(FIXTURES, sample.file)));
-    const out = await logitsOf(runnable.bytes, toChw(img, channels), [1, channels, size, size], [firstConvOut]);
-    const logits = Array.from(out["output"]?.data as Float32Array);
-    logits.forEach((v, i) => expect(Math.abs(v - (sample.logits[i] ?? NaN))).toBeLessThan(1e-4));
-    expect(logits.indexOf(Math.max(...logits))).toBe(sample.label);
-    expect(out[firstConvOut]?.dims[0]).toBe(1);
-  });
+  it.each(preds.samples.map((s) => [s.file, s] as const))(
+    "%s: logits within 1e-4 and the feature map exposed",
+    async (_f, sample) => {
+      const img = decodePng(readFileSync(resolve(FIXTURES, sample.file)));
+      const out = await logitsOf(
+        runnable.bytes,
+        toChw(img, channels),
+        [1, channels, size, size],
+        [firstConvOut],
+      );
+      const logits = Array.from(out["output"]?.data as Float32Array);
+      logits.forEach((v, i) => expect(Math.abs(v - (sample.logits[i] ?? NaN))).toBeLessThan(1e-4));
+      expect(logits.indexOf(Math.max(...logits))).toBe(sample.label);
+      expect(out[firstConvOut]?.dims[0]).toBe(1);
+    },
+  );
 });
 
 describe("weightless models run on generated weights", () => {
   it("resnet18 (weightless) runs with deterministic He-init weights", async () => {
-    const model = readOnnx(readFileSync(resolve(FIXTURES, "models/resnet18.onnx")), { externalExists: () => false });
+    const model = readOnnx(readFileSync(resolve(FIXTURES, "models/resnet18.onnx")), {
+      externalExists: () => false,
+    });
     const a = buildRunnable(model, { seed: 7 });
     const b = buildRunnable(model, { seed: 7 });
     expect(a.randomWeights).toBe(true);

@@ -15,8 +15,13 @@ import { applyDarknetWeights } from "../../src/core/formats/darknet/darknetWeigh
 
 ort.env.wasm.numThreads = 1;
 const PY = resolve(__dirname, "../fixtures/python");
-const source = readFileSync(resolve(__dirname, "../../../shared/fixtures/definitions/custom_models.py"), "utf8");
-const lenet = analyzePythonSource(source, { fileName: "custom_models.py" }).classes.find((c) => c.name === "LeNet5");
+const source = readFileSync(
+  resolve(__dirname, "../../../shared/fixtures/definitions/custom_models.py"),
+  "utf8",
+);
+const lenet = analyzePythonSource(source, { fileName: "custom_models.py" }).classes.find(
+  (c) => c.name === "LeNet5",
+);
 
 describe("weights from a .safetensors state_dict", () => {
   const stored = readSafetensors(readFileSync(resolve(PY, "lenet5.safetensors")));
@@ -35,7 +40,9 @@ describe("weights from a .safetensors state_dict", () => {
     const x = Float32Array.from({ length: 1024 }, (_, i) => i / 1023);
     const out = await session.run({ input: new ort.Tensor("float32", x, [1, 1, 32, 32]) });
     const got = Array.from(out[session.outputNames[0] ?? ""]?.data as Float32Array);
-    const want = (JSON.parse(readFileSync(resolve(PY, "lenet5.safetensors.logits.json"), "utf8")) as { logits: number[] }).logits;
+    const want = (
+      JSON.parse(readFileSync(resolve(PY, "lenet5.safetensors.logits.json"), "utf8")) as { logits: number[] }
+    ).logits;
     want.forEach((v, i) => expect(Math.abs((got[i] ?? NaN) - v)).toBeLessThan(1e-5));
   });
 
@@ -60,7 +67,10 @@ describe("Darknet .weights", () => {
   const DN = resolve(__dirname, "../fixtures/darknet");
   it("loads in cfg order and runs to PyTorch's output (tools/make_darknet_weights.py)", async () => {
     const model = readDarknet(readFileSync(resolve(DN, "weights-net.cfg")));
-    const { model: loaded, loaded: count } = applyDarknetWeights(model, readFileSync(resolve(DN, "weights-net.weights")));
+    const { model: loaded, loaded: count } = applyDarknetWeights(
+      model,
+      readFileSync(resolve(DN, "weights-net.weights")),
+    );
     expect(count).toBe(2 * 5 + 2 + 2); // two BN convs (5 tensors each), one plain conv and the connected layer (2 each)
     const runnable = buildRunnable(loaded);
     expect(runnable.randomWeights).toBe(false);
@@ -69,12 +79,16 @@ describe("Darknet .weights", () => {
     const x = Float32Array.from({ length: n }, (_, i) => i / (n - 1));
     const out = await session.run({ input: new ort.Tensor("float32", x, [1, 3, 32, 32]) });
     const got = Array.from(out[session.outputNames[0] ?? ""]?.data as Float32Array);
-    const want = (JSON.parse(readFileSync(resolve(DN, "weights-net.weights.output.json"), "utf8")) as { output: number[] }).output;
+    const want = (
+      JSON.parse(readFileSync(resolve(DN, "weights-net.weights.output.json"), "utf8")) as { output: number[] }
+    ).output;
     want.forEach((v, i) => expect(Math.abs((got[i] ?? NaN) - v)).toBeLessThan(1e-4));
   });
 
   it("rejects a .weights file of another cfg", () => {
     const model = readDarknet(readFileSync(resolve(DN, "yolov3-tiny.cfg")));
-    expect(() => applyDarknetWeights(model, readFileSync(resolve(DN, "weights-net.weights")))).toThrow(/ends before layer|bytes more/);
+    expect(() => applyDarknetWeights(model, readFileSync(resolve(DN, "weights-net.weights")))).toThrow(
+      /ends before layer|bytes more/,
+    );
   });
 });

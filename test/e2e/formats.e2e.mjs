@@ -6,7 +6,15 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { sleep } from "./harness.mjs";
-import { closeAllEditors, openFile, pickQuickItem, readLayerTable, readTotal, runCommand, waitForInspector } from "./workbench.mjs";
+import {
+  closeAllEditors,
+  openFile,
+  pickQuickItem,
+  readLayerTable,
+  readTotal,
+  runCommand,
+  waitForInspector,
+} from "./workbench.mjs";
 
 const FIXTURES = path.resolve(import.meta.dirname, "../fixtures");
 const norm = (s) => (s ?? "").replace(/\u00a0/g, " ");
@@ -31,14 +39,22 @@ export const tests = [
     name: "yolov3-tiny.cfg: shape hints after layer headers and the totals CodeLens",
     async run({ page, screenshot, workspace }) {
       copyInto(workspace, "darknet/yolov3-tiny.cfg");
-      const expected = JSON.parse(fs.readFileSync(path.join(FIXTURES, "darknet/yolov3-tiny.expected.json"), "utf8"));
+      const expected = JSON.parse(
+        fs.readFileSync(path.join(FIXTURES, "darknet/yolov3-tiny.expected.json"), "utf8"),
+      );
       await closeAllEditors(page);
       await openFile(page, "yolov3-tiny.cfg");
       // Layer 0 is the first [convolutional]: its hint follows the header line.
       const first = expected.layers[0].output_shape.join("×");
-      const hint = await pollText(() => page.locator(".part.editor .view-line", { hasText: "[convolutional]" }).first().textContent(), `→ ${first}`);
+      const hint = await pollText(
+        () => page.locator(".part.editor .view-line", { hasText: "[convolutional]" }).first().textContent(),
+        `→ ${first}`,
+      );
       assert.ok(hint.includes(`→ ${first}`), `hint after the first [convolutional]: "${hint}"`);
-      const lens = await pollText(() => page.locator(".part.editor .codelens-decoration").first().textContent(), "params");
+      const lens = await pollText(
+        () => page.locator(".part.editor .codelens-decoration").first().textContent(),
+        "params",
+      );
       assert.ok(/ConvLens: 8\.85 M params · 2\.78 GMACs/.test(lens), `totals CodeLens: "${lens}"`);
       await screenshot("darknet-yolov3-tiny");
     },
@@ -47,7 +63,9 @@ export const tests = [
     name: 'caffenet_v1.prototxt opens in the inspector from "ConvLens: Inspect Model"',
     async run({ page, screenshot, workspace }) {
       copyInto(workspace, "caffe/caffenet_v1.prototxt");
-      const expected = JSON.parse(fs.readFileSync(path.join(FIXTURES, "caffe/caffenet_v1.expected.json"), "utf8"));
+      const expected = JSON.parse(
+        fs.readFileSync(path.join(FIXTURES, "caffe/caffenet_v1.expected.json"), "utf8"),
+      );
       await closeAllEditors(page);
       await runCommand(page, "ConvLens: Inspect Model");
       await pickQuickItem(page, "caffenet_v1.prototxt");
@@ -55,7 +73,11 @@ export const tests = [
       assert.equal(await readTotal(frame, "total-params"), expected.totals.params, "total-params data-value");
       assert.equal(await readTotal(frame, "total-macs"), expected.totals.macs, "total-macs data-value");
       const conv2 = frame.locator('tr[data-layer-name="conv2"] td[data-col="shape"]').first();
-      assert.equal((await conv2.textContent()).trim(), expected.layers.find((l) => l.name === "conv2").output_shape.join("×"), "conv2 output shape");
+      assert.equal(
+        (await conv2.textContent()).trim(),
+        expected.layers.find((l) => l.name === "conv2").output_shape.join("×"),
+        "conv2 output shape",
+      );
       await screenshot("caffe-caffenet-inspector");
     },
   },
@@ -63,18 +85,33 @@ export const tests = [
     name: "googlenet_deploy.prototxt: shape hints after layer blocks and the totals CodeLens",
     async run({ page, screenshot }) {
       // run.mjs copies the file; expected numbers from tools/make_caffe_refs.py.
-      const expected = JSON.parse(fs.readFileSync(path.join(FIXTURES, "caffe/googlenet_deploy.expected.json"), "utf8"));
+      const expected = JSON.parse(
+        fs.readFileSync(path.join(FIXTURES, "caffe/googlenet_deploy.expected.json"), "utf8"),
+      );
       const shape = (name) => expected.layers.find((l) => l.name === name).output_shape.join("×");
       await closeAllEditors(page);
       await openFile(page, "googlenet_deploy.prototxt");
       // A hint follows each "layer {" line: the 7×7/2 stem, then the ceil-mode 3×3/2 max pool (112 → 56).
-      const lines = () => page.locator(".part.editor .view-line", { hasText: "layer {" }).allTextContents().then((t) => t.join("\n"));
+      const lines = () =>
+        page
+          .locator(".part.editor .view-line", { hasText: "layer {" })
+          .allTextContents()
+          .then((t) => t.join("\n"));
       for (const name of ["conv1/7x7_s2", "pool1/3x3_s2"]) {
         const text = await pollText(lines, `→ ${shape(name)}`);
-        assert.ok(text.includes(`layer { → ${shape(name)}`), `a "layer {" line with the hint → ${shape(name)} (${name}): ${JSON.stringify(text)}`);
+        assert.ok(
+          text.includes(`layer { → ${shape(name)}`),
+          `a "layer {" line with the hint → ${shape(name)} (${name}): ${JSON.stringify(text)}`,
+        );
       }
-      const lens = await pollText(() => page.locator(".part.editor .codelens-decoration").first().textContent(), "params");
-      assert.ok(lens.includes("ConvLens: 7.00 M params · 1.58 GMACs"), `totals CodeLens (6,998,552 params, 1,582,671,872 MACs): "${lens}"`);
+      const lens = await pollText(
+        () => page.locator(".part.editor .codelens-decoration").first().textContent(),
+        "params",
+      );
+      assert.ok(
+        lens.includes("ConvLens: 7.00 M params · 1.58 GMACs"),
+        `totals CodeLens (6,998,552 params, 1,582,671,872 MACs): "${lens}"`,
+      );
       assert.ok(lens.includes("input 1×3×224×224"), `totals CodeLens names the input: "${lens}"`);
       await screenshot("caffe-googlenet-hints");
     },
@@ -83,21 +120,41 @@ export const tests = [
     name: 'darknet19.cfg opens in the inspector from "ConvLens: Inspect Model"',
     async run({ page, screenshot }) {
       // run.mjs copies the file; expected numbers from tools/make_darknet_refs.py.
-      const expected = JSON.parse(fs.readFileSync(path.join(FIXTURES, "darknet/darknet19.expected.json"), "utf8"));
+      const expected = JSON.parse(
+        fs.readFileSync(path.join(FIXTURES, "darknet/darknet19.expected.json"), "utf8"),
+      );
       await closeAllEditors(page);
       await runCommand(page, "ConvLens: Inspect Model");
       await pickQuickItem(page, "darknet19.cfg");
       const frame = await waitForInspector(page, "darknet19", 30_000);
-      assert.equal(await readTotal(frame, "total-params"), expected.totals.params, "total-params data-value (20,842,376)");
+      assert.equal(
+        await readTotal(frame, "total-params"),
+        expected.totals.params,
+        "total-params data-value (20,842,376)",
+      );
       assert.equal(await readTotal(frame, "total-macs"), expected.totals.macs, "total-macs data-value");
       const rows = await readLayerTable(frame);
       // Layer 23 is the 1×1 convolution to the 1000 classes (Conv, then no BatchNorm, linear).
       const last = rows.filter((r) => r.name === "23");
-      assert.equal(last[last.length - 1]?.cells.shape?.text, expected.layers[23].output_shape.join("×"), "layer 23 output shape");
-      const params = rows.filter((r) => r.name === "18").reduce((a, r) => a + Number(r.cells.params?.value ?? NaN), 0);
-      assert.equal(params, expected.layers[18].params, "layer 18 (3×3 conv to 1024, batch-normalised): params over its rows");
+      assert.equal(
+        last[last.length - 1]?.cells.shape?.text,
+        expected.layers[23].output_shape.join("×"),
+        "layer 23 output shape",
+      );
+      const params = rows
+        .filter((r) => r.name === "18")
+        .reduce((a, r) => a + Number(r.cells.params?.value ?? NaN), 0);
+      assert.equal(
+        params,
+        expected.layers[18].params,
+        "layer 18 (3×3 conv to 1024, batch-normalised): params over its rows",
+      );
       const rf = rows.filter((r) => r.name === "22").pop()?.cells["rf-size"]?.text;
-      assert.equal(rf, expected.layers[22].rf.size.join("×"), "layer 22 receptive field (autograd probe: 374×374)");
+      assert.equal(
+        rf,
+        expected.layers[22].rf.size.join("×"),
+        "layer 22 receptive field (autograd probe: 374×374)",
+      );
       await screenshot("darknet-darknet19-inspector");
     },
   },

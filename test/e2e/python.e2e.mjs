@@ -9,10 +9,12 @@ import { sleep } from "./harness.mjs";
 import { checker, editorWith, lensesAbove, lineText, norm, openPython, poll } from "./editorText.mjs";
 import { inspectorFrame, readTotal, runCommand, pickQuickItem, waitForInspector } from "./workbench.mjs";
 
-const BROKEN_MODEL = fs.readFileSync(path.resolve(import.meta.dirname, "../fixtures/python/broken_linear.py"), "utf8");
+const BROKEN_MODEL = fs.readFileSync(
+  path.resolve(import.meta.dirname, "../fixtures/python/broken_linear.py"),
+  "utf8",
+);
 // 28 → conv3 → 26 → pool → 13; 64·13·13 = 10816.
 const BROKEN_MESSAGE = "Linear expects 9216 input features but receives 10816";
-
 
 /** The Problems panel's rows (files and markers), one per line. */
 async function problemsText(page) {
@@ -24,7 +26,10 @@ async function showProblems(page) {
   const panel = page.locator(".markers-panel").first();
   if (await panel.isVisible().catch(() => false)) return;
   await page.keyboard.press("Control+Shift+M"); // View: Problems
-  const shown = await panel.waitFor({ state: "visible", timeout: 3000 }).then(() => true, () => false);
+  const shown = await panel.waitFor({ state: "visible", timeout: 3000 }).then(
+    () => true,
+    () => false,
+  );
   if (!shown) {
     await runCommand(page, "Focus on Problems View", 10_000);
     await panel.waitFor({ state: "visible", timeout: 10_000 });
@@ -32,7 +37,13 @@ async function showProblems(page) {
 }
 
 async function hideProblems(page) {
-  if (await page.locator(".markers-panel").first().isVisible().catch(() => false))
+  if (
+    await page
+      .locator(".markers-panel")
+      .first()
+      .isVisible()
+      .catch(() => false)
+  )
     await runCommand(page, "View: Hide Panel", 10_000).catch(() => {});
 }
 
@@ -51,20 +62,46 @@ export const tests = [
       );
       const summary = lenses?.find((t) => t.startsWith("ConvLens:")) ?? "";
       c.check(summary, `no ConvLens CodeLens above "class LeNet5" (lenses there: ${JSON.stringify(lenses)})`);
-      c.check(summary.includes("61.71 k params"), `LeNet5 lens shows "61.71 k params": got ${JSON.stringify(summary)}`);
-      c.check(summary.includes("input 1×1×32×32"), `LeNet5 lens shows "input 1×1×32×32": got ${JSON.stringify(summary)}`);
-      c.check(summary.includes("416.52 kMACs"), `LeNet5 lens shows "416.52 kMACs": got ${JSON.stringify(summary)}`);
-      c.check(lenses?.includes("Inspect") && lenses?.includes("Set input shape"), `LeNet5 lenses include Inspect and Set input shape: got ${JSON.stringify(lenses)}`);
+      c.check(
+        summary.includes("61.71 k params"),
+        `LeNet5 lens shows "61.71 k params": got ${JSON.stringify(summary)}`,
+      );
+      c.check(
+        summary.includes("input 1×1×32×32"),
+        `LeNet5 lens shows "input 1×1×32×32": got ${JSON.stringify(summary)}`,
+      );
+      c.check(
+        summary.includes("416.52 kMACs"),
+        `LeNet5 lens shows "416.52 kMACs": got ${JSON.stringify(summary)}`,
+      );
+      c.check(
+        lenses?.includes("Inspect") && lenses?.includes("Set input shape"),
+        `LeNet5 lenses include Inspect and Set input shape: got ${JSON.stringify(lenses)}`,
+      );
 
       // Inlay hints: after the layer constructor and after the forward statement.
-      const c1 = await poll(() => lineText(page, "self.c1 = nn.Conv2d"), (t) => t?.includes("→"), 10_000);
-      c.check(c1?.includes("→ 1×6×28×28"), `inlay hint "→ 1×6×28×28" on the self.c1 line: line reads ${JSON.stringify(c1)}`);
+      const c1 = await poll(
+        () => lineText(page, "self.c1 = nn.Conv2d"),
+        (t) => t?.includes("→"),
+        10_000,
+      );
+      c.check(
+        c1?.includes("→ 1×6×28×28"),
+        `inlay hint "→ 1×6×28×28" on the self.c1 line: line reads ${JSON.stringify(c1)}`,
+      );
       const fwd = await lineText(page, "x = self.s2(self.act1(self.c1(x)))").catch((e) => String(e));
-      c.check(fwd?.includes("→ 1×6×14×14"), `inlay hint "→ 1×6×14×14" on the first forward line: line reads ${JSON.stringify(fwd)}`);
+      c.check(
+        fwd?.includes("→ 1×6×14×14"),
+        `inlay hint "→ 1×6×14×14" on the first forward line: line reads ${JSON.stringify(fwd)}`,
+      );
 
       // Hover on nn.Conv2d in the self.c1 line.
       await page.mouse.move(5, 5);
-      const target = page.locator(".part.editor .view-line", { hasText: "self.c1 = nn.Conv2d" }).first().getByText("Conv2d").first();
+      const target = page
+        .locator(".part.editor .view-line", { hasText: "self.c1 = nn.Conv2d" })
+        .first()
+        .getByText("Conv2d")
+        .first();
       await target.hover({ timeout: 5000 });
       const hover = page.locator(".monaco-hover:visible .rendered-markdown").first();
       let hoverText = "";
@@ -83,7 +120,10 @@ export const tests = [
           "params 156",
           "H_out = ⌊(32 + 2·0 − 1·(5−1) − 1)/1⌋ + 1 = 28",
         ])
-          c.check(hoverText.includes(want), `hover contains ${JSON.stringify(want)}: got ${JSON.stringify(hoverText)}`);
+          c.check(
+            hoverText.includes(want),
+            `hover contains ${JSON.stringify(want)}: got ${JSON.stringify(hoverText)}`,
+          );
       }
       await page.mouse.move(5, 5);
       await page.keyboard.press("Escape");
@@ -95,42 +135,77 @@ export const tests = [
     async run({ page, screenshot, workspace }) {
       const file = path.join(workspace, "broken_model.py");
       // run.mjs put it there before VS Code started; rewrite only if an earlier run changed it.
-      if (!fs.existsSync(file) || fs.readFileSync(file, "utf8") !== BROKEN_MODEL) fs.writeFileSync(file, BROKEN_MODEL);
+      if (!fs.existsSync(file) || fs.readFileSync(file, "utf8") !== BROKEN_MODEL)
+        fs.writeFileSync(file, BROKEN_MODEL);
       await openPython(page, "broken_model.py", "self.fc = nn.Linear(");
       await showProblems(page);
-      const before = await poll(() => problemsText(page), (t) => t?.includes(BROKEN_MESSAGE), 15_000);
+      const before = await poll(
+        () => problemsText(page),
+        (t) => t?.includes(BROKEN_MESSAGE),
+        15_000,
+      );
       await screenshot("python-broken-before");
       assert.ok(
         before?.includes(BROKEN_MESSAGE),
         `Problems panel lists "${BROKEN_MESSAGE}": panel text ${JSON.stringify(before?.slice(0, 500))}`,
       );
-      assert.ok(before.includes("(input 1×10816)"), `the message ends with "(input 1×10816)": ${JSON.stringify(before.slice(0, 500))}`);
+      assert.ok(
+        before.includes("(input 1×10816)"),
+        `the message ends with "(input 1×10816)": ${JSON.stringify(before.slice(0, 500))}`,
+      );
 
       // Put the cursor on the squiggle (the diagnostic sits where the shapes meet, the
       // self.fc(x) call) and ask for quick fixes (Ctrl+.).
-      const squiggle = editorWith(page, "self.fc = nn.Linear(").locator(".view-overlays .squiggly-error").first();
+      const squiggle = editorWith(page, "self.fc = nn.Linear(")
+        .locator(".view-overlays .squiggly-error")
+        .first();
       await squiggle.waitFor({ state: "visible", timeout: 5000 });
       const box = await squiggle.boundingBox();
       assert.ok(box, "the error squiggle has no bounding box");
       await page.mouse.click(box.x + Math.min(4, box.width / 2), box.y + box.height / 2);
       await page.keyboard.press("Control+Period");
-      const fix = page.locator(".action-widget .monaco-list-row", { hasText: "Change in_features to 10816" }).first();
+      const fix = page
+        .locator(".action-widget .monaco-list-row", { hasText: "Change in_features to 10816" })
+        .first();
       try {
         await fix.waitFor({ state: "visible", timeout: 10_000 });
       } catch {
-        const offered = norm(await page.locator(".action-widget").first().textContent({ timeout: 1000 }).catch(() => "(no action widget)"));
+        const offered = norm(
+          await page
+            .locator(".action-widget")
+            .first()
+            .textContent({ timeout: 1000 })
+            .catch(() => "(no action widget)"),
+        );
         await screenshot("python-broken-no-fix");
-        throw new Error(`quick fix "Change in_features to 10816" not offered (code action widget: ${JSON.stringify(offered)})`);
+        throw new Error(
+          `quick fix "Change in_features to 10816" not offered (code action widget: ${JSON.stringify(offered)})`,
+        );
       }
       await fix.click();
 
-      const fixedLine = await poll(() => lineText(page, "self.fc = nn.Linear("), (t) => t?.includes("nn.Linear(10816, 10)"), 5000);
-      assert.ok(fixedLine?.includes("nn.Linear(10816, 10)"), `after the fix the line reads ${JSON.stringify(fixedLine)}`);
+      const fixedLine = await poll(
+        () => lineText(page, "self.fc = nn.Linear("),
+        (t) => t?.includes("nn.Linear(10816, 10)"),
+        5000,
+      );
+      assert.ok(
+        fixedLine?.includes("nn.Linear(10816, 10)"),
+        `after the fix the line reads ${JSON.stringify(fixedLine)}`,
+      );
       await page.keyboard.press("Control+S");
-      const onDisk = await poll(async () => fs.readFileSync(file, "utf8"), (t) => t?.includes("nn.Linear(10816, 10)"), 5000);
+      const onDisk = await poll(
+        async () => fs.readFileSync(file, "utf8"),
+        (t) => t?.includes("nn.Linear(10816, 10)"),
+        5000,
+      );
       assert.ok(onDisk?.includes("self.fc = nn.Linear(10816, 10)"), `saved file: ${JSON.stringify(onDisk)}`);
 
-      const after = await poll(() => problemsText(page), (t) => t !== undefined && !t.includes(BROKEN_MESSAGE), 5000);
+      const after = await poll(
+        () => problemsText(page),
+        (t) => t !== undefined && !t.includes(BROKEN_MESSAGE),
+        5000,
+      );
       await screenshot("python-broken-after");
       assert.ok(
         after !== undefined && !after.includes(BROKEN_MESSAGE),
@@ -153,9 +228,12 @@ export const tests = [
 
       // The python editor stays in the first group; the inspector opens beside it.
       const editor = editorWith(page, c3Line);
-      const c3Top = async () => (await editor.locator(".view-line", { hasText: c3Line }).first().boundingBox())?.y;
+      const c3Top = async () =>
+        (await editor.locator(".view-line", { hasText: c3Line }).first().boundingBox())?.y;
       const selectionTops = () =>
-        editor.locator(".view-overlays .selected-text").evaluateAll((els) => els.map((e) => e.getBoundingClientRect().y));
+        editor
+          .locator(".view-overlays .selected-text")
+          .evaluateAll((els) => els.map((e) => e.getBoundingClientRect().y));
       const onC3 = async () => {
         const top = await c3Top();
         return top !== undefined && (await selectionTops()).some((y) => Math.abs(y - top) < 2);
@@ -167,7 +245,12 @@ export const tests = [
       const ok = await poll(onC3, (v) => v === true, 10_000);
       await screenshot("python-inspect-lenet5");
       if (!ok) {
-        const status = norm(await page.locator(".statusbar").textContent().catch(() => ""));
+        const status = norm(
+          await page
+            .locator(".statusbar")
+            .textContent()
+            .catch(() => ""),
+        );
         const op = await inspectorFrame(page)
           .locator('tr[data-layer-name="c3"] td[data-col="op"]')
           .textContent({ timeout: 1000 })
@@ -184,7 +267,10 @@ export const tests = [
       const classLine = "class AlphaGoPolicy(nn.Module):";
       await openPython(page, "custom_models.py", "class LeNet5(nn.Module):");
       // Scroll the class into view with Go to Line (it is below the first screen).
-      const source = fs.readFileSync(path.resolve(import.meta.dirname, "../../../shared/fixtures/definitions/custom_models.py"), "utf8");
+      const source = fs.readFileSync(
+        path.resolve(import.meta.dirname, "../../../shared/fixtures/definitions/custom_models.py"),
+        "utf8",
+      );
       const lineNo = source.split("\n").findIndex((l) => l.startsWith(classLine)) + 1;
       await page.keyboard.press("Control+G");
       await page.keyboard.type(String(lineNo));
@@ -196,7 +282,10 @@ export const tests = [
       let index = -1;
       for (let i = 0; i < 20 && index < 0; i++) {
         await sleep(250);
-        const line = await page.locator(".part.editor .view-line", { hasText: classLine }).first().boundingBox({ timeout: 2000 });
+        const line = await page
+          .locator(".part.editor .view-line", { hasText: classLine })
+          .first()
+          .boundingBox({ timeout: 2000 });
         if (!line) continue;
         boxes = await links.evaluateAll((els) => els.map((e) => e.getBoundingClientRect().y));
         index = boxes.findIndex((y) => y < line.y && y > line.y - 2 * line.height - 5);
@@ -204,7 +293,12 @@ export const tests = [
       assert.ok(index >= 0, `an "Inspect" lens above ${classLine} (lens rows at ${JSON.stringify(boxes)})`);
       await links.nth(index).click();
       const frame = await waitForInspector(page, "AlphaGoPolicy", 30_000);
-      const expected = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, "../../../shared/fixtures/expected/alphago_policy.json"), "utf8"));
+      const expected = JSON.parse(
+        fs.readFileSync(
+          path.resolve(import.meta.dirname, "../../../shared/fixtures/expected/alphago_policy.json"),
+          "utf8",
+        ),
+      );
       // Params do not depend on the (assumed) board size; MACs do.
       assert.equal(await readTotal(frame, "total-params"), expected.totals.params, "total-params data-value");
       await screenshot("python-inspect-lens-alphago");

@@ -24,15 +24,23 @@ const runStatus = (frame) =>
 async function runOnce(frame, screenshot, tag) {
   const logitsEl = frame.locator('[data-testid="logits"]');
   const read = () =>
-    logitsEl.evaluate((el, ids) => ({
-      run: el.getAttribute("data-run"),
-      values: el.getAttribute("data-values"),
-      backend: el.ownerDocument.querySelector(ids.backend)?.textContent ?? "",
-      ms: el.ownerDocument.querySelector(ids.ms)?.getAttribute("data-ms") ?? "",
-    }), { backend: '[data-testid="run-backend"]', ms: '[data-testid="run-ms"]' }, { timeout: 500 });
+    logitsEl.evaluate(
+      (el, ids) => ({
+        run: el.getAttribute("data-run"),
+        values: el.getAttribute("data-values"),
+        backend: el.ownerDocument.querySelector(ids.backend)?.textContent ?? "",
+        ms: el.ownerDocument.querySelector(ids.ms)?.getAttribute("data-ms") ?? "",
+      }),
+      { backend: '[data-testid="run-backend"]', ms: '[data-testid="run-ms"]' },
+      { timeout: 500 },
+    );
   const before = (await read().catch(() => null))?.run ?? null;
   await frame.locator('[data-testid="run-button"]').click();
-  const seen = await poll(read, (v) => v !== undefined && v.run !== null && v.run !== before && v.values !== null, 90_000);
+  const seen = await poll(
+    read,
+    (v) => v !== undefined && v.run !== null && v.run !== before && v.values !== null,
+    90_000,
+  );
   if (!seen || seen.run === before || seen.values === null) {
     await screenshot(`run-no-logits-${tag}`);
     assert.fail(`${tag}: no new logits after Run; status: ${await runStatus(frame)}`);
@@ -173,7 +181,11 @@ export const tests = [
       await screenshot("run-shapes-cnn-conv1-filters");
       assert.equal(count, 16, "conv1 has 16 filters of 3×5×5");
       assert.equal(await filters.getAttribute("data-filters"), "16");
-      assert.equal(await filters.getAttribute("data-mode"), "rgb", "the first layer of an RGB model as colour patches");
+      assert.equal(
+        await filters.getAttribute("data-mode"),
+        "rgb",
+        "the first layer of an RGB model as colour patches",
+      );
     },
   },
 ];

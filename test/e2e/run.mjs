@@ -124,15 +124,32 @@ async function main() {
   fs.mkdirSync(workspace);
   for (const m of ["lenet5.onnx", "resnet18.onnx", "lenet5_digits.onnx", "shapes_cnn.onnx"])
     fs.copyFileSync(path.join(fixturesDir, "models", m), path.join(workspace, m));
-  fs.copyFileSync(path.join(fixturesDir, "definitions", "custom_models.py"), path.join(workspace, "custom_models.py"));
+  fs.copyFileSync(
+    path.join(fixturesDir, "definitions", "custom_models.py"),
+    path.join(workspace, "custom_models.py"),
+  );
   // Written before VS Code starts, so quick open has indexed it (a file written mid-run may not be found yet).
-  fs.copyFileSync(path.join(repoRoot, "test", "fixtures", "python", "broken_linear.py"), path.join(workspace, "broken_model.py"));
-  fs.copyFileSync(path.join(repoRoot, "test", "fixtures", "bad", "unknown-op.onnx"), path.join(workspace, "unknown-op.onnx"));
+  fs.copyFileSync(
+    path.join(repoRoot, "test", "fixtures", "python", "broken_linear.py"),
+    path.join(workspace, "broken_model.py"),
+  );
+  fs.copyFileSync(
+    path.join(repoRoot, "test", "fixtures", "bad", "unknown-op.onnx"),
+    path.join(workspace, "unknown-op.onnx"),
+  );
   // A Keras 3 archive (config.json inside a zip), opened by the inspector as its default editor.
-  fs.copyFileSync(path.join(repoRoot, "test", "fixtures", "keras", "imdb_bilstm.keras"), path.join(workspace, "imdb_bilstm.keras"));
+  fs.copyFileSync(
+    path.join(repoRoot, "test", "fixtures", "keras", "imdb_bilstm.keras"),
+    path.join(workspace, "imdb_bilstm.keras"),
+  );
   // Text definitions, Keras source and a Jupyter notebook opened by formats.e2e.mjs, keras.e2e.mjs
   // and notebook.e2e.mjs.
-  for (const rel of ["caffe/googlenet_deploy.prototxt", "darknet/darknet19.cfg", "python/keras_vgg.py", "python/notebook_cnn.ipynb"])
+  for (const rel of [
+    "caffe/googlenet_deploy.prototxt",
+    "darknet/darknet19.cfg",
+    "python/keras_vgg.py",
+    "python/notebook_cnn.ipynb",
+  ])
     fs.copyFileSync(path.join(repoRoot, "test", "fixtures", rel), path.join(workspace, path.basename(rel)));
   // Scripts (scripts.e2e.mjs): a training script, and torchvision found through convlens.pythonExtraPaths
   // (the copy of torchvision's sources in test/fixtures/third_party stands for an installed package).
@@ -140,7 +157,10 @@ async function main() {
     fs.copyFileSync(path.join(repoRoot, "test", "fixtures", rel), path.join(workspace, path.basename(rel)));
   fs.mkdirSync(path.join(workspace, ".vscode"));
   const extraPaths = [path.join(repoRoot, "test", "fixtures", "third_party")];
-  fs.writeFileSync(path.join(workspace, ".vscode", "settings.json"), `${JSON.stringify({ "convlens.pythonExtraPaths": extraPaths }, null, 2)}\n`);
+  fs.writeFileSync(
+    path.join(workspace, ".vscode", "settings.json"),
+    `${JSON.stringify({ "convlens.pythonExtraPaths": extraPaths }, null, 2)}\n`,
+  );
   const profile = makeProfile(state.tmp);
   log(`installing ${path.basename(vsix)}: ${installVsix(vsix, profile).split("\n").pop()}`);
 
@@ -208,7 +228,11 @@ async function main() {
   for (const [i, t] of selected.entries()) {
     const t0 = Date.now();
     try {
-      await withTimeout(t.run({ page, expected, screenshot, workspace, log, setSettings }), TEST_TIMEOUT_MS, t.name);
+      await withTimeout(
+        t.run({ page, expected, screenshot, workspace, log, setSettings }),
+        TEST_TIMEOUT_MS,
+        t.name,
+      );
       state.passed++;
       log(`ok   ${i + 1} ${t.name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
     } catch (err) {

@@ -92,7 +92,11 @@ export const tests = [
       await frame.locator('[data-testid="run-button"]').click();
       assert.match(await waitForStatus(frame, /Run failed/, 30_000), /cannot be decoded/);
       // No stale result: the previous input's predictions are gone.
-      assert.equal(await frame.locator('[data-testid="logits"]').count(), 0, "no logits shown after the failed run");
+      assert.equal(
+        await frame.locator('[data-testid="logits"]').count(),
+        0,
+        "no logits shown after the failed run",
+      );
       // The panel stays usable: a bundled sample runs.
       await selectSample(frame, "digit_3");
       await runAndWait(frame);

@@ -105,7 +105,11 @@ export async function openInWebview(page, name, { tries = 3, log = console.log }
 export async function closeAllEditors(page) {
   // Keyboard focus inside a webview (the inspector's Run tab) keeps F1 from the workbench: give it
   // back to the workbench first.
-  await page.locator(".part.sidebar .composite.title").first().click({ timeout: 2000 }).catch(() => {});
+  await page
+    .locator(".part.sidebar .composite.title")
+    .first()
+    .click({ timeout: 2000 })
+    .catch(() => {});
   await closeQuickInput(page);
   await runCommand(page, "View: Close All Editors", 30_000);
   await page
@@ -185,7 +189,9 @@ export async function openRunTab(page, file, modelName, { log = console.log } = 
 /** Choose the Run panel's bundled sample whose name contains `name`. */
 export async function selectSample(frame, name) {
   const source = frame.locator('[data-testid="input-source"]');
-  const options = await source.locator("option").evaluateAll((os) => os.map((o) => ({ value: o.value, text: o.textContent })));
+  const options = await source
+    .locator("option")
+    .evaluateAll((os) => os.map((o) => ({ value: o.value, text: o.textContent })));
   const o = options.find((x) => x.text.includes(name));
   if (!o) throw new Error(`no ${name} sample offered (options: ${options.map((x) => x.text).join(", ")})`);
   await source.selectOption(o.value);

@@ -7,6 +7,7 @@ export function toChw(img: Image, channels: number): Float32Array {
   const out = new Float32Array(channels * img.width * img.height);
   const plane = img.width * img.height;
   for (let i = 0; i < plane; i++)
-    for (let c = 0; c < channels; c++) out[c * plane + i] = (img.data[i * img.channels + Math.min(c, img.channels - 1)] ?? 0) / 255;
+    for (let c = 0; c < channels; c++)
+      out[c * plane + i] = (img.data[i * img.channels + Math.min(c, img.channels - 1)] ?? 0) / 255;
   return out;
 }

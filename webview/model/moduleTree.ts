@@ -147,7 +147,8 @@ export function buildModuleTree(layers: readonly LayerRow[]): ModuleTree {
           outputBytes: 0,
         };
         const s = stats.get(path);
-        if (s !== undefined && s.names.size === 1 && layer.layerType !== undefined) group.layerType = layer.layerType;
+        if (s !== undefined && s.names.size === 1 && layer.layerType !== undefined)
+          group.layerType = layer.layerType;
         groups.set(path, group);
         (parent === null ? roots : parent.children).push({ kind: "group", group });
       }

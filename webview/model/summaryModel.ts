@@ -62,7 +62,10 @@ export function headerView(a: ModelAnalysis): HeaderView {
         label: "Params",
         text: paramsTotalText(t, formatCount),
         dataValue: raw(t.params),
-        title: [`${t.paramsUnknown?.length ? "at least " : ""}${formatExact(t.params)} parameters`, ...notes].join("\n"),
+        title: [
+          `${t.paramsUnknown?.length ? "at least " : ""}${formatExact(t.params)} parameters`,
+          ...notes,
+        ].join("\n"),
       },
       {
         testId: "total-macs",

@@ -107,7 +107,8 @@ export class RunPanel {
   setRuntime(runtime: RuntimeInfo | null): void {
     // The host re-sends the runtime on every change of the backend setting (and VS Code may report a
     // settings reload as one): the same runtime again keeps the engine and the results shown.
-    if (runtime !== null && this.runtime !== null && JSON.stringify(runtime) === JSON.stringify(this.runtime)) return;
+    if (runtime !== null && this.runtime !== null && JSON.stringify(runtime) === JSON.stringify(this.runtime))
+      return;
     this.runtime = runtime;
     this.engine?.dispose();
     this.engine = runtime === null ? null : new RunEngine(runtime, (t) => this.setStatus(t), this.native);
@@ -136,7 +137,8 @@ export class RunPanel {
 
   /** Host messages for the Run tab; true when handled. */
   handle(message: HostToWebview): boolean {
-    if (this.requests.handle(message) || this.native.handle(message) || this.explain.handle(message)) return true;
+    if (this.requests.handle(message) || this.native.handle(message) || this.explain.handle(message))
+      return true;
     if (message.type === "image") {
       // Not one we asked for: a palette command chose it ("Run Model on Image…").
       this.input?.useImage({ name: message.name, uri: message.uri });

@@ -48,7 +48,9 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
     const override = options.inputShapes?.[v.name] ?? (i === 0 ? options.inputShapes?.["*"] : undefined);
     let shape: Shape | undefined = override ?? v.shape;
     if (override && v.shape && override.length !== v.shape.length)
-      throw new ModelError(`Input shape ${override.join("x")} has rank ${override.length}, but input "${v.name}" has rank ${v.shape.length}.`);
+      throw new ModelError(
+        `Input shape ${override.join("x")} has rank ${override.length}, but input "${v.name}" has rank ${v.shape.length}.`,
+      );
     if (shape && typeof shape[0] === "string") {
       warnings.push(`Batch dimension "${shape[0]}" of input "${v.name}" is counted as 1.`);
       shape = [1, ...shape.slice(1)];
@@ -74,11 +76,17 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
     if ((row & 255) === 0) {
       if (options.isCancelled?.()) throw new ModelError("Analysis cancelled.");
       if (Date.now() > deadline)
-        throw new ModelError(`Analysis stopped after ${Math.round((Date.now() - started) / 1000)} s at node ${row} of ${order.length} (time limit).`);
+        throw new ModelError(
+          `Analysis stopped after ${Math.round((Date.now() - started) / 1000)} s at node ${row} of ${order.length} (time limit).`,
+        );
     }
     const node = graph.nodes[nodeIndex] as Node;
     const nodeWarnings: string[] = [];
-    const ctx: OpContext = { node, inputs: node.inputs.map((n) => (n === "" ? undefined : states.get(n))), opset };
+    const ctx: OpContext = {
+      node,
+      inputs: node.inputs.map((n) => (n === "" ? undefined : states.get(n))),
+      opset,
+    };
     const rule = opRule(node.opType, node.domain);
     let outs: ValueState[] = [];
     let macs: number | null = 0;
@@ -96,11 +104,14 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
         if (e instanceof ModelError) throw e;
         outs = [];
         macs = null;
-        nodeWarnings.push(e instanceof ShapeError ? `shape error: ${e.message}` : `internal error: ${String(e)}`);
+        nodeWarnings.push(
+          e instanceof ShapeError ? `shape error: ${e.message}` : `internal error: ${String(e)}`,
+        );
       }
     }
     // Identity of an initializer is an alias: its consumers own that parameter again (exporter dedup).
-    if (node.opType === "Identity" && ctx.inputs[0]?.tensor && outs[0]) outs[0] = { ...outs[0], tensor: ctx.inputs[0].tensor };
+    if (node.opType === "Identity" && ctx.inputs[0]?.tensor && outs[0])
+      outs[0] = { ...outs[0], tensor: ctx.inputs[0].tensor };
     node.outputs.forEach((name, i) => {
       if (name !== "") states.set(name, outs[i] ?? { dtype: "unknown", shape: undefined });
     });
@@ -112,9 +123,15 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
       try {
         field =
           rule.rf === "elementwise"
-            ? unionFields(inFields, outs[0]?.shape?.length ?? 0, ctx.inputs.map((s) => s?.shape))
+            ? unionFields(
+                inFields,
+                outs[0]?.shape?.length ?? 0,
+                ctx.inputs.map((s) => s?.shape),
+              )
             : rule.rf === "global"
-              ? inFields.some(hasSpatial) ? { kind: "global" } : undefined
+              ? inFields.some(hasSpatial)
+                ? { kind: "global" }
+                : undefined
               : rule.rf === "none"
                 ? undefined
                 : rule.rf({ ...ctx, fields: inFields, outputs: outs });
@@ -129,7 +146,8 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
       fields.set(name, f);
       options.onField?.(name, f);
     });
-    if (field?.kind === "axes" && field.misaligned) nodeWarnings.push("receptive fields of merged paths are misaligned (different strides)");
+    if (field?.kind === "axes" && field.misaligned)
+      nodeWarnings.push("receptive fields of merged paths are misaligned (different strides)");
 
     const weights: { name: string; shape: number[] }[] = [];
     let params = 0;
@@ -144,14 +162,20 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
     }
 
     // A format that names its layers (Caffe, Darknet) says so; PyTorch exports encode the module path in the node name.
-    const mp = node.layer !== undefined ? { path: node.layer, groups: layerGroups(node.layer) } : modulePathOf(node.name, knownPaths);
+    const mp =
+      node.layer !== undefined
+        ? { path: node.layer, groups: layerGroups(node.layer) }
+        : modulePathOf(node.name, knownPaths);
     if (mp.path) knownPaths.add(mp.path);
     const outputs: ValueSummary[] = node.outputs.map((n, i) => summary(n, outs[i]));
     const bytes = outputs.reduce<number | null>((acc, o) => {
-      const c = o.shape && o.shape.every((d) => typeof d === "number") ? elementCount(o.shape as number[]) : null;
+      const c =
+        o.shape && o.shape.every((d) => typeof d === "number") ? elementCount(o.shape as number[]) : null;
       return acc === null || c === null ? null : acc + c * dtypeBytes(o.dtype);
     }, 0);
-    const predecessors = [...new Set(node.inputs.map((n) => producerRow.get(n)).filter((r): r is number => r !== undefined))];
+    const predecessors = [
+      ...new Set(node.inputs.map((n) => producerRow.get(n)).filter((r): r is number => r !== undefined)),
+    ];
     node.outputs.forEach((n) => producerRow.set(n, row));
     const rf: RFInfo = summarizeField(field);
     layers.push({
@@ -177,11 +201,15 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
   });
 
   warnings.push(...crossCheck(graph.outputs, states), ...crossCheck([...graph.valueInfo.values()], states));
-  if (unknownOps.size) warnings.push(`unknown: no rule for op ${[...unknownOps].join(", ")}; shapes after these nodes are unknown.`);
+  if (unknownOps.size)
+    warnings.push(
+      `unknown: no rule for op ${[...unknownOps].join(", ")}; shapes after these nodes are unknown.`,
+    );
   const shapeErrors = layers.filter((l) => l.warnings.some((w) => w.startsWith("shape error")));
   for (const l of shapeErrors.slice(0, 5)) warnings.push(`${l.id}: ${l.warnings.join("; ")}`);
   const data = layers.filter((l) => !isShapeComputation(l, states));
-  const sum = (xs: (number | null)[]) => xs.reduce<number | null>((a, b) => (a === null || b === null ? null : a + b), 0);
+  const sum = (xs: (number | null)[]) =>
+    xs.reduce<number | null>((a, b) => (a === null || b === null ? null : a + b), 0);
   const macs = sum(layers.map((l) => l.macs));
   return {
     model: options.modelName,
@@ -207,13 +235,21 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
 }
 
 /** Shapes the file declares are checked against inference, never used in its place. */
-function crossCheck(declared: readonly { name: string; shape: Shape | undefined }[], states: Map<string, ValueState>): string[] {
+function crossCheck(
+  declared: readonly { name: string; shape: Shape | undefined }[],
+  states: Map<string, ValueState>,
+): string[] {
   const out: string[] = [];
   for (const v of declared) {
     const got = states.get(v.name)?.shape;
     if (!v.shape || !got || v.shape.length === 0) continue;
-    const differs = v.shape.length !== got.length || v.shape.some((d, i) => typeof d === "number" && typeof got[i] === "number" && d !== got[i]);
-    if (differs) out.push(`"${v.name}": the file declares shape [${v.shape.join(", ")}] but inference gives [${got.join(", ")}].`);
+    const differs =
+      v.shape.length !== got.length ||
+      v.shape.some((d, i) => typeof d === "number" && typeof got[i] === "number" && d !== got[i]);
+    if (differs)
+      out.push(
+        `"${v.name}": the file declares shape [${v.shape.join(", ")}] but inference gives [${got.join(", ")}].`,
+      );
   }
   return out.slice(0, 10);
 }
@@ -229,13 +265,22 @@ function summary(name: string, s: ValueState | undefined): ValueSummary {
 }
 
 /** Spatial axes of a graph input: NC+spatial for float tensors of rank ≥ 3, the sequence axis of token ids. */
-function inputField(dtype: string, shape: Shape | undefined, layout: "channels_first" | "channels_last"): ValueField | undefined {
+function inputField(
+  dtype: string,
+  shape: Shape | undefined,
+  layout: "channels_first" | "channels_last",
+): ValueField | undefined {
   if (!shape) return undefined;
   if (dtype.startsWith("float") && shape.length >= 3) {
     const spatial = (i: number) => (layout === "channels_first" ? i >= 2 : i >= 1 && i < shape.length - 1);
-    return { kind: "axes", axes: shape.map((_, i) => (spatial(i) ? IDENTITY_AXIS : null)), misaligned: false };
+    return {
+      kind: "axes",
+      axes: shape.map((_, i) => (spatial(i) ? IDENTITY_AXIS : null)),
+      misaligned: false,
+    };
   }
-  if (dtype.startsWith("int") && shape.length === 2) return { kind: "axes", axes: [null, IDENTITY_AXIS], misaligned: false };
+  if (dtype.startsWith("int") && shape.length === 2)
+    return { kind: "axes", axes: [null, IDENTITY_AXIS], misaligned: false };
   return undefined;
 }
 

@@ -13,7 +13,11 @@ function bytesOf(s: ValueState | undefined): number | null {
   return n;
 }
 
-export function peakLiveBytes(graph: Graph, order: readonly number[], states: ReadonlyMap<string, ValueState>): number | null {
+export function peakLiveBytes(
+  graph: Graph,
+  order: readonly number[],
+  states: ReadonlyMap<string, ValueState>,
+): number | null {
   // A value dies after its last consumer; graph outputs live to the end. Weights and folded constants are not activations.
   const lastUse = new Map<string, number>();
   order.forEach((ni, step) => {

@@ -37,7 +37,8 @@ function joinScope(path: string, seg: string): string {
   const p = path.split(".");
   const s = seg.split(".");
   for (let k = Math.min(p.length, s.length - 1); k >= 1; k--) {
-    if (p.slice(p.length - k).join(".") === s.slice(0, k).join(".")) return [...p.slice(0, p.length - k), ...s].join(".");
+    if (p.slice(p.length - k).join(".") === s.slice(0, k).join("."))
+      return [...p.slice(0, p.length - k), ...s].join(".");
   }
   return `${path}.${seg}`;
 }

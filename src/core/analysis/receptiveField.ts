@@ -144,14 +144,19 @@ export function unionAxis(a: AxisField, b: AxisField): { field: AxisField; align
  * an SE gate) leave their local field in place, flagged `globalContext`. A global operand of
  * full spatial extent makes the result global: each unit then reads a different global value.
  */
-export function unionFields(fields: readonly (ValueField | undefined)[], rank: number, shapes?: readonly (Shape | undefined)[]): ValueField | undefined {
+export function unionFields(
+  fields: readonly (ValueField | undefined)[],
+  rank: number,
+  shapes?: readonly (Shape | undefined)[],
+): ValueField | undefined {
   const present = fields.filter((f): f is ValueField => f !== undefined);
   if (present.length === 0) return undefined;
   const only = present[0];
   if (present.length === 1 && only && (only.kind === "global" || only.axes.length === rank)) return only;
   const local = localOperands(fields, rank, shapes);
   if (!local) return { kind: "global" };
-  if (local.context && local.fields.length === 1 && local.fields[0]?.axes.length === rank) return withContext(local.fields[0]);
+  if (local.context && local.fields.length === 1 && local.fields[0]?.axes.length === rank)
+    return withContext(local.fields[0]);
   const axes: (AxisField | null)[] = new Array<AxisField | null>(rank).fill(null);
   let misaligned = false;
   for (const f of local.fields) {
@@ -181,13 +186,19 @@ type AxesField = ValueField & { kind: "axes" };
  * unit's window. undefined (the result is global) when a global operand is not broadcast along
  * every spatial axis, or when some spatial axis is left with no local field.
  */
-function localOperands(fields: readonly (ValueField | undefined)[], rank: number, shapes: readonly (Shape | undefined)[] | undefined): { fields: AxesField[]; context: boolean } | undefined {
+function localOperands(
+  fields: readonly (ValueField | undefined)[],
+  rank: number,
+  shapes: readonly (Shape | undefined)[] | undefined,
+): { fields: AxesField[]; context: boolean } | undefined {
   const spatial = new Set<number>();
   fields.forEach((f) => {
     if (f?.kind === "axes") f.axes.forEach((a, i) => a && spatial.add(i + rank - f.axes.length));
   });
   if (spatial.size === 0)
-    return fields.some((f) => f?.kind === "global") ? undefined : { fields: fields.filter((f): f is AxesField => f?.kind === "axes"), context: false };
+    return fields.some((f) => f?.kind === "global")
+      ? undefined
+      : { fields: fields.filter((f): f is AxesField => f?.kind === "axes"), context: false };
   const outDims = Array.from({ length: rank }, (_, k) => {
     let d: Shape[number] = 1;
     for (const s of shapes ?? []) {
@@ -230,7 +241,11 @@ function localOperands(fields: readonly (ValueField | undefined)[], rank: number
 
 /** The field flagged as having seen global context, every channel segment too. */
 function withContext(f: AxesField): ValueField {
-  return { ...f, globalContext: true, ...(f.channels ? { channels: f.channels.map((c) => ({ ...c, globalContext: true })) } : {}) };
+  return {
+    ...f,
+    globalContext: true,
+    ...(f.channels ? { channels: f.channels.map((c) => ({ ...c, globalContext: true })) } : {}),
+  };
 }
 
 export function hasSpatial(f: ValueField | undefined): boolean {
@@ -264,7 +279,12 @@ export function slidingWindow(kernel: number, stride: number, padBegin: number, 
 }
 
 /** Window map of a transposed convolution axis: output o receives input i when i·s − pad + j·d = o. */
-export function transposedWindow(kernel: number, stride: number, padBegin: number, dilation: number): WindowMap {
+export function transposedWindow(
+  kernel: number,
+  stride: number,
+  padBegin: number,
+  dilation: number,
+): WindowMap {
   const extent = (kernel - 1) * dilation;
   return {
     q: stride,
@@ -275,20 +295,33 @@ export function transposedWindow(kernel: number, stride: number, padBegin: numbe
 }
 
 /** Concatenation along the channel axis: each input's channels keep their own field. */
-export function concatChannels(fields: readonly (ValueField | undefined)[], counts: readonly (number | undefined)[], rank: number): ValueField | undefined {
+export function concatChannels(
+  fields: readonly (ValueField | undefined)[],
+  counts: readonly (number | undefined)[],
+  rank: number,
+): ValueField | undefined {
   const union = unionFields(fields, rank);
   if (!union || union.kind === "global" || counts.some((c) => c === undefined)) return union;
   const channels: ChannelSegment[] = [];
   fields.forEach((f, i) => {
     const count = counts[i] ?? 0;
     if (f?.kind === "axes" && f.channels) channels.push(...f.channels);
-    else channels.push({ count, axes: f?.kind === "axes" ? f.axes : new Array<AxisField | null>(rank).fill(null), ...contextOf(f?.kind === "axes" ? f : undefined) });
+    else
+      channels.push({
+        count,
+        axes: f?.kind === "axes" ? f.axes : new Array<AxisField | null>(rank).fill(null),
+        ...contextOf(f?.kind === "axes" ? f : undefined),
+      });
   });
   return { ...union, channels };
 }
 
 /** Apply a per-axis transform to the union and to every channel segment. */
-export function mapAxes(f: ValueField & { kind: "axes" }, fn: (a: AxisField | null, axis: number) => AxisField | null, keepChannels: boolean): ValueField {
+export function mapAxes(
+  f: ValueField & { kind: "axes" },
+  fn: (a: AxisField | null, axis: number) => AxisField | null,
+  keepChannels: boolean,
+): ValueField {
   const axes = f.axes.map(fn);
   if (!keepChannels || !f.channels) return { kind: "axes", axes, misaligned: f.misaligned, ...contextOf(f) };
   const channels = f.channels.map((c) => ({ count: c.count, axes: c.axes.map(fn), ...contextOf(c) }));

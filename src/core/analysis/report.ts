@@ -89,8 +89,18 @@ export function moduleReport(a: ModelAnalysis): JsonReport {
     ...base,
     layers: [...runs.entries()].map(([name, rows]) => {
       const last = rows[rows.length - 1] as LayerRow;
-      const macs = rows.reduce<number | null>((acc, r) => (acc === null || r.macs === null ? null : acc + r.macs), 0);
-      return { name, type: last.layerType ?? last.opType, output_shape: last.outputs[0]?.shape ? [...last.outputs[0].shape] : null, params: rows.reduce((acc, r) => acc + r.params, 0), macs, rf: rfJson(last.rf) };
+      const macs = rows.reduce<number | null>(
+        (acc, r) => (acc === null || r.macs === null ? null : acc + r.macs),
+        0,
+      );
+      return {
+        name,
+        type: last.layerType ?? last.opType,
+        output_shape: last.outputs[0]?.shape ? [...last.outputs[0].shape] : null,
+        params: rows.reduce((acc, r) => acc + r.params, 0),
+        macs,
+        rf: rfJson(last.rf),
+      };
     }),
   };
 }
@@ -105,8 +115,14 @@ export function byLayer(a: ModelAnalysis): ModelAnalysis {
   const merged: LayerRow[] = [];
   for (const l of a.layers) {
     const prev = merged[merged.length - 1];
-    if (prev !== undefined && l.layerType !== undefined && prev.name === l.name && prev.layerType === l.layerType) {
-      const sum = (x: number | null, y: number | null): number | null => (x === null || y === null ? null : x + y);
+    if (
+      prev !== undefined &&
+      l.layerType !== undefined &&
+      prev.name === l.name &&
+      prev.layerType === l.layerType
+    ) {
+      const sum = (x: number | null, y: number | null): number | null =>
+        x === null || y === null ? null : x + y;
       merged[merged.length - 1] = {
         ...l,
         index: prev.index,
@@ -146,23 +162,54 @@ export function rfText(rf: RFInfo): { size: string; stride: string; start: strin
 /** 1234567 → "1.23 M" (SI, as model cards write MACs and params). */
 export function humanCount(n: number | null): string {
   if (n === null) return "?";
-  const units: [number, string][] = [[1e12, "T"], [1e9, "G"], [1e6, "M"], [1e3, "k"]];
+  const units: [number, string][] = [
+    [1e12, "T"],
+    [1e9, "G"],
+    [1e6, "M"],
+    [1e3, "k"],
+  ];
   for (const [v, u] of units) if (Math.abs(n) >= v) return `${(n / v).toFixed(2)} ${u}`;
   return String(n);
 }
 
 export function humanBytes(n: number | null): string {
   if (n === null) return "?";
-  const units: [number, string][] = [[2 ** 30, "GiB"], [2 ** 20, "MiB"], [2 ** 10, "KiB"]];
+  const units: [number, string][] = [
+    [2 ** 30, "GiB"],
+    [2 ** 20, "MiB"],
+    [2 ** 10, "KiB"],
+  ];
   for (const [v, u] of units) if (n >= v) return `${(n / v).toFixed(2)} ${u}`;
   return `${n} B`;
 }
 
-const COLUMNS = ["name", "op", "output shape", "params", "MACs", "FLOPs", "bytes", "RF size", "RF stride", "RF start"];
+const COLUMNS = [
+  "name",
+  "op",
+  "output shape",
+  "params",
+  "MACs",
+  "FLOPs",
+  "bytes",
+  "RF size",
+  "RF stride",
+  "RF start",
+];
 
 function rowCells(l: LayerRow): string[] {
   const rf = rfText(l.rf);
-  return [l.name, l.opType, shapeText(l.outputs[0]?.shape), String(l.params), String(l.macs ?? "?"), String(l.flops ?? "?"), String(l.outputBytes ?? "?"), rf.size, rf.stride, rf.start];
+  return [
+    l.name,
+    l.opType,
+    shapeText(l.outputs[0]?.shape),
+    String(l.params),
+    String(l.macs ?? "?"),
+    String(l.flops ?? "?"),
+    String(l.outputBytes ?? "?"),
+    rf.size,
+    rf.stride,
+    rf.start,
+  ];
 }
 
 function totalsLines(a: ModelAnalysis): string[] {
@@ -180,8 +227,19 @@ function totalsLines(a: ModelAnalysis): string[] {
 export function tableReport(a: ModelAnalysis): string {
   const rows = a.layers.map(rowCells);
   const widths = COLUMNS.map((c, i) => Math.max(c.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => (i >= 3 && i <= 6 ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join("  ").trimEnd();
-  return [...totalsLines(a), "", line(COLUMNS), line(widths.map((w) => "-".repeat(w))), ...rows.map(line), ...a.warnings.map((w) => `warning: ${w}`)].join("\n");
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (i >= 3 && i <= 6 ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
+      .join("  ")
+      .trimEnd();
+  return [
+    ...totalsLines(a),
+    "",
+    line(COLUMNS),
+    line(widths.map((w) => "-".repeat(w))),
+    ...rows.map(line),
+    ...a.warnings.map((w) => `warning: ${w}`),
+  ].join("\n");
 }
 
 function csvCell(s: string): string {

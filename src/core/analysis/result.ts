@@ -19,7 +19,12 @@ export interface RFAxis {
  * whole input, broadcast over the spatial axes (a squeeze-and-excitation gate); absent = no.
  */
 export type RFInfo =
-  | { readonly kind: "spatial"; readonly axes: readonly RFAxis[]; readonly misaligned: boolean; readonly globalContext?: boolean }
+  | {
+      readonly kind: "spatial";
+      readonly axes: readonly RFAxis[];
+      readonly misaligned: boolean;
+      readonly globalContext?: boolean;
+    }
   | { readonly kind: "global" }
   | null;
 

@@ -7,7 +7,10 @@ export function topologicalOrder(graph: Graph): number[] {
   graph.nodes.forEach((n, i) => {
     for (const o of n.outputs) {
       if (o === "") continue;
-      if (producer.has(o)) throw new ModelError(`Value "${o}" is produced by two nodes ("${graph.nodes[producer.get(o) ?? 0]?.name}" and "${n.name}").`);
+      if (producer.has(o))
+        throw new ModelError(
+          `Value "${o}" is produced by two nodes ("${graph.nodes[producer.get(o) ?? 0]?.name}" and "${n.name}").`,
+        );
       producer.set(o, i);
     }
   });
@@ -20,7 +23,9 @@ export function topologicalOrder(graph: Graph): number[] {
       const p = producer.get(name);
       if (p === undefined) {
         if (!external.has(name))
-          throw new ModelError(`Node "${n.name}" (${n.opType}) reads "${name}", which no node, input or initializer produces.`);
+          throw new ModelError(
+            `Node "${n.name}" (${n.opType}) reads "${name}", which no node, input or initializer produces.`,
+          );
         continue;
       }
       indegree[i] = (indegree[i] ?? 0) + 1;
@@ -43,8 +48,13 @@ export function topologicalOrder(graph: Graph): number[] {
     }
   }
   if (order.length !== graph.nodes.length) {
-    const stuck = graph.nodes.filter((_, i) => (indegree[i] ?? 0) > 0).slice(0, 3).map((n) => `"${n.name}"`);
-    throw new ModelError(`The graph has a cycle (through nodes ${stuck.join(", ")}); ONNX graphs must be acyclic.`);
+    const stuck = graph.nodes
+      .filter((_, i) => (indegree[i] ?? 0) > 0)
+      .slice(0, 3)
+      .map((n) => `"${n.name}"`);
+    throw new ModelError(
+      `The graph has a cycle (through nodes ${stuck.join(", ")}); ONNX graphs must be acyclic.`,
+    );
   }
   return order;
 }
@@ -58,7 +68,9 @@ function constantsNearConsumers(graph: Graph, producer: ReadonlyMap<string, numb
   const inputs = new Set(graph.inputs.map((v) => v.name));
   const isData: boolean[] = [];
   graph.nodes.forEach((n, i) => {
-    isData[i] = n.inputs.some((x) => inputs.has(x) || (producer.has(x) && isData[producer.get(x) ?? 0] === true));
+    isData[i] = n.inputs.some(
+      (x) => inputs.has(x) || (producer.has(x) && isData[producer.get(x) ?? 0] === true),
+    );
   });
   const order: number[] = [];
   const placed = new Array<boolean>(graph.nodes.length).fill(false);

@@ -67,8 +67,14 @@ export function readerFor(fileName: string, bytes: Uint8Array): FormatReader {
   const byContent = FORMATS.find((f) => f.detect(bytes));
   if (byContent) return byContent;
   if (lower.endsWith(".json"))
-    throw new ModelError(`"${fileName}" is not a Keras model: ConvLens reads a .json written by model.to_json() (a top-level "class_name" Sequential, Functional or Model with its "config") or a TensorFlow.js model.json.`);
-  throw new ModelError(`Unsupported model file "${fileName}": ConvLens reads ${FORMATS.map((f) => f.extensions.join("/")).filter(Boolean).join(", ")}, Darknet .cfg and Keras .json.`);
+    throw new ModelError(
+      `"${fileName}" is not a Keras model: ConvLens reads a .json written by model.to_json() (a top-level "class_name" Sequential, Functional or Model with its "config") or a TensorFlow.js model.json.`,
+    );
+  throw new ModelError(
+    `Unsupported model file "${fileName}": ConvLens reads ${FORMATS.map((f) => f.extensions.join("/"))
+      .filter(Boolean)
+      .join(", ")}, Darknet .cfg and Keras .json.`,
+  );
 }
 
 export function readModel(fileName: string, bytes: Uint8Array, ctx: ReadContext = {}): Model {

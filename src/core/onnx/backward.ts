@@ -17,7 +17,12 @@ export type BackwardTarget =
   /** The single largest activation of a value (or of one channel), kept at its value, all others zero (ZF deconvnet). */
   | { readonly kind: "maxUnit"; readonly value: string; readonly channel?: number }
   /** One position of a value (all channels, or one): the effective receptive field's centre unit. */
-  | { readonly kind: "unit"; readonly value: string; readonly position: readonly number[]; readonly channel?: number }
+  | {
+      readonly kind: "unit";
+      readonly value: string;
+      readonly position: readonly number[];
+      readonly channel?: number;
+    }
   /** The mean of one channel of a value (activation maximisation of a filter). */
   | { readonly kind: "channelMean"; readonly value: string; readonly channel: number }
   /** ½‖A‖² of a whole value (Deep Dream): its gradient is A itself. */
@@ -37,21 +42,40 @@ class Builder implements GradEmitter {
   private name(prefix: string): string {
     return `/backward/${prefix}_${this.n++}`;
   }
-  node(opType: string, inputs: readonly string[], attrs: Record<string, AttrValue> = {}, outputs = 1): string[] {
+  node(
+    opType: string,
+    inputs: readonly string[],
+    attrs: Record<string, AttrValue> = {},
+    outputs = 1,
+  ): string[] {
     const name = this.name(opType);
     const outs = Array.from({ length: outputs }, (_, i) => `${name}_out${i}`);
-    const attrTypes = Object.fromEntries(Object.keys(attrs).filter((k) => k === "alpha" || k === "beta").map((k) => [k, 1]));
+    const attrTypes = Object.fromEntries(
+      Object.keys(attrs)
+        .filter((k) => k === "alpha" || k === "beta")
+        .map((k) => [k, 1]),
+    );
     this.nodes.push({ name, opType, domain: "", inputs, outputs: outs, attrs, attrTypes });
     return outs;
   }
   constInts(values: readonly number[], dims: readonly number[] = [values.length]): string {
     const name = this.name("ints");
-    this.initializers.set(name, { name, dtype: "int64", dims: [...dims], storage: { kind: "typed", values: [...values] } });
+    this.initializers.set(name, {
+      name,
+      dtype: "int64",
+      dims: [...dims],
+      storage: { kind: "typed", values: [...values] },
+    });
     return name;
   }
   constFloats(values: readonly number[], dims: readonly number[]): string {
     const name = this.name("floats");
-    this.initializers.set(name, { name, dtype: "float32", dims: [...dims], storage: { kind: "inline", bytes: new Uint8Array(Float32Array.from(values).buffer) } });
+    this.initializers.set(name, {
+      name,
+      dtype: "float32",
+      dims: [...dims],
+      storage: { kind: "inline", bytes: new Uint8Array(Float32Array.from(values).buffer) },
+    });
     return name;
   }
   shapeOf(value: string): readonly Dim[] | undefined {
@@ -75,14 +99,16 @@ function valueShapes(model: Model): Map<string, readonly Dim[]> {
 /** Values computed from the graph input (the data path), as opposed to weights and constants. */
 function dataValues(model: Model): Set<string> {
   const data = new Set(model.graph.inputs.map((i) => i.name));
-  for (const n of model.graph.nodes) if (n.inputs.some((i) => data.has(i))) for (const o of n.outputs) data.add(o);
+  for (const n of model.graph.nodes)
+    if (n.inputs.some((i) => data.has(i))) for (const o of n.outputs) data.add(o);
   return data;
 }
 
 /** Nodes between `from` (a value the gradient starts at) back to `to`, in reverse order. */
 function pathNodes(model: Model, from: string, to: string): Node[] {
   const below = new Set([to]);
-  for (const n of model.graph.nodes) if (n.inputs.some((i) => below.has(i))) for (const o of n.outputs) below.add(o);
+  for (const n of model.graph.nodes)
+    if (n.inputs.some((i) => below.has(i))) for (const o of n.outputs) below.add(o);
   const needed = new Set([from]);
   const out: Node[] = [];
   for (const n of [...model.graph.nodes].reverse()) {
@@ -93,19 +119,28 @@ function pathNodes(model: Model, from: string, to: string): Node[] {
   return out;
 }
 
-function gradientTo(model: Model, b: Builder, start: string, seed: string, stop: string, method: Method): string {
+function gradientTo(
+  model: Model,
+  b: Builder,
+  start: string,
+  seed: string,
+  stop: string,
+  method: Method,
+): string {
   const data = dataValues(model);
   const grads = new Map<string, string[]>([[start, [seed]]]);
   for (const node of pathNodes(model, start, stop)) {
     const list = grads.get(node.outputs[0] ?? "");
     if (!list?.length) continue;
     const rule = GRAD_RULES[node.opType];
-    if (!rule) throw new ModelError(`${method} is not available: no backward rule for ${node.opType} at ${node.name}`);
+    if (!rule)
+      throw new ModelError(`${method} is not available: no backward rule for ${node.opType} at ${node.name}`);
     let inputGrads: (string | undefined)[];
     try {
       inputGrads = rule({ node, dy: b.sum(list), method, e: b });
     } catch (e) {
-      if (e instanceof NoRule) throw new ModelError(`${method} is not available: ${e.message} at ${node.name}`);
+      if (e instanceof NoRule)
+        throw new ModelError(`${method} is not available: ${e.message} at ${node.name}`);
       throw e;
     }
     inputGrads.forEach((g, i) => {
@@ -123,9 +158,11 @@ function seedFor(model: Model, b: Builder, target: BackwardTarget): { start: str
   if (target.kind === "class") {
     const out = model.graph.outputs[0]?.name ?? "";
     const shape = b.shapeOf(out);
-    if (!shape || !shape.every((d): d is number => typeof d === "number")) throw new ModelError("the output shape is not known");
+    if (!shape || !shape.every((d): d is number => typeof d === "number"))
+      throw new ModelError("the output shape is not known");
     const n = shape.reduce((a, c) => a * c, 1);
-    if (target.index < 0 || target.index >= n) throw new ModelError(`class ${target.index} is out of range (0…${n - 1})`);
+    if (target.index < 0 || target.index >= n)
+      throw new ModelError(`class ${target.index} is out of range (0…${n - 1})`);
     const onehot = new Array<number>(n).fill(0);
     onehot[target.index] = 1;
     return { start: out, seed: b.constFloats(onehot, shape) };
@@ -133,21 +170,33 @@ function seedFor(model: Model, b: Builder, target: BackwardTarget): { start: str
   if (target.kind === "energy") return { start: target.value, seed: target.value };
   if (target.kind === "channelMean") {
     const shape = b.shapeOf(target.value);
-    if (!shape || !shape.every((d): d is number => typeof d === "number") || shape.length < 2) throw new ModelError(`the shape of ${target.value} is not known`);
+    if (!shape || !shape.every((d): d is number => typeof d === "number") || shape.length < 2)
+      throw new ModelError(`the shape of ${target.value} is not known`);
     const plane = shape.slice(2).reduce((x, y) => x * y, 1);
-    if (target.channel < 0 || target.channel >= (shape[1] ?? 0)) throw new ModelError(`channel ${target.channel} is out of range (0…${(shape[1] ?? 1) - 1})`);
+    if (target.channel < 0 || target.channel >= (shape[1] ?? 0))
+      throw new ModelError(`channel ${target.channel} is out of range (0…${(shape[1] ?? 1) - 1})`);
     const seed = new Array<number>(shape.reduce((x, y) => x * y, 1)).fill(0);
-    for (let n = 0; n < (shape[0] ?? 1); n++) seed.fill(1 / plane, (n * (shape[1] ?? 1) + target.channel) * plane, (n * (shape[1] ?? 1) + target.channel + 1) * plane);
+    for (let n = 0; n < (shape[0] ?? 1); n++)
+      seed.fill(
+        1 / plane,
+        (n * (shape[1] ?? 1) + target.channel) * plane,
+        (n * (shape[1] ?? 1) + target.channel + 1) * plane,
+      );
     return { start: target.value, seed: b.constFloats(seed, shape) };
   }
   if (target.kind === "unit") {
     const shape = b.shapeOf(target.value);
-    if (!shape || !shape.every((d): d is number => typeof d === "number") || shape.length !== target.position.length + 2)
+    if (
+      !shape ||
+      !shape.every((d): d is number => typeof d === "number") ||
+      shape.length !== target.position.length + 2
+    )
       throw new ModelError(`the shape of ${target.value} does not fit a unit position`);
     const plane = shape.slice(2).reduce((x, y) => x * y, 1);
     const offset = target.position.reduce((acc, p, i) => acc * (shape[i + 2] ?? 1) + p, 0);
     const onehot = new Array<number>(shape.reduce((x, y) => x * y, 1)).fill(0);
-    for (let c = 0; c < (shape[1] ?? 1); c++) if (target.channel === undefined || target.channel === c) onehot[c * plane + offset] = 1;
+    for (let c = 0; c < (shape[1] ?? 1); c++)
+      if (target.channel === undefined || target.channel === c) onehot[c * plane + offset] = 1;
     return { start: target.value, seed: b.constFloats(onehot, shape) };
   }
   const a = target.value;
@@ -159,7 +208,8 @@ function seedFor(model: Model, b: Builder, target: BackwardTarget): { start: str
   if (target.channel !== undefined) {
     // Other channels are pushed far below any activation so that the maximum lies in the chosen one.
     const shape = b.shapeOf(a);
-    if (!shape || !shape.every((d): d is number => typeof d === "number")) throw new ModelError(`the shape of ${a} is not known`);
+    if (!shape || !shape.every((d): d is number => typeof d === "number"))
+      throw new ModelError(`the shape of ${a} is not known`);
     const plane = shape.slice(2).reduce((x, y) => x * y, 1);
     const penalty = new Array<number>(shape.reduce((x, y) => x * y, 1)).fill(-1e30);
     penalty.fill(0, target.channel * plane, (target.channel + 1) * plane);
@@ -204,25 +254,40 @@ export function buildGradCam(model: Model, layerValue: string, classIndex: numbe
   const shapes = valueShapes(model);
   const b = new Builder(shapes);
   const shape = shapes.get(layerValue);
-  if (!shape || shape.length < 3) throw new ModelError(`Grad-CAM needs a layer with spatial axes; ${layerValue} has shape [${shape?.join(", ") ?? "?"}]`);
+  if (!shape || shape.length < 3)
+    throw new ModelError(
+      `Grad-CAM needs a layer with spatial axes; ${layerValue} has shape [${shape?.join(", ") ?? "?"}]`,
+    );
   const { start, seed } = seedFor(model, b, { kind: "class", index: classIndex });
   const dA = gradientTo(model, b, start, seed, layerValue, "saliency");
   const spatial = shape.slice(2).map((_, i) => i + 2);
   const opset = model.opsets[""] ?? 13;
   // Reduce ops take axes as an input from opset 18 (ReduceSum from 13), as an attribute before.
   const reduce = (op: string, x: string, axes: number[], keepdims: number, axesAsInput: boolean) =>
-    b.node(op, axesAsInput ? [x, b.constInts(axes)] : [x], axesAsInput ? { keepdims } : { axes, keepdims })[0] ?? "";
+    b.node(
+      op,
+      axesAsInput ? [x, b.constInts(axes)] : [x],
+      axesAsInput ? { keepdims } : { axes, keepdims },
+    )[0] ?? "";
   const alpha = reduce("ReduceMean", dA, spatial, 1, opset >= 18);
   const weighted = b.node("Mul", [alpha, layerValue])[0] ?? "";
   const cam = b.node("Relu", [reduce("ReduceSum", weighted, [1], 0, opset >= 13)])[0] ?? "";
-  const map = b.node("Reshape", [cam, b.constInts(shape.slice(2).map((d) => (typeof d === "number" ? d : -1)))])[0] ?? "";
+  const map =
+    b.node("Reshape", [cam, b.constInts(shape.slice(2).map((d) => (typeof d === "number" ? d : -1)))])[0] ??
+    "";
   return finish(model, b, map, "gradcam");
 }
 
 /** The last value with spatial axes before the network goes global: Grad-CAM's and the ERF's usual layer. */
 export function lastSpatialValue(model: Model): string {
   const a = analyzeModel(model, { modelName: "explain" });
-  const spatial = a.layers.filter((l) => l.rf?.kind === "spatial" && (l.outputs[0]?.shape?.length ?? 0) >= 3 && l.opType !== "MaxPool" && l.opType !== "AveragePool");
+  const spatial = a.layers.filter(
+    (l) =>
+      l.rf?.kind === "spatial" &&
+      (l.outputs[0]?.shape?.length ?? 0) >= 3 &&
+      l.opType !== "MaxPool" &&
+      l.opType !== "AveragePool",
+  );
   const last = spatial[spatial.length - 1];
   if (!last?.outputs[0]) throw new ModelError("the model has no layer with spatial axes");
   return last.outputs[0].name;

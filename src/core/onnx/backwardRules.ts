@@ -12,7 +12,12 @@ export type Method = "saliency" | "guided" | "deconvnet" | "guided_all_act" | "d
 /** Emits nodes into the backward graph. */
 export interface GradEmitter {
   /** Add a node; returns its output value names. */
-  node(opType: string, inputs: readonly string[], attrs?: Record<string, AttrValue>, outputs?: number): string[];
+  node(
+    opType: string,
+    inputs: readonly string[],
+    attrs?: Record<string, AttrValue>,
+    outputs?: number,
+  ): string[];
   /** int64 constant, 1-D unless dims says otherwise ([] for a scalar). */
   constInts(values: readonly number[], dims?: readonly number[]): string;
   constFloats(values: readonly number[], dims: readonly number[]): string;
@@ -41,13 +46,15 @@ function ints(node: Node, name: string): number[] | undefined {
 }
 
 function numeric(shape: readonly Dim[] | undefined, what: string): number[] {
-  if (!shape || !shape.every((d): d is number => typeof d === "number")) throw new NoRule(`the shape of ${what} is not known`);
+  if (!shape || !shape.every((d): d is number => typeof d === "number"))
+    throw new NoRule(`the shape of ${what} is not known`);
   return [...shape];
 }
 
 const rectifier: GradRule = ({ node, dy, method, e }) => {
   const x = node.inputs[0] ?? "";
-  const pos = () => e.node("Cast", [e.node("Greater", [x, e.constFloats([0], [])])[0] ?? ""], { to: 1 })[0] ?? "";
+  const pos = () =>
+    e.node("Cast", [e.node("Greater", [x, e.constFloats([0], [])])[0] ?? ""], { to: 1 })[0] ?? "";
   if (method === "saliency") return [e.node("Mul", [dy, pos()])[0]];
   if (method === "deconvnet" || method === "deconvnet_all_act") return [e.node("Relu", [dy])[0]];
   return [e.node("Mul", [e.node("Relu", [dy])[0] ?? "", pos()])[0]];
@@ -56,11 +63,14 @@ const rectifier: GradRule = ({ node, dy, method, e }) => {
 /** Clip (ReLU6): gradient where min < x < max; the guided / deconvnet variants rectify like ReLU. */
 const clip: GradRule = ({ node, dy, method, e }) => {
   const x = node.inputs[0] ?? "";
-  const lo = node.inputs[1] || (typeof node.attrs["min"] === "number" ? e.constFloats([node.attrs["min"]], []) : "");
-  const hi = node.inputs[2] || (typeof node.attrs["max"] === "number" ? e.constFloats([node.attrs["max"]], []) : "");
+  const lo =
+    node.inputs[1] || (typeof node.attrs["min"] === "number" ? e.constFloats([node.attrs["min"]], []) : "");
+  const hi =
+    node.inputs[2] || (typeof node.attrs["max"] === "number" ? e.constFloats([node.attrs["max"]], []) : "");
   if (method === "deconvnet" || method === "deconvnet_all_act") return [e.node("Relu", [dy])[0]];
   // Float masks multiplied, not a bool And: And has no WebGPU kernel (see maxPool below).
-  const mask = (op: string, bound: string) => e.node("Cast", [e.node(op, [x, bound])[0] ?? ""], { to: 1 })[0] ?? "";
+  const mask = (op: string, bound: string) =>
+    e.node("Cast", [e.node(op, [x, bound])[0] ?? ""], { to: 1 })[0] ?? "";
   let inside = lo ? mask("Greater", lo) : "";
   if (hi) {
     const below = mask("Less", hi);
@@ -82,9 +92,17 @@ function smooth(derivative: (c: GradContext) => string): GradRule {
 
 /** tanh′(x) = 4·e^(−2|x|) / (1 + e^(−2|x|))², from the input: 1 − tanh² cancels to 0 in float32 once tanh rounds to 1. */
 const tanh = smooth(({ node, e }) => {
-  const t = e.node("Exp", [e.node("Mul", [e.node("Abs", [node.inputs[0] ?? ""])[0] ?? "", e.constFloats([-2], [])])[0] ?? ""])[0] ?? "";
+  const t =
+    e.node("Exp", [
+      e.node("Mul", [e.node("Abs", [node.inputs[0] ?? ""])[0] ?? "", e.constFloats([-2], [])])[0] ?? "",
+    ])[0] ?? "";
   const den = e.node("Add", [e.constFloats([1], []), t])[0] ?? "";
-  return e.node("Div", [e.node("Mul", [t, e.constFloats([4], [])])[0] ?? "", e.node("Mul", [den, den])[0] ?? ""])[0] ?? "";
+  return (
+    e.node("Div", [
+      e.node("Mul", [t, e.constFloats([4], [])])[0] ?? "",
+      e.node("Mul", [den, den])[0] ?? "",
+    ])[0] ?? ""
+  );
 });
 
 const sigmoid = smooth(({ node, e }) => {
@@ -125,11 +143,30 @@ const conv: GradRule = ({ node, dy, e }) => {
   const s = ints(node, "strides") ?? new Array<number>(n).fill(1);
   const d = ints(node, "dilations") ?? new Array<number>(n).fill(1);
   const p = ints(node, "pads") ?? new Array<number>(2 * n).fill(0);
-  if (typeof node.attrs["auto_pad"] === "string" && node.attrs["auto_pad"] !== "NOTSET") throw new NoRule("Conv with auto_pad");
+  if (typeof node.attrs["auto_pad"] === "string" && node.attrs["auto_pad"] !== "NOTSET")
+    throw new NoRule("Conv with auto_pad");
   // output_padding restores the input size the forward stride rounded away.
-  const outPad = x.slice(2).map((xi, i) => xi - ((s[i] ?? 1) * ((y[i + 2] ?? 1) - 1) + (d[i] ?? 1) * ((k[i] ?? 1) - 1) + 1 - (p[i] ?? 0) - (p[i + n] ?? 0)));
+  const outPad = x
+    .slice(2)
+    .map(
+      (xi, i) =>
+        xi -
+        ((s[i] ?? 1) * ((y[i + 2] ?? 1) - 1) +
+          (d[i] ?? 1) * ((k[i] ?? 1) - 1) +
+          1 -
+          (p[i] ?? 0) -
+          (p[i + n] ?? 0)),
+    );
   const group = typeof node.attrs["group"] === "number" ? node.attrs["group"] : 1;
-  return [transposeBack(e, [dy, node.inputs[1] ?? ""], { kernel_shape: k, strides: s, dilations: d, group, output_padding: outPad }, x, p)];
+  return [
+    transposeBack(
+      e,
+      [dy, node.inputs[1] ?? ""],
+      { kernel_shape: k, strides: s, dilations: d, group, output_padding: outPad },
+      x,
+      p,
+    ),
+  ];
 };
 
 /** Gemm Y = X·Wᵀ (transB) or X·W: dX = dY·W or dY·Wᵀ. */
@@ -143,7 +180,9 @@ const gemm: GradRule = ({ node, dy, e }) => {
   return [alpha === 1 ? g : e.node("Mul", [g, e.constFloats([alpha], [])])[0]];
 };
 
-const reshapeBack: GradRule = ({ node, dy, e }) => [e.node("Reshape", [dy, e.constInts(numeric(e.shapeOf(node.inputs[0] ?? ""), "the input"))])[0]];
+const reshapeBack: GradRule = ({ node, dy, e }) => [
+  e.node("Reshape", [dy, e.constInts(numeric(e.shapeOf(node.inputs[0] ?? ""), "the input"))])[0],
+];
 
 /** Average pooling spreads each gradient evenly over its window: a depthwise transposed conv with 1/|window|. */
 const averagePool: GradRule = ({ node, dy, e }) => {
@@ -156,8 +195,12 @@ const averagePool: GradRule = ({ node, dy, e }) => {
   const c = x[1] ?? 1;
   const area = k.reduce((a, b) => a * b, 1);
   const weight = e.constFloats(new Array<number>(c * area).fill(1 / area), [c, 1, ...k]);
-  const outPad = x.slice(2).map((xi, i) => xi - ((s[i] ?? 1) * ((y[i + 2] ?? 1) - 1) + (k[i] ?? 1) - (p[i] ?? 0) - (p[i + n] ?? 0)));
-  return [transposeBack(e, [dy, weight], { kernel_shape: k, strides: s, group: c, output_padding: outPad }, x, p)];
+  const outPad = x
+    .slice(2)
+    .map((xi, i) => xi - ((s[i] ?? 1) * ((y[i + 2] ?? 1) - 1) + (k[i] ?? 1) - (p[i] ?? 0) - (p[i + n] ?? 0)));
+  return [
+    transposeBack(e, [dy, weight], { kernel_shape: k, strides: s, group: c, output_padding: outPad }, x, p),
+  ];
 };
 
 /**
@@ -167,7 +210,8 @@ const averagePool: GradRule = ({ node, dy, e }) => {
  */
 function concatChunks(e: GradEmitter, parts: readonly string[], axis: number): string {
   let acc = parts[0] ?? "";
-  for (let i = 1; i < parts.length; i += 6) acc = e.node("Concat", [acc, ...parts.slice(i, i + 6)], { axis })[0] ?? "";
+  for (let i = 1; i < parts.length; i += 6)
+    acc = e.node("Concat", [acc, ...parts.slice(i, i + 6)], { axis })[0] ?? "";
   return acc;
 }
 
@@ -203,7 +247,9 @@ const maxPool: GradRule = ({ node, dy, e }) => {
   }
   if (n < 1 || y.length !== x.length) throw new NoRule("MaxPool without spatial axes");
   const [batch = 1, channels = 1] = x;
-  const k = w.kernel, s = w.strides, d = w.dilations;
+  const k = w.kernel,
+    s = w.strides,
+    d = w.dilations;
   const ys = y.slice(2);
   const size = k.reduce((a, b) => a * b, 1);
   // The extent the output's windows span, from the first window's start in the padded input.
@@ -214,7 +260,12 @@ const maxPool: GradRule = ({ node, dy, e }) => {
   let xp = node.inputs[0] ?? "";
   if ([...padBegin, ...padEnd].some((p) => p > 0))
     // −FLT_MAX rather than −inf: finite in every backend (a shader literal included); below any activation.
-    xp = e.node("Pad", [xp, e.constInts([0, 0, ...padBegin, 0, 0, ...padEnd]), e.constFloats([-3.4028234663852886e38], [])], { mode: "constant" })[0] ?? "";
+    xp =
+      e.node(
+        "Pad",
+        [xp, e.constInts([0, 0, ...padBegin, 0, 0, ...padEnd]), e.constFloats([-3.4028234663852886e38], [])],
+        { mode: "constant" },
+      )[0] ?? "";
   // [N, C, 1, …padded]: the slices stack on axis 2, offset-major within each channel (c·K + o).
   const padded = x.slice(2).map((xi, i) => xi + (padBegin[i] ?? 0) + (padEnd[i] ?? 0));
   const x5 = e.node("Reshape", [xp, e.constInts([batch, channels, 1, ...padded])])[0] ?? "";
@@ -225,7 +276,10 @@ const maxPool: GradRule = ({ node, dy, e }) => {
     const offset = k.map((_, i) => Math.floor(o / k.slice(i + 1).reduce((a, b) => a * b, 1)) % (k[i] ?? 1));
     const starts = offset.map((oi, i) => oi * (d[i] ?? 1));
     const ends = starts.map((st, i) => st + ((ys[i] ?? 1) - 1) * (s[i] ?? 1) + 1);
-    slices.push(e.node("Slice", [x5, e.constInts(starts), e.constInts(ends), e.constInts(axes), e.constInts(s)])[0] ?? "");
+    slices.push(
+      e.node("Slice", [x5, e.constInts(starts), e.constInts(ends), e.constInts(axes), e.constInts(s)])[0] ??
+        "",
+    );
   }
   const patches = concatChunks(e, slices, 2);
   const perWindow = e.constInts([batch, channels, 1, ...ys]);
@@ -246,13 +300,21 @@ const maxPool: GradRule = ({ node, dy, e }) => {
   // is wrong where an axis's begin pad exceeds its end pad (pads [1, 1, 0, 0]: off by 110 % of the
   // output's max on SwiftShader, CPU right), as resnet18's 112 → 56 pool would need.
   const outPad = span.map((sp, i) => Math.max(0, (padBegin[i] ?? 0) + (x[i + 2] ?? 0) - sp));
-  const attrs: Record<string, AttrValue> = { kernel_shape: k, strides: s, group: channels, output_padding: outPad };
+  const attrs: Record<string, AttrValue> = {
+    kernel_shape: k,
+    strides: s,
+    group: channels,
+    output_padding: outPad,
+  };
   if (d.some((v) => v !== 1)) attrs["dilations"] = d;
-  const full = e.node("ConvTranspose", [stacked, e.constFloats(weight, [channels * size, 1, ...k])], attrs)[0] ?? "";
+  const full =
+    e.node("ConvTranspose", [stacked, e.constFloats(weight, [channels * size, 1, ...k])], attrs)[0] ?? "";
   const exact = padBegin.every((p) => p === 0) && span.every((sp, i) => sp + (outPad[i] ?? 0) === x[i + 2]);
   if (exact) return [full];
   const ends = padBegin.map((b, i) => b + (x[i + 2] ?? 0));
-  return [e.node("Slice", [full, e.constInts(padBegin), e.constInts(ends), e.constInts(k.map((_, i) => i + 2))])[0]];
+  return [
+    e.node("Slice", [full, e.constInts(padBegin), e.constInts(ends), e.constInts(k.map((_, i) => i + 2))])[0],
+  ];
 };
 
 const globalAveragePool: GradRule = ({ node, dy, e }) => {
@@ -275,8 +337,14 @@ const concat: GradRule = ({ node, dy, e }) => {
   const axis = typeof node.attrs["axis"] === "number" ? node.attrs["axis"] : 0;
   let start = 0;
   return node.inputs.map((i) => {
-    const size = numeric(e.shapeOf(i), "a concat input")[axis < 0 ? axis + (e.shapeOf(i)?.length ?? 0) : axis] ?? 0;
-    const g = e.node("Slice", [dy, e.constInts([start]), e.constInts([start + size]), e.constInts([axis])])[0];
+    const size =
+      numeric(e.shapeOf(i), "a concat input")[axis < 0 ? axis + (e.shapeOf(i)?.length ?? 0) : axis] ?? 0;
+    const g = e.node("Slice", [
+      dy,
+      e.constInts([start]),
+      e.constInts([start + size]),
+      e.constInts([axis]),
+    ])[0];
     start += size;
     return g;
   });

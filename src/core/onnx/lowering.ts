@@ -11,7 +11,8 @@ type Lower = (x: string, emit: Emit, scalar: (v: number) => string) => string;
 const LOWERINGS: Readonly<Record<string, Lower>> = {
   Silu: (x, e) => e("Mul", [x, e("Sigmoid", [x])]),
   Mish: (x, e) => e("Mul", [x, e("Tanh", [e("Softplus", [x])])]),
-  Gelu: (x, e, c) => e("Mul", [e("Mul", [x, c(0.5)]), e("Add", [c(1), e("Erf", [e("Div", [x, c(Math.SQRT2)])])])]),
+  Gelu: (x, e, c) =>
+    e("Mul", [e("Mul", [x, c(0.5)]), e("Add", [c(1), e("Erf", [e("Div", [x, c(Math.SQRT2)])])])]),
   Hardtanh: (x, e, c) => e("Clip", [x, c(-1), c(1)]),
   LogSigmoid: (x, e) => e("Log", [e("Sigmoid", [x])]),
   Tanhshrink: (x, e) => e("Sub", [x, e("Tanh", [x])]),
@@ -38,7 +39,13 @@ export function lowerForRuntime(nodes: readonly Node[]): { nodes: Node[]; consta
     };
     const scalar = (v: number) => {
       const name = `${prefix}_const_${n++}`;
-      constants.push({ name, dtype: "float32", dims: [], storage: { kind: "inline", bytes: new Uint8Array(new Float32Array([v]).buffer) }, role: "buffer" });
+      constants.push({
+        name,
+        dtype: "float32",
+        dims: [],
+        storage: { kind: "inline", bytes: new Uint8Array(new Float32Array([v]).buffer) },
+        role: "buffer",
+      });
       return name;
     };
     const result = lower(node.inputs[0] ?? "", emit, scalar);

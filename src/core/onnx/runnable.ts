@@ -98,13 +98,17 @@ export function buildRunnable(model: Model, opts: RunnableOptions = {}): Runnabl
       continue;
     }
     if (!isFloat(t.dtype) || dtypeBytes(t.dtype) !== 4)
-      throw new ModelError(`Cannot run: the data of "${name}" (${t.dtype}) is missing and cannot be generated.`);
+      throw new ModelError(
+        `Cannot run: the data of "${name}" (${t.dtype}) is missing and cannot be generated.`,
+      );
     generated = true;
     const values = randomWeights(t, roleOf(name, consumers.get(name) ?? []), seed);
     initializers.set(name, { ...t, storage: { kind: "inline", bytes: new Uint8Array(values.buffer) } });
   }
   const existing = new Set(g.outputs.map((o) => o.name));
-  const extra: ValueInfo[] = (opts.extraOutputs ?? []).filter((n) => !existing.has(n)).map((name) => ({ name, dtype: "float32", shape: undefined }));
+  const extra: ValueInfo[] = (opts.extraOutputs ?? [])
+    .filter((n) => !existing.has(n))
+    .map((name) => ({ name, dtype: "float32", shape: undefined }));
   // Graph outputs keep their declared types; extra ones are float tensors of any shape.
   const outputs = [...g.outputs, ...extra];
   const lowered = lowerForRuntime(floorCeilPools(model));

@@ -36,11 +36,15 @@ function tensorProto(t: Tensor): Record<string, unknown> {
 }
 
 function attrProto(name: string, v: AttrValue, type?: number): Record<string, unknown> {
-  if (typeof v === "number") return type === 1 || (type === undefined && !Number.isInteger(v)) ? { name, type: 1, f: v } : { name, type: 2, i: v };
+  if (typeof v === "number")
+    return type === 1 || (type === undefined && !Number.isInteger(v))
+      ? { name, type: 1, f: v }
+      : { name, type: 2, i: v };
   if (type === 6 && Array.isArray(v)) return { name, type: 6, floats: v };
   if (typeof v === "string") return { name, type: 3, s: enc.encode(v) };
   if (Array.isArray(v)) {
-    if (v.every((x) => typeof x === "string")) return { name, type: 8, strings: (v as string[]).map((x) => enc.encode(x)) };
+    if (v.every((x) => typeof x === "string"))
+      return { name, type: 8, strings: (v as string[]).map((x) => enc.encode(x)) };
     const nums = v as number[];
     return nums.every(Number.isInteger) ? { name, type: 7, ints: nums } : { name, type: 6, floats: nums };
   }
@@ -50,7 +54,10 @@ function attrProto(name: string, v: AttrValue, type?: number): Record<string, un
 
 function valueInfoProto(v: ValueInfo): Record<string, unknown> {
   const tensorType: Record<string, unknown> = { elemType: onnxCodeOf(v.dtype) };
-  if (v.shape) tensorType["shape"] = { dim: v.shape.map((d) => (typeof d === "number" ? { dimValue: d } : { dimParam: d })) };
+  if (v.shape)
+    tensorType["shape"] = {
+      dim: v.shape.map((d) => (typeof d === "number" ? { dimValue: d } : { dimParam: d })),
+    };
   return { name: v.name, type: { tensorType } };
 }
 

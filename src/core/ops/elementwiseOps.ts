@@ -12,7 +12,11 @@ function sameAsInput(outDtype?: DType): OpRule["infer"] {
       shape: shapeOf(ctx, 0),
       ...(x?.value && !outDtype ? { value: x.value } : {}),
     };
-    return ctx.node.outputs.map((_, i) => (i === 0 ? first : { dtype: i === 1 && ctx.node.opType === "Dropout" ? "bool" : first.dtype, shape: undefined }));
+    return ctx.node.outputs.map((_, i) =>
+      i === 0
+        ? first
+        : { dtype: i === 1 && ctx.node.opType === "Dropout" ? "bool" : first.dtype, shape: undefined },
+    );
   };
 }
 
@@ -32,7 +36,17 @@ const FOLDS: Readonly<Record<string, Fold>> = {
   Pow: (a, b) => a ** b,
   Mod: (a, b) => a % b,
 };
-const BOOL_OUT = new Set(["Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "Not"]);
+const BOOL_OUT = new Set([
+  "Equal",
+  "Less",
+  "Greater",
+  "LessOrEqual",
+  "GreaterOrEqual",
+  "And",
+  "Or",
+  "Xor",
+  "Not",
+]);
 
 /** Index into a broadcast input for output element `i` (row-major). */
 function broadcastIndex(i: number, out: readonly number[], shape: readonly number[]): number {
@@ -53,7 +67,12 @@ function broadcastIndex(i: number, out: readonly number[], shape: readonly numbe
   return idx;
 }
 
-function foldBroadcast(shapes: readonly Shape[], values: readonly ConstValues[], out: Shape, f: (xs: number[]) => number): ConstValues | undefined {
+function foldBroadcast(
+  shapes: readonly Shape[],
+  values: readonly ConstValues[],
+  out: Shape,
+  f: (xs: number[]) => number,
+): ConstValues | undefined {
   const n = countOf(out);
   if (n === undefined || n > 4096) return undefined;
   const res: number[] = [];
@@ -110,14 +129,60 @@ const softmax: OpRule = {
 };
 
 const ACTIVATIONS = [
-  "Relu", "LeakyRelu", "PRelu", "Elu", "Selu", "Celu", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh",
-  "Softplus", "Softsign", "Clip", "Erf", "Gelu", "Mish", "ThresholdedRelu", "Exp", "Log", "Abs", "Neg",
-  "Sqrt", "Reciprocal", "Floor", "Ceil", "Round", "Sign", "Sin", "Cos", "Tan", "Atan", "Asin", "Acos",
-  "Sinh", "Cosh", "Identity", "Dropout", "BatchNormalization", "InstanceNormalization",
-  "LayerNormalization", "GroupNormalization", "LpNormalization", "MeanVarianceNormalization", "LRN",
-  "Shrink", "IsInf", "IsNaN", "Not", "Bernoulli",
+  "Relu",
+  "LeakyRelu",
+  "PRelu",
+  "Elu",
+  "Selu",
+  "Celu",
+  "Sigmoid",
+  "HardSigmoid",
+  "HardSwish",
+  "Tanh",
+  "Softplus",
+  "Softsign",
+  "Clip",
+  "Erf",
+  "Gelu",
+  "Mish",
+  "ThresholdedRelu",
+  "Exp",
+  "Log",
+  "Abs",
+  "Neg",
+  "Sqrt",
+  "Reciprocal",
+  "Floor",
+  "Ceil",
+  "Round",
+  "Sign",
+  "Sin",
+  "Cos",
+  "Tan",
+  "Atan",
+  "Asin",
+  "Acos",
+  "Sinh",
+  "Cosh",
+  "Identity",
+  "Dropout",
+  "BatchNormalization",
+  "InstanceNormalization",
+  "LayerNormalization",
+  "GroupNormalization",
+  "LpNormalization",
+  "MeanVarianceNormalization",
+  "LRN",
+  "Shrink",
+  "IsInf",
+  "IsNaN",
+  "Not",
+  "Bernoulli",
   // Not ONNX ops, but the source readers name PyTorch activations this way.
-  "Silu", "Hardtanh", "LogSigmoid", "Tanhshrink",
+  "Silu",
+  "Hardtanh",
+  "LogSigmoid",
+  "Tanhshrink",
 ];
 
 export const ELEMENTWISE_OPS: Readonly<Record<string, OpRule>> = {
@@ -129,9 +194,23 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, OpRule>> = {
   LogSoftmax: softmax,
   Hardmax: softmax,
   ...Object.fromEntries(
-    ["Add", "Sub", "Mul", "Div", "Pow", "Mod", "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "BitShift"].map(
-      (op) => [op, binary(op)],
-    ),
+    [
+      "Add",
+      "Sub",
+      "Mul",
+      "Div",
+      "Pow",
+      "Mod",
+      "Equal",
+      "Less",
+      "Greater",
+      "LessOrEqual",
+      "GreaterOrEqual",
+      "And",
+      "Or",
+      "Xor",
+      "BitShift",
+    ].map((op) => [op, binary(op)]),
   ),
   Max: broadcasting((xs) => Math.max(...xs)),
   Min: broadcasting((xs) => Math.min(...xs)),

@@ -18,7 +18,9 @@ function sliceParams(ctx: OpContext): { starts: number[]; ends: number[]; axes: 
   const starts = attrInts(ctx.node, "starts") ?? constInts(ctx, 1);
   const ends = attrInts(ctx.node, "ends") ?? constInts(ctx, 2);
   if (!starts || !ends) throw new ShapeError("Slice starts/ends are not constant");
-  const axes = (attrInts(ctx.node, "axes") ?? constInts(ctx, 3) ?? identityMap(starts.length)).map((a) => axisOf(a, x.length));
+  const axes = (attrInts(ctx.node, "axes") ?? constInts(ctx, 3) ?? identityMap(starts.length)).map((a) =>
+    axisOf(a, x.length),
+  );
   const steps = constInts(ctx, 4) ?? starts.map(() => 1);
   return { starts, ends, axes, steps };
 }
@@ -50,7 +52,10 @@ const slice: OpRule = {
     });
     const v = foldable(ctx);
     const one = bounds[0];
-    const folded = v && x.length === 1 && one ? Array.from({ length: one.count }, (_, i) => v[one.start + i * one.step] ?? 0) : undefined;
+    const folded =
+      v && x.length === 1 && one
+        ? Array.from({ length: one.count }, (_, i) => v[one.start + i * one.step] ?? 0)
+        : undefined;
     return [{ dtype: dtypeOf(ctx), shape: out, ...(folded ? { value: folded } : {}) }];
   },
   rf: (ctx) => {
@@ -65,7 +70,10 @@ const slice: OpRule = {
       if (!a || !isNum(dim)) return;
       const step = p.steps[k] ?? 1;
       const s = clampIndex(p.starts[k] ?? 0, dim, step);
-      axes[axis] = step > 0 ? applyWindow(a, { q: 1, r: step, first: (o) => s + o * step, last: (o) => s + o * step }) : null;
+      axes[axis] =
+        step > 0
+          ? applyWindow(a, { q: 1, r: step, first: (o) => s + o * step, last: (o) => s + o * step })
+          : null;
     });
     const out: ValueField = { kind: "axes", axes, misaligned: f.misaligned, ...contextOf(f) };
     // A slice of channels (x[:, a:b]) keeps the fields of those channels.
@@ -73,7 +81,8 @@ const slice: OpRule = {
     const c = x[1];
     const count = ctx.outputs[0]?.shape?.[1];
     const step = p.steps[k] ?? 1;
-    if (k < 0 || !isNum(c) || !isNum(count) || step <= 0 || p.axes.some((a) => a !== 1 && f.axes[a])) return out;
+    if (k < 0 || !isNum(c) || !isNum(count) || step <= 0 || p.axes.some((a) => a !== 1 && f.axes[a]))
+      return out;
     return sliceChannels(f, clampIndex(p.starts[k] ?? 0, c, step), step, count, out);
   },
 };
@@ -106,7 +115,12 @@ const gather: OpRule = {
     const axes = [...dAxes.slice(0, axis), ...iAxes, ...dAxes.slice(axis + 1)];
     while (axes.length < data.length - 1 + idx.length) axes.push(null);
     if (axes.every((a) => a === null)) return undefined;
-    return { kind: "axes", axes, misaligned: (df?.misaligned ?? false) || (inf?.misaligned ?? false), ...contextOf(df?.globalContext ? df : inf) };
+    return {
+      kind: "axes",
+      axes,
+      misaligned: (df?.misaligned ?? false) || (inf?.misaligned ?? false),
+      ...contextOf(df?.globalContext ? df : inf),
+    };
   },
 };
 
@@ -127,7 +141,12 @@ const pad: OpRule = {
   infer(ctx) {
     const x = shapeOf(ctx, 0);
     const pads = padsOf(ctx, x.length);
-    return [{ dtype: dtypeOf(ctx), shape: x.map((d, i) => (isNum(d) ? d + (pads[i] ?? 0) + (pads[i + x.length] ?? 0) : d)) }];
+    return [
+      {
+        dtype: dtypeOf(ctx),
+        shape: x.map((d, i) => (isNum(d) ? d + (pads[i] ?? 0) + (pads[i + x.length] ?? 0) : d)),
+      },
+    ];
   },
   rf: (ctx) => {
     const f = ctx.fields[0];
@@ -146,10 +165,17 @@ const pad: OpRule = {
 function resizeScales(ctx: OpContext): { shape: Dim[]; scales: number[] } {
   const x = shapeOf(ctx, 0);
   const sizes = ctx.node.opType === "Resize" ? constInts(ctx, 3) : undefined;
-  const scalesIn = ctx.node.opType === "Upsample" ? (constInts(ctx, 1) ?? ctx.inputs[1]?.value) : ctx.inputs[2]?.value;
+  const scalesIn =
+    ctx.node.opType === "Upsample" ? (constInts(ctx, 1) ?? ctx.inputs[1]?.value) : ctx.inputs[2]?.value;
   const attrScales = attrInts(ctx.node, "scales");
   if (sizes && sizes.length === x.length)
-    return { shape: sizes, scales: sizes.map((s, i) => { const d = x[i]; return isNum(d) ? s / d : 1; }) };
+    return {
+      shape: sizes,
+      scales: sizes.map((s, i) => {
+        const d = x[i];
+        return isNum(d) ? s / d : 1;
+      }),
+    };
   const scales = (scalesIn ?? attrScales)?.map(Number);
   if (!scales || scales.length !== x.length) throw new ShapeError("Resize scales/sizes are not constant");
   return { shape: x.map((d, i) => (isNum(d) ? Math.floor(d * (scales[i] ?? 1)) : d)), scales };
@@ -164,7 +190,10 @@ const resize: OpRule = {
     const x = ctx.inputs[0]?.shape;
     // Upsampling a pooled 1×1 map copies it: still a per-channel quantity (a gate, a context).
     if (f?.kind === "global" && x && x.length > 2 && x.slice(2).every((d) => d === 1))
-      return { kind: "global", uniformAxes: x.map((_, i) => i).filter((i) => i >= 2 && ctx.outputs[0]?.shape?.[i] !== 1) };
+      return {
+        kind: "global",
+        uniformAxes: x.map((_, i) => i).filter((i) => i >= 2 && ctx.outputs[0]?.shape?.[i] !== 1),
+      };
     if (!f || f.kind === "global") return f;
     const { scales } = resizeScales(ctx);
     const linear = String(ctx.node.attrs["mode"] ?? "nearest") !== "nearest";
@@ -174,7 +203,12 @@ const resize: OpRule = {
       const q = Number.isInteger(sc) ? sc : 1;
       const r = Number.isInteger(sc) ? 1 : Math.max(1, Math.round(1 / sc));
       // Nearest reads floor(o / scale); linear modes also read the next input unit.
-      return applyWindow(a, { q, r, first: (o) => Math.floor((o + (linear ? 0.5 : 0)) / sc - (linear ? 0.5 : 0)), last: (o) => Math.floor(o / sc) + (linear ? 1 : 0) });
+      return applyWindow(a, {
+        q,
+        r,
+        first: (o) => Math.floor((o + (linear ? 0.5 : 0)) / sc - (linear ? 0.5 : 0)),
+        last: (o) => Math.floor(o / sc) + (linear ? 1 : 0),
+      });
     });
     return { kind: "axes", axes, misaligned: f.misaligned, ...contextOf(f) };
   },
@@ -188,15 +222,29 @@ const depthSpace: OpRule = {
     const toSpace = ctx.node.opType === "DepthToSpace";
     const mul = (d: Dim | undefined, k: number): Dim => (isNum(d) ? d * k : `${d ?? "?"}·${k}`);
     const div = (d: Dim | undefined, k: number): Dim => (isNum(d) ? d / k : `${d ?? "?"}/${k}`);
-    return [{ dtype: dtypeOf(ctx), shape: toSpace ? [n ?? 1, div(c, b * b), mul(h, b), mul(w, b)] : [n ?? 1, mul(c, b * b), div(h, b), div(w, b)] }];
+    return [
+      {
+        dtype: dtypeOf(ctx),
+        shape: toSpace
+          ? [n ?? 1, div(c, b * b), mul(h, b), mul(w, b)]
+          : [n ?? 1, mul(c, b * b), div(h, b), div(w, b)],
+      },
+    ];
   },
   rf: (ctx) => {
     const f = ctx.fields[0];
     if (!f || f.kind === "global") return f;
     const b = attrInt(ctx.node, "blocksize", 1);
     const toSpace = ctx.node.opType === "DepthToSpace";
-    const w = toSpace ? { q: b, r: 1, first: (o: number) => Math.floor(o / b), last: (o: number) => Math.floor(o / b) } : { q: 1, r: b, first: (o: number) => o * b, last: (o: number) => o * b + b - 1 };
-    return { kind: "axes", axes: f.axes.map((a) => (a ? applyWindow(a, w) : a)), misaligned: f.misaligned, ...contextOf(f) };
+    const w = toSpace
+      ? { q: b, r: 1, first: (o: number) => Math.floor(o / b), last: (o: number) => Math.floor(o / b) }
+      : { q: 1, r: b, first: (o: number) => o * b, last: (o: number) => o * b + b - 1 };
+    return {
+      kind: "axes",
+      axes: f.axes.map((a) => (a ? applyWindow(a, w) : a)),
+      misaligned: f.misaligned,
+      ...contextOf(f),
+    };
   },
 };
 

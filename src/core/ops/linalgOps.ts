@@ -1,7 +1,18 @@
 /** Matrix products, recurrent layers and reductions: the ops with a contracted dimension. */
 import { contextOf, type ValueField } from "../analysis/receptiveField";
 import type { Dim } from "../ir/types";
-import { attrInt, attrInts, attrStr, axisOf, broadcast, constInts, dtypeOf, isNum, numeric, shapeOf } from "./dims";
+import {
+  attrInt,
+  attrInts,
+  attrStr,
+  axisOf,
+  broadcast,
+  constInts,
+  dtypeOf,
+  isNum,
+  numeric,
+  shapeOf,
+} from "./dims";
 import { ShapeError, type OpContext, type OpRule, type RfContext } from "./types";
 
 function count(dims: readonly Dim[]): number | null {
@@ -15,9 +26,12 @@ function times(a: number | null, b: Dim | undefined): number | null {
 
 const gemm: OpRule = {
   infer(ctx) {
-    const a = shapeOf(ctx, 0), b = shapeOf(ctx, 1);
-    if (a.length !== 2 || b.length !== 2) throw new ShapeError(`Gemm needs 2-D inputs, got ${a.length}-D and ${b.length}-D`);
-    const ta = attrInt(ctx.node, "transA", 0) === 1, tb = attrInt(ctx.node, "transB", 0) === 1;
+    const a = shapeOf(ctx, 0),
+      b = shapeOf(ctx, 1);
+    if (a.length !== 2 || b.length !== 2)
+      throw new ShapeError(`Gemm needs 2-D inputs, got ${a.length}-D and ${b.length}-D`);
+    const ta = attrInt(ctx.node, "transA", 0) === 1,
+      tb = attrInt(ctx.node, "transB", 0) === 1;
     const [m, k1] = ta ? [a[1], a[0]] : [a[0], a[1]];
     const [k2, n] = tb ? [b[1], b[0]] : [b[0], b[1]];
     if (isNum(k1) && isNum(k2) && k1 !== k2)
@@ -34,12 +48,15 @@ const gemm: OpRule = {
 
 const matmul: OpRule = {
   infer(ctx) {
-    const a = shapeOf(ctx, 0), b = shapeOf(ctx, 1);
+    const a = shapeOf(ctx, 0),
+      b = shapeOf(ctx, 1);
     if (a.length === 0 || b.length === 0) throw new ShapeError("MatMul of a scalar");
     const a2 = a.length === 1 ? [1, ...a] : a;
     const b2 = b.length === 1 ? [...b, 1] : b;
-    const k1 = a2[a2.length - 1], k2 = b2[b2.length - 2];
-    if (isNum(k1) && isNum(k2) && k1 !== k2) throw new ShapeError(`MatMul inner dimensions differ: ${k1} vs ${k2}`);
+    const k1 = a2[a2.length - 1],
+      k2 = b2[b2.length - 2];
+    if (isNum(k1) && isNum(k2) && k1 !== k2)
+      throw new ShapeError(`MatMul inner dimensions differ: ${k1} vs ${k2}`);
     const batch = broadcast([a2.slice(0, -2), b2.slice(0, -2)]);
     const out: Dim[] = [...batch];
     if (a.length > 1) out.push(a2[a2.length - 2] ?? "?");
@@ -52,7 +69,8 @@ const matmul: OpRule = {
   },
   rf: (ctx: RfContext): ValueField | undefined => {
     // Rows keep their field; contracting a spatial axis, or a spatial right operand, is global.
-    const fa = ctx.fields[0], fb = ctx.fields[1];
+    const fa = ctx.fields[0],
+      fb = ctx.fields[1];
     if (fb && (fb.kind === "global" || fb.axes.some((x) => x))) return { kind: "global" };
     if (!fa || fa.kind === "global") return fa;
     if (fa.axes[fa.axes.length - 1]) return { kind: "global" };
@@ -76,7 +94,12 @@ function einsumParse(ctx: OpContext): { sizes: Map<string, Dim>; out: string } {
       if (cur === undefined || cur === 1) sizes.set(c, d);
     });
   });
-  const out = rhsGiven ?? [...new Set(lhs.replace(/,/g, ""))].filter((c) => lhs.split(c).length === 2).sort().join("");
+  const out =
+    rhsGiven ??
+    [...new Set(lhs.replace(/,/g, ""))]
+      .filter((c) => lhs.split(c).length === 2)
+      .sort()
+      .join("");
   return { sizes, out };
 }
 
@@ -94,7 +117,8 @@ const einsum: OpRule = {
 /** LSTM/GRU/RNN: `gates` matrix products of (input + hidden) × hidden per step and direction. */
 function recurrent(gates: number): OpRule {
   const dims = (ctx: OpContext) => {
-    const x = shapeOf(ctx, 0), w = shapeOf(ctx, 1);
+    const x = shapeOf(ctx, 0),
+      w = shapeOf(ctx, 1);
     const layout = attrInt(ctx.node, "layout", 0);
     const [seq, batch] = layout === 0 ? [x[0], x[1]] : [x[1], x[0]];
     const hidden = attrInt(ctx.node, "hidden_size", NaN);
@@ -143,7 +167,14 @@ const reduce: OpRule = {
     const axes = reducedAxes(ctx, x.length);
     if (axes.some((a) => f.axes[a])) return { kind: "global" };
     const keep = attrInt(ctx.node, "keepdims", 1) === 1;
-    return keep ? f : { kind: "axes", axes: f.axes.filter((_, i) => !axes.includes(i)), misaligned: f.misaligned, ...contextOf(f) };
+    return keep
+      ? f
+      : {
+          kind: "axes",
+          axes: f.axes.filter((_, i) => !axes.includes(i)),
+          misaligned: f.misaligned,
+          ...contextOf(f),
+        };
   },
 };
 
@@ -152,7 +183,12 @@ const argReduce: OpRule = {
     const x = shapeOf(ctx, 0);
     const axis = axisOf(attrInt(ctx.node, "axis", 0), x.length);
     const keep = attrInt(ctx.node, "keepdims", 1) === 1;
-    return [{ dtype: "int64", shape: keep ? x.map((d, i) => (i === axis ? 1 : d)) : x.filter((_, i) => i !== axis) }];
+    return [
+      {
+        dtype: "int64",
+        shape: keep ? x.map((d, i) => (i === axis ? 1 : d)) : x.filter((_, i) => i !== axis),
+      },
+    ];
   },
   rf: "global",
 };
@@ -163,12 +199,26 @@ const topK: OpRule = {
     const axis = axisOf(attrInt(ctx.node, "axis", -1), x.length);
     const k = constInts(ctx, 1)?.[0] ?? attrInt(ctx.node, "k", NaN);
     const shape = x.map((d, i) => (i === axis ? (Number.isNaN(k) ? "k" : k) : d));
-    return [{ dtype: dtypeOf(ctx), shape }, { dtype: "int64", shape }];
+    return [
+      { dtype: dtypeOf(ctx), shape },
+      { dtype: "int64", shape },
+    ];
   },
   rf: "global",
 };
 
-const REDUCE = ["ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare"];
+const REDUCE = [
+  "ReduceMean",
+  "ReduceSum",
+  "ReduceMax",
+  "ReduceMin",
+  "ReduceProd",
+  "ReduceL1",
+  "ReduceL2",
+  "ReduceLogSum",
+  "ReduceLogSumExp",
+  "ReduceSumSquare",
+];
 
 export const LINALG_OPS: Readonly<Record<string, OpRule>> = {
   Gemm: gemm,

@@ -1,6 +1,12 @@
 /** Ops that move data around without arithmetic: reshapes, slicing, joins, shape computation. */
 import { reshapeChannels, sliceChannels, transposeChannels } from "../analysis/channelFields";
-import { concatChannels, contextOf, unionFields, withoutChannels, type ValueField } from "../analysis/receptiveField";
+import {
+  concatChannels,
+  contextOf,
+  unionFields,
+  withoutChannels,
+  type ValueField,
+} from "../analysis/receptiveField";
 import { dtypeFromOnnx } from "../ir/dtype";
 import { tensorValues } from "../ir/tensorData";
 import type { Dim, Tensor } from "../ir/types";
@@ -13,7 +19,12 @@ function remapField(f: ValueField | undefined, src: readonly (number | null)[]):
   if (!f || f.kind === "global") return f;
   const used = new Set(src.filter((s): s is number => s !== null));
   if (f.axes.some((a, i) => a !== null && !used.has(i))) return { kind: "global" };
-  return { kind: "axes", axes: src.map((s) => (s === null ? null : (f.axes[s] ?? null))), misaligned: f.misaligned, ...contextOf(f) };
+  return {
+    kind: "axes",
+    axes: src.map((s) => (s === null ? null : (f.axes[s] ?? null))),
+    misaligned: f.misaligned,
+    ...contextOf(f),
+  };
 }
 
 function identityMap(rank: number): number[] {
@@ -37,8 +48,13 @@ const reshape: OpRule = {
     const allowZero = attrInt(ctx.node, "allowzero", 0) === 1;
     const out: Dim[] = target.map((d, i) => (d === 0 && !allowZero ? (x[i] ?? "?") : d));
     const minus = out.findIndex((d) => d === -1);
-    if (minus >= 0) out[minus] = inferMinusOne(x, out.filter((_, i) => i !== minus));
-    const a = countOf(x), b = countOf(out);
+    if (minus >= 0)
+      out[minus] = inferMinusOne(
+        x,
+        out.filter((_, i) => i !== minus),
+      );
+    const a = countOf(x),
+      b = countOf(out);
     if (a !== undefined && b !== undefined && a !== b)
       throw new ShapeError(`cannot reshape ${a} elements into [${out.join(", ")}]`);
     const v = foldable(ctx);
@@ -55,7 +71,9 @@ const reshape: OpRule = {
 /** -1 in a reshape: total / known, cancelling symbols that appear on both sides. */
 function inferMinusOne(input: readonly Dim[], rest: readonly Dim[]): Dim {
   // A product dim ("N·8", from an earlier merge of axes) counts as its factors.
-  const factors = input.flatMap((d): Dim[] => (isNum(d) ? [d] : d.split("·").map((f) => (/^\d+$/.test(f) ? Number(f) : f))));
+  const factors = input.flatMap((d): Dim[] =>
+    isNum(d) ? [d] : d.split("·").map((f) => (/^\d+$/.test(f) ? Number(f) : f)),
+  );
   const syms = factors.filter((d): d is string => !isNum(d));
   let num = 1;
   for (const d of factors) if (isNum(d)) num *= d;
@@ -68,7 +86,8 @@ function inferMinusOne(input: readonly Dim[], rest: readonly Dim[]): Dim {
       syms.splice(k, 1);
     }
   }
-  if (den === 0 || num % den !== 0) throw new ShapeError(`cannot infer -1: ${num} is not divisible by ${den}`);
+  if (den === 0 || num % den !== 0)
+    throw new ShapeError(`cannot infer -1: ${num} is not divisible by ${den}`);
   return product([...syms, num / den]);
 }
 
@@ -128,7 +147,10 @@ const squeeze: OpRule = {
   rf: (ctx) => {
     const rank = ctx.inputs[0]?.shape?.length ?? 0;
     const drop = new Set(squeezedAxes(ctx));
-    return remapField(ctx.fields[0], identityMap(rank).filter((i) => !drop.has(i)));
+    return remapField(
+      ctx.fields[0],
+      identityMap(rank).filter((i) => !drop.has(i)),
+    );
   },
 };
 
@@ -164,7 +186,8 @@ const concat: OpRule = {
     out[axis] = product([]);
     const parts: Dim[] = [];
     for (const s of shapes) {
-      if (s.length !== first.length) throw new ShapeError(`Concat inputs have ranks ${first.length} and ${s.length}`);
+      if (s.length !== first.length)
+        throw new ShapeError(`Concat inputs have ranks ${first.length} and ${s.length}`);
       s.forEach((d, i) => {
         if (i !== axis && isNum(d) && isNum(out[i]) && d !== out[i])
           throw new ShapeError(`Concat sizes differ on axis ${i}: ${out[i]} vs ${d}`);
@@ -173,15 +196,25 @@ const concat: OpRule = {
     }
     out[axis] = parts.every(isNum) ? parts.reduce((a, b) => a + b, 0) : parts.join("+");
     const vals = ctx.inputs.map((v) => v?.value);
-    const folded = first.length === 1 && vals.every((v) => v !== undefined) ? vals.flatMap((v) => [...(v ?? [])]) : undefined;
+    const folded =
+      first.length === 1 && vals.every((v) => v !== undefined)
+        ? vals.flatMap((v) => [...(v ?? [])])
+        : undefined;
     return [{ dtype: dtypeOf(ctx), shape: out, ...(folded ? { value: folded } : {}) }];
   },
   rf: (ctx) => {
     const rank = ctx.outputs[0]?.shape?.length ?? 0;
     const axis = attrInt(ctx.node, "axis", 0);
-    const counts = ctx.inputs.map((v) => { const c = v?.shape?.[1]; return typeof c === "number" ? c : undefined; });
+    const counts = ctx.inputs.map((v) => {
+      const c = v?.shape?.[1];
+      return typeof c === "number" ? c : undefined;
+    });
     if (rank >= 3 && (axis === 1 || axis === 1 - rank)) return concatChannels(ctx.fields, counts, rank);
-    return concatChannels(ctx.fields, ctx.fields.map(() => undefined), rank);
+    return concatChannels(
+      ctx.fields,
+      ctx.fields.map(() => undefined),
+      rank,
+    );
   },
 };
 
@@ -207,7 +240,8 @@ const split: OpRule = {
 function splitFields(ctx: RfContext): (ValueField | undefined)[] {
   const f = ctx.fields[0];
   const x = ctx.inputs[0]?.shape;
-  if (f?.kind !== "axes" || !f.channels || !x || axisOf(attrInt(ctx.node, "axis", 0), x.length) !== 1) return ctx.outputs.map(() => f);
+  if (f?.kind !== "axes" || !f.channels || !x || axisOf(attrInt(ctx.node, "axis", 0), x.length) !== 1)
+    return ctx.outputs.map(() => f);
   const union = withoutChannels(f);
   let at = 0;
   return ctx.outputs.map((o) => {
@@ -243,7 +277,8 @@ const constant: OpRule = {
     const t = ctx.node.attrs["value"];
     if (t && typeof t === "object" && "dims" in t) return [constantTensor(t)];
     for (const [k, v] of Object.entries(ctx.node.attrs)) {
-      if (k === "value_float" || k === "value_int") return [{ dtype: k === "value_int" ? "int64" : "float32", shape: [], value: [v as number] }];
+      if (k === "value_float" || k === "value_int")
+        return [{ dtype: k === "value_int" ? "int64" : "float32", shape: [], value: [v as number] }];
       if ((k === "value_floats" || k === "value_ints") && Array.isArray(v))
         return [{ dtype: k === "value_ints" ? "int64" : "float32", shape: [v.length], value: v as number[] }];
     }
@@ -260,7 +295,13 @@ const constantOfShape: OpRule = {
     const c = t && typeof t === "object" && "dims" in t ? constantTensor(t) : undefined;
     const n = countOf(shape);
     const fill = c?.value?.[0] ?? 0;
-    return [{ dtype: c?.dtype ?? "float32", shape, ...(n !== undefined && n <= 4096 ? { value: new Array<number | string>(n).fill(fill) } : {}) }];
+    return [
+      {
+        dtype: c?.dtype ?? "float32",
+        shape,
+        ...(n !== undefined && n <= 4096 ? { value: new Array<number | string>(n).fill(fill) } : {}),
+      },
+    ];
   },
   rf: "none",
 };
@@ -275,7 +316,15 @@ const expand: OpRule = {
     for (let i = 0; i < rank; i++) {
       const a = x[x.length - rank + i] ?? 1;
       const b = target[target.length - rank + i] ?? 1;
-      out.push(a === 1 ? b : b === 1 ? a : isNum(a) && isNum(b) && a !== b ? fail(`Expand cannot broadcast ${a} to ${b}`) : a);
+      out.push(
+        a === 1
+          ? b
+          : b === 1
+            ? a
+            : isNum(a) && isNum(b) && a !== b
+              ? fail(`Expand cannot broadcast ${a} to ${b}`)
+              : a,
+      );
     }
     return [{ dtype: dtypeOf(ctx), shape: out }];
   },
@@ -286,10 +335,12 @@ const expand: OpRule = {
     if (!x || !y) return f && { kind: "global" };
     if (f?.kind !== "global") return unionFields([f, undefined], y.length, [x, y]);
     // A broadcast copy of a pooled gate is still a per-channel scale: remember along which axes.
-    const uniform = y.map((_, i) => i).filter((i) => {
-      const j = i - y.length + x.length;
-      return j < 0 || (x[j] === 1 && y[i] !== 1) || (f.uniformAxes?.includes(j) ?? false);
-    });
+    const uniform = y
+      .map((_, i) => i)
+      .filter((i) => {
+        const j = i - y.length + x.length;
+        return j < 0 || (x[j] === 1 && y[i] !== 1) || (f.uniformAxes?.includes(j) ?? false);
+      });
     return uniform.length ? { kind: "global", uniformAxes: uniform } : { kind: "global" };
   },
 };
@@ -303,7 +354,12 @@ const tile: OpRule = {
     const x = shapeOf(ctx, 0);
     const reps = constInts(ctx, 1);
     if (!reps) throw new ShapeError("Tile repeats are not constant");
-    return [{ dtype: dtypeOf(ctx), shape: x.map((d, i) => (isNum(d) ? d * (reps[i] ?? 1) : `${d}·${reps[i] ?? 1}`)) }];
+    return [
+      {
+        dtype: dtypeOf(ctx),
+        shape: x.map((d, i) => (isNum(d) ? d * (reps[i] ?? 1) : `${d}·${reps[i] ?? 1}`)),
+      },
+    ];
   },
   rf: (ctx) => (ctx.fields[0] ? { kind: "global" } : undefined),
 };
@@ -311,7 +367,13 @@ const tile: OpRule = {
 const cast: OpRule = {
   infer(ctx) {
     const v = ctx.inputs[0]?.value;
-    return [{ dtype: dtypeFromOnnx(attrInt(ctx.node, "to", 1)), shape: shapeOf(ctx, 0), ...(v ? { value: v } : {}) }];
+    return [
+      {
+        dtype: dtypeFromOnnx(attrInt(ctx.node, "to", 1)),
+        shape: shapeOf(ctx, 0),
+        ...(v ? { value: v } : {}),
+      },
+    ];
   },
   rf: "elementwise",
 };
@@ -322,7 +384,13 @@ const range: OpRule = {
     if (typeof s !== "number" || typeof l !== "number" || typeof d !== "number" || d === 0)
       return [{ dtype: dtypeOf(ctx), shape: ["range"] }];
     const n = Math.max(0, Math.ceil((l - s) / d));
-    return [{ dtype: dtypeOf(ctx), shape: [n], ...(n <= 4096 ? { value: Array.from({ length: n }, (_, i) => s + i * d) } : {}) }];
+    return [
+      {
+        dtype: dtypeOf(ctx),
+        shape: [n],
+        ...(n <= 4096 ? { value: Array.from({ length: n }, (_, i) => s + i * d) } : {}),
+      },
+    ];
   },
   rf: "none",
 };
@@ -330,7 +398,10 @@ const range: OpRule = {
 const dataDependent: OpRule = {
   infer(ctx) {
     const x = shapeOf(ctx, 0);
-    return ctx.node.outputs.map(() => ({ dtype: "int64" as const, shape: ctx.node.opType === "NonZero" ? [x.length, "nnz"] : ["n"] }));
+    return ctx.node.outputs.map(() => ({
+      dtype: "int64" as const,
+      shape: ctx.node.opType === "NonZero" ? [x.length, "nnz"] : ["n"],
+    }));
   },
   rf: "global",
 };
@@ -351,7 +422,10 @@ export const SHAPE_OPS: Readonly<Record<string, OpRule>> = {
   Expand: expand,
   Tile: tile,
   // torch.roll (not an ONNX op): same shape, each output reads the whole rolled axis.
-  Roll: { infer: (ctx) => [{ dtype: dtypeOf(ctx), shape: shapeOf(ctx, 0) }], rf: (ctx) => (ctx.fields[0] ? { kind: "global" } : undefined) },
+  Roll: {
+    infer: (ctx) => [{ dtype: dtypeOf(ctx), shape: shapeOf(ctx, 0) }],
+    rf: (ctx) => (ctx.fields[0] ? { kind: "global" } : undefined),
+  },
   Cast: cast,
   CastLike: { ...cast, infer: (ctx) => [{ dtype: dtypeOf(ctx, 1), shape: shapeOf(ctx, 0) }] },
   Range: range,

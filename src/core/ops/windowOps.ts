@@ -1,5 +1,11 @@
 /** Sliding-window ops: convolutions and pools, with shape, cost and receptive-field rules. */
-import { applyWindow, mapAxes, slidingWindow, transposedWindow, type ValueField } from "../analysis/receptiveField";
+import {
+  applyWindow,
+  mapAxes,
+  slidingWindow,
+  transposedWindow,
+  type ValueField,
+} from "../analysis/receptiveField";
 import type { Dim, Node, Shape } from "../ir/types";
 import { attrInt, attrInts, attrStr, isNum, numeric, shapeOf, dtypeOf } from "./dims";
 import { ShapeError, type OpContext, type OpRule, type RfContext } from "./types";
@@ -14,7 +20,12 @@ export interface Window {
 }
 
 /** Kernel, strides, dilations and pads of a conv/pool node over `n` spatial axes of `spatial`. */
-export function windowOf(node: Node, spatial: readonly Dim[], kernelFromWeight?: readonly Dim[], transposed = false): Window {
+export function windowOf(
+  node: Node,
+  spatial: readonly Dim[],
+  kernelFromWeight?: readonly Dim[],
+  transposed = false,
+): Window {
   const n = spatial.length;
   const kernel = attrInts(node, "kernel_shape") ?? kernelFromWeight?.map((d) => (isNum(d) ? d : NaN));
   if (!kernel || kernel.length !== n || kernel.some((k) => !(k > 0)))
@@ -61,7 +72,10 @@ function windowOut(w: Window, spatial: readonly Dim[], i: number): Dim {
   const ext = (k - 1) * d + 1;
   if (!isNum(x)) return `⌊(${x}+${pb + pe}−${ext})/${s}⌋+1`;
   const span = x + pb + pe - ext;
-  if (span < 0) throw new ShapeError(`window ${ext} is larger than the padded input ${x + pb + pe} (output size would be ${Math.floor(span / s) + 1})`);
+  if (span < 0)
+    throw new ShapeError(
+      `window ${ext} is larger than the padded input ${x + pb + pe} (output size would be ${Math.floor(span / s) + 1})`,
+    );
   let out = (w.ceil ? Math.ceil(span / s) : Math.floor(span / s)) + 1;
   // PyTorch (and onnxruntime): the last window must start inside the input or left padding.
   if (w.ceil && (out - 1) * s >= x + pb) out -= 1;
@@ -69,24 +83,34 @@ function windowOut(w: Window, spatial: readonly Dim[], i: number): Dim {
 }
 
 /** Pools keep channels apart (each channel keeps its own field); convolutions mix them. */
-function windowField(ctx: RfContext, w: Window | undefined, transposed: boolean, perChannel: boolean): ValueField | undefined {
+function windowField(
+  ctx: RfContext,
+  w: Window | undefined,
+  transposed: boolean,
+  perChannel: boolean,
+): ValueField | undefined {
   const f = ctx.fields[0];
   if (!f || f.kind === "global" || !w) return f;
-  return mapAxes(f, (a, axis) => {
-    const i = axis - 2;
-    if (!a || i < 0) return a;
-    const k = w.kernel[i] ?? 1,
-      s = w.strides[i] ?? 1,
-      d = w.dilations[i] ?? 1,
-      pb = w.padBegin[i] ?? 0;
-    return applyWindow(a, transposed ? transposedWindow(k, s, pb, d) : slidingWindow(k, s, pb, d));
-  }, perChannel);
+  return mapAxes(
+    f,
+    (a, axis) => {
+      const i = axis - 2;
+      if (!a || i < 0) return a;
+      const k = w.kernel[i] ?? 1,
+        s = w.strides[i] ?? 1,
+        d = w.dilations[i] ?? 1,
+        pb = w.padBegin[i] ?? 0;
+      return applyWindow(a, transposed ? transposedWindow(k, s, pb, d) : slidingWindow(k, s, pb, d));
+    },
+    perChannel,
+  );
 }
 
 function convWindow(ctx: OpContext, transposed: boolean): { x: Shape; w: Shape; win: Window } {
   const x = shapeOf(ctx, 0);
   const wShape = shapeOf(ctx, 1);
-  if (x.length < 3) throw new ShapeError(`${ctx.node.opType} needs an input of rank ≥ 3, got rank ${x.length}`);
+  if (x.length < 3)
+    throw new ShapeError(`${ctx.node.opType} needs an input of rank ≥ 3, got rank ${x.length}`);
   if (wShape.length !== x.length)
     throw new ShapeError(`weight rank ${wShape.length} does not match input rank ${x.length}`);
   return { x, w: wShape, win: windowOf(ctx.node, x.slice(2), wShape.slice(2), transposed) };
@@ -105,7 +129,9 @@ const conv: OpRule = {
     const cin = x[1],
       wc = w[1];
     if (isNum(cin) && isNum(wc) && cin !== wc * group)
-      throw new ShapeError(`Conv expects ${wc * group} input channels (weight ${wc} × group ${group}) but receives ${cin}`);
+      throw new ShapeError(
+        `Conv expects ${wc * group} input channels (weight ${wc} × group ${group}) but receives ${cin}`,
+      );
     const spatial = x.slice(2).map((_, i) => windowOut(win, x.slice(2), i));
     return [{ dtype: dtypeOf(ctx), shape: [x[0] ?? 1, w[0] ?? "?", ...spatial] }];
   },
@@ -122,8 +148,18 @@ const conv: OpRule = {
     const x = ctx.inputs[0]?.shape;
     const w = ctx.inputs[1]?.shape;
     // A depthwise convolution (one filter per channel) keeps channels apart, as a pool does.
-    const depthwise = x !== undefined && w !== undefined && isNum(x[1]) && x[1] === attrInt(ctx.node, "group", 1) && w[0] === x[1];
-    return windowField(ctx, x && w ? windowOf(ctx.node, x.slice(2), w.slice(2)) : undefined, false, depthwise);
+    const depthwise =
+      x !== undefined &&
+      w !== undefined &&
+      isNum(x[1]) &&
+      x[1] === attrInt(ctx.node, "group", 1) &&
+      w[0] === x[1];
+    return windowField(
+      ctx,
+      x && w ? windowOf(ctx.node, x.slice(2), w.slice(2)) : undefined,
+      false,
+      depthwise,
+    );
   },
 };
 
@@ -142,7 +178,8 @@ const convTranspose: OpRule = {
         s = win.strides[i] ?? 1,
         dl = win.dilations[i] ?? 1;
       if (!isNum(d)) return `${s}·(${d}−1)+${(k - 1) * dl + 1}`;
-      const out = s * (d - 1) + (outPad[i] ?? 0) + (k - 1) * dl + 1 - (win.padBegin[i] ?? 0) - (win.padEnd[i] ?? 0);
+      const out =
+        s * (d - 1) + (outPad[i] ?? 0) + (k - 1) * dl + 1 - (win.padBegin[i] ?? 0) - (win.padEnd[i] ?? 0);
       if (out <= 0) throw new ShapeError(`ConvTranspose output size ${out} ≤ 0`);
       return out;
     });
@@ -158,7 +195,12 @@ const convTranspose: OpRule = {
   rf: (ctx) => {
     const x = ctx.inputs[0]?.shape;
     const w = ctx.inputs[1]?.shape;
-    return windowField(ctx, x && w ? windowOf(ctx.node, x.slice(2), w.slice(2), true) : undefined, true, false);
+    return windowField(
+      ctx,
+      x && w ? windowOf(ctx.node, x.slice(2), w.slice(2), true) : undefined,
+      true,
+      false,
+    );
   },
 };
 

@@ -40,5 +40,7 @@ export function localLines(cls: TracedClass): TracedClass["lines"] {
 }
 
 export function rowsInSpan(cls: TracedClass, from: number, to: number): LayerRow[] {
-  return (cls.analysis?.layers ?? []).filter((r) => r.source?.call && r.source.call.from >= from && r.source.call.to <= to);
+  return (cls.analysis?.layers ?? []).filter(
+    (r) => r.source?.call && r.source.call.from >= from && r.source.call.to <= to,
+  );
 }

@@ -13,7 +13,11 @@ async function documentFor(arg: unknown): Promise<vscode.TextDocument | undefine
   return vscode.window.activeTextEditor?.document;
 }
 
-async function pickClass(doc: vscode.TextDocument, analyses: PythonAnalyses, given: unknown): Promise<string | undefined> {
+async function pickClass(
+  doc: vscode.TextDocument,
+  analyses: PythonAnalyses,
+  given: unknown,
+): Promise<string | undefined> {
   if (typeof given === "string") return given;
   const names = (await analyses.current(doc))?.classes.map((c) => c.name) ?? [];
   if (names.length <= 1) return names[0];
@@ -21,17 +25,33 @@ async function pickClass(doc: vscode.TextDocument, analyses: PythonAnalyses, giv
 }
 
 /** Open the inspector for one class; clicking a row reveals the layer's source. */
-export async function inspectClass(deps: InspectorDeps, analyses: PythonAnalyses, uriArg: unknown, classArg: unknown): Promise<void> {
+export async function inspectClass(
+  deps: InspectorDeps,
+  analyses: PythonAnalyses,
+  uriArg: unknown,
+  classArg: unknown,
+): Promise<void> {
   const doc = await documentFor(uriArg);
-  if (!doc) return void vscode.window.showInformationMessage("ConvLens: open a Python file that defines an nn.Module first.");
+  if (!doc)
+    return void vscode.window.showInformationMessage(
+      "ConvLens: open a Python file that defines an nn.Module first.",
+    );
   const className = await pickClass(doc, analyses, classArg);
-  if (!className) return void vscode.window.showInformationMessage("ConvLens: no nn.Module class found in this file.");
-  const panel = vscode.window.createWebviewPanel("convlens.classInspector", `ConvLens: ${className}`, vscode.ViewColumn.Beside, { enableScripts: true, retainContextWhenHidden: true });
+  if (!className)
+    return void vscode.window.showInformationMessage("ConvLens: no nn.Module class found in this file.");
+  const panel = vscode.window.createWebviewPanel(
+    "convlens.classInspector",
+    `ConvLens: ${className}`,
+    vscode.ViewColumn.Beside,
+    { enableScripts: true, retainContextWhenHidden: true },
+  );
   const analyze = async (): Promise<AnalysisOutcome> => {
     const current = await vscode.workspace.openTextDocument(doc.uri);
     const cls = (await analyses.current(current))?.classes.find((c) => c.name === className);
     if (!cls) return { ok: false, message: `Class ${className} is no longer in ${doc.fileName}.` };
-    return cls.analysis ? { ok: true, analysis: cls.analysis } : { ok: false, message: cls.error ?? "unknown error" };
+    return cls.analysis
+      ? { ok: true, analysis: cls.analysis }
+      : { ok: false, message: cls.error ?? "unknown error" };
   };
   const inspector = new InspectorPanel(
     panel,
@@ -40,18 +60,28 @@ export async function inspectClass(deps: InspectorDeps, analyses: PythonAnalyses
       uri: doc.uri,
       analyze,
       runModel: async () => {
-        const cls = (await analyses.current(await vscode.workspace.openTextDocument(doc.uri)))?.classes.find((c) => c.name === className);
+        const cls = (await analyses.current(await vscode.workspace.openTextDocument(doc.uri)))?.classes.find(
+          (c) => c.name === className,
+        );
         if (!cls?.model) throw new Error(cls?.error ?? `${className} could not be traced`);
         // A notebook cell's weights are looked for beside the notebook.
         const file = fileUriOf(doc);
-        const stem = file.path.split("/").pop()?.replace(/\.(py|ipynb)$/, "") ?? "model";
+        const stem =
+          file.path
+            .split("/")
+            .pop()
+            ?.replace(/\.(py|ipynb)$/, "") ?? "model";
         return withWeightsFile(cls.model, vscode.Uri.joinPath(file, ".."), [className, stem]);
       },
       onLayerSelected: (layer) => {
         const span = [layer.source?.def, layer.source?.call].find((s) => s && !isForeignSpan(s));
         if (!span) return;
         const range = new vscode.Range(doc.positionAt(span.from), doc.positionAt(span.to));
-        void vscode.window.showTextDocument(doc.uri, { selection: range, viewColumn: vscode.ViewColumn.One, preserveFocus: true });
+        void vscode.window.showTextDocument(doc.uri, {
+          selection: range,
+          viewColumn: vscode.ViewColumn.One,
+          preserveFocus: true,
+        });
       },
     },
     deps,
@@ -66,7 +96,11 @@ export async function inspectClass(deps: InspectorDeps, analyses: PythonAnalyses
 }
 
 /** Ask for a shape and write `# convlens: input …` above the class (replacing an existing one). */
-export async function setInputShape(analyses: PythonAnalyses, uriArg: unknown, classArg: unknown): Promise<void> {
+export async function setInputShape(
+  analyses: PythonAnalyses,
+  uriArg: unknown,
+  classArg: unknown,
+): Promise<void> {
   const doc = await documentFor(uriArg);
   if (!doc) return;
   const className = await pickClass(doc, analyses, classArg);
@@ -75,8 +109,12 @@ export async function setInputShape(analyses: PythonAnalyses, uriArg: unknown, c
   const value = await vscode.window.showInputBox({
     title: `ConvLens: input shape of ${cls.name}`,
     value: cls.input?.shape.join("x") ?? "1x3x224x224",
-    prompt: "Dimensions separated by x; symbols such as B keep a dimension symbolic. Add int64 for token ids.",
-    validateInput: (v) => (parseShapeText(v.replace(/\s+(int64|int32|float32|float16)$/i, "")) ? undefined : "Use dimensions like 1x3x224x224"),
+    prompt:
+      "Dimensions separated by x; symbols such as B keep a dimension symbolic. Add int64 for token ids.",
+    validateInput: (v) =>
+      parseShapeText(v.replace(/\s+(int64|int32|float32|float16)$/i, ""))
+        ? undefined
+        : "Use dimensions like 1x3x224x224",
   });
   if (!value) return;
   const classLine = doc.positionAt(cls.span.from).line;
@@ -94,6 +132,10 @@ export async function setInputShape(analyses: PythonAnalyses, uriArg: unknown, c
       return;
     }
   }
-  edit.insert(doc.uri, new vscode.Position(doc.positionAt(cls.nameSpan.from).line, 0), `${indent}# convlens: input ${value.trim()}\n`);
+  edit.insert(
+    doc.uri,
+    new vscode.Position(doc.positionAt(cls.nameSpan.from).line, 0),
+    `${indent}# convlens: input ${value.trim()}\n`,
+  );
   await vscode.workspace.applyEdit(edit);
 }

@@ -36,26 +36,34 @@ export function classSummary(c: TracedClass): string {
 
 /** The lens's tooltip: the MAC convention, and what the params total holds beyond the traced layers. */
 export function classTooltip(c: TracedClass): string {
-  return ["MACs: multiply-accumulates (FLOPs = 2 × MACs)", ...(c.analysis ? paramsNotes(c.analysis, humanCount) : [])].join("\n");
+  return [
+    "MACs: multiply-accumulates (FLOPs = 2 × MACs)",
+    ...(c.analysis ? paramsNotes(c.analysis, humanCount) : []),
+  ].join("\n");
 }
 
 /** "4×3×32×32", or "x=1×3×224×224, mask=1×1×224×224" for several tensors. */
 function inputText(c: TracedClass): string {
   const args = c.input?.args;
   if (!args || args.length < 2) return shapeText(c.input?.shape ?? []);
-  return args.map((a, i) => `${a.name ? `${a.name}=` : i > 0 ? `#${i + 1} ` : ""}${shapeText(a.shape)}`).join(", ");
+  return args
+    .map((a, i) => `${a.name ? `${a.name}=` : i > 0 ? `#${i + 1} ` : ""}${shapeText(a.shape)}`)
+    .join(", ");
 }
 
 /** Hover text for a model: totals, where its input came from, input → output. */
 function modelMarkdown(doc: vscode.TextDocument, c: TracedClass): vscode.MarkdownString {
   const md = new vscode.MarkdownString();
-  md.appendMarkdown(`**${c.kind === "instance" ? `${c.name}: ${c.className ?? "model"}` : c.name}** — ${classSummary(c).replace(/^ConvLens: /, "")}\n\n`);
+  md.appendMarkdown(
+    `**${c.kind === "instance" ? `${c.name}: ${c.className ?? "model"}` : c.name}** — ${classSummary(c).replace(/^ConvLens: /, "")}\n\n`,
+  );
   const from = c.input?.from;
   if (from && !isForeignSpan(from)) {
     const line = doc.positionAt(from.from).line + 1;
     md.appendMarkdown(`Input from the code, line ${line}: `);
     md.appendCodeblock(doc.getText(range(doc, from)).slice(0, 200), "python");
-  } else if (c.input) md.appendMarkdown(`Input: ${inputText(c)} — ${INPUT_SOURCE_LONG[c.input.source] ?? c.input.source}\n\n`);
+  } else if (c.input)
+    md.appendMarkdown(`Input: ${inputText(c)} — ${INPUT_SOURCE_LONG[c.input.source] ?? c.input.source}\n\n`);
   const outs = c.analysis?.outputs.map((o) => (o.shape ? shapeText(o.shape) : "?")).join(", ");
   if (outs) md.appendMarkdown(`\n\n\`${inputText(c)} → ${outs}\``);
   return md;
@@ -86,12 +94,28 @@ class Lenses implements vscode.CodeLensProvider {
       if (isForeignSpan(c.nameSpan)) return [];
       const at = range(doc, c.nameSpan);
       const args = [doc.uri, c.name];
-      if (c.error?.includes("needs constructor arguments")) return [new vscode.CodeLens(at, { title: `ConvLens: ${c.error}`, command: "" })];
+      if (c.error?.includes("needs constructor arguments"))
+        return [new vscode.CodeLens(at, { title: `ConvLens: ${c.error}`, command: "" })];
       return [
-        new vscode.CodeLens(at, { title: classSummary(c), command: "convlens.inspectClass", arguments: args, tooltip: classTooltip(c) }),
-        ...(c.analysis ? [new vscode.CodeLens(at, { title: "Inspect", command: "convlens.inspectClass", arguments: args })] : []),
+        new vscode.CodeLens(at, {
+          title: classSummary(c),
+          command: "convlens.inspectClass",
+          arguments: args,
+          tooltip: classTooltip(c),
+        }),
+        ...(c.analysis
+          ? [new vscode.CodeLens(at, { title: "Inspect", command: "convlens.inspectClass", arguments: args })]
+          : []),
         // An input the code states is the one used; the comment would not win over it.
-        ...(c.input?.source === "code" ? [] : [new vscode.CodeLens(at, { title: "Set input shape", command: "convlens.setInputShape", arguments: args })]),
+        ...(c.input?.source === "code"
+          ? []
+          : [
+              new vscode.CodeLens(at, {
+                title: "Set input shape",
+                command: "convlens.setInputShape",
+                arguments: args,
+              }),
+            ]),
       ];
     });
   }
@@ -128,7 +152,8 @@ class Hints implements vscode.InlayHintsProvider {
       }
       // The script's own calls of its model: `logits = model(x)  → 1×1000`.
       const outs = c.analysis?.outputs.map((o) => (o.shape ? shapeText(o.shape) : "?")).join(", ");
-      if (c.kind === "instance" && outs) for (const call of c.calls ?? []) if (!isForeignSpan(call)) add(call.to, `→ ${outs}`);
+      if (c.kind === "instance" && outs)
+        for (const call of c.calls ?? []) if (!isForeignSpan(call)) add(call.to, `→ ${outs}`);
     }
     return [...hints.values()];
   }
@@ -146,17 +171,26 @@ class Hovers implements vscode.HoverProvider {
         const line = doc.lineAt(doc.positionAt(from).line).range;
         if (!(range(doc, { from, to }).contains(pos) || line.contains(pos))) continue;
         const first = layers[0];
-        if (first) return new vscode.Hover(new vscode.MarkdownString(layerMarkdown(first.rows)), range(doc, { from, to }));
+        if (first)
+          return new vscode.Hover(
+            new vscode.MarkdownString(layerMarkdown(first.rows)),
+            range(doc, { from, to }),
+          );
       }
       for (const l of localLines(c)) {
         if (!range(doc, l.span).contains(pos)) continue;
         const rows = rowsInSpan(c, l.span.from, l.span.to);
         const groups = new Map<string, typeof rows>();
-        for (const r of rows) groups.set(r.name + (r.source?.call?.from ?? 0), [...(groups.get(r.name + (r.source?.call?.from ?? 0)) ?? []), r]);
+        for (const r of rows)
+          groups.set(r.name + (r.source?.call?.from ?? 0), [
+            ...(groups.get(r.name + (r.source?.call?.from ?? 0)) ?? []),
+            r,
+          ]);
         const parts = [`\`→ ${l.text}\``, ...[...groups.values()].map(layerMarkdown)];
         return new vscode.Hover(new vscode.MarkdownString(parts.join("\n\n---\n\n")), range(doc, l.span));
       }
-      if (!isForeignSpan(c.nameSpan) && range(doc, c.nameSpan).contains(pos)) return new vscode.Hover(modelMarkdown(doc, c), range(doc, c.nameSpan));
+      if (!isForeignSpan(c.nameSpan) && range(doc, c.nameSpan).contains(pos))
+        return new vscode.Hover(modelMarkdown(doc, c), range(doc, c.nameSpan));
       // `model(x)` where the script calls the model.
       const call = c.calls?.find((s) => !isForeignSpan(s) && range(doc, s).contains(pos));
       if (call) return new vscode.Hover(modelMarkdown(doc, c), range(doc, call));
@@ -168,7 +202,10 @@ class Hovers implements vscode.HoverProvider {
 /** Shape errors as diagnostics; their one-constant fixes as quick fixes. */
 class Diagnostics implements vscode.CodeActionProvider {
   private readonly collection = vscode.languages.createDiagnosticCollection("convlens");
-  private readonly fixes = new WeakMap<vscode.Diagnostic, { range: vscode.Range; text: string; title: string }[]>();
+  private readonly fixes = new WeakMap<
+    vscode.Diagnostic,
+    { range: vscode.Range; text: string; title: string }[]
+  >();
 
   constructor(private readonly analyses: PythonAnalyses) {}
 
@@ -191,14 +228,29 @@ class Diagnostics implements vscode.CodeActionProvider {
         const key = `${span.from}:${message}`;
         if (seen.has(key)) continue;
         seen.add(key);
-        const diag = new vscode.Diagnostic(range(doc, span), message, d.severity === "error" ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
+        const diag = new vscode.Diagnostic(
+          range(doc, span),
+          message,
+          d.severity === "error" ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning,
+        );
         diag.source = "ConvLens";
         diag.code = "shape";
-        this.fixes.set(diag, (foreign ? [] : (d.fixes ?? [])).map((f) => ({ range: range(doc, f.span), text: f.replacement, title: f.title })));
+        this.fixes.set(
+          diag,
+          (foreign ? [] : (d.fixes ?? [])).map((f) => ({
+            range: range(doc, f.span),
+            text: f.replacement,
+            title: f.title,
+          })),
+        );
         out.push(diag);
       }
       if (c.error && !c.error.includes("needs constructor arguments") && !isForeignSpan(c.nameSpan)) {
-        const diag = new vscode.Diagnostic(range(doc, c.nameSpan), `ConvLens cannot analyse ${c.name}: ${c.error}`, vscode.DiagnosticSeverity.Information);
+        const diag = new vscode.Diagnostic(
+          range(doc, c.nameSpan),
+          `ConvLens cannot analyse ${c.name}: ${c.error}`,
+          vscode.DiagnosticSeverity.Information,
+        );
         diag.source = "ConvLens";
         out.push(diag);
       }
@@ -206,9 +258,15 @@ class Diagnostics implements vscode.CodeActionProvider {
     this.collection.set(doc.uri, out);
   }
 
-  provideCodeActions(doc: vscode.TextDocument, range: vscode.Range, ctx: vscode.CodeActionContext): vscode.CodeAction[] {
+  provideCodeActions(
+    doc: vscode.TextDocument,
+    range: vscode.Range,
+    ctx: vscode.CodeActionContext,
+  ): vscode.CodeAction[] {
     // The fix is offered on the squiggled call and also on the constant it changes (e.g. the 9216 in Linear(9216, 10)).
-    const atConstant = (this.collection.get(doc.uri) ?? []).filter((d) => (this.fixes.get(d) ?? []).some((f) => f.range.contains(range)));
+    const atConstant = (this.collection.get(doc.uri) ?? []).filter((d) =>
+      (this.fixes.get(d) ?? []).some((f) => f.range.contains(range)),
+    );
     const diagnostics = [...new Set([...ctx.diagnostics, ...atConstant])];
     return diagnostics.flatMap((d) =>
       (this.fixes.get(d) ?? []).map((f) => {
@@ -245,6 +303,8 @@ export function registerPythonFeatures(analyses: PythonAnalyses): vscode.Disposa
     vscode.languages.registerCodeLensProvider(SELECTOR, new Lenses(analyses)),
     vscode.languages.registerInlayHintsProvider(SELECTOR, new Hints(analyses)),
     vscode.languages.registerHoverProvider(SELECTOR, new Hovers(analyses)),
-    vscode.languages.registerCodeActionsProvider(SELECTOR, diagnostics, { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] }),
+    vscode.languages.registerCodeActionsProvider(SELECTOR, diagnostics, {
+      providedCodeActionKinds: [vscode.CodeActionKind.QuickFix],
+    }),
   ];
 }

@@ -22,7 +22,9 @@ export interface PythonRequest {
   readonly pythonPath: readonly string[];
 }
 
-export type PythonResponse = { readonly id: number; readonly analysis: PythonAnalysis } | { readonly id: number; readonly error: string };
+export type PythonResponse =
+  | { readonly id: number; readonly analysis: PythonAnalysis }
+  | { readonly id: number; readonly error: string };
 
 // Kept for the worker's life: a library (torchvision) is read and parsed once, then re-checked by mtime.
 const files = new CachedSourceFiles();

@@ -22,8 +22,16 @@ import type { HostEngine } from "./hostEngine";
 type ExplainRequest = Extract<WebviewToHost, { type: "prepareExplain" }>;
 type NativeRequest = Extract<WebviewToHost, { type: "runNative" }>;
 
-
-const SAMPLES = ["digit_3.png", "digit_7.png", "shape_0_circle.png", "shape_6_stripes.png", "chelsea.png", "astronaut.png", "coffee.png", "camera.png"];
+const SAMPLES = [
+  "digit_3.png",
+  "digit_7.png",
+  "shape_0_circle.png",
+  "shape_6_stripes.png",
+  "chelsea.png",
+  "astronaut.png",
+  "coffee.png",
+  "camera.png",
+];
 const SEED = 1234;
 
 export class RuntimeService {
@@ -39,13 +47,27 @@ export class RuntimeService {
 
   /** Folders the inspector webview may load from (runtime files, samples, built models). */
   get resourceRoots(): vscode.Uri[] {
-    return [vscode.Uri.joinPath(this.storageUri, "run"), vscode.Uri.joinPath(this.extensionUri, "media", "samples", "images")];
+    return [
+      vscode.Uri.joinPath(this.storageUri, "run"),
+      vscode.Uri.joinPath(this.extensionUri, "media", "samples", "images"),
+    ];
   }
 
-  async info(webview: vscode.Webview, model: Model | undefined, labelsNear: vscode.Uri | undefined, why?: string): Promise<RuntimeInfo> {
-    const samples = SAMPLES.map((name) => ({ name, uri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, "media", "samples", "images", name)).toString() }));
+  async info(
+    webview: vscode.Webview,
+    model: Model | undefined,
+    labelsNear: vscode.Uri | undefined,
+    why?: string,
+  ): Promise<RuntimeInfo> {
+    const samples = SAMPLES.map((name) => ({
+      name,
+      uri: webview
+        .asWebviewUri(vscode.Uri.joinPath(this.extensionUri, "media", "samples", "images", name))
+        .toString(),
+    }));
     const labels = labelsNear ? await readLabels(labelsNear) : null;
-    const ortBase = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, "dist", "ort")).toString() + "/";
+    const ortBase =
+      webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, "dist", "ort")).toString() + "/";
     const native = this.native.availability();
     return {
       ortBase,
@@ -74,29 +96,43 @@ export class RuntimeService {
   /** Runs a model this service published on the host engine (onnxruntime-node). */
   runNative(m: NativeRequest): Promise<HostRun> {
     const file = this.published.get(m.modelUri);
-    if (file === undefined) return Promise.reject(new Error("the host engine runs only models ConvLens built"));
+    if (file === undefined)
+      return Promise.reject(new Error("the host engine runs only models ConvLens built"));
     return this.native.run(file, m.feeds, m.fetches);
   }
 
   /** Write the runnable model for these layers and return where the webview fetches it. */
   async prepare(webview: vscode.Webview, model: Model, layers: readonly LayerRow[]): Promise<RunnableInfo> {
-    const chosen = layers.map((l) => ({ index: l.index, value: l.outputs[0]?.name ?? "" })).filter((l) => l.value !== "" && !model.graph.outputs.some((o) => o.name === l.value));
+    const chosen = layers
+      .map((l) => ({ index: l.index, value: l.outputs[0]?.name ?? "" }))
+      .filter((l) => l.value !== "" && !model.graph.outputs.some((o) => o.name === l.value));
     const runnable = buildRunnable(model, { extraOutputs: chosen.map((l) => l.value), seed: SEED });
     return {
       modelUri: await this.publish(webview, runnable.bytes),
       inputs: model.graph.inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: [...(i.shape ?? [])] })),
       outputs: model.graph.outputs.map((o) => o.name),
-      layers: [...chosen, ...layers.filter((l) => model.graph.outputs.some((o) => o.name === l.outputs[0]?.name)).map((l) => ({ index: l.index, value: l.outputs[0]?.name ?? "" }))],
+      layers: [
+        ...chosen,
+        ...layers
+          .filter((l) => model.graph.outputs.some((o) => o.name === l.outputs[0]?.name))
+          .map((l) => ({ index: l.index, value: l.outputs[0]?.name ?? "" })),
+      ],
       randomWeights: runnable.randomWeights,
     };
   }
 
   /** A backward graph for an explanation method, as a runnable model; `map` names its map output. */
-  async prepareExplain(webview: vscode.Webview, model: Model, layers: readonly LayerRow[], req: ExplainRequest): Promise<{ runnable: RunnableInfo; map: string }> {
+  async prepareExplain(
+    webview: vscode.Webview,
+    model: Model,
+    layers: readonly LayerRow[],
+    req: ExplainRequest,
+  ): Promise<{ runnable: RunnableInfo; map: string }> {
     const layer = req.layerIndex !== undefined ? layers[req.layerIndex] : undefined;
     // A layer of several nodes (e.g. Linear as MatMul + Add) is represented by its last node.
     const rows = layer ? layers.filter((l) => l.name === layer.name) : [];
-    const value = rows[rows.length - 1]?.outputs[0]?.name ?? layer?.outputs[0]?.name ?? lastSpatialValue(model);
+    const value =
+      rows[rows.length - 1]?.outputs[0]?.name ?? layer?.outputs[0]?.name ?? lastSpatialValue(model);
     const classIndex = req.classIndex ?? 0;
     const g = (() => {
       switch (req.method) {
@@ -104,13 +140,22 @@ export class RuntimeService {
         case "guided":
           return buildInputGradient(model, req.method, { kind: "class", index: classIndex });
         case "deconvnet":
-          return buildInputGradient(model, "deconvnet", { kind: "maxUnit", value, ...(req.channel !== undefined ? { channel: req.channel } : {}) });
+          return buildInputGradient(model, "deconvnet", {
+            kind: "maxUnit",
+            value,
+            ...(req.channel !== undefined ? { channel: req.channel } : {}),
+          });
         case "gradcam":
           return buildGradCam(model, value, classIndex);
         case "erf": {
           const shape = layers.flatMap((l) => l.outputs).find((o) => o.name === value)?.shape ?? [];
           const centre = shape.slice(2).map((d) => Math.floor((typeof d === "number" ? d : 1) / 2));
-          return buildInputGradient(model, "saliency", { kind: "unit", value, position: centre, ...(req.channel !== undefined ? { channel: req.channel } : {}) });
+          return buildInputGradient(model, "saliency", {
+            kind: "unit",
+            value,
+            position: centre,
+            ...(req.channel !== undefined ? { channel: req.channel } : {}),
+          });
         }
         case "activationMax":
           return req.channel !== undefined && layer
@@ -125,7 +170,11 @@ export class RuntimeService {
       map: g.output,
       runnable: {
         modelUri: await this.publish(webview, runnable.bytes),
-        inputs: model.graph.inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: [...(i.shape ?? [])] })),
+        inputs: model.graph.inputs.map((i) => ({
+          name: i.name,
+          dtype: i.dtype,
+          shape: [...(i.shape ?? [])],
+        })),
         outputs: runnable.outputs,
         layers: [],
         randomWeights: runnable.randomWeights,
@@ -135,7 +184,8 @@ export class RuntimeService {
 
   /** A convolution's weights: the file's, or the same generated ones the runnable model uses. */
   filters(model: Model, layer: LayerRow): { dims: number[]; data: Float32Array } {
-    if (layer.opType !== "Conv" && layer.opType !== "ConvTranspose") throw new Error(`${layer.name} is a ${layer.opType}, not a convolution`);
+    if (layer.opType !== "Conv" && layer.opType !== "ConvTranspose")
+      throw new Error(`${layer.name} is a ${layer.opType}, not a convolution`);
     const node = model.graph.nodes.find((n) => n.name === layer.id);
     const wName = node?.inputs[1];
     let t = wName ? model.graph.initializers.get(wName) : undefined;
@@ -157,7 +207,10 @@ export class RuntimeService {
     const dir = vscode.Uri.joinPath(this.storageUri, "run");
     await vscode.workspace.fs.createDirectory(dir);
     const ext = image.path.split(".").pop()?.toLowerCase() ?? "png";
-    const file = vscode.Uri.joinPath(dir, `image-${createHash("sha1").update(bytes).digest("hex").slice(0, 12)}.${ext}`);
+    const file = vscode.Uri.joinPath(
+      dir,
+      `image-${createHash("sha1").update(bytes).digest("hex").slice(0, 12)}.${ext}`,
+    );
     await vscode.workspace.fs.writeFile(file, bytes);
     return webview.asWebviewUri(file).toString();
   }
@@ -165,8 +218,16 @@ export class RuntimeService {
   /** Keep the newest few built models; they are caches, not user files. */
   private async prune(dir: vscode.Uri, keep: vscode.Uri): Promise<void> {
     const entries = await vscode.workspace.fs.readDirectory(dir);
-    const files = await Promise.all(entries.map(async ([name]) => ({ uri: vscode.Uri.joinPath(dir, name), mtime: (await vscode.workspace.fs.stat(vscode.Uri.joinPath(dir, name))).mtime })));
-    const old = files.filter((f) => f.uri.toString() !== keep.toString()).sort((a, b) => b.mtime - a.mtime).slice(16);
+    const files = await Promise.all(
+      entries.map(async ([name]) => ({
+        uri: vscode.Uri.joinPath(dir, name),
+        mtime: (await vscode.workspace.fs.stat(vscode.Uri.joinPath(dir, name))).mtime,
+      })),
+    );
+    const old = files
+      .filter((f) => f.uri.toString() !== keep.toString())
+      .sort((a, b) => b.mtime - a.mtime)
+      .slice(16);
     await Promise.all(old.map((f) => vscode.workspace.fs.delete(f.uri).then(undefined, () => undefined)));
   }
 }
@@ -180,13 +241,19 @@ function floatData(t: Tensor, model: Model): Float32Array {
     return new Float32Array(copy.buffer, 0, copy.byteLength / dtypeBytes("float32"));
   }
   if (s.kind === "typed") return Float32Array.from(s.values);
-  const role = consumersOf(model).get(t.name)?.some((c) => c.node.opType === "BatchNormalization") ? "one" : "he";
+  const role = consumersOf(model)
+    .get(t.name)
+    ?.some((c) => c.node.opType === "BatchNormalization")
+    ? "one"
+    : "he";
   return randomWeights(t, role, SEED);
 }
 
 async function readLabels(modelUri: vscode.Uri): Promise<string[] | null> {
   try {
-    const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(modelUri, "..", "labels.txt")));
+    const text = new TextDecoder().decode(
+      await vscode.workspace.fs.readFile(vscode.Uri.joinPath(modelUri, "..", "labels.txt")),
+    );
     const lines = text.split(/\r?\n/).map((l) => l.trim());
     while (lines.length && lines[lines.length - 1] === "") lines.pop();
     return lines.length ? lines : null;
@@ -212,9 +279,15 @@ function showWeightsMessage(file: string, report: WeightReport): void {
  * Weights for a model without its own: `<stem>.safetensors`, `.pth` or `.pt` in `dir` (the first
  * that exists, stems in order), matched by parameter name; the report says what did not fit.
  */
-export async function withWeightsFile(model: Model, dir: vscode.Uri, stems: readonly string[]): Promise<Model> {
+export async function withWeightsFile(
+  model: Model,
+  dir: vscode.Uri,
+  stems: readonly string[],
+): Promise<Model> {
   const { loadWeightFile, weightFilesFor } = await import("../../core/formats/weights/beside");
-  const r = await loadWeightFile(model, weightFilesFor("", stems), (file) => readIfExists(vscode.Uri.joinPath(dir, file)));
+  const r = await loadWeightFile(model, weightFilesFor("", stems), (file) =>
+    readIfExists(vscode.Uri.joinPath(dir, file)),
+  );
   if (r.file && r.report) showWeightsMessage(r.file, r.report);
   return r.model;
 }
@@ -225,14 +298,30 @@ export async function loadModelForRun(uri: vscode.Uri): Promise<Model> {
   const { readerFor } = await import("../../core/formats/registry");
   const bytes = await vscode.workspace.fs.readFile(uri);
   const reader = readerFor(uri.path, bytes);
-  const stem = uri.path.split("/").pop()?.replace(/\.[^.]+$/, "") ?? "model";
+  const stem =
+    uri.path
+      .split("/")
+      .pop()
+      ?.replace(/\.[^.]+$/, "") ?? "model";
   // Text definitions carry no weights: their format's own file (Darknet .weights, Caffe
   // .caffemodel) or a .safetensors / .pth / .pt beside them, else generated ones.
   if (reader.id !== "onnx") {
     const { loadWeightsBeside } = await import("../../core/formats/weights/beside");
     const dir = vscode.Uri.joinPath(uri, "..");
-    const list = async () => (await vscode.workspace.fs.readDirectory(dir).then((e) => e, () => [])).map(([name]) => name);
-    const r = await loadWeightsBeside(reader.read(bytes, {}), reader.id, uri.path, (file) => readIfExists(vscode.Uri.joinPath(dir, file)), list);
+    const list = async () =>
+      (
+        await vscode.workspace.fs.readDirectory(dir).then(
+          (e) => e,
+          () => [],
+        )
+      ).map(([name]) => name);
+    const r = await loadWeightsBeside(
+      reader.read(bytes, {}),
+      reader.id,
+      uri.path,
+      (file) => readIfExists(vscode.Uri.joinPath(dir, file)),
+      list,
+    );
     if (r.file && r.report) showWeightsMessage(r.file, r.report);
     return r.model;
   }
@@ -260,5 +349,7 @@ export async function loadModelForRun(uri: vscode.Uri): Promise<Model> {
     initializers.set(name, data ? { ...t, storage: { kind: "inline", bytes: data } } : t);
   }
   const result = { ...model, graph: { ...model.graph, initializers } };
-  return [...initializers.values()].some((t) => t.storage.kind === "external") ? withWeightsFile(result, dir, [stem]) : result;
+  return [...initializers.values()].some((t) => t.storage.kind === "external")
+    ? withWeightsFile(result, dir, [stem])
+    : result;
 }

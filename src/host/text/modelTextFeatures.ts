@@ -11,7 +11,11 @@ import { looksLikeKerasJson } from "../../core/formats/keras/kerasFile";
 import { analyzeFile, ModelError } from "../../core/index";
 import { layerMarkdown } from "../layerText";
 
-const SELECTOR: vscode.DocumentSelector = [{ pattern: "**/*.prototxt" }, { pattern: "**/*.cfg" }, { pattern: "**/*.json" }];
+const SELECTOR: vscode.DocumentSelector = [
+  { pattern: "**/*.prototxt" },
+  { pattern: "**/*.cfg" },
+  { pattern: "**/*.json" },
+];
 
 type Outcome = { analysis: ModelAnalysis } | { error: string };
 
@@ -24,14 +28,24 @@ class TextModels {
     const text = doc.getText();
     // A .json is a Keras model only by its content (checked on its start first: most .json files are not).
     const json = doc.fileName.endsWith(".json");
-    const bytes = json && !/"(class_name|modelTopology)"\s*:/.test(text.slice(0, 4096)) ? undefined : new TextEncoder().encode(text);
+    const bytes =
+      json && !/"(class_name|modelTopology)"\s*:/.test(text.slice(0, 4096))
+        ? undefined
+        : new TextEncoder().encode(text);
     let outcome: Outcome | undefined;
-    if (!bytes || (doc.fileName.endsWith(".cfg") && !looksLikeDarknet(bytes)) || (json && !looksLikeKerasJson(bytes))) outcome = undefined;
+    if (
+      !bytes ||
+      (doc.fileName.endsWith(".cfg") && !looksLikeDarknet(bytes)) ||
+      (json && !looksLikeKerasJson(bytes))
+    )
+      outcome = undefined;
     else {
       try {
         outcome = { analysis: analyzeFile(doc.fileName, bytes, {}, { timeLimitMs: 5000 }) };
       } catch (e) {
-        outcome = { error: e instanceof ModelError ? e.message : `ConvLens could not read this file: ${String(e)}` };
+        outcome = {
+          error: e instanceof ModelError ? e.message : `ConvLens could not read this file: ${String(e)}`,
+        };
       }
     }
     this.cache.set(doc.uri.toString(), { version: doc.version, outcome });
@@ -59,10 +73,26 @@ export function registerModelTextFeatures(): vscode.Disposable[] {
     const list: vscode.Diagnostic[] = [];
     if (o && "error" in o) {
       const line = Number(/line (\d+)/.exec(o.error)?.[1] ?? 1) - 1;
-      list.push(new vscode.Diagnostic(doc.lineAt(Math.min(Math.max(0, line), doc.lineCount - 1)).range, o.error, vscode.DiagnosticSeverity.Error));
+      list.push(
+        new vscode.Diagnostic(
+          doc.lineAt(Math.min(Math.max(0, line), doc.lineCount - 1)).range,
+          o.error,
+          vscode.DiagnosticSeverity.Error,
+        ),
+      );
     } else if (o) {
       for (const r of o.analysis.layers)
-        for (const w of r.warnings) if (r.source?.def) list.push(new vscode.Diagnostic(range(doc, r.source.def), `${r.name}: ${w}`, w.startsWith("shape error") ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning));
+        for (const w of r.warnings)
+          if (r.source?.def)
+            list.push(
+              new vscode.Diagnostic(
+                range(doc, r.source.def),
+                `${r.name}: ${w}`,
+                w.startsWith("shape error")
+                  ? vscode.DiagnosticSeverity.Error
+                  : vscode.DiagnosticSeverity.Warning,
+              ),
+            );
     }
     for (const d of list) d.source = "ConvLens";
     diagnostics.set(doc.uri, list);
@@ -82,7 +112,11 @@ export function registerModelTextFeatures(): vscode.Disposable[] {
           const def = rows[0]?.source?.def;
           const last = rows[rows.length - 1];
           if (!def || !visible.contains(doc.positionAt(def.to))) continue;
-          const h = new vscode.InlayHint(doc.positionAt(def.to), ` → ${shapeText(last?.outputs[0]?.shape)}`, vscode.InlayHintKind.Type);
+          const h = new vscode.InlayHint(
+            doc.positionAt(def.to),
+            ` → ${shapeText(last?.outputs[0]?.shape)}`,
+            vscode.InlayHintKind.Type,
+          );
           h.tooltip = new vscode.MarkdownString(layerMarkdown(rows));
           hints.push(h);
         }
@@ -95,7 +129,8 @@ export function registerModelTextFeatures(): vscode.Disposable[] {
         if (!o || "error" in o) return undefined;
         for (const rows of models.layers(o.analysis).values()) {
           const def = rows[0]?.source?.def;
-          if (def && range(doc, def).contains(pos)) return new vscode.Hover(new vscode.MarkdownString(layerMarkdown(rows)), range(doc, def));
+          if (def && range(doc, def).contains(pos))
+            return new vscode.Hover(new vscode.MarkdownString(layerMarkdown(rows)), range(doc, def));
         }
         return undefined;
       },
@@ -107,10 +142,21 @@ export function registerModelTextFeatures(): vscode.Disposable[] {
         const top = new vscode.Range(0, 0, 0, 0);
         if ("error" in o) return [new vscode.CodeLens(top, { title: `ConvLens: ${o.error}`, command: "" })];
         const t = o.analysis.totals;
-        const rf = o.analysis.finalRf?.kind === "spatial" ? ` · RF ${o.analysis.finalRf.axes.map((a) => a.size).join("×")}` : "";
+        const rf =
+          o.analysis.finalRf?.kind === "spatial"
+            ? ` · RF ${o.analysis.finalRf.axes.map((a) => a.size).join("×")}`
+            : "";
         return [
-          new vscode.CodeLens(top, { title: `ConvLens: ${humanCount(t.params)} params · ${humanCount(t.macs)}MACs${rf} · input ${shapeText(o.analysis.inputs[0]?.shape)}`, command: "convlens.inspectModel", arguments: [doc.uri] }),
-          new vscode.CodeLens(top, { title: "Inspect", command: "convlens.inspectModel", arguments: [doc.uri] }),
+          new vscode.CodeLens(top, {
+            title: `ConvLens: ${humanCount(t.params)} params · ${humanCount(t.macs)}MACs${rf} · input ${shapeText(o.analysis.inputs[0]?.shape)}`,
+            command: "convlens.inspectModel",
+            arguments: [doc.uri],
+          }),
+          new vscode.CodeLens(top, {
+            title: "Inspect",
+            command: "convlens.inspectModel",
+            arguments: [doc.uri],
+          }),
         ];
       },
     }),

@@ -22,12 +22,21 @@ const FORMATS = [
 interface Expected {
   input_shape?: number[];
   totals: { params: number; macs: number };
-  layers: { name: string; type: string; output_shape: number[]; params: number; macs: number; rf?: { size: number[]; stride: number[]; start: number[] } | null }[];
+  layers: {
+    name: string;
+    type: string;
+    output_shape: number[];
+    params: number;
+    macs: number;
+    rf?: { size: number[]; stride: number[]; start: number[] } | null;
+  }[];
 }
 
 for (const { format, dir, ext } of FORMATS) {
   for (const file of readdirSync(dir).filter((f) => f.endsWith(ext))) {
-    const exp = JSON.parse(readFileSync(join(dir, file.slice(0, -ext.length) + ".expected.json"), "utf8")) as Expected;
+    const exp = JSON.parse(
+      readFileSync(join(dir, file.slice(0, -ext.length) + ".expected.json"), "utf8"),
+    ) as Expected;
     describe(`${format} ${file}`, () => {
       const analysis = analyzeFile(file, readFileSync(join(dir, file)));
       const layers = jsonReport(analysis).layers;
@@ -53,7 +62,9 @@ for (const { format, dir, ext } of FORMATS) {
 
 describe("protobuf text format", () => {
   it("reads nested messages, repeated fields, lists, strings and enums", () => {
-    const m = parseTextProto('name: "n" # comment\nlayer { dim: 1 dim: [2, 3] p { pool: MAX flag: true } }\nlayer < x: -1.5e2 >');
+    const m = parseTextProto(
+      'name: "n" # comment\nlayer { dim: 1 dim: [2, 3] p { pool: MAX flag: true } }\nlayer < x: -1.5e2 >',
+    );
     expect(m.str("name")).toBe("n");
     expect(m.msgs("layer")).toHaveLength(2);
     expect(m.msgs("layer")[0]?.nums("dim")).toEqual([1, 2, 3]);
@@ -71,19 +82,27 @@ describe("protobuf text format", () => {
   });
 
   it("names a bottom that no layer produces", () => {
-    const src = 'input: "data"\ninput_dim: 1\ninput_dim: 3\ninput_dim: 8\ninput_dim: 8\nlayer { name: "c" type: "ReLU" bottom: "nope" top: "c" }';
+    const src =
+      'input: "data"\ninput_dim: 1\ninput_dim: 3\ninput_dim: 8\ninput_dim: 8\nlayer { name: "c" type: "ReLU" bottom: "nope" top: "c" }';
     expect(() => analyzeFile("x.prototxt", new TextEncoder().encode(src))).toThrow(ModelError);
-    expect(() => analyzeFile("x.prototxt", new TextEncoder().encode(src))).toThrow(/bottom "nope" is not produced/);
+    expect(() => analyzeFile("x.prototxt", new TextEncoder().encode(src))).toThrow(
+      /bottom "nope" is not produced/,
+    );
   });
 });
 
 describe("Darknet detection and errors", () => {
   it("tells Darknet cfgs from other .cfg files by content", () => {
-    expect(looksLikeDarknet(new TextEncoder().encode("[net]\nwidth=32\n[convolutional]\nfilters=1\n"))).toBe(true);
-    expect(looksLikeDarknet(new TextEncoder().encode("[metadata]\nname = setup.cfg\n[options]\n"))).toBe(false);
+    expect(looksLikeDarknet(new TextEncoder().encode("[net]\nwidth=32\n[convolutional]\nfilters=1\n"))).toBe(
+      true,
+    );
+    expect(looksLikeDarknet(new TextEncoder().encode("[metadata]\nname = setup.cfg\n[options]\n"))).toBe(
+      false,
+    );
   });
   it("names a route to a missing layer", () => {
-    const bad = "[net]\nwidth=32\nheight=32\nchannels=3\n[convolutional]\nfilters=4\nsize=3\n[route]\nlayers=-5\n";
+    const bad =
+      "[net]\nwidth=32\nheight=32\nchannels=3\n[convolutional]\nfilters=4\nsize=3\n[route]\nlayers=-5\n";
     expect(() => analyzeFile("bad.cfg", new TextEncoder().encode(bad))).toThrow(ModelError);
     expect(() => analyzeFile("bad.cfg", new TextEncoder().encode(bad))).toThrow(/refers to layer -5/);
   });

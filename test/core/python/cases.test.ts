@@ -15,7 +15,10 @@ import { analyzePythonSource } from "../../../src/core/formats/python/pythonMode
 
 // Classes with `# convlens: input` comments, and scripts as people write them (tools/make_script_refs.py):
 // the model a script builds and calls, by its variable name, on the input the script gives it.
-const DIRS = [resolve(__dirname, "../../fixtures/python/cases"), resolve(__dirname, "../../fixtures/python/scripts")];
+const DIRS = [
+  resolve(__dirname, "../../fixtures/python/cases"),
+  resolve(__dirname, "../../fixtures/python/scripts"),
+];
 const THIRD_PARTY = resolve(__dirname, "../../fixtures/third_party");
 const sourceFiles = { read: (path: string) => (existsSync(path) ? readFileSync(path, "utf8") : undefined) };
 
@@ -54,7 +57,8 @@ const lineOf = (source: string, offset: number): number => source.slice(0, offse
 /** The number as a whole number in the text (64 is not in 640 nor in 1x64x56 as "6"). */
 const names = (text: string, n: number): boolean => new RegExp(`(?<![\\d.])${n}(?![\\d.])`).test(text);
 
-const close = (got: number | null | undefined, want: number): boolean => got !== null && got !== undefined && Math.abs(got - want) <= 0.005 * Math.max(1, Math.abs(want));
+const close = (got: number | null | undefined, want: number): boolean =>
+  got !== null && got !== undefined && Math.abs(got - want) <= 0.005 * Math.max(1, Math.abs(want));
 
 const files = DIRS.flatMap((dir) =>
   readdirSync(dir)
@@ -73,7 +77,11 @@ describe("case fixtures", () => {
 for (const file of files) {
   const source = readFileSync(file, "utf8");
   const expected = JSON.parse(readFileSync(file.replace(/\.py$/, ".expected.json"), "utf8")) as ExpectedFile;
-  const result = analyzePythonSource(source, { fileName: file, files: sourceFiles, pythonPath: [THIRD_PARTY] });
+  const result = analyzePythonSource(source, {
+    fileName: file,
+    files: sourceFiles,
+    pythonPath: [THIRD_PARTY],
+  });
 
   describe(`PyTorch source case: ${basename(file)}`, () => {
     it("parses cleanly and finds every case class", () => {
@@ -84,7 +92,9 @@ for (const file of files) {
     for (const [cls, exp] of Object.entries(expected.models)) {
       const traced = result.classes.find((c) => c.name === cls);
       const diagnostics: readonly PyDiagnostic[] = traced?.diagnostics ?? [];
-      const listed = diagnostics.map((d) => `line ${lineOf(source, d.span.from)}: ${d.message}`).join("; ") || `none (error: ${traced?.error ?? "-"})`;
+      const listed =
+        diagnostics.map((d) => `line ${lineOf(source, d.span.from)}: ${d.message}`).join("; ") ||
+        `none (error: ${traced?.error ?? "-"})`;
 
       if (exp.error !== undefined) {
         describe(`${cls} (PyTorch: ${exp.error})`, () => {
@@ -101,7 +111,10 @@ for (const file of files) {
           if (exp.fix !== undefined) {
             it(`offers a quick fix to ${exp.fix}`, () => {
               const d = named ?? onLine[0];
-              expect(d?.fixes?.[0]?.replacement, `diagnostics: ${listed}; fixes: ${JSON.stringify(d?.fixes ?? [])}`).toBe(exp.fix);
+              expect(
+                d?.fixes?.[0]?.replacement,
+                `diagnostics: ${listed}; fixes: ${JSON.stringify(d?.fixes ?? [])}`,
+              ).toBe(exp.fix);
             });
           }
         });
@@ -121,7 +134,10 @@ for (const file of files) {
         it("matches PyTorch's outputs and totals (params exactly, MACs within 0.5%)", () => {
           expect(analysis.outputs.map((o) => o.shape)).toEqual(exp.output_shapes);
           expect(report.totals.params).toBe(exp.totals?.params);
-          expect(close(report.totals.macs, exp.totals?.macs ?? 0), `MACs ${report.totals.macs} vs ${exp.totals?.macs}`).toBe(true);
+          expect(
+            close(report.totals.macs, exp.totals?.macs ?? 0),
+            `MACs ${report.totals.macs} vs ${exp.totals?.macs}`,
+          ).toBe(true);
         });
         it("lists PyTorch's leaf modules in first-call order", () => {
           expect(report.layers.map((l) => l.name)).toEqual((exp.layers ?? []).map((l) => l.name));

@@ -12,7 +12,10 @@ const HEADER = "import torch\nimport torch.nn as nn\nimport torch.nn.functional 
 
 function analyse(body: string, inputShapes?: Record<string, number[]>) {
   const source = HEADER + body;
-  return { source, result: analyzePythonSource(source, { fileName: "m.py", ...(inputShapes ? { inputShapes } : {}) }) };
+  return {
+    source,
+    result: analyzePythonSource(source, { fileName: "m.py", ...(inputShapes ? { inputShapes } : {}) }),
+  };
 }
 
 describe("diagnostics and quick fixes", () => {
@@ -84,8 +87,15 @@ class Tiny(nn.Module):
 describe("input shapes", () => {
   it("reads the comment above the class (decorators and comments in between allowed)", () => {
     const src = "# convlens: input Bx3x32x32\n# another comment\nclass A(nn.Module):\n    pass\n";
-    expect(inputFromComment(src, { from: src.indexOf("class"), to: src.length })?.shape).toEqual(["B", 3, 32, 32]);
-    expect(inputFromComment("class A(nn.Module):  # convlens: input 1x20 int64\n", { from: 0, to: 10 })).toEqual({ shape: [1, 20], dtype: "int64", source: "comment" });
+    expect(inputFromComment(src, { from: src.indexOf("class"), to: src.length })?.shape).toEqual([
+      "B",
+      3,
+      32,
+      32,
+    ]);
+    expect(
+      inputFromComment("class A(nn.Module):  # convlens: input 1x20 int64\n", { from: 0, to: 10 }),
+    ).toEqual({ shape: [1, 20], dtype: "int64", source: "comment" });
   });
 
   it("assumes an input from the first layer and says so", () => {
@@ -190,8 +200,13 @@ class C(nn.Module):
 
 describe("assumed input sizes", () => {
   it("finds LeNet's 32×32 when 224 does not fit its Linear layers", () => {
-    const src = readFileSync(resolve(__dirname, "../../../../shared/fixtures/definitions/custom_models.py"), "utf8");
-    const lenet = analyzePythonSource(src, { fileName: "custom_models.py" }).classes.find((c) => c.name === "LeNet5");
+    const src = readFileSync(
+      resolve(__dirname, "../../../../shared/fixtures/definitions/custom_models.py"),
+      "utf8",
+    );
+    const lenet = analyzePythonSource(src, { fileName: "custom_models.py" }).classes.find(
+      (c) => c.name === "LeNet5",
+    );
     expect(lenet?.input).toEqual({ shape: [1, 1, 32, 32], dtype: "float32", source: "assumed" });
     expect(lenet?.diagnostics).toEqual([]);
     expect(lenet?.analysis?.totals.macs).toBe(416520);

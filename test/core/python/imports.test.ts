@@ -21,7 +21,9 @@ describe("imports from sibling files", () => {
     const last = net?.analysis?.layers.filter((l) => l.name.startsWith("stage2.blocks.1.0"));
     expect(last?.[0]?.outputs[0]?.shape).toEqual([1, 64, 16, 16]);
     // conv weights + BN affine: 3·16·9 + 32 + (16·32·9 + 64 + 32·32·9 + 64) + (32·64·9 + 128 + 64·64·9 + 128) + 64·10 + 10
-    expect(net?.analysis?.totals.params).toBe(432 + 32 + 4608 + 64 + 9216 + 64 + 18432 + 128 + 36864 + 128 + 650);
+    expect(net?.analysis?.totals.params).toBe(
+      432 + 32 + 4608 + 64 + 9216 + 64 + 18432 + 128 + 36864 + 128 + 650,
+    );
   });
 
   it("marks positions inside the imported file as foreign", () => {

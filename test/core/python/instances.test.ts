@@ -18,7 +18,8 @@ const FILE = resolve(LIBS, "script.py");
 function analyse(source: string, extra: Partial<Parameters<typeof analyzePythonSource>[1]> = {}) {
   return analyzePythonSource(source, { fileName: FILE, files, pythonPath: [LIBS], ...extra });
 }
-const named = (r: { classes: readonly TracedClass[] }, name: string) => r.classes.find((c) => c.name === name);
+const named = (r: { classes: readonly TracedClass[] }, name: string) =>
+  r.classes.find((c) => c.name === name);
 
 const NET = `
 import torch
@@ -36,7 +37,9 @@ class Net(nn.Module):
 
 describe("model instances in a script", () => {
   it("analyses a module-level instance with its arguments and the tensor the script passes", () => {
-    const r = analyse(`${NET}\nmodel = Net(num_classes=10, hidden=64)\nout = model(torch.randn(8, 1, 28, 28))\n`);
+    const r = analyse(
+      `${NET}\nmodel = Net(num_classes=10, hidden=64)\nout = model(torch.randn(8, 1, 28, 28))\n`,
+    );
     const m = named(r, "model");
     expect(m?.kind).toBe("instance");
     expect(m?.className).toBe("Net");
@@ -55,14 +58,18 @@ describe("model instances in a script", () => {
   });
 
   it("follows main() under if __name__ == '__main__' and model.forward(x)", () => {
-    const r = analyse(`${NET}\ndef main():\n    net = Net(5)\n    net.forward(torch.zeros(2, 784))\n\nif __name__ == "__main__":\n    main()\n`);
+    const r = analyse(
+      `${NET}\ndef main():\n    net = Net(5)\n    net.forward(torch.zeros(2, 784))\n\nif __name__ == "__main__":\n    main()\n`,
+    );
     const m = named(r, "net");
     expect(m?.input?.shape).toEqual([2, 784]);
     expect(m?.analysis?.outputs[0]?.shape).toEqual([2, 5]);
   });
 
   it("takes the input from torchinfo's summary, torchsummary's (batch 1) and torch.onnx.export", () => {
-    const info = analyse(`${NET}\nfrom torchinfo import summary\nm = Net(3)\nsummary(m, input_size=(4, 784))\n`);
+    const info = analyse(
+      `${NET}\nfrom torchinfo import summary\nm = Net(3)\nsummary(m, input_size=(4, 784))\n`,
+    );
     expect(named(info, "m")?.input).toMatchObject({ shape: [4, 784], source: "code" });
     const ts = analyse(`${NET}\nfrom torchsummary import summary\nm = Net(3)\nsummary(m, (1, 28, 28))\n`);
     expect(named(ts, "m")?.input?.shape).toEqual([1, 1, 28, 28]);
@@ -73,7 +80,9 @@ describe("model instances in a script", () => {
   it("uses a comment on the instance line when the script gives no input, and --class VAR forces one", () => {
     const r = analyse(`${NET}\nm = Net(3)  # convlens: input 16x784\n`);
     expect(named(r, "m")?.input).toMatchObject({ shape: [16, 784], source: "comment" });
-    const forced = analyse(`${NET}\nm = Net(3)\nm(torch.randn(2, 784))\n`, { forcedInputShapes: { m: [7, 784] } });
+    const forced = analyse(`${NET}\nm = Net(3)\nm(torch.randn(2, 784))\n`, {
+      forcedInputShapes: { m: [7, 784] },
+    });
     expect(named(forced, "m")?.input?.shape).toEqual([7, 784]);
   });
 
@@ -103,7 +112,9 @@ f(torch.randn(3, 10), extra=torch.randn(3, 6))
   });
 
   it("says why a model could not be built, on the line that calls it", () => {
-    const r = analyse(`import torch\nfrom somewhere_else import make_model\nmodel = make_model("x")\nmodel(torch.randn(1, 3, 8, 8))\n`);
+    const r = analyse(
+      `import torch\nfrom somewhere_else import make_model\nmodel = make_model("x")\nmodel(torch.randn(1, 3, 8, 8))\n`,
+    );
     const m = named(r, "model");
     expect(m?.analysis).toBeUndefined();
     expect(m?.error).toMatch(/cannot build model: module somewhere_else is not available/);
@@ -157,7 +168,11 @@ m(torch.randn(3, 4))
 
 describe("imports from an installed package", () => {
   const script = readFileSync(resolve(LIBS, "use_mylib.py"), "utf8");
-  const r = analyzePythonSource(script, { fileName: resolve(LIBS, "..", "elsewhere", "use_mylib.py"), files, pythonPath: [LIBS] });
+  const r = analyzePythonSource(script, {
+    fileName: resolve(LIBS, "..", "elsewhere", "use_mylib.py"),
+    files,
+    pythonPath: [LIBS],
+  });
 
   it("builds the model through star imports, a computed __all__, dataclasses and partial", () => {
     const m = named(r, "model");
@@ -173,7 +188,11 @@ describe("imports from an installed package", () => {
   });
 
   it("says a module is not available when the path does not have it", () => {
-    const none = analyzePythonSource(script, { fileName: resolve(LIBS, "..", "elsewhere", "use_mylib.py"), files, pythonPath: [] });
+    const none = analyzePythonSource(script, {
+      fileName: resolve(LIBS, "..", "elsewhere", "use_mylib.py"),
+      files,
+      pythonPath: [],
+    });
     expect(named(none, "model")?.error ?? "").toMatch(/not available/);
   });
 });

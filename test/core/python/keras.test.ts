@@ -10,7 +10,9 @@ import { moduleReport } from "../../../src/core/analysis/report";
 import { analyzePythonSource } from "../../../src/core/formats/python/pythonModel";
 
 const DIR = resolve(__dirname, "../../fixtures/python");
-const result = analyzePythonSource(readFileSync(resolve(DIR, "keras_mnist.py"), "utf8"), { fileName: "keras_mnist.py" });
+const result = analyzePythonSource(readFileSync(resolve(DIR, "keras_mnist.py"), "utf8"), {
+  fileName: "keras_mnist.py",
+});
 
 describe("Keras Sequential: the MNIST convnet example", () => {
   const exp = JSON.parse(readFileSync(resolve(DIR, "keras_mnist.expected.json"), "utf8")) as {
@@ -22,13 +24,22 @@ describe("Keras Sequential: the MNIST convnet example", () => {
     expect(model?.error).toBeUndefined();
     const report = moduleReport(model?.analysis as NonNullable<NonNullable<typeof model>["analysis"]>);
     expect(report.totals.params).toBe(exp.totals.params);
-    expect(report.layers.map((l) => ({ name: l.name, type: l.type, output_shape: l.output_shape, params: l.params }))).toEqual(
-      exp.layers.map((l) => ({ ...l, output_shape: l.output_shape.map((d) => d ?? 1) })),
-    );
+    expect(
+      report.layers.map((l) => ({
+        name: l.name,
+        type: l.type,
+        output_shape: l.output_shape,
+        params: l.params,
+      })),
+    ).toEqual(exp.layers.map((l) => ({ ...l, output_shape: l.output_shape.map((d) => d ?? 1) })));
   });
   it("measures receptive fields on the channels-last spatial axes", () => {
     const report = moduleReport(model?.analysis as NonNullable<NonNullable<typeof model>["analysis"]>);
-    expect(report.layers.find((l) => l.name === "conv2d_1")?.rf).toEqual({ size: [8, 8], stride: [2, 2], start: [0, 0] });
+    expect(report.layers.find((l) => l.name === "conv2d_1")?.rf).toEqual({
+      size: [8, 8],
+      stride: [2, 2],
+      start: [0, 0],
+    });
   });
 });
 
@@ -49,7 +60,9 @@ describe("Keras functional API", () => {
 });
 
 describe("Keras recurrent layers in source: the RNN guide's models against their published summaries", () => {
-  const rnn = analyzePythonSource(readFileSync(resolve(DIR, "keras_rnn.py"), "utf8"), { fileName: "keras_rnn.py" });
+  const rnn = analyzePythonSource(readFileSync(resolve(DIR, "keras_rnn.py"), "utf8"), {
+    fileName: "keras_rnn.py",
+  });
   it.each([
     ["sequential_1", "rnn_guide_gru"],
     ["sequential_2", "rnn_guide_bidirectional"],
@@ -67,7 +80,9 @@ describe("Keras recurrent layers in source: the RNN guide's models against their
     for (const l of pub.layers.filter((x) => x.type !== "InputLayer")) {
       expect(rows.get(l.name)?.params, l.name).toBe(l.params);
       expect(rows.get(l.name)?.type, l.name).toBe(l.type);
-      expect(rows.get(l.name)?.output_shape, l.name).toEqual(l.output_shape.map((d, i) => (d === null ? (i === 0 ? 1 : "None") : d)));
+      expect(rows.get(l.name)?.output_shape, l.name).toEqual(
+        l.output_shape.map((d, i) => (d === null ? (i === 0 ? 1 : "None") : d)),
+      );
     }
   });
 });
@@ -76,17 +91,27 @@ interface SourceRef {
   model: string;
   input_shape: number[];
   totals: { params: number; macs: number };
-  layers: { name: string; type: string; output_shape: number[]; params: number; macs: number; rf: { size: number[]; stride: number[]; start: number[] } | null }[];
+  layers: {
+    name: string;
+    type: string;
+    output_shape: number[];
+    params: number;
+    macs: number;
+    rf: { size: number[]; stride: number[]; start: number[] } | null;
+  }[];
 }
 
-const within = (got: number | null | undefined, want: number): boolean => got !== null && got !== undefined && Math.abs(got - want) <= 0.005 * Math.max(1, want);
+const within = (got: number | null | undefined, want: number): boolean =>
+  got !== null && got !== undefined && Math.abs(got - want) <= 0.005 * Math.max(1, want);
 
 // A table of fixtures: each <stem>.py holds one Keras model, <stem>.expected.json its PyTorch build
 // (channels-last, Keras parameter counts, TensorFlow's "same" padding). Shapes, params and receptive
 // fields exact, MACs within 0.5 %.
 describe.each(["keras_vgg", "keras_resnet"])("Keras in source against its PyTorch build: %s.py", (stem) => {
   const exp = JSON.parse(readFileSync(resolve(DIR, `${stem}.expected.json`), "utf8")) as SourceRef;
-  const found = analyzePythonSource(readFileSync(resolve(DIR, `${stem}.py`), "utf8"), { fileName: `${stem}.py` });
+  const found = analyzePythonSource(readFileSync(resolve(DIR, `${stem}.py`), "utf8"), {
+    fileName: `${stem}.py`,
+  });
   const model = found.classes.find((c) => c.name === exp.model);
   const report = model?.analysis ? moduleReport(model.analysis) : undefined;
   it("analyses the model on its keras.Input shape, totals as PyTorch's", () => {
@@ -95,7 +120,10 @@ describe.each(["keras_vgg", "keras_resnet"])("Keras in source against its PyTorc
     expect(model?.diagnostics ?? []).toEqual([]);
     expect(model?.analysis?.inputs[0]?.shape).toEqual(exp.input_shape);
     expect(report?.totals.params).toBe(exp.totals.params);
-    expect(within(report?.totals.macs, exp.totals.macs), `MACs ${report?.totals.macs} vs ${exp.totals.macs}`).toBe(true);
+    expect(
+      within(report?.totals.macs, exp.totals.macs),
+      `MACs ${report?.totals.macs} vs ${exp.totals.macs}`,
+    ).toBe(true);
   });
   it("lists the layers in Keras's order with Keras's names", () => {
     expect(report?.layers.map((l) => l.name)).toEqual(exp.layers.map((l) => l.name));
@@ -121,7 +149,9 @@ describe("Keras merge functions in source", () => {
       "c = layers.concatenate([s, b], axis=-1)",
       "m = keras.Model(a, layers.multiply([c, c]), name='merges')",
     ].join("\n");
-    const model = analyzePythonSource(src, { fileName: "merges.py" }).classes.find((c) => c.name === "merges");
+    const model = analyzePythonSource(src, { fileName: "merges.py" }).classes.find(
+      (c) => c.name === "merges",
+    );
     expect(model?.error).toBeUndefined();
     const rows = moduleReport(model?.analysis as NonNullable<NonNullable<typeof model>["analysis"]>).layers;
     expect(rows.map((l) => [l.name, l.type, l.output_shape])).toEqual([

@@ -6,12 +6,17 @@ import { analyzePythonSource } from "../../../src/core/formats/python/pythonMode
 import { layerMarkdown, windowFormula } from "../../../src/host/layerText";
 
 const src = readFileSync(resolve(__dirname, "../../fixtures/python/torchvision_style.py"), "utf8");
-const resnet = analyzePythonSource(src, { fileName: "tv.py" }).classes.find((c) => c.name === "ResNet18")?.analysis;
+const resnet = analyzePythonSource(src, { fileName: "tv.py" }).classes.find(
+  (c) => c.name === "ResNet18",
+)?.analysis;
 
 describe("layer text", () => {
   it("writes PyTorch's Conv2d output formula with the layer's numbers", () => {
     const conv1 = resnet?.layers.find((l) => l.name === "conv1");
-    expect(conv1 && windowFormula(conv1)).toEqual(["H_out = ⌊(224 + 2·3 − 1·(7−1) − 1)/2⌋ + 1 = 112", "W_out = ⌊(224 + 2·3 − 1·(7−1) − 1)/2⌋ + 1 = 112"]);
+    expect(conv1 && windowFormula(conv1)).toEqual([
+      "H_out = ⌊(224 + 2·3 − 1·(7−1) − 1)/2⌋ + 1 = 112",
+      "W_out = ⌊(224 + 2·3 − 1·(7−1) − 1)/2⌋ + 1 = 112",
+    ]);
   });
 
   it("describes a layer with shapes, params, MACs and receptive field", () => {

@@ -7,7 +7,9 @@ export function strip(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(strip);
   if (v === null || typeof v !== "object") return v;
   return Object.fromEntries(
-    Object.entries(v).filter(([k]) => k !== "span" && k !== "nameSpan").map(([k, x]) => [k, strip(x)]),
+    Object.entries(v)
+      .filter(([k]) => k !== "span" && k !== "nameSpan")
+      .map(([k, x]) => [k, strip(x)]),
   );
 }
 

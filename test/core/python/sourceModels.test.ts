@@ -12,10 +12,23 @@ import { analyzePythonSource } from "../../../src/core/formats/python/pythonMode
 
 const FIXTURES = resolve(__dirname, "../../../../shared/fixtures");
 
-const TABLE: readonly { file: string; classes: Record<string, string>; shapesFromExpected: boolean; notModels?: string[] }[] = [
+const TABLE: readonly {
+  file: string;
+  classes: Record<string, string>;
+  shapesFromExpected: boolean;
+  notModels?: string[];
+}[] = [
   {
     file: resolve(FIXTURES, "definitions/custom_models.py"),
-    classes: { LeNet5: "lenet5", AlphaGoPolicy: "alphago_policy", TextCNN: "textcnn", UNetSmall: "unet_small", DilatedNet: "dilated", LSTMClassifier: "lstm_classifier", ShapesCNN: "shapes_cnn" },
+    classes: {
+      LeNet5: "lenet5",
+      AlphaGoPolicy: "alphago_policy",
+      TextCNN: "textcnn",
+      UNetSmall: "unet_small",
+      DilatedNet: "dilated",
+      LSTMClassifier: "lstm_classifier",
+      ShapesCNN: "shapes_cnn",
+    },
     shapesFromExpected: true,
   },
   {
@@ -63,8 +76,15 @@ function layersByName(layers: readonly JsonLayer[]): Map<string, JsonLayer> {
 
 for (const entry of TABLE) {
   const name = entry.file.split("/").pop() ?? "";
-  const expected = Object.fromEntries(Object.entries(entry.classes).map(([cls, file]) => [cls, JSON.parse(readFileSync(resolve(FIXTURES, `expected/${file}.json`), "utf8")) as Expected]));
-  const inputShapes = entry.shapesFromExpected ? Object.fromEntries(Object.entries(expected).map(([cls, e]) => [cls, e.input_shape])) : {};
+  const expected = Object.fromEntries(
+    Object.entries(entry.classes).map(([cls, file]) => [
+      cls,
+      JSON.parse(readFileSync(resolve(FIXTURES, `expected/${file}.json`), "utf8")) as Expected,
+    ]),
+  );
+  const inputShapes = entry.shapesFromExpected
+    ? Object.fromEntries(Object.entries(expected).map(([cls, e]) => [cls, e.input_shape]))
+    : {};
   const result = analyzePythonSource(readFileSync(entry.file, "utf8"), { fileName: name, inputShapes });
 
   describe(`PyTorch source: ${name}`, () => {

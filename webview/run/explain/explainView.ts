@@ -164,7 +164,10 @@ export class ExplainView {
     if (runtime === null || !runtime.canRun) return null;
     if (this.runEngine?.runtime !== runtime) {
       this.runEngine?.engine.dispose();
-      this.runEngine = { runtime, engine: new RunEngine(runtime, (t) => this.setStatus(t), this.deps.native) };
+      this.runEngine = {
+        runtime,
+        engine: new RunEngine(runtime, (t) => this.setStatus(t), this.deps.native),
+      };
     }
     return this.runEngine.engine;
   }

@@ -13,12 +13,43 @@ import { parseTextProto, type TextMessage } from "./textProto";
 
 /** Legacy V1 enum layer types → current names. */
 const V1_TYPES: Readonly<Record<string, string>> = {
-  CONVOLUTION: "Convolution", DECONVOLUTION: "Deconvolution", POOLING: "Pooling", INNER_PRODUCT: "InnerProduct", RELU: "ReLU",
-  SIGMOID: "Sigmoid", TANH: "TanH", LRN: "LRN", SOFTMAX: "Softmax", SOFTMAX_LOSS: "SoftmaxWithLoss", DROPOUT: "Dropout", CONCAT: "Concat",
-  ELTWISE: "Eltwise", SPLIT: "Split", SLICE: "Slice", FLATTEN: "Flatten", DATA: "Data", ACCURACY: "Accuracy", BNLL: "BNLL", ABSVAL: "AbsVal",
-  POWER: "Power", SILENCE: "Silence",
+  CONVOLUTION: "Convolution",
+  DECONVOLUTION: "Deconvolution",
+  POOLING: "Pooling",
+  INNER_PRODUCT: "InnerProduct",
+  RELU: "ReLU",
+  SIGMOID: "Sigmoid",
+  TANH: "TanH",
+  LRN: "LRN",
+  SOFTMAX: "Softmax",
+  SOFTMAX_LOSS: "SoftmaxWithLoss",
+  DROPOUT: "Dropout",
+  CONCAT: "Concat",
+  ELTWISE: "Eltwise",
+  SPLIT: "Split",
+  SLICE: "Slice",
+  FLATTEN: "Flatten",
+  DATA: "Data",
+  ACCURACY: "Accuracy",
+  BNLL: "BNLL",
+  ABSVAL: "AbsVal",
+  POWER: "Power",
+  SILENCE: "Silence",
 };
-const SKIPPED = new Set(["Data", "ImageData", "HDF5Data", "MemoryData", "WindowData", "DummyData", "Accuracy", "SoftmaxWithLoss", "EuclideanLoss", "SigmoidCrossEntropyLoss", "HingeLoss", "Silence"]);
+const SKIPPED = new Set([
+  "Data",
+  "ImageData",
+  "HDF5Data",
+  "MemoryData",
+  "WindowData",
+  "DummyData",
+  "Accuracy",
+  "SoftmaxWithLoss",
+  "EuclideanLoss",
+  "SigmoidCrossEntropyLoss",
+  "HingeLoss",
+  "Silence",
+]);
 
 export function looksLikeCaffe(bytes: Uint8Array): boolean {
   const head = new TextDecoder().decode(bytes.subarray(0, 8192));
@@ -34,7 +65,8 @@ class Net {
 
   blob(name: string, line: number): string {
     const v = this.blobs.get(name);
-    if (!v) throw new ModelError(`line ${line}: bottom "${name}" is not produced by any earlier layer or input`);
+    if (!v)
+      throw new ModelError(`line ${line}: bottom "${name}" is not produced by any earlier layer or input`);
     return v;
   }
   state(v: string): ValueState | undefined {
@@ -59,14 +91,25 @@ class Net {
   }
   /** A float constant that is part of the layer's definition, not a learned weight (BatchNorm's unit scale). */
   floats(name: string, values: number[]): string {
-    const t: Tensor = { name, dtype: "float32", dims: [values.length], storage: { kind: "typed", values }, role: "buffer" };
+    const t: Tensor = {
+      name,
+      dtype: "float32",
+      dims: [values.length],
+      storage: { kind: "typed", values },
+      role: "buffer",
+    };
     this.initializers.set(name, t);
     this.states.set(name, { dtype: "float32", shape: [values.length], tensor: t });
     return name;
   }
   ints(values: number[]): string {
     const name = `const_${this.n++}`;
-    this.initializers.set(name, { name, dtype: "int64", dims: [values.length], storage: { kind: "typed", values } });
+    this.initializers.set(name, {
+      name,
+      dtype: "int64",
+      dims: [values.length],
+      storage: { kind: "typed", values },
+    });
     this.states.set(name, { dtype: "int64", shape: [values.length], value: values });
     return name;
   }
@@ -74,11 +117,35 @@ class Net {
   /** Offsets of the line where the current layer's block starts (for hints in the .prototxt). */
   def: { from: number; to: number } | undefined;
 
-  node(layer: string, type: string, opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, outputs = 1): string[] {
+  node(
+    layer: string,
+    type: string,
+    opType: string,
+    inputs: string[],
+    attrs: Record<string, AttrValue> = {},
+    outputs = 1,
+  ): string[] {
     const id = this.n++;
     // Values are named after the layer where that is unambiguous ("prob"), else numbered.
-    const outs = Array.from({ length: outputs }, (_, i) => (outputs === 1 && !this.states.has(layer) ? layer : `${layer}#${id}_${i}`));
-    const node: Node = { name: `${layer}/${opType}_${id}`, layer, layerType: type, opType, domain: "", inputs, outputs: outs, attrs, ...(this.def ? { source: { def: this.def } } : {}), ...(opType === "LeakyRelu" || opType === "LRN" ? { attrTypes: { alpha: 1, beta: 1, bias: 1 } } : opType === "BatchNormalization" ? { attrTypes: { epsilon: 1 } } : {}) };
+    const outs = Array.from({ length: outputs }, (_, i) =>
+      outputs === 1 && !this.states.has(layer) ? layer : `${layer}#${id}_${i}`,
+    );
+    const node: Node = {
+      name: `${layer}/${opType}_${id}`,
+      layer,
+      layerType: type,
+      opType,
+      domain: "",
+      inputs,
+      outputs: outs,
+      attrs,
+      ...(this.def ? { source: { def: this.def } } : {}),
+      ...(opType === "LeakyRelu" || opType === "LRN"
+        ? { attrTypes: { alpha: 1, beta: 1, bias: 1 } }
+        : opType === "BatchNormalization"
+          ? { attrTypes: { epsilon: 1 } }
+          : {}),
+    };
     this.nodes.push(node);
     const rule = opRule(opType, "");
     const ins = inputs.map((i) => (i ? this.states.get(i) : undefined));
@@ -140,12 +207,23 @@ export function readCaffe(bytes: Uint8Array): Model {
     const outs = caffeLayer(net, l, type, name, bottoms);
     tops.forEach((t, i) => net.setBlob(t, outs[i] ?? outs[0] ?? ""));
   }
-  if (inputs.length === 0) throw new ModelError("The network declares no input shape (input_shape, input_dim or an Input layer).");
+  if (inputs.length === 0)
+    throw new ModelError("The network declares no input shape (input_shape, input_dim or an Input layer).");
   const consumed = new Set(net.nodes.flatMap((n) => n.inputs));
-  const outputs = net.nodes.flatMap((n) => n.outputs).filter((o) => !consumed.has(o)).map((name) => ({ name, dtype: "float32" as const, shape: undefined }));
+  const outputs = net.nodes
+    .flatMap((n) => n.outputs)
+    .filter((o) => !consumed.has(o))
+    .map((name) => ({ name, dtype: "float32" as const, shape: undefined }));
   return {
     format: "caffe",
-    graph: { name: root.str("name") ?? "caffe", nodes: net.nodes, inputs, outputs, initializers: net.initializers, valueInfo: new Map() },
+    graph: {
+      name: root.str("name") ?? "caffe",
+      nodes: net.nodes,
+      inputs,
+      outputs,
+      initializers: net.initializers,
+      valueInfo: new Map(),
+    },
     opsets: { "": 17 },
     producer: "Caffe prototxt",
     irVersion: 0,
@@ -156,10 +234,12 @@ export function readCaffe(bytes: Uint8Array): Model {
 function caffeLayer(net: Net, l: TextMessage, type: string, name: string, b: string[]): string[] {
   const x = b[0] ?? "";
   const xs = () => numeric(net.state(x)?.shape);
-  const node = (op: string, inputs: string[], attrs: Record<string, AttrValue> = {}, outs = 1) => net.node(name, type, op, inputs, attrs, outs);
+  const node = (op: string, inputs: string[], attrs: Record<string, AttrValue> = {}, outs = 1) =>
+    net.node(name, type, op, inputs, attrs, outs);
   const channels = () => {
     const c = net.state(x)?.shape?.[1];
-    if (typeof c !== "number") throw new ModelError(`layer "${name}" (line ${l.line}): the channels of its input are unknown`);
+    if (typeof c !== "number")
+      throw new ModelError(`layer "${name}" (line ${l.line}): the channels of its input are unknown`);
     return c;
   };
   switch (type) {
@@ -177,7 +257,13 @@ function caffeLayer(net: Net, l: TextMessage, type: string, name: string, b: str
       const w = net.weight(`${name}.weight`, deconv ? [c, out / group, ...k] : [out, c / group, ...k]);
       const inputs = [x, w];
       if (p.first("bias_term") !== false) inputs.push(net.weight(`${name}.bias`, [out]));
-      return node(deconv ? "ConvTranspose" : "Conv", inputs, { kernel_shape: k, strides: s, pads: [...pad, ...pad], dilations: d, group });
+      return node(deconv ? "ConvTranspose" : "Conv", inputs, {
+        kernel_shape: k,
+        strides: s,
+        pads: [...pad, ...pad],
+        dilations: d,
+        group,
+      });
     }
     case "Pooling": {
       const p = l.msg("pooling_param") ?? l;
@@ -189,7 +275,13 @@ function caffeLayer(net: Net, l: TextMessage, type: string, name: string, b: str
       const pad = twoDims(p, "pad", "pad_h", "pad_w", 0);
       // Caffe rounds pooled sizes up (and clips a window that would start in the padding); its
       // average divides by the window within the padded input, padding included.
-      return node(max ? "MaxPool" : "AveragePool", [x], { kernel_shape: k, strides: s, pads: [...pad, ...pad], ceil_mode: 1, ...(max ? {} : { count_include_pad: 1 }) });
+      return node(max ? "MaxPool" : "AveragePool", [x], {
+        kernel_shape: k,
+        strides: s,
+        pads: [...pad, ...pad],
+        ceil_mode: 1,
+        ...(max ? {} : { count_include_pad: 1 }),
+      });
     }
     case "InnerProduct": {
       const p = l.msg("inner_product_param") ?? l;
@@ -210,7 +302,13 @@ function caffeLayer(net: Net, l: TextMessage, type: string, name: string, b: str
       return slope ? node("LeakyRelu", [x], { alpha: slope }) : node("Relu", [x]);
     }
     case "PReLU":
-      return node("PRelu", [x, net.weight(`${name}.slope`, l.msg("prelu_param")?.first("channel_shared") === true ? [1] : [channels(), 1, 1])]);
+      return node("PRelu", [
+        x,
+        net.weight(
+          `${name}.slope`,
+          l.msg("prelu_param")?.first("channel_shared") === true ? [1] : [channels(), 1, 1],
+        ),
+      ]);
     case "Sigmoid":
       return node("Sigmoid", [x]);
     case "TanH":
@@ -223,13 +321,24 @@ function caffeLayer(net: Net, l: TextMessage, type: string, name: string, b: str
       return node("Softplus", [x]);
     case "LRN": {
       const p = l.msg("lrn_param") ?? l;
-      return node("LRN", [x], { size: p.num("local_size") ?? 5, alpha: p.num("alpha") ?? 1, beta: p.num("beta") ?? 0.75, bias: p.num("k") ?? 1 });
+      return node("LRN", [x], {
+        size: p.num("local_size") ?? 5,
+        alpha: p.num("alpha") ?? 1,
+        beta: p.num("beta") ?? 0.75,
+        bias: p.num("k") ?? 1,
+      });
     }
     case "BatchNorm": {
       // Caffe's BatchNorm holds statistics only (no learned scale): they are buffers; a Scale layer follows.
       const c = channels();
       const eps = l.msg("batch_norm_param")?.num("eps") ?? 1e-5;
-      const inputs = [x, net.floats(`${name}.one`, new Array<number>(c).fill(1)), net.floats(`${name}.zero`, new Array<number>(c).fill(0)), net.weight(`${name}.mean`, [c], "buffer"), net.weight(`${name}.variance`, [c], "buffer")];
+      const inputs = [
+        x,
+        net.floats(`${name}.one`, new Array<number>(c).fill(1)),
+        net.floats(`${name}.zero`, new Array<number>(c).fill(0)),
+        net.weight(`${name}.mean`, [c], "buffer"),
+        net.weight(`${name}.variance`, [c], "buffer"),
+      ];
       return node("BatchNormalization", inputs, { epsilon: eps });
     }
     case "Scale":
@@ -239,7 +348,8 @@ function caffeLayer(net: Net, l: TextMessage, type: string, name: string, b: str
       const dims = [c, ...new Array<number>(Math.max(0, rank - 2)).fill(1)];
       let y = x;
       if (type === "Scale") y = node("Mul", [y, net.weight(`${name}.weight`, dims)])[0] ?? y;
-      if (type === "Bias" || l.msg("scale_param")?.first("bias_term") === true) y = node("Add", [y, net.weight(`${name}.bias`, dims)])[0] ?? y;
+      if (type === "Bias" || l.msg("scale_param")?.first("bias_term") === true)
+        y = node("Add", [y, net.weight(`${name}.bias`, dims)])[0] ?? y;
       return [y];
     }
     case "Eltwise": {
@@ -256,8 +366,11 @@ function caffeLayer(net: Net, l: TextMessage, type: string, name: string, b: str
       const size = xs()?.[axis];
       const tops = l.all("top").length;
       const points = p?.nums("slice_point") ?? [];
-      if (size === undefined) throw new ModelError(`layer "${name}" (line ${l.line}): the size it slices is unknown`);
-      const cuts = points.length ? [0, ...points, size] : Array.from({ length: tops + 1 }, (_, i) => (i * size) / tops);
+      if (size === undefined)
+        throw new ModelError(`layer "${name}" (line ${l.line}): the size it slices is unknown`);
+      const cuts = points.length
+        ? [0, ...points, size]
+        : Array.from({ length: tops + 1 }, (_, i) => (i * size) / tops);
       return node("Split", [x, net.ints(cuts.slice(1).map((c, i) => c - (cuts[i] ?? 0)))], { axis }, tops);
     }
     case "Split":
@@ -283,7 +396,12 @@ function caffeLayer(net: Net, l: TextMessage, type: string, name: string, b: str
       const offsets = p?.nums("offset") ?? [];
       const axes = ref.map((_, i) => i).filter((i) => i >= axis);
       const starts = axes.map((_a, i) => offsets[Math.min(i, offsets.length - 1)] ?? 0);
-      return node("Slice", [x, net.ints(starts), net.ints(axes.map((a, i) => (starts[i] ?? 0) + (ref[a] ?? 0))), net.ints(axes)]);
+      return node("Slice", [
+        x,
+        net.ints(starts),
+        net.ints(axes.map((a, i) => (starts[i] ?? 0) + (ref[a] ?? 0))),
+        net.ints(axes),
+      ]);
     }
     default:
       throw new ModelError(`layer "${name}" (line ${l.line}): Caffe layer type "${type}" is not supported`);

@@ -24,7 +24,11 @@ export class TextMessage {
   }
   num(name: string): number | undefined {
     const v = this.first(name);
-    return typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" && !Number.isNaN(Number(v)) ? Number(v) : undefined;
+    return typeof v === "number"
+      ? v
+      : typeof v === "string" && v.trim() !== "" && !Number.isNaN(Number(v))
+        ? Number(v)
+        : undefined;
   }
   nums(name: string): number[] {
     return this.all(name).map((v) => (typeof v === "number" ? v : Number(v)));
@@ -81,10 +85,17 @@ function tokenize(src: string): Token[] {
       out.push({ kind: "punct", text: ch, line });
       i++;
     } else {
-      const m = /^[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|inf|nan)[fF]?|^[A-Za-z_][\w.]*/.exec(src.slice(i, i + 200));
+      const m =
+        /^[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|inf|nan)[fF]?|^[A-Za-z_][\w.]*/.exec(
+          src.slice(i, i + 200),
+        );
       if (!m) throw new ModelError(`line ${line}: unexpected character "${ch}"`);
       const text = m[0];
-      out.push({ kind: /^[A-Za-z_]/.test(text) && !/^(inf|nan)$/.test(text) ? "ident" : "number", text, line });
+      out.push({
+        kind: /^[A-Za-z_]/.test(text) && !/^(inf|nan)$/.test(text) ? "ident" : "number",
+        text,
+        line,
+      });
       i += text.length;
     }
   }
@@ -97,7 +108,10 @@ export function parseTextProto(src: string): TextMessage {
   const peek = () => toks[p];
   const expect = (text: string) => {
     const t = toks[p];
-    if (t?.text !== text) throw new ModelError(`line ${t?.line ?? toks[toks.length - 1]?.line ?? 1}: expected "${text}" but found ${t ? `"${t.text}"` : "the end of the file"}`);
+    if (t?.text !== text)
+      throw new ModelError(
+        `line ${t?.line ?? toks[toks.length - 1]?.line ?? 1}: expected "${text}" but found ${t ? `"${t.text}"` : "the end of the file"}`,
+      );
     p++;
   };
   const scalar = (): TextValue => {
@@ -125,7 +139,8 @@ export function parseTextProto(src: string): TextMessage {
         p++;
         return m;
       }
-      if (t.kind !== "ident") throw new ModelError(`line ${t.line}: expected a field name but found "${t.text}"`);
+      if (t.kind !== "ident")
+        throw new ModelError(`line ${t.line}: expected a field name but found "${t.text}"`);
       p++;
       const name = t.text;
       if (peek()?.text === ":") p++;

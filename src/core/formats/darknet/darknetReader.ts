@@ -35,7 +35,10 @@ export function parseCfg(text: string): Section[] {
 /** Darknet cfgs start with [net] or [network] and use [convolutional]-style sections. */
 export function looksLikeDarknet(bytes: Uint8Array): boolean {
   const head = new TextDecoder().decode(bytes.subarray(0, 4096));
-  return /^\s*(#[^\n]*\n\s*)*\[(net|network)\]/m.test(head) && /\[(convolutional|connected|maxpool|route|shortcut|yolo|region)\]/.test(head + "[");
+  return (
+    /^\s*(#[^\n]*\n\s*)*\[(net|network)\]/m.test(head) &&
+    /\[(convolutional|connected|maxpool|route|shortcut|yolo|region)\]/.test(head + "[")
+  );
 }
 
 const ACTIVATIONS: Readonly<Record<string, string | undefined>> = {
@@ -56,7 +59,8 @@ export function readDarknet(bytes: Uint8Array): Model {
   const sections = parseCfg(text);
   const lines = lineSpans(text);
   const net = sections[0];
-  if (!net || (net.type !== "net" && net.type !== "network")) throw new ModelError("A Darknet cfg starts with a [net] section.");
+  if (!net || (net.type !== "net" && net.type !== "network"))
+    throw new ModelError("A Darknet cfg starts with a [net] section.");
   const int = (s: Section, key: string, dflt?: number): number => {
     const v = s.opts.get(key);
     if (v === undefined) {
@@ -85,7 +89,12 @@ export function readDarknet(bytes: Uint8Array): Model {
     return name;
   };
   const consts = (name: string, values: number[]) => {
-    initializers.set(name, { name, dtype: "int64", dims: [values.length], storage: { kind: "typed", values } });
+    initializers.set(name, {
+      name,
+      dtype: "int64",
+      dims: [values.length],
+      storage: { kind: "typed", values },
+    });
     return name;
   };
   const layers = sections.slice(1);
@@ -95,19 +104,34 @@ export function readDarknet(bytes: Uint8Array): Model {
     const emit = (opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}): string => {
       const out = `${id}_${k}`;
       const def = lines[s.line - 1];
-      nodes.push({ name: `${id}/${opType}${k ? `_${k}` : ""}`, layer: id, ...(def ? { source: { def } } : {}), opType, domain: "", inputs, outputs: [out], attrs, layerType: s.type, ...(opType === "LeakyRelu" ? { attrTypes: { alpha: 1 } } : {}) });
+      nodes.push({
+        name: `${id}/${opType}${k ? `_${k}` : ""}`,
+        layer: id,
+        ...(def ? { source: { def } } : {}),
+        opType,
+        domain: "",
+        inputs,
+        outputs: [out],
+        attrs,
+        layerType: s.type,
+        ...(opType === "LeakyRelu" ? { attrTypes: { alpha: 1 } } : {}),
+      });
       k++;
       return out;
     };
     const activation = (x: string): string => {
       const act = s.opts.get("activation") ?? "linear";
-      if (!(act in ACTIVATIONS)) throw new CfgError(`[${s.type}] at line ${s.line}: unknown activation ${act}`);
+      if (!(act in ACTIVATIONS))
+        throw new CfgError(`[${s.type}] at line ${s.line}: unknown activation ${act}`);
       const op = ACTIVATIONS[act];
       return op ? emit(op, [x], op === "LeakyRelu" ? { alpha: 0.1 } : {}) : x;
     };
     const ref = (v: number): number => {
       const j = v < 0 ? i + v : v;
-      if (j < 0 || j >= i) throw new CfgError(`[${s.type}] at line ${s.line} refers to layer ${v}, which does not exist before layer ${i}`);
+      if (j < 0 || j >= i)
+        throw new CfgError(
+          `[${s.type}] at line ${s.line} refers to layer ${v}, which does not exist before layer ${i}`,
+        );
       return j;
     };
     let out: string;
@@ -121,8 +145,20 @@ export function readDarknet(bytes: Uint8Array): Model {
         const bn = int(s, "batch_normalize", 0) === 1;
         const inputs = [prev, weight(`${id}.weights`, [filters, c / groups, size, size])];
         if (!bn) inputs.push(weight(`${id}.biases`, [filters]));
-        let y = emit("Conv", inputs, { kernel_shape: [size, size], strides: [stride, stride], pads: [pad, pad, pad, pad], group: groups });
-        if (bn) y = emit("BatchNormalization", [y, weight(`${id}.scales`, [filters]), weight(`${id}.biases`, [filters]), weight(`${id}.rolling_mean`, [filters], "buffer"), weight(`${id}.rolling_variance`, [filters], "buffer")]);
+        let y = emit("Conv", inputs, {
+          kernel_shape: [size, size],
+          strides: [stride, stride],
+          pads: [pad, pad, pad, pad],
+          group: groups,
+        });
+        if (bn)
+          y = emit("BatchNormalization", [
+            y,
+            weight(`${id}.scales`, [filters]),
+            weight(`${id}.biases`, [filters]),
+            weight(`${id}.rolling_mean`, [filters], "buffer"),
+            weight(`${id}.rolling_variance`, [filters], "buffer"),
+          ]);
         out = activation(y);
         c = filters;
         h = Math.floor((h + 2 * pad - size) / stride) + 1;
@@ -136,7 +172,11 @@ export function readDarknet(bytes: Uint8Array): Model {
         // Darknet pads floor(padding/2) before and the rest after.
         const pb = Math.floor(padding / 2),
           pe = padding - pb;
-        out = emit("MaxPool", [prev], { kernel_shape: [size, size], strides: [stride, stride], pads: [pb, pb, pe, pe] });
+        out = emit("MaxPool", [prev], {
+          kernel_shape: [size, size],
+          strides: [stride, stride],
+          pads: [pb, pb, pe, pe],
+        });
         h = Math.floor((h + padding - size) / stride) + 1;
         w = Math.floor((w + padding - size) / stride) + 1;
         break;
@@ -161,10 +201,16 @@ export function readDarknet(bytes: Uint8Array): Model {
           // the input as if it were C/s² × H·s × W·s and space-to-depths that: the same shape as
           // SpaceToDepth, another channel order. AlexeyAB's fork keeps it as [reorg]; [reorg3d] is
           // the plain SpaceToDepth.
-          if (c % (st * st) !== 0) throw new CfgError(`[reorg] at line ${s.line}: ${c} channels are not divisible by stride² = ${st * st}`);
+          if (c % (st * st) !== 0)
+            throw new CfgError(
+              `[reorg] at line ${s.line}: ${c} channels are not divisible by stride² = ${st * st}`,
+            );
           const view = emit("Reshape", [prev, consts(`${id}.view`, [-1, c / (st * st), h * st, w * st])]);
           const moved = emit("SpaceToDepth", [view], { blocksize: st });
-          out = emit("Reshape", [moved, consts(`${id}.shape`, [-1, c * st * st, Math.floor(h / st), Math.floor(w / st)])]);
+          out = emit("Reshape", [
+            moved,
+            consts(`${id}.shape`, [-1, c * st * st, Math.floor(h / st), Math.floor(w / st)]),
+          ]);
         }
         c *= st * st;
         h = Math.floor(h / st);
@@ -182,7 +228,12 @@ export function readDarknet(bytes: Uint8Array): Model {
         out = ins.length === 1 ? emit("Identity", ins) : emit("Concat", ins, { axis: 1 });
         if (groups > 1) {
           const part = c / groups;
-          out = emit("Slice", [out, consts(`${id}.starts`, [gid * part]), consts(`${id}.ends`, [(gid + 1) * part]), consts(`${id}.axes`, [1])]);
+          out = emit("Slice", [
+            out,
+            consts(`${id}.starts`, [gid * part]),
+            consts(`${id}.ends`, [(gid + 1) * part]),
+            consts(`${id}.axes`, [1]),
+          ]);
           c = part;
         }
         break;
@@ -195,7 +246,11 @@ export function readDarknet(bytes: Uint8Array): Model {
       case "connected": {
         const n = int(s, "output", 1);
         const flat = emit("Flatten", [prev], { axis: 1 });
-        out = activation(emit("Gemm", [flat, weight(`${id}.weights`, [n, c * h * w]), weight(`${id}.biases`, [n])], { transB: 1 }));
+        out = activation(
+          emit("Gemm", [flat, weight(`${id}.weights`, [n, c * h * w]), weight(`${id}.biases`, [n])], {
+            transB: 1,
+          }),
+        );
         c = n;
         h = w = 1;
         break;
@@ -221,7 +276,20 @@ export function readDarknet(bytes: Uint8Array): Model {
     prev = out;
   });
   const inputs: ValueInfo[] = [{ name: "input", dtype: "float32", shape: [1, channels, height, width] }];
-  const outputIdx = layers.map((s, i) => (s.type === "yolo" || s.type === "region" ? i : -1)).filter((i) => i >= 0);
-  const outs = (outputIdx.length ? outputIdx : [layers.length - 1]).map((i) => ({ name: layerOut[i] ?? prev, dtype: "float32" as const, shape: undefined }));
-  return { format: "darknet", graph: { name: "darknet", nodes, inputs, outputs: outs, initializers, valueInfo: new Map() }, opsets: { "": 17 }, producer: "Darknet cfg", irVersion: 0, weightless: true };
+  const outputIdx = layers
+    .map((s, i) => (s.type === "yolo" || s.type === "region" ? i : -1))
+    .filter((i) => i >= 0);
+  const outs = (outputIdx.length ? outputIdx : [layers.length - 1]).map((i) => ({
+    name: layerOut[i] ?? prev,
+    dtype: "float32" as const,
+    shape: undefined,
+  }));
+  return {
+    format: "darknet",
+    graph: { name: "darknet", nodes, inputs, outputs: outs, initializers, valueInfo: new Map() },
+    opsets: { "": 17 },
+    producer: "Darknet cfg",
+    irVersion: 0,
+    weightless: true,
+  };
 }

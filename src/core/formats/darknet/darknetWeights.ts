@@ -25,7 +25,8 @@ export function applyDarknetWeights(model: Model, bytes: Uint8Array): { model: M
     const t = initializers.get(name);
     if (!t) return;
     const n = elementCount(t.dims);
-    if (pos + n * 4 > bytes.byteLength) throw new ModelError(`The .weights file ends before layer ${name.split(".")[0]} (${name}).`);
+    if (pos + n * 4 > bytes.byteLength)
+      throw new ModelError(`The .weights file ends before layer ${name.split(".")[0]} (${name}).`);
     const copy = new Uint8Array(bytes.subarray(pos, pos + n * 4));
     initializers.set(name, { ...t, storage: { kind: "inline", bytes: copy } } as Tensor);
     pos += n * 4;
@@ -33,9 +34,13 @@ export function applyDarknetWeights(model: Model, bytes: Uint8Array): { model: M
   };
   for (const i of [...layers].sort((a, b) => a - b)) {
     take(`${i}.biases`);
-    if (initializers.has(`${i}.scales`)) ["scales", "rolling_mean", "rolling_variance"].forEach((k) => take(`${i}.${k}`));
+    if (initializers.has(`${i}.scales`))
+      ["scales", "rolling_mean", "rolling_variance"].forEach((k) => take(`${i}.${k}`));
     take(`${i}.weights`);
   }
-  if (pos !== bytes.byteLength) throw new ModelError(`The .weights file has ${bytes.byteLength - pos} bytes more than the cfg's layers use: it belongs to another cfg.`);
+  if (pos !== bytes.byteLength)
+    throw new ModelError(
+      `The .weights file has ${bytes.byteLength - pos} bytes more than the cfg's layers use: it belongs to another cfg.`,
+    );
   return { model: { ...model, graph: { ...model.graph, initializers } }, loaded };
 }

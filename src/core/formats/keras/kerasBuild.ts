@@ -7,7 +7,17 @@
 import type { AttrValue, Dim } from "../../ir/types";
 import type { GraphBuilder } from "../python/graphBuilder";
 import type { PyTensor } from "../python/values";
-import { isObject, kerasDType, shapeDims, untuple, type KNode, type KObject, type KValue, type KerasLayer, type KerasModel } from "./kerasModel";
+import {
+  isObject,
+  kerasDType,
+  shapeDims,
+  untuple,
+  type KNode,
+  type KObject,
+  type KValue,
+  type KerasLayer,
+  type KerasModel,
+} from "./kerasModel";
 import { recurrent } from "./kerasRecurrent";
 
 export class KerasBuildError extends Error {}
@@ -40,10 +50,12 @@ export class LayerConfig {
   /** An int or a list of `rank` ints (kernel_size=3 or (3, 3)). */
   ints(key: string, rank: number, dflt?: number): number[] {
     const v = this.raw(key);
-    if (v === undefined || v === null) return dflt === undefined ? this.fail(`${key} is missing`) : new Array<number>(rank).fill(dflt);
+    if (v === undefined || v === null)
+      return dflt === undefined ? this.fail(`${key} is missing`) : new Array<number>(rank).fill(dflt);
     if (typeof v === "number") return new Array<number>(rank).fill(v);
     const xs = Array.isArray(v) ? (v as readonly KValue[]).map(untuple) : [];
-    if (xs.length !== rank || !xs.every((x): x is number => typeof x === "number" && Number.isInteger(x))) this.fail(`${key} ${JSON.stringify(v)} is not ${rank} integer(s)`);
+    if (xs.length !== rank || !xs.every((x): x is number => typeof x === "number" && Number.isInteger(x)))
+      this.fail(`${key} ${JSON.stringify(v)} is not ${rank} integer(s)`);
     return xs;
   }
   str(key: string, dflt: string): string {
@@ -62,7 +74,12 @@ export class LayerConfig {
 export interface LayerOps {
   readonly c: LayerConfig;
   readonly b: GraphBuilder;
-  op(opType: string, inputs: readonly string[], attrs?: Record<string, AttrValue>, outputs?: number): PyTensor[];
+  op(
+    opType: string,
+    inputs: readonly string[],
+    attrs?: Record<string, AttrValue>,
+    outputs?: number,
+  ): PyTensor[];
   one(opType: string, inputs: readonly string[], attrs?: Record<string, AttrValue>): PyTensor;
   weight(suffix: string, dims: number[], role?: "parameter" | "buffer"): string;
   /** Apply a wrapped layer ({class_name, config}) under this layer's name (Bidirectional, TimeDistributed). */
@@ -101,8 +118,20 @@ function spatial(o: LayerOps, x: PyTensor, body: (y: PyTensor) => PyTensor): PyT
 }
 
 const ACTIVATIONS: Readonly<Record<string, string>> = {
-  relu: "Relu", sigmoid: "Sigmoid", tanh: "Tanh", elu: "Elu", selu: "Selu", gelu: "Gelu", swish: "Silu", silu: "Silu",
-  softplus: "Softplus", softsign: "Softsign", exponential: "Exp", mish: "Mish", hard_swish: "HardSwish", hard_silu: "HardSwish",
+  relu: "Relu",
+  sigmoid: "Sigmoid",
+  tanh: "Tanh",
+  elu: "Elu",
+  selu: "Selu",
+  gelu: "Gelu",
+  swish: "Silu",
+  silu: "Silu",
+  softplus: "Softplus",
+  softsign: "Softsign",
+  exponential: "Exp",
+  mish: "Mish",
+  hard_swish: "HardSwish",
+  hard_silu: "HardSwish",
 };
 
 /** The name of an activation as configs write it: "relu", or Keras 3's {"class_name": "function", "config": "relu"}. */
@@ -155,9 +184,23 @@ function conv(o: LayerOps, xs: readonly PyTensor[]): PyTensor {
   const d = o.c.ints("dilation_rate", rank, 1);
   const groups = o.c.int("groups", 1);
   const cin = channels(o, x);
-  const inputs = (z: PyTensor) => [z.value, o.weight("kernel", [filters, cin / groups, ...k]), ...(useBias(o) ? [o.weight("bias", [filters])] : [])];
-  const attrs = { kernel_shape: k, strides: s, dilations: d, ...(groups !== 1 ? { group: groups } : {}), ...padAttrs(o, k, d) };
-  return activate(o, spatial(o, x, (z) => o.one("Conv", inputs(z), attrs)), activationName(o, "activation"));
+  const inputs = (z: PyTensor) => [
+    z.value,
+    o.weight("kernel", [filters, cin / groups, ...k]),
+    ...(useBias(o) ? [o.weight("bias", [filters])] : []),
+  ];
+  const attrs = {
+    kernel_shape: k,
+    strides: s,
+    dilations: d,
+    ...(groups !== 1 ? { group: groups } : {}),
+    ...padAttrs(o, k, d),
+  };
+  return activate(
+    o,
+    spatial(o, x, (z) => o.one("Conv", inputs(z), attrs)),
+    activationName(o, "activation"),
+  );
 }
 
 /** Conv{1,2,3}DTranspose with Keras's output sizes (deconv_output_length). */
@@ -179,8 +222,14 @@ function convTranspose(o: LayerOps, xs: readonly PyTensor[]): PyTensor {
   } else if (pad === "same") attrs = { auto_pad: "SAME_UPPER" };
   // "valid": length · stride + max(kernel − stride, 0), i.e. padded at the end when the kernel is smaller than the stride.
   else attrs = { output_padding: ext.map((e, i) => Math.max((s[i] ?? 1) - e, 0)) };
-  const inputs = (z: PyTensor) => [z.value, o.weight("kernel", [cin, filters, ...k]), ...(useBias(o) ? [o.weight("bias", [filters])] : [])];
-  const y = spatial(o, x, (z) => o.one("ConvTranspose", inputs(z), { kernel_shape: k, strides: s, dilations: d, ...attrs }));
+  const inputs = (z: PyTensor) => [
+    z.value,
+    o.weight("kernel", [cin, filters, ...k]),
+    ...(useBias(o) ? [o.weight("bias", [filters])] : []),
+  ];
+  const y = spatial(o, x, (z) =>
+    o.one("ConvTranspose", inputs(z), { kernel_shape: k, strides: s, dilations: d, ...attrs }),
+  );
   return activate(o, y, activationName(o, "activation"));
 }
 
@@ -195,11 +244,28 @@ function depthwise(o: LayerOps, xs: readonly PyTensor[], separable: boolean): Py
   const cin = channels(o, x);
   const dwAttrs = { kernel_shape: k, strides: s, dilations: d, group: cin, ...padAttrs(o, k, d) };
   const y = spatial(o, x, (z) => {
-    if (!separable) return o.one("Conv", [z.value, o.weight("depthwise_kernel", [cin * m, 1, ...k]), ...(useBias(o) ? [o.weight("bias", [cin * m])] : [])], dwAttrs);
+    if (!separable)
+      return o.one(
+        "Conv",
+        [
+          z.value,
+          o.weight("depthwise_kernel", [cin * m, 1, ...k]),
+          ...(useBias(o) ? [o.weight("bias", [cin * m])] : []),
+        ],
+        dwAttrs,
+      );
     const dw = o.one("Conv", [z.value, o.weight("depthwise_kernel", [cin * m, 1, ...k])], dwAttrs);
     const filters = o.c.int("filters");
     const ones = new Array<number>(rank).fill(1);
-    return o.one("Conv", [dw.value, o.weight("pointwise_kernel", [filters, cin * m, ...ones]), ...(useBias(o) ? [o.weight("bias", [filters])] : [])], { kernel_shape: ones });
+    return o.one(
+      "Conv",
+      [
+        dw.value,
+        o.weight("pointwise_kernel", [filters, cin * m, ...ones]),
+        ...(useBias(o) ? [o.weight("bias", [filters])] : []),
+      ],
+      { kernel_shape: ones },
+    );
   });
   return activate(o, y, activationName(o, "activation"));
 }
@@ -226,8 +292,13 @@ function pool(o: LayerOps, xs: readonly PyTensor[]): PyTensor {
 function globalPool(o: LayerOps, xs: readonly PyTensor[]): PyTensor {
   const x = first(o, xs);
   const r = o.shape(x).length;
-  const axes = channelsLast(o) ? Array.from({ length: r - 2 }, (_, i) => i + 1) : Array.from({ length: r - 2 }, (_, i) => i + 2);
-  return o.one(o.c.layer.type.includes("Max") ? "ReduceMax" : "ReduceMean", [x.value], { axes, keepdims: o.c.bool("keepdims", false) ? 1 : 0 });
+  const axes = channelsLast(o)
+    ? Array.from({ length: r - 2 }, (_, i) => i + 1)
+    : Array.from({ length: r - 2 }, (_, i) => i + 2);
+  return o.one(o.c.layer.type.includes("Max") ? "ReduceMax" : "ReduceMean", [x.value], {
+    axes,
+    keepdims: o.c.bool("keepdims", false) ? 1 : 0,
+  });
 }
 
 function batchNorm(o: LayerOps, xs: readonly PyTensor[]): PyTensor {
@@ -236,10 +307,20 @@ function batchNorm(o: LayerOps, xs: readonly PyTensor[]): PyTensor {
   const axis = o.c.int("axis", -1);
   const a = axis < 0 ? axis + r : axis;
   const c = known(o, o.shape(x)[a], "the size of its axis");
-  const gamma = o.c.bool("scale", true) ? o.weight("gamma", [c]) : o.b.constFloats(new Array<number>(c).fill(1));
-  const beta = o.c.bool("center", true) ? o.weight("beta", [c]) : o.b.constFloats(new Array<number>(c).fill(0));
+  const gamma = o.c.bool("scale", true)
+    ? o.weight("gamma", [c])
+    : o.b.constFloats(new Array<number>(c).fill(1));
+  const beta = o.c.bool("center", true)
+    ? o.weight("beta", [c])
+    : o.b.constFloats(new Array<number>(c).fill(0));
   // Keras counts the moving statistics in its "Param #" (as non-trainable parameters).
-  const inputs = (z: PyTensor) => [z.value, gamma, beta, o.weight("moving_mean", [c]), o.weight("moving_variance", [c])];
+  const inputs = (z: PyTensor) => [
+    z.value,
+    gamma,
+    beta,
+    o.weight("moving_mean", [c]),
+    o.weight("moving_variance", [c]),
+  ];
   const attrs = { epsilon: o.c.num("epsilon", 1e-3) };
   if (a === 1) return o.one("BatchNormalization", inputs(x), attrs);
   if (a !== r - 1) o.c.fail(`axis ${axis} is neither the channels-first nor the channels-last axis`);
@@ -250,14 +331,27 @@ function layerNorm(o: LayerOps, xs: readonly PyTensor[]): PyTensor {
   const x = first(o, xs);
   const r = o.shape(x).length;
   const raw = o.c.raw("axis");
-  const axes = (Array.isArray(raw) ? (raw as readonly KValue[]) : [raw ?? -1]).map((v) => (typeof v === "number" ? (v < 0 ? v + r : v) : o.c.fail(`axis ${JSON.stringify(raw)} is not constant`)));
+  const axes = (Array.isArray(raw) ? (raw as readonly KValue[]) : [raw ?? -1]).map((v) =>
+    typeof v === "number" ? (v < 0 ? v + r : v) : o.c.fail(`axis ${JSON.stringify(raw)} is not constant`),
+  );
   const from = Math.min(...axes);
-  if (axes.length !== r - from || axes.some((v) => v < from)) o.c.fail(`axis ${JSON.stringify(raw)} is not a trailing run of axes`);
-  const dims = o.shape(x).slice(from).map((d) => known(o, d, "the normalised axes"));
+  if (axes.length !== r - from || axes.some((v) => v < from))
+    o.c.fail(`axis ${JSON.stringify(raw)} is not a trailing run of axes`);
+  const dims = o
+    .shape(x)
+    .slice(from)
+    .map((d) => known(o, d, "the normalised axes"));
   const n = dims.reduce((p, q) => p * q, 1);
-  const scale = o.c.bool("scale", true) ? o.weight("gamma", dims) : o.b.constFloats(new Array<number>(n).fill(1), dims);
-  const bias = o.c.bool("center", true) ? o.weight("beta", dims) : o.b.constFloats(new Array<number>(n).fill(0), dims);
-  return o.one("LayerNormalization", [x.value, scale, bias], { axis: from, epsilon: o.c.num("epsilon", 1e-3) });
+  const scale = o.c.bool("scale", true)
+    ? o.weight("gamma", dims)
+    : o.b.constFloats(new Array<number>(n).fill(1), dims);
+  const bias = o.c.bool("center", true)
+    ? o.weight("beta", dims)
+    : o.b.constFloats(new Array<number>(n).fill(0), dims);
+  return o.one("LayerNormalization", [x.value, scale, bias], {
+    axis: from,
+    epsilon: o.c.num("epsilon", 1e-3),
+  });
 }
 
 function relu(o: LayerOps, xs: readonly PyTensor[]): PyTensor {
@@ -266,7 +360,8 @@ function relu(o: LayerOps, xs: readonly PyTensor[]): PyTensor {
   const slope = o.c.num("negative_slope", 0);
   const threshold = o.c.num("threshold", 0);
   if (max === undefined && slope === 0 && threshold === 0) return o.one("Relu", [x.value]);
-  if (max !== undefined && slope === 0 && threshold === 0) return o.one("Clip", [x.value, o.b.constScalar(0), o.b.constScalar(max)]);
+  if (max !== undefined && slope === 0 && threshold === 0)
+    return o.one("Clip", [x.value, o.b.constScalar(0), o.b.constScalar(max)]);
   if (max === undefined && threshold === 0) return o.one("LeakyRelu", [x.value], { alpha: slope });
   if (max === undefined && slope === 0) return o.one("ThresholdedRelu", [x.value], { alpha: threshold });
   return o.c.fail("max_value together with negative_slope or threshold is not supported");
@@ -275,14 +370,18 @@ function relu(o: LayerOps, xs: readonly PyTensor[]): PyTensor {
 /** ZeroPadding / Cropping amounts: 1 → every side; (a, b) → per axis, or (left, right) for 1-D; ((t, b), (l, r)). */
 function sides(o: LayerOps, key: string, rank: number, dflt: number): [number, number][] {
   const v = o.c.raw(key);
-  if (v === undefined || v === null || typeof v === "number") return new Array(rank).fill([v ?? dflt, v ?? dflt]) as [number, number][];
+  if (v === undefined || v === null || typeof v === "number")
+    return new Array(rank).fill([v ?? dflt, v ?? dflt]) as [number, number][];
   const list = Array.isArray(v) ? (v as readonly KValue[]).map(untuple) : [];
-  if (rank === 1 && list.length === 2 && list.every((n) => typeof n === "number")) return [[list[0] as number, list[1] as number]];
+  if (rank === 1 && list.length === 2 && list.every((n) => typeof n === "number"))
+    return [[list[0] as number, list[1] as number]];
   if (list.length !== rank) o.c.fail(`${key} ${JSON.stringify(v)} does not fit ${rank} axes`);
   return list.map((p): [number, number] => {
     if (typeof p === "number") return [p, p];
     const q = Array.isArray(p) ? (p as readonly KValue[]) : [];
-    return typeof q[0] === "number" && typeof q[1] === "number" ? [q[0], q[1]] : o.c.fail(`${key} ${JSON.stringify(v)} is not constant`);
+    return typeof q[0] === "number" && typeof q[1] === "number"
+      ? [q[0], q[1]]
+      : o.c.fail(`${key} ${JSON.stringify(v)} is not constant`);
   });
 }
 
@@ -297,7 +396,12 @@ function crop(o: LayerOps, xs: readonly PyTensor[]): PyTensor {
   const x = first(o, xs);
   const p = sides(o, "cropping", rankOf(o.c.layer.type), 0);
   const axes = p.map((_, i) => i + 1);
-  return o.one("Slice", [x.value, o.b.constInts(p.map((q) => q[0])), o.b.constInts(p.map((q) => (q[1] > 0 ? -q[1] : 2147483647))), o.b.constInts(axes)]);
+  return o.one("Slice", [
+    x.value,
+    o.b.constInts(p.map((q) => q[0])),
+    o.b.constInts(p.map((q) => (q[1] > 0 ? -q[1] : 2147483647))),
+    o.b.constInts(axes),
+  ]);
 }
 
 function upSample(o: LayerOps, xs: readonly PyTensor[]): PyTensor {
@@ -312,7 +416,11 @@ function upSample(o: LayerOps, xs: readonly PyTensor[]): PyTensor {
 function merge(op: string, binary: boolean): LayerRule {
   return (o, xs) => {
     if (xs.length < 2) o.c.fail(`needs at least 2 inputs, got ${xs.length}`);
-    if (!binary) return o.one(op, xs.map((t) => t.value));
+    if (!binary)
+      return o.one(
+        op,
+        xs.map((t) => t.value),
+      );
     let y = first(o, xs);
     for (const t of xs.slice(1)) y = o.one(op, [y.value, t.value]);
     return y;
@@ -323,13 +431,16 @@ function embedding(o: LayerOps, xs: readonly PyTensor[]): PyTensor {
   let x = first(o, xs);
   // Keras 2 Inputs are float32 unless told otherwise; the look-up needs integer indices.
   if (x.state.dtype !== "int64" && x.state.dtype !== "int32") x = o.one("Cast", [x.value], { to: 7 });
-  return o.one("Gather", [o.weight("embeddings", [o.c.int("input_dim"), o.c.int("output_dim")]), x.value], { axis: 0 });
+  return o.one("Gather", [o.weight("embeddings", [o.c.int("input_dim"), o.c.int("output_dim")]), x.value], {
+    axis: 0,
+  });
 }
 
 function intList(o: LayerOps, key: string): number[] {
   const v = o.c.raw(key);
   const xs = Array.isArray(v) ? (v as readonly KValue[]) : [];
-  if (!Array.isArray(v) || !xs.every((n): n is number => typeof n === "number")) o.c.fail(`${key} ${JSON.stringify(v)} is not a list of integers`);
+  if (!Array.isArray(v) || !xs.every((n): n is number => typeof n === "number"))
+    o.c.fail(`${key} ${JSON.stringify(v)} is not a list of integers`);
   return xs as number[];
 }
 
@@ -337,59 +448,108 @@ function timeDistributed(o: LayerOps, xs: readonly PyTensor[]): PyTensor {
   const x = first(o, xs);
   const wrapped = o.innerConfig("layer");
   // Dense (and elementwise layers) already act on the last axis: no reshaping needed.
-  if (["Dense", "Activation", "Dropout", "ReLU", "Softmax"].includes(wrapped.c.layer.type)) return o.inner("layer", [x])[0] ?? o.c.fail("the wrapped layer gave no output");
+  if (["Dense", "Activation", "Dropout", "ReLU", "Softmax"].includes(wrapped.c.layer.type))
+    return o.inner("layer", [x])[0] ?? o.c.fail("the wrapped layer gave no output");
   const s = o.shape(x);
   const t = known(o, s[1], "the number of time steps");
   const rest = s.slice(2).map((d) => known(o, d, "the shape of one time step"));
   const flat = o.one("Reshape", [x.value, o.b.constInts([-1, ...rest])]);
   const y = o.inner("layer", [flat])[0] ?? o.c.fail("the wrapped layer gave no output");
-  const out = o.shape(y).slice(1).map((d) => known(o, d, "the wrapped layer's output shape"));
+  const out = o
+    .shape(y)
+    .slice(1)
+    .map((d) => known(o, d, "the wrapped layer's output shape"));
   return o.one("Reshape", [y.value, o.b.constInts([-1, t, ...out])]);
 }
 
 const PASS_THROUGH = [
-  "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise", "GaussianDropout", "AlphaDropout", "ActivityRegularization", "Masking",
-  "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast", "RandomBrightness",
+  "SpatialDropout1D",
+  "SpatialDropout2D",
+  "SpatialDropout3D",
+  "GaussianNoise",
+  "GaussianDropout",
+  "AlphaDropout",
+  "ActivityRegularization",
+  "Masking",
+  "RandomFlip",
+  "RandomRotation",
+  "RandomZoom",
+  "RandomTranslation",
+  "RandomContrast",
+  "RandomBrightness",
 ];
 
 const LAYERS: Readonly<Record<string, LayerRule>> = {
   InputLayer: (o, xs) => first(o, xs),
-  Conv1D: conv, Conv2D: conv, Conv3D: conv,
-  Conv1DTranspose: convTranspose, Conv2DTranspose: convTranspose, Conv3DTranspose: convTranspose,
-  DepthwiseConv1D: (o, xs) => depthwise(o, xs, false), DepthwiseConv2D: (o, xs) => depthwise(o, xs, false),
-  SeparableConv1D: (o, xs) => depthwise(o, xs, true), SeparableConv2D: (o, xs) => depthwise(o, xs, true),
+  Conv1D: conv,
+  Conv2D: conv,
+  Conv3D: conv,
+  Conv1DTranspose: convTranspose,
+  Conv2DTranspose: convTranspose,
+  Conv3DTranspose: convTranspose,
+  DepthwiseConv1D: (o, xs) => depthwise(o, xs, false),
+  DepthwiseConv2D: (o, xs) => depthwise(o, xs, false),
+  SeparableConv1D: (o, xs) => depthwise(o, xs, true),
+  SeparableConv2D: (o, xs) => depthwise(o, xs, true),
   Dense: dense,
-  MaxPooling1D: pool, MaxPooling2D: pool, MaxPooling3D: pool, AveragePooling1D: pool, AveragePooling2D: pool, AveragePooling3D: pool,
-  GlobalAveragePooling1D: globalPool, GlobalAveragePooling2D: globalPool, GlobalAveragePooling3D: globalPool,
-  GlobalMaxPooling1D: globalPool, GlobalMaxPooling2D: globalPool, GlobalMaxPooling3D: globalPool,
+  MaxPooling1D: pool,
+  MaxPooling2D: pool,
+  MaxPooling3D: pool,
+  AveragePooling1D: pool,
+  AveragePooling2D: pool,
+  AveragePooling3D: pool,
+  GlobalAveragePooling1D: globalPool,
+  GlobalAveragePooling2D: globalPool,
+  GlobalAveragePooling3D: globalPool,
+  GlobalMaxPooling1D: globalPool,
+  GlobalMaxPooling2D: globalPool,
+  GlobalMaxPooling3D: globalPool,
   Flatten: (o, xs) => o.one("Flatten", [first(o, xs).value], { axis: 1 }),
   Dropout: (o, xs) => o.one("Dropout", [first(o, xs).value]),
-  ...Object.fromEntries(PASS_THROUGH.map((t): [string, LayerRule] => [t, (o, xs) => o.one("Identity", [first(o, xs).value])])),
+  ...Object.fromEntries(
+    PASS_THROUGH.map((t): [string, LayerRule] => [t, (o, xs) => o.one("Identity", [first(o, xs).value])]),
+  ),
   BatchNormalization: batchNorm,
   LayerNormalization: layerNorm,
   Activation: (o, xs) => activate(o, first(o, xs), activationName(o, "activation") ?? "linear"),
   ReLU: relu,
-  LeakyReLU: (o, xs) => o.one("LeakyRelu", [first(o, xs).value], { alpha: o.c.num("negative_slope", o.c.num("alpha", 0.3)) }),
+  LeakyReLU: (o, xs) =>
+    o.one("LeakyRelu", [first(o, xs).value], { alpha: o.c.num("negative_slope", o.c.num("alpha", 0.3)) }),
   ELU: (o, xs) => o.one("Elu", [first(o, xs).value], { alpha: o.c.num("alpha", 1) }),
   PReLU: (o, xs) => {
     const x = first(o, xs);
     const shared = new Set(o.c.has("shared_axes") ? intList(o, "shared_axes") : []);
-    const dims = o.shape(x).slice(1).map((d, i) => (shared.has(i + 1) ? 1 : known(o, d, "its input shape")));
+    const dims = o
+      .shape(x)
+      .slice(1)
+      .map((d, i) => (shared.has(i + 1) ? 1 : known(o, d, "its input shape")));
     return o.one("PRelu", [x.value, o.weight("alpha", dims)]);
   },
   Softmax: (o, xs) => o.one("Softmax", [first(o, xs).value], { axis: o.c.int("axis", -1) }),
   Embedding: embedding,
-  Reshape: (o, xs) => o.one("Reshape", [first(o, xs).value, o.b.constInts([0, ...intList(o, "target_shape")])]),
+  Reshape: (o, xs) =>
+    o.one("Reshape", [first(o, xs).value, o.b.constInts([0, ...intList(o, "target_shape")])]),
   Permute: (o, xs) => o.one("Transpose", [first(o, xs).value], { perm: [0, ...intList(o, "dims")] }),
   RepeatVector: (o, xs) => {
     const n = o.c.int("n");
     const u = o.one("Unsqueeze", [first(o, xs).value, o.b.constInts([1])]);
     return o.one("Tile", [u.value, o.b.constInts([1, n, 1])]);
   },
-  ZeroPadding1D: zeroPad, ZeroPadding2D: zeroPad, ZeroPadding3D: zeroPad,
-  Cropping1D: crop, Cropping2D: crop, Cropping3D: crop,
-  UpSampling1D: upSample, UpSampling2D: upSample, UpSampling3D: upSample,
-  Concatenate: (o, xs) => o.one("Concat", xs.map((t) => t.value), { axis: o.c.int("axis", -1) }),
+  ZeroPadding1D: zeroPad,
+  ZeroPadding2D: zeroPad,
+  ZeroPadding3D: zeroPad,
+  Cropping1D: crop,
+  Cropping2D: crop,
+  Cropping3D: crop,
+  UpSampling1D: upSample,
+  UpSampling2D: upSample,
+  UpSampling3D: upSample,
+  Concatenate: (o, xs) =>
+    o.one(
+      "Concat",
+      xs.map((t) => t.value),
+      { axis: o.c.int("axis", -1) },
+    ),
   Add: merge("Sum", false),
   Average: merge("Mean", false),
   Maximum: merge("Max", false),
@@ -399,7 +559,12 @@ const LAYERS: Readonly<Record<string, LayerRule>> = {
   Rescaling: (o, xs) => {
     const scale = o.c.raw("scale");
     const offset = o.c.raw("offset") ?? 0;
-    const constant = (v: KValue) => (typeof v === "number" ? o.b.constScalar(v) : Array.isArray(v) && v.every((n) => typeof n === "number") ? o.b.constFloats(v as number[]) : o.c.fail(`${JSON.stringify(v)} is not a number`));
+    const constant = (v: KValue) =>
+      typeof v === "number"
+        ? o.b.constScalar(v)
+        : Array.isArray(v) && v.every((n) => typeof n === "number")
+          ? o.b.constFloats(v as number[])
+          : o.c.fail(`${JSON.stringify(v)} is not a number`);
     let y = o.one("Mul", [first(o, xs).value, constant(scale ?? 1)]);
     if (offset !== 0) y = o.one("Add", [y.value, constant(offset)]);
     return y;
@@ -411,10 +576,12 @@ const LAYERS: Readonly<Record<string, LayerRule>> = {
     const mode = o.c.raw("merge_mode");
     if (mode === null) o.c.fail("merge_mode=None (two separate outputs) is not supported");
     const inner = o.innerConfig("layer");
-    if (!["LSTM", "GRU", "SimpleRNN"].includes(inner.c.layer.type)) o.c.fail(`wrapping ${inner.c.layer.type} is not supported (LSTM, GRU, SimpleRNN are)`);
+    if (!["LSTM", "GRU", "SimpleRNN"].includes(inner.c.layer.type))
+      o.c.fail(`wrapping ${inner.c.layer.type} is not supported (LSTM, GRU, SimpleRNN are)`);
     if (o.c.has("backward_layer")) {
       const back = o.innerConfig("backward_layer");
-      if (back.c.layer.type !== inner.c.layer.type || back.c.int("units") !== inner.c.int("units")) o.c.fail("a backward_layer that differs from the forward layer is not supported");
+      if (back.c.layer.type !== inner.c.layer.type || back.c.int("units") !== inner.c.int("units"))
+        o.c.fail("a backward_layer that differs from the forward layer is not supported");
     }
     return recurrent(inner, xs, { merge: typeof mode === "string" ? mode : "concat" });
   },
@@ -424,7 +591,8 @@ const LAYERS: Readonly<Record<string, LayerRule>> = {
 /** The Keras layer classes the builder knows. */
 export const KERAS_LAYER_TYPES: readonly string[] = Object.keys(LAYERS);
 
-const NO_INPUT = "no input shape: give the first layer input_shape=(…) or start the model with keras.Input(shape=(…))";
+const NO_INPUT =
+  "no input shape: give the first layer input_shape=(…) or start the model with keras.Input(shape=(…))";
 
 function declaredInput(l: KerasLayer | undefined): Extract<KNode, { kind: "input" }> | undefined {
   if (!l) return undefined;
@@ -432,7 +600,9 @@ function declaredInput(l: KerasLayer | undefined): Extract<KNode, { kind: "input
   const full = shapeDims(c["batch_shape"] ?? c["batch_input_shape"]);
   // Keras 2 gives an Embedding without an input shape the input (None, input_length).
   const length = c["input_length"];
-  const inner = shapeDims(c["input_shape"] ?? c["shape"]) ?? (l.type === "Embedding" ? [typeof length === "number" ? length : "None"] : undefined);
+  const inner =
+    shapeDims(c["input_shape"] ?? c["shape"]) ??
+    (l.type === "Embedding" ? [typeof length === "number" ? length : "None"] : undefined);
   const shape = full ?? (inner ? ["None", ...inner] : undefined);
   if (!shape) return undefined;
   const dtype = l.type === "InputLayer" ? kerasDType(c["dtype"]) : "float32";
@@ -442,9 +612,15 @@ function declaredInput(l: KerasLayer | undefined): Extract<KNode, { kind: "input
 /** Wrapped layers are written {class_name, config} (Bidirectional's `layer`, TimeDistributed's). */
 function innerLayer(o: LayerConfig, key: string): KerasLayer {
   const v = o.raw(key);
-  if (!isObject(v) || typeof v["class_name"] !== "string" || !isObject(v["config"])) return o.fail(`${key} is not a layer`);
+  if (!isObject(v) || typeof v["class_name"] !== "string" || !isObject(v["config"]))
+    return o.fail(`${key} is not a layer`);
   const config: KObject = v["config"];
-  return { type: v["class_name"], name: typeof config["name"] === "string" ? config["name"] : o.layer.name, config, ...(o.layer.source ? { source: o.layer.source } : {}) };
+  return {
+    type: v["class_name"],
+    name: typeof config["name"] === "string" ? config["name"] : o.layer.name,
+    config,
+    ...(o.layer.source ? { source: o.layer.source } : {}),
+  };
 }
 
 class Build {
@@ -461,7 +637,12 @@ class Build {
   /** Nodes and weights of `l`, named after `as` (the wrapper, for Bidirectional's LSTM). */
   private ops(l: KerasLayer, as: KerasLayer, prefix: string): LayerOps {
     const name = prefix + as.name;
-    const base = { scope: name, layerName: name, layerType: as.type, ...(as.source ? { source: as.source } : {}) };
+    const base = {
+      scope: name,
+      layerName: name,
+      layerType: as.type,
+      ...(as.source ? { source: as.source } : {}),
+    };
     const b = this.b;
     const c = new LayerConfig(l);
     const ops: LayerOps = {
@@ -494,8 +675,14 @@ class Build {
       const layers = m.layers;
       let x = given?.[0];
       if (!x) {
-        const decl = m.input ?? declaredInput(layers[0]) ?? (m.buildInputShape ? { kind: "input" as const, name: "input", shape: m.buildInputShape, dtype: "float32" as const } : undefined);
-        if (!decl) throw new KerasBuildError(layers.length === 0 ? "the Sequential model has no layers" : NO_INPUT);
+        const decl =
+          m.input ??
+          declaredInput(layers[0]) ??
+          (m.buildInputShape
+            ? { kind: "input" as const, name: "input", shape: m.buildInputShape, dtype: "float32" as const }
+            : undefined);
+        if (!decl)
+          throw new KerasBuildError(layers.length === 0 ? "the Sequential model has no layers" : NO_INPUT);
         // Token ids feed an Embedding: the input holds integers.
         const firstReal = layers.find((l) => l.type !== "InputLayer");
         x = this.input(firstReal?.type === "Embedding" ? { ...decl, dtype: "int64" } : decl);
@@ -514,7 +701,8 @@ class Build {
         memo.set(n, t);
         return t;
       }
-      if (visiting.has(n)) throw new KerasBuildError(`layer "${n.layer.name}" depends on its own output (a cycle)`);
+      if (visiting.has(n))
+        throw new KerasBuildError(`layer "${n.layer.name}" depends on its own output (a cycle)`);
       visiting.add(n);
       const ins = n.inputs.map((r) => pick(visit(r.node), r.index, r.node));
       const out = this.apply(n.layer, ins, n.layer, prefix);
@@ -522,8 +710,11 @@ class Build {
       return out;
     };
     const pick = (ts: PyTensor[], i: number, n: KNode): PyTensor =>
-      ts[i] ?? (() => {
-        throw new KerasBuildError(`${n.kind === "apply" ? `layer "${n.layer.name}"` : `input "${n.name}"`} has no output #${i}`);
+      ts[i] ??
+      (() => {
+        throw new KerasBuildError(
+          `${n.kind === "apply" ? `layer "${n.layer.name}"` : `input "${n.name}"`} has no output #${i}`,
+        );
       })();
     if (!m.outputs || m.outputs.length === 0) throw new KerasBuildError("the model has no outputs");
     // Build in the order the layers were created (as model.summary() lists them), only what the outputs need.

@@ -14,17 +14,33 @@ import { ModelError } from "../../ir/types";
 import { GraphBuilder } from "../python/graphBuilder";
 import { isZip, readZipDirectory, readZipEntry } from "../weights/zip";
 import { KerasBuildError, buildKeras } from "./kerasBuild";
-import { isObject, kerasDType, shapeDims, type KNode, type KObject, type KRef, type KValue, type KerasLayer, type KerasModel } from "./kerasModel";
+import {
+  isObject,
+  kerasDType,
+  shapeDims,
+  type KNode,
+  type KObject,
+  type KRef,
+  type KValue,
+  type KerasLayer,
+  type KerasModel,
+} from "./kerasModel";
 
 const MODEL_CLASSES = new Set(["Sequential", "Functional", "Model"]);
 const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
-export const H5_UNSUPPORTED = "HDF5 .h5 models are not supported: save with model.save('x.keras') or model.to_json()";
+export const H5_UNSUPPORTED =
+  "HDF5 .h5 models are not supported: save with model.save('x.keras') or model.to_json()";
 
 /** The architecture inside a parsed JSON document, if it is a Keras model config. */
 function modelConfigOf(doc: unknown): KObject | undefined {
   if (!isObject(doc as KValue)) return undefined;
   const o = doc as KObject;
-  if (typeof o["class_name"] === "string" && MODEL_CLASSES.has(o["class_name"]) && (isObject(o["config"]) || Array.isArray(o["config"]))) return o;
+  if (
+    typeof o["class_name"] === "string" &&
+    MODEL_CLASSES.has(o["class_name"]) &&
+    (isObject(o["config"]) || Array.isArray(o["config"]))
+  )
+    return o;
   // TensorFlow.js layers model: {"modelTopology": {"model_config": {…}} or {"class_name": …}, "weightsManifest": […]}.
   const topo = o["modelTopology"];
   if (isObject(topo)) return modelConfigOf(isObject(topo["model_config"]) ? topo["model_config"] : topo);
@@ -67,7 +83,10 @@ class Spans {
   constructor(private readonly text: string | undefined) {}
   next(name: string): SourceInfo | undefined {
     if (this.text === undefined) return undefined;
-    const re = new RegExp(`"name"\\s*:\\s*${JSON.stringify(name).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`, "g");
+    const re = new RegExp(
+      `"name"\\s*:\\s*${JSON.stringify(name).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`,
+      "g",
+    );
     re.lastIndex = this.at;
     const m = re.exec(this.text);
     if (!m) return undefined;
@@ -99,13 +118,23 @@ function layerOf(entry: KValue, st: ReadState, where: string): KerasLayer {
   const base = { type, name, config: cfg, ...(source ? { source } : {}) };
   if (MODEL_CLASSES.has(type)) return { ...base, model: modelOf(entry, st) };
   const registered = str(entry["registered_name"]);
-  if (registered && registered !== type && !registered.startsWith("keras")) throw new ModelError(`layer "${name}": custom layer ${registered} is not supported (its code is not in the file)`);
+  if (registered && registered !== type && !registered.startsWith("keras"))
+    throw new ModelError(
+      `layer "${name}": custom layer ${registered} is not supported (its code is not in the file)`,
+    );
   return base;
 }
 
 /** [layer, node, tensor] (Keras 2 adds kwargs) → which output of which call. */
 function isRef(v: KValue): v is readonly [string, number, number, ...KValue[]] {
-  return Array.isArray(v) && v.length >= 3 && v.length <= 4 && typeof v[0] === "string" && typeof v[1] === "number" && typeof v[2] === "number";
+  return (
+    Array.isArray(v) &&
+    v.length >= 3 &&
+    v.length <= 4 &&
+    typeof v[0] === "string" &&
+    typeof v[1] === "number" &&
+    typeof v[2] === "number"
+  );
 }
 
 /** Every tensor reference in a structure, in order: Keras 2 refs and Keras 3 `__keras_tensor__`s. */
@@ -123,7 +152,8 @@ function refsIn(v: KValue | undefined, skip: ReadonlySet<string> = new Set()): [
 
 /** The tensors one call (inbound node) of a layer takes: Keras 2 [[ref, …]] or Keras 3 {args, kwargs}. */
 function callInputs(node: KValue): [string, number, number][] {
-  if (isObject(node) && ("args" in node || "kwargs" in node)) return [...refsIn(node["args"]), ...refsIn(node["kwargs"], new Set(["mask", "training"]))];
+  if (isObject(node) && ("args" in node || "kwargs" in node))
+    return [...refsIn(node["args"]), ...refsIn(node["kwargs"], new Set(["mask", "training"]))];
   return refsIn(node);
 }
 
@@ -144,11 +174,14 @@ function functionalOf(name: string, cfg: KObject, st: ReadState): KerasModel {
     const list: KNode[] = [];
     nodes.set(layerName, list);
     const entry = isObject(l.entry) ? l.entry : {};
-    const inbound = Array.isArray(entry["inbound_nodes"]) ? (entry["inbound_nodes"] as readonly KValue[]) : [];
+    const inbound = Array.isArray(entry["inbound_nodes"])
+      ? (entry["inbound_nodes"] as readonly KValue[])
+      : [];
     if (l.layer.type === "InputLayer") {
       const c = l.layer.config;
       const inner = shapeDims(c["shape"] ?? c["input_shape"]);
-      const shape = shapeDims(c["batch_shape"] ?? c["batch_input_shape"]) ?? (inner ? ["None", ...inner] : undefined);
+      const shape =
+        shapeDims(c["batch_shape"] ?? c["batch_input_shape"]) ?? (inner ? ["None", ...inner] : undefined);
       if (!shape) throw new ModelError(`model "${name}": InputLayer "${layerName}" has no shape`);
       const input: KNode = { kind: "input", name: l.layer.name, shape, dtype: kerasDType(c["dtype"]) };
       inputs.push(input);
@@ -169,12 +202,17 @@ function functionalOf(name: string, cfg: KObject, st: ReadState): KerasModel {
     // A nested functional model's calls are counted after the node linking its own input to its output.
     const offset = l?.model && !(st.keras3 && l.type === "Sequential") && nodeIndex > 0 ? 1 : 0;
     const node = list[nodeIndex - offset] ?? list[nodeIndex];
-    if (!node) throw new ModelError(`model "${name}": layer "${layerName}" has no call #${nodeIndex} (a cycle, or a broken config)`);
+    if (!node)
+      throw new ModelError(
+        `model "${name}": layer "${layerName}" has no call #${nodeIndex} (a cycle, or a broken config)`,
+      );
     return { node, index: tensorIndex };
   };
   for (const l of layers) nodesOf(l.layer.name);
   const outputs = refsIn(cfg["output_layers"]).map(ref);
-  const inputOrder = refsIn(cfg["input_layers"]).map((r) => ref(r).node).filter((n): n is Extract<KNode, { kind: "input" }> => n.kind === "input");
+  const inputOrder = refsIn(cfg["input_layers"])
+    .map((r) => ref(r).node)
+    .filter((n): n is Extract<KNode, { kind: "input" }> => n.kind === "input");
   return { name, inputs: inputOrder.length ? inputOrder : inputs, outputs, order };
 }
 
@@ -190,11 +228,17 @@ function modelOf(doc: KObject, st: ReadState): KerasModel {
     const entries = Array.isArray(cfg["layers"]) ? (cfg["layers"] as readonly KValue[]) : [];
     const layers = entries.map((e) => layerOf(e, st, `model "${name}"`));
     const build = isObject(doc["build_config"]) ? doc["build_config"]["input_shape"] : undefined;
-    const firstBuild = isObject(entries[0]) && isObject(entries[0]["build_config"]) ? entries[0]["build_config"]["input_shape"] : undefined;
+    const firstBuild =
+      isObject(entries[0]) && isObject(entries[0]["build_config"])
+        ? entries[0]["build_config"]["input_shape"]
+        : undefined;
     const buildInputShape = shapeDims(cfg["build_input_shape"] ?? build ?? firstBuild);
     return { name, layers, ...(buildInputShape ? { buildInputShape } : {}) };
   }
-  if (!Array.isArray(cfg["layers"])) throw new ModelError(`"${name}" is a subclassed ${type}: its architecture is Python code, not in the file`);
+  if (!Array.isArray(cfg["layers"]))
+    throw new ModelError(
+      `"${name}" is a subclassed ${type}: its architecture is Python code, not in the file`,
+    );
   return functionalOf(name, cfg, st);
 }
 
@@ -211,12 +255,16 @@ function parseConfig(text: string, what: string, withSpans: boolean): Parsed {
   } catch (e) {
     throw new ModelError(`${what} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
   }
-  if (!isObject(doc as KValue)) throw new ModelError(`${what} is not a Keras model: its top level is not an object`);
+  if (!isObject(doc as KValue))
+    throw new ModelError(`${what} is not a Keras model: its top level is not an object`);
   const top = doc as KObject;
   // A subclass of Model whose get_config() still lists its layers reads like a functional model.
   const custom = typeof top["class_name"] === "string" && isObject(top["config"]) ? top : undefined;
   const cfg = modelConfigOf(top) ?? custom;
-  if (!cfg) throw new ModelError(`${what} is not a Keras model: its top level has no "class_name" (Sequential, Functional or Model) with a "config"`);
+  if (!cfg)
+    throw new ModelError(
+      `${what} is not a Keras model: its top level has no "class_name" (Sequential, Functional or Model) with a "config"`,
+    );
   const st: ReadState = { spans: new Spans(withSpans ? text : undefined), keras3: false };
   return { model: modelOf(cfg, st), keras3: st.keras3, doc: top };
 }
@@ -236,7 +284,16 @@ function build(parsed: Parsed, producer: string, notes: readonly string[]): Mode
     throw e;
   }
   const graph = b.graph(outputs);
-  return { format: "keras", graph: { ...graph, name: parsed.model.name }, opsets: { "": 17 }, producer, irVersion: 0, weightless: true, layout: "channels_last", ...(notes.length ? { notes } : {}) };
+  return {
+    format: "keras",
+    graph: { ...graph, name: parsed.model.name },
+    opsets: { "": 17 },
+    producer,
+    irVersion: 0,
+    weightless: true,
+    layout: "channels_last",
+    ...(notes.length ? { notes } : {}),
+  };
 }
 
 /** The JSON text of a model.to_json() / TensorFlow.js model.json file. */
@@ -245,27 +302,44 @@ export function readKerasJson(bytes: Uint8Array): Model {
   const version = versionOf(parsed.doc);
   const tfjs = "modelTopology" in parsed.doc;
   const layout = parsed.keras3 ? "Keras 3" : "Keras 2";
-  const notes = tfjs ? ["Weights in the weightsManifest's .bin files are not read (the architecture comes from modelTopology)."] : [];
-  return build(parsed, `${tfjs ? "TensorFlow.js" : "Keras"}${version ? ` ${version}` : ""} JSON (${layout} layout)`, notes);
+  const notes = tfjs
+    ? [
+        "Weights in the weightsManifest's .bin files are not read (the architecture comes from modelTopology).",
+      ]
+    : [];
+  return build(
+    parsed,
+    `${tfjs ? "TensorFlow.js" : "Keras"}${version ? ` ${version}` : ""} JSON (${layout} layout)`,
+    notes,
+  );
 }
 
 /** A `.keras` archive: config.json read, model.weights.h5 not. */
 export function readKerasArchive(bytes: Uint8Array): Model {
   const dir = readZipDirectory(bytes);
   const entry = dir.get("config.json");
-  if (!entry) throw new ModelError(`This .keras archive has no config.json (it holds ${[...dir.keys()].slice(0, 5).join(", ") || "nothing"}).`);
+  if (!entry)
+    throw new ModelError(
+      `This .keras archive has no config.json (it holds ${[...dir.keys()].slice(0, 5).join(", ") || "nothing"}).`,
+    );
   const text = new TextDecoder().decode(readZipEntry(bytes, entry));
   const meta = dir.get("metadata.json");
   let version: string | undefined;
   if (meta) {
     try {
-      version = str((JSON.parse(new TextDecoder().decode(readZipEntry(bytes, meta))) as KObject)["keras_version"]);
+      version = str(
+        (JSON.parse(new TextDecoder().decode(readZipEntry(bytes, meta))) as KObject)["keras_version"],
+      );
     } catch {
       version = undefined;
     }
   }
   const parsed = parseConfig(text, "config.json", false);
-  const notes = [dir.has("model.weights.h5") ? "Weights in model.weights.h5 are not read (the architecture comes from config.json)." : "The archive holds no model.weights.h5."];
+  const notes = [
+    dir.has("model.weights.h5")
+      ? "Weights in model.weights.h5 are not read (the architecture comes from config.json)."
+      : "The archive holds no model.weights.h5.",
+  ];
   return build(parsed, `Keras${version ? ` ${version}` : ""} .keras`, notes);
 }
 
@@ -274,7 +348,8 @@ export function readKerasArchive(bytes: Uint8Array): Model {
  * text) contiguous in the file, so it is found by scanning for it — no HDF5 parser.
  */
 export function readKerasH5(bytes: Uint8Array): Model {
-  if (!isHdf5(bytes)) throw new ModelError(`This .h5 file is not HDF5 (no HDF5 signature). ${H5_UNSUPPORTED}.`);
+  if (!isHdf5(bytes))
+    throw new ModelError(`This .h5 file is not HDF5 (no HDF5 signature). ${H5_UNSUPPORTED}.`);
   const latin = new TextDecoder("latin1").decode(bytes);
   for (let at = latin.indexOf('{"class_name"'); at >= 0; at = latin.indexOf('{"class_name"', at + 1)) {
     const end = jsonEnd(latin, at);
@@ -289,9 +364,13 @@ export function readKerasH5(bytes: Uint8Array): Model {
     if (!modelConfigOf(doc)) continue;
     const parsed = parseConfig(text, "model_config", false);
     const version = h5Version(latin);
-    return build(parsed, `Keras${version ? ` ${version}` : ""} HDF5`, ["Read the model_config attribute of this HDF5 file; its weights are not read."]);
+    return build(parsed, `Keras${version ? ` ${version}` : ""} HDF5`, [
+      "Read the model_config attribute of this HDF5 file; its weights are not read.",
+    ]);
   }
-  const weightsOnly = latin.includes("layer_names") ? " (this looks like a weights-only file from save_weights)" : "";
+  const weightsOnly = latin.includes("layer_names")
+    ? " (this looks like a weights-only file from save_weights)"
+    : "";
   throw new ModelError(`No model_config found in this HDF5 file${weightsOnly}. ${H5_UNSUPPORTED}.`);
 }
 
@@ -302,7 +381,8 @@ export function readKerasH5(bytes: Uint8Array): Model {
 function h5Version(latin: string): string | undefined {
   const inline = /keras_version\0[\s\S]{0,160}?\0(\d+\.\d+\.\d+[\w.+-]*)\0/.exec(latin)?.[1];
   if (inline) return inline;
-  for (const m of latin.matchAll(/([\s\S])\0{7}(\d+\.\d+\.\d+[\w.+-]*)/g)) if (m[1]?.charCodeAt(0) === m[2]?.length) return m[2];
+  for (const m of latin.matchAll(/([\s\S])\0{7}(\d+\.\d+\.\d+[\w.+-]*)/g))
+    if (m[1]?.charCodeAt(0) === m[2]?.length) return m[2];
   return undefined;
 }
 
@@ -328,5 +408,7 @@ export function readKeras(bytes: Uint8Array): Model {
   if (isZip(bytes)) return readKerasArchive(bytes);
   if (isHdf5(bytes)) return readKerasH5(bytes);
   if (/^\uFEFF?\s*\{/.test(new TextDecoder().decode(bytes.subarray(0, 64)))) return readKerasJson(bytes);
-  throw new ModelError(`This file is neither a .keras archive (zip), an HDF5 file nor Keras JSON. ${H5_UNSUPPORTED}.`);
+  throw new ModelError(
+    `This file is neither a .keras archive (zip), an HDF5 file nor Keras JSON. ${H5_UNSUPPORTED}.`,
+  );
 }

@@ -7,7 +7,8 @@
 import type { Dim, SourceInfo } from "../../ir/types";
 
 /** A config value as JSON holds it (tuples are lists). */
-export type KValue = null | boolean | number | string | readonly KValue[] | { readonly [key: string]: KValue };
+export type KValue =
+  null | boolean | number | string | readonly KValue[] | { readonly [key: string]: KValue };
 export type KObject = { readonly [key: string]: KValue };
 
 export interface KerasLayer {
@@ -27,7 +28,12 @@ export type KerasDType = "float32" | "int64";
 
 /** A symbolic tensor: a model input, or one output of a layer applied to tensors. */
 export type KNode =
-  | { readonly kind: "input"; readonly name: string; readonly shape: readonly Dim[]; readonly dtype: KerasDType }
+  | {
+      readonly kind: "input";
+      readonly name: string;
+      readonly shape: readonly Dim[];
+      readonly dtype: KerasDType;
+    }
   | { readonly kind: "apply"; readonly layer: KerasLayer; readonly inputs: readonly KRef[] };
 
 /** Output `index` of a node (layers with return_state give several). */
@@ -64,7 +70,9 @@ export function untuple(v: KValue | undefined): KValue | undefined {
 export function shapeDims(v: KValue | undefined): Dim[] | undefined {
   const list = untuple(v);
   if (!Array.isArray(list)) return undefined;
-  const dims = (list as readonly KValue[]).map((d): Dim | undefined => (d === null ? "None" : typeof d === "number" && Number.isInteger(d) && d >= 0 ? d : undefined));
+  const dims = (list as readonly KValue[]).map((d): Dim | undefined =>
+    d === null ? "None" : typeof d === "number" && Number.isInteger(d) && d >= 0 ? d : undefined,
+  );
   return dims.every((d) => d !== undefined) ? (dims as Dim[]) : undefined;
 }
 

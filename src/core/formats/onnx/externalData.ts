@@ -34,11 +34,15 @@ export async function tensorBytes(t: Tensor, read: ReadRange): Promise<Uint8Arra
     }
     case "external": {
       if (s.location.includes("..") || s.location.startsWith("/"))
-        throw new ModelError(`External data location "${s.location}" of "${t.name}" points outside the model's folder.`);
+        throw new ModelError(
+          `External data location "${s.location}" of "${t.name}" points outside the model's folder.`,
+        );
       const length = s.length || expected;
       const bytes = await read(s.location, s.offset, length);
       if (bytes && bytes.byteLength !== length)
-        throw new ModelError(`External data of "${t.name}" in ${s.location} is short: ${bytes.byteLength} of ${length} bytes.`);
+        throw new ModelError(
+          `External data of "${t.name}" in ${s.location} is short: ${bytes.byteLength} of ${length} bytes.`,
+        );
       return bytes;
     }
     case "none":

@@ -98,9 +98,12 @@ export function readOnnx(bytes: Uint8Array, options: OnnxReadOptions = {}): Mode
     decoded = getModelType().decode(bytes) as unknown as PModel;
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
-    throw new ModelError(`Not a valid ONNX file: protobuf decoding failed (${why}); the file is truncated or not ONNX.`);
+    throw new ModelError(
+      `Not a valid ONNX file: protobuf decoding failed (${why}); the file is truncated or not ONNX.`,
+    );
   }
-  if (!decoded.graph) throw new ModelError("Not an ONNX model: the file decodes as protobuf but has no graph.");
+  if (!decoded.graph)
+    throw new ModelError("Not an ONNX model: the file decodes as protobuf but has no graph.");
   const irVersion = int(decoded.irVersion);
   if (irVersion <= 0 || irVersion > 100)
     throw new ModelError(`Not an ONNX model: implausible ir_version ${irVersion}.`);
@@ -154,7 +157,11 @@ function convertValueInfo(v: PValueInfo): ValueInfo {
   const shape: Dim[] | undefined = dims?.map((d) =>
     d.dimParam ? d.dimParam : d.dimValue !== undefined && d.dimValue !== null ? int(d.dimValue) : "?",
   );
-  return { name: v.name ?? "", dtype: dtypeFromOnnx(tt?.elemType ?? 0), shape: tt?.shape ? shape : undefined };
+  return {
+    name: v.name ?? "",
+    dtype: dtypeFromOnnx(tt?.elemType ?? 0),
+    shape: tt?.shape ? shape : undefined,
+  };
 }
 
 // AttributeProto.AttributeType codes.
@@ -223,7 +230,15 @@ function convertGraph(g: PGraph, onTensor: (t: Tensor) => void): Graph {
       attrs[a.name ?? ""] = convertAttr(a);
       attrTypes[a.name ?? ""] = a.type ?? guessAttrType(a);
     }
-    return { name, opType, domain: n.domain ?? "", inputs: n.input ?? [], outputs: n.output ?? [], attrs, attrTypes };
+    return {
+      name,
+      opType,
+      domain: n.domain ?? "",
+      inputs: n.input ?? [],
+      outputs: n.output ?? [],
+      attrs,
+      attrTypes,
+    };
   });
   const inputs = (g.input ?? []).map(convertValueInfo).filter((v) => !initializers.has(v.name));
   return {

@@ -1,8 +1,27 @@
 /** Python builtins and the small standard-library pieces model code uses (range, zip, OrderedDict, math, partial). */
-import { describe, iterate, num, str, tuple, unknown, type CallArgs, type PyBuiltin, type PyValue, NONE, int, bool, truthy, dictKey } from "./values";
+import {
+  describe,
+  iterate,
+  num,
+  str,
+  tuple,
+  unknown,
+  type CallArgs,
+  type PyBuiltin,
+  type PyValue,
+  NONE,
+  int,
+  bool,
+  truthy,
+  dictKey,
+} from "./values";
 import type { Interpreter } from "./interpreter";
 
-export function builtin(name: string, call: (a: CallArgs) => PyValue, attrs?: (n: string) => PyValue | undefined): PyBuiltin {
+export function builtin(
+  name: string,
+  call: (a: CallArgs) => PyValue,
+  attrs?: (n: string) => PyValue | undefined,
+): PyBuiltin {
   return { t: "builtin", name, call, ...(attrs ? { attrs } : {}) };
 }
 
@@ -30,7 +49,14 @@ export const ABSTRACT_TYPES: Readonly<Record<string, readonly string[]>> = {
 };
 
 export function makeBuiltins(interp: () => Interpreter): Map<string, PyValue> {
-  const call = (fn: PyValue, args: PyValue[]) => interp().call(fn, { args, kwargs: new Map(), argSpans: [], kwargSpans: new Map(), span: { from: 0, to: 0 } });
+  const call = (fn: PyValue, args: PyValue[]) =>
+    interp().call(fn, {
+      args,
+      kwargs: new Map(),
+      argSpans: [],
+      kwargSpans: new Map(),
+      span: { from: 0, to: 0 },
+    });
   const seq = (a: CallArgs) => iterate(a.args[0] ?? NONE);
   const b: Record<string, PyValue> = {
     range: builtin("range", (a) => {
@@ -44,7 +70,8 @@ export function makeBuiltins(interp: () => Interpreter): Map<string, PyValue> {
     }),
     len: builtin("len", (a) => {
       const v = a.args[0] ?? NONE;
-      if (v.t === "tensor") return typeof v.state.shape?.[0] === "number" ? int(v.state.shape[0]) : unknown("len of a tensor");
+      if (v.t === "tensor")
+        return typeof v.state.shape?.[0] === "number" ? int(v.state.shape[0]) : unknown("len of a tensor");
       const items = iterate(v);
       return items ? int(items.length) : unknown(`len of ${describe(v)}`);
     }),
@@ -52,12 +79,17 @@ export function makeBuiltins(interp: () => Interpreter): Map<string, PyValue> {
       const lists = a.args.map((x) => iterate(x));
       if (lists.some((l) => !l)) return unknown("zip of non-sequences");
       const n = Math.min(...lists.map((l) => l?.length ?? 0));
-      return { t: "list", items: Array.from({ length: n }, (_, i) => tuple(lists.map((l) => l?.[i] ?? NONE))) };
+      return {
+        t: "list",
+        items: Array.from({ length: n }, (_, i) => tuple(lists.map((l) => l?.[i] ?? NONE))),
+      };
     }),
     enumerate: builtin("enumerate", (a) => {
       const items = seq(a);
       const start = num(a.args[1] ?? a.kwargs.get("start") ?? int(0)) ?? 0;
-      return items ? { t: "list", items: items.map((v, i) => tuple([int(i + start), v])) } : unknown("enumerate of a non-sequence");
+      return items
+        ? { t: "list", items: items.map((v, i) => tuple([int(i + start), v])) }
+        : unknown("enumerate of a non-sequence");
     }),
     reversed: builtin("reversed", (a) => {
       const items = seq(a);
@@ -65,7 +97,9 @@ export function makeBuiltins(interp: () => Interpreter): Map<string, PyValue> {
     }),
     sorted: builtin("sorted", (a) => {
       const items = seq(a);
-      return items ? { t: "list", items: [...items].sort((x, y) => (num(x) ?? 0) - (num(y) ?? 0)) } : unknown("sorted of a non-sequence");
+      return items
+        ? { t: "list", items: [...items].sort((x, y) => (num(x) ?? 0) - (num(y) ?? 0)) }
+        : unknown("sorted of a non-sequence");
     }),
     list: builtin("list", (a) => {
       const items = a.args.length ? seq(a) : [];
@@ -81,13 +115,18 @@ export function makeBuiltins(interp: () => Interpreter): Map<string, PyValue> {
     set: builtin("set", (a) => {
       const items = a.args.length ? seq(a) : [];
       const keys = items?.map(dictKey);
-      if (!items || !keys || keys.some((k) => k === undefined)) return unknown("set of values that are not known");
+      if (!items || !keys || keys.some((k) => k === undefined))
+        return unknown("set of values that are not known");
       return { t: "list", items: items.filter((_, i) => keys.indexOf(keys[i]) === i) };
     }),
     int: builtin("int", (a) => {
       const v = a.args[0] ?? int(0);
       const n = num(v) ?? (v.t === "str" ? Number(v.v) : undefined);
-      return n === undefined || Number.isNaN(n) ? (v.t === "sym" ? v : unknown("int() of a non-number")) : int(Math.trunc(n));
+      return n === undefined || Number.isNaN(n)
+        ? v.t === "sym"
+          ? v
+          : unknown("int() of a non-number")
+        : int(Math.trunc(n));
     }),
     float: builtin("float", (a) => {
       const n = num(a.args[0] ?? int(0));
@@ -117,7 +156,10 @@ export function makeBuiltins(interp: () => Interpreter): Map<string, PyValue> {
       const items = values?.map(num);
       if (!values || !items || items.some((x) => x === undefined)) return unknown("sum of non-numbers");
       const total = (items as number[]).reduce((x, y) => x + y, num(a.args[1] ?? int(0)) ?? 0);
-      return numeric(total, [...values, a.args[1] ?? NONE].some((v) => v.t === "float"));
+      return numeric(
+        total,
+        [...values, a.args[1] ?? NONE].some((v) => v.t === "float"),
+      );
     }),
     any: builtin("any", (a) => bool((seq(a) ?? []).some((x) => truthy(x) === true))),
     all: builtin("all", (a) => bool((seq(a) ?? []).every((x) => truthy(x) === true))),
@@ -126,7 +168,15 @@ export function makeBuiltins(interp: () => Interpreter): Map<string, PyValue> {
       const lists = rest.map((x) => iterate(x));
       if (!fn || lists.some((l) => !l)) return unknown("map");
       const n = Math.min(...lists.map((l) => l?.length ?? 0));
-      return { t: "list", items: Array.from({ length: n }, (_, i) => call(fn, lists.map((l) => l?.[i] ?? NONE))) };
+      return {
+        t: "list",
+        items: Array.from({ length: n }, (_, i) =>
+          call(
+            fn,
+            lists.map((l) => l?.[i] ?? NONE),
+          ),
+        ),
+      };
     }),
     print: builtin("print", () => NONE),
     // typing.cast(T, v) is v at run time.
@@ -138,7 +188,24 @@ export function makeBuiltins(interp: () => Interpreter): Map<string, PyValue> {
       // typing / collections.abc names stand for the concrete types they cover.
       const covers = (n: string): readonly string[] => ABSTRACT_TYPES[n] ?? [n];
       const accepted = new Set(names.flatMap(covers));
-      const typeName = v.t === "int" ? "int" : v.t === "float" ? "float" : v.t === "str" ? "str" : v.t === "list" ? "list" : v.t === "tuple" ? "tuple" : v.t === "bool" ? "bool" : v.t === "dict" ? "dict" : v.t === "func" || v.t === "builtin" ? "function" : undefined;
+      const typeName =
+        v.t === "int"
+          ? "int"
+          : v.t === "float"
+            ? "float"
+            : v.t === "str"
+              ? "str"
+              : v.t === "list"
+                ? "list"
+                : v.t === "tuple"
+                  ? "tuple"
+                  : v.t === "bool"
+                    ? "bool"
+                    : v.t === "dict"
+                      ? "dict"
+                      : v.t === "func" || v.t === "builtin"
+                        ? "function"
+                        : undefined;
       let hit: boolean | undefined;
       if (typeName) hit = accepted.has(typeName) || (typeName === "bool" && accepted.has("int"));
       else if (v.t === "tensor") hit = accepted.has("Tensor");
@@ -153,7 +220,9 @@ export function makeBuiltins(interp: () => Interpreter): Map<string, PyValue> {
       }
       if (hit === undefined) return unknown("isinstance of an unknown");
       // A type that is not known (an import we cannot read) could still match: only a hit is certain.
-      return hit || names.every((n) => n !== "") ? bool(hit) : unknown("isinstance against a type that is not known");
+      return hit || names.every((n) => n !== "")
+        ? bool(hit)
+        : unknown("isinstance against a type that is not known");
     }),
     getattr: builtin("getattr", (a) => {
       const [obj, n, dflt] = a.args;
@@ -169,12 +238,20 @@ export function makeBuiltins(interp: () => Interpreter): Map<string, PyValue> {
     hasattr: builtin("hasattr", (a) => {
       const v = a.args[0];
       const n = a.args[1];
-      return bool(v?.t === "object" && n?.t === "str" && (v.attrs.has(n.v) || (v.children?.has(n.v) ?? false)));
+      return bool(
+        v?.t === "object" && n?.t === "str" && (v.attrs.has(n.v) || (v.children?.has(n.v) ?? false)),
+      );
     }),
     partial: builtin("partial", (a) => {
       const [fn, ...bound] = a.args;
       if (!fn) return unknown("partial");
-      return builtin("partial", (b2) => interp().call(fn, { ...b2, args: [...bound, ...b2.args], kwargs: new Map([...a.kwargs, ...b2.kwargs]) }));
+      return builtin("partial", (b2) =>
+        interp().call(fn, {
+          ...b2,
+          args: [...bound, ...b2.args],
+          kwargs: new Map([...a.kwargs, ...b2.kwargs]),
+        }),
+      );
     }),
   };
   return new Map(Object.entries(b));
@@ -220,17 +297,23 @@ export function mathModule(): PyBuiltin {
       return p;
     },
   };
-  return builtin("math", () => unknown("math is a module"), (n) => {
-    if (n === "pi") return { t: "float", v: Math.PI };
-    if (n === "inf") return { t: "float", v: Infinity };
-    const f = fns[n];
-    if (!f) return undefined;
-    return builtin(`math.${n}`, (a) => {
-      const xs = (a.args.length === 1 && iterate(a.args[0] ?? NONE)) || a.args;
-      const ns = xs.map(num);
-      if (ns.some((x) => x === undefined)) return unknown(`math.${n} of non-numbers`);
-      const r = f(ns as number[]);
-      return ["ceil", "floor", "prod", "gcd"].includes(n) && Number.isInteger(r) ? int(r) : { t: "float", v: r };
-    });
-  });
+  return builtin(
+    "math",
+    () => unknown("math is a module"),
+    (n) => {
+      if (n === "pi") return { t: "float", v: Math.PI };
+      if (n === "inf") return { t: "float", v: Infinity };
+      const f = fns[n];
+      if (!f) return undefined;
+      return builtin(`math.${n}`, (a) => {
+        const xs = (a.args.length === 1 && iterate(a.args[0] ?? NONE)) || a.args;
+        const ns = xs.map(num);
+        if (ns.some((x) => x === undefined)) return unknown(`math.${n} of non-numbers`);
+        const r = f(ns as number[]);
+        return ["ceil", "floor", "prod", "gcd"].includes(n) && Number.isInteger(r)
+          ? int(r)
+          : { t: "float", v: r };
+      });
+    },
+  );
 }

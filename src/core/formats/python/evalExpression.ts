@@ -8,7 +8,20 @@ import { InterpError } from "./interpErrors";
 import type { Interpreter } from "./interpreter";
 import { compareOp, unaryOp } from "./operators";
 import { parsePython } from "./parse";
-import { NONE, Scope, bool, describe, dictKey, int, iterate, str, truthy, tuple, unknown, type PyValue } from "./values";
+import {
+  NONE,
+  Scope,
+  bool,
+  describe,
+  dictKey,
+  int,
+  iterate,
+  str,
+  truthy,
+  tuple,
+  unknown,
+  type PyValue,
+} from "./values";
 
 export function evalExpression(interp: Interpreter, e: Expr, scope: Scope): PyValue {
   switch (e.kind) {
@@ -34,7 +47,19 @@ export function evalExpression(interp: Interpreter, e: Expr, scope: Scope): PyVa
       return interp.host.getItem(interp.eval(e.value, scope), interp.eval(e.index, scope), e.span, e.index);
     case "Slice": {
       const part = (x: Expr | undefined) => (x ? interp.eval(x, scope) : NONE);
-      return { t: "builtin", name: "slice", call: () => NONE, attrs: (n) => (n === "start" ? part(e.lower) : n === "stop" ? part(e.upper) : n === "step" ? part(e.step) : undefined) };
+      return {
+        t: "builtin",
+        name: "slice",
+        call: () => NONE,
+        attrs: (n) =>
+          n === "start"
+            ? part(e.lower)
+            : n === "stop"
+              ? part(e.upper)
+              : n === "step"
+                ? part(e.step)
+                : undefined,
+      };
     }
     case "Call":
       return evalCall(interp, e, scope);
@@ -99,11 +124,14 @@ export function evalExpression(interp: Interpreter, e: Expr, scope: Scope): PyVa
       return { t: "dict", entries };
     }
     case "Lambda":
-      return { t: "func", def: { lambda: true, params: e.params, body: e.body, span: e.span }, closure: scope };
+      return {
+        t: "func",
+        def: { lambda: true, params: e.params, body: e.body, span: e.span },
+        closure: scope,
+      };
     case "Starred":
       return interp.eval(e.value, scope);
-    default:
-      {
+    default: {
       const x = e as Expr;
       return unknown(`unsupported syntax (${x.kind === "Unsupported" ? x.what : x.kind})`);
     }
@@ -140,13 +168,19 @@ function formatString(interp: Interpreter, span: Span, scope: Scope): PyValue {
 function evalElements(interp: Interpreter, elts: readonly Expr[], scope: Scope): PyValue[] {
   const out: PyValue[] = [];
   for (const x of elts) {
-    if (x.kind === "Starred") out.push(...(iterate(interp.eval(x.value, scope)) ?? [unknown("cannot unpack")]));
+    if (x.kind === "Starred")
+      out.push(...(iterate(interp.eval(x.value, scope)) ?? [unknown("cannot unpack")]));
     else out.push(interp.eval(x, scope));
   }
   return out;
 }
 
-function comprehension(interp: Interpreter, gens: readonly Comprehension[], scope: Scope, body: (s: Scope) => PyValue[]): PyValue[] {
+function comprehension(
+  interp: Interpreter,
+  gens: readonly Comprehension[],
+  scope: Scope,
+  body: (s: Scope) => PyValue[],
+): PyValue[] {
   const out: PyValue[] = [];
   const inner = new Scope(scope);
   const loop = (i: number): void => {
@@ -193,7 +227,8 @@ function evalCall(interp: Interpreter, e: Extract<Expr, { kind: "Call" }>, scope
         argSpans.push(a.value.span);
       }
     } else if (a.star === "**") {
-      if (v.t === "dict") for (const { key, value } of v.entries.values()) if (key.t === "str") kwargs.set(key.v, value);
+      if (v.t === "dict")
+        for (const { key, value } of v.entries.values()) if (key.t === "str") kwargs.set(key.v, value);
     } else if (a.name !== undefined) {
       kwargs.set(a.name, v);
       kwargSpans.set(a.name, a.value.span);

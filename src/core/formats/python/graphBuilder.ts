@@ -55,7 +55,12 @@ export class GraphBuilder {
   }
 
   /** A layer parameter (or buffer); the same name again reuses it (a module called twice shares weights). */
-  weight(name: string, dims: number[], role: "parameter" | "buffer" = "parameter", dtype: DType = "float32"): string {
+  weight(
+    name: string,
+    dims: number[],
+    role: "parameter" | "buffer" = "parameter",
+    dtype: DType = "float32",
+  ): string {
     if (!this.initializers.has(name)) {
       this.initializers.set(name, { name, dtype, dims, storage: { kind: "none" }, role });
       this.states.set(name, { dtype, shape: dims, tensor: this.initializers.get(name) as Tensor });
@@ -67,7 +72,12 @@ export class GraphBuilder {
   constInts(values: readonly (number | string)[]): string {
     const name = `const_${this.counter++}`;
     const numeric = values.every((v) => typeof v === "number");
-    const t: Tensor = { name, dtype: "int64", dims: [values.length], storage: numeric ? { kind: "typed", values: values as number[] } : { kind: "none" } };
+    const t: Tensor = {
+      name,
+      dtype: "int64",
+      dims: [values.length],
+      storage: numeric ? { kind: "typed", values: values as number[] } : { kind: "none" },
+    };
     this.initializers.set(name, t);
     this.states.set(name, { dtype: "int64", shape: [values.length], value: values });
     return name;
@@ -76,9 +86,20 @@ export class GraphBuilder {
   /** A float constant tensor that is part of the definition, not a learned weight (Resize scales, a zero bias half). */
   constFloats(values: readonly number[], dims: readonly number[] = [values.length]): string {
     const name = `floats_${this.counter++}`;
-    const t: Tensor = { name, dtype: "float32", dims, storage: { kind: "typed", values: [...values] }, role: "buffer" };
+    const t: Tensor = {
+      name,
+      dtype: "float32",
+      dims,
+      storage: { kind: "typed", values: [...values] },
+      role: "buffer",
+    };
     this.initializers.set(name, t);
-    this.states.set(name, { dtype: "float32", shape: dims, tensor: t, ...(values.length <= 64 ? { value: [...values] } : {}) });
+    this.states.set(name, {
+      dtype: "float32",
+      shape: dims,
+      tensor: t,
+      ...(values.length <= 64 ? { value: [...values] } : {}),
+    });
     return name;
   }
 
@@ -102,7 +123,12 @@ export class GraphBuilder {
   }
 
   /** Add a node and infer its outputs now. Unknown inputs give unknown outputs without a new diagnostic. */
-  op(opType: string, inputs: readonly string[], attrs: Record<string, AttrValue>, opts: OpOptions): PyTensor[] {
+  op(
+    opType: string,
+    inputs: readonly string[],
+    attrs: Record<string, AttrValue>,
+    opts: OpOptions,
+  ): PyTensor[] {
     const count = opts.outputs ?? 1;
     const name = this.nodeName(opts.scope, opType);
     const outputs = Array.from({ length: count }, (_, i) => `${name}_output_${i}`);
@@ -131,7 +157,12 @@ export class GraphBuilder {
         const span = opts.source?.call ?? opts.source?.def;
         const explained = opts.explain?.(e.message);
         if (span)
-          this.diagnostics.push({ span, message: explained?.message ?? e.message, severity: "error", ...(explained?.fixes ? { fixes: explained.fixes } : {}) });
+          this.diagnostics.push({
+            span,
+            message: explained?.message ?? e.message,
+            severity: "error",
+            ...(explained?.fixes ? { fixes: explained.fixes } : {}),
+          });
       }
     }
     return outputs.map((o, i) => {
@@ -142,7 +173,11 @@ export class GraphBuilder {
   }
 
   tensor(name: string): PyTensor {
-    return { t: "tensor", value: name, state: this.states.get(name) ?? { dtype: "float32", shape: undefined } };
+    return {
+      t: "tensor",
+      value: name,
+      state: this.states.get(name) ?? { dtype: "float32", shape: undefined },
+    };
   }
 
   graph(outputs: readonly string[]): Graph {
@@ -150,7 +185,11 @@ export class GraphBuilder {
       name: "traced",
       nodes: this.nodes,
       inputs: this.inputs,
-      outputs: outputs.map((o) => ({ name: o, dtype: this.states.get(o)?.dtype ?? "float32", shape: undefined })),
+      outputs: outputs.map((o) => ({
+        name: o,
+        dtype: this.states.get(o)?.dtype ?? "float32",
+        shape: undefined,
+      })),
       initializers: this.initializers,
       valueInfo: new Map(),
     };

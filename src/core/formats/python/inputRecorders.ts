@@ -25,7 +25,6 @@ function shapesOf(v: PyValue | undefined): Dim[][] | undefined {
   return many?.every((d): d is Dim[] => d !== undefined) ? many : undefined;
 }
 
-
 function tensors(v: PyValue | undefined): RecordedArg[] {
   const items = v?.t === "tensor" ? [v] : v ? (iterate(v) ?? []) : [];
   return items.flatMap((t) =>

@@ -10,8 +10,19 @@ import { BudgetError, InterpError } from "./interpErrors";
 import { dataclassInit, isDataclass } from "./dataclasses";
 import { binaryOp } from "./operators";
 import {
-  NONE, Scope, describe, iterate, str, truthy, tuple, unknown,
-  type CallArgs, type PyClass, type PyFunction, type PyObject, type PyValue,
+  NONE,
+  Scope,
+  describe,
+  iterate,
+  str,
+  truthy,
+  tuple,
+  unknown,
+  type CallArgs,
+  type PyClass,
+  type PyFunction,
+  type PyObject,
+  type PyValue,
 } from "./values";
 
 // Their homes are interpErrors.ts and pyClasses.ts; re-exported so imports from here keep working.
@@ -60,7 +71,8 @@ export class Interpreter {
   ) {}
 
   private tick(): void {
-    if (++this.steps > this.maxSteps) throw new BudgetError("the code does too much work to follow (step budget exhausted)");
+    if (++this.steps > this.maxSteps)
+      throw new BudgetError("the code does too much work to follow (step budget exhausted)");
   }
 
   execBlock(body: readonly Stmt[], scope: Scope): Completion {
@@ -117,7 +129,10 @@ export class Interpreter {
         const iter = this.eval(s.iter, scope);
         const items = iterate(iter);
         // An unknown or opaque value says why its items are not known.
-        if (!items) throw new InterpError(`cannot iterate over this value${iter.t === "unknown" ? `: ${iter.reason}` : iter.t === "object" && iter.opaque ? `: ${iter.opaque}` : ""}`);
+        if (!items)
+          throw new InterpError(
+            `cannot iterate over this value${iter.t === "unknown" ? `: ${iter.reason}` : iter.t === "object" && iter.opaque ? `: ${iter.opaque}` : ""}`,
+          );
         for (const item of items) {
           this.assign(s.target, item, scope);
           const c = this.execBlock(s.body, scope);
@@ -165,7 +180,8 @@ export class Interpreter {
           // Bound lazily: the module runs when the name is first used, not at the import.
           scope.setLazy(target, () => {
             const v = this.host.getAttr(mod, n.name, this, s.span);
-            const sub = v.t === "unknown" ? this.host.importModule(`${s.module}.${n.name}`, s.level, file) : v;
+            const sub =
+              v.t === "unknown" ? this.host.importModule(`${s.module}.${n.name}`, s.level, file) : v;
             // A module that is not there keeps its own reason (not "module x.name is not available").
             return sub.t === "unknown" ? (own ?? (mod.t === "unknown" ? mod : sub)) : sub;
           });
@@ -184,7 +200,9 @@ export class Interpreter {
       case "Continue":
         return { k: "continue" };
       case "Raise":
-        throw new InterpError(`the code raises here: ${this.textOf(s.span).replace(/\s+/g, " ").slice(0, 80)}`);
+        throw new InterpError(
+          `the code raises here: ${this.textOf(s.span).replace(/\s+/g, " ").slice(0, 80)}`,
+        );
       default:
         return NORMAL;
     }
@@ -230,7 +248,14 @@ export class Interpreter {
       if (s.kind === "FunctionDef") {
         const named = (n: string) => s.def.decorators.some((d) => d.kind === "Name" && d.id === n);
         const f = this.makeFunction(s.def, scope, cls);
-        cls.attrs.set(s.def.name, named("staticmethod") ? { ...f, bound: NONE } : named("classmethod") ? { ...f, classmethod: true } : f);
+        cls.attrs.set(
+          s.def.name,
+          named("staticmethod")
+            ? { ...f, bound: NONE }
+            : named("classmethod")
+              ? { ...f, classmethod: true }
+              : f,
+        );
       } else {
         try {
           this.exec(s, body);
@@ -242,12 +267,19 @@ export class Interpreter {
     // Class-level assignments (expansion = 4) become class attributes.
     for (const s of def.body) {
       if (s.kind === "Assign")
-        for (const t of s.targets) if (t.kind === "Name") cls.attrs.set(t.id, body.get(t.id) ?? unknown("class attribute"));
-      if (s.kind === "AnnAssign" && s.target.kind === "Name" && s.value) cls.attrs.set(s.target.id, body.get(s.target.id) ?? unknown("class attribute"));
+        for (const t of s.targets)
+          if (t.kind === "Name") cls.attrs.set(t.id, body.get(t.id) ?? unknown("class attribute"));
+      if (s.kind === "AnnAssign" && s.target.kind === "Name" && s.value)
+        cls.attrs.set(s.target.id, body.get(s.target.id) ?? unknown("class attribute"));
       // A nested class (Outer.Block) is a class attribute too.
-      if (s.kind === "ClassDef") cls.attrs.set(s.def.name, body.get(s.def.name) ?? unknown(`class ${s.def.name} could not be defined`));
+      if (s.kind === "ClassDef")
+        cls.attrs.set(
+          s.def.name,
+          body.get(s.def.name) ?? unknown(`class ${s.def.name} could not be defined`),
+        );
     }
-    if (isDataclass(def) && !cls.attrs.has("__init__")) cls.attrs.set("__init__", this.makeFunction(dataclassInit(cls), scope, cls));
+    if (isDataclass(def) && !cls.attrs.has("__init__"))
+      cls.attrs.set("__init__", this.makeFunction(dataclassInit(cls), scope, cls));
     return cls;
   }
 
@@ -261,18 +293,21 @@ export class Interpreter {
         const items = iterate(v);
         const star = target.elts.findIndex((e) => e.kind === "Starred");
         if (!items) {
-          for (const e of target.elts) this.assign(e.kind === "Starred" ? e.value : e, unknown(`cannot unpack ${describe(v)}`), scope);
+          for (const e of target.elts)
+            this.assign(e.kind === "Starred" ? e.value : e, unknown(`cannot unpack ${describe(v)}`), scope);
           return;
         }
         if (star < 0) {
-          if (items.length !== target.elts.length) throw new InterpError(`cannot unpack ${items.length} values into ${target.elts.length}`);
+          if (items.length !== target.elts.length)
+            throw new InterpError(`cannot unpack ${items.length} values into ${target.elts.length}`);
           target.elts.forEach((e, i) => this.assign(e, items[i] ?? NONE, scope));
           return;
         }
         const after = target.elts.length - star - 1;
         target.elts.forEach((e, i) => {
           if (i < star) this.assign(e, items[i] ?? NONE, scope);
-          else if (i === star && e.kind === "Starred") this.assign(e.value, { t: "list", items: items.slice(star, items.length - after) }, scope);
+          else if (i === star && e.kind === "Starred")
+            this.assign(e.value, { t: "list", items: items.slice(star, items.length - after) }, scope);
           else this.assign(e, items[items.length - (target.elts.length - i)] ?? NONE, scope);
         });
         return;
@@ -318,7 +353,8 @@ export class Interpreter {
     try {
       const scope = new Scope(fn.closure);
       const params = fn.def.params;
-      const positional = fn.bound !== undefined && fn.bound.t !== "none" ? [fn.bound, ...a.args] : [...a.args];
+      const positional =
+        fn.bound !== undefined && fn.bound.t !== "none" ? [fn.bound, ...a.args] : [...a.args];
       let pi = 0;
       for (const p of params) {
         if (p.star === "*") {
@@ -326,7 +362,8 @@ export class Interpreter {
           pi = positional.length;
         } else if (p.star === "**") {
           const entries = new Map<string, { key: PyValue; value: PyValue }>();
-          for (const [k, v] of a.kwargs) if (!params.some((q) => q.name === k)) entries.set(`s:${k}`, { key: str(k), value: v });
+          for (const [k, v] of a.kwargs)
+            if (!params.some((q) => q.name === k)) entries.set(`s:${k}`, { key: str(k), value: v });
           scope.set(p.name, { t: "dict", entries });
         } else if (!p.keywordOnly && pi < positional.length) scope.set(p.name, positional[pi++] as PyValue);
         else if (a.kwargs.has(p.name)) scope.set(p.name, a.kwargs.get(p.name) as PyValue);

@@ -7,49 +7,150 @@
  */
 import type { Dim } from "../../ir/types";
 import { KERAS_LAYER_TYPES } from "../keras/kerasBuild";
-import { kerasDType, type KNode, type KObject, type KRef, type KValue, type KerasLayer, type KerasModel } from "../keras/kerasModel";
+import {
+  kerasDType,
+  type KNode,
+  type KObject,
+  type KRef,
+  type KValue,
+  type KerasLayer,
+  type KerasModel,
+} from "../keras/kerasModel";
 import { outputCount } from "../keras/kerasRecurrent";
 import type { Span } from "./ast";
 import { builtin } from "./builtins";
-import { NONE, iterate, num, tuple, unknown, type CallArgs, type PyClass, type PyObject, type PyValue } from "./values";
+import {
+  NONE,
+  iterate,
+  num,
+  tuple,
+  unknown,
+  type CallArgs,
+  type PyClass,
+  type PyObject,
+  type PyValue,
+} from "./values";
 
-const CONV = ["filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "groups", "activation", "use_bias"];
-const CONV_T = ["filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "activation", "use_bias"];
-const DEPTHWISE = ["kernel_size", "strides", "padding", "depth_multiplier", "data_format", "dilation_rate", "activation", "use_bias"];
-const SEPARABLE = ["filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "depth_multiplier", "activation", "use_bias"];
+const CONV = [
+  "filters",
+  "kernel_size",
+  "strides",
+  "padding",
+  "data_format",
+  "dilation_rate",
+  "groups",
+  "activation",
+  "use_bias",
+];
+const CONV_T = [
+  "filters",
+  "kernel_size",
+  "strides",
+  "padding",
+  "data_format",
+  "dilation_rate",
+  "activation",
+  "use_bias",
+];
+const DEPTHWISE = [
+  "kernel_size",
+  "strides",
+  "padding",
+  "depth_multiplier",
+  "data_format",
+  "dilation_rate",
+  "activation",
+  "use_bias",
+];
+const SEPARABLE = [
+  "filters",
+  "kernel_size",
+  "strides",
+  "padding",
+  "data_format",
+  "dilation_rate",
+  "depth_multiplier",
+  "activation",
+  "use_bias",
+];
 const POOL = ["pool_size", "strides", "padding", "data_format"];
 const GLOBAL_POOL = ["data_format", "keepdims"];
 const RNN = ["units", "activation", "recurrent_activation", "use_bias"];
 
 /** Positional parameters of each layer constructor (Keras 3 signatures), so that `Conv2D(32, 3)` reads as filters=32, kernel_size=3. */
 const POSITIONAL: Readonly<Record<string, readonly string[]>> = {
-  Conv1D: CONV, Conv2D: CONV, Conv3D: CONV, Conv1DTranspose: CONV_T, Conv2DTranspose: CONV_T, Conv3DTranspose: CONV_T,
-  DepthwiseConv1D: DEPTHWISE, DepthwiseConv2D: DEPTHWISE, SeparableConv1D: SEPARABLE, SeparableConv2D: SEPARABLE,
+  Conv1D: CONV,
+  Conv2D: CONV,
+  Conv3D: CONV,
+  Conv1DTranspose: CONV_T,
+  Conv2DTranspose: CONV_T,
+  Conv3DTranspose: CONV_T,
+  DepthwiseConv1D: DEPTHWISE,
+  DepthwiseConv2D: DEPTHWISE,
+  SeparableConv1D: SEPARABLE,
+  SeparableConv2D: SEPARABLE,
   Dense: ["units", "activation", "use_bias"],
-  MaxPooling1D: POOL, MaxPooling2D: POOL, MaxPooling3D: POOL, AveragePooling1D: POOL, AveragePooling2D: POOL, AveragePooling3D: POOL,
-  GlobalAveragePooling1D: GLOBAL_POOL, GlobalAveragePooling2D: GLOBAL_POOL, GlobalAveragePooling3D: GLOBAL_POOL,
-  GlobalMaxPooling1D: GLOBAL_POOL, GlobalMaxPooling2D: GLOBAL_POOL, GlobalMaxPooling3D: GLOBAL_POOL,
-  Flatten: ["data_format"], Dropout: ["rate", "noise_shape", "seed"],
-  BatchNormalization: ["axis", "momentum", "epsilon", "center", "scale"], LayerNormalization: ["axis", "epsilon", "center", "scale"],
-  Activation: ["activation"], ReLU: ["max_value", "negative_slope", "threshold"], LeakyReLU: ["negative_slope"], ELU: ["alpha"], Softmax: ["axis"],
-  Embedding: ["input_dim", "output_dim"], Reshape: ["target_shape"], Permute: ["dims"], RepeatVector: ["n"],
-  ZeroPadding1D: ["padding"], ZeroPadding2D: ["padding", "data_format"], ZeroPadding3D: ["padding", "data_format"],
-  Cropping1D: ["cropping"], Cropping2D: ["cropping", "data_format"], Cropping3D: ["cropping", "data_format"],
-  UpSampling1D: ["size"], UpSampling2D: ["size", "data_format", "interpolation"], UpSampling3D: ["size", "data_format"],
-  Concatenate: ["axis"], Rescaling: ["scale", "offset"],
-  LSTM: RNN, GRU: RNN, SimpleRNN: ["units", "activation", "use_bias"],
-  Bidirectional: ["layer", "merge_mode", "weights", "backward_layer"], TimeDistributed: ["layer"],
+  MaxPooling1D: POOL,
+  MaxPooling2D: POOL,
+  MaxPooling3D: POOL,
+  AveragePooling1D: POOL,
+  AveragePooling2D: POOL,
+  AveragePooling3D: POOL,
+  GlobalAveragePooling1D: GLOBAL_POOL,
+  GlobalAveragePooling2D: GLOBAL_POOL,
+  GlobalAveragePooling3D: GLOBAL_POOL,
+  GlobalMaxPooling1D: GLOBAL_POOL,
+  GlobalMaxPooling2D: GLOBAL_POOL,
+  GlobalMaxPooling3D: GLOBAL_POOL,
+  Flatten: ["data_format"],
+  Dropout: ["rate", "noise_shape", "seed"],
+  BatchNormalization: ["axis", "momentum", "epsilon", "center", "scale"],
+  LayerNormalization: ["axis", "epsilon", "center", "scale"],
+  Activation: ["activation"],
+  ReLU: ["max_value", "negative_slope", "threshold"],
+  LeakyReLU: ["negative_slope"],
+  ELU: ["alpha"],
+  Softmax: ["axis"],
+  Embedding: ["input_dim", "output_dim"],
+  Reshape: ["target_shape"],
+  Permute: ["dims"],
+  RepeatVector: ["n"],
+  ZeroPadding1D: ["padding"],
+  ZeroPadding2D: ["padding", "data_format"],
+  ZeroPadding3D: ["padding", "data_format"],
+  Cropping1D: ["cropping"],
+  Cropping2D: ["cropping", "data_format"],
+  Cropping3D: ["cropping", "data_format"],
+  UpSampling1D: ["size"],
+  UpSampling2D: ["size", "data_format", "interpolation"],
+  UpSampling3D: ["size", "data_format"],
+  Concatenate: ["axis"],
+  Rescaling: ["scale", "offset"],
+  LSTM: RNN,
+  GRU: RNN,
+  SimpleRNN: ["units", "activation", "use_bias"],
+  Bidirectional: ["layer", "merge_mode", "weights", "backward_layer"],
+  TimeDistributed: ["layer"],
   InputLayer: ["shape", "batch_size", "dtype"],
 };
 
 /** The functional forms of the merge layers: `layers.add([a, b])` is `layers.Add()([a, b])`. */
 const MERGE_FUNCTIONS: Readonly<Record<string, string>> = {
-  add: "Add", subtract: "Subtract", multiply: "Multiply", average: "Average", maximum: "Maximum", minimum: "Minimum", concatenate: "Concatenate",
+  add: "Add",
+  subtract: "Subtract",
+  multiply: "Multiply",
+  average: "Average",
+  maximum: "Maximum",
+  minimum: "Minimum",
+  concatenate: "Concatenate",
 };
 
 /** Default layer names as Keras makes them (its to_snake_case): Conv2D → conv2d, ReLU → re_lu, SimpleRNN → simple_rnn. */
 function snake(type: string): string {
-  return type.replace(/(.)([A-Z][a-z0-9]+)/g, "$1_$2").replace(/([a-z])([A-Z])/g, "$1_$2").toLowerCase();
+  return type
+    .replace(/(.)([A-Z][a-z0-9]+)/g, "$1_$2")
+    .replace(/([a-z])([A-Z])/g, "$1_$2")
+    .toLowerCase();
 }
 
 export class KerasRuntime {
@@ -69,7 +170,11 @@ export class KerasRuntime {
   }
 
   private tensor(ref: KRef): PyObject {
-    const obj: PyObject = { t: "object", cls: { t: "class", name: "KerasTensor", bases: [], attrs: new Map() }, attrs: new Map() };
+    const obj: PyObject = {
+      t: "object",
+      cls: { t: "class", name: "KerasTensor", bases: [], attrs: new Map() },
+      attrs: new Map(),
+    };
     this.refs.set(obj, ref);
     return obj;
   }
@@ -138,11 +243,14 @@ export class KerasRuntime {
     const state = a.kwargs.get("initial_state");
     if (state) values.push(...(state.t === "list" || state.t === "tuple" ? state.items : [state]));
     const inputs = values.map((v) => (v.t === "object" ? this.refs.get(v) : undefined));
-    if (inputs.some((r) => !r)) return unknown(`${layer.type} applied to something that is not a Keras tensor`);
+    if (inputs.some((r) => !r))
+      return unknown(`${layer.type} applied to something that is not a Keras tensor`);
     const node: KNode = { kind: "apply", layer, inputs: inputs as KRef[] };
     this.created.push(node);
     const n = outputCount(layer.type, layer.config as KObject);
-    return n === 1 ? this.tensor({ node, index: 0 }) : tuple(Array.from({ length: n }, (_, index) => this.tensor({ node, index })));
+    return n === 1
+      ? this.tensor({ node, index: 0 })
+      : tuple(Array.from({ length: n }, (_, index) => this.tensor({ node, index })));
   }
 
   /** `layers.add(inputs, **kwargs)` and the other merge functions: a new merge layer (named as the class would be) applied at once. */
@@ -153,7 +261,10 @@ export class KerasRuntime {
     const rest = a.args.slice(1);
     const layer = this.makeLayer(type, { ...a, args: rest, argSpans: a.argSpans.slice(1), kwargs });
     if (layer.t !== "object") return layer;
-    return this.callLayer(layer, { ...a, args: [inputs], argSpans: a.argSpans.slice(0, 1), kwargs: new Map() }) ?? unknown(`${type} could not be applied`);
+    return (
+      this.callLayer(layer, { ...a, args: [inputs], argSpans: a.argSpans.slice(0, 1), kwargs: new Map() }) ??
+      unknown(`${type} could not be applied`)
+    );
   }
 
   private input(a: CallArgs): PyValue {
@@ -161,7 +272,12 @@ export class KerasRuntime {
     const dims = (iterate(shape ?? NONE) ?? []).map((v): Dim => (v.t === "none" ? "None" : (num(v) ?? "?")));
     const dtype = a.kwargs.get("dtype");
     const name = a.kwargs.get("name");
-    const node: KNode = { kind: "input", name: name?.t === "str" ? name.v : "input", shape: ["None", ...dims], dtype: kerasDType(dtype?.t === "str" ? dtype.v : undefined) };
+    const node: KNode = {
+      kind: "input",
+      name: name?.t === "str" ? name.v : "input",
+      shape: ["None", ...dims],
+      dtype: kerasDType(dtype?.t === "str" ? dtype.v : undefined),
+    };
     this.created.push(node);
     return this.tensor({ node, index: 0 });
   }
@@ -183,37 +299,64 @@ export class KerasRuntime {
     };
     for (const v of iterate(a.args[0] ?? a.kwargs.get("layers") ?? { t: "list", items: [] }) ?? []) add(v);
     const nameArg = a.kwargs.get("name");
-    const obj: PyObject = { t: "object", cls: { t: "class", name: "Sequential", bases: [], attrs: new Map() }, attrs: new Map() };
-    obj.attrs.set("add", builtin("add", (b) => {
-      if (b.args[0]) add(b.args[0]);
-      return NONE;
-    }));
+    const obj: PyObject = {
+      t: "object",
+      cls: { t: "class", name: "Sequential", bases: [], attrs: new Map() },
+      attrs: new Map(),
+    };
+    obj.attrs.set(
+      "add",
+      builtin("add", (b) => {
+        if (b.args[0]) add(b.args[0]);
+        return NONE;
+      }),
+    );
     const name = nameArg?.t === "str" ? nameArg.v : this.autoName("Sequential");
-    this.models.push({ value: obj, span: a.span, model: () => ({ name, layers, ...(input ? { input } : {}) }) });
+    this.models.push({
+      value: obj,
+      span: a.span,
+      model: () => ({ name, layers, ...(input ? { input } : {}) }),
+    });
     return obj;
   }
 
   private functional(a: CallArgs): PyValue {
-    const list = (v: PyValue | undefined): PyValue[] => (!v ? [] : v.t === "list" || v.t === "tuple" ? [...v.items] : [v]);
-    const refs = (v: PyValue | undefined) => list(v).flatMap((x) => (x.t === "object" && this.refs.has(x) ? [this.refs.get(x) as KRef] : []));
-    const inputs = refs(a.kwargs.get("inputs") ?? a.args[0]).flatMap((r) => (r.node.kind === "input" ? [r.node] : []));
+    const list = (v: PyValue | undefined): PyValue[] =>
+      !v ? [] : v.t === "list" || v.t === "tuple" ? [...v.items] : [v];
+    const refs = (v: PyValue | undefined) =>
+      list(v).flatMap((x) => (x.t === "object" && this.refs.has(x) ? [this.refs.get(x) as KRef] : []));
+    const inputs = refs(a.kwargs.get("inputs") ?? a.args[0]).flatMap((r) =>
+      r.node.kind === "input" ? [r.node] : [],
+    );
     const outputs = refs(a.kwargs.get("outputs") ?? a.args[1]);
     const nameArg = a.kwargs.get("name");
-    const obj: PyObject = { t: "object", cls: { t: "class", name: "Functional", bases: [], attrs: new Map() }, attrs: new Map() };
+    const obj: PyObject = {
+      t: "object",
+      cls: { t: "class", name: "Functional", bases: [], attrs: new Map() },
+      attrs: new Map(),
+    };
     const name = nameArg?.t === "str" ? nameArg.v : this.autoName("functional");
-    this.models.push({ value: obj, span: a.span, model: () => ({ name, inputs, outputs, order: this.created }) });
+    this.models.push({
+      value: obj,
+      span: a.span,
+      model: () => ({ name, inputs, outputs, order: this.created }),
+    });
     return obj;
   }
 
   /** `keras`, `keras.layers`, `keras.models`, `tensorflow` (with `.keras`). */
   namespace(name: string): PyValue | undefined {
     const layerTypes = new Set(KERAS_LAYER_TYPES);
-    const layers = builtin("keras.layers", () => unknown("keras.layers is a module"), (n) => {
-      if (layerTypes.has(n)) return builtin(n, (a) => this.makeLayer(n, a));
-      if (n === "Input") return builtin("Input", (a) => this.input(a));
-      const merge = MERGE_FUNCTIONS[n];
-      return merge ? builtin(n, (a) => this.mergeFunction(merge, a)) : undefined;
-    });
+    const layers = builtin(
+      "keras.layers",
+      () => unknown("keras.layers is a module"),
+      (n) => {
+        if (layerTypes.has(n)) return builtin(n, (a) => this.makeLayer(n, a));
+        if (n === "Input") return builtin("Input", (a) => this.input(a));
+        const merge = MERGE_FUNCTIONS[n];
+        return merge ? builtin(n, (a) => this.mergeFunction(merge, a)) : undefined;
+      },
+    );
     const member = (n: string): PyValue | undefined => {
       if (n === "layers") return layers;
       if (n === "models") return models;
@@ -222,7 +365,11 @@ export class KerasRuntime {
       if (n === "Input") return builtin("Input", (a) => this.input(a));
       return undefined;
     };
-    const models = builtin("keras.models", () => unknown("keras.models is a module"), (n) => (n === "Sequential" || n === "Model" ? member(n) : undefined));
+    const models = builtin(
+      "keras.models",
+      () => unknown("keras.models is a module"),
+      (n) => (n === "Sequential" || n === "Model" ? member(n) : undefined),
+    );
     const keras = builtin("keras", () => unknown("keras is a module"), member);
     switch (name) {
       case "keras":
@@ -235,7 +382,11 @@ export class KerasRuntime {
       case "tensorflow.keras.models":
         return models;
       case "tensorflow":
-        return builtin("tensorflow", () => unknown("tensorflow is a module"), (n) => (n === "keras" ? keras : undefined));
+        return builtin(
+          "tensorflow",
+          () => unknown("tensorflow is a module"),
+          (n) => (n === "keras" ? keras : undefined),
+        );
       default:
         return undefined;
     }

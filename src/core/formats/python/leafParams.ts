@@ -47,7 +47,12 @@ function argsKey(obj: PyObject): string | undefined {
   const leaf = obj.leaf;
   if (!leaf) return undefined;
   const plain = (v: PyValue): boolean =>
-    v.t === "int" || v.t === "float" || v.t === "bool" || v.t === "str" || v.t === "none" || ((v.t === "tuple" || v.t === "list") && v.items.every(plain));
+    v.t === "int" ||
+    v.t === "float" ||
+    v.t === "bool" ||
+    v.t === "str" ||
+    v.t === "none" ||
+    ((v.t === "tuple" || v.t === "list") && v.items.every(plain));
   const parts: string[] = [];
   for (const [k, v] of leaf.args) {
     if (!plain(v)) return undefined;
@@ -75,7 +80,8 @@ function dryRun(obj: PyObject): LeafParams {
   const spec = leaf ? NN_LAYERS[leaf.type] : undefined;
   if (!leaf || !spec) return { ok: false, reason: `${obj.cls.name} is not a known layer` };
   // A lazy layer's sizes come from its first input: only a traced call knows them.
-  if (leaf.type.startsWith("Lazy")) return { ok: false, reason: `${leaf.type} takes its sizes from its first input` };
+  if (leaf.type.startsWith("Lazy"))
+    return { ok: false, reason: `${leaf.type} takes its sizes from its first input` };
   const { spans } = bindArgs(leaf.call, spec.params, spec.defaults);
   let why = "its forward could not be followed";
   for (const shape of PROBES) {

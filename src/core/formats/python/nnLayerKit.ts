@@ -23,7 +23,9 @@ export interface LayerSpec {
   readonly defaults: Readonly<Record<string, PyValue>>;
   readonly forward: (c: LayerCall) => PyValue;
   /** A plausible input for this layer when it comes first and no shape is given. */
-  readonly defaultInput?: (args: ReadonlyMap<string, PyValue>) => { dtype: "float32" | "int64"; shape: number[] } | undefined;
+  readonly defaultInput?: (
+    args: ReadonlyMap<string, PyValue>,
+  ) => { dtype: "float32" | "int64"; shape: number[] } | undefined;
 }
 
 export const T = bool(true),
@@ -31,7 +33,16 @@ export const T = bool(true),
   I0 = int(0),
   I1 = int(1);
 
-export function op(c: LayerCall, opType: string, inputs: string[], attrs: Record<string, AttrValue>, extra: { outputs?: number; explain?: (m: string) => { message: string; fixes?: QuickFix[] } | undefined } = {}): PyTensor[] {
+export function op(
+  c: LayerCall,
+  opType: string,
+  inputs: string[],
+  attrs: Record<string, AttrValue>,
+  extra: {
+    outputs?: number;
+    explain?: (m: string) => { message: string; fixes?: QuickFix[] } | undefined;
+  } = {},
+): PyTensor[] {
   return c.b.op(opType, inputs, attrs, {
     scope: c.path,
     layerType: c.type,
@@ -47,9 +58,13 @@ export function one(ts: PyTensor[]): PyValue {
 /** A shape error PyTorch would raise: a diagnostic at the call, and an unknown value with the same reason. */
 export function reject(c: LayerCall, message: string): PyValue {
   const shape = c.x.state.shape;
-  c.b.diagnostics.push({ span: c.callSpan, message: shape ? `${message} (input ${shape.join("×")})` : message, severity: "error" });
+  c.b.diagnostics.push({
+    span: c.callSpan,
+    message: shape ? `${message} (input ${shape.join("×")})` : message,
+    severity: "error",
+  });
   return unknown(message);
 }
 
-export const w = (c: LayerCall, name: string, dims: number[], role: "parameter" | "buffer" = "parameter") => c.b.weight(`${c.path}.${name}`, dims, role);
-
+export const w = (c: LayerCall, name: string, dims: number[], role: "parameter" | "buffer" = "parameter") =>
+  c.b.weight(`${c.path}.${name}`, dims, role);

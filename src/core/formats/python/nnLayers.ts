@@ -22,9 +22,17 @@ function channelFix(c: LayerCall, argName: string, message: string): { message: 
     fixes.push({ span, replacement: got, title: `Change ${argName} to ${got}` });
     // After a flatten, the product of the flattened dims says where the number comes from (64 * 13 * 13).
     const producer = c.b.nodes.find((n) => n.outputs.includes(c.x.value));
-    const before = producer && (producer.opType === "Flatten" || producer.opType === "Reshape") ? c.b.states.get(producer.inputs[0] ?? "")?.shape : undefined;
+    const before =
+      producer && (producer.opType === "Flatten" || producer.opType === "Reshape")
+        ? c.b.states.get(producer.inputs[0] ?? "")?.shape
+        : undefined;
     const dims = before?.slice(1);
-    if (dims && dims.length > 1 && dims.every((d) => typeof d === "number") && String(dims.reduce<number>((a, d) => a * (d as number), 1)) === got)
+    if (
+      dims &&
+      dims.length > 1 &&
+      dims.every((d) => typeof d === "number") &&
+      String(dims.reduce<number>((a, d) => a * (d as number), 1)) === got
+    )
       fixes.push({ span, replacement: dims.join(" * "), title: `Change ${argName} to ${dims.join(" * ")}` });
   }
   return { message: shape ? `${message} (input ${shape.join("×")})` : message, fixes };
@@ -32,8 +40,29 @@ function channelFix(c: LayerCall, argName: string, message: string): { message: 
 
 function conv(rank: number, transposed: boolean): LayerSpec {
   const params = transposed
-    ? ["in_channels", "out_channels", "kernel_size", "stride", "padding", "output_padding", "groups", "bias", "dilation", "padding_mode"]
-    : ["in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "groups", "bias", "padding_mode"];
+    ? [
+        "in_channels",
+        "out_channels",
+        "kernel_size",
+        "stride",
+        "padding",
+        "output_padding",
+        "groups",
+        "bias",
+        "dilation",
+        "padding_mode",
+      ]
+    : [
+        "in_channels",
+        "out_channels",
+        "kernel_size",
+        "stride",
+        "padding",
+        "dilation",
+        "groups",
+        "bias",
+        "padding_mode",
+      ];
   return {
     params,
     defaults: { stride: I1, padding: I0, output_padding: I0, dilation: I1, groups: I1, bias: T },
@@ -42,7 +71,12 @@ function conv(rank: number, transposed: boolean): LayerSpec {
         cout = getInt(c.args, "out_channels"),
         g = getInt(c.args, "groups");
       const k = getTuple(c.args, "kernel_size", rank);
-      const attrs: Record<string, AttrValue> = { kernel_shape: k, strides: getTuple(c.args, "stride", rank), dilations: getTuple(c.args, "dilation", rank), group: g };
+      const attrs: Record<string, AttrValue> = {
+        kernel_shape: k,
+        strides: getTuple(c.args, "stride", rank),
+        dilations: getTuple(c.args, "dilation", rank),
+        group: g,
+      };
       const pad = c.args.get("padding");
       if (pad?.t === "str") attrs["auto_pad"] = pad.v === "same" ? "SAME_UPPER" : "VALID";
       else {
@@ -54,12 +88,22 @@ function conv(rank: number, transposed: boolean): LayerSpec {
       const inputs = [c.x.value, weight];
       if (getBool(c.args, "bias", true)) inputs.push(w(c, "bias", [cout]));
       const label = transposed ? "ConvTranspose" : "Conv";
-      return one(op(c, label, inputs, attrs, { explain: (m) => (/input channels/.test(m) ? channelFix(c, "in_channels", m.replace(/^Conv(Transpose)? /, `${c.type} `)) : undefined) }));
+      return one(
+        op(c, label, inputs, attrs, {
+          explain: (m) =>
+            /input channels/.test(m)
+              ? channelFix(c, "in_channels", m.replace(/^Conv(Transpose)? /, `${c.type} `))
+              : undefined,
+        }),
+      );
     },
     defaultInput: (a) => {
       const cin = a.get("in_channels");
       const ch = cin?.t === "int" ? cin.v : 3;
-      return { dtype: "float32", shape: rank === 1 ? [1, ch, 128] : rank === 2 ? [1, ch, 224, 224] : [1, ch, 16, 112, 112] };
+      return {
+        dtype: "float32",
+        shape: rank === 1 ? [1, ch, 128] : rank === 2 ? [1, ch, 224, 224] : [1, ch, 16, 112, 112],
+      };
     },
   };
 }
@@ -71,7 +115,10 @@ function lpPool(c: LayerCall, rank: number): PyValue {
 }
 
 function pool(rank: number, kind: "Max" | "Avg"): LayerSpec {
-  const params = kind === "Max" ? ["kernel_size", "stride", "padding", "dilation", "return_indices", "ceil_mode"] : ["kernel_size", "stride", "padding", "ceil_mode", "count_include_pad"];
+  const params =
+    kind === "Max"
+      ? ["kernel_size", "stride", "padding", "dilation", "return_indices", "ceil_mode"]
+      : ["kernel_size", "stride", "padding", "ceil_mode", "count_include_pad"];
   return {
     params,
     defaults: { stride: NONE, padding: I0, dilation: I1, ceil_mode: F },
@@ -79,11 +126,18 @@ function pool(rank: number, kind: "Max" | "Avg"): LayerSpec {
       const k = getTuple(c.args, "kernel_size", rank);
       const s = isNoneOrMissing(c.args, "stride") ? k : getTuple(c.args, "stride", rank);
       const p = getTuple(c.args, "padding", rank);
-      const attrs: Record<string, AttrValue> = { kernel_shape: k, strides: s, pads: [...p, ...p], ceil_mode: getBool(c.args, "ceil_mode", false) ? 1 : 0 };
+      const attrs: Record<string, AttrValue> = {
+        kernel_shape: k,
+        strides: s,
+        pads: [...p, ...p],
+        ceil_mode: getBool(c.args, "ceil_mode", false) ? 1 : 0,
+      };
       if (kind === "Max") attrs["dilations"] = getTuple(c.args, "dilation", rank);
       // return_indices=True: (values, indices), what MaxUnpool takes.
       const indices = kind === "Max" && getBool(c.args, "return_indices", false);
-      const outs = op(c, kind === "Max" ? "MaxPool" : "AveragePool", [c.x.value], attrs, { outputs: indices ? 2 : 1 });
+      const outs = op(c, kind === "Max" ? "MaxPool" : "AveragePool", [c.x.value], attrs, {
+        outputs: indices ? 2 : 1,
+      });
       return indices ? tuple(outs) : one(outs);
     },
   };
@@ -97,44 +151,74 @@ function adaptive(rank: number, kind: "Max" | "Avg"): LayerSpec {
     forward(c) {
       const shape = c.x.state.shape;
       const outV = c.args.get("output_size");
-      const outs = outV && (outV.t === "tuple" || outV.t === "list") ? outV.items : new Array<PyValue>(rank).fill(outV ?? NONE);
+      const outs =
+        outV && (outV.t === "tuple" || outV.t === "list")
+          ? outV.items
+          : new Array<PyValue>(rank).fill(outV ?? NONE);
       const sizes = outs.map((v, i) => {
         const d = v.t === "int" ? v.v : shape?.[shape.length - rank + i];
         return typeof d === "number" ? d : NaN;
       });
       const indices = kind === "Max" && getBool(c.args, "return_indices", false);
-      if (sizes.every((x) => x === 1) && !indices) return one(op(c, kind === "Max" ? "GlobalMaxPool" : "GlobalAveragePool", [c.x.value], {}));
+      if (sizes.every((x) => x === 1) && !indices)
+        return one(op(c, kind === "Max" ? "GlobalMaxPool" : "GlobalAveragePool", [c.x.value], {}));
       const ins = shape?.slice(-rank);
-      if (!ins || !ins.every((d): d is number => typeof d === "number")) return unknown("adaptive pooling of an unknown size");
+      if (!ins || !ins.every((d): d is number => typeof d === "number"))
+        return unknown("adaptive pooling of an unknown size");
       const strides = ins.map((d, i) => Math.floor(d / (sizes[i] ?? 1)));
       const kernel = ins.map((d, i) => d - ((sizes[i] ?? 1) - 1) * (strides[i] ?? 1));
-      const pooled = op(c, kind === "Max" ? "MaxPool" : "AveragePool", [c.x.value], { kernel_shape: kernel, strides, pads: new Array<number>(2 * rank).fill(0) }, { outputs: indices ? 2 : 1 });
+      const pooled = op(
+        c,
+        kind === "Max" ? "MaxPool" : "AveragePool",
+        [c.x.value],
+        { kernel_shape: kernel, strides, pads: new Array<number>(2 * rank).fill(0) },
+        { outputs: indices ? 2 : 1 },
+      );
       return indices ? tuple(pooled) : one(pooled);
     },
   };
 }
 
-function norm(opType: string, channelsArg: string, affineArg: string, affineDefault: boolean, buffers: boolean): LayerSpec {
+function norm(
+  opType: string,
+  channelsArg: string,
+  affineArg: string,
+  affineDefault: boolean,
+  buffers: boolean,
+): LayerSpec {
   return {
-    params: opType === "GroupNormalization" ? ["num_groups", "num_channels", "eps", "affine"] : [channelsArg, "eps", "momentum", affineArg, "track_running_stats"],
+    params:
+      opType === "GroupNormalization"
+        ? ["num_groups", "num_channels", "eps", "affine"]
+        : [channelsArg, "eps", "momentum", affineArg, "track_running_stats"],
     defaults: {},
     forward(c) {
       const ch = getInt(c.args, channelsArg);
       const xc = c.x.state.shape?.[1];
       if (typeof xc === "number" && xc !== ch) {
         const span = c.argSpans.get(channelsArg) ?? c.callSpan;
-        c.b.diagnostics.push({ span: c.callSpan, message: `${c.type} expects ${ch} channels but receives ${xc} (input ${c.x.state.shape?.join("×")})`, severity: "error", fixes: [{ span, replacement: String(xc), title: `Change ${channelsArg} to ${xc}` }] });
+        c.b.diagnostics.push({
+          span: c.callSpan,
+          message: `${c.type} expects ${ch} channels but receives ${xc} (input ${c.x.state.shape?.join("×")})`,
+          severity: "error",
+          fixes: [{ span, replacement: String(xc), title: `Change ${channelsArg} to ${xc}` }],
+        });
         return unknown(`${c.type} channel mismatch`);
       }
       const inputs = [c.x.value];
       if (getBool(c.args, affineArg, affineDefault)) inputs.push(w(c, "weight", [ch]), w(c, "bias", [ch]));
-      if (buffers && getBool(c.args, "track_running_stats", true)) inputs.push(w(c, "running_mean", [ch], "buffer"), w(c, "running_var", [ch], "buffer"));
+      if (buffers && getBool(c.args, "track_running_stats", true))
+        inputs.push(w(c, "running_mean", [ch], "buffer"), w(c, "running_var", [ch], "buffer"));
       return one(op(c, opType, inputs, { epsilon: getFloat(c.args, "eps", 1e-5) }));
     },
   };
 }
 
-function activation(opType: string, params: string[] = [], attrs: (c: LayerCall) => Record<string, AttrValue> = () => ({})): LayerSpec {
+function activation(
+  opType: string,
+  params: string[] = [],
+  attrs: (c: LayerCall) => Record<string, AttrValue> = () => ({}),
+): LayerSpec {
   return { params, defaults: {}, forward: (c) => one(op(c, opType, [c.x.value], attrs(c))) };
 }
 
@@ -151,16 +235,41 @@ const linear: LayerSpec = {
       if (bias) inputs.push(w(c, "bias", [fout]));
       return one(op(c, "Gemm", inputs, { transB: 1 }, { explain }));
     }
-    const mm = op(c, "MatMul", [c.x.value, w(c, "weight", [fin, fout])], {}, { explain: (m) => explain(m.replace(/MatMul inner dimensions differ: (\d+) vs (\d+)/, "Linear expects $2 input features but receives $1")) });
+    const mm = op(
+      c,
+      "MatMul",
+      [c.x.value, w(c, "weight", [fin, fout])],
+      {},
+      {
+        explain: (m) =>
+          explain(
+            m.replace(
+              /MatMul inner dimensions differ: (\d+) vs (\d+)/,
+              "Linear expects $2 input features but receives $1",
+            ),
+          ),
+      },
+    );
     return bias ? one(op(c, "Add", [(mm[0] as PyTensor).value, w(c, "bias", [fout])], {})) : one(mm);
   },
-  defaultInput: (a) => ({ dtype: "float32", shape: [1, a.get("in_features")?.t === "int" ? (a.get("in_features") as { v: number }).v : 128] }),
+  defaultInput: (a) => ({
+    dtype: "float32",
+    shape: [1, a.get("in_features")?.t === "int" ? (a.get("in_features") as { v: number }).v : 128],
+  }),
 };
 
 const embedding: LayerSpec = {
   params: ["num_embeddings", "embedding_dim", "padding_idx"],
   defaults: {},
-  forward: (c) => one(op(c, "Gather", [w(c, "weight", [getInt(c.args, "num_embeddings"), getInt(c.args, "embedding_dim")]), c.x.value], { axis: 0 })),
+  forward: (c) =>
+    one(
+      op(
+        c,
+        "Gather",
+        [w(c, "weight", [getInt(c.args, "num_embeddings"), getInt(c.args, "embedding_dim")]), c.x.value],
+        { axis: 0 },
+      ),
+    ),
   defaultInput: () => ({ dtype: "int64", shape: [1, 32] }),
 };
 
@@ -176,13 +285,21 @@ const flatten: LayerSpec = {
     const r = shape.length;
     const s = start < 0 ? start + r : start,
       e = end < 0 ? end + r : end;
-    const target = [...shape.slice(0, s).map(() => 0), -1, ...shape.slice(e + 1).map((d) => (typeof d === "number" ? d : 0))];
+    const target = [
+      ...shape.slice(0, s).map(() => 0),
+      -1,
+      ...shape.slice(e + 1).map((d) => (typeof d === "number" ? d : 0)),
+    ];
     return one(op(c, "Reshape", [c.x.value, c.b.constInts(target)], {}));
   },
 };
 
 // An Identity node, so the module is a row of its own as PyTorch lists it.
-const identity: LayerSpec = { params: [], defaults: {}, forward: (c) => one(op(c, "Identity", [c.x.value], {})) };
+const identity: LayerSpec = {
+  params: [],
+  defaults: {},
+  forward: (c) => one(op(c, "Identity", [c.x.value], {})),
+};
 
 /** y_o = x1ᵀ W_o x2 + b_o, as one Einsum (MACs = batch · in1 · in2 · out). */
 const bilinear: LayerSpec = {
@@ -191,11 +308,21 @@ const bilinear: LayerSpec = {
   forward(c) {
     const x2 = c.rest[0];
     if (x2?.t !== "tensor") return unknown("Bilinear needs two tensors");
-    const [i, j, o] = [getInt(c.args, "in1_features"), getInt(c.args, "in2_features"), getInt(c.args, "out_features")];
+    const [i, j, o] = [
+      getInt(c.args, "in1_features"),
+      getInt(c.args, "in2_features"),
+      getInt(c.args, "out_features"),
+    ];
     // (*, in1) and (*, in2): one einsum letter per leading dim (none of i, j, o).
     const lead = "abcdefgh".slice(0, Math.max(0, (c.x.state.shape?.length ?? 2) - 1));
-    const y = one(op(c, "Einsum", [c.x.value, w(c, "weight", [o, i, j]), x2.value], { equation: `${lead}i,oij,${lead}j->${lead}o` }));
-    return getBool(c.args, "bias", true) && y.t === "tensor" ? one(op(c, "Add", [y.value, w(c, "bias", [o])], {})) : y;
+    const y = one(
+      op(c, "Einsum", [c.x.value, w(c, "weight", [o, i, j]), x2.value], {
+        equation: `${lead}i,oij,${lead}j->${lead}o`,
+      }),
+    );
+    return getBool(c.args, "bias", true) && y.t === "tensor"
+      ? one(op(c, "Add", [y.value, w(c, "bias", [o])], {}))
+      : y;
   },
 };
 
@@ -206,7 +333,10 @@ const unflatten: LayerSpec = {
     const shape = c.x.state.shape;
     const dim = getInt(c.args, "dim");
     const sizes = c.args.get("unflattened_size");
-    const parts = sizes && (sizes.t === "tuple" || sizes.t === "list") ? sizes.items.map((v) => (v.t === "int" ? v.v : NaN)) : [];
+    const parts =
+      sizes && (sizes.t === "tuple" || sizes.t === "list")
+        ? sizes.items.map((v) => (v.t === "int" ? v.v : NaN))
+        : [];
     if (!shape || parts.some(Number.isNaN)) return unknown("Unflatten with sizes that are not constant");
     const d = dim < 0 ? dim + shape.length : dim;
     const target = [...shape.slice(0, d).map(() => 0), ...parts, ...shape.slice(d + 1).map(() => 0)];
@@ -220,14 +350,58 @@ function lazyLayers(): Record<string, LayerSpec> {
   // Batched (N, C, *spatial) or unbatched (C, *spatial): the channel axis PyTorch reads.
   const channel = (rank: number) => (r: number) => (r === rank + 1 ? 0 : 1);
   for (const rank of [1, 2, 3]) {
-    const convParams = ["out_channels", "kernel_size", "stride", "padding", "dilation", "groups", "bias", "padding_mode"];
-    const tParams = ["out_channels", "kernel_size", "stride", "padding", "output_padding", "groups", "bias", "dilation", "padding_mode"];
-    out[`LazyConv${rank}d`] = lazy(conv(rank, false), `Conv${rank}d`, "in_channels", channel(rank), convParams);
-    out[`LazyConvTranspose${rank}d`] = lazy(conv(rank, true), `ConvTranspose${rank}d`, "in_channels", channel(rank), tParams);
+    const convParams = [
+      "out_channels",
+      "kernel_size",
+      "stride",
+      "padding",
+      "dilation",
+      "groups",
+      "bias",
+      "padding_mode",
+    ];
+    const tParams = [
+      "out_channels",
+      "kernel_size",
+      "stride",
+      "padding",
+      "output_padding",
+      "groups",
+      "bias",
+      "dilation",
+      "padding_mode",
+    ];
+    out[`LazyConv${rank}d`] = lazy(
+      conv(rank, false),
+      `Conv${rank}d`,
+      "in_channels",
+      channel(rank),
+      convParams,
+    );
+    out[`LazyConvTranspose${rank}d`] = lazy(
+      conv(rank, true),
+      `ConvTranspose${rank}d`,
+      "in_channels",
+      channel(rank),
+      tParams,
+    );
     const normParams = ["eps", "momentum", "affine", "track_running_stats"];
-    out[`LazyBatchNorm${rank}d`] = lazy(norm("BatchNormalization", "num_features", "affine", true, true), `BatchNorm${rank}d`, "num_features", () => 1, normParams);
+    out[`LazyBatchNorm${rank}d`] = lazy(
+      norm("BatchNormalization", "num_features", "affine", true, true),
+      `BatchNorm${rank}d`,
+      "num_features",
+      () => 1,
+      normParams,
+    );
     // The lazy instance norms default to affine=True and track_running_stats=True, unlike InstanceNorm.
-    out[`LazyInstanceNorm${rank}d`] = lazy(norm("InstanceNormalization", "num_features", "affine", true, false), `InstanceNorm${rank}d`, "num_features", channel(rank), normParams, { affine: T, track_running_stats: T });
+    out[`LazyInstanceNorm${rank}d`] = lazy(
+      norm("InstanceNormalization", "num_features", "affine", true, false),
+      `InstanceNorm${rank}d`,
+      "num_features",
+      channel(rank),
+      normParams,
+      { affine: T, track_running_stats: T },
+    );
   }
   return out;
 }
@@ -265,14 +439,22 @@ export const NN_LAYERS: Readonly<Record<string, LayerSpec>> = {
     defaults: { elementwise_affine: T },
     forward(c) {
       const ns = c.args.get("normalized_shape");
-      const dims = ns?.t === "int" ? [ns.v] : ns && (ns.t === "tuple" || ns.t === "list") ? ns.items.map((v) => (v.t === "int" ? v.v : NaN)) : [NaN];
+      const dims =
+        ns?.t === "int"
+          ? [ns.v]
+          : ns && (ns.t === "tuple" || ns.t === "list")
+            ? ns.items.map((v) => (v.t === "int" ? v.v : NaN))
+            : [NaN];
       if (dims.some(Number.isNaN)) throw new ArgError("normalized_shape is not constant");
       const inputs = [c.x.value];
-      if (getBool(c.args, "elementwise_affine", true)) inputs.push(w(c, "weight", dims), ...(getBool(c.args, "bias", true) ? [w(c, "bias", dims)] : []));
+      if (getBool(c.args, "elementwise_affine", true))
+        inputs.push(w(c, "weight", dims), ...(getBool(c.args, "bias", true) ? [w(c, "bias", dims)] : []));
       return one(op(c, "LayerNormalization", inputs, { axis: -dims.length }));
     },
   },
-  LocalResponseNorm: activation("LRN", ["size", "alpha", "beta", "k"], (c) => ({ size: getInt(c.args, "size") })),
+  LocalResponseNorm: activation("LRN", ["size", "alpha", "beta", "k"], (c) => ({
+    size: getInt(c.args, "size"),
+  })),
   CrossMapLRN2d: activation("LRN", ["size", "alpha", "beta", "k"], (c) => ({ size: getInt(c.args, "size") })),
   SyncBatchNorm: norm("BatchNormalization", "num_features", "affine", true, true),
   ReLU: activation("Relu", ["inplace"]),
@@ -309,8 +491,16 @@ export const NN_LAYERS: Readonly<Record<string, LayerSpec>> = {
   Flatten: flatten,
   Unflatten: unflatten,
   Bilinear: bilinear,
-  LPPool1d: { params: ["norm_type", "kernel_size", "stride", "ceil_mode"], defaults: { stride: NONE }, forward: (c) => lpPool(c, 1) },
-  LPPool2d: { params: ["norm_type", "kernel_size", "stride", "ceil_mode"], defaults: { stride: NONE }, forward: (c) => lpPool(c, 2) },
+  LPPool1d: {
+    params: ["norm_type", "kernel_size", "stride", "ceil_mode"],
+    defaults: { stride: NONE },
+    forward: (c) => lpPool(c, 1),
+  },
+  LPPool2d: {
+    params: ["norm_type", "kernel_size", "stride", "ceil_mode"],
+    defaults: { stride: NONE },
+    forward: (c) => lpPool(c, 2),
+  },
   Embedding: embedding,
   ...SEQUENCE_LAYERS,
   ...RESHAPE_LAYERS,

@@ -11,7 +11,18 @@ import type { Interpreter } from "./interpreter";
 import { NN_LAYERS } from "./nnLayers";
 import { isModuleClass, lookupClassAttr, mro } from "./pyClasses";
 import { ArgError, bindArgs } from "./pyArgs";
-import { NONE, describe, iterate, str, tuple, unknown, type CallArgs, type PyClass, type PyObject, type PyValue } from "./values";
+import {
+  NONE,
+  describe,
+  iterate,
+  str,
+  tuple,
+  unknown,
+  type CallArgs,
+  type PyClass,
+  type PyObject,
+  type PyValue,
+} from "./values";
 import { asChild, isContainerKind, opaqueReason } from "./opaqueModules";
 
 /** Keyword names of layers' tensor arguments, in order (input; query, key, value). */
@@ -34,7 +45,12 @@ export class ModuleRuntime {
 
   instantiate(cls: PyClass, a: CallArgs, interp: Interpreter): PyValue {
     const isModule = isModuleClass(cls);
-    const obj: PyObject = { t: "object", cls, attrs: new Map(), ...(isModule ? { children: new Map<string, PyObject>() } : {}) };
+    const obj: PyObject = {
+      t: "object",
+      cls,
+      attrs: new Map(),
+      ...(isModule ? { children: new Map<string, PyObject>() } : {}),
+    };
     obj.defSpan = a.span;
     if (cls.nn && NN_LAYERS[cls.nn]) {
       this.makeLeaf(obj, cls.nn, a);
@@ -58,7 +74,12 @@ export class ModuleRuntime {
   }
 
   /** A user __init__; when it fails inside another module's construction, the child becomes opaque and keeps its place. */
-  private runInit(obj: PyObject, init: Extract<PyValue, { t: "func" }>, a: CallArgs, interp: Interpreter): void {
+  private runInit(
+    obj: PyObject,
+    init: Extract<PyValue, { t: "func" }>,
+    a: CallArgs,
+    interp: Interpreter,
+  ): void {
     this.building++;
     try {
       interp.callFunction({ ...init, bound: obj }, a);
@@ -86,12 +107,20 @@ export class ModuleRuntime {
     const first = a.args[0];
     // Every item keeps its place: a value that is not a module becomes an opaque child, never dropped.
     if ((kind === "Sequential" || kind === "ModuleDict") && first?.t === "dict") {
-      for (const { key, value } of first.entries.values()) if (key.t === "str") children.set(key.v, asChild(value));
+      for (const { key, value } of first.entries.values())
+        if (key.t === "str") children.set(key.v, asChild(value));
       return;
     }
     const items = kind === "Sequential" ? a.args : first && first.t !== "none" ? iterate(first) : [];
     // ModuleDict([("name", module), ...]): every item must be a (str, value) pair.
-    const pairs = kind === "ModuleDict" ? items?.map((p) => ((p.t === "tuple" || p.t === "list") && p.items.length === 2 && p.items[0]?.t === "str" ? { k: p.items[0].v, v: p.items[1] ?? NONE } : undefined)) : undefined;
+    const pairs =
+      kind === "ModuleDict"
+        ? items?.map((p) =>
+            (p.t === "tuple" || p.t === "list") && p.items.length === 2 && p.items[0]?.t === "str"
+              ? { k: p.items[0].v, v: p.items[1] ?? NONE }
+              : undefined,
+          )
+        : undefined;
     if (!items || pairs?.some((p) => p === undefined)) {
       obj.opaque = `the modules of this ${kind} are not known (${describe(first ?? NONE)})`;
       return;
@@ -111,7 +140,8 @@ export class ModuleRuntime {
       if (forward?.value.t === "func") return interp.callFunction({ ...forward.value, bound: obj }, a);
       if (mro(obj.cls).some((c) => c.nn === "Sequential")) {
         let x: PyValue = a.args[0] ?? NONE;
-        for (const child of obj.children?.values() ?? []) x = this.callModule(child, { ...a, args: [x] }, interp);
+        for (const child of obj.children?.values() ?? [])
+          x = this.callModule(child, { ...a, args: [x] }, interp);
         return x;
       }
       throw new InterpError(`${obj.cls.name} has no forward`);
@@ -163,20 +193,25 @@ export class ModuleRuntime {
       if (!cls || self?.t !== "object") return unknown("super() outside a method");
       const order = mro(self.cls);
       const after = order.slice(order.indexOf(cls) + 1);
-      return builtin("super", () => unknown("super object"), (name) => {
-        for (const c of after) {
-          if (c.nn) {
-            if (name !== "__init__") continue;
-            const kind = c.nn;
-            // A subclass of a layer (class Conv3DSimple(nn.Conv3d)) becomes that layer with these arguments.
-            if (NN_LAYERS[kind]) return builtin(`${kind}.__init__`, (ia) => (this.makeLeaf(self, kind, ia), NONE));
-            return builtin(`${kind}.__init__`, (ia) => (this.initContainer(self, kind, ia), NONE));
+      return builtin(
+        "super",
+        () => unknown("super object"),
+        (name) => {
+          for (const c of after) {
+            if (c.nn) {
+              if (name !== "__init__") continue;
+              const kind = c.nn;
+              // A subclass of a layer (class Conv3DSimple(nn.Conv3d)) becomes that layer with these arguments.
+              if (NN_LAYERS[kind])
+                return builtin(`${kind}.__init__`, (ia) => (this.makeLeaf(self, kind, ia), NONE));
+              return builtin(`${kind}.__init__`, (ia) => (this.initContainer(self, kind, ia), NONE));
+            }
+            const v = c.attrs.get(name);
+            if (v) return v.t === "func" && !v.bound ? { ...v, bound: self } : v;
           }
-          const v = c.attrs.get(name);
-          if (v) return v.t === "func" && !v.bound ? { ...v, bound: self } : v;
-        }
-        return name === "__init__" ? builtin("object.__init__", () => NONE) : undefined;
-      });
+          return name === "__init__" ? builtin("object.__init__", () => NONE) : undefined;
+        },
+      );
     });
   }
 

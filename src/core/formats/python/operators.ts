@@ -2,7 +2,8 @@
 import { bool, describe, num, str, truthy, tuple, unknown, type PyValue } from "./values";
 
 function numeric(op: string, a: number, b: number, bothInt: boolean): PyValue {
-  const mk = (v: number, forceFloat = false): PyValue => (bothInt && !forceFloat && Number.isInteger(v) ? { t: "int", v } : { t: "float", v });
+  const mk = (v: number, forceFloat = false): PyValue =>
+    bothInt && !forceFloat && Number.isInteger(v) ? { t: "int", v } : { t: "float", v };
   switch (op) {
     case "+":
       return mk(a + b);
@@ -48,7 +49,8 @@ export function binaryOp(op: string, a: PyValue, b: PyValue): PyValue {
     return { t: "sym", v: `${l}${op}${r}` };
   }
   if (op === "+" && a.t === "str" && b.t === "str") return str(a.v + b.v);
-  if (op === "+" && (a.t === "list" || a.t === "tuple") && b.t === a.t) return a.t === "list" ? { t: "list", items: [...a.items, ...b.items] } : tuple([...a.items, ...b.items]);
+  if (op === "+" && (a.t === "list" || a.t === "tuple") && b.t === a.t)
+    return a.t === "list" ? { t: "list", items: [...a.items, ...b.items] } : tuple([...a.items, ...b.items]);
   if (op === "*" && (a.t === "list" || a.t === "tuple") && y !== undefined) {
     const items = Array.from({ length: Math.max(0, y) }, () => a.items).flat();
     return a.t === "list" ? { t: "list", items } : tuple(items);
@@ -103,7 +105,8 @@ export function compareOp(op: string, a: PyValue, b: PyValue): PyValue {
       const x = num(a),
         y = num(b);
       if (x === undefined || y === undefined) return unknown("undecidable comparison");
-      const r = op === "<" ? x < y : op === "<=" ? x <= y : op === ">" ? x > y : op === ">=" ? x >= y : undefined;
+      const r =
+        op === "<" ? x < y : op === "<=" ? x <= y : op === ">" ? x > y : op === ">=" ? x >= y : undefined;
       return r === undefined ? unknown(`operator ${op}`) : bool(r);
     }
   }
@@ -113,7 +116,12 @@ export function unaryOp(op: string, v: PyValue, negateTensor: (v: PyValue) => Py
   if (op === "not") {
     if (v.t === "unknown") return v;
     // An empty Sequential / ModuleList / ModuleDict is falsy (they have a length); other modules are truthy.
-    if (v.t === "object" && v.children && v.opaque === undefined && ["Sequential", "ModuleList", "ModuleDict"].includes(v.cls.nn ?? ""))
+    if (
+      v.t === "object" &&
+      v.children &&
+      v.opaque === undefined &&
+      ["Sequential", "ModuleList", "ModuleDict"].includes(v.cls.nn ?? "")
+    )
       return bool(v.children.size === 0);
     const t = truthy(v);
     return t === undefined ? unknown(`undecidable not ${describe(v)}`) : bool(!t);
@@ -134,18 +142,23 @@ function percentFormat(fmt: string, arg: PyValue): PyValue {
   const args = arg.t === "tuple" ? [...arg.items] : [arg];
   let k = 0;
   let failed = false;
-  const out = fmt.replace(/%([-+ 0#]*\d*)(?:\.(\d+))?([disrfgxe%])/g, (_m, _flags: string, prec: string | undefined, conv: string) => {
-    if (conv === "%") return "%";
-    const v = args[k++];
-    if (!v || v.t === "unknown") {
-      failed = true;
-      return "";
-    }
-    const n = num(v);
-    if (conv === "d" || conv === "i") return n === undefined ? ((failed = true), "") : String(Math.trunc(n));
-    if (conv === "f") return n === undefined ? ((failed = true), "") : n.toFixed(prec === undefined ? 6 : Number(prec));
-    if (conv === "x") return n === undefined ? ((failed = true), "") : Math.trunc(n).toString(16);
-    return v.t === "str" ? v.v : describe(v);
-  });
+  const out = fmt.replace(
+    /%([-+ 0#]*\d*)(?:\.(\d+))?([disrfgxe%])/g,
+    (_m, _flags: string, prec: string | undefined, conv: string) => {
+      if (conv === "%") return "%";
+      const v = args[k++];
+      if (!v || v.t === "unknown") {
+        failed = true;
+        return "";
+      }
+      const n = num(v);
+      if (conv === "d" || conv === "i")
+        return n === undefined ? ((failed = true), "") : String(Math.trunc(n));
+      if (conv === "f")
+        return n === undefined ? ((failed = true), "") : n.toFixed(prec === undefined ? 6 : Number(prec));
+      if (conv === "x") return n === undefined ? ((failed = true), "") : Math.trunc(n).toString(16);
+      return v.t === "str" ? v.v : describe(v);
+    },
+  );
   return failed ? unknown("string formatting of an unknown value") : str(out);
 }

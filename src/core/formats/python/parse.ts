@@ -12,7 +12,18 @@ import type { SyntaxNode, Tree } from "@lezer/common";
 import { parser } from "@lezer/python";
 import type { ClassDef, Expr, FunctionDef, PyModule, Span, Stmt } from "./ast";
 import {
-  argList, decorator, ERROR, exprGroup, exprList, kids, MAX_DEPTH, params, spanOf, splitOn, text, type Ctx,
+  argList,
+  decorator,
+  ERROR,
+  exprGroup,
+  exprList,
+  kids,
+  MAX_DEPTH,
+  params,
+  spanOf,
+  splitOn,
+  text,
+  type Ctx,
 } from "./parseExpr";
 import { blankUnclosedBrackets } from "./recover";
 
@@ -141,18 +152,24 @@ function statementAt(ctx: Ctx, n: SyntaxNode, adopted: readonly SyntaxNode[]): S
       const opAt = k.findIndex((c) => c.name === "UpdateOp");
       const op = k[opAt];
       if (!op) return [unsupportedStmt(ctx, n)];
-      return [{
-        kind: "AugAssign",
-        target: exprList(ctx, k.slice(0, opAt), n.from),
-        // `+=` is stored as the binary operator `+`, so it evaluates like a BinOp.
-        op: text(ctx, op).slice(0, -1),
-        value: exprList(ctx, k.slice(opAt + 1), op.to),
-        span,
-      }];
+      return [
+        {
+          kind: "AugAssign",
+          target: exprList(ctx, k.slice(0, opAt), n.from),
+          // `+=` is stored as the binary operator `+`, so it evaluates like a BinOp.
+          op: text(ctx, op).slice(0, -1),
+          value: exprList(ctx, k.slice(opAt + 1), op.to),
+          span,
+        },
+      ];
     }
     case "ReturnStatement": {
       const rest = k.slice(1);
-      return [rest.length > 0 ? { kind: "Return", value: exprList(ctx, rest, n.from), span } : { kind: "Return", span }];
+      return [
+        rest.length > 0
+          ? { kind: "Return", value: exprList(ctx, rest, n.from), span }
+          : { kind: "Return", span },
+      ];
     }
     case "IfStatement":
       return [ifStatement(ctx, span, k)];
@@ -161,12 +178,16 @@ function statementAt(ctx: Ctx, n: SyntaxNode, adopted: readonly SyntaxNode[]): S
     case "WhileStatement": {
       const at = k.findIndex((c) => c.name === "while");
       const testNode = k[at + 1];
-      const test: Expr = testNode && testNode.name !== "Body"
-        ? exprGroup(ctx, [testNode], n.from) : { kind: "Unsupported", what: ERROR, span };
+      const test: Expr =
+        testNode && testNode.name !== "Body"
+          ? exprGroup(ctx, [testNode], n.from)
+          : { kind: "Unsupported", what: ERROR, span };
       const loop: Stmt = { kind: "While", test, body: body(ctx, n.getChild("Body") ?? undefined), span };
       // ast.ts's While has no `orelse`; without a `break`, `else:` simply runs after the loop.
       const orelse = bodyAfter(k, "else");
-      return orelse ? [loop, { kind: "Block", body: body(ctx, orelse), span: stmtSpan(ctx, orelse) }] : [loop];
+      return orelse
+        ? [loop, { kind: "Block", body: body(ctx, orelse), span: stmtSpan(ctx, orelse) }]
+        : [loop];
     }
     case "TryStatement":
       return [tryStatement(ctx, k, span)];
@@ -195,7 +216,11 @@ function statementAt(ctx: Ctx, n: SyntaxNode, adopted: readonly SyntaxNode[]): S
       return [{ kind: "Assert", span }];
     case "DeleteStatement": {
       const rest = k.slice(1);
-      return [rest.length > 0 ? { kind: "Delete", target: exprList(ctx, rest, n.from), span } : { kind: "Del", span }];
+      return [
+        rest.length > 0
+          ? { kind: "Delete", target: exprList(ctx, rest, n.from), span }
+          : { kind: "Del", span },
+      ];
     }
     case "ScopeStatement": // global and nonlocal
       return [{ kind: "Global", span }];
@@ -225,7 +250,12 @@ function assign(ctx: Ctx, k: readonly SyntaxNode[], span: Span): Stmt {
   if (typeAt >= 0 && (firstEq < 0 || typeAt < firstEq)) {
     const target = exprList(ctx, k.slice(0, typeAt), span.from);
     if (firstEq < 0) return { kind: "AnnAssign", target, span };
-    return { kind: "AnnAssign", target, value: exprList(ctx, k.slice(firstEq + 1), k[firstEq]?.to ?? span.to), span };
+    return {
+      kind: "AnnAssign",
+      target,
+      value: exprList(ctx, k.slice(firstEq + 1), k[firstEq]?.to ?? span.to),
+      span,
+    };
   }
   const segments = splitOn(k, "AssignOp");
   const valueNodes = segments.pop() ?? [];
@@ -247,7 +277,9 @@ function ifStatement(ctx: Ctx, span: Span, k: readonly SyntaxNode[]): Stmt {
     if (kw.name === "if" || kw.name === "elif") {
       const testNode = k[i + 1];
       const hasTest = testNode !== undefined && testNode.name !== "Body";
-      const test: Expr = hasTest ? exprGroup(ctx, [testNode], kw.to) : { kind: "Unsupported", what: ERROR, span: spanOf(kw) };
+      const test: Expr = hasTest
+        ? exprGroup(ctx, [testNode], kw.to)
+        : { kind: "Unsupported", what: ERROR, span: spanOf(kw) };
       const b = k[hasTest ? i + 2 : i + 1];
       clauses.push({ kw, test, body: b?.name === "Body" ? body(ctx, b) : [] });
     } else if (kw.name === "else") {
@@ -258,7 +290,13 @@ function ifStatement(ctx: Ctx, span: Span, k: readonly SyntaxNode[]): Stmt {
   let result: Stmt | undefined;
   for (let c = clauses.length - 1; c >= 0; c--) {
     const { kw, test, body: stmts } = clauses[c] as (typeof clauses)[number];
-    result = { kind: "If", test, body: stmts, orelse, span: { from: c === 0 ? span.from : kw.from, to: span.to } };
+    result = {
+      kind: "If",
+      test,
+      body: stmts,
+      orelse,
+      span: { from: c === 0 ? span.from : kw.from, to: span.to },
+    };
     orelse = [result];
   }
   return result ?? { kind: "Unsupported", what: "IfStatement", span };
@@ -293,7 +331,10 @@ function tryStatement(ctx: Ctx, k: readonly SyntaxNode[], span: Span): Stmt {
 /** `import a.b as c, d` and `from ..x import y as z, w`. */
 function importStatement(ctx: Ctx, k: readonly SyntaxNode[], span: Span): Stmt {
   const names = (nodes: readonly SyntaxNode[]): { name: string; asname?: string }[] =>
-    splitOn(nodes.filter((c) => c.name !== "(" && c.name !== ")"), ",").flatMap((g) => {
+    splitOn(
+      nodes.filter((c) => c.name !== "(" && c.name !== ")"),
+      ",",
+    ).flatMap((g) => {
       const asAt = g.findIndex((c) => c.name === "as");
       const dotted = (asAt >= 0 ? g.slice(0, asAt) : g).map((c) => text(ctx, c)).join("");
       const alias = asAt >= 0 ? g[asAt + 1] : undefined;
@@ -308,15 +349,29 @@ function importStatement(ctx: Ctx, k: readonly SyntaxNode[], span: Span): Stmt {
   for (; i < modNodes.length; i++) {
     const c = modNodes[i] as SyntaxNode;
     if (c.name === ".") level += 1;
-    else if (c.name === "Ellipsis") level += 3; // `from ... import x`
+    else if (c.name === "Ellipsis")
+      level += 3; // `from ... import x`
     else break;
   }
-  const module = modNodes.slice(i).map((c) => text(ctx, c)).join("");
-  return { kind: "ImportFrom", module, level, names: importAt >= 0 ? names(k.slice(importAt + 1)) : [], span };
+  const module = modNodes
+    .slice(i)
+    .map((c) => text(ctx, c))
+    .join("");
+  return {
+    kind: "ImportFrom",
+    module,
+    level,
+    names: importAt >= 0 ? names(k.slice(importAt + 1)) : [],
+    span,
+  };
 }
 
 function definition(
-  ctx: Ctx, n: SyntaxNode, decorators: readonly Expr[], outer: Span, adopted: readonly SyntaxNode[],
+  ctx: Ctx,
+  n: SyntaxNode,
+  decorators: readonly Expr[],
+  outer: Span,
+  adopted: readonly SyntaxNode[],
 ): Stmt {
   const k = kids(n);
   const nameNode = k.find((c) => c.name === "VariableName");
@@ -331,7 +386,11 @@ function definition(
     const def: ClassDef = {
       ...common,
       // Keyword arguments (metaclass=…) and *bases are not base classes.
-      bases: bases ? argList(ctx, bases).filter((a) => a.name === undefined && a.star === undefined).map((a) => a.value) : [],
+      bases: bases
+        ? argList(ctx, bases)
+            .filter((a) => a.name === undefined && a.star === undefined)
+            .map((a) => a.value)
+        : [],
     };
     return { kind: "ClassDef", def };
   }

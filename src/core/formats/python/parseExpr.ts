@@ -141,13 +141,18 @@ function exprAt(ctx: Ctx, n: SyntaxNode): Expr {
       return dict(ctx, n);
     case "ArrayComprehensionExpression":
     case "ComprehensionExpression":
-      return listComp(ctx, n.name === "ArrayComprehensionExpression" ? inner(n, "[", "]") : inner(n, "(", ")"),
-        n.name === "ComprehensionExpression", span);
+      return listComp(
+        ctx,
+        n.name === "ArrayComprehensionExpression" ? inner(n, "[", "]") : inner(n, "(", ")"),
+        n.name === "ComprehensionExpression",
+        span,
+      );
     case "DictionaryComprehensionExpression":
       return dictComp(ctx, inner(n, "{", "}"), span);
     case "ConditionalExpression": {
       const [body, kwIf, test, kwElse, orelse] = kids(n);
-      if (!body || kwIf?.name !== "if" || !test || kwElse?.name !== "else" || !orelse) return unsupported(n.name, span);
+      if (!body || kwIf?.name !== "if" || !test || kwElse?.name !== "else" || !orelse)
+        return unsupported(n.name, span);
       return { kind: "IfExp", test: expr(ctx, test), body: expr(ctx, body), orelse: expr(ctx, orelse), span };
     }
     case "BinaryExpression":
@@ -174,7 +179,9 @@ function exprAt(ctx: Ctx, n: SyntaxNode): Expr {
 
 /** Elements of a list/tuple display: `a, *b, c,`. */
 function items(ctx: Ctx, nodes: readonly SyntaxNode[]): Expr[] {
-  return splitOn(nodes, ",").filter((g) => g.length > 0).map((g) => exprGroup(ctx, g, 0));
+  return splitOn(nodes, ",")
+    .filter((g) => g.length > 0)
+    .map((g) => exprGroup(ctx, g, 0));
 }
 
 /** Implicit concatenation `"a" "b"`: a Str if every part is plain, else an FString. */
@@ -192,8 +199,11 @@ function member(ctx: Ctx, n: SyntaxNode): Expr {
   if (!obj || !sep) return unsupported(n.name, span);
   if (sep.name === ".") {
     // Lezer reads `255.` and `1.e3` as an attribute of an int; recover the float.
-    if (obj.name === "Number" && sep.from === obj.to &&
-        (!prop || prop.type.isError || (prop.from === sep.to && /^(?:[eE]\d+|[jJ])$/.test(text(ctx, prop))))) {
+    if (
+      obj.name === "Number" &&
+      sep.from === obj.to &&
+      (!prop || prop.type.isError || (prop.from === sep.to && /^(?:[eE]\d+|[jJ])$/.test(text(ctx, prop))))
+    ) {
       const to = prop && !prop.type.isError ? prop.to : sep.to;
       return { kind: "Num", ...decodeNumber(ctx.src.slice(obj.from, to)), span: { from: obj.from, to } };
     }
@@ -214,7 +224,8 @@ function subscriptIndex(ctx: Ctx, nodes: readonly SyntaxNode[]): Expr {
   const one = (g: readonly SyntaxNode[]): Expr => {
     if (!g.some((c) => c.name === ":")) return exprGroup(ctx, g, nodes[0]?.from ?? 0);
     const [lower, upper, step] = splitOn(g, ":").map((part) =>
-      part.length > 0 ? exprGroup(ctx, part, part[0]?.from ?? 0) : undefined);
+      part.length > 0 ? exprGroup(ctx, part, part[0]?.from ?? 0) : undefined,
+    );
     return {
       kind: "Slice",
       span: spanOfList(g, 0),
@@ -277,7 +288,10 @@ function dict(ctx: Ctx, n: SyntaxNode): Expr {
 }
 
 /** Split `elt for t in it if c for …` into the element tokens and the generators. */
-function comprehension(ctx: Ctx, nodes: readonly SyntaxNode[]): { elt: SyntaxNode[]; generators: Comprehension[] } {
+function comprehension(
+  ctx: Ctx,
+  nodes: readonly SyntaxNode[],
+): { elt: SyntaxNode[]; generators: Comprehension[] } {
   const isClauseStart = (c: SyntaxNode): boolean => c.name === "for" || c.name === "if" || c.name === "async";
   let i = nodes.findIndex(isClauseStart);
   if (i < 0) i = nodes.length;
@@ -293,7 +307,11 @@ function comprehension(ctx: Ctx, nodes: readonly SyntaxNode[]): { elt: SyntaxNod
       j = inAt + 1;
       while (j < nodes.length && !isClauseStart(nodes[j] as SyntaxNode)) j++;
       const target = exprList(ctx, nodes.slice(i + 1, inAt), tok.to);
-      generators.push({ target, iter: exprList(ctx, nodes.slice(inAt + 1, j), nodes[inAt]?.to ?? tok.to), ifs: [] });
+      generators.push({
+        target,
+        iter: exprList(ctx, nodes.slice(inAt + 1, j), nodes[inAt]?.to ?? tok.to),
+        ifs: [],
+      });
     } else if (tok.name === "if") {
       while (j < nodes.length && !isClauseStart(nodes[j] as SyntaxNode)) j++;
       generators[generators.length - 1]?.ifs.push(exprGroup(ctx, nodes.slice(i + 1, j), tok.to));

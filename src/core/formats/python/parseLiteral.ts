@@ -38,8 +38,18 @@ export function decodeString(text: string): string {
 }
 
 const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
-  n: "\n", t: "\t", r: "\r", "\\": "\\", "'": "'", '"': '"',
-  a: "\x07", b: "\b", f: "\f", v: "\v", "\n": "", "\r\n": "",
+  n: "\n",
+  t: "\t",
+  r: "\r",
+  "\\": "\\",
+  "'": "'",
+  '"': '"',
+  a: "\x07",
+  b: "\b",
+  f: "\f",
+  v: "\v",
+  "\n": "",
+  "\r\n": "",
 };
 
 function decodeEscapes(body: string): string {
@@ -49,8 +59,12 @@ function decodeEscapes(body: string): string {
       const simple = SIMPLE_ESCAPES[esc];
       if (simple !== undefined) return simple;
       const c = esc.charAt(0);
-      const code = c === "x" || c === "u" || c === "U" ? parseInt(esc.slice(1), 16)
-        : c >= "0" && c <= "7" ? parseInt(esc, 8) : -1;
+      const code =
+        c === "x" || c === "u" || c === "U"
+          ? parseInt(esc.slice(1), 16)
+          : c >= "0" && c <= "7"
+            ? parseInt(esc, 8)
+            : -1;
       // fromCodePoint throws past U+10FFFF; never throw on odd input.
       if (code >= 0 && code <= 0x10ffff) return String.fromCodePoint(code);
       // Python keeps unknown escapes (and \N{…}) verbatim.

@@ -5,7 +5,11 @@ import { num, type CallArgs, type PyValue } from "./values";
 export class ArgError extends Error {}
 
 /** Bind a call's arguments to parameter names with defaults (like Python's signature binding). */
-export function bindArgs(a: CallArgs, names: readonly string[], defaults: Readonly<Record<string, PyValue>>): { values: Map<string, PyValue>; spans: Map<string, Span> } {
+export function bindArgs(
+  a: CallArgs,
+  names: readonly string[],
+  defaults: Readonly<Record<string, PyValue>>,
+): { values: Map<string, PyValue>; spans: Map<string, Span> } {
   const values = new Map<string, PyValue>();
   const spans = new Map<string, Span>();
   a.args.forEach((v, i) => {
@@ -20,14 +24,16 @@ export function bindArgs(a: CallArgs, names: readonly string[], defaults: Readon
     const s = a.kwargSpans.get(k);
     if (s) spans.set(k, s);
   }
-  for (const n of names) if (!values.has(n) && defaults[n] !== undefined) values.set(n, defaults[n] as PyValue);
+  for (const n of names)
+    if (!values.has(n) && defaults[n] !== undefined) values.set(n, defaults[n] as PyValue);
   return { values, spans };
 }
 
 export function getInt(values: ReadonlyMap<string, PyValue>, name: string): number {
   const v = values.get(name);
   const n = v ? num(v) : undefined;
-  if (n === undefined || !Number.isFinite(n)) throw new ArgError(`${name} is ${v ? describeShort(v) : "missing"}`);
+  if (n === undefined || !Number.isFinite(n))
+    throw new ArgError(`${name} is ${v ? describeShort(v) : "missing"}`);
   return n;
 }
 

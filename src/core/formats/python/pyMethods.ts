@@ -1,6 +1,18 @@
 /** Methods of Python's built-in containers as model code uses them (dict.items(), list.append, …). */
 import { builtin } from "./builtins";
-import { NONE, bool, describe, dictKey, int, iterate, num, str, tuple, unknown, type PyValue } from "./values";
+import {
+  NONE,
+  bool,
+  describe,
+  dictKey,
+  int,
+  iterate,
+  num,
+  str,
+  tuple,
+  unknown,
+  type PyValue,
+} from "./values";
 
 export function dictMethod(d: Extract<PyValue, { t: "dict" }>, name: string): PyValue {
   const entries = [...d.entries.values()];
@@ -21,7 +33,9 @@ export function dictMethod(d: Extract<PyValue, { t: "dict" }>, name: string): Py
         const k = dictKey(a.args[0] ?? NONE);
         const hit = k !== undefined ? d.entries.get(k) : undefined;
         if (k !== undefined) d.entries.delete(k);
-        return hit?.value ?? a.args[1] ?? unknown(`key ${a.args[0] ? describe(a.args[0]) : "?"} not in the dict`);
+        return (
+          hit?.value ?? a.args[1] ?? unknown(`key ${a.args[0] ? describe(a.args[0]) : "?"} not in the dict`)
+        );
       });
     case "setdefault":
       return builtin(name, (a) => {
@@ -53,7 +67,10 @@ export function listMethod(l: Extract<PyValue, { t: "list" }>, name: string): Py
     case "__iadd__":
       return builtin(name, (a) => (l.items.push(...(iterate(a.args[0] ?? NONE) ?? [])), NONE));
     case "insert":
-      return builtin(name, (a) => (l.items.splice(num(a.args[0] ?? int(0)) ?? 0, 0, a.args[1] ?? NONE), NONE));
+      return builtin(
+        name,
+        (a) => (l.items.splice(num(a.args[0] ?? int(0)) ?? 0, 0, a.args[1] ?? NONE), NONE),
+      );
     case "pop":
       return builtin(name, (a) => {
         if (!a.args[0]) return l.items.pop() ?? NONE;
@@ -72,18 +89,23 @@ export function listMethod(l: Extract<PyValue, { t: "list" }>, name: string): Py
     case "difference":
       return builtin(name, (a) => setMethod(l, name, a.args[0] ?? NONE));
     case "index":
-      return builtin(name, (a) => int(l.items.findIndex((x) => num(x) !== undefined && num(x) === num(a.args[0] ?? NONE))));
+      return builtin(name, (a) =>
+        int(l.items.findIndex((x) => num(x) !== undefined && num(x) === num(a.args[0] ?? NONE))),
+      );
     default:
       return unknown(`list.${name}`);
   }
 }
 
-
 /** String methods config code uses (`arch.startswith("efficientnet_b")`, `"{}x{}".format(…)`). */
 export function strMethod(x: string, name: string): PyValue {
   const strArg = (v: PyValue | undefined): string | undefined => (v?.t === "str" ? v.v : undefined);
   const tupleOrStr = (v: PyValue | undefined): string[] | undefined =>
-    v?.t === "tuple" ? v.items.map((i) => strArg(i) ?? "\u0000") : strArg(v) !== undefined ? [strArg(v) as string] : undefined;
+    v?.t === "tuple"
+      ? v.items.map((i) => strArg(i) ?? "\u0000")
+      : strArg(v) !== undefined
+        ? [strArg(v) as string]
+        : undefined;
   const test = (f: (p: string) => boolean) =>
     builtin(name, (a) => {
       const ps = tupleOrStr(a.args[0]);
@@ -125,7 +147,9 @@ export function strMethod(x: string, name: string): PyValue {
       return builtin(name, (a) => {
         const items = iterate(a.args[0] ?? NONE);
         const parts = items?.map(strArg);
-        return parts?.every((p): p is string => p !== undefined) ? str(parts.join(x)) : unknown("str.join of non-strings");
+        return parts?.every((p): p is string => p !== undefined)
+          ? str(parts.join(x))
+          : unknown("str.join of non-strings");
       });
     case "format":
       return builtin(name, (a) => {
@@ -133,7 +157,8 @@ export function strMethod(x: string, name: string): PyValue {
         let bad = false;
         const out = x.replace(/\{([^{}]*)\}/g, (_m, key: string) => {
           const field = key.split(/[:!]/)[0] ?? "";
-          const v = field === "" ? a.args[i++] : /^\d+$/.test(field) ? a.args[Number(field)] : a.kwargs.get(field);
+          const v =
+            field === "" ? a.args[i++] : /^\d+$/.test(field) ? a.args[Number(field)] : a.kwargs.get(field);
           if (!v || v.t === "unknown") bad = true;
           return v ? (v.t === "str" ? v.v : describe(v)) : "";
         });
@@ -148,20 +173,28 @@ function setMethod(l: Extract<PyValue, { t: "list" }>, name: string, other: PyVa
   const mine = l.items.map(dictKey);
   if (name === "add") {
     const k = dictKey(other);
-    if (k === undefined || mine.some((m) => m === undefined)) return unknown("set.add of a value that is not known");
+    if (k === undefined || mine.some((m) => m === undefined))
+      return unknown("set.add of a value that is not known");
     if (!mine.includes(k)) l.items.push(other);
     return NONE;
   }
   const items = iterate(other);
   const theirs = items?.map(dictKey);
-  if (!items || !theirs || [...mine, ...theirs].some((k) => k === undefined)) return unknown(`set.${name} of values that are not known`);
+  if (!items || !theirs || [...mine, ...theirs].some((k) => k === undefined))
+    return unknown(`set.${name} of values that are not known`);
   switch (name) {
     case "issubset":
       return bool(mine.every((k) => theirs.includes(k)));
     case "issuperset":
       return bool(theirs.every((k) => mine.includes(k)));
     case "union":
-      return { t: "list", items: [...l.items, ...items.filter((_, i) => !mine.includes(theirs[i]) && theirs.indexOf(theirs[i]) === i)] };
+      return {
+        t: "list",
+        items: [
+          ...l.items,
+          ...items.filter((_, i) => !mine.includes(theirs[i]) && theirs.indexOf(theirs[i]) === i),
+        ],
+      };
     case "intersection":
       return { t: "list", items: l.items.filter((_, i) => theirs.includes(mine[i])) };
     default:

@@ -95,7 +95,8 @@ export interface PythonOptions {
   readonly timeLimitMs?: number;
 }
 
-const INPUT_COMMENT = /#\s*convlens:\s*input\s+([A-Za-z0-9_×x, ]+?)(?:\s+(int64|int32|float32|float16))?\s*$/i;
+const INPUT_COMMENT =
+  /#\s*convlens:\s*input\s+([A-Za-z0-9_×x, ]+?)(?:\s+(int64|int32|float32|float16))?\s*$/i;
 
 /** `# convlens: input 1x3x224x224` on the class line or in the comment lines just above it. */
 export function inputFromComment(source: string, classSpan: Span): InputSpec | undefined {
@@ -110,7 +111,10 @@ export function inputFromComment(source: string, classSpan: Span): InputSpec | u
   for (const c of candidates) {
     const m = INPUT_COMMENT.exec(c);
     if (!m?.[1]) continue;
-    const dims = m[1].trim().split(/\s*[x×,]\s*/).map((d) => (/^\d+$/.test(d) ? Number(d) : d));
+    const dims = m[1]
+      .trim()
+      .split(/\s*[x×,]\s*/)
+      .map((d) => (/^\d+$/.test(d) ? Number(d) : d));
     return { shape: dims, dtype: (m[2]?.toLowerCase() as DType | undefined) ?? "float32", source: "comment" };
   }
   return undefined;
@@ -145,7 +149,10 @@ function defaultInput(root: PyObject, host: TorchHost): InputSpec | undefined {
 }
 
 function describeResult(v: PyValue): { text: string; unknown: boolean } {
-  if (v.t === "tensor") return v.state.shape ? { text: v.state.shape.join("×"), unknown: false } : { text: "? (unknown: shape could not be inferred)", unknown: true };
+  if (v.t === "tensor")
+    return v.state.shape
+      ? { text: v.state.shape.join("×"), unknown: false }
+      : { text: "? (unknown: shape could not be inferred)", unknown: true };
   if (v.t === "unknown") return { text: `? (unknown: ${v.reason})`, unknown: true };
   if (v.t === "tuple" || v.t === "list") {
     const parts = (iterate(v) ?? []).map((x) => describeResult(x));
@@ -154,20 +161,39 @@ function describeResult(v: PyValue): { text: string; unknown: boolean } {
   return { text: describe(v), unknown: false };
 }
 
-function traceClass(def: ClassDef, cls: PyValue, source: string, opts: PythonOptions, host: TorchHost, interp: Interpreter): TracedClass {
+function traceClass(
+  def: ClassDef,
+  cls: PyValue,
+  source: string,
+  opts: PythonOptions,
+  host: TorchHost,
+  interp: Interpreter,
+): TracedClass {
   const base = { name: def.name, span: def.span, nameSpan: def.nameSpan };
   interp.onStatement = undefined;
   const missing = requiredArgs(cls);
   if (missing.length)
-    return { ...base, error: `${def.name} needs constructor arguments (${missing.join(", ")}); it is analysed where a subclass or a model passes them`, diagnostics: [], lines: [] };
+    return {
+      ...base,
+      error: `${def.name} needs constructor arguments (${missing.join(", ")}); it is analysed where a subclass or a model passes them`,
+      diagnostics: [],
+      lines: [],
+    };
   let root: PyValue;
   try {
-    root = interp.call(cls, { args: [], kwargs: new Map(), argSpans: [], kwargSpans: new Map(), span: def.nameSpan });
+    root = interp.call(cls, {
+      args: [],
+      kwargs: new Map(),
+      argSpans: [],
+      kwargSpans: new Map(),
+      span: def.nameSpan,
+    });
   } catch (e) {
     if (!(e instanceof InterpError)) throw e;
     return { ...base, error: `cannot construct ${def.name}: ${e.message}`, diagnostics: [], lines: [] };
   }
-  if (root.t !== "object" || !root.children) return { ...base, error: `cannot construct ${def.name}: ${describe(root)}`, diagnostics: [], lines: [] };
+  if (root.t !== "object" || !root.children)
+    return { ...base, error: `cannot construct ${def.name}: ${describe(root)}`, diagnostics: [], lines: [] };
   const commented = inputFromComment(source, def.span);
   return traceRoot(root, { ...base, keys: [def.name], commented }, opts, host, interp);
 }
@@ -183,10 +209,17 @@ interface RootInfo {
 }
 
 /** Pick the input (forced > code > comment > setting > assumed), trace forward and analyse. */
-function traceRoot(root: PyObject, info: RootInfo, opts: PythonOptions, host: TorchHost, interp: Interpreter): TracedClass {
+function traceRoot(
+  root: PyObject,
+  info: RootInfo,
+  opts: PythonOptions,
+  host: TorchHost,
+  interp: Interpreter,
+): TracedClass {
   const base = { name: info.name, span: info.span, nameSpan: info.nameSpan };
   assignPaths(root);
-  const pick = (m: Readonly<Record<string, readonly Dim[]>> | undefined) => info.keys.map((k) => m?.[k]).find((x) => x !== undefined);
+  const pick = (m: Readonly<Record<string, readonly Dim[]>> | undefined) =>
+    info.keys.map((k) => m?.[k]).find((x) => x !== undefined);
   const fromSetting = pick(opts.inputShapes);
   const assumed = defaultInput(root, host);
   // A shape from a setting takes its dtype from the first layer (token ids for an Embedding).
@@ -197,9 +230,24 @@ function traceRoot(root: PyObject, info: RootInfo, opts: PythonOptions, host: To
   let input: InputSpec | undefined = forced
     ? { shape: [...forced], dtype: commented?.dtype ?? assumed?.dtype ?? "float32", source: "setting" }
     : first
-      ? { shape: [...first.shape], dtype: first.dtype, source: "code", args: recorded.args, from: recorded.span }
-      : (commented ?? (fromSetting ? { shape: [...fromSetting], dtype: assumed?.dtype ?? "float32", source: "setting" } : assumed));
-  if (!input) return { ...base, error: `no input shape: add a comment "# convlens: input 1x3x224x224" above class ${root.cls.name}`, diagnostics: [], lines: [] };
+      ? {
+          shape: [...first.shape],
+          dtype: first.dtype,
+          source: "code",
+          args: recorded.args,
+          from: recorded.span,
+        }
+      : (commented ??
+        (fromSetting
+          ? { shape: [...fromSetting], dtype: assumed?.dtype ?? "float32", source: "setting" }
+          : assumed));
+  if (!input)
+    return {
+      ...base,
+      error: `no input shape: add a comment "# convlens: input 1x3x224x224" above class ${root.cls.name}`,
+      diagnostics: [],
+      lines: [],
+    };
   let run = traceForward(root, input, info.nameSpan, host, interp);
   // An assumed image size that breaks the model (LeNet's 32×32, MNIST's 28×28) is retried with other common sizes.
   if (input.source === "assumed" && input.shape.length >= 3 && run.b.diagnostics.length > 0) {
@@ -218,15 +266,35 @@ function traceRoot(root: PyObject, info: RootInfo, opts: PythonOptions, host: To
   const diagnostics = [...b.diagnostics];
   if (outputs.length === 0) {
     const why = firstUnknown(out) ?? `forward returned ${describe(out)}`;
-    return { ...base, input, error: `cannot follow ${root.cls.name}.forward: ${why}`, diagnostics, lines: [...lines.values()] };
+    return {
+      ...base,
+      input,
+      error: `cannot follow ${root.cls.name}.forward: ${why}`,
+      diagnostics,
+      lines: [...lines.values()],
+    };
   }
-  const model: Model = { format: "pytorch", graph: b.graph(outputs), opsets: { "": 17 }, producer: "PyTorch source", irVersion: 0, weightless: true };
+  const model: Model = {
+    format: "pytorch",
+    graph: b.graph(outputs),
+    opsets: { "": 17 },
+    producer: "PyTorch source",
+    irVersion: 0,
+    weightless: true,
+  };
   try {
     // Totals count what PyTorch registers (unused layers, nn.Parameters, tied weights once).
-    const analysed = withRegisteredParams(analyzeModel(model, { modelName: info.name, timeLimitMs: opts.timeLimitMs ?? 10_000 }), root, host.params, model.graph.initializers);
+    const analysed = withRegisteredParams(
+      analyzeModel(model, { modelName: info.name, timeLimitMs: opts.timeLimitMs ?? 10_000 }),
+      root,
+      host.params,
+      model.graph.initializers,
+    );
     // forward returned more than its known tensors (a tuple with an unknown element): say so.
     const missing = firstUnknown(out);
-    const analysis = missing ? { ...analysed, warnings: [...analysed.warnings, `an output of forward is unknown: ${missing}`] } : analysed;
+    const analysis = missing
+      ? { ...analysed, warnings: [...analysed.warnings, `an output of forward is unknown: ${missing}`] }
+      : analysed;
     return { ...base, input, analysis, model, diagnostics, lines: [...lines.values()] };
   } catch (e) {
     if (!(e instanceof ModelError)) throw e;
@@ -239,7 +307,10 @@ function requiredArgs(cls: PyValue): string[] {
   if (cls.t !== "class") return [];
   const init = lookupClassAttr(cls, "__init__")?.value;
   if (init?.t !== "func" || "lambda" in init.def) return [];
-  return init.def.params.slice(1).filter((p) => !p.default && !p.star).map((p) => p.name);
+  return init.def.params
+    .slice(1)
+    .filter((p) => !p.default && !p.star)
+    .map((p) => p.name);
 }
 
 // Spatial sizes tried, in order, when the assumed 224 does not fit the model.
@@ -253,7 +324,13 @@ interface Trace {
 }
 
 /** Run forward on a fresh graph with this input; per-statement results recorded. */
-function traceForward(root: PyObject, input: InputSpec, span: Span, host: TorchHost, interp: Interpreter): Trace {
+function traceForward(
+  root: PyObject,
+  input: InputSpec,
+  span: Span,
+  host: TorchHost,
+  interp: Interpreter,
+): Trace {
   const b = new GraphBuilder();
   const lines = new Map<number, LineResult>();
   host.startTrace(b);
@@ -263,11 +340,16 @@ function traceForward(root: PyObject, input: InputSpec, span: Span, host: TorchH
   let out: PyValue;
   try {
     // Several tensors (forward(self, x, mask)) as the script passed them: positional, then keywords.
-    const specs = input.args && input.args.length > 1 ? input.args : [{ shape: input.shape, dtype: input.dtype }];
+    const specs =
+      input.args && input.args.length > 1 ? input.args : [{ shape: input.shape, dtype: input.dtype }];
     const args: PyValue[] = [];
     const kwargs = new Map<string, PyValue>();
     specs.forEach((a, i) => {
-      const t = b.input(i === 0 ? "input" : (a.name ?? `input_${i}`), a.dtype, i === 0 ? input.shape : a.shape);
+      const t = b.input(
+        i === 0 ? "input" : (a.name ?? `input_${i}`),
+        a.dtype,
+        i === 0 ? input.shape : a.shape,
+      );
       if (a.name) kwargs.set(a.name, t);
       else args.push(t);
     });
@@ -287,7 +369,12 @@ function traceForward(root: PyObject, input: InputSpec, span: Span, host: TorchH
 function firstUnknown(v: PyValue): string | undefined {
   if (v.t === "unknown") return v.reason;
   if (v.t === "tensor" && !v.state.shape) return "an output's shape could not be inferred";
-  const items = v.t === "tuple" || v.t === "list" ? v.items : v.t === "dict" ? [...v.entries.values()].map((e) => e.value) : [];
+  const items =
+    v.t === "tuple" || v.t === "list"
+      ? v.items
+      : v.t === "dict"
+        ? [...v.entries.values()].map((e) => e.value)
+        : [];
   for (const x of items) {
     const why = firstUnknown(x);
     if (why) return why;
@@ -300,7 +387,12 @@ function firstUnknown(v: PyValue): string | undefined {
  * (torchvision's segmentation models return OrderedDict(out=…, aux=…): "out" first).
  */
 function modelOutputs(out: PyValue): string[] {
-  const items = out.t === "tuple" || out.t === "list" ? out.items : out.t === "dict" ? [...out.entries.values()].map((e) => e.value) : [out];
+  const items =
+    out.t === "tuple" || out.t === "list"
+      ? out.items
+      : out.t === "dict"
+        ? [...out.entries.values()].map((e) => e.value)
+        : [out];
   return items.filter((v) => v.t === "tensor").map((v) => (v.t === "tensor" ? v.value : ""));
 }
 
@@ -313,7 +405,8 @@ export function analyzePythonSource(source: string, opts: PythonOptions): Python
   const searchPath = [dirOf(opts.fileName), ...(opts.pythonPath ?? [])];
   const imports = new ModuleSystem(files, searchPath, parsed, builtinScope, (): Interpreter => interp);
   const host = new TorchHost(imports);
-  const textOf = (span: Span): string => (isForeignSpan(span) ? (parsed.textOf(span) ?? "") : source.slice(span.from, span.to));
+  const textOf = (span: Span): string =>
+    isForeignSpan(span) ? (parsed.textOf(span) ?? "") : source.slice(span.from, span.to);
   const interp: Interpreter = new Interpreter(host, textOf);
   for (const [k, v] of makeBuiltins(() => interp)) builtinScope.set(k, v);
   builtinScope.set("super", host.makeSuper(interp));
@@ -343,9 +436,16 @@ export function analyzePythonSource(source: string, opts: PythonOptions): Python
     const def = defs.find((d) => globals.get(d.def.name) === inst.obj.cls)?.def;
     const named = names.get(inst);
     const name = named?.name ?? inst.obj.cls.name;
-    const info = { name, span: inst.span, nameSpan: named?.span ?? inst.span, keys: [name, inst.obj.cls.name], ...(inst.input ? { recorded: inst.input } : {}) };
+    const info = {
+      name,
+      span: inst.span,
+      nameSpan: named?.span ?? inst.span,
+      keys: [name, inst.obj.cls.name],
+      ...(inst.input ? { recorded: inst.input } : {}),
+    };
     // A comment on the line that builds the model, else on its class.
-    const commented = inputFromComment(source, inst.span) ?? (def ? inputFromComment(source, def.span) : undefined);
+    const commented =
+      inputFromComment(source, inst.span) ?? (def ? inputFromComment(source, def.span) : undefined);
     const result = traceRoot(inst.obj, { ...info, commented }, opts, host, interp);
     traced.set(inst, result);
     return result;
@@ -355,16 +455,39 @@ export function analyzePythonSource(source: string, opts: PythonOptions): Python
     if (cls?.t !== "class" || !isModuleClass(cls)) continue;
     // A class the script builds is analysed as built there (its arguments, its input).
     const inst = instances.find((i) => i.obj.cls === cls);
-    if (inst) classes.push({ ...traceInstance(inst), name: s.def.name, span: s.def.span, nameSpan: s.def.nameSpan, kind: "class", instance: names.get(inst)?.name ?? "" });
+    if (inst)
+      classes.push({
+        ...traceInstance(inst),
+        name: s.def.name,
+        span: s.def.span,
+        nameSpan: s.def.nameSpan,
+        kind: "class",
+        instance: names.get(inst)?.name ?? "",
+      });
     else classes.push(traceClass(s.def, cls, source, opts, host, interp));
   }
-  for (const inst of instances) classes.push({ ...traceInstance(inst), kind: "instance", className: inst.obj.cls.name, calls: inst.calls });
+  for (const inst of instances)
+    classes.push({
+      ...traceInstance(inst),
+      kind: "instance",
+      className: inst.obj.cls.name,
+      calls: inst.calls,
+    });
   // `model(x)` where `model` could not be built: the reason, on the line that calls it.
   for (const f of host.instances.failed) {
     const callee = /^[\w.]+/.exec(source.slice(f.span.from, f.span.to))?.[0] ?? "model";
     if (classes.some((c) => c.name === callee)) continue;
     const error = `cannot build ${callee}: ${f.reason}`;
-    classes.push({ name: callee, span: f.span, nameSpan: f.span, kind: "instance", error, diagnostics: [], lines: [], calls: [f.span] });
+    classes.push({
+      name: callee,
+      span: f.span,
+      nameSpan: f.span,
+      kind: "instance",
+      error,
+      diagnostics: [],
+      lines: [],
+      calls: [f.span],
+    });
   }
   for (const k of host.keras.models) classes.push(traceKeras(k.model(), k.span, opts));
   return { classes, parseErrors: mod.errors };
@@ -372,7 +495,13 @@ export function analyzePythonSource(source: string, opts: PythonOptions): Python
 
 /** A Keras model recorded at module level, built channels-last and analysed like a class. */
 function traceKeras(m: KerasModel, span: Span, opts: PythonOptions): TracedClass {
-  const base = { name: m.name, span, nameSpan: span, diagnostics: [] as PyDiagnostic[], lines: [] as LineResult[] };
+  const base = {
+    name: m.name,
+    span,
+    nameSpan: span,
+    diagnostics: [] as PyDiagnostic[],
+    lines: [] as LineResult[],
+  };
   const b = new GraphBuilder();
   let outputs: string[];
   try {
@@ -382,10 +511,30 @@ function traceKeras(m: KerasModel, span: Span, opts: PythonOptions): TracedClass
     return { ...base, error: e.message };
   }
   const input = b.inputs[0];
-  const model: Model = { format: "keras", graph: b.graph(outputs), opsets: { "": 17 }, producer: "Keras source", irVersion: 0, weightless: true, layout: "channels_last" };
+  const model: Model = {
+    format: "keras",
+    graph: b.graph(outputs),
+    opsets: { "": 17 },
+    producer: "Keras source",
+    irVersion: 0,
+    weightless: true,
+    layout: "channels_last",
+  };
   try {
-    const analysis = analyzeModel(model, { modelName: m.name, timeLimitMs: opts.timeLimitMs ?? 10_000, layout: "channels_last" });
-    return { ...base, diagnostics: b.diagnostics, analysis, model, ...(input?.shape ? { input: { shape: [...input.shape], dtype: input.dtype, source: "comment" as const } } : {}) };
+    const analysis = analyzeModel(model, {
+      modelName: m.name,
+      timeLimitMs: opts.timeLimitMs ?? 10_000,
+      layout: "channels_last",
+    });
+    return {
+      ...base,
+      diagnostics: b.diagnostics,
+      analysis,
+      model,
+      ...(input?.shape
+        ? { input: { shape: [...input.shape], dtype: input.dtype, source: "comment" as const } }
+        : {}),
+    };
   } catch (e) {
     if (!(e instanceof ModelError)) throw e;
     return { ...base, error: e.message };
@@ -393,7 +542,10 @@ function traceKeras(m: KerasModel, span: Span, opts: PythonOptions): TracedClass
 }
 
 /** Each instance's variable (`model`), made unique (`model`, `model#2`) so the CLI and commands can pick one. */
-function instanceNames(instances: readonly ModelInstance[], source: string): Map<ModelInstance, { name: string; span: Span }> {
+function instanceNames(
+  instances: readonly ModelInstance[],
+  source: string,
+): Map<ModelInstance, { name: string; span: Span }> {
   const out = new Map<ModelInstance, { name: string; span: Span }>();
   const used = new Map<string, number>();
   for (const inst of instances) {

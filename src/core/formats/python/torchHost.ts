@@ -24,11 +24,44 @@ import { tensorIndex } from "./tensorIndex";
 import { InitTensors, linspace } from "./initTensors";
 import { TENSOR_FACTORIES, createTensor } from "./tensorFactories";
 import { TORCH_FUNCTIONS } from "./torchOps";
-import { NONE, describe, dictKey, int, iterate, num, str, tuple, unknown, type CallArgs, type PyClass, type PyObject, type PyTensor, type PyValue, type Scope } from "./values";
+import {
+  NONE,
+  describe,
+  dictKey,
+  int,
+  iterate,
+  num,
+  str,
+  tuple,
+  unknown,
+  type CallArgs,
+  type PyClass,
+  type PyObject,
+  type PyTensor,
+  type PyValue,
+  type Scope,
+} from "./values";
 
-const VALUE_RULES: Readonly<Record<string, string>> = { "+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow" };
+const VALUE_RULES: Readonly<Record<string, string>> = {
+  "+": "add",
+  "-": "sub",
+  "*": "mul",
+  "/": "div",
+  "**": "pow",
+};
 
-const INIT_METHODS = new Set(["normal_", "uniform_", "zero_", "fill_", "trunc_normal_", "copy_", "requires_grad_", "bernoulli_", "exponential_", "random_"]);
+const INIT_METHODS = new Set([
+  "normal_",
+  "uniform_",
+  "zero_",
+  "fill_",
+  "trunc_normal_",
+  "copy_",
+  "requires_grad_",
+  "bernoulli_",
+  "exponential_",
+  "random_",
+]);
 
 const CONTAINERS = ["Module", "Sequential", "ModuleList", "ModuleDict"];
 
@@ -59,7 +92,8 @@ export class TorchHost implements Host {
   private building = 0;
 
   constructor(private readonly resolveImport?: ImportResolver) {
-    for (const name of [...CONTAINERS, ...Object.keys(NN_LAYERS)]) this.nnClasses.set(name, { t: "class", name, bases: [], attrs: new Map(), nn: name });
+    for (const name of [...CONTAINERS, ...Object.keys(NN_LAYERS)])
+      this.nnClasses.set(name, { t: "class", name, bases: [], attrs: new Map(), nn: name });
   }
 
   /** The path of the module whose call is running: the scope of the nodes emitted now. */
@@ -89,7 +123,12 @@ export class TorchHost implements Host {
     const made = createTensor(name, a);
     if (made.t !== "made") return made;
     if (!this.builder) return this.init.add(made.shape, made.dtype, made.values);
-    const value = this.builder.weight(`constant_in_forward_${this.builder.initializers.size}`, made.shape, "buffer", made.dtype);
+    const value = this.builder.weight(
+      `constant_in_forward_${this.builder.initializers.size}`,
+      made.shape,
+      "buffer",
+      made.dtype,
+    );
     return { t: "tensor", value, state: { dtype: made.dtype, shape: made.shape } };
   }
 
@@ -101,15 +140,27 @@ export class TorchHost implements Host {
   }
 
   /** An op outside forward: on the constants made there, else unknown. */
-  private outsideForward(what: string, args: readonly PyValue[], f: (b: GraphBuilder) => PyValue, rule?: string): PyValue {
+  private outsideForward(
+    what: string,
+    args: readonly PyValue[],
+    f: (b: GraphBuilder) => PyValue,
+    rule?: string,
+  ): PyValue {
     return this.init.run(args, f, rule) ?? unknown(`${what} outside forward`);
   }
 
   private runOp(name: string, args: readonly PyValue[], a: CallArgs): PyValue {
     const f = TORCH_FUNCTIONS[name];
     if (!f) return unknown(`torch.${name} is not followed`);
-    if (!this.builder) return this.outsideForward(name, args, (b) => f({ b, scope: "", span: a.span, args, kwargs: a.kwargs }), name);
-    if (!args.some((x) => x.t === "tensor" || x.t === "list" || x.t === "tuple")) return unknown(`${name} of non-tensors`);
+    if (!this.builder)
+      return this.outsideForward(
+        name,
+        args,
+        (b) => f({ b, scope: "", span: a.span, args, kwargs: a.kwargs }),
+        name,
+      );
+    if (!args.some((x) => x.t === "tensor" || x.t === "list" || x.t === "tuple"))
+      return unknown(`${name} of non-tensors`);
     return f({ b: this.builder, scope: this.scope, span: a.span, args, kwargs: a.kwargs });
   }
 
@@ -141,13 +192,28 @@ export class TorchHost implements Host {
   }
 
   importModule(name: string, level: number, importer?: string): PyValue {
-    const nn = this.namespace("torch.nn", (n) => this.nnClasses.get(n) ?? (n === "functional" ? functional : n === "init" ? init : n === "parameter" ? parameter : (this.params.nnMember(n, () => this.builder) ?? this.otherNnClass(n))));
-    const parameter = this.namespace("torch.nn.parameter", (n) => this.params.nnMember(n, () => this.builder));
+    const nn = this.namespace(
+      "torch.nn",
+      (n) =>
+        this.nnClasses.get(n) ??
+        (n === "functional"
+          ? functional
+          : n === "init"
+            ? init
+            : n === "parameter"
+              ? parameter
+              : (this.params.nnMember(n, () => this.builder) ?? this.otherNnClass(n))),
+    );
+    const parameter = this.namespace("torch.nn.parameter", (n) =>
+      this.params.nnMember(n, () => this.builder),
+    );
     const functional = this.namespace("torch.nn.functional", (n) => this.torchFunction(n));
     const init = this.namespace("torch.nn.init", () => builtin("init", () => NONE));
     // torch.jit: never scripting or tracing here; its decorators leave functions as they are.
     const jit = this.namespace("torch.jit", (n) =>
-      n === "is_scripting" || n === "is_tracing" ? builtin(n, () => ({ t: "bool", v: false })) : builtin(n, (a) => a.args[0] ?? NONE),
+      n === "is_scripting" || n === "is_tracing"
+        ? builtin(n, () => ({ t: "bool", v: false }))
+        : builtin(n, (a) => a.args[0] ?? NONE),
     );
     const recorders = inputRecorders(this.instances);
     const recorderModule = (n: string): PyValue | undefined => {
@@ -182,7 +248,9 @@ export class TorchHost implements Host {
         case "math":
           return mathModule();
         case "numpy":
-          return this.namespace("numpy", (n) => (n === "linspace" ? builtin("numpy.linspace", linspace) : undefined));
+          return this.namespace("numpy", (n) =>
+            n === "linspace" ? builtin("numpy.linspace", linspace) : undefined,
+          );
         case "copy":
           return copyModule();
         case "argparse":
@@ -196,7 +264,9 @@ export class TorchHost implements Host {
         case "functools":
         case "typing":
           // Abstract types are markers `isinstance` understands; the rest is left to the builtins.
-          return this.namespace(name, (n) => (ABSTRACT_TYPES[n] ? builtin(n, () => unknown(`${n}(…) is not followed`)) : undefined));
+          return this.namespace(name, (n) =>
+            ABSTRACT_TYPES[n] ? builtin(n, () => unknown(`${n}(…) is not followed`)) : undefined,
+          );
       }
     }
     return this.resolveImport?.import(name, level, importer) ?? unknown(`module ${name} is not available`);
@@ -220,10 +290,12 @@ export class TorchHost implements Host {
     }
     if (fn.t === "object" && fn.children) {
       // The script's own call of its model (`model(x)`) gives the input; the model is traced on it later.
-      if (!this.builder && this.instances.called(fn, a.args, a.kwargs, a.span)) return unknown("the model's output is traced separately");
+      if (!this.builder && this.instances.called(fn, a.args, a.kwargs, a.span))
+        return unknown("the model's output is traced separately");
       return this.modules.callModule(fn, a, interp);
     }
-    if (fn.t === "object") return this.keras.callLayer(fn, a) ?? unknown(`${describe(fn)} is not callable here`);
+    if (fn.t === "object")
+      return this.keras.callLayer(fn, a) ?? unknown(`${describe(fn)} is not callable here`);
     return unknown(`${describe(fn)} is not callable here`);
   }
 
@@ -262,16 +334,34 @@ export class TorchHost implements Host {
   }
 
   private tensorAttr(x: PyTensor, name: string): PyValue {
-    if (name === "shape") return this.runOp("size", [x], { args: [x], kwargs: new Map(), argSpans: [], kwargSpans: new Map(), span: { from: 0, to: 0 } });
+    if (name === "shape")
+      return this.runOp("size", [x], {
+        args: [x],
+        kwargs: new Map(),
+        argSpans: [],
+        kwargSpans: new Map(),
+        span: { from: 0, to: 0 },
+      });
     if (name === "ndim") return x.state.shape ? int(x.state.shape.length) : unknown("rank unknown");
-    if (name === "T") return this.runOp("t", [x], { args: [x], kwargs: new Map(), argSpans: [], kwargSpans: new Map(), span: { from: 0, to: 0 } });
+    if (name === "T")
+      return this.runOp("t", [x], {
+        args: [x],
+        kwargs: new Map(),
+        argSpans: [],
+        kwargSpans: new Map(),
+        span: { from: 0, to: 0 },
+      });
     if (name === "dtype") return str(x.state.dtype);
     if (name === "device") return str("cpu");
     if (name === "data") return x;
     // In-place initialisers (torch.empty(…).normal_(std=0.02)) leave the tensor as it is.
     if (INIT_METHODS.has(name)) return builtin(`Tensor.${name}`, () => (this.init.forgetValues(x), x));
-    if (name === "tolist" || name === "item") return builtin(`Tensor.${name}`, () => this.init.toPython(x, name));
-    if (name === "int" || name === "long") return builtin(`Tensor.${name}`, () => (this.builder ? x : this.outsideForward(name, [x], () => x, name)));
+    if (name === "tolist" || name === "item")
+      return builtin(`Tensor.${name}`, () => this.init.toPython(x, name));
+    if (name === "int" || name === "long")
+      return builtin(`Tensor.${name}`, () =>
+        this.builder ? x : this.outsideForward(name, [x], () => x, name),
+      );
     const inPlace = name.endsWith("_") && TORCH_FUNCTIONS[name.slice(0, -1)] ? name.slice(0, -1) : name;
     if (!TORCH_FUNCTIONS[inPlace]) return unknown(`tensor method ${name} is not followed`);
     return builtin(`Tensor.${name}`, (a) => this.runOp(inPlace, [x, ...a.args], a));
@@ -280,7 +370,13 @@ export class TorchHost implements Host {
   private objectAttr(obj: PyObject, name: string, interp: Interpreter, span: Span): PyValue {
     if (name === "__class__") return obj.cls;
     if (name === "forward" && !this.builder && this.instances.find(obj))
-      return builtin("forward", (a) => (this.instances.called(obj, a.args, a.kwargs, a.span), unknown("the model's output is traced separately")));
+      return builtin(
+        "forward",
+        (a) => (
+          this.instances.called(obj, a.args, a.kwargs, a.span),
+          unknown("the model's output is traced separately")
+        ),
+      );
     // Modules are analysed in eval mode: `if self.training:` branches (aux heads, dropout) are skipped.
     if (name === "training" && obj.children && !obj.attrs.has(name)) return { t: "bool", v: false };
     const param = obj.leaf ? this.params.leafAttr(obj, name, this.builder) : undefined;
@@ -297,7 +393,6 @@ export class TorchHost implements Host {
     void span;
     return unknown(`${obj.cls.name}.${name} is not set`);
   }
-
 
   setAttr(obj: PyValue, name: string, value: PyValue): void {
     if (obj.t !== "object") return;
@@ -316,24 +411,48 @@ export class TorchHost implements Host {
     if (obj.t === "object" && obj.opaque !== undefined) return unknown(obj.opaque);
     if (obj.t === "tensor") {
       if (this.builder) return tensorIndex(this.builder, this.scope, obj, index, span, indexExpr);
-      return this.outsideForward("indexing a tensor", [obj, index], (b) => tensorIndex(b, "", obj, index, span, indexExpr));
+      return this.outsideForward("indexing a tensor", [obj, index], (b) =>
+        tensorIndex(b, "", obj, index, span, indexExpr),
+      );
     }
     if (obj.t === "dict") {
       const k = dictKey(index);
-      return (k !== undefined ? obj.entries.get(k)?.value : undefined) ?? unknown(`key ${describe(index)} not found`);
+      return (
+        (k !== undefined ? obj.entries.get(k)?.value : undefined) ??
+        unknown(`key ${describe(index)} not found`)
+      );
     }
-    const items = obj.t === "object" && obj.children && obj.cls.nn !== "ModuleDict" ? [...obj.children.values()] : obj.t === "list" || obj.t === "tuple" ? obj.items : undefined;
-    if (obj.t === "object" && obj.children && index.t === "str") return obj.children.get(index.v) ?? unknown(`no module ${index.v}`);
+    const items =
+      obj.t === "object" && obj.children && obj.cls.nn !== "ModuleDict"
+        ? [...obj.children.values()]
+        : obj.t === "list" || obj.t === "tuple"
+          ? obj.items
+          : undefined;
+    if (obj.t === "object" && obj.children && index.t === "str")
+      return obj.children.get(index.v) ?? unknown(`no module ${index.v}`);
     if (!items) return unknown(`cannot index ${describe(obj)}`);
     if (index.t === "builtin" && index.name === "slice") {
       const [s, e, st] = ["start", "stop", "step"].map((p) => num(index.attrs?.(p) ?? NONE));
       const step = st ?? 1;
-      const norm = (i: number | undefined, d: number) => (i === undefined ? d : i < 0 ? Math.max(0, i + items.length) : Math.min(i, items.length));
+      const norm = (i: number | undefined, d: number) =>
+        i === undefined ? d : i < 0 ? Math.max(0, i + items.length) : Math.min(i, items.length);
       const out: PyValue[] = [];
-      if (step > 0) for (let i = norm(s, 0); i < norm(e, items.length); i += step) out.push(items[i] as PyValue);
-      else for (let i = s === undefined ? items.length - 1 : norm(s, 0); i > (e === undefined ? -1 : norm(e, 0)); i += step) out.push(items[i] as PyValue);
+      if (step > 0)
+        for (let i = norm(s, 0); i < norm(e, items.length); i += step) out.push(items[i] as PyValue);
+      else
+        for (
+          let i = s === undefined ? items.length - 1 : norm(s, 0);
+          i > (e === undefined ? -1 : norm(e, 0));
+          i += step
+        )
+          out.push(items[i] as PyValue);
       if (obj.t === "object") {
-        const seq: PyObject = { t: "object", cls: obj.cls, attrs: new Map(), children: new Map(out.map((m, i) => [String(i), m as PyObject])) };
+        const seq: PyObject = {
+          t: "object",
+          cls: obj.cls,
+          attrs: new Map(),
+          children: new Map(out.map((m, i) => [String(i), m as PyObject])),
+        };
         return seq;
       }
       return obj.t === "tuple" ? tuple(out) : { t: "list", items: out };
@@ -352,7 +471,8 @@ export class TorchHost implements Host {
     } else if (obj.t === "list") {
       const i = num(index);
       if (i !== undefined) obj.items[i < 0 ? i + obj.items.length : i] = value;
-    } else if (obj.t === "object" && obj.children && index.t === "str" && value.t === "object") obj.children.set(index.v, value);
+    } else if (obj.t === "object" && obj.children && index.t === "str" && value.t === "object")
+      obj.children.set(index.v, value);
   }
 
   delItem(obj: PyValue, index: PyValue): void {
@@ -370,7 +490,14 @@ export class TorchHost implements Host {
   binary(op: string, a: PyValue, b: PyValue, span: Span): PyValue | undefined {
     const base = op.endsWith("=") && op.length > 1 && op !== "==" ? op.slice(0, -1) : op;
     if (base === "neg" && a.t === "tensor")
-      return this.builder ? this.builder.op("Neg", [a.value], {}, { scope: this.scope, source: { call: span } })[0] : this.outsideForward("negation", [a], (b) => b.op("Neg", [a.value], {}, { scope: "" })[0] ?? NONE, "neg");
+      return this.builder
+        ? this.builder.op("Neg", [a.value], {}, { scope: this.scope, source: { call: span } })[0]
+        : this.outsideForward(
+            "negation",
+            [a],
+            (b) => b.op("Neg", [a.value], {}, { scope: "" })[0] ?? NONE,
+            "neg",
+          );
     if (a.t !== "tensor" && b.t !== "tensor") {
       // list += iterable extends in place.
       if (op === "+=" && a.t === "list") {
@@ -387,13 +514,15 @@ export class TorchHost implements Host {
     const opType = { "+": "Add", "-": "Sub", "*": "Mul", "/": "Div", "@": "MatMul", "**": "Pow" }[base];
     if (!opType) return unknown(`tensor operator ${base}`);
     const emit = (bld: GraphBuilder, scope: string): PyValue => {
-      const name = (v: PyValue) => (v.t === "tensor" ? v.value : num(v) !== undefined ? bld.constScalar(num(v) as number) : undefined);
+      const name = (v: PyValue) =>
+        v.t === "tensor" ? v.value : num(v) !== undefined ? bld.constScalar(num(v) as number) : undefined;
       const l = name(a),
         r = name(b);
       if (!l || !r) return unknown(`${describe(a)} ${base} ${describe(b)}`);
       return bld.op(opType, [l, r], {}, { scope, source: { call: span } })[0] ?? unknown("no output");
     };
-    if (!this.builder) return this.outsideForward("tensor arithmetic", [a, b], (bld) => emit(bld, ""), VALUE_RULES[base]);
+    if (!this.builder)
+      return this.outsideForward("tensor arithmetic", [a, b], (bld) => emit(bld, ""), VALUE_RULES[base]);
     return emit(this.builder, this.scope);
   }
 }

@@ -19,7 +19,13 @@ export interface OpCall {
 
 type TorchOp = (c: OpCall) => PyValue;
 
-function emit(c: OpCall, opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, outputs = 1): PyTensor[] {
+function emit(
+  c: OpCall,
+  opType: string,
+  inputs: string[],
+  attrs: Record<string, AttrValue> = {},
+  outputs = 1,
+): PyTensor[] {
   return c.b.op(opType, inputs, attrs, { scope: c.scope, source: { call: c.span }, outputs });
 }
 const first = (ts: PyTensor[]): PyValue => ts[0] ?? unknown("no output");
@@ -40,7 +46,12 @@ function tensorArg(c: OpCall, i: number, name = "input"): PyTensor | undefined {
 /** Varargs or one sequence: x.view(2, -1) and x.view((2, -1)). */
 function dimsFrom(c: OpCall, from: number, name: string): (number | string)[] | undefined {
   const rest = c.args.slice(from);
-  const seq = rest.length === 1 && (rest[0]?.t === "tuple" || rest[0]?.t === "list") ? iterate(rest[0]) : rest.length ? rest : iterate(c.kwargs.get(name) ?? NONE);
+  const seq =
+    rest.length === 1 && (rest[0]?.t === "tuple" || rest[0]?.t === "list")
+      ? iterate(rest[0])
+      : rest.length
+        ? rest
+        : iterate(c.kwargs.get(name) ?? NONE);
   if (!seq) return undefined;
   const out: (number | string)[] = [];
   for (const v of seq) {
@@ -80,14 +91,19 @@ function flatten(c: OpCall): PyValue {
   const s = s0 < 0 ? s0 + r : s0,
     e = e0 < 0 ? e0 + r : e0;
   if (s === 1 && e === r - 1) return first(emit(c, "Flatten", [x.value], { axis: 1 }));
-  const target = [...x.state.shape.slice(0, s).map(() => 0), -1, ...x.state.shape.slice(e + 1).map((d) => (typeof d === "number" ? d : 0))];
+  const target = [
+    ...x.state.shape.slice(0, s).map(() => 0),
+    -1,
+    ...x.state.shape.slice(e + 1).map((d) => (typeof d === "number" ? d : 0)),
+  ];
   return first(emit(c, "Reshape", [x.value, c.b.constInts(target)]));
 }
 
 function permute(c: OpCall): PyValue {
   const x = tensorArg(c, 0);
   const perm = dimsFrom(c, 1, "dims");
-  if (!x || !perm || !perm.every((p): p is number => typeof p === "number")) return unknown("permute with non-constant dims");
+  if (!x || !perm || !perm.every((p): p is number => typeof p === "number"))
+    return unknown("permute with non-constant dims");
   const r = x.state.shape?.length ?? perm.length;
   return first(emit(c, "Transpose", [x.value], { perm: perm.map((p) => (p < 0 ? p + r : p)) }));
 }
@@ -101,7 +117,8 @@ function expandOp(c: OpCall): PyValue {
   const lead = dims.length - shape.length;
   if (lead < 0) return unknown("expand to fewer dims");
   const target = dims.map((d, i) => (d === -1 ? (i < lead ? NaN : (shape[i - lead] ?? NaN)) : d));
-  if (target.some((d) => typeof d === "number" && Number.isNaN(d))) return unknown("expand with -1 for a new dim");
+  if (target.some((d) => typeof d === "number" && Number.isNaN(d)))
+    return unknown("expand with -1 for a new dim");
   return first(emit(c, "Expand", [x.value, c.b.constInts(target as (number | string)[])]));
 }
 
@@ -110,10 +127,16 @@ function repeatOp(c: OpCall): PyValue {
   const x = tensorArg(c, 0);
   const reps = dimsFrom(c, 1, "repeats");
   const shape = x?.state.shape;
-  if (!x || !reps || !shape || !reps.every((r): r is number => typeof r === "number")) return unknown("repeat with counts that are not constant");
+  if (!x || !reps || !shape || !reps.every((r): r is number => typeof r === "number"))
+    return unknown("repeat with counts that are not constant");
   const lead = reps.length - shape.length;
   if (lead < 0) return unknown("repeat with fewer counts than dims");
-  const src = lead > 0 ? (first(emit(c, "Reshape", [x.value, c.b.constInts([...new Array<number>(lead).fill(1), ...shape])])) as PyTensor) : x;
+  const src =
+    lead > 0
+      ? (first(
+          emit(c, "Reshape", [x.value, c.b.constInts([...new Array<number>(lead).fill(1), ...shape])]),
+        ) as PyTensor)
+      : x;
   return first(emit(c, "Tile", [src.value, c.b.constInts(reps)]));
 }
 
@@ -122,7 +145,8 @@ function transpose(c: OpCall): PyValue {
   const r = x?.state.shape?.length;
   const a = intArg(c, 1, "dim0"),
     b = intArg(c, 2, "dim1");
-  if (!x || r === undefined || a === undefined || b === undefined) return unknown("transpose of an unknown shape");
+  if (!x || r === undefined || a === undefined || b === undefined)
+    return unknown("transpose of an unknown shape");
   const perm = Array.from({ length: r }, (_, i) => i);
   const i = a < 0 ? a + r : a,
     j = b < 0 ? b + r : b;
@@ -144,8 +168,11 @@ function join(stack: boolean): TorchOp {
   return (c) => {
     const items = iterate(arg(c, 0, "tensors") ?? NONE);
     const dim = intArg(c, 1, "dim", 0) ?? 0;
-    if (!items || !items.every((t): t is PyTensor => t.t === "tensor")) return unknown("cat/stack of non-tensors");
-    const names = stack ? items.map((t) => (first(emit(c, "Unsqueeze", [t.value, c.b.constInts([dim])])) as PyTensor).value) : items.map((t) => t.value);
+    if (!items || !items.every((t): t is PyTensor => t.t === "tensor"))
+      return unknown("cat/stack of non-tensors");
+    const names = stack
+      ? items.map((t) => (first(emit(c, "Unsqueeze", [t.value, c.b.constInts([dim])])) as PyTensor).value)
+      : items.map((t) => t.value);
     return first(emit(c, "Concat", names, { axis: dim }));
   };
 }
@@ -168,7 +195,9 @@ function reduce(opType: string): TorchOp {
 
 function binary(opType: string): TorchOp {
   return (c) => {
-    const names = [arg(c, 0, "input"), arg(c, 1, "other")].map((v) => (v?.t === "tensor" ? v.value : v && num(v) !== undefined ? c.b.constScalar(num(v) as number) : undefined));
+    const names = [arg(c, 0, "input"), arg(c, 1, "other")].map((v) =>
+      v?.t === "tensor" ? v.value : v && num(v) !== undefined ? c.b.constScalar(num(v) as number) : undefined,
+    );
     if (names.some((n) => n === undefined)) return unknown(`${opType} of unsupported operands`);
     return first(emit(c, opType, names as string[]));
   };
@@ -189,7 +218,14 @@ function pool(opType: "MaxPool" | "AveragePool", rank: number): TorchOp {
     const p = tup(arg(c, 3, "padding"), new Array<number>(rank).fill(0));
     const ceil = c.kwargs.get("ceil_mode");
     if (!x || !k || !s || !p || k.length !== rank) return unknown("pooling with non-constant arguments");
-    return first(emit(c, opType, [x.value], { kernel_shape: k, strides: s, pads: [...p, ...p], ceil_mode: ceil?.t === "bool" && ceil.v ? 1 : 0 }));
+    return first(
+      emit(c, opType, [x.value], {
+        kernel_shape: k,
+        strides: s,
+        pads: [...p, ...p],
+        ceil_mode: ceil?.t === "bool" && ceil.v ? 1 : 0,
+      }),
+    );
   };
 }
 
@@ -201,12 +237,23 @@ function adaptive(kind: "Max" | "Avg"): TorchOp {
     if (!x || !o || !shape) return unknown("adaptive pooling of an unknown shape");
     const rank = shape.length - 2;
     const sizes = (iterate(o) ?? new Array<PyValue>(rank).fill(o)).map((v, i) => num(v) ?? shape[i + 2]);
-    if (sizes.every((s) => s === 1)) return first(emit(c, kind === "Max" ? "GlobalMaxPool" : "GlobalAveragePool", [x.value]));
+    if (sizes.every((s) => s === 1))
+      return first(emit(c, kind === "Max" ? "GlobalMaxPool" : "GlobalAveragePool", [x.value]));
     const ins = shape.slice(2);
-    if (!ins.every((d): d is number => typeof d === "number") || !sizes.every((d): d is number => typeof d === "number")) return unknown("adaptive pooling of a symbolic size");
+    if (
+      !ins.every((d): d is number => typeof d === "number") ||
+      !sizes.every((d): d is number => typeof d === "number")
+    )
+      return unknown("adaptive pooling of a symbolic size");
     const strides = ins.map((d, i) => Math.floor(d / (sizes[i] as number)));
     const kernel = ins.map((d, i) => d - ((sizes[i] as number) - 1) * (strides[i] as number));
-    return first(emit(c, kind === "Max" ? "MaxPool" : "AveragePool", [x.value], { kernel_shape: kernel, strides, pads: new Array<number>(2 * rank).fill(0) }));
+    return first(
+      emit(c, kind === "Max" ? "MaxPool" : "AveragePool", [x.value], {
+        kernel_shape: kernel,
+        strides,
+        pads: new Array<number>(2 * rank).fill(0),
+      }),
+    );
   };
 }
 
@@ -221,11 +268,25 @@ function interpolate(c: OpCall): PyValue {
   const attrs = { mode: mode?.t === "str" && mode.v !== "nearest" ? "linear" : "nearest" };
   if (size && size.t !== "none") {
     const dims = (iterate(size) ?? new Array<PyValue>(rank).fill(size)).map(num);
-    if (!dims.every((d): d is number => d !== undefined)) return unknown("interpolate to a non-constant size");
-    return first(emit(c, "Resize", [x.value, "", "", c.b.constInts([...shape.slice(0, 2).map((d) => (typeof d === "number" ? d : 1)), ...dims])], attrs));
+    if (!dims.every((d): d is number => d !== undefined))
+      return unknown("interpolate to a non-constant size");
+    return first(
+      emit(
+        c,
+        "Resize",
+        [
+          x.value,
+          "",
+          "",
+          c.b.constInts([...shape.slice(0, 2).map((d) => (typeof d === "number" ? d : 1)), ...dims]),
+        ],
+        attrs,
+      ),
+    );
   }
   const scales = sf ? (iterate(sf) ?? new Array<PyValue>(rank).fill(sf)).map(num) : [];
-  if (scales.length !== rank || !scales.every((d): d is number => d !== undefined)) return unknown("interpolate with a non-constant scale");
+  if (scales.length !== rank || !scales.every((d): d is number => d !== undefined))
+    return unknown("interpolate with a non-constant scale");
   return first(emit(c, "Resize", [x.value, "", c.b.constInts([1, 1, ...scales])], attrs));
 }
 
@@ -233,7 +294,8 @@ function pad(c: OpCall): PyValue {
   const x = tensorArg(c, 0);
   const p = iterate(arg(c, 1, "pad") ?? NONE)?.map(num);
   const r = x?.state.shape?.length;
-  if (!x || !p || r === undefined || !p.every((v): v is number => v !== undefined)) return unknown("pad with non-constant amounts");
+  if (!x || !p || r === undefined || !p.every((v): v is number => v !== undefined))
+    return unknown("pad with non-constant amounts");
   // torch pads the last dims first: (left, right, top, bottom, …).
   const begin = new Array<number>(r).fill(0),
     end = new Array<number>(r).fill(0);
@@ -259,7 +321,8 @@ function splitOp(chunk: boolean): TorchOp {
     if (chunk && n !== undefined) {
       const each = Math.ceil(total / n);
       sizes = Array.from({ length: Math.ceil(total / each) }, (_, i) => Math.min(each, total - i * each));
-    } else if (n !== undefined) sizes = Array.from({ length: Math.ceil(total / n) }, (_, i) => Math.min(n, total - i * n));
+    } else if (n !== undefined)
+      sizes = Array.from({ length: Math.ceil(total / n) }, (_, i) => Math.min(n, total - i * n));
     else sizes = (iterate(a) ?? []).map((v) => num(v) ?? 0);
     return tuple(emit(c, "Split", [x.value, c.b.constInts(sizes)], { axis }, sizes.length));
   };
@@ -324,7 +387,15 @@ export const TORCH_FUNCTIONS: Readonly<Record<string, TorchOp>> = {
   expand: expandOp,
   expand_as: (c) => {
     const y = tensorArg(c, 1, "other");
-    return y?.state.shape ? expandOp({ ...c, args: [c.args[0] ?? NONE, tuple(y.state.shape.map((d) => (typeof d === "number" ? int(d) : { t: "sym", v: d })))] }) : unknown("expand_as of an unknown shape");
+    return y?.state.shape
+      ? expandOp({
+          ...c,
+          args: [
+            c.args[0] ?? NONE,
+            tuple(y.state.shape.map((d) => (typeof d === "number" ? int(d) : { t: "sym", v: d }))),
+          ],
+        })
+      : unknown("expand_as of an unknown shape");
   },
   repeat: repeatOp,
   t: (c) => permute({ ...c, args: [c.args[0] ?? NONE, int(1), int(0)] }),
@@ -371,6 +442,8 @@ export const TORCH_FUNCTIONS: Readonly<Record<string, TorchOp>> = {
   },
   numel: (c) => {
     const s = tensorArg(c, 0)?.state.shape;
-    return s && s.every((d): d is number => typeof d === "number") ? int(s.reduce((a, b) => a * b, 1)) : unknown("numel of an unknown shape");
+    return s && s.every((d): d is number => typeof d === "number")
+      ? int(s.reduce((a, b) => a * b, 1))
+      : unknown("numel of an unknown shape");
   },
 };

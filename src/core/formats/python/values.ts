@@ -27,7 +27,14 @@ export type PyValue =
 
 export interface PyFunction {
   readonly t: "func";
-  readonly def: FunctionDef | { readonly lambda: true; readonly params: FunctionDef["params"]; readonly body: Expr; readonly span: Span };
+  readonly def:
+    | FunctionDef
+    | {
+        readonly lambda: true;
+        readonly params: FunctionDef["params"];
+        readonly body: Expr;
+        readonly span: Span;
+      };
   readonly closure: Scope;
   readonly bound?: PyValue;
   /** The class that defines it (for super()). */

@@ -18,7 +18,8 @@ export function readSafetensors(bytes: Uint8Array): Map<string, StoredTensor> {
   if (bytes.byteLength < 8) throw new ModelError("Not a safetensors file: shorter than its header.");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = Number(view.getBigUint64(0, true));
-  if (headerLength <= 0 || 8 + headerLength > bytes.byteLength) throw new ModelError("Not a safetensors file: bad header length.");
+  if (headerLength <= 0 || 8 + headerLength > bytes.byteLength)
+    throw new ModelError("Not a safetensors file: bad header length.");
   let header: Record<string, { dtype?: string; shape?: number[]; data_offsets?: [number, number] }>;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength))) as typeof header;
@@ -30,7 +31,8 @@ export function readSafetensors(bytes: Uint8Array): Map<string, StoredTensor> {
   for (const [name, info] of Object.entries(header)) {
     if (name === "__metadata__" || !info.data_offsets || !info.shape || !info.dtype) continue;
     const [from, to] = info.data_offsets;
-    if (base + to > bytes.byteLength || from > to) throw new ModelError(`safetensors: the data of "${name}" lies outside the file.`);
+    if (base + to > bytes.byteLength || from > to)
+      throw new ModelError(`safetensors: the data of "${name}" lies outside the file.`);
     out.set(name, { dtype: info.dtype, shape: info.shape, bytes: bytes.subarray(base + from, base + to) });
   }
   return out;
@@ -52,7 +54,10 @@ function transpose2d(src: Float32Array, rows: number, cols: number): Float32Arra
   return out;
 }
 
-export function applyWeights(model: Model, stored: ReadonlyMap<string, StoredTensor>): { model: Model; report: WeightReport } {
+export function applyWeights(
+  model: Model,
+  stored: ReadonlyMap<string, StoredTensor>,
+): { model: Model; report: WeightReport } {
   const initializers = new Map<string, Tensor>();
   const missing: string[] = [];
   const misshaped: string[] = [];
@@ -72,19 +77,28 @@ export function applyWeights(model: Model, stored: ReadonlyMap<string, StoredTen
     }
     used.add(name);
     const same = s.shape.length === t.dims.length && s.shape.every((d, i) => d === t.dims[i]);
-    const flipped = s.shape.length === 2 && t.dims.length === 2 && s.shape[0] === t.dims[1] && s.shape[1] === t.dims[0];
+    const flipped =
+      s.shape.length === 2 && t.dims.length === 2 && s.shape[0] === t.dims[1] && s.shape[1] === t.dims[0];
     if (s.dtype !== "F32" || (!same && !flipped) || s.bytes.byteLength !== elementCount(t.dims) * 4) {
-      misshaped.push(`${name}: file has ${s.dtype}[${s.shape.join(", ")}], the model needs float32[${t.dims.join(", ")}]`);
+      misshaped.push(
+        `${name}: file has ${s.dtype}[${s.shape.join(", ")}], the model needs float32[${t.dims.join(", ")}]`,
+      );
       initializers.set(name, t);
       continue;
     }
     const copy = new Uint8Array(s.bytes);
     const values = new Float32Array(copy.buffer, 0, copy.byteLength / 4);
     const data = flipped ? transpose2d(values, s.shape[0] ?? 0, s.shape[1] ?? 0) : values;
-    initializers.set(name, { ...t, storage: { kind: "inline", bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) } });
+    initializers.set(name, {
+      ...t,
+      storage: { kind: "inline", bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) },
+    });
     loaded++;
   }
   // num_batches_tracked and the like are bookkeeping, not weights.
   const unexpected = [...stored.keys()].filter((k) => !used.has(k) && !k.endsWith("num_batches_tracked"));
-  return { model: { ...model, graph: { ...model.graph, initializers } }, report: { loaded, missing, unexpected, misshaped } };
+  return {
+    model: { ...model, graph: { ...model.graph, initializers } },
+    report: { loaded, missing, unexpected, misshaped },
+  };
 }
