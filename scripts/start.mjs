@@ -10,13 +10,25 @@ import path from "node:path";
 import { ensureE2ETools, ensureNodeModules, repoRoot, run, toolsDir } from "./ensure-tools.mjs";
 
 const log = (msg) => console.log(`[start] ${msg}`);
+const buildLog = path.join(toolsDir, "start-build.log");
+const serverLog = path.join(toolsDir, "start-code-server.log");
 
 try {
   await ensureNodeModules();
   await ensureE2ETools();
-  // `npm run package` builds first (npm run build), then vsce writes convlens.vsix.
-  log("npm run package");
-  run("npm", ["run", "--silent", "package"], { stdio: ["ignore", "inherit", "inherit"] });
+  // `npm run package` builds first (npm run build), then vsce writes convlens.vsix. Its output goes to a
+  // log file and is shown only when it fails.
+  log(`building and packaging the extension (log: ${path.relative(repoRoot, buildLog)})`);
+  const out = fs.openSync(buildLog, "w");
+  try {
+    run("npm", ["run", "--silent", "package"], { stdio: ["ignore", out, out] });
+  } catch (err) {
+    const lines = fs.readFileSync(buildLog, "utf8").trimEnd().split("\n");
+    console.error(lines.slice(-40).join("\n"));
+    throw err;
+  } finally {
+    fs.closeSync(out);
+  }
 } catch (err) {
   console.error(`[start] ${err.message}`);
   process.exit(1);
@@ -27,12 +39,9 @@ const { freePort, installVsix, makeProfile, startCodeServer, stopProcessGroup } 
   await import("../test/e2e/harness.mjs");
 
 const profile = makeProfile(path.join(toolsDir, "start-profile"));
-log(installVsix(path.join(repoRoot, "convlens.vsix"), profile).split("\n").pop());
+installVsix(path.join(repoRoot, "convlens.vsix"), profile);
 
 const workspace = path.join(repoRoot, "media", "samples");
-if (!fs.readdirSync(workspace).some((f) => f.endsWith(".onnx"))) {
-  console.warn(`[start] warning: no .onnx files in ${workspace}`);
-}
 
 const wanted = Number(process.env.PORT) || 8080;
 const port = await freePort(wanted);
@@ -40,8 +49,8 @@ if (port !== wanted) log(`port ${wanted} is busy, using ${port}`);
 
 let server;
 try {
-  // code-server's output goes to this terminal so its errors are visible.
-  server = await startCodeServer({ port, profile, workspace, stdio: ["ignore", "inherit", "inherit"] });
+  fs.writeFileSync(serverLog, "");
+  server = await startCodeServer({ port, profile, workspace, logFile: serverLog });
 } catch (err) {
   console.error(`[start] ${err.message}`);
   process.exit(1);
@@ -49,7 +58,9 @@ try {
 
 const url = `${server.url}/?folder=${encodeURIComponent(workspace)}`;
 console.log(
-  `\nConvLens is running in VS Code at:\n\n  ${url}\n\nOpen a .onnx file from the explorer, or F1 → "ConvLens: Inspect Model". Ctrl-C stops.\n`,
+  `\nConvLens is running in VS Code at:\n\n  ${url}\n\n` +
+    `Open pytorch/models.py for hints while you code, or any .onnx file for the inspector (README.md there\n` +
+    `says more). code-server's log: ${path.relative(repoRoot, serverLog)}. Ctrl-C stops.\n`,
 );
 
 let stopping = false;
@@ -65,6 +76,6 @@ process.on("SIGTERM", () => stop("SIGTERM"));
 process.on("SIGHUP", () => stop("SIGHUP"));
 server.child.once("exit", (code, signal) => {
   if (stopping) return;
-  console.error(`[start] code-server exited (${code ?? signal})`);
+  console.error(`[start] code-server exited (${code ?? signal}); its log: ${serverLog}`);
   process.exit(1);
 });

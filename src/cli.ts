@@ -16,6 +16,11 @@ import {
   moduleReport,
   tableReport,
 } from "./core/analysis/report";
+import {
+  type NotebookCellSource,
+  notebookCellsFromJson,
+  notebookProgram,
+} from "./core/formats/python/notebookProgram";
 import { analyzePythonSource } from "./core/formats/python/pythonModel";
 import type { Dim } from "./core/ir/types";
 import { METHODS, explain, writeExplain, type ExplainArgs, type ExplainMethod } from "./cli/explain";
@@ -23,7 +28,7 @@ import { runModel, runText, type RunBackend } from "./cli/run";
 import { CachedSourceFiles, pythonLibraryPath } from "./runtime/pythonFiles";
 
 const USAGE = `usage: convlens summary FILE [--input-shape 1x3x224x224] [--format table|json|csv|md] [--time-limit SECONDS]
-       convlens summary MODEL.py [--class NAME|VARIABLE] [--python-path DIR …] [--input-shape 2x3x224x224] [--format …]
+       convlens summary MODEL.py|NOTEBOOK.ipynb [--class NAME|VARIABLE] [--python-path DIR …] [--input-shape 2x3x224x224] [--format …]
        convlens run MODEL [--input IMAGE.png|noise] [--preprocess unit|imagenet|signed] [--backend auto|native|wasm] [--format table|json]
        convlens explain MODEL --input IMAGE.png --method saliency|guided|deconvnet|gradcam|erf [--layer NAME] [--channel K] [--class K] [--preprocess unit|imagenet|signed] [--backend auto|native|wasm] [--out map.png] [--format json]`;
 const FORMATS = ["table", "json", "csv", "md"] as const;
@@ -152,8 +157,19 @@ async function runExplain(args: Args): Promise<number> {
  * leaf modules as layers. NAME is a model class or a module-level instance (`model`); imports
  * are looked for beside the file, in each --python-path, then in python3's sys.path.
  */
+function notebookCells(text: string): NotebookCellSource[] {
+  try {
+    return notebookCellsFromJson(text);
+  } catch (e) {
+    throw new ModelError((e as Error).message);
+  }
+}
+
 async function summarizePython(args: Args): Promise<number> {
-  const source = readFileSync(args.file, "utf8");
+  const text = readFileSync(args.file, "utf8");
+  // A notebook is read as one program of its code cells; its messages name the cell.
+  const notebook = args.file.endsWith(".ipynb") ? notebookProgram(notebookCells(text)) : undefined;
+  const source = notebook?.text ?? text;
   const wanted = args.options.get("class");
   const environment = await pythonLibraryPath("python3");
   const shapes = wanted && args.inputShape ? { [wanted]: args.inputShape } : undefined;
@@ -180,7 +196,12 @@ async function summarizePython(args: Args): Promise<number> {
         : `choose a model with --class (models: ${names})`,
     );
   }
-  const lineOf = (offset: number) => source.slice(0, offset).split("\n").length;
+  const lineOf = (offset: number): string => {
+    const cell = notebook?.cellOf(offset);
+    const start = cell === undefined ? 0 : (notebook?.starts[cell] ?? 0);
+    const line = source.slice(start, offset).split("\n").length;
+    return cell === undefined ? `${line}` : `cell ${cell + 1}:${line}`;
+  };
   for (const d of cls.diagnostics)
     process.stderr.write(
       `${args.file}:${lineOf(d.span.from)}: ${d.severity}: ${d.message}${d.fixes?.[0] ? ` (fix: ${d.fixes[0].title})` : ""}\n`,
@@ -227,7 +248,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write((args.format === "json" ? JSON.stringify(r) : runText(r)) + "\n");
       return 0;
     }
-    if (args.file.endsWith(".py")) return await summarizePython(args);
+    if (/\.(py|ipynb)$/.test(args.file)) return await summarizePython(args);
     const bytes = readFileSync(args.file);
     const dir = dirname(args.file);
     const analysis = analyzeFile(
@@ -269,4 +290,6 @@ export async function main(argv: readonly string[]): Promise<number> {
 process.stdout.on("error", (e: NodeJS.ErrnoException) => {
   if (e.code === "EPIPE") process.exit(0);
 });
-if (require.main === module) void main(process.argv.slice(2)).then((code) => (process.exitCode = code));
+// Only as the `convlens` program itself (dist/cli.js), not when another bundle (scripts/) includes main.
+if (require.main === module && /(^|[\\/])cli\.[jt]s$/.test(require.main.filename))
+  void main(process.argv.slice(2)).then((code) => (process.exitCode = code));

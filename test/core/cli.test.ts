@@ -235,6 +235,29 @@ describe("convlens summary MODEL.py", () => {
     expect(err).toMatch(/broken_linear\.py:16: error: Linear expects 9216 input features but receives 10816/);
   });
 
+  it("reads a notebook's code cells as one program, and names the cell in its messages", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "convlens-nb-"));
+    const cell = (source: string, kind = "code") => ({ cell_type: kind, metadata: {}, source });
+    const nb = {
+      cells: [
+        cell("import torch\nfrom torch import nn"),
+        cell("# notes", "markdown"),
+        cell(
+          "model = nn.Sequential(nn.Conv2d(3, 8, 3), nn.Flatten(), nn.Linear(10, 2))\nmodel(torch.randn(1, 3, 8, 8))",
+        ),
+      ],
+      metadata: { language_info: { name: "python" } },
+      nbformat: 4,
+    };
+    writeFileSync(join(dir, "nb.ipynb"), JSON.stringify(nb));
+    expect(await main(["summary", join(dir, "nb.ipynb")])).toBe(2);
+    expect(err).toMatch(/nb\.ipynb:cell 3:1: error: Linear expects 10 input features but receives 288/);
+    writeFileSync(join(dir, "bad.ipynb"), "{ not json");
+    expect(await main(["summary", join(dir, "bad.ipynb")])).toBe(2);
+    expect(err).toMatch(/convlens: not a Jupyter notebook \(invalid JSON/);
+    expect(err.trim().split("\n").at(-1)).toMatch(/^convlens: /);
+  });
+
   it("asks for --class when a file has several models", async () => {
     expect(await main(["summary", `${FIX}/definitions/custom_models.py`])).toBe(2);
     expect(err).toMatch(/choose a model with --class \(models: LeNet5, AlphaGoPolicy/);

@@ -100,7 +100,8 @@ export async function startCodeServer({ port, profile, workspace, logFile, stdio
   const child = spawn(node24, args, {
     detached: true,
     stdio: stdio ?? ["ignore", out, out],
-    env: cleanNpmEnv(),
+    // No extension gallery: nothing reaches for the internet (open-vsx queries fail offline, noisily).
+    env: { ...cleanNpmEnv(), EXTENSIONS_GALLERY: JSON.stringify({ serviceUrl: "" }) },
   });
   if (typeof out === "number") fs.closeSync(out);
   let exited = null;

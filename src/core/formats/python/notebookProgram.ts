@@ -189,3 +189,28 @@ export function cellAnalysis(
     ),
   };
 }
+
+/**
+ * The cells of an `.ipynb` file (nbformat 4: `source` is a string or a list of lines). Throws a
+ * one-line error on a file that is not a notebook.
+ */
+export function notebookCellsFromJson(text: string): NotebookCellSource[] {
+  let nb: unknown;
+  try {
+    nb = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`not a Jupyter notebook (invalid JSON: ${(err as Error).message})`);
+  }
+  const cells = (nb as { cells?: unknown }).cells;
+  if (!Array.isArray(cells)) throw new Error("not a Jupyter notebook (no cells list)");
+  const language = (nb as { metadata?: { language_info?: { name?: unknown } } }).metadata?.language_info
+    ?.name;
+  return cells.map((c: { cell_type?: unknown; source?: unknown }) => {
+    const source = Array.isArray(c.source) ? c.source.join("") : typeof c.source === "string" ? c.source : "";
+    return {
+      kind: c.cell_type === "code" ? "code" : "markup",
+      text: source,
+      ...(typeof language === "string" ? { language } : {}),
+    };
+  });
+}
