@@ -20,7 +20,7 @@ async function step(name, cmd, args) {
   const child = spawn(cmd, args, {
     cwd: repoRoot,
     stdio: ["ignore", "pipe", "inherit"], // CI has no stdin: nothing here may wait for input
-    env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: "skip" },
+    env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: "skip", CONVLENS_SAMPLES_CHECK: "1" },
   });
   let out = "";
   child.stdout.on("data", (d) => {
