@@ -3,6 +3,7 @@
  * Both sides import these types; nothing else crosses the boundary.
  */
 import type { ModelAnalysis } from "../core/analysis/result";
+import type { GraphMethod } from "../core/explain/methods";
 
 export type HostToWebview =
   /** Sent while the host reads and analyses the file. */
@@ -66,9 +67,6 @@ export interface NativeTensor {
   readonly bytes: Uint8Array;
 }
 
-export type ExplainMethod =
-  "saliency" | "guided" | "deconvnet" | "gradcam" | "erf" | "activationMax" | "deepDream";
-
 export interface RuntimeInfo {
   /** Folder URL holding onnxruntime-web's .wasm/.mjs files (for ort.env.wasm.wasmPaths). */
   readonly ortBase: string;
@@ -112,15 +110,14 @@ export type WebviewToHost =
   /** Build the runnable model exposing these layers' outputs (indexes into analysis.layers). */
   | { readonly type: "prepareRun"; readonly requestId: number; readonly layers: readonly number[] }
   /**
-   * Build a backward graph (runs forward + backward in one session):
-   * saliency / guided / gradcam for a class (default: the caller's predicted class);
-   * deconvnet for the top unit of a layer (or of one channel); erf for a layer's centre unit;
-   * activationMax for a layer's channel mean (or a class logit); deepDream for a layer's energy.
+   * Build a method's backward graph (runs forward + backward in one session); what each
+   * method differentiates is its entry in core/explain/methods.ts. The class defaults to 0:
+   * the webview sends the predicted one.
    */
   | {
       readonly type: "prepareExplain";
       readonly requestId: number;
-      readonly method: ExplainMethod;
+      readonly method: GraphMethod;
       readonly layerIndex?: number;
       readonly channel?: number;
       readonly classIndex?: number;

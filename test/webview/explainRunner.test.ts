@@ -1,15 +1,12 @@
 import { describe, expect, it } from "vitest";
+import { ERF_SAMPLES } from "../../src/core/explain/erf";
+import type { GraphMethod } from "../../src/core/explain/methods";
 import type { LayerRow } from "../../src/core/analysis/result";
-import type { ExplainMethod, HostToWebview, RunnableInfo, WebviewToHost } from "../../src/protocol/messages";
+import type { HostToWebview, RunnableInfo, WebviewToHost } from "../../src/protocol/messages";
 import { DEFAULT_ASCENT } from "../../webview/run/explain/ascent";
 import type { ExplainParams } from "../../webview/run/explain/explainModel";
 import { ExplainRequests } from "../../webview/run/explain/explainRequests";
-import {
-  ERF_SAMPLES,
-  ExplainRunner,
-  type ExplainResult,
-  type ExplainSpec,
-} from "../../webview/run/explain/explainRunner";
+import { ExplainRunner, type ExplainResult, type ExplainSpec } from "../../webview/run/explain/explainRunner";
 import type { FeedData, OutputData, RunResult } from "../../webview/run/engine";
 import { CancelledError } from "../../webview/run/jobQueue";
 
@@ -51,7 +48,7 @@ const RELU3: LayerRow = {
 
 interface Harness {
   runner: ExplainRunner;
-  prepared: { method: ExplainMethod; p: ExplainParams }[];
+  prepared: { method: GraphMethod; p: ExplainParams }[];
   runs: { uri: string; data: Float32Array }[];
   input: { data: Float32Array };
 }

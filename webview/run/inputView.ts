@@ -23,6 +23,7 @@ import {
   type InputDecl,
   type InputSpec,
 } from "./inputModel";
+import { valueRange } from "../../src/core/ir/tensorData";
 import {
   noiseImage,
   PRESETS,
@@ -31,7 +32,6 @@ import {
   repeatFrames,
   resizeRgba,
   toTensor,
-  valueRange,
   type PreprocessOptions,
   type RgbaImage,
 } from "./preprocess";

@@ -7,9 +7,9 @@
 import { analyzeModel } from "../analysis/analyze";
 import type { AttrValue, Dim, Model, Node, Tensor } from "../ir/types";
 import { ModelError } from "../ir/types";
-import { GRAD_RULES, NoRule, type GradEmitter, type Method } from "./backwardRules";
+import { GRAD_RULES, NoRule, type GradEmitter, type Rectification } from "./backwardRules";
 
-export type { Method };
+export type { Rectification };
 
 export type BackwardTarget =
   /** The pre-softmax output (logit) of this class. */
@@ -125,7 +125,7 @@ function gradientTo(
   start: string,
   seed: string,
   stop: string,
-  method: Method,
+  method: Rectification,
 ): string {
   const data = dataValues(model);
   const grads = new Map<string, string[]>([[start, [seed]]]);
@@ -241,7 +241,11 @@ function finish(model: Model, b: Builder, result: string, name: string): Backwar
 }
 
 /** The input-space map: saliency, guided backprop or deconvnet, for a class logit or a unit. */
-export function buildInputGradient(model: Model, method: Method, target: BackwardTarget): BackwardGraph {
+export function buildInputGradient(
+  model: Model,
+  method: Rectification,
+  target: BackwardTarget,
+): BackwardGraph {
   const b = new Builder(valueShapes(model));
   const input = model.graph.inputs[0]?.name;
   if (!input) throw new ModelError("the model has no input");

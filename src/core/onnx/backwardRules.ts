@@ -7,7 +7,8 @@
 import type { AttrValue, Dim, Node } from "../ir/types";
 import { windowOf, type Window } from "../ops/windowOps";
 
-export type Method = "saliency" | "guided" | "deconvnet" | "guided_all_act" | "deconvnet_all_act";
+/** How rectifying layers pass the gradient back (the methods of core/explain/methods.ts pick one). */
+export type Rectification = "saliency" | "guided" | "deconvnet" | "guided_all_act" | "deconvnet_all_act";
 
 /** Emits nodes into the backward graph. */
 export interface GradEmitter {
@@ -30,7 +31,7 @@ export interface GradContext {
   readonly node: Node;
   /** Gradient of the node's first output. */
   readonly dy: string;
-  readonly method: Method;
+  readonly method: Rectification;
   readonly e: GradEmitter;
 }
 

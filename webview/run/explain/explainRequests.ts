@@ -3,12 +3,8 @@
  * requestFailed) replies by requestId. Ids start far above HostRequests' own
  * so that the two trackers never take each other's replies.
  */
-import type {
-  ExplainMethod,
-  HostToWebview,
-  RunnableInfo,
-  WebviewToHost,
-} from "../../../src/protocol/messages";
+import type { GraphMethod } from "../../../src/core/explain/methods";
+import type { HostToWebview, RunnableInfo, WebviewToHost } from "../../../src/protocol/messages";
 import { HostError } from "../hostRequests";
 import type { ExplainParams } from "./explainModel";
 
@@ -31,7 +27,7 @@ export class ExplainRequests {
     private readonly timeoutMs = REPLY_TIMEOUT_MS,
   ) {}
 
-  prepare(method: ExplainMethod, p: ExplainParams): Promise<ExplainRunnable> {
+  prepare(method: GraphMethod, p: ExplainParams): Promise<ExplainRunnable> {
     const requestId = this.nextId++;
     return new Promise<ExplainRunnable>((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -5,14 +5,9 @@
  * Cancel, the backend and time, and the result drawn by renderResult. The
  * host builds each backward graph (prepareExplain); the Run panel's engine runs it.
  */
+import type { GraphMethod } from "../../../src/core/explain/methods";
 import type { LayerRow, ModelAnalysis } from "../../../src/core/analysis/result";
-import type {
-  ExplainMethod,
-  RuntimeInfo,
-  HostToWebview,
-  RunnableInfo,
-  WebviewToHost,
-} from "../../../src/protocol/messages";
+import type { RuntimeInfo, HostToWebview, RunnableInfo, WebviewToHost } from "../../../src/protocol/messages";
 import { h } from "../../dom";
 import { BACKEND_LABEL } from "../backend";
 import { hideReadout } from "../canvasKit";
@@ -22,6 +17,7 @@ import type { InputView } from "../inputView";
 import { CancelledError, type CancelToken, type JobQueue } from "../jobQueue";
 import { formatMs, pngName } from "../runModel";
 import { DEFAULT_ASCENT } from "./ascent";
+import { methodInfo } from "../../../src/core/explain/methods";
 import { explainControls, type ExplainSettings } from "./explainControls";
 import { ExplainRequests, type ExplainRunnable } from "./explainRequests";
 import {
@@ -29,7 +25,6 @@ import {
   classCount,
   explainKey,
   hostLayer,
-  methodInfo,
   runUsesClass,
   type ExplainParams,
 } from "./explainModel";
@@ -246,7 +241,7 @@ export class ExplainView {
     this.renderBody();
   }
 
-  private explainRunnable(method: ExplainMethod, p: ExplainParams): Promise<ExplainRunnable> {
+  private explainRunnable(method: GraphMethod, p: ExplainParams): Promise<ExplainRunnable> {
     const key = explainKey(method, p);
     let r = this.runnables.get(key);
     if (r === undefined) {
