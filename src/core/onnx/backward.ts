@@ -50,12 +50,8 @@ class Builder implements GradEmitter {
   ): string[] {
     const name = this.name(opType);
     const outs = Array.from({ length: outputs }, (_, i) => `${name}_out${i}`);
-    const attrTypes = Object.fromEntries(
-      Object.keys(attrs)
-        .filter((k) => k === "alpha" || k === "beta")
-        .map((k) => [k, 1]),
-    );
-    this.nodes.push({ name, opType, domain: "", inputs, outputs: outs, attrs, attrTypes });
+    // Attribute types come from the op's schema when written (ops/attrSchemas.ts).
+    this.nodes.push({ name, opType, domain: "", inputs, outputs: outs, attrs });
     return outs;
   }
   constInts(values: readonly number[], dims: readonly number[] = [values.length]): string {
@@ -81,7 +77,6 @@ class Builder implements GradEmitter {
   shapeOf(value: string): readonly Dim[] | undefined {
     return this.shapes.get(value);
   }
-  floatAttr(): void {}
   sum(grads: readonly string[]): string {
     return grads.reduce((a, b) => this.node("Add", [a, b])[0] ?? a);
   }

@@ -140,11 +140,6 @@ class Net {
       outputs: outs,
       attrs,
       ...(this.def ? { source: { def: this.def } } : {}),
-      ...(opType === "LeakyRelu" || opType === "LRN"
-        ? { attrTypes: { alpha: 1, beta: 1, bias: 1 } }
-        : opType === "BatchNormalization"
-          ? { attrTypes: { epsilon: 1 } }
-          : {}),
     };
     this.nodes.push(node);
     const rule = opRule(opType, "");
