@@ -139,20 +139,57 @@ export type WebviewToHost =
   /** Which backend ran and how long the forward pass took (for the log). */
   | { readonly type: "runStats"; readonly backend: string; readonly ms: number };
 
-export function isWebviewToHost(m: unknown): m is WebviewToHost {
-  if (typeof m !== "object" || m === null) return false;
+/**
+ * Every message type, as the keys of a record typed by the unions: a type added to a union
+ * and not here (or left here after it was removed) does not compile, so the guards below
+ * never drop a message the other side sends.
+ */
+const WEBVIEW_TO_HOST_TYPES: Record<WebviewToHost["type"], true> = {
+  ready: true,
+  layerSelected: true,
+  exportJson: true,
+  webviewError: true,
+  prepareRun: true,
+  prepareExplain: true,
+  pickImage: true,
+  getFilters: true,
+  runNative: true,
+  savePng: true,
+  runStats: true,
+};
+
+const HOST_TO_WEBVIEW_TYPES: Record<HostToWebview["type"], true> = {
+  loading: true,
+  analysis: true,
+  error: true,
+  selectLayer: true,
+  runtime: true,
+  runnable: true,
+  image: true,
+  filters: true,
+  explainRunnable: true,
+  nativeResult: true,
+  requestFailed: true,
+  showRun: true,
+};
+
+export const MESSAGE_TYPES = {
+  webviewToHost: Object.keys(WEBVIEW_TO_HOST_TYPES) as WebviewToHost["type"][],
+  hostToWebview: Object.keys(HOST_TO_WEBVIEW_TYPES) as HostToWebview["type"][],
+};
+
+function typeOf(m: unknown): string | undefined {
+  if (typeof m !== "object" || m === null) return undefined;
   const t = (m as { type?: unknown }).type;
-  return (
-    t === "ready" ||
-    t === "layerSelected" ||
-    t === "exportJson" ||
-    t === "webviewError" ||
-    t === "prepareRun" ||
-    t === "prepareExplain" ||
-    t === "pickImage" ||
-    t === "getFilters" ||
-    t === "runNative" ||
-    t === "savePng" ||
-    t === "runStats"
-  );
+  return typeof t === "string" ? t : undefined;
+}
+
+export function isWebviewToHost(m: unknown): m is WebviewToHost {
+  const t = typeOf(m);
+  return t !== undefined && Object.hasOwn(WEBVIEW_TO_HOST_TYPES, t);
+}
+
+export function isHostToWebview(m: unknown): m is HostToWebview {
+  const t = typeOf(m);
+  return t !== undefined && Object.hasOwn(HOST_TO_WEBVIEW_TYPES, t);
 }

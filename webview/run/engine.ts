@@ -10,7 +10,7 @@ import type { Backend, RunnableInfo, RuntimeInfo } from "../../src/protocol/mess
 import { BACKEND_LABEL, backendPlan, detectGpu, outputsAgree, type GpuKind } from "./backend";
 import { runtimeErrorText } from "../../src/runtime/runtimeErrors";
 import { checkCancelled, type CancelToken } from "./jobQueue";
-import type { NativeRunner } from "./nativeRequests";
+import type { NativeRunner } from "./nativeRunner";
 import { toNumbers } from "./tensorLayout";
 
 type Ort = typeof OrtModule;

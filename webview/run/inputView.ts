@@ -10,7 +10,7 @@ import { canvasPixels, decodeImage, rgbaCanvas, saveButton, upscaled, saveScale 
 import { DrawPad } from "./drawPad";
 import { preprocessForm, select, tokenControls } from "./inputForm";
 import type { FeedData } from "./engine";
-import type { PickedImage } from "./hostRequests";
+import type { PickedImage } from "./runModel";
 import {
   concreteShape,
   DEFAULT_IMAGE_SIZE,

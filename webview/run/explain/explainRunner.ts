@@ -13,7 +13,6 @@ import { checkCancelled, type CancelToken } from "../jobQueue";
 import { valueRange } from "../../../src/core/ir/tensorData";
 import { ERF_SAMPLES, erfMean } from "../../../src/core/explain/erf";
 import { ascentStep, blur, isShowStep, jitterSource, roll, startNoise } from "./ascent";
-import type { ExplainRunnable } from "./explainRequests";
 import { Timer, type ExplainResult, type ExplainSpec, type InputImage } from "./explainResult";
 import { argmax, dataHash, runUsesClass, type ExplainParams } from "./explainModel";
 import {
@@ -27,6 +26,12 @@ import {
 import { centrePosition, clipBox, massShare, rfBox, spatialDims } from "./receptiveField";
 
 export type { ExplainResult, ExplainSpec } from "./explainResult";
+
+/** A backward graph the host built: the runnable model and the output holding the map. */
+export interface ExplainRunnable {
+  readonly runnable: RunnableInfo;
+  readonly map: string;
+}
 
 export interface RunnerDeps {
   engine(): Pick<RunEngine, "run"> | null;
