@@ -18,6 +18,7 @@ import {
 } from "./core/analysis/report";
 import { analyzePythonSource } from "./core/formats/python/pythonModel";
 import type { Dim } from "./core/ir/types";
+import { parseShapeText } from "./core/ir/shapeText";
 import { explain, writeExplain, type ExplainArgs } from "./cli/explain";
 import { CLI_METHODS, isCliMethod, methodInfo } from "./core/explain/methods";
 import { runModel, runText, type RunBackend } from "./cli/run";
@@ -33,14 +34,9 @@ type Format = (typeof FORMATS)[number];
 class UsageError extends Error {}
 
 export function parseShape(text: string): Dim[] {
-  const parts = text.split(/[x×,]/).map((p) => p.trim());
-  if (parts.length === 0 || parts.some((p) => p === ""))
-    throw new UsageError(`bad --input-shape "${text}": expected dims like 1x3x224x224`);
-  return parts.map((p) => {
-    if (/^\d+$/.test(p)) return Number(p);
-    if (/^[A-Za-z_][\w]*$/.test(p)) return p;
-    throw new UsageError(`bad dimension "${p}" in --input-shape "${text}"`);
-  });
+  const dims = parseShapeText(text);
+  if (dims === undefined) throw new UsageError(`bad --input-shape "${text}": expected dims like 1x3x224x224`);
+  return dims;
 }
 
 interface Args {

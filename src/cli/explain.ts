@@ -15,7 +15,7 @@ import { buildRunnable } from "../core/onnx/runnable";
 import { analyzeModel } from "../core/analysis/analyze";
 import { readModelForRun } from "./modelFile";
 import { loadNative, NativeEngine } from "../runtime/nativeEngine";
-import { runtimeErrorText } from "../runtime/runtimeErrors";
+import { runtimeErrorText } from "../runtime/shared/runtimeErrors";
 import { decodePng, encodePng } from "./png";
 import type * as OrtModule from "onnxruntime-web";
 

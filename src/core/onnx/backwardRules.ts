@@ -5,7 +5,7 @@
  * deconvnet); every other op uses its ordinary gradient, as the papers define.
  */
 import type { AttrValue, Dim, Node } from "../ir/types";
-import { attrFloat, attrInt } from "../ops/dims";
+import { attrFloat, attrInt, numeric } from "../ops/dims";
 import { windowOf, type Window } from "../ops/windowOps";
 
 /** How rectifying layers pass the gradient back (the methods of core/explain/methods.ts pick one). */
@@ -40,10 +40,11 @@ export type GradRule = (c: GradContext) => (string | undefined)[];
 class NoRule extends Error {}
 export { NoRule };
 
-function numeric(shape: readonly Dim[] | undefined, what: string): number[] {
-  if (!shape || !shape.every((d): d is number => typeof d === "number"))
-    throw new NoRule(`the shape of ${what} is not known`);
-  return [...shape];
+/** A shape every dim of which is a number, else no rule applies. */
+function knownShape(shape: readonly Dim[] | undefined, what: string): number[] {
+  const dims = numeric(shape);
+  if (!dims) throw new NoRule(`the shape of ${what} is not known`);
+  return [...dims];
 }
 
 const rectifier: GradRule = ({ node, dy, method, e }) => {
@@ -139,9 +140,9 @@ function windowFor(node: Node, x: readonly number[], kernelFromWeight?: readonly
 
 /** Conv: the transposed convolution with the same weights, strides, pads (auto_pad resolved), dilations and groups. */
 const conv: GradRule = ({ node, dy, e }) => {
-  const x = numeric(e.shapeOf(node.inputs[0] ?? ""), "the conv input");
-  const y = numeric(e.shapeOf(node.outputs[0] ?? ""), "the conv output");
-  const w = numeric(e.shapeOf(node.inputs[1] ?? ""), "the conv weight");
+  const x = knownShape(e.shapeOf(node.inputs[0] ?? ""), "the conv input");
+  const y = knownShape(e.shapeOf(node.outputs[0] ?? ""), "the conv output");
+  const w = knownShape(e.shapeOf(node.inputs[1] ?? ""), "the conv weight");
   const { kernel: k, strides: s, dilations: d, padBegin, padEnd } = windowFor(node, x, w.slice(2));
   // output_padding restores the input size the forward stride rounded away.
   const outPad = x
@@ -179,7 +180,7 @@ const gemm: GradRule = ({ node, dy, e }) => {
 };
 
 const reshapeBack: GradRule = ({ node, dy, e }) => [
-  e.node("Reshape", [dy, e.constInts(numeric(e.shapeOf(node.inputs[0] ?? ""), "the input"))])[0],
+  e.node("Reshape", [dy, e.constInts(knownShape(e.shapeOf(node.inputs[0] ?? ""), "the input"))])[0],
 ];
 
 /**
@@ -189,8 +190,8 @@ const reshapeBack: GradRule = ({ node, dy, e }) => [
  * run past it), and to the input itself unless count_include_pad.
  */
 const averagePool: GradRule = ({ node, dy, e }) => {
-  const x = numeric(e.shapeOf(node.inputs[0] ?? ""), "the pool input");
-  const y = numeric(e.shapeOf(node.outputs[0] ?? ""), "the pool output");
+  const x = knownShape(e.shapeOf(node.inputs[0] ?? ""), "the pool input");
+  const y = knownShape(e.shapeOf(node.outputs[0] ?? ""), "the pool output");
   const { kernel: k, strides: s, dilations, padBegin, padEnd } = windowFor(node, x);
   if (dilations.some((v) => v !== 1)) throw new NoRule("AveragePool with dilations");
   const includePad = attrInt(node, "count_include_pad", 0) === 1;
@@ -266,8 +267,8 @@ function concatChunks(e: GradEmitter, parts: readonly string[], axis: number): s
  * and the bool tensors passed between the two came back wrong (tools/gpu/gpuBench.ts found it).
  */
 const maxPool: GradRule = ({ node, dy, e }) => {
-  const x = numeric(e.shapeOf(node.inputs[0] ?? ""), "the pool input");
-  const y = numeric(e.shapeOf(node.outputs[0] ?? ""), "the pool output");
+  const x = knownShape(e.shapeOf(node.inputs[0] ?? ""), "the pool input");
+  const y = knownShape(e.shapeOf(node.outputs[0] ?? ""), "the pool output");
   const n = x.length - 2;
   const w = windowFor(node, x);
   if (n < 1 || y.length !== x.length) throw new NoRule("MaxPool without spatial axes");
@@ -343,7 +344,7 @@ const maxPool: GradRule = ({ node, dy, e }) => {
 };
 
 const globalAveragePool: GradRule = ({ node, dy, e }) => {
-  const x = numeric(e.shapeOf(node.inputs[0] ?? ""), "the pool input");
+  const x = knownShape(e.shapeOf(node.inputs[0] ?? ""), "the pool input");
   const area = x.slice(2).reduce((a, b) => a * b, 1);
   return [e.node("Expand", [e.node("Mul", [dy, e.constFloats([1 / area], [])])[0] ?? "", e.constInts(x)])[0]];
 };
@@ -351,7 +352,7 @@ const globalAveragePool: GradRule = ({ node, dy, e }) => {
 const passThrough: GradRule = ({ dy }) => [dy];
 
 const add: GradRule = ({ node, dy, e }) => {
-  const out = numeric(e.shapeOf(node.outputs[0] ?? ""), "the sum");
+  const out = knownShape(e.shapeOf(node.outputs[0] ?? ""), "the sum");
   return node.inputs.map((i) => {
     const s = e.shapeOf(i);
     return s && s.length === out.length && s.every((d, k) => d === out[k]) ? dy : undefined;
@@ -363,7 +364,7 @@ const concat: GradRule = ({ node, dy, e }) => {
   let start = 0;
   return node.inputs.map((i) => {
     const size =
-      numeric(e.shapeOf(i), "a concat input")[axis < 0 ? axis + (e.shapeOf(i)?.length ?? 0) : axis] ?? 0;
+      knownShape(e.shapeOf(i), "a concat input")[axis < 0 ? axis + (e.shapeOf(i)?.length ?? 0) : axis] ?? 0;
     const g = e.node("Slice", [
       dy,
       e.constInts([start]),
