@@ -17,9 +17,17 @@ export class Config {
     return BACKENDS.includes(v) ? (v as Backend) : "auto";
   }
 
-  /** Let the host engine use the host's GPU (onnxruntime-node's WebGPU provider, checked per model). */
+  /** Let the host engine use the host's GPU (onnxruntime-node's WebGPU provider, checked per model); never in Restricted Mode. */
   get hostGpu(): boolean {
-    return this.section.get<boolean>("hostGpu", false) === true;
+    return this.trusted && this.section.get<boolean>("hostGpu", false) === true;
+  }
+
+  /**
+   * False in Restricted Mode (an untrusted folder): analysis, hints and the inspector work, but
+   * nothing runs a model, loads weights, uses the host GPU or asks a Python interpreter.
+   */
+  get trusted(): boolean {
+    return vscode.workspace.isTrusted;
   }
 
   /** Seconds after which an analysis is stopped. */

@@ -80,6 +80,8 @@ export interface RuntimeInfo {
   /** False when this model cannot be run (e.g. it cannot be written back as ONNX); `whyNot` says why. */
   readonly canRun: boolean;
   readonly whyNot?: string;
+  /** Restricted Mode (an untrusted folder): running is off until the user trusts the folder. */
+  readonly restricted?: boolean;
 }
 
 export interface RunnableInfo {
@@ -137,7 +139,9 @@ export type WebviewToHost =
   /** Save a picture (data: URL of a PNG) where the user chooses. */
   | { readonly type: "savePng"; readonly name: string; readonly dataUrl: string }
   /** Which backend ran and how long the forward pass took (for the log). */
-  | { readonly type: "runStats"; readonly backend: string; readonly ms: number };
+  | { readonly type: "runStats"; readonly backend: string; readonly ms: number }
+  /** Open VS Code's workspace trust editor (the Run tab's link in Restricted Mode). */
+  | { readonly type: "manageTrust" };
 
 /**
  * Every message type, as the keys of a record typed by the unions: a type added to a union
@@ -156,6 +160,7 @@ const WEBVIEW_TO_HOST_TYPES: Record<WebviewToHost["type"], true> = {
   runNative: true,
   savePng: true,
   runStats: true,
+  manageTrust: true,
 };
 
 const HOST_TO_WEBVIEW_TYPES: Record<HostToWebview["type"], true> = {

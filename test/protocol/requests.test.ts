@@ -30,7 +30,7 @@ describe("the message type guards follow the protocol's unions", () => {
     expectTypeOf<(typeof MESSAGE_TYPES.hostToWebview)[number]>().toEqualTypeOf<HostToWebview["type"]>();
     expectTypeOf<(typeof MESSAGE_TYPES.webviewToHost)[number]>().toEqualTypeOf<WebviewToHost["type"]>();
     expect(MESSAGE_TYPES.hostToWebview).toHaveLength(12);
-    expect(MESSAGE_TYPES.webviewToHost).toHaveLength(11);
+    expect(MESSAGE_TYPES.webviewToHost).toHaveLength(12);
     for (const type of MESSAGE_TYPES.hostToWebview) expect(isHostToWebview({ type })).toBe(true);
     for (const type of MESSAGE_TYPES.webviewToHost) expect(isWebviewToHost({ type })).toBe(true);
   });

@@ -58,6 +58,12 @@ export class RunPanel {
   private readonly viewButtons = new Map<RunView, HTMLElement>();
   private readonly viewHeader = h("div", { class: "run-view-header", "data-testid": "run-layer" });
   private readonly viewBody = h("div", { class: "run-view-body" });
+  /** Restricted Mode: why nothing runs, and a link to trust the folder. */
+  private readonly restricted = h("p", {
+    class: "note run-restricted",
+    "data-testid": "run-restricted",
+    hidden: "",
+  });
 
   constructor(
     private readonly analysis: ModelAnalysis,
@@ -93,6 +99,7 @@ export class RunPanel {
     this.element = h(
       "div",
       { class: "run-panel", "data-testid": "run-panel" },
+      this.restricted,
       this.toolbar.element,
       h(
         "div",
@@ -214,7 +221,9 @@ export class RunPanel {
   private updateRunnable(): void {
     const rt = this.runtime;
     this.toolbar.enabled = this.canRun;
+    this.showRestricted(rt?.restricted === true ? (rt.whyNot ?? "Restricted Mode") : null);
     if (rt === null) this.setStatus("Waiting for the extension…");
+    else if (rt.restricted === true) this.setStatus("");
     else if (!rt.canRun) this.showError(`This model cannot be run here: ${rt.whyNot ?? "unknown reason"}`);
     else if (this.input === null) this.showError("The model has no input to feed.");
     else this.setStatus(this.hasRun ? "" : "Choose an input and press Run.");
@@ -380,6 +389,21 @@ export class RunPanel {
       return h("p", { class: "warning-text" }, "The runtime did not return this layer's output.");
     this.maps.show(this.mapsOutput);
     return this.maps.element;
+  }
+
+  private showRestricted(why: string | null): void {
+    this.restricted.hidden = why === null;
+    if (why === null) return this.restricted.replaceChildren();
+    const link = h(
+      "a",
+      { href: "#", "data-testid": "run-trust", title: "Open VS Code's workspace trust settings" },
+      "Trust this folder…",
+    );
+    link.addEventListener("click", (e) => {
+      e.preventDefault();
+      this.callbacks.post({ type: "manageTrust" });
+    });
+    this.restricted.replaceChildren(`${why} `, link);
   }
 
   private setStatus(text: string): void {

@@ -33,6 +33,10 @@ const SAMPLES = [
   "camera.png",
 ];
 
+/** The one line the Run and Explain tabs show in Restricted Mode (with a link to trust the folder). */
+export const RESTRICTED =
+  "Restricted Mode: running models, the host engine and loading weight files are off until you trust this folder.";
+
 export class RuntimeService {
   /** Webview URL → file of each model this service wrote (the host engine runs only these). */
   private readonly published = new Map<string, vscode.Uri>();
@@ -68,6 +72,17 @@ export class RuntimeService {
     const ortBase =
       webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, "dist", "ort")).toString() + "/";
     const native = this.native.availability();
+    if (!this.config.trusted)
+      return {
+        ortBase,
+        backend: this.config.backend,
+        native: { available: false, why: RESTRICTED },
+        samples,
+        labels,
+        canRun: false,
+        whyNot: RESTRICTED,
+        restricted: true,
+      };
     return {
       ortBase,
       backend: this.config.backend,
@@ -94,6 +109,7 @@ export class RuntimeService {
 
   /** Runs a model this service published on the host engine (onnxruntime-node). */
   runNative(m: NativeRequest): Promise<HostRun> {
+    if (!this.config.trusted) return Promise.reject(new Error(RESTRICTED));
     const file = this.published.get(m.modelUri);
     if (file === undefined)
       return Promise.reject(new Error("the host engine runs only models ConvLens built"));
