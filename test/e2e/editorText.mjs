@@ -8,9 +8,15 @@ import { closeAllEditors, openFile } from "./workbench.mjs";
 /** Text as rendered: the editor uses no-break spaces in view lines and inlay hints. */
 export const norm = (s) => (s ?? "").replace(/\u00a0/g, " ");
 
-/** Polls `read` until `ok(value)` or the deadline; returns the last value either way. */
+/**
+ * How much longer than on an idle machine a condition may take to hold (E2E_PATIENCE, default 3):
+ * a poll ends as soon as its condition holds, so patience costs time only when a test fails.
+ */
+export const PATIENCE = Math.max(1, Number(process.env.E2E_PATIENCE ?? 3) || 3);
+
+/** Polls `read` until `ok(value)` or the deadline (timeoutMs × PATIENCE); returns the last value either way. */
 export async function poll(read, ok, timeoutMs = 10_000, every = 250) {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = Date.now() + timeoutMs * PATIENCE;
   let value;
   for (;;) {
     value = await read().catch(() => undefined);
