@@ -33,6 +33,26 @@ export default tseslint.config(
     rules: noRuntimeVscode,
   },
   {
+    // The op table is what the analysis walks: ops/ must not import analysis/ (the receptive-field
+    // algebra both use lives in fields/), so the module graph has no ops ↔ analysis cycle.
+    files: ["src/core/ops/**/*.ts", "src/core/fields/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: noRuntimeVscode["no-restricted-imports"][1].paths,
+          patterns: [
+            {
+              group: ["**/analysis/*"],
+              message:
+                "ops/ and fields/ must not import analysis/ (receptive-field algebra: src/core/fields/).",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The webview runs in a browser: of src/runtime only shared/ (no Node imports) is for it.
     files: ["webview/**/*.ts"],
     rules: {

@@ -3,7 +3,7 @@
  * receptive-field rule, side by side. The analysis walks the graph and asks
  * the entry of each node; nothing about an op lives anywhere else.
  */
-import type { AxisField, ValueField } from "../analysis/receptiveField";
+import type { AxisField, ValueField } from "../fields/receptiveField";
 import type { AttrValue, DType, Node, Shape, Tensor } from "../ir/types";
 import type { AttrSpec } from "./attrSchemas";
 
