@@ -27,6 +27,13 @@ import { centrePosition, clipBox, massShare, rfBox, spatialDims } from "./recept
 
 export type { ExplainResult, ExplainSpec } from "./explainResult";
 
+/** Runs a method's backward graph on the input (or on `data`): the map and whether weights were generated. */
+type Backward = (
+  method: GraphMethod,
+  p: ExplainParams,
+  data?: Float32Array,
+) => Promise<{ out: OutputData; randomWeights: boolean }>;
+
 /** A backward graph the host built: the runnable model and the output holding the map. */
 export interface ExplainRunnable {
   readonly runnable: RunnableInfo;
@@ -112,11 +119,7 @@ export class ExplainRunner {
     const withLayer = layerIndex === undefined ? {} : { layerIndex };
     const withClass = classIndex === null ? {} : { classIndex };
 
-    const backward = async (
-      method: GraphMethod,
-      p: ExplainParams,
-      data: Float32Array = image.data,
-    ): Promise<{ out: OutputData; randomWeights: boolean }> => {
+    const backward: Backward = async (method, p, data = image.data) => {
       this.deps.progress("Preparing the backward graph…");
       const t0 = performance.now();
       const g = await this.deps.explainRunnable(method, p);
@@ -197,11 +200,7 @@ export class ExplainRunner {
   private async erf(
     spec: ExplainSpec,
     base: Pick<ExplainResult, "spec" | "input" | "classIndex" | "predicted">,
-    backward: (
-      m: GraphMethod,
-      p: ExplainParams,
-      data?: Float32Array,
-    ) => Promise<{ out: OutputData; randomWeights: boolean }>,
+    backward: Backward,
     withLayer: ExplainParams,
     timer: Timer,
     token: CancelToken,
@@ -238,11 +237,7 @@ export class ExplainRunner {
   private async ascend(
     spec: ExplainSpec,
     base: Pick<ExplainResult, "spec" | "input" | "classIndex" | "predicted">,
-    backward: (
-      m: GraphMethod,
-      p: ExplainParams,
-      data?: Float32Array,
-    ) => Promise<{ out: OutputData; randomWeights: boolean }>,
+    backward: Backward,
     withLayer: ExplainParams,
     withClass: ExplainParams,
     timer: Timer,
