@@ -67,6 +67,16 @@ export async function lensesAbove(page, text, scope = ".part.editor") {
   return (above[0]?.texts ?? []).map(norm);
 }
 
+/** Polls the CodeLens row above `text` until it holds the ConvLens summary: { lenses, summary }. */
+export async function summaryLensAbove(page, text, timeoutMs = 15_000) {
+  const lenses = await poll(
+    () => lensesAbove(page, text),
+    (l) => l?.some((t) => t.startsWith("ConvLens:")),
+    timeoutMs,
+  );
+  return { lenses, summary: lenses?.find((t) => t.startsWith("ConvLens:")) ?? "" };
+}
+
 /** The visible hover's text after pointing at `target` (a locator), or "" with the reason checked. */
 export async function hoverText(page, target, c, what) {
   await page.mouse.move(5, 5);

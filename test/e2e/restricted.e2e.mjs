@@ -1,7 +1,7 @@
 // Restricted Mode: in an untrusted folder (a session of its own, run.mjs starts it with workspace
 // trust on) ConvLens keeps analysing — CodeLens hints and the inspector — while the Run tab says in
 // one line why nothing runs and links to the trust settings.
-import { checker, lensesAbove, openPython, poll } from "./editorText.mjs";
+import { checker, openPython, summaryLensAbove } from "./editorText.mjs";
 import { closeAllEditors, openInWebview, readTotal, waitForInspector } from "./workbench.mjs";
 
 export const tests = [
@@ -11,12 +11,7 @@ export const tests = [
     async run({ page, expected, screenshot, log }) {
       const c = checker();
       await openPython(page, "custom_models.py", "class LeNet5(nn.Module):");
-      const lenses = await poll(
-        () => lensesAbove(page, "class LeNet5(nn.Module):"),
-        (l) => l?.some((t) => t.startsWith("ConvLens:")),
-        30_000,
-      );
-      const summary = lenses?.find((t) => t.startsWith("ConvLens:")) ?? "";
+      const { lenses, summary } = await summaryLensAbove(page, "class LeNet5(nn.Module):", 30_000);
       c.check(
         summary.includes("61.71 k params"),
         `LeNet5 lens in Restricted Mode: got ${JSON.stringify(lenses)}`,
