@@ -1,5 +1,6 @@
 // ESLint flat config: typescript-eslint on all TypeScript, plus the architectural rule
-// that only the host side (src/ outside src/core) may import `vscode` at run time.
+// that only the host side (src/ outside src/core) may import `vscode` at run time, and that the
+// webview imports no Node-only runtime code.
 import tseslint from "typescript-eslint";
 
 const noRuntimeVscode = {
@@ -28,7 +29,45 @@ export default tseslint.config(
     },
   },
   {
-    files: ["src/core/**/*.ts", "webview/**/*.ts", "src/protocol/**/*.ts", "src/cli.ts"],
+    files: ["src/core/**/*.ts", "src/protocol/**/*.ts", "src/cli.ts"],
     rules: noRuntimeVscode,
+  },
+  {
+    // The op table is what the analysis walks: ops/ must not import analysis/ (the receptive-field
+    // algebra both use lives in fields/), so the module graph has no ops ↔ analysis cycle.
+    files: ["src/core/ops/**/*.ts", "src/core/fields/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: noRuntimeVscode["no-restricted-imports"][1].paths,
+          patterns: [
+            {
+              group: ["**/analysis/*"],
+              message:
+                "ops/ and fields/ must not import analysis/ (receptive-field algebra: src/core/fields/).",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The webview runs in a browser: of src/runtime only shared/ (no Node imports) is for it.
+    files: ["webview/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: noRuntimeVscode["no-restricted-imports"][1].paths,
+          patterns: [
+            {
+              group: ["**/src/runtime/*", "!**/src/runtime/shared"],
+              message: "src/runtime is Node-only; the webview may import src/runtime/shared/ only.",
+            },
+          ],
+        },
+      ],
+    },
   },
 );

@@ -2,7 +2,7 @@
  * `convlens` command line, on the same core as the extension:
  *   convlens summary FILE [--input-shape 1x3x224x224] [--format table|json|csv|md]
  *   convlens run MODEL [--input IMAGE|noise] [--format json]
- *   convlens explain MODEL --input IMAGE --method saliency|guided|deconvnet|gradcam|erf [--layer NAME] [--channel K] [--class K] [--out map.png] [--format json]
+ *   convlens explain MODEL --input IMAGE --method (see CLI_METHODS in core/explain/methods.ts) [--layer NAME] [--channel K] [--class K] [--out map.png] [--format json]
  * Exit 0 on success, 2 with a one-line message on bad input or bad usage.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
@@ -23,28 +23,25 @@ import {
 } from "./core/formats/python/notebookProgram";
 import { analyzePythonSource } from "./core/formats/python/pythonModel";
 import type { Dim } from "./core/ir/types";
-import { METHODS, explain, writeExplain, type ExplainArgs, type ExplainMethod } from "./cli/explain";
+import { parseShapeText } from "./core/ir/shapeText";
+import { explain, writeExplain, type ExplainArgs } from "./cli/explain";
+import { CLI_METHODS, isCliMethod, methodInfo } from "./core/explain/methods";
 import { runModel, runText, type RunBackend } from "./cli/run";
 import { CachedSourceFiles, pythonLibraryPath } from "./runtime/pythonFiles";
 
 const USAGE = `usage: convlens summary FILE [--input-shape 1x3x224x224] [--format table|json|csv|md] [--time-limit SECONDS]
        convlens summary MODEL.py|NOTEBOOK.ipynb [--class NAME|VARIABLE] [--python-path DIR …] [--input-shape 2x3x224x224] [--format …]
        convlens run MODEL [--input IMAGE.png|noise] [--preprocess unit|imagenet|signed] [--backend auto|native|wasm] [--format table|json]
-       convlens explain MODEL --input IMAGE.png --method saliency|guided|deconvnet|gradcam|erf [--layer NAME] [--channel K] [--class K] [--preprocess unit|imagenet|signed] [--backend auto|native|wasm] [--out map.png] [--format json]`;
+       convlens explain MODEL --input IMAGE.png --method ${CLI_METHODS.join("|")} [--layer NAME] [--channel K] [--class K] [--preprocess unit|imagenet|signed] [--backend auto|native|wasm] [--out map.png] [--format json]`;
 const FORMATS = ["table", "json", "csv", "md"] as const;
 type Format = (typeof FORMATS)[number];
 
 class UsageError extends Error {}
 
 export function parseShape(text: string): Dim[] {
-  const parts = text.split(/[x×,]/).map((p) => p.trim());
-  if (parts.length === 0 || parts.some((p) => p === ""))
-    throw new UsageError(`bad --input-shape "${text}": expected dims like 1x3x224x224`);
-  return parts.map((p) => {
-    if (/^\d+$/.test(p)) return Number(p);
-    if (/^[A-Za-z_][\w]*$/.test(p)) return p;
-    throw new UsageError(`bad dimension "${p}" in --input-shape "${text}"`);
-  });
+  const dims = parseShapeText(text);
+  if (dims === undefined) throw new UsageError(`bad --input-shape "${text}": expected dims like 1x3x224x224`);
+  return dims;
 }
 
 interface Args {
@@ -120,10 +117,10 @@ function intOption(options: Map<string, string>, key: string): number | undefine
 
 async function runExplain(args: Args): Promise<number> {
   const method = args.options.get("method") ?? "";
-  if (!(METHODS as readonly string[]).includes(method))
-    throw new UsageError(`--method must be one of ${METHODS.join(", ")}`);
+  if (!isCliMethod(method)) throw new UsageError(`--method must be one of ${CLI_METHODS.join(", ")}`);
   const input = args.options.get("input");
-  if (method !== "erf" && !input) throw new UsageError("--input IMAGE.png is required for this method");
+  if (methodInfo(method).inputs === "image" && !input)
+    throw new UsageError("--input IMAGE.png is required for this method");
   if (input && !existsSync(input)) throw new ModelError(`no such image: ${input}`);
   const normalize = args.options.get("preprocess") ?? args.options.get("normalize") ?? "unit";
   if (!["unit", "imagenet", "signed"].includes(normalize))
@@ -134,7 +131,7 @@ async function runExplain(args: Args): Promise<number> {
   const e: ExplainArgs = {
     backend: backend as NonNullable<ExplainArgs["backend"]>,
     model: args.file,
-    method: method as ExplainMethod,
+    method,
     json: args.format === "json",
     normalize: normalize as ExplainArgs["normalize"],
     ...(input ? { input } : {}),

@@ -8,7 +8,7 @@ import "@vscode-elements/elements/dist/vscode-button/index.js";
 import "@vscode-elements/elements/dist/vscode-tabs/index.js";
 import "@vscode-elements/elements/dist/vscode-tab-header/index.js";
 import "@vscode-elements/elements/dist/vscode-tab-panel/index.js";
-import type { HostToWebview, WebviewToHost } from "../src/protocol/messages";
+import { isHostToWebview, type WebviewToHost } from "../src/protocol/messages";
 import { InspectorApp, type PersistedState } from "./app";
 
 interface VsCodeApi {
@@ -18,29 +18,6 @@ interface VsCodeApi {
 }
 
 declare function acquireVsCodeApi(): VsCodeApi;
-
-const HOST_MESSAGE_TYPES = new Set([
-  "loading",
-  "analysis",
-  "error",
-  "selectLayer",
-  "runtime",
-  "runnable",
-  "image",
-  "filters",
-  "explainRunnable",
-  "nativeResult",
-  "requestFailed",
-  "showRun",
-]);
-
-function isHostToWebview(data: unknown): data is HostToWebview {
-  return (
-    typeof data === "object" &&
-    data !== null &&
-    HOST_MESSAGE_TYPES.has(String((data as { type?: unknown }).type))
-  );
-}
 
 const vscode = acquireVsCodeApi();
 const root = document.getElementById("app") ?? document.body;

@@ -5,30 +5,24 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { modelNameOf } from "../core/formats/registry";
+import type { LayerRow } from "../core/analysis/result";
 import type { Model } from "../core/ir/types";
 import { ModelError } from "../core/ir/types";
-import {
-  buildGradCam,
-  buildInputGradient,
-  lastSpatialValue,
-  type BackwardGraph,
-  type Method,
-} from "../core/onnx/backward";
+import { erfMean } from "../core/explain/erf";
+import { explainGraph, methodInfo, type CliMethod } from "../core/explain/methods";
+import { valueRange } from "../core/ir/tensorData";
 import { buildRunnable } from "../core/onnx/runnable";
 import { analyzeModel } from "../core/analysis/analyze";
 import { readModelForRun } from "./modelFile";
 import { loadNative, NativeEngine } from "../runtime/nativeEngine";
-import { runtimeErrorText } from "../runtime/runtimeErrors";
+import { runtimeErrorText } from "../runtime/shared/runtimeErrors";
 import { decodePng, encodePng } from "./png";
 import type * as OrtModule from "onnxruntime-web";
-
-export const METHODS = ["saliency", "guided", "deconvnet", "gradcam", "erf"] as const;
-export type ExplainMethod = (typeof METHODS)[number];
 
 export interface ExplainArgs {
   readonly model: string;
   readonly input?: string;
-  readonly method: ExplainMethod;
+  readonly method: CliMethod;
   readonly layer?: string;
   readonly channel?: number;
   readonly classIndex?: number;
@@ -56,6 +50,9 @@ export async function loadOrt(): Promise<Ort> {
   return ort;
 }
 
+const IMAGENET_MEAN = [0.485, 0.456, 0.406];
+const IMAGENET_STD = [0.229, 0.224, 0.225];
+
 /** Image → model input (N, C, H, W): bilinear resize, grey or RGB, and the chosen normalisation. */
 export function imageTensor(
   file: string,
@@ -65,8 +62,8 @@ export function imageTensor(
   const img = decodePng(readFileSync(file));
   const [, c = 3, h = img.height, w = img.width] = shape;
   const out = new Float32Array(c * h * w);
-  const mean = normalize === "imagenet" ? [0.485, 0.456, 0.406] : [0, 0, 0];
-  const std = normalize === "imagenet" ? [0.229, 0.224, 0.225] : [1, 1, 1];
+  const mean = normalize === "imagenet" ? IMAGENET_MEAN : [0, 0, 0];
+  const std = normalize === "imagenet" ? IMAGENET_STD : [1, 1, 1];
   const px = (x: number, y: number, ch: number) => {
     const cx = Math.min(img.width - 1, Math.max(0, x)),
       cy = Math.min(img.height - 1, Math.max(0, y));
@@ -97,14 +94,19 @@ export function imageTensor(
   return out;
 }
 
-/** The value a --layer name denotes: a module path (layer1.0.conv1) or a node name; the layer's last node. */
-function layerValue(model: Model, layer: string): string {
-  const rows = analyzeModel(model, { modelName: "explain" }).layers.filter(
-    (l) => l.name === layer || l.id === layer,
-  );
-  const value = rows[rows.length - 1]?.outputs[0]?.name;
-  if (!value) throw new ModelError(`no layer named "${layer}"`);
-  return value;
+/** The layer a --layer name denotes: a module path (layer1.0.conv1) or a node name. */
+function layerRow(layers: readonly LayerRow[], name: string): LayerRow {
+  const row = layers.find((l) => l.name === name || l.id === name);
+  if (!row) throw new ModelError(`no layer named "${name}"`);
+  return row;
+}
+
+/** The value range of the normalisation's pixels [0, 1]: where ERF inputs are drawn without an image. */
+function normalizedRange(normalize: ExplainArgs["normalize"]): [number, number] {
+  if (normalize === "signed") return [-1, 1];
+  if (normalize === "unit") return [0, 1];
+  const ends = IMAGENET_MEAN.flatMap((m, c) => [-m / IMAGENET_STD[c]!, (1 - m) / IMAGENET_STD[c]!]);
+  return [Math.min(...ends), Math.max(...ends)];
 }
 
 export async function explain(args: ExplainArgs): Promise<ExplainResult> {
@@ -157,52 +159,40 @@ async function explainWith(
   shape: number[],
   run: GraphRunner,
 ): Promise<ExplainResult> {
-  if (args.method === "erf") {
-    // Luo et al. 2016: |∂(centre unit)/∂input| averaged over random inputs.
-    const value = args.layer ? layerValue(model, args.layer) : lastSpatialValue(model);
-    const vShape = analyzeModel(model, { modelName: "erf" })
-      .layers.flatMap((l) => l.outputs)
-      .find((o) => o.name === value)?.shape;
-    const centre = (vShape ?? []).slice(2).map((d) => Math.floor((typeof d === "number" ? d : 1) / 2));
-    const g = buildInputGradient(model, "saliency", {
-      kind: "unit",
-      value,
-      position: centre,
-      ...(args.channel !== undefined ? { channel: args.channel } : {}),
-    });
-    let seed = 42;
-    const rand = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
-    const sum = new Float32Array(shape[2]! * shape[3]!);
-    const runs = 8;
-    for (let r = 0; r < runs; r++) {
-      const res = await run(g, Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, rand));
-      const plane = sum.length;
-      for (let i = 0; i < res.data.length; i++)
-        sum[i % plane] = (sum[i % plane] ?? 0) + Math.abs(res.data[i] ?? 0) / runs;
-    }
-    return { method: "erf", shape: [shape[2]!, shape[3]!], data: Array.from(sum), layer: value };
+  const layers = analyzeModel(model, { modelName: "explain" }).layers;
+  const layer = args.layer ? layerRow(layers, args.layer) : undefined;
+  const common = {
+    ...(layer ? { layerIndex: layers.indexOf(layer) } : {}),
+    ...(args.channel !== undefined ? { channel: args.channel } : {}),
+  };
+  const count = shape.reduce((a, b) => a * b, 1);
+  const image = args.input ? imageTensor(args.input, shape, args.normalize) : undefined;
+  const info = methodInfo(args.method);
+  if (info.inputs === "random") {
+    const g = explainGraph(model, layers, { method: args.method, classIndex: 0, ...common });
+    const range = image ? valueRange(image) : normalizedRange(args.normalize);
+    const mean = await erfMean(count, range, async (x) => (await run(g, x)).data);
+    return {
+      method: args.method,
+      shape,
+      data: Array.from(mean),
+      ...(g.layerValue ? { layer: g.layerValue } : {}),
+    };
   }
-  const x = args.input
-    ? imageTensor(args.input, shape, args.normalize)
-    : new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(0.5);
+  const x = image ?? new Float32Array(count).fill(0.5);
   let classIndex = args.classIndex;
-  if (classIndex === undefined) {
+  if (classIndex === undefined && info.usesClass) {
     const logits = (await run({ model, output: model.graph.outputs[0]?.name ?? "output" }, x)).data;
     classIndex = Array.from(logits).indexOf(Math.max(...logits));
   }
-  let g: BackwardGraph;
-  const layer = args.layer ? layerValue(model, args.layer) : undefined;
-  if (args.method === "gradcam") g = buildGradCam(model, layer ?? lastSpatialValue(model), classIndex);
-  else if (args.method === "deconvnet")
-    g = buildInputGradient(model, "deconvnet", { kind: "maxUnit", value: layer ?? lastSpatialValue(model) });
-  else g = buildInputGradient(model, args.method as Method, { kind: "class", index: classIndex });
+  const g = explainGraph(model, layers, { method: args.method, classIndex: classIndex ?? 0, ...common });
   const res = await run(g, x);
   return {
     method: args.method,
     shape: res.dims,
     data: Array.from(res.data),
-    classIndex,
-    ...(layer ? { layer } : {}),
+    ...(classIndex !== undefined ? { classIndex } : {}),
+    ...(layer ? { ...(g.layerValue ? { layer: g.layerValue } : {}) } : {}),
   };
 }
 

@@ -5,13 +5,14 @@
  * builds (file weights, a weight file beside the model — Darknet .weights, Caffe .caffemodel,
  * .safetensors, PyTorch .pth — or generated weights).
  */
+import { uniformValues } from "../core/random";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { ModelError } from "../core/ir/types";
 import { buildRunnable } from "../core/onnx/runnable";
 import { loadNative, NativeEngine } from "../runtime/nativeEngine";
-import { runtimeErrorText } from "../runtime/runtimeErrors";
+import { runtimeErrorText } from "../runtime/shared/runtimeErrors";
 import { imageTensor, loadOrt, type ExplainArgs } from "./explain";
 import { readModelForRun } from "./modelFile";
 
@@ -44,8 +45,7 @@ export async function runModel(
   if (inp.dtype === "int64")
     data = BigInt64Array.from({ length: count }, (_, i) => BigInt((i * 7919) % 1000));
   else if (input === "noise") {
-    let seed = 1;
-    data = Float32Array.from({ length: count }, () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+    data = uniformValues(count, 0, 1, 1);
   } else {
     if (!existsSync(input)) throw new ModelError(`no such image: ${input}`);
     if (shape.length !== 4)

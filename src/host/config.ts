@@ -1,6 +1,7 @@
 /** The one place that reads ConvLens settings. */
 import * as vscode from "vscode";
 import type { Dim } from "../core/ir/types";
+import { parseShapeText } from "../core/ir/shapeText";
 import type { Backend } from "../protocol/messages";
 
 const BACKENDS: readonly string[] = ["webgpu", "native", "wasm", "webgl"];
@@ -16,9 +17,17 @@ export class Config {
     return BACKENDS.includes(v) ? (v as Backend) : "auto";
   }
 
-  /** Let the host engine use the host's GPU (onnxruntime-node's WebGPU provider, checked per model). */
+  /** Let the host engine use the host's GPU (onnxruntime-node's WebGPU provider, checked per model); never in Restricted Mode. */
   get hostGpu(): boolean {
-    return this.section.get<boolean>("hostGpu", false) === true;
+    return this.trusted && this.section.get<boolean>("hostGpu", false) === true;
+  }
+
+  /**
+   * False in Restricted Mode (an untrusted folder): analysis, hints and the inspector work, but
+   * nothing runs a model, loads weights, uses the host GPU or asks a Python interpreter.
+   */
+  get trusted(): boolean {
+    return vscode.workspace.isTrusted;
   }
 
   /** Seconds after which an analysis is stopped. */
@@ -57,11 +66,4 @@ export class Config {
     const text = shapes[rel] ?? shapes[base];
     return text ? parseShapeText(text) : undefined;
   }
-}
-
-/** "1x3x224x224" → [1, 3, 224, 224]; symbols kept ("Bx3x224x224"); undefined when malformed. */
-export function parseShapeText(text: string): Dim[] | undefined {
-  const dims = text.trim().split(/\s*[x×,]\s*/);
-  if (dims.length === 0 || dims.some((d) => !/^(\d+|[A-Za-z_]\w*)$/.test(d))) return undefined;
-  return dims.map((d) => (/^\d+$/.test(d) ? Number(d) : d));
 }

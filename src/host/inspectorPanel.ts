@@ -9,7 +9,7 @@ import * as vscode from "vscode";
 import type { LayerRow, ModelAnalysis } from "../core/analysis/result";
 import type { Model } from "../core/ir/types";
 import { isWebviewToHost, type HostToWebview, type WebviewToHost } from "../protocol/messages";
-import { loadModelForRun, type RuntimeService } from "./runtime/runtimeService";
+import { loadModelForRun, RESTRICTED, type RuntimeService } from "./runtime/runtimeService";
 import type { AnalysisOutcome, AnalysisService } from "./analysisService";
 import type { Config } from "./config";
 import { INSPECTOR_STYLESHEETS, renderInspectorHtml } from "./inspectorHtml";
@@ -76,6 +76,10 @@ export class InspectorPanel implements vscode.Disposable {
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (this.ready && e.affectsConfiguration("convlens.backend")) void this.sendRuntime();
       }),
+      // Trusting the folder turns the Run and Explain tabs on without reopening the inspector.
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        if (this.ready) void this.sendRuntime();
+      }),
     );
     void this.load();
   }
@@ -116,6 +120,8 @@ export class InspectorPanel implements vscode.Disposable {
   }
 
   private runModel(): Promise<Model> {
+    // Loading a model to run reads weight files beside it: not in an untrusted folder.
+    if (!this.deps.config.trusted) return Promise.reject(new Error(RESTRICTED));
     this.model ??= this.source.runModel
       ? this.source.runModel()
       : Promise.reject(new Error("this view cannot run its model"));
@@ -241,6 +247,9 @@ export class InspectorPanel implements vscode.Disposable {
         break;
       case "savePng":
         void this.savePng(m.name, m.dataUrl);
+        break;
+      case "manageTrust":
+        void vscode.commands.executeCommand("workbench.trust.manage");
         break;
       case "runStats":
         this.deps.log.info(`${this.source.title}: forward pass on ${m.backend} in ${m.ms.toFixed(1)} ms`);

@@ -3,6 +3,7 @@
  * Both sides import these types; nothing else crosses the boundary.
  */
 import type { ModelAnalysis } from "../core/analysis/result";
+import type { GraphMethod } from "../core/explain/methods";
 
 export type HostToWebview =
   /** Sent while the host reads and analyses the file. */
@@ -66,9 +67,6 @@ export interface NativeTensor {
   readonly bytes: Uint8Array;
 }
 
-export type ExplainMethod =
-  "saliency" | "guided" | "deconvnet" | "gradcam" | "erf" | "activationMax" | "deepDream";
-
 export interface RuntimeInfo {
   /** Folder URL holding onnxruntime-web's .wasm/.mjs files (for ort.env.wasm.wasmPaths). */
   readonly ortBase: string;
@@ -82,6 +80,8 @@ export interface RuntimeInfo {
   /** False when this model cannot be run (e.g. it cannot be written back as ONNX); `whyNot` says why. */
   readonly canRun: boolean;
   readonly whyNot?: string;
+  /** Restricted Mode (an untrusted folder): running is off until the user trusts the folder. */
+  readonly restricted?: boolean;
 }
 
 export interface RunnableInfo {
@@ -112,15 +112,14 @@ export type WebviewToHost =
   /** Build the runnable model exposing these layers' outputs (indexes into analysis.layers). */
   | { readonly type: "prepareRun"; readonly requestId: number; readonly layers: readonly number[] }
   /**
-   * Build a backward graph (runs forward + backward in one session):
-   * saliency / guided / gradcam for a class (default: the caller's predicted class);
-   * deconvnet for the top unit of a layer (or of one channel); erf for a layer's centre unit;
-   * activationMax for a layer's channel mean (or a class logit); deepDream for a layer's energy.
+   * Build a method's backward graph (runs forward + backward in one session); what each
+   * method differentiates is its entry in core/explain/methods.ts. The class defaults to 0:
+   * the webview sends the predicted one.
    */
   | {
       readonly type: "prepareExplain";
       readonly requestId: number;
-      readonly method: ExplainMethod;
+      readonly method: GraphMethod;
       readonly layerIndex?: number;
       readonly channel?: number;
       readonly classIndex?: number;
@@ -140,22 +139,62 @@ export type WebviewToHost =
   /** Save a picture (data: URL of a PNG) where the user chooses. */
   | { readonly type: "savePng"; readonly name: string; readonly dataUrl: string }
   /** Which backend ran and how long the forward pass took (for the log). */
-  | { readonly type: "runStats"; readonly backend: string; readonly ms: number };
+  | { readonly type: "runStats"; readonly backend: string; readonly ms: number }
+  /** Open VS Code's workspace trust editor (the Run tab's link in Restricted Mode). */
+  | { readonly type: "manageTrust" };
+
+/**
+ * Every message type, as the keys of a record typed by the unions: a type added to a union
+ * and not here (or left here after it was removed) does not compile, so the guards below
+ * never drop a message the other side sends.
+ */
+const WEBVIEW_TO_HOST_TYPES: Record<WebviewToHost["type"], true> = {
+  ready: true,
+  layerSelected: true,
+  exportJson: true,
+  webviewError: true,
+  prepareRun: true,
+  prepareExplain: true,
+  pickImage: true,
+  getFilters: true,
+  runNative: true,
+  savePng: true,
+  runStats: true,
+  manageTrust: true,
+};
+
+const HOST_TO_WEBVIEW_TYPES: Record<HostToWebview["type"], true> = {
+  loading: true,
+  analysis: true,
+  error: true,
+  selectLayer: true,
+  runtime: true,
+  runnable: true,
+  image: true,
+  filters: true,
+  explainRunnable: true,
+  nativeResult: true,
+  requestFailed: true,
+  showRun: true,
+};
+
+export const MESSAGE_TYPES = {
+  webviewToHost: Object.keys(WEBVIEW_TO_HOST_TYPES) as WebviewToHost["type"][],
+  hostToWebview: Object.keys(HOST_TO_WEBVIEW_TYPES) as HostToWebview["type"][],
+};
+
+function typeOf(m: unknown): string | undefined {
+  if (typeof m !== "object" || m === null) return undefined;
+  const t = (m as { type?: unknown }).type;
+  return typeof t === "string" ? t : undefined;
+}
 
 export function isWebviewToHost(m: unknown): m is WebviewToHost {
-  if (typeof m !== "object" || m === null) return false;
-  const t = (m as { type?: unknown }).type;
-  return (
-    t === "ready" ||
-    t === "layerSelected" ||
-    t === "exportJson" ||
-    t === "webviewError" ||
-    t === "prepareRun" ||
-    t === "prepareExplain" ||
-    t === "pickImage" ||
-    t === "getFilters" ||
-    t === "runNative" ||
-    t === "savePng" ||
-    t === "runStats"
-  );
+  const t = typeOf(m);
+  return t !== undefined && Object.hasOwn(WEBVIEW_TO_HOST_TYPES, t);
+}
+
+export function isHostToWebview(m: unknown): m is HostToWebview {
+  const t = typeOf(m);
+  return t !== undefined && Object.hasOwn(HOST_TO_WEBVIEW_TYPES, t);
 }

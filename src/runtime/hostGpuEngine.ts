@@ -8,8 +8,8 @@
  */
 import type * as OrtNode from "onnxruntime-node";
 import { NativeEngine, type NativeFeed, type NativeRun } from "./nativeEngine";
-import { outputsAgree } from "./outputsAgree";
-import { runtimeErrorText } from "./runtimeErrors";
+import { outputsAgree } from "./shared/outputsAgree";
+import { runtimeErrorText } from "./shared/runtimeErrors";
 
 export type HostProvider = "cpu" | "webgpu";
 

@@ -8,7 +8,7 @@
 import { performance } from "node:perf_hooks";
 import type * as OrtNode from "onnxruntime-node";
 import type { NativeTensor } from "../protocol/messages";
-import { runtimeErrorText } from "./runtimeErrors";
+import { runtimeErrorText } from "./shared/runtimeErrors";
 
 type Ort = typeof OrtNode;
 type Session = OrtNode.InferenceSession;

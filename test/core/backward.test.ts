@@ -12,7 +12,7 @@ import {
   buildGradCam,
   buildInputGradient,
   type BackwardTarget,
-  type Method,
+  type Rectification,
 } from "../../src/core/onnx/backward";
 import { writeOnnx } from "../../src/core/onnx/writer";
 import { decodePng, toChw } from "../support/png";
@@ -75,7 +75,7 @@ for (const name of ["lenet5_digits", "shapes_cnn"]) {
       const channels = img.input_shape[1] ?? 1;
       const input = toChw(decodePng(readFileSync(resolve(FIXTURES, img.image))), channels);
       const cases: [string, () => ReturnType<typeof buildInputGradient>][] = [];
-      const grad = (method: Method, target: BackwardTarget) => () =>
+      const grad = (method: Rectification, target: BackwardTarget) => () =>
         buildInputGradient(model, method, target);
       const classT: BackwardTarget = { kind: "class", index: img.top_class };
       const unitT: BackwardTarget = { kind: "maxUnit", value: valueOf(model, img.deconvnet_unit.layer) };

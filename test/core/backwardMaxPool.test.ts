@@ -10,9 +10,10 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import * as ort from "onnxruntime-web";
 import { describe, expect, it } from "vitest";
-import type { AttrValue, Model, Tensor } from "../../src/core/ir/types";
+import type { Model } from "../../src/core/ir/types";
 import { buildInputGradient } from "../../src/core/onnx/backward";
 import { buildRunnable } from "../../src/core/onnx/runnable";
+import { gradientProbe } from "../support/gradientProbe";
 
 ort.env.wasm.numThreads = 1;
 
@@ -45,60 +46,8 @@ const WEBGPU_OPS = new Set([
   "ConvTranspose",
 ]);
 
-function floats(name: string, values: readonly number[], dims: number[]): Tensor {
-  return {
-    name,
-    dtype: "float32",
-    dims,
-    storage: { kind: "inline", bytes: new Uint8Array(Float32Array.from(values).buffer) },
-  };
-}
-
 function poolModel(c: Case): Model {
-  const size = c.dy.length;
-  return {
-    format: "onnx",
-    graph: {
-      name: c.name,
-      nodes: [
-        {
-          name: "/pool/MaxPool",
-          opType: "MaxPool",
-          domain: "",
-          inputs: ["input"],
-          outputs: ["pooled"],
-          attrs: c.attrs as Record<string, AttrValue>,
-        },
-        {
-          name: "/flat/Flatten",
-          opType: "Flatten",
-          domain: "",
-          inputs: ["pooled"],
-          outputs: ["flat"],
-          attrs: { axis: 0 },
-        },
-        {
-          name: "/fc/Gemm",
-          opType: "Gemm",
-          domain: "",
-          inputs: ["flat", "dy", "bias"],
-          outputs: ["logit"],
-          attrs: { transB: 1 },
-        },
-      ],
-      inputs: [{ name: "input", dtype: "float32", shape: c.x_shape }],
-      outputs: [{ name: "logit", dtype: "float32", shape: undefined }],
-      initializers: new Map([
-        ["dy", floats("dy", c.dy, [1, size])],
-        ["bias", floats("bias", [0], [1])],
-      ]),
-      valueInfo: new Map(),
-    },
-    opsets: { "": 17 },
-    producer: "test",
-    irVersion: 8,
-    weightless: false,
-  };
+  return gradientProbe({ name: c.name, opType: "MaxPool", attrs: c.attrs, xShape: c.x_shape, dy: c.dy });
 }
 
 describe("MaxPool gradient matches PyTorch autograd", () => {
@@ -111,16 +60,16 @@ describe("MaxPool gradient matches PyTorch autograd", () => {
       ...g.model,
       graph: {
         ...g.model.graph,
-        outputs: [...g.model.graph.outputs, { name: "pooled", dtype: "float32", shape: undefined }],
+        outputs: [...g.model.graph.outputs, { name: "y", dtype: "float32", shape: undefined }],
       },
     };
     const session = await ort.InferenceSession.create(buildRunnable(withPooled).bytes);
     const out = await session.run({ input: new ort.Tensor("float32", Float32Array.from(c.x), c.x_shape) }, [
       g.output,
-      "pooled",
+      "y",
     ]);
     await session.release();
-    expect(out["pooled"]?.dims).toEqual(c.y_shape);
+    expect(out["y"]?.dims).toEqual(c.y_shape);
     const got = Array.from(out[g.output]?.data as Float32Array);
     expect(got.length).toBe(c.dx.length);
     // Sums of up to K three-decimal dY values: float32 against float64.

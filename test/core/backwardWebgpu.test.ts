@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readOnnx } from "../../src/core/formats/onnx/reader";
-import { buildInputGradient, type Method } from "../../src/core/onnx/backward";
+import { buildInputGradient, type Rectification } from "../../src/core/onnx/backward";
 
 const FIXTURES = resolve(__dirname, "../../../shared/fixtures");
 const CPU_ONLY_ON_WEBGPU = ["And", "Or", "Xor"];
@@ -18,7 +18,7 @@ const NOT_ON_WEBGPU = ["MaxUnpool"];
 describe("backward graphs use no bool logic ops", () => {
   // shapes_cnn: tiled 2×2 max pools; mobilenet_v2: ReLU6 as Clip.
   for (const name of ["shapes_cnn", "mobilenet_v2"])
-    for (const method of ["saliency", "guided"] satisfies Method[])
+    for (const method of ["saliency", "guided"] satisfies Rectification[])
       it(`${name} ${method}`, () => {
         const model = readOnnx(readFileSync(resolve(FIXTURES, `models/${name}.onnx`)));
         const g = buildInputGradient(model, method, { kind: "class", index: 0 });

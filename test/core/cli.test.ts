@@ -162,7 +162,10 @@ describe("convlens explain", () => {
       ]),
     ).toBe(0);
     const j = JSON.parse(out) as { shape: number[]; data: number[] };
-    const [h = 0, w = 0] = j.shape;
+    // The mean |gradient| per input element, [1, C, H, W]: summed over channels here.
+    const [, channels = 0, h = 0, w = 0] = j.shape;
+    const plane = (y: number, x: number) =>
+      Array.from({ length: channels }, (_, c) => j.data[(c * h + y) * w + x] ?? 0).reduce((a, b) => a + b);
     const rf = layer?.rf;
     const c = Math.floor((layer?.output_shape[2] ?? 0) / 2);
     const lo = (rf?.start[0] ?? 0) + c * (rf?.stride[0] ?? 1);
@@ -171,7 +174,7 @@ describe("convlens explain", () => {
       outside = 0;
     for (let y = 0; y < h; y++)
       for (let x = 0; x < w; x++) {
-        const v = j.data[y * w + x] ?? 0;
+        const v = plane(y, x);
         if (y >= lo && y <= hi && x >= lo && x <= hi) inside += v;
         else outside += v;
       }

@@ -10,7 +10,7 @@ import {
   transposedWindow,
   unionAxis,
   type ValueField,
-} from "../../src/core/analysis/receptiveField";
+} from "../../src/core/fields/receptiveField";
 
 describe("receptive-field algebra", () => {
   it("composes convolutions as Araujo et al. (Distill 2019)", () => {

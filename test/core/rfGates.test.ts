@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { analyzeFile } from "../../src/core/index";
 import { analyzeModel } from "../../src/core/analysis/analyze";
 import { jsonReport, rfText } from "../../src/core/analysis/report";
-import { summarizeField, withoutChannels, type ValueField } from "../../src/core/analysis/receptiveField";
+import { summarizeField, withoutChannels, type ValueField } from "../../src/core/fields/receptiveField";
 import type { RFInfo } from "../../src/core/analysis/result";
 import type { Graph, Model, Node, Tensor } from "../../src/core/ir/types";
 

@@ -8,9 +8,15 @@ import { closeAllEditors, openFile } from "./workbench.mjs";
 /** Text as rendered: the editor uses no-break spaces in view lines and inlay hints. */
 export const norm = (s) => (s ?? "").replace(/\u00a0/g, " ");
 
-/** Polls `read` until `ok(value)` or the deadline; returns the last value either way. */
+/**
+ * How much longer than on an idle machine a condition may take to hold (E2E_PATIENCE, default 3):
+ * a poll ends as soon as its condition holds, so patience costs time only when a test fails.
+ */
+export const PATIENCE = Math.max(1, Number(process.env.E2E_PATIENCE ?? 3) || 3);
+
+/** Polls `read` until `ok(value)` or the deadline (timeoutMs × PATIENCE); returns the last value either way. */
 export async function poll(read, ok, timeoutMs = 10_000, every = 250) {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = Date.now() + timeoutMs * PATIENCE;
   let value;
   for (;;) {
     value = await read().catch(() => undefined);
@@ -59,6 +65,16 @@ export async function lensesAbove(page, text, scope = ".part.editor") {
   const above = decos.filter((d) => d.visible && d.y < line.y && d.y > line.y - 2 * line.height - 5);
   above.sort((a, b) => b.y - a.y);
   return (above[0]?.texts ?? []).map(norm);
+}
+
+/** Polls the CodeLens row above `text` until it holds the ConvLens summary: { lenses, summary }. */
+export async function summaryLensAbove(page, text, timeoutMs = 15_000) {
+  const lenses = await poll(
+    () => lensesAbove(page, text),
+    (l) => l?.some((t) => t.startsWith("ConvLens:")),
+    timeoutMs,
+  );
+  return { lenses, summary: lenses?.find((t) => t.startsWith("ConvLens:")) ?? "" };
 }
 
 /** The visible hover's text after pointing at `target` (a locator), or "" with the reason checked. */

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { sleep } from "./harness.mjs";
+import { norm, poll } from "./editorText.mjs";
 import {
   closeAllEditors,
   openFile,
@@ -17,18 +17,9 @@ import {
 } from "./workbench.mjs";
 
 const FIXTURES = path.resolve(import.meta.dirname, "../fixtures");
-const norm = (s) => (s ?? "").replace(/\u00a0/g, " ");
-
-async function pollText(read, want, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  let last = "";
-  while (Date.now() < deadline) {
-    last = norm(await read().catch(() => ""));
-    if (last.includes(want)) return last;
-    await sleep(250);
-  }
-  return last;
-}
+/** Polls `read` until its text contains `want`; returns the last text. */
+const pollText = async (read, want, timeoutMs = 10_000) =>
+  norm((await poll(read, (v) => norm(v).includes(want), timeoutMs)) ?? "");
 
 function copyInto(workspace, rel) {
   fs.copyFileSync(path.join(FIXTURES, rel), path.join(workspace, path.basename(rel)));

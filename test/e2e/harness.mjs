@@ -38,6 +38,14 @@ export function freePort(preferred = 0) {
   });
 }
 
+/** Profile settings for a session whose folder opens untrusted (Restricted Mode), without the prompt. */
+export const UNTRUSTED_SETTINGS = {
+  "security.workspace.trust.enabled": true,
+  "security.workspace.trust.startupPrompt": "never",
+  "security.workspace.trust.banner": "never",
+  "security.workspace.trust.emptyWindow": false,
+};
+
 /** A code-server profile: user-data-dir with the settings E2E.md recommends, and an extensions dir. */
 export function makeProfile(dir, extraSettings = {}) {
   const userDataDir = path.join(dir, "user-data");
@@ -82,7 +90,7 @@ export function installVsix(vsix, profile) {
  * Starts code-server on 127.0.0.1:port in its own process group (so stop() also ends the
  * extension host and the other processes it forks) and waits for /healthz.
  */
-export async function startCodeServer({ port, profile, workspace, logFile, stdio }) {
+export async function startCodeServer({ port, profile, workspace, logFile, stdio, trust = false }) {
   const args = [
     codeServerEntry,
     "--auth",
@@ -92,7 +100,8 @@ export async function startCodeServer({ port, profile, workspace, logFile, stdio
     ...profileArgs(profile),
     "--disable-telemetry",
     "--disable-update-check",
-    "--disable-workspace-trust",
+    // With `trust`, VS Code asks for workspace trust as it would for a user (Restricted Mode tests).
+    ...(trust ? [] : ["--disable-workspace-trust"]),
     "--disable-getting-started-override",
     workspace,
   ];

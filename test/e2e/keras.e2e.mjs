@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { sleep } from "./harness.mjs";
+import { norm, poll } from "./editorText.mjs";
 import {
   closeAllEditors,
   openFile,
@@ -19,19 +19,9 @@ import {
 
 const FIXTURES = path.resolve(import.meta.dirname, "../fixtures/keras");
 const json = (f) => JSON.parse(fs.readFileSync(path.join(FIXTURES, f), "utf8"));
-const norm = (s) => (s ?? "").replace(/\u00a0/g, " ");
-
 /** Polls the joined texts from `read` until they contain every string of `want`; returns the last texts. */
-async function pollAll(read, want, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  let last = "";
-  while (Date.now() < deadline) {
-    last = norm(await read().catch(() => ""));
-    if (want.every((w) => last.includes(w))) return last;
-    await sleep(250);
-  }
-  return last;
-}
+const pollAll = async (read, want, timeoutMs = 15_000) =>
+  norm((await poll(read, (v) => want.every((w) => norm(v).includes(w)), timeoutMs)) ?? "");
 
 export const tests = [
   {

@@ -6,7 +6,16 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { sleep } from "./harness.mjs";
-import { checker, editorWith, lensesAbove, lineText, norm, openPython, poll } from "./editorText.mjs";
+import {
+  checker,
+  editorWith,
+  lensesAbove,
+  lineText,
+  norm,
+  openPython,
+  poll,
+  summaryLensAbove,
+} from "./editorText.mjs";
 import { inspectorFrame, readTotal, runCommand, pickQuickItem, waitForInspector } from "./workbench.mjs";
 
 const BROKEN_MODEL = fs.readFileSync(
@@ -55,12 +64,7 @@ export const tests = [
       await openPython(page, "custom_models.py", "class LeNet5(nn.Module):");
 
       // CodeLens over the class line: summary, then Inspect and Set input shape.
-      const lenses = await poll(
-        () => lensesAbove(page, "class LeNet5(nn.Module):"),
-        (l) => l?.some((t) => t.startsWith("ConvLens:")),
-        15_000,
-      );
-      const summary = lenses?.find((t) => t.startsWith("ConvLens:")) ?? "";
+      const { lenses, summary } = await summaryLensAbove(page, "class LeNet5(nn.Module):");
       c.check(summary, `no ConvLens CodeLens above "class LeNet5" (lenses there: ${JSON.stringify(lenses)})`);
       c.check(
         summary.includes("61.71 k params"),

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { repoRoot } from "../../scripts/ensure-tools.mjs";
+import { poll } from "./editorText.mjs";
 import { sleep } from "./harness.mjs";
 import {
   closeAllEditors,
@@ -25,14 +26,13 @@ const statusOf = (frame) =>
     .catch(() => "");
 
 async function waitForStatus(frame, re, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  let text = "";
-  while (Date.now() < deadline) {
-    text = await statusOf(frame);
-    if (re.test(text)) return text;
-    await sleep(250);
-  }
-  return text;
+  return (
+    (await poll(
+      () => statusOf(frame),
+      (t) => re.test(t ?? ""),
+      timeoutMs,
+    )) ?? ""
+  );
 }
 
 /** Clicks Run and waits for a new result (the raw values' data-run changes). */
@@ -40,13 +40,13 @@ async function runAndWait(frame, timeoutMs = 60_000) {
   const logits = frame.locator('[data-testid="logits"]');
   const before = await logits.getAttribute("data-run", { timeout: 500 }).catch(() => null);
   await frame.locator('[data-testid="run-button"]').click();
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const now = await logits.getAttribute("data-run", { timeout: 500 }).catch(() => null);
-    if (now !== null && now !== before) return;
-    await sleep(250);
-  }
-  assert.fail(`no new result after Run; status: ${await statusOf(frame)}`);
+  const now = await poll(
+    () => logits.getAttribute("data-run", { timeout: 500 }),
+    (v) => v !== null && v !== undefined && v !== before,
+    timeoutMs,
+  );
+  if (now === null || now === undefined || now === before)
+    assert.fail(`no new result after Run; status: ${await statusOf(frame)}`);
 }
 
 export const tests = [

@@ -4,7 +4,15 @@
 // found through convlens.pythonExtraPaths (set by run.mjs). Expected numbers: PyTorch's, in
 // test/fixtures/python/scripts/train_simple.expected.json and test/fixtures/third_party/
 // torchvision-expected/resnet18.json.
-import { checker, hoverText, lensesAbove, lineText, openPython, poll } from "./editorText.mjs";
+import {
+  checker,
+  hoverText,
+  lensesAbove,
+  lineText,
+  openPython,
+  poll,
+  summaryLensAbove,
+} from "./editorText.mjs";
 
 export const tests = [
   {
@@ -14,12 +22,7 @@ export const tests = [
       const INSTANCE = "model = Net(num_classes=10)";
       await openPython(page, "train_simple.py", INSTANCE);
       // 60,362 params, 22,577,152 MACs on the script's 4×3×32×32 batch (PyTorch's numbers).
-      const lenses = await poll(
-        () => lensesAbove(page, INSTANCE),
-        (l) => l?.some((t) => t.startsWith("ConvLens:")),
-        20_000,
-      );
-      const summary = lenses?.find((t) => t.startsWith("ConvLens:")) ?? "";
+      const { lenses, summary } = await summaryLensAbove(page, INSTANCE, 20_000);
       c.check(
         summary.includes("60.36 k params"),
         `instance lens shows "60.36 k params": got ${JSON.stringify(lenses)}`,

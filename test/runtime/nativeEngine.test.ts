@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { readOnnx } from "../../src/core/formats/onnx/reader";
 import { buildRunnable } from "../../src/core/onnx/runnable";
 import { loadNative, NativeEngine, toFeed } from "../../src/runtime/nativeEngine";
-import { runtimeErrorText } from "../../src/runtime/runtimeErrors";
+import { runtimeErrorText } from "../../src/runtime/shared/runtimeErrors";
 import { decodePng, toChw } from "../support/png";
 
 const FIXTURES = resolve(__dirname, "../../../shared/fixtures");

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { LayerRow } from "../../src/core/analysis/result";
+import { EXPLAIN_METHODS, methodInfo } from "../../src/core/explain/methods";
 import {
   argmax,
   chooseLayer,
@@ -10,8 +11,6 @@ import {
   formatShare,
   hostLayer,
   mapDataAttrs,
-  METHODS,
-  methodInfo,
   runUsesClass,
 } from "../../webview/run/explain/explainModel";
 import {
@@ -211,7 +210,7 @@ describe("receptive fields", () => {
 
 describe("explain model", () => {
   it("lists the eight methods; which use a class", () => {
-    expect(METHODS.map((m) => m.id)).toEqual([
+    expect(EXPLAIN_METHODS.map((m) => m.id)).toEqual([
       "saliency",
       "guided",
       "gradcam",

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { uniformValues } from "../../src/core/random";
 import {
   ascentStep,
   blur,
   isShowStep,
   jitterSource,
   parseParam,
-  randomInput,
   rms,
   roll,
   startNoise,
@@ -60,10 +60,10 @@ describe("gradient ascent", () => {
     const n = startNoise(1000, 0, 1, 1);
     expect(Math.min(...n)).toBeGreaterThanOrEqual(0.45);
     expect(Math.max(...n)).toBeLessThanOrEqual(0.55);
-    const r = randomInput(1000, -1, 1, 2);
+    const r = uniformValues(1000, -1, 1, 2);
     expect(Math.min(...r)).toBeLessThan(-0.9);
     expect(Math.max(...r)).toBeGreaterThan(0.9);
-    expect(Array.from(randomInput(5, 0, 1, 9))).toEqual(Array.from(randomInput(5, 0, 1, 9)));
+    expect(Array.from(uniformValues(5, 0, 1, 9))).toEqual(Array.from(uniformValues(5, 0, 1, 9)));
   });
 
   it("shows every few steps and the last; parses typed parameters", () => {

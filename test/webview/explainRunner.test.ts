@@ -1,15 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { ERF_SAMPLES } from "../../src/core/explain/erf";
+import type { GraphMethod } from "../../src/core/explain/methods";
 import type { LayerRow } from "../../src/core/analysis/result";
-import type { ExplainMethod, HostToWebview, RunnableInfo, WebviewToHost } from "../../src/protocol/messages";
+import type { RunnableInfo } from "../../src/protocol/messages";
 import { DEFAULT_ASCENT } from "../../webview/run/explain/ascent";
 import type { ExplainParams } from "../../webview/run/explain/explainModel";
-import { ExplainRequests } from "../../webview/run/explain/explainRequests";
-import {
-  ERF_SAMPLES,
-  ExplainRunner,
-  type ExplainResult,
-  type ExplainSpec,
-} from "../../webview/run/explain/explainRunner";
+import { ExplainRunner, type ExplainResult, type ExplainSpec } from "../../webview/run/explain/explainRunner";
 import type { FeedData, OutputData, RunResult } from "../../webview/run/engine";
 import { CancelledError } from "../../webview/run/jobQueue";
 
@@ -51,7 +47,7 @@ const RELU3: LayerRow = {
 
 interface Harness {
   runner: ExplainRunner;
-  prepared: { method: ExplainMethod; p: ExplainParams }[];
+  prepared: { method: GraphMethod; p: ExplainParams }[];
   runs: { uri: string; data: Float32Array }[];
   input: { data: Float32Array };
 }
@@ -208,55 +204,5 @@ describe("explain runner", () => {
     });
     await expect(runner.run(spec("saliency"), token, noFrames)).rejects.toThrow(/float input/);
     expect(h.runs).toHaveLength(0);
-  });
-});
-
-describe("explain requests", () => {
-  const runnable: RunnableInfo = {
-    modelUri: "m.onnx",
-    inputs: [],
-    outputs: ["output", "gradcam"],
-    layers: [],
-    randomWeights: false,
-  };
-
-  it("posts prepareExplain without absent fields and resolves on explainRunnable", async () => {
-    const posted: WebviewToHost[] = [];
-    const r = new ExplainRequests((m) => posted.push(m));
-    const p = r.prepare("gradcam", { layerIndex: 7, classIndex: 3 });
-    const sent = posted[0] as Extract<WebviewToHost, { type: "prepareExplain" }>;
-    expect(sent).toMatchObject({ type: "prepareExplain", method: "gradcam", layerIndex: 7, classIndex: 3 });
-    expect("channel" in sent).toBe(false);
-    // Replies of other trackers are not taken.
-    expect(r.handle({ type: "requestFailed", requestId: 1, message: "x" })).toBe(false);
-    const reply: HostToWebview = {
-      type: "explainRunnable",
-      requestId: sent.requestId,
-      runnable,
-      map: "gradcam",
-    };
-    expect(r.handle(reply)).toBe(true);
-    await expect(p).resolves.toEqual({ runnable, map: "gradcam" });
-    expect(r.outstanding).toBe(0);
-  });
-
-  it("rejects on requestFailed and on rejectAll", async () => {
-    const posted: WebviewToHost[] = [];
-    const r = new ExplainRequests((m) => posted.push(m));
-    const a = r.prepare("deconvnet", { layerIndex: 1, channel: 0 });
-    const b = r.prepare("erf", {});
-    const id = (posted[0] as { requestId: number }).requestId;
-    r.handle({ type: "requestFailed", requestId: id, message: "deconvnet is not available" });
-    await expect(a).rejects.toThrow("deconvnet is not available");
-    r.rejectAll("reloaded");
-    await expect(b).rejects.toThrow("reloaded");
-  });
-});
-
-describe("explain request timeout", () => {
-  it("fails a request the host never answers", async () => {
-    const r = new ExplainRequests(() => {}, 20);
-    await expect(r.prepare("saliency", {})).rejects.toThrow(/did not answer/);
-    expect(r.outstanding).toBe(0);
   });
 });

@@ -25,12 +25,12 @@ describe("header params notes", () => {
     const h = headerView(a);
     const params = h.totals.find((t) => t.testId === "total-params");
     // fc 20 + aux 5000; odd is unknown.
-    expect(params).toMatchObject({ text: "≥ 5.02 K", dataValue: "5020" });
+    expect(params).toMatchObject({ text: "≥ 5.02 k", dataValue: "5020" });
     expect(params?.title).toMatch(/^at least 5,?020 parameters\n/);
     expect(h.paramNotes).toHaveLength(2);
     expect(h.paramNotes[0]).toMatch(/^params not known for odd \(Linear: .+\): the total is a lower bound$/);
     expect(h.paramNotes[1]).toBe(
-      "not called in forward: 5 K params in aux (in the total, as model.parameters() counts them)",
+      "not called in forward: 5.00 k params in aux (in the total, as model.parameters() counts them)",
     );
   });
 });

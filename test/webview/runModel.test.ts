@@ -1,9 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { HostToWebview, WebviewToHost } from "../../src/protocol/messages";
 import { backendPlan, outputsAgree } from "../../webview/run/backend";
 import { colormapLut, lutIndex, planeToRgba } from "../../webview/run/colormap";
 import { defaultFilterMode, filterLayout, filterPlanes, filterRgba } from "../../webview/run/filterModel";
-import { HostError, HostRequests } from "../../webview/run/hostRequests";
 import { JobQueue } from "../../webview/run/jobQueue";
 import {
   formatProb,
@@ -219,38 +217,6 @@ describe("backends", () => {
     expect(outputsAgree([1, 2], [1]).ok).toBe(false);
     expect(outputsAgree([1], [NaN]).ok).toBe(false);
     expect(outputsAgree([0, 0], [0, 0]).ok).toBe(true);
-  });
-});
-
-describe("host requests", () => {
-  it("matches replies by requestId and rejects on requestFailed", async () => {
-    const posted: WebviewToHost[] = [];
-    const req = new HostRequests((m) => posted.push(m));
-    const a = req.prepareRun([3]);
-    const b = req.getFilters(0);
-    expect(posted).toEqual([
-      { type: "prepareRun", requestId: 1, layers: [3] },
-      { type: "getFilters", requestId: 2, layerIndex: 0 },
-    ]);
-    const runnable = {
-      modelUri: "u",
-      inputs: [],
-      outputs: ["output"],
-      layers: [{ index: 3, value: "v" }],
-      randomWeights: false,
-    };
-    expect(
-      req.handle({ type: "filters", requestId: 1, layerIndex: 0, dims: [1], data: new Float32Array(1) }),
-    ).toBe(false);
-    expect(req.handle({ type: "runnable", requestId: 1, runnable })).toBe(true);
-    await expect(a).resolves.toEqual(runnable);
-    expect(req.handle({ type: "requestFailed", requestId: 2, message: "no weights" })).toBe(true);
-    await expect(b).rejects.toThrow(HostError);
-    expect(req.handle({ type: "runnable", requestId: 99, runnable } as HostToWebview)).toBe(false);
-    const c = req.pickImage();
-    req.rejectAll("reloaded");
-    await expect(c).rejects.toThrow("reloaded");
-    expect(req.outstanding).toBe(0);
   });
 });
 

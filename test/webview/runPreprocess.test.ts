@@ -8,6 +8,7 @@ import {
   parseIds,
   randomIds,
 } from "../../webview/run/inputModel";
+import { valueRange } from "../../src/core/ir/tensorData";
 import {
   luma,
   noiseImage,
@@ -17,7 +18,6 @@ import {
   repeatFrames,
   resizeRgba,
   toTensor,
-  valueRange,
   type RgbaImage,
 } from "../../webview/run/preprocess";
 import { decodePng, toChw } from "../support/png";

@@ -24,12 +24,14 @@ function outline(rows: readonly TableRowView[]): string[] {
 }
 
 describe("formatting", () => {
-  it("formats counts with three significant digits and SI units", () => {
+  it("formats counts as the CodeLens does: SI units, two decimals", () => {
     expect(formatCount(1814073344)).toBe("1.81 G");
-    expect(formatCount(11689512)).toBe("11.7 M");
-    expect(formatCount(2_000_000)).toBe("2 M");
+    expect(formatCount(11689512)).toBe("11.69 M");
+    expect(formatCount(2_000_000)).toBe("2.00 M");
     expect(formatCount(999)).toBe("999");
-    expect(formatCount(999_600)).toBe("1 M");
+    expect(formatCount(999_600)).toBe("999.60 k");
+    // Rounding that reaches the next unit moves to it.
+    expect(formatCount(999_999)).toBe("1.00 M");
     expect(formatCount(0)).toBe("0");
     expect(formatCount(null)).toBe("?");
     expect(formatExact(11689512)).toBe("11,689,512");
@@ -73,7 +75,7 @@ describe("formatting", () => {
     const a = miniResNet();
     const conv1 = layerCells(a.layers[0]!);
     expect(conv1.shape.text).toBe("1×64×112×112");
-    expect(conv1.params.text).toBe("9.41 K");
+    expect(conv1.params.text).toBe("9.41 k");
     expect(dataValueOf("params", conv1.params)).toBe("9408");
     expect(dataValueOf("macs", conv1.macs)).toBe("118013952");
     expect(dataValueOf("shape", conv1.shape)).toBeUndefined();
@@ -292,7 +294,7 @@ describe("charts, header and details", () => {
     expect(h.meta).toBe("ONNX · pytorch 2.5 · opset 17 · IR 8");
     expect(h.inputs).toEqual(["input: 1×3×224×224 float32"]);
     const byId = new Map(h.totals.map((t) => [t.testId, t]));
-    expect(byId.get("total-params")).toMatchObject({ text: "185 K", dataValue: "185000" });
+    expect(byId.get("total-params")).toMatchObject({ text: "185.00 k", dataValue: "185000" });
     expect(byId.get("total-macs")).toMatchObject({ text: "?", dataValue: "" });
     expect(byId.get("total-activation")).toMatchObject({ text: "118 MiB", dataValue: "123456789" });
     expect(byId.get("final-rf")?.text).toBe("27×27");

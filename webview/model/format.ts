@@ -5,13 +5,13 @@
  */
 import type { Dim } from "../../src/core/ir/types";
 import type { RFInfo } from "../../src/core/analysis/result";
+import { humanCount } from "../../src/core/analysis/report";
 
 /** Shown for a value the analysis could not compute (an unknown dimension). */
 export const UNKNOWN = "?";
 /** Shown where a value does not apply (no receptive field). */
 export const NOT_APPLICABLE = "—";
 
-const COUNT_UNITS = ["", " K", " M", " G", " T", " P", " E"] as const;
 const BYTE_UNITS = [" B", " KiB", " MiB", " GiB", " TiB", " PiB"] as const;
 
 /** "1.80" → "1.8", "2.00" → "2": trailing zeros add width without information. */
@@ -41,13 +41,8 @@ function scaled(value: number, base: number, units: readonly string[]): string {
   return sign + trimZeros(String(Number(digits))) + (units[unit] ?? "");
 }
 
-/** Counts (parameters, MACs, FLOPs) with SI suffixes: 1.81 G, 11.7 M, 864. */
-export function formatCount(n: number | null): string {
-  if (n === null) return UNKNOWN;
-  if (!Number.isFinite(n)) return String(n);
-  if (Math.abs(n) < 1000) return Number.isInteger(n) ? String(n) : trimZeros(n.toFixed(2));
-  return scaled(n, 1000, COUNT_UNITS);
-}
+/** Counts (parameters, MACs, FLOPs): the one rule the CodeLens, hints and CLI use too ("11.69 M"). */
+export const formatCount: (n: number | null) => string = humanCount;
 
 /** Byte sizes with binary units: 512 B, 3.06 MiB. */
 export function formatBytes(n: number | null): string {

@@ -46,7 +46,7 @@ export function backendPlan(setting: "auto" | Backend, gpu: GpuKind, native: Nat
 }
 
 // One comparison for every self-check (WebGL against wasm, the host GPU against its CPU).
-export { outputsAgree, type Agreement } from "../../src/runtime/outputsAgree";
+export { outputsAgree, type Agreement } from "../../src/runtime/shared/outputsAgree";
 
 export const BACKEND_LABEL: Readonly<Record<Backend, string>> = {
   webgpu: "WebGPU",

@@ -8,9 +8,9 @@
 import type * as OrtModule from "onnxruntime-web";
 import type { Backend, RunnableInfo, RuntimeInfo } from "../../src/protocol/messages";
 import { BACKEND_LABEL, backendPlan, detectGpu, outputsAgree, type GpuKind } from "./backend";
-import { runtimeErrorText } from "../../src/runtime/runtimeErrors";
+import { runtimeErrorText } from "../../src/runtime/shared/runtimeErrors";
 import { checkCancelled, type CancelToken } from "./jobQueue";
-import type { NativeRunner } from "./nativeRequests";
+import type { NativeRunner } from "./nativeRunner";
 import { toNumbers } from "./tensorLayout";
 
 type Ort = typeof OrtModule;

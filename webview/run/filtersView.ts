@@ -14,7 +14,7 @@ import {
   type FilterLayout,
   type FilterMode,
 } from "./filterModel";
-import type { FilterWeights } from "./hostRequests";
+import type { FilterWeights } from "./runModel";
 import { shapeText } from "./runModel";
 import { formatValue, tileScale } from "./tensorLayout";
 

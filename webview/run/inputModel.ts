@@ -3,7 +3,7 @@
  * tensor) and how the Run tab fills it: concrete dims for symbolic ones,
  * typed or random token ids. Pure: unit-tested under Node.
  */
-import { prng } from "./preprocess";
+import { prng } from "../../src/core/random";
 
 export interface InputDecl {
   readonly name: string;

@@ -10,7 +10,7 @@ import { canvasPixels, decodeImage, rgbaCanvas, saveButton, upscaled, saveScale 
 import { DrawPad } from "./drawPad";
 import { preprocessForm, select, tokenControls } from "./inputForm";
 import type { FeedData } from "./engine";
-import type { PickedImage } from "./hostRequests";
+import type { PickedImage } from "./runModel";
 import {
   concreteShape,
   DEFAULT_IMAGE_SIZE,
@@ -23,6 +23,7 @@ import {
   type InputDecl,
   type InputSpec,
 } from "./inputModel";
+import { valueRange } from "../../src/core/ir/tensorData";
 import {
   noiseImage,
   PRESETS,
@@ -31,7 +32,6 @@ import {
   repeatFrames,
   resizeRgba,
   toTensor,
-  valueRange,
   type PreprocessOptions,
   type RgbaImage,
 } from "./preprocess";

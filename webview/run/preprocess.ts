@@ -3,6 +3,7 @@
  * pick channels and channel order, scale and normalise, lay out as CHW floats.
  * Pure (no DOM): the image arrives as RGBA bytes decoded by the browser.
  */
+import { prng } from "../../src/core/random";
 
 export interface RgbaImage {
   readonly width: number;
@@ -177,18 +178,6 @@ export function repeatFrames(chw: Float32Array, channels: number, frames: number
   return out;
 }
 
-/** mulberry32: a small seeded generator, so noise and random ids repeat for the same seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Uniform random pixels (opaque), the same for the same seed. */
 export function noiseImage(width: number, height: number, seed: number): RgbaImage {
   const rand = prng(seed);
@@ -200,18 +189,6 @@ export function noiseImage(width: number, height: number, seed: number): RgbaIma
     data[i * 4 + 3] = 255;
   }
   return { width, height, data };
-}
-
-/** Min and max of a tensor (for "input range [a, b]"). */
-export function valueRange(values: ArrayLike<number>): [number, number] {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  return values.length === 0 ? [0, 0] : [lo, hi];
 }
 
 /** R = G = B everywhere (a grey image stored as RGB). */

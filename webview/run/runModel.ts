@@ -82,3 +82,16 @@ export function formatMs(ms: number): string {
   if (ms >= 100) return `${Math.round(ms)} ms`;
   return `${ms.toFixed(1)} ms`;
 }
+
+/** An image the user picked in the workspace, as a webview URL. */
+export interface PickedImage {
+  readonly name: string;
+  readonly uri: string;
+}
+
+/** A convolution's weights for the filter grid. */
+export interface FilterWeights {
+  readonly layerIndex: number;
+  readonly dims: readonly number[];
+  readonly data: Float32Array;
+}

@@ -8,18 +8,18 @@
 import type { LayerRow, ModelAnalysis } from "../../src/core/analysis/result";
 import type { HostToWebview, RunnableInfo, RuntimeInfo, WebviewToHost } from "../../src/protocol/messages";
 import { h } from "../dom";
-import { NativeRequests } from "./nativeRequests";
+import { float32, hostNativeRunner, type NativeRunner } from "./nativeRunner";
 import { RunEngine, shortError, type FeedData, type OutputData } from "./engine";
 import { TensorView, type MapOptions } from "./featureMapsView";
 import { FiltersView } from "./filtersView";
-import { HostRequests, type FilterWeights } from "./hostRequests";
+import { RequestClient } from "../../src/protocol/requests";
 import { ExplainView } from "./explain/explainView";
 import { InputView } from "./inputView";
 import { detailsRunButtons } from "./detailsRunButtons";
 import { RunToolbar, viewSwitcher } from "./runToolbar";
 import { CancelledError, checkCancelled, JobQueue, type CancelToken } from "./jobQueue";
 import { PredictionsView } from "./predictionsView";
-import { hasFilters, layersKey, pngName, shapeText, type RunView } from "./runModel";
+import { hasFilters, layersKey, pngName, shapeText, type FilterWeights, type RunView } from "./runModel";
 
 export interface RunPanelCallbacks {
   post(message: WebviewToHost): void;
@@ -31,8 +31,8 @@ export class RunPanel {
   readonly element: HTMLElement;
   private runtime: RuntimeInfo | null = null;
   private engine: RunEngine | null = null;
-  private readonly requests: HostRequests;
-  private readonly native: NativeRequests;
+  private readonly requests: RequestClient;
+  private readonly native: NativeRunner;
   private readonly queue: JobQueue;
   private readonly runnables = new Map<string, Promise<RunnableInfo>>();
   private readonly filters = new Map<number, Promise<FilterWeights>>();
@@ -58,13 +58,19 @@ export class RunPanel {
   private readonly viewButtons = new Map<RunView, HTMLElement>();
   private readonly viewHeader = h("div", { class: "run-view-header", "data-testid": "run-layer" });
   private readonly viewBody = h("div", { class: "run-view-body" });
+  /** Restricted Mode: why nothing runs, and a link to trust the folder. */
+  private readonly restricted = h("p", {
+    class: "note run-restricted",
+    "data-testid": "run-restricted",
+    hidden: "",
+  });
 
   constructor(
     private readonly analysis: ModelAnalysis,
     private readonly callbacks: RunPanelCallbacks,
   ) {
-    this.requests = new HostRequests((m) => callbacks.post(m));
-    this.native = new NativeRequests((m) => callbacks.post(m));
+    this.requests = new RequestClient((m) => callbacks.post(m));
+    this.native = hostNativeRunner(this.requests);
     this.queue = new JobQueue((busy) => {
       this.element.classList.toggle("busy", busy);
       this.toolbar.setBusy(busy);
@@ -87,11 +93,13 @@ export class RunPanel {
       state: () => ({ layer: this.layer, runtime: this.runtime, input: this.input }),
       forwardRunnable: (layers) => this.runnable(layers),
       native: this.native,
+      requests: this.requests,
     });
     const switcher = viewSwitcher((v) => this.showView(v), this.viewButtons);
     this.element = h(
       "div",
       { class: "run-panel", "data-testid": "run-panel" },
+      this.restricted,
       this.toolbar.element,
       h(
         "div",
@@ -120,7 +128,11 @@ export class RunPanel {
         this.analysis.model,
         {
           onChange: () => this.inputChanged(),
-          pickImage: () => this.requests.pickImage(),
+          // The user takes their time in a file picker: no timeout.
+          pickImage: () =>
+            this.requests
+              .request("pickImage", {}, { timeoutMs: Infinity })
+              .then(({ name, uri }) => ({ name, uri })),
           save: (name, dataUrl) => this.callbacks.post({ type: "savePng", name, dataUrl }),
           error: (message) => this.showError(message),
         },
@@ -137,8 +149,7 @@ export class RunPanel {
 
   /** Host messages for the Run tab; true when handled. */
   handle(message: HostToWebview): boolean {
-    if (this.requests.handle(message) || this.native.handle(message) || this.explain.handle(message))
-      return true;
+    if (this.requests.handle(message)) return true;
     if (message.type === "image") {
       // Not one we asked for: a palette command chose it ("Run Model on Image…").
       this.input?.useImage({ name: message.name, uri: message.uri });
@@ -197,7 +208,6 @@ export class RunPanel {
     clearTimeout(this.debounce);
     this.queue.cancel();
     this.requests.rejectAll("the model was reloaded");
-    this.native.rejectAll("the model was reloaded");
     this.explain.dispose();
     this.engine?.dispose();
     this.predictions.dispose();
@@ -211,7 +221,9 @@ export class RunPanel {
   private updateRunnable(): void {
     const rt = this.runtime;
     this.toolbar.enabled = this.canRun;
+    this.showRestricted(rt?.restricted === true ? (rt.whyNot ?? "Restricted Mode") : null);
     if (rt === null) this.setStatus("Waiting for the extension…");
+    else if (rt.restricted === true) this.setStatus("");
     else if (!rt.canRun) this.showError(`This model cannot be run here: ${rt.whyNot ?? "unknown reason"}`);
     else if (this.input === null) this.showError("The model has no input to feed.");
     else this.setStatus(this.hasRun ? "" : "Choose an input and press Run.");
@@ -296,7 +308,7 @@ export class RunPanel {
     const key = layersKey(layers);
     let p = this.runnables.get(key);
     if (p === undefined) {
-      p = this.requests.prepareRun(layers);
+      p = this.requests.request("prepareRun", { layers: [...layers] }).then((r) => r.runnable);
       this.runnables.set(key, p);
       p.catch(() => this.runnables.delete(key));
     }
@@ -316,7 +328,9 @@ export class RunPanel {
     let p = this.filters.get(layer.index);
     if (p === undefined) {
       this.filtersView.message("Loading the weights…");
-      p = this.requests.getFilters(layer.index);
+      p = this.requests
+        .request("getFilters", { layerIndex: layer.index })
+        .then(({ layerIndex, dims, data }) => ({ layerIndex, dims, data: float32(data) }));
       this.filters.set(layer.index, p);
       p.catch(() => this.filters.delete(layer.index));
     }
@@ -375,6 +389,21 @@ export class RunPanel {
       return h("p", { class: "warning-text" }, "The runtime did not return this layer's output.");
     this.maps.show(this.mapsOutput);
     return this.maps.element;
+  }
+
+  private showRestricted(why: string | null): void {
+    this.restricted.hidden = why === null;
+    if (why === null) return this.restricted.replaceChildren();
+    const link = h(
+      "a",
+      { href: "#", "data-testid": "run-trust", title: "Open VS Code's workspace trust settings" },
+      "Trust this folder…",
+    );
+    link.addEventListener("click", (e) => {
+      e.preventDefault();
+      this.callbacks.post({ type: "manageTrust" });
+    });
+    this.restricted.replaceChildren(`${why} `, link);
   }
 
   private setStatus(text: string): void {

@@ -10,7 +10,13 @@ import type { Dim, Model, Node, Shape } from "../ir/types";
 import { ModelError } from "../ir/types";
 import { attrSummary } from "./attrFormat";
 import { modulePathOf } from "./modulePath";
-import { IDENTITY_AXIS, hasSpatial, summarizeField, unionFields, type ValueField } from "./receptiveField";
+import {
+  IDENTITY_AXIS,
+  hasSpatial,
+  summarizeField,
+  unionFields,
+  type ValueField,
+} from "../fields/receptiveField";
 import type { LayerRow, ModelAnalysis, RFInfo, ValueSummary } from "./result";
 import { peakLiveBytes } from "./memory";
 import { topologicalOrder } from "./topology";

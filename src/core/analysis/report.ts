@@ -159,17 +159,27 @@ export function rfText(rf: RFInfo): { size: string; stride: string; start: strin
   };
 }
 
-/** 1234567 → "1.23 M" (SI, as model cards write MACs and params). */
+/**
+ * The one count format (params, MACs, FLOPs) of the CodeLens, hints, CLI and inspector:
+ * 11689512 → "11.69 M" (SI, two decimals, as model cards write them); below 1000 the number
+ * itself. Rounding that reaches the next unit moves to it (999,999 → "1.00 M", not "1000.00 k").
+ */
 export function humanCount(n: number | null): string {
   if (n === null) return "?";
-  const units: [number, string][] = [
-    [1e12, "T"],
-    [1e9, "G"],
-    [1e6, "M"],
-    [1e3, "k"],
-  ];
-  for (const [v, u] of units) if (Math.abs(n) >= v) return `${(n / v).toFixed(2)} ${u}`;
-  return String(n);
+  if (!Number.isFinite(n)) return String(n);
+  const units = ["", "k", "M", "G", "T", "P", "E"];
+  let unit = 0;
+  let v = Math.abs(n);
+  while (v >= 1000 && unit < units.length - 1) {
+    v /= 1000;
+    unit++;
+  }
+  if (unit === 0) return String(n);
+  if (Number(v.toFixed(2)) >= 1000 && unit < units.length - 1) {
+    v /= 1000;
+    unit++;
+  }
+  return `${n < 0 ? "-" : ""}${v.toFixed(2)} ${units[unit]}`;
 }
 
 export function humanBytes(n: number | null): string {

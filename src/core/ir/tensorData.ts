@@ -8,6 +8,18 @@ export function elementCount(dims: readonly number[]): number {
   return n;
 }
 
+/** Min and max of the values ([0, 0] when empty). */
+export function valueRange(values: ArrayLike<number>): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return values.length === 0 ? [0, 0] : [lo, hi];
+}
+
 /**
  * The values of a small numeric tensor, for constant folding (shape and axis
  * constants). Returns undefined for big tensors, absent data or unsupported types.

@@ -7,9 +7,9 @@
 import { analyzeModel } from "../analysis/analyze";
 import type { AttrValue, Dim, Model, Node, Tensor } from "../ir/types";
 import { ModelError } from "../ir/types";
-import { GRAD_RULES, NoRule, type GradEmitter, type Method } from "./backwardRules";
+import { GRAD_RULES, NoRule, type GradEmitter, type Rectification } from "./backwardRules";
 
-export type { Method };
+export type { Rectification };
 
 export type BackwardTarget =
   /** The pre-softmax output (logit) of this class. */
@@ -50,12 +50,8 @@ class Builder implements GradEmitter {
   ): string[] {
     const name = this.name(opType);
     const outs = Array.from({ length: outputs }, (_, i) => `${name}_out${i}`);
-    const attrTypes = Object.fromEntries(
-      Object.keys(attrs)
-        .filter((k) => k === "alpha" || k === "beta")
-        .map((k) => [k, 1]),
-    );
-    this.nodes.push({ name, opType, domain: "", inputs, outputs: outs, attrs, attrTypes });
+    // Attribute types come from the op's schema when written (ops/attrSchemas.ts).
+    this.nodes.push({ name, opType, domain: "", inputs, outputs: outs, attrs });
     return outs;
   }
   constInts(values: readonly number[], dims: readonly number[] = [values.length]): string {
@@ -81,7 +77,6 @@ class Builder implements GradEmitter {
   shapeOf(value: string): readonly Dim[] | undefined {
     return this.shapes.get(value);
   }
-  floatAttr(): void {}
   sum(grads: readonly string[]): string {
     return grads.reduce((a, b) => this.node("Add", [a, b])[0] ?? a);
   }
@@ -125,7 +120,7 @@ function gradientTo(
   start: string,
   seed: string,
   stop: string,
-  method: Method,
+  method: Rectification,
 ): string {
   const data = dataValues(model);
   const grads = new Map<string, string[]>([[start, [seed]]]);
@@ -241,7 +236,11 @@ function finish(model: Model, b: Builder, result: string, name: string): Backwar
 }
 
 /** The input-space map: saliency, guided backprop or deconvnet, for a class logit or a unit. */
-export function buildInputGradient(model: Model, method: Method, target: BackwardTarget): BackwardGraph {
+export function buildInputGradient(
+  model: Model,
+  method: Rectification,
+  target: BackwardTarget,
+): BackwardGraph {
   const b = new Builder(valueShapes(model));
   const input = model.graph.inputs[0]?.name;
   if (!input) throw new ModelError("the model has no input");

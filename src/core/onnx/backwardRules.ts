@@ -5,9 +5,11 @@
  * deconvnet); every other op uses its ordinary gradient, as the papers define.
  */
 import type { AttrValue, Dim, Node } from "../ir/types";
+import { attrFloat, attrInt, numeric } from "../ops/dims";
 import { windowOf, type Window } from "../ops/windowOps";
 
-export type Method = "saliency" | "guided" | "deconvnet" | "guided_all_act" | "deconvnet_all_act";
+/** How rectifying layers pass the gradient back (the methods of core/explain/methods.ts pick one). */
+export type Rectification = "saliency" | "guided" | "deconvnet" | "guided_all_act" | "deconvnet_all_act";
 
 /** Emits nodes into the backward graph. */
 export interface GradEmitter {
@@ -22,15 +24,13 @@ export interface GradEmitter {
   constInts(values: readonly number[], dims?: readonly number[]): string;
   constFloats(values: readonly number[], dims: readonly number[]): string;
   shapeOf(value: string): readonly Dim[] | undefined;
-  /** Float attribute (kept FLOAT when written). */
-  floatAttr(name: string): void;
 }
 
 export interface GradContext {
   readonly node: Node;
   /** Gradient of the node's first output. */
   readonly dy: string;
-  readonly method: Method;
+  readonly method: Rectification;
   readonly e: GradEmitter;
 }
 
@@ -40,15 +40,11 @@ export type GradRule = (c: GradContext) => (string | undefined)[];
 class NoRule extends Error {}
 export { NoRule };
 
-function ints(node: Node, name: string): number[] | undefined {
-  const v = node.attrs[name];
-  return Array.isArray(v) ? (v as number[]) : undefined;
-}
-
-function numeric(shape: readonly Dim[] | undefined, what: string): number[] {
-  if (!shape || !shape.every((d): d is number => typeof d === "number"))
-    throw new NoRule(`the shape of ${what} is not known`);
-  return [...shape];
+/** A shape every dim of which is a number, else no rule applies. */
+function knownShape(shape: readonly Dim[] | undefined, what: string): number[] {
+  const dims = numeric(shape);
+  if (!dims) throw new NoRule(`the shape of ${what} is not known`);
+  return [...dims];
 }
 
 const rectifier: GradRule = ({ node, dy, method, e }) => {
@@ -133,18 +129,21 @@ function transposeBack(
   return e.node("Slice", [full, e.constInts(starts), e.constInts(ends), e.constInts(axes)])[0] ?? "";
 }
 
-/** Conv: the transposed convolution with the same weights, strides, pads, dilations and groups. */
+/** A conv / pool node's window from the forward rules' helper (auto_pad, ceil_mode, defaults); a bad one has no rule. */
+function windowFor(node: Node, x: readonly number[], kernelFromWeight?: readonly number[]): Window {
+  try {
+    return windowOf(node, x.slice(2), kernelFromWeight);
+  } catch (err) {
+    throw new NoRule(`${node.opType}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** Conv: the transposed convolution with the same weights, strides, pads (auto_pad resolved), dilations and groups. */
 const conv: GradRule = ({ node, dy, e }) => {
-  const x = numeric(e.shapeOf(node.inputs[0] ?? ""), "the conv input");
-  const y = numeric(e.shapeOf(node.outputs[0] ?? ""), "the conv output");
-  const w = numeric(e.shapeOf(node.inputs[1] ?? ""), "the conv weight");
-  const n = x.length - 2;
-  const k = ints(node, "kernel_shape") ?? w.slice(2);
-  const s = ints(node, "strides") ?? new Array<number>(n).fill(1);
-  const d = ints(node, "dilations") ?? new Array<number>(n).fill(1);
-  const p = ints(node, "pads") ?? new Array<number>(2 * n).fill(0);
-  if (typeof node.attrs["auto_pad"] === "string" && node.attrs["auto_pad"] !== "NOTSET")
-    throw new NoRule("Conv with auto_pad");
+  const x = knownShape(e.shapeOf(node.inputs[0] ?? ""), "the conv input");
+  const y = knownShape(e.shapeOf(node.outputs[0] ?? ""), "the conv output");
+  const w = knownShape(e.shapeOf(node.inputs[1] ?? ""), "the conv weight");
+  const { kernel: k, strides: s, dilations: d, padBegin, padEnd } = windowFor(node, x, w.slice(2));
   // output_padding restores the input size the forward stride rounded away.
   const outPad = x
     .slice(2)
@@ -154,52 +153,84 @@ const conv: GradRule = ({ node, dy, e }) => {
         ((s[i] ?? 1) * ((y[i + 2] ?? 1) - 1) +
           (d[i] ?? 1) * ((k[i] ?? 1) - 1) +
           1 -
-          (p[i] ?? 0) -
-          (p[i + n] ?? 0)),
+          (padBegin[i] ?? 0) -
+          (padEnd[i] ?? 0)),
     );
-  const group = typeof node.attrs["group"] === "number" ? node.attrs["group"] : 1;
+  const group = attrInt(node, "group", 1);
   return [
     transposeBack(
       e,
       [dy, node.inputs[1] ?? ""],
       { kernel_shape: k, strides: s, dilations: d, group, output_padding: outPad },
       x,
-      p,
+      [...padBegin, ...padEnd],
     ),
   ];
 };
 
 /** Gemm Y = X·Wᵀ (transB) or X·W: dX = dY·W or dY·Wᵀ. */
 const gemm: GradRule = ({ node, dy, e }) => {
-  if (node.attrs["transA"] === 1) throw new NoRule("Gemm with transA");
+  if (attrInt(node, "transA", 0) === 1) throw new NoRule("Gemm with transA");
   const w = node.inputs[1] ?? "";
-  const transB = node.attrs["transB"] === 1;
+  const transB = attrInt(node, "transB", 0) === 1;
   const wt = transB ? w : (e.node("Transpose", [w], { perm: [1, 0] })[0] ?? "");
-  const alpha = typeof node.attrs["alpha"] === "number" ? node.attrs["alpha"] : 1;
+  const alpha = attrFloat(node, "alpha", 1);
   const g = e.node("MatMul", [dy, wt])[0] ?? "";
   return [alpha === 1 ? g : e.node("Mul", [g, e.constFloats([alpha], [])])[0]];
 };
 
 const reshapeBack: GradRule = ({ node, dy, e }) => [
-  e.node("Reshape", [dy, e.constInts(numeric(e.shapeOf(node.inputs[0] ?? ""), "the input"))])[0],
+  e.node("Reshape", [dy, e.constInts(knownShape(e.shapeOf(node.inputs[0] ?? ""), "the input"))])[0],
 ];
 
-/** Average pooling spreads each gradient evenly over its window: a depthwise transposed conv with 1/|window|. */
+/**
+ * Average pooling spreads each gradient evenly over its window: dY divided by each window's
+ * divisor, then a depthwise transposed conv with ones. The divisor is PyTorch's (and
+ * onnxruntime's): the window clipped to the padded input (with ceil_mode the last window may
+ * run past it), and to the input itself unless count_include_pad.
+ */
 const averagePool: GradRule = ({ node, dy, e }) => {
-  const x = numeric(e.shapeOf(node.inputs[0] ?? ""), "the pool input");
-  const k = ints(node, "kernel_shape") ?? [];
-  const n = k.length;
-  const s = ints(node, "strides") ?? new Array<number>(n).fill(1);
-  const p = ints(node, "pads") ?? new Array<number>(2 * n).fill(0);
-  const y = numeric(e.shapeOf(node.outputs[0] ?? ""), "the pool output");
+  const x = knownShape(e.shapeOf(node.inputs[0] ?? ""), "the pool input");
+  const y = knownShape(e.shapeOf(node.outputs[0] ?? ""), "the pool output");
+  const { kernel: k, strides: s, dilations, padBegin, padEnd } = windowFor(node, x);
+  if (dilations.some((v) => v !== 1)) throw new NoRule("AveragePool with dilations");
+  const includePad = attrInt(node, "count_include_pad", 0) === 1;
+  const ys = y.slice(2);
+  // Per axis, each output position's share of its window; the divisor is their product.
+  const counts = ys.map((yi, i) => {
+    const xi = x[i + 2] ?? 1,
+      ki = k[i] ?? 1,
+      si = s[i] ?? 1,
+      pb = padBegin[i] ?? 0;
+    return Array.from({ length: yi }, (_, o) => {
+      const start = o * si - pb;
+      const end = Math.min(start + ki, xi + (padEnd[i] ?? 0));
+      return includePad ? end - start : Math.min(end, xi) - Math.max(start, 0);
+    });
+  });
+  const inverse = new Array<number>(ys.reduce((a, b) => a * b, 1));
+  for (let flat = 0; flat < inverse.length; flat++) {
+    let rest = flat,
+      divisor = 1;
+    for (let i = ys.length - 1; i >= 0; i--) {
+      divisor *= counts[i]?.[rest % (ys[i] ?? 1)] ?? 1;
+      rest = Math.floor(rest / (ys[i] ?? 1));
+    }
+    inverse[flat] = 1 / divisor;
+  }
+  const scaled = e.node("Mul", [dy, e.constFloats(inverse, [1, 1, ...ys])])[0] ?? "";
   const c = x[1] ?? 1;
   const area = k.reduce((a, b) => a * b, 1);
-  const weight = e.constFloats(new Array<number>(c * area).fill(1 / area), [c, 1, ...k]);
-  const outPad = x
-    .slice(2)
-    .map((xi, i) => xi - ((s[i] ?? 1) * ((y[i + 2] ?? 1) - 1) + (k[i] ?? 1) - (p[i] ?? 0) - (p[i + n] ?? 0)));
+  const weight = e.constFloats(new Array<number>(c * area).fill(1), [c, 1, ...k]);
+  // The windows span `reach` from the padded start: crop what runs past the input, pad what falls short.
+  const reach = ys.map((yi, i) => (s[i] ?? 1) * (yi - 1) + (k[i] ?? 1) - (padBegin[i] ?? 0));
+  const endPad = reach.map((r, i) => Math.max(0, r - (x[i + 2] ?? 0)));
+  const outPad = reach.map((r, i) => Math.max(0, (x[i + 2] ?? 0) - r));
   return [
-    transposeBack(e, [dy, weight], { kernel_shape: k, strides: s, group: c, output_padding: outPad }, x, p),
+    transposeBack(e, [scaled, weight], { kernel_shape: k, strides: s, group: c, output_padding: outPad }, x, [
+      ...padBegin,
+      ...endPad,
+    ]),
   ];
 };
 
@@ -236,15 +267,10 @@ function concatChunks(e: GradEmitter, parts: readonly string[], axis: number): s
  * and the bool tensors passed between the two came back wrong (tools/gpu/gpuBench.ts found it).
  */
 const maxPool: GradRule = ({ node, dy, e }) => {
-  const x = numeric(e.shapeOf(node.inputs[0] ?? ""), "the pool input");
-  const y = numeric(e.shapeOf(node.outputs[0] ?? ""), "the pool output");
+  const x = knownShape(e.shapeOf(node.inputs[0] ?? ""), "the pool input");
+  const y = knownShape(e.shapeOf(node.outputs[0] ?? ""), "the pool output");
   const n = x.length - 2;
-  let w: Window;
-  try {
-    w = windowOf(node, x.slice(2));
-  } catch (err) {
-    throw new NoRule(`MaxPool: ${err instanceof Error ? err.message : String(err)}`);
-  }
+  const w = windowFor(node, x);
   if (n < 1 || y.length !== x.length) throw new NoRule("MaxPool without spatial axes");
   const [batch = 1, channels = 1] = x;
   const k = w.kernel,
@@ -318,7 +344,7 @@ const maxPool: GradRule = ({ node, dy, e }) => {
 };
 
 const globalAveragePool: GradRule = ({ node, dy, e }) => {
-  const x = numeric(e.shapeOf(node.inputs[0] ?? ""), "the pool input");
+  const x = knownShape(e.shapeOf(node.inputs[0] ?? ""), "the pool input");
   const area = x.slice(2).reduce((a, b) => a * b, 1);
   return [e.node("Expand", [e.node("Mul", [dy, e.constFloats([1 / area], [])])[0] ?? "", e.constInts(x)])[0]];
 };
@@ -326,7 +352,7 @@ const globalAveragePool: GradRule = ({ node, dy, e }) => {
 const passThrough: GradRule = ({ dy }) => [dy];
 
 const add: GradRule = ({ node, dy, e }) => {
-  const out = numeric(e.shapeOf(node.outputs[0] ?? ""), "the sum");
+  const out = knownShape(e.shapeOf(node.outputs[0] ?? ""), "the sum");
   return node.inputs.map((i) => {
     const s = e.shapeOf(i);
     return s && s.length === out.length && s.every((d, k) => d === out[k]) ? dy : undefined;
@@ -334,11 +360,11 @@ const add: GradRule = ({ node, dy, e }) => {
 };
 
 const concat: GradRule = ({ node, dy, e }) => {
-  const axis = typeof node.attrs["axis"] === "number" ? node.attrs["axis"] : 0;
+  const axis = attrInt(node, "axis", 0);
   let start = 0;
   return node.inputs.map((i) => {
     const size =
-      numeric(e.shapeOf(i), "a concat input")[axis < 0 ? axis + (e.shapeOf(i)?.length ?? 0) : axis] ?? 0;
+      knownShape(e.shapeOf(i), "a concat input")[axis < 0 ? axis + (e.shapeOf(i)?.length ?? 0) : axis] ?? 0;
     const g = e.node("Slice", [
       dy,
       e.constInts([start]),

@@ -11,6 +11,7 @@ import { ModelError } from "../ir/types";
 import { floorCeilPools } from "./ceilPools";
 import { lowerForRuntime } from "./lowering";
 import { writeOnnx } from "./writer";
+import { prng } from "../random";
 
 export interface RunnableOptions {
   /** Value names to expose as extra outputs (layer outputs to visualise). */
@@ -24,18 +25,6 @@ export interface Runnable {
   /** True when some weights were generated (show a "random weights" banner). */
   readonly randomWeights: boolean;
   readonly outputs: readonly string[];
-}
-
-/** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function hash(s: string): number {
@@ -55,6 +44,9 @@ function roleOf(name: string, consumers: readonly { node: Node; index: number }[
 }
 
 /** Deterministic He-normal (std = √(2 / fan_in)) values for one weight tensor. */
+/** The seed of generated weights: the CLI, the Run tab and the filter grid draw the same ones. */
+export const WEIGHTS_SEED = 1234;
+
 export function randomWeights(t: Tensor, role: "one" | "zero" | "he", seed: number): Float32Array {
   const n = elementCount(t.dims);
   const out = new Float32Array(n);
@@ -87,7 +79,7 @@ export function consumersOf(model: Model): Map<string, { node: Node; index: numb
 
 export function buildRunnable(model: Model, opts: RunnableOptions = {}): Runnable {
   const g = model.graph;
-  const seed = opts.seed ?? 1234;
+  const seed = opts.seed ?? WEIGHTS_SEED;
   const consumers = consumersOf(model);
   let generated = false;
   const initializers = new Map<string, Tensor>();

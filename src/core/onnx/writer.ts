@@ -4,7 +4,9 @@
  */
 import protobuf from "protobufjs/light";
 import { onnxCodeOf } from "../ir/dtype";
-import type { AttrValue, Model, Tensor, ValueInfo } from "../ir/types";
+import type { AttrValue, Model, Node, Tensor, ValueInfo } from "../ir/types";
+import { ModelError } from "../ir/types";
+import { attrTypeCode } from "../ops/attrSchemas";
 import { ONNX_DESCRIPTOR } from "../formats/onnx/schema";
 
 let root: protobuf.Root | undefined;
@@ -35,21 +37,34 @@ function tensorProto(t: Tensor): Record<string, unknown> {
   return base;
 }
 
+/** `type`: the AttributeProto type code, from the file the node was read from or the op's schema. */
 function attrProto(name: string, v: AttrValue, type?: number): Record<string, unknown> {
-  if (typeof v === "number")
-    return type === 1 || (type === undefined && !Number.isInteger(v))
-      ? { name, type: 1, f: v }
-      : { name, type: 2, i: v };
-  if (type === 6 && Array.isArray(v)) return { name, type: 6, floats: v };
+  if (typeof v === "number") {
+    if (type === 1 || (type === undefined && !Number.isInteger(v))) return { name, type: 1, f: v };
+    if (!Number.isInteger(v)) throw new ModelError(`attribute ${name} must be an integer, got ${v}`);
+    return { name, type: 2, i: v };
+  }
   if (typeof v === "string") return { name, type: 3, s: enc.encode(v) };
   if (Array.isArray(v)) {
-    if (v.every((x) => typeof x === "string"))
+    if (type !== 6 && type !== 7 && v.every((x) => typeof x === "string"))
       return { name, type: 8, strings: (v as string[]).map((x) => enc.encode(x)) };
     const nums = v as number[];
-    return nums.every(Number.isInteger) ? { name, type: 7, ints: nums } : { name, type: 6, floats: nums };
+    if (type === 6 || (type === undefined && !nums.every(Number.isInteger)))
+      return { name, type: 6, floats: nums };
+    if (!nums.every(Number.isInteger))
+      throw new ModelError(`attribute ${name} must be integers, got ${JSON.stringify(nums)}`);
+    return { name, type: 7, ints: nums };
   }
   if ("dims" in v) return { name, type: 4, t: tensorProto(v) };
   throw new Error(`cannot write attribute ${name}`);
+}
+
+/** The type of a node's attribute: as read from its file, else from the op's schema (default domain). */
+function attrType(n: Node, name: string): number | undefined {
+  return (
+    n.attrTypes?.[name] ??
+    (n.domain === "" || n.domain === "ai.onnx" ? attrTypeCode(n.opType, name) : undefined)
+  );
 }
 
 function valueInfoProto(v: ValueInfo): Record<string, unknown> {
@@ -76,7 +91,7 @@ export function writeOnnx(model: Model): Uint8Array {
         domain: n.domain,
         input: [...n.inputs],
         output: [...n.outputs],
-        attribute: Object.entries(n.attrs).map(([k, v]) => attrProto(k, v, n.attrTypes?.[k])),
+        attribute: Object.entries(n.attrs).map(([k, v]) => attrProto(k, v, attrType(n, k))),
       })),
       initializer: [...g.initializers.values()].map(tensorProto),
       input: g.inputs.map(valueInfoProto),

@@ -1,6 +1,6 @@
 /** Ops that select or resample along axes: Slice, Gather, Pad, Resize, depth↔space. Each shifts or scales receptive fields. */
-import { sliceChannels } from "../analysis/channelFields";
-import { applyWindow, contextOf, type AxisField, type ValueField } from "../analysis/receptiveField";
+import { sliceChannels } from "../fields/channelFields";
+import { applyWindow, contextOf, type AxisField, type ValueField } from "../fields/receptiveField";
 import type { Dim } from "../ir/types";
 import { attrInt, attrInts, axisOf, constInts, dtypeOf, isNum, shapeOf } from "./dims";
 import { ShapeError, type ConstValues, type OpContext, type OpRule } from "./types";

@@ -1,5 +1,5 @@
 /** Matrix products, recurrent layers and reductions: the ops with a contracted dimension. */
-import { contextOf, type ValueField } from "../analysis/receptiveField";
+import { contextOf, type ValueField } from "../fields/receptiveField";
 import type { Dim } from "../ir/types";
 import {
   attrInt,

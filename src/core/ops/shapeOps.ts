@@ -1,12 +1,12 @@
 /** Ops that move data around without arithmetic: reshapes, slicing, joins, shape computation. */
-import { reshapeChannels, sliceChannels, transposeChannels } from "../analysis/channelFields";
+import { reshapeChannels, sliceChannels, transposeChannels } from "../fields/channelFields";
 import {
   concatChannels,
   contextOf,
   unionFields,
   withoutChannels,
   type ValueField,
-} from "../analysis/receptiveField";
+} from "../fields/receptiveField";
 import { dtypeFromOnnx } from "../ir/dtype";
 import { tensorValues } from "../ir/tensorData";
 import type { Dim, Tensor } from "../ir/types";

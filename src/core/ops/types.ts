@@ -3,8 +3,9 @@
  * receptive-field rule, side by side. The analysis walks the graph and asks
  * the entry of each node; nothing about an op lives anywhere else.
  */
-import type { AxisField, ValueField } from "../analysis/receptiveField";
+import type { AxisField, ValueField } from "../fields/receptiveField";
 import type { AttrValue, DType, Node, Shape, Tensor } from "../ir/types";
+import type { AttrSpec } from "./attrSchemas";
 
 /** A constant's values (flattened); symbols appear where a Shape op read a symbolic dim. */
 export type ConstValues = readonly (number | string)[];
@@ -49,6 +50,8 @@ export interface OpRule {
   readonly rfOutputs?: (ctx: RfContext) => (ValueField | undefined)[];
   /** Inputs (by position) that are weights of the layer, counted as its parameters. */
   readonly weightInputs?: readonly number[];
+  /** The op's attributes (name, type, default); absent: the registry fills in ATTR_SCHEMAS's entry. */
+  readonly attrs?: readonly AttrSpec[];
 }
 
 export type { AttrValue, AxisField };

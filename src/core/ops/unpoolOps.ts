@@ -4,7 +4,7 @@
  * and a few elementwise ops the source readers name after PyTorch (RMSNormalization, Threshold).
  * None of them multiplies: MACs are 0 (fixtures README).
  */
-import { applyWindow, mapAxes, transposedWindow } from "../analysis/receptiveField";
+import { applyWindow, mapAxes, transposedWindow } from "../fields/receptiveField";
 import type { Dim } from "../ir/types";
 import { attrInts, constInts, dtypeOf, isNum, shapeOf } from "./dims";
 import { ShapeError, type OpContext, type OpRule } from "./types";

@@ -5,7 +5,7 @@ import {
   slidingWindow,
   transposedWindow,
   type ValueField,
-} from "../analysis/receptiveField";
+} from "../fields/receptiveField";
 import type { Dim, Node, Shape } from "../ir/types";
 import { attrInt, attrInts, attrStr, isNum, numeric, shapeOf, dtypeOf } from "./dims";
 import { ShapeError, type OpContext, type OpRule, type RfContext } from "./types";

@@ -3,7 +3,7 @@ import * as vscode from "vscode";
 import { isForeignSpan } from "../../core/formats/python/pythonModel";
 import type { AnalysisOutcome } from "../analysisService";
 import { withWeightsFile } from "../runtime/runtimeService";
-import { parseShapeText } from "../config";
+import { parseShapeText } from "../../core/ir/shapeText";
 import { InspectorPanel, type InspectorDeps } from "../inspectorPanel";
 import { fileUriOf } from "./notebookCells";
 import type { PythonAnalyses } from "./pythonAnalyses";

@@ -12,8 +12,8 @@ import { dtypeBytes } from "../../core/ir/dtype";
 import type { Model, Tensor } from "../../core/ir/types";
 import { weightsMessage } from "../../core/formats/weights/beside";
 import type { WeightReport } from "../../core/formats/weights/safetensors";
-import { buildRunnable, consumersOf, randomWeights } from "../../core/onnx/runnable";
-import { buildGradCam, buildInputGradient, lastSpatialValue } from "../../core/onnx/backward";
+import { buildRunnable, consumersOf, randomWeights, WEIGHTS_SEED as SEED } from "../../core/onnx/runnable";
+import { explainGraph } from "../../core/explain/methods";
 import type { RunnableInfo, RuntimeInfo, WebviewToHost } from "../../protocol/messages";
 import type { Config } from "../config";
 import type { HostRun } from "../../runtime/hostGpuEngine";
@@ -32,7 +32,10 @@ const SAMPLES = [
   "coffee.png",
   "camera.png",
 ];
-const SEED = 1234;
+
+/** The one line the Run and Explain tabs show in Restricted Mode (with a link to trust the folder). */
+export const RESTRICTED =
+  "Restricted Mode: running models, the host engine and loading weight files are off until you trust this folder.";
 
 export class RuntimeService {
   /** Webview URL → file of each model this service wrote (the host engine runs only these). */
@@ -69,6 +72,17 @@ export class RuntimeService {
     const ortBase =
       webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, "dist", "ort")).toString() + "/";
     const native = this.native.availability();
+    if (!this.config.trusted)
+      return {
+        ortBase,
+        backend: this.config.backend,
+        native: { available: false, why: RESTRICTED },
+        samples,
+        labels,
+        canRun: false,
+        whyNot: RESTRICTED,
+        restricted: true,
+      };
     return {
       ortBase,
       backend: this.config.backend,
@@ -95,6 +109,7 @@ export class RuntimeService {
 
   /** Runs a model this service published on the host engine (onnxruntime-node). */
   runNative(m: NativeRequest): Promise<HostRun> {
+    if (!this.config.trusted) return Promise.reject(new Error(RESTRICTED));
     const file = this.published.get(m.modelUri);
     if (file === undefined)
       return Promise.reject(new Error("the host engine runs only models ConvLens built"));
@@ -128,43 +143,7 @@ export class RuntimeService {
     layers: readonly LayerRow[],
     req: ExplainRequest,
   ): Promise<{ runnable: RunnableInfo; map: string }> {
-    const layer = req.layerIndex !== undefined ? layers[req.layerIndex] : undefined;
-    // A layer of several nodes (e.g. Linear as MatMul + Add) is represented by its last node.
-    const rows = layer ? layers.filter((l) => l.name === layer.name) : [];
-    const value =
-      rows[rows.length - 1]?.outputs[0]?.name ?? layer?.outputs[0]?.name ?? lastSpatialValue(model);
-    const classIndex = req.classIndex ?? 0;
-    const g = (() => {
-      switch (req.method) {
-        case "saliency":
-        case "guided":
-          return buildInputGradient(model, req.method, { kind: "class", index: classIndex });
-        case "deconvnet":
-          return buildInputGradient(model, "deconvnet", {
-            kind: "maxUnit",
-            value,
-            ...(req.channel !== undefined ? { channel: req.channel } : {}),
-          });
-        case "gradcam":
-          return buildGradCam(model, value, classIndex);
-        case "erf": {
-          const shape = layers.flatMap((l) => l.outputs).find((o) => o.name === value)?.shape ?? [];
-          const centre = shape.slice(2).map((d) => Math.floor((typeof d === "number" ? d : 1) / 2));
-          return buildInputGradient(model, "saliency", {
-            kind: "unit",
-            value,
-            position: centre,
-            ...(req.channel !== undefined ? { channel: req.channel } : {}),
-          });
-        }
-        case "activationMax":
-          return req.channel !== undefined && layer
-            ? buildInputGradient(model, "saliency", { kind: "channelMean", value, channel: req.channel })
-            : buildInputGradient(model, "saliency", { kind: "class", index: classIndex });
-        case "deepDream":
-          return buildInputGradient(model, "saliency", { kind: "energy", value });
-      }
-    })();
+    const g = explainGraph(model, layers, { ...req, classIndex: req.classIndex ?? 0 });
     const runnable = buildRunnable(g.model, { seed: SEED });
     return {
       map: g.output,

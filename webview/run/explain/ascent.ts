@@ -5,7 +5,7 @@
  * taken on a jittered copy (rolled by a few pixels, rolled back after) and the
  * image is blurred every few steps. Pure: the runner feeds it gradients.
  */
-import { prng } from "../preprocess";
+import { prng } from "../../../src/core/random";
 
 export interface AscentParams {
   readonly steps: number;
@@ -115,12 +115,6 @@ export function startNoise(n: number, lo: number, hi: number, seed: number, amou
   const mid = (lo + hi) / 2;
   const half = ((hi - lo) / 2) * amount;
   return Float32Array.from({ length: n }, () => mid + (rand() * 2 - 1) * half);
-}
-
-/** Uniform random inputs in [lo, hi] (the effective receptive field averages over these). */
-export function randomInput(n: number, lo: number, hi: number, seed: number): Float32Array {
-  const rand = prng(seed);
-  return Float32Array.from({ length: n }, () => lo + rand() * (hi - lo));
 }
 
 /** Steps after which the picture is shown: every `showEvery`, and the last. */

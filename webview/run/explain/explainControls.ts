@@ -7,18 +7,16 @@ import { h } from "../../dom";
 import { field, select } from "../inputForm";
 import { parseParam, type AscentParams } from "./ascent";
 import {
-  classLabel,
-  isViewMethod,
+  EXPLAIN_METHODS,
+  isExplainMethod,
   methodInfo,
-  METHODS,
-  runUsesClass,
-  type AscentTarget,
-  type ViewMethod,
-} from "./explainModel";
+  type ExplainMethod,
+} from "../../../src/core/explain/methods";
+import { classLabel, runUsesClass, type AscentTarget } from "./explainModel";
 import type { MapColours } from "./mapMath";
 
 export interface ExplainSettings {
-  method: ViewMethod;
+  method: ExplainMethod;
   target: AscentTarget;
   /** null: the predicted class. */
   classChoice: number | null;
@@ -48,10 +46,10 @@ export function explainControls(
   const info = methodInfo(s.method);
   const method = select(
     "Method",
-    METHODS.map((m) => [m.id, m.label]),
+    EXPLAIN_METHODS.map((m) => [m.id, m.label]),
     s.method,
     (v) => {
-      if (!isViewMethod(v)) return;
+      if (!isExplainMethod(v)) return;
       s.method = v;
       s.colours = methodInfo(v).colours;
       on.rebuild();
@@ -103,7 +101,7 @@ export function explainControls(
     });
     parts.push(field("Channel", ch));
   }
-  if (info.ascent) parts.push(...ascentFields(s));
+  if (info.post === "ascent") parts.push(...ascentFields(s));
   else parts.push(...displayFields(s, on));
   return parts;
 }

@@ -5,125 +5,15 @@
  * and what the result canvas carries for tests (data-shape, data-values). Pure.
  */
 import type { LayerRow, ModelAnalysis } from "../../../src/core/analysis/result";
-import type { ExplainMethod } from "../../../src/protocol/messages";
+import { methodInfo, type ExplainMethod, type GraphMethod } from "../../../src/core/explain/methods";
 import { vectorLength } from "../predictions";
-import type { MapColours } from "./mapMath";
 import { defaultSpatialLayer, isSpatial } from "./receptiveField";
-
-/** The host's methods plus Guided Grad-CAM (guided backprop × Grad-CAM, combined here). */
-export type ViewMethod = ExplainMethod | "guidedGradcam";
-
-export interface MethodInfo {
-  readonly id: ViewMethod;
-  readonly label: string;
-  /** Uses a class logit (the predicted class unless the user picks one). */
-  readonly usesClass: boolean;
-  /** Needs a layer: "spatial" = with spatial units (Grad-CAM, deconvnet, ERF); "any"; "none". */
-  readonly layer: "spatial" | "any" | "none";
-  readonly usesChannel: boolean;
-  /** Gradient ascent: steps, lr, cancel, pictures as it goes. */
-  readonly ascent: boolean;
-  /** The colours a map of this method is first shown in. */
-  readonly colours: MapColours;
-  readonly help: string;
-}
-
-export const METHODS: readonly MethodInfo[] = [
-  {
-    id: "saliency",
-    label: "Saliency",
-    usesClass: true,
-    layer: "none",
-    usesChannel: false,
-    ascent: false,
-    colours: "magnitude",
-    help: "Gradient of the class logit with respect to the input (Simonyan et al.).",
-  },
-  {
-    id: "guided",
-    label: "Guided backprop",
-    usesClass: true,
-    layer: "none",
-    usesChannel: false,
-    ascent: false,
-    colours: "signed",
-    help: "Gradient with ReLUs passing only positive gradients of positive inputs (Springenberg et al.).",
-  },
-  {
-    id: "gradcam",
-    label: "Grad-CAM",
-    usesClass: true,
-    layer: "spatial",
-    usesChannel: false,
-    ascent: false,
-    colours: "magnitude",
-    help: "ReLU of the layer's channels weighted by their mean gradient (Selvaraju et al.), upsampled to the input.",
-  },
-  {
-    id: "guidedGradcam",
-    label: "Guided Grad-CAM",
-    usesClass: true,
-    layer: "spatial",
-    usesChannel: false,
-    ascent: false,
-    colours: "signed",
-    help: "Guided backprop times the Grad-CAM map upsampled to the input size.",
-  },
-  {
-    id: "deconvnet",
-    label: "Deconvnet",
-    usesClass: false,
-    layer: "spatial",
-    usesChannel: true,
-    ascent: false,
-    colours: "signed",
-    help: "Zeiler & Fergus: the strongest unit of a channel projected back to the input.",
-  },
-  {
-    id: "erf",
-    label: "Effective receptive field",
-    usesClass: false,
-    layer: "spatial",
-    usesChannel: true,
-    ascent: false,
-    colours: "magnitude",
-    help: "Mean |gradient| of the layer's centre unit over 8 random inputs (Luo et al.), against the theoretical field.",
-  },
-  {
-    id: "activationMax",
-    label: "Activation maximisation",
-    usesClass: true,
-    layer: "any",
-    usesChannel: true,
-    ascent: true,
-    colours: "signed",
-    help: "Gradient ascent on the input for a channel's mean activation or a class logit.",
-  },
-  {
-    id: "deepDream",
-    label: "Deep Dream",
-    usesClass: false,
-    layer: "any",
-    usesChannel: false,
-    ascent: true,
-    colours: "signed",
-    help: "Gradient ascent from the current image on the layer's energy ½‖A‖².",
-  },
-];
-
-export function methodInfo(id: ViewMethod): MethodInfo {
-  return METHODS.find((m) => m.id === id) ?? METHODS[0]!;
-}
-
-export function isViewMethod(v: string): v is ViewMethod {
-  return METHODS.some((m) => m.id === v);
-}
 
 /** Activation maximisation's objective: a channel's mean of the layer, or a class logit. */
 export type AscentTarget = "channel" | "class";
 
 /** Does this run use a class (and so need the predicted one when none is chosen)? */
-export function runUsesClass(method: ViewMethod, target: AscentTarget): boolean {
+export function runUsesClass(method: ExplainMethod, target: AscentTarget): boolean {
   return method === "activationMax" ? target === "class" : methodInfo(method).usesClass;
 }
 
@@ -137,7 +27,7 @@ export interface LayerChoice {
 
 /** The layer a run uses: the selected one when it fits, else the last spatial layer (said in a note). */
 export function chooseLayer(
-  method: ViewMethod,
+  method: ExplainMethod,
   selected: LayerRow | null,
   layers: readonly LayerRow[],
   target: AscentTarget = "channel",
@@ -209,7 +99,7 @@ export function dataHash(data: Float32Array): string {
 }
 
 /** Key of a backward graph for the runnable cache. */
-export function explainKey(method: ExplainMethod, p: ExplainParams): string {
+export function explainKey(method: GraphMethod, p: ExplainParams): string {
   return [method, p.layerIndex ?? "-", p.channel ?? "-", p.classIndex ?? "-"].join("|");
 }
 

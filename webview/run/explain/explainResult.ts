@@ -5,12 +5,13 @@
 import type { LayerRow } from "../../../src/core/analysis/result";
 import type { Backend } from "../../../src/protocol/messages";
 import type { AscentParams } from "./ascent";
-import type { AscentTarget, ViewMethod } from "./explainModel";
+import type { ExplainMethod } from "../../../src/core/explain/methods";
+import type { AscentTarget } from "./explainModel";
 import type { Plane } from "./mapMath";
 import type { Box, MassShare } from "./receptiveField";
 
 export interface ExplainSpec {
-  readonly method: ViewMethod;
+  readonly method: ExplainMethod;
   readonly layer: LayerRow | null;
   /** null: the channel with the largest activation (deconvnet), all channels (ERF), 0 (activation maximisation). */
   readonly channel: number | null;

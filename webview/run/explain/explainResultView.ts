@@ -7,7 +7,8 @@
 import { h } from "../../dom";
 import { formatValue } from "../tensorLayout";
 import { figure, colourBar } from "./explainFigures";
-import { classLabel, formatShare, mapDataAttrs, methodInfo } from "./explainModel";
+import { methodInfo } from "../../../src/core/explain/methods";
+import { classLabel, formatShare, mapDataAttrs } from "./explainModel";
 import type { ExplainResult } from "./explainRunner";
 import {
   blend,

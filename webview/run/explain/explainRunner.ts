@@ -5,13 +5,14 @@
  * engine (its backend choice and fallback), and the numbers for the view.
  * No DOM: the view draws the ExplainResult.
  */
-import type { ExplainMethod, RunnableInfo } from "../../../src/protocol/messages";
+import type { GraphMethod } from "../../../src/core/explain/methods";
+import type { RunnableInfo } from "../../../src/protocol/messages";
 import type { FeedData, OutputData, RunEngine } from "../engine";
 import { InputView } from "../inputView";
 import { checkCancelled, type CancelToken } from "../jobQueue";
-import { valueRange } from "../preprocess";
-import { ascentStep, blur, isShowStep, jitterSource, randomInput, roll, startNoise } from "./ascent";
-import type { ExplainRunnable } from "./explainRequests";
+import { valueRange } from "../../../src/core/ir/tensorData";
+import { ERF_SAMPLES, erfMean } from "../../../src/core/explain/erf";
+import { ascentStep, blur, isShowStep, jitterSource, roll, startNoise } from "./ascent";
 import { Timer, type ExplainResult, type ExplainSpec, type InputImage } from "./explainResult";
 import { argmax, dataHash, runUsesClass, type ExplainParams } from "./explainModel";
 import {
@@ -26,18 +27,31 @@ import { centrePosition, clipBox, massShare, rfBox, spatialDims } from "./recept
 
 export type { ExplainResult, ExplainSpec } from "./explainResult";
 
+/** Runs a method's backward graph on the input (or on `data`): the map and whether weights were generated. */
+type Backward = (
+  method: GraphMethod,
+  p: ExplainParams,
+  data?: Float32Array,
+) => Promise<{ out: OutputData; randomWeights: boolean }>;
+
+/** A backward graph the host built: the runnable model and the output holding the map. */
+export interface ExplainRunnable {
+  readonly runnable: RunnableInfo;
+  readonly map: string;
+}
+
 export interface RunnerDeps {
   engine(): Pick<RunEngine, "run"> | null;
   input(): Pick<InputView, "feed"> | null;
   /** The Run panel's forward model exposing these layers (cached there). */
   forwardRunnable(layers: readonly number[]): Promise<RunnableInfo>;
   /** The backward graph (cached by the caller). */
-  explainRunnable(method: ExplainMethod, p: ExplainParams): Promise<ExplainRunnable>;
+  explainRunnable(method: GraphMethod, p: ExplainParams): Promise<ExplainRunnable>;
   progress(text: string): void;
 }
 
-export const ERF_SAMPLES = 8;
-const SEED = 7;
+/** Seed of the ascent's noise start and jitter. */
+const ASCENT_SEED = 7;
 
 /**
  * Lets the page paint and handle clicks (Cancel) between runs: a wasm session.run can
@@ -105,11 +119,7 @@ export class ExplainRunner {
     const withLayer = layerIndex === undefined ? {} : { layerIndex };
     const withClass = classIndex === null ? {} : { classIndex };
 
-    const backward = async (
-      method: ExplainMethod,
-      p: ExplainParams,
-      data: Float32Array = image.data,
-    ): Promise<{ out: OutputData; randomWeights: boolean }> => {
+    const backward: Backward = async (method, p, data = image.data) => {
       this.deps.progress("Preparing the backward graph…");
       const t0 = performance.now();
       const g = await this.deps.explainRunnable(method, p);
@@ -190,28 +200,22 @@ export class ExplainRunner {
   private async erf(
     spec: ExplainSpec,
     base: Pick<ExplainResult, "spec" | "input" | "classIndex" | "predicted">,
-    backward: (
-      m: ExplainMethod,
-      p: ExplainParams,
-      data?: Float32Array,
-    ) => Promise<{ out: OutputData; randomWeights: boolean }>,
+    backward: Backward,
     withLayer: ExplainParams,
     timer: Timer,
     token: CancelToken,
   ): Promise<ExplainResult> {
     const { input } = base;
-    const mean = new Float32Array(input.data.length);
+    const params = { ...withLayer, ...(spec.channel === null ? {} : { channel: spec.channel }) };
     let randomWeights = false;
-    for (let s = 0; s < ERF_SAMPLES; s++) {
+    const mean = await erfMean(input.data.length, [input.lo, input.hi], async (noise, s) => {
       await nextTask();
       checkCancelled(token);
       this.deps.progress(`Random input ${s + 1} of ${ERF_SAMPLES}…`);
-      const noise = randomInput(input.data.length, input.lo, input.hi, SEED + s);
-      const params = { ...withLayer, ...(spec.channel === null ? {} : { channel: spec.channel }) };
       const r = await backward("erf", params, noise);
       randomWeights = r.randomWeights;
-      for (let i = 0; i < mean.length; i++) mean[i]! += Math.abs(r.out.data[i] ?? 0) / ERF_SAMPLES;
-    }
+      return r.out.data;
+    });
     const plane = sumAbsChannels(mean, input.dims);
     const layer = spec.layer;
     const rf = layer?.rf?.kind === "spatial" ? layer.rf.axes : [];
@@ -233,11 +237,7 @@ export class ExplainRunner {
   private async ascend(
     spec: ExplainSpec,
     base: Pick<ExplainResult, "spec" | "input" | "classIndex" | "predicted">,
-    backward: (
-      m: ExplainMethod,
-      p: ExplainParams,
-      data?: Float32Array,
-    ) => Promise<{ out: OutputData; randomWeights: boolean }>,
+    backward: Backward,
     withLayer: ExplainParams,
     withClass: ExplainParams,
     timer: Timer,
@@ -254,8 +254,10 @@ export class ExplainRunner {
       : channel === null
         ? withClass
         : { ...withLayer, channel };
-    const x = dream ? Float32Array.from(input.data) : startNoise(input.data.length, input.lo, input.hi, SEED);
-    const jitter = jitterSource(SEED, p.jitter);
+    const x = dream
+      ? Float32Array.from(input.data)
+      : startNoise(input.data.length, input.lo, input.hi, ASCENT_SEED);
+    const jitter = jitterSource(ASCENT_SEED, p.jitter);
     let result: ExplainResult | null = null;
     let randomWeights = false;
     let t0 = 0;

@@ -5,36 +5,31 @@
  * Cancel, the backend and time, and the result drawn by renderResult. The
  * host builds each backward graph (prepareExplain); the Run panel's engine runs it.
  */
+import type { GraphMethod } from "../../../src/core/explain/methods";
 import type { LayerRow, ModelAnalysis } from "../../../src/core/analysis/result";
-import type {
-  ExplainMethod,
-  RuntimeInfo,
-  HostToWebview,
-  RunnableInfo,
-  WebviewToHost,
-} from "../../../src/protocol/messages";
+import type { RuntimeInfo, RunnableInfo, WebviewToHost } from "../../../src/protocol/messages";
 import { h } from "../../dom";
 import { BACKEND_LABEL } from "../backend";
 import { hideReadout } from "../canvasKit";
 import { RunEngine, shortError } from "../engine";
-import type { NativeRunner } from "../nativeRequests";
+import type { RequestClient } from "../../../src/protocol/requests";
+import type { NativeRunner } from "../nativeRunner";
 import type { InputView } from "../inputView";
 import { CancelledError, type CancelToken, type JobQueue } from "../jobQueue";
 import { formatMs, pngName } from "../runModel";
 import { DEFAULT_ASCENT } from "./ascent";
+import { methodInfo } from "../../../src/core/explain/methods";
 import { explainControls, type ExplainSettings } from "./explainControls";
-import { ExplainRequests, type ExplainRunnable } from "./explainRequests";
 import {
   chooseLayer,
   classCount,
   explainKey,
   hostLayer,
-  methodInfo,
   runUsesClass,
   type ExplainParams,
 } from "./explainModel";
 import { renderResult } from "./explainResultView";
-import { ExplainRunner, type ExplainResult } from "./explainRunner";
+import { ExplainRunner, type ExplainResult, type ExplainRunnable } from "./explainRunner";
 
 export interface ExplainDeps {
   post(message: WebviewToHost): void;
@@ -44,6 +39,8 @@ export interface ExplainDeps {
   forwardRunnable(layers: readonly number[]): Promise<RunnableInfo>;
   /** The extension host's engine (shared with the Run panel). */
   readonly native: NativeRunner;
+  /** Requests to the host (the Run panel's: one id space, one reply handler). */
+  readonly requests: RequestClient;
 }
 
 /** Backward graphs remembered (the host prunes its folder of built models beyond 16 files). */
@@ -64,7 +61,6 @@ export class ExplainView {
   private labels: readonly string[] | null = null;
   /** Its own engine (the Run panel's logic; progress shown here), made for the current runtime. */
   private runEngine: { runtime: RuntimeInfo; engine: RunEngine } | null = null;
-  private readonly requests: ExplainRequests;
   private readonly runnables = new Map<string, Promise<ExplainRunnable>>();
   /** Our job is running (not the Run panel's). */
   private running = false;
@@ -101,7 +97,6 @@ export class ExplainView {
     private readonly queue: JobQueue,
     private readonly deps: ExplainDeps,
   ) {
-    this.requests = new ExplainRequests((m) => deps.post(m));
     this.runner = new ExplainRunner({
       engine: () => this.engine(),
       input: () => deps.state().input,
@@ -136,11 +131,6 @@ export class ExplainView {
     this.renderBody();
   }
 
-  /** Replies to prepareExplain; false for other messages. */
-  handle(message: HostToWebview): boolean {
-    return this.requests.handle(message);
-  }
-
   /** The selected layer changed: say which layer a run would use. */
   layerChanged(): void {
     this.updateLayerLine();
@@ -156,7 +146,6 @@ export class ExplainView {
     if (this.running) this.queue.cancel();
     this.runEngine?.engine.dispose();
     this.runEngine = null;
-    this.requests.rejectAll("the model was reloaded");
   }
 
   private engine(): RunEngine | null {
@@ -246,11 +235,18 @@ export class ExplainView {
     this.renderBody();
   }
 
-  private explainRunnable(method: ExplainMethod, p: ExplainParams): Promise<ExplainRunnable> {
+  private explainRunnable(method: GraphMethod, p: ExplainParams): Promise<ExplainRunnable> {
     const key = explainKey(method, p);
     let r = this.runnables.get(key);
     if (r === undefined) {
-      r = this.requests.prepare(method, p);
+      r = this.deps.requests
+        .request("prepareExplain", {
+          method,
+          ...(p.layerIndex !== undefined ? { layerIndex: p.layerIndex } : {}),
+          ...(p.channel !== undefined ? { channel: p.channel } : {}),
+          ...(p.classIndex !== undefined ? { classIndex: p.classIndex } : {}),
+        })
+        .then((reply) => ({ runnable: reply.runnable, map: reply.map }));
       r.catch(() => this.runnables.delete(key));
     }
     // Most recent last; only a few kept: the host keeps just its newest built models on disk.

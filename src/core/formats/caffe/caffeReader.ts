@@ -4,6 +4,7 @@
  * layer. Both input styles, legacy V1 `layers` and current `layer`, in-place
  * layers (top == bottom) and TRAIN-phase layers are handled.
  */
+import { numeric } from "../../ops/dims";
 import type { AttrValue, Dim, Model, Node, Tensor, ValueInfo } from "../../ir/types";
 import { ModelError } from "../../ir/types";
 import { opRule } from "../../ops/registry";
@@ -140,11 +141,6 @@ class Net {
       outputs: outs,
       attrs,
       ...(this.def ? { source: { def: this.def } } : {}),
-      ...(opType === "LeakyRelu" || opType === "LRN"
-        ? { attrTypes: { alpha: 1, beta: 1, bias: 1 } }
-        : opType === "BatchNormalization"
-          ? { attrTypes: { epsilon: 1 } }
-          : {}),
     };
     this.nodes.push(node);
     const rule = opRule(opType, "");
@@ -167,10 +163,6 @@ function twoDims(p: TextMessage, single: string, h: string, w: string, dflt: num
   const hv = p.num(h) ?? list[0] ?? dflt;
   const wv = p.num(w) ?? list[1] ?? list[0] ?? dflt;
   return [hv, wv];
-}
-
-function numeric(shape: readonly Dim[] | undefined): number[] | undefined {
-  return shape && shape.every((d): d is number => typeof d === "number") ? [...shape] : undefined;
 }
 
 export function readCaffe(bytes: Uint8Array): Model {

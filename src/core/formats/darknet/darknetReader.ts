@@ -114,7 +114,6 @@ export function readDarknet(bytes: Uint8Array): Model {
         outputs: [out],
         attrs,
         layerType: s.type,
-        ...(opType === "LeakyRelu" ? { attrTypes: { alpha: 1 } } : {}),
       });
       k++;
       return out;

@@ -222,6 +222,16 @@ function activation(
   return { params, defaults: {}, forward: (c) => one(op(c, opType, [c.x.value], attrs(c))) };
 }
 
+/** nn.LocalResponseNorm(size, alpha=1e-4, beta=0.75, k=1.0): ONNX LRN's size, alpha, beta, bias. */
+function lrnAttrs(c: LayerCall): Record<string, AttrValue> {
+  return {
+    size: getInt(c.args, "size"),
+    alpha: getFloat(c.args, "alpha", 1e-4),
+    beta: getFloat(c.args, "beta", 0.75),
+    bias: getFloat(c.args, "k", 1),
+  };
+}
+
 const linear: LayerSpec = {
   params: ["in_features", "out_features", "bias"],
   defaults: { bias: T },
@@ -452,22 +462,22 @@ export const NN_LAYERS: Readonly<Record<string, LayerSpec>> = {
       return one(op(c, "LayerNormalization", inputs, { axis: -dims.length }));
     },
   },
-  LocalResponseNorm: activation("LRN", ["size", "alpha", "beta", "k"], (c) => ({
-    size: getInt(c.args, "size"),
-  })),
-  CrossMapLRN2d: activation("LRN", ["size", "alpha", "beta", "k"], (c) => ({ size: getInt(c.args, "size") })),
+  LocalResponseNorm: activation("LRN", ["size", "alpha", "beta", "k"], lrnAttrs),
+  CrossMapLRN2d: activation("LRN", ["size", "alpha", "beta", "k"], lrnAttrs),
   SyncBatchNorm: norm("BatchNormalization", "num_features", "affine", true, true),
   ReLU: activation("Relu", ["inplace"]),
   ReLU6: activation("Clip", ["inplace"]),
-  LeakyReLU: activation("LeakyRelu", ["negative_slope", "inplace"]),
+  LeakyReLU: activation("LeakyRelu", ["negative_slope", "inplace"], (c) => ({
+    alpha: getFloat(c.args, "negative_slope", 0.01),
+  })),
   PReLU: {
     params: ["num_parameters", "init"],
     defaults: { num_parameters: I1 },
     forward: (c) => one(op(c, "PRelu", [c.x.value, w(c, "weight", [getInt(c.args, "num_parameters")])], {})),
   },
-  ELU: activation("Elu"),
+  ELU: activation("Elu", ["alpha", "inplace"], (c) => ({ alpha: getFloat(c.args, "alpha", 1) })),
   SELU: activation("Selu"),
-  CELU: activation("Celu"),
+  CELU: activation("Celu", ["alpha", "inplace"], (c) => ({ alpha: getFloat(c.args, "alpha", 1) })),
   GELU: activation("Gelu"),
   SiLU: activation("Silu"),
   Mish: activation("Mish"),

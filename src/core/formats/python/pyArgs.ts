@@ -37,9 +37,13 @@ export function getInt(values: ReadonlyMap<string, PyValue>, name: string): numb
   return n;
 }
 
+/** A number argument, `dflt` when absent or None; a value that is not a constant number is an ArgError, never the default. */
 export function getFloat(values: ReadonlyMap<string, PyValue>, name: string, dflt: number): number {
   const v = values.get(name);
-  return (v && num(v)) ?? dflt;
+  if (v === undefined || v.t === "none") return dflt;
+  const n = num(v);
+  if (n === undefined) throw new ArgError(`${name} is ${describeShort(v)}`);
+  return n;
 }
 
 export function getBool(values: ReadonlyMap<string, PyValue>, name: string, dflt: boolean): boolean {

@@ -6,6 +6,7 @@
 import type { AttrValue, Dim } from "../../ir/types";
 import type { Span } from "./ast";
 import type { GraphBuilder } from "./graphBuilder";
+import { ArgError, getFloat } from "./pyArgs";
 import { MORE_TORCH_FUNCTIONS } from "./torchMoreOps";
 import { NONE, int, iterate, num, tuple, unknown, type PyTensor, type PyValue } from "./values";
 
@@ -65,8 +66,19 @@ function dimsFrom(c: OpCall, from: number, name: string): (number | string)[] | 
 function unary(opType: string, attrs: (c: OpCall) => Record<string, AttrValue> = () => ({})): TorchOp {
   return (c) => {
     const x = tensorArg(c, 0);
-    return x ? first(emit(c, opType, [x.value], attrs(c))) : unknown(`${opType} of a non-tensor`);
+    if (!x) return unknown(`${opType} of a non-tensor`);
+    try {
+      return first(emit(c, opType, [x.value], attrs(c)));
+    } catch (err) {
+      if (err instanceof ArgError) return unknown(`${opType}: ${err.message}`);
+      throw err;
+    }
   };
+}
+
+/** A number argument (positional i or by keyword), `dflt` when absent or None; not a constant: ArgError. */
+function floatArg(c: OpCall, i: number, name: string, dflt: number): number {
+  return getFloat(new Map(Object.entries({ [name]: arg(c, i, name) ?? NONE })), name, dflt);
 }
 
 const passThrough: TorchOp = (c) => c.args[0] ?? unknown("no tensor");
@@ -343,8 +355,8 @@ export const TORCH_FUNCTIONS: Readonly<Record<string, TorchOp>> = {
   ...MORE_TORCH_FUNCTIONS,
   relu: unary("Relu"),
   relu6: unary("Clip"),
-  leaky_relu: unary("LeakyRelu"),
-  elu: unary("Elu"),
+  leaky_relu: unary("LeakyRelu", (c) => ({ alpha: floatArg(c, 1, "negative_slope", 0.01) })),
+  elu: unary("Elu", (c) => ({ alpha: floatArg(c, 1, "alpha", 1) })),
   selu: unary("Selu"),
   gelu: unary("Gelu"),
   silu: unary("Silu"),

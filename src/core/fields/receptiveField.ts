@@ -7,7 +7,30 @@
  * rounding. Regions are bounding boxes; merges take the union over paths.
  */
 import type { Shape } from "../ir/types";
-import type { RFAxis, RFInfo } from "./result";
+
+export interface RFAxis {
+  /** Extent in input pixels of unit 0's region, first to last inclusive. */
+  readonly size: number;
+  /** Input pixels the region moves per output unit (may be fractional after upsampling). */
+  readonly stride: number;
+  /** Input coordinate of unit 0's first pixel; negative = padding. */
+  readonly start: number;
+}
+
+/**
+ * Receptive field of a value: per spatial axis, or global (after pooling/flatten/dense), or none.
+ * `globalContext`: the unit's local field (the axes) is also rescaled by something that saw the
+ * whole input, broadcast over the spatial axes (a squeeze-and-excitation gate); absent = no.
+ */
+export type RFInfo =
+  | {
+      readonly kind: "spatial";
+      readonly axes: readonly RFAxis[];
+      readonly misaligned: boolean;
+      readonly globalContext?: boolean;
+    }
+  | { readonly kind: "global" }
+  | null;
 
 export interface AxisField {
   readonly period: number;

@@ -1,0 +1,266 @@
+/**
+ * The explanation methods, one entry each: what is differentiated (its target), how
+ * rectifiers pass the gradient, what the map becomes afterwards, and what inputs it runs
+ * on. The CLI (`convlens explain`), the host (which builds the backward graphs) and the
+ * webview (controls, runner) all read this table, so adding a method is one entry here
+ * plus its graph in `explainGraph` when it needs a new target.
+ */
+import type { LayerRow } from "../analysis/result";
+import type { Model } from "../ir/types";
+import { ModelError } from "../ir/types";
+import { buildGradCam, buildInputGradient, lastSpatialValue, type BackwardGraph } from "../onnx/backward";
+import type { Rectification } from "../onnx/backwardRules";
+
+/** What the backward pass starts from. */
+export type MethodTarget =
+  /** A class logit (the predicted class unless one is chosen). */
+  | "class"
+  /** The strongest unit of a layer, or of one of its channels (Zeiler & Fergus). */
+  | "maxUnit"
+  /** The layer's centre unit, all channels or one (Luo et al.). */
+  | "centreUnit"
+  /** A channel's mean of a layer when a layer and channel are chosen, else a class logit. */
+  | "channelOrClass"
+  /** ½‖A‖² of a layer (Deep Dream). */
+  | "energy";
+
+/** What becomes of the backward pass's output. */
+export type PostProcess =
+  /** The input gradient is the map. */
+  | "none"
+  /** ReLU(Σ_k mean(∂logit/∂A_k) · A_k) at the layer (in the graph), upsampled to the input for display. */
+  | "gradcam"
+  /** Guided backprop times the Grad-CAM map upsampled to the input (combined by the webview). */
+  | "guidedTimesGradcam"
+  /** Mean |gradient| over ERF_SAMPLES random inputs (`erfMean`). */
+  | "meanAbsOverRandomInputs"
+  /** Gradient ascent steps on the input. */
+  | "ascent";
+
+export interface ExplainMethodInfo {
+  readonly id: string;
+  readonly label: string;
+  readonly help: string;
+  readonly target: MethodTarget;
+  /** How ReLU-like layers pass the gradient back. */
+  readonly rectification: Extract<Rectification, "saliency" | "guided" | "deconvnet">;
+  readonly post: PostProcess;
+  /** "image": the current input; "random": ERF_SAMPLES uniform inputs over its value range; "ascent": noise or the image, stepped. */
+  readonly inputs: "image" | "random" | "ascent";
+  /** Needs a layer: "spatial" = with spatial units; "any"; "none". */
+  readonly layer: "spatial" | "any" | "none";
+  readonly usesClass: boolean;
+  readonly usesChannel: boolean;
+  /** The colours a map of this method is first shown in. */
+  readonly colours: "magnitude" | "signed";
+  /** Offered by `convlens explain` (one graph, no interaction). */
+  readonly cli: boolean;
+}
+
+export const EXPLAIN_METHODS = [
+  {
+    id: "saliency",
+    label: "Saliency",
+    help: "Gradient of the class logit with respect to the input (Simonyan et al.).",
+    target: "class",
+    rectification: "saliency",
+    post: "none",
+    inputs: "image",
+    layer: "none",
+    usesClass: true,
+    usesChannel: false,
+    colours: "magnitude",
+    cli: true,
+  },
+  {
+    id: "guided",
+    label: "Guided backprop",
+    help: "Gradient with ReLUs passing only positive gradients of positive inputs (Springenberg et al.).",
+    target: "class",
+    rectification: "guided",
+    post: "none",
+    inputs: "image",
+    layer: "none",
+    usesClass: true,
+    usesChannel: false,
+    colours: "signed",
+    cli: true,
+  },
+  {
+    id: "gradcam",
+    label: "Grad-CAM",
+    help: "ReLU of the layer's channels weighted by their mean gradient (Selvaraju et al.), upsampled to the input.",
+    target: "class",
+    rectification: "saliency",
+    post: "gradcam",
+    inputs: "image",
+    layer: "spatial",
+    usesClass: true,
+    usesChannel: false,
+    colours: "magnitude",
+    cli: true,
+  },
+  {
+    id: "guidedGradcam",
+    label: "Guided Grad-CAM",
+    help: "Guided backprop times the Grad-CAM map upsampled to the input size.",
+    target: "class",
+    rectification: "guided",
+    post: "guidedTimesGradcam",
+    inputs: "image",
+    layer: "spatial",
+    usesClass: true,
+    usesChannel: false,
+    colours: "signed",
+    cli: false,
+  },
+  {
+    id: "deconvnet",
+    label: "Deconvnet",
+    help: "Zeiler & Fergus: the strongest unit of a channel projected back to the input.",
+    target: "maxUnit",
+    rectification: "deconvnet",
+    post: "none",
+    inputs: "image",
+    layer: "spatial",
+    usesClass: false,
+    usesChannel: true,
+    colours: "signed",
+    cli: true,
+  },
+  {
+    id: "erf",
+    label: "Effective receptive field",
+    help: "Mean |gradient| of the layer's centre unit over 8 random inputs (Luo et al.), against the theoretical field.",
+    target: "centreUnit",
+    rectification: "saliency",
+    post: "meanAbsOverRandomInputs",
+    inputs: "random",
+    layer: "spatial",
+    usesClass: false,
+    usesChannel: true,
+    colours: "magnitude",
+    cli: true,
+  },
+  {
+    id: "activationMax",
+    label: "Activation maximisation",
+    help: "Gradient ascent on the input for a channel's mean activation or a class logit.",
+    target: "channelOrClass",
+    rectification: "saliency",
+    post: "ascent",
+    inputs: "ascent",
+    layer: "any",
+    usesClass: true,
+    usesChannel: true,
+    colours: "signed",
+    cli: false,
+  },
+  {
+    id: "deepDream",
+    label: "Deep Dream",
+    help: "Gradient ascent from the current image on the layer's energy ½‖A‖².",
+    target: "energy",
+    rectification: "saliency",
+    post: "ascent",
+    inputs: "ascent",
+    layer: "any",
+    usesClass: false,
+    usesChannel: false,
+    colours: "signed",
+    cli: false,
+  },
+] as const satisfies readonly ExplainMethodInfo[];
+
+type Entry = (typeof EXPLAIN_METHODS)[number];
+export type ExplainMethod = Entry["id"];
+/** Methods the host builds one backward graph for (Guided Grad-CAM combines two of them). */
+export type GraphMethod = Exclude<Entry, { post: "guidedTimesGradcam" }>["id"];
+/** Methods `convlens explain` offers. */
+export type CliMethod = Extract<Entry, { cli: true }>["id"];
+
+export const CLI_METHODS: readonly CliMethod[] = EXPLAIN_METHODS.filter(
+  (m): m is Extract<Entry, { cli: true }> => m.cli,
+).map((m) => m.id);
+
+export function methodInfo(id: ExplainMethod): ExplainMethodInfo {
+  return EXPLAIN_METHODS.find((m) => m.id === id) ?? EXPLAIN_METHODS[0];
+}
+
+export function isExplainMethod(v: string): v is ExplainMethod {
+  return EXPLAIN_METHODS.some((m) => m.id === v);
+}
+
+export function isCliMethod(v: string): v is CliMethod {
+  return (CLI_METHODS as readonly string[]).includes(v);
+}
+
+export interface GraphRequest {
+  readonly method: GraphMethod;
+  /** The chosen layer (an index into the analysis' layers); absent: the last layer with spatial units. */
+  readonly layerIndex?: number;
+  readonly channel?: number;
+  readonly classIndex: number;
+}
+
+/**
+ * The value a layer's graph is built at: a layer of several nodes (Linear as MatMul + Add,
+ * a module applied twice) is represented by its last row's output.
+ */
+export function layerValue(model: Model, layers: readonly LayerRow[], layer: LayerRow | undefined): string {
+  if (layer === undefined) return lastSpatialValue(model);
+  const rows = layers.filter((l) => l.name === layer.name);
+  const value = rows[rows.length - 1]?.outputs[0]?.name ?? layer.outputs[0]?.name;
+  if (value === undefined) throw new ModelError(`${layer.name} has no output`);
+  return value;
+}
+
+/** A method's backward graph; `layerValue` names the value it was built at, if any. */
+export interface ExplainGraph extends BackwardGraph {
+  readonly layerValue?: string;
+}
+
+/** The backward graph of one method: what the CLI runs and what the host hands the webview. */
+export function explainGraph(model: Model, layers: readonly LayerRow[], req: GraphRequest): ExplainGraph {
+  let used: string | undefined;
+  const layer = req.layerIndex !== undefined ? layers[req.layerIndex] : undefined;
+  if (req.layerIndex !== undefined && layer === undefined) throw new ModelError(`no layer ${req.layerIndex}`);
+  const value = () => (used = layerValue(model, layers, layer));
+  const g = graphOf(model, layers, req, value);
+  return used === undefined ? g : { ...g, layerValue: used };
+}
+
+function graphOf(
+  model: Model,
+  layers: readonly LayerRow[],
+  req: GraphRequest,
+  value: () => string,
+): BackwardGraph {
+  const info = methodInfo(req.method);
+  const channel = req.channel !== undefined ? { channel: req.channel } : {};
+  const classTarget = { kind: "class", index: req.classIndex } as const;
+  switch (info.target) {
+    case "class":
+      return info.post === "gradcam"
+        ? buildGradCam(model, value(), req.classIndex)
+        : buildInputGradient(model, info.rectification, classTarget);
+    case "maxUnit":
+      return buildInputGradient(model, info.rectification, { kind: "maxUnit", value: value(), ...channel });
+    case "centreUnit": {
+      const v = value();
+      const shape = layers.flatMap((l) => l.outputs).find((o) => o.name === v)?.shape ?? [];
+      const position = shape.slice(2).map((d) => Math.floor((typeof d === "number" ? d : 1) / 2));
+      return buildInputGradient(model, info.rectification, { kind: "unit", value: v, position, ...channel });
+    }
+    case "channelOrClass":
+      return req.channel !== undefined && req.layerIndex !== undefined
+        ? buildInputGradient(model, info.rectification, {
+            kind: "channelMean",
+            value: value(),
+            channel: req.channel,
+          })
+        : buildInputGradient(model, info.rectification, classTarget);
+    case "energy":
+      return buildInputGradient(model, info.rectification, { kind: "energy", value: value() });
+  }
+}
