@@ -41,8 +41,15 @@ def shape_of(v):
 
 def inferred_static(model, names):
     """onnx's inferred shape per output name when fully static, else None."""
+    bare = onnx.ModelProto()
+    bare.CopyFrom(model)
+    # The generator declares each output's actual shape: inference must start without them.
+    for o in bare.graph.output:
+        if o.type.HasField("tensor_type"):
+            o.type.tensor_type.ClearField("shape")
+    del bare.graph.value_info[:]
     try:
-        m = shape_inference.infer_shapes(model, strict_mode=False, data_prop=True)
+        m = shape_inference.infer_shapes(bare, strict_mode=False, data_prop=True)
     except Exception:  # noqa: BLE001 - inference failing just means "not determined"
         return {n: None for n in names}
     out = {}
