@@ -61,11 +61,11 @@ export function runNodeCase(c: NodeCase, modelBase64: string): CaseResult {
     const why = e instanceof Error ? e.message : String(e);
     return { case: c, outcome: "refused", detail: `throws: ${why}`, determinedMissed: true };
   }
-  let outcome: Outcome = "exact";
+  let outcome = "exact" as Outcome;
   let detail = "";
   let determinedMissed = false;
-  c.outputs.forEach((expected, i) => {
-    if (!expected) return;
+  for (const [i, expected] of c.outputs.entries()) {
+    if (!expected) continue;
     const got = analysis.outputs[i]?.shape ?? null;
     const o = outputOutcome(expected, got);
     if (o !== "exact" && c.determined[i]) determinedMissed = true;
@@ -73,7 +73,7 @@ export function runNodeCase(c: NodeCase, modelBase64: string): CaseResult {
       outcome = o;
       detail = `output ${i}: expected [${expected.join(",")}], got ${got ? `[${got.join(",")}]` : "unknown"}`;
     }
-  });
+  }
   const refusal = analysis.layers.find((l) => l.warnings.some((w) => w.startsWith("shape error")));
   if (refusal && RANK.refused > RANK[outcome]) {
     outcome = "refused";

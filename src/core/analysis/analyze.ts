@@ -99,6 +99,8 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
       try {
         outs = rule.infer(ctx);
         for (const o of outs) checkDims(o.shape, `output of "${node.name}"`);
+        for (const why of new Set(outs.map((o) => o.reason)))
+          if (why) nodeWarnings.push(`${outs.some((o) => !o.shape) ? "unknown" : "symbolic"}: ${why}`);
         macs = rule.macs ? rule.macs(ctx, outs) : 0;
       } catch (e) {
         if (e instanceof ModelError) throw e;

@@ -1,6 +1,6 @@
 /** Matrix products, recurrent layers and reductions: the ops with a contracted dimension. */
 import { contextOf, type ValueField } from "../analysis/receptiveField";
-import type { Dim } from "../ir/types";
+import type { Dim, Shape } from "../ir/types";
 import {
   attrInt,
   attrInts,
@@ -10,10 +10,15 @@ import {
   constInts,
   dtypeOf,
   isNum,
+  isRuntimeValue,
   numeric,
+  operandLength,
+  runtimeReason,
+  runtimeShaped,
   shapeOf,
+  unknownDims,
 } from "./dims";
-import { ShapeError, type OpContext, type OpRule, type RfContext } from "./types";
+import { ShapeError, type OpContext, type OpRule, type RfContext, type ValueState } from "./types";
 
 function count(dims: readonly Dim[]): number | null {
   const n = numeric(dims);
@@ -152,9 +157,28 @@ function reducedAxes(ctx: OpContext, rank: number): number[] {
   return axes.map((a) => axisOf(a, rank));
 }
 
+/** Reduce* whose axes arrive as a run-time input: kept dims stay where keepdims keeps the rank. */
+function reduceOverRuntimeAxes(ctx: OpContext, x: Shape): ValueState {
+  const why = runtimeReason(ctx, "axes", 1);
+  const keep = attrInt(ctx.node, "keepdims", 1) === 1;
+  // An axis of size 1 is 1 whether reduced or not.
+  if (keep)
+    return runtimeShaped(
+      ctx,
+      x.map((d) => (d === 1 ? 1 : undefined)),
+      why,
+    );
+  const n = operandLength(ctx, 1);
+  if (n === undefined) return runtimeShaped(ctx, undefined, why);
+  // Axes are unique (the spec requires it), so n of them drop n dims.
+  return runtimeShaped(ctx, unknownDims(x.length - n), why);
+}
+
 const reduce: OpRule = {
   infer(ctx) {
     const x = shapeOf(ctx, 0);
+    if (!attrInts(ctx.node, "axes") && isRuntimeValue(ctx, 1) && operandLength(ctx, 1) !== 0)
+      return [reduceOverRuntimeAxes(ctx, x)];
     const axes = new Set(reducedAxes(ctx, x.length));
     const keep = attrInt(ctx.node, "keepdims", 1) === 1;
     const shape = keep ? x.map((d, i) => (axes.has(i) ? 1 : d)) : x.filter((_, i) => !axes.has(i));

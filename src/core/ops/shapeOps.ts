@@ -10,9 +10,31 @@ import {
 import { dtypeFromOnnx } from "../ir/dtype";
 import { tensorValues } from "../ir/tensorData";
 import type { Dim, Tensor } from "../ir/types";
-import { attrInt, attrInts, axisOf, constInts, countOf, dtypeOf, isNum, product, shapeOf } from "./dims";
+import {
+  attrInt,
+  attrInts,
+  axisOf,
+  constInts,
+  countOf,
+  dtypeOf,
+  isNum,
+  isRuntimeValue,
+  operandLength,
+  product,
+  runtimeReason,
+  runtimeShaped,
+  shapeOf,
+  unknownDims,
+} from "./dims";
 import { INDEX_OPS } from "./indexOps";
-import { ShapeError, type ConstValues, type OpContext, type OpRule, type RfContext } from "./types";
+import {
+  ShapeError,
+  type ConstValues,
+  type OpContext,
+  type OpRule,
+  type RfContext,
+  type ValueState,
+} from "./types";
 
 /** Output axis j reads input axis src[j] (null = new axis); an input spatial axis left out makes it global. */
 function remapField(f: ValueField | undefined, src: readonly (number | null)[]): ValueField | undefined {
@@ -134,12 +156,25 @@ function squeezedAxes(ctx: OpContext): number[] {
   const x = shapeOf(ctx, 0);
   const axes = axesArg(ctx, 1);
   if (axes) return axes.map((a) => axisOf(a, x.length));
+  if (isRuntimeValue(ctx, 1)) throw new ShapeError("Squeeze axes are only known at run time");
   return identityMap(x.length).filter((i) => x[i] === 1);
+}
+
+/** Squeeze of run-time axes: n axes of size 1 go; if only n dims are 1, which ones is known. */
+function squeezeRuntimeAxes(ctx: OpContext, x: readonly Dim[]): ValueState {
+  const why = runtimeReason(ctx, "axes", 1);
+  const n = operandLength(ctx, 1);
+  if (n === undefined) return runtimeShaped(ctx, undefined, why);
+  const ones = x.filter((d) => d === 1).length;
+  const symbolic = x.some((d) => !isNum(d));
+  if (!symbolic && ones === n) return { dtype: dtypeOf(ctx), shape: x.filter((d) => d !== 1) };
+  return runtimeShaped(ctx, unknownDims(x.length - n), why);
 }
 
 const squeeze: OpRule = {
   infer(ctx) {
     const x = shapeOf(ctx, 0);
+    if (!attrInts(ctx.node, "axes") && isRuntimeValue(ctx, 1)) return [squeezeRuntimeAxes(ctx, x)];
     const drop = new Set(squeezedAxes(ctx));
     const v = foldable(ctx);
     return [{ dtype: dtypeOf(ctx), shape: x.filter((_, i) => !drop.has(i)), ...(v ? { value: v } : {}) }];
@@ -169,6 +204,11 @@ function unsqueezeMap(ctx: OpContext): (number | null)[] {
 const unsqueeze: OpRule = {
   infer(ctx) {
     const x = shapeOf(ctx, 0);
+    if (!attrInts(ctx.node, "axes") && isRuntimeValue(ctx, 1)) {
+      const n = operandLength(ctx, 1);
+      const why = runtimeReason(ctx, "axes", 1);
+      return [runtimeShaped(ctx, n === undefined ? undefined : unknownDims(x.length + n), why)];
+    }
     const v = foldable(ctx);
     const shape = unsqueezeMap(ctx).map((s) => (s === null ? 1 : (x[s] ?? "?")));
     return [{ dtype: dtypeOf(ctx), shape, ...(v ? { value: v } : {}) }];
@@ -225,6 +265,17 @@ const split: OpRule = {
     const n = ctx.node.outputs.length;
     const total = x[axis];
     let sizes = attrInts(ctx.node, "split") ?? constInts(ctx, 1);
+    if (!sizes && isRuntimeValue(ctx, 1)) {
+      const why = runtimeReason(ctx, "split sizes", 1);
+      return ctx.node.outputs.map((_, k) =>
+        runtimeShaped(
+          ctx,
+          x.map((d, i) => (i === axis ? undefined : d)),
+          why,
+          k,
+        ),
+      );
+    }
     if (!sizes) {
       if (!isNum(total)) return ctx.node.outputs.map(() => ({ dtype: dtypeOf(ctx), shape: undefined }));
       const chunk = Math.ceil(total / n);
@@ -395,13 +446,14 @@ const range: OpRule = {
   rf: "none",
 };
 
+/** Outputs whose sizes depend on the data (how many elements pass): right rank, named dims. */
 const dataDependent: OpRule = {
   infer(ctx) {
     const x = shapeOf(ctx, 0);
-    return ctx.node.outputs.map(() => ({
-      dtype: "int64" as const,
-      shape: ctx.node.opType === "NonZero" ? [x.length, "nnz"] : ["n"],
-    }));
+    const op = ctx.node.opType;
+    const why = `${op}: how many elements ${op === "NonMaxSuppression" ? "boxes are selected" : "are non-zero"} depends on the data`;
+    // NonZero: one row of indices per input axis; NonMaxSuppression: [batch, class, box] per selection.
+    return [runtimeShaped(ctx, op === "NonZero" ? [x.length, undefined] : [undefined, 3], why, 0, "int64")];
   },
   rf: "global",
 };

@@ -6,7 +6,17 @@
  */
 import { applyWindow, mapAxes, transposedWindow } from "../analysis/receptiveField";
 import type { Dim } from "../ir/types";
-import { attrInts, constInts, dtypeOf, isNum, shapeOf } from "./dims";
+import {
+  attrInts,
+  constInts,
+  dtypeOf,
+  isNum,
+  isRuntimeValue,
+  runtimeReason,
+  runtimeShaped,
+  shapeOf,
+  unknownDims,
+} from "./dims";
 import { ShapeError, type OpContext, type OpRule } from "./types";
 
 interface Spatial {
@@ -56,6 +66,8 @@ const maxUnpool: OpRule = {
     const s = spatialAttrs(ctx, x.length - 2);
     // output_shape: the full shape (ONNX), or only the spatial sizes (what torch's output_size keeps).
     const n = x.length - 2;
+    if (isRuntimeValue(ctx, 2))
+      return [runtimeShaped(ctx, [x[0], x[1], ...unknownDims(n)], runtimeReason(ctx, "output_shape", 2))];
     const given = constInts(ctx, 2)?.slice(-n);
     if (given && given.length !== n)
       throw new ShapeError(`MaxUnpool output_shape ${JSON.stringify(given)} does not match rank ${x.length}`);
