@@ -86,13 +86,21 @@ const matmul: OpRule = {
 /** Einsum: the output keeps the named indices; MACs = product of every index's size. */
 function einsumParse(ctx: OpContext): { sizes: Map<string, Dim>; out: string } {
   const eq = attrStr(ctx.node, "equation", "").replace(/\s/g, "");
-  const [lhs = "", rhsGiven] = eq.split("->");
-  const terms = lhs.split(",");
-  if (terms.some((t) => t.includes("."))) throw new ShapeError("Einsum with ellipsis is not supported");
+  const [lhsGiven = "", rhsGiven] = eq.split("->");
+  // "..." stands for the broadcast of the remaining axes of each term: one private letter per axis, right-aligned.
+  const given = lhsGiven.split(",");
+  const ellipsisRanks = given.map((t, i) =>
+    t.includes("...") ? shapeOf(ctx, i).length - (t.length - 3) : 0,
+  );
+  const ellipsisRank = Math.max(0, ...ellipsisRanks);
+  const ell = Array.from({ length: ellipsisRank }, (_, j) => String.fromCharCode(0x100 + j)).join("");
+  const terms = given.map((t, i) => t.replace("...", ell.slice(ellipsisRank - (ellipsisRanks[i] ?? 0))));
+  const lhs = terms.join(",");
   const sizes = new Map<string, Dim>();
   terms.forEach((t, i) => {
     const s = shapeOf(ctx, i);
-    if (s.length !== t.length) throw new ShapeError(`Einsum term ${t} does not match rank ${s.length}`);
+    if (s.length !== t.length || t.includes("."))
+      throw new ShapeError(`Einsum term ${given[i] ?? t} does not match rank ${s.length}`);
     [...t].forEach((c, k) => {
       const d = s[k] ?? "?";
       const cur = sizes.get(c);
@@ -100,11 +108,12 @@ function einsumParse(ctx: OpContext): { sizes: Map<string, Dim>; out: string } {
     });
   });
   const out =
-    rhsGiven ??
-    [...new Set(lhs.replace(/,/g, ""))]
-      .filter((c) => lhs.split(c).length === 2)
-      .sort()
-      .join("");
+    rhsGiven?.replace("...", ell) ??
+    ell +
+      [...new Set(lhs.replace(/,/g, ""))]
+        .filter((c) => c < "\u0100" && lhs.split(c).length === 2)
+        .sort()
+        .join("");
   return { sizes, out };
 }
 

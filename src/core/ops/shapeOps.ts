@@ -66,7 +66,13 @@ const reshape: OpRule = {
   infer(ctx) {
     const x = shapeOf(ctx, 0);
     const target = ctx.inputs[1]?.value ?? attrInts(ctx.node, "shape");
-    if (!target) throw new ShapeError("Reshape target shape is not a constant");
+    if (!target) {
+      const n = operandLength(ctx, 1);
+      const all = countOf(x);
+      // A flattening to rank 1 keeps every element: its size is known even when the target is not.
+      const dims = n === 1 && all !== undefined ? [all] : n === undefined ? undefined : unknownDims(n);
+      return [runtimeShaped(ctx, dims, runtimeReason(ctx, "target shape", 1))];
+    }
     const allowZero = attrInt(ctx.node, "allowzero", 0) === 1;
     const out: Dim[] = target.map((d, i) => (d === 0 && !allowZero ? (x[i] ?? "?") : d));
     const minus = out.findIndex((d) => d === -1);
@@ -341,9 +347,15 @@ const constant: OpRule = {
 const constantOfShape: OpRule = {
   infer(ctx) {
     const shape = ctx.inputs[0]?.value;
-    if (!shape) throw new ShapeError("ConstantOfShape shape is not constant");
     const t = ctx.node.attrs["value"];
     const c = t && typeof t === "object" && "dims" in t ? constantTensor(t) : undefined;
+    if (!shape) {
+      const n = operandLength(ctx, 0);
+      const why = runtimeReason(ctx, "shape", 0);
+      return [
+        runtimeShaped(ctx, n === undefined ? undefined : unknownDims(n), why, 0, c?.dtype ?? "float32"),
+      ];
+    }
     const n = countOf(shape);
     const fill = c?.value?.[0] ?? 0;
     return [
@@ -361,7 +373,18 @@ const expand: OpRule = {
   infer(ctx) {
     const x = shapeOf(ctx, 0);
     const target = ctx.inputs[1]?.value;
-    if (!target) throw new ShapeError("Expand shape is not constant");
+    if (!target) {
+      const n = operandLength(ctx, 1);
+      const why = runtimeReason(ctx, "shape", 1);
+      if (n === undefined) return [runtimeShaped(ctx, undefined, why)];
+      const rank = Math.max(x.length, n);
+      // A known input dim other than 1 is the output's: the target may only repeat it or say 1.
+      const dims = unknownDims(rank).map((_, i) => {
+        const a = x[x.length - rank + i];
+        return isNum(a) && a !== 1 ? a : undefined;
+      });
+      return [runtimeShaped(ctx, dims, why)];
+    }
     const rank = Math.max(x.length, target.length);
     const out: Dim[] = [];
     for (let i = 0; i < rank; i++) {
@@ -404,7 +427,14 @@ const tile: OpRule = {
   infer(ctx) {
     const x = shapeOf(ctx, 0);
     const reps = constInts(ctx, 1);
-    if (!reps) throw new ShapeError("Tile repeats are not constant");
+    if (!reps)
+      return [
+        runtimeShaped(
+          ctx,
+          x.map((d) => (d === 0 ? 0 : undefined)),
+          runtimeReason(ctx, "repeats", 1),
+        ),
+      ];
     return [
       {
         dtype: dtypeOf(ctx),

@@ -12,6 +12,7 @@ import {
   dtypeOf,
   isNum,
   isRuntimeValue,
+  operandLength,
   runtimeReason,
   runtimeShaped,
   shapeOf,
@@ -125,7 +126,18 @@ const col2im: OpRule = {
     const x = shapeOf(ctx, 0);
     const image = constInts(ctx, 1);
     const block = constInts(ctx, 2);
-    if (!image || !block || image.length !== block.length)
+    if (!image || !block) {
+      const n = image?.length ?? operandLength(ctx, 1);
+      const per = block?.reduce((a, k) => a * k, 1);
+      const cols = x[x.length - 2];
+      const lead = x.slice(0, x.length - 2);
+      const c = isNum(cols) && per ? cols / per : undefined;
+      const why = runtimeReason(ctx, image ? "block_shape" : "image_shape", image ? 2 : 1);
+      return [
+        runtimeShaped(ctx, n === undefined ? undefined : [...lead, c, ...(image ?? unknownDims(n))], why),
+      ];
+    }
+    if (image.length !== block.length)
       throw new ShapeError("Col2Im image_shape / block_shape are not constant");
     if (x.length !== 2 && x.length !== 3)
       throw new ShapeError(`Fold needs a 2-D or 3-D input, got ${x.length}-D`);
