@@ -4,14 +4,24 @@
  * shapes downstream and a visible "unknown: no rule for op X".
  */
 import { ELEMENTWISE_OPS } from "./elementwiseOps";
+import { GATHER_SCATTER_OPS } from "./gatherScatterOps";
 import { LINALG_OPS } from "./linalgOps";
+import { QUANT_OPS } from "./quantOps";
 import { SHAPE_OPS } from "./shapeOps";
 import type { OpRule } from "./types";
 import { UNPOOL_OPS } from "./unpoolOps";
 import { WINDOW_OPS } from "./windowOps";
 
 const OPS: ReadonlyMap<string, OpRule> = new Map(
-  Object.entries({ ...ELEMENTWISE_OPS, ...SHAPE_OPS, ...WINDOW_OPS, ...LINALG_OPS, ...UNPOOL_OPS }),
+  Object.entries({
+    ...ELEMENTWISE_OPS,
+    ...SHAPE_OPS,
+    ...WINDOW_OPS,
+    ...LINALG_OPS,
+    ...UNPOOL_OPS,
+    ...QUANT_OPS,
+    ...GATHER_SCATTER_OPS,
+  }),
 );
 
 export function opRule(opType: string, domain: string): OpRule | undefined {

@@ -445,16 +445,19 @@ const tile: OpRule = {
   rf: (ctx) => (ctx.fields[0] ? { kind: "global" } : undefined),
 };
 
+/** A constant's values as Cast converts them: integers truncate, bool is "not zero". */
+function castValues(v: ConstValues | undefined, to: Dim | string): ConstValues | undefined {
+  if (!v) return undefined;
+  if (to === "bool") return v.every(isNum) ? v.map((x) => Number(x !== 0)) : undefined;
+  if (typeof to === "string" && /int/.test(to)) return v.map((x) => (isNum(x) ? Math.trunc(x) : x));
+  return v;
+}
+
 const cast: OpRule = {
   infer(ctx) {
-    const v = ctx.inputs[0]?.value;
-    return [
-      {
-        dtype: dtypeFromOnnx(attrInt(ctx.node, "to", 1)),
-        shape: shapeOf(ctx, 0),
-        ...(v ? { value: v } : {}),
-      },
-    ];
+    const dtype = dtypeFromOnnx(attrInt(ctx.node, "to", 1));
+    const v = castValues(ctx.inputs[0]?.value, dtype);
+    return [{ dtype, shape: shapeOf(ctx, 0), ...(v ? { value: v } : {}) }];
   },
   rf: "elementwise",
 };
