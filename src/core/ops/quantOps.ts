@@ -21,7 +21,11 @@ function remapRf(ctx: RfContext, positions: readonly number[]): RfContext {
 }
 
 /** A float rule applied to some of the inputs; the output dtype from `dtype`. */
-function asFloatOp(base: OpRule, positions: readonly number[], dtype: (ctx: OpContext) => DType): OpRule {
+export function asFloatOp(
+  base: OpRule,
+  positions: readonly number[],
+  dtype: (ctx: OpContext) => DType,
+): OpRule {
   const rf = base.rf;
   return {
     infer: (ctx) => base.infer(remap(ctx, positions)).map((o) => ({ ...o, dtype: dtype(ctx) })),

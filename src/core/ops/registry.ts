@@ -3,10 +3,12 @@
  * shape, cost and receptive-field rules. An op not listed here yields unknown
  * shapes downstream and a visible "unknown: no rule for op X".
  */
+import { ATTENTION_OPS } from "./attentionOps";
 import { ELEMENTWISE_OPS } from "./elementwiseOps";
 import { GATHER_SCATTER_OPS } from "./gatherScatterOps";
 import { LINALG_OPS } from "./linalgOps";
 import { QUANT_OPS } from "./quantOps";
+import { SAMPLING_OPS } from "./samplingOps";
 import { SHAPE_OPS } from "./shapeOps";
 import type { OpRule } from "./types";
 import { UNPOOL_OPS } from "./unpoolOps";
@@ -21,6 +23,8 @@ const OPS: ReadonlyMap<string, OpRule> = new Map(
     ...UNPOOL_OPS,
     ...QUANT_OPS,
     ...GATHER_SCATTER_OPS,
+    ...ATTENTION_OPS,
+    ...SAMPLING_OPS,
   }),
 );
 
