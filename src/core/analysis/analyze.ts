@@ -71,6 +71,7 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
   const producerRow = new Map<string, number>();
   const layers: LayerRow[] = [];
   const unknownOps = new Set<string>();
+  let paramBytes = 0;
 
   order.forEach((nodeIndex, row) => {
     if ((row & 255) === 0) {
@@ -156,9 +157,13 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
     if (node.opType !== "Identity") {
       node.inputs.forEach((name, i) => {
         const t = ctx.inputs[i]?.tensor;
-        if (!t || !isFloat(t.dtype) || t.role === "buffer" || counted.has(name)) return;
+        if (!t || t.role === "buffer" || counted.has(name)) return;
+        // An op that names its weight inputs (QLinearConv, DequantizeLinear) counts those, integer or
+        // not, and not its scales and zero points; any other counts its float initializers.
+        if (rule?.weightInputs ? !rule.weightInputs.includes(i) : !isFloat(t.dtype)) return;
         counted.add(name);
         params += elementCount(t.dims);
+        paramBytes += elementCount(t.dims) * dtypeBytes(t.dtype);
         weights.push({ name, shape: [...t.dims] });
       });
     }
@@ -224,6 +229,7 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
     outputs: graph.outputs.map((v) => summary(v.name, states.get(v.name))),
     totals: {
       params: layers.reduce((a, l) => a + l.params, 0),
+      paramBytes,
       macs,
       flops: macs === null ? null : 2 * macs,
       activationBytes: sum(data.map((l) => l.outputBytes)),

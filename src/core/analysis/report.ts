@@ -219,7 +219,7 @@ function totalsLines(a: ModelAnalysis): string[] {
     `model ${a.model} (${a.format}, opset ${a.opset}${a.weightless ? ", weightless" : ""})`,
     `inputs: ${a.inputs.map((v) => `${v.name} ${v.dtype}[${shapeText(v.shape)}]`).join(", ")}`,
     `outputs: ${a.outputs.map((v) => `${v.name} ${v.dtype}[${shapeText(v.shape)}]`).join(", ")}`,
-    `params ${paramsLowerBound(t) ? "≥ " : ""}${t.params} (${humanCount(t.params)}) · MACs ${t.macs ?? "?"} (${humanCount(t.macs)}) · FLOPs ${t.flops ?? "?"} (= 2 × MACs) · activations ${humanBytes(t.activationBytes)} (peak ${humanBytes(t.peakActivationBytes)}) · final RF ${rf.size || "none"}`,
+    `params ${paramsLowerBound(t) ? "≥ " : ""}${t.params} (${humanCount(t.params)}${t.paramBytes ? `, ${humanBytes(t.paramBytes)}` : ""}) · MACs ${t.macs ?? "?"} (${humanCount(t.macs)}) · FLOPs ${t.flops ?? "?"} (= 2 × MACs) · activations ${humanBytes(t.activationBytes)} (peak ${humanBytes(t.peakActivationBytes)}) · final RF ${rf.size || "none"}`,
     ...paramsNotes(a, humanCount).map((n) => `note: ${n}`),
   ];
 }

@@ -47,6 +47,8 @@ const conv = WINDOW_OPS["Conv"] as OpRule;
 const matmul = LINALG_OPS["MatMul"] as OpRule;
 
 const quantize: OpRule = {
+  // A float weight quantized in the graph (fake-quant exports) is the parameter, stored as float.
+  weightInputs: [0],
   infer(ctx) {
     // opset 21: output_dtype, else the zero point's type, else uint8.
     const to = attrInt(ctx.node, "output_dtype", 0);
@@ -57,6 +59,8 @@ const quantize: OpRule = {
 };
 
 const dequantize: OpRule = {
+  // A quantized weight (or bias) is dequantized from an initializer; its scale and zero point are not parameters.
+  weightInputs: [0],
   infer(ctx) {
     const to = attrInt(ctx.node, "output_dtype", 0);
     return [{ dtype: to ? dtypeFromOnnx(to) : dtypeOf(ctx, 1), shape: shapeOf(ctx, 0) }];
@@ -65,6 +69,7 @@ const dequantize: OpRule = {
 };
 
 const dynamicQuantize: OpRule = {
+  weightInputs: [],
   infer(ctx): ValueState[] {
     return [
       { dtype: "uint8", shape: shapeOf(ctx, 0) },
@@ -82,8 +87,8 @@ export const QUANT_OPS: Readonly<Record<string, OpRule>> = {
   // x, x_scale, x_zero_point, w, w_scale, w_zero_point, y_scale, y_zero_point, B
   QLinearConv: asFloatOp(conv, [0, 3, 8], zeroPointDtype(7)),
   // x, w, x_zero_point, w_zero_point
-  ConvInteger: asFloatOp(conv, [0, 1], () => "int32"),
+  ConvInteger: { ...asFloatOp(conv, [0, 1], () => "int32"), weightInputs: [1] },
   // a, a_scale, a_zero_point, b, b_scale, b_zero_point, y_scale, y_zero_point
-  QLinearMatMul: asFloatOp(matmul, [0, 3], zeroPointDtype(7)),
-  MatMulInteger: asFloatOp(matmul, [0, 1], () => "int32"),
+  QLinearMatMul: { ...asFloatOp(matmul, [0, 3], zeroPointDtype(7)), weightInputs: [0, 3] },
+  MatMulInteger: { ...asFloatOp(matmul, [0, 1], () => "int32"), weightInputs: [0, 1] },
 };

@@ -57,13 +57,17 @@ const dft: OpRule = {
     const x = shapeOf(ctx, 0);
     const fromInput = ctx.opset >= 20 && (ctx.node.inputs[2] ?? "") !== "";
     const axisValue = fromInput ? scalar(ctx, 2) : attrInt(ctx.node, "axis", ctx.opset >= 20 ? -2 : 1);
+    const lengthGiven = (ctx.node.inputs[1] ?? "") !== "";
+    // A full transform of the input's own length keeps every axis, whichever is the signal's.
+    if (axisValue === undefined && !lengthGiven && attrInt(ctx.node, "onesided", 0) === 0)
+      return [{ dtype: dtypeOf(ctx), shape: x.map((d, i) => (i === x.length - 1 ? 2 : d)) }];
     if (axisValue === undefined) {
       const real = attrInt(ctx.node, "onesided", 0) === 1 && attrInt(ctx.node, "inverse", 0) === 1;
       const dims = x.map((d, i) => (i === x.length - 1 ? (real ? 1 : 2) : i === 0 ? d : undefined));
       return [runtimeShaped(ctx, dims, runtimeReason(ctx, "axis", 2))];
     }
     const axis = axisOf(axisValue, x.length);
-    const given = (ctx.node.inputs[1] ?? "") !== "";
+    const given = lengthGiven;
     const n: Dim | undefined = given ? scalar(ctx, 1) : x[axis];
     const onesided = attrInt(ctx.node, "onesided", 0) === 1;
     // An inverse one-sided transform (irfft) gives back the real signal: full length, one channel.
