@@ -14,6 +14,8 @@ Writes, under test/fixtures/onnx-node/:
                  the output is not a tensor: sequences, optionals), and `determined`: whether onnx's
                  own shape inference (with data propagation) derives each output's full static shape
                  from the model alone — those must come out exact; the others depend on input values.
+  ops.json       the default-domain op types of the onnx package's schemas up to opset 23 (what
+                 the op coverage statement in README.md is measured against).
   models.json.gz name → base64 of the model bytes (~3 MB raw, under 1 MB compressed); the input and
                  output data are not kept, only their shapes.
 """
@@ -96,8 +98,14 @@ def main():
     OUT.mkdir(parents=True, exist_ok=True)
     with open(OUT / "cases.json", "w") as f:
         f.write("[\n" + ",\n".join(json.dumps(r, separators=(",", ":")) for r in rows) + "\n]\n")
-    with gzip.open(OUT / "models.json.gz", "wt", compresslevel=9) as f:
-        json.dump(models, f, separators=(",", ":"))
+    # mtime=0: the same cases give the same bytes (no diff from a rerun).
+    with open(OUT / "models.json.gz", "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9, mtime=0) as f:
+        f.write(json.dumps(models, separators=(",", ":")).encode("utf8"))
+    schemas = onnx.defs.get_all_schemas_with_history()
+    ops = sorted({s.name for s in schemas if s.domain in ("", "ai.onnx") and s.since_version <= 23 and not s.deprecated})
+    with open(OUT / "ops.json", "w") as f:
+        json.dump({"onnx": onnx.__version__, "max_opset": 23, "ops": ops}, f, indent=0)
+        f.write("\n")
     print(f"{len(rows)} cases (onnx {onnx.__version__}) → {OUT}")
 
 

@@ -10,6 +10,7 @@ import { LINALG_OPS } from "./linalgOps";
 import { QUANT_OPS } from "./quantOps";
 import { SAMPLING_OPS } from "./samplingOps";
 import { SHAPE_OPS } from "./shapeOps";
+import { ML_OPS, TEXT_OPS } from "./textOps";
 import type { OpRule } from "./types";
 import { UNPOOL_OPS } from "./unpoolOps";
 import { WINDOW_OPS } from "./windowOps";
@@ -25,10 +26,14 @@ const OPS: ReadonlyMap<string, OpRule> = new Map(
     ...GATHER_SCATTER_OPS,
     ...ATTENTION_OPS,
     ...SAMPLING_OPS,
+    ...TEXT_OPS,
   }),
 );
 
+const ML: ReadonlyMap<string, OpRule> = new Map(Object.entries(ML_OPS));
+
 export function opRule(opType: string, domain: string): OpRule | undefined {
+  if (domain === "ai.onnx.ml") return ML.get(opType);
   if (domain !== "" && domain !== "ai.onnx") return undefined;
   return OPS.get(opType);
 }
