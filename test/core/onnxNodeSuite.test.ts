@@ -41,3 +41,34 @@ describe("ONNX backend node test suite", () => {
 
 // As of the first run (onnx 1.23.1, 1884 cases): exact 967, symbolic 18, unknown 595, wrong 120, refused 184.
 const RATCHET = { exact: 1515, wrong: 0, refused: 0 };
+
+describe("run-time operands", () => {
+  const byName = new Map(cases.map((c) => [c.name, c]));
+  const analyse = (name: string) => {
+    const c = byName.get(name);
+    if (!c) throw new Error(`no case ${name}`);
+    return runNodeCase(c, models[name] ?? "");
+  };
+
+  // Regressions: each of these was a confident wrong shape (axes / split given as graph inputs).
+  it.each([
+    ["test_reduce_mean_keepdims_example", "ReduceMean axes (axes) is only known at run time"],
+    ["test_split_variable_parts_2d_opset18", "Split split sizes (split) is only known at run time"],
+    ["test_nonmaxsuppression_two_batches", "how many elements boxes are selected depends on the data"],
+  ])("%s: right rank, symbols, and the reason in the node's details", (name, why) => {
+    const r = analyse(name);
+    expect(r.outcome).toBe("symbolic");
+    expect(r.reasons.join("\n")).toContain(why);
+  });
+
+  // Regressions: each of these exited 2 ("… is not constant") though the model is valid.
+  it.each([
+    "test_reshape_reordered_all_dims",
+    "test_expand_dim_changed",
+    "test_resize_upsample_scales_nearest",
+  ])("%s: symbolic, not refused", (name) => {
+    const r = analyse(name);
+    expect(r.outcome).toBe("symbolic");
+    expect(r.reasons.some((w) => w.startsWith("symbolic: "))).toBe(true);
+  });
+});

@@ -31,6 +31,8 @@ export interface CaseResult {
   readonly detail: string;
   /** A determined output that did not come out exact. */
   readonly determinedMissed: boolean;
+  /** The nodes' "symbolic: …" / "unknown: …" notes (what the details pane shows). */
+  readonly reasons: readonly string[];
 }
 
 const DIR = resolve(__dirname, "../fixtures/onnx-node");
@@ -59,7 +61,7 @@ export function runNodeCase(c: NodeCase, modelBase64: string): CaseResult {
     analysis = analyzeModel(model, { modelName: c.name });
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
-    return { case: c, outcome: "refused", detail: `throws: ${why}`, determinedMissed: true };
+    return { case: c, outcome: "refused", detail: `throws: ${why}`, determinedMissed: true, reasons: [] };
   }
   let outcome = "exact" as Outcome;
   let detail = "";
@@ -83,5 +85,6 @@ export function runNodeCase(c: NodeCase, modelBase64: string): CaseResult {
     const why = analysis.layers.flatMap((l) => l.warnings).find((w) => w.startsWith("unknown"));
     if (why) detail += ` (${why})`;
   }
-  return { case: c, outcome, detail, determinedMissed };
+  const reasons = analysis.layers.flatMap((l) => l.warnings).filter((w) => /^(symbolic|unknown): /.test(w));
+  return { case: c, outcome, detail, determinedMissed, reasons };
 }
