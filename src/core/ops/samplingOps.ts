@@ -4,7 +4,7 @@
  */
 import { dtypeFromOnnx } from "../ir/dtype";
 import type { Dim } from "../ir/types";
-import { attrInt, axisOf, dtypeOf, isNum, runtimeReason, runtimeShaped, shapeOf } from "./dims";
+import { attrInt, attrInts, axisOf, dtypeOf, isNum, runtimeReason, runtimeShaped, shapeOf } from "./dims";
 import { asFloatOp } from "./quantOps";
 import type { OpContext, OpRule, ValueState } from "./types";
 import { WINDOW_OPS } from "./windowOps";
@@ -39,17 +39,22 @@ const affineGrid: OpRule = {
   rf: "none",
 };
 
-/** RoiAlign: one output_height × output_width map per region of interest. */
-const roiAlign: OpRule = {
-  infer(ctx) {
-    const x = shapeOf(ctx, 0);
-    const rois = shapeOf(ctx, 1);
-    const h = attrInt(ctx.node, "output_height", 1);
-    const w = attrInt(ctx.node, "output_width", 1);
-    return [{ dtype: dtypeOf(ctx), shape: [rois[0] ?? "?", x[1] ?? "?", h, w] }];
-  },
-  rf: "global",
-};
+/** RoiAlign / MaxRoiPool: one pooled map per region of interest, [num_rois, C, *pooled]. */
+function perRoi(pooled: (ctx: OpContext) => number[]): OpRule {
+  return {
+    infer(ctx) {
+      const x = shapeOf(ctx, 0);
+      const rois = shapeOf(ctx, 1);
+      return [{ dtype: dtypeOf(ctx), shape: [rois[0] ?? "?", x[1] ?? "?", ...pooled(ctx)] }];
+    },
+    rf: "global",
+  };
+}
+
+const roiAlign = perRoi((ctx) => [
+  attrInt(ctx.node, "output_height", 1),
+  attrInt(ctx.node, "output_width", 1),
+]);
 
 /** DFT: the signal axis becomes dft_length (half + 1 when one-sided), the last axis [re, im]. */
 const dft: OpRule = {
@@ -137,6 +142,7 @@ export const SAMPLING_OPS: Readonly<Record<string, OpRule>> = {
   GridSample: gridSample,
   AffineGrid: affineGrid,
   RoiAlign: roiAlign,
+  MaxRoiPool: perRoi((ctx) => attrInts(ctx.node, "pooled_shape") ?? []),
   // X, W, offset, B, mask: the offsets move where the kernel reads, not the output's shape or MACs.
   DeformConv: asFloatOp(WINDOW_OPS["Conv"] as OpRule, [0, 1, 3], (ctx) => dtypeOf(ctx)),
   DFT: dft,

@@ -1,5 +1,5 @@
 /**
- * String, optional and sampling ops of the default domain, and the ai.onnx.ml ops exported vision
+ * String, optional and random ops of the default domain, and the ai.onnx.ml ops exported vision
  * pipelines carry: shapes only (no MACs), with symbols where the data decides a size.
  */
 import type { Dim } from "../ir/types";
@@ -64,17 +64,6 @@ const tfIdf: OpRule = {
   rf: "none",
 };
 
-/** MaxRoiPool: one pooled_shape map per region of interest. */
-const maxRoiPool: OpRule = {
-  infer(ctx) {
-    const x = shapeOf(ctx, 0);
-    const rois = shapeOf(ctx, 1);
-    const pooled = attrInts(ctx.node, "pooled_shape") ?? [];
-    return [{ dtype: dtypeOf(ctx), shape: [rois[0] ?? "?", x[1] ?? "?", ...pooled] }];
-  },
-  rf: "global",
-};
-
 /** Multinomial: sample_size draws per batch row. */
 const multinomial: OpRule = {
   infer(ctx) {
@@ -124,7 +113,6 @@ export const TEXT_OPS: Readonly<Record<string, OpRule>> = {
   Optional: passThrough,
   OptionalGetElement: passThrough,
   OptionalHasElement: { infer: () => [{ dtype: "bool", shape: [] }], rf: "none" },
-  MaxRoiPool: maxRoiPool,
   Multinomial: multinomial,
   ImageDecoder: imageDecoder,
   BitCast: bitCast,
