@@ -159,6 +159,11 @@ export function rfText(rf: RFInfo): { size: string; stride: string; start: strin
   };
 }
 
+/** The weights' bytes, where they are not plain float32 (a quantized or half-precision model). */
+function storedBytes(t: ModelAnalysis["totals"]): string {
+  return t.paramBytes && t.paramBytes !== 4 * t.params ? `, stored in ${humanBytes(t.paramBytes)}` : "";
+}
+
 /** 1234567 → "1.23 M" (SI, as model cards write MACs and params). */
 export function humanCount(n: number | null): string {
   if (n === null) return "?";
@@ -219,7 +224,7 @@ function totalsLines(a: ModelAnalysis): string[] {
     `model ${a.model} (${a.format}, opset ${a.opset}${a.weightless ? ", weightless" : ""})`,
     `inputs: ${a.inputs.map((v) => `${v.name} ${v.dtype}[${shapeText(v.shape)}]`).join(", ")}`,
     `outputs: ${a.outputs.map((v) => `${v.name} ${v.dtype}[${shapeText(v.shape)}]`).join(", ")}`,
-    `params ${paramsLowerBound(t) ? "≥ " : ""}${t.params} (${humanCount(t.params)}${t.paramBytes ? `, ${humanBytes(t.paramBytes)}` : ""}) · MACs ${t.macs ?? "?"} (${humanCount(t.macs)}) · FLOPs ${t.flops ?? "?"} (= 2 × MACs) · activations ${humanBytes(t.activationBytes)} (peak ${humanBytes(t.peakActivationBytes)}) · final RF ${rf.size || "none"}`,
+    `params ${paramsLowerBound(t) ? "≥ " : ""}${t.params} (${humanCount(t.params)}${storedBytes(t)}) · MACs ${t.macs ?? "?"} (${humanCount(t.macs)}) · FLOPs ${t.flops ?? "?"} (= 2 × MACs) · activations ${humanBytes(t.activationBytes)} (peak ${humanBytes(t.peakActivationBytes)}) · final RF ${rf.size || "none"}`,
     ...paramsNotes(a, humanCount).map((n) => `note: ${n}`),
   ];
 }
