@@ -7,6 +7,8 @@ export interface JsonLayer {
   name: string;
   type: string;
   output_shape: Dim[] | null;
+  /** Every output's name, shape and dtype, present for nodes with more than one output. */
+  outputs?: { name: string; shape: Dim[] | null; dtype: string }[];
   params: number;
   macs: number | null;
   /** global_context: the local field is also rescaled by a channel gate that sees the whole input (absent = not). */
@@ -55,6 +57,15 @@ export function jsonReport(a: ModelAnalysis): JsonReport {
       name: l.name,
       type: l.layerType ?? l.opType,
       output_shape: l.outputs[0]?.shape ? [...l.outputs[0].shape] : null,
+      ...(l.outputs.length > 1
+        ? {
+            outputs: l.outputs.map((o) => ({
+              name: o.name,
+              shape: o.shape ? [...o.shape] : null,
+              dtype: o.dtype,
+            })),
+          }
+        : {}),
       params: l.params,
       macs: l.macs,
       rf: rfJson(l.rf),
@@ -206,7 +217,8 @@ function rowCells(l: LayerRow): string[] {
   return [
     l.name,
     l.opType,
-    shapeText(l.outputs[0]?.shape),
+    // Multi-output nodes (Split, TopK, LSTM, LayerNormalization's statistics) list every output.
+    l.outputs.map((o) => shapeText(o.shape)).join(" ; "),
     String(l.params),
     String(l.macs ?? "?"),
     String(l.flops ?? "?"),
