@@ -3,18 +3,14 @@
  * nodes): the Shape → Gather → Concat → Reshape arithmetic of every attention layer is folded, so
  * with the input shape every value is exact, and without it the sequence axis stays a symbol.
  */
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { analyzeFile } from "../../src/core/index";
+import { generatedModel } from "../support/generatedModel";
 
-const DIR = resolve(__dirname, "../fixtures/attention");
-const bytes = readFileSync(resolve(DIR, "encoder120.onnx"));
-const ref = JSON.parse(readFileSync(resolve(DIR, "encoder120.json"), "utf8")) as {
-  input_shape: number[];
-  output_shape: number[];
-  nodes: number;
-};
+const { bytes, ref } = generatedModel<{ input_shape: number[]; output_shape: number[]; nodes: number }>(
+  "attention",
+  "encoder120",
+);
 
 describe("attention-heavy export", () => {
   it("with the input shape: every value's shape is known, PyTorch's output shape, the layers' MACs", () => {

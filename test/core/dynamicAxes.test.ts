@@ -3,19 +3,17 @@
  * (tools/make_dynamic_axes_model.py): symbolic spatial shapes and no number that is not known;
  * given an input shape, PyTorch's per-layer MACs and output shapes exactly.
  */
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { analyzeFile } from "../../src/core/index";
+import { generatedModel } from "../support/generatedModel";
 
-const DIR = resolve(__dirname, "../fixtures/dynamic");
-const bytes = readFileSync(resolve(DIR, "resnet18_dynamic.onnx"));
-const refs = JSON.parse(readFileSync(resolve(DIR, "resnet18_dynamic.json"), "utf8")) as {
+interface TorchReference {
   input_shape: number[];
   output_shape: number[];
   macs: number;
   layers: { type: string; output_shape: number[]; macs: number }[];
-}[];
+}
+const { bytes, ref: refs } = generatedModel<TorchReference[]>("dynamic", "resnet18_dynamic");
 
 describe("an export with dynamic batch and spatial axes", () => {
   it("has symbolic spatial dims and unknown MACs without an input shape, never a guessed number", () => {

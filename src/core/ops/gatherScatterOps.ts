@@ -4,18 +4,8 @@
  */
 import { dtypeFromOnnx } from "../ir/dtype";
 import type { Dim } from "../ir/types";
-import {
-  attrInt,
-  attrInts,
-  axisOf,
-  constInts,
-  countOf,
-  dtypeOf,
-  isNum,
-  runtimeReason,
-  runtimeShaped,
-  shapeOf,
-} from "./dims";
+import { attrInt, attrInts, axisOf, constInts, countOf, dtypeOf, isNum, shapeOf } from "./dims";
+import { runtimeReason, runtimeShaped } from "./runtimeDims";
 import { ShapeError, type OpRule, type ValueState } from "./types";
 
 /** Same shape as input 0; every output element may read any input element along some axis. */

@@ -2,21 +2,8 @@
 import { sliceChannels } from "../analysis/channelFields";
 import { applyWindow, contextOf, type AxisField, type ValueField } from "../analysis/receptiveField";
 import type { Dim } from "../ir/types";
-import {
-  attrFloats,
-  attrInt,
-  attrInts,
-  attrStr,
-  axisOf,
-  constInts,
-  dtypeOf,
-  isNum,
-  isRuntimeValue,
-  operandLength,
-  runtimeReason,
-  runtimeShaped,
-  shapeOf,
-} from "./dims";
+import { attrFloats, attrInt, attrInts, attrStr, axisOf, constInts, dtypeOf, isNum, shapeOf } from "./dims";
+import { isRuntimeValue, operandLength, runtimeReason, runtimeShaped } from "./runtimeDims";
 import { ShapeError, type ConstValues, type OpContext, type OpRule, type ValueState } from "./types";
 
 function identityMap(rank: number): number[] {

@@ -10,14 +10,10 @@ import {
   constInts,
   dtypeOf,
   isNum,
-  isRuntimeValue,
   numeric,
-  operandLength,
-  runtimeReason,
-  runtimeShaped,
   shapeOf,
-  unknownDims,
 } from "./dims";
+import { isRuntimeValue, operandLength, runtimeReason, runtimeShaped, unknownDims } from "./runtimeDims";
 import { ShapeError, type OpContext, type OpRule, type RfContext, type ValueState } from "./types";
 
 function count(dims: readonly Dim[]): number | null {

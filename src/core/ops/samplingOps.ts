@@ -4,7 +4,8 @@
  */
 import { dtypeFromOnnx } from "../ir/dtype";
 import type { Dim } from "../ir/types";
-import { attrInt, attrInts, axisOf, dtypeOf, isNum, runtimeReason, runtimeShaped, shapeOf } from "./dims";
+import { attrInt, attrInts, axisOf, dtypeOf, isNum, shapeOf } from "./dims";
+import { runtimeReason, runtimeShaped } from "./runtimeDims";
 import { asFloatOp } from "./quantOps";
 import type { OpContext, OpRule, ValueState } from "./types";
 import { WINDOW_OPS } from "./windowOps";

@@ -10,22 +10,8 @@ import {
 import { dtypeFromOnnx } from "../ir/dtype";
 import { tensorValues } from "../ir/tensorData";
 import type { Dim, Tensor } from "../ir/types";
-import {
-  attrInt,
-  attrInts,
-  axisOf,
-  constInts,
-  countOf,
-  dtypeOf,
-  isNum,
-  isRuntimeValue,
-  operandLength,
-  product,
-  runtimeReason,
-  runtimeShaped,
-  shapeOf,
-  unknownDims,
-} from "./dims";
+import { attrInt, attrInts, axisOf, constInts, countOf, dtypeOf, isNum, product, shapeOf } from "./dims";
+import { isRuntimeValue, operandLength, runtimeReason, runtimeShaped, unknownDims } from "./runtimeDims";
 import { INDEX_OPS } from "./indexOps";
 import {
   ShapeError,

@@ -4,7 +4,8 @@
  */
 import type { Dim } from "../ir/types";
 import { dtypeBytes, dtypeFromOnnx } from "../ir/dtype";
-import { attrInt, attrInts, attrStr, broadcast, dtypeOf, runtimeShaped, shapeOf } from "./dims";
+import { attrInt, attrInts, attrStr, broadcast, dtypeOf, shapeOf } from "./dims";
+import { runtimeShaped } from "./runtimeDims";
 import { ShapeError, type OpRule, type ValueState } from "./types";
 
 const sameShape = (dtype?: ValueState["dtype"]): OpRule => ({

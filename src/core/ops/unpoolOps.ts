@@ -6,18 +6,8 @@
  */
 import { applyWindow, mapAxes, transposedWindow } from "../analysis/receptiveField";
 import type { Dim } from "../ir/types";
-import {
-  attrInts,
-  constInts,
-  dtypeOf,
-  isNum,
-  isRuntimeValue,
-  operandLength,
-  runtimeReason,
-  runtimeShaped,
-  shapeOf,
-  unknownDims,
-} from "./dims";
+import { attrInts, constInts, dtypeOf, isNum, shapeOf } from "./dims";
+import { isRuntimeValue, operandLength, runtimeReason, runtimeShaped, unknownDims } from "./runtimeDims";
 import { ShapeError, type OpContext, type OpRule } from "./types";
 
 interface Spatial {
