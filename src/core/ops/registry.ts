@@ -13,12 +13,14 @@ import { SHAPE_OPS } from "./shapeOps";
 import { ML_OPS, TEXT_OPS } from "./textOps";
 import type { OpRule } from "./types";
 import { UNPOOL_OPS } from "./unpoolOps";
+import { VALUE_OPS } from "./valueOps";
 import { WINDOW_OPS } from "./windowOps";
 
 const OPS: ReadonlyMap<string, OpRule> = new Map(
   Object.entries({
     ...ELEMENTWISE_OPS,
     ...SHAPE_OPS,
+    ...VALUE_OPS,
     ...WINDOW_OPS,
     ...LINALG_OPS,
     ...UNPOOL_OPS,
