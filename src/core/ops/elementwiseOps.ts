@@ -71,7 +71,8 @@ const FOLDS: Readonly<Record<string, Fold>> = {
   Max: Math.max,
   Min: Math.min,
   Pow: (a, b) => a ** b,
-  Mod: (a, b) => a % b,
+  // fmod = 0 (the default): the remainder takes the divisor's sign, as Python's %; fmod = 1 is not folded.
+  Mod: (a, b) => ((a % b) + b) % b,
 };
 const BOOL_OUT = new Set([
   "Equal",
@@ -136,8 +137,9 @@ function broadcasting(fold?: (xs: number[]) => number): OpRule {
       const op = ctx.node.opType;
       const dtype: DType = BOOL_OUT.has(op) ? "bool" : op === "Where" ? dtypeOf(ctx, 1) : dtypeOf(ctx);
       const values = present.map((v) => v?.value);
+      const cFmod = op === "Mod" && attrInt(ctx.node, "fmod", 0) === 1;
       const folded =
-        fold && values.every((v): v is ConstValues => v !== undefined)
+        fold && !cFmod && values.every((v): v is ConstValues => v !== undefined)
           ? foldBroadcast(shapes, values, shape, fold)
           : undefined;
       return [{ dtype, shape, ...(folded ? { value: folded } : {}) }];
