@@ -7,8 +7,9 @@ import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { analyzeModel } from "../../src/core/analysis/analyze";
 import { readOnnx } from "../../src/core/formats/onnx/reader";
-import type { Model, Node, Tensor } from "../../src/core/ir/types";
+import type { Node, Tensor } from "../../src/core/ir/types";
 import { writeOnnx } from "../../src/core/onnx/writer";
+import { opset18Model } from "../support/generatedModel";
 
 /** mulberry32: a small seeded generator. */
 function rng(seed: number): (n: number) => number {
@@ -159,21 +160,7 @@ async function checkChain(seed: number): Promise<void> {
     consts.push(...(step.consts ?? []));
     outputs.push(...outs);
     // Run what is built so far to learn the shape the next op is chosen for.
-    const model: Model = {
-      format: "onnx",
-      graph: {
-        name: "chain",
-        nodes,
-        inputs: [{ name: "x", dtype: "float32", shape: input }],
-        outputs: outputs.map((name) => ({ name, dtype: "float32", shape: undefined })),
-        initializers: new Map(consts.map((t) => [t.name, t])),
-        valueInfo: new Map(),
-      },
-      opsets: { "": 18 },
-      producer: "property-test",
-      irVersion: 8,
-      weightless: false,
-    };
+    const model = opset18Model(nodes, consts, input, outputs);
     const bytes = writeOnnx(model);
     sess = await ort.InferenceSession.create(bytes);
     const result = await sess.run(feeds);
