@@ -62,6 +62,9 @@ const files = existsSync(MODELS)
 for (const f of files) rows.push(bench(f.replace(/\.onnx$/, ""), readFileSync(join(MODELS, f)), 9));
 rows.push(bench("synthetic-conv-10k", writeOnnx(convStack(4000)), 5));
 rows.push(bench("synthetic-relu-100k", writeOnnx(reluChain(100_000)), 3));
+// A real attention-heavy export (tools/make_attention_export.py): 120 encoder layers, 13,791 nodes of shape arithmetic.
+const ENCODER = join(__dirname, "..", "test", "fixtures", "attention", "encoder120.onnx");
+if (existsSync(ENCODER)) rows.push(bench("attention-encoder120", readFileSync(ENCODER), 5));
 
 // PyTorch source: parse + interpret + trace + analyse every model class of a file.
 function benchSource(name: string, file: string, runs: number): string[] {

@@ -77,6 +77,7 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
   const producerRow = new Map<string, number>();
   const layers: LayerRow[] = [];
   const unknownOps = new Set<string>();
+  let paramBytes = 0;
 
   order.forEach((nodeIndex, row) => {
     if ((row & 255) === 0) {
@@ -105,6 +106,8 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
       try {
         outs = rule.infer(ctx);
         for (const o of outs) checkDims(o.shape, `output of "${node.name}"`);
+        for (const why of new Set(outs.map((o) => o.reason)))
+          if (why) nodeWarnings.push(`${outs.some((o) => !o.shape) ? "unknown" : "symbolic"}: ${why}`);
         macs = rule.macs ? rule.macs(ctx, outs) : 0;
       } catch (e) {
         if (e instanceof ModelError) throw e;
@@ -160,9 +163,13 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
     if (node.opType !== "Identity") {
       node.inputs.forEach((name, i) => {
         const t = ctx.inputs[i]?.tensor;
-        if (!t || !isFloat(t.dtype) || t.role === "buffer" || counted.has(name)) return;
+        if (!t || t.role === "buffer" || counted.has(name)) return;
+        // An op that names its weight inputs (QLinearConv, DequantizeLinear) counts those, integer or
+        // not, and not its scales and zero points; any other counts its float initializers.
+        if (rule?.weightInputs ? !rule.weightInputs.includes(i) : !isFloat(t.dtype)) return;
         counted.add(name);
         params += elementCount(t.dims);
+        paramBytes += elementCount(t.dims) * dtypeBytes(t.dtype);
         weights.push({ name, shape: [...t.dims] });
       });
     }
@@ -228,6 +235,7 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
     outputs: graph.outputs.map((v) => summary(v.name, states.get(v.name))),
     totals: {
       params: layers.reduce((a, l) => a + l.params, 0),
+      paramBytes,
       macs,
       flops: macs === null ? null : 2 * macs,
       activationBytes: sum(data.map((l) => l.outputBytes)),

@@ -7,6 +7,8 @@ export interface JsonLayer {
   name: string;
   type: string;
   output_shape: Dim[] | null;
+  /** Every output's name, shape and dtype, present for nodes with more than one output. */
+  outputs?: { name: string; shape: Dim[] | null; dtype: string }[];
   params: number;
   macs: number | null;
   /** global_context: the local field is also rescaled by a channel gate that sees the whole input (absent = not). */
@@ -55,6 +57,15 @@ export function jsonReport(a: ModelAnalysis): JsonReport {
       name: l.name,
       type: l.layerType ?? l.opType,
       output_shape: l.outputs[0]?.shape ? [...l.outputs[0].shape] : null,
+      ...(l.outputs.length > 1
+        ? {
+            outputs: l.outputs.map((o) => ({
+              name: o.name,
+              shape: o.shape ? [...o.shape] : null,
+              dtype: o.dtype,
+            })),
+          }
+        : {}),
       params: l.params,
       macs: l.macs,
       rf: rfJson(l.rf),
@@ -159,6 +170,11 @@ export function rfText(rf: RFInfo): { size: string; stride: string; start: strin
   };
 }
 
+/** The weights' bytes, where they are not plain float32 (a quantized or half-precision model). */
+function storedBytes(t: ModelAnalysis["totals"]): string {
+  return t.paramBytes && t.paramBytes !== 4 * t.params ? `, stored in ${humanBytes(t.paramBytes)}` : "";
+}
+
 /**
  * The one count format (params, MACs, FLOPs) of the CodeLens, hints, CLI and inspector:
  * 11689512 → "11.69 M" (SI, two decimals, as model cards write them); below 1000 the number
@@ -211,7 +227,8 @@ function rowCells(l: LayerRow): string[] {
   return [
     l.name,
     l.opType,
-    shapeText(l.outputs[0]?.shape),
+    // Multi-output nodes (Split, TopK, LSTM, LayerNormalization's statistics) list every output.
+    l.outputs.map((o) => shapeText(o.shape)).join(" ; "),
     String(l.params),
     String(l.macs ?? "?"),
     String(l.flops ?? "?"),
@@ -229,7 +246,7 @@ function totalsLines(a: ModelAnalysis): string[] {
     `model ${a.model} (${a.format}, opset ${a.opset}${a.weightless ? ", weightless" : ""})`,
     `inputs: ${a.inputs.map((v) => `${v.name} ${v.dtype}[${shapeText(v.shape)}]`).join(", ")}`,
     `outputs: ${a.outputs.map((v) => `${v.name} ${v.dtype}[${shapeText(v.shape)}]`).join(", ")}`,
-    `params ${paramsLowerBound(t) ? "≥ " : ""}${t.params} (${humanCount(t.params)}) · MACs ${t.macs ?? "?"} (${humanCount(t.macs)}) · FLOPs ${t.flops ?? "?"} (= 2 × MACs) · activations ${humanBytes(t.activationBytes)} (peak ${humanBytes(t.peakActivationBytes)}) · final RF ${rf.size || "none"}`,
+    `params ${paramsLowerBound(t) ? "≥ " : ""}${t.params} (${humanCount(t.params)}${storedBytes(t)}) · MACs ${t.macs ?? "?"} (${humanCount(t.macs)}) · FLOPs ${t.flops ?? "?"} (= 2 × MACs) · activations ${humanBytes(t.activationBytes)} (peak ${humanBytes(t.peakActivationBytes)}) · final RF ${rf.size || "none"}`,
     ...paramsNotes(a, humanCount).map((n) => `note: ${n}`),
   ];
 }

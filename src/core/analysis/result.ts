@@ -65,6 +65,8 @@ export interface Totals {
   readonly params: number;
   /** Set when params is a lower bound: the parts whose parameters are not known. */
   readonly paramsUnknown?: readonly UnknownParams[];
+  /** Bytes of the counted parameters in their stored dtypes (an int8 model: about one per param). */
+  readonly paramBytes?: number;
   /** null when some layer's MACs are unknown. */
   readonly macs: number | null;
   readonly flops: number | null;

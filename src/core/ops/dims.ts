@@ -69,6 +69,9 @@ export function attrInts(node: Node, name: string): number[] | undefined {
   const v = node.attrs[name];
   return Array.isArray(v) && v.every((x) => typeof x === "number") ? (v as number[]) : undefined;
 }
+export function attrFloats(node: Node, name: string): number[] | undefined {
+  return attrInts(node, name);
+}
 export function attrStr(node: Node, name: string, dflt: string): string {
   const v = node.attrs[name];
   return typeof v === "string" ? v : dflt;

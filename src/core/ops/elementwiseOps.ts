@@ -1,4 +1,5 @@
 /** Elementwise ops: activations, normalisations, arithmetic with broadcasting (constant-folded when small). */
+import { dtypeFromOnnx } from "../ir/dtype";
 import type { DType, Shape } from "../ir/types";
 import { attrInt, axisOf, broadcast, countOf, dtypeOf, shapeOf } from "./dims";
 import type { ConstValues, OpContext, OpRule, ValueState } from "./types";
@@ -7,18 +8,54 @@ import type { ConstValues, OpContext, OpRule, ValueState } from "./types";
 function sameAsInput(outDtype?: DType): OpRule["infer"] {
   return (ctx) => {
     const x = ctx.inputs[0];
+    const fold = UNARY_FOLDS[ctx.node.opType];
+    const value = x?.value && fold && x.value.every((v) => typeof v === "number") ? x.value : undefined;
+    const to = ctx.node.opType === "Bernoulli" ? attrInt(ctx.node, "dtype", 0) : 0;
     const first: ValueState = {
-      dtype: outDtype ?? dtypeOf(ctx),
+      dtype: outDtype ?? (to ? dtypeFromOnnx(to) : dtypeOf(ctx)),
       shape: shapeOf(ctx, 0),
-      ...(x?.value && !outDtype ? { value: x.value } : {}),
+      ...(value && fold && !outDtype ? { value: value.map((v) => fold(v as number)) } : {}),
     };
-    return ctx.node.outputs.map((_, i) =>
-      i === 0
-        ? first
-        : { dtype: i === 1 && ctx.node.opType === "Dropout" ? "bool" : first.dtype, shape: undefined },
-    );
+    return ctx.node.outputs.map((_, i) => (i === 0 ? first : secondaryOutput(ctx, first)));
   };
 }
+
+/** Dropout's mask, LayerNormalization's Mean / InvStdDev, BatchNormalization's running (or saved) statistics. */
+function secondaryOutput(ctx: OpContext, first: ValueState): ValueState {
+  const x = first.shape ?? [];
+  switch (ctx.node.opType) {
+    case "Dropout":
+      return { dtype: "bool", shape: x };
+    case "LayerNormalization": {
+      const axis = axisOf(attrInt(ctx.node, "axis", -1), x.length);
+      return { dtype: "float32", shape: x.map((d, i) => (i < axis ? d : 1)) };
+    }
+    case "BatchNormalization":
+      // Per channel, like the running mean input (input 4 of 5).
+      return { dtype: first.dtype, shape: ctx.inputs[3]?.shape ?? [x[1] ?? "?"] };
+    default:
+      return { dtype: first.dtype, shape: undefined };
+  }
+}
+
+/**
+ * Unary ops whose constant values are folded (shape arithmetic); any other op's output value is
+ * unknown, never its input's passed through.
+ */
+const UNARY_FOLDS: Readonly<Record<string, (v: number) => number>> = {
+  Identity: (v) => v,
+  Dropout: (v) => v,
+  Neg: (v) => -v,
+  Abs: Math.abs,
+  Relu: (v) => Math.max(0, v),
+  Floor: Math.floor,
+  Ceil: Math.ceil,
+  Sqrt: Math.sqrt,
+  Reciprocal: (v) => 1 / v,
+  Sign: Math.sign,
+  Exp: Math.exp,
+  Log: Math.log,
+};
 
 const unary: OpRule = { infer: sameAsInput(), rf: "elementwise" };
 
@@ -34,7 +71,8 @@ const FOLDS: Readonly<Record<string, Fold>> = {
   Max: Math.max,
   Min: Math.min,
   Pow: (a, b) => a ** b,
-  Mod: (a, b) => a % b,
+  // fmod = 0 (the default): the remainder takes the divisor's sign, as Python's %; fmod = 1 is not folded.
+  Mod: (a, b) => ((a % b) + b) % b,
 };
 const BOOL_OUT = new Set([
   "Equal",
@@ -99,8 +137,9 @@ function broadcasting(fold?: (xs: number[]) => number): OpRule {
       const op = ctx.node.opType;
       const dtype: DType = BOOL_OUT.has(op) ? "bool" : op === "Where" ? dtypeOf(ctx, 1) : dtypeOf(ctx);
       const values = present.map((v) => v?.value);
+      const cFmod = op === "Mod" && attrInt(ctx.node, "fmod", 0) === 1;
       const folded =
-        fold && values.every((v): v is ConstValues => v !== undefined)
+        fold && !cFmod && values.every((v): v is ConstValues => v !== undefined)
           ? foldBroadcast(shapes, values, shape, fold)
           : undefined;
       return [{ dtype, shape, ...(folded ? { value: folded } : {}) }];
@@ -178,6 +217,14 @@ const ACTIVATIONS = [
   "IsNaN",
   "Not",
   "Bernoulli",
+  "Swish",
+  "Acosh",
+  "Asinh",
+  "Atanh",
+  "BitwiseNot",
+  "RMSNormalization",
+  "RotaryEmbedding",
+  "Trilu",
   // Not ONNX ops, but the source readers name PyTorch activations this way.
   "Silu",
   "Hardtanh",
@@ -210,6 +257,9 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, OpRule>> = {
       "Or",
       "Xor",
       "BitShift",
+      "BitwiseAnd",
+      "BitwiseOr",
+      "BitwiseXor",
     ].map((op) => [op, binary(op)]),
   ),
   Max: broadcasting((xs) => Math.max(...xs)),

@@ -2,8 +2,9 @@
 import { sliceChannels } from "../fields/channelFields";
 import { applyWindow, contextOf, type AxisField, type ValueField } from "../fields/receptiveField";
 import type { Dim } from "../ir/types";
-import { attrInt, attrInts, axisOf, constInts, dtypeOf, isNum, shapeOf } from "./dims";
-import { ShapeError, type ConstValues, type OpContext, type OpRule } from "./types";
+import { attrFloats, attrInt, attrInts, attrStr, axisOf, constInts, dtypeOf, isNum, shapeOf } from "./dims";
+import { isRuntimeValue, operandLength, runtimeReason, runtimeShaped } from "./runtimeDims";
+import { ShapeError, type ConstValues, type OpContext, type OpRule, type ValueState } from "./types";
 
 function identityMap(rank: number): number[] {
   return Array.from({ length: rank }, (_, i) => i);
@@ -30,9 +31,38 @@ function clampIndex(i: number, dim: number, step: number): number {
   return step > 0 ? Math.max(0, Math.min(dim, v)) : Math.max(-1, Math.min(dim - 1, v));
 }
 
+/** Axes an op with run-time operands touches: its constant axes input, else `count` leading axes, else all. */
+function touchedAxes(
+  ctx: OpContext,
+  axesInput: number,
+  rank: number,
+  count: number | undefined,
+): Set<number> {
+  const axes = attrInts(ctx.node, "axes") ?? constInts(ctx, axesInput);
+  if (axes) return new Set(axes.map((a) => axisOf(a, rank)));
+  if ((ctx.node.inputs[axesInput] ?? "") === "" && count !== undefined) return new Set(identityMap(count));
+  return new Set(identityMap(rank));
+}
+
+/** The output of an op whose per-axis amounts are run-time values: the untouched axes keep their size. */
+function runtimeAlongAxes(ctx: OpContext, axes: Set<number>, what: string, i: number): ValueState {
+  const x = shapeOf(ctx, 0);
+  return runtimeShaped(
+    ctx,
+    x.map((d, a) => (axes.has(a) ? undefined : d)),
+    runtimeReason(ctx, what, i),
+  );
+}
+
 const slice: OpRule = {
   infer(ctx) {
     const x = shapeOf(ctx, 0);
+    const dynamic = [1, 2, 3, 4].find((i) => isRuntimeValue(ctx, i));
+    if (!attrInts(ctx.node, "starts") && dynamic !== undefined) {
+      const axes = touchedAxes(ctx, 3, x.length, operandLength(ctx, 1));
+      const what = ["", "starts", "ends", "axes", "steps"][dynamic] ?? "bounds";
+      return [runtimeAlongAxes(ctx, axes, what, dynamic)];
+    }
     const p = sliceParams(ctx);
     const out = [...x];
     const bounds: { axis: number; start: number; step: number; count: number }[] = [];
@@ -140,6 +170,13 @@ function padsOf(ctx: OpContext, rank: number): number[] {
 const pad: OpRule = {
   infer(ctx) {
     const x = shapeOf(ctx, 0);
+    if (!attrInts(ctx.node, "pads") && (isRuntimeValue(ctx, 1) || isRuntimeValue(ctx, 3))) {
+      const n = operandLength(ctx, 1);
+      const axes = touchedAxes(ctx, 3, x.length, n === undefined ? undefined : n / 2);
+      return [
+        runtimeAlongAxes(ctx, axes, isRuntimeValue(ctx, 1) ? "pads" : "axes", isRuntimeValue(ctx, 1) ? 1 : 3),
+      ];
+    }
     const pads = padsOf(ctx, x.length);
     return [
       {
@@ -161,29 +198,89 @@ const pad: OpRule = {
   },
 };
 
-/** Resize/Upsample: output size = floor(in · scale) or the given sizes. */
-function resizeScales(ctx: OpContext): { shape: Dim[]; scales: number[] } {
+/** An operand that is given and not empty (Resize passes "" or a 0-length tensor for the unused one). */
+function givenOperand(ctx: OpContext, i: number): boolean {
+  return i < ctx.node.inputs.length && (ctx.node.inputs[i] ?? "") !== "" && operandLength(ctx, i) !== 0;
+}
+
+interface ResizePlan {
+  readonly shape: Dim[] | undefined;
+  /** Per axis (all of the input's); undefined when a run-time value decides them. */
+  readonly scales: number[] | undefined;
+  readonly reason?: string;
+}
+
+/** Resize/Upsample: output size = floor(in · scale) or the given sizes, on `axes` (opset 18) or all. */
+function resizeScales(ctx: OpContext): ResizePlan {
   const x = shapeOf(ctx, 0);
-  const sizes = ctx.node.opType === "Resize" ? constInts(ctx, 3) : undefined;
-  const scalesIn =
-    ctx.node.opType === "Upsample" ? (constInts(ctx, 1) ?? ctx.inputs[1]?.value) : ctx.inputs[2]?.value;
-  const attrScales = attrInts(ctx.node, "scales");
-  if (sizes && sizes.length === x.length)
+  const op = ctx.node.opType;
+  const axes = (attrInts(ctx.node, "axes") ?? identityMap(x.length)).map((a) => axisOf(a, x.length));
+  const scalesAt = op === "Upsample" || ctx.opset < 11 ? 1 : 2;
+  const sizesAt = op === "Resize" && ctx.opset >= 11 ? 3 : -1;
+  const symbolic = (i: number, what: string): ResizePlan => {
+    const st = runtimeShaped(
+      ctx,
+      x.map((d, a) => (axes.includes(a) ? undefined : d)),
+      runtimeReason(ctx, what, i),
+    );
     return {
-      shape: sizes,
-      scales: sizes.map((s, i) => {
-        const d = x[i];
-        return isNum(d) ? s / d : 1;
-      }),
+      shape: st.shape ? [...st.shape] : undefined,
+      scales: undefined,
+      ...(st.reason ? { reason: st.reason } : {}),
     };
-  const scales = (scalesIn ?? attrScales)?.map(Number);
-  if (!scales || scales.length !== x.length) throw new ShapeError("Resize scales/sizes are not constant");
-  return { shape: x.map((d, i) => (isNum(d) ? Math.floor(d * (scales[i] ?? 1)) : d)), scales };
+  };
+  const full = (perAxis: readonly number[], dflt: number) => {
+    const out = x.map(() => dflt);
+    axes.forEach((a, k) => (out[a] = perAxis[k] ?? dflt));
+    return out;
+  };
+  if (sizesAt >= 0 && givenOperand(ctx, sizesAt)) {
+    const sizes = constInts(ctx, sizesAt);
+    if (!sizes) return symbolic(sizesAt, "sizes");
+    if (sizes.length !== axes.length)
+      throw new ShapeError(`Resize sizes has ${sizes.length} values for ${axes.length} axes`);
+    const policy = attrStr(ctx.node, "keep_aspect_ratio_policy", "stretch");
+    let target = full(sizes, NaN);
+    const inDims = axes.map((a) => x[a]);
+    if (policy !== "stretch" && inDims.every(isNum)) {
+      // One scale for every resized axis, the smaller (not_larger) or larger (not_smaller) one.
+      const ratios = sizes.map((sz, k) => sz / (inDims[k] as number));
+      const scale = policy === "not_larger" ? Math.min(...ratios) : Math.max(...ratios);
+      target = full(
+        inDims.map((d) => Math.floor((d as number) * scale + 0.5)),
+        NaN,
+      );
+    }
+    const shape = x.map((d, i) => (Number.isNaN(target[i]) ? d : (target[i] as number)));
+    return { shape, scales: shape.map((d, i) => (isNum(d) && isNum(x[i]) ? d / (x[i] as number) : 1)) };
+  }
+  const attrScales = attrFloats(ctx.node, "scales");
+  if (!attrScales && !givenOperand(ctx, scalesAt)) throw new ShapeError(`${op} has neither scales nor sizes`);
+  const given = attrScales ?? ctx.inputs[scalesAt]?.value?.map(Number);
+  if (!given) return symbolic(scalesAt, "scales");
+  if (given.length !== axes.length)
+    throw new ShapeError(`${op} scales has ${given.length} values for ${axes.length} axes`);
+  const scales = full(given, 1);
+  // tf_crop_and_resize resizes the region of interest, a fraction (end − start) of each axis.
+  let crop = x.map(() => 1);
+  if (attrStr(ctx.node, "coordinate_transformation_mode", "half_pixel") === "tf_crop_and_resize") {
+    const roi = ctx.inputs[1]?.value?.map(Number);
+    if (!roi) return symbolic(1, "roi");
+    crop = full(
+      axes.map((_, k) => (roi[k + axes.length] ?? 1) - (roi[k] ?? 0)),
+      1,
+    );
+  }
+  return {
+    shape: x.map((d, i) => (isNum(d) ? Math.floor(d * (crop[i] ?? 1) * (scales[i] ?? 1)) : d)),
+    scales,
+  };
 }
 
 const resize: OpRule = {
   infer(ctx) {
-    return [{ dtype: dtypeOf(ctx), shape: resizeScales(ctx).shape }];
+    const plan = resizeScales(ctx);
+    return [{ dtype: dtypeOf(ctx), shape: plan.shape, ...(plan.reason ? { reason: plan.reason } : {}) }];
   },
   rf: (ctx) => {
     const f = ctx.fields[0];
@@ -196,6 +293,7 @@ const resize: OpRule = {
       };
     if (!f || f.kind === "global") return f;
     const { scales } = resizeScales(ctx);
+    if (!scales) throw new ShapeError("the resize scales are only known at run time");
     const linear = String(ctx.node.attrs["mode"] ?? "nearest") !== "nearest";
     const axes = f.axes.map((a, i) => {
       const sc = scales[i] ?? 1;

@@ -1,6 +1,6 @@
 /** Matrix products, recurrent layers and reductions: the ops with a contracted dimension. */
 import { contextOf, type ValueField } from "../fields/receptiveField";
-import type { Dim } from "../ir/types";
+import type { Dim, Shape } from "../ir/types";
 import {
   attrInt,
   attrInts,
@@ -13,7 +13,8 @@ import {
   numeric,
   shapeOf,
 } from "./dims";
-import { ShapeError, type OpContext, type OpRule, type RfContext } from "./types";
+import { isRuntimeValue, operandLength, runtimeReason, runtimeShaped, unknownDims } from "./runtimeDims";
+import { ShapeError, type OpContext, type OpRule, type RfContext, type ValueState } from "./types";
 
 function count(dims: readonly Dim[]): number | null {
   const n = numeric(dims);
@@ -81,13 +82,21 @@ const matmul: OpRule = {
 /** Einsum: the output keeps the named indices; MACs = product of every index's size. */
 function einsumParse(ctx: OpContext): { sizes: Map<string, Dim>; out: string } {
   const eq = attrStr(ctx.node, "equation", "").replace(/\s/g, "");
-  const [lhs = "", rhsGiven] = eq.split("->");
-  const terms = lhs.split(",");
-  if (terms.some((t) => t.includes("."))) throw new ShapeError("Einsum with ellipsis is not supported");
+  const [lhsGiven = "", rhsGiven] = eq.split("->");
+  // "..." stands for the broadcast of the remaining axes of each term: one private letter per axis, right-aligned.
+  const given = lhsGiven.split(",");
+  const ellipsisRanks = given.map((t, i) =>
+    t.includes("...") ? shapeOf(ctx, i).length - (t.length - 3) : 0,
+  );
+  const ellipsisRank = Math.max(0, ...ellipsisRanks);
+  const ell = Array.from({ length: ellipsisRank }, (_, j) => String.fromCharCode(0x100 + j)).join("");
+  const terms = given.map((t, i) => t.replace("...", ell.slice(ellipsisRank - (ellipsisRanks[i] ?? 0))));
+  const lhs = terms.join(",");
   const sizes = new Map<string, Dim>();
   terms.forEach((t, i) => {
     const s = shapeOf(ctx, i);
-    if (s.length !== t.length) throw new ShapeError(`Einsum term ${t} does not match rank ${s.length}`);
+    if (s.length !== t.length || t.includes("."))
+      throw new ShapeError(`Einsum term ${given[i] ?? t} does not match rank ${s.length}`);
     [...t].forEach((c, k) => {
       const d = s[k] ?? "?";
       const cur = sizes.get(c);
@@ -95,11 +104,12 @@ function einsumParse(ctx: OpContext): { sizes: Map<string, Dim>; out: string } {
     });
   });
   const out =
-    rhsGiven ??
-    [...new Set(lhs.replace(/,/g, ""))]
-      .filter((c) => lhs.split(c).length === 2)
-      .sort()
-      .join("");
+    rhsGiven?.replace("...", ell) ??
+    ell +
+      [...new Set(lhs.replace(/,/g, ""))]
+        .filter((c) => c < "\u0100" && lhs.split(c).length === 2)
+        .sort()
+        .join("");
   return { sizes, out };
 }
 
@@ -152,9 +162,28 @@ function reducedAxes(ctx: OpContext, rank: number): number[] {
   return axes.map((a) => axisOf(a, rank));
 }
 
+/** Reduce* whose axes arrive as a run-time input: kept dims stay where keepdims keeps the rank. */
+function reduceOverRuntimeAxes(ctx: OpContext, x: Shape): ValueState {
+  const why = runtimeReason(ctx, "axes", 1);
+  const keep = attrInt(ctx.node, "keepdims", 1) === 1;
+  // An axis of size 1 is 1 whether reduced or not.
+  if (keep)
+    return runtimeShaped(
+      ctx,
+      x.map((d) => (d === 1 ? 1 : undefined)),
+      why,
+    );
+  const n = operandLength(ctx, 1);
+  if (n === undefined) return runtimeShaped(ctx, undefined, why);
+  // Axes are unique (the spec requires it), so n of them drop n dims.
+  return runtimeShaped(ctx, unknownDims(x.length - n), why);
+}
+
 const reduce: OpRule = {
   infer(ctx) {
     const x = shapeOf(ctx, 0);
+    if (!attrInts(ctx.node, "axes") && isRuntimeValue(ctx, 1) && operandLength(ctx, 1) !== 0)
+      return [reduceOverRuntimeAxes(ctx, x)];
     const axes = new Set(reducedAxes(ctx, x.length));
     const keep = attrInt(ctx.node, "keepdims", 1) === 1;
     const shape = keep ? x.map((d, i) => (axes.has(i) ? 1 : d)) : x.filter((_, i) => !axes.has(i));

@@ -4,20 +4,39 @@
  * shapes downstream and a visible "unknown: no rule for op X".
  */
 import { ATTR_SCHEMAS } from "./attrSchemas";
+import { ATTENTION_OPS } from "./attentionOps";
 import { ELEMENTWISE_OPS } from "./elementwiseOps";
+import { GATHER_SCATTER_OPS } from "./gatherScatterOps";
 import { LINALG_OPS } from "./linalgOps";
+import { QUANT_OPS } from "./quantOps";
+import { SAMPLING_OPS } from "./samplingOps";
 import { SHAPE_OPS } from "./shapeOps";
+import { ML_OPS, TEXT_OPS } from "./textOps";
 import type { OpRule } from "./types";
 import { UNPOOL_OPS } from "./unpoolOps";
+import { VALUE_OPS } from "./valueOps";
 import { WINDOW_OPS } from "./windowOps";
 
 const OPS: ReadonlyMap<string, OpRule> = new Map(
-  Object.entries({ ...ELEMENTWISE_OPS, ...SHAPE_OPS, ...WINDOW_OPS, ...LINALG_OPS, ...UNPOOL_OPS }).map(
-    ([op, rule]): [string, OpRule] => [op, { ...rule, attrs: rule.attrs ?? ATTR_SCHEMAS[op] ?? [] }],
-  ),
+  Object.entries({
+    ...ELEMENTWISE_OPS,
+    ...SHAPE_OPS,
+    ...VALUE_OPS,
+    ...WINDOW_OPS,
+    ...LINALG_OPS,
+    ...UNPOOL_OPS,
+    ...QUANT_OPS,
+    ...GATHER_SCATTER_OPS,
+    ...ATTENTION_OPS,
+    ...SAMPLING_OPS,
+    ...TEXT_OPS,
+  }).map(([op, rule]): [string, OpRule] => [op, { ...rule, attrs: rule.attrs ?? ATTR_SCHEMAS[op] ?? [] }]),
 );
 
+const ML: ReadonlyMap<string, OpRule> = new Map(Object.entries(ML_OPS));
+
 export function opRule(opType: string, domain: string): OpRule | undefined {
+  if (domain === "ai.onnx.ml") return ML.get(opType);
   if (domain !== "" && domain !== "ai.onnx") return undefined;
   return OPS.get(opType);
 }

@@ -7,12 +7,18 @@ import {
   withoutChannels,
   type ValueField,
 } from "../fields/receptiveField";
-import { dtypeFromOnnx } from "../ir/dtype";
-import { tensorValues } from "../ir/tensorData";
-import type { Dim, Tensor } from "../ir/types";
+import type { Dim } from "../ir/types";
 import { attrInt, attrInts, axisOf, constInts, countOf, dtypeOf, isNum, product, shapeOf } from "./dims";
+import { isRuntimeValue, operandLength, runtimeReason, runtimeShaped, unknownDims } from "./runtimeDims";
 import { INDEX_OPS } from "./indexOps";
-import { ShapeError, type ConstValues, type OpContext, type OpRule, type RfContext } from "./types";
+import {
+  ShapeError,
+  type ConstValues,
+  type OpContext,
+  type OpRule,
+  type RfContext,
+  type ValueState,
+} from "./types";
 
 /** Output axis j reads input axis src[j] (null = new axis); an input spatial axis left out makes it global. */
 function remapField(f: ValueField | undefined, src: readonly (number | null)[]): ValueField | undefined {
@@ -44,7 +50,13 @@ const reshape: OpRule = {
   infer(ctx) {
     const x = shapeOf(ctx, 0);
     const target = ctx.inputs[1]?.value ?? attrInts(ctx.node, "shape");
-    if (!target) throw new ShapeError("Reshape target shape is not a constant");
+    if (!target) {
+      const n = operandLength(ctx, 1);
+      const all = countOf(x);
+      // A flattening to rank 1 keeps every element: its size is known even when the target is not.
+      const dims = n === 1 && all !== undefined ? [all] : n === undefined ? undefined : unknownDims(n);
+      return [runtimeShaped(ctx, dims, runtimeReason(ctx, "target shape", 1))];
+    }
     const allowZero = attrInt(ctx.node, "allowzero", 0) === 1;
     const out: Dim[] = target.map((d, i) => (d === 0 && !allowZero ? (x[i] ?? "?") : d));
     const minus = out.findIndex((d) => d === -1);
@@ -134,12 +146,25 @@ function squeezedAxes(ctx: OpContext): number[] {
   const x = shapeOf(ctx, 0);
   const axes = axesArg(ctx, 1);
   if (axes) return axes.map((a) => axisOf(a, x.length));
+  if (isRuntimeValue(ctx, 1)) throw new ShapeError("Squeeze axes are only known at run time");
   return identityMap(x.length).filter((i) => x[i] === 1);
+}
+
+/** Squeeze of run-time axes: n axes of size 1 go; if only n dims are 1, which ones is known. */
+function squeezeRuntimeAxes(ctx: OpContext, x: readonly Dim[]): ValueState {
+  const why = runtimeReason(ctx, "axes", 1);
+  const n = operandLength(ctx, 1);
+  if (n === undefined) return runtimeShaped(ctx, undefined, why);
+  const ones = x.filter((d) => d === 1).length;
+  const symbolic = x.some((d) => !isNum(d));
+  if (!symbolic && ones === n) return { dtype: dtypeOf(ctx), shape: x.filter((d) => d !== 1) };
+  return runtimeShaped(ctx, unknownDims(x.length - n), why);
 }
 
 const squeeze: OpRule = {
   infer(ctx) {
     const x = shapeOf(ctx, 0);
+    if (!attrInts(ctx.node, "axes") && isRuntimeValue(ctx, 1)) return [squeezeRuntimeAxes(ctx, x)];
     const drop = new Set(squeezedAxes(ctx));
     const v = foldable(ctx);
     return [{ dtype: dtypeOf(ctx), shape: x.filter((_, i) => !drop.has(i)), ...(v ? { value: v } : {}) }];
@@ -169,6 +194,11 @@ function unsqueezeMap(ctx: OpContext): (number | null)[] {
 const unsqueeze: OpRule = {
   infer(ctx) {
     const x = shapeOf(ctx, 0);
+    if (!attrInts(ctx.node, "axes") && isRuntimeValue(ctx, 1)) {
+      const n = operandLength(ctx, 1);
+      const why = runtimeReason(ctx, "axes", 1);
+      return [runtimeShaped(ctx, n === undefined ? undefined : unknownDims(x.length + n), why)];
+    }
     const v = foldable(ctx);
     const shape = unsqueezeMap(ctx).map((s) => (s === null ? 1 : (x[s] ?? "?")));
     return [{ dtype: dtypeOf(ctx), shape, ...(v ? { value: v } : {}) }];
@@ -225,6 +255,17 @@ const split: OpRule = {
     const n = ctx.node.outputs.length;
     const total = x[axis];
     let sizes = attrInts(ctx.node, "split") ?? constInts(ctx, 1);
+    if (!sizes && isRuntimeValue(ctx, 1)) {
+      const why = runtimeReason(ctx, "split sizes", 1);
+      return ctx.node.outputs.map((_, k) =>
+        runtimeShaped(
+          ctx,
+          x.map((d, i) => (i === axis ? undefined : d)),
+          why,
+          k,
+        ),
+      );
+    }
     if (!sizes) {
       if (!isNum(total)) return ctx.node.outputs.map(() => ({ dtype: dtypeOf(ctx), shape: undefined }));
       const chunk = Math.ceil(total / n);
@@ -252,65 +293,22 @@ function splitFields(ctx: RfContext): (ValueField | undefined)[] {
   });
 }
 
-/** Slice: per sliced axis a window map o → start + o·step, so a spatial crop shifts the field. */
-const shapeOp: OpRule = {
-  infer(ctx) {
-    const x = shapeOf(ctx, 0);
-    const r = x.length;
-    const start = attrInt(ctx.node, "start", 0);
-    const end = attrInt(ctx.node, "end", r);
-    const s = Math.max(0, Math.min(r, start < 0 ? start + r : start));
-    const e = Math.max(0, Math.min(r, end < 0 ? end + r : end));
-    const value = x.slice(s, Math.max(s, e));
-    return [{ dtype: "int64", shape: [value.length], value }];
-  },
-  rf: "none",
-};
-
-function constantTensor(t: Tensor): { dtype: Tensor["dtype"]; shape: number[]; value?: ConstValues } {
-  const v = tensorValues(t);
-  return { dtype: t.dtype, shape: [...t.dims], ...(v ? { value: v } : {}) };
-}
-
-const constant: OpRule = {
-  infer(ctx) {
-    const t = ctx.node.attrs["value"];
-    if (t && typeof t === "object" && "dims" in t) return [constantTensor(t)];
-    for (const [k, v] of Object.entries(ctx.node.attrs)) {
-      if (k === "value_float" || k === "value_int")
-        return [{ dtype: k === "value_int" ? "int64" : "float32", shape: [], value: [v as number] }];
-      if ((k === "value_floats" || k === "value_ints") && Array.isArray(v))
-        return [{ dtype: k === "value_ints" ? "int64" : "float32", shape: [v.length], value: v as number[] }];
-    }
-    throw new ShapeError("Constant without a supported value attribute");
-  },
-  rf: "none",
-};
-
-const constantOfShape: OpRule = {
-  infer(ctx) {
-    const shape = ctx.inputs[0]?.value;
-    if (!shape) throw new ShapeError("ConstantOfShape shape is not constant");
-    const t = ctx.node.attrs["value"];
-    const c = t && typeof t === "object" && "dims" in t ? constantTensor(t) : undefined;
-    const n = countOf(shape);
-    const fill = c?.value?.[0] ?? 0;
-    return [
-      {
-        dtype: c?.dtype ?? "float32",
-        shape,
-        ...(n !== undefined && n <= 4096 ? { value: new Array<number | string>(n).fill(fill) } : {}),
-      },
-    ];
-  },
-  rf: "none",
-};
-
 const expand: OpRule = {
   infer(ctx) {
     const x = shapeOf(ctx, 0);
     const target = ctx.inputs[1]?.value;
-    if (!target) throw new ShapeError("Expand shape is not constant");
+    if (!target) {
+      const n = operandLength(ctx, 1);
+      const why = runtimeReason(ctx, "shape", 1);
+      if (n === undefined) return [runtimeShaped(ctx, undefined, why)];
+      const rank = Math.max(x.length, n);
+      // A known input dim other than 1 is the output's: the target may only repeat it or say 1.
+      const dims = unknownDims(rank).map((_, i) => {
+        const a = x[x.length - rank + i];
+        return isNum(a) && a !== 1 ? a : undefined;
+      });
+      return [runtimeShaped(ctx, dims, why)];
+    }
     const rank = Math.max(x.length, target.length);
     const out: Dim[] = [];
     for (let i = 0; i < rank; i++) {
@@ -353,7 +351,14 @@ const tile: OpRule = {
   infer(ctx) {
     const x = shapeOf(ctx, 0);
     const reps = constInts(ctx, 1);
-    if (!reps) throw new ShapeError("Tile repeats are not constant");
+    if (!reps)
+      return [
+        runtimeShaped(
+          ctx,
+          x.map((d) => (d === 0 ? 0 : undefined)),
+          runtimeReason(ctx, "repeats", 1),
+        ),
+      ];
     return [
       {
         dtype: dtypeOf(ctx),
@@ -362,48 +367,6 @@ const tile: OpRule = {
     ];
   },
   rf: (ctx) => (ctx.fields[0] ? { kind: "global" } : undefined),
-};
-
-const cast: OpRule = {
-  infer(ctx) {
-    const v = ctx.inputs[0]?.value;
-    return [
-      {
-        dtype: dtypeFromOnnx(attrInt(ctx.node, "to", 1)),
-        shape: shapeOf(ctx, 0),
-        ...(v ? { value: v } : {}),
-      },
-    ];
-  },
-  rf: "elementwise",
-};
-
-const range: OpRule = {
-  infer(ctx) {
-    const [s, l, d] = [0, 1, 2].map((i) => ctx.inputs[i]?.value?.[0]);
-    if (typeof s !== "number" || typeof l !== "number" || typeof d !== "number" || d === 0)
-      return [{ dtype: dtypeOf(ctx), shape: ["range"] }];
-    const n = Math.max(0, Math.ceil((l - s) / d));
-    return [
-      {
-        dtype: dtypeOf(ctx),
-        shape: [n],
-        ...(n <= 4096 ? { value: Array.from({ length: n }, (_, i) => s + i * d) } : {}),
-      },
-    ];
-  },
-  rf: "none",
-};
-
-const dataDependent: OpRule = {
-  infer(ctx) {
-    const x = shapeOf(ctx, 0);
-    return ctx.node.outputs.map(() => ({
-      dtype: "int64" as const,
-      shape: ctx.node.opType === "NonZero" ? [x.length, "nnz"] : ["n"],
-    }));
-  },
-  rf: "global",
 };
 
 export const SHAPE_OPS: Readonly<Record<string, OpRule>> = {
@@ -415,10 +378,6 @@ export const SHAPE_OPS: Readonly<Record<string, OpRule>> = {
   Unsqueeze: unsqueeze,
   Concat: concat,
   Split: split,
-  Shape: shapeOp,
-  Size: { infer: (ctx) => [{ dtype: "int64", shape: [], value: [product(shapeOf(ctx, 0))] }], rf: "none" },
-  Constant: constant,
-  ConstantOfShape: constantOfShape,
   Expand: expand,
   Tile: tile,
   // torch.roll (not an ONNX op): same shape, each output reads the whole rolled axis.
@@ -426,9 +385,4 @@ export const SHAPE_OPS: Readonly<Record<string, OpRule>> = {
     infer: (ctx) => [{ dtype: dtypeOf(ctx), shape: shapeOf(ctx, 0) }],
     rf: (ctx) => (ctx.fields[0] ? { kind: "global" } : undefined),
   },
-  Cast: cast,
-  CastLike: { ...cast, infer: (ctx) => [{ dtype: dtypeOf(ctx, 1), shape: shapeOf(ctx, 0) }] },
-  Range: range,
-  NonZero: dataDependent,
-  NonMaxSuppression: dataDependent,
 };

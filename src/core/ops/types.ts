@@ -19,6 +19,8 @@ export interface ValueState {
   readonly value?: ConstValues;
   /** The initializer it is (or aliases through Identity), for weights. */
   readonly tensor?: Tensor;
+  /** Why some dims are named symbols (or the shape unknown): the run-time value they depend on. */
+  readonly reason?: string;
 }
 
 export interface OpContext {

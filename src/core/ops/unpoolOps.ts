@@ -7,6 +7,7 @@
 import { applyWindow, mapAxes, transposedWindow } from "../fields/receptiveField";
 import type { Dim } from "../ir/types";
 import { attrInts, constInts, dtypeOf, isNum, shapeOf } from "./dims";
+import { isRuntimeValue, operandLength, runtimeReason, runtimeShaped, unknownDims } from "./runtimeDims";
 import { ShapeError, type OpContext, type OpRule } from "./types";
 
 interface Spatial {
@@ -56,6 +57,8 @@ const maxUnpool: OpRule = {
     const s = spatialAttrs(ctx, x.length - 2);
     // output_shape: the full shape (ONNX), or only the spatial sizes (what torch's output_size keeps).
     const n = x.length - 2;
+    if (isRuntimeValue(ctx, 2))
+      return [runtimeShaped(ctx, [x[0], x[1], ...unknownDims(n)], runtimeReason(ctx, "output_shape", 2))];
     const given = constInts(ctx, 2)?.slice(-n);
     if (given && given.length !== n)
       throw new ShapeError(`MaxUnpool output_shape ${JSON.stringify(given)} does not match rank ${x.length}`);
@@ -113,7 +116,18 @@ const col2im: OpRule = {
     const x = shapeOf(ctx, 0);
     const image = constInts(ctx, 1);
     const block = constInts(ctx, 2);
-    if (!image || !block || image.length !== block.length)
+    if (!image || !block) {
+      const n = image?.length ?? operandLength(ctx, 1);
+      const per = block?.reduce((a, k) => a * k, 1);
+      const cols = x[x.length - 2];
+      const lead = x.slice(0, x.length - 2);
+      const c = isNum(cols) && per ? cols / per : undefined;
+      const why = runtimeReason(ctx, image ? "block_shape" : "image_shape", image ? 2 : 1);
+      return [
+        runtimeShaped(ctx, n === undefined ? undefined : [...lead, c, ...(image ?? unknownDims(n))], why),
+      ];
+    }
+    if (image.length !== block.length)
       throw new ShapeError("Col2Im image_shape / block_shape are not constant");
     if (x.length !== 2 && x.length !== 3)
       throw new ShapeError(`Fold needs a 2-D or 3-D input, got ${x.length}-D`);

@@ -182,7 +182,7 @@ function convertAttr(a: PAttr): AttrValue {
     case ATTR_INT:
       return int(a.i);
     case ATTR_STRING:
-      return a.s ? text.decode(a.s) : "";
+      return decodeText(a.s);
     case ATTR_TENSOR:
       return a.t ? convertTensor(a.t) : { kind: "other" };
     case ATTR_GRAPH:
@@ -192,10 +192,15 @@ function convertAttr(a: PAttr): AttrValue {
     case ATTR_INTS:
       return (a.ints ?? []).map(int);
     case ATTR_STRINGS:
-      return (a.strings ?? []).map((s) => text.decode(s));
+      return (a.strings ?? []).map(decodeText);
     default:
       return { kind: "other" };
   }
+}
+
+/** protobufjs gives an empty bytes field as a plain [] (not a Uint8Array), which TextDecoder refuses. */
+function decodeText(b: Uint8Array | undefined): string {
+  return b && b.length > 0 ? text.decode(b) : "";
 }
 
 /** Files from very old exporters omit AttributeProto.type: infer it from the field present. */

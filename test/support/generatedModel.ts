@@ -1,0 +1,36 @@
+/** Models for tests: one a tools/ generator wrote under test/fixtures, with the ground-truth JSON beside it. */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import type { Model, Node, Tensor } from "../../src/core/ir/types";
+
+export function generatedModel<Ref>(folder: string, name: string): { bytes: Buffer; ref: Ref } {
+  const dir = resolve(__dirname, "../fixtures", folder);
+  return {
+    bytes: readFileSync(resolve(dir, `${name}.onnx`)),
+    ref: JSON.parse(readFileSync(resolve(dir, `${name}.json`), "utf8")) as Ref,
+  };
+}
+
+/** An opset-18 ONNX model of these nodes over one float32 input "x", every listed value an output. */
+export function opset18Model(
+  nodes: readonly Node[],
+  inits: readonly Tensor[],
+  input: number[],
+  outputs: string[],
+): Model {
+  return {
+    format: "onnx",
+    graph: {
+      name: "g",
+      nodes: [...nodes],
+      inputs: [{ name: "x", dtype: "float32", shape: input }],
+      outputs: outputs.map((name) => ({ name, dtype: "float32", shape: undefined })),
+      initializers: new Map(inits.map((t) => [t.name, t])),
+      valueInfo: new Map(),
+    },
+    opsets: { "": 18 },
+    producer: "convlens-tests",
+    irVersion: 8,
+    weightless: false,
+  };
+}
