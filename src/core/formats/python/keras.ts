@@ -6,7 +6,7 @@
  * (formats/keras/kerasBuild.ts), channels-last as Keras reports shapes.
  */
 import type { Dim } from "../../ir/types";
-import { KERAS_LAYER_TYPES } from "../keras/kerasBuild";
+import { KERAS_ALIASES, KERAS_LAYER_TYPES } from "../keras/kerasBuild";
 import {
   kerasDType,
   type KNode,
@@ -21,6 +21,7 @@ import type { Span } from "./ast";
 import { builtin } from "./builtins";
 import {
   NONE,
+  describe,
   iterate,
   num,
   tuple,
@@ -291,11 +292,20 @@ export class KerasRuntime {
     const layers: KerasLayer[] = [];
     let input: Extract<KNode, { kind: "input" }> | undefined;
     const add = (v: PyValue) => {
-      if (v.t !== "object") return;
-      const l = this.layerOf.get(v);
-      if (l) layers.push(l);
+      const l = v.t === "object" ? this.layerOf.get(v) : undefined;
       // keras.Input(shape=…) as the first item gives the input shape.
-      else input = this.inputNode(v) ?? input;
+      const declared = this.inputNode(v);
+      if (l) layers.push(l);
+      else if (declared) input = declared;
+      // Anything else keeps its place as an unknown layer: never dropped, so later sizes are not guessed.
+      else
+        layers.push({
+          type: "Unknown",
+          name: this.autoName("unknown"),
+          config: {},
+          unknownReason: v.t === "unknown" ? v.reason : `${describe(v)} is not a Keras layer`,
+          source: { call: a.span, def: a.span },
+        });
     };
     for (const v of iterate(a.args[0] ?? a.kwargs.get("layers") ?? { t: "list", items: [] }) ?? []) add(v);
     const nameArg = a.kwargs.get("name");
@@ -351,10 +361,13 @@ export class KerasRuntime {
       "keras.layers",
       () => unknown("keras.layers is a module"),
       (n) => {
-        if (layerTypes.has(n)) return builtin(n, (a) => this.makeLayer(n, a));
+        const type = KERAS_ALIASES[n] ?? n;
+        if (layerTypes.has(type)) return builtin(n, (a) => this.makeLayer(type, a));
         if (n === "Input") return builtin("Input", (a) => this.input(a));
         const merge = MERGE_FUNCTIONS[n];
-        return merge ? builtin(n, (a) => this.mergeFunction(merge, a)) : undefined;
+        if (merge) return builtin(n, (a) => this.mergeFunction(merge, a));
+        // Another layer class (Lambda, a preprocessing layer): recorded under its name, its output unknown.
+        return /^[A-Z]/.test(n) ? builtin(n, (a) => this.makeLayer(n, a)) : undefined;
       },
     );
     const member = (n: string): PyValue | undefined => {
