@@ -9,7 +9,18 @@ import { ModelError } from "../../ir/types";
 import { opRule } from "../../ops/registry";
 import type { ValueState } from "../../ops/types";
 import { lineSpans } from "../lineSpans";
+import { dataLayerTops } from "./caffeData";
 import { parseTextProto, type TextMessage } from "./textProto";
+
+/** A size a layer needs is not known (its input comes after a data layer or a layer ConvLens cannot follow). */
+class UnknownSize extends ModelError {}
+/** A layer type ConvLens has no rule for: kept in place, its outputs unknown. */
+class UnsupportedLayer extends ModelError {}
+
+/** Shapes given by the user (--input-shape, convlens.inputShapes): by input name, "*" for the first input. */
+export interface CaffeReadOptions {
+  readonly inputShapes?: Readonly<Record<string, readonly Dim[]>>;
+}
 
 /** Legacy V1 enum layer types → current names. */
 const V1_TYPES: Readonly<Record<string, string>> = {
@@ -37,12 +48,6 @@ const V1_TYPES: Readonly<Record<string, string>> = {
   SILENCE: "Silence",
 };
 const SKIPPED = new Set([
-  "Data",
-  "ImageData",
-  "HDF5Data",
-  "MemoryData",
-  "WindowData",
-  "DummyData",
   "Accuracy",
   "SoftmaxWithLoss",
   "EuclideanLoss",
@@ -76,10 +81,28 @@ class Net {
   setBlob(name: string, value: string): void {
     this.blobs.set(name, value);
   }
-  input(name: string, shape: Dim[]): ValueInfo {
+  input(name: string, shape: Dim[] | undefined): ValueInfo {
     this.blobs.set(name, name);
     this.states.set(name, { dtype: "float32", shape });
     return { name, dtype: "float32", shape };
+  }
+  /** A layer ConvLens cannot follow keeps its place: one node with no op rule, its outputs unknown. */
+  opaque(layer: string, type: string, inputs: string[], outputs: number): string[] {
+    const id = this.n++;
+    const outs = Array.from({ length: outputs }, (_, i) => `${layer}#${id}_${i}`);
+    this.nodes.push({
+      name: `${layer}/${type}_${id}`,
+      layer,
+      layerType: type,
+      opType: `caffe.${type}`,
+      domain: "",
+      inputs,
+      outputs: outs,
+      attrs: {},
+      ...(this.def ? { source: { def: this.def } } : {}),
+    });
+    outs.forEach((o) => this.states.set(o, { dtype: "float32", shape: undefined }));
+    return outs;
   }
   weight(name: string, dims: number[], role: "parameter" | "buffer" = "parameter"): string {
     if (!this.initializers.has(name)) {
@@ -173,12 +196,20 @@ function numeric(shape: readonly Dim[] | undefined): number[] | undefined {
   return shape && shape.every((d): d is number => typeof d === "number") ? [...shape] : undefined;
 }
 
-export function readCaffe(bytes: Uint8Array): Model {
+export function readCaffe(bytes: Uint8Array, opts: CaffeReadOptions = {}): Model {
   const text = new TextDecoder().decode(bytes);
   const root = parseTextProto(text);
   const lines = lineSpans(text);
   const net = new Net();
   const inputs: ValueInfo[] = [];
+  const notes: string[] = [];
+  const paramsUnknown: { path: string; reason: string }[] = [];
+  // The user's shape replaces the file's (or the data layer's) for the named input, "*" for the first one.
+  const declare = (name: string, shape: Dim[] | undefined) => {
+    const given = opts.inputShapes?.[name] ?? (inputs.length === 0 ? opts.inputShapes?.["*"] : undefined);
+    inputs.push(net.input(name, given ? [...given] : shape));
+    return given !== undefined;
+  };
   // Old style: input: "data" with input_shape { dim } or four input_dim per input.
   const inputNames = root.all("input").map(String);
   const inputDims = root.nums("input_dim");
@@ -186,10 +217,11 @@ export function readCaffe(bytes: Uint8Array): Model {
     const shapeMsg = root.msgs("input_shape")[i];
     const shape = shapeMsg ? shapeMsg.nums("dim") : inputDims.slice(i * 4, i * 4 + 4);
     if (shape.length === 0) throw new ModelError(`input "${name}" has no input_shape or input_dim`);
-    inputs.push(net.input(name, shape));
+    declare(name, shape);
   });
   const layers = [...root.msgs("layer"), ...root.msgs("layers")];
   if (layers.length === 0) throw new ModelError("No layer { … } blocks: not a Caffe network definition.");
+  let unknownLayers = 0;
   for (const l of layers) {
     const raw = l.str("type") ?? "";
     const type = V1_TYPES[raw] ?? raw;
@@ -199,14 +231,33 @@ export function readCaffe(bytes: Uint8Array): Model {
     const tops = l.all("top").map(String);
     if (type === "Input") {
       const shapes = l.msg("input_param")?.msgs("shape") ?? [];
-      tops.forEach((t, i) => inputs.push(net.input(t, (shapes[i] ?? shapes[0])?.nums("dim") ?? [])));
+      tops.forEach((t, i) => declare(t, (shapes[i] ?? shapes[0])?.nums("dim") ?? []));
+      continue;
+    }
+    const data = dataLayerTops(l, type, name);
+    if (data) {
+      // The first top is the data; the others (labels) are produced too, so loss layers skip cleanly.
+      const given = tops.map((t, i) => declare(t, data.shapes[i]));
+      if (data.note && !given[0]) notes.push(data.note);
       continue;
     }
     const bottoms = l.all("bottom").map((b) => net.blob(String(b), l.line));
     net.def = lines[l.line - 1];
-    const outs = caffeLayer(net, l, type, name, bottoms);
+    let outs: string[];
+    try {
+      outs = caffeLayer(net, l, type, name, bottoms);
+    } catch (e) {
+      if (!(e instanceof UnknownSize) && !(e instanceof UnsupportedLayer)) throw e;
+      // Kept in its place with unknown outputs: the first reason is told, the layers it makes unknown counted.
+      if (e instanceof UnsupportedLayer || unknownLayers === 0) notes.push(`unknown: ${e.message}`);
+      if (e instanceof UnknownSize) unknownLayers++;
+      outs = net.opaque(name, type, bottoms, Math.max(1, tops.length));
+      paramsUnknown.push({ path: name, reason: e.message });
+    }
     tops.forEach((t, i) => net.setBlob(t, outs[i] ?? outs[0] ?? ""));
   }
+  if (unknownLayers > 1)
+    notes.push(`unknown: ${unknownLayers - 1} later layers need sizes that are unknown after it.`);
   if (inputs.length === 0)
     throw new ModelError("The network declares no input shape (input_shape, input_dim or an Input layer).");
   const consumed = new Set(net.nodes.flatMap((n) => n.inputs));
@@ -228,6 +279,8 @@ export function readCaffe(bytes: Uint8Array): Model {
     producer: "Caffe prototxt",
     irVersion: 0,
     weightless: true,
+    ...(notes.length ? { notes } : {}),
+    ...(paramsUnknown.length ? { paramsUnknown } : {}),
   };
 }
 
@@ -239,7 +292,7 @@ function caffeLayer(net: Net, l: TextMessage, type: string, name: string, b: str
   const channels = () => {
     const c = net.state(x)?.shape?.[1];
     if (typeof c !== "number")
-      throw new ModelError(`layer "${name}" (line ${l.line}): the channels of its input are unknown`);
+      throw new UnknownSize(`layer "${name}" (line ${l.line}): the channels of its input are unknown`);
     return c;
   };
   switch (type) {
@@ -273,13 +326,15 @@ function caffeLayer(net: Net, l: TextMessage, type: string, name: string, b: str
       const k = twoDims(p, "kernel_size", "kernel_h", "kernel_w", 1);
       const s = twoDims(p, "stride", "stride_h", "stride_w", 1);
       const pad = twoDims(p, "pad", "pad_h", "pad_w", 0);
-      // Caffe rounds pooled sizes up (and clips a window that would start in the padding); its
+      // Caffe rounds pooled sizes up (and clips a window that would start in the padding) unless
+      // round_mode: FLOOR (BVLC) or ceil_mode: false (a widespread fork field) says down; its
       // average divides by the window within the padded input, padding included.
+      const floor = String(p.first("round_mode") ?? "CEIL") === "FLOOR" || p.first("ceil_mode") === false;
       return node(max ? "MaxPool" : "AveragePool", [x], {
         kernel_shape: k,
         strides: s,
         pads: [...pad, ...pad],
-        ceil_mode: 1,
+        ceil_mode: floor ? 0 : 1,
         ...(max ? {} : { count_include_pad: 1 }),
       });
     }
@@ -288,7 +343,7 @@ function caffeLayer(net: Net, l: TextMessage, type: string, name: string, b: str
       const out = p.num("num_output") ?? 0;
       const axis = p.num("axis") ?? 1;
       const shape = xs();
-      if (!shape) throw new ModelError(`layer "${name}" (line ${l.line}): the size of its input is unknown`);
+      if (!shape) throw new UnknownSize(`layer "${name}" (line ${l.line}): the size of its input is unknown`);
       const flat = node("Flatten", [x], { axis })[0] ?? "";
       const k = shape.slice(axis).reduce((a, v) => a * v, 1);
       // transpose: true stores the weight as [in, out].
@@ -367,7 +422,7 @@ function caffeLayer(net: Net, l: TextMessage, type: string, name: string, b: str
       const tops = l.all("top").length;
       const points = p?.nums("slice_point") ?? [];
       if (size === undefined)
-        throw new ModelError(`layer "${name}" (line ${l.line}): the size it slices is unknown`);
+        throw new UnknownSize(`layer "${name}" (line ${l.line}): the size it slices is unknown`);
       const cuts = points.length
         ? [0, ...points, size]
         : Array.from({ length: tops + 1 }, (_, i) => (i * size) / tops);
@@ -392,7 +447,7 @@ function caffeLayer(net: Net, l: TextMessage, type: string, name: string, b: str
       const axis = p?.num("axis") ?? 2;
       const ref = numeric(net.state(b[1] ?? "")?.shape);
       const shape = xs();
-      if (!ref || !shape) throw new ModelError(`layer "${name}" (line ${l.line}): crop sizes unknown`);
+      if (!ref || !shape) throw new UnknownSize(`layer "${name}" (line ${l.line}): crop sizes unknown`);
       const offsets = p?.nums("offset") ?? [];
       const axes = ref.map((_, i) => i).filter((i) => i >= axis);
       const starts = axes.map((_a, i) => offsets[Math.min(i, offsets.length - 1)] ?? 0);
@@ -404,6 +459,8 @@ function caffeLayer(net: Net, l: TextMessage, type: string, name: string, b: str
       ]);
     }
     default:
-      throw new ModelError(`layer "${name}" (line ${l.line}): Caffe layer type "${type}" is not supported`);
+      throw new UnsupportedLayer(
+        `layer "${name}" (line ${l.line}): Caffe layer type "${type}" is not supported; its outputs are unknown`,
+      );
   }
 }

@@ -293,6 +293,7 @@ function build(parsed: Parsed, producer: string, fileNotes: readonly string[]): 
     weightless: true,
     layout: "channels_last",
     ...(notes.length ? { notes } : {}),
+    ...(built.unknown.length ? { paramsUnknown: built.unknown } : {}),
   };
 }
 

@@ -515,7 +515,7 @@ function traceKeras(m: KerasModel, span: Span, opts: PythonOptions): TracedClass
   const model: Model = {
     format: "keras",
     graph: b.graph(built.outputs),
-    ...(notes.length ? { notes } : {}),
+    ...(notes.length ? { notes, paramsUnknown: built.unknown } : {}),
     opsets: { "": 17 },
     producer: "Keras source",
     irVersion: 0,
@@ -523,15 +523,11 @@ function traceKeras(m: KerasModel, span: Span, opts: PythonOptions): TracedClass
     layout: "channels_last",
   };
   try {
-    const analyzed = analyzeModel(model, {
+    const analysis = analyzeModel(model, {
       modelName: m.name,
       timeLimitMs: opts.timeLimitMs ?? 10_000,
       layout: "channels_last",
     });
-    // The parameters of a layer that cannot be followed are not known: the total is a lower bound that says so.
-    const analysis = built.unknown.length
-      ? { ...analyzed, totals: { ...analyzed.totals, paramsUnknown: built.unknown } }
-      : analyzed;
     return {
       ...base,
       diagnostics: b.diagnostics,
