@@ -10,7 +10,8 @@ field is its first branch's, as the README defines it).
 
 Caffe semantics written into the PyTorch build: pooling rounds the output size up
 (ceil_mode=True) and clips a last window that would start in the padding (PyTorch's
-ceil_mode does the same); AVE pooling divides by the window size within the padded
+ceil_mode does the same), unless round_mode: FLOOR (BVLC) or ceil_mode: false (the fork
+field DenseNet-Caffe uses) rounds down; AVE pooling divides by the window size within the padded
 input; BatchNorm holds only statistics (0 learned params), the following Scale layer
 holds the learned scale (and bias with bias_term); InnerProduct flattens from axis 1.
 
@@ -27,7 +28,14 @@ from rf_probe import ProbeTooSmall, conv as probe_window, cut, eltwise, probe_in
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent / "test" / "fixtures" / "caffe"
 V1 = {"CONVOLUTION": "Convolution", "DECONVOLUTION": "Deconvolution", "POOLING": "Pooling", "INNER_PRODUCT": "InnerProduct",
-      "RELU": "ReLU", "LRN": "LRN", "SOFTMAX": "Softmax", "DROPOUT": "Dropout", "CONCAT": "Concat", "ELTWISE": "Eltwise"}
+      "RELU": "ReLU", "LRN": "LRN", "SOFTMAX": "Softmax", "DROPOUT": "Dropout", "CONCAT": "Concat", "ELTWISE": "Eltwise",
+      "DATA": "Data", "ACCURACY": "Accuracy", "SOFTMAX_LOSS": "SoftmaxWithLoss"}
+SKIPPED = {"Accuracy", "SoftmaxWithLoss"}
+# train_val / train_test files whose data layer reads a database: the image size is in the database, not
+# the file, so the test gives it as --input-shape. The sizes are the datasets' published ones: MNIST
+# 28×28 grey, CIFAR-10 32×32 colour; CaffeNet crops ImageNet's colour images to 227 (its crop_size).
+GIVEN = {"lenet_train_test": [100, 1, 28, 28], "cifar10_quick_train_test": [100, 3, 32, 32],
+         "caffenet_train_val": [50, 3, 227, 227]}
 
 
 def parse(text):
@@ -72,7 +80,8 @@ def parameterless(t, l, xs):
         if one(p, "global_pooling") == "true":
             return (x.amax((2, 3), keepdim=True) if mx else x.mean((2, 3), keepdim=True)), None
         k, s, pd = pair(p, "kernel_size", "kernel_h", "kernel_w", 1), pair(p, "stride", "stride_h", "stride_w", 1), pair(p, "pad", "pad_h", "pad_w", 0)
-        return (F.max_pool2d(x, k, s, pd, ceil_mode=True) if mx else F.avg_pool2d(x, k, s, pd, ceil_mode=True, count_include_pad=True)), None
+        up = one(p, "round_mode", "CEIL") != "FLOOR" and one(p, "ceil_mode", "true") != "false"
+        return (F.max_pool2d(x, k, s, pd, ceil_mode=up) if mx else F.avg_pool2d(x, k, s, pd, ceil_mode=up, count_include_pad=True)), None
     if t == "LRN":
         p = l["lrn_param"][0]
         return torch.nn.LocalResponseNorm(int(one(p, "local_size", 5)), float(one(p, "alpha", 1)), float(one(p, "beta", 0.75)), float(one(p, "k", 1)))(x), None
@@ -107,12 +116,17 @@ def run(path):
             blobs[name] = torch.rand(*(shapes[i] if i < len(shapes) else dims[i * 4:i * 4 + 4]))
     for l in net.get("layer", []) + net.get("layers", []):
         t = V1.get(one(l, "type"), one(l, "type"))
-        if any(one(inc, "phase") == "TRAIN" for inc in l.get("include", [])):
+        if any(one(inc, "phase") == "TRAIN" for inc in l.get("include", [])) or t in SKIPPED:
             continue
         tops = l.get("top", [])
         if t == "Input":
             shape = [int(v) for v in l["input_param"][0]["shape"][0]["dim"]]
             blobs[tops[0]] = torch.rand(*shape)
+            continue
+        if t == "Data":  # the TEST phase's data layer: its batch_size, the image size given
+            given = GIVEN[path.stem]
+            assert int(l["data_param"][0]["batch_size"][0]) == given[0]
+            blobs[tops[0]] = torch.rand(*given)
             continue
         xs = [blobs[b] for b in l.get("bottom", [])]
         x = xs[0]
@@ -155,14 +169,15 @@ def run(path):
         for i, top in enumerate(tops):
             blobs[top] = outs[i] if outs else y
         layers.append({"name": one(l, "name"), "type": t, "output_shape": list(y.shape), "params": params, "macs": macs})
-    rfs = probe(net)
+    rfs = probe(net, net_name=path.stem)
     for l in layers:
         if rfs[l["name"]] != "not period 1":
             l["rf"] = rfs[l["name"]]
-    return {"model": path.stem, "totals": {"params": sum(l["params"] for l in layers), "macs": sum(l["macs"] for l in layers)}, "layers": layers}
+    given = {"given_input_shape": GIVEN[path.stem]} if path.stem in GIVEN else {}
+    return {"model": path.stem, **given, "totals": {"params": sum(l["params"] for l in layers), "macs": sum(l["macs"] for l in layers)}, "layers": layers}
 
 
-def probe(net, size=1024):
+def probe(net, size=1024, net_name=None):
     """Each layer's receptive field, from a one-channel probe of the net (tools/rf_probe.py) on a size×size input.
 
     A blob's probe is a list of channel segments [(channels, probe)] whose fields differ:
@@ -179,11 +194,14 @@ def probe(net, size=1024):
             blobs[name] = [((shapes[i] if i < len(shapes) else dims[i * 4:i * 4 + 4])[1], x)]
         for l in net.get("layer", []) + net.get("layers", []):
             t = V1.get(one(l, "type"), one(l, "type"))
-            if any(one(inc, "phase") == "TRAIN" for inc in l.get("include", [])):
+            if any(one(inc, "phase") == "TRAIN" for inc in l.get("include", [])) or t in SKIPPED:
                 continue
             tops = l.get("top", [])
             if t == "Input":
                 blobs[tops[0]] = [(int(l["input_param"][0]["shape"][0]["dim"][1]), x)]
+                continue
+            if t == "Data":
+                blobs[tops[0]] = [(GIVEN[net_name][1], x)]
                 continue
             xs = [blobs[b] for b in l.get("bottom", [])]
             y, ys = xs[0], None
@@ -229,7 +247,7 @@ def probe(net, size=1024):
                     if id(c0) not in seen:  # in-place layers share their input's probe
                         seen[id(c0)] = receptive_field(x, c0)
                 except ProbeTooSmall:
-                    return probe(net, size * 2)
+                    return probe(net, size * 2, net_name)
                 out[one(l, "name")] = seen[id(c0)]
         return out
 

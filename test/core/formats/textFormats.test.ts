@@ -21,6 +21,8 @@ const FORMATS = [
 
 interface Expected {
   input_shape?: number[];
+  /** The input shape the file does not state (a data layer reading a database), given as --input-shape would. */
+  given_input_shape?: number[];
   totals: { params: number; macs: number };
   layers: {
     name: string;
@@ -38,7 +40,12 @@ for (const { format, dir, ext } of FORMATS) {
       readFileSync(join(dir, file.slice(0, -ext.length) + ".expected.json"), "utf8"),
     ) as Expected;
     describe(`${format} ${file}`, () => {
-      const analysis = analyzeFile(file, readFileSync(join(dir, file)));
+      const analysis = analyzeFile(
+        file,
+        readFileSync(join(dir, file)),
+        {},
+        exp.given_input_shape ? { inputShapes: { "*": exp.given_input_shape } } : {},
+      );
       const layers = jsonReport(analysis).layers;
       it("reads every layer and the totals", () => {
         expect(analysis.format).toBe(format);
