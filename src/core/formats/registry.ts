@@ -5,7 +5,8 @@
 import type { Dim, Model } from "../ir/types";
 import { ModelError } from "../ir/types";
 import { looksLikeCaffe, readCaffe } from "./caffe/caffeReader";
-import { looksLikeDarknet, readDarknet } from "./darknet/darknetReader";
+import { looksLikeDarknet } from "./darknet/darknetCfg";
+import { readDarknet } from "./darknet/darknetReader";
 import { looksLikeKeras, readKeras } from "./keras/kerasFile";
 import { looksLikeOnnx, readOnnx } from "./onnx/reader";
 
