@@ -31,6 +31,7 @@ V1 = {"CONVOLUTION": "Convolution", "DECONVOLUTION": "Deconvolution", "POOLING":
       "RELU": "ReLU", "LRN": "LRN", "SOFTMAX": "Softmax", "DROPOUT": "Dropout", "CONCAT": "Concat", "ELTWISE": "Eltwise",
       "DATA": "Data", "ACCURACY": "Accuracy", "SOFTMAX_LOSS": "SoftmaxWithLoss"}
 SKIPPED = {"Accuracy", "SoftmaxWithLoss"}
+MORE = {"Normalize", "ShuffleChannel", "Power", "Exp", "Log", "Axpy", "Upsample", "Interp", "Threshold", "Tile", "ArgMax", "Reduction"}
 # train_val / train_test files whose data layer reads a database: the image size is in the database, not
 # the file, so the test gives it as --input-shape. The sizes are the datasets' published ones: MNIST
 # 28×28 grey, CIFAR-10 32×32 colour; CaffeNet crops ImageNet's colour images to 227 (its crop_size).
@@ -86,10 +87,12 @@ def parameterless(t, l, xs):
         p = l["lrn_param"][0]
         return torch.nn.LocalResponseNorm(int(one(p, "local_size", 5)), float(one(p, "alpha", 1)), float(one(p, "beta", 0.75)), float(one(p, "k", 1)))(x), None
     if t == "Eltwise":
-        op = one(l.get("eltwise_param", [{}])[0], "operation", "SUM")
-        y = xs[0]
-        for z in xs[1:]:
-            y = y + z if op == "SUM" else (y * z if op == "PROD" else torch.maximum(y, z))
+        p = l.get("eltwise_param", [{}])[0]
+        op = one(p, "operation", "SUM")
+        coeff = [float(v) for v in p.get("coeff", [])] or [1.0] * len(xs)
+        y = xs[0] * coeff[0] if op == "SUM" else xs[0]
+        for z, k in zip(xs[1:], coeff[1:] + [1.0] * len(xs)):
+            y = y + k * z if op == "SUM" else (y * z if op == "PROD" else torch.maximum(y, z))
         return y, None
     if t == "Concat":
         return torch.cat(xs, int(one(l.get("concat_param", [{}])[0], "axis", 1))), None
@@ -101,6 +104,43 @@ def parameterless(t, l, xs):
         return outs[0], outs
     if t == "Dropout":
         return x, None
+    if t in ("Power", "Exp", "Log"):
+        p = l.get(t.lower() + "_param", [{}])[0]
+        inner = float(one(p, "shift", 0)) + float(one(p, "scale", 1)) * x
+        if t == "Power":
+            return inner ** float(one(p, "power", 1)), None
+        base = float(one(p, "base", -1))
+        if t == "Exp":
+            return (torch.exp(inner) if base == -1 else base ** inner), None
+        return (torch.log(inner) if base == -1 else torch.log(inner) / math.log(base)), None
+    if t == "Threshold":
+        return (x > float(one(l.get("threshold_param", [{}])[0], "threshold", 0))).float(), None
+    if t == "ShuffleChannel":  # shuffle_channel_layer: view as group × C/group, transpose
+        g = int(one(l["shuffle_channel_param"][0], "group", 1))
+        n, c, h, w = x.shape
+        return x.view(n, g, c // g, h, w).transpose(1, 2).reshape(n, c, h, w), None
+    if t == "Axpy":  # axpy_layer: a (N×C×1×1) · x + y
+        return xs[0] * xs[1] + xs[2], None
+    if t == "Upsample":
+        return F.interpolate(x, scale_factor=int(one(l["upsample_param"][0], "scale", 2)), mode="nearest"), None
+    if t == "Interp":  # interp_layer: zoom → (in − 1)·zoom + 1, bilinear with aligned corners
+        z = int(one(l["interp_param"][0], "zoom_factor", 1))
+        size = [(d - 1) * z + 1 for d in x.shape[2:]]
+        return F.interpolate(x, size=size, mode="bilinear", align_corners=True), None
+    if t == "Tile":
+        p = l["tile_param"][0]
+        reps = [1] * x.dim()
+        reps[int(one(p, "axis", 1))] = int(one(p, "tiles", 1))
+        return x.repeat(*reps), None
+    if t == "ArgMax":
+        return x.argmax(int(one(l["argmax_param"][0], "axis")), keepdim=True).float(), None
+    if t == "Reduction":
+        p = l["reduction_param"][0]
+        axis = int(one(p, "axis", 0))
+        dims = tuple(range(axis, x.dim()))
+        op = one(p, "operation", "SUM")
+        y = {"SUM": lambda: x.sum(dims), "ASUM": lambda: x.abs().sum(dims), "SUMSQ": lambda: (x * x).sum(dims), "MEAN": lambda: x.mean(dims)}[op]()
+        return y * float(one(p, "coeff", 1)), None
     if t == "Softmax":
         return F.softmax(x, 1), None
     return None
@@ -156,6 +196,13 @@ def run(path):
             m = torch.nn.PReLU(x.shape[1])
             y = m(x)
             params = x.shape[1]
+        elif t == "Normalize":  # SSD normalize_layer: L2 over channels (or the sample), times a learned scale
+            p = l.get("norm_param", [{}])[0]
+            across = one(p, "across_spatial", "true") != "false"
+            norm = torch.sqrt((x * x).sum((1, 2, 3) if across else 1, keepdim=True) + float(one(p, "eps", 1e-10)))
+            shared = one(p, "channel_shared", "true") != "false"
+            y = x / norm * torch.rand(1 if shared else x.shape[1], 1, 1)
+            params = 1 if shared else x.shape[1]
         elif t == "BatchNorm":
             y = torch.nn.BatchNorm2d(x.shape[1], affine=False).eval()(x)
         elif t == "Scale":
@@ -188,6 +235,7 @@ def probe(net, size=1024, net_name=None):
     with torch.enable_grad():
         x = probe_input(size)
         blobs, out, seen = {}, {}, {}
+        unmeasured = False  # after a layer the probe does not model, fields are left out of the reference
         dims = [int(v) for v in net.get("input_dim", [])]
         shapes = [[int(v) for v in m["dim"]] for m in net.get("input_shape", [])]
         for i, name in enumerate(net.get("input", [])):
@@ -202,6 +250,10 @@ def probe(net, size=1024, net_name=None):
                 continue
             if t == "Data":
                 blobs[tops[0]] = [(GIVEN[net_name][1], x)]
+                continue
+            if unmeasured or t in MORE:
+                unmeasured = True
+                out[one(l, "name")] = "not period 1"
                 continue
             xs = [blobs[b] for b in l.get("bottom", [])]
             y, ys = xs[0], None
