@@ -5,7 +5,7 @@
  * resizing. Returns undefined for a type it does not know.
  */
 import type { AttrValue } from "../../ir/types";
-import { Net, UnknownSize, UnsupportedLayer, numeric } from "./caffeNet";
+import { type Net, UnknownSize, UnsupportedLayer, numeric } from "./caffeNet";
 import type { TextMessage } from "./textProto";
 
 export function moreLayers(
