@@ -56,13 +56,14 @@ export function readDarknet(bytes: Uint8Array): Model {
     });
     return name;
   };
-  const floats = (name: string, v: number) => {
-    // A constant of the layer's definition (relu6's bounds, [crop]'s scaling), not a learned weight.
+  /** A float constant of the layer's definition (relu6's bounds, [upsample]'s scales), not a learned weight; a number is a scalar. */
+  const floats = (name: string, v: number | number[]) => {
+    const values = typeof v === "number" ? [v] : v;
     initializers.set(name, {
       name,
       dtype: "float32",
-      dims: [],
-      storage: { kind: "typed", values: [v] },
+      dims: typeof v === "number" ? [] : [values.length],
+      storage: { kind: "typed", values },
       role: "buffer",
     });
     return name;
@@ -163,7 +164,8 @@ export function readDarknet(bytes: Uint8Array): Model {
           break;
         case "upsample": {
           const st = int(s, "stride", 2);
-          out = emit("Resize", [prev, "", consts(`${id}.scales`, [1, 1, st, st])], { mode: "nearest" });
+          // Resize takes float scales (onnxruntime refuses int64 ones).
+          out = emit("Resize", [prev, "", floats(`${id}.scales`, [1, 1, st, st])], { mode: "nearest" });
           h *= st;
           w *= st;
           break;
