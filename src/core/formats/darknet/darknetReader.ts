@@ -142,18 +142,20 @@ export function readDarknet(bytes: Uint8Array): Model {
           w = Math.floor((w + 2 * pad - size) / stride) + 1;
           break;
         }
-        case "maxpool": {
+        case "maxpool":
+        case "local_avgpool": {
           const size = int(s, "size", 1),
             stride = int(s, "stride", size);
           const padding = int(s, "padding", size - 1);
-          // Darknet pads floor(padding/2) before and the rest after.
+          // Darknet pads floor(padding/2) before and the rest after; [local_avgpool]'s mean counts
+          // only the inputs inside.
           const pb = Math.floor(padding / 2),
             pe = padding - pb;
-          out = emit("MaxPool", [prev], {
-            kernel_shape: [size, size],
-            strides: [stride, stride],
-            pads: [pb, pb, pe, pe],
-          });
+          const attrs = { kernel_shape: [size, size], strides: [stride, stride], pads: [pb, pb, pe, pe] };
+          out =
+            s.type === "maxpool"
+              ? emit("MaxPool", [prev], attrs)
+              : emit("AveragePool", [prev], { ...attrs, count_include_pad: 0 });
           h = Math.floor((h + padding - size) / stride) + 1;
           w = Math.floor((w + padding - size) / stride) + 1;
           break;
@@ -262,23 +264,6 @@ export function readDarknet(bytes: Uint8Array): Model {
             weight(`${id}.rolling_variance`, [c], "buffer"),
           ]);
           break;
-        case "local_avgpool": {
-          // Like [maxpool] (padding size−1 by default, floor(padding/2) before); the mean counts only inputs inside.
-          const size = int(s, "size", 1),
-            stride = int(s, "stride", size);
-          const padding = int(s, "padding", size - 1);
-          const pb = Math.floor(padding / 2),
-            pe = padding - pb;
-          out = emit("AveragePool", [prev], {
-            kernel_shape: [size, size],
-            strides: [stride, stride],
-            pads: [pb, pb, pe, pe],
-            count_include_pad: 0,
-          });
-          h = Math.floor((h + padding - size) / stride) + 1;
-          w = Math.floor((w + padding - size) / stride) + 1;
-          break;
-        }
         case "crop": {
           // crop_layer at test time: the centred crop_height × crop_width window, scaled to [-1, 1] unless noadjust.
           const ch = int(s, "crop_height", 1),
