@@ -35,8 +35,10 @@ export async function benchFormats(): Promise<void> {
   for (const rel of [
     "caffe/googlenet_deploy.prototxt",
     "caffe/resnet50_deploy.prototxt",
+    "caffe/caffenet_train_val.prototxt",
     "darknet/darknet19.cfg",
     "darknet/yolov3-tiny.cfg",
+    "darknet/resnet50.cfg",
     "keras/imdb_bilstm.keras",
     "keras/toy_resnet.json",
     "keras/mnist_convnet.h5",
@@ -51,6 +53,11 @@ export async function benchFormats(): Promise<void> {
   const vgg = readFileSync(resolve(FIX, "python/keras_vgg.py"), "utf8");
   const src = await time(() => analyzePythonSource(vgg, { fileName: "keras_vgg.py" }), 9);
   console.log(`| python/keras_vgg.py (Keras source, parse + interpret + analyse) | | | ${src.toFixed(2)} |`);
+  const app = readFileSync(resolve(FIX, "python/keras_app_vgg16.py"), "utf8");
+  const appMs = await time(() => analyzePythonSource(app, { fileName: "keras_app_vgg16.py" }), 9);
+  console.log(
+    `| python/keras_app_vgg16.py (applications-style builder, two models) | | | ${appMs.toFixed(2)} |`,
+  );
 
   console.log("\nWeight files beside a model: read + match + apply, ms (median of 9):");
   console.log("| model | weight file | KiB | ms | loaded |");

@@ -22,6 +22,7 @@ import {
   notebookProgram,
 } from "./core/formats/python/notebookProgram";
 import { analyzePythonSource } from "./core/formats/python/pythonModel";
+import { NO_KERAS_MODEL, isKerasSource } from "./core/formats/python/keras";
 import type { Dim } from "./core/ir/types";
 import { parseShapeText } from "./core/ir/shapeText";
 import { explain, writeExplain, type ExplainArgs } from "./cli/explain";
@@ -185,6 +186,8 @@ async function summarizePython(args: Args): Promise<number> {
     : only.length === 1
       ? only[0]
       : undefined;
+  if (!cls && models.length === 0 && isKerasSource(source))
+    throw new ModelError(`${args.file}: ${NO_KERAS_MODEL}`);
   if (!cls) {
     const names = models.map((c) => c.name).join(", ") || "none";
     throw new UsageError(
@@ -209,11 +212,12 @@ async function summarizePython(args: Args): Promise<number> {
 }
 
 function render(analysis: ModelAnalysis, format: Format, modules = false): string {
-  // Caffe / Darknet / Keras: one row per framework layer, as their own summaries print them.
-  const a = modules || analysis.format === "onnx" ? analysis : byLayer(analysis);
+  // Caffe / Darknet / Keras and Python sources: one row per framework layer in every format, as
+  // their own summaries print them (the JSON of a source groups by module itself).
+  const a = analysis.format === "onnx" ? analysis : byLayer(analysis);
   switch (format) {
     case "json":
-      return JSON.stringify(modules ? moduleReport(a) : jsonReport(a), null, 2);
+      return JSON.stringify(modules ? moduleReport(analysis) : jsonReport(a), null, 2);
     case "csv":
       return csvReport(a);
     case "md":

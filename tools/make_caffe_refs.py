@@ -10,7 +10,8 @@ field is its first branch's, as the README defines it).
 
 Caffe semantics written into the PyTorch build: pooling rounds the output size up
 (ceil_mode=True) and clips a last window that would start in the padding (PyTorch's
-ceil_mode does the same); AVE pooling divides by the window size within the padded
+ceil_mode does the same), unless round_mode: FLOOR (BVLC) or ceil_mode: false (the fork
+field DenseNet-Caffe uses) rounds down; AVE pooling divides by the window size within the padded
 input; BatchNorm holds only statistics (0 learned params), the following Scale layer
 holds the learned scale (and bias with bias_term); InnerProduct flattens from axis 1.
 
@@ -27,7 +28,15 @@ from rf_probe import ProbeTooSmall, conv as probe_window, cut, eltwise, probe_in
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent / "test" / "fixtures" / "caffe"
 V1 = {"CONVOLUTION": "Convolution", "DECONVOLUTION": "Deconvolution", "POOLING": "Pooling", "INNER_PRODUCT": "InnerProduct",
-      "RELU": "ReLU", "LRN": "LRN", "SOFTMAX": "Softmax", "DROPOUT": "Dropout", "CONCAT": "Concat", "ELTWISE": "Eltwise"}
+      "RELU": "ReLU", "LRN": "LRN", "SOFTMAX": "Softmax", "DROPOUT": "Dropout", "CONCAT": "Concat", "ELTWISE": "Eltwise",
+      "DATA": "Data", "ACCURACY": "Accuracy", "SOFTMAX_LOSS": "SoftmaxWithLoss"}
+SKIPPED = {"Accuracy", "SoftmaxWithLoss"}
+MORE = {"Normalize", "ShuffleChannel", "Power", "Exp", "Log", "Axpy", "Upsample", "Interp", "Threshold", "Tile", "ArgMax", "Reduction"}
+# train_val / train_test files whose data layer reads a database: the image size is in the database, not
+# the file, so the test gives it as --input-shape. The sizes are the datasets' published ones: MNIST
+# 28×28 grey, CIFAR-10 32×32 colour; CaffeNet crops ImageNet's colour images to 227 (its crop_size).
+GIVEN = {"lenet_train_test": [100, 1, 28, 28], "cifar10_quick_train_test": [100, 3, 32, 32],
+         "caffenet_train_val": [50, 3, 227, 227]}
 
 
 def parse(text):
@@ -72,15 +81,18 @@ def parameterless(t, l, xs):
         if one(p, "global_pooling") == "true":
             return (x.amax((2, 3), keepdim=True) if mx else x.mean((2, 3), keepdim=True)), None
         k, s, pd = pair(p, "kernel_size", "kernel_h", "kernel_w", 1), pair(p, "stride", "stride_h", "stride_w", 1), pair(p, "pad", "pad_h", "pad_w", 0)
-        return (F.max_pool2d(x, k, s, pd, ceil_mode=True) if mx else F.avg_pool2d(x, k, s, pd, ceil_mode=True, count_include_pad=True)), None
+        up = one(p, "round_mode", "CEIL") != "FLOOR" and one(p, "ceil_mode", "true") != "false"
+        return (F.max_pool2d(x, k, s, pd, ceil_mode=up) if mx else F.avg_pool2d(x, k, s, pd, ceil_mode=up, count_include_pad=True)), None
     if t == "LRN":
         p = l["lrn_param"][0]
         return torch.nn.LocalResponseNorm(int(one(p, "local_size", 5)), float(one(p, "alpha", 1)), float(one(p, "beta", 0.75)), float(one(p, "k", 1)))(x), None
     if t == "Eltwise":
-        op = one(l.get("eltwise_param", [{}])[0], "operation", "SUM")
-        y = xs[0]
-        for z in xs[1:]:
-            y = y + z if op == "SUM" else (y * z if op == "PROD" else torch.maximum(y, z))
+        p = l.get("eltwise_param", [{}])[0]
+        op = one(p, "operation", "SUM")
+        coeff = [float(v) for v in p.get("coeff", [])] or [1.0] * len(xs)
+        y = xs[0] * coeff[0] if op == "SUM" else xs[0]
+        for z, k in zip(xs[1:], coeff[1:] + [1.0] * len(xs)):
+            y = y + k * z if op == "SUM" else (y * z if op == "PROD" else torch.maximum(y, z))
         return y, None
     if t == "Concat":
         return torch.cat(xs, int(one(l.get("concat_param", [{}])[0], "axis", 1))), None
@@ -92,6 +104,43 @@ def parameterless(t, l, xs):
         return outs[0], outs
     if t == "Dropout":
         return x, None
+    if t in ("Power", "Exp", "Log"):
+        p = l.get(t.lower() + "_param", [{}])[0]
+        inner = float(one(p, "shift", 0)) + float(one(p, "scale", 1)) * x
+        if t == "Power":
+            return inner ** float(one(p, "power", 1)), None
+        base = float(one(p, "base", -1))
+        if t == "Exp":
+            return (torch.exp(inner) if base == -1 else base ** inner), None
+        return (torch.log(inner) if base == -1 else torch.log(inner) / math.log(base)), None
+    if t == "Threshold":
+        return (x > float(one(l.get("threshold_param", [{}])[0], "threshold", 0))).float(), None
+    if t == "ShuffleChannel":  # shuffle_channel_layer: view as group × C/group, transpose
+        g = int(one(l["shuffle_channel_param"][0], "group", 1))
+        n, c, h, w = x.shape
+        return x.view(n, g, c // g, h, w).transpose(1, 2).reshape(n, c, h, w), None
+    if t == "Axpy":  # axpy_layer: a (N×C×1×1) · x + y
+        return xs[0] * xs[1] + xs[2], None
+    if t == "Upsample":
+        return F.interpolate(x, scale_factor=int(one(l["upsample_param"][0], "scale", 2)), mode="nearest"), None
+    if t == "Interp":  # interp_layer: zoom → (in − 1)·zoom + 1, bilinear with aligned corners
+        z = int(one(l["interp_param"][0], "zoom_factor", 1))
+        size = [(d - 1) * z + 1 for d in x.shape[2:]]
+        return F.interpolate(x, size=size, mode="bilinear", align_corners=True), None
+    if t == "Tile":
+        p = l["tile_param"][0]
+        reps = [1] * x.dim()
+        reps[int(one(p, "axis", 1))] = int(one(p, "tiles", 1))
+        return x.repeat(*reps), None
+    if t == "ArgMax":
+        return x.argmax(int(one(l["argmax_param"][0], "axis")), keepdim=True).float(), None
+    if t == "Reduction":
+        p = l["reduction_param"][0]
+        axis = int(one(p, "axis", 0))
+        dims = tuple(range(axis, x.dim()))
+        op = one(p, "operation", "SUM")
+        y = {"SUM": lambda: x.sum(dims), "ASUM": lambda: x.abs().sum(dims), "SUMSQ": lambda: (x * x).sum(dims), "MEAN": lambda: x.mean(dims)}[op]()
+        return y * float(one(p, "coeff", 1)), None
     if t == "Softmax":
         return F.softmax(x, 1), None
     return None
@@ -107,12 +156,17 @@ def run(path):
             blobs[name] = torch.rand(*(shapes[i] if i < len(shapes) else dims[i * 4:i * 4 + 4]))
     for l in net.get("layer", []) + net.get("layers", []):
         t = V1.get(one(l, "type"), one(l, "type"))
-        if any(one(inc, "phase") == "TRAIN" for inc in l.get("include", [])):
+        if any(one(inc, "phase") == "TRAIN" for inc in l.get("include", [])) or t in SKIPPED:
             continue
         tops = l.get("top", [])
         if t == "Input":
             shape = [int(v) for v in l["input_param"][0]["shape"][0]["dim"]]
             blobs[tops[0]] = torch.rand(*shape)
+            continue
+        if t == "Data":  # the TEST phase's data layer: its batch_size, the image size given
+            given = GIVEN[path.stem]
+            assert int(l["data_param"][0]["batch_size"][0]) == given[0]
+            blobs[tops[0]] = torch.rand(*given)
             continue
         xs = [blobs[b] for b in l.get("bottom", [])]
         x = xs[0]
@@ -142,6 +196,13 @@ def run(path):
             m = torch.nn.PReLU(x.shape[1])
             y = m(x)
             params = x.shape[1]
+        elif t == "Normalize":  # SSD normalize_layer: L2 over channels (or the sample), times a learned scale
+            p = l.get("norm_param", [{}])[0]
+            across = one(p, "across_spatial", "true") != "false"
+            norm = torch.sqrt((x * x).sum((1, 2, 3) if across else 1, keepdim=True) + float(one(p, "eps", 1e-10)))
+            shared = one(p, "channel_shared", "true") != "false"
+            y = x / norm * torch.rand(1 if shared else x.shape[1], 1, 1)
+            params = 1 if shared else x.shape[1]
         elif t == "BatchNorm":
             y = torch.nn.BatchNorm2d(x.shape[1], affine=False).eval()(x)
         elif t == "Scale":
@@ -155,14 +216,15 @@ def run(path):
         for i, top in enumerate(tops):
             blobs[top] = outs[i] if outs else y
         layers.append({"name": one(l, "name"), "type": t, "output_shape": list(y.shape), "params": params, "macs": macs})
-    rfs = probe(net)
+    rfs = probe(net, net_name=path.stem)
     for l in layers:
         if rfs[l["name"]] != "not period 1":
             l["rf"] = rfs[l["name"]]
-    return {"model": path.stem, "totals": {"params": sum(l["params"] for l in layers), "macs": sum(l["macs"] for l in layers)}, "layers": layers}
+    given = {"given_input_shape": GIVEN[path.stem]} if path.stem in GIVEN else {}
+    return {"model": path.stem, **given, "totals": {"params": sum(l["params"] for l in layers), "macs": sum(l["macs"] for l in layers)}, "layers": layers}
 
 
-def probe(net, size=1024):
+def probe(net, size=1024, net_name=None):
     """Each layer's receptive field, from a one-channel probe of the net (tools/rf_probe.py) on a size×size input.
 
     A blob's probe is a list of channel segments [(channels, probe)] whose fields differ:
@@ -173,17 +235,25 @@ def probe(net, size=1024):
     with torch.enable_grad():
         x = probe_input(size)
         blobs, out, seen = {}, {}, {}
+        unmeasured = False  # after a layer the probe does not model, fields are left out of the reference
         dims = [int(v) for v in net.get("input_dim", [])]
         shapes = [[int(v) for v in m["dim"]] for m in net.get("input_shape", [])]
         for i, name in enumerate(net.get("input", [])):
             blobs[name] = [((shapes[i] if i < len(shapes) else dims[i * 4:i * 4 + 4])[1], x)]
         for l in net.get("layer", []) + net.get("layers", []):
             t = V1.get(one(l, "type"), one(l, "type"))
-            if any(one(inc, "phase") == "TRAIN" for inc in l.get("include", [])):
+            if any(one(inc, "phase") == "TRAIN" for inc in l.get("include", [])) or t in SKIPPED:
                 continue
             tops = l.get("top", [])
             if t == "Input":
                 blobs[tops[0]] = [(int(l["input_param"][0]["shape"][0]["dim"][1]), x)]
+                continue
+            if t == "Data":
+                blobs[tops[0]] = [(GIVEN[net_name][1], x)]
+                continue
+            if unmeasured or t in MORE:
+                unmeasured = True
+                out[one(l, "name")] = "not period 1"
                 continue
             xs = [blobs[b] for b in l.get("bottom", [])]
             y, ys = xs[0], None
@@ -229,7 +299,7 @@ def probe(net, size=1024):
                     if id(c0) not in seen:  # in-place layers share their input's probe
                         seen[id(c0)] = receptive_field(x, c0)
                 except ProbeTooSmall:
-                    return probe(net, size * 2)
+                    return probe(net, size * 2, net_name)
                 out[one(l, "name")] = seen[id(c0)]
         return out
 

@@ -12,8 +12,15 @@ Darknet semantics written into the PyTorch build: a [convolutional] with pad=1 p
 size/2 (so 0 for size=1), padding=N overrides it; [maxpool] pads padding = size−1 by
 default, floor(padding/2) before and the rest after — asymmetric, so a 2×2/2 maxpool
 keeps ⌈n/2⌉ and a 2×2/1 one keeps n; [avgpool] is global; [route] concatenates
-channels (groups/group_id take a slice); [shortcut] adds; batch_normalize drops the
-conv bias and adds BatchNorm scales and biases (2·filters learned params).
+channels (groups/group_id take a slice); [shortcut] adds into the previous layer's tensor
+the overlapping channels and positions of the `from` layer (darknet_shortcut: Darknet's
+shortcut_cpu written out index by index); batch_normalize drops the conv bias and adds
+BatchNorm scales and biases (2·filters learned params). AlexeyAB's sections, from its C code:
+[sam] multiplies the previous output by the `from` output element by element; [scale_channels]
+multiplies the `from` maps by the previous layer's per-channel values; [batchnorm] holds
+scales and biases; [local_avgpool] pads like [maxpool] and averages only the inputs inside;
+[crop] (test time) takes the centred window and maps it to 2x−1 unless noadjust; relu6
+clips to [0, 6]; [gaussian_yolo] passes its input on as [yolo] does.
 
     /usr/bin/python3 tools/make_darknet_refs.py   # Debian's python3-torch (apt-get install python3-torch)
 """
@@ -63,10 +70,26 @@ def darknet_reorg(x, stride):
     return out.view(b, c * stride * stride, h // stride, w // stride)
 
 
+def darknet_shortcut(add, out):
+    """shortcut_cpu(batch, w1, h1, c1, add, w2, h2, c2, s1=1, s2=1, out) from darknet's blas.c:
+    `add` is the `from` layer (c1×h1×w1), `out` a copy of the previous layer's output (c2×h2×w2).
+    Its loop over k < min(c), j < min(h), i < min(w) does
+        out[k, j*sample, i*sample] += add[k, j*stride, i*stride]
+    with stride = max(1, w1/w2), sample = max(1, w2/w1): the same indices as slices below."""
+    _, c1, h1, w1 = add.shape
+    out = out.clone()
+    _, c2, h2, w2 = out.shape
+    stride, sample = max(1, w1 // w2), max(1, w2 // w1)
+    c, h, w = min(c1, c2), min(h1, h2), min(w1, w2)
+    out[:, :c, 0:h * sample:sample, 0:w * sample:sample] += add[:, :c, 0:h * stride:stride, 0:w * stride:stride]
+    return out
+
+
 def act(x, name):
     return {
         "leaky": lambda t: F.leaky_relu(t, 0.1),
         "relu": F.relu,
+        "relu6": lambda t: t.clamp(0, 6),
         "mish": lambda t: t * torch.tanh(F.softplus(t)),
         "logistic": torch.sigmoid,
         "linear": lambda t: t,
@@ -115,14 +138,40 @@ def build(path):
                 gid = int(o.get("group_id", 0))
                 y = y[:, gid * part:(gid + 1) * part]
         elif kind == "shortcut":
-            r = int(o.get("from", -3))
-            y = act(x + outs[r if r >= 0 else i + r], o.get("activation", "linear"))
+            y = x
+            for r in (int(v) for v in o.get("from", "-3").split(",")):
+                y = darknet_shortcut(outs[r if r >= 0 else i + r], y)
+            y = act(y, o.get("activation", "linear"))
+        elif kind == "sam":
+            r = int(o.get("from", -1))
+            y = act(x * outs[r if r >= 0 else i + r], o.get("activation", "linear"))
+        elif kind == "scale_channels":
+            r = int(o.get("from", -1))
+            y = act(outs[r if r >= 0 else i + r] * x, o.get("activation", "linear"))
+        elif kind == "batchnorm":
+            y = torch.nn.BatchNorm2d(x.shape[1]).eval()(x)
+            params = 2 * x.shape[1]
+        elif kind == "local_avgpool":
+            size = int(o.get("size", 1))
+            stride = int(o.get("stride", size))
+            padding = int(o.get("padding", size - 1))
+            b = padding // 2
+            pads = (b, padding - b, b, padding - b)
+            total = F.avg_pool2d(F.pad(x, pads), size, stride, divisor_override=1)
+            count = F.avg_pool2d(F.pad(torch.ones_like(x[:, :1]), pads), size, stride, divisor_override=1)
+            y = total / count
+        elif kind == "crop":
+            ch, cw = int(o["crop_height"]), int(o["crop_width"])
+            dy, dx = (x.shape[2] - ch) // 2, (x.shape[3] - cw) // 2
+            y = x[:, :, dy:dy + ch, dx:dx + cw]
+            if not int(o.get("noadjust", 0)):
+                y = y * 2 - 1
         elif kind == "connected":
             fc = torch.nn.Linear(x.numel(), int(o["output"]))
             y = act(fc(x.flatten(1)), o.get("activation", "linear"))
             params = sum(p.numel() for p in fc.parameters())
             macs = fc.in_features * fc.out_features
-        elif kind in ("dropout", "yolo", "region"):
+        elif kind in ("dropout", "yolo", "region", "gaussian_yolo"):
             y = x
         elif kind == "softmax":
             y = F.softmax(x, 1)
@@ -131,14 +180,14 @@ def build(path):
         layers.append({"name": str(i), "type": kind, "output_shape": list(y.shape), "params": params, "macs": macs})
         outs.append(y)
         x = y
-    for l, rf in zip(layers, probe(sections)):
+    for l, rf in zip(layers, probe(sections, [l["output_shape"] for l in layers])):
         if rf not in ("unmeasured", "not period 1"):
             l["rf"] = rf
     return {"model": path.stem, "input_shape": [1, int(net.get("channels", 3)), int(net.get("height", 416)), int(net.get("width", 416))],
             "totals": {"params": sum(l["params"] for l in layers), "macs": sum(l["macs"] for l in layers)}, "layers": layers}
 
 
-def probe(sections, size=1024):
+def probe(sections, shapes, size=1024):
     """Each layer's receptive field from a one-channel probe (tools/rf_probe.py); blobs are channel segments."""
     net = sections[0][1]
     with torch.enable_grad():
@@ -151,8 +200,11 @@ def probe(sections, size=1024):
                 ins = [ref(int(v)) for v in o["layers"].split(",")]
                 y = "unmeasured" if "unmeasured" in ins else None if None in ins else [seg for z in ins for seg in z]
             elif kind == "shortcut":
-                ins = [y, ref(int(o.get("from", -3)))]
-                y = "unmeasured" if "unmeasured" in ins else None if None in ins else eltwise(ins)
+                ins = [y] + [ref(int(v)) for v in o.get("from", "-3").split(",")]
+                same = len({tuple(shapes[i + int(v)] if int(v) < 0 else shapes[int(v)]) for v in o.get("from", "-3").split(",")} | {tuple(shapes[i - 1])}) == 1 if i else True
+                y = "unmeasured" if "unmeasured" in ins or not same else None if None in ins else eltwise(ins)
+            elif kind in ("sam", "scale_channels", "crop", "local_avgpool"):
+                y = "unmeasured" if y is not None else None
             if y in (None, "unmeasured"):
                 pass
             elif kind in ("avgpool", "connected"):
@@ -177,7 +229,9 @@ def probe(sections, size=1024):
                 g, gid = int(o["groups"]), int(o.get("group_id", 0))
                 part = sum(c for c, _ in y) // g
                 y = cut(y, gid * part, (gid + 1) * part)
-            elif kind not in ("route", "shortcut", "dropout", "yolo", "region", "softmax"):
+            elif kind == "batchnorm":
+                pass
+            elif kind not in ("route", "shortcut", "dropout", "yolo", "region", "gaussian_yolo", "softmax", "sam", "scale_channels", "crop", "local_avgpool"):
                 raise ValueError(kind)
             outs.append(y)
             if y in (None, "unmeasured"):
@@ -188,7 +242,7 @@ def probe(sections, size=1024):
                 if id(c0) not in seen:
                     seen[id(c0)] = receptive_field(x, c0)
             except ProbeTooSmall:
-                return probe(sections, size * 2)
+                return probe(sections, shapes, size * 2)
             fields.append(seen[id(c0)])
         return fields
 

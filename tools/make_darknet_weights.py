@@ -14,7 +14,7 @@ import struct
 import torch
 import torch.nn.functional as F
 
-from make_darknet_refs import ROOT, act, darknet_reorg, parse
+from make_darknet_refs import ROOT, act, darknet_reorg, darknet_shortcut, parse
 
 torch.manual_seed(0)
 cfg = ROOT / "weights-net.cfg"
@@ -41,7 +41,9 @@ for i, (kind, o) in enumerate(sections[1:]):
         size = int(o.get("size", 1)); stride = int(o.get("stride", size)); padding = int(o.get("padding", size - 1)); b = padding // 2
         y = F.max_pool2d(F.pad(x, (b, padding - b, b, padding - b), value=-math.inf), size, stride)
     elif kind == "shortcut":
-        r = int(o.get("from", -3)); y = act(x + outs[r if r >= 0 else i + r], o.get("activation", "linear"))
+        r = int(o.get("from", -3)); y = act(darknet_shortcut(outs[r if r >= 0 else i + r], x), o.get("activation", "linear"))
+    elif kind == "upsample":
+        y = F.interpolate(x, scale_factor=int(o.get("stride", 2)), mode="nearest")
     elif kind == "route":
         refs = [int(v) for v in o["layers"].split(",")]
         y = torch.cat([outs[r if r >= 0 else i + r] for r in refs], 1)

@@ -9,7 +9,11 @@ export function analyzeFile(
   read: ReadContext = {},
   options: Partial<AnalyzeOptions> = {},
 ): ModelAnalysis {
-  const model = readModel(fileName, bytes, read);
+  const model = readModel(
+    fileName,
+    bytes,
+    options.inputShapes && !read.inputShapes ? { ...read, inputShapes: options.inputShapes } : read,
+  );
   return analyzeModel(model, { modelName: modelNameOf(fileName), ...options });
 }
 

@@ -149,4 +149,42 @@ export const tests = [
       await screenshot("darknet-darknet19-inspector");
     },
   },
+  {
+    name: "a BVLC train_test.prototxt (data layer + convlens.inputShapes) and pjreddie's ResNet-50 cfg open in the inspector with their totals",
+    async run({ page, screenshot }) {
+      // run.mjs copies both files and sets convlens.inputShapes for LeNet (MNIST's 28×28 grey images,
+      // the TEST batch of 100); expected numbers from tools/make_caffe_refs.py / make_darknet_refs.py.
+      const read = (rel) => JSON.parse(fs.readFileSync(path.join(FIXTURES, rel), "utf8"));
+      const lenet = read("caffe/lenet_train_test.expected.json");
+      await closeAllEditors(page);
+      await runCommand(page, "ConvLens: Inspect Model");
+      await pickQuickItem(page, "lenet_train_test.prototxt");
+      let frame = await waitForInspector(page, "lenet_train_test", 30_000);
+      assert.equal(
+        await readTotal(frame, "total-params"),
+        lenet.totals.params,
+        "LeNet total-params (431,080)",
+      );
+      assert.equal(await readTotal(frame, "total-macs"), lenet.totals.macs, "LeNet total-macs, batch 100");
+      const rows = await readLayerTable(frame);
+      assert.equal(
+        rows.filter((r) => r.name === "pool2").pop()?.cells.shape?.text,
+        "100×50×4×4",
+        "pool2 as Caffe logs its Top shape",
+      );
+      await screenshot("caffe-lenet-train-test-inspector");
+      const resnet = read("darknet/resnet50.expected.json");
+      await closeAllEditors(page);
+      await runCommand(page, "ConvLens: Inspect Model");
+      await pickQuickItem(page, "resnet50.cfg");
+      frame = await waitForInspector(page, "resnet50", 30_000);
+      assert.equal(await readTotal(frame, "total-params"), resnet.totals.params, "ResNet-50 total-params");
+      assert.equal(
+        await readTotal(frame, "total-macs"),
+        resnet.totals.macs,
+        "ResNet-50 total-macs (2 × 4.87 G = Darknet's 9.74 BFLOPs)",
+      );
+      await screenshot("darknet-resnet50-inspector");
+    },
+  },
 ];

@@ -236,7 +236,9 @@ async function main() {
   // and notebook.e2e.mjs.
   for (const rel of [
     "caffe/googlenet_deploy.prototxt",
+    "caffe/lenet_train_test.prototxt",
     "darknet/darknet19.cfg",
+    "darknet/resnet50.cfg",
     "python/keras_vgg.py",
     "python/notebook_cnn.ipynb",
   ])
@@ -249,7 +251,15 @@ async function main() {
   const extraPaths = [path.join(repoRoot, "test", "fixtures", "third_party")];
   fs.writeFileSync(
     path.join(workspace, ".vscode", "settings.json"),
-    `${JSON.stringify({ "convlens.pythonExtraPaths": extraPaths }, null, 2)}\n`,
+    `${JSON.stringify(
+      {
+        "convlens.pythonExtraPaths": extraPaths,
+        // BVLC's LeNet train_test reads MNIST from an LMDB: the image size is not in the file.
+        "convlens.inputShapes": { "lenet_train_test.prototxt": "100x1x28x28" },
+      },
+      null,
+      2,
+    )}\n`,
   );
   const files = fs
     .readdirSync(here)

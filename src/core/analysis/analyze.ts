@@ -97,11 +97,14 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
     const rule = opRule(node.opType, node.domain);
     let outs: ValueState[] = [];
     let macs: number | null = 0;
+    // MACs not computed are unknown (null), never 0: the totals then say they are not known.
     if (!rule) {
       nodeWarnings.push(`unknown: no rule for op ${node.domain ? `${node.domain}.` : ""}${node.opType}`);
       unknownOps.add(node.opType);
+      macs = null;
     } else if (ctx.inputs.some((s, i) => node.inputs[i] !== "" && !s?.shape) && node.opType !== "Constant") {
       nodeWarnings.push("unknown: an input's shape is unknown");
+      macs = null;
     } else {
       try {
         outs = rule.infer(ctx);
@@ -236,6 +239,7 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
     totals: {
       params: layers.reduce((a, l) => a + l.params, 0),
       paramBytes,
+      ...(model.paramsUnknown?.length ? { paramsUnknown: model.paramsUnknown } : {}),
       macs,
       flops: macs === null ? null : 2 * macs,
       activationBytes: sum(data.map((l) => l.outputBytes)),

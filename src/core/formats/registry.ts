@@ -2,16 +2,19 @@
  * Every model format ConvLens reads, in one table: file extensions, a content
  * sniff (magic bytes), and a reader with the same shape for all — bytes in, IR out.
  */
-import type { Model } from "../ir/types";
+import type { Dim, Model } from "../ir/types";
 import { ModelError } from "../ir/types";
 import { looksLikeCaffe, readCaffe } from "./caffe/caffeReader";
-import { looksLikeDarknet, readDarknet } from "./darknet/darknetReader";
+import { looksLikeDarknet } from "./darknet/darknetCfg";
+import { readDarknet } from "./darknet/darknetReader";
 import { looksLikeKeras, readKeras } from "./keras/kerasFile";
 import { looksLikeOnnx, readOnnx } from "./onnx/reader";
 
 export interface ReadContext {
   /** Whether a file next to the model exists (external weights). */
   readonly siblingExists?: (relativePath: string) => boolean;
+  /** Input shapes the user gave (by input name, "*" = the first): readers that size weights from them use them. */
+  readonly inputShapes?: Readonly<Record<string, readonly Dim[]>>;
 }
 
 export interface FormatReader {
@@ -38,7 +41,7 @@ export const FORMATS: readonly FormatReader[] = [
     name: "Caffe",
     extensions: [".prototxt"],
     detect: looksLikeCaffe,
-    read: (bytes) => readCaffe(bytes),
+    read: (bytes, ctx) => readCaffe(bytes, ctx.inputShapes ? { inputShapes: ctx.inputShapes } : {}),
   },
   {
     id: "keras",

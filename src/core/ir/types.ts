@@ -113,6 +113,8 @@ export interface Model {
   readonly layout?: "channels_first" | "channels_last";
   /** What the reader wants the user to know about the file (parts it did not read), shown with the model's warnings. */
   readonly notes?: readonly string[];
+  /** Layers the reader kept in place but could not follow: their parameters are not known (path and why). */
+  readonly paramsUnknown?: readonly { readonly path: string; readonly reason: string }[];
 }
 
 /** Errors a reader or analysis reports to the user: one line, no stack. */

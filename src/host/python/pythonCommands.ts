@@ -1,5 +1,6 @@
 /** Commands behind the Python CodeLenses: inspect a model class, and set its input shape. */
 import * as vscode from "vscode";
+import { NO_KERAS_MODEL, isKerasSource } from "../../core/formats/python/keras";
 import { isForeignSpan } from "../../core/formats/python/pythonModel";
 import type { AnalysisOutcome } from "../analysisService";
 import { withWeightsFile } from "../runtime/runtimeService";
@@ -38,7 +39,11 @@ export async function inspectClass(
     );
   const className = await pickClass(doc, analyses, classArg);
   if (!className)
-    return void vscode.window.showInformationMessage("ConvLens: no nn.Module class found in this file.");
+    return void vscode.window.showInformationMessage(
+      isKerasSource(doc.getText())
+        ? `ConvLens: ${NO_KERAS_MODEL}.`
+        : "ConvLens: no nn.Module class found in this file.",
+    );
   const panel = vscode.window.createWebviewPanel(
     "convlens.classInspector",
     `ConvLens: ${className}`,

@@ -6,7 +6,7 @@
 import * as vscode from "vscode";
 import { humanCount, shapeText } from "../../core/analysis/report";
 import type { LayerRow, ModelAnalysis } from "../../core/analysis/result";
-import { looksLikeDarknet } from "../../core/formats/darknet/darknetReader";
+import { looksLikeDarknet } from "../../core/formats/darknet/darknetCfg";
 import { looksLikeKerasJson } from "../../core/formats/keras/kerasFile";
 import { analyzeFile, ModelError } from "../../core/index";
 import { layerMarkdown } from "../layerText";

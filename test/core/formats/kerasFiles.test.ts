@@ -11,7 +11,7 @@ import { join, resolve } from "node:path";
 import * as ort from "onnxruntime-web";
 import { describe, expect, it } from "vitest";
 import { moduleReport } from "../../../src/core/analysis/report";
-import { analyzeFile, ModelError } from "../../../src/core/index";
+import { analyzeFile, analyzeModel, ModelError } from "../../../src/core/index";
 import { looksLikeKeras, looksLikeKerasJson } from "../../../src/core/formats/keras/kerasFile";
 import { readModel, readerFor } from "../../../src/core/formats/registry";
 import { analyzePythonSource } from "../../../src/core/formats/python/pythonModel";
@@ -520,32 +520,6 @@ const ERRORS: [string, Uint8Array, RegExp][] = [
     text("hello"),
     /neither a \.keras archive \(zip\), an HDF5 file nor Keras JSON\. HDF5 \.h5 models are not supported/,
   ],
-  [
-    "lambda.json",
-    text(sequential(input([null, 3]), layer("Lambda", { name: "lambda", function: "..." }))),
-    /^Lambda "lambda": layer type Lambda is not supported$/,
-  ],
-  [
-    "custom.json",
-    text(
-      JSON.stringify({
-        module: "keras",
-        class_name: "Sequential",
-        config: {
-          name: "s",
-          layers: [
-            {
-              module: "my_pkg",
-              class_name: "Swoosh",
-              config: { name: "swoosh" },
-              registered_name: "my_pkg>Swoosh",
-            },
-          ],
-        },
-      }),
-    ),
-    /layer "swoosh": custom layer my_pkg>Swoosh is not supported/,
-  ],
   ["no_input.json", text(sequential(layer("Dense", { name: "d", units: 3 }))), /no input shape/],
   [
     "bad_units.json",
@@ -585,6 +559,46 @@ describe("Keras errors", () => {
   it.each(ERRORS)("%s", (file, bytes, message) => {
     expect(() => readModel(file, bytes)).toThrow(ModelError);
     expect(() => readModel(file, bytes)).toThrow(message);
+  });
+});
+
+describe("Keras layers the file cannot define are unknown, with the layer's name", () => {
+  const custom = JSON.stringify({
+    module: "keras",
+    class_name: "Sequential",
+    config: {
+      name: "s",
+      layers: [
+        layer("InputLayer", { name: "in", batch_shape: [null, 3] }),
+        {
+          module: "my_pkg",
+          class_name: "Dense",
+          config: { name: "swoosh", units: 2 },
+          registered_name: "my_pkg>Dense",
+        },
+        layer("Dense", { name: "d", units: 2 }),
+      ],
+    },
+  });
+  it.each([
+    [
+      "lambda.json",
+      sequential(input([null, 3]), layer("Lambda", { name: "lambda", function: "..." })),
+      "lambda",
+      /Lambda "lambda": ConvLens has no rule for Lambda/,
+    ],
+    [
+      "custom.json",
+      custom,
+      "swoosh",
+      /Dense "swoosh": custom layer my_pkg>Dense: its code is not in the file/,
+    ],
+  ])("%s", (file, json, name, why) => {
+    const analysis = analyzeModel(readModel(file, text(json)), { modelName: "m" });
+    expect(analysis.warnings.join("\n")).toMatch(why);
+    const row = analysis.layers.find((l) => l.name === name);
+    expect(row).toBeDefined();
+    expect(row?.outputs[0]?.shape).toBeNull();
   });
 });
 

@@ -12,7 +12,7 @@ import { describe, expect, it } from "vitest";
 import { analyzeFile, ModelError } from "../../../src/core/index";
 import { jsonReport } from "../../../src/core/analysis/report";
 import { parseTextProto } from "../../../src/core/formats/caffe/textProto";
-import { looksLikeDarknet } from "../../../src/core/formats/darknet/darknetReader";
+import { looksLikeDarknet } from "../../../src/core/formats/darknet/darknetCfg";
 
 const FORMATS = [
   { format: "caffe", dir: resolve(__dirname, "../../fixtures/caffe"), ext: ".prototxt" },
@@ -21,6 +21,8 @@ const FORMATS = [
 
 interface Expected {
   input_shape?: number[];
+  /** The input shape the file does not state (a data layer reading a database), given as --input-shape would. */
+  given_input_shape?: number[];
   totals: { params: number; macs: number };
   layers: {
     name: string;
@@ -38,7 +40,12 @@ for (const { format, dir, ext } of FORMATS) {
       readFileSync(join(dir, file.slice(0, -ext.length) + ".expected.json"), "utf8"),
     ) as Expected;
     describe(`${format} ${file}`, () => {
-      const analysis = analyzeFile(file, readFileSync(join(dir, file)));
+      const analysis = analyzeFile(
+        file,
+        readFileSync(join(dir, file)),
+        {},
+        exp.given_input_shape ? { inputShapes: { "*": exp.given_input_shape } } : {},
+      );
       const layers = jsonReport(analysis).layers;
       it("reads every layer and the totals", () => {
         expect(analysis.format).toBe(format);
@@ -88,6 +95,26 @@ describe("protobuf text format", () => {
     expect(() => analyzeFile("x.prototxt", new TextEncoder().encode(src))).toThrow(
       /bottom "nope" is not produced/,
     );
+  });
+});
+
+describe("Darknet figures as Darknet prints them", () => {
+  it("ResNet-50 (pjreddie cfg/resnet50.cfg, mismatched shortcuts) gives the published 9.74 BFLOPs at 256×256", () => {
+    const a = analyzeFile(
+      "resnet50.cfg",
+      readFileSync(resolve(__dirname, "../../fixtures/darknet/resnet50.cfg")),
+    );
+    expect(a.warnings).toEqual([]);
+    expect(((a.totals.flops ?? 0) / 1e9).toFixed(2)).toBe("9.74");
+  });
+  it("a section ConvLens cannot follow keeps its place, unknown with its reason, and the file opens", () => {
+    const cfg =
+      "[net]\nwidth=8\nheight=8\nchannels=3\n[convolutional]\nfilters=4\nsize=3\n[hypothetical]\n[convolutional]\nfilters=2\nsize=1\n";
+    const a = analyzeFile("x.cfg", new TextEncoder().encode(cfg));
+    expect(a.warnings.join("\n")).toMatch(/\[hypothetical\] at line 8 is not a Darknet layer ConvLens knows/);
+    expect(a.totals.paramsUnknown?.map((u) => u.path)).toEqual(["1", "2"]);
+    expect(a.totals.macs).toBeNull();
+    expect(a.layers.find((l) => l.name === "0")?.params).toBe(4 * 3 * 9 + 4);
   });
 });
 

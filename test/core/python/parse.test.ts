@@ -180,7 +180,12 @@ describe("parsePython expressions", () => {
   });
 
   it("marks what it does not model as Unsupported", () => {
-    expect(value("{1, 2}")).toMatchObject({ kind: "Unsupported", what: "SetExpression" });
+    expect(value("{x for x in y}")).toMatchObject({
+      kind: "Unsupported",
+      what: "SetComprehensionExpression",
+    });
+    // A set display is its items (membership as Python: `weights in {"imagenet", None}`).
+    expect(value("{1, 2}")).toMatchObject({ kind: "Tuple", elts: [{ kind: "Num" }, { kind: "Num" }] });
     expect(value("(n := 3)")).toMatchObject({ kind: "Unsupported", what: "NamedExpression" });
     expect(value("await f()")).toMatchObject({ kind: "Unsupported", what: "AwaitExpression" });
     expect(only(parsePython("print 'py2'\n").body)).toMatchObject({

@@ -4,13 +4,18 @@
  * layer. Both input styles, legacy V1 `layers` and current `layer`, in-place
  * layers (top == bottom) and TRAIN-phase layers are handled.
  */
-import { numeric } from "../../ops/dims";
-import type { AttrValue, Dim, Model, Node, Tensor, ValueInfo } from "../../ir/types";
+import type { AttrValue, Dim, Model, ValueInfo } from "../../ir/types";
 import { ModelError } from "../../ir/types";
-import { opRule } from "../../ops/registry";
-import type { ValueState } from "../../ops/types";
 import { lineSpans } from "../lineSpans";
+import { dataLayerTops } from "./caffeData";
+import { moreLayers } from "./caffeMoreLayers";
+import { Net, UnknownSize, UnsupportedLayer, numeric, twoDims } from "./caffeNet";
 import { parseTextProto, type TextMessage } from "./textProto";
+
+/** Shapes given by the user (--input-shape, convlens.inputShapes): by input name, "*" for the first input. */
+export interface CaffeReadOptions {
+  readonly inputShapes?: Readonly<Record<string, readonly Dim[]>>;
+}
 
 /** Legacy V1 enum layer types → current names. */
 const V1_TYPES: Readonly<Record<string, string>> = {
@@ -36,19 +41,34 @@ const V1_TYPES: Readonly<Record<string, string>> = {
   ABSVAL: "AbsVal",
   POWER: "Power",
   SILENCE: "Silence",
+  IMAGE_DATA: "ImageData",
+  HDF5_DATA: "HDF5Data",
+  MEMORY_DATA: "MemoryData",
+  WINDOW_DATA: "WindowData",
+  DUMMY_DATA: "DummyData",
+  EXP: "Exp",
+  THRESHOLD: "Threshold",
+  ARGMAX: "ArgMax",
+  EUCLIDEAN_LOSS: "EuclideanLoss",
+  SIGMOID_CROSS_ENTROPY_LOSS: "SigmoidCrossEntropyLoss",
+  HINGE_LOSS: "HingeLoss",
+  INFOGAIN_LOSS: "InfogainLoss",
+  MULTINOMIAL_LOGISTIC_LOSS: "MultinomialLogisticLoss",
+  CONTRASTIVE_LOSS: "ContrastiveLoss",
+  HDF5_OUTPUT: "HDF5Output",
 };
 const SKIPPED = new Set([
-  "Data",
-  "ImageData",
-  "HDF5Data",
-  "MemoryData",
-  "WindowData",
-  "DummyData",
   "Accuracy",
   "SoftmaxWithLoss",
   "EuclideanLoss",
   "SigmoidCrossEntropyLoss",
   "HingeLoss",
+  "InfogainLoss",
+  "MultinomialLogisticLoss",
+  "ContrastiveLoss",
+  "SmoothL1Loss",
+  "MultiBoxLoss",
+  "HDF5Output",
   "Silence",
 ]);
 
@@ -57,120 +77,20 @@ export function looksLikeCaffe(bytes: Uint8Array): boolean {
   return /\blayers?\s*\{/.test(head) && /\btype\s*:/.test(head);
 }
 
-class Net {
-  readonly nodes: Node[] = [];
-  readonly initializers = new Map<string, Tensor>();
-  readonly states = new Map<string, ValueState>();
-  private readonly blobs = new Map<string, string>();
-  private n = 0;
-
-  blob(name: string, line: number): string {
-    const v = this.blobs.get(name);
-    if (!v)
-      throw new ModelError(`line ${line}: bottom "${name}" is not produced by any earlier layer or input`);
-    return v;
-  }
-  state(v: string): ValueState | undefined {
-    return this.states.get(v);
-  }
-  /** A top: in-place layers (top == bottom) get a fresh IR value so the graph stays acyclic. */
-  setBlob(name: string, value: string): void {
-    this.blobs.set(name, value);
-  }
-  input(name: string, shape: Dim[]): ValueInfo {
-    this.blobs.set(name, name);
-    this.states.set(name, { dtype: "float32", shape });
-    return { name, dtype: "float32", shape };
-  }
-  weight(name: string, dims: number[], role: "parameter" | "buffer" = "parameter"): string {
-    if (!this.initializers.has(name)) {
-      const t: Tensor = { name, dtype: "float32", dims, storage: { kind: "none" }, role };
-      this.initializers.set(name, t);
-      this.states.set(name, { dtype: "float32", shape: dims, tensor: t });
-    }
-    return name;
-  }
-  /** A float constant that is part of the layer's definition, not a learned weight (BatchNorm's unit scale). */
-  floats(name: string, values: number[]): string {
-    const t: Tensor = {
-      name,
-      dtype: "float32",
-      dims: [values.length],
-      storage: { kind: "typed", values },
-      role: "buffer",
-    };
-    this.initializers.set(name, t);
-    this.states.set(name, { dtype: "float32", shape: [values.length], tensor: t });
-    return name;
-  }
-  ints(values: number[]): string {
-    const name = `const_${this.n++}`;
-    this.initializers.set(name, {
-      name,
-      dtype: "int64",
-      dims: [values.length],
-      storage: { kind: "typed", values },
-    });
-    this.states.set(name, { dtype: "int64", shape: [values.length], value: values });
-    return name;
-  }
-  /** Add a node and infer its outputs now (later layers need input sizes, e.g. InnerProduct's weight). */
-  /** Offsets of the line where the current layer's block starts (for hints in the .prototxt). */
-  def: { from: number; to: number } | undefined;
-
-  node(
-    layer: string,
-    type: string,
-    opType: string,
-    inputs: string[],
-    attrs: Record<string, AttrValue> = {},
-    outputs = 1,
-  ): string[] {
-    const id = this.n++;
-    // Values are named after the layer where that is unambiguous ("prob"), else numbered.
-    const outs = Array.from({ length: outputs }, (_, i) =>
-      outputs === 1 && !this.states.has(layer) ? layer : `${layer}#${id}_${i}`,
-    );
-    const node: Node = {
-      name: `${layer}/${opType}_${id}`,
-      layer,
-      layerType: type,
-      opType,
-      domain: "",
-      inputs,
-      outputs: outs,
-      attrs,
-      ...(this.def ? { source: { def: this.def } } : {}),
-    };
-    this.nodes.push(node);
-    const rule = opRule(opType, "");
-    const ins = inputs.map((i) => (i ? this.states.get(i) : undefined));
-    let states: ValueState[] = [];
-    if (rule && ins.every((s, i) => !inputs[i] || s?.shape)) {
-      try {
-        states = rule.infer({ node, inputs: ins, opset: 17 });
-      } catch {
-        // The shared analysis reports the error on this node; here the size is just unknown.
-      }
-    }
-    outs.forEach((o, i) => this.states.set(o, states[i] ?? { dtype: "float32", shape: undefined }));
-    return outs;
-  }
-}
-
-function twoDims(p: TextMessage, single: string, h: string, w: string, dflt: number): [number, number] {
-  const list = p.nums(single);
-  const hv = p.num(h) ?? list[0] ?? dflt;
-  const wv = p.num(w) ?? list[1] ?? list[0] ?? dflt;
-  return [hv, wv];
-}
-
-export function readCaffe(bytes: Uint8Array): Model {
+export function readCaffe(bytes: Uint8Array, opts: CaffeReadOptions = {}): Model {
   const text = new TextDecoder().decode(bytes);
   const root = parseTextProto(text);
   const lines = lineSpans(text);
   const net = new Net();
   const inputs: ValueInfo[] = [];
+  const notes: string[] = [];
+  const paramsUnknown: { path: string; reason: string }[] = [];
+  // The user's shape replaces the file's (or the data layer's) for the named input, "*" for the first one.
+  const declare = (name: string, shape: Dim[] | undefined) => {
+    const given = opts.inputShapes?.[name] ?? (inputs.length === 0 ? opts.inputShapes?.["*"] : undefined);
+    inputs.push(net.input(name, given ? [...given] : shape));
+    return given !== undefined;
+  };
   // Old style: input: "data" with input_shape { dim } or four input_dim per input.
   const inputNames = root.all("input").map(String);
   const inputDims = root.nums("input_dim");
@@ -178,10 +98,11 @@ export function readCaffe(bytes: Uint8Array): Model {
     const shapeMsg = root.msgs("input_shape")[i];
     const shape = shapeMsg ? shapeMsg.nums("dim") : inputDims.slice(i * 4, i * 4 + 4);
     if (shape.length === 0) throw new ModelError(`input "${name}" has no input_shape or input_dim`);
-    inputs.push(net.input(name, shape));
+    declare(name, shape);
   });
   const layers = [...root.msgs("layer"), ...root.msgs("layers")];
   if (layers.length === 0) throw new ModelError("No layer { … } blocks: not a Caffe network definition.");
+  let unknownLayers = 0;
   for (const l of layers) {
     const raw = l.str("type") ?? "";
     const type = V1_TYPES[raw] ?? raw;
@@ -191,14 +112,33 @@ export function readCaffe(bytes: Uint8Array): Model {
     const tops = l.all("top").map(String);
     if (type === "Input") {
       const shapes = l.msg("input_param")?.msgs("shape") ?? [];
-      tops.forEach((t, i) => inputs.push(net.input(t, (shapes[i] ?? shapes[0])?.nums("dim") ?? [])));
+      tops.forEach((t, i) => declare(t, (shapes[i] ?? shapes[0])?.nums("dim") ?? []));
+      continue;
+    }
+    const data = dataLayerTops(l, type, name);
+    if (data) {
+      // The first top is the data; the others (labels) are produced too, so loss layers skip cleanly.
+      const given = tops.map((t, i) => declare(t, data.shapes[i]));
+      if (data.note && !given[0]) notes.push(data.note);
       continue;
     }
     const bottoms = l.all("bottom").map((b) => net.blob(String(b), l.line));
     net.def = lines[l.line - 1];
-    const outs = caffeLayer(net, l, type, name, bottoms);
+    let outs: string[];
+    try {
+      outs = caffeLayer(net, l, type, name, bottoms);
+    } catch (e) {
+      if (!(e instanceof UnknownSize) && !(e instanceof UnsupportedLayer)) throw e;
+      // Kept in its place with unknown outputs: the first reason is told, the layers it makes unknown counted.
+      if (e instanceof UnsupportedLayer || unknownLayers === 0) notes.push(`unknown: ${e.message}`);
+      if (e instanceof UnknownSize) unknownLayers++;
+      outs = net.opaque(name, type, bottoms, Math.max(1, tops.length));
+      paramsUnknown.push({ path: name, reason: e.message });
+    }
     tops.forEach((t, i) => net.setBlob(t, outs[i] ?? outs[0] ?? ""));
   }
+  if (unknownLayers > 1)
+    notes.push(`unknown: ${unknownLayers - 1} later layers need sizes that are unknown after it.`);
   if (inputs.length === 0)
     throw new ModelError("The network declares no input shape (input_shape, input_dim or an Input layer).");
   const consumed = new Set(net.nodes.flatMap((n) => n.inputs));
@@ -220,6 +160,8 @@ export function readCaffe(bytes: Uint8Array): Model {
     producer: "Caffe prototxt",
     irVersion: 0,
     weightless: true,
+    ...(notes.length ? { notes } : {}),
+    ...(paramsUnknown.length ? { paramsUnknown } : {}),
   };
 }
 
@@ -231,7 +173,7 @@ function caffeLayer(net: Net, l: TextMessage, type: string, name: string, b: str
   const channels = () => {
     const c = net.state(x)?.shape?.[1];
     if (typeof c !== "number")
-      throw new ModelError(`layer "${name}" (line ${l.line}): the channels of its input are unknown`);
+      throw new UnknownSize(`layer "${name}" (line ${l.line}): the channels of its input are unknown`);
     return c;
   };
   switch (type) {
@@ -265,13 +207,15 @@ function caffeLayer(net: Net, l: TextMessage, type: string, name: string, b: str
       const k = twoDims(p, "kernel_size", "kernel_h", "kernel_w", 1);
       const s = twoDims(p, "stride", "stride_h", "stride_w", 1);
       const pad = twoDims(p, "pad", "pad_h", "pad_w", 0);
-      // Caffe rounds pooled sizes up (and clips a window that would start in the padding); its
+      // Caffe rounds pooled sizes up (and clips a window that would start in the padding) unless
+      // round_mode: FLOOR (BVLC) or ceil_mode: false (a widespread fork field) says down; its
       // average divides by the window within the padded input, padding included.
+      const floor = String(p.first("round_mode") ?? "CEIL") === "FLOOR" || p.first("ceil_mode") === false;
       return node(max ? "MaxPool" : "AveragePool", [x], {
         kernel_shape: k,
         strides: s,
         pads: [...pad, ...pad],
-        ceil_mode: 1,
+        ceil_mode: floor ? 0 : 1,
         ...(max ? {} : { count_include_pad: 1 }),
       });
     }
@@ -280,7 +224,7 @@ function caffeLayer(net: Net, l: TextMessage, type: string, name: string, b: str
       const out = p.num("num_output") ?? 0;
       const axis = p.num("axis") ?? 1;
       const shape = xs();
-      if (!shape) throw new ModelError(`layer "${name}" (line ${l.line}): the size of its input is unknown`);
+      if (!shape) throw new UnknownSize(`layer "${name}" (line ${l.line}): the size of its input is unknown`);
       const flat = node("Flatten", [x], { axis })[0] ?? "";
       const k = shape.slice(axis).reduce((a, v) => a * v, 1);
       // transpose: true stores the weight as [in, out].
@@ -345,8 +289,18 @@ function caffeLayer(net: Net, l: TextMessage, type: string, name: string, b: str
       return [y];
     }
     case "Eltwise": {
-      const op = String(l.msg("eltwise_param")?.first("operation") ?? "SUM");
-      return node(op === "PROD" || op === "0" ? "Mul" : op === "MAX" || op === "2" ? "Max" : "Sum", b);
+      const p = l.msg("eltwise_param");
+      const op = String(p?.first("operation") ?? "SUM");
+      if (op === "PROD" || op === "0") return node("Mul", b);
+      if (op === "MAX" || op === "2") return node("Max", b);
+      // SUM with coefficients (coeff: 1 coeff: -1 is a difference): each input scaled first.
+      const coeff = p?.nums("coeff") ?? [];
+      const terms = b.map((v, i) =>
+        coeff[i] === undefined || coeff[i] === 1
+          ? v
+          : (node("Mul", [v, net.floats(`${name}.coeff${i}`, [coeff[i] ?? 1])])[0] ?? v),
+      );
+      return node("Sum", terms);
     }
     case "Concat": {
       const p = l.msg("concat_param");
@@ -359,7 +313,7 @@ function caffeLayer(net: Net, l: TextMessage, type: string, name: string, b: str
       const tops = l.all("top").length;
       const points = p?.nums("slice_point") ?? [];
       if (size === undefined)
-        throw new ModelError(`layer "${name}" (line ${l.line}): the size it slices is unknown`);
+        throw new UnknownSize(`layer "${name}" (line ${l.line}): the size it slices is unknown`);
       const cuts = points.length
         ? [0, ...points, size]
         : Array.from({ length: tops + 1 }, (_, i) => (i * size) / tops);
@@ -384,7 +338,7 @@ function caffeLayer(net: Net, l: TextMessage, type: string, name: string, b: str
       const axis = p?.num("axis") ?? 2;
       const ref = numeric(net.state(b[1] ?? "")?.shape);
       const shape = xs();
-      if (!ref || !shape) throw new ModelError(`layer "${name}" (line ${l.line}): crop sizes unknown`);
+      if (!ref || !shape) throw new UnknownSize(`layer "${name}" (line ${l.line}): crop sizes unknown`);
       const offsets = p?.nums("offset") ?? [];
       const axes = ref.map((_, i) => i).filter((i) => i >= axis);
       const starts = axes.map((_a, i) => offsets[Math.min(i, offsets.length - 1)] ?? 0);
@@ -395,7 +349,12 @@ function caffeLayer(net: Net, l: TextMessage, type: string, name: string, b: str
         net.ints(axes),
       ]);
     }
-    default:
-      throw new ModelError(`layer "${name}" (line ${l.line}): Caffe layer type "${type}" is not supported`);
+    default: {
+      const more = moreLayers(net, l, type, name, b);
+      if (more) return more;
+      throw new UnsupportedLayer(
+        `layer "${name}" (line ${l.line}): Caffe layer type "${type}" is not supported; its outputs are unknown`,
+      );
+    }
   }
 }

@@ -6,53 +6,12 @@
 import type { AttrValue, Model, Node, Tensor, ValueInfo } from "../../ir/types";
 import { ModelError } from "../../ir/types";
 import { lineSpans } from "../lineSpans";
-
-interface Section {
-  readonly type: string;
-  readonly line: number;
-  readonly opts: Map<string, string>;
-}
-
-/** `[section]` headers and `key=value` lines; `#`/`;` comments. */
-export function parseCfg(text: string): Section[] {
-  const sections: Section[] = [];
-  text.split(/\r?\n/).forEach((raw, i) => {
-    const line = raw.replace(/[#;].*$/, "").trim();
-    if (!line) return;
-    const head = /^\[(\w+)\]$/.exec(line);
-    if (head) {
-      sections.push({ type: head[1]?.toLowerCase() ?? "", line: i + 1, opts: new Map() });
-      return;
-    }
-    const eq = line.indexOf("=");
-    const cur = sections[sections.length - 1];
-    if (eq < 0 || !cur) throw new ModelError(`line ${i + 1}: expected [section] or key=value, got "${line}"`);
-    cur.opts.set(line.slice(0, eq).trim(), line.slice(eq + 1).trim());
-  });
-  return sections;
-}
-
-/** Darknet cfgs start with [net] or [network] and use [convolutional]-style sections. */
-export function looksLikeDarknet(bytes: Uint8Array): boolean {
-  const head = new TextDecoder().decode(bytes.subarray(0, 4096));
-  return (
-    /^\s*(#[^\n]*\n\s*)*\[(net|network)\]/m.test(head) &&
-    /\[(convolutional|connected|maxpool|route|shortcut|yolo|region)\]/.test(head + "[")
-  );
-}
-
-const ACTIVATIONS: Readonly<Record<string, string | undefined>> = {
-  leaky: "LeakyRelu",
-  relu: "Relu",
-  logistic: "Sigmoid",
-  tanh: "Tanh",
-  mish: "Mish",
-  swish: "Silu",
-  elu: "Elu",
-  linear: undefined,
-};
+import { ACTIVATIONS, parseCfg, type Section } from "./darknetCfg";
+import { fitShortcut } from "./darknetShortcut";
 
 class CfgError extends ModelError {}
+/** A section (or option) ConvLens cannot follow: kept in place, its output unknown. */
+class Unfollowed extends ModelError {}
 
 export function readDarknet(bytes: Uint8Array): Model {
   const text = new TextDecoder().decode(bytes);
@@ -97,7 +56,23 @@ export function readDarknet(bytes: Uint8Array): Model {
     });
     return name;
   };
+  /** A float constant of the layer's definition (relu6's bounds, [upsample]'s scales), not a learned weight; a number is a scalar. */
+  const floats = (name: string, v: number | number[]) => {
+    const values = typeof v === "number" ? [v] : v;
+    initializers.set(name, {
+      name,
+      dtype: "float32",
+      dims: typeof v === "number" ? [] : [values.length],
+      storage: { kind: "typed", values },
+      role: "buffer",
+    });
+    return name;
+  };
   const layers = sections.slice(1);
+  const notes: string[] = [];
+  const paramsUnknown: { path: string; reason: string }[] = [];
+  /** Set once a section cannot be followed: the sizes after it are unknown, so later sections are too. */
+  let unknownFrom: string | undefined;
   layers.forEach((s, i) => {
     const id = String(i);
     let k = 0;
@@ -121,8 +96,9 @@ export function readDarknet(bytes: Uint8Array): Model {
     const activation = (x: string): string => {
       const act = s.opts.get("activation") ?? "linear";
       if (!(act in ACTIVATIONS))
-        throw new CfgError(`[${s.type}] at line ${s.line}: unknown activation ${act}`);
+        throw new Unfollowed(`[${s.type}] at line ${s.line}: activation ${act} is not supported`);
       const op = ACTIVATIONS[act];
+      if (op === "Clip") return emit(op, [x, floats(`${id}.min`, 0), floats(`${id}.max`, 6)]);
       return op ? emit(op, [x], op === "LeakyRelu" ? { alpha: 0.1 } : {}) : x;
     };
     const ref = (v: number): number => {
@@ -133,141 +109,221 @@ export function readDarknet(bytes: Uint8Array): Model {
         );
       return j;
     };
-    let out: string;
-    switch (s.type) {
-      case "convolutional": {
-        const filters = int(s, "filters", 1),
-          size = int(s, "size", 1),
-          stride = int(s, "stride", 1),
-          groups = int(s, "groups", 1);
-        const pad = s.opts.has("padding") ? int(s, "padding") : int(s, "pad", 0) ? Math.floor(size / 2) : 0;
-        const bn = int(s, "batch_normalize", 0) === 1;
-        const inputs = [prev, weight(`${id}.weights`, [filters, c / groups, size, size])];
-        if (!bn) inputs.push(weight(`${id}.biases`, [filters]));
-        let y = emit("Conv", inputs, {
-          kernel_shape: [size, size],
-          strides: [stride, stride],
-          pads: [pad, pad, pad, pad],
-          group: groups,
-        });
-        if (bn)
-          y = emit("BatchNormalization", [
-            y,
-            weight(`${id}.scales`, [filters]),
-            weight(`${id}.biases`, [filters]),
-            weight(`${id}.rolling_mean`, [filters], "buffer"),
-            weight(`${id}.rolling_variance`, [filters], "buffer"),
-          ]);
-        out = activation(y);
-        c = filters;
-        h = Math.floor((h + 2 * pad - size) / stride) + 1;
-        w = Math.floor((w + 2 * pad - size) / stride) + 1;
-        break;
-      }
-      case "maxpool": {
-        const size = int(s, "size", 1),
-          stride = int(s, "stride", size);
-        const padding = int(s, "padding", size - 1);
-        // Darknet pads floor(padding/2) before and the rest after.
-        const pb = Math.floor(padding / 2),
-          pe = padding - pb;
-        out = emit("MaxPool", [prev], {
-          kernel_shape: [size, size],
-          strides: [stride, stride],
-          pads: [pb, pb, pe, pe],
-        });
-        h = Math.floor((h + padding - size) / stride) + 1;
-        w = Math.floor((w + padding - size) / stride) + 1;
-        break;
-      }
-      case "avgpool":
-        out = emit("GlobalAveragePool", [prev]);
-        h = w = 1;
-        break;
-      case "upsample": {
-        const st = int(s, "stride", 2);
-        out = emit("Resize", [prev, "", consts(`${id}.scales`, [1, 1, st, st])], { mode: "nearest" });
-        h *= st;
-        w *= st;
-        break;
-      }
-      case "reorg3d":
-      case "reorg": {
-        const st = int(s, "stride", 2);
-        if (s.type === "reorg3d") out = emit("SpaceToDepth", [prev], { blocksize: st });
-        else {
-          // Darknet's original [reorg] (reorg_cpu with forward=0 and the layer's input sizes) reads
-          // the input as if it were C/s² × H·s × W·s and space-to-depths that: the same shape as
-          // SpaceToDepth, another channel order. AlexeyAB's fork keeps it as [reorg]; [reorg3d] is
-          // the plain SpaceToDepth.
-          if (c % (st * st) !== 0)
-            throw new CfgError(
-              `[reorg] at line ${s.line}: ${c} channels are not divisible by stride² = ${st * st}`,
+    const section = (): string => {
+      let out: string;
+      switch (s.type) {
+        case "convolutional": {
+          const filters = int(s, "filters", 1),
+            size = int(s, "size", 1),
+            stride = int(s, "stride", 1),
+            groups = int(s, "groups", 1);
+          const pad = s.opts.has("padding") ? int(s, "padding") : int(s, "pad", 0) ? Math.floor(size / 2) : 0;
+          const bn = int(s, "batch_normalize", 0) === 1;
+          const inputs = [prev, weight(`${id}.weights`, [filters, c / groups, size, size])];
+          if (!bn) inputs.push(weight(`${id}.biases`, [filters]));
+          let y = emit("Conv", inputs, {
+            kernel_shape: [size, size],
+            strides: [stride, stride],
+            pads: [pad, pad, pad, pad],
+            group: groups,
+          });
+          if (bn)
+            y = emit("BatchNormalization", [
+              y,
+              weight(`${id}.scales`, [filters]),
+              weight(`${id}.biases`, [filters]),
+              weight(`${id}.rolling_mean`, [filters], "buffer"),
+              weight(`${id}.rolling_variance`, [filters], "buffer"),
+            ]);
+          out = activation(y);
+          c = filters;
+          h = Math.floor((h + 2 * pad - size) / stride) + 1;
+          w = Math.floor((w + 2 * pad - size) / stride) + 1;
+          break;
+        }
+        case "maxpool":
+        case "local_avgpool": {
+          const size = int(s, "size", 1),
+            stride = int(s, "stride", size);
+          const padding = int(s, "padding", size - 1);
+          // Darknet pads floor(padding/2) before and the rest after; [local_avgpool]'s mean counts
+          // only the inputs inside.
+          const pb = Math.floor(padding / 2),
+            pe = padding - pb;
+          const attrs = { kernel_shape: [size, size], strides: [stride, stride], pads: [pb, pb, pe, pe] };
+          out =
+            s.type === "maxpool"
+              ? emit("MaxPool", [prev], attrs)
+              : emit("AveragePool", [prev], { ...attrs, count_include_pad: 0 });
+          h = Math.floor((h + padding - size) / stride) + 1;
+          w = Math.floor((w + padding - size) / stride) + 1;
+          break;
+        }
+        case "avgpool":
+          out = emit("GlobalAveragePool", [prev]);
+          h = w = 1;
+          break;
+        case "upsample": {
+          const st = int(s, "stride", 2);
+          // Resize takes float scales (onnxruntime refuses int64 ones).
+          out = emit("Resize", [prev, "", floats(`${id}.scales`, [1, 1, st, st])], { mode: "nearest" });
+          h *= st;
+          w *= st;
+          break;
+        }
+        case "reorg3d":
+        case "reorg": {
+          const st = int(s, "stride", 2);
+          if (s.type === "reorg3d") out = emit("SpaceToDepth", [prev], { blocksize: st });
+          else {
+            // Darknet's original [reorg] (reorg_cpu with forward=0 and the layer's input sizes) reads
+            // the input as if it were C/s² × H·s × W·s and space-to-depths that: the same shape as
+            // SpaceToDepth, another channel order. AlexeyAB's fork keeps it as [reorg]; [reorg3d] is
+            // the plain SpaceToDepth.
+            if (c % (st * st) !== 0)
+              throw new CfgError(
+                `[reorg] at line ${s.line}: ${c} channels are not divisible by stride² = ${st * st}`,
+              );
+            const view = emit("Reshape", [prev, consts(`${id}.view`, [-1, c / (st * st), h * st, w * st])]);
+            const moved = emit("SpaceToDepth", [view], { blocksize: st });
+            out = emit("Reshape", [
+              moved,
+              consts(`${id}.shape`, [-1, c * st * st, Math.floor(h / st), Math.floor(w / st)]),
+            ]);
+          }
+          c *= st * st;
+          h = Math.floor(h / st);
+          w = Math.floor(w / st);
+          break;
+        }
+        case "route": {
+          const refs = (s.opts.get("layers") ?? "").split(",").map((v) => ref(Number(v.trim())));
+          if (refs.length === 0) throw new CfgError(`[route] at line ${s.line} needs layers=`);
+          const groups = int(s, "groups", 1),
+            gid = int(s, "group_id", 0);
+          const ins = refs.map((j) => layerOut[j] ?? "");
+          c = refs.reduce((a, j) => a + (layerChannels[j] ?? 0), 0);
+          [h, w] = layerHW[refs[0] ?? 0] ?? [h, w];
+          out = ins.length === 1 ? emit("Identity", ins) : emit("Concat", ins, { axis: 1 });
+          if (groups > 1) {
+            const part = c / groups;
+            out = emit("Slice", [
+              out,
+              consts(`${id}.starts`, [gid * part]),
+              consts(`${id}.ends`, [(gid + 1) * part]),
+              consts(`${id}.axes`, [1]),
+            ]);
+            c = part;
+          }
+          break;
+        }
+        case "shortcut": {
+          // Darknet adds the overlapping channels and positions into the previous layer's tensor (shortcut_cpu).
+          const froms = (s.opts.get("from") ?? "-3").split(",").map((v) => ref(Number(v.trim())));
+          if ((s.opts.get("weights_type") ?? "none") !== "none")
+            throw new Unfollowed(
+              `[shortcut] at line ${s.line}: weights_type=${s.opts.get("weights_type")} is not supported`,
             );
-          const view = emit("Reshape", [prev, consts(`${id}.view`, [-1, c / (st * st), h * st, w * st])]);
-          const moved = emit("SpaceToDepth", [view], { blocksize: st });
-          out = emit("Reshape", [
-            moved,
-            consts(`${id}.shape`, [-1, c * st * st, Math.floor(h / st), Math.floor(w / st)]),
-          ]);
+          let y = prev;
+          for (const j of froms) {
+            const [fh, fw] = layerHW[j] ?? [h, w];
+            const from = { c: layerChannels[j] ?? c, h: fh, w: fw };
+            y = emit("Add", [
+              y,
+              fitShortcut({ emit, consts }, `${id}.${j}`, layerOut[j] ?? "", from, { c, h, w }),
+            ]);
+          }
+          out = activation(y);
+          break;
         }
-        c *= st * st;
-        h = Math.floor(h / st);
-        w = Math.floor(w / st);
-        break;
-      }
-      case "route": {
-        const refs = (s.opts.get("layers") ?? "").split(",").map((v) => ref(Number(v.trim())));
-        if (refs.length === 0) throw new CfgError(`[route] at line ${s.line} needs layers=`);
-        const groups = int(s, "groups", 1),
-          gid = int(s, "group_id", 0);
-        const ins = refs.map((j) => layerOut[j] ?? "");
-        c = refs.reduce((a, j) => a + (layerChannels[j] ?? 0), 0);
-        [h, w] = layerHW[refs[0] ?? 0] ?? [h, w];
-        out = ins.length === 1 ? emit("Identity", ins) : emit("Concat", ins, { axis: 1 });
-        if (groups > 1) {
-          const part = c / groups;
-          out = emit("Slice", [
-            out,
-            consts(`${id}.starts`, [gid * part]),
-            consts(`${id}.ends`, [(gid + 1) * part]),
-            consts(`${id}.axes`, [1]),
-          ]);
-          c = part;
+        case "sam": {
+          // Spatial attention (AlexeyAB): the previous output times the `from` layer's, element by element.
+          const j = ref(Number(s.opts.get("from") ?? "-1"));
+          out = activation(emit("Mul", [prev, layerOut[j] ?? ""]));
+          c = layerChannels[j] ?? c;
+          [h, w] = layerHW[j] ?? [h, w];
+          break;
         }
-        break;
+        case "scale_channels": {
+          // The `from` layer's maps, each channel scaled by the previous layer's value for it (c×1×1).
+          const j = ref(Number(s.opts.get("from") ?? "-1"));
+          if (int(s, "scale_wh", 0))
+            throw new Unfollowed(`[scale_channels] at line ${s.line}: scale_wh=1 is not supported`);
+          out = activation(emit("Mul", [layerOut[j] ?? "", prev]));
+          c = layerChannels[j] ?? c;
+          [h, w] = layerHW[j] ?? [h, w];
+          break;
+        }
+        case "batchnorm":
+          out = emit("BatchNormalization", [
+            prev,
+            weight(`${id}.scales`, [c]),
+            weight(`${id}.biases`, [c]),
+            weight(`${id}.rolling_mean`, [c], "buffer"),
+            weight(`${id}.rolling_variance`, [c], "buffer"),
+          ]);
+          break;
+        case "crop": {
+          // crop_layer at test time: the centred crop_height × crop_width window, scaled to [-1, 1] unless noadjust.
+          const ch = int(s, "crop_height", 1),
+            cw = int(s, "crop_width", 1);
+          const dy = Math.floor((h - ch) / 2),
+            dx = Math.floor((w - cw) / 2);
+          let y = emit("Slice", [
+            prev,
+            consts(`${id}.starts`, [dy, dx]),
+            consts(`${id}.ends`, [dy + ch, dx + cw]),
+            consts(`${id}.axes`, [2, 3]),
+          ]);
+          if (!int(s, "noadjust", 0))
+            y = emit("Add", [emit("Mul", [y, floats(`${id}.scale`, 2)]), floats(`${id}.shift`, -1)]);
+          out = y;
+          [h, w] = [ch, cw];
+          break;
+        }
+        case "connected": {
+          const n = int(s, "output", 1);
+          const flat = emit("Flatten", [prev], { axis: 1 });
+          out = activation(
+            emit("Gemm", [flat, weight(`${id}.weights`, [n, c * h * w]), weight(`${id}.biases`, [n])], {
+              transB: 1,
+            }),
+          );
+          c = n;
+          h = w = 1;
+          break;
+        }
+        case "dropout":
+          out = emit("Dropout", [prev]);
+          break;
+        case "softmax":
+          out = emit("Softmax", [prev], { axis: 1 });
+          break;
+        case "yolo":
+        case "gaussian_yolo":
+        case "region":
+        case "detection":
+        case "cost":
+          out = emit("Identity", [prev]);
+          break;
+        default:
+          throw new Unfollowed(`[${s.type}] at line ${s.line} is not a Darknet layer ConvLens knows`);
       }
-      case "shortcut": {
-        const j = ref(Number(s.opts.get("from") ?? "-3"));
-        out = activation(emit("Add", [prev, layerOut[j] ?? ""]));
-        break;
+      return out;
+    };
+    let out: string;
+    try {
+      if (unknownFrom !== undefined) throw new Unfollowed(`its input sizes are unknown after ${unknownFrom}`);
+      out = section();
+    } catch (e) {
+      if (!(e instanceof Unfollowed)) throw e;
+      // Kept in its place with an unknown output; every later size is unknown too.
+      if (unknownFrom === undefined) {
+        notes.push(`unknown: ${e.message}; the sizes after it are unknown.`);
+        unknownFrom = `[${s.type}] at line ${s.line}`;
       }
-      case "connected": {
-        const n = int(s, "output", 1);
-        const flat = emit("Flatten", [prev], { axis: 1 });
-        out = activation(
-          emit("Gemm", [flat, weight(`${id}.weights`, [n, c * h * w]), weight(`${id}.biases`, [n])], {
-            transB: 1,
-          }),
-        );
-        c = n;
-        h = w = 1;
-        break;
-      }
-      case "dropout":
-        out = emit("Dropout", [prev]);
-        break;
-      case "softmax":
-        out = emit("Softmax", [prev], { axis: 1 });
-        break;
-      case "yolo":
-      case "region":
-      case "detection":
-      case "cost":
-        out = emit("Identity", [prev]);
-        break;
-      default:
-        throw new CfgError(`[${s.type}] at line ${s.line} is not a Darknet layer ConvLens knows`);
+      paramsUnknown.push({ path: id, reason: e.message });
+      out = emit(`darknet.${s.type}`, [prev]);
     }
     layerOut.push(out);
     layerChannels.push(c);
@@ -290,5 +346,7 @@ export function readDarknet(bytes: Uint8Array): Model {
     producer: "Darknet cfg",
     irVersion: 0,
     weightless: true,
+    ...(notes.length ? { notes } : {}),
+    ...(paramsUnknown.length ? { paramsUnknown } : {}),
   };
 }

@@ -591,6 +591,34 @@ const LAYERS: Readonly<Record<string, LayerRule>> = {
 /** The Keras layer classes the builder knows. */
 export const KERAS_LAYER_TYPES: readonly string[] = Object.keys(LAYERS);
 
+/**
+ * Other names `keras.layers` / `tf.keras.layers` export for the same classes (Keras 2 and 3):
+ * `MaxPool2D` is `MaxPooling2D`, so the layer is recorded under its class name, as Keras does.
+ */
+export const KERAS_ALIASES: Readonly<Record<string, string>> = {
+  ...Object.fromEntries(
+    ["1D", "2D", "3D"].flatMap((r) => [
+      [`MaxPool${r}`, `MaxPooling${r}`],
+      [`AvgPool${r}`, `AveragePooling${r}`],
+      [`GlobalMaxPool${r}`, `GlobalMaxPooling${r}`],
+      [`GlobalAvgPool${r}`, `GlobalAveragePooling${r}`],
+      [`Convolution${r}`, `Conv${r}`],
+      [`Convolution${r}Transpose`, `Conv${r}Transpose`],
+      [`SeparableConvolution${r}`, `SeparableConv${r}`],
+    ]),
+  ),
+  Deconvolution2D: "Conv2DTranspose",
+  Deconv2D: "Conv2DTranspose",
+  Deconvolution3D: "Conv3DTranspose",
+  Deconv3D: "Conv3DTranspose",
+};
+
+/** A layer the builder cannot follow, kept in its place: its output and its parameters are unknown. */
+export interface KerasUnknownLayer {
+  readonly path: string;
+  readonly reason: string;
+}
+
 const NO_INPUT =
   "no input shape: give the first layer input_shape=(…) or start the model with keras.Input(shape=(…))";
 
@@ -625,6 +653,7 @@ function innerLayer(o: LayerConfig, key: string): KerasLayer {
 
 class Build {
   private readonly inputNames = new Set<string>();
+  readonly unknown: KerasUnknownLayer[] = [];
   constructor(private readonly b: GraphBuilder) {}
 
   private input(n: Extract<KNode, { kind: "input" }>): PyTensor {
@@ -665,9 +694,34 @@ class Build {
   apply(l: KerasLayer, xs: readonly PyTensor[], as: KerasLayer = l, prefix = ""): PyTensor[] {
     if (l.model) return this.model(l.model, xs, `${prefix}${l.name}/`);
     const rule = LAYERS[l.type];
-    if (!rule) throw new KerasBuildError(`${l.type} "${l.name}": layer type ${l.type} is not supported`);
-    const out = rule(this.ops(l, as, prefix), xs);
-    return Array.isArray(out) ? [...(out as readonly PyTensor[])] : [out as PyTensor];
+    if (!rule || l.unknownReason !== undefined)
+      return this.opaque(l, as, prefix, xs, l.unknownReason ?? `ConvLens has no rule for ${l.type}`);
+    try {
+      const out = rule(this.ops(l, as, prefix), xs);
+      return Array.isArray(out) ? [...(out as readonly PyTensor[])] : [out as PyTensor];
+    } catch (e) {
+      // After an unknown layer every size is unknown: later layers become unknown too, never an error.
+      if (!(e instanceof KerasBuildError) || xs.every((x) => x.state.shape)) throw e;
+      return this.opaque(l, as, prefix, xs, "the shape of its input is unknown");
+    }
+  }
+
+  /** One node with no op rule in the layer's place: the analysis shows its output as unknown. */
+  private opaque(
+    l: KerasLayer,
+    as: KerasLayer,
+    prefix: string,
+    xs: readonly PyTensor[],
+    reason: string,
+  ): PyTensor[] {
+    const name = prefix + as.name;
+    this.unknown.push({ path: name, reason: `${as.type} "${name}": ${reason}` });
+    return this.b.op(
+      `keras.${l.type}`,
+      xs.map((x) => x.value),
+      {},
+      { scope: name, layerName: name, layerType: as.type, ...(as.source ? { source: as.source } : {}) },
+    );
   }
 
   model(m: KerasModel, given: readonly PyTensor[] | undefined, prefix: string): PyTensor[] {
@@ -732,7 +786,17 @@ class Build {
   }
 }
 
-/** Build the model's graph; returns the names of its outputs. */
-export function buildKeras(m: KerasModel, b: GraphBuilder): string[] {
-  return new Build(b).model(m, undefined, "").map((t) => t.value);
+/** Build the model's graph; returns the names of its outputs and the layers whose outputs are unknown. */
+export function buildKeras(
+  m: KerasModel,
+  b: GraphBuilder,
+): { outputs: string[]; unknown: readonly KerasUnknownLayer[] } {
+  const build = new Build(b);
+  const outputs = build.model(m, undefined, "").map((t) => t.value);
+  return { outputs, unknown: build.unknown };
+}
+
+/** The model notes that say which layers are unknown and why (shown with the model's warnings). */
+export function unknownLayerNotes(unknown: readonly KerasUnknownLayer[]): string[] {
+  return unknown.map((u) => `unknown: ${u.reason}; its output and its parameters are not counted`);
 }

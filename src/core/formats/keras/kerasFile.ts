@@ -13,7 +13,7 @@ import type { Model, SourceInfo } from "../../ir/types";
 import { ModelError } from "../../ir/types";
 import { GraphBuilder } from "../python/graphBuilder";
 import { isZip, readZipDirectory, readZipEntry } from "../weights/zip";
-import { KerasBuildError, buildKeras } from "./kerasBuild";
+import { KerasBuildError, buildKeras, unknownLayerNotes } from "./kerasBuild";
 import {
   isObject,
   kerasDType,
@@ -118,10 +118,9 @@ function layerOf(entry: KValue, st: ReadState, where: string): KerasLayer {
   const base = { type, name, config: cfg, ...(source ? { source } : {}) };
   if (MODEL_CLASSES.has(type)) return { ...base, model: modelOf(entry, st) };
   const registered = str(entry["registered_name"]);
+  // A custom layer's code is not in the file: it keeps its place with an unknown output.
   if (registered && registered !== type && !registered.startsWith("keras"))
-    throw new ModelError(
-      `layer "${name}": custom layer ${registered} is not supported (its code is not in the file)`,
-    );
+    return { ...base, unknownReason: `custom layer ${registered}: its code is not in the file` };
   return base;
 }
 
@@ -274,16 +273,17 @@ function versionOf(o: KObject): string | undefined {
   return str(o["keras_version"]) ?? str(topo?.["keras_version"]);
 }
 
-function build(parsed: Parsed, producer: string, notes: readonly string[]): Model {
+function build(parsed: Parsed, producer: string, fileNotes: readonly string[]): Model {
   const b = new GraphBuilder();
-  let outputs: string[];
+  let built: ReturnType<typeof buildKeras>;
   try {
-    outputs = buildKeras(parsed.model, b);
+    built = buildKeras(parsed.model, b);
   } catch (e) {
     if (e instanceof KerasBuildError) throw new ModelError(e.message);
     throw e;
   }
-  const graph = b.graph(outputs);
+  const graph = b.graph(built.outputs);
+  const notes = [...fileNotes, ...unknownLayerNotes(built.unknown)];
   return {
     format: "keras",
     graph: { ...graph, name: parsed.model.name },
@@ -293,6 +293,7 @@ function build(parsed: Parsed, producer: string, notes: readonly string[]): Mode
     weightless: true,
     layout: "channels_last",
     ...(notes.length ? { notes } : {}),
+    ...(built.unknown.length ? { paramsUnknown: built.unknown } : {}),
   };
 }
 

@@ -22,6 +22,8 @@ export interface KerasLayer {
   /** A model used as a layer (a Sequential inside a functional model). */
   readonly model?: KerasModel;
   readonly source?: SourceInfo;
+  /** Why the layer cannot be followed (a value in a Sequential that is not a known layer). */
+  readonly unknownReason?: string;
 }
 
 export type KerasDType = "float32" | "int64";

@@ -6,7 +6,7 @@
  * (formats/keras/kerasBuild.ts), channels-last as Keras reports shapes.
  */
 import type { Dim } from "../../ir/types";
-import { KERAS_LAYER_TYPES } from "../keras/kerasBuild";
+import { KERAS_ALIASES, KERAS_LAYER_TYPES } from "../keras/kerasBuild";
 import {
   kerasDType,
   type KNode,
@@ -21,6 +21,7 @@ import type { Span } from "./ast";
 import { builtin } from "./builtins";
 import {
   NONE,
+  describe,
   iterate,
   num,
   tuple,
@@ -144,6 +145,29 @@ const MERGE_FUNCTIONS: Readonly<Record<string, string>> = {
   minimum: "Minimum",
   concatenate: "Concatenate",
 };
+
+/** Whether a Python source speaks Keras (imports keras or tensorflow), so messages can too. */
+export function isKerasSource(source: string): boolean {
+  return /^[ \t]*(from|import)[ \t]+(keras|tensorflow|tf_keras)\b/m.test(source);
+}
+
+/** Said when a Keras file builds no model ConvLens can find. */
+export const NO_KERAS_MODEL =
+  "no Keras model found: ConvLens reads models built with keras.Sequential([...]) or keras.Model(inputs, outputs) (Functional) at module level, or in a function the module calls (model = build_model())";
+
+/**
+ * imagenet_utils.obtain_input_shape as the Keras applications call it (no weights file is read here):
+ * the given input_shape, else the default size with 3 channels (channels-last) when the top is kept,
+ * else an image of any size.
+ */
+function obtainInputShape(a: CallArgs): PyValue {
+  const given = a.kwargs.get("input_shape") ?? a.args[0] ?? NONE;
+  if (given.t !== "none") return given;
+  const size = a.kwargs.get("default_size") ?? a.args[1] ?? NONE;
+  const flatten = a.kwargs.get("require_flatten") ?? a.args[4];
+  const keepsTop = flatten?.t === "bool" ? flatten.v : true;
+  return tuple(keepsTop ? [size, size, { t: "int", v: 3 }] : [NONE, NONE, { t: "int", v: 3 }]);
+}
 
 /** Default layer names as Keras makes them (its to_snake_case): Conv2D → conv2d, ReLU → re_lu, SimpleRNN → simple_rnn. */
 function snake(type: string): string {
@@ -291,11 +315,20 @@ export class KerasRuntime {
     const layers: KerasLayer[] = [];
     let input: Extract<KNode, { kind: "input" }> | undefined;
     const add = (v: PyValue) => {
-      if (v.t !== "object") return;
-      const l = this.layerOf.get(v);
-      if (l) layers.push(l);
+      const l = v.t === "object" ? this.layerOf.get(v) : undefined;
       // keras.Input(shape=…) as the first item gives the input shape.
-      else input = this.inputNode(v) ?? input;
+      const declared = this.inputNode(v);
+      if (l) layers.push(l);
+      else if (declared) input = declared;
+      // Anything else keeps its place as an unknown layer: never dropped, so later sizes are not guessed.
+      else
+        layers.push({
+          type: "Unknown",
+          name: this.autoName("unknown"),
+          config: {},
+          unknownReason: v.t === "unknown" ? v.reason : `${describe(v)} is not a Keras layer`,
+          source: { call: a.span, def: a.span },
+        });
     };
     for (const v of iterate(a.args[0] ?? a.kwargs.get("layers") ?? { t: "list", items: [] }) ?? []) add(v);
     const nameArg = a.kwargs.get("name");
@@ -351,36 +384,84 @@ export class KerasRuntime {
       "keras.layers",
       () => unknown("keras.layers is a module"),
       (n) => {
-        if (layerTypes.has(n)) return builtin(n, (a) => this.makeLayer(n, a));
+        const type = KERAS_ALIASES[n] ?? n;
+        if (layerTypes.has(type)) return builtin(n, (a) => this.makeLayer(type, a));
         if (n === "Input") return builtin("Input", (a) => this.input(a));
         const merge = MERGE_FUNCTIONS[n];
-        return merge ? builtin(n, (a) => this.mergeFunction(merge, a)) : undefined;
+        if (merge) return builtin(n, (a) => this.mergeFunction(merge, a));
+        // Another layer class (Lambda, a preprocessing layer): recorded under its name, its output unknown.
+        return /^[A-Z]/.test(n) ? builtin(n, (a) => this.makeLayer(n, a)) : undefined;
       },
     );
     const member = (n: string): PyValue | undefined => {
       if (n === "layers") return layers;
       if (n === "models") return models;
+      if (n === "backend") return backend;
+      if (n === "applications") return applications;
       if (n === "Sequential") return builtin("Sequential", (a) => this.sequential(a));
-      if (n === "Model") return builtin("Model", (a) => this.functional(a));
+      // keras.applications build with Functional(inputs, outputs), the class keras.Model makes.
+      if (n === "Model" || n === "Functional") return builtin(n, (a) => this.functional(a));
       if (n === "Input") return builtin("Input", (a) => this.input(a));
       return undefined;
     };
     const models = builtin(
       "keras.models",
       () => unknown("keras.models is a module"),
-      (n) => (n === "Sequential" || n === "Model" ? member(n) : undefined),
+      (n) => (n === "Sequential" || n === "Model" || n === "Functional" ? member(n) : undefined),
     );
+    // Only what model-building code asks of the backend: Keras's default layout is channels-last.
+    const backend = builtin(
+      "keras.backend",
+      () => unknown("keras.backend is a module"),
+      (n) => (n === "image_data_format" ? builtin(n, () => ({ t: "str", v: "channels_last" })) : undefined),
+    );
+    const imagenetUtils = builtin(
+      "keras.applications.imagenet_utils",
+      () => unknown("imagenet_utils is a module"),
+      (n) => (n === "obtain_input_shape" ? builtin(n, obtainInputShape) : undefined),
+    );
+    const applications = builtin(
+      "keras.applications",
+      () => unknown("keras.applications is a module"),
+      (n) => (n === "imagenet_utils" ? imagenetUtils : undefined),
+    );
+    // keras_export(names) decorates a builder: the function stays as it is.
+    const apiExport = builtin(
+      "keras.api_export",
+      () => unknown("keras.src.api_export is a module"),
+      (n) => (n === "keras_export" ? builtin(n, () => builtin(n, (a) => a.args[0] ?? NONE)) : undefined),
+    );
+    // Other helpers (file_utils.get_file, …) download or read files: their results are unknown.
+    const utils = (mod: string): PyValue =>
+      builtin(
+        mod,
+        () => unknown(`${mod} is a module`),
+        (n) => builtin(n, () => unknown(`${mod}.${n} is not followed`)),
+      );
     const keras = builtin("keras", () => unknown("keras is a module"), member);
-    switch (name) {
+    // keras.src.* is where Keras 3's own sources (the applications) import from.
+    const plain = name.replace(/^tensorflow\.(?=keras)/, "").replace(/^keras\.src(?=\.|$)/, "keras");
+    switch (plain) {
       case "keras":
-      case "tensorflow.keras":
         return keras;
       case "keras.layers":
-      case "tensorflow.keras.layers":
         return layers;
       case "keras.models":
-      case "tensorflow.keras.models":
+      case "keras.models.functional":
         return models;
+      case "keras.backend":
+        return backend;
+      case "keras.applications":
+        return applications;
+      case "keras.applications.imagenet_utils":
+        return imagenetUtils;
+      case "keras.api_export":
+        return apiExport;
+      case "keras.utils":
+      case "keras.utils.file_utils":
+      case "keras.ops":
+      case "keras.ops.operation_utils":
+        return utils(plain);
       case "tensorflow":
         return builtin(
           "tensorflow",

@@ -139,6 +139,9 @@ function exprAt(ctx: Ctx, n: SyntaxNode): Expr {
       return { kind: "List", elts: items(ctx, inner(n, "[", "]")), span };
     case "DictionaryExpression":
       return dict(ctx, n);
+    case "SetExpression":
+      // A set display is read as a tuple of its items: membership (`w in {"imagenet", None}`) as Python.
+      return { kind: "Tuple", elts: items(ctx, inner(n, "{", "}")), span };
     case "ArrayComprehensionExpression":
     case "ComprehensionExpression":
       return listComp(
@@ -171,7 +174,7 @@ function exprAt(ctx: Ctx, n: SyntaxNode): Expr {
       return { kind: "Lambda", params: plist ? params(ctx, plist) : [], body: expr(ctx, body), span };
     }
     default:
-      // SetExpression, SetComprehensionExpression, AwaitExpression, YieldExpression,
+      // SetComprehensionExpression, AwaitExpression, YieldExpression,
       // NamedExpression (walrus), ⚠ …
       return unsupported(n.name, span);
   }

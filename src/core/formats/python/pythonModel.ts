@@ -13,7 +13,7 @@ import { GraphBuilder, type PyDiagnostic } from "./graphBuilder";
 import { InterpError } from "./interpErrors";
 import { Interpreter } from "./interpreter";
 import { NN_LAYERS } from "./nnLayers";
-import { KerasBuildError, buildKeras } from "../keras/kerasBuild";
+import { KerasBuildError, buildKeras, unknownLayerNotes } from "../keras/kerasBuild";
 import type { KerasModel } from "../keras/kerasModel";
 import { parsePython } from "./parse";
 import { withRegisteredParams } from "./registeredParams";
@@ -503,17 +503,19 @@ function traceKeras(m: KerasModel, span: Span, opts: PythonOptions): TracedClass
     lines: [] as LineResult[],
   };
   const b = new GraphBuilder();
-  let outputs: string[];
+  let built: ReturnType<typeof buildKeras>;
   try {
-    outputs = buildKeras(m, b);
+    built = buildKeras(m, b);
   } catch (e) {
     if (!(e instanceof KerasBuildError)) throw e;
     return { ...base, error: e.message };
   }
   const input = b.inputs[0];
+  const notes = unknownLayerNotes(built.unknown);
   const model: Model = {
     format: "keras",
-    graph: b.graph(outputs),
+    graph: b.graph(built.outputs),
+    ...(notes.length ? { notes, paramsUnknown: built.unknown } : {}),
     opsets: { "": 17 },
     producer: "Keras source",
     irVersion: 0,
