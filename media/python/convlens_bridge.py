@@ -1,0 +1,251 @@
+"""ConvLens bridge: run one PyTorch model of the user's file, in the user's interpreter, on request.
+
+    python convlens_bridge.py '<request JSON>'
+
+Request: {"file": path, "name": class or instance name, "kind": "class" | "instance",
+          "build": optional Python expression that builds the model (the file's own call, e.g.
+          "Net(num_classes=10)"), evaluated in the imported file's namespace,
+          "inputs": [{"shape": [1, 3, 224, 224], "dtype": "float32"}, ...],
+          "device": "auto" | "meta" | "cpu", "max_bytes": CPU size guard (bytes of one tensor)}
+
+The file is imported as a module (not as __main__: training loops under `if __name__ ==
+"__main__":` do not run). Forward hooks record every module call. Only JSON lines are written
+to stdout (the user's own prints go to stderr); the last line is {"event": "trace", ...} or
+{"event": "error", "kind": ..., "message": ..., "file": ..., "line": ...}.
+Standard library and torch only; works with torch 1.13 and 2.x.
+"""
+import importlib.util
+import json
+import os
+import sys
+import time
+import traceback
+
+OUT = sys.stdout
+STARTED = time.time()
+
+
+def emit(obj):
+    OUT.write(json.dumps(obj) + "\n")
+    OUT.flush()
+
+
+def fail(kind, message, file=None, line=None, **extra):
+    emit(dict(event="error", kind=kind, message=message, file=file, line=line, **extra))
+    sys.exit(0)
+
+
+def last_line(exc):
+    text = "".join(traceback.format_exception_only(type(exc), exc)).strip().split("\n")
+    return text[-1] if text else type(exc).__name__
+
+
+def user_frame(tb, path):
+    """The innermost traceback frame in the user's file: (file, line), else (None, None)."""
+    frames = traceback.extract_tb(tb)
+    mine = [f for f in frames if os.path.abspath(f.filename) == path]
+    if mine:
+        return path, mine[-1].lineno
+    return None, None
+
+
+def main():
+    try:
+        req = json.loads(sys.argv[1])
+    except (IndexError, ValueError) as exc:
+        fail("bad-request", "the bridge needs one JSON argument: %s" % exc)
+    path = os.path.abspath(req["file"])
+    python = "%d.%d.%d" % sys.version_info[:3]
+    try:
+        import torch
+    except Exception as exc:  # ImportError, or a broken install raising anything
+        fail("no-torch", "PyTorch is not installed in %s (Python %s): %s" % (sys.executable, python, last_line(exc)),
+             python=python)
+    emit({"event": "start", "python": python, "torch": torch.__version__, "executable": sys.executable,
+          "ms": round((time.time() - STARTED) * 1000)})
+    nn = torch.nn
+
+    built_at = {}  # id(module) -> line of the user's file that built it
+    sys.stdout = sys.stderr  # the user's prints never reach the JSON stream
+    model = load_and_build(torch.nn, req, path, built_at)
+    inputs = req.get("inputs") or []
+    if not inputs:
+        fail("no-input", "no input shape for %s: call the model in the file or add `# convlens: input …`"
+             % req["name"])
+    device = req.get("device", "auto")
+    fallback = None
+    result = None
+    if device in ("auto", "meta"):
+        try:
+            result = trace(torch, model, inputs, "meta", path, built_at)
+        except Exception as exc:
+            if device == "meta":
+                raise_forward(exc, path)
+            fallback = "the meta device cannot run it (%s)" % last_line(exc)
+            # .to("meta") dropped the weights (of a module-level instance too): import and build again.
+            built_at.clear()
+            model = load_and_build(torch.nn, req, path, built_at)
+    if result is None:
+        guard(torch, inputs, req.get("max_bytes", 1 << 30))
+        try:
+            result = trace(torch, model, inputs, "cpu", path, built_at)
+        except Exception as exc:
+            raise_forward(exc, path)
+    result.update(event="trace", torch=torch.__version__, python=python, fallback=fallback,
+                  ms=round((time.time() - STARTED) * 1000))
+    emit(result)
+
+
+def load_and_build(nn, req, path, built_at):
+    """Import the file and build the model while recording where each module is built: the
+    innermost frame in the user's file when nn.Module.__init__ ran."""
+    original_init = nn.Module.__init__
+
+    def recording_init(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        f = sys._getframe(1)
+        while f is not None:
+            # A class of the user's file calls super().__init__() in its own __init__: its line is the caller's.
+            inside_own_init = f.f_code.co_name == "__init__" and f.f_locals.get("self") is self
+            if not inside_own_init and os.path.abspath(f.f_code.co_filename) == path:
+                built_at[id(self)] = f.f_lineno
+                break
+            f = f.f_back
+
+    nn.Module.__init__ = recording_init
+    try:
+        return build(load(path), req, path, nn)
+    finally:
+        nn.Module.__init__ = original_init
+
+
+def load(path):
+    name = "convlens_user_" + "".join(c if c.isalnum() else "_" for c in os.path.splitext(os.path.basename(path))[0])
+    folder = os.path.dirname(path)
+    if folder not in sys.path:
+        sys.path.insert(0, folder)  # imports beside the file resolve as when it runs as a script
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    try:
+        spec.loader.exec_module(mod)
+    except SystemExit:
+        fail("import-error", "importing the file called sys.exit() (argparse without arguments?)")
+    except SyntaxError as exc:
+        same = exc.filename and os.path.abspath(exc.filename) == path
+        fail("import-error", last_line(exc), path if same else None, exc.lineno if same else None)
+    except BaseException as exc:
+        file, line = user_frame(exc.__traceback__, path)
+        fail("import-error", last_line(exc), file, line)
+    return mod
+
+
+def build(mod, req, path, nn):
+    name = req["name"]
+    value = getattr(mod, name, None)
+    try:
+        if isinstance(value, nn.Module):
+            return value.eval()
+        if req.get("build"):
+            model = eval(req["build"], vars(mod))  # the file's own building call, in its own namespace
+        elif isinstance(value, type) and issubclass(value, nn.Module):
+            model = value()
+        else:
+            fail("not-found", "%s is not a module-level nn.Module class or instance of the file" % name)
+    except SystemExit:
+        fail("build-error", "building %s called sys.exit()" % name)
+    except Exception as exc:
+        file, line = user_frame(exc.__traceback__, path)
+        fail("build-error", "building %s: %s" % (name, last_line(exc)), file, line)
+    if not isinstance(model, nn.Module):
+        fail("not-found", "%s did not build an nn.Module (got %s)" % (name, type(model).__name__))
+    return model.eval()
+
+
+def guard(torch, inputs, max_bytes):
+    for spec in inputs:
+        n = 1
+        for d in spec["shape"]:
+            n *= d
+        size = n * torch.empty((), dtype=dtype_of(torch, spec.get("dtype"))).element_size()
+        if size > max_bytes:
+            fail("too-large", "the input %s needs %d MB on the CPU (limit %d MB)"
+                 % ("x".join(map(str, spec["shape"])), size >> 20, max_bytes >> 20))
+
+
+def dtype_of(torch, name):
+    return getattr(torch, name or "float32", torch.float32)
+
+
+def describe(torch, v):
+    """Every tensor in an output (tuples, lists, dicts in order) as {shape, dtype}."""
+    if isinstance(v, torch.Tensor):
+        return [{"shape": list(v.shape), "dtype": str(v.dtype).replace("torch.", "")}]
+    if isinstance(v, (tuple, list)):
+        return [t for x in v for t in describe(torch, x)]
+    if isinstance(v, dict):
+        return [t for x in v.values() for t in describe(torch, x)]
+    return []
+
+
+def own_params(module, seen):
+    """Parameters registered on this module itself, each tensor counted once over the model (tied weights)."""
+    n = 0
+    for p in module.parameters(recurse=False):
+        if id(p) not in seen:
+            seen.add(id(p))
+            n += p.numel()
+    return n
+
+
+def trace(torch, model, inputs, device, path, built_at):
+    names = {}
+    modules = []
+    seen = set()
+    for name, m in model.named_modules():
+        if id(m) in names:
+            continue
+        names[id(m)] = name
+        modules.append({"path": name, "type": type(m).__name__, "line": built_at.get(id(m)),
+                        "params": own_params(m, seen), "leaf": not any(True for _ in m.children())})
+    calls = []
+
+    def hook(m, args, output):
+        f = sys._getframe(1)
+        line = None
+        while f is not None:
+            if os.path.abspath(f.f_code.co_filename) == path:
+                line = f.f_lineno
+                break
+            f = f.f_back
+        calls.append({"path": names.get(id(m), "?"), "type": type(m).__name__, "line": line,
+                      "inputs": describe(torch, list(args)), "outputs": describe(torch, output)})
+
+    if device == "meta":
+        model = model.to("meta")
+    args = [torch.zeros(*s["shape"], dtype=dtype_of(torch, s.get("dtype")), device=device) for s in inputs]
+    handles = [m.register_forward_hook(hook) for m in model.modules()]
+    started = time.time()
+    try:
+        with torch.no_grad():
+            out = model(*args)
+    finally:
+        for h in handles:
+            h.remove()
+    return {"device": device, "inputs": [{"shape": s["shape"], "dtype": s.get("dtype", "float32")} for s in inputs],
+            "outputs": describe(torch, out), "params": sum(m["params"] for m in modules), "modules": modules,
+            "calls": calls, "forward_ms": round((time.time() - started) * 1000)}
+
+
+def raise_forward(exc, path):
+    file, line = user_frame(exc.__traceback__, path)
+    fail("forward-error", last_line(exc).split("\n")[0], file, line)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except SystemExit:
+        raise
+    except BaseException as exc:  # a bug here is one line too, never a stack trace in the editor
+        emit({"event": "error", "kind": "internal", "message": last_line(exc)})
