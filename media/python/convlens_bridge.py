@@ -30,9 +30,16 @@ def emit(obj):
     OUT.flush()
 
 
-def fail(kind, message, file=None, line=None, **extra):
-    emit(dict(event="error", kind=kind, message=message, file=file, line=line, **extra))
-    sys.exit(0)
+class Failure(Exception):
+    """One request's answer when it cannot be traced: becomes its {"event": "error"} line."""
+
+    def __init__(self, kind, message, file=None, line=None):
+        Exception.__init__(self, message)
+        self.line_json = {"event": "error", "kind": kind, "message": message, "file": file, "line": line}
+
+
+def fail(kind, message, file=None, line=None):
+    raise Failure(kind, message, file, line)
 
 
 def last_line(exc):
@@ -53,20 +60,36 @@ def main():
     try:
         req = json.loads(sys.argv[1])
     except (IndexError, ValueError) as exc:
-        fail("bad-request", "the bridge needs one JSON argument: %s" % exc)
-    path = os.path.abspath(req["file"])
+        emit({"event": "error", "kind": "bad-request", "message": "the bridge needs one JSON argument: %s" % exc})
+        return
     python = "%d.%d.%d" % sys.version_info[:3]
     try:
         import torch
     except Exception as exc:  # ImportError, or a broken install raising anything
-        fail("no-torch", "PyTorch is not installed in %s (Python %s): %s" % (sys.executable, python, last_line(exc)),
-             python=python)
+        emit({"event": "error", "kind": "no-torch", "python": python,
+              "message": "PyTorch is not installed in %s (Python %s): %s" % (sys.executable, python, last_line(exc))})
+        return
     emit({"event": "start", "python": python, "torch": torch.__version__, "executable": sys.executable,
           "ms": round((time.time() - STARTED) * 1000)})
-    nn = torch.nn
-
-    built_at = {}  # id(module) -> line of the user's file that built it
     sys.stdout = sys.stderr  # the user's prints never reach the JSON stream
+    # A list of requests (the tests' corpus) is answered line by line, each with its index.
+    for index, one in enumerate(req if isinstance(req, list) else [req]):
+        started = time.time()
+        try:
+            result = check(torch, one)
+        except Failure as f:
+            result = f.line_json
+        except SystemExit:
+            result = {"event": "error", "kind": "build-error", "message": "the model's code called sys.exit()"}
+        except Exception as exc:  # a bug here is one line too, never a stack trace in the editor
+            result = {"event": "error", "kind": "internal", "message": last_line(exc)}
+        result.update(index=index, python=python, torch=torch.__version__, ms=round((time.time() - started) * 1000))
+        emit(result)
+
+
+def check(torch, req):
+    path = os.path.abspath(req["file"])
+    built_at = {}  # id(module) -> line of the user's file that built it
     model = load_and_build(torch.nn, req, path, built_at)
     inputs = req.get("inputs") or []
     if not inputs:
@@ -91,9 +114,8 @@ def main():
             result = trace(torch, model, inputs, "cpu", path, built_at)
         except Exception as exc:
             raise_forward(exc, path)
-    result.update(event="trace", torch=torch.__version__, python=python, fallback=fallback,
-                  ms=round((time.time() - STARTED) * 1000))
-    emit(result)
+    result.update(event="trace", fallback=fallback)
+    return result
 
 
 def load_and_build(nn, req, path, built_at):
@@ -152,6 +174,8 @@ def build(mod, req, path, nn):
             model = value()
         else:
             fail("not-found", "%s is not a module-level nn.Module class or instance of the file" % name)
+    except Failure:
+        raise
     except SystemExit:
         fail("build-error", "building %s called sys.exit()" % name)
     except Exception as exc:
@@ -188,26 +212,10 @@ def describe(torch, v):
     return []
 
 
-def own_params(module, seen):
-    """Parameters registered on this module itself, each tensor counted once over the model (tied weights)."""
-    n = 0
-    for p in module.parameters(recurse=False):
-        if id(p) not in seen:
-            seen.add(id(p))
-            n += p.numel()
-    return n
-
-
 def trace(torch, model, inputs, device, path, built_at):
     names = {}
-    modules = []
-    seen = set()
     for name, m in model.named_modules():
-        if id(m) in names:
-            continue
-        names[id(m)] = name
-        modules.append({"path": name, "type": type(m).__name__, "line": built_at.get(id(m)),
-                        "params": own_params(m, seen), "leaf": not any(True for _ in m.children())})
+        names.setdefault(id(m), name)
     calls = []
 
     def hook(m, args, output):
@@ -221,6 +229,11 @@ def trace(torch, model, inputs, device, path, built_at):
         calls.append({"path": names.get(id(m), "?"), "type": type(m).__name__, "line": line,
                       "inputs": describe(torch, list(args)), "outputs": describe(torch, output)})
 
+    # Which parameters are one tensor (tied weights), taken before .to("meta") makes each a copy of its own.
+    tensor_of = {}
+    for m in model.modules():
+        for pname, p in m.named_parameters(recurse=False):
+            tensor_of[(id(m), pname)] = id(p)
     if device == "meta":
         model = model.to("meta")
     args = [torch.zeros(*s["shape"], dtype=dtype_of(torch, s.get("dtype")), device=device) for s in inputs]
@@ -232,9 +245,30 @@ def trace(torch, model, inputs, device, path, built_at):
     finally:
         for h in handles:
             h.remove()
+    forward_ms = round((time.time() - started) * 1000)
+    # After the forward: lazy modules have their parameters only now.
+    called = {c["path"] for c in calls}
+    modules = []
+
+    def params_of(ms):
+        sizes = {}
+        for m in ms:
+            for pname, p in m.named_parameters(recurse=False):
+                sizes.setdefault(tensor_of.get((id(m), pname), id(p)), p.numel())
+        return sum(sizes.values())
+
+    for m in model.modules():
+        name = names[id(m)]
+        below = [n for n, _ in m.named_modules(prefix=name) if n != name]
+        # Nothing below it runs as a module (a Conv2d; a MultiheadAttention, whose out_proj never
+        # runs): one layer, with all its parameters. The model itself is a layer only when it has no parts.
+        leaf = not any(n in called for n in below) and (name != "" or not below)
+        params = params_of(list(m.modules()) if leaf else [m])
+        modules.append({"path": name, "type": type(m).__name__, "line": built_at.get(id(m)), "params": params,
+                        "leaf": leaf})
     return {"device": device, "inputs": [{"shape": s["shape"], "dtype": s.get("dtype", "float32")} for s in inputs],
-            "outputs": describe(torch, out), "params": sum(m["params"] for m in modules), "modules": modules,
-            "calls": calls, "forward_ms": round((time.time() - started) * 1000)}
+            "outputs": describe(torch, out), "params": params_of(list(model.modules())),
+            "modules": modules, "calls": calls, "forward_ms": forward_ms}
 
 
 def raise_forward(exc, path):
@@ -243,9 +277,4 @@ def raise_forward(exc, path):
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except SystemExit:
-        raise
-    except BaseException as exc:  # a bug here is one line too, never a stack trace in the editor
-        emit({"event": "error", "kind": "internal", "message": last_line(exc)})
+    main()
