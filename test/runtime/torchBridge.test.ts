@@ -8,7 +8,8 @@
  *   fails, except those named in KNOWN_DISAGREEMENTS.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { basename, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compareTrace, type TorchTrace } from "../../src/core/analysis/torchTrace";
@@ -125,7 +126,8 @@ describe.skipIf(!TORCH)(
       const started = Date.now();
       results = await runBridgeBatch(
         runnable.map((c) => c.request as BridgeRequest),
-        { python: PYTHON, script: SCRIPT, cwd: ROOT, timeoutMs: 240_000 },
+        // The scripts' module-level code runs (onnx_export.py writes tiny.onnx): a scratch folder as cwd.
+      { python: PYTHON, script: SCRIPT, cwd: mkdtempSync(resolve(tmpdir(), "convlens-bridge-")), timeoutMs: 240_000 },
       );
       const ok = results.filter((r) => r.ok).length;
       console.log(`bridge: ${runnable.length} models (${ok} traced) in ${Date.now() - started} ms`);

@@ -42,7 +42,9 @@ export function bridgeRequest(
   const builtBy =
     c.kind === "instance" ? c : analysis.classes.find((o) => o.kind === "instance" && o.name === c.instance);
   const span = builtBy?.span;
-  const build = span && !isForeignSpan(span) ? source.slice(span.from, span.to) : undefined;
+  // A model the reader could not build is known by the call that used it (`model(x)`), not built by it.
+  const isCall = builtBy?.calls?.some((s) => s.from === span?.from && s.to === span.to) === true;
+  const build = span && !isForeignSpan(span) && !isCall ? source.slice(span.from, span.to) : undefined;
   return {
     file: fileName,
     name: c.name,
