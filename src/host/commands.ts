@@ -9,11 +9,14 @@ import { InspectorPanel, type InspectorDeps } from "./inspectorPanel";
 import type { KerasJsonFiles } from "./kerasJsonFiles";
 import { inspectClass, setInputShape } from "./python/pythonCommands";
 import type { PythonAnalyses } from "./python/pythonAnalyses";
+import type { TorchChecks } from "./python/torchChecks";
 
 export interface CommandContext extends InspectorDeps {
   readonly python: PythonAnalyses;
   /** The workspace's .json files that are Keras models (a .json is a model only by its content). */
   readonly kerasJson: KerasJsonFiles;
+  /** "Check with PyTorch": the user's interpreter runs a model on request. */
+  readonly checks: TorchChecks;
 }
 type CommandFactory = (ctx: CommandContext) => (...args: unknown[]) => unknown;
 
@@ -85,6 +88,15 @@ export const COMMANDS: Readonly<Record<string, CommandFactory>> = {
   },
   "convlens.inspectClass": (ctx) => (uri, className) => inspectClass(ctx, ctx.python, uri, className),
   "convlens.setInputShape": (ctx) => (uri, className) => setInputShape(ctx.python, uri, className),
+  "convlens.checkWithPyTorch": (ctx) => async (uri, name) => {
+    const doc = uri instanceof vscode.Uri ? await vscode.workspace.openTextDocument(uri) : undefined;
+    const target = doc ?? vscode.window.activeTextEditor?.document;
+    if (target?.languageId !== "python")
+      return void vscode.window.showInformationMessage(
+        "ConvLens: open a Python file with a PyTorch model first.",
+      );
+    await ctx.checks.check(target, typeof name === "string" ? name : undefined);
+  },
 };
 
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {

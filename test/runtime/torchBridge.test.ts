@@ -127,7 +127,12 @@ describe.skipIf(!TORCH)(
       results = await runBridgeBatch(
         runnable.map((c) => c.request as BridgeRequest),
         // The scripts' module-level code runs (onnx_export.py writes tiny.onnx): a scratch folder as cwd.
-      { python: PYTHON, script: SCRIPT, cwd: mkdtempSync(resolve(tmpdir(), "convlens-bridge-")), timeoutMs: 240_000 },
+        {
+          python: PYTHON,
+          script: SCRIPT,
+          cwd: mkdtempSync(resolve(tmpdir(), "convlens-bridge-")),
+          timeoutMs: 240_000,
+        },
       );
       const ok = results.filter((r) => r.ok).length;
       console.log(`bridge: ${runnable.length} models (${ok} traced) in ${Date.now() - started} ms`);
@@ -197,3 +202,46 @@ describe.skipIf(!TORCH)(
     });
   },
 );
+
+describe.skipIf(!TORCH)("Check with PyTorch on what the static reading cannot do", () => {
+  const run = async (rel: string, model: string) => {
+    const file = resolve(ROOT, "test/fixtures/python", rel);
+    const source = readFileSync(file, "utf8");
+    const analysis = analyzePythonSource(source, { fileName: file });
+    const c = analysis.classes.find((x) => x.name === model);
+    const request = c && bridgeRequest(file, source, analysis, c);
+    if (!c || !request || typeof request === "string") throw new Error(`no request: ${String(request)}`);
+    const cwd = mkdtempSync(resolve(tmpdir(), "convlens-bridge-"));
+    const result = (
+      await runBridgeBatch([request], { python: PYTHON, script: SCRIPT, cwd, timeoutMs: 60_000 })
+    )[0];
+    return { source, c, result };
+  };
+
+  it("a model built through a registry: unknown statically, every layer filled from PyTorch", async () => {
+    const { c, result } = await run("pytorch_check/registry_model.py", "model");
+    expect(c.analysis).toBeUndefined();
+    if (!result?.ok) throw new Error(`bridge: ${result?.error.message}`);
+    const cmp = compareTrace(c.analysis, result.trace);
+    expect(cmp.disagreements).toEqual([]);
+    // Each leaf PyTorch ran is filled, at the line of the builder that made it.
+    expect(cmp.filled.map((f) => f.path)).toEqual(leafLayers(result.trace).map((l) => l.name));
+    expect(cmp.filled.length).toBe(8);
+    expect(cmp.filled.every((f) => f.line !== null)).toBe(true);
+  });
+
+  it("a shape bug: PyTorch's error on the line the static reading flags", async () => {
+    const { source, c, result } = await run("pytorch_check/shape_bug.py", "model");
+    const staticLines = c.diagnostics.map((d) => source.slice(0, d.span.from).split("\n").length);
+    const fcLine = source.split("\n").findIndex((l) => l.includes("return self.fc(")) + 1;
+    expect(staticLines).toContain(fcLine);
+    expect(result?.ok).toBe(false);
+    if (result && !result.ok) {
+      expect(result.error.kind).toBe("forward-error");
+      expect(result.error.line).toBe(fcLine);
+      expect(result.error.message).toMatch(
+        /mat1 and mat2 shapes cannot be multiplied \(1x6272 and 8192x10\)/,
+      );
+    }
+  });
+});
