@@ -33,10 +33,14 @@ export function checkSummary(c: TorchCheck): string {
   const cmp = c.comparison;
   if (!cmp || !c.trace) return "PyTorch: ?";
   const issues = cmp.disagreements.length + cmp.totals.length;
-  const filled = cmp.filled.length > 0 ? `, ${cmp.filled.length} filled in` : "";
-  return issues > 0
-    ? `PyTorch: ${issues} disagreement${issues > 1 ? "s" : ""}${filled}`
-    : `PyTorch agrees (${cmp.agreements} layers${filled}, ${c.trace.device})`;
+  if (issues > 0) return `PyTorch: ${issues} disagreement${issues > 1 ? "s" : ""}`;
+  const parts = [
+    ...(cmp.agreements > 0 ? [`agrees on ${cmp.agreements} layers`] : []),
+    ...(cmp.filled.length > 0
+      ? [`${cmp.filled.length} layers traced where the static reading has none`]
+      : []),
+  ];
+  return `PyTorch (${c.trace.device}): ${parts.join(", ") || "no layers to compare"}`;
 }
 
 export class TorchChecks implements vscode.Disposable {
