@@ -43,8 +43,12 @@ def fail(kind, message, file=None, line=None):
 
 
 def last_line(exc):
-    text = "".join(traceback.format_exception_only(type(exc), exc)).strip().split("\n")
-    return text[-1] if text else type(exc).__name__
+    """`Type: message` in one line: the message's first line (PyTorch's can run to pages)."""
+    if isinstance(exc, SyntaxError):
+        text = "".join(traceback.format_exception_only(type(exc), exc)).strip().split("\n")
+        return text[-1] if text else type(exc).__name__
+    message = str(exc).strip().split("\n")[0]
+    return "%s: %s" % (type(exc).__name__, message) if message else type(exc).__name__
 
 
 def user_frame(tb, path):
@@ -90,12 +94,13 @@ def main():
 def check(torch, req):
     path = os.path.abspath(req["file"])
     built_at = {}  # id(module) -> line of the user's file that built it
-    model = load_and_build(torch.nn, req, path, built_at)
+    device = req.get("device", "auto")
+    # Meta tensors hold no values: the weights' random initialisation is skipped for that build.
+    model = load_and_build(torch.nn, req, path, built_at, skip_init=device in ("auto", "meta"))
     inputs = req.get("inputs") or []
     if not inputs:
         fail("no-input", "no input shape for %s: call the model in the file or add `# convlens: input …`"
              % req["name"])
-    device = req.get("device", "auto")
     fallback = None
     result = None
     if device in ("auto", "meta"):
@@ -118,10 +123,17 @@ def check(torch, req):
     return result
 
 
-def load_and_build(nn, req, path, built_at):
+INIT_FUNCTIONS = ("uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "eye_", "dirac_",
+                  "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_",
+                  "sparse_")
+
+
+def load_and_build(nn, req, path, built_at, skip_init=False):
     """Import the file and build the model while recording where each module is built: the
-    innermost frame in the user's file when nn.Module.__init__ ran."""
+    innermost frame in the user's file when nn.Module.__init__ ran. skip_init: torch.nn.init's
+    functions leave tensors as they are (the model is only traced on the meta device)."""
     original_init = nn.Module.__init__
+    original_inits = {name: getattr(nn.init, name) for name in INIT_FUNCTIONS if hasattr(nn.init, name)}
 
     def recording_init(self, *args, **kwargs):
         original_init(self, *args, **kwargs)
@@ -135,10 +147,15 @@ def load_and_build(nn, req, path, built_at):
             f = f.f_back
 
     nn.Module.__init__ = recording_init
+    if skip_init:
+        for name in original_inits:
+            setattr(nn.init, name, lambda tensor, *args, **kwargs: tensor)
     try:
         return build(load(path), req, path, nn)
     finally:
         nn.Module.__init__ = original_init
+        for name, fn in original_inits.items():
+            setattr(nn.init, name, fn)
 
 
 def load(path):

@@ -147,6 +147,7 @@ describe.skipIf(!TORCH)(
 
     const resultOf = (c: Case): BridgeResult | undefined => results[runnable.indexOf(c)];
     let compared = 0;
+    let filled = 0;
     const disagreements: string[] = [];
 
     for (const c of runnable) {
@@ -187,6 +188,7 @@ describe.skipIf(!TORCH)(
         const traced = c.analysis.classes.find((x) => x.name === c.model);
         const cmp = compareTrace(traced?.analysis, r.trace);
         compared += cmp.agreements + cmp.disagreements.length + cmp.filled.length;
+        filled += cmp.filled.length;
         const found = [...cmp.disagreements.map((d) => d.message), ...cmp.totals].map((m) => `${c.id}: ${m}`);
         disagreements.push(...found);
         expect(found.filter((m) => !KNOWN_DISAGREEMENTS.includes(m))).toEqual([]);
@@ -196,7 +198,7 @@ describe.skipIf(!TORCH)(
 
     it("summary", () => {
       console.log(
-        `static vs PyTorch: ${compared} layer calls compared, ${disagreements.length} disagreements`,
+        `static vs PyTorch: ${compared} layer calls compared, ${filled} filled from PyTorch (unknown statically), ${disagreements.length} disagreements`,
       );
       expect(compared).toBeGreaterThan(100);
     });
