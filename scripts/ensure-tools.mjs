@@ -120,7 +120,9 @@ export function ensurePythonTorch() {
   const has = spawnSync(testPython, ["-c", "import torch, torchvision"], { stdio: "ignore" }).status === 0;
   if (has) return;
   if (process.platform !== "linux" || process.getuid?.() !== 0) {
-    log(`no torch in ${testPython}: the PyTorch bridge tests skip (apt-get install python3-torch python3-torchvision)`);
+    log(
+      `no torch in ${testPython}: the PyTorch bridge tests skip (apt-get install python3-torch python3-torchvision)`,
+    );
     return;
   }
   aptInstall(["python3-torch", "python3-torchvision"]);
