@@ -120,7 +120,88 @@ def check(torch, req):
         except Exception as exc:
             raise_forward(exc, path)
     result.update(event="trace", fallback=fallback)
+    if req.get("export"):
+        built_at.clear()
+        result["export"] = export(torch, load_and_build(torch.nn, req, path, built_at), inputs, req["export"])
     return result
+
+
+def load_checkpoint(torch, model, path):
+    """The checkpoint's weights into the model, as PyTorch loads them: a state_dict (also under
+    "state_dict" / "model" / "model_state_dict", DataParallel's "module." prefix dropped), a whole
+    pickled model (the workspace is trusted), or a .safetensors file (the safetensors package)."""
+    if path.endswith(".safetensors"):
+        try:
+            from safetensors.torch import load_file
+        except ImportError:
+            fail("checkpoint-error", "reading .safetensors needs the safetensors package in this interpreter")
+        state = load_file(path)
+    else:
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=False)
+        except TypeError:  # torch before 1.13 has no weights_only
+            state = torch.load(path, map_location="cpu")
+    if isinstance(state, torch.nn.Module):
+        return state.eval()
+    for key in ("state_dict", "model_state_dict", "model"):
+        if isinstance(state, dict) and isinstance(state.get(key), dict):
+            state = state[key]
+            break
+    if not isinstance(state, dict):
+        fail("checkpoint-error", "%s holds a %s, not a state_dict or a model" % (os.path.basename(path), type(state).__name__))
+    if state and all(k.startswith("module.") for k in state):
+        state = {k[len("module."):]: v for k, v in state.items()}
+    model.load_state_dict(state)
+    return model
+
+
+def export(torch, model, inputs, spec):
+    """torch.onnx.export to spec["path"] (weights of spec.get("checkpoint"), else the model's own), and
+    PyTorch's outputs on linspace(0, 1) inputs so that the exported file can be checked against them."""
+    started = time.time()
+    checkpoint = spec.get("checkpoint")
+    try:
+        if checkpoint:
+            model = load_checkpoint(torch, model, checkpoint)
+    except Failure:
+        raise
+    except Exception as exc:
+        fail("checkpoint-error", "loading %s: %s" % (os.path.basename(checkpoint), last_line(exc)))
+    model = model.eval()
+    args = []
+    for s in inputs:
+        n = 1
+        for d in s["shape"]:
+            n *= d
+        dtype = dtype_of(torch, s.get("dtype"))
+        x = torch.linspace(0, 1, n).reshape(s["shape"])
+        args.append(x.to(dtype) if dtype.is_floating_point else torch.zeros(s["shape"], dtype=dtype))
+    names = ["input"] if len(args) == 1 else ["input_%d" % i for i in range(len(args))]
+    with torch.no_grad():
+        out = model(*args)
+    try:
+        torch.onnx.export(model, tuple(args), spec["path"], opset_version=spec.get("opset", 17),
+                          input_names=names, do_constant_folding=True)
+    except Exception as exc:
+        fail("export-error", "torch.onnx.export: %s" % last_line(exc))
+    first = out if isinstance(out, torch.Tensor) else ([t for t in flatten(torch, out)] or [None])[0]
+    reference = {"input": "linspace(0, 1) over each input, reshaped", "input_names": names}
+    if first is not None and first.is_floating_point():
+        reference["top1"] = int(first.reshape(first.shape[0], -1)[0].argmax()) if first.dim() > 0 else 0
+        if first.numel() <= 4096:
+            reference["output"] = [float(v) for v in first.flatten()]
+    return {"path": spec["path"], "checkpoint": checkpoint, "opset": spec.get("opset", 17), "reference": reference,
+            "ms": round((time.time() - started) * 1000)}
+
+
+def flatten(torch, v):
+    if isinstance(v, torch.Tensor):
+        return [v]
+    if isinstance(v, (tuple, list)):
+        return [t for x in v for t in flatten(torch, x)]
+    if isinstance(v, dict):
+        return [t for x in v.values() for t in flatten(torch, x)]
+    return []
 
 
 INIT_FUNCTIONS = ("uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "eye_", "dirac_",

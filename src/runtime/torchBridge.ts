@@ -18,6 +18,8 @@ export interface BridgeError {
     | "not-found"
     | "no-input"
     | "too-large"
+    | "checkpoint-error"
+    | "export-error"
     | "timeout"
     | "cancelled"
     | "bad-request"

@@ -15,6 +15,8 @@ import { describe, expect, it } from "vitest";
 import { compareTrace, type TorchTrace } from "../../src/core/analysis/torchTrace";
 import { analyzePythonSource, type PythonAnalysis } from "../../src/core/formats/python/pythonModel";
 import { bridgeRequest, type BridgeRequest } from "../../src/core/formats/python/torchCheck";
+import { readOnnx } from "../../src/core/formats/onnx/reader";
+import { loadNative, NativeEngine } from "../../src/runtime/nativeEngine";
 import { runBridgeBatch, type BridgeResult } from "../../src/runtime/torchBridge";
 
 const ROOT = resolve(__dirname, "../..");
@@ -245,5 +247,49 @@ describe.skipIf(!TORCH)("Check with PyTorch on what the static reading cannot do
         /mat1 and mat2 shapes cannot be multiplied \(1x6272 and 8192x10\)/,
       );
     }
+  });
+});
+
+describe.skipIf(!TORCH)("Export with PyTorch: the user's trained weights in onnxruntime", () => {
+  it("LeNet5 with a .pth checkpoint: the ONNX file gives PyTorch's logits and top-1", async () => {
+    const file = resolve(ROOT, "../shared/fixtures/definitions/custom_models.py");
+    const source = readFileSync(file, "utf8");
+    const analysis = analyzePythonSource(source, { fileName: file });
+    const lenet = analysis.classes.find((c) => c.name === "LeNet5");
+    const request = lenet && bridgeRequest(file, source, analysis, lenet);
+    if (!request || typeof request === "string") throw new Error(`no request: ${String(request)}`);
+    const dir = mkdtempSync(resolve(tmpdir(), "convlens-export-"));
+    const onnx = resolve(dir, "lenet5.onnx");
+    const checkpoint = resolve(ROOT, "test/fixtures/weights/lenet5_fp16.pth");
+    const [r] = await runBridgeBatch([{ ...request, export: { path: onnx, checkpoint } }], {
+      python: PYTHON,
+      script: SCRIPT,
+      cwd: dir,
+      timeoutMs: 120_000,
+    });
+    if (!r?.ok) throw new Error(`bridge: ${r?.error.message}`);
+    // PyTorch's logits for these weights on linspace(0, 1, 1024), written by tools/make_pth_ref.py.
+    const ref = JSON.parse(readFileSync(checkpoint.replace(/\.pth$/, ".ref.json"), "utf8")) as {
+      logits: number[];
+    };
+    const exported = r.trace.export;
+    expect(exported?.reference.output).toEqual(ref.logits);
+    const native = loadNative();
+    if (!native.ok) throw new Error(native.why);
+    const engine = new NativeEngine(native.ort);
+    const data = Float32Array.from({ length: 1024 }, (_, i) => i / 1023);
+    const run = await engine.run(
+      onnx,
+      () => readFileSync(onnx),
+      { input: { dtype: "float32", dims: [1, 1, 32, 32], data } },
+      [readOnnx(readFileSync(onnx)).graph.outputs[0]?.name ?? ""],
+    );
+    engine.dispose();
+    const logits = [...([...run.outputs.values()][0]?.data ?? [])];
+    expect(logits).toHaveLength(ref.logits.length);
+    logits.forEach((v, i) => expect(v).toBeCloseTo(ref.logits[i] ?? NaN, 5));
+    const top1 = logits.indexOf(Math.max(...logits));
+    expect(top1).toBe(ref.logits.indexOf(Math.max(...ref.logits)));
+    expect(top1).toBe(exported?.reference.top1);
   });
 });

@@ -50,6 +50,25 @@ export interface TorchTrace {
   readonly calls: readonly TracedCall[];
   readonly forward_ms: number;
   readonly ms: number;
+  /** Present when the request asked for an ONNX export. */
+  readonly export?: TorchExport;
+}
+
+/** The bridge's torch.onnx.export of the model, and PyTorch's own answer to check the file against. */
+export interface TorchExport {
+  readonly path: string;
+  readonly checkpoint: string | null;
+  readonly opset: number;
+  readonly reference: {
+    /** How the inputs were made: linspace(0, 1) over each input's elements, reshaped. */
+    readonly input: string;
+    readonly input_names: readonly string[];
+    /** Argmax of the first output's first batch row. */
+    readonly top1?: number;
+    /** The first output, flattened (when it has at most 4096 values). */
+    readonly output?: readonly number[];
+  };
+  readonly ms: number;
 }
 
 /** One module call in our rows: a run of consecutive rows with one module path and layer type. */

@@ -15,6 +15,8 @@ export interface BridgeRequest {
   readonly device: "auto" | "meta" | "cpu";
   /** CPU size guard: the most bytes one input tensor may take. */
   readonly max_bytes: number;
+  /** Also torch.onnx.export the model to `path`, with the weights of `checkpoint` when given. */
+  readonly export?: { readonly path: string; readonly checkpoint?: string; readonly opset?: number };
 }
 
 const MAX_INPUT_BYTES = 1 << 30;
