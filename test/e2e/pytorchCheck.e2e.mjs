@@ -14,7 +14,9 @@ import {
   problemsText,
   showProblems,
 } from "./editorText.mjs";
-import { pickQuickItem, runCommand } from "./workbench.mjs";
+import path from "node:path";
+import { sleep } from "./harness.mjs";
+import { fillQuickInput, pickQuickItem, readTotal, runCommand, waitForInspector } from "./workbench.mjs";
 
 const COMMAND = "ConvLens: Check Model with PyTorch";
 
@@ -94,6 +96,33 @@ export const tests = [
       // The row ends with [Ln 17, Col …]: the line of `return self.fc(…)`.
       c.check(/Ln 17\b/.test(row), `on line 17 (return self.fc): ${JSON.stringify(row)}`);
       await hideProblems(page);
+      c.done();
+    },
+  },
+  {
+    name: "custom_models.py: Export Model to ONNX with PyTorch, LeNet5 with a .pth checkpoint, opens in the inspector and runs",
+    async run({ page, screenshot, workspace }) {
+      const c = checker();
+      await openPython(page, "custom_models.py", "class LeNet5(nn.Module):");
+      await runCommand(page, "ConvLens: Export Model to ONNX with PyTorch");
+      await pickQuickItem(page, "LeNet5");
+      await pickQuickItem(page, "Pick a checkpoint");
+      // VS Code's own file dialogs (a path in the quick input): the checkpoint, then the target.
+      await sleep(1000);
+      await fillQuickInput(page, path.join(workspace, "lenet5_fp16.pth"));
+      await page.keyboard.press("Enter");
+      await sleep(1000);
+      await fillQuickInput(page, path.join(workspace, "lenet5_export.onnx"));
+      await page.keyboard.press("Enter");
+      const frame = await waitForInspector(page, "lenet5_export", 90_000);
+      // LeNet5: 61,706 parameters (shared/fixtures/expected/lenet5.json, PyTorch's count).
+      const params = await poll(
+        () => readTotal(frame, "total-params"),
+        (v) => v !== null && v !== undefined,
+        15_000,
+      );
+      c.check(params === 61706, `the exported model has LeNet5's 61,706 params: got ${params}`);
+      await screenshot("pytorch-export-lenet5");
       c.done();
     },
   },

@@ -159,6 +159,7 @@ async function main() {
     "python/tv_resnet18.py",
     "python/pytorch_check/registry_model.py",
     "python/pytorch_check/shape_bug.py",
+    "weights/lenet5_fp16.pth",
   ])
     fs.copyFileSync(path.join(repoRoot, "test", "fixtures", rel), path.join(workspace, path.basename(rel)));
   fs.mkdirSync(path.join(workspace, ".vscode"));

@@ -9,7 +9,7 @@ import { dirname } from "node:path";
 import * as vscode from "vscode";
 import { compareTrace, type TorchTrace, type TraceComparison } from "../../core/analysis/torchTrace";
 import { isForeignSpan, type TracedClass } from "../../core/formats/python/pythonModel";
-import { bridgeRequest } from "../../core/formats/python/torchCheck";
+import { bridgeRequest, type BridgeRequest } from "../../core/formats/python/torchCheck";
 import { runBridge, type BridgeError } from "../../runtime/torchBridge";
 import type { Config } from "../config";
 import type { PythonAnalyses } from "./pythonAnalyses";
@@ -76,8 +76,15 @@ export class TorchChecks implements vscode.Disposable {
     return hit?.version === doc.version ? hit.byModel : undefined;
   }
 
-  /** Run the model `name` of `doc` in PyTorch (asks which model when there are several). */
-  async check(doc: vscode.TextDocument, name: string | undefined): Promise<void> {
+  /**
+   * Run the model `name` of `doc` in PyTorch (asks which model when there are several). With
+   * `askExport`, the model is also exported to ONNX where it says (undefined: the user cancelled).
+   */
+  async check(
+    doc: vscode.TextDocument,
+    name: string | undefined,
+    askExport?: (c: TracedClass) => Promise<BridgeRequest["export"] | undefined>,
+  ): Promise<TorchCheck | undefined> {
     if (!vscode.workspace.isTrusted)
       return void vscode.window.showWarningMessage(
         "ConvLens: Check with PyTorch runs your code, so it needs a trusted workspace.",
@@ -94,8 +101,11 @@ export class TorchChecks implements vscode.Disposable {
     const c = models.find((m) => m.name === picked);
     if (!analysis || !c)
       return void vscode.window.showInformationMessage("ConvLens: no PyTorch model found in this file.");
-    const request = bridgeRequest(doc.fileName, doc.getText(), analysis, c);
-    if (typeof request === "string") return void vscode.window.showErrorMessage(`ConvLens: ${request}`);
+    const made = bridgeRequest(doc.fileName, doc.getText(), analysis, c);
+    if (typeof made === "string") return void vscode.window.showErrorMessage(`ConvLens: ${made}`);
+    const exportTo = askExport && (await askExport(c));
+    if (askExport && !exportTo) return;
+    const request = exportTo ? { ...made, export: exportTo } : made;
     const python = await this.analyses.environment.interpreter(doc.uri);
     const cwd = vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath ?? dirname(doc.fileName);
     const version = doc.version;
@@ -141,6 +151,7 @@ export class TorchChecks implements vscode.Disposable {
     );
     this.changed.fire(doc.uri);
     this.report(c, check, result.ok ? result.startMs : 0);
+    return check;
   }
 
   private report(c: TracedClass, check: TorchCheck, startMs: number): void {
@@ -155,7 +166,11 @@ export class TorchChecks implements vscode.Disposable {
       `PyTorch ${t.torch} (Python ${t.python}) traced ${c.name} on ${t.device}: start ${startMs} ms, forward ${t.forward_ms} ms, all ${t.ms} ms` +
         (t.fallback ? ` — ${t.fallback}` : ""),
     );
-    void vscode.window.showInformationMessage(`ConvLens: ${c.name}: ${checkSummary(check)}`);
+    const e = t.export;
+    const exported = e
+      ? ` · exported to ${e.path}${e.reference.top1 !== undefined ? ` (PyTorch's top-1 on its linspace input: ${e.reference.top1})` : ""}`
+      : "";
+    void vscode.window.showInformationMessage(`ConvLens: ${c.name}: ${checkSummary(check)}${exported}`);
   }
 
   private diagnosticsOf(doc: vscode.TextDocument, check: TorchCheck): vscode.Diagnostic[] {
