@@ -61,6 +61,14 @@ export async function lensesAbove(page, text, scope = ".part.editor") {
   return (above[0]?.texts ?? []).map(norm);
 }
 
+/** The CodeLens row above the line containing `text`, polled until one of its lenses starts with `prefix`. */
+export const lensesOnceShown = (page, text, prefix, timeoutMs = 20_000) =>
+  poll(
+    () => lensesAbove(page, text),
+    (l) => l?.some((t) => t.startsWith(prefix)),
+    timeoutMs,
+  );
+
 /** The visible hover's text after pointing at `target` (a locator), or "" with the reason checked. */
 export async function hoverText(page, target, c, what) {
   await page.mouse.move(5, 5);

@@ -7,7 +7,7 @@
 import {
   checker,
   hideProblems,
-  lensesAbove,
+  lensesOnceShown,
   lineText,
   openPython,
   poll,
@@ -29,11 +29,7 @@ export const tests = [
       const CALL = "print(model(x)";
       const CONV = "nn.Conv2d(3, 16, 3, padding=1),";
       await openPython(page, "registry_model.py", CALL);
-      const before = await poll(
-        () => lensesAbove(page, CALL),
-        (l) => l?.some((t) => t.startsWith("ConvLens:")),
-        20_000,
-      );
+      const before = await lensesOnceShown(page, CALL, "ConvLens:");
       c.check(
         before?.some((t) => t.includes("cannot build model")),
         `the static lens says it cannot build the model: got ${JSON.stringify(before)}`,
@@ -56,11 +52,7 @@ export const tests = [
       c.check(linear.includes("→ 2×5 (traced)"), `traced hint on the Linear: ${JSON.stringify(linear)}`);
       const call = await lineText(page, CALL).catch((e) => String(e));
       c.check(call.includes("→ 2×5 (traced)"), `traced output on model(x): ${JSON.stringify(call)}`);
-      const after = await poll(
-        () => lensesAbove(page, CALL),
-        (l) => l?.some((t) => t.startsWith("PyTorch")),
-        10_000,
-      );
+      const after = await lensesOnceShown(page, CALL, "PyTorch", 10_000);
       c.check(
         after?.some((t) => t.includes("8 layers traced")),
         `the lens says what PyTorch traced: ${JSON.stringify(after)}`,
@@ -75,11 +67,7 @@ export const tests = [
       const c = checker();
       const FAILING = "return self.fc(torch.flatten(x, 1))";
       await openPython(page, "shape_bug.py", FAILING);
-      await poll(
-        () => lensesAbove(page, "model = SmallCnn()"),
-        (l) => l?.includes("Check with PyTorch"),
-        20_000,
-      );
+      await lensesOnceShown(page, "model = SmallCnn()", "Check with PyTorch");
       await runCommand(page, COMMAND);
       // Two models (the class and the instance `model`): the command asks which.
       await pickQuickItem(page, "model");
