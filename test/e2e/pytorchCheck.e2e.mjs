@@ -88,7 +88,7 @@ export const tests = [
     },
   },
   {
-    name: "custom_models.py: Export Model to ONNX with PyTorch, LeNet5 with a .pth checkpoint, opens in the inspector and runs",
+    name: "custom_models.py: Export Model to ONNX with PyTorch, LeNet5 with a .pth checkpoint, opens in the inspector",
     async run({ page, screenshot, workspace }) {
       const c = checker();
       await openPython(page, "custom_models.py", "class LeNet5(nn.Module):");
