@@ -85,6 +85,7 @@ describe.skipIf(!HAS)(`Check with PyTorch over torchvision's builders (${PYTHON}
 
   let compared = 0;
   let filled = 0;
+  const filledBy = new Map<string, string>();
   let disagreeing = 0;
   cases.forEach((c, i) => {
     it(`${c.expected.builder}: PyTorch's numbers, and the static reading agrees`, () => {
@@ -103,6 +104,11 @@ describe.skipIf(!HAS)(`Check with PyTorch over torchvision's builders (${PYTHON}
       const cmp = compareTrace(c.model?.analysis, t);
       compared += cmp.agreements + cmp.disagreements.length + cmp.filled.length;
       filled += cmp.filled.length;
+      if (cmp.filled.length > 0)
+        filledBy.set(
+          c.expected.builder,
+          [...new Set(cmp.filled.map((f) => `${f.type} (${f.ours})`))].join(" + "),
+        );
       disagreeing += cmp.disagreements.length + cmp.totals.length;
       expect([...cmp.disagreements.map((d) => d.message), ...cmp.totals]).toEqual([]);
     });
@@ -111,6 +117,9 @@ describe.skipIf(!HAS)(`Check with PyTorch over torchvision's builders (${PYTHON}
   it("summary", () => {
     console.log(
       `torchvision static vs PyTorch: ${compared} layer calls compared, ${filled} filled from PyTorch (unknown statically), ${disagreeing} disagreements`,
+    );
+    console.log(
+      `filled (unknown statically) by builder: ${[...filledBy].map(([b, n]) => `${b} ${n}`).join(", ")}`,
     );
     expect(compared).toBeGreaterThan(1000);
   });
