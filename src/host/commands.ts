@@ -9,11 +9,15 @@ import { InspectorPanel, type InspectorDeps } from "./inspectorPanel";
 import type { KerasJsonFiles } from "./kerasJsonFiles";
 import { inspectClass, setInputShape } from "./python/pythonCommands";
 import type { PythonAnalyses } from "./python/pythonAnalyses";
+import type { TorchChecks } from "./python/torchChecks";
+import { exportWithPyTorch } from "./python/torchExport";
 
 export interface CommandContext extends InspectorDeps {
   readonly python: PythonAnalyses;
   /** The workspace's .json files that are Keras models (a .json is a model only by its content). */
   readonly kerasJson: KerasJsonFiles;
+  /** "Check with PyTorch": the user's interpreter runs a model on request. */
+  readonly checks: TorchChecks;
 }
 type CommandFactory = (ctx: CommandContext) => (...args: unknown[]) => unknown;
 
@@ -57,6 +61,17 @@ async function pickModel(arg: unknown, kerasJson: KerasJsonFiles): Promise<vscod
   return picked?.[0];
 }
 
+/** The Python file a command was run on, else the active editor's; says so when there is none. */
+async function pythonDocument(arg: unknown): Promise<vscode.TextDocument | undefined> {
+  const doc =
+    arg instanceof vscode.Uri
+      ? await vscode.workspace.openTextDocument(arg)
+      : vscode.window.activeTextEditor?.document;
+  if (doc?.languageId === "python") return doc;
+  void vscode.window.showInformationMessage("ConvLens: open a Python file with a PyTorch model first.");
+  return undefined;
+}
+
 /** The Run panel of the focused inspector; with none open, first ask which model to inspect. */
 async function showRun(view: "predictions" | "featureMaps" | "filters"): Promise<void> {
   if (!InspectorPanel.active) await vscode.commands.executeCommand("convlens.inspectModel");
@@ -85,6 +100,14 @@ export const COMMANDS: Readonly<Record<string, CommandFactory>> = {
   },
   "convlens.inspectClass": (ctx) => (uri, className) => inspectClass(ctx, ctx.python, uri, className),
   "convlens.setInputShape": (ctx) => (uri, className) => setInputShape(ctx.python, uri, className),
+  "convlens.checkWithPyTorch": (ctx) => async (uri, name) => {
+    const doc = await pythonDocument(uri);
+    if (doc) await ctx.checks.check(doc, typeof name === "string" ? name : undefined);
+  },
+  "convlens.exportWithPyTorch": (ctx) => async (uri, name) => {
+    const doc = await pythonDocument(uri);
+    if (doc) await exportWithPyTorch(ctx.checks, doc, typeof name === "string" ? name : undefined);
+  },
 };
 
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {

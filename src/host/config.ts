@@ -36,6 +36,12 @@ export class Config {
     return Number.isFinite(v) && v > 0 ? v : 30;
   }
 
+  /** convlens.python.timeoutSeconds: "Check with PyTorch" stops the Python process after this long. */
+  get pythonTimeoutSeconds(): number {
+    const v = this.section.get<number>("python.timeoutSeconds", 60);
+    return Number.isFinite(v) && v > 0 ? v : 60;
+  }
+
   /** convlens.pythonPath: the Python interpreter whose sys.path imports are read from ("" = not set). */
   get pythonPath(): string {
     return this.section.get<string>("pythonPath", "").trim();

@@ -3,7 +3,7 @@
 // and notebook end-to-end tests.
 import assert from "node:assert/strict";
 import { sleep } from "./harness.mjs";
-import { closeAllEditors, openFile } from "./workbench.mjs";
+import { closeAllEditors, openFile, runCommand } from "./workbench.mjs";
 
 /** Text as rendered: the editor uses no-break spaces in view lines and inlay hints. */
 export const norm = (s) => (s ?? "").replace(/\u00a0/g, " ");
@@ -67,13 +67,17 @@ export async function lensesAbove(page, text, scope = ".part.editor") {
   return (above[0]?.texts ?? []).map(norm);
 }
 
-/** Polls the CodeLens row above `text` until it holds the ConvLens summary: { lenses, summary }. */
-export async function summaryLensAbove(page, text, timeoutMs = 15_000) {
-  const lenses = await poll(
+/** The CodeLens row above the line containing `text`, polled until one of its lenses starts with `prefix`. */
+export const lensesOnceShown = (page, text, prefix, timeoutMs = 20_000) =>
+  poll(
     () => lensesAbove(page, text),
-    (l) => l?.some((t) => t.startsWith("ConvLens:")),
+    (l) => l?.some((t) => t.startsWith(prefix)),
     timeoutMs,
   );
+
+/** Polls the CodeLens row above `text` until it holds the ConvLens summary: { lenses, summary }. */
+export async function summaryLensAbove(page, text, timeoutMs = 15_000) {
+  const lenses = await lensesOnceShown(page, text, "ConvLens:", timeoutMs);
   return { lenses, summary: lenses?.find((t) => t.startsWith("ConvLens:")) ?? "" };
 }
 
@@ -102,4 +106,35 @@ export async function openPython(page, name, lineText) {
   await closeAllEditors(page);
   await openFile(page, name);
   await editorWith(page, lineText).waitFor({ state: "visible", timeout: 15_000 });
+}
+
+/** The Problems panel's rows (files and markers), one per line. */
+export async function problemsText(page) {
+  const rows = await page.locator(".markers-panel .monaco-list-row").allTextContents();
+  return norm(rows.join("\n"));
+}
+
+export async function showProblems(page) {
+  const panel = page.locator(".markers-panel").first();
+  if (await panel.isVisible().catch(() => false)) return;
+  await page.keyboard.press("Control+Shift+M"); // View: Problems
+  const shown = await panel.waitFor({ state: "visible", timeout: 3000 }).then(
+    () => true,
+    () => false,
+  );
+  if (!shown) {
+    await runCommand(page, "Focus on Problems View", 10_000);
+    await panel.waitFor({ state: "visible", timeout: 10_000 });
+  }
+}
+
+export async function hideProblems(page) {
+  if (
+    await page
+      .locator(".markers-panel")
+      .first()
+      .isVisible()
+      .catch(() => false)
+  )
+    await runCommand(page, "View: Hide Panel", 10_000).catch(() => {});
 }

@@ -9,12 +9,15 @@ import { sleep } from "./harness.mjs";
 import {
   checker,
   editorWith,
+  hideProblems,
   lensesAbove,
   lineText,
   norm,
   openPython,
   poll,
   summaryLensAbove,
+  problemsText,
+  showProblems,
 } from "./editorText.mjs";
 import { inspectorFrame, readTotal, runCommand, pickQuickItem, waitForInspector } from "./workbench.mjs";
 
@@ -24,37 +27,6 @@ const BROKEN_MODEL = fs.readFileSync(
 );
 // 28 → conv3 → 26 → pool → 13; 64·13·13 = 10816.
 const BROKEN_MESSAGE = "Linear expects 9216 input features but receives 10816";
-
-/** The Problems panel's rows (files and markers), one per line. */
-async function problemsText(page) {
-  const rows = await page.locator(".markers-panel .monaco-list-row").allTextContents();
-  return norm(rows.join("\n"));
-}
-
-async function showProblems(page) {
-  const panel = page.locator(".markers-panel").first();
-  if (await panel.isVisible().catch(() => false)) return;
-  await page.keyboard.press("Control+Shift+M"); // View: Problems
-  const shown = await panel.waitFor({ state: "visible", timeout: 3000 }).then(
-    () => true,
-    () => false,
-  );
-  if (!shown) {
-    await runCommand(page, "Focus on Problems View", 10_000);
-    await panel.waitFor({ state: "visible", timeout: 10_000 });
-  }
-}
-
-async function hideProblems(page) {
-  if (
-    await page
-      .locator(".markers-panel")
-      .first()
-      .isVisible()
-      .catch(() => false)
-  )
-    await runCommand(page, "View: Hide Panel", 10_000).catch(() => {});
-}
 
 export const tests = [
   {

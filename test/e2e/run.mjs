@@ -14,7 +14,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { codeServerEntry, repoRoot } from "../../scripts/ensure-tools.mjs";
+import { codeServerEntry, repoRoot, testPython } from "../../scripts/ensure-tools.mjs";
 import {
   freePort,
   installVsix,
@@ -245,7 +245,14 @@ async function main() {
     fs.copyFileSync(path.join(repoRoot, "test", "fixtures", rel), path.join(workspace, path.basename(rel)));
   // Scripts (scripts.e2e.mjs): a training script, and torchvision found through convlens.pythonExtraPaths
   // (the copy of torchvision's sources in test/fixtures/third_party stands for an installed package).
-  for (const rel of ["python/scripts/train_simple.py", "python/tv_resnet18.py"])
+  // Check with PyTorch (pytorchCheck.e2e.mjs): a registry-built model, a shape bug.
+  for (const rel of [
+    "python/scripts/train_simple.py",
+    "python/tv_resnet18.py",
+    "python/pytorch_check/registry_model.py",
+    "python/pytorch_check/shape_bug.py",
+    "weights/lenet5_fp16.pth",
+  ])
     fs.copyFileSync(path.join(repoRoot, "test", "fixtures", rel), path.join(workspace, path.basename(rel)));
   fs.mkdirSync(path.join(workspace, ".vscode"));
   const extraPaths = [path.join(repoRoot, "test", "fixtures", "third_party")];
@@ -254,6 +261,8 @@ async function main() {
     `${JSON.stringify(
       {
         "convlens.pythonExtraPaths": extraPaths,
+        // The interpreter "Check with PyTorch" runs: Debian's, with torch (ensure-tools installs it).
+        "convlens.pythonPath": testPython,
         // BVLC's LeNet train_test reads MNIST from an LMDB: the image size is not in the file.
         "convlens.inputShapes": { "lenet_train_test.prototxt": "100x1x28x28" },
       },

@@ -13,7 +13,7 @@ export async function openWorkbench(page, baseUrl, folder) {
 }
 
 /** Clears and fills the quick input (palette, quick open, or an extension's QuickPick). */
-async function fillQuickInput(page, text) {
+export async function fillQuickInput(page, text) {
   const input = page.locator(".quick-input-widget input.input");
   await input.waitFor({ state: "visible", timeout: 10_000 });
   await input.fill(text, { timeout: 10_000 });

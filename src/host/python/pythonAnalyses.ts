@@ -86,7 +86,8 @@ export class PythonAnalyses implements vscode.Disposable {
   private readonly pending = new Map<number, (r: PythonResponse) => void>();
   /** The analysis in flight per unit, so that one file or notebook has one analysis at a time. */
   private readonly inFlight = new Map<string, Promise<PythonAnalysis | undefined>>();
-  private readonly environment: PythonEnvironment;
+  /** The user's interpreter (its library folders for imports; "Check with PyTorch" runs in it). */
+  readonly environment: PythonEnvironment;
 
   constructor(
     private readonly config: Config,

@@ -44,7 +44,8 @@ export class PythonEnvironment {
     this.libraries.clear();
   }
 
-  private async interpreter(doc: vscode.Uri): Promise<string> {
+  /** convlens.pythonPath, else the Python extension's interpreter for `doc`, else `python3`. */
+  async interpreter(doc: vscode.Uri): Promise<string> {
     const set = this.config.pythonPath;
     if (set) return set;
     const ext = vscode.extensions.getExtension<PythonExtensionApi>("ms-python.python");

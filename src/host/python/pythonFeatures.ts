@@ -12,13 +12,10 @@ import { openDocument } from "./notebookCells";
 import { layersByDefinition, localLines, outputOf, rowsInSpan } from "./layerIndex";
 import { arrowShape, layerMarkdown } from "../layerText";
 import type { PythonAnalyses } from "./pythonAnalyses";
+import { checkSummary, rangeOf as range, type TorchChecks } from "./torchChecks";
 
 // A language-only filter matches every scheme, notebook cells (vscode-notebook-cell) included.
 const SELECTOR: vscode.DocumentSelector = [{ language: "python" }];
-
-function range(doc: vscode.TextDocument, span: { from: number; to: number }): vscode.Range {
-  return new vscode.Range(doc.positionAt(span.from), doc.positionAt(span.to));
-}
 
 const INPUT_SOURCE: Readonly<Record<string, string>> = { assumed: " (assumed)", code: " (from the code)" };
 
@@ -76,19 +73,24 @@ const INPUT_SOURCE_LONG: Readonly<Record<string, string>> = {
   assumed: "assumed from the first layer (add `# convlens: input …` or call the model in the file)",
 };
 
-/** Re-fire the analyses' per-document event as the void event providers expose. */
-function voidEvent(e: vscode.Event<vscode.Uri>): vscode.Event<void> {
-  return (listener, thisArgs, disposables) => e(() => listener.call(thisArgs), undefined, disposables);
+/** Re-fire per-document events (a new analysis, a PyTorch check) as the void event providers expose. */
+function voidEvent(...events: vscode.Event<vscode.Uri>[]): vscode.Event<void> {
+  return (listener, thisArgs, disposables) =>
+    vscode.Disposable.from(...events.map((e) => e(() => listener.call(thisArgs), undefined, disposables)));
 }
 
 class Lenses implements vscode.CodeLensProvider {
   readonly onDidChangeCodeLenses: vscode.Event<void>;
-  constructor(private readonly analyses: PythonAnalyses) {
-    this.onDidChangeCodeLenses = voidEvent(analyses.onDidChange);
+  constructor(
+    private readonly analyses: PythonAnalyses,
+    private readonly checks: TorchChecks,
+  ) {
+    this.onDidChangeCodeLenses = voidEvent(analyses.onDidChange, checks.onDidChange);
   }
   async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
     const a = await this.analyses.current(doc);
     if (!a) return [];
+    const checked = this.checks.get(doc);
     return a.classes.flatMap((c) => {
       // A notebook shows a model's lens in the cell that defines it.
       if (isForeignSpan(c.nameSpan)) return [];
@@ -96,6 +98,19 @@ class Lenses implements vscode.CodeLensProvider {
       const args = [doc.uri, c.name];
       if (c.error?.includes("needs constructor arguments"))
         return [new vscode.CodeLens(at, { title: `ConvLens: ${c.error}`, command: "" })];
+      const check = checked?.get(c.name);
+      // Files only: PyTorch imports the file from disk (a notebook cell is not a module).
+      const pytorch =
+        doc.uri.scheme === "file"
+          ? [
+              new vscode.CodeLens(at, {
+                title: check ? checkSummary(check) : "Check with PyTorch",
+                command: "convlens.checkWithPyTorch",
+                arguments: args,
+                tooltip: "Run this model once in your Python interpreter and compare with the static reading",
+              }),
+            ]
+          : [];
       return [
         new vscode.CodeLens(at, {
           title: classSummary(c),
@@ -116,6 +131,7 @@ class Lenses implements vscode.CodeLensProvider {
                 arguments: args,
               }),
             ]),
+        ...pytorch,
       ];
     });
   }
@@ -123,8 +139,11 @@ class Lenses implements vscode.CodeLensProvider {
 
 class Hints implements vscode.InlayHintsProvider {
   readonly onDidChangeInlayHints: vscode.Event<void>;
-  constructor(private readonly analyses: PythonAnalyses) {
-    this.onDidChangeInlayHints = voidEvent(analyses.onDidChange);
+  constructor(
+    private readonly analyses: PythonAnalyses,
+    private readonly checks: TorchChecks,
+  ) {
+    this.onDidChangeInlayHints = voidEvent(analyses.onDidChange, checks.onDidChange);
   }
   async provideInlayHints(doc: vscode.TextDocument, visible: vscode.Range): Promise<vscode.InlayHint[]> {
     const a = await this.analyses.current(doc);
@@ -139,19 +158,43 @@ class Hints implements vscode.InlayHintsProvider {
       h.paddingLeft = true;
       hints.set(offset, h);
     };
+    const checked = this.checks.get(doc);
     for (const c of a.classes) {
+      // Where the static reading has no shape and PyTorch ran the model: PyTorch's, marked as traced.
+      const check = checked?.get(c.name);
+      const filled = new Map(
+        (check?.comparison?.filled ?? []).filter((f) => f.call === 0).map((f) => [f.path, f]),
+      );
+      const traced = (shape: readonly number[]) => `→ ${shapeText(shape)} (traced)`;
+      const tracedTip = "Traced by PyTorch (Check with PyTorch); shown until the file changes.";
       for (const [key, layers] of layersByDefinition(c)) {
         const first = layers[0];
         if (!first) continue;
         const more = layers.length > 1 ? ` (+${layers.length - 1} more)` : "";
-        add(Number(key.split(":")[1]), `${arrowShape(outputOf(first))}${more}`, layerMarkdown(first.rows));
+        const fill = filled.get(outputOf(first)?.name ?? "");
+        const label = fill ? traced(fill.shape) : arrowShape(outputOf(first));
+        add(Number(key.split(":")[1]), `${label}${more}`, layerMarkdown(first.rows));
       }
+      for (const f of filled.values())
+        if (f.rows.length === 0 && f.line !== null && f.line <= doc.lineCount)
+          add(
+            doc.offsetAt(doc.lineAt(f.line - 1).range.end),
+            traced(f.shape),
+            `${f.type} \`${f.path}\`. ${tracedTip}`,
+          );
       for (const line of localLines(c)) {
         if (!/×|\?/.test(line.text)) continue;
         add(line.span.to, `→ ${line.text}`);
       }
       // The script's own calls of its model: `logits = model(x)  → 1×1000`.
-      const outs = c.analysis?.outputs.map((o) => (o.shape ? shapeText(o.shape) : "?")).join(", ");
+      const staticOuts = c.analysis?.outputs.map((o) => (o.shape ? shapeText(o.shape) : "?")).join(", ");
+      const tracedOuts = check?.trace?.outputs.map((o) => shapeText(o.shape)).join(", ");
+      const outs =
+        staticOuts && !staticOuts.includes("?")
+          ? staticOuts
+          : tracedOuts
+            ? `${tracedOuts} (traced)`
+            : staticOuts;
       if (c.kind === "instance" && outs)
         for (const call of c.calls ?? []) if (!isForeignSpan(call)) add(call.to, `→ ${outs}`);
     }
@@ -289,7 +332,7 @@ class Diagnostics implements vscode.CodeActionProvider {
   }
 }
 
-export function registerPythonFeatures(analyses: PythonAnalyses): vscode.Disposable[] {
+export function registerPythonFeatures(analyses: PythonAnalyses, checks: TorchChecks): vscode.Disposable[] {
   const diagnostics = new Diagnostics(analyses);
   const refresh = (uri: vscode.Uri) => {
     const doc = openDocument(uri);
@@ -300,8 +343,8 @@ export function registerPythonFeatures(analyses: PythonAnalyses): vscode.Disposa
     diagnostics,
     analyses.onDidChange(refresh),
     vscode.workspace.onDidCloseTextDocument((d) => diagnostics.clear(d.uri)),
-    vscode.languages.registerCodeLensProvider(SELECTOR, new Lenses(analyses)),
-    vscode.languages.registerInlayHintsProvider(SELECTOR, new Hints(analyses)),
+    vscode.languages.registerCodeLensProvider(SELECTOR, new Lenses(analyses, checks)),
+    vscode.languages.registerInlayHintsProvider(SELECTOR, new Hints(analyses, checks)),
     vscode.languages.registerHoverProvider(SELECTOR, new Hovers(analyses)),
     vscode.languages.registerCodeActionsProvider(SELECTOR, diagnostics, {
       providedCodeActionKinds: [vscode.CodeActionKind.QuickFix],

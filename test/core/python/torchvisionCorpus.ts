@@ -15,7 +15,8 @@
  * our rows against the k-th call PyTorch's forward hooks recorded for that path.
  */
 import type { Dim } from "../../../src/core/ir/types";
-import type { LayerRow, ModelAnalysis } from "../../../src/core/analysis/result";
+import type { ModelAnalysis } from "../../../src/core/analysis/result";
+import { compareShape, moduleCalls } from "../../../src/core/analysis/torchTrace";
 
 export interface TorchvisionExpected {
   readonly builder: string;
@@ -49,75 +50,8 @@ export interface CorpusResult {
 export const COMPARED_TYPE =
   /^(Conv(Transpose)?[123]d|Linear|NonDynamicallyQuantizableLinear|Bilinear|(Adaptive)?(Max|Avg)Pool[123]d|LPPool[12]d|MultiheadAttention)$/;
 
-export interface OurCall {
-  readonly name: string;
-  readonly type: string;
-  readonly shape: readonly Dim[] | null;
-  readonly macs: number | null;
-}
-
-/**
- * Our rows as module calls, per module path in call order. A call is a run of consecutive rows
- * with one module path and layer type (Linear on a 3-D input is MatMul + Add); a run of a
- * single-node layer type is split where its first op type comes again (one module called twice
- * in a row). The call's shape is its last row's first output; its MACs the sum (null if any is).
- */
-export function ourCalls(a: ModelAnalysis): Map<string, OurCall[]> {
-  const runs: LayerRow[][] = [];
-  let current: LayerRow[] | undefined;
-  for (const l of a.layers) {
-    const type = l.layerType;
-    if (type === undefined) {
-      current = undefined;
-      continue;
-    }
-    const first = current?.[0];
-    const same = first !== undefined && first.name === l.name && first.layerType === type;
-    const repeats = same && type !== "MultiheadAttention" && first.opType === l.opType;
-    if (current && same && !repeats) current.push(l);
-    else {
-      current = [l];
-      runs.push(current);
-    }
-  }
-  const out = new Map<string, OurCall[]>();
-  for (const rows of runs) {
-    const last = rows[rows.length - 1] as LayerRow;
-    const macs = rows.reduce<number | null>(
-      (acc, r) => (acc === null || r.macs === null ? null : acc + r.macs),
-      0,
-    );
-    const call: OurCall = {
-      name: last.name,
-      type: last.layerType ?? last.opType,
-      shape: last.outputs[0]?.shape ?? null,
-      macs,
-    };
-    out.set(call.name, [...(out.get(call.name) ?? []), call]);
-  }
-  return out;
-}
-
 function text(s: readonly Dim[] | null | undefined): string {
   return s ? `[${s.join(", ")}]` : "?";
-}
-
-/** "same" | "wrong" | "unknown" for one shape we state against PyTorch's. */
-function compareShape(
-  ours: readonly Dim[] | null | undefined,
-  torch: readonly number[] | null,
-): "same" | "wrong" | "unknown" {
-  if (torch === null) return "same"; // PyTorch recorded no tensor: nothing to compare
-  if (!ours) return "unknown";
-  if (ours.length !== torch.length) return "wrong";
-  let symbolic = false;
-  for (let i = 0; i < torch.length; i++) {
-    const d = ours[i];
-    if (typeof d === "number") {
-      if (d !== torch[i]) return "wrong";
-    } else symbolic = true;
-  }
-  return symbolic ? "unknown" : "same";
 }
 
 /** MACs agree within 0.5 % (exactly when PyTorch's is 0). */
@@ -158,7 +92,7 @@ export function compareWithTorch(
     });
   }
 
-  const calls = ourCalls(analysis);
+  const calls = moduleCalls(analysis);
   const seen = new Map<string, number>();
   for (const [path, type, shape, macs] of expected.layers) {
     const k = seen.get(path) ?? 0;

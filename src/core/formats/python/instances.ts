@@ -36,7 +36,7 @@ export interface ModelInstance {
 export class InstanceRecorder {
   readonly instances: ModelInstance[] = [];
   /** Calls on tensors of something that could not be built (`model(x)` after a failed `model = …`). */
-  readonly failed: { readonly span: Span; readonly reason: string }[] = [];
+  readonly failed: { readonly span: Span; readonly reason: string; readonly args: RecordedArg[] }[] = [];
   /** True while the user's file runs (not while classes are traced afterwards). */
   recording = false;
   /** The user's file (to find the variable a model is assigned to). */
@@ -61,7 +61,9 @@ export class InstanceRecorder {
   /** An unknown value called on a tensor while the script runs: a model we could not build. */
   unknownCalled(reason: string, args: readonly PyValue[], span: Span): void {
     if (!this.recording || isForeignSpan(span) || !args.some((a) => a.t === "tensor")) return;
-    if (!this.failed.some((f) => f.reason === reason)) this.failed.push({ span, reason });
+    // Its tensor arguments are the input PyTorch is given when "Check with PyTorch" runs it.
+    const tensors = args.flatMap((a) => tensorArg(a) ?? []);
+    if (!this.failed.some((f) => f.reason === reason)) this.failed.push({ span, reason, args: tensors });
   }
 
   find(obj: PyValue): ModelInstance | undefined {

@@ -478,12 +478,14 @@ export function analyzePythonSource(source: string, opts: PythonOptions): Python
     const callee = /^[\w.]+/.exec(source.slice(f.span.from, f.span.to))?.[0] ?? "model";
     if (classes.some((c) => c.name === callee)) continue;
     const error = `cannot build ${callee}: ${f.reason}`;
+    const [first] = f.args;
     classes.push({
       name: callee,
       span: f.span,
       nameSpan: f.span,
       kind: "instance",
       error,
+      ...(first ? { input: { ...first, source: "code" as const, args: f.args, from: f.span } } : {}),
       diagnostics: [],
       lines: [],
       calls: [f.span],
