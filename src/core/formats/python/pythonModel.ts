@@ -22,6 +22,7 @@ import { ParsedModules, dirOf, isForeignSpan, type SourceFiles } from "./moduleL
 import { ModuleSystem } from "./pyImports";
 import { assignedName, type ModelInstance, type RecordedArg, type RecordedInput } from "./instances";
 import { TorchHost } from "./torchHost";
+import { assumeInputSize } from "./assumedInput";
 
 export { FOREIGN_SPAN_BASE, isForeignSpan } from "./moduleLoader";
 import { Scope, describe, iterate, str, type PyObject, type PyValue } from "./values";
@@ -93,6 +94,11 @@ export interface PythonOptions {
   /** Parsed library files kept between analyses (the host and the CLI hold one). */
   readonly parsedModules?: ParsedModules;
   readonly timeLimitMs?: number;
+  /**
+   * The input assumed for a class at its last analysis without errors (by class or variable name):
+   * kept while the class is broken in a way no input size fixes.
+   */
+  readonly lastGoodInputs?: Readonly<Record<string, readonly Dim[]>>;
 }
 
 const INPUT_COMMENT =
@@ -249,17 +255,13 @@ function traceRoot(
       lines: [],
     };
   let run = traceForward(root, input, info.nameSpan, host, interp);
-  // An assumed image size that breaks the model (LeNet's 32×32, MNIST's 28×28) is retried with other common sizes.
-  if (input.source === "assumed" && input.shape.length >= 3 && run.b.diagnostics.length > 0) {
-    for (const size of ASSUMED_SIZES) {
-      const shape = input.shape.map((d, i) => (i >= 2 ? size : d));
-      const retry = traceForward(root, { ...input, shape }, info.nameSpan, host, interp);
-      if (retry.b.diagnostics.length === 0 && retry.outputs.length > 0) {
-        run = retry;
-        input = { ...input, shape };
-        break;
-      }
-    }
+  if (input.source === "assumed" && input.shape.length >= 3) {
+    const assumed = input;
+    const solved = assumeInputSize(assumed, pick(opts.lastGoodInputs), (shape) =>
+      traceForward(root, { ...assumed, shape }, info.nameSpan, host, interp),
+    );
+    run = solved.run;
+    input = { ...input, shape: solved.shape };
   }
   const { out, b, outputs } = run;
   const lines = run.lines;
@@ -313,10 +315,7 @@ function requiredArgs(cls: PyValue): string[] {
     .map((p) => p.name);
 }
 
-// Spatial sizes tried, in order, when the assumed 224 does not fit the model.
-const ASSUMED_SIZES = [32, 28, 64, 96, 128, 256, 299, 112, 48, 16];
-
-interface Trace {
+export interface Trace {
   readonly b: GraphBuilder;
   readonly out: PyValue;
   readonly outputs: string[];

@@ -1,0 +1,63 @@
+/**
+ * The input of a class no call, comment or setting gives a shape: the first layer's rank and
+ * channels, and a spatial size solved from the code's constraints (inputSize.ts). Errors whose
+ * numbers exist only because of that size say so.
+ */
+import type { Dim } from "../../ir/types";
+import { solveInputSize, type SizeProbe } from "./inputSize";
+import type { InputSpec, Trace } from "./pythonModel";
+
+// Several traces of a large model stay within this (the first one that fits ends the search).
+const SOLVE_BUDGET_MS = 2000;
+
+interface TraceProbe extends SizeProbe {
+  readonly trace: Trace;
+}
+
+function probeOf(trace: Trace): TraceProbe {
+  const { b, outputs } = trace;
+  const produced = new Map(b.nodes.map((n) => [n.name, n.outputs]));
+  return {
+    trace,
+    errors: b.shapeErrors,
+    // A layer that rejects its input (a pooling window larger than it) adds a diagnostic without a shape error.
+    failed: outputs.length === 0 || b.diagnostics.length > b.shapeErrors.length,
+    reached: (node) => produced.get(node)?.every((o) => b.states.get(o)?.shape !== undefined) ?? false,
+  };
+}
+
+/** Square spatial sizes: the last good one (same rank) is where the search starts and what it keeps. */
+function lastGoodSize(lastGood: readonly Dim[] | undefined, rank: number): number | undefined {
+  const size = lastGood?.[2];
+  return lastGood?.length === rank && typeof size === "number" && lastGood.slice(2).every((d) => d === size)
+    ? size
+    : undefined;
+}
+
+export function assumeInputSize(
+  assumed: InputSpec,
+  lastGood: readonly Dim[] | undefined,
+  trace: (shape: Dim[]) => Trace,
+): { shape: Dim[]; run: Trace } {
+  const sized = (size: number): Dim[] => assumed.shape.map((d, i) => (i >= 2 ? size : d));
+  const kept = lastGoodSize(lastGood, assumed.shape.length);
+  const first = assumed.shape[2];
+  const start = kept ?? (typeof first === "number" ? first : 224);
+  const solved = solveInputSize((size) => probeOf(trace(sized(size))), start, {
+    keepStart: kept !== undefined,
+    deadline: Date.now() + SOLVE_BUDGET_MS,
+  });
+  const shape = sized(solved.size);
+  const run = solved.probe.trace;
+  const diagnostics = run.b.diagnostics;
+  if (diagnostics.length > 0) {
+    // A diagnostic that reads the same at twice the size is the code's own; any other says what it assumes.
+    const other = solved.tried.get(2 * solved.size)?.trace ?? trace(sized(2 * solved.size));
+    const same = new Set(other.b.diagnostics.map((d) => `${d.span.from}:${d.message}`));
+    diagnostics.forEach((d, i) => {
+      if (!same.has(`${d.span.from}:${d.message}`))
+        diagnostics[i] = { ...d, message: `${d.message}, assuming input ${shape.join("×")}` };
+    });
+  }
+  return { shape, run };
+}
