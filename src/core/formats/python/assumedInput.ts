@@ -51,11 +51,14 @@ export function assumeInputSize(
   const run = solved.probe.trace;
   const diagnostics = run.b.diagnostics;
   if (diagnostics.length > 0) {
-    // A diagnostic that reads the same at twice the size is the code's own; any other says what it assumes.
-    const other = solved.tried.get(2 * solved.size)?.trace ?? trace(sized(2 * solved.size));
-    const same = new Set(other.b.diagnostics.map((d) => `${d.span.from}:${d.message}`));
+    // A diagnostic is the code's own when other sizes that reach it read the same; one that reads
+    // otherwise at some size, or that no other size reaches, says what it assumes.
+    const others = [solved.size + 1, solved.size - 1, 2 * solved.size, Math.ceil(solved.size / 2)]
+      .filter((s) => s >= 1 && s !== solved.size)
+      .map((s) => solved.tried.get(s)?.trace ?? trace(sized(s)));
     diagnostics.forEach((d, i) => {
-      if (!same.has(`${d.span.from}:${d.message}`))
+      const there = others.flatMap((o) => o.b.diagnostics.filter((x) => x.span.from === d.span.from));
+      if (there.length === 0 || there.some((x) => x.message !== d.message))
         diagnostics[i] = { ...d, message: `${d.message}, assuming input ${shape.join("×")}` };
     });
   }

@@ -1,0 +1,113 @@
+/**
+ * The input ConvLens assumes for a class nothing gives a shape: solved from the code's constraints,
+ * it must be a size PyTorch runs the class at (tools/make_assumed_input_refs.py), with PyTorch's
+ * params and MACs there; a class broken at every size keeps the size and names PyTorch's numbers.
+ */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { analyzePythonSource, type PythonOptions } from "../../../src/core/formats/python/pythonModel";
+
+const FILE = resolve(__dirname, "../../fixtures/python/assumed_inputs.py");
+const SOURCE = readFileSync(FILE, "utf8");
+
+interface Expected {
+  readonly rank: number;
+  readonly channels: number;
+  readonly runs: Record<string, { output_shape: number[]; params: number; macs: number }>;
+  readonly errors: Record<string, string>;
+}
+const EXPECTED = (
+  JSON.parse(readFileSync(FILE.replace(/\.py$/, ".expected.json"), "utf8")) as {
+    classes: Record<string, Expected>;
+  }
+).classes;
+
+function classOf(name: string, opts: Partial<PythonOptions> = {}) {
+  const cls = analyzePythonSource(SOURCE, { fileName: FILE, ...opts }).classes.find((c) => c.name === name);
+  if (!cls) throw new Error(`no class ${name}`);
+  return cls;
+}
+
+/** PyTorch's "(1x120 and 100x84)": what arrives and what the Linear wants. */
+function torchNumbers(message: string | undefined): { got: number; want: number } {
+  const m = /\((\d+)x(\d+) and (\d+)x\d+\)/.exec(message ?? "");
+  if (!m) throw new Error(`no matmul numbers in ${message}`);
+  return { got: Number(m[2]), want: Number(m[3]) };
+}
+
+const analysed = new Map(Object.keys(EXPECTED).map((name) => [name, classOf(name)]));
+
+describe("assumed input sizes that PyTorch runs", () => {
+  for (const [name, exp] of Object.entries(EXPECTED).filter(([, e]) => Object.keys(e.runs).length > 0)) {
+    it(name, () => {
+      const cls = analysed.get(name);
+      expect(cls?.input?.source).toBe("assumed");
+      const shape = cls?.input?.shape ?? [];
+      expect(shape.length).toBe(exp.rank);
+      expect(shape[1]).toBe(exp.channels);
+      const size = String(shape[2]);
+      expect(Object.keys(exp.runs), `PyTorch runs ${name} at ${size}`).toContain(size);
+      expect(shape.slice(2).every((d) => String(d) === size)).toBe(true);
+      expect(cls?.diagnostics).toEqual([]);
+      expect(cls?.analysis?.totals.params).toBe(exp.runs[size]?.params);
+      expect(cls?.analysis?.totals.macs).toBe(exp.runs[size]?.macs);
+    });
+  }
+
+  it("reads LeNet-5 as 32×32 and AlphaGo's board as 19×19 (the sizes the issue names)", () => {
+    expect(analysed.get("LeNet5")?.input?.shape).toEqual([1, 1, 32, 32]);
+    expect(analysed.get("PolicyNet")?.input?.shape).toEqual([1, 48, 19, 19]);
+  });
+
+  it("keeps the first layer's default when every size runs", () => {
+    expect(analysed.get("FullyConv")?.input?.shape).toEqual([1, 3, 224, 224]);
+  });
+});
+
+describe("a class broken at every size", () => {
+  it("keeps LeNet-5's 32×32 and offers the fix PyTorch's numbers ask for", () => {
+    const broken = analysed.get("LeNet5BrokenF6");
+    expect(Object.keys(EXPECTED["LeNet5BrokenF6"]?.runs ?? {})).toEqual([]);
+    expect(broken?.input?.shape).toEqual(analysed.get("LeNet5")?.input?.shape);
+    const torch = torchNumbers(EXPECTED["LeNet5BrokenF6"]?.errors["32"]);
+    expect(broken?.diagnostics).toHaveLength(1);
+    const d = broken?.diagnostics[0];
+    expect(d?.message).toContain(`expects ${torch.want} input features but receives ${torch.got}`);
+    // 120 exists only because of the assumed 32×32: the message says so.
+    expect(d?.message).toMatch(/assuming input 1×1×32×32$/);
+    expect(d?.fixes?.[0]).toMatchObject({
+      replacement: String(torch.got),
+      title: `Change in_features to ${torch.got}`,
+    });
+    expect(SOURCE.slice(d?.fixes?.[0]?.span.from, d?.fixes?.[0]?.span.to)).toBe(String(torch.want));
+  });
+
+  it("names PyTorch's numbers at the size it assumes when no size gives in_features", () => {
+    const off = analysed.get("TutorialNetOff");
+    const size = String(off?.input?.shape[2]);
+    const torch = torchNumbers(EXPECTED["TutorialNetOff"]?.errors[size]);
+    expect(off?.diagnostics[0]?.message).toContain(
+      `expects ${torch.want} input features but receives ${torch.got}`,
+    );
+    expect(off?.diagnostics[0]?.fixes?.[0]?.replacement).toBe(String(torch.got));
+  });
+
+  it("keeps the last size that fitted while the class is broken", () => {
+    const off = classOf("TutorialNetOff", { lastGoodInputs: { TutorialNetOff: [1, 3, 32, 32] } });
+    expect(off.input?.shape).toEqual([1, 3, 32, 32]);
+    const torch = torchNumbers(EXPECTED["TutorialNetOff"]?.errors["32"]);
+    expect(off.diagnostics[0]?.message).toContain(`receives ${torch.got}`);
+    expect(off.diagnostics[0]?.message).toMatch(/assuming input 1×3×32×32$/);
+    expect(off.diagnostics[0]?.fixes?.[0]?.replacement).toBe(String(torch.got));
+  });
+
+  it("leaves the message alone when its numbers do not depend on the size", () => {
+    const src = SOURCE.replace("self.fc2 = nn.Linear(120, 84)", "self.fc2 = nn.Linear(100, 84)");
+    const net = analyzePythonSource(src, { fileName: FILE }).classes.find((c) => c.name === "TutorialNet");
+    expect(net?.input?.shape).toEqual([1, 3, 32, 32]);
+    expect(net?.diagnostics.map((d) => d.message)).toEqual([
+      "Linear expects 100 input features but receives 120 (input 1×120)",
+    ]);
+  });
+});
