@@ -47,6 +47,19 @@ async function hideProblems(page) {
     await runCommand(page, "View: Hide Panel", 10_000).catch(() => {});
 }
 
+// PyTorch's numbers for the classes of assumed_models.py at each input size it runs them (tools/make_assumed_input_refs.py).
+const ASSUMED = JSON.parse(
+  fs.readFileSync(
+    path.resolve(import.meta.dirname, "../fixtures/python/assumed_inputs.expected.json"),
+    "utf8",
+  ),
+).classes;
+/** PyTorch's "(1x120 and 100x84)": the features that arrive and the in_features written. */
+const torchLinear = (message) => {
+  const m = /\((\d+)x(\d+) and (\d+)x\d+\)/.exec(message ?? "");
+  return m ? { got: m[2], want: m[3] } : undefined;
+};
+
 export const tests = [
   {
     name: "custom_models.py: LeNet5 CodeLens, inlay shape hints and the layer hover",
@@ -302,6 +315,119 @@ export const tests = [
       // Params do not depend on the (assumed) board size; MACs do.
       assert.equal(await readTotal(frame, "total-params"), expected.totals.params, "total-params data-value");
       await screenshot("python-inspect-lens-alphago");
+    },
+  },
+  {
+    name: "assumed_models.py: breaking LeNet5's Linear keeps the assumed 1×1×32×32 and offers the right fix",
+    async run({ page, screenshot }) {
+      const classLine = "class LeNet5(nn.Module):";
+      const f6 = "self.f6 = nn.Linear(120, 84)";
+      await openPython(page, "assumed_models.py", classLine);
+      const lens = async () => (await lensesAbove(page, classLine)).find((t) => t.startsWith("ConvLens:"));
+      const before = await poll(lens, (t) => t?.includes("input 1×1×32×32 (assumed)"), 15_000);
+      assert.ok(
+        before?.includes("input 1×1×32×32 (assumed)"),
+        `LeNet5's lens says "input 1×1×32×32 (assumed)": ${JSON.stringify(before)}`,
+      );
+      // PyTorch at 32×32 with Linear(100, 84): "(1x120 and 100x84)".
+      const torch = torchLinear(ASSUMED.LeNet5BrokenF6.errors["32"]);
+      assert.ok(torch, "PyTorch's error for LeNet5BrokenF6 at 32×32 in assumed_inputs.expected.json");
+      // Type over the 120 of f6 as a user would.
+      await page
+        .locator(".part.editor .view-line", { hasText: f6 })
+        .first()
+        .getByText("120", { exact: true })
+        .dblclick();
+      await page.keyboard.type(torch.want);
+      const message = `Linear expects ${torch.want} input features but receives ${torch.got} (input 1×${torch.got}), assuming input 1×1×32×32`;
+      await showProblems(page);
+      const problems = await poll(
+        () => problemsText(page),
+        (t) => t?.includes(message),
+        15_000,
+      );
+      await screenshot("python-assumed-lenet-broken");
+      assert.ok(
+        problems?.includes(message),
+        `Problems lists ${JSON.stringify(message)}: ${JSON.stringify(problems?.slice(0, 500))}`,
+      );
+      const during = await lens();
+      assert.ok(
+        during?.includes("input 1×1×32×32 (assumed)"),
+        `the lens keeps 1×1×32×32 while the class is broken: ${JSON.stringify(during)}`,
+      );
+      const squiggle = editorWith(page, classLine).locator(".view-overlays .squiggly-error").first();
+      await squiggle.waitFor({ state: "visible", timeout: 5000 });
+      const box = await squiggle.boundingBox();
+      assert.ok(box, "the error squiggle has no bounding box");
+      await page.mouse.click(box.x + Math.min(4, box.width / 2), box.y + box.height / 2);
+      await page.keyboard.press("Control+Period");
+      const title = `Change in_features to ${torch.got}`;
+      const fix = page.locator(".action-widget .monaco-list-row", { hasText: title }).first();
+      await fix.waitFor({ state: "visible", timeout: 10_000 }).catch(async () => {
+        const offered = norm(
+          await page
+            .locator(".action-widget")
+            .first()
+            .textContent({ timeout: 1000 })
+            .catch(() => "(no action widget)"),
+        );
+        throw new Error(
+          `quick fix ${JSON.stringify(title)} not offered (offered: ${JSON.stringify(offered)})`,
+        );
+      });
+      await fix.click();
+      const fixed = await poll(
+        () => lineText(page, "self.f6 = nn.Linear("),
+        (t) => t?.includes(f6),
+        5000,
+      );
+      assert.ok(fixed?.includes(f6), `after the fix the line reads ${JSON.stringify(fixed)}`);
+      await page.keyboard.press("Control+S");
+      const after = await poll(
+        () => problemsText(page),
+        (t) => t !== undefined && !t.includes(message),
+        10_000,
+      );
+      assert.ok(!after?.includes(message), `the error is gone after the fix: ${JSON.stringify(after)}`);
+      await hideProblems(page);
+    },
+  },
+  {
+    name: "assumed_models.py: AlphaGo's policy net is assumed on its 19×19 board",
+    async run({ page, screenshot, workspace }) {
+      const classLine = "class PolicyNet(nn.Module):";
+      const viewLine = "x = self.head(x).view(";
+      await openPython(page, "assumed_models.py", "class LeNet5(nn.Module):");
+      // Go to the view line: the editor centres it, the class line above stays in sight.
+      const source = fs.readFileSync(path.join(workspace, "assumed_models.py"), "utf8");
+      const lineNo = source.split("\n").findIndex((l) => l.includes(viewLine)) + 1;
+      await page.keyboard.press("Control+G");
+      await page.keyboard.type(String(lineNo));
+      await page.keyboard.press("Enter");
+      await editorWith(page, classLine).waitFor({ state: "visible", timeout: 10_000 });
+      const torch = ASSUMED.PolicyNet.runs["19"];
+      assert.ok(torch, "PyTorch runs PolicyNet on a 19×19 board (assumed_inputs.expected.json)");
+      const gmacs = `${(torch.macs / 1e9).toFixed(2)} GMACs`;
+      const lens = await poll(
+        async () => (await lensesAbove(page, classLine)).find((t) => t.startsWith("ConvLens:")),
+        (t) => t?.includes("input 1×48×19×19 (assumed)"),
+        15_000,
+      );
+      await screenshot("python-assumed-alphago");
+      assert.ok(
+        lens?.includes("input 1×48×19×19 (assumed)") && lens.includes(gmacs),
+        `PolicyNet's lens says "${gmacs}" and "input 1×48×19×19 (assumed)": ${JSON.stringify(lens)}`,
+      );
+      const view = await poll(
+        () => lineText(page, viewLine),
+        (t) => t?.includes("→"),
+        10_000,
+      );
+      assert.ok(
+        view?.includes(`→ ${torch.output_shape.join("×")}`),
+        `the view line's hint: ${JSON.stringify(view)}`,
+      );
     },
   },
 ];

@@ -5,7 +5,7 @@
  */
 import type { Dim } from "../../ir/types";
 import { solveInputSize, type SizeProbe } from "./inputSize";
-import type { InputSpec, Trace } from "./pythonModel";
+import type { InputSpec, PythonAnalysis, Trace } from "./pythonModel";
 
 // Several traces of a large model stay within this (the first one that fits ends the search).
 const SOLVE_BUDGET_MS = 2000;
@@ -63,4 +63,19 @@ export function assumeInputSize(
     });
   }
   return { shape, run };
+}
+
+/**
+ * The assumed inputs of classes that analysed without an error, over the earlier ones: what
+ * PythonOptions.lastGoodInputs gets next time, so that a broken class keeps its last good size.
+ */
+export function fittedAssumptions(
+  analysis: PythonAnalysis,
+  previous: Readonly<Record<string, readonly Dim[]>> = {},
+): Record<string, readonly Dim[]> {
+  const out = { ...previous };
+  for (const c of analysis.classes)
+    if (c.input?.source === "assumed" && c.analysis && !c.error && c.diagnostics.length === 0)
+      out[c.name] = c.input.shape;
+  return out;
 }
