@@ -6,8 +6,9 @@
 Each class is built with no arguments and run in eval mode on zeros of every square (1-D: every
 length) input size in its scan range, with the channels of its first layer and batch 1. For each
 size that runs and keeps batch 1 in the output: {output_shape, params, macs} (leaf modules hooked
-as in check_python_sources.record). For each size PyTorch rejects: the first line of the error and
-the numbers in it (kept for classes that run at no size). Writes test/fixtures/python/assumed_inputs.expected.json.
+as in check_python_sources.record). For each size PyTorch rejects, kept for classes that run at no
+size: the first line of the error. Params (no size changes them) for every class.
+Writes test/fixtures/python/assumed_inputs.expected.json.
 """
 import json
 import os
@@ -60,7 +61,13 @@ def main():
                 "macs": macs,
             }
         # A class that runs somewhere is judged by its runs; the errors matter for those that never run.
-        out[name] = {"rank": 2 + spatial, "channels": conv.in_channels, "runs": runs, "errors": {} if runs else errors}
+        out[name] = {
+            "rank": 2 + spatial,
+            "channels": conv.in_channels,
+            "params": sum(p.numel() for p in model.parameters()),
+            "runs": runs,
+            "errors": {} if runs else errors,
+        }
         print(f"{name}: runs at {sorted(runs)[:8]}{'…' if len(runs) > 8 else ''} ({len(runs)} sizes)")
     path = os.path.splitext(SOURCE)[0] + ".expected.json"
     with open(path, "w") as f:

@@ -346,16 +346,18 @@ export const tests = [
         (t) => t?.includes(message),
         15_000,
       );
-      await screenshot("python-assumed-lenet-broken");
       assert.ok(
         problems?.includes(message),
         `Problems lists ${JSON.stringify(message)}: ${JSON.stringify(problems?.slice(0, 500))}`,
       );
-      const during = await lens();
+      // The lens of the edited class (PyTorch's params for it), still on 1×1×32×32.
+      const params = `${(ASSUMED.LeNet5BrokenF6.params / 1000).toFixed(2)} k params`;
+      const during = await poll(lens, (t) => t?.includes(params), 10_000);
       assert.ok(
-        during?.includes("input 1×1×32×32 (assumed)"),
+        during?.includes(params) && during.includes("input 1×1×32×32 (assumed)"),
         `the lens keeps 1×1×32×32 while the class is broken: ${JSON.stringify(during)}`,
       );
+      await screenshot("python-assumed-lenet-broken");
       const squiggle = editorWith(page, classLine).locator(".view-overlays .squiggly-error").first();
       await squiggle.waitFor({ state: "visible", timeout: 5000 });
       const box = await squiggle.boundingBox();

@@ -14,6 +14,7 @@ const SOURCE = readFileSync(FILE, "utf8");
 interface Expected {
   readonly rank: number;
   readonly channels: number;
+  readonly params: number;
   readonly runs: Record<string, { output_shape: number[]; params: number; macs: number }>;
   readonly errors: Record<string, string>;
 }
@@ -70,6 +71,7 @@ describe("a class broken at every size", () => {
     const broken = analysed.get("LeNet5BrokenF6");
     expect(Object.keys(EXPECTED["LeNet5BrokenF6"]?.runs ?? {})).toEqual([]);
     expect(broken?.input?.shape).toEqual(analysed.get("LeNet5")?.input?.shape);
+    expect(broken?.analysis?.totals.params).toBe(EXPECTED["LeNet5BrokenF6"]?.params);
     const torch = torchNumbers(EXPECTED["LeNet5BrokenF6"]?.errors["32"]);
     expect(broken?.diagnostics).toHaveLength(1);
     const d = broken?.diagnostics[0];
