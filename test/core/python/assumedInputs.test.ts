@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { fittedAssumptions } from "../../../src/core/formats/python/assumedInput";
 import { analyzePythonSource, type PythonOptions } from "../../../src/core/formats/python/pythonModel";
 
 const FILE = resolve(__dirname, "../../fixtures/python/assumed_inputs.py");
@@ -111,5 +112,20 @@ describe("a class broken at every size", () => {
     expect(net?.diagnostics.map((d) => d.message)).toEqual([
       "Linear expects 100 input features but receives 120 (input 1×120)",
     ]);
+  });
+});
+
+describe("the last good assumptions the editor keeps", () => {
+  it("records classes that analysed cleanly and keeps the earlier size of a broken one", () => {
+    const first = analyzePythonSource(SOURCE, { fileName: FILE });
+    const fitted = fittedAssumptions(first);
+    expect(fitted["LeNet5"]).toEqual([1, 1, 32, 32]);
+    expect(fitted["PolicyNet"]).toEqual([1, 48, 19, 19]);
+    expect(Object.keys(fitted)).not.toContain("LeNet5BrokenF6");
+    // TutorialNet broken by an edit: it keeps 32×32 from before, and the record keeps it too.
+    const edited = SOURCE.replace("self.fc1 = nn.Linear(16 * 5 * 5, 120)", "self.fc1 = nn.Linear(536, 120)");
+    const second = analyzePythonSource(edited, { fileName: FILE, lastGoodInputs: fitted });
+    expect(second.classes.find((c) => c.name === "TutorialNet")?.input?.shape).toEqual([1, 3, 32, 32]);
+    expect(fittedAssumptions(second, fitted)["TutorialNet"]).toEqual([1, 3, 32, 32]);
   });
 });

@@ -53,12 +53,26 @@ export function assumeInputSize(
   if (diagnostics.length > 0) {
     // A diagnostic is the code's own when other sizes that reach it read the same; one that reads
     // otherwise at some size, or that no other size reaches, says what it assumes.
-    const others = [solved.size + 1, solved.size - 1, 2 * solved.size, Math.ceil(solved.size / 2)]
-      .filter((s) => s >= 1 && s !== solved.size)
-      .map((s) => solved.tried.get(s)?.trace ?? trace(sized(s)));
+    // Traced lazily: two sizes that agree settle it (a broken large class re-traces little per edit).
+    const sizes = [solved.size + 1, 2 * solved.size, solved.size - 1, Math.ceil(solved.size / 2)].filter(
+      (s) => s >= 1 && s !== solved.size,
+    );
+    const traced = new Map<number, Trace>();
+    const at = (s: number): Trace => {
+      const t = traced.get(s) ?? solved.tried.get(s)?.trace ?? trace(sized(s));
+      traced.set(s, t);
+      return t;
+    };
     diagnostics.forEach((d, i) => {
-      const there = others.flatMap((o) => o.b.diagnostics.filter((x) => x.span.from === d.span.from));
-      if (there.length === 0 || there.some((x) => x.message !== d.message))
+      let agree = 0;
+      let differs = false;
+      for (const s of sizes) {
+        const there = at(s).b.diagnostics.filter((x) => x.span.from === d.span.from);
+        differs = there.some((x) => x.message !== d.message);
+        if (differs) break;
+        if (there.length > 0 && ++agree === 2) break;
+      }
+      if (differs || agree === 0)
         diagnostics[i] = { ...d, message: `${d.message}, assuming input ${shape.join("×")}` };
     });
   }
