@@ -22,7 +22,7 @@ from check_python_sources import ROOT, load_module, record  # noqa: E402
 
 SOURCE = os.path.join(ROOT, "test", "fixtures", "python", "assumed_inputs.py")
 # Sizes scanned per class (PolicyNet's 192-channel convs are slow at large boards).
-SCAN = {"PolicyNet": range(1, 41), "ValueHead": range(1, 41), "FullyConv": [1, 2, 3, 32, 64, 224]}
+SCAN = {"PolicyNet": range(1, 41), "ValueHead": range(1, 41), "FullyConv": [1, 2, 3, 4, 32, 64, 224]}
 DEFAULT_SCAN = range(1, 161)
 
 

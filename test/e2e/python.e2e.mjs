@@ -47,6 +47,36 @@ async function hideProblems(page) {
     await runCommand(page, "View: Hide Panel", 10_000).catch(() => {});
 }
 
+/**
+ * Clicks the first error squiggle of the editor showing `line`, asks for quick fixes (Ctrl+.) and
+ * applies the one titled `title`; fails with what was offered instead.
+ */
+async function applyQuickFix(page, line, title, screenshot) {
+  const squiggle = editorWith(page, line).locator(".view-overlays .squiggly-error").first();
+  await squiggle.waitFor({ state: "visible", timeout: 5000 });
+  const box = await squiggle.boundingBox();
+  assert.ok(box, "the error squiggle has no bounding box");
+  await page.mouse.click(box.x + Math.min(4, box.width / 2), box.y + box.height / 2);
+  await page.keyboard.press("Control+Period");
+  const fix = page.locator(".action-widget .monaco-list-row", { hasText: title }).first();
+  try {
+    await fix.waitFor({ state: "visible", timeout: 10_000 });
+  } catch {
+    const offered = norm(
+      await page
+        .locator(".action-widget")
+        .first()
+        .textContent({ timeout: 1000 })
+        .catch(() => "(no action widget)"),
+    );
+    await screenshot("python-quick-fix-not-offered");
+    throw new Error(
+      `quick fix ${JSON.stringify(title)} not offered (code action widget: ${JSON.stringify(offered)})`,
+    );
+  }
+  await fix.click();
+}
+
 // PyTorch's numbers for the classes of assumed_models.py at each input size it runs them (tools/make_assumed_input_refs.py).
 const ASSUMED = JSON.parse(
   fs.readFileSync(
@@ -167,35 +197,8 @@ export const tests = [
         `the message ends with "(input 1×10816)": ${JSON.stringify(before.slice(0, 500))}`,
       );
 
-      // Put the cursor on the squiggle (the diagnostic sits where the shapes meet, the
-      // self.fc(x) call) and ask for quick fixes (Ctrl+.).
-      const squiggle = editorWith(page, "self.fc = nn.Linear(")
-        .locator(".view-overlays .squiggly-error")
-        .first();
-      await squiggle.waitFor({ state: "visible", timeout: 5000 });
-      const box = await squiggle.boundingBox();
-      assert.ok(box, "the error squiggle has no bounding box");
-      await page.mouse.click(box.x + Math.min(4, box.width / 2), box.y + box.height / 2);
-      await page.keyboard.press("Control+Period");
-      const fix = page
-        .locator(".action-widget .monaco-list-row", { hasText: "Change in_features to 10816" })
-        .first();
-      try {
-        await fix.waitFor({ state: "visible", timeout: 10_000 });
-      } catch {
-        const offered = norm(
-          await page
-            .locator(".action-widget")
-            .first()
-            .textContent({ timeout: 1000 })
-            .catch(() => "(no action widget)"),
-        );
-        await screenshot("python-broken-no-fix");
-        throw new Error(
-          `quick fix "Change in_features to 10816" not offered (code action widget: ${JSON.stringify(offered)})`,
-        );
-      }
-      await fix.click();
+      // The diagnostic sits where the shapes meet (the self.fc(x) call); its squiggle offers the fix.
+      await applyQuickFix(page, "self.fc = nn.Linear(", "Change in_features to 10816", screenshot);
 
       const fixedLine = await poll(
         () => lineText(page, "self.fc = nn.Linear("),
@@ -358,27 +361,7 @@ export const tests = [
         `the lens keeps 1×1×32×32 while the class is broken: ${JSON.stringify(during)}`,
       );
       await screenshot("python-assumed-lenet-broken");
-      const squiggle = editorWith(page, classLine).locator(".view-overlays .squiggly-error").first();
-      await squiggle.waitFor({ state: "visible", timeout: 5000 });
-      const box = await squiggle.boundingBox();
-      assert.ok(box, "the error squiggle has no bounding box");
-      await page.mouse.click(box.x + Math.min(4, box.width / 2), box.y + box.height / 2);
-      await page.keyboard.press("Control+Period");
-      const title = `Change in_features to ${torch.got}`;
-      const fix = page.locator(".action-widget .monaco-list-row", { hasText: title }).first();
-      await fix.waitFor({ state: "visible", timeout: 10_000 }).catch(async () => {
-        const offered = norm(
-          await page
-            .locator(".action-widget")
-            .first()
-            .textContent({ timeout: 1000 })
-            .catch(() => "(no action widget)"),
-        );
-        throw new Error(
-          `quick fix ${JSON.stringify(title)} not offered (offered: ${JSON.stringify(offered)})`,
-        );
-      });
-      await fix.click();
+      await applyQuickFix(page, classLine, `Change in_features to ${torch.got}`, screenshot);
       const fixed = await poll(
         () => lineText(page, "self.f6 = nn.Linear("),
         (t) => t?.includes(f6),

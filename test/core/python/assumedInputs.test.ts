@@ -122,10 +122,18 @@ describe("the last good assumptions the editor keeps", () => {
     expect(fitted["LeNet5"]).toEqual([1, 1, 32, 32]);
     expect(fitted["PolicyNet"]).toEqual([1, 48, 19, 19]);
     expect(Object.keys(fitted)).not.toContain("LeNet5BrokenF6");
-    // TutorialNet broken by an edit: it keeps 32×32 from before, and the record keeps it too.
-    const edited = SOURCE.replace("self.fc1 = nn.Linear(16 * 5 * 5, 120)", "self.fc1 = nn.Linear(536, 120)");
+    // SignalNet broken by an edit: 492 features, where 480 arrive at 128 and 496 at 130–133. Alone it
+    // would move to the nearer 130; with the record it keeps 128, and so does the record.
+    const edited = SOURCE.replace("self.fc = nn.Linear(16 * 30, 5)", "self.fc = nn.Linear(16 * 30 + 12, 5)");
+    expect(edited).not.toBe(SOURCE);
+    const signal = (opts: Partial<PythonOptions>) =>
+      analyzePythonSource(edited, { fileName: FILE, ...opts }).classes.find((c) => c.name === "SignalNet");
+    expect(fitted["SignalNet"]).toEqual([1, 1, 128]);
+    expect(signal({})?.input?.shape).not.toEqual([1, 1, 128]);
+    const kept = signal({ lastGoodInputs: fitted });
+    expect(kept?.input?.shape).toEqual([1, 1, 128]);
+    expect(kept?.diagnostics[0]?.message).toMatch(/receives 480 .*assuming input 1×1×128$/);
     const second = analyzePythonSource(edited, { fileName: FILE, lastGoodInputs: fitted });
-    expect(second.classes.find((c) => c.name === "TutorialNet")?.input?.shape).toEqual([1, 3, 32, 32]);
-    expect(fittedAssumptions(second, fitted)["TutorialNet"]).toEqual([1, 3, 32, 32]);
+    expect(fittedAssumptions(second, fitted)["SignalNet"]).toEqual([1, 1, 128]);
   });
 });
