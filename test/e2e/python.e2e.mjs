@@ -57,11 +57,18 @@ async function applyQuickFix(page, line, title, screenshot) {
   const box = await squiggle.boundingBox();
   assert.ok(box, "the error squiggle has no bounding box");
   await page.mouse.click(box.x + Math.min(4, box.width / 2), box.y + box.height / 2);
-  await page.keyboard.press("Control+Period");
   const fix = page.locator(".action-widget .monaco-list-row", { hasText: title }).first();
-  try {
-    await fix.waitFor({ state: "visible", timeout: 10_000 });
-  } catch {
+  // On a loaded machine the first Ctrl+. can come before the editor has the click: asked again.
+  let shown = false;
+  for (let attempt = 0; attempt < 3 && !shown; attempt++) {
+    await page.keyboard.press("Control+Period");
+    shown = await fix.waitFor({ state: "visible", timeout: 5000 }).then(
+      () => true,
+      () => false,
+    );
+    if (!shown) await page.keyboard.press("Escape");
+  }
+  if (!shown) {
     const offered = norm(
       await page
         .locator(".action-widget")
@@ -335,46 +342,52 @@ export const tests = [
       // PyTorch at 32×32 with Linear(100, 84): "(1x120 and 100x84)".
       const torch = torchLinear(ASSUMED.LeNet5BrokenF6.errors["32"]);
       assert.ok(torch, "PyTorch's error for LeNet5BrokenF6 at 32×32 in assumed_inputs.expected.json");
-      // Type over the 120 of f6 as a user would.
-      await page
-        .locator(".part.editor .view-line", { hasText: f6 })
-        .first()
-        .getByText("120", { exact: true })
-        .dblclick();
-      await page.keyboard.type(torch.want);
-      const message = `Linear expects ${torch.want} input features but receives ${torch.got} (input 1×${torch.got}), assuming input 1×1×32×32`;
-      await showProblems(page);
-      const problems = await poll(
-        () => problemsText(page),
-        (t) => t?.includes(message),
-        15_000,
-      );
-      assert.ok(
-        problems?.includes(message),
-        `Problems lists ${JSON.stringify(message)}: ${JSON.stringify(problems?.slice(0, 500))}`,
-      );
-      // The lens of the edited class (PyTorch's params for it), still on 1×1×32×32.
-      const params = `${(ASSUMED.LeNet5BrokenF6.params / 1000).toFixed(2)} k params`;
-      const during = await poll(lens, (t) => t?.includes(params), 10_000);
-      assert.ok(
-        during?.includes(params) && during.includes("input 1×1×32×32 (assumed)"),
-        `the lens keeps 1×1×32×32 while the class is broken: ${JSON.stringify(during)}`,
-      );
-      await screenshot("python-assumed-lenet-broken");
-      await applyQuickFix(page, classLine, `Change in_features to ${torch.got}`, screenshot);
-      const fixed = await poll(
-        () => lineText(page, "self.f6 = nn.Linear("),
-        (t) => t?.includes(f6),
-        5000,
-      );
-      assert.ok(fixed?.includes(f6), `after the fix the line reads ${JSON.stringify(fixed)}`);
-      await page.keyboard.press("Control+S");
-      const after = await poll(
-        () => problemsText(page),
-        (t) => t !== undefined && !t.includes(message),
-        10_000,
-      );
-      assert.ok(!after?.includes(message), `the error is gone after the fix: ${JSON.stringify(after)}`);
+      // Type over the 120 of f6 as a user would; a failure leaves the file as it was for the next tests.
+      try {
+        await page
+          .locator(".part.editor .view-line", { hasText: f6 })
+          .first()
+          .getByText("120", { exact: true })
+          .dblclick();
+        await page.keyboard.type(torch.want);
+        const message = `Linear expects ${torch.want} input features but receives ${torch.got} (input 1×${torch.got}), assuming input 1×1×32×32`;
+        await showProblems(page);
+        const problems = await poll(
+          () => problemsText(page),
+          (t) => t?.includes(message),
+          15_000,
+        );
+        assert.ok(
+          problems?.includes(message),
+          `Problems lists ${JSON.stringify(message)}: ${JSON.stringify(problems?.slice(0, 500))}`,
+        );
+        // The lens of the edited class (PyTorch's params for it), still on 1×1×32×32.
+        const params = `${(ASSUMED.LeNet5BrokenF6.params / 1000).toFixed(2)} k params`;
+        const during = await poll(lens, (t) => t?.includes(params), 10_000);
+        assert.ok(
+          during?.includes(params) && during.includes("input 1×1×32×32 (assumed)"),
+          `the lens keeps 1×1×32×32 while the class is broken: ${JSON.stringify(during)}`,
+        );
+        await screenshot("python-assumed-lenet-broken");
+        await applyQuickFix(page, classLine, `Change in_features to ${torch.got}`, screenshot);
+        const fixed = await poll(
+          () => lineText(page, "self.f6 = nn.Linear("),
+          (t) => t?.includes(f6),
+          5000,
+        );
+        assert.ok(fixed?.includes(f6), `after the fix the line reads ${JSON.stringify(fixed)}`);
+        await page.keyboard.press("Control+S");
+        const after = await poll(
+          () => problemsText(page),
+          (t) => t !== undefined && !t.includes(message),
+          10_000,
+        );
+        assert.ok(!after?.includes(message), `the error is gone after the fix: ${JSON.stringify(after)}`);
+      } catch (e) {
+        await page.keyboard.press("Escape");
+        await runCommand(page, "File: Revert File", 10_000).catch(() => {});
+        throw e;
+      }
       await hideProblems(page);
     },
   },
