@@ -7,7 +7,7 @@ Each class is built with no arguments and run in eval mode on zeros of every squ
 length) input size in its scan range, with the channels of its first layer and batch 1. For each
 size that runs and keeps batch 1 in the output: {output_shape, params, macs} (leaf modules hooked
 as in check_python_sources.record). For each size PyTorch rejects, kept for classes that run at no
-size: the first line of the error. Params (no size changes them) for every class.
+size: the first line of the error. Params (no size changes them) for every class, and what happens at the first layer's default size.
 Writes test/fixtures/python/assumed_inputs.expected.json.
 """
 import json
@@ -61,7 +61,14 @@ def main():
                 "macs": macs,
             }
         # A class that runs somewhere is judged by its runs; the errors matter for those that never run.
+        # At the first layer's default size (224; 1-D: 128) for comparison: the output shape or the error.
+        try:
+            y, _, _ = record(model, [1, conv.in_channels] + [224 if spatial == 2 else 128] * spatial)
+            default = {"output_shape": list(y.shape)}
+        except RuntimeError as e:
+            default = {"error": str(e).strip().split("\n")[0]}
         out[name] = {
+            "at_default_size": default,
             "rank": 2 + spatial,
             "channels": conv.in_channels,
             "params": sum(p.numel() for p in model.parameters()),

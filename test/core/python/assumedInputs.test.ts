@@ -16,6 +16,7 @@ interface Expected {
   readonly rank: number;
   readonly channels: number;
   readonly params: number;
+  readonly at_default_size: { output_shape?: number[]; error?: string };
   readonly runs: Record<string, { output_shape: number[]; params: number; macs: number }>;
   readonly errors: Record<string, string>;
 }
@@ -60,6 +61,34 @@ describe("assumed input sizes that PyTorch runs", () => {
   it("reads LeNet-5 as 32×32 and AlphaGo's board as 19×19 (the sizes the issue names)", () => {
     expect(analysed.get("LeNet5")?.input?.shape).toEqual([1, 1, 32, 32]);
     expect(analysed.get("PolicyNet")?.input?.shape).toEqual([1, 48, 19, 19]);
+  });
+
+  it("does not take 224 where PyTorch runs it with a batch the view made up", () => {
+    // PyTorch at 1×3×224×224: view(-1, 64) gives a batch of 49, [49, 10]; a silent wrong number before.
+    expect(EXPECTED["ViewBatch"]?.at_default_size.output_shape?.[0]).toBeGreaterThan(1);
+    const cls = analysed.get("ViewBatch");
+    expect(Object.keys(EXPECTED["ViewBatch"]?.runs ?? {})).toContain(String(cls?.input?.shape[2]));
+    expect(cls?.analysis?.outputs[0]?.shape?.[0]).toBe(1);
+  });
+
+  it("warns where no size keeps the batch a view(-1, …) makes up", () => {
+    const src = SOURCE.replace("features(x).view(-1, 64)", "features(x).view(-1, 32)").replace(
+      "self.fc = nn.Linear(64, 10)",
+      "self.fc = nn.Linear(32, 10)",
+    );
+    const cls = analyzePythonSource(src, { fileName: FILE }).classes.find((c) => c.name === "ViewBatch");
+    const shape = cls?.input?.shape.join("×") ?? "";
+    expect(cls?.diagnostics).toEqual([
+      expect.objectContaining({
+        severity: "warning",
+        message: expect.stringMatching(
+          new RegExp(`turns the batch of 1 into \\d+ at the assumed input ${shape}`),
+        ),
+      }),
+    ]);
+    expect(src.slice(cls?.diagnostics[0]?.span.from, cls?.diagnostics[0]?.span.to)).toBe(
+      "self.features(x).view(-1, 32)",
+    );
   });
 
   it("keeps the first layer's default when every size runs", () => {

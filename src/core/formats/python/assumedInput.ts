@@ -4,6 +4,7 @@
  * numbers exist only because of that size say so.
  */
 import type { Dim } from "../../ir/types";
+import type { GraphBuilder, ShapeErrorAt } from "./graphBuilder";
 import { solveInputSize, type SizeProbe } from "./inputSize";
 import type { InputSpec, PythonAnalysis, Trace } from "./pythonModel";
 
@@ -14,15 +15,52 @@ interface TraceProbe extends SizeProbe {
   readonly trace: Trace;
 }
 
+/**
+ * `x.view(-1, 512)` that turns the input's batch of 1 into 49 runs in PyTorch, but says the size is
+ * wrong: the -1 stands for the batch. Each one, as the error it is for an assumed input (numel
+ * moves with the size; the batch times the other dims is what the code states).
+ */
+function batchChanges(b: GraphBuilder, batch: Dim | undefined): ShapeErrorAt[] {
+  if (typeof batch !== "number") return [];
+  const out: ShapeErrorAt[] = [];
+  for (const n of b.nodes) {
+    if (n.opType !== "Reshape") continue;
+    const x = b.states.get(n.inputs[0] ?? "")?.shape;
+    const target = b.states.get(n.inputs[1] ?? "")?.value;
+    const y = b.states.get(n.outputs[0] ?? "")?.shape;
+    const made = y?.[0];
+    if (!x?.every((d) => typeof d === "number") || target?.[0] !== -1 || x[0] !== batch) continue;
+    if (typeof made !== "number" || made === batch) continue;
+    const rest = target.slice(1);
+    if (!rest.every((d): d is number => typeof d === "number" && d > 0)) continue;
+    const numel = x.reduce<number>((a, d) => a * (d as number), 1);
+    const want = rest.reduce((a, d) => a * d, batch);
+    out.push({
+      layer: n.name,
+      node: n.name,
+      message: `view(-1, …) turns the batch of ${batch} into ${made}`,
+      sizes: [numel, want],
+    });
+  }
+  return out;
+}
+
 function probeOf(trace: Trace): TraceProbe {
   const { b, outputs } = trace;
   const produced = new Map(b.nodes.map((n) => [n.name, n.outputs]));
+  const order = new Map(b.nodes.map((n, i) => [n.name, i]));
+  const errors = [...b.shapeErrors, ...batchChanges(b, b.inputs[0]?.shape?.[0])].sort(
+    (x, y) => (order.get(x.node) ?? 0) - (order.get(y.node) ?? 0),
+  );
   return {
     trace,
-    errors: b.shapeErrors,
+    errors,
     // A layer that rejects its input (a pooling window larger than it) adds a diagnostic without a shape error.
     failed: outputs.length === 0 || b.diagnostics.length > b.shapeErrors.length,
-    reached: (node) => produced.get(node)?.every((o) => b.states.get(o)?.shape !== undefined) ?? false,
+    // A reshape that changes the batch ran, but does not hold.
+    reached: (node) =>
+      !errors.some((e) => e.node === node) &&
+      (produced.get(node)?.every((o) => b.states.get(o)?.shape !== undefined) ?? false),
   };
 }
 
@@ -75,6 +113,16 @@ export function assumeInputSize(
       if (differs || agree === 0)
         diagnostics[i] = { ...d, message: `${d.message}, assuming input ${shape.join("×")}` };
     });
+  }
+  // A view no size gives batch 1: what PyTorch computes for this input, but the input is only assumed.
+  for (const e of batchChanges(run.b, shape[0])) {
+    const span = run.b.nodes.find((n) => n.name === e.node)?.source?.call;
+    if (span)
+      diagnostics.push({
+        span,
+        message: `${e.message} at the assumed input ${shape.join("×")}: give the input shape (# convlens: input …)`,
+        severity: "warning",
+      });
   }
   return { shape, run };
 }
