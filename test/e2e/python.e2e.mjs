@@ -322,8 +322,9 @@ export const tests = [
           "utf8",
         ),
       );
-      // Params do not depend on the (assumed) board size; MACs do.
+      // Nothing in the code sizes the board; the docstring's 19x19 does: MACs as PyTorch counts them there.
       assert.equal(await readTotal(frame, "total-params"), expected.totals.params, "total-params data-value");
+      assert.equal(await readTotal(frame, "total-macs"), expected.totals.macs, "total-macs data-value");
       await screenshot("python-inspect-lens-alphago");
     },
   },

@@ -166,3 +166,31 @@ describe("the last good assumptions the editor keeps", () => {
     expect(fittedAssumptions(second, fitted)["SignalNet"]).toEqual([1, 1, 128]);
   });
 });
+
+describe("a size the docstring states", () => {
+  it("reads AlphaGoPolicy's 19x19 board (fully convolutional: any size runs) as the shared fixture's input", () => {
+    const shared = resolve(__dirname, "../../../../shared/fixtures");
+    const src = readFileSync(resolve(shared, "definitions/custom_models.py"), "utf8");
+    const expected = JSON.parse(readFileSync(resolve(shared, "expected/alphago_policy.json"), "utf8")) as {
+      input_shape: number[];
+      totals: { params: number; macs: number };
+    };
+    const cls = analyzePythonSource(src, { fileName: "custom_models.py" }).classes.find(
+      (c) => c.name === "AlphaGoPolicy",
+    );
+    expect(cls?.input).toMatchObject({ shape: expected.input_shape, source: "assumed" });
+    expect(cls?.analysis?.totals.params).toBe(expected.totals.params);
+    expect(cls?.analysis?.totals.macs).toBe(expected.totals.macs);
+  });
+
+  it("does not take a docstring's size the code rules out", () => {
+    const src = SOURCE.replace(
+      '"""The PyTorch CIFAR-10 tutorial network: `view(-1, 16 * 5 * 5)`."""',
+      '"""For 64x64 images (it is not: fc1 says 32×32)."""',
+    );
+    expect(src).not.toBe(SOURCE);
+    const net = analyzePythonSource(src, { fileName: FILE }).classes.find((c) => c.name === "TutorialNet");
+    expect(Object.keys(EXPECTED["TutorialNet"]?.runs ?? {})).toContain(String(net?.input?.shape[2]));
+    expect(Object.keys(EXPECTED["TutorialNet"]?.runs ?? {})).not.toContain("64");
+  });
+});

@@ -4,6 +4,7 @@
  * numbers exist only because of that size say so.
  */
 import type { Dim } from "../../ir/types";
+import type { ClassDef } from "./ast";
 import type { GraphBuilder, ShapeErrorAt } from "./graphBuilder";
 import { solveInputSize, type SizeProbe } from "./inputSize";
 import type { InputSpec, PythonAnalysis, Trace } from "./pythonModel";
@@ -72,15 +73,32 @@ function lastGoodSize(lastGood: readonly Dim[] | undefined, rank: number): numbe
     : undefined;
 }
 
+// "for a 1x1x32x32 input", "on a 19x19 board", "32×32 RGB images": a square size and what it sizes.
+const DOCUMENTED =
+  /\b(\d+)\s*[x×]\s*(\d+)\b(?=[\s\w-]{0,12}?\b(?:inputs?|board|images?|pixels?|resolution|crops?)\b)/i;
+
+/** The square input size a class's docstring states, tried first (it still has to fit the code). */
+export function documentedSize(def: ClassDef): number | undefined {
+  const first = def.body[0];
+  if (first?.kind !== "Expr" || first.value.kind !== "Str") return undefined;
+  const m = DOCUMENTED.exec(first.value.value);
+  return m && m[1] === m[2] && Number(m[1]) >= 2 ? Number(m[1]) : undefined;
+}
+
+/**
+ * `lastGood`: the shape this class had at its last clean analysis (kept while it is broken), or
+ * the size its docstring states (where the search starts).
+ */
 export function assumeInputSize(
   assumed: InputSpec,
-  lastGood: readonly Dim[] | undefined,
+  lastGood: readonly Dim[] | number | undefined,
   trace: (shape: Dim[]) => Trace,
 ): { shape: Dim[]; run: Trace } {
   const sized = (size: number): Dim[] => assumed.shape.map((d, i) => (i >= 2 ? size : d));
-  const kept = lastGoodSize(lastGood, assumed.shape.length);
+  const kept = typeof lastGood === "number" ? undefined : lastGoodSize(lastGood, assumed.shape.length);
+  const documented = typeof lastGood === "number" && assumed.shape.length === 4 ? lastGood : undefined;
   const first = assumed.shape[2];
-  const start = kept ?? (typeof first === "number" ? first : 224);
+  const start = kept ?? documented ?? (typeof first === "number" ? first : 224);
   const solved = solveInputSize((size) => probeOf(trace(sized(size))), start, {
     keepStart: kept !== undefined,
     deadline: Date.now() + SOLVE_BUDGET_MS,

@@ -22,7 +22,7 @@ import { ParsedModules, dirOf, isForeignSpan, type SourceFiles } from "./moduleL
 import { ModuleSystem } from "./pyImports";
 import { assignedName, type ModelInstance, type RecordedArg, type RecordedInput } from "./instances";
 import { TorchHost } from "./torchHost";
-import { assumeInputSize } from "./assumedInput";
+import { assumeInputSize, documentedSize } from "./assumedInput";
 
 export { FOREIGN_SPAN_BASE, isForeignSpan } from "./moduleLoader";
 import { Scope, describe, iterate, str, type PyObject, type PyValue } from "./values";
@@ -201,7 +201,8 @@ function traceClass(
   if (root.t !== "object" || !root.children)
     return { ...base, error: `cannot construct ${def.name}: ${describe(root)}`, diagnostics: [], lines: [] };
   const commented = inputFromComment(source, def.span);
-  return traceRoot(root, { ...base, keys: [def.name], commented }, opts, host, interp);
+  const documented = documentedSize(def);
+  return traceRoot(root, { ...base, keys: [def.name], commented, documented }, opts, host, interp);
 }
 
 interface RootInfo {
@@ -212,6 +213,8 @@ interface RootInfo {
   readonly keys: readonly string[];
   readonly recorded?: RecordedInput;
   readonly commented?: InputSpec | undefined;
+  /** The square size the class's docstring gives its input ("for a 1x1x32x32 input", "a 19x19 board"). */
+  readonly documented?: number | undefined;
 }
 
 /** Pick the input (forced > code > comment > setting > assumed), trace forward and analyse. */
@@ -257,7 +260,7 @@ function traceRoot(
   let run = traceForward(root, input, info.nameSpan, host, interp);
   if (input.source === "assumed" && input.shape.length >= 3) {
     const assumed = input;
-    const solved = assumeInputSize(assumed, pick(opts.lastGoodInputs), (shape) =>
+    const solved = assumeInputSize(assumed, pick(opts.lastGoodInputs) ?? info.documented, (shape) =>
       traceForward(root, { ...assumed, shape }, info.nameSpan, host, interp),
     );
     run = solved.run;
@@ -445,7 +448,8 @@ export function analyzePythonSource(source: string, opts: PythonOptions): Python
     // A comment on the line that builds the model, else on its class.
     const commented =
       inputFromComment(source, inst.span) ?? (def ? inputFromComment(source, def.span) : undefined);
-    const result = traceRoot(inst.obj, { ...info, commented }, opts, host, interp);
+    const documented = def ? documentedSize(def) : undefined;
+    const result = traceRoot(inst.obj, { ...info, commented, documented }, opts, host, interp);
     traced.set(inst, result);
     return result;
   };
