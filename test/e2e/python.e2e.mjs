@@ -28,6 +28,56 @@ const BROKEN_MODEL = fs.readFileSync(
 // 28 → conv3 → 26 → pool → 13; 64·13·13 = 10816.
 const BROKEN_MESSAGE = "Linear expects 9216 input features but receives 10816";
 
+/**
+ * Clicks the first error squiggle of the editor showing `line`, asks for quick fixes (Ctrl+.) and
+ * applies the one titled `title`; fails with what was offered instead.
+ */
+async function applyQuickFix(page, line, title, screenshot) {
+  const squiggle = editorWith(page, line).locator(".view-overlays .squiggly-error").first();
+  await squiggle.waitFor({ state: "visible", timeout: 5000 });
+  const box = await squiggle.boundingBox();
+  assert.ok(box, "the error squiggle has no bounding box");
+  await page.mouse.click(box.x + Math.min(4, box.width / 2), box.y + box.height / 2);
+  const fix = page.locator(".action-widget .monaco-list-row", { hasText: title }).first();
+  // On a loaded machine the first Ctrl+. can come before the editor has the click: asked again.
+  let shown = false;
+  for (let attempt = 0; attempt < 3 && !shown; attempt++) {
+    await page.keyboard.press("Control+Period");
+    shown = await fix.waitFor({ state: "visible", timeout: 5000 }).then(
+      () => true,
+      () => false,
+    );
+    if (!shown) await page.keyboard.press("Escape");
+  }
+  if (!shown) {
+    const offered = norm(
+      await page
+        .locator(".action-widget")
+        .first()
+        .textContent({ timeout: 1000 })
+        .catch(() => "(no action widget)"),
+    );
+    await screenshot("python-quick-fix-not-offered");
+    throw new Error(
+      `quick fix ${JSON.stringify(title)} not offered (code action widget: ${JSON.stringify(offered)})`,
+    );
+  }
+  await fix.click();
+}
+
+// PyTorch's numbers for the classes of assumed_models.py at each input size it runs them (tools/make_assumed_input_refs.py).
+const ASSUMED = JSON.parse(
+  fs.readFileSync(
+    path.resolve(import.meta.dirname, "../fixtures/python/assumed_inputs.expected.json"),
+    "utf8",
+  ),
+).classes;
+/** PyTorch's "(1x120 and 100x84)": the features that arrive and the in_features written. */
+const torchLinear = (message) => {
+  const m = /\((\d+)x(\d+) and (\d+)x\d+\)/.exec(message ?? "");
+  return m ? { got: m[2], want: m[3] } : undefined;
+};
+
 export const tests = [
   {
     name: "custom_models.py: LeNet5 CodeLens, inlay shape hints and the layer hover",
@@ -130,35 +180,8 @@ export const tests = [
         `the message ends with "(input 1×10816)": ${JSON.stringify(before.slice(0, 500))}`,
       );
 
-      // Put the cursor on the squiggle (the diagnostic sits where the shapes meet, the
-      // self.fc(x) call) and ask for quick fixes (Ctrl+.).
-      const squiggle = editorWith(page, "self.fc = nn.Linear(")
-        .locator(".view-overlays .squiggly-error")
-        .first();
-      await squiggle.waitFor({ state: "visible", timeout: 5000 });
-      const box = await squiggle.boundingBox();
-      assert.ok(box, "the error squiggle has no bounding box");
-      await page.mouse.click(box.x + Math.min(4, box.width / 2), box.y + box.height / 2);
-      await page.keyboard.press("Control+Period");
-      const fix = page
-        .locator(".action-widget .monaco-list-row", { hasText: "Change in_features to 10816" })
-        .first();
-      try {
-        await fix.waitFor({ state: "visible", timeout: 10_000 });
-      } catch {
-        const offered = norm(
-          await page
-            .locator(".action-widget")
-            .first()
-            .textContent({ timeout: 1000 })
-            .catch(() => "(no action widget)"),
-        );
-        await screenshot("python-broken-no-fix");
-        throw new Error(
-          `quick fix "Change in_features to 10816" not offered (code action widget: ${JSON.stringify(offered)})`,
-        );
-      }
-      await fix.click();
+      // The diagnostic sits where the shapes meet (the self.fc(x) call); its squiggle offers the fix.
+      await applyQuickFix(page, "self.fc = nn.Linear(", "Change in_features to 10816", screenshot);
 
       const fixedLine = await poll(
         () => lineText(page, "self.fc = nn.Linear("),
@@ -275,9 +298,111 @@ export const tests = [
           "utf8",
         ),
       );
-      // Params do not depend on the (assumed) board size; MACs do.
+      // Nothing in the code sizes the board; the docstring's 19x19 does: MACs as PyTorch counts them there.
       assert.equal(await readTotal(frame, "total-params"), expected.totals.params, "total-params data-value");
+      assert.equal(await readTotal(frame, "total-macs"), expected.totals.macs, "total-macs data-value");
       await screenshot("python-inspect-lens-alphago");
+    },
+  },
+  {
+    name: "assumed_models.py: breaking LeNet5's Linear keeps the assumed 1×1×32×32 and offers the right fix",
+    async run({ page, screenshot }) {
+      const classLine = "class LeNet5(nn.Module):";
+      const f6 = "self.f6 = nn.Linear(120, 84)";
+      await openPython(page, "assumed_models.py", classLine);
+      const lens = async () => (await lensesAbove(page, classLine)).find((t) => t.startsWith("ConvLens:"));
+      const before = await poll(lens, (t) => t?.includes("input 1×1×32×32 (assumed)"), 15_000);
+      assert.ok(
+        before?.includes("input 1×1×32×32 (assumed)"),
+        `LeNet5's lens says "input 1×1×32×32 (assumed)": ${JSON.stringify(before)}`,
+      );
+      // PyTorch at 32×32 with Linear(100, 84): "(1x120 and 100x84)".
+      const torch = torchLinear(ASSUMED.LeNet5BrokenF6.errors["32"]);
+      assert.ok(torch, "PyTorch's error for LeNet5BrokenF6 at 32×32 in assumed_inputs.expected.json");
+      // Type over the 120 of f6 as a user would; a failure leaves the file as it was for the next tests.
+      try {
+        await page
+          .locator(".part.editor .view-line", { hasText: f6 })
+          .first()
+          .getByText("120", { exact: true })
+          .dblclick();
+        await page.keyboard.type(torch.want);
+        const message = `Linear expects ${torch.want} input features but receives ${torch.got} (input 1×${torch.got}), assuming input 1×1×32×32`;
+        await showProblems(page);
+        const problems = await poll(
+          () => problemsText(page),
+          (t) => t?.includes(message),
+          15_000,
+        );
+        assert.ok(
+          problems?.includes(message),
+          `Problems lists ${JSON.stringify(message)}: ${JSON.stringify(problems?.slice(0, 500))}`,
+        );
+        // The lens of the edited class (PyTorch's params for it), still on 1×1×32×32.
+        const params = `${(ASSUMED.LeNet5BrokenF6.params / 1000).toFixed(2)} k params`;
+        const during = await poll(lens, (t) => t?.includes(params), 10_000);
+        assert.ok(
+          during?.includes(params) && during.includes("input 1×1×32×32 (assumed)"),
+          `the lens keeps 1×1×32×32 while the class is broken: ${JSON.stringify(during)}`,
+        );
+        await screenshot("python-assumed-lenet-broken");
+        await applyQuickFix(page, classLine, `Change in_features to ${torch.got}`, screenshot);
+        const fixed = await poll(
+          () => lineText(page, "self.f6 = nn.Linear("),
+          (t) => t?.includes(f6),
+          5000,
+        );
+        assert.ok(fixed?.includes(f6), `after the fix the line reads ${JSON.stringify(fixed)}`);
+        await page.keyboard.press("Control+S");
+        const after = await poll(
+          () => problemsText(page),
+          (t) => t !== undefined && !t.includes(message),
+          10_000,
+        );
+        assert.ok(!after?.includes(message), `the error is gone after the fix: ${JSON.stringify(after)}`);
+      } catch (e) {
+        await page.keyboard.press("Escape");
+        await runCommand(page, "File: Revert File", 10_000).catch(() => {});
+        throw e;
+      }
+      await hideProblems(page);
+    },
+  },
+  {
+    name: "assumed_models.py: AlphaGo's policy net is assumed on its 19×19 board",
+    async run({ page, screenshot, workspace }) {
+      const classLine = "class PolicyNet(nn.Module):";
+      const viewLine = "x = self.head(x).view(";
+      await openPython(page, "assumed_models.py", "class LeNet5(nn.Module):");
+      // Go to the view line: the editor centres it, the class line above stays in sight.
+      const source = fs.readFileSync(path.join(workspace, "assumed_models.py"), "utf8");
+      const lineNo = source.split("\n").findIndex((l) => l.includes(viewLine)) + 1;
+      await page.keyboard.press("Control+G");
+      await page.keyboard.type(String(lineNo));
+      await page.keyboard.press("Enter");
+      await editorWith(page, classLine).waitFor({ state: "visible", timeout: 10_000 });
+      const torch = ASSUMED.PolicyNet.runs["19"];
+      assert.ok(torch, "PyTorch runs PolicyNet on a 19×19 board (assumed_inputs.expected.json)");
+      const gmacs = `${(torch.macs / 1e9).toFixed(2)} GMACs`;
+      const lens = await poll(
+        async () => (await lensesAbove(page, classLine)).find((t) => t.startsWith("ConvLens:")),
+        (t) => t?.includes("input 1×48×19×19 (assumed)"),
+        15_000,
+      );
+      await screenshot("python-assumed-alphago");
+      assert.ok(
+        lens?.includes("input 1×48×19×19 (assumed)") && lens.includes(gmacs),
+        `PolicyNet's lens says "${gmacs}" and "input 1×48×19×19 (assumed)": ${JSON.stringify(lens)}`,
+      );
+      const view = await poll(
+        () => lineText(page, viewLine),
+        (t) => t?.includes("→"),
+        10_000,
+      );
+      assert.ok(
+        view?.includes(`→ ${torch.output_shape.join("×")}`),
+        `the view line's hint: ${JSON.stringify(view)}`,
+      );
     },
   },
 ];

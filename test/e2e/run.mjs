@@ -188,6 +188,17 @@ async function session({ workspace, tests, noise, trust, first }) {
   await context.close().catch(() => {});
 }
 
+/** The imports of test/fixtures/python/assumed_inputs.py and the named classes from it. */
+function assumedModels(classes) {
+  const source = fs.readFileSync(
+    path.join(repoRoot, "test", "fixtures", "python", "assumed_inputs.py"),
+    "utf8",
+  );
+  const [header, ...blocks] = source.split(/\n\n\n(?=class )/);
+  const kept = blocks.filter((b) => classes.some((c) => b.startsWith(`class ${c}(`)));
+  return `${[header.replace(/^"""[\s\S]*?"""\n/, ""), ...kept].join("\n\n\n").trimEnd()}\n`;
+}
+
 async function main() {
   fs.mkdirSync(resultsDir, { recursive: true });
   // Results of the previous run would be mistaken for this one's.
@@ -223,6 +234,8 @@ async function main() {
     path.join(repoRoot, "test", "fixtures", "python", "broken_linear.py"),
     path.join(workspace, "broken_model.py"),
   );
+  // LeNet5 and AlphaGo's PolicyNet with no input comment (python.e2e.mjs: the assumed input size).
+  fs.writeFileSync(path.join(workspace, "assumed_models.py"), assumedModels(["LeNet5", "PolicyNet"]));
   fs.copyFileSync(
     path.join(repoRoot, "test", "fixtures", "bad", "unknown-op.onnx"),
     path.join(workspace, "unknown-op.onnx"),

@@ -39,7 +39,10 @@ export function broadcast(shapes: readonly Shape[]): Dim[] {
       if (x === undefined || x === 1) continue;
       if (d === 1) d = x;
       else if (isNum(d) && isNum(x) && d !== x)
-        throw new ShapeError(`shapes ${fmt(shapes[0])} and ${fmt(s)} do not broadcast (${d} vs ${x})`);
+        throw new ShapeError(`shapes ${fmt(shapes[0])} and ${fmt(s)} do not broadcast (${d} vs ${x})`, [
+          d,
+          x,
+        ]);
       else if (!isNum(d) && isNum(x)) d = x;
     }
     out.push(d);

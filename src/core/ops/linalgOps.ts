@@ -36,7 +36,7 @@ const gemm: OpRule = {
     const [m, k1] = ta ? [a[1], a[0]] : [a[0], a[1]];
     const [k2, n] = tb ? [b[1], b[0]] : [b[0], b[1]];
     if (isNum(k1) && isNum(k2) && k1 !== k2)
-      throw new ShapeError(`Linear expects ${k2} input features but receives ${k1}`);
+      throw new ShapeError(`Linear expects ${k2} input features but receives ${k1}`, [k1, k2]);
     return [{ dtype: dtypeOf(ctx), shape: [m ?? "?", n ?? "?"] }];
   },
   macs(ctx, outs) {
@@ -57,7 +57,7 @@ const matmul: OpRule = {
     const k1 = a2[a2.length - 1],
       k2 = b2[b2.length - 2];
     if (isNum(k1) && isNum(k2) && k1 !== k2)
-      throw new ShapeError(`MatMul inner dimensions differ: ${k1} vs ${k2}`);
+      throw new ShapeError(`MatMul inner dimensions differ: ${k1} vs ${k2}`, [k1, k2]);
     const batch = broadcast([a2.slice(0, -2), b2.slice(0, -2)]);
     const out: Dim[] = [...batch];
     if (a.length > 1) out.push(a2[a2.length - 2] ?? "?");

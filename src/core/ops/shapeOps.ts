@@ -68,7 +68,7 @@ const reshape: OpRule = {
     const a = countOf(x),
       b = countOf(out);
     if (a !== undefined && b !== undefined && a !== b)
-      throw new ShapeError(`cannot reshape ${a} elements into [${out.join(", ")}]`);
+      throw new ShapeError(`cannot reshape ${a} elements into [${out.join(", ")}]`, [a, b]);
     const v = foldable(ctx);
     return [{ dtype: dtypeOf(ctx), shape: out, ...(v ? { value: v } : {}) }];
   },
@@ -99,7 +99,7 @@ function inferMinusOne(input: readonly Dim[], rest: readonly Dim[]): Dim {
     }
   }
   if (den === 0 || num % den !== 0)
-    throw new ShapeError(`cannot infer -1: ${num} is not divisible by ${den}`);
+    throw new ShapeError(`cannot infer -1: ${num} is not divisible by ${den}`, [num, den]);
   return product([...syms, num / den]);
 }
 

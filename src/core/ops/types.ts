@@ -31,7 +31,18 @@ export interface OpContext {
 }
 
 /** Thrown by a shape rule when the node is inconsistent; becomes a node warning. */
-export class ShapeError extends Error {}
+export class ShapeError extends Error {
+  /**
+   * @param sizes the two numbers that disagree (what arrives, what the node needs), when the error is
+   * one number against another: an assumed input size can then be solved for (PyTorch source).
+   */
+  constructor(
+    message: string,
+    readonly sizes?: readonly [number, number],
+  ) {
+    super(message);
+  }
+}
 
 export interface RfContext extends OpContext {
   readonly fields: readonly (ValueField | undefined)[];

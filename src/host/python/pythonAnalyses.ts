@@ -7,6 +7,8 @@
  */
 import { Worker } from "node:worker_threads";
 import * as vscode from "vscode";
+import type { Dim } from "../../core/ir/types";
+import { fittedAssumptions } from "../../core/formats/python/assumedInput";
 import type { PythonAnalysis } from "../../core/formats/python/pythonModel";
 import type { Config } from "../config";
 import { cellAnalysis } from "../../core/formats/python/notebookProgram";
@@ -88,6 +90,8 @@ export class PythonAnalyses implements vscode.Disposable {
   private readonly inFlight = new Map<string, Promise<PythonAnalysis | undefined>>();
   /** The user's interpreter (its library folders for imports; "Check with PyTorch" runs in it). */
   readonly environment: PythonEnvironment;
+  /** Per unit, the input assumed for each class when it last analysed cleanly (kept while it is broken). */
+  private readonly lastGood = new Map<string, Readonly<Record<string, readonly Dim[]>>>();
 
   constructor(
     private readonly config: Config,
@@ -104,12 +108,18 @@ export class PythonAnalyses implements vscode.Disposable {
     this.disposables.push(
       vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document)),
       vscode.workspace.onDidOpenTextDocument((d) => this.schedule(d, 0)),
-      vscode.workspace.onDidCloseTextDocument((d) => this.cache.delete(d.uri.toString())),
+      vscode.workspace.onDidCloseTextDocument((d) => {
+        this.cache.delete(d.uri.toString());
+        this.lastGood.delete(d.uri.toString());
+      }),
       vscode.workspace.onDidChangeNotebookDocument((e) => {
         if (e.contentChanges.length > 0) scheduleNotebook(e.notebook);
       }),
       vscode.workspace.onDidOpenNotebookDocument((nb) => scheduleNotebook(nb, 0)),
-      vscode.workspace.onDidCloseNotebookDocument((nb) => this.cache.delete(nb.uri.toString())),
+      vscode.workspace.onDidCloseNotebookDocument((nb) => {
+        this.cache.delete(nb.uri.toString());
+        this.lastGood.delete(nb.uri.toString());
+      }),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (!e.affectsConfiguration("convlens")) return;
         this.environment.reset();
@@ -176,6 +186,7 @@ export class PythonAnalyses implements vscode.Disposable {
       const prev = this.cache.get(key);
       if (!prev || prev.seq <= seq) {
         this.cache.set(key, { stamp, seq, analysis });
+        this.lastGood.set(key, fittedAssumptions(analysis, this.lastGood.get(key)));
         this.log.debug(
           `${unit.fileName}: ${analysis.classes.length} model classes in ${Date.now() - started} ms`,
         );
@@ -200,6 +211,7 @@ export class PythonAnalyses implements vscode.Disposable {
       fileName,
       text,
       inputShapes: this.config.inputShapes,
+      lastGoodInputs: this.lastGood.get(unit.key) ?? {},
       openFiles,
       pythonPath,
     };

@@ -70,7 +70,8 @@ const INPUT_SOURCE_LONG: Readonly<Record<string, string>> = {
   code: "from the code's call of the model",
   comment: "from the `# convlens: input` comment",
   setting: "from the convlens.inputShapes setting",
-  assumed: "assumed from the first layer (add `# convlens: input …` or call the model in the file)",
+  assumed:
+    "assumed: channels from the first layer, size from what the code states (add `# convlens: input …` or call the model in the file)",
 };
 
 /** Re-fire per-document events (a new analysis, a PyTorch check) as the void event providers expose. */

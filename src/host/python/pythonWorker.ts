@@ -13,6 +13,8 @@ export interface PythonRequest {
   readonly fileName: string;
   readonly text: string;
   readonly inputShapes: Readonly<Record<string, Dim[]>>;
+  /** The input assumed for each class at its last clean analysis (PythonOptions.lastGoodInputs). */
+  readonly lastGoodInputs: Readonly<Record<string, readonly Dim[]>>;
   /** Texts of open editors by file path (they win over the disk for imports). */
   readonly openFiles: Readonly<Record<string, string>>;
   /**
@@ -37,6 +39,7 @@ parentPort?.on("message", (req: PythonRequest) => {
     const analysis = analyzePythonSource(req.text, {
       fileName: req.fileName,
       inputShapes: req.inputShapes,
+      lastGoodInputs: req.lastGoodInputs,
       files,
       pythonPath: req.pythonPath,
       parsedModules,

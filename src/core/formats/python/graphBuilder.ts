@@ -34,6 +34,14 @@ export interface OpOptions {
   readonly explain?: (message: string) => { message: string; fixes?: QuickFix[] } | undefined;
 }
 
+/** A shape error met while building: where, why, and the two numbers that disagree when there are two. */
+export interface ShapeErrorAt {
+  readonly layer: string;
+  readonly node: string;
+  readonly message: string;
+  readonly sizes?: readonly [number, number];
+}
+
 export class GraphBuilder {
   readonly nodes: Node[] = [];
   readonly states = new Map<string, ValueState>();
@@ -41,7 +49,7 @@ export class GraphBuilder {
   readonly inputs: ValueInfo[] = [];
   readonly diagnostics: PyDiagnostic[] = [];
   /** Every shape error met while building, with the layer it came from (files have no spans to hang diagnostics on). */
-  readonly shapeErrors: { readonly layer: string; readonly message: string }[] = [];
+  readonly shapeErrors: ShapeErrorAt[] = [];
   private readonly usedNames = new Set<string>();
   private counter = 0;
 
@@ -153,7 +161,12 @@ export class GraphBuilder {
         outStates = rule.infer({ node, inputs: inStates, opset: this.opset });
       } catch (e) {
         if (!(e instanceof ShapeError)) throw e;
-        this.shapeErrors.push({ layer: opts.layerName ?? opts.scope, message: e.message });
+        this.shapeErrors.push({
+          layer: opts.layerName ?? opts.scope,
+          node: name,
+          message: e.message,
+          ...(e.sizes ? { sizes: e.sizes } : {}),
+        });
         const span = opts.source?.call ?? opts.source?.def;
         const explained = opts.explain?.(e.message);
         if (span)

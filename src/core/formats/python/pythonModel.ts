@@ -22,6 +22,7 @@ import { ParsedModules, dirOf, isForeignSpan, type SourceFiles } from "./moduleL
 import { ModuleSystem } from "./pyImports";
 import { assignedName, type ModelInstance, type RecordedArg, type RecordedInput } from "./instances";
 import { TorchHost } from "./torchHost";
+import { assumeInputSize, documentedSize } from "./assumedInput";
 
 export { FOREIGN_SPAN_BASE, isForeignSpan } from "./moduleLoader";
 import { Scope, describe, iterate, str, type PyObject, type PyValue } from "./values";
@@ -93,6 +94,11 @@ export interface PythonOptions {
   /** Parsed library files kept between analyses (the host and the CLI hold one). */
   readonly parsedModules?: ParsedModules;
   readonly timeLimitMs?: number;
+  /**
+   * The input assumed for a class at its last analysis without errors (by class or variable name):
+   * kept while the class is broken in a way no input size fixes.
+   */
+  readonly lastGoodInputs?: Readonly<Record<string, readonly Dim[]>>;
 }
 
 const INPUT_COMMENT =
@@ -195,7 +201,8 @@ function traceClass(
   if (root.t !== "object" || !root.children)
     return { ...base, error: `cannot construct ${def.name}: ${describe(root)}`, diagnostics: [], lines: [] };
   const commented = inputFromComment(source, def.span);
-  return traceRoot(root, { ...base, keys: [def.name], commented }, opts, host, interp);
+  const documented = documentedSize(def);
+  return traceRoot(root, { ...base, keys: [def.name], commented, documented }, opts, host, interp);
 }
 
 interface RootInfo {
@@ -206,6 +213,8 @@ interface RootInfo {
   readonly keys: readonly string[];
   readonly recorded?: RecordedInput;
   readonly commented?: InputSpec | undefined;
+  /** The square size the class's docstring gives its input ("for a 1x1x32x32 input", "a 19x19 board"). */
+  readonly documented?: number | undefined;
 }
 
 /** Pick the input (forced > code > comment > setting > assumed), trace forward and analyse. */
@@ -249,17 +258,13 @@ function traceRoot(
       lines: [],
     };
   let run = traceForward(root, input, info.nameSpan, host, interp);
-  // An assumed image size that breaks the model (LeNet's 32×32, MNIST's 28×28) is retried with other common sizes.
-  if (input.source === "assumed" && input.shape.length >= 3 && run.b.diagnostics.length > 0) {
-    for (const size of ASSUMED_SIZES) {
-      const shape = input.shape.map((d, i) => (i >= 2 ? size : d));
-      const retry = traceForward(root, { ...input, shape }, info.nameSpan, host, interp);
-      if (retry.b.diagnostics.length === 0 && retry.outputs.length > 0) {
-        run = retry;
-        input = { ...input, shape };
-        break;
-      }
-    }
+  if (input.source === "assumed" && input.shape.length >= 3) {
+    const assumed = input;
+    const solved = assumeInputSize(assumed, pick(opts.lastGoodInputs) ?? info.documented, (shape) =>
+      traceForward(root, { ...assumed, shape }, info.nameSpan, host, interp),
+    );
+    run = solved.run;
+    input = { ...input, shape: solved.shape };
   }
   const { out, b, outputs } = run;
   const lines = run.lines;
@@ -313,10 +318,7 @@ function requiredArgs(cls: PyValue): string[] {
     .map((p) => p.name);
 }
 
-// Spatial sizes tried, in order, when the assumed 224 does not fit the model.
-const ASSUMED_SIZES = [32, 28, 64, 96, 128, 256, 299, 112, 48, 16];
-
-interface Trace {
+export interface Trace {
   readonly b: GraphBuilder;
   readonly out: PyValue;
   readonly outputs: string[];
@@ -446,7 +448,8 @@ export function analyzePythonSource(source: string, opts: PythonOptions): Python
     // A comment on the line that builds the model, else on its class.
     const commented =
       inputFromComment(source, inst.span) ?? (def ? inputFromComment(source, def.span) : undefined);
-    const result = traceRoot(inst.obj, { ...info, commented }, opts, host, interp);
+    const documented = def ? documentedSize(def) : undefined;
+    const result = traceRoot(inst.obj, { ...info, commented, documented }, opts, host, interp);
     traced.set(inst, result);
     return result;
   };
