@@ -57,6 +57,7 @@ interface LoadedView {
   readonly tabs: HTMLElementTagNameMap["vscode-tabs"];
   readonly filter: HTMLInputElement;
   readonly count: HTMLElement;
+  readonly plumbingToggle: HTMLInputElement;
 }
 
 /** State saved by an older version may not match today's columns. */
@@ -219,6 +220,24 @@ export class InspectorApp {
     filter.value = this.state.filter;
     filter.addEventListener("input", () => this.applyFilter(filter.value));
     const count = h("span", { class: "row-count", "data-testid": "row-count" });
+    const plumbingToggle = h("input", { type: "checkbox", "data-testid": "table-show-plumbing" });
+    plumbingToggle.addEventListener("change", () => this.applyShowPlumbing(plumbingToggle.checked));
+    const plumbingCount = tableModel.plumbing.size;
+    const plumbingLabel =
+      plumbingCount === 0
+        ? []
+        : [
+            h(
+              "label",
+              {
+                class: "toggle",
+                title:
+                  "Rows an exporter adds around the real layers (e.g. Identity nodes aliasing weights); their parameters count in every total either way",
+              },
+              plumbingToggle,
+              ` Show exporter plumbing (${plumbingCount} rows)`,
+            ),
+          ];
     const expandAll = h("vscode-button", { secondary: "", title: "Expand every module group" }, "Expand all");
     const collapseAll = h(
       "vscode-button",
@@ -239,7 +258,7 @@ export class InspectorApp {
       h(
         "vscode-tab-panel",
         { class: "panel" },
-        h("div", { class: "toolbar" }, filter, ...groupButtons, count),
+        h("div", { class: "toolbar" }, filter, ...plumbingLabel, ...groupButtons, count),
         table.element,
       ),
       h("vscode-tab-panel", { class: "panel" }, charts.element),
@@ -271,6 +290,7 @@ export class InspectorApp {
       tabs,
       filter,
       count,
+      plumbingToggle,
     };
     this.view = view;
     table.render();
@@ -318,6 +338,15 @@ export class InspectorApp {
     this.updateCount();
   }
 
+  private applyShowPlumbing(show: boolean): void {
+    const v = this.view;
+    if (v === null) return;
+    v.tableModel.setShowPlumbing(show);
+    v.table.render();
+    if (this.state.selected !== null) v.table.setSelected(this.state.selected, false);
+    this.updateCount();
+  }
+
   private setAllGroups(expanded: boolean): void {
     const v = this.view;
     if (v === null) return;
@@ -330,8 +359,10 @@ export class InspectorApp {
     const v = this.view;
     if (v === null) return;
     const total = v.analysis.layers.length;
-    const shown = v.analysis.layers.filter((l) => v.tableModel.matches(l.index)).length;
-    v.count.textContent = shown === total ? `${total} layers` : `${shown} of ${total} layers match`;
+    const matching = v.analysis.layers.filter((l) => v.tableModel.matches(l.index)).length;
+    // Hidden plumbing leaves the layer count alone; under a filter, count the rows actually listed.
+    const listed = v.analysis.layers.filter((l) => v.tableModel.isListed(l.index)).length;
+    v.count.textContent = matching === total ? `${total} layers` : `${listed} of ${total} layers match`;
   }
 
   private select(index: number, origin: SelectionOrigin): void {
@@ -344,6 +375,7 @@ export class InspectorApp {
     if (origin !== "table" && !v.table.isVisible(index)) {
       // Make the row displayable: open its groups and, if the filter hides it, clear the filter.
       v.tableModel.revealLayer(index);
+      v.plumbingToggle.checked = v.tableModel.showPlumbing;
       if (!v.tableModel.matches(index)) {
         v.filter.value = "";
         v.tableModel.setFilter("");

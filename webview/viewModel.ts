@@ -7,5 +7,6 @@ export * from "./model/format";
 export * from "./model/moduleTree";
 export * from "./model/tableModel";
 export * from "./model/graphModel";
+export * from "./model/plumbing";
 export * from "./model/chartModel";
 export * from "./model/summaryModel";

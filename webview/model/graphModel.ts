@@ -10,6 +10,7 @@
 import type { ModelAnalysis } from "../../src/core/analysis/result";
 import { formatCount, formatShape } from "./format";
 import { buildModuleTree, type ModuleGroup, type ModuleTree } from "./moduleTree";
+import { findConstantLayers } from "./plumbing";
 
 export interface GraphNodeView {
   /** "l:<index>" for a layer, "g:<path>" for a collapsed group. */
@@ -53,23 +54,6 @@ export interface GraphView {
 const MIN_INITIAL_NODES = 6;
 /** ...but not if one expansion would show more than this. */
 const AUTO_EXPAND_LIMIT = 150;
-
-/**
- * Layers that compute only from weights: no model input reaches them. Exporters
- * emit these as Identity/Constant nodes feeding parameters to the real layers;
- * drawn, they bury the data flow under hundreds of one-node chains. When no
- * layer would remain (a graph without inputs), none counts as constant.
- */
-export function findConstantLayers(analysis: ModelAnalysis): Set<number> {
-  const modelInputs = new Set(analysis.inputs.map((v) => v.name));
-  const constants = new Set<number>();
-  const ordered = [...analysis.layers].sort((a, b) => a.index - b.index);
-  for (const layer of ordered) {
-    const readsInput = layer.inputs.some((v) => modelInputs.has(v.name));
-    if (!readsInput && layer.predecessors.every((p) => constants.has(p))) constants.add(layer.index);
-  }
-  return constants.size === analysis.layers.length ? new Set() : constants;
-}
 
 export const layerNodeId = (index: number): string => `l:${index}`;
 export const groupNodeId = (path: string): string => `g:${path}`;

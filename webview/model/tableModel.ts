@@ -6,6 +6,7 @@
 import type { LayerRow, ModelAnalysis } from "../../src/core/analysis/result";
 import { formatBytes, formatCount, formatExact, formatShape, rfCells, shapeElements } from "./format";
 import { buildModuleTree, type ModuleChild, type ModuleGroup, type ModuleTree } from "./moduleTree";
+import { findConstantLayers } from "./plumbing";
 
 export type ColumnId =
   | "index"
@@ -231,6 +232,9 @@ function compareValues(a: number | string | null, b: number | string | null, dir
  */
 export class TableViewModel {
   readonly tree: ModuleTree;
+  /** Exporter plumbing (see findConstantLayers): rows hidden unless showPlumbing; totals still count them. */
+  readonly plumbing: ReadonlySet<number>;
+  private showPlumbingRows = false;
   private readonly haystacks = new Map<number, string>();
   private readonly cellCache = new Map<number, RowCells>();
   private readonly groupCellCache = new Map<string, RowCells>();
@@ -241,6 +245,7 @@ export class TableViewModel {
 
   constructor(readonly analysis: ModelAnalysis) {
     this.tree = buildModuleTree(analysis.layers);
+    this.plumbing = findConstantLayers(analysis);
     for (const layer of analysis.layers) this.haystacks.set(layer.index, searchText(layer));
   }
 
@@ -259,6 +264,14 @@ export class TableViewModel {
       .toLowerCase()
       .split(/\s+/)
       .filter((t) => t.length > 0);
+  }
+
+  get showPlumbing(): boolean {
+    return this.showPlumbingRows;
+  }
+
+  setShowPlumbing(show: boolean): void {
+    this.showPlumbingRows = show;
   }
 
   setSort(sort: SortState | null): void {
@@ -297,8 +310,9 @@ export class TableViewModel {
     if (!expanded) for (const path of this.tree.groups.keys()) this.collapsed.add(path);
   }
 
-  /** Expands every group around a layer so its row can be shown. */
+  /** Expands every group around a layer (and shows plumbing, if it is some) so its row can be shown. */
   revealLayer(index: number): void {
+    if (this.plumbing.has(index)) this.showPlumbingRows = true;
     for (const group of this.tree.chains.get(index) ?? []) this.collapsed.delete(group.path);
   }
 
@@ -306,6 +320,11 @@ export class TableViewModel {
     if (this.terms.length === 0) return true;
     const hay = this.haystacks.get(index) ?? "";
     return this.terms.every((t) => hay.includes(t));
+  }
+
+  /** Whether a layer's row is displayed (groups aside): it matches the filter and is not hidden plumbing. */
+  isListed(index: number): boolean {
+    return (this.showPlumbingRows || !this.plumbing.has(index)) && this.matches(index);
   }
 
   cells(index: number): RowCells | undefined {
@@ -336,13 +355,13 @@ export class TableViewModel {
       for (const child of children) {
         if (child.kind === "layer") {
           const layer = this.tree.layers.get(child.index);
-          if (layer !== undefined && this.matches(child.index))
+          if (layer !== undefined && this.isListed(child.index))
             rows.push({ kind: "layer", index: child.index, depth, layer });
           continue;
         }
         const group = child.group;
-        // Filtering keeps a group header only while some layer inside matches.
-        if (this.terms.length > 0 && !group.layerIndexes.some((i) => this.matches(i))) continue;
+        // A group header stays only while some layer inside is listed (filter, hidden plumbing).
+        if (!group.layerIndexes.some((i) => this.isListed(i))) continue;
         const expanded = this.isExpanded(group.path);
         rows.push({
           kind: "group",
@@ -367,7 +386,7 @@ export class TableViewModel {
       return cell.value !== undefined ? cell.value : cell.text;
     };
     return this.analysis.layers
-      .filter((l) => this.matches(l.index))
+      .filter((l) => this.isListed(l.index))
       .map((layer) => ({ layer, key: key(layer) }))
       .sort((a, b) => compareValues(a.key, b.key, dir) || a.layer.index - b.layer.index)
       .map(({ layer }) => ({ kind: "layer", index: layer.index, depth: 0, layer }));
