@@ -88,6 +88,26 @@ export const tests = [
         assert.equal(Number(cell(row(rows, name), "macs").value), l.macs, `${name}: macs data-value`);
       }
       await screenshot("resnet18");
+
+      // Exporter plumbing: the Identity aliases of weights are hidden until the toggle is ticked.
+      const aliases = exp.onnx.identity_nodes_aliasing_initializers;
+      const allNodes = Object.values(exp.onnx.op_counts).reduce((a, b) => a + b, 0);
+      const identityRows = (rs) => rs.filter((r) => cell(r, "op").text === "Identity").length;
+      assert.equal(identityRows(rows), 0, "Identity rows listed by default");
+      assert.equal(rows.length, allNodes - aliases, "rows listed by default");
+      const toggle = frame.locator('[data-testid="table-show-plumbing"]');
+      await toggle.check({ timeout: 10_000 });
+      let shown = [];
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline) {
+        shown = await readLayerTable(frame);
+        if (shown.length === allNodes) break;
+        await sleep(250);
+      }
+      assert.equal(shown.length, allNodes, "rows listed after showing exporter plumbing");
+      assert.equal(identityRows(shown), aliases, "Identity rows listed after the toggle");
+      assert.equal(await readTotal(frame, "total-macs"), exp.totals.macs, "total-macs after the toggle");
+      await toggle.uncheck({ timeout: 10_000 });
     },
   },
   {
