@@ -328,20 +328,20 @@ export class InspectorApp {
   }
 
   private applyFilter(text: string): void {
-    const v = this.view;
-    if (v === null) return;
-    v.tableModel.setFilter(text);
-    v.table.render();
-    if (this.state.selected !== null) v.table.setSelected(this.state.selected, false);
+    this.relistRows((model) => model.setFilter(text));
     this.state.filter = text;
     this.persist();
-    this.updateCount();
   }
 
   private applyShowPlumbing(show: boolean): void {
+    this.relistRows((model) => model.setShowPlumbing(show));
+  }
+
+  /** Changes which rows the table lists, keeping the selected row marked. */
+  private relistRows(change: (model: TableViewModel) => void): void {
     const v = this.view;
     if (v === null) return;
-    v.tableModel.setShowPlumbing(show);
+    change(v.tableModel);
     v.table.render();
     if (this.state.selected !== null) v.table.setSelected(this.state.selected, false);
     this.updateCount();
