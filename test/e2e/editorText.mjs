@@ -105,7 +105,14 @@ export const editorWith = (page, lineText) =>
 export async function openPython(page, name, lineText) {
   await closeAllEditors(page);
   await openFile(page, name);
-  await editorWith(page, lineText).waitFor({ state: "visible", timeout: 15_000 });
+  const line = editorWith(page, lineText);
+  const shown = await line.waitFor({ state: "visible", timeout: 5000 }).then(
+    () => true,
+    () => false,
+  );
+  // VS Code reopens a file where an earlier test left it scrolled: the tests read it from the top.
+  if (!shown) await page.keyboard.press("Control+Home");
+  await line.waitFor({ state: "visible", timeout: 15_000 });
 }
 
 /** The Problems panel's rows (files and markers), one per line. */

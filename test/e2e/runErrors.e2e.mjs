@@ -7,9 +7,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { repoRoot } from "../../scripts/ensure-tools.mjs";
 import { poll } from "./editorText.mjs";
-import { sleep } from "./harness.mjs";
 import {
   closeAllEditors,
+  fillQuickInput,
   openFile,
   openRunTab,
   pickQuickItem,
@@ -76,10 +76,7 @@ export const tests = [
       const frame = await openRunTab(page, "lenet5_digits.onnx", "lenet5_digits", { log });
       await runCommand(page, "ConvLens: Run Model on Image…");
       // VS Code's simple file dialog: a path box starting at the workspace folder.
-      const box = page.locator(".quick-input-widget input.input");
-      await box.waitFor({ state: "visible", timeout: 15_000 });
-      await box.fill(path.join(workspace, "broken.png"));
-      await sleep(300);
+      await fillQuickInput(page, path.join(workspace, "broken.png"));
       await page.keyboard.press("Enter");
       const warning = frame.locator(".run-input-col .warning-text");
       await warning.waitFor({ timeout: 20_000 });

@@ -16,7 +16,13 @@ export async function openWorkbench(page, baseUrl, folder) {
 export async function fillQuickInput(page, text) {
   const input = page.locator(".quick-input-widget input.input");
   await input.waitFor({ state: "visible", timeout: 10_000 });
-  await input.fill(text, { timeout: 10_000 });
+  // VS Code's simple file dialog sets its own value (the folder) once it has listed it, which can come
+  // after our fill on a busy machine: filled again until the value stays ours for a moment.
+  for (let attempt = 0; attempt < 20; attempt++) {
+    await input.fill(text, { timeout: 10_000 });
+    await sleep(400);
+    if ((await input.inputValue().catch(() => "")) === text) break;
+  }
   return input;
 }
 
