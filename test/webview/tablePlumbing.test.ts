@@ -101,3 +101,18 @@ describe.each(["resnet18", "densenet121"])("exporter plumbing in the %s table", 
     expect(model.rows().some((r) => r.kind === "layer" && r.index === first)).toBe(true);
   });
 });
+
+describe("plumbing rows never hold parameters", () => {
+  // Regression: the Keras BiLSTM's bias is a constant layer (no input reaches it) that owns 512 weights; hiding
+  // it made the listed rows of `bidirectional` sum to 98,304 where Keras counts 98,816.
+  it.each(["imdb_bilstm", "autoencoder"])("keras %s: listed rows add up to the total", (name) => {
+    const file = resolve(__dirname, "../fixtures/keras", `${name}.keras`);
+    const analysis = analyzeFile(file, readFileSync(file));
+    const model = new TableViewModel(analysis);
+    const listed = layerRows(model.rows()).reduce(
+      (sum, r) => sum + (r.kind === "layer" ? r.layer.params : 0),
+      0,
+    );
+    expect(listed).toBe(analysis.layers.reduce((sum, l) => sum + l.params, 0));
+  });
+});

@@ -20,3 +20,13 @@ export function findConstantLayers(analysis: ModelAnalysis): Set<number> {
   }
   return constants.size === analysis.layers.length ? new Set() : constants;
 }
+
+/**
+ * The table's plumbing rows: constant layers that own no parameters. A constant layer with weights (a Keras
+ * LSTM's bias folded through an Add) is part of the model's parameter count and stays listed, so the listed
+ * rows always add up to the totals.
+ */
+export function findPlumbingRows(analysis: ModelAnalysis): Set<number> {
+  const byIndex = new Map(analysis.layers.map((l) => [l.index, l]));
+  return new Set([...findConstantLayers(analysis)].filter((i) => (byIndex.get(i)?.params ?? 0) === 0));
+}

@@ -6,7 +6,7 @@
 import type { LayerRow, ModelAnalysis } from "../../src/core/analysis/result";
 import { formatBytes, formatCount, formatExact, formatShape, rfCells, shapeElements } from "./format";
 import { buildModuleTree, type ModuleChild, type ModuleGroup, type ModuleTree } from "./moduleTree";
-import { findConstantLayers } from "./plumbing";
+import { findPlumbingRows } from "./plumbing";
 
 export type ColumnId =
   | "index"
@@ -245,7 +245,7 @@ export class TableViewModel {
 
   constructor(readonly analysis: ModelAnalysis) {
     this.tree = buildModuleTree(analysis.layers);
-    this.plumbing = findConstantLayers(analysis);
+    this.plumbing = findPlumbingRows(analysis);
     for (const layer of analysis.layers) this.haystacks.set(layer.index, searchText(layer));
   }
 
