@@ -111,14 +111,7 @@ export async function openPython(page, name, lineText) {
     () => false,
   );
   // VS Code reopens a file where an earlier test left it scrolled: the tests read it from the top.
-  if (!shown) {
-    // The focus may still be in the explorer: the editor's text gets it first.
-    await page
-      .locator(".part.editor .monaco-editor .view-lines")
-      .first()
-      .click({ position: { x: 5, y: 5 } });
-    await page.keyboard.press("Control+Home");
-  }
+  if (!shown) await page.keyboard.press("Control+Home");
   await line.waitFor({ state: "visible", timeout: 15_000 });
 }
 

@@ -16,7 +16,15 @@ import {
 } from "./editorText.mjs";
 import path from "node:path";
 import { sleep } from "./harness.mjs";
-import { fillQuickInput, pickQuickItem, readTotal, runCommand, waitForInspector } from "./workbench.mjs";
+import {
+  closeAllEditors,
+  fillQuickInput,
+  openFile,
+  pickQuickItem,
+  readTotal,
+  runCommand,
+  waitForInspector,
+} from "./workbench.mjs";
 
 const COMMAND = "ConvLens: Check Model with PyTorch";
 
@@ -91,7 +99,11 @@ export const tests = [
     name: "custom_models.py: Export Model to ONNX with PyTorch, LeNet5 with a .pth checkpoint, opens in the inspector",
     async run({ page, screenshot, workspace }) {
       const c = checker();
-      await openPython(page, "custom_models.py", "class LeNet5(nn.Module):");
+      // Only the file must be the active editor (the quick pick names its models): an earlier test may have
+      // left it scrolled past LeNet5, so no line of it is waited for.
+      await closeAllEditors(page);
+      await openFile(page, "custom_models.py");
+      await page.locator(".tab.active", { hasText: "custom_models.py" }).waitFor({ timeout: 15_000 });
       await runCommand(page, "ConvLens: Export Model to ONNX with PyTorch");
       await pickQuickItem(page, "LeNet5");
       await pickQuickItem(page, "Pick a checkpoint");
