@@ -1,5 +1,5 @@
 import { dtypeBytes } from "./dtype";
-import type { Tensor } from "./types";
+import type { DType, Tensor } from "./types";
 
 /** Number of elements of a tensor with these dims (1 for a scalar). */
 export function elementCount(dims: readonly number[]): number {
@@ -73,4 +73,35 @@ export function tensorValues(t: Tensor, maxElements = 4096): number[] | undefine
     }
   }
   return out;
+}
+
+/** A learned weight or buffer whose values are not read (a source or config file gives only its size). */
+export function weightTensor(
+  name: string,
+  dims: readonly number[],
+  role: "parameter" | "buffer" = "parameter",
+  dtype: DType = "float32",
+): Tensor {
+  return { name, dtype, dims: [...dims], storage: { kind: "none" }, role };
+}
+
+/**
+ * A constant that is part of a layer's definition (shape vectors, Relu6 bounds, BatchNorm's unit scale),
+ * with its values; symbolic entries (strings) leave the storage empty.
+ */
+export function constantTensor(
+  name: string,
+  dtype: DType,
+  dims: readonly number[],
+  values: readonly (number | string)[],
+  role?: "buffer",
+): Tensor {
+  const numeric = values.every((v): v is number => typeof v === "number");
+  return {
+    name,
+    dtype,
+    dims: [...dims],
+    storage: numeric ? { kind: "typed", values: [...values] } : { kind: "none" },
+    ...(role ? { role } : {}),
+  };
 }

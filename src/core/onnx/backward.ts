@@ -7,6 +7,7 @@
 import { analyzeModel } from "../analysis/analyze";
 import type { AttrValue, Dim, Model, Node, Tensor } from "../ir/types";
 import { ModelError } from "../ir/types";
+import { constantTensor } from "../ir/tensorData";
 import { GRAD_RULES, NoRule, type GradEmitter, type Rectification } from "./backwardRules";
 
 export type { Rectification };
@@ -56,12 +57,7 @@ class Builder implements GradEmitter {
   }
   constInts(values: readonly number[], dims: readonly number[] = [values.length]): string {
     const name = this.name("ints");
-    this.initializers.set(name, {
-      name,
-      dtype: "int64",
-      dims: [...dims],
-      storage: { kind: "typed", values: [...values] },
-    });
+    this.initializers.set(name, constantTensor(name, "int64", dims, values));
     return name;
   }
   constFloats(values: readonly number[], dims: readonly number[]): string {

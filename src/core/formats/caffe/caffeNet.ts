@@ -3,10 +3,10 @@
  * layers size their weights from earlier outputs), and the errors that keep a layer in place
  * with unknown outputs instead of refusing the file.
  */
-import type { AttrValue, Dim, Node, Tensor, ValueInfo } from "../../ir/types";
+import type { AttrValue, Dim, Node, ValueInfo } from "../../ir/types";
 import { ModelError } from "../../ir/types";
-import { opRule } from "../../ops/registry";
 import type { ValueState } from "../../ops/types";
+import { InferringGraph } from "../inferringGraph";
 import type { TextMessage } from "./textProto";
 
 /** A size a layer needs is not known (its input comes after a data layer or a layer ConvLens cannot follow). */
@@ -14,10 +14,7 @@ export class UnknownSize extends ModelError {}
 /** A layer type ConvLens has no rule for: kept in place, its outputs unknown. */
 export class UnsupportedLayer extends ModelError {}
 
-export class Net {
-  readonly nodes: Node[] = [];
-  readonly initializers = new Map<string, Tensor>();
-  readonly states = new Map<string, ValueState>();
+export class Net extends InferringGraph {
   private readonly blobs = new Map<string, string>();
   private n = 0;
 
@@ -57,42 +54,17 @@ export class Net {
     outs.forEach((o) => this.states.set(o, { dtype: "float32", shape: undefined }));
     return outs;
   }
-  weight(name: string, dims: number[], role: "parameter" | "buffer" = "parameter"): string {
-    if (!this.initializers.has(name)) {
-      const t: Tensor = { name, dtype: "float32", dims, storage: { kind: "none" }, role };
-      this.initializers.set(name, t);
-      this.states.set(name, { dtype: "float32", shape: dims, tensor: t });
-    }
-    return name;
-  }
   /** A float constant that is part of the layer's definition, not a learned weight (BatchNorm's unit scale). */
   floats(name: string, values: number[]): string {
-    const t: Tensor = {
-      name,
-      dtype: "float32",
-      dims: [values.length],
-      storage: { kind: "typed", values },
-      role: "buffer",
-    };
-    this.initializers.set(name, t);
-    this.states.set(name, { dtype: "float32", shape: [values.length], tensor: t, value: values });
-    return name;
+    return this.constant(name, "float32", [values.length], values, { role: "buffer", always: true });
   }
   ints(values: number[]): string {
-    const name = `const_${this.n++}`;
-    this.initializers.set(name, {
-      name,
-      dtype: "int64",
-      dims: [values.length],
-      storage: { kind: "typed", values },
-    });
-    this.states.set(name, { dtype: "int64", shape: [values.length], value: values });
-    return name;
+    return this.constant(`const_${this.n++}`, "int64", [values.length], values, { always: true });
   }
-  /** Add a node and infer its outputs now (later layers need input sizes, e.g. InnerProduct's weight). */
   /** Offsets of the line where the current layer's block starts (for hints in the .prototxt). */
   def: { from: number; to: number } | undefined;
 
+  /** Add a node and infer its outputs now (later layers need input sizes, e.g. InnerProduct's weight). */
   node(
     layer: string,
     type: string,
@@ -117,18 +89,8 @@ export class Net {
       attrs,
       ...(this.def ? { source: { def: this.def } } : {}),
     };
-    this.nodes.push(node);
-    const rule = opRule(opType, "");
-    const ins = inputs.map((i) => (i ? this.states.get(i) : undefined));
-    let states: ValueState[] = [];
-    if (rule && ins.every((s, i) => !inputs[i] || s?.shape)) {
-      try {
-        states = rule.infer({ node, inputs: ins, opset: 17 });
-      } catch {
-        // The shared analysis reports the error on this node; here the size is just unknown.
-      }
-    }
-    outs.forEach((o, i) => this.states.set(o, states[i] ?? { dtype: "float32", shape: undefined }));
+    // A rejected input is reported on this node by the shared analysis; here the size is just unknown.
+    this.addNode(node);
     return outs;
   }
 }

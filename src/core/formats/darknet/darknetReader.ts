@@ -5,6 +5,7 @@
  */
 import type { AttrValue, Model, Node, Tensor, ValueInfo } from "../../ir/types";
 import { ModelError } from "../../ir/types";
+import { constantTensor, weightTensor } from "../../ir/tensorData";
 import { lineSpans } from "../lineSpans";
 import { ACTIVATIONS, parseCfg, type Section } from "./darknetCfg";
 import { fitShortcut } from "./darknetShortcut";
@@ -43,31 +44,16 @@ export function readDarknet(bytes: Uint8Array): Model {
   // Sizes are tracked as Darknet does, only to size [connected] weights; shapes come from the shared analysis.
   let h = height,
     w = width;
-  const weight = (name: string, dims: number[], role: "parameter" | "buffer" = "parameter") => {
-    initializers.set(name, { name, dtype: "float32", dims, storage: { kind: "none" }, role });
-    return name;
-  };
-  const consts = (name: string, values: number[]) => {
-    initializers.set(name, {
-      name,
-      dtype: "int64",
-      dims: [values.length],
-      storage: { kind: "typed", values },
-    });
-    return name;
-  };
+  const add = (t: Tensor) => (initializers.set(t.name, t), t.name);
+  const weight = (name: string, dims: number[], role: "parameter" | "buffer" = "parameter") =>
+    add(weightTensor(name, dims, role));
+  const consts = (name: string, values: number[]) =>
+    add(constantTensor(name, "int64", [values.length], values));
   /** A float constant of the layer's definition (relu6's bounds, [upsample]'s scales), not a learned weight; a number is a scalar. */
-  const floats = (name: string, v: number | number[]) => {
-    const values = typeof v === "number" ? [v] : v;
-    initializers.set(name, {
-      name,
-      dtype: "float32",
-      dims: typeof v === "number" ? [] : [values.length],
-      storage: { kind: "typed", values },
-      role: "buffer",
-    });
-    return name;
-  };
+  const floats = (name: string, v: number | number[]) =>
+    typeof v === "number"
+      ? add(constantTensor(name, "float32", [], [v], "buffer"))
+      : add(constantTensor(name, "float32", [v.length], v, "buffer"));
   const layers = sections.slice(1);
   const notes: string[] = [];
   const paramsUnknown: { path: string; reason: string }[] = [];

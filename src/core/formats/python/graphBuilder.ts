@@ -3,8 +3,8 @@
  * node's output shape at once with the same op table the ONNX path uses, so
  * that `x.size(0)` or `x.view(x.size(0), -1)` see real numbers during the trace.
  */
-import type { DType, Dim, Graph, Node, SourceInfo, Tensor, ValueInfo, AttrValue } from "../../ir/types";
-import { opRule } from "../../ops/registry";
+import type { DType, Dim, Graph, Node, SourceInfo, ValueInfo, AttrValue } from "../../ir/types";
+import { InferringGraph } from "../inferringGraph";
 import { ShapeError, type ValueState } from "../../ops/types";
 import type { Span } from "./ast";
 import type { PyTensor } from "./values";
@@ -42,18 +42,13 @@ export interface ShapeErrorAt {
   readonly sizes?: readonly [number, number];
 }
 
-export class GraphBuilder {
-  readonly nodes: Node[] = [];
-  readonly states = new Map<string, ValueState>();
-  readonly initializers = new Map<string, Tensor>();
+export class GraphBuilder extends InferringGraph {
   readonly inputs: ValueInfo[] = [];
   readonly diagnostics: PyDiagnostic[] = [];
   /** Every shape error met while building, with the layer it came from (files have no spans to hang diagnostics on). */
   readonly shapeErrors: ShapeErrorAt[] = [];
   private readonly usedNames = new Set<string>();
   private counter = 0;
-
-  constructor(readonly opset = 17) {}
 
   input(name: string, dtype: DType, shape: Dim[]): PyTensor {
     const state: ValueState = { dtype, shape };
@@ -62,62 +57,19 @@ export class GraphBuilder {
     return { t: "tensor", value: name, state };
   }
 
-  /** A layer parameter (or buffer); the same name again reuses it (a module called twice shares weights). */
-  weight(
-    name: string,
-    dims: number[],
-    role: "parameter" | "buffer" = "parameter",
-    dtype: DType = "float32",
-  ): string {
-    if (!this.initializers.has(name)) {
-      this.initializers.set(name, { name, dtype, dims, storage: { kind: "none" }, role });
-      this.states.set(name, { dtype, shape: dims, tensor: this.initializers.get(name) as Tensor });
-    }
-    return name;
-  }
-
   /** A small integer constant (shape, axes), not a parameter. */
   constInts(values: readonly (number | string)[]): string {
-    const name = `const_${this.counter++}`;
-    const numeric = values.every((v) => typeof v === "number");
-    const t: Tensor = {
-      name,
-      dtype: "int64",
-      dims: [values.length],
-      storage: numeric ? { kind: "typed", values: values as number[] } : { kind: "none" },
-    };
-    this.initializers.set(name, t);
-    this.states.set(name, { dtype: "int64", shape: [values.length], value: values });
-    return name;
+    return this.constant(`const_${this.counter++}`, "int64", [values.length], values, { always: true });
   }
 
   /** A float constant tensor that is part of the definition, not a learned weight (Resize scales, a zero bias half). */
   constFloats(values: readonly number[], dims: readonly number[] = [values.length]): string {
-    const name = `floats_${this.counter++}`;
-    const t: Tensor = {
-      name,
-      dtype: "float32",
-      dims,
-      storage: { kind: "typed", values: [...values] },
-      role: "buffer",
-    };
-    this.initializers.set(name, t);
-    this.states.set(name, {
-      dtype: "float32",
-      shape: dims,
-      tensor: t,
-      ...(values.length <= 64 ? { value: [...values] } : {}),
-    });
-    return name;
+    return this.constant(`floats_${this.counter++}`, "float32", dims, values, { role: "buffer" });
   }
 
   /** A float scalar constant, e.g. the 2 in `x * 2`. */
   constScalar(v: number, dtype: DType = "float32"): string {
-    const name = `scalar_${this.counter++}`;
-    const t: Tensor = { name, dtype, dims: [], storage: { kind: "typed", values: [v] }, role: "buffer" };
-    this.initializers.set(name, t);
-    this.states.set(name, { dtype, shape: [], value: [v], tensor: t });
-    return name;
+    return this.constant(`scalar_${this.counter++}`, dtype, [], [v], { role: "buffer" });
   }
 
   private nodeName(scope: string, opType: string): string {
@@ -151,38 +103,26 @@ export class GraphBuilder {
       ...(opts.layerName ? { layer: opts.layerName } : {}),
       ...(opts.source ? { source: opts.source } : {}),
     };
-    this.nodes.push(node);
-    const inStates = inputs.map((i) => (i === "" ? undefined : this.states.get(i)));
-    let outStates: ValueState[] = [];
-    const unknownInput = inStates.some((s, i) => inputs[i] !== "" && !s?.shape);
-    const rule = opRule(opType, "");
-    if (!unknownInput && rule) {
-      try {
-        outStates = rule.infer({ node, inputs: inStates, opset: this.opset });
-      } catch (e) {
-        if (!(e instanceof ShapeError)) throw e;
-        this.shapeErrors.push({
-          layer: opts.layerName ?? opts.scope,
-          node: name,
-          message: e.message,
-          ...(e.sizes ? { sizes: e.sizes } : {}),
+    const { states, error } = this.addNode(node);
+    if (error !== undefined) {
+      if (!(error instanceof ShapeError)) throw error;
+      this.shapeErrors.push({
+        layer: opts.layerName ?? opts.scope,
+        node: name,
+        message: error.message,
+        ...(error.sizes ? { sizes: error.sizes } : {}),
+      });
+      const span = opts.source?.call ?? opts.source?.def;
+      const explained = opts.explain?.(error.message);
+      if (span)
+        this.diagnostics.push({
+          span,
+          message: explained?.message ?? error.message,
+          severity: "error",
+          ...(explained?.fixes ? { fixes: explained.fixes } : {}),
         });
-        const span = opts.source?.call ?? opts.source?.def;
-        const explained = opts.explain?.(e.message);
-        if (span)
-          this.diagnostics.push({
-            span,
-            message: explained?.message ?? e.message,
-            severity: "error",
-            ...(explained?.fixes ? { fixes: explained.fixes } : {}),
-          });
-      }
     }
-    return outputs.map((o, i) => {
-      const state: ValueState = outStates[i] ?? { dtype: inStates[0]?.dtype ?? "float32", shape: undefined };
-      this.states.set(o, state);
-      return { t: "tensor", value: o, state };
-    });
+    return outputs.map((o, i) => ({ t: "tensor", value: o, state: states[i]! }));
   }
 
   tensor(name: string): PyTensor {
