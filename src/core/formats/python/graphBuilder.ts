@@ -52,6 +52,11 @@ export class GraphBuilder {
   readonly shapeErrors: ShapeErrorAt[] = [];
   private readonly usedNames = new Set<string>();
   private counter = 0;
+  /** Traced values the source names (`x`, `out`): value → the first variable it was bound to. */
+  readonly sourceNames = new Map<string, string>();
+  /** Nodes a function or operator emitted (not a layer): node name → how the source spells it. */
+  readonly spellings = new Map<string, string>();
+  private spelling: string | undefined;
 
   constructor(readonly opset = 17) {}
 
@@ -120,6 +125,23 @@ export class GraphBuilder {
     return name;
   }
 
+  /** Run `emit` as the call the source spells `spelling` (`F.relu`, `view`, `+`): its nodes carry it. */
+  spelled<T>(spelling: string, emit: () => T): T {
+    const outer = this.spelling;
+    this.spelling = spelling;
+    try {
+      return emit();
+    } finally {
+      this.spelling = outer;
+    }
+  }
+
+  /** The source binds a traced value to a variable; the first name it gets is the one it is shown by. */
+  nameValue(value: string, name: string): void {
+    if (this.states.has(value) && !this.initializers.has(value) && !this.sourceNames.has(value))
+      this.sourceNames.set(value, name);
+  }
+
   private nodeName(scope: string, opType: string): string {
     const parts = scope ? scope.split(".") : [];
     const prefixes = parts.map((_, i) => parts.slice(0, i + 1).join("."));
@@ -152,6 +174,7 @@ export class GraphBuilder {
       ...(opts.source ? { source: opts.source } : {}),
     };
     this.nodes.push(node);
+    if (this.spelling !== undefined && !opts.layerType) this.spellings.set(name, this.spelling);
     const inStates = inputs.map((i) => (i === "" ? undefined : this.states.get(i)));
     let outStates: ValueState[] = [];
     const unknownInput = inStates.some((s, i) => inputs[i] !== "" && !s?.shape);
