@@ -53,7 +53,12 @@ function rowNames(layers: readonly LayerRow[], spellings: TraceNames["spellings"
   for (const l of layers) {
     const spelling = spellings.get(l.id);
     if (l.groups.length > 0 || l.name !== l.id || spelling === undefined) continue;
-    const stem = spelling.replace(/^(torch|F)\./, "").replace(/[^A-Za-z0-9_]/g, "") || "op";
+    // An operator is named by what it does (`+` → add), indexing as Python calls it (getitem).
+    const stem = /\w/.test(spelling)
+      ? spelling.replace(/^(torch|F)\./, "")
+      : spelling === "[]"
+        ? "getitem"
+        : l.opType.toLowerCase();
     let name = stem;
     for (let k = 1; taken.has(name); k++) name = `${stem}_${k}`;
     taken.add(name);
