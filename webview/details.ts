@@ -36,7 +36,15 @@ export class DetailsPane {
         h(
           "div",
           { class: "details-sub" },
-          h("span", { class: "op-badge", "data-testid": "details-op" }, view.opType),
+          h(
+            "span",
+            {
+              class: "op-badge",
+              "data-testid": "details-op",
+              title: view.graphOp === undefined ? view.opType : `graph op ${view.graphOp}`,
+            },
+            view.opType,
+          ),
           ` #${view.index}`,
         ),
         view.id === view.name
