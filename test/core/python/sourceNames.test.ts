@@ -115,11 +115,10 @@ import torch.nn.functional as F
 
 # convlens: input 1x3x8x8
 class Net(nn.Module):
-    def __init__(self):
+    def __init__(self, width=4):
         super().__init__()
-        self.conv = nn.Conv2d(3, 4, 3, padding=1)
-        self.bn = nn.BatchNorm2d(4)
-        self.fc = nn.Linear(256, 10)
+        self.conv, self.bn = nn.Conv2d(3, width, 3, padding=1), nn.BatchNorm2d(width)
+        self.fc = nn.Linear(width * 64, 10)
         self.head = nn.Linear(10, 2)
 
     def forward(self, img):

@@ -337,33 +337,17 @@ export class TorchHost implements Host {
   }
 
   private tensorAttr(x: PyTensor, name: string): PyValue {
-    if (name === "shape")
-      return this.runOp(
-        "size",
+    // x.shape and x.T run as the methods x.size() and x.t(), spelled as the source wrote them.
+    const property = (op: string) =>
+      this.runOp(
+        op,
         [x],
-        {
-          args: [x],
-          kwargs: new Map(),
-          argSpans: [],
-          kwargSpans: new Map(),
-          span: { from: 0, to: 0 },
-        },
-        "shape",
+        { args: [x], kwargs: new Map(), argSpans: [], kwargSpans: new Map(), span: { from: 0, to: 0 } },
+        name,
       );
+    if (name === "shape") return property("size");
     if (name === "ndim") return x.state.shape ? int(x.state.shape.length) : unknown("rank unknown");
-    if (name === "T")
-      return this.runOp(
-        "t",
-        [x],
-        {
-          args: [x],
-          kwargs: new Map(),
-          argSpans: [],
-          kwargSpans: new Map(),
-          span: { from: 0, to: 0 },
-        },
-        "T",
-      );
+    if (name === "T") return property("t");
     if (name === "dtype") return str(x.state.dtype);
     if (name === "device") return str("cpu");
     if (name === "data") return x;
