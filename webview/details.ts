@@ -47,9 +47,7 @@ export class DetailsPane {
           ),
           ` #${view.index}`,
         ),
-        view.id === view.name
-          ? null
-          : h("div", { class: "details-id", title: "Node name in the file" }, view.id),
+        view.id === view.name ? null : h("div", { class: "details-id", title: view.idOrigin }, view.id),
       ),
       section("Cost", keyValueList(view.metrics)),
       section("Receptive field", rfBlock(view.rf, view.rfMisaligned, view.rfGlobalContext)),

@@ -69,6 +69,8 @@ describe("a PyTorch class in the inspector", () => {
     expect(d.inputs[0]?.title).toBe("graph value /act6/Tanh_output_0");
     expect(d.outputs[0]).toMatchObject({ key: "output", value: "1×10 float32" });
     expect(d.weights.map((w) => w.key)).toEqual(["out.weight", "out.bias"]);
+    expect(d.id).toBe("/out/Gemm");
+    expect(d.idOrigin).toMatch(/traced from the source/);
   });
 
   it("graph nodes carry the source's type", () => {
@@ -87,6 +89,7 @@ describe("a model file in the inspector", () => {
     if (!first) throw new Error("no layers");
     expect(layerCells(first).op).toEqual({ text: first.opType });
     expect(detailsView(first, a).graphOp).toBeUndefined();
+    expect(detailsView(first, a).idOrigin).toBe("Node name in the file");
     expect(headerView(a).meta).toBe("ONNX · pytorch 2.5 · opset 17 · IR 8");
   });
 });

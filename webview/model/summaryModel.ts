@@ -143,6 +143,8 @@ export interface LinkView {
 export interface DetailsView {
   readonly name: string;
   readonly id: string;
+  /** Where the node id comes from: the model file, or the graph traced from a source class. */
+  readonly idOrigin: string;
   readonly index: number;
   /** The op as the model's language names it (`Linear` in a PyTorch class, `Gemm` in an ONNX file). */
   readonly opType: string;
@@ -188,6 +190,9 @@ export function detailsView(layer: LayerRow, a: ModelAnalysis): DetailsView {
   return {
     name: layer.name,
     id: layer.id,
+    idOrigin: a.definedIn
+      ? "Node name in the graph traced from the source (the model the Run tab runs)"
+      : "Node name in the file",
     index: layer.index,
     opType: opLabel(layer),
     ...(layer.sourceOp !== undefined ? { graphOp: layer.opType } : {}),
