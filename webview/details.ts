@@ -36,12 +36,18 @@ export class DetailsPane {
         h(
           "div",
           { class: "details-sub" },
-          h("span", { class: "op-badge", "data-testid": "details-op" }, view.opType),
+          h(
+            "span",
+            {
+              class: "op-badge",
+              "data-testid": "details-op",
+              title: view.graphOp === undefined ? view.opType : `graph op ${view.graphOp}`,
+            },
+            view.opType,
+          ),
           ` #${view.index}`,
         ),
-        view.id === view.name
-          ? null
-          : h("div", { class: "details-id", title: "Node name in the file" }, view.id),
+        view.id === view.name ? null : h("div", { class: "details-id", title: view.idOrigin }, view.id),
       ),
       section("Cost", keyValueList(view.metrics)),
       section("Receptive field", rfBlock(view.rf, view.rfMisaligned, view.rfGlobalContext)),

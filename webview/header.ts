@@ -59,7 +59,7 @@ export function renderHeader(view: HeaderView, callbacks: HeaderCallbacks): HTML
             "weightless",
           )
         : null,
-      h("span", { class: "meta" }, view.meta),
+      h("span", { class: "meta", "data-testid": "model-meta" }, view.meta),
       h("span", { class: "spacer" }),
       exportButton,
     ),

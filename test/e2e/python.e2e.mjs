@@ -261,6 +261,34 @@ export const tests = [
     },
   },
   {
+    name: "a PyTorch class's inspector speaks PyTorch: Conv2d / Linear rows, the class and its file",
+    async run({ page, screenshot }) {
+      await openPython(page, "custom_models.py", "class LeNet5(nn.Module):");
+      await runCommand(page, "ConvLens: Inspect Model Class");
+      await pickQuickItem(page, "LeNet5");
+      const frame = await waitForInspector(page, "LeNet5", 30_000);
+      const opOf = (layer) =>
+        frame
+          .locator(`tr[data-layer-name="${layer}"] td[data-col="op"]`)
+          .first()
+          .textContent({ timeout: 10_000 });
+      // custom_models.py: self.c1 = nn.Conv2d(1, 6, kernel_size=5) … self.out = nn.Linear(84, num_classes)
+      assert.equal(norm(await opOf("c1")).trim(), "Conv2d", "op of row c1");
+      assert.equal(norm(await opOf("s2")).trim(), "AvgPool2d", "op of row s2");
+      assert.equal(norm(await opOf("out")).trim(), "Linear", "op of row out");
+      const ops = (await frame.locator('td[data-col="op"]').allTextContents()).map((t) => norm(t).trim());
+      assert.ok(!ops.includes("Gemm"), `no ONNX op in the op column: ${JSON.stringify(ops)}`);
+      const name = norm(await frame.locator('[data-testid="model-name"]').textContent()).trim();
+      const meta = norm(await frame.locator('[data-testid="model-meta"]').textContent()).trim();
+      assert.equal(name, "LeNet5", "model-name text");
+      assert.equal(meta, "— custom_models.py · PyTorch", "the header names the file, not the ONNX IR/opset");
+      // forward(self, x): the input by the source's name.
+      const io = norm(await frame.locator("header .io").textContent());
+      assert.ok(io.includes("x: 1×1×32×32 float32"), `header inputs: ${JSON.stringify(io)}`);
+      await screenshot("python-inspector-pytorch-names");
+    },
+  },
+  {
     name: 'the "Inspect" CodeLens over AlphaGoPolicy opens its inspector',
     async run({ page, screenshot }) {
       const classLine = "class AlphaGoPolicy(nn.Module):";

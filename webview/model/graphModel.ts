@@ -7,7 +7,7 @@
  * Groups start collapsed so a 100-layer network opens as a readable chain of
  * stages (conv1 → layer1 → … → fc); the renderer lays out only what is here.
  */
-import type { ModelAnalysis } from "../../src/core/analysis/result";
+import { opLabel, type ModelAnalysis } from "../../src/core/analysis/result";
 import { formatCount, formatShape } from "./format";
 import { buildModuleTree, type ModuleGroup, type ModuleTree } from "./moduleTree";
 import { findConstantLayers } from "./plumbing";
@@ -182,9 +182,9 @@ export class GraphViewModel {
         nodes.set(id, {
           id,
           kind: "layer",
-          title: layer.opType,
+          title: opLabel(layer),
           subtitle: layer.name,
-          tooltip: `${layer.name}\n${layer.opType} → ${shape}`,
+          tooltip: `${layer.name}\n${opLabel(layer)} → ${shape}`,
           layerIndex: layer.index,
           cluster,
           firstIndex: layer.index,

@@ -2,7 +2,13 @@
  * Text for the header (model summary and totals) and the details pane (one
  * layer), kept here so the renderers stay free of formatting decisions.
  */
-import type { LayerRow, ModelAnalysis, ValueSummary } from "../../src/core/analysis/result";
+import {
+  opLabel,
+  valueLabel,
+  type LayerRow,
+  type ModelAnalysis,
+  type ValueSummary,
+} from "../../src/core/analysis/result";
 import {
   formatBytes,
   formatCount,
@@ -26,7 +32,7 @@ export interface TotalView {
 
 export interface HeaderView {
   readonly model: string;
-  /** "ONNX · pytorch 2.5 · opset 17 · IR 8" */
+  /** "ONNX · pytorch 2.5 · opset 17 · IR 8"; for a class in a source file "— models.py · PyTorch". */
   readonly meta: string;
   readonly weightless: boolean;
   readonly inputs: readonly string[];
@@ -37,9 +43,21 @@ export interface HeaderView {
   readonly warnings: readonly string[];
 }
 
-/** "input: 1×3×224×224 float32" */
+/** "input: 1×3×224×224 float32"; a source model's values by the source's names ("x: …"). */
 export function describeValue(v: ValueSummary): string {
-  return `${v.name}: ${formatShape(v.shape)} ${v.dtype}`;
+  return `${valueLabel(v)}: ${formatShape(v.shape)} ${v.dtype}`;
+}
+
+/** The model's origin: the file and framework of a source class, else the file's format, producer and versions. */
+function modelMeta(a: ModelAnalysis): string {
+  if (a.definedIn) {
+    const { className, file } = a.definedIn;
+    // A model the script builds is titled by its variable; its class is named beside it.
+    return `${className === a.model ? "" : `${className} `}— ${file} · ${a.format === "pytorch" ? "PyTorch" : a.format}`;
+  }
+  return [a.format, a.producer, `opset ${a.opset}`, `IR ${a.irVersion}`]
+    .filter((s) => s.trim() !== "")
+    .join(" · ");
 }
 
 const raw = (n: number | null): string => (n === null ? "" : String(n));
@@ -47,12 +65,9 @@ const raw = (n: number | null): string => (n === null ? "" : String(n));
 export function headerView(a: ModelAnalysis): HeaderView {
   const t = a.totals;
   const notes = paramsNotes(a, formatCount);
-  const meta = [a.format, a.producer, `opset ${a.opset}`, `IR ${a.irVersion}`]
-    .filter((s) => s.trim() !== "")
-    .join(" · ");
   return {
     model: a.model,
-    meta,
+    meta: modelMeta(a),
     weightless: a.weightless,
     inputs: a.inputs.map(describeValue),
     outputs: a.outputs.map(describeValue),
@@ -128,8 +143,13 @@ export interface LinkView {
 export interface DetailsView {
   readonly name: string;
   readonly id: string;
+  /** Where the node id comes from: the model file, or the graph traced from a source class. */
+  readonly idOrigin: string;
   readonly index: number;
+  /** The op as the model's language names it (`Linear` in a PyTorch class, `Gemm` in an ONNX file). */
   readonly opType: string;
+  /** The runnable graph's op when the source names it otherwise (`Gemm` under `Linear`). */
+  readonly graphOp?: string;
   readonly metrics: readonly KeyValue[];
   /** "global", "—" or per-axis rows. */
   readonly rf: string | readonly RfAxisView[];
@@ -155,7 +175,11 @@ function axisName(i: number, count: number): string {
 }
 
 function valueRows(values: readonly ValueSummary[]): KeyValue[] {
-  return values.map((v) => ({ key: v.name, value: `${formatShape(v.shape)} ${v.dtype}` }));
+  return values.map((v) => ({
+    key: valueLabel(v),
+    value: `${formatShape(v.shape)} ${v.dtype}`,
+    ...(v.label !== undefined ? { title: `graph value ${v.name}` } : {}),
+  }));
 }
 
 export function detailsView(layer: LayerRow, a: ModelAnalysis): DetailsView {
@@ -166,8 +190,12 @@ export function detailsView(layer: LayerRow, a: ModelAnalysis): DetailsView {
   return {
     name: layer.name,
     id: layer.id,
+    idOrigin: a.definedIn
+      ? "Node name in the graph traced from the source (the model the Run tab runs)"
+      : "Node name in the file",
     index: layer.index,
-    opType: layer.opType,
+    opType: opLabel(layer),
+    ...(layer.sourceOp !== undefined ? { graphOp: layer.opType } : {}),
     metrics: [
       { key: "Params", value: formatCount(layer.params), title: formatExact(layer.params) },
       { key: "MACs", value: formatCount(layer.macs), title: `${formatExact(layer.macs)}\n${MAC_CONVENTION}` },

@@ -3,7 +3,7 @@
  * row, and which rows are visible for a given filter, sort and set of
  * collapsed groups. The renderer (table.ts) only turns these into DOM.
  */
-import type { LayerRow, ModelAnalysis } from "../../src/core/analysis/result";
+import { opLabel, type LayerRow, type ModelAnalysis } from "../../src/core/analysis/result";
 import { formatBytes, formatCount, formatExact, formatShape, rfCells, shapeElements } from "./format";
 import { buildModuleTree, type ModuleChild, type ModuleGroup, type ModuleTree } from "./moduleTree";
 import { findPlumbingRows } from "./plumbing";
@@ -178,7 +178,10 @@ export function layerCells(layer: LayerRow): RowCells {
       text: layer.name,
       title: layer.id === layer.name ? layer.name : `${layer.name}\nnode: ${layer.id}`,
     },
-    op: { text: layer.opType },
+    op: {
+      text: opLabel(layer),
+      ...(layer.sourceOp !== undefined ? { title: `graph op ${layer.opType}` } : {}),
+    },
     shape: { text: out === undefined ? "" : formatShape(out.shape), value: shapeElements(out?.shape) },
     params: countCell(layer.params),
     macs: countCell(layer.macs),
@@ -212,7 +215,8 @@ export function groupCells(group: ModuleGroup): RowCells {
 /** Lower-cased text a search is matched against: name, node id, op type and shape (× and x spellings). */
 function searchText(layer: LayerRow): string {
   const shape = formatShape(layer.outputs[0]?.shape).toLowerCase();
-  return [layer.name, layer.id, layer.opType, shape, shape.replaceAll("×", "x")].join("\n").toLowerCase();
+  const ops = [layer.opType, layer.sourceOp ?? ""];
+  return [layer.name, layer.id, ...ops, shape, shape.replaceAll("×", "x")].join("\n").toLowerCase();
 }
 
 /** Nulls sort last in both directions: "unknown" is never the biggest or the smallest. */

@@ -12,6 +12,11 @@ export interface ValueSummary {
   readonly dtype: DType;
   /** null when the shape could not be inferred. */
   readonly shape: readonly Dim[] | null;
+  /**
+   * Source models: the value as the source names it (`x`, `out`; `c1` for what layer c1 returns
+   * unnamed). `name` stays the graph's name, which the runnable model and the Run tab use.
+   */
+  readonly label?: string;
 }
 
 export interface LayerRow {
@@ -26,6 +31,12 @@ export interface LayerRow {
   readonly opType: string;
   /** The framework's layer type (e.g. "Conv2d") for source-defined models. */
   readonly layerType?: string;
+  /**
+   * Source models: the op as the source names it — the layer type (`Conv2d`), the function or
+   * operator (`F.relu`, `view`, `+`); where one call made several nodes, with the node's op
+   * (`Linear · MatMul`). `opType` stays the graph's op.
+   */
+  readonly sourceOp?: string;
   /** Source location for source-defined models. */
   readonly source?: SourceInfo;
   readonly inputs: readonly ValueSummary[];
@@ -95,4 +106,16 @@ export interface ModelAnalysis {
   /** Model-level notes: unknown ops, symbols counted as 1, misaligned merges. */
   readonly warnings: readonly string[];
   readonly analysisMs: number;
+  /** Source models: the file (base name) and the class the model is built from. */
+  readonly definedIn?: { readonly file: string; readonly className: string };
+}
+
+/** The op type a reader of the model's own language expects: the source's name, else the graph's. */
+export function opLabel(layer: Pick<LayerRow, "opType" | "sourceOp">): string {
+  return layer.sourceOp ?? layer.opType;
+}
+
+/** A value's name as the model's source calls it, else the graph's name. */
+export function valueLabel(v: Pick<ValueSummary, "name" | "label">): string {
+  return v.label ?? v.name;
 }

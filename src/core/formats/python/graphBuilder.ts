@@ -49,6 +49,11 @@ export class GraphBuilder extends InferringGraph {
   readonly shapeErrors: ShapeErrorAt[] = [];
   private readonly usedNames = new Set<string>();
   private counter = 0;
+  /** Traced values the source names (`x`, `out`): value → the first variable it was bound to. */
+  readonly sourceNames = new Map<string, string>();
+  /** Nodes a function or operator emitted (not a layer): node name → how the source spells it. */
+  readonly spellings = new Map<string, string>();
+  private spelling: string | undefined;
 
   input(name: string, dtype: DType, shape: Dim[]): PyTensor {
     const state: ValueState = { dtype, shape };
@@ -70,6 +75,23 @@ export class GraphBuilder extends InferringGraph {
   /** A float scalar constant, e.g. the 2 in `x * 2`. */
   constScalar(v: number, dtype: DType = "float32"): string {
     return this.constant(`scalar_${this.counter++}`, dtype, [], [v], { role: "buffer" });
+  }
+
+  /** Run `emit` as the call the source spells `spelling` (`F.relu`, `view`, `+`): its nodes carry it. */
+  spelled<T>(spelling: string, emit: () => T): T {
+    const outer = this.spelling;
+    this.spelling = spelling;
+    try {
+      return emit();
+    } finally {
+      this.spelling = outer;
+    }
+  }
+
+  /** The source binds a traced value to a variable; the first name it gets is the one it is shown by. */
+  nameValue(value: string, name: string): void {
+    if (this.states.has(value) && !this.initializers.has(value) && !this.sourceNames.has(value))
+      this.sourceNames.set(value, name);
   }
 
   private nodeName(scope: string, opType: string): string {
@@ -103,6 +125,7 @@ export class GraphBuilder extends InferringGraph {
       ...(opts.layerName ? { layer: opts.layerName } : {}),
       ...(opts.source ? { source: opts.source } : {}),
     };
+    if (this.spelling !== undefined && !opts.layerType) this.spellings.set(name, this.spelling);
     const { states, error } = this.addNode(node);
     if (error !== undefined) {
       if (!(error instanceof ShapeError)) throw error;

@@ -63,6 +63,9 @@ export class Interpreter {
   /** Observes the value each assignment / return statement produced (for per-line hints). */
   onStatement: ((span: Span, value: PyValue) => void) | undefined;
 
+  /** Observes a variable (or parameter) bound to a value, for the names values are shown by. */
+  onBind: ((name: string, value: PyValue) => void) | undefined;
+
   constructor(
     readonly host: Host,
     /** The source text of a span, for f-strings (their parts are re-parsed from it). */
@@ -287,6 +290,7 @@ export class Interpreter {
     switch (target.kind) {
       case "Name":
         scope.set(target.id, v);
+        this.onBind?.(target.id, v);
         return;
       case "Tuple":
       case "List": {
@@ -345,6 +349,11 @@ export class Interpreter {
     }
   }
 
+  private bind(scope: Scope, name: string, v: PyValue | undefined): void {
+    scope.set(name, v ?? NONE);
+    this.onBind?.(name, v ?? NONE);
+  }
+
   callFunction(fn: PyFunction, a: CallArgs): PyValue {
     if (++this.depth > 60) {
       this.depth--;
@@ -365,8 +374,8 @@ export class Interpreter {
           for (const [k, v] of a.kwargs)
             if (!params.some((q) => q.name === k)) entries.set(`s:${k}`, { key: str(k), value: v });
           scope.set(p.name, { t: "dict", entries });
-        } else if (!p.keywordOnly && pi < positional.length) scope.set(p.name, positional[pi++] as PyValue);
-        else if (a.kwargs.has(p.name)) scope.set(p.name, a.kwargs.get(p.name) as PyValue);
+        } else if (!p.keywordOnly && pi < positional.length) this.bind(scope, p.name, positional[pi++]);
+        else if (a.kwargs.has(p.name)) this.bind(scope, p.name, a.kwargs.get(p.name));
         else if (p.default) scope.set(p.name, this.eval(p.default, fn.closure));
         else scope.set(p.name, unknown(`argument "${p.name}" was not given`));
       }

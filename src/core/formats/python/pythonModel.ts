@@ -23,6 +23,7 @@ import { ModuleSystem } from "./pyImports";
 import { assignedName, type ModelInstance, type RecordedArg, type RecordedInput } from "./instances";
 import { TorchHost } from "./torchHost";
 import { assumeInputSize, documentedSize } from "./assumedInput";
+import { withSourceNames } from "./sourceNames";
 
 export { FOREIGN_SPAN_BASE, isForeignSpan } from "./moduleLoader";
 import { Scope, describe, iterate, str, type PyObject, type PyValue } from "./values";
@@ -297,9 +298,14 @@ function traceRoot(
     );
     // forward returned more than its known tensors (a tuple with an unknown element): say so.
     const missing = firstUnknown(out);
+    const named = withSourceNames(
+      analysed,
+      { values: b.sourceNames, spellings: b.spellings },
+      { file: opts.fileName.split(/[\\/]/).pop() ?? opts.fileName, className: root.cls.name },
+    );
     const analysis = missing
-      ? { ...analysed, warnings: [...analysed.warnings, `an output of forward is unknown: ${missing}`] }
-      : analysed;
+      ? { ...named, warnings: [...named.warnings, `an output of forward is unknown: ${missing}`] }
+      : named;
     return { ...base, input, analysis, model, diagnostics, lines: [...lines.values()] };
   } catch (e) {
     if (!(e instanceof ModelError)) throw e;
@@ -339,6 +345,9 @@ function traceForward(
   interp.onStatement = (s, v) => {
     if (!lines.has(s.from)) lines.set(s.from, { span: s, ...describeResult(v) });
   };
+  interp.onBind = (name, v) => {
+    if (v.t === "tensor") b.nameValue(v.value, name);
+  };
   let out: PyValue;
   try {
     // Several tensors (forward(self, x, mask)) as the script passed them: positional, then keywords.
@@ -362,6 +371,7 @@ function traceForward(
   } finally {
     host.builder = undefined;
     interp.onStatement = undefined;
+    interp.onBind = undefined;
   }
   const outputs = modelOutputs(out);
   return { b, out, outputs, lines };

@@ -108,11 +108,12 @@ export class TorchHost implements Host {
 
   // ---- namespaces ---------------------------------------------------------
 
-  private torchFunction(name: string): PyValue | undefined {
+  /** `namespace` is how the source conventionally spells the module: "torch" or "F" (torch.nn.functional). */
+  private torchFunction(name: string, namespace = "torch"): PyValue | undefined {
     if (TENSOR_FACTORIES.includes(name)) return builtin(`torch.${name}`, (a) => this.createTensor(name, a));
     const f = TORCH_FUNCTIONS[name];
     if (!f) return undefined;
-    return builtin(`torch.${name}`, (a) => this.runOp(name, a.args, a));
+    return builtin(`torch.${name}`, (a) => this.runOp(name, a.args, a, `${namespace}.${name}`));
   }
 
   /** Tensors made outside forward (buffers, constants, a builder's arithmetic) wait here until a trace has a graph. */
@@ -149,7 +150,8 @@ export class TorchHost implements Host {
     return this.init.run(args, f, rule) ?? unknown(`${what} outside forward`);
   }
 
-  private runOp(name: string, args: readonly PyValue[], a: CallArgs): PyValue {
+  /** `spelling`: the call as the source names it (`F.relu`, `torch.cat`, `view`), shown on its nodes. */
+  private runOp(name: string, args: readonly PyValue[], a: CallArgs, spelling: string): PyValue {
     const f = TORCH_FUNCTIONS[name];
     if (!f) return unknown(`torch.${name} is not followed`);
     if (!this.builder)
@@ -161,7 +163,8 @@ export class TorchHost implements Host {
       );
     if (!args.some((x) => x.t === "tensor" || x.t === "list" || x.t === "tuple"))
       return unknown(`${name} of non-tensors`);
-    return f({ b: this.builder, scope: this.scope, span: a.span, args, kwargs: a.kwargs });
+    const b = this.builder;
+    return b.spelled(spelling, () => f({ b, scope: this.scope, span: a.span, args, kwargs: a.kwargs }));
   }
 
   /**
@@ -207,7 +210,7 @@ export class TorchHost implements Host {
     const parameter = this.namespace("torch.nn.parameter", (n) =>
       this.params.nnMember(n, () => this.builder),
     );
-    const functional = this.namespace("torch.nn.functional", (n) => this.torchFunction(n));
+    const functional = this.namespace("torch.nn.functional", (n) => this.torchFunction(n, "F"));
     const init = this.namespace("torch.nn.init", () => builtin("init", () => NONE));
     // torch.jit: never scripting or tracing here; its decorators leave functions as they are.
     const jit = this.namespace("torch.jit", (n) =>
@@ -334,23 +337,17 @@ export class TorchHost implements Host {
   }
 
   private tensorAttr(x: PyTensor, name: string): PyValue {
-    if (name === "shape")
-      return this.runOp("size", [x], {
-        args: [x],
-        kwargs: new Map(),
-        argSpans: [],
-        kwargSpans: new Map(),
-        span: { from: 0, to: 0 },
-      });
+    // x.shape and x.T run as the methods x.size() and x.t(), spelled as the source wrote them.
+    const property = (op: string) =>
+      this.runOp(
+        op,
+        [x],
+        { args: [x], kwargs: new Map(), argSpans: [], kwargSpans: new Map(), span: { from: 0, to: 0 } },
+        name,
+      );
+    if (name === "shape") return property("size");
     if (name === "ndim") return x.state.shape ? int(x.state.shape.length) : unknown("rank unknown");
-    if (name === "T")
-      return this.runOp("t", [x], {
-        args: [x],
-        kwargs: new Map(),
-        argSpans: [],
-        kwargSpans: new Map(),
-        span: { from: 0, to: 0 },
-      });
+    if (name === "T") return property("t");
     if (name === "dtype") return str(x.state.dtype);
     if (name === "device") return str("cpu");
     if (name === "data") return x;
@@ -364,7 +361,7 @@ export class TorchHost implements Host {
       );
     const inPlace = name.endsWith("_") && TORCH_FUNCTIONS[name.slice(0, -1)] ? name.slice(0, -1) : name;
     if (!TORCH_FUNCTIONS[inPlace]) return unknown(`tensor method ${name} is not followed`);
-    return builtin(`Tensor.${name}`, (a) => this.runOp(inPlace, [x, ...a.args], a));
+    return builtin(`Tensor.${name}`, (a) => this.runOp(inPlace, [x, ...a.args], a, name));
   }
 
   private objectAttr(obj: PyObject, name: string, interp: Interpreter, span: Span): PyValue {
@@ -410,7 +407,8 @@ export class TorchHost implements Host {
   getItem(obj: PyValue, index: PyValue, span: Span, indexExpr: Expr): PyValue {
     if (obj.t === "object" && obj.opaque !== undefined) return unknown(obj.opaque);
     if (obj.t === "tensor") {
-      if (this.builder) return tensorIndex(this.builder, this.scope, obj, index, span, indexExpr);
+      const b = this.builder;
+      if (b) return b.spelled("[]", () => tensorIndex(b, this.scope, obj, index, span, indexExpr));
       return this.outsideForward("indexing a tensor", [obj, index], (b) =>
         tensorIndex(b, "", obj, index, span, indexExpr),
       );
@@ -487,11 +485,15 @@ export class TorchHost implements Host {
 
   // ---- arithmetic ---------------------------------------------------------
 
+  private negate(b: GraphBuilder, a: PyTensor, span: Span): PyValue | undefined {
+    return b.spelled("-", () => b.op("Neg", [a.value], {}, { scope: this.scope, source: { call: span } })[0]);
+  }
+
   binary(op: string, a: PyValue, b: PyValue, span: Span): PyValue | undefined {
     const base = op.endsWith("=") && op.length > 1 && op !== "==" ? op.slice(0, -1) : op;
     if (base === "neg" && a.t === "tensor")
       return this.builder
-        ? this.builder.op("Neg", [a.value], {}, { scope: this.scope, source: { call: span } })[0]
+        ? this.negate(this.builder, a, span)
         : this.outsideForward(
             "negation",
             [a],
@@ -523,7 +525,8 @@ export class TorchHost implements Host {
     };
     if (!this.builder)
       return this.outsideForward("tensor arithmetic", [a, b], (bld) => emit(bld, ""), VALUE_RULES[base]);
-    return emit(this.builder, this.scope);
+    const b2 = this.builder;
+    return b2.spelled(base, () => emit(b2, this.scope));
   }
 }
 

@@ -1,0 +1,150 @@
+/**
+ * A PyTorch class in the inspector reads in the source's words (`Linear`, `F.relu`, `x`) while
+ * its numbers and graph names stay those of the traced graph the Run tab runs. The corpus test
+ * analyses every PyTorch fixture both ways — the named analysis, and the plain analysis of the
+ * same traced graph — and requires the same rows, ids, ops, graph value names and numbers.
+ */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { analyzeModel } from "../../../src/core/analysis/analyze";
+import type { LayerRow, ModelAnalysis } from "../../../src/core/analysis/result";
+import { analyzePythonSource } from "../../../src/core/formats/python/pythonModel";
+
+const PY = resolve(__dirname, "../../fixtures/python");
+const CORPUS = [
+  resolve(__dirname, "../../../../shared/fixtures/definitions/custom_models.py"),
+  ...["", "cases", "scripts", "pkg"].flatMap((dir) =>
+    readdirSync(resolve(PY, dir))
+      .filter((f) => f.endsWith(".py") && !f.startsWith("keras"))
+      .map((f) => resolve(PY, dir, f)),
+  ),
+];
+const files = { read: (path: string) => (existsSync(path) ? readFileSync(path, "utf8") : undefined) };
+
+function analyse(source: string, fileName = "/work/models.py") {
+  return analyzePythonSource(source, { fileName, files });
+}
+
+/** What must not change when names are added: everything but the names. */
+function numbers(l: LayerRow) {
+  return {
+    index: l.index,
+    id: l.id,
+    opType: l.opType,
+    layerType: l.layerType,
+    params: l.params,
+    macs: l.macs,
+    flops: l.flops,
+    outputBytes: l.outputBytes,
+    rf: l.rf,
+    attrs: l.attrs,
+    weights: l.weights,
+    predecessors: l.predecessors,
+    // Graph value names: the runnable model's, which the Run tab maps layers by.
+    inputs: l.inputs.map((v) => ({ name: v.name, shape: v.shape, dtype: v.dtype })),
+    outputs: l.outputs.map((v) => ({ name: v.name, shape: v.shape, dtype: v.dtype })),
+  };
+}
+
+describe("source names change no number (PyTorch fixture corpus)", () => {
+  let compared = 0;
+  for (const file of CORPUS) {
+    it(file.slice(file.indexOf("fixtures")), () => {
+      const result = analyse(readFileSync(file, "utf8"), file);
+      for (const cls of result.classes) {
+        if (!cls.analysis || !cls.model) continue;
+        const plain: ModelAnalysis = analyzeModel(cls.model, { modelName: cls.analysis.model });
+        expect(cls.analysis.layers.map(numbers), `${cls.name}`).toEqual(plain.layers.map(numbers));
+        expect(cls.analysis.totals.macs).toBe(plain.totals.macs);
+        expect(cls.analysis.totals.flops).toBe(plain.totals.flops);
+        expect(cls.analysis.totals.activationBytes).toBe(plain.totals.activationBytes);
+        expect(cls.analysis.finalRf).toEqual(plain.finalRf);
+        expect(cls.analysis.inputs.map((v) => v.name)).toEqual(plain.inputs.map((v) => v.name));
+        expect(cls.analysis.outputs.map((v) => v.name)).toEqual(plain.outputs.map((v) => v.name));
+        compared++;
+      }
+    });
+  }
+  it("compared classes from every file", () => {
+    expect(compared).toBeGreaterThan(40);
+  });
+});
+
+describe("the source's names", () => {
+  const lenet = () => {
+    const file = CORPUS[0] as string;
+    const cls = analyse(readFileSync(file, "utf8"), file).classes.find((c) => c.name === "LeNet5");
+    return cls?.analysis as ModelAnalysis;
+  };
+
+  it("LeNet5: layer types as its __init__ writes them, module paths, variables and the file", () => {
+    const a = lenet();
+    // custom_models.py: self.c1 = nn.Conv2d(…), self.act1 = nn.Tanh(), self.s2 = nn.AvgPool2d(…), …
+    expect(a.layers.map((l) => [l.name, l.sourceOp])).toEqual([
+      ["c1", "Conv2d"],
+      ["act1", "Tanh"],
+      ["s2", "AvgPool2d"],
+      ["c3", "Conv2d"],
+      ["act3", "Tanh"],
+      ["s4", "AvgPool2d"],
+      ["c5", "Conv2d"],
+      ["act5", "Tanh"],
+      ["flatten", "Flatten"],
+      ["f6", "Linear"],
+      ["act6", "Tanh"],
+      ["out", "Linear"],
+    ]);
+    expect(a.definedIn).toEqual({ file: "custom_models.py", className: "LeNet5" });
+    // forward(self, x); x = self.s2(self.act1(self.c1(x))); … return self.out(x)
+    expect(a.inputs.map((v) => v.label)).toEqual(["x"]);
+    expect(a.outputs.map((v) => v.label)).toEqual(["output"]);
+    const byName = new Map(a.layers.map((l) => [l.name, l] as const));
+    expect(byName.get("c1")?.outputs[0]?.label).toBe("c1");
+    expect(byName.get("s2")?.outputs[0]?.label).toBe("x");
+    expect(byName.get("out")?.inputs[0]?.label).toBe("x");
+    // The graph keeps the exporter's names for the runnable model.
+    expect(byName.get("out")?.opType).toBe("Gemm");
+    expect(byName.get("out")?.outputs[0]?.name).toBe("/out/Gemm_output_0");
+  });
+
+  it("functions, methods and operators as the source spells them; a multi-node layer says which node", () => {
+    const source = `import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+# convlens: input 1x3x8x8
+class Net(nn.Module):
+    def __init__(self, width=4):
+        super().__init__()
+        self.conv, self.bn = nn.Conv2d(3, width, 3, padding=1), nn.BatchNorm2d(width)
+        self.fc = nn.Linear(width * 64, 10)
+        self.head = nn.Linear(10, 2)
+
+    def forward(self, img):
+        out = F.relu(self.bn(self.conv(img)))
+        out = out + out
+        feats = out.view(out.size(0), -1)
+        flat = torch.flatten(out, 1)
+        logits = self.fc(flat).unsqueeze(1)
+        return self.head(logits), torch.cat([feats, flat], 1)
+`;
+    const a = analyse(source).classes.find((c) => c.name === "Net")?.analysis as ModelAnalysis;
+    expect(a.layers.map((l) => [l.name, l.sourceOp, l.outputs[0]?.label])).toEqual([
+      ["conv", "Conv2d", "conv"],
+      ["bn", "BatchNorm2d", "bn"],
+      ["relu", "F.relu", "out"],
+      ["add", "+", "out"],
+      ["view", "view", "feats"],
+      ["flatten", "torch.flatten", "flat"],
+      ["fc", "Linear", "fc"],
+      ["unsqueeze", "unsqueeze", "logits"],
+      // nn.Linear on a 3-D input: MatMul, then the bias Add.
+      ["head", "Linear · MatMul", "head"],
+      ["head", "Linear · Add", "output[0]"],
+      ["cat", "torch.cat", "output[1]"],
+    ]);
+    expect(a.inputs.map((v) => v.label)).toEqual(["img"]);
+    expect(a.definedIn).toEqual({ file: "models.py", className: "Net" });
+  });
+});
