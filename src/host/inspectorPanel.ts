@@ -305,7 +305,8 @@ export class InspectorPanel implements vscode.Disposable {
       this.deps.log.info(
         `${file}: ${outcome.analysis.layers.length} layers analysed in ${outcome.analysis.analysisMs} ms`,
       );
-      this.post({ type: "analysis", file, analysis: outcome.analysis });
+      const pytorch = outcome.pytorch;
+      this.post({ type: "analysis", file, analysis: outcome.analysis, ...(pytorch ? { pytorch } : {}) });
     } else {
       this.deps.log.warn(`${file}: ${outcome.message}`);
       this.post({ type: "error", file, message: outcome.message });
