@@ -68,6 +68,8 @@ export interface TorchExport {
     /** The first output, flattened (when it has at most 4096 values). */
     readonly output?: readonly number[];
   };
+  /** The exported model's modules, each with the 1-based line that built it (null: not built by the file). */
+  readonly modules: readonly { readonly path: string; readonly type: string; readonly line: number | null }[];
   readonly ms: number;
 }
 
