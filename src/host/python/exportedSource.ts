@@ -2,7 +2,7 @@
  * Click-to-source for an ONNX file made by Export with PyTorch: the map written beside it
  * (core/analysis/exportSourceMap.ts) leads each inspector row to the line that built its module.
  */
-import { dirname, resolve } from "node:path";
+import { basename, dirname, resolve } from "node:path";
 import * as vscode from "vscode";
 import { exportSourceMapPath, parseExportSourceMap, sourceLineOf } from "../../core/analysis/exportSourceMap";
 import type { LayerRow } from "../../core/analysis/result";
@@ -22,15 +22,32 @@ export async function revealExportedLayer(onnx: vscode.Uri, layer: LayerRow): Pr
     return; // not exported by ConvLens: rows lead nowhere
   }
   const map = parseExportSourceMap(text);
-  if (typeof map === "string") return;
+  if (typeof map === "string")
+    return void vscode.window.showWarningMessage(
+      `ConvLens: ${basename(exportSourceMapPath(onnx.fsPath))}: ${map}; rows cannot lead to the source.`,
+    );
   const line = sourceLineOf(map, layer);
   if (line === undefined) return;
-  const file = vscode.Uri.file(resolve(dirname(onnx.fsPath), map.source));
-  const at = new vscode.Position(line - 1, 0);
+  let doc: vscode.TextDocument;
+  try {
+    doc = await vscode.workspace.openTextDocument(resolve(dirname(onnx.fsPath), map.source));
+  } catch {
+    return void vscode.window.showWarningMessage(
+      `ConvLens: ${map.source}, the source of this exported model, cannot be opened.`,
+    );
+  }
+  // The module's line, selected from its first non-blank character.
+  const target = doc.lineAt(Math.min(line, doc.lineCount) - 1);
+  const selection = new vscode.Range(
+    target.lineNumber,
+    target.firstNonWhitespaceCharacterIndex,
+    target.lineNumber,
+    target.text.length,
+  );
   // Where the file is already shown, else beside the inspector (which stays in view).
-  const shown = vscode.window.visibleTextEditors.find((e) => e.document.uri.fsPath === file.fsPath);
-  await vscode.window.showTextDocument(file, {
-    selection: new vscode.Range(at, at),
+  const shown = vscode.window.visibleTextEditors.find((e) => e.document === doc);
+  await vscode.window.showTextDocument(doc, {
+    selection,
     viewColumn: shown?.viewColumn ?? vscode.ViewColumn.Beside,
     preserveFocus: true,
   });
