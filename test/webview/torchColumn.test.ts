@@ -25,6 +25,8 @@ describe("the PyTorch column", () => {
     const table = new TableViewModel(analysis, column);
     expect(table.columns.map((c) => c.id).slice(0, 5)).toEqual(["index", "name", "op", "shape", "pytorch"]);
     expect(table.cells(rowOf("0"))?.pytorch.text).toBe("8×16×28×28 · 416 params");
+    // A module without weights: its shape alone.
+    expect(table.cells(rowOf("1"))?.pytorch.text).toBe("8×16×28×28");
     expect(table.cells(rowOf("3"))?.pytorch.text).toBe("8×32×14×14 · 12.83 k params");
     expect(table.cells(rowOf("7"))?.pytorch.text).toBe("8×10 · 15.69 k params");
     expect(table.cells(rowOf("3"))?.pytorch.title).toMatch(/^PyTorch agrees with the static reading/);

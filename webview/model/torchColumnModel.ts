@@ -35,10 +35,12 @@ const VERDICT_TEXT: Readonly<Record<TorchCell["verdict"], string>> = {
 
 export function torchCellView(cell: TorchCell | undefined, source: string): TorchCellView {
   if (cell === undefined) return { text: "", title: "", differs: false };
-  const params = cell.params === undefined ? "" : ` · ${formatCount(cell.params)} params`;
+  const differs = cell.verdict === "differs" || cell.verdict === "not-run";
+  // A module without weights says nothing about them, unless the count is what differs.
+  const shown = cell.params !== undefined && (cell.params > 0 || differs);
+  const params = shown ? ` · ${formatCount(cell.params ?? 0)} params` : "";
   const text = cell.verdict === "not-run" ? "not called" : `${cell.shape || "–"}${params}`;
   const title = [`${VERDICT_TEXT[cell.verdict]} (${source})`, ...cell.messages].join("\n");
-  const differs = cell.verdict === "differs" || cell.verdict === "not-run";
   return { text, title, differs, ...(differs ? { flag: "≠" } : {}) };
 }
 
