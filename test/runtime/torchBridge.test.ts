@@ -237,16 +237,8 @@ describe.skipIf(!TORCH)("Check with PyTorch on what the static reading cannot do
     expect(cmp.filled.every((f) => f.line !== null)).toBe(true);
     // The inspector shows PyTorch's rows (running the file prints torch.Size([2, 5])).
     const { analysis, column } = tracedAnalysis("model", result.trace, c.error ?? "");
-    expect(analysis.layers.map((l) => l.outputs[0]?.shape)).toEqual([
-      [2, 16, 32, 32],
-      [2, 16, 32, 32],
-      [2, 16, 16, 16],
-      [2, 32, 14, 14],
-      [2, 32, 14, 14],
-      [2, 32, 1, 1],
-      [2, 32],
-      [2, 5],
-    ]);
+    const shapes = analysis.layers.map((l) => l.outputs[0]?.shape?.join("x")).join(" ");
+    expect(shapes).toBe("2x16x32x32 2x16x32x32 2x16x16x16 2x32x14x14 2x32x14x14 2x32x1x1 2x32 2x5");
     expect(analysis.totals.params).toBe(3 * 16 * 9 + 16 + 16 * 32 * 9 + 32 + 32 * 5 + 5);
     expect(column.cells.map(([, cell]) => cell.shape)).toContain("2×5");
   });
