@@ -10,6 +10,9 @@ import { DetailsPane } from "./details";
 import { h } from "./dom";
 import { GraphPanel } from "./graph";
 import { renderHeader } from "./header";
+import { renderTorchSummary } from "./torchSummary";
+import { torchSummaryView } from "./model/torchColumnModel";
+import type { TorchColumn } from "../src/core/analysis/torchColumn";
 import { RunPanel } from "./run/runPanel";
 import type { RunView } from "./run/runModel";
 import { LayerTableView } from "./table";
@@ -43,7 +46,7 @@ const TAB_GRAPH = 2;
 const TAB_RUN = 3;
 
 /** Who asked: the origin is not scrolled/centred (the user is looking at it) and "host"/"restore" are not echoed back. */
-type SelectionOrigin = "table" | "chart" | "graph" | "details" | "host" | "restore";
+type SelectionOrigin = "table" | "chart" | "graph" | "details" | "host" | "restore" | "pytorch";
 
 /** Everything built for one analysis. */
 interface LoadedView {
@@ -110,7 +113,7 @@ export class InspectorApp {
         this.showError(message.file, message.message);
         break;
       case "analysis":
-        this.showAnalysis(message.analysis);
+        this.showAnalysis(message.analysis, message.pytorch);
         break;
       case "selectLayer":
         if (this.view === null) this.pendingSelection = message.index;
@@ -163,10 +166,10 @@ export class InspectorApp {
     this.view = null;
   }
 
-  private showAnalysis(analysis: ModelAnalysis): void {
+  private showAnalysis(analysis: ModelAnalysis, pytorch: TorchColumn | undefined): void {
     this.dispose();
     try {
-      this.view = this.build(analysis);
+      this.view = this.build(analysis, pytorch);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       this.host.post({ type: "webviewError", message: `rendering failed: ${message}` });
@@ -184,8 +187,8 @@ export class InspectorApp {
     this.pendingShowRun = null;
   }
 
-  private build(analysis: ModelAnalysis): LoadedView {
-    const tableModel = new TableViewModel(analysis);
+  private build(analysis: ModelAnalysis, pytorch: TorchColumn | undefined): LoadedView {
+    const tableModel = new TableViewModel(analysis, pytorch);
     tableModel.setFilter(this.state.filter);
     tableModel.setSort(this.state.sort);
     const onSelect = (origin: SelectionOrigin) => (index: number) => this.select(index, origin);
@@ -276,6 +279,7 @@ export class InspectorApp {
         "div",
         { class: "inspector" },
         renderHeader(headerView(analysis), { onExport: () => this.host.post({ type: "exportJson" }) }),
+        pytorch ? renderTorchSummary(torchSummaryView(pytorch), onSelect("pytorch")) : null,
         h("div", { class: "workspace" }, tabs, details.element),
       ),
     );
@@ -384,7 +388,11 @@ export class InspectorApp {
       }
       v.table.render();
     }
-    if (origin === "host" && this.state.tab === TAB_CHARTS) {
+    // A disagreement in the PyTorch summary names a row: show it in the table, whichever tab is open.
+    if (
+      (origin === "host" && this.state.tab === TAB_CHARTS) ||
+      (origin === "pytorch" && this.state.tab !== TAB_TABLE)
+    ) {
       // The host asked to reveal a layer: show it in the table rather than in an unrelated chart.
       v.tabs.selectedIndex = TAB_TABLE;
       this.state.tab = TAB_TABLE;

@@ -11,7 +11,6 @@
  * measured once, which makes row positions simple arithmetic.
  */
 import {
-  COLUMNS,
   dataValueOf,
   type ColumnId,
   type RowCells,
@@ -49,16 +48,19 @@ export class LayerTableView {
   private windowStart = -1;
   private windowEnd = -1;
   private scrollFrame: number | null = null;
-  private readonly topSpacer = spacerRow();
-  private readonly bottomSpacer = spacerRow();
+  private readonly topSpacer: HTMLTableRowElement;
+  private readonly bottomSpacer: HTMLTableRowElement;
 
   constructor(
     private readonly model: TableViewModel,
     private readonly callbacks: TableCallbacks,
   ) {
-    const colgroup = h("colgroup", {}, ...COLUMNS.map((c) => h("col", { class: `col-${c.id}` })));
+    const columns = model.columns;
+    this.topSpacer = spacerRow(columns.length);
+    this.bottomSpacer = spacerRow(columns.length);
+    const colgroup = h("colgroup", {}, ...columns.map((c) => h("col", { class: `col-${c.id}` })));
     const headRow = h("tr");
-    for (const col of COLUMNS) {
+    for (const col of columns) {
       const th = h(
         "th",
         { "data-col": col.id, title: col.tooltip, class: col.numeric ? "num" : undefined, scope: "col" },
@@ -228,7 +230,8 @@ export class LayerTableView {
     const layer = this.model.tree.layers.get(index);
     const cells = this.model.cells(index);
     tr = h("tr", {
-      class: "layer-row",
+      // A row where PyTorch's trace disagrees with the static reading is highlighted.
+      class: this.model.torchDiffers(index) ? "layer-row torch-differs" : "layer-row",
       "data-layer-index": String(index),
       "data-layer-name": layer?.name ?? "",
     });
@@ -249,7 +252,7 @@ export class LayerTableView {
   }
 
   private cellElements(cells: RowCells): HTMLTableCellElement[] {
-    return COLUMNS.map((col) => {
+    return this.model.columns.map((col) => {
       const cell = cells[col.id];
       const td = h(
         "td",
@@ -295,6 +298,6 @@ export class LayerTableView {
 }
 
 /** Stands in for the rows above or below the attached window in virtual mode. */
-function spacerRow(): HTMLTableRowElement {
-  return h("tr", { class: "spacer", "aria-hidden": "true" }, h("td", { colspan: String(COLUMNS.length) }));
+function spacerRow(columns: number): HTMLTableRowElement {
+  return h("tr", { class: "spacer", "aria-hidden": "true" }, h("td", { colspan: String(columns) }));
 }

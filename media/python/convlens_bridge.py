@@ -122,7 +122,8 @@ def check(torch, req):
     result.update(event="trace", fallback=fallback)
     if req.get("export"):
         built_at.clear()
-        result["export"] = export(torch, load_and_build(torch.nn, req, path, built_at), inputs, req["export"])
+        model = load_and_build(torch.nn, req, path, built_at)
+        result["export"] = export(torch, model, inputs, req["export"], built_at)
     return result
 
 
@@ -155,9 +156,11 @@ def load_checkpoint(torch, model, path):
     return model
 
 
-def export(torch, model, inputs, spec):
+def export(torch, model, inputs, spec, built_at):
     """torch.onnx.export to spec["path"] (weights of spec.get("checkpoint"), else the model's own), and
-    PyTorch's outputs on linspace(0, 1) inputs so that the exported file can be checked against them."""
+    PyTorch's outputs on linspace(0, 1) inputs so that the exported file can be checked against them.
+    "modules": the exported model's module paths (the exporter's node names carry them) with the line
+    of the user's file that built each (null for a whole pickled model: not built by the file)."""
     started = time.time()
     checkpoint = spec.get("checkpoint")
     try:
@@ -190,8 +193,10 @@ def export(torch, model, inputs, spec):
         reference["top1"] = int(first.reshape(first.shape[0], -1)[0].argmax()) if first.dim() > 0 else 0
         if first.numel() <= 4096:
             reference["output"] = [float(v) for v in first.flatten()]
+    modules = [{"path": name, "type": type(m).__name__, "line": built_at.get(id(m))}
+               for name, m in model.named_modules()]
     return {"path": spec["path"], "checkpoint": checkpoint, "opset": spec.get("opset", 17), "reference": reference,
-            "ms": round((time.time() - started) * 1000)}
+            "modules": modules, "ms": round((time.time() - started) * 1000)}
 
 
 def flatten(torch, v):

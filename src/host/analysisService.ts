@@ -1,11 +1,14 @@
 /** Reads a model through the workspace file system and analyses it in a worker, bounded in time and cancellable. */
+import type { TorchColumn } from "../core/analysis/torchColumn";
 import { Worker } from "node:worker_threads";
 import * as vscode from "vscode";
 import type { ModelAnalysis } from "../core/analysis/result";
 import type { Dim } from "../core/ir/types";
 import type { WorkerRequest, WorkerResponse } from "./analysisWorker";
 
-export type AnalysisOutcome = { ok: true; analysis: ModelAnalysis } | { ok: false; message: string };
+export type AnalysisOutcome =
+  /** `pytorch`: the column of a Check with PyTorch made on the same text. */
+  { ok: true; analysis: ModelAnalysis; pytorch?: TorchColumn } | { ok: false; message: string };
 
 export class AnalysisService {
   constructor(private readonly extensionUri: vscode.Uri) {}

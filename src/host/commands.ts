@@ -82,7 +82,7 @@ export const COMMANDS: Readonly<Record<string, CommandFactory>> = {
   "convlens.inspectModel": (ctx) => async (arg) => {
     const uri = await pickModel(arg, ctx.kerasJson);
     if (!uri) return;
-    if (uri.path.endsWith(".py")) return inspectClass(ctx, ctx.python, uri, undefined);
+    if (uri.path.endsWith(".py")) return inspectClass(ctx, ctx.python, ctx.checks, uri, undefined);
     const binary = FORMATS.some(
       (f) => f.binary && f.extensions.some((e) => uri.path.toLowerCase().endsWith(e)),
     );
@@ -98,7 +98,8 @@ export const COMMANDS: Readonly<Record<string, CommandFactory>> = {
     await showRun("predictions");
     await InspectorPanel.active?.pickImage();
   },
-  "convlens.inspectClass": (ctx) => (uri, className) => inspectClass(ctx, ctx.python, uri, className),
+  "convlens.inspectClass": (ctx) => (uri, className) =>
+    inspectClass(ctx, ctx.python, ctx.checks, uri, className),
   "convlens.setInputShape": (ctx) => (uri, className) => setInputShape(ctx.python, uri, className),
   "convlens.checkWithPyTorch": (ctx) => async (uri, name) => {
     const doc = await pythonDocument(uri);

@@ -13,6 +13,7 @@ import { loadModelForRun, RESTRICTED, type RuntimeService } from "./runtime/runt
 import type { AnalysisOutcome, AnalysisService } from "./analysisService";
 import type { Config } from "./config";
 import { INSPECTOR_STYLESHEETS, renderInspectorHtml } from "./inspectorHtml";
+import { revealExportedLayer } from "./python/exportedSource";
 
 export interface InspectorDeps {
   readonly extensionUri: vscode.Uri;
@@ -93,6 +94,8 @@ export class InspectorPanel implements vscode.Disposable {
         title,
         uri,
         runModel: () => loadModelForRun(uri),
+        // An ONNX file exported with PyTorch: a row leads to the line that built its module.
+        onLayerSelected: (layer) => void revealExportedLayer(uri, layer),
         analyze: (token) => {
           const inputShape = deps.config.inputShapeFor(uri);
           return deps.analysis.analyze(uri, {
@@ -305,7 +308,8 @@ export class InspectorPanel implements vscode.Disposable {
       this.deps.log.info(
         `${file}: ${outcome.analysis.layers.length} layers analysed in ${outcome.analysis.analysisMs} ms`,
       );
-      this.post({ type: "analysis", file, analysis: outcome.analysis });
+      const pytorch = outcome.pytorch;
+      this.post({ type: "analysis", file, analysis: outcome.analysis, ...(pytorch ? { pytorch } : {}) });
     } else {
       this.deps.log.warn(`${file}: ${outcome.message}`);
       this.post({ type: "error", file, message: outcome.message });

@@ -3,13 +3,19 @@
  * Both sides import these types; nothing else crosses the boundary.
  */
 import type { ModelAnalysis } from "../core/analysis/result";
+import type { TorchColumn } from "../core/analysis/torchColumn";
 import type { GraphMethod } from "../core/explain/methods";
 
 export type HostToWebview =
   /** Sent while the host reads and analyses the file. */
   | { readonly type: "loading"; readonly file: string }
-  /** The finished analysis. */
-  | { readonly type: "analysis"; readonly file: string; readonly analysis: ModelAnalysis }
+  /** The finished analysis; `pytorch`: what Check with PyTorch traced for it (the PyTorch column). */
+  | {
+      readonly type: "analysis";
+      readonly file: string;
+      readonly analysis: ModelAnalysis;
+      readonly pytorch?: TorchColumn;
+    }
   /** Bad input or a failure: one line for the user. */
   | { readonly type: "error"; readonly file: string; readonly message: string }
   /** Select (and scroll to) a layer, e.g. from a command. */

@@ -101,6 +101,23 @@ export const editorWith = (page, lineText) =>
     .locator(".part.editor .monaco-editor", { has: page.locator(".view-line", { hasText: lineText }) })
     .first();
 
+/** Whether the text editor showing a line containing `lineText` has a selection on that line. */
+export async function lineSelected(page, lineText) {
+  const editor = editorWith(page, lineText);
+  const top = (
+    await editor
+      .locator(".view-line", { hasText: lineText })
+      .first()
+      .boundingBox()
+      .catch(() => null)
+  )?.y;
+  if (top === undefined) return false;
+  const tops = await editor
+    .locator(".view-overlays .selected-text")
+    .evaluateAll((els) => els.map((e) => e.getBoundingClientRect().y));
+  return tops.some((y) => Math.abs(y - top) < 2);
+}
+
 /** Opens a workspace .py file and waits until its editor shows `lineText`. */
 export async function openPython(page, name, lineText) {
   await closeAllEditors(page);

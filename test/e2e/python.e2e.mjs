@@ -11,6 +11,7 @@ import {
   editorWith,
   hideProblems,
   lensesAbove,
+  lineSelected,
   lineText,
   norm,
   openPython,
@@ -226,17 +227,7 @@ export const tests = [
       assert.equal(await readTotal(frame, "total-params"), 61706, "total-params data-value");
 
       // The python editor stays in the first group; the inspector opens beside it.
-      const editor = editorWith(page, c3Line);
-      const c3Top = async () =>
-        (await editor.locator(".view-line", { hasText: c3Line }).first().boundingBox())?.y;
-      const selectionTops = () =>
-        editor
-          .locator(".view-overlays .selected-text")
-          .evaluateAll((els) => els.map((e) => e.getBoundingClientRect().y));
-      const onC3 = async () => {
-        const top = await c3Top();
-        return top !== undefined && (await selectionTops()).some((y) => Math.abs(y - top) < 2);
-      };
+      const onC3 = () => lineSelected(page, c3Line);
       assert.ok(!(await onC3()), "precondition: nothing selected on the self.c3 line yet");
 
       const rowCell = inspectorFrame(page).locator('tr[data-layer-name="c3"] td[data-col="name"]');
@@ -255,7 +246,7 @@ export const tests = [
           .textContent({ timeout: 1000 })
           .catch(() => "(no c3 row)");
         throw new Error(
-          `after clicking row c3 (op ${JSON.stringify(op)}) no selection on the "${c3Line}" line (c3 line y=${await c3Top()}, selection y=${JSON.stringify(await selectionTops())}; status bar: ${JSON.stringify(status.slice(0, 200))})`,
+          `after clicking row c3 (op ${JSON.stringify(op)}) no selection on the "${c3Line}" line (status bar: ${JSON.stringify(status.slice(0, 200))})`,
         );
       }
     },

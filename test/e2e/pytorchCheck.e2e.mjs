@@ -8,21 +8,26 @@ import {
   checker,
   hideProblems,
   lensesOnceShown,
+  lineSelected,
   lineText,
   openPython,
   poll,
   problemsText,
   showProblems,
 } from "./editorText.mjs";
+import fs from "node:fs";
 import path from "node:path";
+import { runOnce } from "./runTab.mjs";
 import { sleep } from "./harness.mjs";
 import {
   closeAllEditors,
   fillQuickInput,
   openFile,
   pickQuickItem,
+  readLayerTable,
   readTotal,
   runCommand,
+  selectSample,
   waitForInspector,
 } from "./workbench.mjs";
 
@@ -66,6 +71,47 @@ export const tests = [
         `the lens says what PyTorch traced: ${JSON.stringify(after)}`,
       );
       await screenshot("pytorch-check-registry");
+      c.done();
+    },
+  },
+  {
+    name: "registry_model.py: after Check with PyTorch the inspector shows PyTorch's rows and column",
+    async run({ page, screenshot }) {
+      const c = checker();
+      const CALL = "print(model(x)";
+      await openPython(page, "registry_model.py", CALL);
+      await lensesOnceShown(page, CALL, "ConvLens:");
+      await runCommand(page, COMMAND);
+      const lenses = await lensesOnceShown(page, CALL, "PyTorch (", 60_000);
+      c.check(
+        lenses?.some((t) => t.includes("8 layers traced")),
+        `PyTorch traced the model: ${JSON.stringify(lenses)}`,
+      );
+      // One model in the file: the command opens it without asking.
+      await runCommand(page, "ConvLens: Inspect Model Class");
+      const frame = await waitForInspector(page, "model", 30_000);
+      // 3·16·9+16 + 16·32·9+32 + 32·5+5 = 5,253 parameters (PyTorch's count, from the layers' sizes).
+      c.check((await readTotal(frame, "total-params")) === 5253, "total params 5,253");
+      const header = await frame
+        .locator('th[data-col="pytorch"]')
+        .textContent({ timeout: 10_000 })
+        .catch(() => null);
+      c.check(header?.trim() === "PyTorch", `a PyTorch column: ${JSON.stringify(header)}`);
+      const rows = await readLayerTable(frame);
+      const cell = (name) => rows.find((r) => r.name === name)?.cells.pytorch?.text;
+      // PyTorch: Conv2d(3, 16, 3, padding=1) on 2×3×32×32 → 2×16×32×32; the Linear → 2×5.
+      c.check(cell("0") === "2×16×32×32 · 448 params", `row 0: ${JSON.stringify(cell("0"))}`);
+      c.check(cell("7") === "2×5 · 165 params", `row 7: ${JSON.stringify(cell("7"))}`);
+      c.check(rows.length === 8, `8 rows (the leaf modules PyTorch ran): ${rows.length}`);
+      const line = await frame
+        .locator('[data-testid="pytorch-line"]')
+        .textContent({ timeout: 5000 })
+        .catch(() => "");
+      c.check(
+        /^PyTorch [\d.]+\S* on meta: 0 disagreements · 8 layers traced/.test(line),
+        `the PyTorch line: ${JSON.stringify(line)}`,
+      );
+      await screenshot("pytorch-column-registry");
       c.done();
     },
   },
@@ -123,6 +169,38 @@ export const tests = [
       );
       c.check(params === 61706, `the exported model has LeNet5's 61,706 params: got ${params}`);
       await screenshot("pytorch-export-lenet5");
+
+      // A row of the exported ONNX (node /c3/Conv) leads to the line of custom_models.py that built c3.
+      const C3 = "self.c3 = nn.Conv2d(6, 16, kernel_size=5)";
+      await frame.locator('tr[data-layer-name="c3"] td[data-col="name"]').click({ timeout: 10_000 });
+      const onC3 = await poll(
+        () => lineSelected(page, C3),
+        (v) => v === true,
+        15_000,
+      );
+      c.check(onC3 === true, `clicking row c3 selects "${C3}" in custom_models.py`);
+      await screenshot("pytorch-export-row-to-source");
+
+      // The Run tab on the trained weights: PyTorch's logits and top-1 on the bundled digit_3.png
+      // (test/fixtures/weights/lenet5_fp16_digit_3.ref.json, tools/make_export_run_ref.py).
+      const ref = JSON.parse(
+        fs.readFileSync(
+          path.resolve(import.meta.dirname, "../fixtures/weights/lenet5_fp16_digit_3.ref.json"),
+          "utf8",
+        ),
+      );
+      await frame.locator('[data-testid="tab-run"]').click({ timeout: 10_000 });
+      await frame.locator('[data-testid="input-source"]').waitFor({ state: "visible", timeout: 15_000 });
+      await selectSample(frame, "digit_3");
+      const run = await runOnce(frame, screenshot, "export");
+      const top1 = run.logits.indexOf(Math.max(...run.logits));
+      c.check(top1 === ref.top1, `top-1 ${top1} (${run.backend}) is PyTorch's ${ref.top1}`);
+      const diff = Math.max(...run.logits.map((v, i) => Math.abs(v - ref.logits[i])));
+      c.check(
+        run.logits.length === ref.logits.length && diff <= 1e-4,
+        `logits within 1e-4 of PyTorch's: max |Δ| ${diff} (${JSON.stringify(run.logits)})`,
+      );
+      await screenshot("pytorch-export-run-digit3");
       c.done();
     },
   },

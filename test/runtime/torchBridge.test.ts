@@ -16,6 +16,9 @@ import { compareTrace, type TorchTrace } from "../../src/core/analysis/torchTrac
 import { analyzePythonSource, type PythonAnalysis } from "../../src/core/formats/python/pythonModel";
 import { bridgeRequest, type BridgeRequest } from "../../src/core/formats/python/torchCheck";
 import { readOnnx } from "../../src/core/formats/onnx/reader";
+import { analyzeModel } from "../../src/core/analysis/analyze";
+import { exportSourceMap, sourceLineOf } from "../../src/core/analysis/exportSourceMap";
+import { tracedAnalysis } from "../../src/core/analysis/torchColumn";
 import { loadNative, NativeEngine } from "../../src/runtime/nativeEngine";
 import { runBridgeBatch, type BridgeResult } from "../../src/runtime/torchBridge";
 
@@ -232,6 +235,12 @@ describe.skipIf(!TORCH)("Check with PyTorch on what the static reading cannot do
     expect(cmp.filled.map((f) => f.path)).toEqual(leafLayers(result.trace).map((l) => l.name));
     expect(cmp.filled.length).toBe(8);
     expect(cmp.filled.every((f) => f.line !== null)).toBe(true);
+    // The inspector shows PyTorch's rows (running the file prints torch.Size([2, 5])).
+    const { analysis, column } = tracedAnalysis("model", result.trace, c.error ?? "");
+    const shapes = analysis.layers.map((l) => l.outputs[0]?.shape?.join("x")).join(" ");
+    expect(shapes).toBe("2x16x32x32 2x16x32x32 2x16x16x16 2x32x14x14 2x32x14x14 2x32x1x1 2x32 2x5");
+    expect(analysis.totals.params).toBe(3 * 16 * 9 + 16 + 16 * 32 * 9 + 32 + 32 * 5 + 5);
+    expect(column.cells.map(([, cell]) => cell.shape)).toContain("2×5");
   });
 
   it("a shape bug: PyTorch's error on the line the static reading flags", async () => {
@@ -291,5 +300,14 @@ describe.skipIf(!TORCH)("Export with PyTorch: the user's trained weights in onnx
     const top1 = logits.indexOf(Math.max(...logits));
     expect(top1).toBe(ref.logits.indexOf(Math.max(...ref.logits)));
     expect(top1).toBe(exported?.reference.top1);
+
+    // The source map: every row of the exported ONNX leads to the line of custom_models.py that
+    // built its module (`self.c1 = nn.Conv2d(…)` for /c1/Conv, `self.s2 = …` for /s2/Pad too).
+    const map = exportSourceMap("LeNet5", file, exported?.modules ?? []);
+    const lineOf = (attr: string) => source.split("\n").findIndex((l) => l.includes(`self.${attr} =`)) + 1;
+    const rows = analyzeModel(readOnnx(readFileSync(onnx)), { modelName: "lenet5" }).layers;
+    expect(rows.map((l) => l.id)).toContain("/s2/Pad");
+    for (const row of rows) expect([row.id, sourceLineOf(map, row)]).toEqual([row.id, lineOf(row.name)]);
+    expect(new Set(rows.map((l) => l.name))).toEqual(new Set(Object.keys(map.lines)));
   });
 });

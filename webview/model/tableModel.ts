@@ -7,12 +7,15 @@ import { opLabel, type LayerRow, type ModelAnalysis } from "../../src/core/analy
 import { formatBytes, formatCount, formatExact, formatShape, rfCells, shapeElements } from "./format";
 import { buildModuleTree, type ModuleChild, type ModuleGroup, type ModuleTree } from "./moduleTree";
 import { findPlumbingRows } from "./plumbing";
+import { TORCH_COLUMN, torchCellsByLayer, type TorchCellView } from "./torchColumnModel";
+import type { TorchColumn } from "../../src/core/analysis/torchColumn";
 
 export type ColumnId =
   | "index"
   | "name"
   | "op"
   | "shape"
+  | "pytorch"
   | "params"
   | "macs"
   | "flops"
@@ -106,6 +109,13 @@ export const COLUMNS: readonly ColumnDef[] = [
   },
 ];
 
+/** The table's columns: the PyTorch column only when there is a trace. */
+export function columnsFor(pytorch: TorchColumn | undefined): readonly ColumnDef[] {
+  if (pytorch === undefined) return COLUMNS;
+  const at = COLUMNS.findIndex((c) => c.id === "shape") + 1;
+  return [...COLUMNS.slice(0, at), TORCH_COLUMN, ...COLUMNS.slice(at)];
+}
+
 /** One table cell: its text, the raw number behind it (for data-value and sorting) and a tooltip. */
 export interface CellView {
   readonly text: string;
@@ -183,6 +193,7 @@ export function layerCells(layer: LayerRow): RowCells {
       ...(layer.sourceOp !== undefined ? { title: `graph op ${layer.opType}` } : {}),
     },
     shape: { text: out === undefined ? "" : formatShape(out.shape), value: shapeElements(out?.shape) },
+    pytorch: { text: "" },
     params: countCell(layer.params),
     macs: countCell(layer.macs),
     flops: countCell(layer.flops),
@@ -202,6 +213,7 @@ export function groupCells(group: ModuleGroup): RowCells {
     // One framework layer of several nodes reads as that layer: "Bidirectional · 5 nodes".
     op: { text: group.layerType !== undefined ? `${group.layerType} · ${n} nodes` : `${n} layers` },
     shape: empty,
+    pytorch: empty,
     params: countCell(group.params),
     macs: countCell(group.macs),
     flops: countCell(group.flops),
@@ -247,7 +259,16 @@ export class TableViewModel {
   private filterText = "";
   private sortState: SortState | null = null;
 
-  constructor(readonly analysis: ModelAnalysis) {
+  readonly columns: readonly ColumnDef[];
+  private readonly torchCells: ReadonlyMap<number, TorchCellView>;
+
+  /** `pytorch`: Check with PyTorch's trace of this analysis (adds the PyTorch column). */
+  constructor(
+    readonly analysis: ModelAnalysis,
+    readonly pytorch?: TorchColumn,
+  ) {
+    this.columns = columnsFor(pytorch);
+    this.torchCells = torchCellsByLayer(pytorch);
     this.tree = buildModuleTree(analysis.layers);
     this.plumbing = findPlumbingRows(analysis);
     for (const layer of analysis.layers) this.haystacks.set(layer.index, searchText(layer));
@@ -284,7 +305,7 @@ export class TableViewModel {
 
   /** Header click: first direction → the other → back to execution order. */
   cycleSort(column: ColumnId): void {
-    const def = COLUMNS.find((c) => c.id === column);
+    const def = this.columns.find((c) => c.id === column);
     if (def === undefined) return;
     const current = this.sortState;
     if (current === null || current.column !== column) {
@@ -336,10 +357,17 @@ export class TableViewModel {
     if (cells === undefined) {
       const layer = this.tree.layers.get(index);
       if (layer === undefined) return undefined;
+      const torch = this.torchCells.get(index);
       cells = layerCells(layer);
+      if (torch !== undefined) cells = { ...cells, pytorch: torch };
       this.cellCache.set(index, cells);
     }
     return cells;
+  }
+
+  /** Whether PyTorch disagrees with the static reading on this row. */
+  torchDiffers(index: number): boolean {
+    return this.torchCells.get(index)?.differs === true;
   }
 
   private groupCellsOf(group: ModuleGroup): RowCells {

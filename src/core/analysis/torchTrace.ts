@@ -68,6 +68,8 @@ export interface TorchExport {
     /** The first output, flattened (when it has at most 4096 values). */
     readonly output?: readonly number[];
   };
+  /** The exported model's modules, each with the 1-based line that built it (null: not built by the file). */
+  readonly modules: readonly { readonly path: string; readonly type: string; readonly line: number | null }[];
   readonly ms: number;
 }
 
@@ -184,9 +186,21 @@ export interface FilledLayer extends Where {
   readonly ours: string;
 }
 
+/** Every call compared, in PyTorch's call order (then ours that PyTorch never made): the inspector's column. */
+export interface ComparedCall extends Where {
+  /** PyTorch's first output of the call; absent when it recorded none or never made the call. */
+  readonly traced?: TracedTensor;
+  /** PyTorch's parameter count of the module (on its first call). */
+  readonly params?: number;
+  readonly verdict: "agrees" | "differs" | "filled" | "not-run";
+  /** The disagreements of this call, in the editor's words. */
+  readonly messages: readonly string[];
+}
+
 export interface TraceComparison {
   /** Layer calls both readings state and agree on. */
   readonly agreements: number;
+  readonly calls: readonly ComparedCall[];
   readonly disagreements: readonly Disagreement[];
   readonly filled: readonly FilledLayer[];
   /** Model-level differences: total parameters, output shapes (same message form). */
@@ -208,6 +222,7 @@ export function compareTrace(analysis: ModelAnalysis | undefined, trace: TorchTr
   const disagreements: Disagreement[] = [];
   const filled: FilledLayer[] = [];
   const totals: string[] = [];
+  const calls: ComparedCall[] = [];
   let agreements = 0;
   const seen = new Map<string, number>();
   for (const call of trace.calls) {
@@ -225,8 +240,21 @@ export function compareTrace(analysis: ModelAnalysis | undefined, trace: TorchTr
       line: module?.line ?? null,
     };
     const label = k === 0 ? call.path || "(model)" : `${call.path} (call ${k + 1})`;
+    const traced = {
+      ...where,
+      ...(out ? { traced: out } : {}),
+      ...(k === 0 && module ? { params: module.params } : {}),
+    };
+    const before = disagreements.length;
+    const differs = (): void =>
+      void calls.push({
+        ...traced,
+        verdict: "differs",
+        messages: disagreements.slice(before).map((d) => d.message),
+      });
     if (!mine) {
       if (out) filled.push({ ...where, shape: out.shape, dtype: out.dtype, ours: "no layer" });
+      calls.push({ ...traced, verdict: "filled", messages: [] });
       continue;
     }
     if (mine.type !== call.type) {
@@ -237,6 +265,7 @@ export function compareTrace(analysis: ModelAnalysis | undefined, trace: TorchTr
         torch: call.type,
         message: says(`${label} type`, mine.type, call.type),
       });
+      differs();
       continue;
     }
     const shape = compareShape(mine.shape, out?.shape ?? null);
@@ -255,6 +284,8 @@ export function compareTrace(analysis: ModelAnalysis | undefined, trace: TorchTr
       }
     }
     if (agrees) agreements++;
+    if (disagreements.length > before) differs();
+    else calls.push({ ...traced, verdict: shape === "unknown" && out ? "filled" : "agrees", messages: [] });
   }
   // Calls in our reading that PyTorch never made.
   for (const [path, list] of ours) {
@@ -263,17 +294,16 @@ export function compareTrace(analysis: ModelAnalysis | undefined, trace: TorchTr
       const label = made + i === 0 ? path : `${path} (call ${made + i + 1})`;
       const o = `a ${mine.type} call`;
       const t = made === 0 ? "it is never called" : `${made} call(s)`;
-      disagreements.push({
+      const where = {
         path,
         call: made + i,
         type: mine.type,
         rows: mine.rows,
         line: modules.get(path)?.line ?? null,
-        what: "not-run",
-        ours: o,
-        torch: t,
-        message: says(label, o, t),
-      });
+      };
+      const message = says(label, o, t);
+      disagreements.push({ ...where, what: "not-run", ours: o, torch: t, message });
+      calls.push({ ...where, verdict: "not-run", messages: [message] });
     });
   }
   if (analysis) {
@@ -285,5 +315,5 @@ export function compareTrace(analysis: ModelAnalysis | undefined, trace: TorchTr
         totals.push(says(`output ${i + 1}`, shapeText(o), shapeText(t.shape)));
     });
   }
-  return { agreements, disagreements, filled, totals };
+  return { agreements, calls, disagreements, filled, totals };
 }

@@ -1,5 +1,6 @@
 /** Commands behind the Python CodeLenses: inspect a model class, and set its input shape. */
 import * as vscode from "vscode";
+import { torchColumn, tracedAnalysis } from "../../core/analysis/torchColumn";
 import { NO_KERAS_MODEL, isKerasSource } from "../../core/formats/python/keras";
 import { isForeignSpan } from "../../core/formats/python/pythonModel";
 import type { AnalysisOutcome } from "../analysisService";
@@ -8,6 +9,7 @@ import { parseShapeText } from "../../core/ir/shapeText";
 import { InspectorPanel, type InspectorDeps } from "../inspectorPanel";
 import { fileUriOf } from "./notebookCells";
 import type { PythonAnalyses } from "./pythonAnalyses";
+import type { TorchChecks } from "./torchChecks";
 
 async function documentFor(arg: unknown): Promise<vscode.TextDocument | undefined> {
   if (arg instanceof vscode.Uri) return vscode.workspace.openTextDocument(arg);
@@ -29,6 +31,7 @@ async function pickClass(
 export async function inspectClass(
   deps: InspectorDeps,
   analyses: PythonAnalyses,
+  checks: TorchChecks,
   uriArg: unknown,
   classArg: unknown,
 ): Promise<void> {
@@ -54,9 +57,19 @@ export async function inspectClass(
     const current = await vscode.workspace.openTextDocument(doc.uri);
     const cls = (await analyses.current(current))?.classes.find((c) => c.name === className);
     if (!cls) return { ok: false, message: `Class ${className} is no longer in ${doc.fileName}.` };
-    return cls.analysis
-      ? { ok: true, analysis: cls.analysis }
-      : { ok: false, message: cls.error ?? "unknown error" };
+    // Check with PyTorch on this text: its column beside the static reading, or its rows where there is none.
+    const checked = checks.get(current)?.get(className);
+    const trace = checked?.trace;
+    if (cls.analysis)
+      return {
+        ok: true,
+        analysis: cls.analysis,
+        ...(trace && checked.comparison ? { pytorch: torchColumn(trace, checked.comparison) } : {}),
+      };
+    const error = cls.error ?? "unknown error";
+    if (!trace) return { ok: false, message: error };
+    const traced = tracedAnalysis(className, trace, error);
+    return { ok: true, analysis: traced.analysis, pytorch: traced.column };
   };
   const inspector = new InspectorPanel(
     panel,
@@ -91,11 +104,12 @@ export async function inspectClass(
     },
     deps,
   );
-  const sub = analyses.onDidChange((uri) => {
+  const reload = (uri: vscode.Uri) => {
     if (uri.toString() === doc.uri.toString()) void inspector.load();
-  });
+  };
+  const subs = [analyses.onDidChange(reload), checks.onDidChange(reload)];
   panel.onDidDispose(() => {
-    sub.dispose();
+    for (const sub of subs) sub.dispose();
     inspector.dispose();
   });
 }

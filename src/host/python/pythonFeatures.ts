@@ -119,7 +119,8 @@ class Lenses implements vscode.CodeLensProvider {
           arguments: args,
           tooltip: classTooltip(c),
         }),
-        ...(c.analysis
+        // Without a static reading, PyTorch's trace can still be inspected.
+        ...(c.analysis || check?.trace
           ? [new vscode.CodeLens(at, { title: "Inspect", command: "convlens.inspectClass", arguments: args })]
           : []),
         // An input the code states is the one used; the comment would not win over it.

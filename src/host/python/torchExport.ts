@@ -3,8 +3,9 @@
  * with the weights of a checkpoint they pick (any file PyTorch can load), opened in the inspector
  * so that the Run and Explain tabs work on the trained model.
  */
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, isAbsolute, join, relative } from "node:path";
 import * as vscode from "vscode";
+import { exportSourceMap, exportSourceMapPath } from "../../core/analysis/exportSourceMap";
 import type { TracedClass } from "../../core/formats/python/pythonModel";
 import type { BridgeRequest } from "../../core/formats/python/torchCheck";
 import { INSPECTOR_VIEW_TYPE } from "../inspectorEditor";
@@ -51,6 +52,14 @@ export async function exportWithPyTorch(
   const check = await checks.check(doc, name, (c) => askExport(doc, c));
   const exported = check?.trace?.export;
   if (!exported) return;
+  // Beside the ONNX file: the line that built each module, so its inspector rows lead back to the source.
+  const folder = dirname(exported.path);
+  const rel = relative(folder, doc.fileName);
+  const map = exportSourceMap(check.model, isAbsolute(rel) ? doc.fileName : rel, exported.modules);
+  await vscode.workspace.fs.writeFile(
+    vscode.Uri.file(exportSourceMapPath(exported.path)),
+    new TextEncoder().encode(`${JSON.stringify(map, null, 1)}\n`),
+  );
   await vscode.commands.executeCommand(
     "vscode.openWith",
     vscode.Uri.file(exported.path),

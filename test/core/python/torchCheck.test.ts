@@ -4,61 +4,10 @@
  * PyTorch recorded for a fixture (tools/make_script_refs.py); the live bridge runs in
  * test/runtime/torchBridge.test.ts.
  */
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { compareTrace, type TorchTrace } from "../../../src/core/analysis/torchTrace";
-import { analyzePythonSource } from "../../../src/core/formats/python/pythonModel";
+import { compareTrace } from "../../../src/core/analysis/torchTrace";
 import { bridgeRequest } from "../../../src/core/formats/python/torchCheck";
-
-const FIXTURES = resolve(__dirname, "../../fixtures/python");
-
-function analyse(rel: string, source = readFileSync(resolve(FIXTURES, rel), "utf8")) {
-  const fileName = resolve(FIXTURES, rel);
-  return { fileName, source, analysis: analyzePythonSource(source, { fileName }) };
-}
-
-interface ExpectedModel {
-  input_shape: number[];
-  output_shapes: number[][];
-  totals: { params: number };
-  layers: { name: string; type: string; output_shape: number[]; params: number }[];
-}
-
-/** PyTorch's record of sequential_script.py's model as the bridge reports a trace (each layer called once). */
-function recordedTrace(): TorchTrace {
-  const exp = (
-    JSON.parse(readFileSync(resolve(FIXTURES, "scripts/sequential_script.expected.json"), "utf8")) as {
-      models: Record<string, ExpectedModel>;
-    }
-  ).models["model"] as ExpectedModel;
-  const tensor = (shape: number[]) => ({ shape, dtype: "float32" });
-  return {
-    device: "meta",
-    torch: "1.13",
-    python: "3.11",
-    fallback: null,
-    inputs: [tensor(exp.input_shape)],
-    outputs: exp.output_shapes.map(tensor),
-    params: exp.totals.params,
-    modules: exp.layers.map((l) => ({
-      path: l.name,
-      type: l.type,
-      line: null,
-      params: l.params,
-      leaf: true,
-    })),
-    calls: exp.layers.map((l) => ({
-      path: l.name,
-      type: l.type,
-      line: null,
-      inputs: [],
-      outputs: [tensor(l.output_shape)],
-    })),
-    forward_ms: 0,
-    ms: 0,
-  };
-}
+import { analyse, recordedTrace } from "../../support/recordedTrace";
 
 describe("compareTrace", () => {
   const { analysis } = analyse("scripts/sequential_script.py");
