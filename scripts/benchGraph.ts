@@ -33,7 +33,9 @@ function benchLayout(name: string, analysis: ModelAnalysis, runs: number): strin
   // Collapse the biggest group and open it again: what a click costs once the layout is cached.
   const layouter = new GraphLayouter();
   layouter.layout(view);
-  const biggest = [...graph.tree.groups.values()].sort((a, b) => b.layerIndexes.length - a.layerIndexes.length)[0];
+  const biggest = [...graph.tree.groups.values()].sort(
+    (a, b) => b.layerIndexes.length - a.layerIndexes.length,
+  )[0];
   const toggles: number[] = [];
   for (let i = 0; i < runs && biggest !== undefined; i++) {
     const t0 = performance.now();
@@ -63,8 +65,12 @@ export function benchGraph(models: string): void {
   // convStack(400): 400 blocks of conv + ReLU, an Add every other block = 1,000 nodes in 400 groups.
   rows.push(benchLayout("synthetic-conv-1k", analyse("synthetic", writeOnnx(convStack(400))), 5));
   console.log("");
-  console.log("Inspector graph layout, every group expanded, median of 5 runs (Node, same code as the webview):");
-  console.log("| model | layers | nodes drawn | edges | groups | first layout ms | collapse/expand a group ms |");
+  console.log(
+    "Inspector graph layout, every group expanded, median of 5 runs (Node, same code as the webview):",
+  );
+  console.log(
+    "| model | layers | nodes drawn | edges | groups | first layout ms | collapse/expand a group ms |",
+  );
   console.log("|---|---:|---:|---:|---:|---:|---:|");
   for (const r of rows) console.log(`| ${r.join(" | ")} |`);
 }

@@ -29,6 +29,9 @@ export interface PersistedState {
   filter: string;
   sort: SortState | null;
   selected: number | null;
+  /** The table's and the graph's "Show exporter plumbing" toggles. */
+  tablePlumbing: boolean;
+  graphPlumbing: boolean;
 }
 
 export interface HostBridge {
@@ -74,6 +77,8 @@ function restoreState(raw: unknown): PersistedState {
     filter: typeof s.filter === "string" ? s.filter : "",
     sort: isSortState(s.sort) ? s.sort : null,
     selected: typeof s.selected === "number" ? s.selected : null,
+    tablePlumbing: s.tablePlumbing === true,
+    graphPlumbing: s.graphPlumbing === true,
   };
 }
 
@@ -188,6 +193,7 @@ export class InspectorApp {
     const tableModel = new TableViewModel(analysis);
     tableModel.setFilter(this.state.filter);
     tableModel.setSort(this.state.sort);
+    tableModel.setShowPlumbing(this.state.tablePlumbing);
     const onSelect = (origin: SelectionOrigin) => (index: number) => this.select(index, origin);
 
     const table = new LayerTableView(tableModel, {
@@ -199,8 +205,14 @@ export class InspectorApp {
       },
     });
     const charts = new ChartsPanel(analysis, { onSelect: onSelect("chart") });
-    const graph = new GraphPanel(new GraphViewModel(analysis, tableModel.tree), {
+    const graphModel = new GraphViewModel(analysis, tableModel.tree);
+    graphModel.setShowPlumbing(this.state.graphPlumbing);
+    const graph = new GraphPanel(graphModel, {
       onSelect: onSelect("graph"),
+      onShowPlumbingChange: (show) => {
+        this.state.graphPlumbing = show;
+        this.persist();
+      },
     });
     const details = new DetailsPane({ onSelect: onSelect("details") });
     const run = new RunPanel(analysis, {
@@ -221,6 +233,7 @@ export class InspectorApp {
     filter.addEventListener("input", () => this.applyFilter(filter.value));
     const count = h("span", { class: "row-count", "data-testid": "row-count" });
     const plumbingToggle = h("input", { type: "checkbox", "data-testid": "table-show-plumbing" });
+    plumbingToggle.checked = tableModel.showPlumbing;
     plumbingToggle.addEventListener("change", () => this.applyShowPlumbing(plumbingToggle.checked));
     const plumbingCount = tableModel.plumbing.size;
     const plumbingLabel =
@@ -335,6 +348,8 @@ export class InspectorApp {
 
   private applyShowPlumbing(show: boolean): void {
     this.relistRows((model) => model.setShowPlumbing(show));
+    this.state.tablePlumbing = show;
+    this.persist();
   }
 
   /** Changes which rows the table lists, keeping the selected row marked. */
@@ -376,6 +391,7 @@ export class InspectorApp {
       // Make the row displayable: open its groups and, if the filter hides it, clear the filter.
       v.tableModel.revealLayer(index);
       v.plumbingToggle.checked = v.tableModel.showPlumbing;
+      this.state.tablePlumbing = v.tableModel.showPlumbing;
       if (!v.tableModel.matches(index)) {
         v.filter.value = "";
         v.tableModel.setFilter("");

@@ -124,7 +124,9 @@ function layoutContainer(
   g.setGraph({ rankdir: "TB", nodesep: NODE_SEP, ranksep: RANK_SEP, marginx: margin, marginy: margin });
   g.setDefaultEdgeLabel(() => ({}));
   for (const id of sorted) g.setNode(id, { ...sizes.get(id) });
-  const routed = edges.filter((e) => Math.abs((rank.get(e.to) ?? 0) - (rank.get(e.from) ?? 0)) <= MAX_ROUTED_SPAN);
+  const routed = edges.filter(
+    (e) => Math.abs((rank.get(e.to) ?? 0) - (rank.get(e.from) ?? 0)) <= MAX_ROUTED_SPAN,
+  );
   for (const e of routed) g.setEdge(e.from, e.to);
   dagreLayout(g);
   const positions = new Map<string, Box>();
@@ -145,7 +147,8 @@ function layoutContainer(
 function arc(from: Box, to: Box): Point[] {
   const start = { x: from.x + from.width / 2, y: from.y + from.height };
   const end = { x: to.x + to.width / 2, y: to.y };
-  const bulge = Math.max(from.x + from.width, to.x + to.width) + 24 + Math.min(Math.abs(end.y - start.y) / 12, 80);
+  const bulge =
+    Math.max(from.x + from.width, to.x + to.width) + 24 + Math.min(Math.abs(end.y - start.y) / 12, 80);
   const dy = end.y - start.y;
   return [start, { x: bulge, y: start.y + dy * 0.2 }, { x: bulge, y: end.y - dy * 0.2 }, end];
 }
@@ -289,7 +292,8 @@ export function midpoint(points: readonly Point[]): Point | null {
     const a = points[i - 1]!;
     const b = points[i]!;
     const step = Math.hypot(b.x - a.x, b.y - a.y);
-    if (step >= left && step > 0) return { x: a.x + ((b.x - a.x) * left) / step, y: a.y + ((b.y - a.y) * left) / step };
+    if (step >= left && step > 0)
+      return { x: a.x + ((b.x - a.x) * left) / step, y: a.y + ((b.y - a.y) * left) / step };
     left -= step;
   }
   return points[points.length - 1]!;
@@ -305,4 +309,3 @@ function bezierMidpoint(p: readonly Point[]): Point | null {
 export function layoutGraph(view: GraphView): GraphLayout {
   return new GraphLayouter().layout(view);
 }
-
