@@ -15,24 +15,14 @@ import type { RunView } from "./run/runModel";
 import { LayerTableView } from "./table";
 import {
   baseName,
-  COLUMNS,
   detailsView,
   GraphViewModel,
   headerView,
+  restoreState,
+  TAB_TABLE,
   TableViewModel,
-  type SortState,
+  type PersistedState,
 } from "./viewModel";
-
-/** What survives the webview being hidden and restored (VS Code keeps it via setState). */
-export interface PersistedState {
-  tab: number;
-  filter: string;
-  sort: SortState | null;
-  selected: number | null;
-  /** The table's and the graph's "Show exporter plumbing" toggles. */
-  tablePlumbing: boolean;
-  graphPlumbing: boolean;
-}
 
 export interface HostBridge {
   post(message: WebviewToHost): void;
@@ -40,7 +30,6 @@ export interface HostBridge {
   setState(state: PersistedState): void;
 }
 
-const TAB_TABLE = 0;
 const TAB_CHARTS = 1;
 const TAB_GRAPH = 2;
 const TAB_RUN = 3;
@@ -61,25 +50,6 @@ interface LoadedView {
   readonly filter: HTMLInputElement;
   readonly count: HTMLElement;
   readonly plumbingToggle: HTMLInputElement;
-}
-
-/** State saved by an older version may not match today's columns. */
-function isSortState(value: unknown): value is SortState {
-  if (typeof value !== "object" || value === null) return false;
-  const { column, direction } = value as Partial<SortState>;
-  return COLUMNS.some((c) => c.id === column) && (direction === "asc" || direction === "desc");
-}
-
-function restoreState(raw: unknown): PersistedState {
-  const s = (typeof raw === "object" && raw !== null ? raw : {}) as Partial<PersistedState>;
-  return {
-    tab: typeof s.tab === "number" ? s.tab : TAB_TABLE,
-    filter: typeof s.filter === "string" ? s.filter : "",
-    sort: isSortState(s.sort) ? s.sort : null,
-    selected: typeof s.selected === "number" ? s.selected : null,
-    tablePlumbing: s.tablePlumbing === true,
-    graphPlumbing: s.graphPlumbing === true,
-  };
 }
 
 export class InspectorApp {

@@ -13,3 +13,4 @@ export * from "./model/opKind";
 export * from "./model/plumbing";
 export * from "./model/chartModel";
 export * from "./model/summaryModel";
+export * from "./model/persistedState";
