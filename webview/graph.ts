@@ -219,10 +219,10 @@ export class GraphPanel {
       if (arc || at === null || at === undefined || e.label === "") return;
       labels.append(
         svg(
-          "text",
-          { x: String(at.x + 5), y: String(at.y + 4), class: "edge-label", "data-testid": "edge-label" },
+          "g",
+          { class: "edge-label", "data-testid": "edge-label" },
           svg("title", {}, e.tooltip),
-          e.label,
+          svg("text", { x: String(at.x + 5), y: String(at.y + 4) }, e.label),
         ),
       );
     });
