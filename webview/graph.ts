@@ -12,6 +12,7 @@ import { GraphMinimap } from "./graphMinimap";
 import { renderGraphToolbar, type GraphToolbar } from "./graphToolbar";
 import {
   clusterId,
+  edgePathData,
   GraphLayouter,
   GraphSearch,
   groupNodeId,
@@ -209,7 +210,7 @@ export class GraphPanel {
       const arc = layout.arcs[i] === true;
       edges.append(
         svg("path", {
-          d: arc ? bezierPath(points) : smoothPath(points),
+          d: edgePathData(points, arc),
           class: arc ? "arc" : undefined,
           "marker-end": "url(#arrow)",
         }),
@@ -390,25 +391,4 @@ export class GraphPanel {
     const ty = box.height * k > h ? margin - box.y * k : h / 2 - (box.y + box.height / 2) * k;
     this.setTransform(tx, ty, k);
   }
-}
-
-/** A polyline through dagre's points with the corners rounded by quadratic curves. */
-function smoothPath(points: readonly { x: number; y: number }[]): string {
-  const first = points[0];
-  if (first === undefined) return "";
-  let d = `M${first.x},${first.y}`;
-  for (let i = 1; i < points.length - 1; i++) {
-    const p = points[i]!;
-    const q = points[i + 1]!;
-    d += ` Q${p.x},${p.y} ${(p.x + q.x) / 2},${(p.y + q.y) / 2}`;
-  }
-  const last = points[points.length - 1]!;
-  return points.length > 1 ? `${d} L${last.x},${last.y}` : d;
-}
-
-/** A cubic Bézier from [start, control, control, end]. */
-function bezierPath(points: readonly { x: number; y: number }[]): string {
-  const [a, b, c, d] = points;
-  if (a === undefined || b === undefined || c === undefined || d === undefined) return smoothPath(points);
-  return `M${a.x},${a.y} C${b.x},${b.y} ${c.x},${c.y} ${d.x},${d.y}`;
 }

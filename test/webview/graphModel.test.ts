@@ -10,6 +10,22 @@ import {
 } from "../../webview/viewModel";
 import { layer, miniResNet, resetLayerIndex } from "./miniResNet";
 
+/** Layer 11 of miniResNet: reads only a weight (no model input reaches it). */
+function weightOnlyLayer(base: LayerRow, name: string, opType: string, params: number): LayerRow {
+  const input = { name: `${name}_weight`, dtype: "float32" as const, shape: [64] };
+  return {
+    ...base,
+    index: 11,
+    id: name,
+    name,
+    groups: [],
+    opType,
+    params,
+    inputs: [input],
+    predecessors: [],
+  };
+}
+
 /** Which nodes the edges join (labels are checked in graphScale.test.ts). */
 const links = (view: GraphView) => view.edges.map(({ from, to }) => ({ from, to }));
 
@@ -75,17 +91,7 @@ describe("graph view model", () => {
 
   it("hides the table's exporter plumbing unless asked", () => {
     const a = miniResNet();
-    const weightFeed: LayerRow = {
-      ...a.layers[0]!,
-      index: 11,
-      id: "Identity_0",
-      name: "Identity_0",
-      groups: [],
-      opType: "Identity",
-      params: 0,
-      inputs: [{ name: "onnx::Conv_5", dtype: "float32", shape: [64] }],
-      predecessors: [],
-    };
+    const weightFeed = weightOnlyLayer(a.layers[0]!, "Identity_0", "Identity", 0);
     const withConstant = {
       ...a,
       layers: [...a.layers.map((l) => (l.index === 3 ? { ...l, predecessors: [2, 11] } : l)), weightFeed],
@@ -136,17 +142,7 @@ describe("graph view model", () => {
 
   it("hides exactly the table's plumbing rows: a weight-only layer that owns parameters stays drawn", () => {
     const a = miniResNet();
-    const bias: LayerRow = {
-      ...a.layers[0]!,
-      index: 11,
-      id: "bias_add",
-      name: "bias_add",
-      groups: [],
-      opType: "Add",
-      params: 512,
-      inputs: [{ name: "lstm_bias", dtype: "float32", shape: [512] }],
-      predecessors: [],
-    };
+    const bias = weightOnlyLayer(a.layers[0]!, "bias_add", "Add", 512);
     const analysis = { ...a, layers: [...a.layers, bias] };
     const graph = new GraphViewModel(analysis);
     expect(graph.plumbing).toEqual(findPlumbingRows(analysis));

@@ -309,3 +309,29 @@ function bezierMidpoint(p: readonly Point[]): Point | null {
 export function layoutGraph(view: GraphView): GraphLayout {
   return new GraphLayouter().layout(view);
 }
+
+/** A polyline through dagre's points with the corners rounded by quadratic curves. */
+function smoothPath(points: readonly { x: number; y: number }[]): string {
+  const first = points[0];
+  if (first === undefined) return "";
+  let d = `M${first.x},${first.y}`;
+  for (let i = 1; i < points.length - 1; i++) {
+    const p = points[i]!;
+    const q = points[i + 1]!;
+    d += ` Q${p.x},${p.y} ${(p.x + q.x) / 2},${(p.y + q.y) / 2}`;
+  }
+  const last = points[points.length - 1]!;
+  return points.length > 1 ? `${d} L${last.x},${last.y}` : d;
+}
+
+/** A cubic Bézier from [start, control, control, end]. */
+function bezierPath(points: readonly { x: number; y: number }[]): string {
+  const [a, b, c, d] = points;
+  if (a === undefined || b === undefined || c === undefined || d === undefined) return smoothPath(points);
+  return `M${a.x},${a.y} C${b.x},${b.y} ${c.x},${c.y} ${d.x},${d.y}`;
+}
+
+/** SVG path data for an edge: dagre's route smoothed, or an arc's Bézier. */
+export function edgePathData(points: readonly Point[], arc: boolean): string {
+  return arc ? bezierPath(points) : smoothPath(points);
+}
