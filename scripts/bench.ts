@@ -18,6 +18,7 @@ import { layersByDefinition, rowsInSpan } from "../src/host/python/layerIndex";
 import { benchScripts } from "./benchScripts";
 import { benchEngines, watchWasmMemory } from "./benchEngines";
 import { benchFormats } from "./benchFormats";
+import { benchGraph } from "./benchGraph";
 import { loadNative, NativeEngine } from "../src/runtime/nativeEngine";
 
 const MODELS = resolve(__dirname, "../../shared/fixtures/models");
@@ -205,6 +206,7 @@ function percentile(xs: number[], p: number): number {
 }
 
 benchScripts();
+benchGraph(MODELS);
 
 const head = ["model", "nodes", "KiB", "parse ms", "analyse ms", "total ms"];
 const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));

@@ -18,21 +18,14 @@ import type { RunView } from "./run/runModel";
 import { LayerTableView } from "./table";
 import {
   baseName,
-  COLUMNS,
   detailsView,
   GraphViewModel,
   headerView,
+  restoreState,
+  TAB_TABLE,
   TableViewModel,
-  type SortState,
+  type PersistedState,
 } from "./viewModel";
-
-/** What survives the webview being hidden and restored (VS Code keeps it via setState). */
-export interface PersistedState {
-  tab: number;
-  filter: string;
-  sort: SortState | null;
-  selected: number | null;
-}
 
 export interface HostBridge {
   post(message: WebviewToHost): void;
@@ -40,7 +33,6 @@ export interface HostBridge {
   setState(state: PersistedState): void;
 }
 
-const TAB_TABLE = 0;
 const TAB_CHARTS = 1;
 const TAB_GRAPH = 2;
 const TAB_RUN = 3;
@@ -61,23 +53,6 @@ interface LoadedView {
   readonly filter: HTMLInputElement;
   readonly count: HTMLElement;
   readonly plumbingToggle: HTMLInputElement;
-}
-
-/** State saved by an older version may not match today's columns. */
-function isSortState(value: unknown): value is SortState {
-  if (typeof value !== "object" || value === null) return false;
-  const { column, direction } = value as Partial<SortState>;
-  return COLUMNS.some((c) => c.id === column) && (direction === "asc" || direction === "desc");
-}
-
-function restoreState(raw: unknown): PersistedState {
-  const s = (typeof raw === "object" && raw !== null ? raw : {}) as Partial<PersistedState>;
-  return {
-    tab: typeof s.tab === "number" ? s.tab : TAB_TABLE,
-    filter: typeof s.filter === "string" ? s.filter : "",
-    sort: isSortState(s.sort) ? s.sort : null,
-    selected: typeof s.selected === "number" ? s.selected : null,
-  };
 }
 
 export class InspectorApp {
@@ -191,6 +166,7 @@ export class InspectorApp {
     const tableModel = new TableViewModel(analysis, pytorch);
     tableModel.setFilter(this.state.filter);
     tableModel.setSort(this.state.sort);
+    tableModel.setShowPlumbing(this.state.tablePlumbing);
     const onSelect = (origin: SelectionOrigin) => (index: number) => this.select(index, origin);
 
     const table = new LayerTableView(tableModel, {
@@ -202,8 +178,14 @@ export class InspectorApp {
       },
     });
     const charts = new ChartsPanel(analysis, { onSelect: onSelect("chart") });
-    const graph = new GraphPanel(new GraphViewModel(analysis, tableModel.tree), {
+    const graphModel = new GraphViewModel(analysis, tableModel.tree);
+    graphModel.setShowPlumbing(this.state.graphPlumbing);
+    const graph = new GraphPanel(graphModel, {
       onSelect: onSelect("graph"),
+      onShowPlumbingChange: (show) => {
+        this.state.graphPlumbing = show;
+        this.persist();
+      },
     });
     const details = new DetailsPane({ onSelect: onSelect("details") });
     const run = new RunPanel(analysis, {
@@ -224,6 +206,7 @@ export class InspectorApp {
     filter.addEventListener("input", () => this.applyFilter(filter.value));
     const count = h("span", { class: "row-count", "data-testid": "row-count" });
     const plumbingToggle = h("input", { type: "checkbox", "data-testid": "table-show-plumbing" });
+    plumbingToggle.checked = tableModel.showPlumbing;
     plumbingToggle.addEventListener("change", () => this.applyShowPlumbing(plumbingToggle.checked));
     const plumbingCount = tableModel.plumbing.size;
     const plumbingLabel =
@@ -339,6 +322,8 @@ export class InspectorApp {
 
   private applyShowPlumbing(show: boolean): void {
     this.relistRows((model) => model.setShowPlumbing(show));
+    this.state.tablePlumbing = show;
+    this.persist();
   }
 
   /** Changes which rows the table lists, keeping the selected row marked. */
@@ -380,6 +365,7 @@ export class InspectorApp {
       // Make the row displayable: open its groups and, if the filter hides it, clear the filter.
       v.tableModel.revealLayer(index);
       v.plumbingToggle.checked = v.tableModel.showPlumbing;
+      this.state.tablePlumbing = v.tableModel.showPlumbing;
       if (!v.tableModel.matches(index)) {
         v.filter.value = "";
         v.tableModel.setFilter("");

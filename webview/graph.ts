@@ -1,33 +1,38 @@
 /**
- * The Graph tab: GraphViewModel laid out with dagre and drawn as SVG.
+ * The Graph tab: GraphViewModel laid out per expanded group (GraphLayouter)
+ * and drawn as SVG, with a toolbar (expand / collapse all, search, plumbing
+ * toggle, op-kind legend) and a minimap.
  *
- * Layout runs only when the tab is visible and again after a group is
- * expanded or collapsed; the node count is capped because dagre needs about a
- * second per thousand nodes on the webview's main thread. Wheel zooms around
- * the pointer, dragging pans; a click that ends a drag is ignored.
+ * Layout runs only when the tab is visible and again after groups open or
+ * close; layouts of unchanged groups come from the layouter's cache. Wheel
+ * zooms around the pointer, dragging pans; a click that ends a drag is ignored.
  */
-import { graphlib, layout as dagreLayout } from "@dagrejs/dagre";
 import { h, svg } from "./dom";
-import { clusterId, groupNodeId, type GraphView, type GraphViewModel } from "./viewModel";
+import { GraphMinimap } from "./graphMinimap";
+import { renderGraphToolbar, type GraphToolbar } from "./graphToolbar";
+import {
+  clusterId,
+  edgePathData,
+  GraphLayouter,
+  GraphSearch,
+  groupNodeId,
+  type GraphLayout,
+  type GraphView,
+  type GraphViewModel,
+} from "./viewModel";
 
-const MAX_NODES = 600;
-const LAYER_SIZE = { width: 170, height: 42 } as const;
-const GROUP_SIZE = { width: 200, height: 46 } as const;
+/** Above this many nodes the view is cut (in execution order) and says so. */
+const MAX_NODES = 1500;
 const DRAG_THRESHOLD = 4;
 const MIN_ZOOM = 0.05;
 const MAX_ZOOM = 3;
-/** Initial view never zooms out below this: a readable top of a big graph beats an unreadable whole. */
-const READABLE_ZOOM = 0.85;
+/** Fit never zooms out below this: a readable column to scroll beats an unreadable whole. */
+const READABLE_ZOOM = 0.6;
 
 export interface GraphCallbacks {
   onSelect(index: number): void;
-}
-
-interface Box {
-  readonly x: number;
-  readonly y: number;
-  readonly width: number;
-  readonly height: number;
+  /** The plumbing toggle changed (the app remembers it). */
+  onShowPlumbingChange(show: boolean): void;
 }
 
 /** Keeps the tail of module paths ("…layer1.0.conv1"), the head of everything else. */
@@ -41,12 +46,12 @@ export class GraphPanel {
   readonly element: HTMLElement;
   private readonly canvas: SVGSVGElement;
   private readonly viewport: SVGGElement;
-  private readonly notice: HTMLElement;
+  private readonly toolbar: GraphToolbar;
+  private readonly minimap: GraphMinimap;
+  private readonly layouter = new GraphLayouter();
+  private readonly search: GraphSearch;
   private readonly nodeEls = new Map<string, SVGGElement>();
-  private readonly boxes = new Map<string, Box>();
-  /** dagre's route for each edge of the current view, in view.edges order. */
-  private edgePoints: { x: number; y: number }[][] = [];
-  private bounds = { width: 0, height: 0 };
+  private layoutResult: GraphLayout | null = null;
   private transform = { x: 0, y: 0, k: 1 };
   private laidOut = false;
   private visible = false;
@@ -58,37 +63,31 @@ export class GraphPanel {
     private readonly model: GraphViewModel,
     private readonly callbacks: GraphCallbacks,
   ) {
-    const fitButton = h("vscode-button", { secondary: "", title: "Fit the whole graph in view" }, "Fit");
-    const collapseButton = h(
-      "vscode-button",
-      { secondary: "", title: "Collapse every module group" },
-      "Collapse all",
-    );
-    fitButton.addEventListener("click", () => this.fitToView(false));
-    collapseButton.addEventListener("click", () => {
-      this.model.collapseAll();
-      this.relayout(null);
+    this.search = new GraphSearch(model);
+    this.toolbar = renderGraphToolbar(model.plumbing.size, model.showPlumbing, {
+      fit: () => this.fitToView(),
+      expandAll: () => {
+        this.model.expandAll();
+        this.relayout(null);
+        this.fitToView();
+      },
+      collapseAll: () => {
+        this.model.collapseAll();
+        this.relayout(null);
+        this.fitToView();
+      },
+      showPlumbing: (show) => {
+        this.model.setShowPlumbing(show);
+        this.search.setQuery(this.search.text);
+        this.relayout(null);
+        this.callbacks.onShowPlumbingChange(show);
+      },
+      search: (query) => {
+        this.search.setQuery(query);
+        this.markMatches();
+      },
+      nextMatch: (step) => this.nextMatch(step),
     });
-    this.notice = h("span", { class: "graph-notice" });
-    const constantCount = this.model.constants.size;
-    const constantsToggle = h("input", { type: "checkbox", "data-testid": "graph-show-constants" });
-    constantsToggle.addEventListener("change", () => {
-      this.model.setShowConstants(constantsToggle.checked);
-      this.relayout(null);
-    });
-    const constantsLabel =
-      constantCount === 0
-        ? null
-        : h(
-            "label",
-            {
-              class: "toggle",
-              title:
-                "Layers that compute only from weights (e.g. Identity nodes an exporter put in front of parameters)",
-            },
-            constantsToggle,
-            ` Weight-only layers (${constantCount})`,
-          );
     this.viewport = svg("g", { class: "viewport" });
     this.canvas = svg(
       "svg",
@@ -112,19 +111,12 @@ export class GraphPanel {
       ),
       this.viewport,
     );
+    this.minimap = new GraphMinimap((x, y) => this.centerOnPoint(x, y));
     this.element = h(
       "div",
       { class: "graph", "data-testid": "graph" },
-      h(
-        "div",
-        { class: "toolbar" },
-        fitButton,
-        collapseButton,
-        constantsLabel,
-        h("span", { class: "hint" }, "Click a group to expand it · drag to pan · wheel to zoom"),
-        this.notice,
-      ),
-      h("div", { class: "graph-frame" }, this.canvas),
+      this.toolbar.element,
+      h("div", { class: "graph-frame" }, this.canvas, this.minimap.element),
     );
     this.bindPanZoom();
   }
@@ -134,7 +126,7 @@ export class GraphPanel {
     this.visible = true;
     if (!this.laidOut) {
       this.relayout(null);
-      this.fitToView(true);
+      this.fitToView();
     }
   }
 
@@ -151,93 +143,98 @@ export class GraphPanel {
     if (center && this.visible) this.centerOn(id, true);
   }
 
+  private nextMatch(step: 1 | -1): void {
+    const index = this.search.next(step);
+    if (index !== null) {
+      this.relayout(null);
+      this.centerOn(this.model.nodeIdForLayer(index), false);
+    }
+    this.markMatches();
+  }
+
+  private markMatches(): void {
+    const marked = this.search.markedNodes();
+    const current = this.search.current;
+    const currentId = current === null ? null : this.model.nodeIdForLayer(current);
+    for (const [id, el] of this.nodeEls) {
+      el.classList.toggle("match", marked.has(id));
+      el.classList.toggle("current-match", id === currentId);
+    }
+    this.toolbar.setSearchStatus(this.search.status());
+  }
+
   private relayout(focus: string | null): void {
     const view = this.model.build(MAX_NODES);
-    this.notice.textContent =
+    this.toolbar.setNotice(
       view.truncatedFrom === null
         ? ""
-        : `Showing the first ${view.nodes.length} of ${view.truncatedFrom} nodes: collapse groups to see the rest.`;
-    this.layout(view);
-    this.draw(view);
+        : `Showing the first ${view.nodes.length} of ${view.truncatedFrom} nodes: collapse groups to see the rest.`,
+    );
+    const layout = this.layouter.layout(view);
+    this.layoutResult = layout;
+    this.draw(view, layout);
+    this.minimap.draw(view, layout);
     this.laidOut = true;
     this.setSelected(this.selected, false);
+    this.markMatches();
     if (focus !== null) this.centerOn(focus, false);
+    else this.updateMinimap();
   }
 
-  private layout(view: GraphView): void {
-    const run = (compound: boolean): graphlib.Graph => {
-      const g = new graphlib.Graph({ compound, multigraph: false });
-      g.setGraph({ rankdir: "TB", nodesep: 28, ranksep: 44, marginx: 24, marginy: 24 });
-      g.setDefaultEdgeLabel(() => ({}));
-      for (const n of view.nodes) g.setNode(n.id, { ...(n.kind === "group" ? GROUP_SIZE : LAYER_SIZE) });
-      if (compound) {
-        for (const c of view.clusters) g.setNode(c.id, {});
-        for (const c of view.clusters) if (c.parent !== null) g.setParent(c.id, c.parent);
-        for (const n of view.nodes) if (n.cluster !== null) g.setParent(n.id, clusterId(n.cluster));
-      }
-      for (const e of view.edges) g.setEdge(e.from, e.to);
-      dagreLayout(g);
-      return g;
-    };
-    let g: graphlib.Graph;
-    try {
-      g = run(view.clusters.length > 0);
-    } catch {
-      // dagre's compound layout can fail on unusual nestings; boxes are a nicety, the graph is not.
-      g = run(false);
-    }
-    this.boxes.clear();
-    for (const id of g.nodes()) {
-      const n = g.node(id) as { x?: number; y?: number; width?: number; height?: number } | undefined;
-      if (n?.x === undefined || n.y === undefined) continue;
-      const width = n.width ?? 0;
-      const height = n.height ?? 0;
-      this.boxes.set(id, { x: n.x - width / 2, y: n.y - height / 2, width, height });
-    }
-    this.edgePoints = view.edges.map(
-      (e) => (g.edge(e.from, e.to) as { points?: { x: number; y: number }[] } | undefined)?.points ?? [],
-    );
-    const label = g.graph() as { width?: number; height?: number };
-    this.bounds = { width: label.width ?? 0, height: label.height ?? 0 };
-  }
-
-  private draw(view: GraphView): void {
+  private draw(view: GraphView, layout: GraphLayout): void {
     this.nodeEls.clear();
-    const layer = svg("g", { class: "clusters" });
+    const clusters = svg("g", { class: "clusters" });
     for (const c of view.clusters) {
-      const box = this.boxes.get(c.id);
+      const box = layout.boxes.get(c.id);
       if (box === undefined) continue;
-      const label = svg(
-        "text",
-        { x: String(box.x + 8), y: String(box.y + 15), class: "cluster-label" },
-        `▾ ${c.path}`,
+      clusters.append(
+        svg(
+          "g",
+          { class: "cluster", "data-cluster": c.path, tabindex: "0" },
+          svg("title", {}, `${c.path}: click the label to collapse`),
+          svg("rect", {
+            x: String(box.x),
+            y: String(box.y),
+            width: String(box.width),
+            height: String(box.height),
+            rx: "6",
+          }),
+          svg("text", { x: String(box.x + 8), y: String(box.y + 16), class: "cluster-label" }, `▾ ${c.path}`),
+        ),
       );
-      const el = svg(
-        "g",
-        { class: "cluster", "data-cluster": c.path, tabindex: "0" },
-        svg("title", {}, `${c.path}: click the label to collapse`),
-        svg("rect", {
-          x: String(box.x),
-          y: String(box.y),
-          width: String(box.width),
-          height: String(box.height),
-          rx: "6",
-        }),
-        label,
-      );
-      layer.append(el);
     }
     const edges = svg("g", { class: "edges" });
-    for (const points of this.edgePoints)
-      edges.append(svg("path", { d: smoothPath(points), "marker-end": "url(#arrow)" }));
+    const labels = svg("g", { class: "edge-labels" });
+    view.edges.forEach((e, i) => {
+      const points = layout.edgePoints[i] ?? [];
+      const arc = layout.arcs[i] === true;
+      edges.append(
+        svg("path", {
+          d: edgePathData(points, arc),
+          class: arc ? "arc" : undefined,
+          "marker-end": "url(#arrow)",
+        }),
+      );
+      const at = layout.labelPoints[i];
+      // Arcs carry a tensor some routed edge already shows: DenseNet would drown in repeated labels.
+      if (arc || at === null || at === undefined || e.label === "") return;
+      labels.append(
+        svg(
+          "g",
+          { class: "edge-label", "data-testid": "edge-label" },
+          svg("title", {}, e.tooltip),
+          svg("text", { x: String(at.x + 5), y: String(at.y + 4) }, e.label),
+        ),
+      );
+    });
     const nodes = svg("g", { class: "nodes" });
     for (const n of view.nodes) {
-      const box = this.boxes.get(n.id);
+      const box = layout.boxes.get(n.id);
       if (box === undefined) continue;
       const el = svg(
         "g",
         {
-          class: `node ${n.kind}`,
+          class: `node ${n.kind}${n.opKind === null ? "" : ` kind-${n.opKind}`}`,
           transform: `translate(${box.x},${box.y})`,
           tabindex: "0",
           "data-node-id": n.id,
@@ -250,6 +247,9 @@ export class GraphPanel {
           height: String(box.height),
           rx: n.kind === "group" ? "8" : "4",
         }),
+        n.opKind === null
+          ? null
+          : svg("rect", { class: "kind-bar", width: "5", height: String(box.height), rx: "2" }),
         svg("text", { x: "10", y: "17", class: "node-title" }, fit(n.title, box.width, n.kind === "group")),
         svg(
           "text",
@@ -263,7 +263,7 @@ export class GraphPanel {
       this.nodeEls.set(n.id, el);
       nodes.append(el);
     }
-    this.viewport.replaceChildren(layer, edges, nodes);
+    this.viewport.replaceChildren(clusters, edges, nodes, labels);
   }
 
   private activate(target: Element): void {
@@ -345,22 +345,39 @@ export class GraphPanel {
   private setTransform(x: number, y: number, k: number): void {
     this.transform = { x, y, k };
     this.viewport.setAttribute("transform", `translate(${x},${y}) scale(${k})`);
+    this.updateMinimap();
   }
 
-  /** `initial`: never shrink below a readable zoom; show the top of the graph instead. */
-  private fitToView(initial: boolean): void {
+  private updateMinimap(): void {
     const { clientWidth: w, clientHeight: h } = this.canvas;
-    if (w === 0 || h === 0 || this.bounds.width === 0) return;
-    let k = Math.min(w / this.bounds.width, h / this.bounds.height, 1);
-    if (initial) k = Math.max(k, Math.min(READABLE_ZOOM, 1));
-    const x = (w - this.bounds.width * k) / 2;
-    const y = this.bounds.height * k <= h ? (h - this.bounds.height * k) / 2 : 0;
+    const { x, y, k } = this.transform;
+    this.minimap.showViewport({ x: -x / k, y: -y / k, width: w / k, height: h / k });
+  }
+
+  /**
+   * Fits the graph's short axis (its width, for a top-down graph) and shows the start of the long one to
+   * scroll along; never below READABLE_ZOOM, never above 1.
+   */
+  private fitToView(): void {
+    const layout = this.layoutResult;
+    const { clientWidth: w, clientHeight: h } = this.canvas;
+    if (layout === null || w === 0 || h === 0 || layout.width === 0) return;
+    const shortAxis = layout.height >= layout.width ? w / layout.width : h / layout.height;
+    const k = Math.min(1, Math.max(shortAxis, READABLE_ZOOM));
+    const x = layout.width * k <= w ? (w - layout.width * k) / 2 : 0;
+    const y = layout.height * k <= h ? (h - layout.height * k) / 2 : 0;
     this.setTransform(x, y, k);
+  }
+
+  private centerOnPoint(px: number, py: number): void {
+    const { clientWidth: w, clientHeight: h } = this.canvas;
+    const { k } = this.transform;
+    this.setTransform(w / 2 - px * k, h / 2 - py * k, k);
   }
 
   /** Pans (keeping the zoom) so a node or cluster is centred; `onlyIfHidden` skips nodes already in view. */
   private centerOn(id: string, onlyIfHidden: boolean): void {
-    const box = this.boxes.get(id);
+    const box = this.layoutResult?.boxes.get(id);
     const { clientWidth: w, clientHeight: h } = this.canvas;
     if (box === undefined || w === 0) return;
     const { x, y, k } = this.transform;
@@ -374,18 +391,4 @@ export class GraphPanel {
     const ty = box.height * k > h ? margin - box.y * k : h / 2 - (box.y + box.height / 2) * k;
     this.setTransform(tx, ty, k);
   }
-}
-
-/** A polyline through dagre's points with the corners rounded by quadratic curves. */
-function smoothPath(points: readonly { x: number; y: number }[]): string {
-  const first = points[0];
-  if (first === undefined) return "";
-  let d = `M${first.x},${first.y}`;
-  for (let i = 1; i < points.length - 1; i++) {
-    const p = points[i]!;
-    const q = points[i + 1]!;
-    d += ` Q${p.x},${p.y} ${(p.x + q.x) / 2},${(p.y + q.y) / 2}`;
-  }
-  const last = points[points.length - 1]!;
-  return points.length > 1 ? `${d} L${last.x},${last.y}` : d;
 }

@@ -9,7 +9,8 @@ import "@vscode-elements/elements/dist/vscode-tabs/index.js";
 import "@vscode-elements/elements/dist/vscode-tab-header/index.js";
 import "@vscode-elements/elements/dist/vscode-tab-panel/index.js";
 import { isHostToWebview, type WebviewToHost } from "../src/protocol/messages";
-import { InspectorApp, type PersistedState } from "./app";
+import { InspectorApp } from "./app";
+import type { PersistedState } from "./viewModel";
 
 interface VsCodeApi {
   postMessage(message: WebviewToHost): void;

@@ -174,4 +174,76 @@ export const tests = [
       await screenshot("filter-details");
     },
   },
+  {
+    name: "graph of googlenet: expand all, search, edge shapes, click selects the table row",
+    async run({ page, expected, screenshot, log }) {
+      const exp = expected("googlenet");
+      const frame = await openModel(page, "googlenet.onnx", "googlenet");
+      await frame.locator("vscode-tab-header", { hasText: "Graph" }).click({ timeout: 10_000 });
+      const graph = frame.locator('[data-testid="graph"]');
+      const t0 = Date.now();
+      await graph.locator('[data-testid="graph-expand-all"]').click({ timeout: 10_000 });
+      // Every ONNX node but the Identity aliases of weights (hidden as in the table), each as its own node.
+      const want =
+        Object.values(exp.onnx.op_counts).reduce((a, b) => a + b, 0) -
+        exp.onnx.identity_nodes_aliasing_initializers;
+      const count = () =>
+        graph.evaluate((g) => ({
+          layers: g.querySelectorAll("g.node.layer").length,
+          groups: g.querySelectorAll("g.node.group").length,
+        }));
+      let seen = await count();
+      for (const until = Date.now() + 20_000; Date.now() < until && seen.layers !== want;) {
+        await sleep(200);
+        seen = await count();
+      }
+      log(`  expand all: ${seen.layers} nodes drawn in ${Date.now() - t0} ms from click`);
+      assert.deepEqual(seen, { layers: want, groups: 0 }, "layer and group nodes after Expand all");
+      for (const branch of ["branch1", "branch2", "branch3", "branch4"])
+        assert.equal(
+          await graph.locator(`[data-cluster="inception4a.${branch}"]`).count(),
+          1,
+          `inception4a.${branch} drawn as a box`,
+        );
+
+      // Edge labels: conv1's output (PyTorch) and inception (4a)'s (the GoogLeNet paper, Table 1: 14×14×512).
+      const labels = await graph.locator('[data-testid="edge-label"] text').allTextContents();
+      const conv1 = exp.layers.find((l) => l.name === "conv1.conv");
+      assert.ok(labels.includes(conv1.output_shape.slice(1).join("×")), "conv1's edge label");
+      assert.ok(labels.includes("512×14×14"), "inception4a's output edge label");
+
+      // Search marks the 14 nodes of inception4a; Enter steps to the first and centres it.
+      const search = graph.locator('[data-testid="graph-search"]');
+      await search.fill("inception4a");
+      const status = graph.locator('[data-testid="graph-search-status"]');
+      await frame
+        .locator('[data-testid="graph-search-status"]', { hasText: "14 matches" })
+        .waitFor({ timeout: 10_000 });
+      assert.equal(await graph.locator("g.node.match").count(), 14, "nodes marked by the search");
+      await search.press("Enter");
+      assert.equal((await status.textContent()).trim(), "1 of 14", "status after Enter");
+      assert.equal(await graph.locator("g.node.current-match").count(), 1, "current match marked");
+
+      // Clicking a node selects its row in the table (and shows it in the details pane).
+      const name = "inception4a.branch2.1.conv";
+      await search.fill(name);
+      await search.press("Enter");
+      const node = graph.locator("g.node.current-match");
+      const layerIndex = await node.getAttribute("data-node-layer");
+      await node.locator("rect").first().click({ timeout: 10_000 });
+      const details = frame.locator('[data-testid="details"]');
+      await frame.locator('[data-testid="details"]', { hasText: name }).waitFor({ timeout: 10_000 });
+      assert.ok((await details.textContent()).includes(name), "details pane shows the clicked layer");
+      await screenshot("graph-googlenet");
+      await frame.locator("vscode-tab-header", { hasText: "Table" }).click();
+      const selected = frame.locator('tr[aria-selected="true"]');
+      await selected.waitFor({ timeout: 10_000 });
+      assert.equal(
+        await selected.getAttribute("data-layer-index"),
+        layerIndex,
+        "table row selected by the click",
+      );
+      assert.equal(await selected.getAttribute("data-layer-name"), name, "selected row's name");
+    },
+  },
 ];

@@ -223,7 +223,7 @@ async function main() {
   state.tmp = fs.mkdtempSync(path.join(os.tmpdir(), "convlens-e2e-"));
   const workspace = path.join(state.tmp, "workspace");
   fs.mkdirSync(workspace);
-  for (const m of ["lenet5.onnx", "resnet18.onnx", "lenet5_digits.onnx", "shapes_cnn.onnx"])
+  for (const m of ["lenet5.onnx", "resnet18.onnx", "lenet5_digits.onnx", "shapes_cnn.onnx", "googlenet.onnx"])
     fs.copyFileSync(path.join(fixturesDir, "models", m), path.join(workspace, m));
   fs.copyFileSync(
     path.join(fixturesDir, "definitions", "custom_models.py"),

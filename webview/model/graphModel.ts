@@ -7,10 +7,12 @@
  * Groups start collapsed so a 100-layer network opens as a readable chain of
  * stages (conv1 → layer1 → … → fc); the renderer lays out only what is here.
  */
-import { opLabel, type ModelAnalysis } from "../../src/core/analysis/result";
+import { opLabel, type LayerRow, type ModelAnalysis } from "../../src/core/analysis/result";
+import type { Dim } from "../../src/core/ir/types";
 import { formatCount, formatShape } from "./format";
 import { buildModuleTree, type ModuleGroup, type ModuleTree } from "./moduleTree";
-import { findConstantLayers } from "./plumbing";
+import { opKindOf, type OpKind } from "./opKind";
+import { findPlumbingRows } from "./plumbing";
 
 export interface GraphNodeView {
   /** "l:<index>" for a layer, "g:<path>" for a collapsed group. */
@@ -28,11 +30,17 @@ export interface GraphNodeView {
   readonly firstIndex: number;
   /** Layers it stands for (1 for a layer node). */
   readonly layerCount: number;
+  /** Colour class of a layer node; null for a group. */
+  readonly opKind: OpKind | null;
 }
 
 export interface GraphEdgeView {
   readonly from: string;
   readonly to: string;
+  /** The tensor it carries, compact ("64×56×56", batch left out); "" when unknown or several differ. */
+  readonly label: string;
+  /** Every tensor it stands for, full shapes, for a tooltip. */
+  readonly tooltip: string;
 }
 
 /** An expanded group, drawn as a box around its children. */
@@ -61,10 +69,10 @@ export const clusterId = (path: string): string => `c:${path}`;
 
 export class GraphViewModel {
   readonly tree: ModuleTree;
-  /** Layers computing only from weights (see findConstantLayers); hidden unless showConstants. */
-  readonly constants: ReadonlySet<number>;
+  /** The table's exporter plumbing (findPlumbingRows): hidden unless showPlumbing. */
+  readonly plumbing: ReadonlySet<number>;
   private readonly expanded = new Set<string>();
-  private showConstantLayers = false;
+  private showPlumbingLayers = false;
 
   /** `tree`: the table's, when it already built one for the same analysis. */
   constructor(
@@ -72,16 +80,20 @@ export class GraphViewModel {
     tree?: ModuleTree,
   ) {
     this.tree = tree ?? buildModuleTree(analysis.layers);
-    this.constants = findConstantLayers(analysis);
+    this.plumbing = findPlumbingRows(analysis);
+    this.batch = analysis.inputs[0]?.shape?.[0];
     this.expandUntilReadable();
   }
 
-  get showConstants(): boolean {
-    return this.showConstantLayers;
+  /** The model input's first dim, left out of edge labels. */
+  private readonly batch: Dim | undefined;
+
+  get showPlumbing(): boolean {
+    return this.showPlumbingLayers;
   }
 
-  setShowConstants(show: boolean): void {
-    this.showConstantLayers = show;
+  setShowPlumbing(show: boolean): void {
+    this.showPlumbingLayers = show;
   }
 
   /**
@@ -103,6 +115,11 @@ export class GraphViewModel {
       }
       count = next;
     }
+  }
+
+  /** Opens every module group: each layer is drawn as its own node. */
+  expandAll(): void {
+    for (const path of this.tree.groups.keys()) this.expanded.add(path);
   }
 
   /** Back to the initial view. */
@@ -155,7 +172,7 @@ export class GraphViewModel {
   build(maxNodes = Infinity): GraphView {
     const nodes = new Map<string, GraphNodeView>();
     const clusters = new Map<string, GraphClusterView>();
-    const hidden = this.showConstantLayers ? new Set<number>() : this.constants;
+    const hidden = this.showPlumbingLayers ? new Set<number>() : this.plumbing;
     const ordered = [...this.tree.layers.values()]
       .filter((l) => !hidden.has(l.index))
       .sort((a, b) => a.index - b.index);
@@ -189,6 +206,7 @@ export class GraphViewModel {
           cluster,
           firstIndex: layer.index,
           layerCount: 1,
+          opKind: opKindOf(layer.opType, layer.layerType),
         });
       } else {
         const n = collapsed.layerIndexes.length;
@@ -202,6 +220,7 @@ export class GraphViewModel {
           cluster,
           firstIndex: layer.index,
           layerCount: n,
+          opKind: null,
         });
       }
     }
@@ -214,19 +233,26 @@ export class GraphViewModel {
     }
     const keptIds = new Set(kept.map((n) => n.id));
 
-    const edges: GraphEdgeView[] = [];
-    const seen = new Set<string>();
+    // Per drawn edge, the shapes of every tensor it stands for (merged edges of collapsed groups).
+    const edgeShapes = new Map<string, { from: string; to: string; shapes: Set<string> }>();
     for (const layer of ordered) {
       const to = this.nodeIdForLayer(layer.index);
       for (const pred of layer.predecessors) {
         if (hidden.has(pred)) continue;
         const from = this.nodeIdForLayer(pred);
+        if (from === to || !keptIds.has(from) || !keptIds.has(to)) continue;
         const key = `${from}\u0000${to}`;
-        if (from === to || seen.has(key) || !keptIds.has(from) || !keptIds.has(to)) continue;
-        seen.add(key);
-        edges.push({ from, to });
+        let entry = edgeShapes.get(key);
+        if (entry === undefined) {
+          entry = { from, to, shapes: new Set() };
+          edgeShapes.set(key, entry);
+        }
+        const source = this.tree.layers.get(pred);
+        for (const shape of source === undefined ? [undefined] : carriedShapes(source, layer))
+          entry.shapes.add(shape === undefined ? "?" : JSON.stringify(shape));
       }
     }
+    const edges = [...edgeShapes.values()].map(({ from, to, shapes }) => this.edgeView(from, to, shapes));
 
     // Only clusters that still hold a drawn node (truncation may empty some), plus their ancestors.
     const usedClusters = new Set<string>();
@@ -243,4 +269,32 @@ export class GraphViewModel {
       truncatedFrom,
     };
   }
+
+  private edgeView(from: string, to: string, shapes: ReadonlySet<string>): GraphEdgeView {
+    const parsed = [...shapes].map((s) => (s === "?" ? undefined : (JSON.parse(s) as Dim[])));
+    const only = parsed.length === 1 ? parsed[0] : undefined;
+    return {
+      from,
+      to,
+      label: only === undefined ? "" : compactShape(only, this.batch),
+      tooltip: parsed.map((s) => formatShape(s)).join("\n"),
+    };
+  }
+}
+
+/**
+ * The shapes of the tensors `from` passes to `to`: its outputs that `to` reads, by name. A layer with one
+ * output passes that one whatever the names say; otherwise an unmatched name stays unknown.
+ */
+function carriedShapes(from: LayerRow, to: LayerRow): (readonly Dim[] | undefined)[] {
+  const read = new Set(to.inputs.map((v) => v.name));
+  const matched = from.outputs.filter((v) => read.has(v.name));
+  if (matched.length > 0) return matched.map((v) => v.shape ?? undefined);
+  return from.outputs.length === 1 ? [from.outputs[0]?.shape ?? undefined] : [undefined];
+}
+
+/** "64×56×56" for 1×64×56×56: the leading batch dim (the model input's first dim) repeats on every edge. */
+export function compactShape(shape: readonly Dim[], batch: Dim | undefined): string {
+  const dropBatch = shape.length >= 2 && batch !== undefined && shape[0] === batch;
+  return formatShape(dropBatch ? shape.slice(1) : shape);
 }
