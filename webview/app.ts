@@ -43,7 +43,7 @@ const TAB_GRAPH = 2;
 const TAB_RUN = 3;
 
 /** Who asked: the origin is not scrolled/centred (the user is looking at it) and "host"/"restore" are not echoed back. */
-type SelectionOrigin = "table" | "chart" | "graph" | "details" | "host" | "restore";
+type SelectionOrigin = "table" | "chart" | "graph" | "details" | "run" | "host" | "restore";
 
 /** Everything built for one analysis. */
 interface LoadedView {
@@ -122,6 +122,7 @@ export class InspectorApp {
         break;
       case "runnable":
       case "image":
+      case "labels":
       case "filters":
       case "explainRunnable":
       case "nativeResult":
@@ -203,10 +204,15 @@ export class InspectorApp {
       onSelect: onSelect("graph"),
     });
     const details = new DetailsPane({ onSelect: onSelect("details") });
-    const run = new RunPanel(analysis, {
-      post: (message) => this.host.post(message),
-      reveal: () => this.switchTab(TAB_RUN),
-    });
+    const run = new RunPanel(
+      analysis,
+      {
+        post: (message) => this.host.post(message),
+        reveal: () => this.switchTab(TAB_RUN),
+        select: onSelect("run"),
+      },
+      tableModel.tree,
+    );
     if (this.runtime !== null) run.setRuntime(this.runtime);
 
     const filter = h("input", {

@@ -6,7 +6,13 @@
  * after the first run any change of input, preprocessing or layer runs again.
  */
 import type { LayerRow, ModelAnalysis } from "../../src/core/analysis/result";
-import type { HostToWebview, RunnableInfo, RuntimeInfo, WebviewToHost } from "../../src/protocol/messages";
+import type {
+  HostToWebview,
+  LabelsFile,
+  RunnableInfo,
+  RuntimeInfo,
+  WebviewToHost,
+} from "../../src/protocol/messages";
 import { h } from "../dom";
 import { float32, hostNativeRunner, type NativeRunner } from "./nativeRunner";
 import { RunEngine, shortError, type FeedData, type OutputData } from "./engine";
@@ -14,6 +20,11 @@ import { TensorView, type MapOptions } from "./featureMapsView";
 import { FiltersView } from "./filtersView";
 import { RequestClient } from "../../src/protocol/requests";
 import { ExplainView } from "./explain/explainView";
+import { classCount } from "./explain/explainModel";
+import { chooseLabels } from "./labels";
+import { LayerPickerView } from "./layerPickerView";
+import type { ModuleTree } from "../model/moduleTree";
+import { findConstantLayers } from "../model/plumbing";
 import { InputView } from "./inputView";
 import { detailsRunButtons } from "./detailsRunButtons";
 import { RunToolbar, viewSwitcher } from "./runToolbar";
@@ -25,6 +36,8 @@ export interface RunPanelCallbacks {
   post(message: WebviewToHost): void;
   /** Bring the Run tab to the front (showRun, details-pane buttons). */
   reveal(): void;
+  /** The layer picker chose a layer: select it everywhere (it comes back through setLayer). */
+  select(index: number): void;
 }
 
 export class RunPanel {
@@ -56,7 +69,9 @@ export class RunPanel {
   private readonly toolbar: RunToolbar;
   private readonly inputBox = h("div", { class: "run-input-col" });
   private readonly viewButtons = new Map<RunView, HTMLElement>();
-  private readonly viewHeader = h("div", { class: "run-view-header", "data-testid": "run-layer" });
+  private readonly picker: LayerPickerView;
+  private readonly layerInfo = h("div", { class: "run-layer-info", "data-testid": "run-layer" });
+  private readonly viewHeader = h("div", { class: "run-view-header" });
   private readonly viewBody = h("div", { class: "run-view-body" });
   /** Restricted Mode: why nothing runs, and a link to trust the folder. */
   private readonly restricted = h("p", {
@@ -68,7 +83,10 @@ export class RunPanel {
   constructor(
     private readonly analysis: ModelAnalysis,
     private readonly callbacks: RunPanelCallbacks,
+    /** The module tree the table and graph use (the picker groups by it). */
+    tree: ModuleTree,
   ) {
+    this.picker = new LayerPickerView(tree, findConstantLayers(analysis), (i) => callbacks.select(i));
     this.requests = new RequestClient((m) => callbacks.post(m));
     this.native = hostNativeRunner(this.requests);
     this.queue = new JobQueue((busy) => {
@@ -81,7 +99,11 @@ export class RunPanel {
     );
     const save = (name: string, dataUrl: string): void => callbacks.post({ type: "savePng", name, dataUrl });
     const names = (prefix: () => string) => (part: string) => pngName(analysis.model, prefix(), part);
-    this.predictions = new PredictionsView(null, this.mapOptions, { save, pngName: names(() => "") });
+    this.predictions = new PredictionsView(this.mapOptions, {
+      save,
+      pngName: names(() => ""),
+      chooseLabels: () => void this.chooseLabels(),
+    });
     this.maps = new TensorView(this.mapOptions, { save, pngName: names(() => this.layer?.name ?? "") });
     this.filtersView = new FiltersView(this.mapOptions, {
       save,
@@ -140,11 +162,27 @@ export class RunPanel {
       this.inputBox.replaceChildren(this.input.element);
       if (this.visible) this.chooseDefault();
     }
-    this.predictions.labels = runtime?.labels ?? null;
-    this.explain.labelsChanged(runtime?.labels ?? null);
+    this.setLabels(runtime?.labels ?? null);
     this.predictions.dispose();
     if (runtime !== null) this.predictions.clear();
     this.updateRunnable();
+  }
+
+  /** Class names for the predictions and Explain's class picker (chosen per class count: labels.ts). */
+  private setLabels(file: LabelsFile | null): void {
+    const imagenet = this.runtime?.imagenetLabels ?? null;
+    this.predictions.setLabels({ file, imagenet });
+    this.explain.labelsChanged(chooseLabels(classCount(this.analysis), file, imagenet).names);
+  }
+
+  /** "Choose labels…": the host asks for a file and keeps it for this inspector. */
+  private async chooseLabels(): Promise<void> {
+    try {
+      const { labels } = await this.requests.request("pickLabels", {}, { timeoutMs: Infinity });
+      this.setLabels(labels);
+    } catch (err) {
+      if (!/no labels file chosen/.test(shortError(err))) this.showError(`Labels: ${shortError(err)}`);
+    }
   }
 
   /** Host messages for the Run tab; true when handled. */
@@ -319,7 +357,7 @@ export class RunPanel {
     const layer = this.layer;
     if (layer === null)
       return this.filtersView.message(
-        "Select a convolution layer (table, graph or charts) to see its filters.",
+        "Choose a convolution above (or in the table, graph or charts) to see its filters.",
       );
     if (!hasFilters(layer))
       return this.filtersView.message(
@@ -345,8 +383,8 @@ export class RunPanel {
 
   private renderView(): void {
     const layer = this.layer;
-    const header =
-      this.view === "predictions" || layer === null
+    this.layerInfo.replaceChildren(
+      ...(layer === null
         ? []
         : [
             h("strong", {}, layer.name),
@@ -356,8 +394,10 @@ export class RunPanel {
               { class: "note" },
               ` #${layer.index} · output ${shapeText(layer.outputs[0]?.shape ?? [])}`,
             ),
-          ];
-    this.viewHeader.replaceChildren(...header);
+          ]),
+    );
+    if (this.view !== "predictions") this.picker.update(this.view, layer?.index ?? null);
+    this.viewHeader.replaceChildren(...(this.view === "predictions" ? [] : [this.picker.element, this.layerInfo]));
     const body =
       this.view === "predictions"
         ? this.predictions.element
@@ -377,7 +417,7 @@ export class RunPanel {
       return h(
         "p",
         { class: "placeholder", "data-testid": "select-layer" },
-        "Select a layer in the table, the graph or the charts to see its feature maps.",
+        "Choose a layer above (or in the table, graph or charts) to see its feature maps.",
       );
     if (this.mapsLayer?.index !== layer.index || this.mapsOutput === null)
       return h(
