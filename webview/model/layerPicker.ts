@@ -61,8 +61,10 @@ export function matchesQuery(entry: PickerEntry, group: string | null, query: st
 }
 
 /**
- * The pickable layers in execution order, one section per module (a module's layers together,
- * in the order its first layer runs), keeping those that match the query.
+ * The pickable layers in execution order that match the query, in sections: a new section starts
+ * wherever the innermost module changes, so the list reads in the order the layers run (a module's
+ * layers interrupted by a sub-module, or top-level layers before and after the blocks, form
+ * several sections).
  */
 export function pickerSections(
   tree: ModuleTree,
@@ -70,7 +72,7 @@ export function pickerSections(
   constants: ReadonlySet<number>,
   query = "",
 ): PickerSection[] {
-  const sections = new Map<string | null, PickerEntry[]>();
+  const sections: { group: string | null; entries: PickerEntry[] }[] = [];
   const ordered = [...tree.layers.values()].sort((a, b) => a.index - b.index);
   for (const layer of ordered) {
     if (!pickable(layer, purpose, constants.has(layer.index))) continue;
@@ -78,11 +80,11 @@ export function pickerSections(
     const group = chain[chain.length - 1]?.path ?? null;
     const entry = entryOf(layer);
     if (!matchesQuery(entry, group, query)) continue;
-    let list = sections.get(group);
-    if (list === undefined) sections.set(group, (list = []));
-    list.push(entry);
+    const last = sections[sections.length - 1];
+    if (last !== undefined && last.group === group) last.entries.push(entry);
+    else sections.push({ group, entries: [entry] });
   }
-  return [...sections].map(([group, entries]) => ({ group, entries }));
+  return sections;
 }
 
 /** How many layers the sections hold. */
