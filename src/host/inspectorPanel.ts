@@ -8,7 +8,12 @@ import { randomBytes } from "node:crypto";
 import * as vscode from "vscode";
 import type { LayerRow, ModelAnalysis } from "../core/analysis/result";
 import type { Model } from "../core/ir/types";
-import { isWebviewToHost, type HostToWebview, type LabelsFile, type WebviewToHost } from "../protocol/messages";
+import {
+  isWebviewToHost,
+  type HostToWebview,
+  type LabelsFile,
+  type WebviewToHost,
+} from "../protocol/messages";
 import { loadModelForRun, readLabels, RESTRICTED, type RuntimeService } from "./runtime/runtimeService";
 import type { AnalysisOutcome, AnalysisService } from "./analysisService";
 import type { Config } from "./config";
@@ -246,7 +251,8 @@ export class InspectorPanel implements vscode.Disposable {
     const file = picked?.[0];
     if (!file) throw new Error("no labels file chosen");
     const labels = await readLabels(file);
-    if (labels === null) throw new Error(`${file.path.split("/").pop() ?? "the file"} has no lines to use as labels`);
+    if (labels === null)
+      throw new Error(`${file.path.split("/").pop() ?? "the file"} has no lines to use as labels`);
     this.chosenLabels = labels;
     this.post({ type: "labels", requestId, labels });
   }

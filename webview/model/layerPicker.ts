@@ -54,7 +54,10 @@ function entryOf(layer: LayerRow): PickerEntry {
  * module path: "layer3 conv" finds the convolutions of layer3.
  */
 export function matchesQuery(entry: PickerEntry, group: string | null, query: string): boolean {
-  const words = query.toLowerCase().split(/\s+/).filter((w) => w !== "");
+  const words = query
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((w) => w !== "");
   if (words.length === 0) return true;
   const text = `${entry.name} ${entry.type} ${entry.shape} ${group ?? ""}`.toLowerCase();
   return words.every((w) => text.includes(w));

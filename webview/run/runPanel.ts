@@ -397,7 +397,9 @@ export class RunPanel {
           ]),
     );
     if (this.view !== "predictions") this.picker.update(this.view, layer?.index ?? null);
-    this.viewHeader.replaceChildren(...(this.view === "predictions" ? [] : [this.picker.element, this.layerInfo]));
+    this.viewHeader.replaceChildren(
+      ...(this.view === "predictions" ? [] : [this.picker.element, this.layerInfo]),
+    );
     const body =
       this.view === "predictions"
         ? this.predictions.element

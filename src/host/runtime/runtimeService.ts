@@ -78,9 +78,9 @@ export class RuntimeService {
     const labels =
       chosenLabels ??
       (labelsNear ? await readLabels(vscode.Uri.joinPath(labelsNear, "..", "labels.txt")) : null);
-    this.imagenet ??= readLabels(vscode.Uri.joinPath(this.extensionUri, "media", "imagenet1k-labels.txt")).then(
-      (f) => (f === null ? null : [...f.names]),
-    );
+    this.imagenet ??= readLabels(
+      vscode.Uri.joinPath(this.extensionUri, "media", "imagenet1k-labels.txt"),
+    ).then((f) => (f === null ? null : [...f.names]));
     const imagenetLabels = await this.imagenet;
     const ortBase =
       webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, "dist", "ort")).toString() + "/";
