@@ -1,9 +1,12 @@
 /**
  * The Run tab's layer picker: a search box and a drop-down of the layers that have feature maps
  * (or filters), grouped by module (model/layerPicker.ts), so a layer is chosen without going back
- * to the table. Picking one selects it everywhere (table, graph, details).
+ * to the table, and a line naming the chosen layer. Picking one selects it everywhere (table,
+ * graph, details).
  */
+import type { LayerRow } from "../../src/core/analysis/result";
 import type { ModuleTree } from "../model/moduleTree";
+import { shapeText } from "./runModel";
 import { entryCount, pickerSections, type PickerPurpose } from "../model/layerPicker";
 import { h } from "../dom";
 
@@ -29,6 +32,7 @@ export class LayerPickerView {
     "aria-label": "Layer",
   });
   private readonly count = h("span", { class: "note", "data-testid": "run-layer-count" });
+  private readonly info = h("div", { class: "run-layer-info", "data-testid": "run-layer" });
   private purpose: PickerPurpose = "featureMaps";
   private selected: number | null = null;
 
@@ -44,19 +48,37 @@ export class LayerPickerView {
     });
     this.element = h(
       "div",
-      { class: "run-layer-picker", "data-testid": "run-layer-picker" },
-      h("span", { class: "run-field-label" }, "Layer"),
-      this.search,
-      this.select,
-      this.count,
+      { class: "run-layer-header" },
+      h(
+        "div",
+        { class: "run-layer-picker", "data-testid": "run-layer-picker" },
+        h("span", { class: "run-field-label" }, "Layer"),
+        this.search,
+        this.select,
+        this.count,
+      ),
+      this.info,
     );
   }
 
-  /** Show the layers for this purpose, with `selected` chosen when it is among them. */
-  update(purpose: PickerPurpose, selected: number | null): void {
+  /** Show the layers for this purpose, with `layer` chosen when it is among them, and name it. */
+  update(purpose: PickerPurpose, layer: LayerRow | null): void {
     this.purpose = purpose;
-    this.selected = selected;
+    this.selected = layer?.index ?? null;
     this.render();
+    this.info.replaceChildren(
+      ...(layer === null
+        ? []
+        : [
+            h("strong", {}, layer.name),
+            h("span", { class: "op-badge" }, layer.layerType ?? layer.opType),
+            h(
+              "span",
+              { class: "note" },
+              ` #${layer.index} · output ${shapeText(layer.outputs[0]?.shape ?? [])}`,
+            ),
+          ]),
+    );
   }
 
   private render(): void {

@@ -30,7 +30,7 @@ import { detailsRunButtons } from "./detailsRunButtons";
 import { RunToolbar, viewSwitcher } from "./runToolbar";
 import { CancelledError, checkCancelled, JobQueue, type CancelToken } from "./jobQueue";
 import { PredictionsView } from "./predictionsView";
-import { hasFilters, layersKey, pngName, shapeText, type FilterWeights, type RunView } from "./runModel";
+import { hasFilters, layersKey, pngName, type FilterWeights, type RunView } from "./runModel";
 
 export interface RunPanelCallbacks {
   post(message: WebviewToHost): void;
@@ -70,15 +70,8 @@ export class RunPanel {
   private readonly inputBox = h("div", { class: "run-input-col" });
   private readonly viewButtons = new Map<RunView, HTMLElement>();
   private readonly picker: LayerPickerView;
-  private readonly layerInfo = h("div", { class: "run-layer-info", "data-testid": "run-layer" });
   private readonly viewHeader = h("div", { class: "run-view-header" });
   private readonly viewBody = h("div", { class: "run-view-body" });
-  /** Restricted Mode: why nothing runs, and a link to trust the folder. */
-  private readonly restricted = h("p", {
-    class: "note run-restricted",
-    "data-testid": "run-restricted",
-    hidden: "",
-  });
 
   constructor(
     private readonly analysis: ModelAnalysis,
@@ -121,7 +114,7 @@ export class RunPanel {
     this.element = h(
       "div",
       { class: "run-panel", "data-testid": "run-panel" },
-      this.restricted,
+      this.toolbar.restricted,
       this.toolbar.element,
       h(
         "div",
@@ -259,7 +252,9 @@ export class RunPanel {
   private updateRunnable(): void {
     const rt = this.runtime;
     this.toolbar.enabled = this.canRun;
-    this.showRestricted(rt?.restricted === true ? (rt.whyNot ?? "Restricted Mode") : null);
+    this.toolbar.showRestricted(rt?.restricted === true ? (rt.whyNot ?? "Restricted Mode") : null, () =>
+      this.callbacks.post({ type: "manageTrust" }),
+    );
     if (rt === null) this.setStatus("Waiting for the extension…");
     else if (rt.restricted === true) this.setStatus("");
     else if (!rt.canRun) this.showError(`This model cannot be run here: ${rt.whyNot ?? "unknown reason"}`);
@@ -383,23 +378,8 @@ export class RunPanel {
 
   private renderView(): void {
     const layer = this.layer;
-    this.layerInfo.replaceChildren(
-      ...(layer === null
-        ? []
-        : [
-            h("strong", {}, layer.name),
-            h("span", { class: "op-badge" }, layer.layerType ?? layer.opType),
-            h(
-              "span",
-              { class: "note" },
-              ` #${layer.index} · output ${shapeText(layer.outputs[0]?.shape ?? [])}`,
-            ),
-          ]),
-    );
-    if (this.view !== "predictions") this.picker.update(this.view, layer?.index ?? null);
-    this.viewHeader.replaceChildren(
-      ...(this.view === "predictions" ? [] : [this.picker.element, this.layerInfo]),
-    );
+    if (this.view !== "predictions") this.picker.update(this.view, layer);
+    this.viewHeader.replaceChildren(...(this.view === "predictions" ? [] : [this.picker.element]));
     const body =
       this.view === "predictions"
         ? this.predictions.element
@@ -431,21 +411,6 @@ export class RunPanel {
       return h("p", { class: "warning-text" }, "The runtime did not return this layer's output.");
     this.maps.show(this.mapsOutput);
     return this.maps.element;
-  }
-
-  private showRestricted(why: string | null): void {
-    this.restricted.hidden = why === null;
-    if (why === null) return this.restricted.replaceChildren();
-    const link = h(
-      "a",
-      { href: "#", "data-testid": "run-trust", title: "Open VS Code's workspace trust settings" },
-      "Trust this folder…",
-    );
-    link.addEventListener("click", (e) => {
-      e.preventDefault();
-      this.callbacks.post({ type: "manageTrust" });
-    });
-    this.restricted.replaceChildren(`${why} `, link);
   }
 
   private setStatus(text: string): void {
