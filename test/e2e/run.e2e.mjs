@@ -8,16 +8,9 @@ import assert from "node:assert/strict";
 import { sleep } from "./harness.mjs";
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import {
-  closeAllEditors,
-  openInWebview,
-  openRunTab,
-  pickQuickItem,
-  runCommand,
-  selectSample,
-  waitForInspector,
-} from "./workbench.mjs";
+import { repoRoot } from "../../scripts/ensure-tools.mjs";
+import { openRunTab, selectSample } from "./workbench.mjs";
+import { closeAllEditors, openInWebview, pickQuickItem, runCommand, waitForInspector } from "./workbench.mjs";
 import { poll } from "./editorText.mjs";
 
 /** The Run panel's status line (errors are shown there), for failure messages. */
@@ -74,10 +67,7 @@ function assertLogits(tag, logits, sample) {
 /** The built-in ImageNet-1k class names the extension ships. */
 const imagenetLabels = () =>
   fs
-    .readFileSync(
-      path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../media/imagenet1k-labels.txt"),
-      "utf8",
-    )
+    .readFileSync(path.join(repoRoot, "media", "imagenet1k-labels.txt"), "utf8")
     .trimEnd()
     .split("\n");
 
