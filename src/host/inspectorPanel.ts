@@ -52,6 +52,8 @@ export class InspectorPanel implements vscode.Disposable {
   /** Settles with each finished load: the analysis, or undefined when it failed. */
   private analysed: Promise<ModelAnalysis | undefined>;
   private settleAnalysed: (a: ModelAnalysis | undefined) => void = () => undefined;
+  /** A load has finished (well or not): analysis() answers at once from then on. */
+  private loadedOnce = false;
 
   constructor(
     panel: vscode.WebviewPanel,
@@ -132,7 +134,7 @@ export class InspectorPanel implements vscode.Disposable {
 
   /** The analysis shown (waits for the first load to finish); undefined when it failed. */
   analysis(): Promise<ModelAnalysis | undefined> {
-    return this.current !== undefined ? Promise.resolve(this.current) : this.analysed;
+    return this.current !== undefined || this.loadedOnce ? Promise.resolve(this.current) : this.analysed;
   }
 
   private runModel(): Promise<Model> {
@@ -338,6 +340,7 @@ export class InspectorPanel implements vscode.Disposable {
       clearTimeout(timer);
       cancel.dispose();
     }
+    this.loadedOnce = true;
     this.settleAnalysed(outcome.ok ? outcome.analysis : undefined);
     this.analysed = new Promise((resolve) => (this.settleAnalysed = resolve));
     if (outcome.ok) {
