@@ -38,7 +38,7 @@ const TAB_GRAPH = 2;
 const TAB_RUN = 3;
 
 /** Who asked: the origin is not scrolled/centred (the user is looking at it) and "host"/"restore" are not echoed back. */
-type SelectionOrigin = "table" | "chart" | "graph" | "details" | "host" | "restore" | "pytorch";
+type SelectionOrigin = "table" | "chart" | "graph" | "details" | "run" | "host" | "restore" | "pytorch";
 
 /** Everything built for one analysis. */
 interface LoadedView {
@@ -100,6 +100,7 @@ export class InspectorApp {
         break;
       case "runnable":
       case "image":
+      case "labels":
       case "filters":
       case "explainRunnable":
       case "nativeResult":
@@ -188,10 +189,15 @@ export class InspectorApp {
       },
     });
     const details = new DetailsPane({ onSelect: onSelect("details") });
-    const run = new RunPanel(analysis, {
-      post: (message) => this.host.post(message),
-      reveal: () => this.switchTab(TAB_RUN),
-    });
+    const run = new RunPanel(
+      analysis,
+      {
+        post: (message) => this.host.post(message),
+        reveal: () => this.switchTab(TAB_RUN),
+        select: onSelect("run"),
+      },
+      tableModel.tree,
+    );
     if (this.runtime !== null) run.setRuntime(this.runtime);
 
     const filter = h("input", {

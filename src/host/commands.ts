@@ -6,6 +6,7 @@ import * as vscode from "vscode";
 import { FORMATS } from "../core/formats/registry";
 import { INSPECTOR_VIEW_TYPE, TEXT_INSPECTOR_VIEW_TYPE } from "./inspectorEditor";
 import { InspectorPanel, type InspectorDeps } from "./inspectorPanel";
+import { pickLayer } from "./layerQuickPick";
 import type { KerasJsonFiles } from "./kerasJsonFiles";
 import { inspectClass, setInputShape } from "./python/pythonCommands";
 import type { PythonAnalyses } from "./python/pythonAnalyses";
@@ -78,6 +79,20 @@ async function showRun(view: "predictions" | "featureMaps" | "filters"): Promise
   InspectorPanel.active?.showRun(view);
 }
 
+/** Show Feature Maps / Show Filters: ask for a layer, then show it in the Run tab (which runs if needed). */
+async function showLayerInRun(view: "featureMaps" | "filters"): Promise<void> {
+  if (!InspectorPanel.active) await vscode.commands.executeCommand("convlens.inspectModel");
+  const panel = InspectorPanel.active;
+  if (!panel) return;
+  const analysis = await panel.analysis();
+  // A failed analysis: the inspector already says why; the Run tab shows nothing to pick.
+  if (!analysis) return panel.showRun(view);
+  const index = await pickLayer(analysis, view);
+  if (index === undefined) return;
+  panel.selectLayer(index);
+  panel.showRun(view);
+}
+
 export const COMMANDS: Readonly<Record<string, CommandFactory>> = {
   "convlens.inspectModel": (ctx) => async (arg) => {
     const uri = await pickModel(arg, ctx.kerasJson);
@@ -92,8 +107,8 @@ export const COMMANDS: Readonly<Record<string, CommandFactory>> = {
       binary ? INSPECTOR_VIEW_TYPE : TEXT_INSPECTOR_VIEW_TYPE,
     );
   },
-  "convlens.showFeatureMaps": () => () => showRun("featureMaps"),
-  "convlens.showFilters": () => () => showRun("filters"),
+  "convlens.showFeatureMaps": () => () => showLayerInRun("featureMaps"),
+  "convlens.showFilters": () => () => showLayerInRun("filters"),
   "convlens.runOnImage": () => async () => {
     await showRun("predictions");
     await InspectorPanel.active?.pickImage();

@@ -8,8 +8,13 @@ import { randomBytes } from "node:crypto";
 import * as vscode from "vscode";
 import type { LayerRow, ModelAnalysis } from "../core/analysis/result";
 import type { Model } from "../core/ir/types";
-import { isWebviewToHost, type HostToWebview, type WebviewToHost } from "../protocol/messages";
-import { loadModelForRun, RESTRICTED, type RuntimeService } from "./runtime/runtimeService";
+import {
+  isWebviewToHost,
+  type HostToWebview,
+  type LabelsFile,
+  type WebviewToHost,
+} from "../protocol/messages";
+import { loadModelForRun, readLabels, RESTRICTED, type RuntimeService } from "./runtime/runtimeService";
 import type { AnalysisOutcome, AnalysisService } from "./analysisService";
 import type { Config } from "./config";
 import { INSPECTOR_STYLESHEETS, renderInspectorHtml } from "./inspectorHtml";
@@ -43,12 +48,20 @@ export class InspectorPanel implements vscode.Disposable {
   private pending: HostToWebview[] = [];
   private current: ModelAnalysis | undefined;
   private model: Promise<Model> | undefined;
+  /** The labels file the user chose in the Run tab ("Choose labels…"), over any labels.txt. */
+  private chosenLabels: LabelsFile | undefined;
+  /** Settles with each finished load: the analysis, or undefined when it failed. */
+  private analysed: Promise<ModelAnalysis | undefined>;
+  private settleAnalysed: (a: ModelAnalysis | undefined) => void = () => undefined;
+  /** A load has finished (well or not): analysis() answers at once from then on. */
+  private loadedOnce = false;
 
   constructor(
     panel: vscode.WebviewPanel,
     private readonly source: InspectorSource,
     private readonly deps: InspectorDeps,
   ) {
+    this.analysed = new Promise((resolve) => (this.settleAnalysed = resolve));
     const webview = panel.webview;
     this.webview = webview;
     const media = vscode.Uri.joinPath(deps.extensionUri, "media");
@@ -122,6 +135,11 @@ export class InspectorPanel implements vscode.Disposable {
     this.post({ type: "showRun", view });
   }
 
+  /** The analysis shown (waits for the first load to finish); undefined when it failed. */
+  analysis(): Promise<ModelAnalysis | undefined> {
+    return this.current !== undefined || this.loadedOnce ? Promise.resolve(this.current) : this.analysed;
+  }
+
   private runModel(): Promise<Model> {
     // Loading a model to run reads weight files beside it: not in an untrusted folder.
     if (!this.deps.config.trusted) return Promise.reject(new Error(RESTRICTED));
@@ -141,6 +159,7 @@ export class InspectorPanel implements vscode.Disposable {
       model.ok ? model.m : undefined,
       this.source.uri,
       model.ok ? undefined : model.why,
+      this.chosenLabels,
     );
     this.post({ type: "runtime", runtime: info });
   }
@@ -183,6 +202,9 @@ export class InspectorPanel implements vscode.Disposable {
         case "pickImage":
           await this.pickImage(m.requestId);
           break;
+        case "pickLabels":
+          await this.pickLabels(m.requestId);
+          break;
         case "runNative": {
           const r = await this.deps.runtime.runNative(m);
           const outputs = [...r.outputs].map(([name, o]) => ({ name, dims: o.dims, data: o.data }));
@@ -223,6 +245,23 @@ export class InspectorPanel implements vscode.Disposable {
     this.post({ type: "image", requestId, name: file.path.split("/").pop() ?? "image", uri });
   }
 
+  /** "Choose labels…": a text file, one class name per line; kept for this inspector. */
+  private async pickLabels(requestId: number): Promise<void> {
+    const picked = await vscode.window.showOpenDialog({
+      canSelectMany: false,
+      defaultUri: vscode.Uri.joinPath(this.source.uri, ".."),
+      filters: { "Labels (one per line)": ["txt", "names", "labels"], "All files": ["*"] },
+      title: "ConvLens: class names for this model (one per line)",
+    });
+    const file = picked?.[0];
+    if (!file) throw new Error("no labels file chosen");
+    const labels = await readLabels(file);
+    if (labels === null)
+      throw new Error(`${file.path.split("/").pop() ?? "the file"} has no lines to use as labels`);
+    this.chosenLabels = labels;
+    this.post({ type: "labels", requestId, labels });
+  }
+
   private async savePng(name: string, dataUrl: string): Promise<void> {
     const base64 = /^data:image\/png;base64,(.*)$/.exec(dataUrl)?.[1];
     if (!base64) return;
@@ -245,6 +284,7 @@ export class InspectorPanel implements vscode.Disposable {
       case "prepareExplain":
       case "getFilters":
       case "pickImage":
+      case "pickLabels":
       case "runNative":
         void this.onRuntimeRequest(m);
         break;
@@ -303,6 +343,9 @@ export class InspectorPanel implements vscode.Disposable {
       clearTimeout(timer);
       cancel.dispose();
     }
+    this.loadedOnce = true;
+    this.settleAnalysed(outcome.ok ? outcome.analysis : undefined);
+    this.analysed = new Promise((resolve) => (this.settleAnalysed = resolve));
     if (outcome.ok) {
       this.current = outcome.analysis;
       this.deps.log.info(

@@ -57,6 +57,8 @@ export type HostToWebview =
         readonly data: Float32Array;
       }[];
     }
+  /** The labels file the user chose (pickLabels). */
+  | { readonly type: "labels"; readonly requestId: number; readonly labels: LabelsFile }
   /** A runtime request failed: one line for the user. */
   | { readonly type: "requestFailed"; readonly requestId: number; readonly message: string }
   /** Open the Run tab (palette commands Show Feature Maps / Show Filters / Run Model on Image…). */
@@ -81,13 +83,21 @@ export interface RuntimeInfo {
   /** Whether the host engine (onnxruntime-node) loads here; `why` when it does not. */
   readonly native: { readonly available: boolean; readonly why?: string };
   readonly samples: readonly { readonly name: string; readonly uri: string }[];
-  /** Class names from a labels.txt next to the model (one per line), if any. */
-  readonly labels: readonly string[] | null;
+  /** Class names from a labels file (one per line): the one the user chose, else labels.txt beside the model. */
+  readonly labels: LabelsFile | null;
+  /** The 1,000 ImageNet-1k class names shipped with the extension (media/imagenet1k-labels.txt). */
+  readonly imagenetLabels: readonly string[] | null;
   /** False when this model cannot be run (e.g. it cannot be written back as ONNX); `whyNot` says why. */
   readonly canRun: boolean;
   readonly whyNot?: string;
   /** Restricted Mode (an untrusted folder): running is off until the user trusts the folder. */
   readonly restricted?: boolean;
+}
+
+/** Class names read from a file, and the file's name (shown as their source). */
+export interface LabelsFile {
+  readonly name: string;
+  readonly names: readonly string[];
 }
 
 export interface RunnableInfo {
@@ -132,6 +142,8 @@ export type WebviewToHost =
     }
   /** Let the user pick a PNG/JPEG from the workspace. */
   | { readonly type: "pickImage"; readonly requestId: number }
+  /** Let the user pick a labels file (one class name per line) for this model. */
+  | { readonly type: "pickLabels"; readonly requestId: number }
   /** The weights of a convolution layer, for the filter grid. */
   | { readonly type: "getFilters"; readonly requestId: number; readonly layerIndex: number }
   /** Run a model the host built (by its modelUri) on the host engine. */
@@ -162,6 +174,7 @@ const WEBVIEW_TO_HOST_TYPES: Record<WebviewToHost["type"], true> = {
   prepareRun: true,
   prepareExplain: true,
   pickImage: true,
+  pickLabels: true,
   getFilters: true,
   runNative: true,
   savePng: true,
@@ -177,6 +190,7 @@ const HOST_TO_WEBVIEW_TYPES: Record<HostToWebview["type"], true> = {
   runtime: true,
   runnable: true,
   image: true,
+  labels: true,
   filters: true,
   explainRunnable: true,
   nativeResult: true,

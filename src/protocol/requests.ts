@@ -15,6 +15,7 @@ export const REPLY_TYPES = {
   prepareRun: "runnable",
   prepareExplain: "explainRunnable",
   pickImage: "image",
+  pickLabels: "labels",
   getFilters: "filters",
   runNative: "nativeResult",
 } as const satisfies Record<RequestType, Exclude<ReplyMessage["type"], "requestFailed">>;

@@ -72,6 +72,8 @@ export const tests = [
       assert.ok(ref, "shape_6_stripes.png missing from backward/shapes_cnn.json");
 
       const frame = await openRunTab(page, "shapes_cnn.onnx", "shapes_cnn", { log });
+      // The fixture's preprocessing is pixel / 255; a 64×64 colour input starts from ImageNet mean/std.
+      await frame.locator('[data-testid="norm-preset"]').selectOption("[0,1]");
       // The forward pass on shape_0_circle: class 0 (circle).
       await selectSample(frame, "shape_0_circle");
       await frame.locator('[data-testid="run-button"]').click();

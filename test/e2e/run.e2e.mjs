@@ -6,7 +6,11 @@
 // maps and six filters are shown. Workspace: lenet5_digits.onnx (copied by run.mjs).
 import assert from "node:assert/strict";
 import { sleep } from "./harness.mjs";
+import fs from "node:fs";
+import path from "node:path";
+import { repoRoot } from "../../scripts/ensure-tools.mjs";
 import { openRunTab, selectSample } from "./workbench.mjs";
+import { closeAllEditors, openInWebview, pickQuickItem, runCommand, waitForInspector } from "./workbench.mjs";
 import { poll } from "./editorText.mjs";
 import { runOnce, runStatus } from "./runTab.mjs";
 
@@ -22,7 +26,121 @@ function assertLogits(tag, logits, sample) {
   return maxDiff;
 }
 
+/** The built-in ImageNet-1k class names the extension ships. */
+const imagenetLabels = () =>
+  fs
+    .readFileSync(path.join(repoRoot, "media", "imagenet1k-labels.txt"), "utf8")
+    .trimEnd()
+    .split("\n");
+
+/** Waits until the feature-map grid shows `n` channels; fails with the status line otherwise. */
+async function expectMaps(frame, n, tag, screenshot) {
+  const grid = frame.locator('[data-testid="feature-maps"]');
+  const got = await poll(
+    () => grid.getAttribute("data-channels", { timeout: 1000 }),
+    (v) => v === String(n),
+    60_000,
+  );
+  if (got !== String(n)) await screenshot(`run-maps-wrong-${tag}`);
+  assert.equal(got, String(n), `${tag}: feature-map channels (status: ${await runStatus(frame)})`);
+  assert.equal(await grid.locator("canvas").count(), n, `${tag}: feature-map canvases`);
+}
+
 export const tests = [
+  {
+    name: "Run tab: Show Feature Maps from the palette asks for a layer and shows its maps; the tab's layer picker changes the layer",
+    async run({ page, screenshot, log }) {
+      await closeAllEditors(page);
+      await openInWebview(page, "lenet5_digits.onnx", { log });
+      const frame = await waitForInspector(page, "lenet5_digits");
+      // The palette: the quick pick lists the layers with feature maps, grouped, with shapes.
+      await page
+        .locator(".part.sidebar .composite.title")
+        .first()
+        .click({ timeout: 2000 })
+        .catch(() => {});
+      await runCommand(page, "ConvLens: Show Feature Maps");
+      const row = page.locator(".quick-input-list .monaco-list-row", { hasText: "c3" }).first();
+      await pickQuickItem(page, "c3");
+      assert.ok(!(await row.isVisible().catch(() => false)), "the quick pick closed after the choice");
+      // The Run tab comes to the front and runs: c3 has 16 channels of 10×10.
+      await frame.locator('[data-testid="run-panel"]').waitFor({ state: "visible", timeout: 15_000 });
+      await expectMaps(frame, 16, "palette c3", screenshot);
+      assert.match(
+        await frame.locator('[data-testid="run-layer"]').textContent(),
+        /^c3Conv #\d+ · output 1×16×10×10/,
+      );
+      await screenshot("run-palette-feature-maps-c3");
+
+      // The picker in the tab: search narrows it, choosing c1 shows c1's six maps.
+      const search = frame.locator('[data-testid="run-layer-search"]');
+      const select = frame.locator('[data-testid="run-layer-select"]');
+      assert.equal(
+        await select.inputValue(),
+        await select.locator('option[data-layer-name="c3"]').getAttribute("value"),
+      );
+      await search.fill("c1");
+      const offered = await select
+        .locator("option[data-layer-name]")
+        .evaluateAll((os) => os.map((o) => o.dataset.layerName));
+      assert.deepEqual(offered, ["c1"], "search 'c1' leaves c1");
+      await search.fill("");
+      const all = await select
+        .locator("option[data-layer-name]")
+        .evaluateAll((os) => os.map((o) => o.dataset.layerName));
+      assert.deepEqual(
+        all,
+        ["c1", "act1", "s2", "c3", "act3", "s4", "c5", "act5"],
+        "layers with feature maps",
+      );
+      await select.selectOption(await select.locator('option[data-layer-name="c1"]').getAttribute("value"));
+      await expectMaps(frame, 6, "picker c1", screenshot);
+      assert.match(await frame.locator('[data-testid="run-layer"]').textContent(), /^c1Conv/);
+      // The choice is the inspector's selection: the table's selected row follows.
+      await frame.locator("vscode-tab-header", { hasText: "Table" }).click();
+      const selected = frame.locator('tr[data-layer-name="c1"]');
+      const sel = await poll(
+        () => selected.getAttribute("aria-selected", { timeout: 1000 }),
+        (v) => v === "true",
+        10_000,
+      );
+      assert.equal(sel, "true", "c1 selected in the table");
+      await frame.locator('[data-testid="tab-run"]').click();
+      await screenshot("run-picker-c1");
+    },
+  },
+  {
+    name: "Run tab: resnet18 (1000 classes, no labels.txt) shows ImageNet-1k class names and starts from ImageNet mean/std",
+    async run({ page, screenshot, log }) {
+      const labels = imagenetLabels();
+      const frame = await openRunTab(page, "resnet18.onnx", "resnet18", { log });
+      await selectSample(frame, "chelsea");
+      assert.equal(
+        await frame.locator('[data-testid="norm-preset"]').inputValue(),
+        "ImageNet",
+        "default preset",
+      );
+      assert.match(
+        await frame.locator('[data-testid="norm-default"]').textContent(),
+        /ImageNet mean\/std.*224×224/,
+      );
+      await frame.locator('[data-testid="run-view-predictions"]').click();
+      await frame.locator('[data-testid="run-button"]').click();
+      const top = frame.locator('[data-testid="prediction"]').first();
+      await top.waitFor({ state: "attached", timeout: 120_000 }).catch(() => {});
+      const cls = Number(await top.getAttribute("data-class", { timeout: 5000 }).catch(() => NaN));
+      if (!Number.isInteger(cls)) await screenshot("run-resnet18-no-predictions");
+      assert.ok(Number.isInteger(cls), `a prediction (status: ${await runStatus(frame)})`);
+      const label = (await top.locator(".pred-label").textContent()).trim();
+      assert.equal(label, labels[cls], `top class ${cls} named by the ImageNet-1k list`);
+      assert.equal(
+        (await frame.locator('[data-testid="labels-source"]').textContent()).trim(),
+        "ImageNet-1k labels (built in)",
+      );
+      assert.ok(await frame.locator('[data-testid="choose-labels"]').isVisible(), "Choose labels… offered");
+      await screenshot("run-resnet18-imagenet-labels");
+    },
+  },
   {
     name: "Run tab: lenet5_digits on digit_3 on the host engine, wasm and WebGPU: logits match PyTorch, c1 has 6 feature maps and 6 filters",
     async run({ page, expected, screenshot, log, setSettings }) {

@@ -29,8 +29,8 @@ describe("the message type guards follow the protocol's unions", () => {
     // Type-level: a type missing from a guard's record (or one left over) fails `npm run typecheck`.
     expectTypeOf<(typeof MESSAGE_TYPES.hostToWebview)[number]>().toEqualTypeOf<HostToWebview["type"]>();
     expectTypeOf<(typeof MESSAGE_TYPES.webviewToHost)[number]>().toEqualTypeOf<WebviewToHost["type"]>();
-    expect(MESSAGE_TYPES.hostToWebview).toHaveLength(12);
-    expect(MESSAGE_TYPES.webviewToHost).toHaveLength(12);
+    expect(MESSAGE_TYPES.hostToWebview).toHaveLength(13);
+    expect(MESSAGE_TYPES.webviewToHost).toHaveLength(13);
     for (const type of MESSAGE_TYPES.hostToWebview) expect(isHostToWebview({ type })).toBe(true);
     for (const type of MESSAGE_TYPES.webviewToHost) expect(isWebviewToHost({ type })).toBe(true);
   });
@@ -47,7 +47,14 @@ describe("the message type guards follow the protocol's unions", () => {
 
   it("name a reply for every request type", () => {
     const requests = MESSAGE_TYPES.webviewToHost.filter((t) => t in REPLY_TYPES);
-    expect(requests.sort()).toEqual(["getFilters", "pickImage", "prepareExplain", "prepareRun", "runNative"]);
+    expect(requests.sort()).toEqual([
+      "getFilters",
+      "pickImage",
+      "pickLabels",
+      "prepareExplain",
+      "prepareRun",
+      "runNative",
+    ]);
     for (const reply of Object.values(REPLY_TYPES)) expect(MESSAGE_TYPES.hostToWebview).toContain(reply);
   });
 });

@@ -20,24 +20,12 @@ import {
   toTensor,
   type RgbaImage,
 } from "../../webview/run/preprocess";
-import { decodePng, toChw } from "../support/png";
+import { decodePng, toChw, toRgba } from "../support/png";
 
 const FIXTURES = resolve(__dirname, "../../../shared/fixtures");
 
-/** A decoded PNG (grey, RGB…) as the browser hands it over: RGBA. */
-function rgbaOf(file: string): RgbaImage {
-  const img = decodePng(readFileSync(resolve(FIXTURES, file)));
-  const data = new Uint8ClampedArray(img.width * img.height * 4);
-  for (let i = 0; i < img.width * img.height; i++) {
-    const px = (c: number) => img.data[i * img.channels + Math.min(c, img.channels - 1)] ?? 0;
-    const grey = img.channels <= 2;
-    data[i * 4] = px(0);
-    data[i * 4 + 1] = grey ? px(0) : px(1);
-    data[i * 4 + 2] = grey ? px(0) : px(2);
-    data[i * 4 + 3] = 255;
-  }
-  return { width: img.width, height: img.height, data };
-}
+/** A fixture PNG as the browser hands it over: RGBA. */
+const rgbaOf = (file: string): RgbaImage => toRgba(decodePng(readFileSync(resolve(FIXTURES, file))));
 
 /** One-row image from grey levels. */
 const row = (levels: number[]): RgbaImage => ({

@@ -96,6 +96,7 @@ async function api(url: URL, req: IncomingMessage, r: ServerResponse): Promise<b
       backend: url.searchParams.get("backend") ?? "auto",
       samples,
       labels: null,
+      imagenetLabels: readFileSync(join(root, "media/imagenet1k-labels.txt"), "utf8").trimEnd().split("\n"),
       canRun: true,
       native: { available: false, why: "the dev server has no extension host" },
     };

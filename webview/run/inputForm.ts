@@ -55,6 +55,8 @@ export function preprocessForm(
   spec: InputSpec,
   o: PreprocessOptions,
   frames: number,
+  /** Which normalisation a run starts with, and why (preprocess.ts: defaultNormalisation). */
+  defaultReason: string,
   cb: PreprocessFormCallbacks,
 ): HTMLElement {
   const set = (patch: Partial<PreprocessOptions>): void => cb.set(patch);
@@ -134,6 +136,7 @@ export function preprocessForm(
   rows.push(field("Mean", ...triple("mean").slice(0, count)), field("Std", ...triple("std").slice(0, count)));
   rows.push(
     h("p", { class: "note" }, `value = (pixel × ${o.norm.scale === 1 ? "1" : "1/255"} − mean) / std`),
+    h("p", { class: "note", "data-testid": "norm-default" }, defaultReason),
   );
   return h("details", { class: "preprocess", open: "" }, h("summary", {}, "Preprocessing"), ...rows);
 }

@@ -25,8 +25,10 @@ import {
 } from "./inputModel";
 import { valueRange } from "../../src/core/ir/tensorData";
 import {
+  defaultNormalisation,
   noiseImage,
   PRESETS,
+  type DefaultNormalisation,
   isGrey,
   previewRgba,
   repeatFrames,
@@ -64,6 +66,7 @@ export class InputView {
   private readonly preview: HTMLElement;
   private pad: DrawPad | null = null;
   private previewToken = 0;
+  private readonly defaultNorm: DefaultNormalisation;
 
   constructor(
     decl: InputDecl,
@@ -74,13 +77,10 @@ export class InputView {
     this.spec = describeInput(decl);
     this.images = samples.map((s) => ({ name: s.name, uri: s.uri }));
     const side = this.spec.height ?? this.spec.width ?? DEFAULT_IMAGE_SIZE;
-    this.opts = {
-      width: this.spec.width ?? side,
-      height: this.spec.height ?? side,
-      channels: this.spec.channels === 1 ? 1 : 3,
-      order: "RGB",
-      norm: PRESETS["[0,1]"],
-    };
+    const [width, height] = [this.spec.width ?? side, this.spec.height ?? side];
+    const channels = this.spec.channels === 1 ? 1 : 3;
+    this.defaultNorm = defaultNormalisation(channels, height, width);
+    this.opts = { width, height, channels, order: "RGB", norm: PRESETS[this.defaultNorm.preset] };
     this.frames = this.spec.frames ?? 16;
     this.tokenLength = this.spec.length ?? DEFAULT_TOKEN_LENGTH;
     this.idsText = randomIds(this.tokenLength, this.idsSeed).join(", ");
@@ -279,7 +279,7 @@ export class InputView {
   }
 
   private preprocessForm(): HTMLElement {
-    return preprocessForm(this.spec, this.opts, this.frames, {
+    return preprocessForm(this.spec, this.opts, this.frames, this.defaultNorm.reason, {
       set: (patch) => {
         this.opts = { ...this.opts, ...patch };
         this.changed();

@@ -1,11 +1,14 @@
 /**
  * The model's own outputs after a run: the top-5 classes (softmax, unless the
- * output already is a probability vector) with class names when a labels file
- * was found, the raw numbers, and map-shaped outputs (segmentation, U-Net) drawn as maps.
+ * output already is a probability vector) with class names (a labels file, or the built-in
+ * ImageNet-1k names for 1,000 classes: labels.ts) and where they come from, the raw numbers, and
+ * map-shaped outputs (segmentation, U-Net) drawn as maps.
  */
+import type { LabelsFile } from "../../src/protocol/messages";
 import { h } from "../dom";
 import type { OutputData } from "./engine";
 import { TensorView, type MapOptions, type MapsCallbacks } from "./featureMapsView";
+import { chooseLabels } from "./labels";
 import { formatProb, predictions, vectorLength } from "./predictions";
 import { shapeText } from "./runModel";
 import { formatValue } from "./tensorLayout";
@@ -14,24 +17,45 @@ import { formatValue } from "./tensorLayout";
 const MAX_RAW_VALUES = 100_000;
 const SHOWN_RAW_VALUES = 2000;
 
+/** Where class names may come from; which one applies depends on the output's class count. */
+export interface LabelSources {
+  /** The labels file the user chose, else labels.txt beside the model. */
+  readonly file: LabelsFile | null;
+  /** The built-in ImageNet-1k names. */
+  readonly imagenet: readonly string[] | null;
+}
+
+export interface PredictionsCallbacks extends MapsCallbacks {
+  /** "Choose labels…": ask the host for a labels file. */
+  chooseLabels(): void;
+}
+
 export class PredictionsView {
   readonly element: HTMLElement;
   private maps: TensorView[] = [];
   /** Counts shown results (data-run on the raw values: tests tell a new result from the last). */
   private shown = 0;
+  private labels: LabelSources = { file: null, imagenet: null };
+  /** The outputs shown, to show them again with other labels. */
+  private last: readonly { readonly name: string; readonly out: OutputData }[] | null = null;
 
   constructor(
-    /** Class names (labels.txt next to the model), null = indexes. */
-    public labels: readonly string[] | null,
     private readonly options: MapOptions,
-    private readonly callbacks: MapsCallbacks,
+    private readonly callbacks: PredictionsCallbacks,
   ) {
     this.element = h("div", { class: "predictions-view" });
     this.clear();
   }
 
+  /** New class names: the results shown (if any) are shown again with them. */
+  setLabels(labels: LabelSources): void {
+    this.labels = labels;
+    if (this.last !== null) this.show(this.last, false);
+  }
+
   clear(text = "Press Run to see what the model predicts."): void {
     this.dispose();
+    this.last = null;
     this.element.replaceChildren(h("p", { class: "placeholder" }, text));
   }
 
@@ -40,9 +64,11 @@ export class PredictionsView {
     this.maps = [];
   }
 
-  show(outputs: readonly { readonly name: string; readonly out: OutputData }[]): void {
+  /** `fresh`: a new result (false when the same result is shown again with other labels). */
+  show(outputs: readonly { readonly name: string; readonly out: OutputData }[], fresh = true): void {
     this.dispose();
-    this.shown++;
+    this.last = outputs;
+    if (fresh) this.shown++;
     const sections = outputs.map(({ name, out }, i) => this.output(name, out, i === 0, outputs.length > 1));
     this.element.replaceChildren(...sections);
   }
@@ -72,7 +98,8 @@ export class PredictionsView {
   }
 
   private topList(out: OutputData): HTMLElement {
-    const p = predictions(out.data, this.labels, 5);
+    const labels = chooseLabels(out.data.length, this.labels.file, this.labels.imagenet);
+    const p = predictions(out.data, labels.names, 5);
     const rows = p.rows.map((r, rank) =>
       h(
         "div",
@@ -91,13 +118,32 @@ export class PredictionsView {
     );
     const how =
       p.mode === "softmax" ? "softmax of the outputs" : "the output is already a probability vector";
-    const names = this.labels === null ? " · no labels.txt next to the model: classes are indexes" : "";
+    const choose = h(
+      "a",
+      { href: "#", "data-testid": "choose-labels", title: "Pick a text file with one class name per line" },
+      "Choose labels…",
+    );
+    choose.addEventListener("click", (e) => {
+      e.preventDefault();
+      this.callbacks.chooseLabels();
+    });
     return h(
       "div",
       { class: "predictions", "data-testid": "predictions" },
       h("h4", {}, `Top ${p.rows.length} of ${p.classes} classes`),
       ...rows,
-      h("p", { class: "note" }, `Probabilities: ${how}${names}.`),
+      h("p", { class: "note" }, `Probabilities: ${how}.`),
+      h(
+        "p",
+        { class: "note labels-source" },
+        "Class names: ",
+        h("span", { "data-testid": "labels-source" }, labels.source),
+        " · ",
+        choose,
+      ),
+      labels.warning === null
+        ? null
+        : h("p", { class: "warning-text", "data-testid": "labels-warning" }, labels.warning),
     );
   }
 

@@ -42,6 +42,35 @@ export function presetOf(norm: Normalisation): PresetName | null {
   return null;
 }
 
+/** From this side length up, a colour input gets ImageNet statistics by default. */
+export const IMAGENET_DEFAULT_MIN_SIDE = 64;
+
+/** The normalisation a run starts with, and the sentence that states why (shown under the form). */
+export interface DefaultNormalisation {
+  readonly preset: PresetName;
+  readonly reason: string;
+}
+
+/**
+ * ImageNet mean/std for 3-channel inputs of at least 64 px on each side (what models trained on
+ * ImageNet, torchvision's among them, expect); [0, 1] for grey or small inputs (digits, CIFAR-sized
+ * models usually take pixel / 255). Only the start: the form edits it.
+ */
+export function defaultNormalisation(channels: 1 | 3, height: number, width: number): DefaultNormalisation {
+  const size = `${height}×${width}`;
+  if (channels === 3 && Math.min(height, width) >= IMAGENET_DEFAULT_MIN_SIDE)
+    return {
+      preset: "ImageNet",
+      reason: `Default: ImageNet mean/std, as for a colour input of ${size} (≥ ${IMAGENET_DEFAULT_MIN_SIDE} px) trained on ImageNet. Change it if this model was trained otherwise.`,
+    };
+  return {
+    preset: "[0,1]",
+    reason: `Default: [0, 1] (pixel / 255) for a ${channels === 1 ? "grey" : "colour"} input of ${size}${
+      channels === 3 ? ` (under ${IMAGENET_DEFAULT_MIN_SIDE} px)` : ""
+    }. Change it if this model was trained otherwise.`,
+  };
+}
+
 export interface PreprocessOptions {
   readonly width: number;
   readonly height: number;

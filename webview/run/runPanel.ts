@@ -6,7 +6,13 @@
  * after the first run any change of input, preprocessing or layer runs again.
  */
 import type { LayerRow, ModelAnalysis } from "../../src/core/analysis/result";
-import type { HostToWebview, RunnableInfo, RuntimeInfo, WebviewToHost } from "../../src/protocol/messages";
+import type {
+  HostToWebview,
+  LabelsFile,
+  RunnableInfo,
+  RuntimeInfo,
+  WebviewToHost,
+} from "../../src/protocol/messages";
 import { h } from "../dom";
 import { float32, hostNativeRunner, type NativeRunner } from "./nativeRunner";
 import { RunEngine, shortError, type FeedData, type OutputData } from "./engine";
@@ -14,17 +20,24 @@ import { TensorView, type MapOptions } from "./featureMapsView";
 import { FiltersView } from "./filtersView";
 import { RequestClient } from "../../src/protocol/requests";
 import { ExplainView } from "./explain/explainView";
+import { classCount } from "./explain/explainModel";
+import { chooseLabels } from "./labels";
+import { LayerPickerView } from "./layerPickerView";
+import type { ModuleTree } from "../model/moduleTree";
+import { findConstantLayers } from "../model/plumbing";
 import { InputView } from "./inputView";
 import { detailsRunButtons } from "./detailsRunButtons";
 import { RunToolbar, viewSwitcher } from "./runToolbar";
 import { CancelledError, checkCancelled, JobQueue, type CancelToken } from "./jobQueue";
 import { PredictionsView } from "./predictionsView";
-import { hasFilters, layersKey, pngName, shapeText, type FilterWeights, type RunView } from "./runModel";
+import { hasFilters, layersKey, pngName, type FilterWeights, type RunView } from "./runModel";
 
 export interface RunPanelCallbacks {
   post(message: WebviewToHost): void;
   /** Bring the Run tab to the front (showRun, details-pane buttons). */
   reveal(): void;
+  /** The layer picker chose a layer: select it everywhere (it comes back through setLayer). */
+  select(index: number): void;
 }
 
 export class RunPanel {
@@ -56,19 +69,17 @@ export class RunPanel {
   private readonly toolbar: RunToolbar;
   private readonly inputBox = h("div", { class: "run-input-col" });
   private readonly viewButtons = new Map<RunView, HTMLElement>();
-  private readonly viewHeader = h("div", { class: "run-view-header", "data-testid": "run-layer" });
+  private readonly picker: LayerPickerView;
+  private readonly viewHeader = h("div", { class: "run-view-header" });
   private readonly viewBody = h("div", { class: "run-view-body" });
-  /** Restricted Mode: why nothing runs, and a link to trust the folder. */
-  private readonly restricted = h("p", {
-    class: "note run-restricted",
-    "data-testid": "run-restricted",
-    hidden: "",
-  });
 
   constructor(
     private readonly analysis: ModelAnalysis,
     private readonly callbacks: RunPanelCallbacks,
+    /** The module tree the table and graph use (the picker groups by it). */
+    tree: ModuleTree,
   ) {
+    this.picker = new LayerPickerView(tree, findConstantLayers(analysis), (i) => callbacks.select(i));
     this.requests = new RequestClient((m) => callbacks.post(m));
     this.native = hostNativeRunner(this.requests);
     this.queue = new JobQueue((busy) => {
@@ -81,7 +92,11 @@ export class RunPanel {
     );
     const save = (name: string, dataUrl: string): void => callbacks.post({ type: "savePng", name, dataUrl });
     const names = (prefix: () => string) => (part: string) => pngName(analysis.model, prefix(), part);
-    this.predictions = new PredictionsView(null, this.mapOptions, { save, pngName: names(() => "") });
+    this.predictions = new PredictionsView(this.mapOptions, {
+      save,
+      pngName: names(() => ""),
+      chooseLabels: () => void this.chooseLabels(),
+    });
     this.maps = new TensorView(this.mapOptions, { save, pngName: names(() => this.layer?.name ?? "") });
     this.filtersView = new FiltersView(this.mapOptions, {
       save,
@@ -99,7 +114,7 @@ export class RunPanel {
     this.element = h(
       "div",
       { class: "run-panel", "data-testid": "run-panel" },
-      this.restricted,
+      this.toolbar.restricted,
       this.toolbar.element,
       h(
         "div",
@@ -140,11 +155,27 @@ export class RunPanel {
       this.inputBox.replaceChildren(this.input.element);
       if (this.visible) this.chooseDefault();
     }
-    this.predictions.labels = runtime?.labels ?? null;
-    this.explain.labelsChanged(runtime?.labels ?? null);
+    this.setLabels(runtime?.labels ?? null);
     this.predictions.dispose();
     if (runtime !== null) this.predictions.clear();
     this.updateRunnable();
+  }
+
+  /** Class names for the predictions and Explain's class picker (chosen per class count: labels.ts). */
+  private setLabels(file: LabelsFile | null): void {
+    const imagenet = this.runtime?.imagenetLabels ?? null;
+    this.predictions.setLabels({ file, imagenet });
+    this.explain.labelsChanged(chooseLabels(classCount(this.analysis), file, imagenet).names);
+  }
+
+  /** "Choose labels…": the host asks for a file and keeps it for this inspector. */
+  private async chooseLabels(): Promise<void> {
+    try {
+      const { labels } = await this.requests.request("pickLabels", {}, { timeoutMs: Infinity });
+      this.setLabels(labels);
+    } catch (err) {
+      if (!/no labels file chosen/.test(shortError(err))) this.showError(`Labels: ${shortError(err)}`);
+    }
   }
 
   /** Host messages for the Run tab; true when handled. */
@@ -221,7 +252,9 @@ export class RunPanel {
   private updateRunnable(): void {
     const rt = this.runtime;
     this.toolbar.enabled = this.canRun;
-    this.showRestricted(rt?.restricted === true ? (rt.whyNot ?? "Restricted Mode") : null);
+    this.toolbar.showRestricted(rt?.restricted === true ? (rt.whyNot ?? "Restricted Mode") : null, () =>
+      this.callbacks.post({ type: "manageTrust" }),
+    );
     if (rt === null) this.setStatus("Waiting for the extension…");
     else if (rt.restricted === true) this.setStatus("");
     else if (!rt.canRun) this.showError(`This model cannot be run here: ${rt.whyNot ?? "unknown reason"}`);
@@ -319,7 +352,7 @@ export class RunPanel {
     const layer = this.layer;
     if (layer === null)
       return this.filtersView.message(
-        "Select a convolution layer (table, graph or charts) to see its filters.",
+        "Choose a convolution above (or in the table, graph or charts) to see its filters.",
       );
     if (!hasFilters(layer))
       return this.filtersView.message(
@@ -345,19 +378,8 @@ export class RunPanel {
 
   private renderView(): void {
     const layer = this.layer;
-    const header =
-      this.view === "predictions" || layer === null
-        ? []
-        : [
-            h("strong", {}, layer.name),
-            h("span", { class: "op-badge" }, layer.layerType ?? layer.opType),
-            h(
-              "span",
-              { class: "note" },
-              ` #${layer.index} · output ${shapeText(layer.outputs[0]?.shape ?? [])}`,
-            ),
-          ];
-    this.viewHeader.replaceChildren(...header);
+    if (this.view !== "predictions") this.picker.update(this.view, layer);
+    this.viewHeader.replaceChildren(...(this.view === "predictions" ? [] : [this.picker.element]));
     const body =
       this.view === "predictions"
         ? this.predictions.element
@@ -377,7 +399,7 @@ export class RunPanel {
       return h(
         "p",
         { class: "placeholder", "data-testid": "select-layer" },
-        "Select a layer in the table, the graph or the charts to see its feature maps.",
+        "Choose a layer above (or in the table, graph or charts) to see its feature maps.",
       );
     if (this.mapsLayer?.index !== layer.index || this.mapsOutput === null)
       return h(
@@ -389,21 +411,6 @@ export class RunPanel {
       return h("p", { class: "warning-text" }, "The runtime did not return this layer's output.");
     this.maps.show(this.mapsOutput);
     return this.maps.element;
-  }
-
-  private showRestricted(why: string | null): void {
-    this.restricted.hidden = why === null;
-    if (why === null) return this.restricted.replaceChildren();
-    const link = h(
-      "a",
-      { href: "#", "data-testid": "run-trust", title: "Open VS Code's workspace trust settings" },
-      "Trust this folder…",
-    );
-    link.addEventListener("click", (e) => {
-      e.preventDefault();
-      this.callbacks.post({ type: "manageTrust" });
-    });
-    this.restricted.replaceChildren(`${why} `, link);
   }
 
   private setStatus(text: string): void {

@@ -1,6 +1,7 @@
 /**
  * The Run tab's top bar: Run / Cancel, the status line (progress, errors), the
- * backend in use and the forward time, the random-weights banner and backend notes.
+ * backend in use and the forward time, the random-weights banner and backend notes, and the
+ * Restricted Mode notice.
  */
 import type { Backend } from "../../src/protocol/messages";
 import { h } from "../dom";
@@ -24,6 +25,8 @@ export class RunToolbar {
   private readonly ms = h("strong", { class: "run-ms", "data-testid": "run-ms" }, "–");
   private readonly banner = h("div", { class: "run-banner", "data-testid": "random-weights", hidden: "" });
   private readonly notes = h("div", { class: "run-notes", "data-testid": "run-notes" });
+  /** Restricted Mode: why nothing runs, and a link to trust the folder (placed above the bar). */
+  readonly restricted = h("p", { class: "note run-restricted", "data-testid": "run-restricted", hidden: "" });
 
   constructor(onRun: () => void, onCancel: () => void) {
     this.runButton.addEventListener("click", onRun);
@@ -78,6 +81,21 @@ export class RunToolbar {
       ? "⚠ Random weights: this file has no weights (or not all of them), so generated ones (He init, fixed seed) are used. Outputs show the architecture at work, not trained predictions."
       : "";
     this.notes.replaceChildren(...notes.map((n) => h("p", { class: "note" }, n)));
+  }
+
+  showRestricted(why: string | null, onTrust: () => void): void {
+    this.restricted.hidden = why === null;
+    if (why === null) return this.restricted.replaceChildren();
+    const link = h(
+      "a",
+      { href: "#", "data-testid": "run-trust", title: "Open VS Code's workspace trust settings" },
+      "Trust this folder…",
+    );
+    link.addEventListener("click", (e) => {
+      e.preventDefault();
+      onTrust();
+    });
+    this.restricted.replaceChildren(`${why} `, link);
   }
 
   setStatus(text: string): void {

@@ -14,7 +14,7 @@ import { weightsMessage } from "../../core/formats/weights/beside";
 import type { WeightReport } from "../../core/formats/weights/safetensors";
 import { buildRunnable, consumersOf, randomWeights, WEIGHTS_SEED as SEED } from "../../core/onnx/runnable";
 import { explainGraph } from "../../core/explain/methods";
-import type { RunnableInfo, RuntimeInfo, WebviewToHost } from "../../protocol/messages";
+import type { LabelsFile, RunnableInfo, RuntimeInfo, WebviewToHost } from "../../protocol/messages";
 import type { Config } from "../config";
 import type { HostRun } from "../../runtime/hostGpuEngine";
 import type { HostEngine } from "./hostEngine";
@@ -40,6 +40,8 @@ export const RESTRICTED =
 export class RuntimeService {
   /** Webview URL → file of each model this service wrote (the host engine runs only these). */
   private readonly published = new Map<string, vscode.Uri>();
+  /** media/imagenet1k-labels.txt, read once. */
+  private imagenet: Promise<string[] | null> | undefined;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -56,11 +58,16 @@ export class RuntimeService {
     ];
   }
 
+  /**
+   * What the Run tab needs. `chosenLabels` (a file the user picked) wins over a labels.txt
+   * beside `labelsNear`.
+   */
   async info(
     webview: vscode.Webview,
     model: Model | undefined,
     labelsNear: vscode.Uri | undefined,
     why?: string,
+    chosenLabels?: LabelsFile,
   ): Promise<RuntimeInfo> {
     const samples = SAMPLES.map((name) => ({
       name,
@@ -68,7 +75,13 @@ export class RuntimeService {
         .asWebviewUri(vscode.Uri.joinPath(this.extensionUri, "media", "samples", "images", name))
         .toString(),
     }));
-    const labels = labelsNear ? await readLabels(labelsNear) : null;
+    const labels =
+      chosenLabels ??
+      (labelsNear ? await readLabels(vscode.Uri.joinPath(labelsNear, "..", "labels.txt")) : null);
+    this.imagenet ??= readLabels(
+      vscode.Uri.joinPath(this.extensionUri, "media", "imagenet1k-labels.txt"),
+    ).then((f) => (f === null ? null : [...f.names]));
+    const imagenetLabels = await this.imagenet;
     const ortBase =
       webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, "dist", "ort")).toString() + "/";
     const native = this.native.availability();
@@ -79,6 +92,7 @@ export class RuntimeService {
         native: { available: false, why: RESTRICTED },
         samples,
         labels,
+        imagenetLabels,
         canRun: false,
         whyNot: RESTRICTED,
         restricted: true,
@@ -89,6 +103,7 @@ export class RuntimeService {
       native: native.ok ? { available: true } : { available: false, why: native.why },
       samples,
       labels,
+      imagenetLabels,
       canRun: model !== undefined,
       ...(model ? {} : { whyNot: why ?? "this model cannot be run" }),
     };
@@ -228,14 +243,13 @@ function floatData(t: Tensor, model: Model): Float32Array {
   return randomWeights(t, role, SEED);
 }
 
-async function readLabels(modelUri: vscode.Uri): Promise<string[] | null> {
+/** A labels file: one class name per line (blank lines at the end dropped); null when unreadable or empty. */
+export async function readLabels(file: vscode.Uri): Promise<LabelsFile | null> {
   try {
-    const text = new TextDecoder().decode(
-      await vscode.workspace.fs.readFile(vscode.Uri.joinPath(modelUri, "..", "labels.txt")),
-    );
+    const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(file));
     const lines = text.split(/\r?\n/).map((l) => l.trim());
     while (lines.length && lines[lines.length - 1] === "") lines.pop();
-    return lines.length ? lines : null;
+    return lines.length ? { name: file.path.split("/").pop() ?? "labels", names: lines } : null;
   } catch {
     return null;
   }
