@@ -4,7 +4,8 @@
  * node: the node gets a warning and unknown outputs. Throws ModelError only for
  * a broken file (cycle, missing producer, absurd dims) or when time runs out.
  */
-import { dtypeBytes, isFloat } from "../ir/dtype";
+import { dtypeBytes } from "../ir/dtype";
+import { nodeReads, subgraphsOf } from "../ir/subgraphs";
 import { elementCount, tensorValues } from "../ir/tensorData";
 import type { Dim, Model, Node, Shape } from "../ir/types";
 import { ModelError } from "../ir/types";
@@ -21,7 +22,9 @@ import type { LayerRow, ModelAnalysis, RFInfo, ValueSummary } from "./result";
 import { peakLiveBytes } from "./memory";
 import { topologicalOrder } from "./topology";
 import { opRule } from "../ops/registry";
-import { ShapeError, type OpContext, type ValueState } from "../ops/types";
+import type { OpContext, ValueState } from "../ops/types";
+import { checkDims, inferNode, weightsRead } from "./inferNode";
+import { analyzeSubgraph } from "./subgraph";
 
 export interface AnalyzeOptions {
   readonly modelName: string;
@@ -36,9 +39,6 @@ export interface AnalyzeOptions {
   /** Observes each value's receptive field (tests check per-unit regions with it). */
   readonly onField?: (valueName: string, field: ValueField) => void;
 }
-
-// Dims beyond this are a corrupt file, not a model (2^31 elements along one axis).
-const MAX_DIM = 2 ** 31;
 
 export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalysis {
   const started = Date.now();
@@ -88,42 +88,15 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
         );
     }
     const node = graph.nodes[nodeIndex] as Node;
-    const nodeWarnings: string[] = [];
     const ctx: OpContext = {
       node,
       inputs: node.inputs.map((n) => (n === "" ? undefined : states.get(n))),
       opset,
+      subgraph: (g, ins) => analyzeSubgraph(g, ins, (n) => states.get(n), opset),
     };
     const rule = opRule(node.opType, node.domain);
-    let outs: ValueState[] = [];
-    let macs: number | null = 0;
-    // MACs not computed are unknown (null), never 0: the totals then say they are not known.
-    if (!rule) {
-      nodeWarnings.push(`unknown: no rule for op ${node.domain ? `${node.domain}.` : ""}${node.opType}`);
-      unknownOps.add(node.opType);
-      macs = null;
-    } else if (ctx.inputs.some((s, i) => node.inputs[i] !== "" && !s?.shape) && node.opType !== "Constant") {
-      nodeWarnings.push("unknown: an input's shape is unknown");
-      macs = null;
-    } else {
-      try {
-        outs = rule.infer(ctx);
-        for (const o of outs) checkDims(o.shape, `output of "${node.name}"`);
-        for (const why of new Set(outs.map((o) => o.reason)))
-          if (why) nodeWarnings.push(`${outs.some((o) => !o.shape) ? "unknown" : "symbolic"}: ${why}`);
-        macs = rule.macs ? rule.macs(ctx, outs) : 0;
-      } catch (e) {
-        if (e instanceof ModelError) throw e;
-        outs = [];
-        macs = null;
-        nodeWarnings.push(
-          e instanceof ShapeError ? `shape error: ${e.message}` : `internal error: ${String(e)}`,
-        );
-      }
-    }
-    // Identity of an initializer is an alias: its consumers own that parameter again (exporter dedup).
-    if (node.opType === "Identity" && ctx.inputs[0]?.tensor && outs[0])
-      outs[0] = { ...outs[0], tensor: ctx.inputs[0].tensor };
+    if (!rule) unknownOps.add(node.opType);
+    const { outs, macs, warnings: nodeWarnings } = inferNode(rule, ctx);
     node.outputs.forEach((name, i) => {
       if (name !== "") states.set(name, outs[i] ?? { dtype: "unknown", shape: undefined });
     });
@@ -163,18 +136,12 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
 
     const weights: { name: string; shape: number[] }[] = [];
     let params = 0;
-    if (node.opType !== "Identity") {
-      node.inputs.forEach((name, i) => {
-        const t = ctx.inputs[i]?.tensor;
-        if (!t || t.role === "buffer" || counted.has(name)) return;
-        // An op that names its weight inputs (QLinearConv, DequantizeLinear) counts those, integer or
-        // not, and not its scales and zero points; any other counts its float initializers.
-        if (rule?.weightInputs ? !rule.weightInputs.includes(i) : !isFloat(t.dtype)) return;
-        counted.add(name);
-        params += elementCount(t.dims);
-        paramBytes += elementCount(t.dims) * dtypeBytes(t.dtype);
-        weights.push({ name, shape: [...t.dims] });
-      });
+    for (const { name, tensor: t } of weightsRead(rule, ctx)) {
+      if (counted.has(name)) continue;
+      counted.add(name);
+      params += elementCount(t.dims);
+      paramBytes += elementCount(t.dims) * dtypeBytes(t.dtype);
+      weights.push({ name, shape: [...t.dims] });
     }
 
     // A format that names its layers (Caffe, Darknet) says so; PyTorch exports encode the module path in the node name.
@@ -190,7 +157,11 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
       return acc === null || c === null ? null : acc + c * dtypeBytes(o.dtype);
     }, 0);
     const predecessors = [
-      ...new Set(node.inputs.map((n) => producerRow.get(n)).filter((r): r is number => r !== undefined)),
+      ...new Set(
+        nodeReads(node)
+          .map((n) => producerRow.get(n))
+          .filter((r): r is number => r !== undefined),
+      ),
     ];
     node.outputs.forEach((n) => producerRow.set(n, row));
     const rf: RFInfo = summarizeField(field);
@@ -220,6 +191,11 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
   if (unknownOps.size)
     warnings.push(
       `unknown: no rule for op ${[...unknownOps].join(", ")}; shapes after these nodes are unknown.`,
+    );
+  const bodies = graph.nodes.filter((n) => subgraphsOf(n).length > 0).map((n) => n.opType);
+  if (bodies.length)
+    warnings.push(
+      `Activation totals leave out the values inside ${[...new Set(bodies)].join(" / ")} bodies (their nodes have no rows).`,
     );
   const shapeErrors = layers.filter((l) => l.warnings.some((w) => w.startsWith("shape error")));
   for (const l of shapeErrors.slice(0, 5)) warnings.push(`${l.id}: ${l.warnings.join("; ")}`);
@@ -300,12 +276,6 @@ function inputField(
   if (dtype.startsWith("int") && shape.length === 2)
     return { kind: "axes", axes: [null, IDENTITY_AXIS], misaligned: false };
   return undefined;
-}
-
-function checkDims(shape: Shape | readonly number[] | undefined, what: string): void {
-  for (const d of shape ?? [])
-    if (typeof d === "number" && (d < 0 || d > MAX_DIM || !Number.isInteger(d)))
-      throw new ModelError(`Dimension ${d} of ${what} is not a plausible size (0 … 2^31).`);
 }
 
 /** Nodes whose outputs are folded constants (Shape → Gather → Concat chains) or weight aliases hold no activations. */

@@ -5,6 +5,7 @@
  */
 import { ATTR_SCHEMAS } from "./attrSchemas";
 import { ATTENTION_OPS } from "./attentionOps";
+import { CONTROL_FLOW_OPS } from "./controlFlowOps";
 import { ELEMENTWISE_OPS } from "./elementwiseOps";
 import { GATHER_SCATTER_OPS } from "./gatherScatterOps";
 import { LINALG_OPS } from "./linalgOps";
@@ -30,6 +31,7 @@ const OPS: ReadonlyMap<string, OpRule> = new Map(
     ...ATTENTION_OPS,
     ...SAMPLING_OPS,
     ...TEXT_OPS,
+    ...CONTROL_FLOW_OPS,
   }).map(([op, rule]): [string, OpRule] => [op, { ...rule, attrs: rule.attrs ?? ATTR_SCHEMAS[op] ?? [] }]),
 );
 

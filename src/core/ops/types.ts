@@ -4,7 +4,7 @@
  * the entry of each node; nothing about an op lives anywhere else.
  */
 import type { AxisField, ValueField } from "../fields/receptiveField";
-import type { AttrValue, DType, Node, Shape, Tensor } from "../ir/types";
+import type { AttrValue, DType, Graph, Node, Shape, Tensor } from "../ir/types";
 import type { AttrSpec } from "./attrSchemas";
 
 /** A constant's values (flattened); symbols appear where a Shape op read a symbolic dim. */
@@ -23,11 +23,30 @@ export interface ValueState {
   readonly reason?: string;
 }
 
+/** What analysing a nested graph (an If branch, a Loop or Scan body) once gives. */
+export interface SubgraphResult {
+  /** One per graph output. */
+  readonly outputs: readonly ValueState[];
+  /** MACs of one run of the graph; null when some node's are unknown. */
+  readonly macs: number | null;
+  /** Its nodes' "unknown: …" / "symbolic: …" / "shape error: …" notes, each prefixed with the node's name. */
+  readonly notes: readonly string[];
+  /** Parameters its nodes read (its own initializers or the outer graph's), as a layer would count them. */
+  readonly weights: readonly { readonly name: string; readonly tensor: Tensor }[];
+  /** How many of its own nodes it ran. */
+  readonly nodes: number;
+}
+
 export interface OpContext {
   readonly node: Node;
   /** One per node input; undefined for omitted or unknown inputs. */
   readonly inputs: readonly (ValueState | undefined)[];
   readonly opset: number;
+  /**
+   * Analyses a nested graph of this node with these states for its inputs; outer values it reads
+   * come from the enclosing graphs. Absent where the caller cannot (then control flow is unknown).
+   */
+  readonly subgraph?: (graph: Graph, inputs: readonly (ValueState | undefined)[]) => SubgraphResult;
 }
 
 /** Thrown by a shape rule when the node is inconsistent; becomes a node warning. */
@@ -63,6 +82,10 @@ export interface OpRule {
   readonly rfOutputs?: (ctx: RfContext) => (ValueField | undefined)[];
   /** Inputs (by position) that are weights of the layer, counted as its parameters. */
   readonly weightInputs?: readonly number[];
+  /** Notes for the node's details beyond its outputs' reasons (why MACs are unknown, a body's problems). */
+  readonly notes?: (ctx: OpContext, outputs: readonly ValueState[]) => readonly string[];
+  /** Parameters the node reads beyond its inputs (a Loop body's weights). */
+  readonly innerWeights?: (ctx: OpContext) => SubgraphResult["weights"];
   /** The op's attributes (name, type, default); absent: the registry fills in ATTR_SCHEMAS's entry. */
   readonly attrs?: readonly AttrSpec[];
 }
