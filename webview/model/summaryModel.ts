@@ -2,7 +2,7 @@
  * Text for the header (model summary and totals) and the details pane (one
  * layer), kept here so the renderers stay free of formatting decisions.
  */
-import type { LayerRow, ModelAnalysis, ValueSummary } from "../../src/core/analysis/result";
+import type { LayerRow, ModelAnalysis, QuantParams, ValueSummary } from "../../src/core/analysis/result";
 import {
   formatBytes,
   formatCount,
@@ -67,6 +67,17 @@ export function headerView(a: ModelAnalysis): HeaderView {
           ...notes,
         ].join("\n"),
       },
+      ...(t.paramBytes === undefined
+        ? []
+        : [
+            {
+              testId: "total-weight-bytes",
+              label: "Weights",
+              text: formatBytes(t.paramBytes),
+              dataValue: raw(t.paramBytes),
+              title: `${formatExact(t.paramBytes)} bytes: the parameters in their stored types (int8 one byte each, float32 four)`,
+            },
+          ]),
       {
         testId: "total-macs",
         label: "MACs",
@@ -139,6 +150,8 @@ export interface DetailsView {
   readonly inputs: readonly KeyValue[];
   readonly outputs: readonly KeyValue[];
   readonly weights: readonly KeyValue[];
+  /** Quantized values (QDQ, QLinear*): "input x" → "uint8 · scale 0.0187 · zero point 128". */
+  readonly quantization: readonly KeyValue[];
   readonly attributes: readonly KeyValue[];
   readonly predecessors: readonly LinkView[];
   readonly successors: readonly LinkView[];
@@ -156,6 +169,27 @@ function axisName(i: number, count: number): string {
 
 function valueRows(values: readonly ValueSummary[]): KeyValue[] {
   return values.map((v) => ({ key: v.name, value: `${formatShape(v.shape)} ${v.dtype}` }));
+}
+
+/** Scales and zero points as read: four significant digits, the rest elided with their count. */
+function quantNumbers(xs: readonly number[], count: number | null): string {
+  const shown = xs.map((x) => String(Number(x.toPrecision(4))));
+  return count !== null && count > xs.length ? `${shown.join(", ")}, … (${count})` : shown.join(", ");
+}
+
+/** "int8 · scale 0.0187 · zero point 0"; per channel "int8 · 64 scales (axis 0): 0.0012, …". */
+export function quantText(q: QuantParams): string {
+  const perChannel = q.scaleCount !== null && q.scaleCount > 1;
+  const scale =
+    q.scale === null
+      ? q.scaleCount === null
+        ? null
+        : "scale not in the file"
+      : perChannel
+        ? `${q.scaleCount} scales (axis ${q.axis ?? 1}): ${quantNumbers(q.scale, q.scaleCount)}`
+        : `scale ${quantNumbers(q.scale, q.scaleCount)}`;
+  const zp = q.zeroPoint === null ? null : `zero point ${quantNumbers(q.zeroPoint, q.scaleCount)}`;
+  return [q.dtype, scale, zp].filter((x) => x !== null).join(" · ");
 }
 
 export function detailsView(layer: LayerRow, a: ModelAnalysis): DetailsView {
@@ -190,6 +224,7 @@ export function detailsView(layer: LayerRow, a: ModelAnalysis): DetailsView {
     inputs: valueRows(layer.inputs),
     outputs: valueRows(layer.outputs),
     weights: layer.weights.map((w) => ({ key: w.name, value: formatShape(w.shape) })),
+    quantization: (layer.quant ?? []).map((q) => ({ key: `${q.role} ${q.value}`, value: quantText(q) })),
     attributes: Object.entries(layer.attrs).map(([key, value]) => ({ key, value })),
     predecessors: [...new Set(layer.predecessors)].map(link),
     successors,

@@ -18,7 +18,8 @@ import {
   unionFields,
   type ValueField,
 } from "../fields/receptiveField";
-import type { LayerRow, ModelAnalysis, RFInfo, ValueSummary } from "./result";
+import type { LayerRow, ModelAnalysis, QuantParams, RFInfo, ValueSummary } from "./result";
+import { quantParamsOf } from "./quantParams";
 import { peakLiveBytes } from "./memory";
 import { topologicalOrder } from "./topology";
 import { opRule } from "../ops/registry";
@@ -78,6 +79,7 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
   const layers: LayerRow[] = [];
   const unknownOps = new Set<string>();
   let paramBytes = 0;
+  const dequantized = new Map<string, QuantParams>();
 
   order.forEach((nodeIndex, row) => {
     if ((row & 255) === 0) {
@@ -97,6 +99,7 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
     const rule = opRule(node.opType, node.domain);
     if (!rule) unknownOps.add(node.opType);
     const { outs, macs, warnings: nodeWarnings } = inferNode(rule, ctx);
+    const quant = quantParamsOf(rule, ctx, outs, dequantized);
     node.outputs.forEach((name, i) => {
       if (name !== "") states.set(name, outs[i] ?? { dtype: "unknown", shape: undefined });
     });
@@ -182,6 +185,7 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
       rf,
       attrs: attrSummary(node),
       weights,
+      ...(quant.length ? { quant } : {}),
       predecessors,
       warnings: nodeWarnings,
     });

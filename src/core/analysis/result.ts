@@ -40,10 +40,27 @@ export interface LayerRow {
   readonly attrs: Readonly<Record<string, string>>;
   /** Parameter tensors this node owns (counted in params). */
   readonly weights: readonly { readonly name: string; readonly shape: readonly number[] }[];
+  /** Quantized values this layer reads or writes (QDQ pairs, QLinear* ops): dtype, scale, zero point. */
+  readonly quant?: readonly QuantParams[];
   /** Indexes of the layers producing this layer's inputs. */
   readonly predecessors: readonly number[];
   /** e.g. "unknown: no rule for op Foo". */
   readonly warnings: readonly string[];
+}
+
+/** How one value is quantized: real = scale × (stored − zero point). */
+export interface QuantParams {
+  /** The value's role at this layer ("input", "weight", "output", "bias") and its name. */
+  readonly role: string;
+  readonly value: string;
+  /** The stored integer type (int8, uint8, int4, …). */
+  readonly dtype: DType;
+  /** The first scales (one per tensor, or per channel); null when the file does not hold them. */
+  readonly scale: readonly number[] | null;
+  readonly zeroPoint: readonly number[] | null;
+  /** How many scales there are (1 = per tensor; else per channel along `axis`). */
+  readonly scaleCount: number | null;
+  readonly axis?: number;
 }
 
 /** A part of a model whose parameters cannot be counted: its module path and why. */

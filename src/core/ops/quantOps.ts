@@ -47,6 +47,7 @@ const conv = WINDOW_OPS["Conv"] as OpRule;
 const matmul = LINALG_OPS["MatMul"] as OpRule;
 
 const quantize: OpRule = {
+  quantSlots: [{ role: "output", value: "output", scale: 1, zeroPoint: 2 }],
   // A float weight quantized in the graph (fake-quant exports) is the parameter, stored as float.
   weightInputs: [0],
   infer(ctx) {
@@ -59,6 +60,7 @@ const quantize: OpRule = {
 };
 
 const dequantize: OpRule = {
+  quantSlots: [{ role: "input", value: 0, scale: 1, zeroPoint: 2 }],
   // A quantized weight (or bias) is dequantized from an initializer; its scale and zero point are not parameters.
   weightInputs: [0],
   infer(ctx) {
@@ -85,10 +87,39 @@ export const QUANT_OPS: Readonly<Record<string, OpRule>> = {
   DequantizeLinear: dequantize,
   DynamicQuantizeLinear: dynamicQuantize,
   // x, x_scale, x_zero_point, w, w_scale, w_zero_point, y_scale, y_zero_point, B
-  QLinearConv: asFloatOp(conv, [0, 3, 8], zeroPointDtype(7)),
+  QLinearConv: {
+    ...asFloatOp(conv, [0, 3, 8], zeroPointDtype(7)),
+    quantSlots: [
+      { role: "input", value: 0, scale: 1, zeroPoint: 2 },
+      { role: "weight", value: 3, scale: 4, zeroPoint: 5 },
+      { role: "output", value: "output", scale: 6, zeroPoint: 7 },
+    ],
+  },
   // x, w, x_zero_point, w_zero_point
-  ConvInteger: { ...asFloatOp(conv, [0, 1], () => "int32"), weightInputs: [1] },
+  ConvInteger: {
+    ...asFloatOp(conv, [0, 1], () => "int32"),
+    weightInputs: [1],
+    quantSlots: [
+      { role: "input", value: 0, zeroPoint: 2 },
+      { role: "weight", value: 1, zeroPoint: 3 },
+    ],
+  },
   // a, a_scale, a_zero_point, b, b_scale, b_zero_point, y_scale, y_zero_point
-  QLinearMatMul: { ...asFloatOp(matmul, [0, 3], zeroPointDtype(7)), weightInputs: [0, 3] },
-  MatMulInteger: { ...asFloatOp(matmul, [0, 1], () => "int32"), weightInputs: [0, 1] },
+  QLinearMatMul: {
+    ...asFloatOp(matmul, [0, 3], zeroPointDtype(7)),
+    weightInputs: [0, 3],
+    quantSlots: [
+      { role: "input", value: 0, scale: 1, zeroPoint: 2 },
+      { role: "input", value: 3, scale: 4, zeroPoint: 5 },
+      { role: "output", value: "output", scale: 6, zeroPoint: 7 },
+    ],
+  },
+  MatMulInteger: {
+    ...asFloatOp(matmul, [0, 1], () => "int32"),
+    weightInputs: [0, 1],
+    quantSlots: [
+      { role: "input", value: 0, zeroPoint: 2 },
+      { role: "input", value: 1, zeroPoint: 3 },
+    ],
+  },
 };

@@ -37,6 +37,15 @@ export interface SubgraphResult {
   readonly nodes: number;
 }
 
+/** One quantized value of a quantized op: `value` is an input position, or "output" (the first). */
+export interface QuantSlot {
+  readonly role: "input" | "weight" | "output";
+  readonly value: number | "output";
+  /** Input positions of its scale and zero point (a zero point may be omitted: uint8 0). */
+  readonly scale?: number;
+  readonly zeroPoint?: number;
+}
+
 export interface OpContext {
   readonly node: Node;
   /** One per node input; undefined for omitted or unknown inputs. */
@@ -86,6 +95,8 @@ export interface OpRule {
   readonly notes?: (ctx: OpContext, outputs: readonly ValueState[]) => readonly string[];
   /** Parameters the node reads beyond its inputs (a Loop body's weights). */
   readonly innerWeights?: (ctx: OpContext) => SubgraphResult["weights"];
+  /** Quantized values of a quantized op: which input (or output) with which scale and zero-point inputs. */
+  readonly quantSlots?: readonly QuantSlot[];
   /** The op's attributes (name, type, default); absent: the registry fills in ATTR_SCHEMAS's entry. */
   readonly attrs?: readonly AttrSpec[];
 }
