@@ -174,4 +174,30 @@ export const tests = [
       await screenshot("filter-details");
     },
   },
+  {
+    name: "quantized ResNet-18 (QDQ): the header shows its weight bytes, a conv's details int8 and its scale",
+    async run({ page, expected, screenshot }) {
+      const exp = expected("resnet18");
+      const frame = await openModel(page, "resnet18_qdq.onnx", "resnet18_qdq");
+      assert.equal(await readTotal(frame, "total-macs"), exp.totals.macs, "total-macs data-value");
+      // int8 conv weights (1 byte), int32 conv biases and the float fc (4 bytes): BatchNorm is folded
+      // into the convs, so the float file's initializers are the parameters.
+      const convs = exp.layers.filter((l) => l.type === "Conv2d");
+      const four = 512 * 1000 + 1000 + convs.reduce((n, l) => n + l.output_shape[1], 0);
+      const params = exp.onnx.initializer_elements_incl_identity_aliases;
+      assert.equal(await readTotal(frame, "total-weight-bytes"), params - four + 4 * four, "weight bytes");
+      // conv1's weight scale as the onnx package reads it (test/fixtures/quantized/quant_params.json).
+      const weightScale = 0.0015660971403121948;
+      // The row of the Conv node itself (its QuantizeLinear / DequantizeLinear share the module path).
+      await frame
+        .locator('tr[data-layer-name="conv1"] td[data-col="name"][title$="node: /conv1/Conv"]')
+        .click({ timeout: 10_000 });
+      const quant = frame.locator('[data-testid="details-quantization"]');
+      await quant.waitFor({ state: "visible", timeout: 10_000 });
+      const text = (await quant.textContent()) ?? "";
+      const want = `int8 · scale ${Number(weightScale.toPrecision(4))} · zero point 0`;
+      assert.ok(text.includes(want), `conv1 details: ${JSON.stringify(want)} in ${JSON.stringify(text)}`);
+      await screenshot("quantized-details");
+    },
+  },
 ];

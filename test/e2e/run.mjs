@@ -240,6 +240,11 @@ async function main() {
     path.join(repoRoot, "test", "fixtures", "bad", "unknown-op.onnx"),
     path.join(workspace, "unknown-op.onnx"),
   );
+  // onnxruntime's QDQ-quantized ResNet-18 (weightless), for its weight bytes and quantization details.
+  fs.copyFileSync(
+    path.join(repoRoot, "test", "fixtures", "quantized", "resnet18_qdq.onnx"),
+    path.join(workspace, "resnet18_qdq.onnx"),
+  );
   // A Keras 3 archive (config.json inside a zip), opened by the inspector as its default editor.
   fs.copyFileSync(
     path.join(repoRoot, "test", "fixtures", "keras", "imdb_bilstm.keras"),
