@@ -3,6 +3,7 @@
  * layer), kept here so the renderers stay free of formatting decisions.
  */
 import type { LayerRow, ModelAnalysis, QuantParams, ValueSummary } from "../../src/core/analysis/result";
+import { PER_SAMPLE } from "../../src/core/analysis/result";
 import {
   formatBytes,
   formatCount,
@@ -29,6 +30,8 @@ export interface HeaderView {
   /** "ONNX · pytorch 2.5 · opset 17 · IR 8" */
   readonly meta: string;
   readonly weightless: boolean;
+  /** Set when a symbolic batch was counted as 1: the badge text and what it means. */
+  readonly perSample: { readonly text: string; readonly title: string } | null;
   readonly inputs: readonly string[];
   readonly outputs: readonly string[];
   readonly totals: readonly TotalView[];
@@ -50,10 +53,17 @@ export function headerView(a: ModelAnalysis): HeaderView {
   const meta = [a.format, a.producer, `opset ${a.opset}`, `IR ${a.irVersion}`]
     .filter((s) => s.trim() !== "")
     .join(" · ");
+  const sample = a.batchAssumed?.length ? " per sample" : "";
   return {
     model: a.model,
     meta,
     weightless: a.weightless,
+    perSample: a.batchAssumed?.length
+      ? {
+          text: PER_SAMPLE,
+          title: `${a.batchAssumed.map((b) => `Input "${b.input}" has a symbolic batch "${b.symbol}"`).join("; ")}: it is counted as 1, so shapes, MACs, FLOPs and bytes are for one sample. Set convlens.inputShapes for another batch.`,
+        }
+      : null,
     inputs: a.inputs.map(describeValue),
     outputs: a.outputs.map(describeValue),
     totals: [
@@ -80,28 +90,28 @@ export function headerView(a: ModelAnalysis): HeaderView {
           ]),
       {
         testId: "total-macs",
-        label: "MACs",
+        label: `MACs${sample}`,
         text: formatCount(t.macs),
         dataValue: raw(t.macs),
         title: `${formatExact(t.macs)}\n${MAC_CONVENTION}`,
       },
       {
         testId: "total-flops",
-        label: "FLOPs",
+        label: `FLOPs${sample}`,
         text: formatCount(t.flops),
         dataValue: raw(t.flops),
         title: `${formatExact(t.flops)}\n${MAC_CONVENTION}`,
       },
       {
         testId: "total-activation",
-        label: "Activations",
+        label: `Activations${sample}`,
         text: formatBytes(t.activationBytes),
         dataValue: raw(t.activationBytes),
         title: `Sum of every layer's output bytes: ${formatExact(t.activationBytes)}`,
       },
       {
         testId: "peak-activation",
-        label: "Peak memory",
+        label: `Peak memory${sample}`,
         text: formatBytes(t.peakActivationBytes),
         dataValue: raw(t.peakActivationBytes),
         title: `Largest sum of live tensors running layers in order: ${formatExact(t.peakActivationBytes)} bytes`,

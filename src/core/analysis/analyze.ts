@@ -10,6 +10,7 @@ import { elementCount, tensorValues } from "../ir/tensorData";
 import type { Dim, Model, Node, Shape } from "../ir/types";
 import { ModelError } from "../ir/types";
 import { attrSummary } from "./attrFormat";
+import { PER_SAMPLE } from "./result";
 import { modulePathOf } from "./modulePath";
 import {
   IDENTITY_AXIS,
@@ -51,6 +52,7 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
   const states = new Map<string, ValueState>();
   const fields = new Map<string, ValueField>();
 
+  const batchAssumed: { input: string; symbol: string }[] = [];
   graph.inputs.forEach((v, i) => {
     const override = options.inputShapes?.[v.name] ?? (i === 0 ? options.inputShapes?.["*"] : undefined);
     let shape: Shape | undefined = override ?? v.shape;
@@ -59,7 +61,10 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
         `Input shape ${override.join("x")} has rank ${override.length}, but input "${v.name}" has rank ${v.shape.length}.`,
       );
     if (shape && typeof shape[0] === "string") {
-      warnings.push(`Batch dimension "${shape[0]}" of input "${v.name}" is counted as 1.`);
+      warnings.push(
+        `Batch dimension "${shape[0]}" of input "${v.name}" is counted as 1: counts are ${PER_SAMPLE}.`,
+      );
+      batchAssumed.push({ input: v.name, symbol: shape[0] });
       shape = [1, ...shape.slice(1)];
     }
     checkDims(shape, `input "${v.name}"`);
@@ -226,6 +231,7 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
       peakActivationBytes: peakLiveBytes(graph, order, states),
     },
     finalRf: largestField(layers),
+    ...(batchAssumed.length ? { batchAssumed } : {}),
     layers,
     warnings,
     analysisMs: Date.now() - started,

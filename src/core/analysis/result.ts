@@ -48,6 +48,9 @@ export interface LayerRow {
   readonly warnings: readonly string[];
 }
 
+/** The label of every count that holds for one sample because a symbolic batch was counted as 1. */
+export const PER_SAMPLE = "per sample (batch assumed 1)";
+
 /** How one value is quantized: real = scale × (stored − zero point). */
 export interface QuantParams {
   /** The value's role at this layer ("input", "weight", "output", "bias") and its name. */
@@ -109,6 +112,11 @@ export interface ModelAnalysis {
   readonly layers: readonly LayerRow[];
   /** Source models: registered parameters forward never used (aux heads, spare layers); totals.params includes them. */
   readonly notCalled?: readonly UnusedParams[];
+  /**
+   * Inputs whose symbolic batch dim was counted as 1: every shape, MAC and byte count is then per
+   * sample, and says so (PER_SAMPLE). Absent when no batch was assumed.
+   */
+  readonly batchAssumed?: readonly { readonly input: string; readonly symbol: string }[];
   /** Model-level notes: unknown ops, symbols counted as 1, misaligned merges. */
   readonly warnings: readonly string[];
   readonly analysisMs: number;
