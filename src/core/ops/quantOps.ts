@@ -7,7 +7,7 @@ import { dtypeFromOnnx } from "../ir/dtype";
 import type { DType } from "../ir/types";
 import { attrInt, dtypeOf, shapeOf } from "./dims";
 import { LINALG_OPS } from "./linalgOps";
-import type { OpContext, OpRule, RfContext, ValueState } from "./types";
+import type { OpContext, OpRule, QuantSlot, RfContext, ValueState } from "./types";
 import { WINDOW_OPS } from "./windowOps";
 
 /** The op's inputs at these positions, as the float op would see them. */
@@ -82,6 +82,27 @@ const dynamicQuantize: OpRule = {
   rf: "elementwise",
 };
 
+/** QLinear* operands: (value, scale, zero point) triples, then the output's scale / zero point after. */
+function qlinearSlots(roles: readonly ("input" | "weight")[]): QuantSlot[] {
+  return [
+    ...roles.map((role, k): QuantSlot => ({ role, value: 3 * k, scale: 3 * k + 1, zeroPoint: 3 * k + 2 })),
+    { role: "output", value: "output", scale: 3 * roles.length, zeroPoint: 3 * roles.length + 1 },
+  ];
+}
+
+/** *Integer operands: two values at 0 and 1, their zero points at 2 and 3 (no scales). */
+function integerOp(
+  base: OpRule,
+  weightInputs: readonly number[],
+  roles: readonly ("input" | "weight")[],
+): OpRule {
+  return {
+    ...asFloatOp(base, [0, 1], () => "int32"),
+    weightInputs,
+    quantSlots: roles.map((role, k) => ({ role, value: k, zeroPoint: 2 + k })),
+  };
+}
+
 export const QUANT_OPS: Readonly<Record<string, OpRule>> = {
   QuantizeLinear: quantize,
   DequantizeLinear: dequantize,
@@ -89,37 +110,15 @@ export const QUANT_OPS: Readonly<Record<string, OpRule>> = {
   // x, x_scale, x_zero_point, w, w_scale, w_zero_point, y_scale, y_zero_point, B
   QLinearConv: {
     ...asFloatOp(conv, [0, 3, 8], zeroPointDtype(7)),
-    quantSlots: [
-      { role: "input", value: 0, scale: 1, zeroPoint: 2 },
-      { role: "weight", value: 3, scale: 4, zeroPoint: 5 },
-      { role: "output", value: "output", scale: 6, zeroPoint: 7 },
-    ],
+    quantSlots: qlinearSlots(["input", "weight"]),
   },
   // x, w, x_zero_point, w_zero_point
-  ConvInteger: {
-    ...asFloatOp(conv, [0, 1], () => "int32"),
-    weightInputs: [1],
-    quantSlots: [
-      { role: "input", value: 0, zeroPoint: 2 },
-      { role: "weight", value: 1, zeroPoint: 3 },
-    ],
-  },
+  ConvInteger: integerOp(conv, [1], ["input", "weight"]),
   // a, a_scale, a_zero_point, b, b_scale, b_zero_point, y_scale, y_zero_point
   QLinearMatMul: {
     ...asFloatOp(matmul, [0, 3], zeroPointDtype(7)),
     weightInputs: [0, 3],
-    quantSlots: [
-      { role: "input", value: 0, scale: 1, zeroPoint: 2 },
-      { role: "input", value: 3, scale: 4, zeroPoint: 5 },
-      { role: "output", value: "output", scale: 6, zeroPoint: 7 },
-    ],
+    quantSlots: qlinearSlots(["input", "input"]),
   },
-  MatMulInteger: {
-    ...asFloatOp(matmul, [0, 1], () => "int32"),
-    weightInputs: [0, 1],
-    quantSlots: [
-      { role: "input", value: 0, zeroPoint: 2 },
-      { role: "input", value: 1, zeroPoint: 3 },
-    ],
-  },
+  MatMulInteger: integerOp(matmul, [0, 1], ["input", "input"]),
 };
