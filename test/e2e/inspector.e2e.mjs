@@ -2,6 +2,7 @@
 // Expected numbers come from shared/fixtures/expected/*.json (PyTorch ground truth).
 // Each test gets ctx = { page, expected(name), screenshot(name) } from run.mjs.
 import assert from "node:assert/strict";
+import fs from "node:fs";
 import {
   closeAllEditors,
   openInWebview,
@@ -198,6 +199,34 @@ export const tests = [
       const want = `int8 · scale ${Number(weightScale.toPrecision(4))} · zero point 0`;
       assert.ok(text.includes(want), `conv1 details: ${JSON.stringify(want)} in ${JSON.stringify(text)}`);
       await screenshot("quantized-details");
+    },
+  },
+  {
+    name: "inspector header and rows: a Loop counts its body's MACs times the trip count",
+    async run({ page, screenshot }) {
+      // tools/make_control_flow_models.py: 2 iterations of an 8→8 3×3 conv on 16×16 (PyTorch's module).
+      const ref = JSON.parse(
+        fs.readFileSync(new URL("../fixtures/controlflow/loop_conv.json", import.meta.url), "utf8"),
+      );
+      const frame = await openModel(page, "loop_conv.onnx", "loop_conv");
+      assert.equal(await readTotal(frame, "total-macs"), ref.macs, "total-macs data-value");
+      const loop = (await readLayerTable(frame)).find((r) => cell(r, "op").text === "Loop");
+      assert.ok(loop, "a Loop row");
+      assert.equal(Number(cell(loop, "macs").value), ref.macs, "Loop row: macs data-value");
+      assert.equal(cell(loop, "shape").text, shapeText(ref.outputs[0]), "Loop row: shape text");
+      await screenshot("loop-conv");
+    },
+  },
+  {
+    name: "inspector header: a symbolic batch says its counts are per sample",
+    async run({ page, screenshot }) {
+      const frame = await openModel(page, "resnet18_dynamic.onnx", "resnet18_dynamic");
+      const badge = frame.locator('[data-testid="per-sample"]');
+      await badge.waitFor({ state: "visible", timeout: 10_000 });
+      assert.equal((await badge.textContent()).trim(), "per sample (batch assumed 1)", "badge text");
+      const labels = await frame.locator(".totals dt").allTextContents();
+      assert.ok(labels.includes("MACs per sample"), `MACs label: ${JSON.stringify(labels)}`);
+      await screenshot("per-sample");
     },
   },
 ];
