@@ -74,7 +74,7 @@ describe("control flow", () => {
     expect(loop?.warnings).toContain("MACs unknown: Loop trip count (n) is only known at run time");
     // The totals say what they leave out.
     expect(analysis.warnings.join("\n")).toContain(
-      "Activation totals leave out the values inside Loop bodies",
+      "Activation and peak-memory totals leave out the values inside Loop bodies",
     );
   });
 

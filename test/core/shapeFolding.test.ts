@@ -9,23 +9,7 @@ import { analyzeModel } from "../../src/core/analysis/analyze";
 import { readOnnx } from "../../src/core/formats/onnx/reader";
 import { writeOnnx } from "../../src/core/onnx/writer";
 import type { Node, Tensor } from "../../src/core/ir/types";
-import { opset18Model } from "../support/generatedModel";
-
-const tensor = (name: string, dtype: Tensor["dtype"], values: number[]): Tensor => ({
-  name,
-  dtype,
-  dims: [values.length],
-  storage: { kind: "typed", values },
-});
-
-const node = (opType: string, inputs: string[], output: string, attrs: Node["attrs"] = {}): Node => ({
-  name: output,
-  opType,
-  domain: "",
-  inputs,
-  outputs: [output],
-  attrs,
-});
+import { node, opset18Model, tensor } from "../support/generatedModel";
 
 function reshapeBy(nodes: Node[], inits: Tensor[], input: number[]): readonly (number | string)[] | null {
   const model = opset18Model([...nodes, node("Reshape", ["x", "t"], "y")], inits, input, ["y"]);

@@ -204,7 +204,7 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
   const bodies = graph.nodes.filter((n) => subgraphsOf(n).length > 0).map((n) => n.opType);
   if (bodies.length)
     warnings.push(
-      `Activation totals leave out the values inside ${[...new Set(bodies)].join(" / ")} bodies (their nodes have no rows).`,
+      `Activation and peak-memory totals leave out the values inside ${[...new Set(bodies)].join(" / ")} bodies (their nodes have no rows).`,
     );
   const shapeErrors = layers.filter((l) => l.warnings.some((w) => w.startsWith("shape error")));
   for (const l of shapeErrors.slice(0, 5)) warnings.push(`${l.id}: ${l.warnings.join("; ")}`);

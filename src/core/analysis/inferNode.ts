@@ -33,7 +33,10 @@ export function inferNode(rule: OpRule | undefined, ctx: OpContext): NodeOutcome
   if (!rule) {
     warnings.push(`unknown: no rule for op ${node.domain ? `${node.domain}.` : ""}${node.opType}`);
     macs = null;
-  } else if (ctx.inputs.some((s, i) => node.inputs[i] !== "" && !s?.shape) && node.opType !== "Constant") {
+  } else if (
+    ctx.inputs.some((s, i) => node.inputs[i] !== "" && !s?.shape && !(s?.sequence && rule.takesSequences)) &&
+    node.opType !== "Constant"
+  ) {
     warnings.push("unknown: an input's shape is unknown");
     macs = null;
   } else {

@@ -11,6 +11,7 @@ import { GATHER_SCATTER_OPS } from "./gatherScatterOps";
 import { LINALG_OPS } from "./linalgOps";
 import { QUANT_OPS } from "./quantOps";
 import { SAMPLING_OPS } from "./samplingOps";
+import { SEQUENCE_OPS } from "./sequenceOps";
 import { SHAPE_OPS } from "./shapeOps";
 import { ML_OPS, TEXT_OPS } from "./textOps";
 import type { OpRule } from "./types";
@@ -32,6 +33,7 @@ const OPS: ReadonlyMap<string, OpRule> = new Map(
     ...SAMPLING_OPS,
     ...TEXT_OPS,
     ...CONTROL_FLOW_OPS,
+    ...SEQUENCE_OPS,
   }).map(([op, rule]): [string, OpRule] => [op, { ...rule, attrs: rule.attrs ?? ATTR_SCHEMAS[op] ?? [] }]),
 );
 

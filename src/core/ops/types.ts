@@ -10,6 +10,12 @@ import type { AttrSpec } from "./attrSchemas";
 /** A constant's values (flattened); symbols appear where a Shape op read a symbolic dim. */
 export type ConstValues = readonly (number | string)[];
 
+/** A sequence's tensors: each one's state when their number is known, else one state all of them fit. */
+export interface SequenceState {
+  readonly items?: readonly ValueState[];
+  readonly item?: ValueState;
+}
+
 /** What the analysis knows about one value. */
 export interface ValueState {
   readonly dtype: DType;
@@ -19,6 +25,8 @@ export interface ValueState {
   readonly value?: ConstValues;
   /** The initializer it is (or aliases through Identity), for weights. */
   readonly tensor?: Tensor;
+  /** Set when the value is a sequence of tensors (its shape is then undefined). */
+  readonly sequence?: SequenceState;
   /** Why some dims are named symbols (or the shape unknown): the run-time value they depend on. */
   readonly reason?: string;
 }
@@ -95,6 +103,8 @@ export interface OpRule {
   readonly notes?: (ctx: OpContext, outputs: readonly ValueState[]) => readonly string[];
   /** Parameters the node reads beyond its inputs (a Loop body's weights). */
   readonly innerWeights?: (ctx: OpContext) => SubgraphResult["weights"];
+  /** The op reads sequence values (Sequence* ops); any other op with a sequence input is unknown. */
+  readonly takesSequences?: true;
   /** Quantized values of a quantized op: which input (or output) with which scale and zero-point inputs. */
   readonly quantSlots?: readonly QuantSlot[];
   /** The op's attributes (name, type, default); absent: the registry fills in ATTR_SCHEMAS's entry. */
