@@ -50,6 +50,7 @@ export class DetailsPane {
       view.weights.length > 0 && section("Weights", keyValueList(view.weights)),
       view.quantization.length > 0 &&
         section("Quantization", keyValueList(view.quantization), "quantization"),
+      view.body.length > 0 && section("Nested graphs (one run)", keyValueList(view.body), "body"),
       view.attributes.length > 0 && section("Attributes", keyValueList(view.attributes)),
       view.predecessors.length > 0 && section("Inputs from", this.links(view.predecessors)),
       view.successors.length > 0 && section("Feeds", this.links(view.successors)),

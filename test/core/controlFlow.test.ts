@@ -8,7 +8,8 @@ import { describe, expect, it } from "vitest";
 import { analyzeModel } from "../../src/core/analysis/analyze";
 import { readOnnx } from "../../src/core/formats/onnx/reader";
 import { writeOnnx } from "../../src/core/onnx/writer";
-import type { ModelAnalysis } from "../../src/core/analysis/result";
+import type { LayerRow, ModelAnalysis } from "../../src/core/analysis/result";
+import { detailsView, formatCount } from "../../webview/viewModel";
 import { generatedModel } from "../support/generatedModel";
 
 interface Ref {
@@ -58,6 +59,30 @@ describe("control flow", () => {
     ref.outputs.forEach((torchShape, i) => torchShape && expect(expected[i]).toEqual(torchShape));
     expect(analysis.totals.macs).toBe(ref.macs);
     expect(analysis.layers.every((l) => l.warnings.length === 0)).toBe(true);
+  });
+
+  it("Loop: its row lists the body's nodes with their MACs for one run, and the details show them", () => {
+    const { ref, analysis } = load("loop_conv");
+    const loop = analysis.layers.find((l) => l.opType === "Loop");
+    const body = loop?.body ?? [];
+    expect(body.map((r) => r.opType)).toEqual(expect.arrayContaining(["Conv", "Relu"]));
+    expect(body.every((r) => r.graph === "body")).toBe(true);
+    // One run of the body is one conv: the loop's MACs are the trip count (2) times it.
+    const conv = body.find((r) => r.opType === "Conv");
+    expect(conv?.macs).toBe((ref.macs ?? 0) / 2);
+    expect(conv?.outputs[0]?.shape).toEqual(ref.outputs[0]);
+    const rows = detailsView(loop as LayerRow, analysis).body;
+    expect(rows.find((kv) => kv.key === `body · ${conv?.id}`)?.value).toBe(
+      `Conv 1×8×16×16 · ${formatCount(conv?.macs ?? null)} MACs`,
+    );
+  });
+
+  it("If: both branches' nodes are listed under their branch", () => {
+    const body = load("if_branches").analysis.layers.find((l) => l.opType === "If")?.body ?? [];
+    expect(body.filter((r) => r.opType === "Conv").map((r) => r.graph)).toEqual([
+      "then_branch",
+      "else_branch",
+    ]);
   });
 
   it("Loop: the body's weights are the model's parameters (counted once)", () => {

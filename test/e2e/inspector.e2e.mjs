@@ -214,6 +214,14 @@ export const tests = [
       assert.ok(loop, "a Loop row");
       assert.equal(Number(cell(loop, "macs").value), ref.macs, "Loop row: macs data-value");
       assert.equal(cell(loop, "shape").text, shapeText(ref.outputs[0]), "Loop row: shape text");
+      // Its details list the body's nodes: the conv with its MACs for one iteration.
+      await frame
+        .locator(`tr[data-layer-index="${loop.index}"] td[data-col="name"]`)
+        .click({ timeout: 10_000 });
+      const body = frame.locator('[data-testid="details-body"]');
+      await body.waitFor({ state: "visible", timeout: 10_000 });
+      const text = (await body.textContent()) ?? "";
+      assert.ok(text.includes("Conv 1×8×16×16"), `body rows: ${JSON.stringify(text.slice(0, 300))}`);
       await screenshot("loop-conv");
     },
   },

@@ -162,6 +162,8 @@ export interface DetailsView {
   readonly weights: readonly KeyValue[];
   /** Quantized values (QDQ, QLinear*): "input x" → "uint8 · scale 0.0187 · zero point 128". */
   readonly quantization: readonly KeyValue[];
+  /** If / Loop / Scan: each node of its nested graphs, "body · /conv" → "Conv 1×8×16×16 · 147.46 k MACs". */
+  readonly body: readonly KeyValue[];
   readonly attributes: readonly KeyValue[];
   readonly predecessors: readonly LinkView[];
   readonly successors: readonly LinkView[];
@@ -235,6 +237,11 @@ export function detailsView(layer: LayerRow, a: ModelAnalysis): DetailsView {
     outputs: valueRows(layer.outputs),
     weights: layer.weights.map((w) => ({ key: w.name, value: formatShape(w.shape) })),
     quantization: (layer.quant ?? []).map((q) => ({ key: `${q.role} ${q.value}`, value: quantText(q) })),
+    body: (layer.body ?? []).map((r) => ({
+      key: `${r.graph} · ${r.id}`,
+      value: `${r.opType} ${r.outputs.map((o) => formatShape(o.shape)).join(", ")} · ${formatCount(r.macs)} MACs`,
+      title: `${formatExact(r.macs)} MACs in one run of ${r.graph}`,
+    })),
     attributes: Object.entries(layer.attrs).map(([key, value]) => ({ key, value })),
     predecessors: [...new Set(layer.predecessors)].map(link),
     successors,

@@ -105,6 +105,7 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
     if (!rule) unknownOps.add(node.opType);
     const { outs, macs, warnings: nodeWarnings } = inferNode(rule, ctx);
     const quant = quantParamsOf(rule, ctx, outs, dequantized);
+    const body = rule?.bodyRows?.(ctx) ?? [];
     node.outputs.forEach((name, i) => {
       if (name !== "") states.set(name, outs[i] ?? { dtype: "unknown", shape: undefined });
     });
@@ -191,6 +192,7 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
       attrs: attrSummary(node),
       weights,
       ...(quant.length ? { quant } : {}),
+      ...(body.length ? { body } : {}),
       predecessors,
       warnings: nodeWarnings,
     });

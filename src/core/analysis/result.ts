@@ -3,9 +3,10 @@
  * host posts to the inspector webview (never the model bytes themselves).
  */
 import type { Dim, DType, SourceInfo } from "../ir/types";
+import type { BodyRow } from "../ops/types";
 import type { RFAxis, RFInfo } from "../fields/receptiveField";
 
-export type { RFAxis, RFInfo };
+export type { BodyRow, RFAxis, RFInfo };
 
 export interface ValueSummary {
   readonly name: string;
@@ -40,6 +41,8 @@ export interface LayerRow {
   readonly attrs: Readonly<Record<string, string>>;
   /** Parameter tensors this node owns (counted in params). */
   readonly weights: readonly { readonly name: string; readonly shape: readonly number[] }[];
+  /** If / Loop / Scan: the nodes of its nested graphs, as one run of each analysed them. */
+  readonly body?: readonly BodyRow[];
   /** Quantized values this layer reads or writes (QDQ pairs, QLinear* ops): dtype, scale, zero point. */
   readonly quant?: readonly QuantParams[];
   /** Indexes of the layers producing this layer's inputs. */

@@ -6,7 +6,7 @@
 import { tensorValues } from "../ir/tensorData";
 import type { Graph } from "../ir/types";
 import { opRule } from "../ops/registry";
-import type { OpContext, SubgraphResult, ValueState } from "../ops/types";
+import type { BodyRow, OpContext, SubgraphResult, ValueState } from "../ops/types";
 import { checkDims, inferNode, weightsRead } from "./inferNode";
 import { topologicalOrder } from "./topology";
 
@@ -34,7 +34,7 @@ export function analyzeSubgraph(
   const notes: string[] = [];
   const weights = new Map<string, SubgraphResult["weights"][number]>();
   let macs: number | null = 0;
-  let nodes = 0;
+  const rows: BodyRow[] = [];
   for (const index of order) {
     const node = graph.nodes[index];
     if (!node) continue;
@@ -50,7 +50,17 @@ export function analyzeSubgraph(
       if (name !== "") states.set(name, outcome.outs[i] ?? { dtype: "unknown", shape: undefined });
     });
     macs = macs === null || outcome.macs === null ? null : macs + outcome.macs;
-    nodes += 1;
+    rows.push({
+      graph: "",
+      id: node.name,
+      opType: node.opType,
+      outputs: node.outputs.map((n, i) => {
+        const o = outcome.outs[i];
+        return { name: n, dtype: o?.dtype ?? "unknown", shape: o?.shape ? [...o.shape] : null };
+      }),
+      macs: outcome.macs,
+    });
+    for (const r of rule?.bodyRows?.(ctx) ?? []) rows.push({ ...r, graph: `${node.name}/${r.graph}` });
     for (const w of weightsRead(rule, ctx)) weights.set(w.name, w);
     for (const w of outcome.warnings) if (notes.length < MAX_NOTES) notes.push(`${node.name}: ${w}`);
   }
@@ -59,6 +69,6 @@ export function analyzeSubgraph(
     macs,
     notes,
     weights: [...weights.values()],
-    nodes,
+    rows,
   };
 }

@@ -8,13 +8,21 @@
 import type { Dim, Graph, Node, Shape } from "../ir/types";
 import { attrInt, attrInts, axisOf, fmt } from "./dims";
 import { runtimeShaped } from "./runtimeDims";
-import { ShapeError, type OpContext, type OpRule, type SubgraphResult, type ValueState } from "./types";
+import {
+  ShapeError,
+  type BodyRow,
+  type OpContext,
+  type OpRule,
+  type SubgraphResult,
+  type ValueState,
+} from "./types";
 
 /** What one control-flow node's analysis gave beyond its outputs, for its macs / notes / weights. */
 interface FlowRun {
   readonly macs: number | null;
   readonly notes: readonly string[];
   readonly weights: SubgraphResult["weights"];
+  readonly rows: readonly BodyRow[];
 }
 const runs = new WeakMap<OpContext, FlowRun>();
 
@@ -30,6 +38,10 @@ function runner(ctx: OpContext): NonNullable<OpContext["subgraph"]> {
 }
 
 const bodyNotes = (label: string, r: SubgraphResult) => r.notes.map((n) => `${label}: ${n}`);
+
+/** A nested graph's rows under its attribute name ("body", "then_branch/body" when nested). */
+const bodyRows = (label: string, r: SubgraphResult): BodyRow[] =>
+  r.rows.map((row) => ({ ...row, graph: row.graph ? `${label}/${row.graph}` : label }));
 
 /** A value as a loop body sees it in every iteration: its type and shape, not its first value. */
 function carried(s: ValueState | undefined): ValueState | undefined {
@@ -82,9 +94,10 @@ const ifRule: OpRule = {
     const a = run(thenG, []);
     const b = run(elseG, []);
     const weights = [...a.weights, ...b.weights];
+    const rows = [...bodyRows("then_branch", a), ...bodyRows("else_branch", b)];
     if (typeof cond === "number") {
       const [taken, label] = cond !== 0 ? [a, "then_branch"] : [b, "else_branch"];
-      runs.set(ctx, { macs: taken.macs, notes: bodyNotes(label, taken), weights });
+      runs.set(ctx, { macs: taken.macs, notes: bodyNotes(label, taken), weights, rows });
       return ctx.node.outputs.map((_, k) => taken.outputs[k] ?? { dtype: "unknown", shape: undefined });
     }
     const macsDiffer = a.macs !== b.macs;
@@ -97,12 +110,13 @@ const ifRule: OpRule = {
       ...bodyNotes("then_branch", a),
       ...bodyNotes("else_branch", b),
     ];
-    runs.set(ctx, { macs: macsDiffer ? null : a.macs, notes, weights });
+    runs.set(ctx, { macs: macsDiffer ? null : a.macs, notes, weights, rows });
     return ctx.node.outputs.map((_, k) => mergeBranches(ctx, k, a.outputs[k], b.outputs[k]));
   },
   macs: (ctx) => runs.get(ctx)?.macs ?? null,
   notes: (ctx) => runs.get(ctx)?.notes ?? [],
   innerWeights: (ctx) => runs.get(ctx)?.weights ?? [],
+  bodyRows: (ctx) => runs.get(ctx)?.rows ?? [],
 };
 
 /**
@@ -145,16 +159,18 @@ function settle(
 /** Iterations × one body run's MACs; a note when that is not known. */
 function loopMacs(trips: Dim, body: SubgraphResult, whyTrips: string): FlowRun {
   const notes = bodyNotes("body", body);
-  if (trips === 0) return { macs: 0, notes, weights: body.weights };
+  const rows = bodyRows("body", body);
+  if (trips === 0) return { macs: 0, notes, weights: body.weights, rows };
   if (body.macs === null)
     return {
       macs: null,
       notes: ["MACs unknown: the body's MACs are not known", ...notes],
       weights: body.weights,
+      rows,
     };
   if (typeof trips !== "number")
-    return { macs: null, notes: [`MACs unknown: ${whyTrips}`, ...notes], weights: body.weights };
-  return { macs: body.macs * trips, notes, weights: body.weights };
+    return { macs: null, notes: [`MACs unknown: ${whyTrips}`, ...notes], weights: body.weights, rows };
+  return { macs: body.macs * trips, notes, weights: body.weights, rows };
 }
 
 /** The stacked scan outputs: each body output with the iteration axis inserted. */
@@ -222,6 +238,7 @@ const loopRule: OpRule = {
   macs: (ctx) => runs.get(ctx)?.macs ?? null,
   notes: (ctx) => runs.get(ctx)?.notes ?? [],
   innerWeights: (ctx) => runs.get(ctx)?.weights ?? [],
+  bodyRows: (ctx) => runs.get(ctx)?.rows ?? [],
 };
 
 const scanRule: OpRule = {
@@ -271,6 +288,7 @@ const scanRule: OpRule = {
   macs: (ctx) => runs.get(ctx)?.macs ?? null,
   notes: (ctx) => runs.get(ctx)?.notes ?? [],
   innerWeights: (ctx) => runs.get(ctx)?.weights ?? [],
+  bodyRows: (ctx) => runs.get(ctx)?.rows ?? [],
 };
 
 export const CONTROL_FLOW_OPS: Readonly<Record<string, OpRule>> = {

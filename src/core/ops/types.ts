@@ -4,7 +4,7 @@
  * the entry of each node; nothing about an op lives anywhere else.
  */
 import type { AxisField, ValueField } from "../fields/receptiveField";
-import type { AttrValue, DType, Graph, Node, Shape, Tensor } from "../ir/types";
+import type { AttrValue, Dim, DType, Graph, Node, Shape, Tensor } from "../ir/types";
 import type { AttrSpec } from "./attrSchemas";
 
 /** A constant's values (flattened); symbols appear where a Shape op read a symbolic dim. */
@@ -31,6 +31,21 @@ export interface ValueState {
   readonly reason?: string;
 }
 
+/** One node of a nested graph: where it is, its outputs, its MACs for one run of that graph. */
+export interface BodyRow {
+  /** The graph attribute it is in ("body", "then_branch"), nested ones joined by "/". */
+  readonly graph: string;
+  readonly id: string;
+  readonly opType: string;
+  /** As the analysis's ValueSummary: null shape = unknown. */
+  readonly outputs: readonly {
+    readonly name: string;
+    readonly dtype: DType;
+    readonly shape: readonly Dim[] | null;
+  }[];
+  readonly macs: number | null;
+}
+
 /** What analysing a nested graph (an If branch, a Loop or Scan body) once gives. */
 export interface SubgraphResult {
   /** One per graph output. */
@@ -41,8 +56,8 @@ export interface SubgraphResult {
   readonly notes: readonly string[];
   /** Parameters its nodes read (its own initializers or the outer graph's), as a layer would count them. */
   readonly weights: readonly { readonly name: string; readonly tensor: Tensor }[];
-  /** How many of its own nodes it ran. */
-  readonly nodes: number;
+  /** Its nodes (nested graphs' ones after their node, their graph prefixed), for the details. */
+  readonly rows: readonly BodyRow[];
 }
 
 /** One quantized value of a quantized op: `value` is an input position, or "output" (the first). */
@@ -101,6 +116,8 @@ export interface OpRule {
   readonly weightInputs?: readonly number[];
   /** Notes for the node's details beyond its outputs' reasons (why MACs are unknown, a body's problems). */
   readonly notes?: (ctx: OpContext, outputs: readonly ValueState[]) => readonly string[];
+  /** The nodes of its nested graphs, for the details (If / Loop / Scan). */
+  readonly bodyRows?: (ctx: OpContext) => readonly BodyRow[];
   /** Parameters the node reads beyond its inputs (a Loop body's weights). */
   readonly innerWeights?: (ctx: OpContext) => SubgraphResult["weights"];
   /** The op reads sequence values (Sequence* ops); any other op with a sequence input is unknown. */
