@@ -54,6 +54,9 @@ export class DetailsPane {
       view.inputs.length > 0 && section("Inputs", keyValueList(view.inputs)),
       view.outputs.length > 0 && section("Outputs", keyValueList(view.outputs)),
       view.weights.length > 0 && section("Weights", keyValueList(view.weights)),
+      view.quantization.length > 0 &&
+        section("Quantization", keyValueList(view.quantization), "quantization"),
+      view.body.length > 0 && section("Nested graphs (one run)", keyValueList(view.body), "body"),
       view.attributes.length > 0 && section("Attributes", keyValueList(view.attributes)),
       view.predecessors.length > 0 && section("Inputs from", this.links(view.predecessors)),
       view.successors.length > 0 && section("Feeds", this.links(view.successors)),
@@ -81,8 +84,13 @@ export class DetailsPane {
   }
 }
 
-function section(title: string, body: HTMLElement): HTMLElement {
-  return h("section", { class: "details-section" }, h("h3", {}, title), body);
+function section(title: string, body: HTMLElement, testId?: string): HTMLElement {
+  return h(
+    "section",
+    { class: "details-section", ...(testId ? { "data-testid": `details-${testId}` } : {}) },
+    h("h3", {}, title),
+    body,
+  );
 }
 
 function rfBlock(

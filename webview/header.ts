@@ -59,6 +59,13 @@ export function renderHeader(view: HeaderView, callbacks: HeaderCallbacks): HTML
             "weightless",
           )
         : null,
+      view.perSample
+        ? h(
+            "span",
+            { class: "badge", "data-testid": "per-sample", title: view.perSample.title },
+            view.perSample.text,
+          )
+        : null,
       h("span", { class: "meta", "data-testid": "model-meta" }, view.meta),
       h("span", { class: "spacer" }),
       exportButton,

@@ -4,7 +4,10 @@
  * given an input shape, PyTorch's per-layer MACs and output shapes exactly.
  */
 import { describe, expect, it } from "vitest";
+import { jsonReport, tableReport } from "../../src/core/analysis/report";
+import { PER_SAMPLE } from "../../src/core/analysis/result";
 import { analyzeFile } from "../../src/core/index";
+import { headerView } from "../../webview/viewModel";
 import { generatedModel } from "../support/generatedModel";
 
 interface TorchReference {
@@ -41,4 +44,41 @@ describe("an export with dynamic batch and spatial axes", () => {
       expect(a.outputs[0]?.shape).toEqual(ref.output_shape);
     },
   );
+});
+
+describe("a symbolic batch counted as 1", () => {
+  // PyTorch ran batch 2 at 160×192 (the second reference): one sample is half of it.
+  const ref = refs[1] as TorchReference;
+  const perSampleShape = ["N", ...ref.input_shape.slice(1)];
+  const a = analyzeFile("resnet18_dynamic.onnx", bytes, {}, { inputShapes: { "*": perSampleShape } });
+
+  it("gives the MACs of one sample, and says the batch was assumed", () => {
+    expect(ref.input_shape[0]).toBe(2);
+    expect(a.totals.macs).toBe(ref.macs / 2);
+    expect(a.batchAssumed).toEqual([{ input: a.inputs[0]?.name, symbol: "N" }]);
+  });
+
+  it("labels every count that depends on it, in the CLI, the JSON and the inspector header", () => {
+    const table = tableReport(a);
+    expect(table).toContain(`${PER_SAMPLE}: MACs ${ref.macs / 2} `);
+    expect(table).toMatch(/MACs per sample +FLOPs per sample +bytes per sample/);
+    expect(jsonReport(a).per_sample).toEqual({ note: PER_SAMPLE, batch: a.batchAssumed });
+    const header = headerView(a);
+    expect(header.perSample?.text).toBe("per sample (batch assumed 1)");
+    const labels = header.totals.map((t) => t.label);
+    for (const l of [
+      "MACs per sample",
+      "FLOPs per sample",
+      "Activations per sample",
+      "Peak memory per sample",
+    ])
+      expect(labels).toContain(l);
+  });
+
+  it("labels nothing when the batch is given", () => {
+    const given = analyzeFile("resnet18_dynamic.onnx", bytes, {}, { inputShapes: { "*": ref.input_shape } });
+    expect(given.batchAssumed).toBeUndefined();
+    expect(tableReport(given)).not.toContain("per sample");
+    expect(headerView(given).perSample).toBeNull();
+  });
 });

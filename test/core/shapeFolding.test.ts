@@ -3,26 +3,13 @@
  * spec would be a silent wrong shape. Expected values: the ONNX spec (Mod with fmod = 0 takes the
  * divisor's sign, numpy.mod(-4, 6) = 2; Cast to int64 truncates, int(2.7) = 2).
  */
+import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { analyzeModel } from "../../src/core/analysis/analyze";
+import { readOnnx } from "../../src/core/formats/onnx/reader";
+import { writeOnnx } from "../../src/core/onnx/writer";
 import type { Node, Tensor } from "../../src/core/ir/types";
-import { opset18Model } from "../support/generatedModel";
-
-const tensor = (name: string, dtype: Tensor["dtype"], values: number[]): Tensor => ({
-  name,
-  dtype,
-  dims: [values.length],
-  storage: { kind: "typed", values },
-});
-
-const node = (opType: string, inputs: string[], output: string, attrs: Node["attrs"] = {}): Node => ({
-  name: output,
-  opType,
-  domain: "",
-  inputs,
-  outputs: [output],
-  attrs,
-});
+import { node, opset18Model, tensor } from "../support/generatedModel";
 
 function reshapeBy(nodes: Node[], inits: Tensor[], input: number[]): readonly (number | string)[] | null {
   const model = opset18Model([...nodes, node("Reshape", ["x", "t"], "y")], inits, input, ["y"]);
@@ -57,5 +44,37 @@ describe("folded shape arithmetic", () => {
     const nodes: Node[] = [node("Sigmoid", ["v"], "t")];
     const shape = reshapeBy(nodes, [tensor("v", "int64", [2, 3])], [2, 3]);
     expect(shape?.every((d) => typeof d === "string")).toBe(true);
+  });
+
+  // Exported detection / attention heads pick a target with comparisons of a Shape: onnxruntime runs
+  // the same graph and gives the Reshape's actual output shape.
+  it("And / Or / Xor / Not / comparisons / Where of a Shape fold to the shape onnxruntime gives", async () => {
+    const input = [2, 3, 4];
+    const nodes: Node[] = [
+      node("Shape", ["x"], "s"), // [2, 3, 4]
+      node("Equal", ["s", "e"], "eq"), // e = [2, 5, 4] → [1, 0, 1]
+      node("Less", ["s", "three"], "lt"), // → [1, 0, 0]
+      node("GreaterOrEqual", ["s", "three"], "ge"), // → [0, 1, 1]
+      node("LessOrEqual", ["s", "three"], "le"), // → [1, 1, 0]
+      node("Greater", ["s", "three"], "gt"), // → [0, 0, 1]
+      node("Not", ["lt"], "nlt"), // → [0, 1, 1]
+      node("And", ["eq", "nlt"], "a"), // → [0, 0, 1]
+      node("Or", ["a", "le"], "o"), // → [1, 1, 1]
+      node("Xor", ["o", "gt"], "xo"), // → [1, 1, 0]
+      node("Where", ["xo", "alt", "s"], "t"), // → [6, 1, 4]
+    ];
+    const inits = [
+      tensor("e", "int64", [2, 5, 4]),
+      tensor("three", "int64", [3, 3, 3]),
+      tensor("alt", "int64", [6, 1, 9]),
+    ];
+    const bytes = writeOnnx(opset18Model([...nodes, node("Reshape", ["x", "t"], "y")], inits, input, ["y"]));
+    const session = await ort.InferenceSession.create(bytes);
+    const x = new ort.Tensor("float32", new Float32Array(24), input);
+    const expected = (await session.run({ x }))["y"]?.dims;
+    await session.release();
+    const got = analyzeModel(readOnnx(bytes), { modelName: "g" }).outputs[0]?.shape;
+    expect(got).toEqual([...(expected ?? [])]);
+    expect(got?.every((d) => typeof d === "number")).toBe(true);
   });
 });

@@ -2,6 +2,7 @@
 // Expected numbers come from shared/fixtures/expected/*.json (PyTorch ground truth).
 // Each test gets ctx = { page, expected(name), screenshot(name) } from run.mjs.
 import assert from "node:assert/strict";
+import fs from "node:fs";
 import {
   closeAllEditors,
   openInWebview,
@@ -244,6 +245,68 @@ export const tests = [
         "table row selected by the click",
       );
       assert.equal(await selected.getAttribute("data-layer-name"), name, "selected row's name");
+    },
+  },
+  {
+    name: "quantized ResNet-18 (QDQ): the header shows its weight bytes, a conv's details int8 and its scale",
+    async run({ page, expected, screenshot }) {
+      const exp = expected("resnet18");
+      const frame = await openModel(page, "resnet18_qdq.onnx", "resnet18_qdq");
+      assert.equal(await readTotal(frame, "total-macs"), exp.totals.macs, "total-macs data-value");
+      // int8 conv weights (1 byte), int32 conv biases and the float fc (4 bytes): BatchNorm is folded
+      // into the convs, so the float file's initializers are the parameters.
+      const convs = exp.layers.filter((l) => l.type === "Conv2d");
+      const four = 512 * 1000 + 1000 + convs.reduce((n, l) => n + l.output_shape[1], 0);
+      const params = exp.onnx.initializer_elements_incl_identity_aliases;
+      assert.equal(await readTotal(frame, "total-weight-bytes"), params - four + 4 * four, "weight bytes");
+      // conv1's weight scale as the onnx package reads it (test/fixtures/quantized/quant_params.json).
+      const weightScale = 0.0015660971403121948;
+      // The row of the Conv node itself (its QuantizeLinear / DequantizeLinear share the module path).
+      await frame
+        .locator('tr[data-layer-name="conv1"] td[data-col="name"][title$="node: /conv1/Conv"]')
+        .click({ timeout: 10_000 });
+      const quant = frame.locator('[data-testid="details-quantization"]');
+      await quant.waitFor({ state: "visible", timeout: 10_000 });
+      const text = (await quant.textContent()) ?? "";
+      const want = `int8 · scale ${Number(weightScale.toPrecision(4))} · zero point 0`;
+      assert.ok(text.includes(want), `conv1 details: ${JSON.stringify(want)} in ${JSON.stringify(text)}`);
+      await screenshot("quantized-details");
+    },
+  },
+  {
+    name: "inspector header and rows: a Loop counts its body's MACs times the trip count",
+    async run({ page, screenshot }) {
+      // tools/make_control_flow_models.py: 2 iterations of an 8→8 3×3 conv on 16×16 (PyTorch's module).
+      const ref = JSON.parse(
+        fs.readFileSync(new URL("../fixtures/controlflow/loop_conv.json", import.meta.url), "utf8"),
+      );
+      const frame = await openModel(page, "loop_conv.onnx", "loop_conv");
+      assert.equal(await readTotal(frame, "total-macs"), ref.macs, "total-macs data-value");
+      const loop = (await readLayerTable(frame)).find((r) => cell(r, "op").text === "Loop");
+      assert.ok(loop, "a Loop row");
+      assert.equal(Number(cell(loop, "macs").value), ref.macs, "Loop row: macs data-value");
+      assert.equal(cell(loop, "shape").text, shapeText(ref.outputs[0]), "Loop row: shape text");
+      // Its details list the body's nodes: the conv with its MACs for one iteration.
+      await frame
+        .locator(`tr[data-layer-index="${loop.index}"] td[data-col="name"]`)
+        .click({ timeout: 10_000 });
+      const body = frame.locator('[data-testid="details-body"]');
+      await body.waitFor({ state: "visible", timeout: 10_000 });
+      const text = (await body.textContent()) ?? "";
+      assert.ok(text.includes("Conv 1×8×16×16"), `body rows: ${JSON.stringify(text.slice(0, 300))}`);
+      await screenshot("loop-conv");
+    },
+  },
+  {
+    name: "inspector header: a symbolic batch says its counts are per sample",
+    async run({ page, screenshot }) {
+      const frame = await openModel(page, "resnet18_dynamic.onnx", "resnet18_dynamic");
+      const badge = frame.locator('[data-testid="per-sample"]');
+      await badge.waitFor({ state: "visible", timeout: 10_000 });
+      assert.equal((await badge.textContent()).trim(), "per sample (batch assumed 1)", "badge text");
+      const labels = await frame.locator(".totals dt").allTextContents();
+      assert.ok(labels.includes("MACs per sample"), `MACs label: ${JSON.stringify(labels)}`);
+      await screenshot("per-sample");
     },
   },
 ];

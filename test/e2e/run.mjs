@@ -240,6 +240,14 @@ async function main() {
     path.join(repoRoot, "test", "fixtures", "bad", "unknown-op.onnx"),
     path.join(workspace, "unknown-op.onnx"),
   );
+  // onnxruntime's QDQ-quantized ResNet-18 (weightless), for its weight bytes and quantization details;
+  // a scripted PyTorch loop (an ONNX Loop); a ResNet-18 exported with a symbolic batch.
+  for (const rel of [
+    "quantized/resnet18_qdq.onnx",
+    "controlflow/loop_conv.onnx",
+    "dynamic/resnet18_dynamic.onnx",
+  ])
+    fs.copyFileSync(path.join(repoRoot, "test", "fixtures", rel), path.join(workspace, path.basename(rel)));
   // A Keras 3 archive (config.json inside a zip), opened by the inspector as its default editor.
   fs.copyFileSync(
     path.join(repoRoot, "test", "fixtures", "keras", "imdb_bilstm.keras"),

@@ -4,9 +4,11 @@
  */
 import {
   opLabel,
+  PER_SAMPLE,
   valueLabel,
   type LayerRow,
   type ModelAnalysis,
+  type QuantParams,
   type ValueSummary,
 } from "../../src/core/analysis/result";
 import {
@@ -35,6 +37,8 @@ export interface HeaderView {
   /** "ONNX · pytorch 2.5 · opset 17 · IR 8"; for a class in a source file "— models.py · PyTorch". */
   readonly meta: string;
   readonly weightless: boolean;
+  /** Set when a symbolic batch was counted as 1: the badge text and what it means. */
+  readonly perSample: { readonly text: string; readonly title: string } | null;
   readonly inputs: readonly string[];
   readonly outputs: readonly string[];
   readonly totals: readonly TotalView[];
@@ -65,10 +69,17 @@ const raw = (n: number | null): string => (n === null ? "" : String(n));
 export function headerView(a: ModelAnalysis): HeaderView {
   const t = a.totals;
   const notes = paramsNotes(a, formatCount);
+  const sample = a.batchAssumed?.length ? " per sample" : "";
   return {
     model: a.model,
     meta: modelMeta(a),
     weightless: a.weightless,
+    perSample: a.batchAssumed?.length
+      ? {
+          text: PER_SAMPLE,
+          title: `${a.batchAssumed.map((b) => `Input "${b.input}" has a symbolic batch "${b.symbol}"`).join("; ")}: it is counted as 1, so shapes, MACs, FLOPs and bytes are for one sample. Set convlens.inputShapes for another batch.`,
+        }
+      : null,
     inputs: a.inputs.map(describeValue),
     outputs: a.outputs.map(describeValue),
     totals: [
@@ -82,30 +93,41 @@ export function headerView(a: ModelAnalysis): HeaderView {
           ...notes,
         ].join("\n"),
       },
+      ...(t.paramBytes === undefined
+        ? []
+        : [
+            {
+              testId: "total-weight-bytes",
+              label: "Weights",
+              text: formatBytes(t.paramBytes),
+              dataValue: raw(t.paramBytes),
+              title: `${formatExact(t.paramBytes)} bytes: the parameters in their stored types (int8 one byte each, float32 four)`,
+            },
+          ]),
       {
         testId: "total-macs",
-        label: "MACs",
+        label: `MACs${sample}`,
         text: formatCount(t.macs),
         dataValue: raw(t.macs),
         title: `${formatExact(t.macs)}\n${MAC_CONVENTION}`,
       },
       {
         testId: "total-flops",
-        label: "FLOPs",
+        label: `FLOPs${sample}`,
         text: formatCount(t.flops),
         dataValue: raw(t.flops),
         title: `${formatExact(t.flops)}\n${MAC_CONVENTION}`,
       },
       {
         testId: "total-activation",
-        label: "Activations",
+        label: `Activations${sample}`,
         text: formatBytes(t.activationBytes),
         dataValue: raw(t.activationBytes),
         title: `Sum of every layer's output bytes: ${formatExact(t.activationBytes)}`,
       },
       {
         testId: "peak-activation",
-        label: "Peak memory",
+        label: `Peak memory${sample}`,
         text: formatBytes(t.peakActivationBytes),
         dataValue: raw(t.peakActivationBytes),
         title: `Largest sum of live tensors running layers in order: ${formatExact(t.peakActivationBytes)} bytes`,
@@ -159,6 +181,10 @@ export interface DetailsView {
   readonly inputs: readonly KeyValue[];
   readonly outputs: readonly KeyValue[];
   readonly weights: readonly KeyValue[];
+  /** Quantized values (QDQ, QLinear*): "input x" → "uint8 · scale 0.0187 · zero point 128". */
+  readonly quantization: readonly KeyValue[];
+  /** If / Loop / Scan: each node of its nested graphs, "body · /conv" → "Conv 1×8×16×16 · 147.46 k MACs". */
+  readonly body: readonly KeyValue[];
   readonly attributes: readonly KeyValue[];
   readonly predecessors: readonly LinkView[];
   readonly successors: readonly LinkView[];
@@ -180,6 +206,27 @@ function valueRows(values: readonly ValueSummary[]): KeyValue[] {
     value: `${formatShape(v.shape)} ${v.dtype}`,
     ...(v.label !== undefined ? { title: `graph value ${v.name}` } : {}),
   }));
+}
+
+/** Scales and zero points as read: four significant digits, the rest elided with their count. */
+function quantNumbers(xs: readonly number[], count: number | null): string {
+  const shown = xs.map((x) => String(Number(x.toPrecision(4))));
+  return count !== null && count > xs.length ? `${shown.join(", ")}, … (${count})` : shown.join(", ");
+}
+
+/** "int8 · scale 0.0187 · zero point 0"; per channel "int8 · 64 scales (axis 0): 0.0012, …". */
+export function quantText(q: QuantParams): string {
+  const perChannel = q.scaleCount !== null && q.scaleCount > 1;
+  const scale =
+    q.scale === null
+      ? q.scaleCount === null
+        ? null
+        : "scale not in the file"
+      : perChannel
+        ? `${q.scaleCount} scales (axis ${q.axis ?? 1}): ${quantNumbers(q.scale, q.scaleCount)}`
+        : `scale ${quantNumbers(q.scale, q.scaleCount)}`;
+  const zp = q.zeroPoint === null ? null : `zero point ${quantNumbers(q.zeroPoint, q.scaleCount)}`;
+  return [q.dtype, scale, zp].filter((x) => x !== null).join(" · ");
 }
 
 export function detailsView(layer: LayerRow, a: ModelAnalysis): DetailsView {
@@ -218,6 +265,12 @@ export function detailsView(layer: LayerRow, a: ModelAnalysis): DetailsView {
     inputs: valueRows(layer.inputs),
     outputs: valueRows(layer.outputs),
     weights: layer.weights.map((w) => ({ key: w.name, value: formatShape(w.shape) })),
+    quantization: (layer.quant ?? []).map((q) => ({ key: `${q.role} ${q.value}`, value: quantText(q) })),
+    body: (layer.body ?? []).map((r) => ({
+      key: `${r.graph} · ${r.id}`,
+      value: `${r.opType} ${r.outputs.map((o) => formatShape(o.shape)).join(", ")} · ${formatCount(r.macs)} MACs`,
+      title: `${formatExact(r.macs)} MACs in one run of ${r.graph}`,
+    })),
     attributes: Object.entries(layer.attrs).map(([key, value]) => ({ key, value })),
     predecessors: [...new Set(layer.predecessors)].map(link),
     successors,

@@ -4,11 +4,13 @@
  * node: the node gets a warning and unknown outputs. Throws ModelError only for
  * a broken file (cycle, missing producer, absurd dims) or when time runs out.
  */
-import { dtypeBytes, isFloat } from "../ir/dtype";
+import { dtypeBytes } from "../ir/dtype";
+import { nodeReads, subgraphsOf } from "../ir/subgraphs";
 import { elementCount, tensorValues } from "../ir/tensorData";
 import type { Dim, Model, Node, Shape } from "../ir/types";
 import { ModelError } from "../ir/types";
 import { attrSummary } from "./attrFormat";
+import { PER_SAMPLE } from "./result";
 import { modulePathOf } from "./modulePath";
 import {
   IDENTITY_AXIS,
@@ -17,11 +19,14 @@ import {
   unionFields,
   type ValueField,
 } from "../fields/receptiveField";
-import type { LayerRow, ModelAnalysis, RFInfo, ValueSummary } from "./result";
+import type { LayerRow, ModelAnalysis, QuantParams, RFInfo, ValueSummary } from "./result";
+import { quantParamsOf } from "./quantParams";
 import { peakLiveBytes } from "./memory";
 import { topologicalOrder } from "./topology";
 import { opRule } from "../ops/registry";
-import { ShapeError, type OpContext, type ValueState } from "../ops/types";
+import type { OpContext, ValueState } from "../ops/types";
+import { checkDims, inferNode, weightsRead } from "./inferNode";
+import { analyzeSubgraph } from "./subgraph";
 
 export interface AnalyzeOptions {
   readonly modelName: string;
@@ -37,9 +42,6 @@ export interface AnalyzeOptions {
   readonly onField?: (valueName: string, field: ValueField) => void;
 }
 
-// Dims beyond this are a corrupt file, not a model (2^31 elements along one axis).
-const MAX_DIM = 2 ** 31;
-
 export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalysis {
   const started = Date.now();
   const deadline = started + (options.timeLimitMs ?? 30_000);
@@ -50,6 +52,7 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
   const states = new Map<string, ValueState>();
   const fields = new Map<string, ValueField>();
 
+  const batchAssumed: { input: string; symbol: string }[] = [];
   graph.inputs.forEach((v, i) => {
     const override = options.inputShapes?.[v.name] ?? (i === 0 ? options.inputShapes?.["*"] : undefined);
     let shape: Shape | undefined = override ?? v.shape;
@@ -58,7 +61,10 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
         `Input shape ${override.join("x")} has rank ${override.length}, but input "${v.name}" has rank ${v.shape.length}.`,
       );
     if (shape && typeof shape[0] === "string") {
-      warnings.push(`Batch dimension "${shape[0]}" of input "${v.name}" is counted as 1.`);
+      warnings.push(
+        `Batch dimension "${shape[0]}" of input "${v.name}" is counted as 1: counts are ${PER_SAMPLE}.`,
+      );
+      batchAssumed.push({ input: v.name, symbol: shape[0] });
       shape = [1, ...shape.slice(1)];
     }
     checkDims(shape, `input "${v.name}"`);
@@ -78,6 +84,7 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
   const layers: LayerRow[] = [];
   const unknownOps = new Set<string>();
   let paramBytes = 0;
+  const dequantized = new Map<string, QuantParams>();
 
   order.forEach((nodeIndex, row) => {
     if ((row & 255) === 0) {
@@ -88,42 +95,17 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
         );
     }
     const node = graph.nodes[nodeIndex] as Node;
-    const nodeWarnings: string[] = [];
     const ctx: OpContext = {
       node,
       inputs: node.inputs.map((n) => (n === "" ? undefined : states.get(n))),
       opset,
+      subgraph: (g, ins) => analyzeSubgraph(g, ins, (n) => states.get(n), opset),
     };
     const rule = opRule(node.opType, node.domain);
-    let outs: ValueState[] = [];
-    let macs: number | null = 0;
-    // MACs not computed are unknown (null), never 0: the totals then say they are not known.
-    if (!rule) {
-      nodeWarnings.push(`unknown: no rule for op ${node.domain ? `${node.domain}.` : ""}${node.opType}`);
-      unknownOps.add(node.opType);
-      macs = null;
-    } else if (ctx.inputs.some((s, i) => node.inputs[i] !== "" && !s?.shape) && node.opType !== "Constant") {
-      nodeWarnings.push("unknown: an input's shape is unknown");
-      macs = null;
-    } else {
-      try {
-        outs = rule.infer(ctx);
-        for (const o of outs) checkDims(o.shape, `output of "${node.name}"`);
-        for (const why of new Set(outs.map((o) => o.reason)))
-          if (why) nodeWarnings.push(`${outs.some((o) => !o.shape) ? "unknown" : "symbolic"}: ${why}`);
-        macs = rule.macs ? rule.macs(ctx, outs) : 0;
-      } catch (e) {
-        if (e instanceof ModelError) throw e;
-        outs = [];
-        macs = null;
-        nodeWarnings.push(
-          e instanceof ShapeError ? `shape error: ${e.message}` : `internal error: ${String(e)}`,
-        );
-      }
-    }
-    // Identity of an initializer is an alias: its consumers own that parameter again (exporter dedup).
-    if (node.opType === "Identity" && ctx.inputs[0]?.tensor && outs[0])
-      outs[0] = { ...outs[0], tensor: ctx.inputs[0].tensor };
+    if (!rule) unknownOps.add(node.opType);
+    const { outs, macs, warnings: nodeWarnings } = inferNode(rule, ctx);
+    const quant = quantParamsOf(rule, ctx, outs, dequantized);
+    const body = rule?.bodyRows?.(ctx) ?? [];
     node.outputs.forEach((name, i) => {
       if (name !== "") states.set(name, outs[i] ?? { dtype: "unknown", shape: undefined });
     });
@@ -163,18 +145,12 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
 
     const weights: { name: string; shape: number[] }[] = [];
     let params = 0;
-    if (node.opType !== "Identity") {
-      node.inputs.forEach((name, i) => {
-        const t = ctx.inputs[i]?.tensor;
-        if (!t || t.role === "buffer" || counted.has(name)) return;
-        // An op that names its weight inputs (QLinearConv, DequantizeLinear) counts those, integer or
-        // not, and not its scales and zero points; any other counts its float initializers.
-        if (rule?.weightInputs ? !rule.weightInputs.includes(i) : !isFloat(t.dtype)) return;
-        counted.add(name);
-        params += elementCount(t.dims);
-        paramBytes += elementCount(t.dims) * dtypeBytes(t.dtype);
-        weights.push({ name, shape: [...t.dims] });
-      });
+    for (const { name, tensor: t } of weightsRead(rule, ctx)) {
+      if (counted.has(name)) continue;
+      counted.add(name);
+      params += elementCount(t.dims);
+      paramBytes += elementCount(t.dims) * dtypeBytes(t.dtype);
+      weights.push({ name, shape: [...t.dims] });
     }
 
     // A format that names its layers (Caffe, Darknet) says so; PyTorch exports encode the module path in the node name.
@@ -190,7 +166,11 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
       return acc === null || c === null ? null : acc + c * dtypeBytes(o.dtype);
     }, 0);
     const predecessors = [
-      ...new Set(node.inputs.map((n) => producerRow.get(n)).filter((r): r is number => r !== undefined)),
+      ...new Set(
+        nodeReads(node)
+          .map((n) => producerRow.get(n))
+          .filter((r): r is number => r !== undefined),
+      ),
     ];
     node.outputs.forEach((n) => producerRow.set(n, row));
     const rf: RFInfo = summarizeField(field);
@@ -211,6 +191,8 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
       rf,
       attrs: attrSummary(node),
       weights,
+      ...(quant.length ? { quant } : {}),
+      ...(body.length ? { body } : {}),
       predecessors,
       warnings: nodeWarnings,
     });
@@ -220,6 +202,11 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
   if (unknownOps.size)
     warnings.push(
       `unknown: no rule for op ${[...unknownOps].join(", ")}; shapes after these nodes are unknown.`,
+    );
+  const bodies = graph.nodes.filter((n) => subgraphsOf(n).length > 0).map((n) => n.opType);
+  if (bodies.length)
+    warnings.push(
+      `Activation and peak-memory totals leave out the values inside ${[...new Set(bodies)].join(" / ")} bodies (their nodes have no rows).`,
     );
   const shapeErrors = layers.filter((l) => l.warnings.some((w) => w.startsWith("shape error")));
   for (const l of shapeErrors.slice(0, 5)) warnings.push(`${l.id}: ${l.warnings.join("; ")}`);
@@ -246,6 +233,7 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
       peakActivationBytes: peakLiveBytes(graph, order, states),
     },
     finalRf: largestField(layers),
+    ...(batchAssumed.length ? { batchAssumed } : {}),
     layers,
     warnings,
     analysisMs: Date.now() - started,
@@ -300,12 +288,6 @@ function inputField(
   if (dtype.startsWith("int") && shape.length === 2)
     return { kind: "axes", axes: [null, IDENTITY_AXIS], misaligned: false };
   return undefined;
-}
-
-function checkDims(shape: Shape | readonly number[] | undefined, what: string): void {
-  for (const d of shape ?? [])
-    if (typeof d === "number" && (d < 0 || d > MAX_DIM || !Number.isInteger(d)))
-      throw new ModelError(`Dimension ${d} of ${what} is not a plausible size (0 … 2^31).`);
 }
 
 /** Nodes whose outputs are folded constants (Shape → Gather → Concat chains) or weight aliases hold no activations. */

@@ -1,5 +1,6 @@
 /** Peak activation memory: bytes of live tensors when nodes run in topological order. */
 import { dtypeBytes } from "../ir/dtype";
+import { nodeReads } from "../ir/subgraphs";
 import type { Graph } from "../ir/types";
 import type { ValueState } from "../ops/types";
 
@@ -21,7 +22,9 @@ export function peakLiveBytes(
   // A value dies after its last consumer; graph outputs live to the end. Weights and folded constants are not activations.
   const lastUse = new Map<string, number>();
   order.forEach((ni, step) => {
-    for (const name of graph.nodes[ni]?.inputs ?? []) if (name) lastUse.set(name, step);
+    // Values a Loop / If body reads from outside live until that node has run.
+    const node = graph.nodes[ni];
+    for (const name of node ? nodeReads(node) : []) if (name) lastUse.set(name, step);
   });
   for (const o of graph.outputs) lastUse.set(o.name, order.length);
   const isActivation = (name: string) => {
@@ -44,7 +47,7 @@ export function peakLiveBytes(
       live += b;
     }
     peak = Math.max(peak, live);
-    for (const name of new Set([...(node?.inputs ?? []), ...(node?.outputs ?? [])])) {
+    for (const name of new Set([...(node ? nodeReads(node) : []), ...(node?.outputs ?? [])])) {
       if (!name || !isActivation(name) || (lastUse.get(name) ?? step) > step) continue;
       live -= bytesOf(states.get(name)) ?? 0;
     }

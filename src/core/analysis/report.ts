@@ -2,6 +2,7 @@
 import type { Dim } from "../ir/types";
 import { paramsLowerBound, paramsNotes } from "./paramNotes";
 import type { LayerRow, ModelAnalysis, RFInfo, UnknownParams, UnusedParams } from "./result";
+import { PER_SAMPLE } from "./result";
 
 export interface JsonLayer {
   name: string;
@@ -29,6 +30,8 @@ export interface JsonReport {
   layers: JsonLayer[];
   /** Source models: registered parameters forward never used (in totals.params). */
   not_called?: UnusedParams[];
+  /** Set when a symbolic batch was counted as 1: shapes, MACs and bytes are per sample. */
+  per_sample?: { note: string; batch: { input: string; symbol: string }[] };
 }
 
 function rfJson(rf: RFInfo): JsonLayer["rf"] {
@@ -71,6 +74,9 @@ export function jsonReport(a: ModelAnalysis): JsonReport {
       rf: rfJson(l.rf),
     })),
     ...(a.notCalled?.length ? { not_called: [...a.notCalled] } : {}),
+    ...(a.batchAssumed?.length
+      ? { per_sample: { note: PER_SAMPLE, batch: a.batchAssumed.map((b) => ({ ...b })) } }
+      : {}),
   };
 }
 
@@ -222,6 +228,12 @@ const COLUMNS = [
   "RF start",
 ];
 
+/** The column heads; the ones whose numbers hold for one sample say so when the batch was assumed. */
+function columnsOf(a: ModelAnalysis): string[] {
+  if (!a.batchAssumed?.length) return COLUMNS;
+  return COLUMNS.map((c, i) => (i === 2 || (i >= 4 && i <= 6) ? `${c} per sample` : c));
+}
+
 function rowCells(l: LayerRow): string[] {
   const rf = rfText(l.rf);
   return [
@@ -239,21 +251,33 @@ function rowCells(l: LayerRow): string[] {
   ];
 }
 
+/** "per sample (batch assumed 1): " before the counts that hold for one sample only. */
+function perSample(a: ModelAnalysis): string {
+  return a.batchAssumed?.length ? `${PER_SAMPLE}: ` : "";
+}
+
 function totalsLines(a: ModelAnalysis): string[] {
   const t = a.totals;
   const rf = rfText(a.finalRf);
+  const sampleNote = a.batchAssumed?.length ? ` (${PER_SAMPLE})` : "";
   return [
     `model ${a.model} (${a.format}, opset ${a.opset}${a.weightless ? ", weightless" : ""})`,
-    `inputs: ${a.inputs.map((v) => `${v.name} ${v.dtype}[${shapeText(v.shape)}]`).join(", ")}`,
-    `outputs: ${a.outputs.map((v) => `${v.name} ${v.dtype}[${shapeText(v.shape)}]`).join(", ")}`,
-    `params ${paramsLowerBound(t) ? "≥ " : ""}${t.params} (${humanCount(t.params)}${storedBytes(t)}) · MACs ${t.macs ?? "?"} (${humanCount(t.macs)}) · FLOPs ${t.flops ?? "?"} (= 2 × MACs) · activations ${humanBytes(t.activationBytes)} (peak ${humanBytes(t.peakActivationBytes)}) · final RF ${rf.size || "none"}`,
+    `inputs: ${a.inputs.map((v) => `${v.name} ${v.dtype}[${shapeText(v.shape)}]`).join(", ")}${sampleNote}`,
+    `outputs: ${a.outputs.map((v) => `${v.name} ${v.dtype}[${shapeText(v.shape)}]`).join(", ")}${sampleNote}`,
+    `params ${paramsLowerBound(t) ? "≥ " : ""}${t.params} (${humanCount(t.params)}${storedBytes(t)}) · ${perSample(a)}MACs ${t.macs ?? "?"} (${humanCount(t.macs)}) · FLOPs ${t.flops ?? "?"} (= 2 × MACs) · activations ${humanBytes(t.activationBytes)} (peak ${humanBytes(t.peakActivationBytes)}) · final RF ${rf.size || "none"}`,
     ...paramsNotes(a, humanCount).map((n) => `note: ${n}`),
+    ...(a.batchAssumed?.length
+      ? [
+          `note: layer shapes, MACs and bytes are ${PER_SAMPLE}: ${a.batchAssumed.map((b) => `input "${b.input}" has batch "${b.symbol}"`).join(", ")}`,
+        ]
+      : []),
   ];
 }
 
 export function tableReport(a: ModelAnalysis): string {
   const rows = a.layers.map(rowCells);
-  const widths = COLUMNS.map((c, i) => Math.max(c.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const columns = columnsOf(a);
+  const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: readonly string[]) =>
     cells
       .map((c, i) => (i >= 3 && i <= 6 ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
@@ -262,7 +286,7 @@ export function tableReport(a: ModelAnalysis): string {
   return [
     ...totalsLines(a),
     "",
-    line(COLUMNS),
+    line(columns),
     line(widths.map((w) => "-".repeat(w))),
     ...rows.map(line),
     ...a.warnings.map((w) => `warning: ${w}`),
@@ -274,7 +298,7 @@ function csvCell(s: string): string {
 }
 
 export function csvReport(a: ModelAnalysis): string {
-  return [COLUMNS, ...a.layers.map(rowCells)].map((r) => r.map(csvCell).join(",")).join("\n");
+  return [columnsOf(a), ...a.layers.map(rowCells)].map((r) => r.map(csvCell).join(",")).join("\n");
 }
 
 export function markdownReport(a: ModelAnalysis): string {
@@ -282,7 +306,7 @@ export function markdownReport(a: ModelAnalysis): string {
   return [
     ...totalsLines(a).map((l) => `${l}  `),
     "",
-    `| ${COLUMNS.join(" | ")} |`,
+    `| ${columnsOf(a).join(" | ")} |`,
     `|${COLUMNS.map((_, i) => (i >= 3 && i <= 6 ? " ---: " : " --- ")).join("|")}|`,
     ...a.layers.map((l) => `| ${rowCells(l).map(esc).join(" | ")} |`),
   ].join("\n");

@@ -3,9 +3,10 @@
  * host posts to the inspector webview (never the model bytes themselves).
  */
 import type { Dim, DType, SourceInfo } from "../ir/types";
+import type { BodyRow } from "../ops/types";
 import type { RFAxis, RFInfo } from "../fields/receptiveField";
 
-export type { RFAxis, RFInfo };
+export type { BodyRow, RFAxis, RFInfo };
 
 export interface ValueSummary {
   readonly name: string;
@@ -51,10 +52,32 @@ export interface LayerRow {
   readonly attrs: Readonly<Record<string, string>>;
   /** Parameter tensors this node owns (counted in params). */
   readonly weights: readonly { readonly name: string; readonly shape: readonly number[] }[];
+  /** If / Loop / Scan: the nodes of its nested graphs, as one run of each analysed them. */
+  readonly body?: readonly BodyRow[];
+  /** Quantized values this layer reads or writes (QDQ pairs, QLinear* ops): dtype, scale, zero point. */
+  readonly quant?: readonly QuantParams[];
   /** Indexes of the layers producing this layer's inputs. */
   readonly predecessors: readonly number[];
   /** e.g. "unknown: no rule for op Foo". */
   readonly warnings: readonly string[];
+}
+
+/** The label of every count that holds for one sample because a symbolic batch was counted as 1. */
+export const PER_SAMPLE = "per sample (batch assumed 1)";
+
+/** How one value is quantized: real = scale × (stored − zero point). */
+export interface QuantParams {
+  /** The value's role at this layer ("input", "weight", "output", "bias") and its name. */
+  readonly role: string;
+  readonly value: string;
+  /** The stored integer type (int8, uint8, int4, …). */
+  readonly dtype: DType;
+  /** The first scales (one per tensor, or per channel); null when the file does not hold them. */
+  readonly scale: readonly number[] | null;
+  readonly zeroPoint: readonly number[] | null;
+  /** How many scales there are (1 = per tensor; else per channel along `axis`). */
+  readonly scaleCount: number | null;
+  readonly axis?: number;
 }
 
 /** A part of a model whose parameters cannot be counted: its module path and why. */
@@ -103,6 +126,11 @@ export interface ModelAnalysis {
   readonly layers: readonly LayerRow[];
   /** Source models: registered parameters forward never used (aux heads, spare layers); totals.params includes them. */
   readonly notCalled?: readonly UnusedParams[];
+  /**
+   * Inputs whose symbolic batch dim was counted as 1: every shape, MAC and byte count is then per
+   * sample, and says so (PER_SAMPLE). Absent when no batch was assumed.
+   */
+  readonly batchAssumed?: readonly { readonly input: string; readonly symbol: string }[];
   /** Model-level notes: unknown ops, symbols counted as 1, misaligned merges. */
   readonly warnings: readonly string[];
   readonly analysisMs: number;

@@ -1,8 +1,13 @@
 /** Topological order of a graph, with the errors a broken file deserves (cycles, missing producers). */
+import { nodeReads } from "../ir/subgraphs";
 import type { Graph } from "../ir/types";
 import { ModelError } from "../ir/types";
 
-export function topologicalOrder(graph: Graph): number[] {
+/**
+ * `isOuter`: names a subgraph may read from the graphs around it (If / Loop / Scan bodies); the
+ * model's own graph has none.
+ */
+export function topologicalOrder(graph: Graph, isOuter: (name: string) => boolean = () => false): number[] {
   const producer = new Map<string, number>();
   graph.nodes.forEach((n, i) => {
     for (const o of n.outputs) {
@@ -17,12 +22,14 @@ export function topologicalOrder(graph: Graph): number[] {
   const external = new Set([...graph.inputs.map((v) => v.name), ...graph.initializers.keys()]);
   const indegree = new Array<number>(graph.nodes.length).fill(0);
   const consumers: number[][] = graph.nodes.map(() => []);
+  // A subgraph's captured outer values order its node after their producers, like inputs.
+  const reads = graph.nodes.map(nodeReads);
   graph.nodes.forEach((n, i) => {
-    for (const name of new Set(n.inputs)) {
+    for (const name of new Set(reads[i])) {
       if (name === "") continue;
       const p = producer.get(name);
       if (p === undefined) {
-        if (!external.has(name))
+        if (!external.has(name) && !isOuter(name))
           throw new ModelError(
             `Node "${n.name}" (${n.opType}) reads "${name}", which no node, input or initializer produces.`,
           );
@@ -33,8 +40,8 @@ export function topologicalOrder(graph: Graph): number[] {
     }
   });
   // Exporters write nodes in a valid order: keep it when it is one, so rows follow the file.
-  const inFileOrder = graph.nodes.every((n, i) => n.inputs.every((x) => (producer.get(x) ?? -1) < i));
-  if (inFileOrder) return constantsNearConsumers(graph, producer);
+  const inFileOrder = reads.every((names, i) => names.every((x) => (producer.get(x) ?? -1) < i));
+  if (inFileOrder) return constantsNearConsumers(graph, producer, reads);
   const order: number[] = [];
   const ready: number[] = [];
   indegree.forEach((d, i) => d === 0 && ready.push(i));
@@ -64,11 +71,15 @@ export function topologicalOrder(graph: Graph): number[] {
  * exporter's Identity aliases of deduplicated weights, Constant nodes) move to
  * just before their first consumer, so each sits next to the layer that uses it.
  */
-function constantsNearConsumers(graph: Graph, producer: ReadonlyMap<string, number>): number[] {
+function constantsNearConsumers(
+  graph: Graph,
+  producer: ReadonlyMap<string, number>,
+  reads: readonly (readonly string[])[],
+): number[] {
   const inputs = new Set(graph.inputs.map((v) => v.name));
   const isData: boolean[] = [];
-  graph.nodes.forEach((n, i) => {
-    isData[i] = n.inputs.some(
+  graph.nodes.forEach((_, i) => {
+    isData[i] = (reads[i] ?? []).some(
       (x) => inputs.has(x) || (producer.has(x) && isData[producer.get(x) ?? 0] === true),
     );
   });
@@ -77,7 +88,7 @@ function constantsNearConsumers(graph: Graph, producer: ReadonlyMap<string, numb
   const place = (i: number): void => {
     if (placed[i]) return;
     placed[i] = true;
-    for (const x of graph.nodes[i]?.inputs ?? []) {
+    for (const x of reads[i] ?? []) {
       const p = producer.get(x);
       if (p !== undefined && !isData[p]) place(p);
     }

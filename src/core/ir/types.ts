@@ -61,14 +61,14 @@ export interface ValueInfo {
   readonly shape: Shape | undefined;
 }
 
-/** Attribute values as the analysis needs them; nested graphs are kept opaque. */
+/** Attribute values as the analysis needs them; a nested graph (If / Loop / Scan body) is read in full. */
 export type AttrValue =
   | number
   | string
   | readonly number[]
   | readonly string[]
   | Tensor
-  | { readonly kind: "graph"; readonly nodeCount: number }
+  | { readonly kind: "graph"; readonly nodeCount: number; readonly graph: Graph }
   | { readonly kind: "other" };
 
 export interface Node {

@@ -4,7 +4,7 @@
  */
 import protobuf from "protobufjs/light";
 import { onnxCodeOf } from "../ir/dtype";
-import type { AttrValue, Model, Node, Tensor, ValueInfo } from "../ir/types";
+import type { AttrValue, Graph, Model, Node, Tensor, ValueInfo } from "../ir/types";
 import { ModelError } from "../ir/types";
 import { attrTypeCode } from "../ops/attrSchemas";
 import { ONNX_DESCRIPTOR } from "../formats/onnx/schema";
@@ -56,6 +56,7 @@ function attrProto(name: string, v: AttrValue, type?: number): Record<string, un
     return { name, type: 7, ints: nums };
   }
   if ("dims" in v) return { name, type: 4, t: tensorProto(v) };
+  if ("graph" in v) return { name, type: 5, g: graphProto(v.graph) };
   throw new Error(`cannot write attribute ${name}`);
 }
 
@@ -76,27 +77,31 @@ function valueInfoProto(v: ValueInfo): Record<string, unknown> {
   return { name: v.name, type: { tensorType } };
 }
 
+/** A graph (the model's, or an If / Loop / Scan body, written the same way). */
+function graphProto(g: Graph): Record<string, unknown> {
+  return {
+    name: g.name,
+    node: g.nodes.map((n) => ({
+      name: n.name,
+      opType: n.opType,
+      domain: n.domain,
+      input: [...n.inputs],
+      output: [...n.outputs],
+      attribute: Object.entries(n.attrs).map(([k, v]) => attrProto(k, v, attrType(n, k))),
+    })),
+    initializer: [...g.initializers.values()].map(tensorProto),
+    input: g.inputs.map(valueInfoProto),
+    output: g.outputs.map(valueInfoProto),
+  };
+}
+
 export function writeOnnx(model: Model): Uint8Array {
-  const g = model.graph;
   const obj = {
     // Models built from source or text definitions have no IR version of their own: write opset 17's (8).
     irVersion: model.irVersion || 8,
     producerName: model.producer,
     opsetImport: Object.entries(model.opsets).map(([domain, version]) => ({ domain, version })),
-    graph: {
-      name: g.name,
-      node: g.nodes.map((n) => ({
-        name: n.name,
-        opType: n.opType,
-        domain: n.domain,
-        input: [...n.inputs],
-        output: [...n.outputs],
-        attribute: Object.entries(n.attrs).map(([k, v]) => attrProto(k, v, attrType(n, k))),
-      })),
-      initializer: [...g.initializers.values()].map(tensorProto),
-      input: g.inputs.map(valueInfoProto),
-      output: g.outputs.map(valueInfoProto),
-    },
+    graph: graphProto(model.graph),
   };
   const type = modelType();
   return type.encode(type.fromObject(obj)).finish();

@@ -14,7 +14,7 @@ function sameAsInput(outDtype?: DType): OpRule["infer"] {
     const first: ValueState = {
       dtype: outDtype ?? (to ? dtypeFromOnnx(to) : dtypeOf(ctx)),
       shape: shapeOf(ctx, 0),
-      ...(value && fold && !outDtype ? { value: value.map((v) => fold(v as number)) } : {}),
+      ...(value && fold ? { value: value.map((v) => fold(v as number)) } : {}),
     };
     return ctx.node.outputs.map((_, i) => (i === 0 ? first : secondaryOutput(ctx, first)));
   };
@@ -55,6 +55,7 @@ const UNARY_FOLDS: Readonly<Record<string, (v: number) => number>> = {
   Sign: Math.sign,
   Exp: Math.exp,
   Log: Math.log,
+  Not: (v) => Number(v === 0),
 };
 
 const unary: OpRule = { infer: sameAsInput(), rf: "elementwise" };
@@ -68,6 +69,12 @@ const FOLDS: Readonly<Record<string, Fold>> = {
   Equal: (a, b) => Number(a === b),
   Less: (a, b) => Number(a < b),
   Greater: (a, b) => Number(a > b),
+  LessOrEqual: (a, b) => Number(a <= b),
+  GreaterOrEqual: (a, b) => Number(a >= b),
+  // Booleans arrive as 0 / 1 (bool initializers, folded comparisons); any non-zero is true.
+  And: (a, b) => Number(a !== 0 && b !== 0),
+  Or: (a, b) => Number(a !== 0 || b !== 0),
+  Xor: (a, b) => Number((a !== 0) !== (b !== 0)),
   Max: Math.max,
   Min: Math.min,
   Pow: (a, b) => a ** b,

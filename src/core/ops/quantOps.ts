@@ -7,7 +7,7 @@ import { dtypeFromOnnx } from "../ir/dtype";
 import type { DType } from "../ir/types";
 import { attrInt, dtypeOf, shapeOf } from "./dims";
 import { LINALG_OPS } from "./linalgOps";
-import type { OpContext, OpRule, RfContext, ValueState } from "./types";
+import type { OpContext, OpRule, QuantSlot, RfContext, ValueState } from "./types";
 import { WINDOW_OPS } from "./windowOps";
 
 /** The op's inputs at these positions, as the float op would see them. */
@@ -47,6 +47,7 @@ const conv = WINDOW_OPS["Conv"] as OpRule;
 const matmul = LINALG_OPS["MatMul"] as OpRule;
 
 const quantize: OpRule = {
+  quantSlots: [{ role: "output", value: "output", scale: 1, zeroPoint: 2 }],
   // A float weight quantized in the graph (fake-quant exports) is the parameter, stored as float.
   weightInputs: [0],
   infer(ctx) {
@@ -59,6 +60,7 @@ const quantize: OpRule = {
 };
 
 const dequantize: OpRule = {
+  quantSlots: [{ role: "input", value: 0, scale: 1, zeroPoint: 2 }],
   // A quantized weight (or bias) is dequantized from an initializer; its scale and zero point are not parameters.
   weightInputs: [0],
   infer(ctx) {
@@ -80,15 +82,43 @@ const dynamicQuantize: OpRule = {
   rf: "elementwise",
 };
 
+/** QLinear* operands: (value, scale, zero point) triples, then the output's scale / zero point after. */
+function qlinearSlots(roles: readonly ("input" | "weight")[]): QuantSlot[] {
+  return [
+    ...roles.map((role, k): QuantSlot => ({ role, value: 3 * k, scale: 3 * k + 1, zeroPoint: 3 * k + 2 })),
+    { role: "output", value: "output", scale: 3 * roles.length, zeroPoint: 3 * roles.length + 1 },
+  ];
+}
+
+/** *Integer operands: two values at 0 and 1, their zero points at 2 and 3 (no scales). */
+function integerOp(
+  base: OpRule,
+  weightInputs: readonly number[],
+  roles: readonly ("input" | "weight")[],
+): OpRule {
+  return {
+    ...asFloatOp(base, [0, 1], () => "int32"),
+    weightInputs,
+    quantSlots: roles.map((role, k) => ({ role, value: k, zeroPoint: 2 + k })),
+  };
+}
+
 export const QUANT_OPS: Readonly<Record<string, OpRule>> = {
   QuantizeLinear: quantize,
   DequantizeLinear: dequantize,
   DynamicQuantizeLinear: dynamicQuantize,
   // x, x_scale, x_zero_point, w, w_scale, w_zero_point, y_scale, y_zero_point, B
-  QLinearConv: asFloatOp(conv, [0, 3, 8], zeroPointDtype(7)),
+  QLinearConv: {
+    ...asFloatOp(conv, [0, 3, 8], zeroPointDtype(7)),
+    quantSlots: qlinearSlots(["input", "weight"]),
+  },
   // x, w, x_zero_point, w_zero_point
-  ConvInteger: { ...asFloatOp(conv, [0, 1], () => "int32"), weightInputs: [1] },
+  ConvInteger: integerOp(conv, [1], ["input", "weight"]),
   // a, a_scale, a_zero_point, b, b_scale, b_zero_point, y_scale, y_zero_point
-  QLinearMatMul: { ...asFloatOp(matmul, [0, 3], zeroPointDtype(7)), weightInputs: [0, 3] },
-  MatMulInteger: { ...asFloatOp(matmul, [0, 1], () => "int32"), weightInputs: [0, 1] },
+  QLinearMatMul: {
+    ...asFloatOp(matmul, [0, 3], zeroPointDtype(7)),
+    weightInputs: [0, 3],
+    quantSlots: qlinearSlots(["input", "input"]),
+  },
+  MatMulInteger: integerOp(matmul, [0, 1], ["input", "input"]),
 };

@@ -5,11 +5,13 @@
  */
 import { ATTR_SCHEMAS } from "./attrSchemas";
 import { ATTENTION_OPS } from "./attentionOps";
+import { CONTROL_FLOW_OPS } from "./controlFlowOps";
 import { ELEMENTWISE_OPS } from "./elementwiseOps";
 import { GATHER_SCATTER_OPS } from "./gatherScatterOps";
 import { LINALG_OPS } from "./linalgOps";
 import { QUANT_OPS } from "./quantOps";
 import { SAMPLING_OPS } from "./samplingOps";
+import { SEQUENCE_OPS } from "./sequenceOps";
 import { SHAPE_OPS } from "./shapeOps";
 import { ML_OPS, TEXT_OPS } from "./textOps";
 import type { OpRule } from "./types";
@@ -30,6 +32,8 @@ const OPS: ReadonlyMap<string, OpRule> = new Map(
     ...ATTENTION_OPS,
     ...SAMPLING_OPS,
     ...TEXT_OPS,
+    ...CONTROL_FLOW_OPS,
+    ...SEQUENCE_OPS,
   }).map(([op, rule]): [string, OpRule] => [op, { ...rule, attrs: rule.attrs ?? ATTR_SCHEMAS[op] ?? [] }]),
 );
 

@@ -4,11 +4,17 @@
  * the entry of each node; nothing about an op lives anywhere else.
  */
 import type { AxisField, ValueField } from "../fields/receptiveField";
-import type { AttrValue, DType, Node, Shape, Tensor } from "../ir/types";
+import type { AttrValue, Dim, DType, Graph, Node, Shape, Tensor } from "../ir/types";
 import type { AttrSpec } from "./attrSchemas";
 
 /** A constant's values (flattened); symbols appear where a Shape op read a symbolic dim. */
 export type ConstValues = readonly (number | string)[];
+
+/** A sequence's tensors: each one's state when their number is known, else one state all of them fit. */
+export interface SequenceState {
+  readonly items?: readonly ValueState[];
+  readonly item?: ValueState;
+}
 
 /** What the analysis knows about one value. */
 export interface ValueState {
@@ -19,8 +25,48 @@ export interface ValueState {
   readonly value?: ConstValues;
   /** The initializer it is (or aliases through Identity), for weights. */
   readonly tensor?: Tensor;
+  /** Set when the value is a sequence of tensors (its shape is then undefined). */
+  readonly sequence?: SequenceState;
   /** Why some dims are named symbols (or the shape unknown): the run-time value they depend on. */
   readonly reason?: string;
+}
+
+/** One node of a nested graph: where it is, its outputs, its MACs for one run of that graph. */
+export interface BodyRow {
+  /** The graph attribute it is in ("body", "then_branch"), nested ones joined by "/". */
+  readonly graph: string;
+  readonly id: string;
+  readonly opType: string;
+  /** As the analysis's ValueSummary: null shape = unknown. */
+  readonly outputs: readonly {
+    readonly name: string;
+    readonly dtype: DType;
+    readonly shape: readonly Dim[] | null;
+  }[];
+  readonly macs: number | null;
+}
+
+/** What analysing a nested graph (an If branch, a Loop or Scan body) once gives. */
+export interface SubgraphResult {
+  /** One per graph output. */
+  readonly outputs: readonly ValueState[];
+  /** MACs of one run of the graph; null when some node's are unknown. */
+  readonly macs: number | null;
+  /** Its nodes' "unknown: …" / "symbolic: …" / "shape error: …" notes, each prefixed with the node's name. */
+  readonly notes: readonly string[];
+  /** Parameters its nodes read (its own initializers or the outer graph's), as a layer would count them. */
+  readonly weights: readonly { readonly name: string; readonly tensor: Tensor }[];
+  /** Its nodes (nested graphs' ones after their node, their graph prefixed), for the details. */
+  readonly rows: readonly BodyRow[];
+}
+
+/** One quantized value of a quantized op: `value` is an input position, or "output" (the first). */
+export interface QuantSlot {
+  readonly role: "input" | "weight" | "output";
+  readonly value: number | "output";
+  /** Input positions of its scale and zero point (a zero point may be omitted: uint8 0). */
+  readonly scale?: number;
+  readonly zeroPoint?: number;
 }
 
 export interface OpContext {
@@ -28,6 +74,11 @@ export interface OpContext {
   /** One per node input; undefined for omitted or unknown inputs. */
   readonly inputs: readonly (ValueState | undefined)[];
   readonly opset: number;
+  /**
+   * Analyses a nested graph of this node with these states for its inputs; outer values it reads
+   * come from the enclosing graphs. Absent where the caller cannot (then control flow is unknown).
+   */
+  readonly subgraph?: (graph: Graph, inputs: readonly (ValueState | undefined)[]) => SubgraphResult;
 }
 
 /** Thrown by a shape rule when the node is inconsistent; becomes a node warning. */
@@ -63,6 +114,16 @@ export interface OpRule {
   readonly rfOutputs?: (ctx: RfContext) => (ValueField | undefined)[];
   /** Inputs (by position) that are weights of the layer, counted as its parameters. */
   readonly weightInputs?: readonly number[];
+  /** Notes for the node's details beyond its outputs' reasons (why MACs are unknown, a body's problems). */
+  readonly notes?: (ctx: OpContext, outputs: readonly ValueState[]) => readonly string[];
+  /** The nodes of its nested graphs, for the details (If / Loop / Scan). */
+  readonly bodyRows?: (ctx: OpContext) => readonly BodyRow[];
+  /** Parameters the node reads beyond its inputs (a Loop body's weights). */
+  readonly innerWeights?: (ctx: OpContext) => SubgraphResult["weights"];
+  /** The op reads sequence values (Sequence* ops); any other op with a sequence input is unknown. */
+  readonly takesSequences?: true;
+  /** Quantized values of a quantized op: which input (or output) with which scale and zero-point inputs. */
+  readonly quantSlots?: readonly QuantSlot[];
   /** The op's attributes (name, type, default); absent: the registry fills in ATTR_SCHEMAS's entry. */
   readonly attrs?: readonly AttrSpec[];
 }

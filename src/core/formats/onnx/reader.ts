@@ -174,7 +174,7 @@ const ATTR_FLOAT = 1,
   ATTR_INTS = 7,
   ATTR_STRINGS = 8;
 
-function convertAttr(a: PAttr): AttrValue {
+function convertAttr(a: PAttr, onTensor: (t: Tensor) => void): AttrValue {
   const type = a.type ?? guessAttrType(a);
   switch (type) {
     case ATTR_FLOAT:
@@ -186,7 +186,9 @@ function convertAttr(a: PAttr): AttrValue {
     case ATTR_TENSOR:
       return a.t ? convertTensor(a.t) : { kind: "other" };
     case ATTR_GRAPH:
-      return { kind: "graph", nodeCount: a.g?.node?.length ?? 0 };
+      return a.g
+        ? { kind: "graph", nodeCount: a.g.node?.length ?? 0, graph: convertGraph(a.g, onTensor) }
+        : { kind: "other" };
     case ATTR_FLOATS:
       return a.floats ?? [];
     case ATTR_INTS:
@@ -232,7 +234,7 @@ function convertGraph(g: PGraph, onTensor: (t: Tensor) => void): Graph {
     const attrs: Record<string, AttrValue> = {};
     const attrTypes: Record<string, number> = {};
     for (const a of n.attribute ?? []) {
-      attrs[a.name ?? ""] = convertAttr(a);
+      attrs[a.name ?? ""] = convertAttr(a, onTensor);
       attrTypes[a.name ?? ""] = a.type ?? guessAttrType(a);
     }
     return {
