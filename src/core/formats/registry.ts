@@ -9,6 +9,7 @@ import { looksLikeDarknet } from "./darknet/darknetCfg";
 import { readDarknet } from "./darknet/darknetReader";
 import { looksLikeKeras, readKeras } from "./keras/kerasFile";
 import { looksLikeOnnx, readOnnx } from "./onnx/reader";
+import { looksLikeTflite, readTflite } from "./tflite/tfliteReader";
 
 export interface ReadContext {
   /** Whether a file next to the model exists (external weights). */
@@ -51,6 +52,14 @@ export const FORMATS: readonly FormatReader[] = [
     binary: true,
     detect: looksLikeKeras,
     read: (bytes) => readKeras(bytes),
+  },
+  {
+    id: "tflite",
+    name: "TensorFlow Lite",
+    extensions: [".tflite"],
+    binary: true,
+    detect: looksLikeTflite,
+    read: (bytes) => readTflite(bytes),
   },
   {
     id: "darknet",
