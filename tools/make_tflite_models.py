@@ -94,15 +94,12 @@ class Build:
                   dict(padding="VALID", stride_w=s, stride_h=s, filter_width=k, filter_height=k), "Pool2DOptions")
         return y, o
 
-    def dense(self, name, x, t, nout, act="NONE", perm_from=None, q=None):
+    def dense(self, name, x, t, nout, act="NONE", q=None):
         lin = torch.nn.Linear(x.shape[-1], nout)
         y = lin(x)
         y = {"NONE": y, "RELU": F.relu(y)}[act]
         self.row(name, "FULLY_CONNECTED", y, sum(p.numel() for p in lin.parameters()), y.numel() * x.shape[-1])
         w = lin.weight
-        if perm_from is not None:  # PyTorch flattened C,H,W; TFLite flattens H,W,C
-            c, h, ww = perm_from
-            w = w.reshape(nout, c, h, ww).permute(0, 2, 3, 1).reshape(nout, -1)
         if q:
             wi = self.m.const(name + "/weights", np.clip(np.round(np32(w) / 0.02), -127, 127).astype(np.int8),
                               quant=dict(scale=[0.02], zero_point=[0]))
@@ -156,9 +153,8 @@ def lenet():
     x, t1 = b.pool("pool1", x, t1, 2, 2)
     x, t1 = b.conv("conv2", x, t1, 16, 5, act="RELU")
     x, t1 = b.pool("pool2", x, t1, 2, 2)
-    shape = x.shape
-    x, t1 = b.reshape("flatten", x, t1, [1, 256])
-    x, t1 = b.dense("fc1", x, t1, 120, "RELU", perm_from=shape[1:])
+    x, t1 = b.reshape("flatten", x, t1, [1, 256])  # flattens H, W, C as TFLite does
+    x, t1 = b.dense("fc1", x, t1, 120, "RELU")
     x, t1 = b.dense("fc2", x, t1, 84, "RELU")
     x, t1 = b.dense("fc3", x, t1, 10)
     y, t1 = b.unary("SOFTMAX", "softmax", torch.softmax(x, -1), t1)

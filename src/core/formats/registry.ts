@@ -29,6 +29,15 @@ export interface FormatReader {
 }
 
 export const FORMATS: readonly FormatReader[] = [
+  // First: its "TFL3" identifier is exact, and ONNX's protobuf sniff would also take a FlatBuffer.
+  {
+    id: "tflite",
+    name: "TensorFlow Lite",
+    extensions: [".tflite"],
+    binary: true,
+    detect: looksLikeTflite,
+    read: (bytes) => readTflite(bytes),
+  },
   {
     id: "onnx",
     name: "ONNX",
@@ -52,14 +61,6 @@ export const FORMATS: readonly FormatReader[] = [
     binary: true,
     detect: looksLikeKeras,
     read: (bytes) => readKeras(bytes),
-  },
-  {
-    id: "tflite",
-    name: "TensorFlow Lite",
-    extensions: [".tflite"],
-    binary: true,
-    detect: looksLikeTflite,
-    read: (bytes) => readTflite(bytes),
   },
   {
     id: "darknet",
