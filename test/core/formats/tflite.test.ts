@@ -27,7 +27,9 @@ describe("TFLite detection", () => {
     const cut = bytesOf("lenet.tflite").subarray(0, 200);
     expect(() => readTflite(cut)).toThrow(ModelError);
     expect(() => readTflite(cut)).toThrow(/^This \.tflite file [^\n]+$/);
-    expect(() => readTflite(new TextEncoder().encode("name: 'x'\nlayer {}"))).toThrow(/no "TFL3" file identifier/);
+    expect(() => readTflite(new TextEncoder().encode("name: 'x'\nlayer {}"))).toThrow(
+      /no "TFL3" file identifier/,
+    );
   });
 });
 
@@ -38,7 +40,11 @@ describe("quantized int8 model", () => {
 
   it("keeps int8 activations with the file's scale and zero point", () => {
     const conv = rows("conv1");
-    expect(conv[conv.length - 1]?.outputs[0]).toMatchObject({ name: "conv1", dtype: "int8", shape: [1, 16, 16, 8] });
+    expect(conv[conv.length - 1]?.outputs[0]).toMatchObject({
+      name: "conv1",
+      dtype: "int8",
+      shape: [1, 16, 16, 8],
+    });
     const q = model.graph.nodes.find((n) => n.layer === "conv1" && n.opType === "QuantizeLinear");
     const [, scale = "", zero = ""] = q?.inputs ?? [];
     // tools/make_tflite_models.py wrote conv1's output with scale 0.1 and zero point −128.
@@ -70,14 +76,18 @@ describe("what the reader cannot follow", () => {
     expect(custom?.warnings.join()).toMatch(/no rule for op tflite\.TFLite_Detection_PostProcess/);
     expect(a.layers.find((l) => l.name === "boxes")?.outputs[0]?.shape).toBeNull();
     expect(a.totals.macs).toBeNull();
-    expect(a.warnings.join("\n")).toMatch(/TFLite_Detection_PostProcess is kept as an unknown op \(a custom operator\)/);
+    expect(a.warnings.join("\n")).toMatch(
+      /TFLite_Detection_PostProcess is kept as an unknown op \(a custom operator\)/,
+    );
     // The conv before it is known, with its dynamic batch (shape_signature −1) counted as 1 and said so.
     expect(a.layers.filter((l) => l.name === "conv").pop()?.outputs[0]?.shape).toEqual([1, 6, 6, 4]);
     expect(a.warnings).toContain('Batch dimension "N" of input "input" is counted as 1.');
   });
   it("warns where the file's stored shape disagrees with the op", () => {
     const a = analyzeFile("mismatch.tflite", bytesOf("edge/stored_shape_mismatch.tflite"));
-    expect(a.warnings).toContain('"pool": the file declares shape [1, 5, 5, 3] but inference gives [1, 4, 4, 3].');
+    expect(a.warnings).toContain(
+      '"pool": the file declares shape [1, 5, 5, 3] but inference gives [1, 4, 4, 3].',
+    );
   });
 });
 

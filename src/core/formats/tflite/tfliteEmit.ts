@@ -11,7 +11,9 @@ import type { TflOperator, TflTensor } from "./tfliteFile";
 /** An operator, or one of its options, that the reader does not turn into IR ops: the op stays, unknown. */
 export class TfliteUnsupported extends Error {}
 
-const INT_VIEWS: Readonly<Partial<Record<DType, (b: ArrayBuffer, o: number, n: number) => ArrayLike<number>>>> = {
+const INT_VIEWS: Readonly<
+  Partial<Record<DType, (b: ArrayBuffer, o: number, n: number) => ArrayLike<number>>>
+> = {
   int32: (b, o, n) => new Int32Array(b, o, n),
   int64: (b, o, n) => Array.from(new BigInt64Array(b, o, n), Number),
   int16: (b, o, n) => new Int16Array(b, o, n),
@@ -56,7 +58,12 @@ export class Emitter {
     this.nodes.length = this.firstNode;
   }
 
-  node(opType: string, inputs: readonly string[], attrs: Record<string, AttrValue> = {}, domain = ""): string {
+  node(
+    opType: string,
+    inputs: readonly string[],
+    attrs: Record<string, AttrValue> = {},
+    domain = "",
+  ): string {
     const name = `${this.layer}/${opType}_${this.counter++}`;
     const output = `${name}:0`;
     this.nodes.push({
@@ -78,7 +85,10 @@ export class Emitter {
       name: `${this.layer}/${op.code}`,
       opType: op.code,
       domain: "tflite",
-      inputs: op.inputs.map((i) => this.tensors[i]).filter((t) => t && !t.data).map((t) => t?.name ?? ""),
+      inputs: op.inputs
+        .map((i) => this.tensors[i])
+        .filter((t) => t && !t.data)
+        .map((t) => t?.name ?? ""),
       outputs: op.outputs.map((i) => this.tensors[i]?.name ?? ""),
       attrs: { reason },
       layer: this.layer,
@@ -100,7 +110,11 @@ export class Emitter {
     });
   }
 
-  floats(values: readonly number[], dims: readonly number[] = [values.length], dtype: DType = "float32"): string {
+  floats(
+    values: readonly number[],
+    dims: readonly number[] = [values.length],
+    dtype: DType = "float32",
+  ): string {
     return this.init({
       name: `${this.layer}/consts_${this.counter++}`,
       dtype,
@@ -148,7 +162,8 @@ export class Emitter {
       return this.rename(q, out.name);
     }
     const last = this.nodes[this.nodes.length - 1];
-    if (this.nodes.length > this.firstNode && last?.outputs[0] === result) return this.rename(result, out.name);
+    if (this.nodes.length > this.firstNode && last?.outputs[0] === result)
+      return this.rename(result, out.name);
     this.rename(this.node("Identity", [result]), out.name);
   }
 

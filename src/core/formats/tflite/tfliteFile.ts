@@ -125,7 +125,11 @@ function readModel(model: TflModel, bytes: Uint8Array): TflFile {
       shape: unknownRank ? undefined : shapeOf(name, t.shapeArray(), t.shapeSignatureArray()),
       data,
       quant: scale.length
-        ? { scale, zeroPoint: zeroPoint.length ? zeroPoint : scale.map(() => 0), axis: q?.quantizedDimension() ?? 0 }
+        ? {
+            scale,
+            zeroPoint: zeroPoint.length ? zeroPoint : scale.map(() => 0),
+            axis: q?.quantizedDimension() ?? 0,
+          }
         : undefined,
       sparse: t.sparsity() !== null,
     });
@@ -135,7 +139,10 @@ function readModel(model: TflModel, bytes: Uint8Array): TflFile {
     const op = sub.operators(i);
     if (!op) throw new ModelError(`Operator ${i} is missing.`);
     const oc = model.operatorCodes(op.opcodeIndex());
-    if (!oc) throw new ModelError(`Operator ${i} names operator code ${op.opcodeIndex()}, which is not in the file.`);
+    if (!oc)
+      throw new ModelError(
+        `Operator ${i} names operator code ${op.opcodeIndex()}, which is not in the file.`,
+      );
     // builtin_code holds codes ≥ 127; older files only have the byte-wide deprecated field.
     const value = Math.max(oc.builtinCode(), oc.deprecatedBuiltinCode());
     const builtin = BuiltinOperator[value] ?? `BUILTIN_${value}`;

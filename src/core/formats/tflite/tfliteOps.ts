@@ -70,7 +70,7 @@ export class OpCtx {
     return d;
   }
   /** Stored dims of input k, all known. */
-  dims(k: number): number[] {
+  dims(k: number): readonly number[] {
     const s = this.tensor(k).shape;
     if (!s || !s.every((d): d is number => typeof d === "number"))
       throw new TfliteUnsupported(`the shape of input ${k} is not known`);
@@ -88,8 +88,7 @@ type Converter = (c: OpCtx) => string;
 
 function activation(c: OpCtx, x: string, fn: number | undefined): string {
   const name = ActivationFunctionType[fn ?? 0];
-  const clip = (lo: number, hi: number) =>
-    c.node("Clip", [x, c.e.floats([lo], []), c.e.floats([hi], [])]);
+  const clip = (lo: number, hi: number) => c.node("Clip", [x, c.e.floats([lo], []), c.e.floats([hi], [])]);
   switch (name) {
     case "NONE":
       return x;
@@ -231,8 +230,7 @@ function pad(c: OpCtx, mode = "constant"): string {
 function resize(mode: "linear" | "nearest"): Converter {
   return (c) => {
     const [h = 0, w = 0] = c.ints(1);
-    const o =
-      mode === "linear" ? c.options(ResizeBilinearOptions) : c.options(ResizeNearestNeighborOptions);
+    const o = mode === "linear" ? c.options(ResizeBilinearOptions) : c.options(ResizeNearestNeighborOptions);
     const halfPixel = mode === "linear" ? "half_pixel" : "tf_half_pixel_for_nn";
     const attrs = {
       mode,
@@ -247,7 +245,8 @@ function resize(mode: "linear" | "nearest"): Converter {
     if (typeof n === "number" && typeof ch === "number")
       return c.node("Resize", [c.input(0), "", "", c.e.ints([n, h, w, ch])], attrs);
     // A dynamic batch: sizes cannot say it, scales can (the stored height and width are known).
-    if (typeof ih !== "number" || typeof iw !== "number") throw new TfliteUnsupported("the input size is not known");
+    if (typeof ih !== "number" || typeof iw !== "number")
+      throw new TfliteUnsupported("the input size is not known");
     return c.node("Resize", [c.input(0), "", c.e.floats([1, h / ih, w / iw, 1])], attrs);
   };
 }
@@ -277,9 +276,7 @@ function stridedSlice(c: OpCtx): string {
   if (o?.offset()) end = end.map((e, i) => e + (begin[i] ?? 0));
   const bit = (mask: number | undefined, i: number) => ((mask ?? 0) >> i) & 1;
   const shrink = begin.flatMap((_, i) => (bit(o?.shrinkAxisMask(), i) ? [i] : []));
-  const starts = begin.map((b, i) =>
-    bit(o?.beginMask(), i) ? ((steps[i] ?? 1) > 0 ? 0 : INT_MAX) : b,
-  );
+  const starts = begin.map((b, i) => (bit(o?.beginMask(), i) ? ((steps[i] ?? 1) > 0 ? 0 : INT_MAX) : b));
   const ends = end.map((e, i) =>
     shrink.includes(i)
       ? (begin[i] ?? 0) + 1
@@ -355,7 +352,8 @@ export const CONVERTERS: Readonly<Record<string, Converter>> = {
   PADV2: (c) => pad(c),
   MIRROR_PAD: (c) => {
     // SYMMETRIC repeats the border pixel, which no ONNX Pad mode does.
-    if (c.options(MirrorPadOptions)?.mode()) throw new TfliteUnsupported("SYMMETRIC mirror padding is not supported");
+    if (c.options(MirrorPadOptions)?.mode())
+      throw new TfliteUnsupported("SYMMETRIC mirror padding is not supported");
     return pad(c, "reflect");
   },
   RESIZE_BILINEAR: resize("linear"),
@@ -389,8 +387,10 @@ export const CONVERTERS: Readonly<Record<string, Converter>> = {
   TANH: unary("Tanh"),
   HARD_SWISH: unary("HardSwish"),
   ELU: unary("Elu"),
-  GELU: (c) => c.node("Gelu", [c.input(0)], c.options(GeluOptions)?.approximate() ? { approximate: "tanh" } : {}),
-  LEAKY_RELU: (c) => c.node("LeakyRelu", [c.input(0)], { alpha: c.options(LeakyReluOptions)?.alpha() ?? 0.2 }),
+  GELU: (c) =>
+    c.node("Gelu", [c.input(0)], c.options(GeluOptions)?.approximate() ? { approximate: "tanh" } : {}),
+  LEAKY_RELU: (c) =>
+    c.node("LeakyRelu", [c.input(0)], { alpha: c.options(LeakyReluOptions)?.alpha() ?? 0.2 }),
   PRELU: (c) => c.node("PRelu", [c.input(0), c.input(1)]),
   EXP: unary("Exp"),
   LOG: unary("Log"),

@@ -74,7 +74,12 @@ export function readTflite(bytes: Uint8Array): Model {
     layout: "channels_last",
     ...(notes.length ? { notes } : {}),
     ...(sparse.length
-      ? { paramsUnknown: sparse.map((path) => ({ path, reason: "a sparse tensor: its stored elements are not counted" })) }
+      ? {
+          paramsUnknown: sparse.map((path) => ({
+            path,
+            reason: "a sparse tensor: its stored elements are not counted",
+          })),
+        }
       : {}),
   };
 }
