@@ -51,6 +51,12 @@ export function readTflite(bytes: Uint8Array): Model {
     notes.push(`TFLite operator ${code} is kept as an unknown op (${reason}); values after it are unknown.`);
   if (file.subgraphCount > 1)
     notes.push(`Only the main subgraph is read; ${file.subgraphCount - 1} more (IF/WHILE bodies) are not.`);
+  const quantized = file.tensors.some((t) => t.quant && !t.data && !t.dtype.startsWith("float"));
+  const runNotes = quantized
+    ? [
+        "Quantized TFLite model: onnxruntime runs it as dequantize → float op → quantize, not TFLite's integer kernels, so values may differ from TFLite's by a quantization step.",
+      ]
+    : [];
   const sparse = file.tensors.filter((t) => t.sparse).map((t) => t.name);
   const inputs = file.inputs.map((k) => tensorAt(file, k, "subgraph input"));
   const outputs = file.outputs.map((k) => tensorAt(file, k, "subgraph output"));
@@ -73,6 +79,7 @@ export function readTflite(bytes: Uint8Array): Model {
     weightless: false,
     layout: "channels_last",
     ...(notes.length ? { notes } : {}),
+    ...(runNotes.length ? { runNotes } : {}),
     ...(sparse.length
       ? {
           paramsUnknown: sparse.map((path) => ({
