@@ -20,7 +20,17 @@ const noRuntimeVscode = {
 };
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", ".tools/**", "test-results/**", "**/*.mjs", "**/*.js"] },
+  {
+    ignores: [
+      "dist/**",
+      "node_modules/**",
+      ".tools/**",
+      "test-results/**",
+      "**/*.mjs",
+      "**/*.js",
+      "src/core/formats/tflite/generated/**",
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -25,6 +25,7 @@ export interface RunResult {
   readonly logits: number[];
   readonly top: { index: number; label?: string; p: number }[];
   readonly randomWeights: boolean;
+  readonly notes?: readonly string[];
   /** The weight file beside the model and what it gave, when there was one. */
   readonly weights?: string;
 }
@@ -102,6 +103,7 @@ export async function runModel(
     logits,
     top,
     randomWeights: runnable.randomWeights,
+    ...(runnable.notes.length ? { notes: runnable.notes } : {}),
     ...(weights ? { weights: weights.text } : {}),
   };
 }
@@ -117,6 +119,7 @@ export function runText(r: RunResult): string {
   return [
     `backend ${r.backend} · forward ${r.ms} ms · output ${r.output_shape.join("×")}${r.randomWeights ? " · random weights" : ""}`,
     ...(r.weights ? [r.weights] : []),
+    ...(r.notes ?? []),
     ...r.top.map((t) =>
       `  ${String(t.index).padStart(4)}  ${(t.p * 100).toFixed(2).padStart(6)} %  ${t.label ?? ""}`.trimEnd(),
     ),

@@ -114,6 +114,8 @@ export interface RunnableInfo {
   readonly layers: readonly { readonly index: number; readonly value: string }[];
   /** Some weights were generated (He init, fixed seed): show a "random weights" banner. */
   readonly randomWeights: boolean;
+  /** What this run does differently from the model's own framework (a quantized TFLite model's QDQ form). */
+  readonly notes?: readonly string[];
 }
 
 export type WebviewToHost =

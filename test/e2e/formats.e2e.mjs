@@ -9,6 +9,7 @@ import { norm, poll } from "./editorText.mjs";
 import {
   closeAllEditors,
   openFile,
+  openInWebview,
   pickQuickItem,
   readLayerTable,
   readTotal,
@@ -185,6 +186,31 @@ export const tests = [
         "ResNet-50 total-macs (2 × 4.87 G = Darknet's 9.74 BFLOPs)",
       );
       await screenshot("darknet-resnet50-inspector");
+    },
+  },
+  {
+    name: "mobilenet_block.tflite opens in the inspector by default with its totals and NHWC shapes",
+    async run({ page, screenshot, log }) {
+      // run.mjs copies the file; expected numbers from the PyTorch build in tools/make_tflite_models.py.
+      const expected = JSON.parse(
+        fs.readFileSync(path.join(FIXTURES, "tflite/mobilenet_block.expected.json"), "utf8"),
+      );
+      await closeAllEditors(page);
+      // Opening the file (no command) shows the inspector: .tflite is its default editor.
+      await openInWebview(page, "mobilenet_block.tflite", { log });
+      const frame = await waitForInspector(page, "mobilenet_block", 30_000);
+      assert.equal(await readTotal(frame, "total-params"), expected.totals.params, "total-params (3,178)");
+      assert.equal(await readTotal(frame, "total-macs"), expected.totals.macs, "total-macs (363,136)");
+      const rows = await readLayerTable(frame);
+      for (const name of ["dw2", "concat"]) {
+        const mine = rows.filter((r) => r.name === name);
+        assert.equal(
+          mine[mine.length - 1]?.cells.shape?.text,
+          expected.layers.find((l) => l.name === name).output_shape.join("×"),
+          `${name}: NHWC output shape of its last row`,
+        );
+      }
+      await screenshot("tflite-mobilenet-block-inspector");
     },
   },
 ];

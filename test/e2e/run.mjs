@@ -253,13 +253,15 @@ async function main() {
     path.join(repoRoot, "test", "fixtures", "keras", "imdb_bilstm.keras"),
     path.join(workspace, "imdb_bilstm.keras"),
   );
-  // Text definitions, Keras source and a Jupyter notebook opened by formats.e2e.mjs, keras.e2e.mjs
+  // Text definitions, TFLite models, Keras source and a Jupyter notebook opened by formats.e2e.mjs, keras.e2e.mjs
   // and notebook.e2e.mjs.
   for (const rel of [
     "caffe/googlenet_deploy.prototxt",
     "caffe/lenet_train_test.prototxt",
     "darknet/darknet19.cfg",
     "darknet/resnet50.cfg",
+    "tflite/mobilenet_block.tflite",
+    "tflite/int8_convnet.tflite",
     "python/keras_vgg.py",
     "python/notebook_cnn.ipynb",
   ])

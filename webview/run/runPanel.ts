@@ -311,7 +311,7 @@ export class RunPanel {
         result.backend,
         result.ms,
         result.firstRun,
-        result.notes,
+        [...(runnable.notes ?? []), ...result.notes],
         runnable.randomWeights,
       );
       this.callbacks.post({ type: "runStats", backend: result.backend, ms: result.ms });

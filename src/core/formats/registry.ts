@@ -9,6 +9,7 @@ import { looksLikeDarknet } from "./darknet/darknetCfg";
 import { readDarknet } from "./darknet/darknetReader";
 import { looksLikeKeras, readKeras } from "./keras/kerasFile";
 import { looksLikeOnnx, readOnnx } from "./onnx/reader";
+import { looksLikeTflite, readTflite } from "./tflite/tfliteReader";
 
 export interface ReadContext {
   /** Whether a file next to the model exists (external weights). */
@@ -28,6 +29,15 @@ export interface FormatReader {
 }
 
 export const FORMATS: readonly FormatReader[] = [
+  // First: its "TFL3" identifier is exact, and ONNX's protobuf sniff would also take a FlatBuffer.
+  {
+    id: "tflite",
+    name: "TensorFlow Lite",
+    extensions: [".tflite"],
+    binary: true,
+    detect: looksLikeTflite,
+    read: (bytes) => readTflite(bytes),
+  },
   {
     id: "onnx",
     name: "ONNX",

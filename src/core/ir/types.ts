@@ -113,6 +113,8 @@ export interface Model {
   readonly layout?: "channels_first" | "channels_last";
   /** What the reader wants the user to know about the file (parts it did not read), shown with the model's warnings. */
   readonly notes?: readonly string[];
+  /** What running the converted graph on onnxruntime does differently from the framework that wrote the file. */
+  readonly runNotes?: readonly string[];
   /** Layers the reader kept in place but could not follow: their parameters are not known (path and why). */
   readonly paramsUnknown?: readonly { readonly path: string; readonly reason: string }[];
 }

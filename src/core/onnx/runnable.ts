@@ -25,6 +25,8 @@ export interface Runnable {
   /** True when some weights were generated (show a "random weights" banner). */
   readonly randomWeights: boolean;
   readonly outputs: readonly string[];
+  /** What this run does differently from the model's own framework (the reader's runNotes). */
+  readonly notes: readonly string[];
 }
 
 function hash(s: string): number {
@@ -111,5 +113,10 @@ export function buildRunnable(model: Model, opts: RunnableOptions = {}): Runnabl
   } catch (e) {
     throw new ModelError(`Cannot build the model to run: ${e instanceof Error ? e.message : String(e)}`);
   }
-  return { bytes, randomWeights: generated, outputs: outputs.map((o) => o.name) };
+  return {
+    bytes,
+    randomWeights: generated,
+    outputs: outputs.map((o) => o.name),
+    notes: model.runNotes ?? [],
+  };
 }

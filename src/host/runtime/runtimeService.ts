@@ -12,6 +12,7 @@ import { dtypeBytes } from "../../core/ir/dtype";
 import type { Model, Tensor } from "../../core/ir/types";
 import { weightsMessage } from "../../core/formats/weights/beside";
 import type { WeightReport } from "../../core/formats/weights/safetensors";
+import { channelsFirstView } from "../../core/onnx/channelsFirst";
 import { buildRunnable, consumersOf, randomWeights, WEIGHTS_SEED as SEED } from "../../core/onnx/runnable";
 import { explainGraph } from "../../core/explain/methods";
 import type { LabelsFile, RunnableInfo, RuntimeInfo, WebviewToHost } from "../../protocol/messages";
@@ -132,10 +133,20 @@ export class RuntimeService {
   }
 
   /** Write the runnable model for these layers and return where the webview fetches it. */
-  async prepare(webview: vscode.Webview, model: Model, layers: readonly LayerRow[]): Promise<RunnableInfo> {
+  async prepare(webview: vscode.Webview, file: Model, layers: readonly LayerRow[]): Promise<RunnableInfo> {
+    // Channels-last models run through a wrapper that takes images and gives feature maps NCHW.
+    const { model, copies } = channelsFirstView(
+      file,
+      layers.map((l) => ({ name: l.outputs[0]?.name ?? "", rank: l.outputs[0]?.shape?.length ?? 0 })),
+    );
+    const valueOf = (l: LayerRow) => {
+      const name = l.outputs[0]?.name ?? "";
+      return copies.get(name) ?? name;
+    };
+    const isOutput = (value: string) => model.graph.outputs.some((o) => o.name === value);
     const chosen = layers
-      .map((l) => ({ index: l.index, value: l.outputs[0]?.name ?? "" }))
-      .filter((l) => l.value !== "" && !model.graph.outputs.some((o) => o.name === l.value));
+      .map((l) => ({ index: l.index, value: valueOf(l) }))
+      .filter((l) => l.value !== "" && !isOutput(l.value));
     const runnable = buildRunnable(model, { extraOutputs: chosen.map((l) => l.value), seed: SEED });
     return {
       modelUri: await this.publish(webview, runnable.bytes),
@@ -143,11 +154,10 @@ export class RuntimeService {
       outputs: model.graph.outputs.map((o) => o.name),
       layers: [
         ...chosen,
-        ...layers
-          .filter((l) => model.graph.outputs.some((o) => o.name === l.outputs[0]?.name))
-          .map((l) => ({ index: l.index, value: l.outputs[0]?.name ?? "" })),
+        ...layers.filter((l) => isOutput(valueOf(l))).map((l) => ({ index: l.index, value: valueOf(l) })),
       ],
       randomWeights: runnable.randomWeights,
+      notes: runnable.notes,
     };
   }
 

@@ -1,7 +1,7 @@
 /**
- * Text model definitions (Caffe .prototxt, Darknet .cfg) against references built
+ * Caffe .prototxt, Darknet .cfg and TensorFlow Lite files against references built
  * by independent PyTorch implementations (tools/make_caffe_refs.py,
- * tools/make_darknet_refs.py): every layer's output shape, learned params and MACs,
+ * tools/make_darknet_refs.py, tools/make_tflite_models.py): every layer's output shape, learned params and MACs,
  * and its receptive field where the reference measured one (autograd on a one-channel
  * probe of the net, tools/rf_probe.py; null once the output is no longer spatial).
  * A table of folders: a new definition with its .expected.json is checked without new code.
@@ -17,6 +17,7 @@ import { looksLikeDarknet } from "../../../src/core/formats/darknet/darknetCfg";
 const FORMATS = [
   { format: "caffe", dir: resolve(__dirname, "../../fixtures/caffe"), ext: ".prototxt" },
   { format: "darknet", dir: resolve(__dirname, "../../fixtures/darknet"), ext: ".cfg" },
+  { format: "tflite", dir: resolve(__dirname, "../../fixtures/tflite"), ext: ".tflite" },
 ];
 
 interface Expected {
