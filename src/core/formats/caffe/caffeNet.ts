@@ -72,6 +72,7 @@ export class Net extends InferringGraph {
     inputs: string[],
     attrs: Record<string, AttrValue> = {},
     outputs = 1,
+    domain = "",
   ): string[] {
     const id = this.n++;
     // Values are named after the layer where that is unambiguous ("prob"), else numbered.
@@ -83,7 +84,7 @@ export class Net extends InferringGraph {
       layer,
       layerType: type,
       opType,
-      domain: "",
+      domain,
       inputs,
       outputs: outs,
       attrs,
