@@ -96,6 +96,20 @@ export class Net extends InferringGraph {
   }
 }
 
+/** The numeric shape of a layer's input, or UnknownSize naming the layer. */
+export function knownShape(net: Net, l: TextMessage, name: string, x: string): number[] {
+  const s = numeric(net.state(x)?.shape);
+  if (!s) throw new UnknownSize(`layer "${name}" (line ${l.line}): the size of its input is unknown`);
+  return s;
+}
+
+/** A variant of a known layer type ConvLens cannot follow: kept in place, outputs unknown. */
+export function unsupportedVariant(l: TextMessage, type: string, name: string, what: string): never {
+  throw new UnsupportedLayer(
+    `layer "${name}" (line ${l.line}): ${type} ${what} is not supported; its outputs are unknown`,
+  );
+}
+
 export function twoDims(
   p: TextMessage,
   single: string,
@@ -109,4 +123,5 @@ export function twoDims(
   return [hv, wv];
 }
 
-export { numeric } from "../../ops/dims";
+import { numeric } from "../../ops/dims";
+export { numeric };

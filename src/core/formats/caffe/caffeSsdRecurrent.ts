@@ -7,31 +7,18 @@
  */
 import type { AttrValue } from "../../ir/types";
 import { CAFFE_DOMAIN } from "../../ops/caffeOps";
-import { type Net, UnknownSize, UnsupportedLayer, numeric } from "./caffeNet";
-import type { TextMessage } from "./textProto";
+import { knownShape, unsupportedVariant } from "./caffeNet";
+import type { moreLayers } from "./caffeMoreLayers";
 
 const flag = (v: unknown, dflt: boolean): number => ((v ?? dflt) === true || v === 1 ? 1 : 0);
 
-export function ssdRecurrentLayers(
-  net: Net,
-  l: TextMessage,
-  type: string,
-  name: string,
-  b: string[],
-): string[] | undefined {
+/** Same contract as moreLayers: the layer's outputs, or undefined for a type it does not know. */
+export const ssdRecurrentLayers: typeof moreLayers = (net, l, type, name, b) => {
   const x = b[0] ?? "";
   const caffeNode = (inputs: string[], attrs: Record<string, AttrValue>) =>
     net.node(name, type, type, inputs, attrs, 1, CAFFE_DOMAIN);
-  const shape = () => {
-    const s = numeric(net.state(x)?.shape);
-    if (!s) throw new UnknownSize(`layer "${name}" (line ${l.line}): the size of its input is unknown`);
-    return s;
-  };
-  const unsupported = (what: string): never => {
-    throw new UnsupportedLayer(
-      `layer "${name}" (line ${l.line}): ${type} ${what} is not supported; its outputs are unknown`,
-    );
-  };
+  const shape = () => knownShape(net, l, name, x);
+  const unsupported = (what: string): never => unsupportedVariant(l, type, name, what);
   switch (type) {
     case "PriorBox": {
       const p = l.msg("prior_box_param");
@@ -90,4 +77,4 @@ export function ssdRecurrentLayers(
     default:
       return undefined;
   }
-}
+};
