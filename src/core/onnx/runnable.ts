@@ -12,6 +12,7 @@ import { floorCeilPools } from "./ceilPools";
 import { lowerForRuntime } from "./lowering";
 import { writeOnnx } from "./writer";
 import { prng } from "../random";
+import { FRAMEWORK_DOMAINS } from "../ops/registry";
 
 export interface RunnableOptions {
   /** Value names to expose as extra outputs (layer outputs to visualise). */
@@ -81,6 +82,11 @@ export function consumersOf(model: Model): Map<string, { node: Node; index: numb
 
 export function buildRunnable(model: Model, opts: RunnableOptions = {}): Runnable {
   const g = model.graph;
+  const foreign = g.nodes.find((n) => FRAMEWORK_DOMAINS.has(n.domain));
+  if (foreign)
+    throw new ModelError(
+      `Cannot run: layer "${foreign.layer ?? foreign.name}" (${foreign.opType}) has no ONNX operator; ConvLens analyses it but onnxruntime cannot run it.`,
+    );
   const seed = opts.seed ?? WEIGHTS_SEED;
   const consumers = consumersOf(model);
   let generated = false;

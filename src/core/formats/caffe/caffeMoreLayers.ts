@@ -5,7 +5,7 @@
  * resizing. Returns undefined for a type it does not know.
  */
 import type { AttrValue } from "../../ir/types";
-import { type Net, UnknownSize, UnsupportedLayer, numeric } from "./caffeNet";
+import { type Net, UnknownSize, knownShape, numeric, unsupportedVariant } from "./caffeNet";
 import type { TextMessage } from "./textProto";
 
 export function moreLayers(
@@ -21,16 +21,8 @@ export function moreLayers(
   const one = (op: string, inputs: string[], attrs: Record<string, AttrValue> = {}) =>
     node(op, inputs, attrs)[0] ?? "";
   const scalar = (suffix: string, v: number) => net.floats(`${name}.${suffix}`, [v]);
-  const shape = () => {
-    const s = numeric(net.state(x)?.shape);
-    if (!s) throw new UnknownSize(`layer "${name}" (line ${l.line}): the size of its input is unknown`);
-    return s;
-  };
-  const unsupported = (what: string): never => {
-    throw new UnsupportedLayer(
-      `layer "${name}" (line ${l.line}): ${type} ${what} is not supported; its outputs are unknown`,
-    );
-  };
+  const shape = () => knownShape(net, l, name, x);
+  const unsupported = (what: string): never => unsupportedVariant(l, type, name, what);
   /** shift + scale·x, the inner term of Power, Exp and Log. */
   const affine = (p: TextMessage | undefined) => {
     const scale = p?.num("scale") ?? 1,

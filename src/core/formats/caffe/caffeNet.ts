@@ -72,6 +72,7 @@ export class Net extends InferringGraph {
     inputs: string[],
     attrs: Record<string, AttrValue> = {},
     outputs = 1,
+    domain = "",
   ): string[] {
     const id = this.n++;
     // Values are named after the layer where that is unambiguous ("prob"), else numbered.
@@ -83,7 +84,7 @@ export class Net extends InferringGraph {
       layer,
       layerType: type,
       opType,
-      domain: "",
+      domain,
       inputs,
       outputs: outs,
       attrs,
@@ -93,6 +94,20 @@ export class Net extends InferringGraph {
     this.addNode(node);
     return outs;
   }
+}
+
+/** The numeric shape of a layer's input, or UnknownSize naming the layer. */
+export function knownShape(net: Net, l: TextMessage, name: string, x: string): number[] {
+  const s = numeric(net.state(x)?.shape);
+  if (!s) throw new UnknownSize(`layer "${name}" (line ${l.line}): the size of its input is unknown`);
+  return s;
+}
+
+/** A variant of a known layer type ConvLens cannot follow: kept in place, outputs unknown. */
+export function unsupportedVariant(l: TextMessage, type: string, name: string, what: string): never {
+  throw new UnsupportedLayer(
+    `layer "${name}" (line ${l.line}): ${type} ${what} is not supported; its outputs are unknown`,
+  );
 }
 
 export function twoDims(
@@ -108,4 +123,5 @@ export function twoDims(
   return [hv, wv];
 }
 
-export { numeric } from "../../ops/dims";
+import { numeric } from "../../ops/dims";
+export { numeric };

@@ -6,9 +6,11 @@
  */
 import type { AttrValue, Dim, Model, ValueInfo } from "../../ir/types";
 import { ModelError } from "../../ir/types";
+import { CAFFE_DOMAIN } from "../../ops/caffeOps";
 import { lineSpans } from "../lineSpans";
 import { dataLayerTops } from "./caffeData";
 import { moreLayers } from "./caffeMoreLayers";
+import { ssdRecurrentLayers } from "./caffeSsdRecurrent";
 import { Net, UnknownSize, UnsupportedLayer, numeric, twoDims } from "./caffeNet";
 import { parseTextProto, type TextMessage } from "./textProto";
 
@@ -156,7 +158,8 @@ export function readCaffe(bytes: Uint8Array, opts: CaffeReadOptions = {}): Model
       initializers: net.initializers,
       valueInfo: new Map(),
     },
-    opsets: { "": 17 },
+    // Layers with no ONNX operator are nodes of ConvLens's Caffe domain, declared like any domain.
+    opsets: net.nodes.some((n) => n.domain === CAFFE_DOMAIN) ? { "": 17, [CAFFE_DOMAIN]: 1 } : { "": 17 },
     producer: "Caffe prototxt",
     irVersion: 0,
     weightless: true,
@@ -350,7 +353,7 @@ function caffeLayer(net: Net, l: TextMessage, type: string, name: string, b: str
       ]);
     }
     default: {
-      const more = moreLayers(net, l, type, name, b);
+      const more = moreLayers(net, l, type, name, b) ?? ssdRecurrentLayers(net, l, type, name, b);
       if (more) return more;
       throw new UnsupportedLayer(
         `layer "${name}" (line ${l.line}): Caffe layer type "${type}" is not supported; its outputs are unknown`,
