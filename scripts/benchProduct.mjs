@@ -72,6 +72,12 @@ function armWatch(_body, a) {
       check();
     };
     window.__benchSeen = (name) => seen[name];
+    // The user's action: the last key or pointer press this document received (not the driver's call,
+    // which first waits for the element to be stable and hit-testable).
+    let lastInput = null;
+    const stamp = () => (lastInput = Date.now());
+    for (const type of ["pointerdown", "keydown"]) window.addEventListener(type, stamp, true);
+    window.__benchLastInput = () => lastInput;
     const observer = new MutationObserver(() => watches.size > 0 && check());
     observer.observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
   }
@@ -161,10 +167,11 @@ async function main() {
 }
 
 /**
- * Waits until the watch `name` in `scope` (a page or a frame locator) has fired; ms since t0. A
+ * Waits until the watch `name` in `scope` (a page or a frame locator) has fired; returns the ms
+ * from the last key or pointer press in `input` (the document the user acted in) to then. A
  * document that replaced the armed one (a webview swaps its frame) is armed again by `rearm`.
  */
-async function waitSeen(scope, name, t0, what, rearm = null, timeoutMs = 120_000) {
+async function waitSeen(scope, name, input, what, rearm = null, timeoutMs = 120_000) {
   const body = scope.locator("body").first();
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -173,7 +180,14 @@ async function waitSeen(scope, name, t0, what, rearm = null, timeoutMs = 120_000
         timeout: 2000,
       })
       .catch(() => undefined);
-    if (typeof at === "number") return at - t0;
+    if (typeof at === "number") {
+      const from = await input
+        .locator("body")
+        .first()
+        .evaluate(() => window.__benchLastInput());
+      if (typeof from !== "number") throw new Error(`${what}: no key or pointer press seen`);
+      return at - from;
+    }
     if (at === "missing" && rearm !== null) await rearm().catch(() => {});
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -188,7 +202,7 @@ async function openInspector(page, wb, file) {
   await wb.closeAllEditors(page);
   const row = page.locator(`.explorer-folders-view .monaco-list-row[aria-label^="${file}"]`).first();
   await row.waitFor({ state: "visible" });
-  const t0 = Date.now();
+  await arm(page, "explorer", "body"); // installs the watcher: it records the click
   await row.click();
   // The watch goes in as soon as the webview's document exists, well before the analysis arrives;
   // a table already there when it does is stamped then (an upper bound).
@@ -196,15 +210,14 @@ async function openInspector(page, wb, file) {
   const armTable = (timeout) =>
     arm(frame, "table", 'table[data-testid="layer-table"] tr[data-layer-index]', { existing: true }, timeout);
   await armTable(60_000);
-  return waitSeen(frame, "table", t0, `${file} table`, () => armTable(2000));
+  return waitSeen(frame, "table", page, `${file} table`, () => armTable(2000));
 }
 
 /** Clicks `button` in the webview and times it to a new `selector` (or a changed `attr`). */
 async function clickAndTime(frame, button, name, selector, opt = {}) {
   await arm(frame, name, selector, opt);
-  const t0 = Date.now();
   await frame.locator(button).click();
-  return waitSeen(frame, name, t0, name);
+  return waitSeen(frame, name, frame, name);
 }
 
 async function runTab(page, wb, file, sample) {
@@ -277,9 +290,8 @@ async function hoverTimes(page, wb) {
     await new Promise((r) => setTimeout(r, 300));
     await arm(page, `hover-${i}`, ".monaco-hover .rendered-markdown", { text: "params" });
     await page.keyboard.press("Control+K");
-    const t0 = Date.now();
     await page.keyboard.press("Control+I");
-    times.push(await waitSeen(page, `hover-${i}`, t0, "hover", 30_000));
+    times.push(await waitSeen(page, `hover-${i}`, page, "hover", null, 30_000));
   }
   return times.slice(1); // the first one waits for the file's analysis
 }

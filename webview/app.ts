@@ -3,6 +3,7 @@
  * selectLayer), lays out header / tabs / details, and keeps one selected layer
  * in sync across the table, charts, graph and details pane.
  */
+import { measureSince } from "../src/runtime/shared/timing";
 import type { ModelAnalysis } from "../src/core/analysis/result";
 import type { HostToWebview, RuntimeInfo, WebviewToHost } from "../src/protocol/messages";
 import { ChartsPanel } from "./charts";
@@ -109,9 +110,13 @@ export class InspectorApp {
         this.dispose();
         this.showError(message.file, message.message);
         break;
-      case "analysis":
+      case "analysis": {
+        measureSince("analysis arrived (from the page's start)", 0);
+        const start = performance.now();
         this.showAnalysis(message.analysis);
+        measureSince("render analysis", start);
         break;
+      }
       case "selectLayer":
         if (this.view === null) this.pendingSelection = message.index;
         else this.select(message.index, "host");

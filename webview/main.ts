@@ -10,6 +10,7 @@ import "@vscode-elements/elements/dist/vscode-tab-header/index.js";
 import "@vscode-elements/elements/dist/vscode-tab-panel/index.js";
 import { isHostToWebview, type WebviewToHost } from "../src/protocol/messages";
 import { InspectorApp, type PersistedState } from "./app";
+import { measureSince } from "../src/runtime/shared/timing";
 
 interface VsCodeApi {
   postMessage(message: WebviewToHost): void;
@@ -19,6 +20,7 @@ interface VsCodeApi {
 
 declare function acquireVsCodeApi(): VsCodeApi;
 
+measureSince("script loaded (from the page's start)", 0);
 const vscode = acquireVsCodeApi();
 const root = document.getElementById("app") ?? document.body;
 const app = new InspectorApp(root, {

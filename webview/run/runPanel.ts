@@ -5,6 +5,7 @@
  * go one at a time (a Run while one runs is queued), can be cancelled, and
  * after the first run any change of input, preprocessing or layer runs again.
  */
+import { measureSince } from "../../src/runtime/shared/timing";
 import type { LayerRow, ModelAnalysis } from "../../src/core/analysis/result";
 import type { HostToWebview, RunnableInfo, RuntimeInfo, WebviewToHost } from "../../src/protocol/messages";
 import { h } from "../dom";
@@ -259,20 +260,27 @@ export class RunPanel {
     const input = this.input;
     if (engine === null || input === null) return;
     const layer = this.layer;
+    const start = performance.now();
     try {
       this.setStatus("Preparing the model…");
       const runnable = await this.runnable(layer === null ? [] : [layer.index]);
       checkCancelled(token);
+      measureSince("run: model ready", start);
       this.setStatus("Preparing the input…");
+      const inputStart = performance.now();
       const feeds: Record<string, FeedData> = {};
       for (const [i, decl] of runnable.inputs.entries())
         feeds[decl.name] = i === 0 ? await input.feed(decl) : InputView.zeros(decl);
+      measureSince("run: input", inputStart);
       checkCancelled(token);
       const layerValue =
         layer === null ? undefined : runnable.layers.find((l) => l.index === layer.index)?.value;
       const fetches = [...new Set([...runnable.outputs, ...(layerValue === undefined ? [] : [layerValue])])];
+      const engineStart = performance.now();
       const result = await engine.run(runnable, feeds, fetches, token);
+      measureSince(`run: engine (${result.backend}${result.firstRun ? ", first" : ""})`, engineStart);
       checkCancelled(token);
+      const showStart = performance.now();
       this.hasRun = true;
       this.toolbar.showResult(
         result.backend,
@@ -292,6 +300,8 @@ export class RunPanel {
       this.mapsLayer = layer;
       this.renderView();
       this.setStatus("");
+      measureSince("run: show results", showStart);
+      measureSince("run: total", start);
     } catch (err) {
       if (err instanceof CancelledError || token.cancelled) this.setStatus("Cancelled.");
       else {

@@ -12,7 +12,14 @@ import { dtypeBytes } from "../../core/ir/dtype";
 import type { Model, Tensor } from "../../core/ir/types";
 import { weightsMessage } from "../../core/formats/weights/beside";
 import type { WeightReport } from "../../core/formats/weights/safetensors";
-import { buildRunnable, consumersOf, randomWeights, WEIGHTS_SEED as SEED } from "../../core/onnx/runnable";
+import {
+  buildRunnable,
+  consumersOf,
+  randomWeights,
+  withGeneratedWeights,
+  WEIGHTS_SEED as SEED,
+  type Runnable,
+} from "../../core/onnx/runnable";
 import { explainGraph } from "../../core/explain/methods";
 import type { RunnableInfo, RuntimeInfo, WebviewToHost } from "../../protocol/messages";
 import type { Config } from "../config";
@@ -21,6 +28,25 @@ import type { HostEngine } from "./hostEngine";
 
 type ExplainRequest = Extract<WebviewToHost, { type: "prepareExplain" }>;
 type NativeRequest = Extract<WebviewToHost, { type: "runNative" }>;
+
+/** A runnable model written to disk: where, and what the Run panel needs to know about it. */
+interface Built {
+  readonly file: vscode.Uri;
+  readonly randomWeights: boolean;
+  readonly outputs: readonly string[];
+  /** A backward graph's map output. */
+  readonly map?: string;
+}
+
+/**
+ * What was built for one model, kept while the model is (WeakMap): its weights, generated once,
+ * and each runnable graph (forward with chosen layer outputs, backward graphs) written once. The
+ * host engine keeps a session per written file, so a repeated run only runs.
+ */
+interface ModelBuilds {
+  readonly weighted: { readonly model: Model; readonly generated: boolean };
+  readonly runnables: Map<string, Promise<Built>>;
+}
 
 const SAMPLES = [
   "digit_3.png",
@@ -40,12 +66,14 @@ export const RESTRICTED =
 export class RuntimeService {
   /** Webview URL → file of each model this service wrote (the host engine runs only these). */
   private readonly published = new Map<string, vscode.Uri>();
+  private readonly builds = new WeakMap<Model, ModelBuilds>();
 
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly storageUri: vscode.Uri,
     private readonly native: HostEngine,
     private readonly config: Config,
+    private readonly log: vscode.LogOutputChannel,
   ) {}
 
   /** Folders the inspector webview may load from (runtime files, samples, built models). */
@@ -95,16 +123,60 @@ export class RuntimeService {
   }
 
   /** Write model bytes where the webview may fetch them (content-addressed, pruned). */
-  private async publish(webview: vscode.Webview, bytes: Uint8Array): Promise<string> {
+  private async write(bytes: Uint8Array): Promise<vscode.Uri> {
     const dir = vscode.Uri.joinPath(this.storageUri, "run");
     await vscode.workspace.fs.createDirectory(dir);
     const digest = createHash("sha1").update(bytes).digest("hex").slice(0, 12);
     const file = vscode.Uri.joinPath(dir, `${digest}.onnx`);
     await vscode.workspace.fs.writeFile(file, bytes);
     await this.prune(dir, file);
+    return file;
+  }
+
+  /** The webview's URL of a written model; the host engine runs it by this URL. */
+  private publish(webview: vscode.Webview, file: vscode.Uri): string {
     const url = webview.asWebviewUri(file).toString();
     this.published.set(url, file);
     return url;
+  }
+
+  /**
+   * The runnable graph `key` of `model`, built by `build` from the model with its generated
+   * weights and written, once; again only when its file was pruned since.
+   */
+  private async built(
+    model: Model,
+    key: string,
+    build: (weighted: Model) => Runnable & { readonly map?: string },
+  ): Promise<Built> {
+    let m = this.builds.get(model);
+    if (m === undefined) {
+      const start = performance.now();
+      m = { weighted: withGeneratedWeights(model, SEED), runnables: new Map() };
+      this.builds.set(model, m);
+      if (m.weighted.generated)
+        this.log.info(`weights generated in ${(performance.now() - start).toFixed(0)} ms`);
+    }
+    const cached = m.runnables.get(key);
+    if (cached !== undefined) {
+      const b = await cached.catch(() => undefined);
+      if (b !== undefined && (await exists(b.file))) return b;
+    }
+    const builds = m;
+    const created = (async () => {
+      const start = performance.now();
+      const r = build(builds.weighted.model);
+      const built = performance.now();
+      const file = await this.write(r.bytes);
+      this.log.info(
+        `runnable ${key}: built in ${(built - start).toFixed(0)} ms, ${(r.bytes.length / 1048576).toFixed(1)} MB written in ${(performance.now() - built).toFixed(0)} ms`,
+      );
+      const randomWeights = r.randomWeights || builds.weighted.generated;
+      return { file, randomWeights, outputs: r.outputs, ...(r.map !== undefined ? { map: r.map } : {}) };
+    })();
+    builds.runnables.set(key, created);
+    created.catch(() => builds.runnables.delete(key));
+    return created;
   }
 
   /** Runs a model this service published on the host engine (onnxruntime-node). */
@@ -121,9 +193,12 @@ export class RuntimeService {
     const chosen = layers
       .map((l) => ({ index: l.index, value: l.outputs[0]?.name ?? "" }))
       .filter((l) => l.value !== "" && !model.graph.outputs.some((o) => o.name === l.value));
-    const runnable = buildRunnable(model, { extraOutputs: chosen.map((l) => l.value), seed: SEED });
+    const extraOutputs = chosen.map((l) => l.value);
+    const runnable = await this.built(model, `forward [${extraOutputs.join(", ")}]`, (m) =>
+      buildRunnable(m, { extraOutputs, seed: SEED }),
+    );
     return {
-      modelUri: await this.publish(webview, runnable.bytes),
+      modelUri: this.publish(webview, runnable.file),
       inputs: model.graph.inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: [...(i.shape ?? [])] })),
       outputs: model.graph.outputs.map((o) => o.name),
       layers: [
@@ -143,18 +218,23 @@ export class RuntimeService {
     layers: readonly LayerRow[],
     req: ExplainRequest,
   ): Promise<{ runnable: RunnableInfo; map: string }> {
-    const g = explainGraph(model, layers, { ...req, classIndex: req.classIndex ?? 0 });
-    const runnable = buildRunnable(g.model, { seed: SEED });
+    const { method, layerIndex, channel } = req;
+    const classIndex = req.classIndex ?? 0;
+    const key = `${method} ${JSON.stringify({ layerIndex, channel, classIndex })}`;
+    const runnable = await this.built(model, key, (m) => {
+      const g = explainGraph(m, layers, { ...req, classIndex });
+      return { ...buildRunnable(g.model, { seed: SEED }), map: g.output };
+    });
     return {
-      map: g.output,
+      map: runnable.map ?? "",
       runnable: {
-        modelUri: await this.publish(webview, runnable.bytes),
+        modelUri: this.publish(webview, runnable.file),
         inputs: model.graph.inputs.map((i) => ({
           name: i.name,
           dtype: i.dtype,
           shape: [...(i.shape ?? [])],
         })),
-        outputs: runnable.outputs,
+        outputs: [...runnable.outputs],
         layers: [],
         randomWeights: runnable.randomWeights,
       },
@@ -241,6 +321,13 @@ async function readLabels(modelUri: vscode.Uri): Promise<string[] | null> {
   }
 }
 
+async function exists(uri: vscode.Uri): Promise<boolean> {
+  return vscode.workspace.fs.stat(uri).then(
+    () => true,
+    () => false,
+  );
+}
+
 async function readIfExists(uri: vscode.Uri): Promise<Uint8Array | undefined> {
   return vscode.workspace.fs.readFile(uri).then(
     (b) => b,
@@ -271,8 +358,34 @@ export async function withWeightsFile(
   return r.model;
 }
 
+/**
+ * Models loaded to run, per file while it is unchanged (same mtime and size): a reopened
+ * inspector finds the model, and with it its generated weights and built graphs.
+ */
+const loadedForRun = new Map<string, { readonly stamp: string; readonly model: Promise<Model> }>();
+const KEEP_LOADED = 4;
+
 /** Read a model file with its external weights inlined (when the files exist), for running. */
 export async function loadModelForRun(uri: vscode.Uri): Promise<Model> {
+  const stat = await vscode.workspace.fs.stat(uri);
+  const stamp = `${stat.mtime}:${stat.size}`;
+  const key = uri.toString();
+  const hit = loadedForRun.get(key);
+  loadedForRun.delete(key); // most recently used last
+  if (hit?.stamp === stamp) {
+    loadedForRun.set(key, hit);
+    return hit.model;
+  }
+  const model = readModelForRun(uri);
+  loadedForRun.set(key, { stamp, model });
+  model.catch(() => {
+    if (loadedForRun.get(key)?.model === model) loadedForRun.delete(key);
+  });
+  while (loadedForRun.size > KEEP_LOADED) loadedForRun.delete(loadedForRun.keys().next().value as string);
+  return model;
+}
+
+async function readModelForRun(uri: vscode.Uri): Promise<Model> {
   const { readOnnx } = await import("../../core/formats/onnx/reader");
   const { readerFor } = await import("../../core/formats/registry");
   const bytes = await vscode.workspace.fs.readFile(uri);
