@@ -139,6 +139,13 @@ async function main() {
   const browser = await h.launchBrowser();
   const samples = new Map();
   const add = (row, ms) => samples.set(row, [...(samples.get(row) ?? []), ms]);
+  const measures = new Map();
+  const addMeasures = (phase, list) => {
+    for (const m of list) {
+      const key = `${phase} › ${m.name}`;
+      measures.set(key, [...(measures.get(key) ?? []), m.ms]);
+    }
+  };
   try {
     for (let round = 1; round <= ROUNDS; round++) {
       log(`round ${round}/${ROUNDS}: loading the workbench`);
@@ -147,8 +154,8 @@ async function main() {
       const page = await context.newPage();
       try {
         await h.withTimeout(
-          oneRound(page, server.url, workspace, wb, add, haveSynthetic),
-          240_000,
+          oneRound(page, server.url, workspace, wb, add, addMeasures, haveSynthetic),
+          480_000,
           `round ${round}`,
         );
       } catch (err) {
@@ -163,7 +170,23 @@ async function main() {
     await server.stop().catch(() => {});
     if (!argv.includes("--keep")) fs.rmSync(tmp, { recursive: true, force: true });
   }
-  report(samples);
+  report(samples, measures);
+}
+
+/** The webview's "convlens:" performance measures since the last call (then cleared). */
+async function takeMeasures(frame) {
+  return frame
+    .locator("body")
+    .first()
+    .evaluate(() => {
+      const list = performance
+        .getEntriesByType("measure")
+        .filter((e) => e.name.startsWith("convlens:"))
+        .map((e) => ({ name: e.name.slice("convlens:".length), ms: e.duration }));
+      performance.clearMeasures();
+      return list;
+    })
+    .catch(() => []);
 }
 
 /**
@@ -244,13 +267,19 @@ async function explainTimes(frame, method) {
   return times;
 }
 
-async function oneRound(page, url, workspace, wb, add, haveSynthetic) {
+async function oneRound(page, url, workspace, wb, add, addMeasures, haveSynthetic) {
   await wb.openWorkbench(page, url, workspace);
   await wb.waitForCommand(page, "ConvLens: Inspect Model");
-  add("inspector: resnet18, first after page load", await openInspector(page, wb, "resnet18.onnx"));
+  const frame = wb.inspectorFrame(page);
+  const inspector = async (row, file) => {
+    add(row, await openInspector(page, wb, file));
+    addMeasures(row, await takeMeasures(frame));
+  };
+  await inspector("inspector: resnet18, first after page load", "resnet18.onnx");
   const r = await runTab(page, wb, "resnet18", "chelsea");
   add("run: resnet18, first", r.first);
   for (const ms of r.later) add("run: resnet18, later", ms);
+  addMeasures("run: resnet18 (first + later)", await takeMeasures(frame));
   await r.frame.locator('[data-testid="run-view-explain"]').click();
   await r.frame.locator('[data-testid="explain"]').waitFor({ state: "visible" });
   for (const method of ["gradcam", "deconvnet"]) {
@@ -258,18 +287,18 @@ async function oneRound(page, url, workspace, wb, add, haveSynthetic) {
     const label = method === "gradcam" ? "grad-cam" : method;
     add(`${label}: resnet18, first`, first);
     for (const ms of later) add(`${label}: resnet18, later`, ms);
+    addMeasures(`${label}: resnet18 (first + later)`, await takeMeasures(frame));
   }
-  add("inspector: resnet18, reopened", await openInspector(page, wb, "resnet18.onnx"));
-  add("inspector: densenet121", await openInspector(page, wb, "densenet121.onnx"));
+  await inspector("inspector: resnet18, reopened", "resnet18.onnx");
+  await inspector("inspector: densenet121", "densenet121.onnx");
   if (haveSynthetic)
-    add(
-      "inspector: synthetic-conv-10k (10,000 nodes)",
-      await openInspector(page, wb, "synthetic-conv-10k.onnx"),
-    );
+    await inspector("inspector: synthetic-conv-10k (10,000 nodes)", "synthetic-conv-10k.onnx");
   await openInspector(page, wb, "lenet5_digits.onnx");
+  await takeMeasures(frame);
   const l = await runTab(page, wb, "lenet5", "digit_3");
   add("run: lenet5_digits, first", l.first);
   for (const ms of l.later) add("run: lenet5_digits, later", ms);
+  addMeasures("run: lenet5_digits (first + later)", await takeMeasures(frame));
   for (const ms of await hoverTimes(page, wb)) add("hover: custom_models.py Conv2d", ms);
 }
 
@@ -296,7 +325,7 @@ async function hoverTimes(page, wb) {
   return times.slice(1); // the first one waits for the file's analysis
 }
 
-function report(samples) {
+function report(samples, measures) {
   const rows = [...samples].map(([name, xs]) => {
     const target = TARGETS[name];
     const m = median(xs);
@@ -317,8 +346,14 @@ function report(samples) {
   console.log("| step | n | median | min | max | target | met |");
   console.log("|---|---:|---:|---:|---:|---:|:---:|");
   for (const r of rows) console.log(`| ${r.join(" | ")} |`);
+  console.log("\nWhere the time goes: the webview's performance measures (convlens:*), ms:");
+  console.log("| step › measure | n | median | max |");
+  console.log("|---|---:|---:|---:|");
+  for (const [name, xs] of measures)
+    console.log(`| ${name} | ${xs.length} | ${median(xs).toFixed(1)} | ${Math.max(...xs).toFixed(1)} |`);
   const json = argValue("--json");
-  if (json) fs.writeFileSync(json, `${JSON.stringify(Object.fromEntries(samples), null, 2)}\n`);
+  const all = { samples: Object.fromEntries(samples), measures: Object.fromEntries(measures) };
+  if (json) fs.writeFileSync(json, `${JSON.stringify(all, null, 2)}\n`);
 }
 
 main().catch((err) => {

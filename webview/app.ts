@@ -3,7 +3,7 @@
  * selectLayer), lays out header / tabs / details, and keeps one selected layer
  * in sync across the table, charts, graph and details pane.
  */
-import { measureSince } from "../src/runtime/shared/timing";
+import { measureSince, timed } from "../src/runtime/shared/timing";
 import type { ModelAnalysis } from "../src/core/analysis/result";
 import type { HostToWebview, RuntimeInfo, WebviewToHost } from "../src/protocol/messages";
 import { ChartsPanel } from "./charts";
@@ -190,23 +190,28 @@ export class InspectorApp {
   }
 
   private build(analysis: ModelAnalysis): LoadedView {
-    const tableModel = new TableViewModel(analysis);
+    const tableModel = timed("build: table model", () => new TableViewModel(analysis));
     tableModel.setFilter(this.state.filter);
     tableModel.setSort(this.state.sort);
     const onSelect = (origin: SelectionOrigin) => (index: number) => this.select(index, origin);
 
-    const table = new LayerTableView(tableModel, {
-      onSelect: onSelect("table"),
-      onSortChange: () => {
-        this.state.sort = tableModel.sort;
-        this.persist();
-        this.updateCount();
-      },
-    });
-    const charts = new ChartsPanel(analysis, { onSelect: onSelect("chart") });
-    const graph = new GraphPanel(new GraphViewModel(analysis, tableModel.tree), {
-      onSelect: onSelect("graph"),
-    });
+    const table = timed(
+      "build: table view",
+      () =>
+        new LayerTableView(tableModel, {
+          onSelect: onSelect("table"),
+          onSortChange: () => {
+            this.state.sort = tableModel.sort;
+            this.persist();
+            this.updateCount();
+          },
+        }),
+    );
+    const charts = timed("build: charts", () => new ChartsPanel(analysis, { onSelect: onSelect("chart") }));
+    const graph = timed(
+      "build: graph",
+      () => new GraphPanel(new GraphViewModel(analysis, tableModel.tree), { onSelect: onSelect("graph") }),
+    );
     const details = new DetailsPane({ onSelect: onSelect("details") });
     const run = new RunPanel(analysis, {
       post: (message) => this.host.post(message),

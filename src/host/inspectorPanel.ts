@@ -271,6 +271,7 @@ export class InspectorPanel implements vscode.Disposable {
   /** Analyse; errors become a message in the page, never an exception. */
   async load(): Promise<void> {
     const file = this.source.title;
+    const start = performance.now();
     this.post({ type: "loading", file });
     let outcome: AnalysisOutcome;
     const cancel = new vscode.CancellationTokenSource();
@@ -303,7 +304,8 @@ export class InspectorPanel implements vscode.Disposable {
     if (outcome.ok) {
       this.current = outcome.analysis;
       this.deps.log.info(
-        `${file}: ${outcome.analysis.layers.length} layers analysed in ${outcome.analysis.analysisMs} ms`,
+        `${file}: ${outcome.analysis.layers.length} layers analysed in ${outcome.analysis.analysisMs} ms` +
+          ` (${(performance.now() - start).toFixed(0)} ms after the request, webview ${this.ready ? "ready" : "loading"})`,
       );
       this.post({ type: "analysis", file, analysis: outcome.analysis });
     } else {

@@ -146,6 +146,7 @@ export class RunPanel {
     this.predictions.dispose();
     if (runtime !== null) this.predictions.clear();
     this.updateRunnable();
+    if (this.visible) this.prefetch();
   }
 
   /** Host messages for the Run tab; true when handled. */
@@ -172,8 +173,18 @@ export class RunPanel {
     this.visible = visible;
     if (!visible) return;
     this.chooseDefault();
+    this.prefetch();
     if (this.hasRun && this.needsRun()) this.runSoon(0);
     if (this.view === "filters") void this.loadFilters();
+  }
+
+  /**
+   * The tab is shown: the host builds the model to run (and loads it into the host engine) while
+   * the user picks an input, so that the first Run only runs. A failure shows at that Run.
+   */
+  private prefetch(): void {
+    if (!this.canRun || this.hasRun) return;
+    this.runnable(this.layer === null ? [] : [this.layer.index]).catch(() => undefined);
   }
 
   /** Switches to a sub-view; `runIfNeeded` (showRun, buttons) also runs when nothing has run yet. */

@@ -197,6 +197,9 @@ export class RuntimeService {
     const runnable = await this.built(model, `forward [${extraOutputs.join(", ")}]`, (m) =>
       buildRunnable(m, { extraOutputs, seed: SEED }),
     );
+    // The host engine runs it unless the webview has a real GPU (auto) or a webview engine is forced.
+    if (this.config.trusted && (this.config.backend === "auto" || this.config.backend === "native"))
+      this.native.warm(runnable.file);
     return {
       modelUri: this.publish(webview, runnable.file),
       inputs: model.graph.inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: [...(i.shape ?? [])] })),

@@ -13,3 +13,13 @@ export function measureSince(what: string, start: number): void {
     // A timeline without user timing: nothing to record.
   }
 }
+
+/** `make()`, recorded as `what`. */
+export function timed<T>(what: string, make: () => T): T {
+  const start = performance.now();
+  try {
+    return make();
+  } finally {
+    measureSince(what, start);
+  }
+}
