@@ -2,9 +2,10 @@
  * `npm run bench`: parse and analysis time for each fixture model and for
  * synthetic 10,000- and 100,000-node graphs, as a table (median of several runs);
  * then forward passes on the runtimes (scripts/benchEngines.ts: both engines in
- * Node, every onnxruntime-web backend in headless Chromium, memory over 1,000 passes).
+ * Node, every onnxruntime-web backend in headless Chromium, memory over 1,000 passes); then the
+ * product in code-server + Chromium (scripts/benchProduct.mjs; `npm run bench -- --no-product` skips it).
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { spawnSync } from "node:child_process";
 import { performance } from "node:perf_hooks";
@@ -61,7 +62,12 @@ const files = existsSync(MODELS)
       .sort()
   : [];
 for (const f of files) rows.push(bench(f.replace(/\.onnx$/, ""), readFileSync(join(MODELS, f)), 9));
-rows.push(bench("synthetic-conv-10k", writeOnnx(convStack(4000)), 5));
+const conv10k = writeOnnx(convStack(4000));
+rows.push(bench("synthetic-conv-10k", conv10k, 5));
+// The product bench opens the same 10,000-node graph in the inspector.
+const BENCH_MODELS = resolve(__dirname, "bench-models");
+mkdirSync(BENCH_MODELS, { recursive: true });
+writeFileSync(join(BENCH_MODELS, "synthetic-conv-10k.onnx"), conv10k);
 rows.push(bench("synthetic-relu-100k", writeOnnx(reluChain(100_000)), 3));
 // A real attention-heavy export (tools/make_attention_export.py): 120 encoder layers, 13,791 nodes of shape arithmetic.
 const ENCODER = join(__dirname, "..", "test", "fixtures", "attention", "encoder120.onnx");
@@ -287,6 +293,19 @@ async function benchRuntime(): Promise<void> {
   torchReference();
   await benchFormats();
   await benchEngines(MODELS);
+  if (!process.argv.includes("--no-product")) benchProduct();
+}
+
+/** The product in code-server + Chromium: click to result on screen (scripts/benchProduct.mjs). */
+function benchProduct(): void {
+  const r = spawnSync(
+    process.execPath,
+    [resolve(__dirname, "../scripts/benchProduct.mjs"), "--models", BENCH_MODELS],
+    { stdio: "inherit", timeout: 15 * 60_000 },
+  );
+  if (r.status !== 0)
+    console.log(`
+(product bench failed: exit ${r.status ?? r.signal})`);
 }
 
 /** PyTorch CPU autograd for the same computations, when Debian's python3-torch is installed. */

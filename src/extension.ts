@@ -21,7 +21,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.Uri.joinPath(context.extensionUri, "dist", "pythonWorker.js").fsPath,
   );
   const hostEngine = new HostEngine(() => config.hostGpu);
-  const runtime = new RuntimeService(context.extensionUri, context.globalStorageUri, hostEngine, config);
+  const runtime = new RuntimeService(context.extensionUri, context.globalStorageUri, hostEngine, config, log);
   const kerasJson = new KerasJsonFiles();
   const checks = new TorchChecks(
     config,

@@ -3,6 +3,7 @@
  * selectLayer), lays out header / tabs / details, and keeps one selected layer
  * in sync across the table, charts, graph and details pane.
  */
+import { measureSince, timed } from "../src/runtime/shared/timing";
 import type { ModelAnalysis } from "../src/core/analysis/result";
 import type { HostToWebview, RuntimeInfo, WebviewToHost } from "../src/protocol/messages";
 import { ChartsPanel } from "./charts";
@@ -87,9 +88,13 @@ export class InspectorApp {
         this.dispose();
         this.showError(message.file, message.message);
         break;
-      case "analysis":
+      case "analysis": {
+        measureSince("analysis arrived (from the page's start)", 0);
+        const start = performance.now();
         this.showAnalysis(message.analysis, message.pytorch);
+        measureSince("render analysis", start);
         break;
+      }
       case "selectLayer":
         if (this.view === null) this.pendingSelection = message.index;
         else this.select(message.index, "host");
@@ -164,30 +169,38 @@ export class InspectorApp {
   }
 
   private build(analysis: ModelAnalysis, pytorch: TorchColumn | undefined): LoadedView {
-    const tableModel = new TableViewModel(analysis, pytorch);
+    const tableModel = timed("build: table model", () => new TableViewModel(analysis, pytorch));
     tableModel.setFilter(this.state.filter);
     tableModel.setSort(this.state.sort);
     tableModel.setShowPlumbing(this.state.tablePlumbing);
     const onSelect = (origin: SelectionOrigin) => (index: number) => this.select(index, origin);
 
-    const table = new LayerTableView(tableModel, {
-      onSelect: onSelect("table"),
-      onSortChange: () => {
-        this.state.sort = tableModel.sort;
-        this.persist();
-        this.updateCount();
-      },
-    });
-    const charts = new ChartsPanel(analysis, { onSelect: onSelect("chart") });
+    const table = timed(
+      "build: table view",
+      () =>
+        new LayerTableView(tableModel, {
+          onSelect: onSelect("table"),
+          onSortChange: () => {
+            this.state.sort = tableModel.sort;
+            this.persist();
+            this.updateCount();
+          },
+        }),
+    );
+    const charts = timed("build: charts", () => new ChartsPanel(analysis, { onSelect: onSelect("chart") }));
     const graphModel = new GraphViewModel(analysis, tableModel.tree);
     graphModel.setShowPlumbing(this.state.graphPlumbing);
-    const graph = new GraphPanel(graphModel, {
-      onSelect: onSelect("graph"),
-      onShowPlumbingChange: (show) => {
-        this.state.graphPlumbing = show;
-        this.persist();
-      },
-    });
+    const graph = timed(
+      "build: graph",
+      () =>
+        new GraphPanel(graphModel, {
+          onSelect: onSelect("graph"),
+          onShowPlumbingChange: (show) => {
+            this.state.graphPlumbing = show;
+            this.persist();
+          },
+        }),
+    );
     const details = new DetailsPane({ onSelect: onSelect("details") });
     const run = new RunPanel(
       analysis,

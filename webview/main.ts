@@ -11,6 +11,7 @@ import "@vscode-elements/elements/dist/vscode-tab-panel/index.js";
 import { isHostToWebview, type WebviewToHost } from "../src/protocol/messages";
 import { InspectorApp } from "./app";
 import type { PersistedState } from "./viewModel";
+import { measureSince } from "../src/runtime/shared/timing";
 
 interface VsCodeApi {
   postMessage(message: WebviewToHost): void;
@@ -20,6 +21,7 @@ interface VsCodeApi {
 
 declare function acquireVsCodeApi(): VsCodeApi;
 
+measureSince("script loaded (from the page's start)", 0);
 const vscode = acquireVsCodeApi();
 const root = document.getElementById("app") ?? document.body;
 const app = new InspectorApp(root, {

@@ -14,7 +14,8 @@ import {
   type LabelsFile,
   type WebviewToHost,
 } from "../protocol/messages";
-import { loadModelForRun, readLabels, RESTRICTED, type RuntimeService } from "./runtime/runtimeService";
+import { loadModelForRun } from "./runtime/modelForRun";
+import { readLabels, RESTRICTED, type RuntimeService } from "./runtime/runtimeService";
 import type { AnalysisOutcome, AnalysisService } from "./analysisService";
 import type { Config } from "./config";
 import { INSPECTOR_STYLESHEETS, renderInspectorHtml } from "./inspectorHtml";
@@ -314,6 +315,7 @@ export class InspectorPanel implements vscode.Disposable {
   /** Analyse; errors become a message in the page, never an exception. */
   async load(): Promise<void> {
     const file = this.source.title;
+    const start = performance.now();
     this.post({ type: "loading", file });
     let outcome: AnalysisOutcome;
     const cancel = new vscode.CancellationTokenSource();
@@ -349,7 +351,8 @@ export class InspectorPanel implements vscode.Disposable {
     if (outcome.ok) {
       this.current = outcome.analysis;
       this.deps.log.info(
-        `${file}: ${outcome.analysis.layers.length} layers analysed in ${outcome.analysis.analysisMs} ms`,
+        `${file}: ${outcome.analysis.layers.length} layers analysed in ${outcome.analysis.analysisMs} ms` +
+          ` (${(performance.now() - start).toFixed(0)} ms after the request, webview ${this.ready ? "ready" : "loading"})`,
       );
       const pytorch = outcome.pytorch;
       this.post({ type: "analysis", file, analysis: outcome.analysis, ...(pytorch ? { pytorch } : {}) });

@@ -4,6 +4,7 @@
  * Ids come from one counter, every request has a timeout (a lost reply fails the
  * request instead of hanging it) and can be cancelled with an AbortSignal.
  */
+import { measureSince } from "../runtime/shared/timing";
 import type { HostToWebview, WebviewToHost } from "./messages";
 
 export type RequestMessage = Extract<WebviewToHost, { readonly requestId: number }>;
@@ -61,6 +62,7 @@ export class RequestClient {
     opts: RequestOptions = {},
   ): Promise<ReplyTo<T>> {
     const requestId = this.nextId++;
+    const start = performance.now();
     const timeoutMs = opts.timeoutMs ?? this.defaultTimeoutMs;
     const signal = opts.signal;
     return new Promise<ReplyTo<T>>((resolve, reject) => {
@@ -77,6 +79,7 @@ export class RequestClient {
       const onAbort = (): void => settle(() => reject(new RequestCancelled(`${type} was cancelled`)));
       const settle = (done: () => void): void => {
         if (!this.pending.delete(requestId)) return;
+        measureSince(`request ${type}`, start);
         clearTimeout(timer);
         signal?.removeEventListener("abort", onAbort);
         done();

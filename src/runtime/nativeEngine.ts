@@ -102,6 +102,11 @@ export class NativeEngine {
     return { ms, firstRun, outputs };
   }
 
+  /** Creates the session of `key` ahead of its first run (errors surface at that run). */
+  warm(key: string, load: () => Promise<Uint8Array> | Uint8Array): void {
+    this.session(key, load).catch(() => undefined);
+  }
+
   /** Releases every session (the model changed, the panel closed). */
   dispose(): void {
     for (const s of this.sessions.values()) void s.then((x) => x.release()).catch(() => {});

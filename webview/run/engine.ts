@@ -5,6 +5,7 @@
  * cached per model file and backend, and backends tried in turn because an
  * execution-provider list does not fall back when an op is missing.
  */
+import { measureSince } from "../../src/runtime/shared/timing";
 import type * as OrtModule from "onnxruntime-web";
 import type { Backend, RunnableInfo, RuntimeInfo } from "../../src/protocol/messages";
 import { BACKEND_LABEL, backendPlan, detectGpu, outputsAgree, type GpuKind } from "./backend";
@@ -214,10 +215,13 @@ export class RunEngine {
       this.progress(
         `Creating a ${BACKEND_LABEL[backend]} session (${(bytes.length / 1048576).toFixed(1)} MB)…`,
       );
-      return ort.InferenceSession.create(bytes, {
+      const start = performance.now();
+      const session = await ort.InferenceSession.create(bytes, {
         executionProviders: [backend],
         graphOptimizationLevel: "all",
       });
+      measureSince(`session: ${backend}`, start);
+      return session;
     })();
     this.sessions.set(key, created);
     created.catch(() => {

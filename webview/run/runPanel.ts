@@ -5,6 +5,7 @@
  * go one at a time (a Run while one runs is queued), can be cancelled, and
  * after the first run any change of input, preprocessing or layer runs again.
  */
+import { measureSince } from "../../src/runtime/shared/timing";
 import type { LayerRow, ModelAnalysis } from "../../src/core/analysis/result";
 import type {
   HostToWebview,
@@ -159,6 +160,7 @@ export class RunPanel {
     this.predictions.dispose();
     if (runtime !== null) this.predictions.clear();
     this.updateRunnable();
+    if (this.visible) this.prefetch();
   }
 
   /** Class names for the predictions and Explain's class picker (chosen per class count: labels.ts). */
@@ -202,8 +204,18 @@ export class RunPanel {
     this.visible = visible;
     if (!visible) return;
     this.chooseDefault();
+    this.prefetch();
     if (this.hasRun && this.needsRun()) this.runSoon(0);
     if (this.view === "filters") void this.loadFilters();
+  }
+
+  /**
+   * The tab is shown: the host builds the model to run (and loads it into the host engine) while
+   * the user picks an input, so that the first Run only runs. A failure shows at that Run.
+   */
+  private prefetch(): void {
+    if (!this.canRun || this.hasRun) return;
+    this.runnable(this.layer === null ? [] : [this.layer.index]).catch(() => undefined);
   }
 
   /** Switches to a sub-view; `runIfNeeded` (showRun, buttons) also runs when nothing has run yet. */
@@ -292,20 +304,27 @@ export class RunPanel {
     const input = this.input;
     if (engine === null || input === null) return;
     const layer = this.layer;
+    const start = performance.now();
     try {
       this.setStatus("Preparing the model…");
       const runnable = await this.runnable(layer === null ? [] : [layer.index]);
       checkCancelled(token);
+      measureSince("run: model ready", start);
       this.setStatus("Preparing the input…");
+      const inputStart = performance.now();
       const feeds: Record<string, FeedData> = {};
       for (const [i, decl] of runnable.inputs.entries())
         feeds[decl.name] = i === 0 ? await input.feed(decl) : InputView.zeros(decl);
+      measureSince("run: input", inputStart);
       checkCancelled(token);
       const layerValue =
         layer === null ? undefined : runnable.layers.find((l) => l.index === layer.index)?.value;
       const fetches = [...new Set([...runnable.outputs, ...(layerValue === undefined ? [] : [layerValue])])];
+      const engineStart = performance.now();
       const result = await engine.run(runnable, feeds, fetches, token);
+      measureSince(`run: engine (${result.backend}${result.firstRun ? ", first" : ""})`, engineStart);
       checkCancelled(token);
+      const showStart = performance.now();
       this.hasRun = true;
       this.toolbar.showResult(
         result.backend,
@@ -325,6 +344,8 @@ export class RunPanel {
       this.mapsLayer = layer;
       this.renderView();
       this.setStatus("");
+      measureSince("run: show results", showStart);
+      measureSince("run: total", start);
     } catch (err) {
       if (err instanceof CancelledError || token.cancelled) this.setStatus("Cancelled.");
       else {

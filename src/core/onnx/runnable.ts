@@ -80,14 +80,17 @@ export function consumersOf(model: Model): Map<string, { node: Node; index: numb
   return out;
 }
 
-export function buildRunnable(model: Model, opts: RunnableOptions = {}): Runnable {
+/**
+ * The model with every missing weight generated (randomWeights: by its role in this graph, from
+ * `seed`), and whether any was. Hosts keep the result per model: generating ResNet-18's 11.7 M
+ * values takes seconds, and every graph built from the model (feature maps, backward graphs)
+ * then runs on the same weights.
+ */
+export function withGeneratedWeights(
+  model: Model,
+  seed = WEIGHTS_SEED,
+): { readonly model: Model; readonly generated: boolean } {
   const g = model.graph;
-  const foreign = g.nodes.find((n) => FRAMEWORK_DOMAINS.has(n.domain));
-  if (foreign)
-    throw new ModelError(
-      `Cannot run: layer "${foreign.layer ?? foreign.name}" (${foreign.opType}) has no ONNX operator; ConvLens analyses it but onnxruntime cannot run it.`,
-    );
-  const seed = opts.seed ?? WEIGHTS_SEED;
   const consumers = consumersOf(model);
   let generated = false;
   const initializers = new Map<string, Tensor>();
@@ -105,17 +108,29 @@ export function buildRunnable(model: Model, opts: RunnableOptions = {}): Runnabl
     const values = randomWeights(t, roleOf(name, consumers.get(name) ?? []), seed);
     initializers.set(name, { ...t, storage: { kind: "inline", bytes: new Uint8Array(values.buffer) } });
   }
+  return { model: generated ? { ...model, graph: { ...g, initializers } } : model, generated };
+}
+
+export function buildRunnable(model: Model, opts: RunnableOptions = {}): Runnable {
+  const foreign = model.graph.nodes.find((n) => FRAMEWORK_DOMAINS.has(n.domain));
+  if (foreign)
+    throw new ModelError(
+      `Cannot run: layer "${foreign.layer ?? foreign.name}" (${foreign.opType}) has no ONNX operator; ConvLens analyses it but onnxruntime cannot run it.`,
+    );
+  const { model: weighted, generated } = withGeneratedWeights(model, opts.seed ?? WEIGHTS_SEED);
+  const g = weighted.graph;
+  const initializers = new Map(g.initializers);
   const existing = new Set(g.outputs.map((o) => o.name));
   const extra: ValueInfo[] = (opts.extraOutputs ?? [])
     .filter((n) => !existing.has(n))
     .map((name) => ({ name, dtype: "float32", shape: undefined }));
   // Graph outputs keep their declared types; extra ones are float tensors of any shape.
   const outputs = [...g.outputs, ...extra];
-  const lowered = lowerForRuntime(floorCeilPools(model));
+  const lowered = lowerForRuntime(floorCeilPools(weighted));
   for (const t of lowered.constants) initializers.set(t.name, t);
   let bytes: Uint8Array;
   try {
-    bytes = writeOnnx({ ...model, graph: { ...g, nodes: lowered.nodes, initializers, outputs } });
+    bytes = writeOnnx({ ...weighted, graph: { ...g, nodes: lowered.nodes, initializers, outputs } });
   } catch (e) {
     throw new ModelError(`Cannot build the model to run: ${e instanceof Error ? e.message : String(e)}`);
   }

@@ -4,7 +4,7 @@ import { torchColumn, tracedAnalysis } from "../../core/analysis/torchColumn";
 import { NO_KERAS_MODEL, isKerasSource } from "../../core/formats/python/keras";
 import { isForeignSpan } from "../../core/formats/python/pythonModel";
 import type { AnalysisOutcome } from "../analysisService";
-import { withWeightsFile } from "../runtime/runtimeService";
+import { withWeightsFile } from "../runtime/modelForRun";
 import { parseShapeText } from "../../core/ir/shapeText";
 import { InspectorPanel, type InspectorDeps } from "../inspectorPanel";
 import { fileUriOf } from "./notebookCells";

@@ -33,6 +33,15 @@ export class HostEngine implements vscode.Disposable {
     return { ...r, provider: "cpu" };
   }
 
+  /** Loads `file` into a CPU session now, so that its first run only runs (not with the host GPU on). */
+  warm(file: vscode.Uri): void {
+    const a = loadNative();
+    if (!a.ok || this.useGpu()) return;
+    (this.cpu ??= new NativeEngine(a.ort)).warm(file.toString(), async () =>
+      vscode.workspace.fs.readFile(file),
+    );
+  }
+
   dispose(): void {
     this.cpu?.dispose();
     this.gpu?.dispose();

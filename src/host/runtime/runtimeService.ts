@@ -7,13 +7,17 @@
 import { createHash } from "node:crypto";
 import * as vscode from "vscode";
 import type { LayerRow } from "../../core/analysis/result";
-import { tensorBytes } from "../../core/formats/onnx/externalData";
 import { dtypeBytes } from "../../core/ir/dtype";
 import type { Model, Tensor } from "../../core/ir/types";
-import { weightsMessage } from "../../core/formats/weights/beside";
-import type { WeightReport } from "../../core/formats/weights/safetensors";
 import { channelsFirstView } from "../../core/onnx/channelsFirst";
-import { buildRunnable, consumersOf, randomWeights, WEIGHTS_SEED as SEED } from "../../core/onnx/runnable";
+import {
+  buildRunnable,
+  consumersOf,
+  randomWeights,
+  withGeneratedWeights,
+  WEIGHTS_SEED as SEED,
+  type Runnable,
+} from "../../core/onnx/runnable";
 import { explainGraph } from "../../core/explain/methods";
 import type { LabelsFile, RunnableInfo, RuntimeInfo, WebviewToHost } from "../../protocol/messages";
 import type { Config } from "../config";
@@ -22,6 +26,27 @@ import type { HostEngine } from "./hostEngine";
 
 type ExplainRequest = Extract<WebviewToHost, { type: "prepareExplain" }>;
 type NativeRequest = Extract<WebviewToHost, { type: "runNative" }>;
+
+/** A runnable model written to disk: where, and what the Run panel needs to know about it. */
+interface Built {
+  readonly file: vscode.Uri;
+  readonly randomWeights: boolean;
+  readonly outputs: readonly string[];
+  /** A backward graph's map output. */
+  readonly map?: string;
+  /** What the run differs in from the file's own runtime (a quantized TFLite model run as QDQ). */
+  readonly notes: readonly string[];
+}
+
+/**
+ * What was built for one model, kept while the model is (WeakMap): its weights, generated once,
+ * and each runnable graph (forward with chosen layer outputs, backward graphs) written once. The
+ * host engine keeps a session per written file, so a repeated run only runs.
+ */
+interface ModelBuilds {
+  readonly weighted: { readonly model: Model; readonly generated: boolean };
+  readonly runnables: Map<string, Promise<Built>>;
+}
 
 const SAMPLES = [
   "digit_3.png",
@@ -43,12 +68,14 @@ export class RuntimeService {
   private readonly published = new Map<string, vscode.Uri>();
   /** media/imagenet1k-labels.txt, read once. */
   private imagenet: Promise<string[] | null> | undefined;
+  private readonly builds = new WeakMap<Model, ModelBuilds>();
 
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly storageUri: vscode.Uri,
     private readonly native: HostEngine,
     private readonly config: Config,
+    private readonly log: vscode.LogOutputChannel,
   ) {}
 
   /** Folders the inspector webview may load from (runtime files, samples, built models). */
@@ -111,16 +138,66 @@ export class RuntimeService {
   }
 
   /** Write model bytes where the webview may fetch them (content-addressed, pruned). */
-  private async publish(webview: vscode.Webview, bytes: Uint8Array): Promise<string> {
+  private async write(bytes: Uint8Array): Promise<vscode.Uri> {
     const dir = vscode.Uri.joinPath(this.storageUri, "run");
     await vscode.workspace.fs.createDirectory(dir);
     const digest = createHash("sha1").update(bytes).digest("hex").slice(0, 12);
     const file = vscode.Uri.joinPath(dir, `${digest}.onnx`);
     await vscode.workspace.fs.writeFile(file, bytes);
     await this.prune(dir, file);
+    return file;
+  }
+
+  /** The webview's URL of a written model; the host engine runs it by this URL. */
+  private publish(webview: vscode.Webview, file: vscode.Uri): string {
     const url = webview.asWebviewUri(file).toString();
     this.published.set(url, file);
     return url;
+  }
+
+  /**
+   * The runnable graph `key` of `model`, built by `build` from the model with its generated
+   * weights and written, once; again only when its file was pruned since.
+   */
+  private async built(
+    model: Model,
+    key: string,
+    build: (weighted: Model) => Runnable & { readonly map?: string },
+  ): Promise<Built> {
+    let m = this.builds.get(model);
+    if (m === undefined) {
+      const start = performance.now();
+      m = { weighted: withGeneratedWeights(model, SEED), runnables: new Map() };
+      this.builds.set(model, m);
+      if (m.weighted.generated)
+        this.log.info(`weights generated in ${(performance.now() - start).toFixed(0)} ms`);
+    }
+    const cached = m.runnables.get(key);
+    if (cached !== undefined) {
+      const b = await cached.catch(() => undefined);
+      if (b !== undefined && (await exists(b.file))) return b;
+    }
+    const builds = m;
+    const created = (async () => {
+      const start = performance.now();
+      const r = build(builds.weighted.model);
+      const built = performance.now();
+      const file = await this.write(r.bytes);
+      this.log.info(
+        `runnable ${key}: built in ${(built - start).toFixed(0)} ms, ${(r.bytes.length / 1048576).toFixed(1)} MB written in ${(performance.now() - built).toFixed(0)} ms`,
+      );
+      const randomWeights = r.randomWeights || builds.weighted.generated;
+      return {
+        file,
+        randomWeights,
+        outputs: r.outputs,
+        notes: r.notes,
+        ...(r.map !== undefined ? { map: r.map } : {}),
+      };
+    })();
+    builds.runnables.set(key, created);
+    created.catch(() => builds.runnables.delete(key));
+    return created;
   }
 
   /** Runs a model this service published on the host engine (onnxruntime-node). */
@@ -147,9 +224,20 @@ export class RuntimeService {
     const chosen = layers
       .map((l) => ({ index: l.index, value: valueOf(l) }))
       .filter((l) => l.value !== "" && !isOutput(l.value));
-    const runnable = buildRunnable(model, { extraOutputs: chosen.map((l) => l.value), seed: SEED });
+    const extraOutputs = chosen.map((l) => l.value);
+    const wanted = layers.map((l) => ({
+      name: l.outputs[0]?.name ?? "",
+      rank: l.outputs[0]?.shape?.length ?? 0,
+    }));
+    // Built from the file's model (the cache's key), wrapped the same way after its weights are generated.
+    const runnable = await this.built(file, `forward [${extraOutputs.join(", ")}]`, (m) =>
+      buildRunnable(channelsFirstView(m, wanted).model, { extraOutputs, seed: SEED }),
+    );
+    // The host engine runs it unless the webview has a real GPU (auto) or a webview engine is forced.
+    if (this.config.trusted && (this.config.backend === "auto" || this.config.backend === "native"))
+      this.native.warm(runnable.file);
     return {
-      modelUri: await this.publish(webview, runnable.bytes),
+      modelUri: this.publish(webview, runnable.file),
       inputs: model.graph.inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: [...(i.shape ?? [])] })),
       outputs: model.graph.outputs.map((o) => o.name),
       layers: [
@@ -168,18 +256,23 @@ export class RuntimeService {
     layers: readonly LayerRow[],
     req: ExplainRequest,
   ): Promise<{ runnable: RunnableInfo; map: string }> {
-    const g = explainGraph(model, layers, { ...req, classIndex: req.classIndex ?? 0 });
-    const runnable = buildRunnable(g.model, { seed: SEED });
+    const { method, layerIndex, channel } = req;
+    const classIndex = req.classIndex ?? 0;
+    const key = `${method} ${JSON.stringify({ layerIndex, channel, classIndex })}`;
+    const runnable = await this.built(model, key, (m) => {
+      const g = explainGraph(m, layers, { ...req, classIndex });
+      return { ...buildRunnable(g.model, { seed: SEED }), map: g.output };
+    });
     return {
-      map: g.output,
+      map: runnable.map ?? "",
       runnable: {
-        modelUri: await this.publish(webview, runnable.bytes),
+        modelUri: this.publish(webview, runnable.file),
         inputs: model.graph.inputs.map((i) => ({
           name: i.name,
           dtype: i.dtype,
           shape: [...(i.shape ?? [])],
         })),
-        outputs: runnable.outputs,
+        outputs: [...runnable.outputs],
         layers: [],
         randomWeights: runnable.randomWeights,
       },
@@ -265,94 +358,9 @@ export async function readLabels(file: vscode.Uri): Promise<LabelsFile | null> {
   }
 }
 
-async function readIfExists(uri: vscode.Uri): Promise<Uint8Array | undefined> {
-  return vscode.workspace.fs.readFile(uri).then(
-    (b) => b,
-    () => undefined,
+async function exists(uri: vscode.Uri): Promise<boolean> {
+  return vscode.workspace.fs.stat(uri).then(
+    () => true,
+    () => false,
   );
-}
-
-function showWeightsMessage(file: string, report: WeightReport): void {
-  const m = weightsMessage(file, report);
-  if (m.warning) void vscode.window.showWarningMessage(`ConvLens: ${m.text}`);
-  else void vscode.window.showInformationMessage(`ConvLens: ${m.text}`);
-}
-
-/**
- * Weights for a model without its own: `<stem>.safetensors`, `.pth` or `.pt` in `dir` (the first
- * that exists, stems in order), matched by parameter name; the report says what did not fit.
- */
-export async function withWeightsFile(
-  model: Model,
-  dir: vscode.Uri,
-  stems: readonly string[],
-): Promise<Model> {
-  const { loadWeightFile, weightFilesFor } = await import("../../core/formats/weights/beside");
-  const r = await loadWeightFile(model, weightFilesFor("", stems), (file) =>
-    readIfExists(vscode.Uri.joinPath(dir, file)),
-  );
-  if (r.file && r.report) showWeightsMessage(r.file, r.report);
-  return r.model;
-}
-
-/** Read a model file with its external weights inlined (when the files exist), for running. */
-export async function loadModelForRun(uri: vscode.Uri): Promise<Model> {
-  const { readOnnx } = await import("../../core/formats/onnx/reader");
-  const { readerFor } = await import("../../core/formats/registry");
-  const bytes = await vscode.workspace.fs.readFile(uri);
-  const reader = readerFor(uri.path, bytes);
-  const stem =
-    uri.path
-      .split("/")
-      .pop()
-      ?.replace(/\.[^.]+$/, "") ?? "model";
-  // Text definitions carry no weights: their format's own file (Darknet .weights, Caffe
-  // .caffemodel) or a .safetensors / .pth / .pt beside them, else generated ones.
-  if (reader.id !== "onnx") {
-    const { loadWeightsBeside } = await import("../../core/formats/weights/beside");
-    const dir = vscode.Uri.joinPath(uri, "..");
-    const list = async () =>
-      (
-        await vscode.workspace.fs.readDirectory(dir).then(
-          (e) => e,
-          () => [],
-        )
-      ).map(([name]) => name);
-    const r = await loadWeightsBeside(
-      reader.read(bytes, {}),
-      reader.id,
-      uri.path,
-      (file) => readIfExists(vscode.Uri.joinPath(dir, file)),
-      list,
-    );
-    if (r.file && r.report) showWeightsMessage(r.file, r.report);
-    return r.model;
-  }
-  const dir = vscode.Uri.joinPath(uri, "..");
-  const model = readOnnx(bytes, { externalExists: () => true });
-  const cache = new Map<string, Uint8Array>();
-  const initializers = new Map<string, Tensor>();
-  for (const [name, t] of model.graph.initializers) {
-    if (t.storage.kind !== "external") {
-      initializers.set(name, t);
-      continue;
-    }
-    const data = await tensorBytes(t, async (location, offset, length) => {
-      if (!cache.has(location)) {
-        const file = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(dir, location)).then(
-          (b) => b,
-          () => undefined,
-        );
-        if (!file) return undefined;
-        cache.set(location, file);
-      }
-      return cache.get(location)?.subarray(offset, offset + length);
-    });
-    // Absent weights stay external: the runnable builder generates them (shown as "random weights").
-    initializers.set(name, data ? { ...t, storage: { kind: "inline", bytes: data } } : t);
-  }
-  const result = { ...model, graph: { ...model.graph, initializers } };
-  return [...initializers.values()].some((t) => t.storage.kind === "external")
-    ? withWeightsFile(result, dir, [stem])
-    : result;
 }

@@ -1,0 +1,362 @@
+#!/usr/bin/env node
+// The product bench: what a user waits for in real VS Code (code-server + headless chromium, driven
+// with the E2E harness), not what the engines take. Each round loads the workbench afresh (a new
+// extension host), then times, from the click or key press to the result on screen:
+//   the inspector table (ResNet-18 first after the page load and reopened, DenseNet-121, a
+//   10,000-node graph), Run → predictions (ResNet-18, LeNet-5; first and later runs), Grad-CAM and
+//   deconvnet → picture (ResNet-18), and a hover on a PyTorch file.
+// The end of each wait is stamped inside the page (a MutationObserver, then the next animation
+// frame: the moment it can be painted), so the poll interval of the driver does not count.
+//   node scripts/benchProduct.mjs [--vsix FILE | --no-package] [--rounds N] [--models DIR] [--json FILE]
+//     --models DIR   folder with synthetic-conv-10k.onnx (npm run bench writes it to dist/bench-models)
+// Prints a table (median of the rounds and runs) with the targets; skips itself, saying why, when
+// code-server or chromium is not installed (node scripts/ensure-tools.mjs --e2e installs them).
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { chromiumPath, codeServerEntry, repoRoot } from "./ensure-tools.mjs";
+
+const argv = process.argv.slice(2);
+const argValue = (flag) => (argv.includes(flag) ? argv[argv.indexOf(flag) + 1] : undefined);
+const ROUNDS = Math.max(1, Number(argValue("--rounds") ?? 3) || 3);
+const LATER_RUNS = 4;
+const fixtures = path.resolve(repoRoot, "../shared/fixtures");
+const started = Date.now();
+const log = (msg) => console.log(`[product ${((Date.now() - started) / 1000).toFixed(0)} s] ${msg}`);
+
+/** Targets on the 2-core machine (issue 11), in ms. */
+const TARGETS = {
+  "inspector: resnet18, first after page load": 1000,
+  "inspector: resnet18, reopened": 1000,
+  "inspector: synthetic-conv-10k (10,000 nodes)": 3000,
+  "run: resnet18, first": 1000,
+  "run: resnet18, later": 150,
+  "grad-cam: resnet18, first": 1000,
+  "deconvnet: resnet18, first": 1000,
+  "hover: custom_models.py Conv2d": 100,
+};
+
+/**
+ * Evaluated in a page or webview frame (Playwright passes functions, not strings: webviews forbid
+ * eval): installs the watcher once, then arms `a.name`. A watch stamps Date.now() when an element
+ * matching `a.selector` appears that was not there when armed (or whose `attr` changed since),
+ * containing `text` if given; with `existing`, one already there counts. The stamp is taken on the
+ * next animation frame: when the change can be painted.
+ */
+function armWatch(_body, a) {
+  if (window.__benchWatch === undefined) {
+    const seen = {};
+    const watches = new Map();
+    const match = (w) => {
+      for (const el of document.querySelectorAll(w.selector)) {
+        const fresh = !w.before.has(el) || (w.attr && el.getAttribute(w.attr) !== w.before.get(el));
+        if (fresh && (!w.text || (el.textContent || "").includes(w.text))) return true;
+      }
+      return false;
+    };
+    const check = () => {
+      for (const [name, w] of watches) {
+        if (!match(w)) continue;
+        watches.delete(name);
+        requestAnimationFrame(() => (seen[name] = Date.now()));
+      }
+    };
+    window.__benchWatch = (name, selector, opt) => {
+      delete seen[name];
+      const before = new Map();
+      if (!opt.existing)
+        for (const el of document.querySelectorAll(selector))
+          before.set(el, opt.attr ? el.getAttribute(opt.attr) : null);
+      watches.set(name, { selector, attr: opt.attr, text: opt.text, before });
+      check();
+    };
+    window.__benchSeen = (name) => seen[name];
+    // The user's action: the last key or pointer press this document received (not the driver's call,
+    // which first waits for the element to be stable and hit-testable).
+    let lastInput = null;
+    const stamp = () => (lastInput = Date.now());
+    for (const type of ["pointerdown", "keydown"]) window.addEventListener(type, stamp, true);
+    window.__benchLastInput = () => lastInput;
+    const observer = new MutationObserver(() => watches.size > 0 && check());
+    observer.observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+  }
+  window.__benchWatch(a.name, a.selector, a.opt);
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0
+    ? NaN
+    : s.length % 2
+      ? s[(s.length - 1) / 2]
+      : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+async function main() {
+  if (!fs.existsSync(codeServerEntry) || !fs.existsSync(chromiumPath)) {
+    console.log(
+      "\n(Product bench skipped: code-server or chromium missing; node scripts/ensure-tools.mjs --e2e)",
+    );
+    return;
+  }
+  const h = await import("../test/e2e/harness.mjs");
+  const wb = await import("../test/e2e/workbench.mjs");
+  let vsix = argValue("--vsix");
+  if (vsix === undefined) {
+    vsix = path.join(repoRoot, "convlens.vsix");
+    if (!argv.includes("--no-package")) {
+      log("npm run package (the extension as users install it)");
+      const r = spawnSync("npm", ["run", "--silent", "package"], { cwd: repoRoot, encoding: "utf8" });
+      if (r.status !== 0) throw new Error(`npm run package failed:\n${(r.stdout + r.stderr).slice(-3000)}`);
+    }
+  }
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "convlens-bench-"));
+  const workspace = path.join(tmp, "workspace");
+  fs.mkdirSync(workspace);
+  for (const m of ["resnet18", "densenet121", "lenet5_digits"])
+    fs.copyFileSync(path.join(fixtures, "models", `${m}.onnx`), path.join(workspace, `${m}.onnx`));
+  fs.copyFileSync(
+    path.join(fixtures, "definitions", "custom_models.py"),
+    path.join(workspace, "custom_models.py"),
+  );
+  const synthetic = path.join(
+    path.resolve(argValue("--models") ?? "dist/bench-models"),
+    "synthetic-conv-10k.onnx",
+  );
+  const haveSynthetic = fs.existsSync(synthetic);
+  if (haveSynthetic) fs.copyFileSync(synthetic, path.join(workspace, "synthetic-conv-10k.onnx"));
+  else log(`no ${synthetic}: the 10,000-node row is skipped (npm run bench writes it)`);
+
+  const profile = h.makeProfile(path.join(tmp, "profile"));
+  h.installVsix(path.resolve(vsix), profile);
+  const server = await h.startCodeServer({
+    port: await h.freePort(),
+    profile,
+    workspace,
+    logFile: path.join(tmp, "code-server.log"),
+  });
+  const browser = await h.launchBrowser();
+  const samples = new Map();
+  const add = (row, ms) => samples.set(row, [...(samples.get(row) ?? []), ms]);
+  const measures = new Map();
+  const addMeasures = (phase, list) => {
+    for (const m of list) {
+      const key = `${phase} › ${m.name}`;
+      measures.set(key, [...(measures.get(key) ?? []), m.ms]);
+    }
+  };
+  try {
+    for (let round = 1; round <= ROUNDS; round++) {
+      log(`round ${round}/${ROUNDS}: loading the workbench`);
+      const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+      context.setDefaultTimeout(30_000);
+      const page = await context.newPage();
+      try {
+        await h.withTimeout(
+          oneRound(page, server.url, workspace, wb, add, addMeasures, haveSynthetic),
+          480_000,
+          `round ${round}`,
+        );
+      } catch (err) {
+        log(`round ${round} stopped: ${String(err?.message ?? err).split("\n")[0]}`);
+        await page.screenshot({ path: path.join(tmp, `round-${round}.png`) }).catch(() => {});
+      } finally {
+        await context.close().catch(() => {});
+      }
+    }
+  } finally {
+    await browser.close().catch(() => {});
+    await server.stop().catch(() => {});
+    if (!argv.includes("--keep")) fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  report(samples, measures);
+}
+
+/** The webview's "convlens:" performance measures since the last call (then cleared). */
+async function takeMeasures(frame) {
+  return frame
+    .locator("body")
+    .first()
+    .evaluate(() => {
+      const list = performance
+        .getEntriesByType("measure")
+        .filter((e) => e.name.startsWith("convlens:"))
+        .map((e) => ({ name: e.name.slice("convlens:".length), ms: e.duration }));
+      performance.clearMeasures();
+      return list;
+    })
+    .catch(() => []);
+}
+
+/**
+ * Waits until the watch `name` in `scope` (a page or a frame locator) has fired; returns the ms
+ * from the last key or pointer press in `input` (the document the user acted in) to then. A
+ * document that replaced the armed one (a webview swaps its frame) is armed again by `rearm`.
+ */
+async function waitSeen(scope, name, input, what, rearm = null, timeoutMs = 120_000) {
+  const body = scope.locator("body").first();
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const at = await body
+      .evaluate((_, n) => (window.__benchSeen === undefined ? "missing" : window.__benchSeen(n)), name, {
+        timeout: 2000,
+      })
+      .catch(() => undefined);
+    if (typeof at === "number") {
+      const from = await input
+        .locator("body")
+        .first()
+        .evaluate(() => window.__benchLastInput());
+      if (typeof from !== "number") throw new Error(`${what}: no key or pointer press seen`);
+      return at - from;
+    }
+    if (at === "missing" && rearm !== null) await rearm().catch(() => {});
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${what}: not seen after ${timeoutMs / 1000} s`);
+}
+
+const arm = (scope, name, selector, opt = {}, timeout = 30_000) =>
+  scope.locator("body").first().evaluate(armWatch, { name, selector, opt }, { timeout });
+
+/** Opens `file` from the explorer and times it to the first table row on screen. */
+async function openInspector(page, wb, file) {
+  await wb.closeAllEditors(page);
+  const row = page.locator(`.explorer-folders-view .monaco-list-row[aria-label^="${file}"]`).first();
+  await row.waitFor({ state: "visible" });
+  await arm(page, "explorer", "body"); // installs the watcher: it records the click
+  await row.click();
+  // The watch goes in as soon as the webview's document exists, well before the analysis arrives;
+  // a table already there when it does is stamped then (an upper bound).
+  const frame = wb.inspectorFrame(page);
+  const armTable = (timeout) =>
+    arm(frame, "table", 'table[data-testid="layer-table"] tr[data-layer-index]', { existing: true }, timeout);
+  await armTable(60_000);
+  return waitSeen(frame, "table", page, `${file} table`, () => armTable(2000));
+}
+
+/** Clicks `button` in the webview and times it to a new `selector` (or a changed `attr`). */
+async function clickAndTime(frame, button, name, selector, opt = {}) {
+  await arm(frame, name, selector, opt);
+  await frame.locator(button).click();
+  return waitSeen(frame, name, frame, name);
+}
+
+async function runTab(page, wb, file, sample) {
+  const frame = wb.inspectorFrame(page);
+  await frame.locator('[data-testid="tab-run"]').click();
+  await frame.locator('[data-testid="input-source"]').waitFor({ state: "visible" });
+  await wb.selectSample(frame, sample);
+  const logits = ['[data-testid="logits"]', { attr: "data-run" }];
+  const first = await clickAndTime(frame, '[data-testid="run-button"]', `run-${file}-0`, ...logits);
+  const later = [];
+  for (let i = 1; i <= LATER_RUNS; i++)
+    later.push(await clickAndTime(frame, '[data-testid="run-button"]', `run-${file}-${i}`, ...logits));
+  return { frame, first, later };
+}
+
+async function explainTimes(frame, method) {
+  await frame.locator('[data-testid="explain-method"]').selectOption(method);
+  const map = `[data-testid="explain-map"][data-method="${method}"]`;
+  const times = [];
+  for (let i = 0; i < 3; i++)
+    times.push(
+      await clickAndTime(frame, '[data-testid="explain-run"]', `${method}-${i}`, map, { attr: "data-shape" }),
+    );
+  return times;
+}
+
+async function oneRound(page, url, workspace, wb, add, addMeasures, haveSynthetic) {
+  await wb.openWorkbench(page, url, workspace);
+  await wb.waitForCommand(page, "ConvLens: Inspect Model");
+  const frame = wb.inspectorFrame(page);
+  const inspector = async (row, file) => {
+    add(row, await openInspector(page, wb, file));
+    addMeasures(row, await takeMeasures(frame));
+  };
+  await inspector("inspector: resnet18, first after page load", "resnet18.onnx");
+  const r = await runTab(page, wb, "resnet18", "chelsea");
+  add("run: resnet18, first", r.first);
+  for (const ms of r.later) add("run: resnet18, later", ms);
+  addMeasures("run: resnet18 (first + later)", await takeMeasures(frame));
+  await r.frame.locator('[data-testid="run-view-explain"]').click();
+  await r.frame.locator('[data-testid="explain"]').waitFor({ state: "visible" });
+  for (const method of ["gradcam", "deconvnet"]) {
+    const [first, ...later] = await explainTimes(r.frame, method);
+    const label = method === "gradcam" ? "grad-cam" : method;
+    add(`${label}: resnet18, first`, first);
+    for (const ms of later) add(`${label}: resnet18, later`, ms);
+    addMeasures(`${label}: resnet18 (first + later)`, await takeMeasures(frame));
+  }
+  await inspector("inspector: resnet18, reopened", "resnet18.onnx");
+  await inspector("inspector: densenet121", "densenet121.onnx");
+  if (haveSynthetic)
+    await inspector("inspector: synthetic-conv-10k (10,000 nodes)", "synthetic-conv-10k.onnx");
+  await openInspector(page, wb, "lenet5_digits.onnx");
+  await takeMeasures(frame);
+  const l = await runTab(page, wb, "lenet5", "digit_3");
+  add("run: lenet5_digits, first", l.first);
+  for (const ms of l.later) add("run: lenet5_digits, later", ms);
+  addMeasures("run: lenet5_digits (first + later)", await takeMeasures(frame));
+  for (const ms of await hoverTimes(page, wb)) add("hover: custom_models.py Conv2d", ms);
+}
+
+/** Editor: Show Hover (Ctrl+K Ctrl+I) on `nn.Conv2d` of LeNet5's c1 line, to ConvLens's text on screen. */
+async function hoverTimes(page, wb) {
+  await wb.closeAllEditors(page);
+  await wb.openFile(page, "custom_models.py");
+  const token = page
+    .locator(".part.editor .view-line", { hasText: "nn.Conv2d(1, 6" })
+    .first()
+    .getByText("Conv2d")
+    .first();
+  await token.waitFor({ state: "visible" });
+  await token.click();
+  const times = [];
+  for (let i = 0; i < 6; i++) {
+    await page.keyboard.press("Escape");
+    await new Promise((r) => setTimeout(r, 300));
+    await arm(page, `hover-${i}`, ".monaco-hover .rendered-markdown", { text: "params" });
+    await page.keyboard.press("Control+K");
+    await page.keyboard.press("Control+I");
+    times.push(await waitSeen(page, `hover-${i}`, page, "hover", null, 30_000));
+  }
+  return times.slice(1); // the first one waits for the file's analysis
+}
+
+function report(samples, measures) {
+  const rows = [...samples].map(([name, xs]) => {
+    const target = TARGETS[name];
+    const m = median(xs);
+    return [
+      name,
+      String(xs.length),
+      m.toFixed(0),
+      Math.min(...xs).toFixed(0),
+      Math.max(...xs).toFixed(0),
+      target === undefined ? "" : `≤ ${target}`,
+      target === undefined ? "" : m <= target ? "yes" : "no",
+    ];
+  });
+  console.log(
+    `\nProduct (code-server + headless chromium, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}), ` +
+      `ms from click / key press to the result on screen, ${ROUNDS} page loads:`,
+  );
+  console.log("| step | n | median | min | max | target | met |");
+  console.log("|---|---:|---:|---:|---:|---:|:---:|");
+  for (const r of rows) console.log(`| ${r.join(" | ")} |`);
+  console.log("\nWhere the time goes: the webview's performance measures (convlens:*), ms:");
+  console.log("| step › measure | n | median | max |");
+  console.log("|---|---:|---:|---:|");
+  for (const [name, xs] of measures)
+    console.log(`| ${name} | ${xs.length} | ${median(xs).toFixed(1)} | ${Math.max(...xs).toFixed(1)} |`);
+  const json = argValue("--json");
+  const all = { samples: Object.fromEntries(samples), measures: Object.fromEntries(measures) };
+  if (json) fs.writeFileSync(json, `${JSON.stringify(all, null, 2)}\n`);
+}
+
+main().catch((err) => {
+  console.error(`[product] ${err?.stack ?? err}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,25 @@
+/**
+ * User-timing measures named "convlens:<what>" on the webview's performance timeline: where the
+ * time of a click goes (host round trips, building, rendering). The product bench
+ * (scripts/benchProduct.mjs) reads them, and the browser's profiler shows them. Never throws.
+ */
+export const MEASURE_PREFIX = "convlens:";
+
+/** Records `what` as lasting from `start` (a performance.now() value) to now. */
+export function measureSince(what: string, start: number): void {
+  try {
+    performance.measure(MEASURE_PREFIX + what, { start, end: performance.now() });
+  } catch {
+    // A timeline without user timing: nothing to record.
+  }
+}
+
+/** `make()`, recorded as `what`. */
+export function timed<T>(what: string, make: () => T): T {
+  const start = performance.now();
+  try {
+    return make();
+  } finally {
+    measureSince(what, start);
+  }
+}
