@@ -9,7 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { repoRoot } from "../../scripts/ensure-tools.mjs";
 import { openRunTab, selectSample } from "./workbench.mjs";
-import { poll } from "./editorText.mjs";
+import { poll, PATIENCE } from "./editorText.mjs";
 
 const fixturesDir = path.resolve(repoRoot, "../shared/fixtures");
 
@@ -23,7 +23,7 @@ const text = (frame, id) =>
   frame
     .locator(`[data-testid="${id}"]`)
     .first()
-    .textContent({ timeout: 1000 })
+    .textContent({ timeout: PATIENCE * 1000 })
     .then((t) => t.trim())
     .catch(() => "(none)");
 
@@ -44,7 +44,7 @@ async function explain(frame, method, { log, screenshot }) {
   const t0 = Date.now();
   await frame.locator('[data-testid="explain-run"]').click();
   const map = frame.locator(`[data-testid="explain-map"][data-method="${method}"]`);
-  const ok = await map.waitFor({ state: "attached", timeout: 30_000 }).then(
+  const ok = await map.waitFor({ state: "attached", timeout: PATIENCE * 30_000 }).then(
     () => true,
     () => false,
   );
@@ -78,15 +78,19 @@ export const tests = [
       await selectSample(frame, "shape_0_circle");
       await frame.locator('[data-testid="run-button"]').click();
       const top = frame.locator('[data-testid="prediction"]').first();
-      await top.waitFor({ state: "attached", timeout: 30_000 });
+      await top.waitFor({ state: "attached", timeout: PATIENCE * 30_000 });
       assert.equal(await top.getAttribute("data-class"), "0", "top prediction for shape_0_circle");
 
       // Layer relu3 from the table, then Run ▸ Explain on shape_6_stripes.
       await frame.locator("vscode-tab-header", { hasText: "Table" }).click();
-      await frame.locator('tr[data-layer-name="relu3"] td[data-col="name"]').click({ timeout: 10_000 });
+      await frame
+        .locator('tr[data-layer-name="relu3"] td[data-col="name"]')
+        .click({ timeout: PATIENCE * 10_000 });
       await frame.locator('[data-testid="tab-run"]').click();
       await frame.locator('[data-testid="run-view-explain"]').click();
-      await frame.locator('[data-testid="explain"]').waitFor({ state: "visible", timeout: 10_000 });
+      await frame
+        .locator('[data-testid="explain"]')
+        .waitFor({ state: "visible", timeout: PATIENCE * 10_000 });
       await selectSample(frame, "shape_6_stripes");
 
       // Grad-CAM at relu3: 16×16, all values within 1e-3 of the map's max.
@@ -156,7 +160,7 @@ export const tests = [
       const t0 = Date.now();
       await frame.locator('[data-testid="explain-run"]').click();
       const last = frame.locator('[data-testid="explain-map"][data-method="activationMax"][data-step="8"]');
-      const done = await last.waitFor({ state: "attached", timeout: 30_000 }).then(
+      const done = await last.waitFor({ state: "attached", timeout: PATIENCE * 30_000 }).then(
         () => true,
         () => false,
       );
@@ -180,7 +184,7 @@ export const tests = [
       await frame.locator('[data-testid="explain-run"]').click();
       const dream = frame.locator('[data-testid="explain-map"][data-method="deepDream"]');
       const started = await poll(
-        () => dream.getAttribute("data-step", { timeout: 500 }).then(Number),
+        () => dream.getAttribute("data-step", { timeout: PATIENCE * 500 }).then(Number),
         (n) => n >= 8,
         20_000,
         50,

@@ -1,6 +1,7 @@
 // End-to-end tests of the ConvLens inspector custom editor (viewType convlens.inspector).
 // Expected numbers come from shared/fixtures/expected/*.json (PyTorch ground truth).
 // Each test gets ctx = { page, expected(name), screenshot(name) } from run.mjs.
+import { PATIENCE } from "./editorText.mjs";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import {
@@ -97,7 +98,7 @@ export const tests = [
       assert.equal(identityRows(rows), 0, "Identity rows listed by default");
       assert.equal(rows.length, allNodes - aliases, "rows listed by default");
       const toggle = frame.locator('[data-testid="table-show-plumbing"]');
-      await toggle.check({ timeout: 10_000 });
+      await toggle.check({ timeout: PATIENCE * 10_000 });
       let shown = [];
       const deadline = Date.now() + 10_000;
       while (Date.now() < deadline) {
@@ -108,7 +109,7 @@ export const tests = [
       assert.equal(shown.length, allNodes, "rows listed after showing exporter plumbing");
       assert.equal(identityRows(shown), aliases, "Identity rows listed after the toggle");
       assert.equal(await readTotal(frame, "total-macs"), exp.totals.macs, "total-macs after the toggle");
-      await toggle.uncheck({ timeout: 10_000 });
+      await toggle.uncheck({ timeout: PATIENCE * 10_000 });
     },
   },
   {
@@ -130,7 +131,7 @@ export const tests = [
       const frame = await openModel(page, "resnet18.onnx", "resnet18");
       const all = await readLayerTable(frame);
       const filter = frame.locator('[data-testid="layer-filter"]');
-      await filter.waitFor({ state: "visible", timeout: 10_000 });
+      await filter.waitFor({ state: "visible", timeout: PATIENCE * 10_000 });
       // A plain <input> or a <vscode-textfield> whose <input> sits in its (open) shadow root.
       const isInput = await filter.evaluate((el) => el.tagName === "INPUT");
       const input = isInput ? filter : filter.locator("input").first();
@@ -158,9 +159,9 @@ export const tests = [
       const opText = cell(target, "op").text;
       await frame
         .locator(`tr[data-layer-name="${target.name}"] td[data-col="name"]`)
-        .click({ timeout: 10_000 });
+        .click({ timeout: PATIENCE * 10_000 });
       const details = frame.locator('[data-testid="details"]');
-      await details.waitFor({ state: "visible", timeout: 10_000 });
+      await details.waitFor({ state: "visible", timeout: PATIENCE * 10_000 });
       const until = Date.now() + 10_000;
       let text = "";
       while (Date.now() < until) {
@@ -180,10 +181,10 @@ export const tests = [
     async run({ page, expected, screenshot, log }) {
       const exp = expected("googlenet");
       const frame = await openModel(page, "googlenet.onnx", "googlenet");
-      await frame.locator("vscode-tab-header", { hasText: "Graph" }).click({ timeout: 10_000 });
+      await frame.locator("vscode-tab-header", { hasText: "Graph" }).click({ timeout: PATIENCE * 10_000 });
       const graph = frame.locator('[data-testid="graph"]');
       const t0 = Date.now();
-      await graph.locator('[data-testid="graph-expand-all"]').click({ timeout: 10_000 });
+      await graph.locator('[data-testid="graph-expand-all"]').click({ timeout: PATIENCE * 10_000 });
       // Every ONNX node but the Identity aliases of weights (hidden as in the table), each as its own node.
       const want =
         Object.values(exp.onnx.op_counts).reduce((a, b) => a + b, 0) -
@@ -219,7 +220,7 @@ export const tests = [
       const status = graph.locator('[data-testid="graph-search-status"]');
       await frame
         .locator('[data-testid="graph-search-status"]', { hasText: "14 matches" })
-        .waitFor({ timeout: 10_000 });
+        .waitFor({ timeout: PATIENCE * 10_000 });
       assert.equal(await graph.locator("g.node.match").count(), 14, "nodes marked by the search");
       await search.press("Enter");
       assert.equal((await status.textContent()).trim(), "1 of 14", "status after Enter");
@@ -231,14 +232,19 @@ export const tests = [
       await search.press("Enter");
       const node = graph.locator("g.node.current-match");
       const layerIndex = await node.getAttribute("data-node-layer");
-      await node.locator("rect").first().click({ timeout: 10_000 });
+      await node
+        .locator("rect")
+        .first()
+        .click({ timeout: PATIENCE * 10_000 });
       const details = frame.locator('[data-testid="details"]');
-      await frame.locator('[data-testid="details"]', { hasText: name }).waitFor({ timeout: 10_000 });
+      await frame
+        .locator('[data-testid="details"]', { hasText: name })
+        .waitFor({ timeout: PATIENCE * 10_000 });
       assert.ok((await details.textContent()).includes(name), "details pane shows the clicked layer");
       await screenshot("graph-googlenet");
       await frame.locator("vscode-tab-header", { hasText: "Table" }).click();
       const selected = frame.locator('tr[aria-selected="true"]');
-      await selected.waitFor({ timeout: 10_000 });
+      await selected.waitFor({ timeout: PATIENCE * 10_000 });
       assert.equal(
         await selected.getAttribute("data-layer-index"),
         layerIndex,
@@ -264,9 +270,9 @@ export const tests = [
       // The row of the Conv node itself (its QuantizeLinear / DequantizeLinear share the module path).
       await frame
         .locator('tr[data-layer-name="conv1"] td[data-col="name"][title$="node: /conv1/Conv"]')
-        .click({ timeout: 10_000 });
+        .click({ timeout: PATIENCE * 10_000 });
       const quant = frame.locator('[data-testid="details-quantization"]');
-      await quant.waitFor({ state: "visible", timeout: 10_000 });
+      await quant.waitFor({ state: "visible", timeout: PATIENCE * 10_000 });
       const text = (await quant.textContent()) ?? "";
       const want = `int8 · scale ${Number(weightScale.toPrecision(4))} · zero point 0`;
       assert.ok(text.includes(want), `conv1 details: ${JSON.stringify(want)} in ${JSON.stringify(text)}`);
@@ -289,9 +295,9 @@ export const tests = [
       // Its details list the body's nodes: the conv with its MACs for one iteration.
       await frame
         .locator(`tr[data-layer-index="${loop.index}"] td[data-col="name"]`)
-        .click({ timeout: 10_000 });
+        .click({ timeout: PATIENCE * 10_000 });
       const body = frame.locator('[data-testid="details-body"]');
-      await body.waitFor({ state: "visible", timeout: 10_000 });
+      await body.waitFor({ state: "visible", timeout: PATIENCE * 10_000 });
       const text = (await body.textContent()) ?? "";
       assert.ok(text.includes("Conv 1×8×16×16"), `body rows: ${JSON.stringify(text.slice(0, 300))}`);
       await screenshot("loop-conv");
@@ -302,7 +308,7 @@ export const tests = [
     async run({ page, screenshot }) {
       const frame = await openModel(page, "resnet18_dynamic.onnx", "resnet18_dynamic");
       const badge = frame.locator('[data-testid="per-sample"]');
-      await badge.waitFor({ state: "visible", timeout: 10_000 });
+      await badge.waitFor({ state: "visible", timeout: PATIENCE * 10_000 });
       assert.equal((await badge.textContent()).trim(), "per sample (batch assumed 1)", "badge text");
       const labels = await frame.locator(".totals dt").allTextContents();
       assert.ok(labels.includes("MACs per sample"), `MACs label: ${JSON.stringify(labels)}`);

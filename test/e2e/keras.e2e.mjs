@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { norm, poll } from "./editorText.mjs";
+import { norm, poll, PATIENCE } from "./editorText.mjs";
 import {
   closeAllEditors,
   openFile,
@@ -66,7 +66,7 @@ export const tests = [
       await page
         .locator(".part.editor .view-line", { hasText: "keras.Sequential(" })
         .first()
-        .waitFor({ state: "visible", timeout: 15_000 });
+        .waitFor({ state: "visible", timeout: PATIENCE * 15_000 });
       // Channels-last shapes after each block's convolutions: 28×28×32, 14×14×64, 7×7×128.
       const convLines = () =>
         page

@@ -14,7 +14,7 @@
 import assert from "node:assert/strict";
 import { sleep } from "./harness.mjs";
 import { closeAllEditors, openFile } from "./workbench.mjs";
-import { lensesAbove as lensesAboveIn, lineText as lineTextIn, norm, poll } from "./editorText.mjs";
+import { lensesAbove as lensesAboveIn, lineText as lineTextIn, norm, poll, PATIENCE } from "./editorText.mjs";
 
 const CELLS = ".notebook-editor";
 const lineText = (page, text) => lineTextIn(page, text, CELLS);
@@ -37,7 +37,7 @@ async function scrollIntoView(page, text) {
     const line = await page
       .locator(".notebook-editor .view-line", { hasText: text })
       .first()
-      .boundingBox({ timeout: 500 })
+      .boundingBox({ timeout: PATIENCE * 500 })
       .catch(() => null);
     if (line && line.y > list.y + 80 && line.y + line.height < list.y + list.height - 20) return;
     await page.mouse.wheel(0, 250);
@@ -56,7 +56,7 @@ export const tests = [
       await page
         .locator(".notebook-editor .view-line", { hasText: CLASS_LINE })
         .first()
-        .waitFor({ state: "visible", timeout: 20_000 });
+        .waitFor({ state: "visible", timeout: PATIENCE * 20_000 });
 
       // Inlay hints in the class's cell (the program's offsets mapped back to that cell).
       const conv1 = await poll(

@@ -19,6 +19,7 @@ import {
   summaryLensAbove,
   problemsText,
   showProblems,
+  PATIENCE,
 } from "./editorText.mjs";
 import { inspectorFrame, readTotal, runCommand, pickQuickItem, waitForInspector } from "./workbench.mjs";
 
@@ -35,7 +36,7 @@ const BROKEN_MESSAGE = "Linear expects 9216 input features but receives 10816";
  */
 async function applyQuickFix(page, line, title, screenshot) {
   const squiggle = editorWith(page, line).locator(".view-overlays .squiggly-error").first();
-  await squiggle.waitFor({ state: "visible", timeout: 5000 });
+  await squiggle.waitFor({ state: "visible", timeout: PATIENCE * 5000 });
   const box = await squiggle.boundingBox();
   assert.ok(box, "the error squiggle has no bounding box");
   await page.mouse.click(box.x + Math.min(4, box.width / 2), box.y + box.height / 2);
@@ -44,7 +45,7 @@ async function applyQuickFix(page, line, title, screenshot) {
   let shown = false;
   for (let attempt = 0; attempt < 3 && !shown; attempt++) {
     await page.keyboard.press("Control+Period");
-    shown = await fix.waitFor({ state: "visible", timeout: 5000 }).then(
+    shown = await fix.waitFor({ state: "visible", timeout: PATIENCE * 5000 }).then(
       () => true,
       () => false,
     );
@@ -55,7 +56,7 @@ async function applyQuickFix(page, line, title, screenshot) {
       await page
         .locator(".action-widget")
         .first()
-        .textContent({ timeout: 1000 })
+        .textContent({ timeout: PATIENCE * 1000 })
         .catch(() => "(no action widget)"),
     );
     await screenshot("python-quick-fix-not-offered");
@@ -129,11 +130,11 @@ export const tests = [
         .first()
         .getByText("Conv2d")
         .first();
-      await target.hover({ timeout: 5000 });
+      await target.hover({ timeout: PATIENCE * 5000 });
       const hover = page.locator(".monaco-hover:visible .rendered-markdown").first();
       let hoverText = "";
       try {
-        await hover.waitFor({ state: "visible", timeout: 10_000 });
+        await hover.waitFor({ state: "visible", timeout: PATIENCE * 10_000 });
         hoverText = norm(await hover.textContent());
       } catch (e) {
         c.check(false, `no hover appeared over nn.Conv2d on the self.c1 line (${e.message.split("\n")[0]})`);
@@ -231,7 +232,7 @@ export const tests = [
       assert.ok(!(await onC3()), "precondition: nothing selected on the self.c3 line yet");
 
       const rowCell = inspectorFrame(page).locator('tr[data-layer-name="c3"] td[data-col="name"]');
-      await rowCell.click({ timeout: 10_000 });
+      await rowCell.click({ timeout: PATIENCE * 10_000 });
       const ok = await poll(onC3, (v) => v === true, 10_000);
       await screenshot("python-inspect-lenet5");
       if (!ok) {
@@ -243,7 +244,7 @@ export const tests = [
         );
         const op = await inspectorFrame(page)
           .locator('tr[data-layer-name="c3"] td[data-col="op"]')
-          .textContent({ timeout: 1000 })
+          .textContent({ timeout: PATIENCE * 1000 })
           .catch(() => "(no c3 row)");
         throw new Error(
           `after clicking row c3 (op ${JSON.stringify(op)}) no selection on the "${c3Line}" line (status bar: ${JSON.stringify(status.slice(0, 200))})`,
@@ -262,7 +263,7 @@ export const tests = [
         frame
           .locator(`tr[data-layer-name="${layer}"] td[data-col="op"]`)
           .first()
-          .textContent({ timeout: 10_000 });
+          .textContent({ timeout: PATIENCE * 10_000 });
       // custom_models.py: self.c1 = nn.Conv2d(1, 6, kernel_size=5) … self.out = nn.Linear(84, num_classes)
       assert.equal(norm(await opOf("c1")).trim(), "Conv2d", "op of row c1");
       assert.equal(norm(await opOf("s2")).trim(), "AvgPool2d", "op of row s2");
@@ -293,7 +294,7 @@ export const tests = [
       await page.keyboard.press("Control+G");
       await page.keyboard.type(String(lineNo));
       await page.keyboard.press("Enter");
-      await editorWith(page, classLine).waitFor({ state: "visible", timeout: 10_000 });
+      await editorWith(page, classLine).waitFor({ state: "visible", timeout: PATIENCE * 10_000 });
       // The lens row just above the class line; its "Inspect" link (lenses render a moment after scrolling).
       const links = page.locator(".part.editor .codelens-decoration a", { hasText: /^Inspect$/ });
       let boxes = [];
@@ -303,7 +304,7 @@ export const tests = [
         const line = await page
           .locator(".part.editor .view-line", { hasText: classLine })
           .first()
-          .boundingBox({ timeout: 2000 });
+          .boundingBox({ timeout: PATIENCE * 2000 });
         if (!line) continue;
         boxes = await links.evaluateAll((els) => els.map((e) => e.getBoundingClientRect().y));
         index = boxes.findIndex((y) => y < line.y && y > line.y - 2 * line.height - 5);
@@ -399,7 +400,7 @@ export const tests = [
       await page.keyboard.press("Control+G");
       await page.keyboard.type(String(lineNo));
       await page.keyboard.press("Enter");
-      await editorWith(page, classLine).waitFor({ state: "visible", timeout: 10_000 });
+      await editorWith(page, classLine).waitFor({ state: "visible", timeout: PATIENCE * 10_000 });
       const torch = ASSUMED.PolicyNet.runs["19"];
       assert.ok(torch, "PyTorch runs PolicyNet on a 19×19 board (assumed_inputs.expected.json)");
       const gmacs = `${(torch.macs / 1e9).toFixed(2)} GMACs`;

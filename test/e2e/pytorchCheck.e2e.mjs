@@ -14,6 +14,7 @@ import {
   poll,
   problemsText,
   showProblems,
+  PATIENCE,
 } from "./editorText.mjs";
 import fs from "node:fs";
 import path from "node:path";
@@ -94,7 +95,7 @@ export const tests = [
       c.check((await readTotal(frame, "total-params")) === 5253, "total params 5,253");
       const header = await frame
         .locator('th[data-col="pytorch"]')
-        .textContent({ timeout: 10_000 })
+        .textContent({ timeout: PATIENCE * 10_000 })
         .catch(() => null);
       c.check(header?.trim() === "PyTorch", `a PyTorch column: ${JSON.stringify(header)}`);
       const rows = await readLayerTable(frame);
@@ -105,7 +106,7 @@ export const tests = [
       c.check(rows.length === 8, `8 rows (the leaf modules PyTorch ran): ${rows.length}`);
       const line = await frame
         .locator('[data-testid="pytorch-line"]')
-        .textContent({ timeout: 5000 })
+        .textContent({ timeout: PATIENCE * 5000 })
         .catch(() => "");
       c.check(
         /^PyTorch [\d.]+\S* on meta: 0 disagreements · 8 layers traced/.test(line),
@@ -149,7 +150,9 @@ export const tests = [
       // left it scrolled past LeNet5, so no line of it is waited for.
       await closeAllEditors(page);
       await openFile(page, "custom_models.py");
-      await page.locator(".tab.active", { hasText: "custom_models.py" }).waitFor({ timeout: 15_000 });
+      await page
+        .locator(".tab.active", { hasText: "custom_models.py" })
+        .waitFor({ timeout: PATIENCE * 15_000 });
       await runCommand(page, "ConvLens: Export Model to ONNX with PyTorch");
       await pickQuickItem(page, "LeNet5");
       await pickQuickItem(page, "Pick a checkpoint");
@@ -172,7 +175,9 @@ export const tests = [
 
       // A row of the exported ONNX (node /c3/Conv) leads to the line of custom_models.py that built c3.
       const C3 = "self.c3 = nn.Conv2d(6, 16, kernel_size=5)";
-      await frame.locator('tr[data-layer-name="c3"] td[data-col="name"]').click({ timeout: 10_000 });
+      await frame
+        .locator('tr[data-layer-name="c3"] td[data-col="name"]')
+        .click({ timeout: PATIENCE * 10_000 });
       const onC3 = await poll(
         () => lineSelected(page, C3),
         (v) => v === true,
@@ -189,8 +194,10 @@ export const tests = [
           "utf8",
         ),
       );
-      await frame.locator('[data-testid="tab-run"]').click({ timeout: 10_000 });
-      await frame.locator('[data-testid="input-source"]').waitFor({ state: "visible", timeout: 15_000 });
+      await frame.locator('[data-testid="tab-run"]').click({ timeout: PATIENCE * 10_000 });
+      await frame
+        .locator('[data-testid="input-source"]')
+        .waitFor({ state: "visible", timeout: PATIENCE * 15_000 });
       await selectSample(frame, "digit_3");
       const run = await runOnce(frame, screenshot, "export");
       const top1 = run.logits.indexOf(Math.max(...run.logits));

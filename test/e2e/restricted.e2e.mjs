@@ -1,7 +1,7 @@
 // Restricted Mode: in an untrusted folder (a session of its own, run.mjs starts it with workspace
 // trust on) ConvLens keeps analysing — CodeLens hints and the inspector — while the Run tab says in
 // one line why nothing runs and links to the trust settings.
-import { checker, openPython, summaryLensAbove } from "./editorText.mjs";
+import { checker, openPython, summaryLensAbove, PATIENCE } from "./editorText.mjs";
 import { closeAllEditors, openInWebview, readTotal, waitForInspector } from "./workbench.mjs";
 
 export const tests = [
@@ -26,9 +26,9 @@ export const tests = [
         "inspector total-params in Restricted Mode",
       );
 
-      await frame.locator('[data-testid="tab-run"]').click({ timeout: 10_000 });
+      await frame.locator('[data-testid="tab-run"]').click({ timeout: PATIENCE * 10_000 });
       const note = frame.locator('[data-testid="run-restricted"]');
-      await note.waitFor({ state: "visible", timeout: 30_000 });
+      await note.waitFor({ state: "visible", timeout: PATIENCE * 30_000 });
       const text = (await note.textContent()) ?? "";
       c.check(/Restricted Mode/.test(text), `Run tab explanation: got ${JSON.stringify(text)}`);
       c.check(/trust this folder/i.test(text), `Run tab explanation names trusting: ${JSON.stringify(text)}`);

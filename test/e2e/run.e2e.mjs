@@ -11,7 +11,7 @@ import path from "node:path";
 import { repoRoot } from "../../scripts/ensure-tools.mjs";
 import { openRunTab, selectSample } from "./workbench.mjs";
 import { closeAllEditors, openInWebview, pickQuickItem, runCommand, waitForInspector } from "./workbench.mjs";
-import { poll } from "./editorText.mjs";
+import { poll, PATIENCE } from "./editorText.mjs";
 import { runOnce, runStatus } from "./runTab.mjs";
 
 function assertLogits(tag, logits, sample) {
@@ -37,7 +37,7 @@ const imagenetLabels = () =>
 async function expectMaps(frame, n, tag, screenshot) {
   const grid = frame.locator('[data-testid="feature-maps"]');
   const got = await poll(
-    () => grid.getAttribute("data-channels", { timeout: 1000 }),
+    () => grid.getAttribute("data-channels", { timeout: PATIENCE * 1000 }),
     (v) => v === String(n),
     60_000,
   );
@@ -57,14 +57,16 @@ export const tests = [
       await page
         .locator(".part.sidebar .composite.title")
         .first()
-        .click({ timeout: 2000 })
+        .click({ timeout: PATIENCE * 2000 })
         .catch(() => {});
       await runCommand(page, "ConvLens: Show Feature Maps");
       const row = page.locator(".quick-input-list .monaco-list-row", { hasText: "c3" }).first();
       await pickQuickItem(page, "c3");
       assert.ok(!(await row.isVisible().catch(() => false)), "the quick pick closed after the choice");
       // The Run tab comes to the front and runs: c3 has 16 channels of 10×10.
-      await frame.locator('[data-testid="run-panel"]').waitFor({ state: "visible", timeout: 15_000 });
+      await frame
+        .locator('[data-testid="run-panel"]')
+        .waitFor({ state: "visible", timeout: PATIENCE * 15_000 });
       await expectMaps(frame, 16, "palette c3", screenshot);
       assert.match(
         await frame.locator('[data-testid="run-layer"]').textContent(),
@@ -100,7 +102,7 @@ export const tests = [
       await frame.locator("vscode-tab-header", { hasText: "Table" }).click();
       const selected = frame.locator('tr[data-layer-name="c1"]');
       const sel = await poll(
-        () => selected.getAttribute("aria-selected", { timeout: 1000 }),
+        () => selected.getAttribute("aria-selected", { timeout: PATIENCE * 1000 }),
         (v) => v === "true",
         10_000,
       );
@@ -127,8 +129,8 @@ export const tests = [
       await frame.locator('[data-testid="run-view-predictions"]').click();
       await frame.locator('[data-testid="run-button"]').click();
       const top = frame.locator('[data-testid="prediction"]').first();
-      await top.waitFor({ state: "attached", timeout: 120_000 }).catch(() => {});
-      const cls = Number(await top.getAttribute("data-class", { timeout: 5000 }).catch(() => NaN));
+      await top.waitFor({ state: "attached", timeout: PATIENCE * 120_000 }).catch(() => {});
+      const cls = Number(await top.getAttribute("data-class", { timeout: PATIENCE * 5000 }).catch(() => NaN));
       if (!Number.isInteger(cls)) await screenshot("run-resnet18-no-predictions");
       assert.ok(Number.isInteger(cls), `a prediction (status: ${await runStatus(frame)})`);
       const label = (await top.locator(".pred-label").textContent()).trim();
@@ -194,7 +196,9 @@ export const tests = [
 
       // Feature maps of c1: select the layer in the table, then the Feature maps view.
       await frame.locator("vscode-tab-header", { hasText: "Table" }).click();
-      await frame.locator('tr[data-layer-name="c1"] td[data-col="name"]').click({ timeout: 10_000 });
+      await frame
+        .locator('tr[data-layer-name="c1"] td[data-col="name"]')
+        .click({ timeout: PATIENCE * 10_000 });
       await frame.locator('[data-testid="tab-run"]').click();
       await frame.locator('[data-testid="run-view-featureMaps"]').click();
       const grid = frame.locator('[data-testid="feature-maps"]');
@@ -232,7 +236,7 @@ export const tests = [
       const box = await first.boundingBox();
       await page.mouse.move(box.x + 2, box.y + 2);
       const tip = await poll(
-        () => frame.locator('[data-testid="pixel-tooltip"]').textContent({ timeout: 1000 }),
+        () => frame.locator('[data-testid="pixel-tooltip"]').textContent({ timeout: PATIENCE * 1000 }),
         (t) => t?.startsWith("filter 0, x 0, y 0:"),
         5000,
       );
@@ -249,7 +253,9 @@ export const tests = [
     async run({ page, screenshot, log }) {
       const frame = await openRunTab(page, "shapes_cnn.onnx", "shapes_cnn", { log });
       await frame.locator("vscode-tab-header", { hasText: "Table" }).click();
-      await frame.locator('tr[data-layer-name="conv1"] td[data-col="name"]').click({ timeout: 10_000 });
+      await frame
+        .locator('tr[data-layer-name="conv1"] td[data-col="name"]')
+        .click({ timeout: PATIENCE * 10_000 });
       await frame.locator('[data-testid="tab-run"]').click();
       await frame.locator('[data-testid="run-view-filters"]').click();
       const filters = frame.locator('[data-testid="filters"]');

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { repoRoot } from "../../scripts/ensure-tools.mjs";
-import { poll } from "./editorText.mjs";
+import { poll, PATIENCE } from "./editorText.mjs";
 import {
   closeAllEditors,
   fillQuickInput,
@@ -21,7 +21,7 @@ import {
 const statusOf = (frame) =>
   frame
     .locator('[data-testid="run-status"]')
-    .textContent({ timeout: 1000 })
+    .textContent({ timeout: PATIENCE * 1000 })
     .then((t) => t.trim())
     .catch(() => "");
 
@@ -38,10 +38,10 @@ async function waitForStatus(frame, re, timeoutMs) {
 /** Clicks Run and waits for a new result (the raw values' data-run changes). */
 async function runAndWait(frame, timeoutMs = 60_000) {
   const logits = frame.locator('[data-testid="logits"]');
-  const before = await logits.getAttribute("data-run", { timeout: 500 }).catch(() => null);
+  const before = await logits.getAttribute("data-run", { timeout: PATIENCE * 500 }).catch(() => null);
   await frame.locator('[data-testid="run-button"]').click();
   const now = await poll(
-    () => logits.getAttribute("data-run", { timeout: 500 }),
+    () => logits.getAttribute("data-run", { timeout: PATIENCE * 500 }),
     (v) => v !== null && v !== undefined && v !== before,
     timeoutMs,
   );
@@ -63,7 +63,7 @@ export const tests = [
       );
       // Still usable: the table answers and Run can be pressed again with the same clear result.
       await frame.locator("vscode-tab-header", { hasText: "Table" }).click();
-      await frame.locator('tr[data-layer-name="mystery"]').waitFor({ timeout: 10_000 });
+      await frame.locator('tr[data-layer-name="mystery"]').waitFor({ timeout: PATIENCE * 10_000 });
       await frame.locator('[data-testid="tab-run"]').click();
       await frame.locator('[data-testid="run-button"]').click();
       assert.match(await waitForStatus(frame, /Run failed/, 30_000), /Frobnicate/);
@@ -79,7 +79,7 @@ export const tests = [
       await fillQuickInput(page, path.join(workspace, "broken.png"));
       await page.keyboard.press("Enter");
       const warning = frame.locator(".run-input-col .warning-text");
-      await warning.waitFor({ timeout: 20_000 });
+      await warning.waitFor({ timeout: PATIENCE * 20_000 });
       const text = (await warning.textContent()).trim();
       await screenshot("run-error-unreadable-image");
       assert.equal(
@@ -111,12 +111,15 @@ export const tests = [
         await openFile(page, "custom_models.py");
         // Any line will do (the editor may restore an earlier scroll position): the command needs
         // the Python editor active, not a particular line on screen.
-        await page.locator(".part.editor .view-line").first().waitFor({ timeout: 15_000 });
+        await page
+          .locator(".part.editor .view-line")
+          .first()
+          .waitFor({ timeout: PATIENCE * 15_000 });
         await runCommand(page, "ConvLens: Inspect Model Class");
         await pickQuickItem(page, "LeNet5");
         const frame = await waitForInspector(page, "LeNet5", 30_000);
         const toast = page.locator(".notifications-toasts .notification-toast", { hasText: "LeNet5.pth" });
-        await toast.first().waitFor({ timeout: 30_000 });
+        await toast.first().waitFor({ timeout: PATIENCE * 30_000 });
         const message = (await toast.first().textContent()).replace(/\s+/g, " ");
         await screenshot("run-error-wrong-shape-pth");
         assert.match(message, /LeNet5\.pth: loaded \d+ tensors;/);
@@ -124,7 +127,9 @@ export const tests = [
         assert.match(message, /unexpected \(/);
         assert.match(message, /The rest run on random weights/);
         await frame.locator('[data-testid="tab-run"]').click();
-        await frame.locator('[data-testid="input-source"]').waitFor({ state: "visible", timeout: 15_000 });
+        await frame
+          .locator('[data-testid="input-source"]')
+          .waitFor({ state: "visible", timeout: PATIENCE * 15_000 });
         await runAndWait(frame);
         const banner = await frame.locator(".run-panel").textContent();
         assert.match(banner, /random weights/i, "random-weights banner for the tensors that did not fit");

@@ -1,12 +1,12 @@
 // The inspector's Run tab driven from a test: run the model once and read the logits it shows.
 import assert from "node:assert/strict";
-import { poll } from "./editorText.mjs";
+import { poll, PATIENCE } from "./editorText.mjs";
 
 /** The Run panel's status line (errors are shown there), for failure messages. */
 export const runStatus = (frame) =>
   frame
     .locator('[data-testid="run-status"]')
-    .textContent({ timeout: 1000 })
+    .textContent({ timeout: PATIENCE * 1000 })
     .catch(() => "(no status)");
 
 /**
@@ -25,7 +25,7 @@ export async function runOnce(frame, screenshot, tag) {
         ms: el.ownerDocument.querySelector(ids.ms)?.getAttribute("data-ms") ?? "",
       }),
       { backend: '[data-testid="run-backend"]', ms: '[data-testid="run-ms"]' },
-      { timeout: 500 },
+      { timeout: PATIENCE * 500 },
     );
   const before = (await read().catch(() => null))?.run ?? null;
   await frame.locator('[data-testid="run-button"]').click();
