@@ -212,10 +212,11 @@ export class RuntimeService {
   /** Write the runnable model for these layers and return where the webview fetches it. */
   async prepare(webview: vscode.Webview, file: Model, layers: readonly LayerRow[]): Promise<RunnableInfo> {
     // Channels-last models run through a wrapper that takes images and gives feature maps NCHW.
-    const { model, copies } = channelsFirstView(
-      file,
-      layers.map((l) => ({ name: l.outputs[0]?.name ?? "", rank: l.outputs[0]?.shape?.length ?? 0 })),
-    );
+    const wanted = layers.map((l) => ({
+      name: l.outputs[0]?.name ?? "",
+      rank: l.outputs[0]?.shape?.length ?? 0,
+    }));
+    const { model, copies } = channelsFirstView(file, wanted);
     const valueOf = (l: LayerRow) => {
       const name = l.outputs[0]?.name ?? "";
       return copies.get(name) ?? name;
@@ -225,10 +226,6 @@ export class RuntimeService {
       .map((l) => ({ index: l.index, value: valueOf(l) }))
       .filter((l) => l.value !== "" && !isOutput(l.value));
     const extraOutputs = chosen.map((l) => l.value);
-    const wanted = layers.map((l) => ({
-      name: l.outputs[0]?.name ?? "",
-      rank: l.outputs[0]?.shape?.length ?? 0,
-    }));
     // Built from the file's model (the cache's key), wrapped the same way after its weights are generated.
     const runnable = await this.built(file, `forward [${extraOutputs.join(", ")}]`, (m) =>
       buildRunnable(channelsFirstView(m, wanted).model, { extraOutputs, seed: SEED }),
