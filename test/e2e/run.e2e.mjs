@@ -62,7 +62,11 @@ export const tests = [
       await runCommand(page, "ConvLens: Show Feature Maps");
       const row = page.locator(".quick-input-list .monaco-list-row", { hasText: "c3" }).first();
       await pickQuickItem(page, "c3");
-      assert.ok(!(await row.isVisible().catch(() => false)), "the quick pick closed after the choice");
+      const closed = await row.waitFor({ state: "hidden", timeout: PATIENCE * 5000 }).then(
+        () => true,
+        () => false,
+      );
+      assert.ok(closed, "the quick pick closed after the choice");
       // The Run tab comes to the front and runs: c3 has 16 channels of 10×10.
       await frame
         .locator('[data-testid="run-panel"]')

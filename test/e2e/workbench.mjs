@@ -79,7 +79,16 @@ export async function openFile(page, name) {
   const row = page.locator(`.explorer-folders-view .monaco-list-row[aria-label^="${name}"]`).first();
   if (await row.isVisible().catch(() => false)) {
     await row.click();
-    return;
+    // The explorer may insert or remove a row (a file an earlier test wrote or deleted) between
+    // finding ours and clicking it; then another file opens. Checked, and quick open used instead.
+    const tab = page.locator(`.tabs-container .tab.active[aria-label^="${name}"]`);
+    if (
+      await tab.waitFor({ timeout: 5000 }).then(
+        () => true,
+        () => false,
+      )
+    )
+      return;
   }
   await closeQuickInput(page);
   await page.keyboard.press("Control+P");
