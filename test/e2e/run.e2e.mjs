@@ -149,6 +149,8 @@ export const tests = [
   },
   {
     name: "Run tab: lenet5_digits on digit_3 on the host engine, wasm and WebGPU: logits match PyTorch, c1 has 6 feature maps and 6 filters",
+    // Three engines, WebGPU on SwiftShader (a CPU): the longest test on a busy machine.
+    timeoutMs: 600_000,
     async run({ page, expected, screenshot, log, setSettings }) {
       const exp = expected("lenet5_digits_predictions");
       const sample = exp.samples.find((s) => s.file.endsWith("digit_3.png"));

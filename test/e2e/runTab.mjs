@@ -28,15 +28,17 @@ export async function runOnce(frame, screenshot, tag) {
       { timeout: PATIENCE * 500 },
     );
   const before = (await read().catch(() => null))?.run ?? null;
-  await frame.locator('[data-testid="run-button"]').click();
+  await frame.locator('[data-testid="run-button"]').click({ timeout: PATIENCE * 10_000 });
   const seen = await poll(
     read,
     (v) => v !== undefined && v.run !== null && v.run !== before && v.values !== null,
-    90_000,
+    // × PATIENCE: the run fails with its status line before the test's own limit.
+    60_000,
   );
   if (!seen || seen.run === before || seen.values === null) {
     await screenshot(`run-no-logits-${tag}`);
-    assert.fail(`${tag}: no new logits after Run; status: ${await runStatus(frame)}`);
+    const busy = (await frame.locator(".run-panel.busy").count()) > 0 ? "busy" : "idle";
+    assert.fail(`${tag}: no new logits after Run (${busy}); status: ${await runStatus(frame)}`);
   }
   return { backend: seen.backend.trim(), ms: Number(seen.ms), logits: JSON.parse(seen.values) };
 }

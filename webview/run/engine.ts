@@ -76,6 +76,8 @@ export class RunEngine {
   private readonly failed = new Map<string, Map<Backend, string>>();
   /** model URI → WebGL passed its check against wasm. */
   private readonly webglChecked = new Set<string>();
+  /** Runs not yet settled: their sessions are released only after them. */
+  private readonly inFlight = new Set<Promise<RunResult>>();
 
   constructor(
     private readonly runtime: RuntimeInfo,
@@ -84,7 +86,19 @@ export class RunEngine {
     private readonly native: NativeRunner | null = null,
   ) {}
 
-  async run(
+  run(
+    runnable: RunnableInfo,
+    feeds: Readonly<Record<string, FeedData>>,
+    fetches: readonly string[],
+    token: CancelToken,
+  ): Promise<RunResult> {
+    const running = this.runOnBackends(runnable, feeds, fetches, token);
+    this.inFlight.add(running);
+    void running.catch(() => {}).finally(() => this.inFlight.delete(running));
+    return running;
+  }
+
+  private async runOnBackends(
     runnable: RunnableInfo,
     feeds: Readonly<Record<string, FeedData>>,
     fetches: readonly string[],
@@ -164,10 +178,19 @@ export class RunEngine {
     throw new Error(notes.length > 0 ? notes.join("; ") : "no backend could run the model");
   }
 
-  /** Releases every session (the model was reloaded or the panel closed). */
+  /**
+   * Releases every session (the model was reloaded, the backend setting changed or the panel closed).
+   * A session released while it runs never settles its run, which left the Run tab's queue waiting
+   * forever: the release waits for the runs in flight.
+   */
   dispose(): void {
-    for (const s of this.sessions.values()) void s.then((x) => x.release()).catch(() => {});
+    const sessions = [...this.sessions.values()];
     this.sessions.clear();
+    const release = (): void => {
+      for (const s of sessions) void s.then((x) => x.release()).catch(() => {});
+    };
+    if (this.inFlight.size === 0) release();
+    else void Promise.allSettled([...this.inFlight]).then(release);
   }
 
   private async checkWebgl(

@@ -134,6 +134,9 @@ export class RunPanel {
     if (runtime !== null && this.runtime !== null && JSON.stringify(runtime) === JSON.stringify(this.runtime))
       return;
     this.runtime = runtime;
+    // A run on the old engine is cancelled (its result would be the old backend's); its sessions
+    // are released once it settles.
+    this.queue.cancel();
     this.engine?.dispose();
     this.engine = runtime === null ? null : new RunEngine(runtime, (t) => this.setStatus(t), this.native);
     const decl = this.analysis.inputs[0];
