@@ -17,5 +17,9 @@ export function prng(seed: number): () => number {
 /** `n` values uniform in [lo, hi), the same for the same seed. */
 export function uniformValues(n: number, lo: number, hi: number, seed: number): Float32Array {
   const rand = prng(seed);
-  return Float32Array.from({ length: n }, () => lo + rand() * (hi - lo));
+  const out = new Float32Array(n);
+  const span = hi - lo;
+  // A plain loop: Float32Array.from over an array-like took ~1 s for ResNet-18's 11.7 M weights.
+  for (let i = 0; i < n; i++) out[i] = lo + rand() * span;
+  return out;
 }
