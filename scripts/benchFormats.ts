@@ -1,5 +1,5 @@
 /**
- * Part of `npm run bench`: reading and analysing the other formats (Caffe, Darknet, Keras
+ * Part of `npm run bench`: reading and analysing the other formats (Caffe, Darknet, TFLite, Keras
  * definitions) and reading + applying weight files beside a model (.pth, .caffemodel,
  * Darknet .weights, .safetensors), median of several runs each, as a Markdown table.
  */
@@ -36,9 +36,14 @@ export async function benchFormats(): Promise<void> {
     "caffe/googlenet_deploy.prototxt",
     "caffe/resnet50_deploy.prototxt",
     "caffe/caffenet_train_val.prototxt",
+    "caffe/opencv_face_detector_deploy.prototxt",
+    "caffe/densenet_floor_pools.prototxt",
+    "caffe/sequence_layers.prototxt",
     "darknet/darknet19.cfg",
     "darknet/yolov3-tiny.cfg",
     "darknet/resnet50.cfg",
+    "tflite/mobilenet_block.tflite",
+    "tflite/int8_convnet.tflite",
     "keras/imdb_bilstm.keras",
     "keras/toy_resnet.json",
     "keras/mnist_convnet.h5",
