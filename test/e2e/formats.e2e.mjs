@@ -189,6 +189,32 @@ export const tests = [
     },
   },
   {
+    name: "OpenCV's SSD face detector prototxt opens in the inspector: totals, PriorBox shapes, DetectionOutput's count unknown",
+    async run({ page, screenshot, workspace }) {
+      // Layer shapes checked against OpenCV 4.14's dnn module (tools/make_caffe_ssd_refs.py).
+      copyInto(workspace, "caffe/opencv_face_detector_deploy.prototxt");
+      const expected = JSON.parse(
+        fs.readFileSync(path.join(FIXTURES, "caffe/opencv_face_detector_deploy.expected.json"), "utf8"),
+      );
+      await closeAllEditors(page);
+      await runCommand(page, "ConvLens: Inspect Model");
+      await pickQuickItem(page, "opencv_face_detector_deploy.prototxt");
+      const frame = await waitForInspector(page, "opencv_face_detector_deploy", 30_000);
+      assert.equal(await readTotal(frame, "total-params"), expected.totals.params, "total-params");
+      assert.equal(await readTotal(frame, "total-macs"), expected.totals.macs, "total-macs");
+      const shapeOf = async (name) =>
+        (
+          await frame.locator(`tr[data-layer-name="${name}"] td[data-col="shape"]`).last().textContent()
+        ).trim();
+      assert.equal(await shapeOf("mbox_priorbox"), "1×2×35568", "PriorBox boxes and variances, as OpenCV");
+      // How many faces DetectionOutput keeps depends on the image: that dimension is not a number.
+      const [n, one, kept, seven] = (await shapeOf("detection_out")).split("×");
+      assert.deepEqual([n, one, seven], ["1", "1", "7"], "detection_out 1×1×N×7");
+      assert.ok(!/^\d+$/.test(kept ?? ""), `detection_out's N is a symbol, not a number: ${kept}`);
+      await screenshot("caffe-face-detector-inspector");
+    },
+  },
+  {
     name: "mobilenet_block.tflite opens in the inspector by default with its totals and NHWC shapes",
     async run({ page, screenshot, log }) {
       // run.mjs copies the file; expected numbers from the PyTorch build in tools/make_tflite_models.py.
