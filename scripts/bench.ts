@@ -69,7 +69,8 @@ const BENCH_MODELS = resolve(__dirname, "bench-models");
 mkdirSync(BENCH_MODELS, { recursive: true });
 writeFileSync(join(BENCH_MODELS, "synthetic-conv-10k.onnx"), conv10k);
 rows.push(bench("synthetic-relu-100k", writeOnnx(reluChain(100_000)), 3));
-// A real attention-heavy export (tools/make_attention_export.py): 120 encoder layers, 13,791 nodes of shape arithmetic.
+// A real attention-heavy export (tools/make_attention_export.py): 120 encoder layers, 13,791 nodes of shape
+// arithmetic.
 const ENCODER = join(__dirname, "..", "test", "fixtures", "attention", "encoder120.onnx");
 if (existsSync(ENCODER)) rows.push(bench("attention-encoder120", readFileSync(ENCODER), 5));
 
@@ -182,7 +183,8 @@ function percentile(xs: number[], p: number): number {
     analyzePythonSource(i % 2 ? text : edited, { fileName: "generated.py" });
     reTimes.push(performance.now() - a);
   }
-  // Hover: find the layer whose definition or statement contains a random offset (what the hover provider does).
+  // Hover: find the layer whose definition or statement contains a random offset (what the hover provider
+  // does).
   const hovers: number[] = [];
   let seed = 7;
   for (let i = 0; i < 1000; i++) {

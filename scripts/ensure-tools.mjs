@@ -96,7 +96,10 @@ function aptInstall(pkgs) {
   run("apt-get", ["install", "-y", ...pkgs], { env });
 }
 
-/** Debian packages: chromium (the browser the tests drive) and libkrb5-dev (for code-server's kerberos module). */
+/**
+ * Debian packages: chromium (the browser the tests drive) and libkrb5-dev (for code-server's kerberos
+ * module).
+ */
 export function ensureAptPackages() {
   const missing = [];
   if (!fs.existsSync(chromiumPath)) missing.push("chromium");

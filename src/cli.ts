@@ -2,7 +2,8 @@
  * `convlens` command line, on the same core as the extension:
  *   convlens summary FILE [--input-shape 1x3x224x224] [--format table|json|csv|md]
  *   convlens run MODEL [--input IMAGE|noise] [--format json]
- *   convlens explain MODEL --input IMAGE --method (see CLI_METHODS in core/explain/methods.ts) [--layer NAME] [--channel K] [--class K] [--out map.png] [--format json]
+ * convlens explain MODEL --input IMAGE --method (see CLI_METHODS in core/explain/methods.ts) [--layer NAME]
+ * [--channel K] [--class K] [--out map.png] [--format json]
  * Exit 0 on success, 2 with a one-line message on bad input or bad usage.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";

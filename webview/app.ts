@@ -38,7 +38,10 @@ const TAB_CHARTS = 1;
 const TAB_GRAPH = 2;
 const TAB_RUN = 3;
 
-/** Who asked: the origin is not scrolled/centred (the user is looking at it) and "host"/"restore" are not echoed back. */
+/**
+ * Who asked: the origin is not scrolled/centred (the user is looking at it) and "host"/"restore" are not
+ * echoed back.
+ */
 type SelectionOrigin = "table" | "chart" | "graph" | "details" | "run" | "host" | "restore" | "pytorch";
 
 /** Everything built for one analysis. */

@@ -1,4 +1,7 @@
-/** Reads a model through the workspace file system and analyses it in a worker, bounded in time and cancellable. */
+/**
+ * Reads a model through the workspace file system and analyses it in a worker, bounded in time and
+ * cancellable.
+ */
 import type { TorchColumn } from "../core/analysis/torchColumn";
 import { Worker } from "node:worker_threads";
 import * as vscode from "vscode";

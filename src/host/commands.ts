@@ -25,7 +25,9 @@ type CommandFactory = (ctx: CommandContext) => (...args: unknown[]) => unknown;
 // Darknet cfgs have no extension of their own: .cfg files are offered and checked by content when read.
 const MODEL_GLOB = `**/*{${[...FORMATS.flatMap((f) => f.extensions), ".cfg"].join(",")}}`;
 
-/** Ask which model to inspect: the file the command was run on, the active one, or a pick from the workspace. */
+/**
+ * Ask which model to inspect: the file the command was run on, the active one, or a pick from the workspace.
+ */
 async function pickModel(arg: unknown, kerasJson: KerasJsonFiles): Promise<vscode.Uri | undefined> {
   if (arg instanceof vscode.Uri) return arg;
   const active = vscode.window.tabGroups.activeTabGroup.activeTab?.input;

@@ -17,7 +17,10 @@ export class Config {
     return BACKENDS.includes(v) ? (v as Backend) : "auto";
   }
 
-  /** Let the host engine use the host's GPU (onnxruntime-node's WebGPU provider, checked per model); never in Restricted Mode. */
+  /**
+   * Let the host engine use the host's GPU (onnxruntime-node's WebGPU provider, checked per model); never in
+   * Restricted Mode.
+   */
   get hostGpu(): boolean {
     return this.trusted && this.section.get<boolean>("hostGpu", false) === true;
   }

@@ -3,7 +3,10 @@ import * as vscode from "vscode";
 import { InspectorPanel, type InspectorDeps } from "./inspectorPanel";
 
 export const INSPECTOR_VIEW_TYPE = "convlens.inspector";
-/** The same inspector for text model definitions (.prototxt, Darknet .cfg), legacy Keras .h5 and Keras .json (from "Inspect Model"), offered via "Open With…". */
+/**
+ * The same inspector for text model definitions (.prototxt, Darknet .cfg), legacy Keras .h5 and Keras .json
+ * (from "Inspect Model"), offered via "Open With…".
+ */
 export const TEXT_INSPECTOR_VIEW_TYPE = "convlens.inspectorText";
 
 class ModelDocument implements vscode.CustomDocument {

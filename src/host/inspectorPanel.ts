@@ -36,7 +36,9 @@ export interface InspectorSource {
   readonly uri: vscode.Uri;
   readonly analyze: (token: vscode.CancellationToken) => Promise<AnalysisOutcome>;
   readonly onLayerSelected?: (layer: LayerRow) => void;
-  /** The model with its weights (when present) for the Run panel; rejects with a reason when it cannot run. */
+  /**
+   * The model with its weights (when present) for the Run panel; rejects with a reason when it cannot run.
+   */
   readonly runModel?: () => Promise<Model>;
 }
 

@@ -78,12 +78,17 @@ export interface NativeTensor {
 export interface RuntimeInfo {
   /** Folder URL holding onnxruntime-web's .wasm/.mjs files (for ort.env.wasm.wasmPaths). */
   readonly ortBase: string;
-  /** convlens.backend: "auto" = WebGPU on a real GPU, else the host engine, else wasm; WebGL only when forced and self-checked. */
+  /**
+   * convlens.backend: "auto" = WebGPU on a real GPU, else the host engine, else wasm; WebGL only when forced
+   * and self-checked.
+   */
   readonly backend: "auto" | Backend;
   /** Whether the host engine (onnxruntime-node) loads here; `why` when it does not. */
   readonly native: { readonly available: boolean; readonly why?: string };
   readonly samples: readonly { readonly name: string; readonly uri: string }[];
-  /** Class names from a labels file (one per line): the one the user chose, else labels.txt beside the model. */
+  /**
+   * Class names from a labels file (one per line): the one the user chose, else labels.txt beside the model.
+   */
   readonly labels: LabelsFile | null;
   /** The 1,000 ImageNet-1k class names shipped with the extension (media/imagenet1k-labels.txt). */
   readonly imagenetLabels: readonly string[] | null;

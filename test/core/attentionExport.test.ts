@@ -22,7 +22,8 @@ describe("attention-heavy export", () => {
     expect(open.map((l) => l.id)).toEqual([]);
     expect(a.outputs[0]?.shape).toEqual(ref.output_shape);
     // Per layer, tokens t = 2·16, d = 64, 4 heads of 16, feed-forward 128 (the generator's settings):
-    // in-projection t·d·3d, out-projection t·d·d, Q·Kᵀ and weights·V 2·(2·4·16·16·16), two FF layers 2·t·d·128.
+    // in-projection t·d·3d, out-projection t·d·d, Q·Kᵀ and weights·V 2·(2·4·16·16·16), two FF layers
+    // 2·t·d·128.
     const t = 2 * 16;
     const perLayer = t * 64 * 192 + t * 64 * 64 + 2 * (2 * 4 * 16 * 16 * 16) + 2 * t * 64 * 128;
     expect(a.totals.macs).toBe(120 * perLayer);

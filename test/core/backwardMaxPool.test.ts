@@ -31,7 +31,10 @@ const { cases } = JSON.parse(
   readFileSync(resolve(__dirname, "../fixtures/maxpool/maxpool_grad.json"), "utf8"),
 ) as { cases: Case[] };
 
-/** Ops onnxruntime-web 1.30's WebGPU EP has kernels for (js/web/docs/webgpu-operators.md), of those the rule may use. */
+/**
+ * Ops onnxruntime-web 1.30's WebGPU EP has kernels for (js/web/docs/webgpu-operators.md), of those the rule
+ * may use.
+ */
 const WEBGPU_OPS = new Set([
   "Pad",
   "Reshape",
@@ -53,7 +56,8 @@ function poolModel(c: Case): Model {
 describe("MaxPool gradient matches PyTorch autograd", () => {
   it.each(cases.map((c) => [c.name, c] as const))("%s", async (_, c) => {
     const g = buildInputGradient(poolModel(c), "saliency", { kind: "class", index: 0 });
-    // The forward's 3 nodes, Gemm's and Flatten's gradients (MatMul, Reshape), the pool's, the final Identity.
+    // The forward's 3 nodes, Gemm's and Flatten's gradients (MatMul, Reshape), the pool's, the final
+    // Identity.
     const ops = new Set(g.model.graph.nodes.slice(5, -1).map((n) => n.opType));
     expect([...ops].filter((op) => !WEBGPU_OPS.has(op))).toEqual([]);
     const withPooled: Model = {

@@ -12,7 +12,9 @@ import { buildInputGradient, type Rectification } from "../../src/core/onnx/back
 
 const FIXTURES = resolve(__dirname, "../../../shared/fixtures");
 const CPU_ONLY_ON_WEBGPU = ["And", "Or", "Xor"];
-/** MaxPool's Indices output and MaxUnpool: resnet18's saliency failed on WebGPU with "IsTensor() was false". */
+/**
+ * MaxPool's Indices output and MaxUnpool: resnet18's saliency failed on WebGPU with "IsTensor() was false".
+ */
 const NOT_ON_WEBGPU = ["MaxUnpool"];
 
 describe("backward graphs use no bool logic ops", () => {

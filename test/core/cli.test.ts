@@ -140,7 +140,8 @@ describe("convlens explain", () => {
   });
 
   it("keeps the effective receptive field inside the theoretical one", async () => {
-    // resnet18 layer2.1.conv2: theoretical RF from the fixture; its centre unit's gradient must vanish outside it.
+    // resnet18 layer2.1.conv2: theoretical RF from the fixture; its centre unit's gradient must vanish
+    // outside it.
     const expected = JSON.parse(readFileSync(`${FIX}/expected/resnet18.json`, "utf8")) as {
       layers: {
         name: string;

@@ -71,7 +71,8 @@ describe("Darknet .weights", () => {
       model,
       readFileSync(resolve(DN, "weights-net.weights")),
     );
-    expect(count).toBe(2 * 5 + 2 + 2); // two BN convs (5 tensors each), one plain conv and the connected layer (2 each)
+    // Two BN convs (5 tensors each), one plain conv and the connected layer (2 each).
+    expect(count).toBe(2 * 5 + 2 + 2);
     const runnable = buildRunnable(loaded);
     expect(runnable.randomWeights).toBe(false);
     const session = await ort.InferenceSession.create(runnable.bytes);

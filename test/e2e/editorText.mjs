@@ -14,7 +14,9 @@ export const norm = (s) => (s ?? "").replace(/\u00a0/g, " ");
  */
 export const PATIENCE = Math.max(1, Number(process.env.E2E_PATIENCE ?? 3) || 3);
 
-/** Polls `read` until `ok(value)` or the deadline (timeoutMs × PATIENCE); returns the last value either way. */
+/**
+ * Polls `read` until `ok(value)` or the deadline (timeoutMs × PATIENCE); returns the last value either way.
+ */
 export async function poll(read, ok, timeoutMs = 10_000, every = 250) {
   const deadline = Date.now() + timeoutMs * PATIENCE;
   let value;

@@ -67,7 +67,8 @@ async function applyQuickFix(page, line, title, screenshot) {
   await fix.click();
 }
 
-// PyTorch's numbers for the classes of assumed_models.py at each input size it runs them (tools/make_assumed_input_refs.py).
+// PyTorch's numbers for the classes of assumed_models.py at each input size it runs them
+// (tools/make_assumed_input_refs.py).
 const ASSUMED = JSON.parse(
   fs.readFileSync(
     path.resolve(import.meta.dirname, "../fixtures/python/assumed_inputs.expected.json"),

@@ -229,7 +229,8 @@ async function main() {
     path.join(fixturesDir, "definitions", "custom_models.py"),
     path.join(workspace, "custom_models.py"),
   );
-  // Written before VS Code starts, so quick open has indexed it (a file written mid-run may not be found yet).
+  // Written before VS Code starts, so quick open has indexed it (a file written mid-run may not be found
+  // yet).
   fs.copyFileSync(
     path.join(repoRoot, "test", "fixtures", "python", "broken_linear.py"),
     path.join(workspace, "broken_model.py"),
@@ -253,7 +254,8 @@ async function main() {
     path.join(repoRoot, "test", "fixtures", "keras", "imdb_bilstm.keras"),
     path.join(workspace, "imdb_bilstm.keras"),
   );
-  // Text definitions, TFLite models, Keras source and a Jupyter notebook opened by formats.e2e.mjs, keras.e2e.mjs
+  // Text definitions, TFLite models, Keras source and a Jupyter notebook opened by formats.e2e.mjs,
+  // keras.e2e.mjs
   // and notebook.e2e.mjs.
   for (const rel of [
     "caffe/googlenet_deploy.prototxt",

@@ -1,4 +1,6 @@
-/** Models for tests: one a tools/ generator wrote under test/fixtures, with the ground-truth JSON beside it. */
+/**
+ * Models for tests: one a tools/ generator wrote under test/fixtures, with the ground-truth JSON beside it.
+ */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Model, Node, Tensor, ValueInfo } from "../../src/core/ir/types";

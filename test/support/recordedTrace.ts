@@ -22,7 +22,9 @@ interface ExpectedModel {
   layers: { name: string; type: string; output_shape: number[]; params: number }[];
 }
 
-/** PyTorch's record of sequential_script.py's model as the bridge reports a trace (each layer called once). */
+/**
+ * PyTorch's record of sequential_script.py's model as the bridge reports a trace (each layer called once).
+ */
 export function recordedTrace(): TorchTrace {
   const exp = (
     JSON.parse(readFileSync(resolve(FIXTURES, "scripts/sequential_script.expected.json"), "utf8")) as {

@@ -1,4 +1,7 @@
-/** The inspector header shows "≥" for a params total with an unknown part, and notes naming it and the layers forward never calls. */
+/**
+ * The inspector header shows "≥" for a params total with an unknown part, and notes naming it and the layers
+ * forward never calls.
+ */
 import { describe, expect, it } from "vitest";
 import { analyzePythonSource } from "../../src/core/formats/python/pythonModel";
 import { headerView } from "../../webview/model/summaryModel";

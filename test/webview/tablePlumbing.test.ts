@@ -103,7 +103,8 @@ describe.each(["resnet18", "densenet121"])("exporter plumbing in the %s table", 
 });
 
 describe("plumbing rows never hold parameters", () => {
-  // Regression: the Keras BiLSTM's bias is a constant layer (no input reaches it) that owns 512 weights; hiding
+  // Regression: the Keras BiLSTM's bias is a constant layer (no input reaches it) that owns 512 weights;
+  // hiding
   // it made the listed rows of `bidirectional` sum to 98,304 where Keras counts 98,816.
   it.each(["imdb_bilstm", "autoencoder"])("keras %s: listed rows add up to the total", (name) => {
     const file = resolve(__dirname, "../fixtures/keras", `${name}.keras`);

@@ -89,7 +89,9 @@ const started = now();
 const log = (s: string): void =>
   void process.stderr.write(`[${((now() - started) / 1000).toFixed(1)} s] ${s}\n`);
 
-/** The image each model is fed: a sample of its own data set, else a photograph with ImageNet normalisation. */
+/**
+ * The image each model is fed: a sample of its own data set, else a photograph with ImageNet normalisation.
+ */
 function inputFor(model: Model, name: string, fixtures: string): { feed: Feed; image: string } {
   const input = model.graph.inputs[0];
   const dims = input?.shape?.map((d) => (typeof d === "number" ? d : 1)) ?? [];

@@ -52,7 +52,10 @@ function patch(proto: Record<string, unknown>, name: string, wrap: (orig: Method
   proto[name] = wrap(orig);
 }
 
-/** Counts buffers by wrapping the prototypes: ORT destroys its buffers explicitly, so created − destroyed is what it holds. */
+/**
+ * Counts buffers by wrapping the prototypes: ORT destroys its buffers explicitly, so created − destroyed is
+ * what it holds.
+ */
 function countBuffers(globals: WebGpuModule["globals"]): BufferStats {
   const stats: BufferStats = { created: 0, destroyed: 0, liveBytes: 0 };
   const sizes = new WeakMap<object, number>();

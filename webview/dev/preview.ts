@@ -1,10 +1,12 @@
 /**
  * Dev preview only: runs the inspector outside VS Code (open preview.html).
  * The stub API must be installed before main.ts runs, hence the import order.
- *   preview.html                  out/preview/analysis.js if present (see dumpAnalysis.ts), else a made-up model
+ * preview.html                  out/preview/analysis.js if present (see dumpAnalysis.ts), else a made-up
+ * model
  *   preview.html?synthetic=10000  a made-up model of that many layers
  *   preview.html?error=1 / ?loading=1
- *   &tab=N&select=I&filter=TEXT   seed the persisted state; &hostSelect=I posts a selectLayer; &light for a light theme
+ * &tab=N&select=I&filter=TEXT   seed the persisted state; &hostSelect=I posts a selectLayer; &light for a
+ * light theme
  */
 import "./stubVsCodeApi";
 import "../main";

@@ -88,7 +88,9 @@ export interface RfCells {
   readonly stride: string;
   readonly start: string;
   readonly misaligned: boolean;
-  /** The local field is also rescaled by a channel gate that sees the whole input (squeeze-and-excitation). */
+  /**
+   * The local field is also rescaled by a channel gate that sees the whole input (squeeze-and-excitation).
+   */
   readonly globalContext: boolean;
   /** First spatial axis, for sorting; null when there is no spatial field. */
   readonly first: { readonly size: number; readonly stride: number; readonly start: number } | null;

@@ -197,7 +197,8 @@ export class GraphLayouter {
       for (let c = parentOf.get(id) ?? null; c !== null; c = parentOf.get(c) ?? null) out.unshift(c);
       return out;
     };
-    // Each edge lifted to the level where its two ends part: [container, child holding from, child holding to].
+    // Each edge lifted to the level where its two ends part: [container, child holding from, child holding
+    // to].
     const lifted = view.edges.map((e) => {
       const a = chain(e.from);
       const b = chain(e.to);

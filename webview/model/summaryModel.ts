@@ -52,7 +52,10 @@ export function describeValue(v: ValueSummary): string {
   return `${valueLabel(v)}: ${formatShape(v.shape)} ${v.dtype}`;
 }
 
-/** The model's origin: the file and framework of a source class, else the file's format, producer and versions. */
+/**
+ * The model's origin: the file and framework of a source class, else the file's format, producer and
+ * versions.
+ */
 function modelMeta(a: ModelAnalysis): string {
   if (a.definedIn) {
     const { className, file } = a.definedIn;

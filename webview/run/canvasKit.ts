@@ -48,7 +48,10 @@ export function composeGrid(
   return out;
 }
 
-/** A copy of a canvas enlarged `upscale`× without smoothing (small maps saved as 1-pixel-per-value are unusable). */
+/**
+ * A copy of a canvas enlarged `upscale`× without smoothing (small maps saved as 1-pixel-per-value are
+ * unusable).
+ */
 export function upscaled(canvas: HTMLCanvasElement, upscale: number): HTMLCanvasElement {
   return composeGrid([canvas], upscale, 0);
 }

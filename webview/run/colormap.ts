@@ -47,7 +47,10 @@ export function colormapLut(name: ColormapName): Uint8ClampedArray {
   return LUTS[name];
 }
 
-/** Maps v in [lo, hi] to a LUT index 0..255, clamped. A flat plane shows black when it is all zeros, else mid-grey. */
+/**
+ * Maps v in [lo, hi] to a LUT index 0..255, clamped. A flat plane shows black when it is all zeros, else
+ * mid-grey.
+ */
 export function lutIndex(v: number, lo: number, hi: number): number {
   if (!Number.isFinite(v)) return 0;
   if (hi <= lo) return lo === 0 && hi === 0 ? 0 : 128;

@@ -17,7 +17,9 @@ import { toNumbers } from "./tensorLayout";
 type Ort = typeof OrtModule;
 type Session = OrtModule.InferenceSession;
 
-/** The ESM build with WebGL, WebGPU and wasm; it loads ort-wasm-simd-threaded.jsep.{mjs,wasm} from wasmPaths. */
+/**
+ * The ESM build with WebGL, WebGPU and wasm; it loads ort-wasm-simd-threaded.jsep.{mjs,wasm} from wasmPaths.
+ */
 export const ORT_ENTRY = "ort.all.bundle.min.mjs";
 
 let ortLoading: { base: string; promise: Promise<Ort> } | null = null;

@@ -164,7 +164,9 @@ export interface GridLayout {
   position(i: number): { x: number; y: number };
 }
 
-/** Tiles n images of tileW×tileH with `gap` pixels between them, about as wide as tall (or `cols` columns). */
+/**
+ * Tiles n images of tileW×tileH with `gap` pixels between them, about as wide as tall (or `cols` columns).
+ */
 export function gridLayout(n: number, tileW: number, tileH: number, gap: number, cols?: number): GridLayout {
   const c = Math.max(1, Math.min(n, cols ?? Math.ceil(Math.sqrt((n * tileH) / Math.max(1, tileW)))));
   const r = Math.max(1, Math.ceil(n / c));

@@ -153,7 +153,8 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
       weights.push({ name, shape: [...t.dims] });
     }
 
-    // A format that names its layers (Caffe, Darknet) says so; PyTorch exports encode the module path in the node name.
+    // A format that names its layers (Caffe, Darknet) says so; PyTorch exports encode the module path in the
+    // node name.
     const mp =
       node.layer !== undefined
         ? { path: node.layer, groups: layerGroups(node.layer) }
@@ -270,7 +271,9 @@ function summary(name: string, s: ValueState | undefined): ValueSummary {
   return { name, dtype: s?.dtype ?? "unknown", shape: s?.shape ? [...s.shape] : null };
 }
 
-/** Spatial axes of a graph input: NC+spatial for float tensors of rank ≥ 3, the sequence axis of token ids. */
+/**
+ * Spatial axes of a graph input: NC+spatial for float tensors of rank ≥ 3, the sequence axis of token ids.
+ */
 function inputField(
   dtype: string,
   shape: Shape | undefined,
@@ -290,7 +293,10 @@ function inputField(
   return undefined;
 }
 
-/** Nodes whose outputs are folded constants (Shape → Gather → Concat chains) or weight aliases hold no activations. */
+/**
+ * Nodes whose outputs are folded constants (Shape → Gather → Concat chains) or weight aliases hold no
+ * activations.
+ */
 function isShapeComputation(l: LayerRow, states: Map<string, ValueState>): boolean {
   return l.outputs.every((o) => {
     const s = states.get(o.name);

@@ -19,7 +19,8 @@ export function peakLiveBytes(
   order: readonly number[],
   states: ReadonlyMap<string, ValueState>,
 ): number | null {
-  // A value dies after its last consumer; graph outputs live to the end. Weights and folded constants are not activations.
+  // A value dies after its last consumer; graph outputs live to the end. Weights and folded constants are not
+  // activations.
   const lastUse = new Map<string, number>();
   order.forEach((ni, step) => {
     // Values a Loop / If body reads from outside live until that node has run.

@@ -12,7 +12,10 @@ export interface JsonLayer {
   outputs?: { name: string; shape: Dim[] | null; dtype: string }[];
   params: number;
   macs: number | null;
-  /** global_context: the local field is also rescaled by a channel gate that sees the whole input (absent = not). */
+  /**
+   * global_context: the local field is also rescaled by a channel gate that sees the whole input (absent =
+   * not).
+   */
   rf: { size: number[]; stride: number[]; start: number[]; global_context?: true } | null;
 }
 
@@ -162,7 +165,9 @@ export function shapeText(s: readonly Dim[] | null | undefined): string {
   return s ? s.join("×") : "?";
 }
 
-/** After an RF size: the local field, plus a channel gate (squeeze-and-excitation) that sees the whole input. */
+/**
+ * After an RF size: the local field, plus a channel gate (squeeze-and-excitation) that sees the whole input.
+ */
 export const GLOBAL_CONTEXT_MARK = "+global";
 
 export function rfText(rf: RFInfo): { size: string; stride: string; start: string } {

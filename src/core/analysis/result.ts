@@ -86,7 +86,9 @@ export interface UnknownParams {
   readonly reason: string;
 }
 
-/** Registered parameters the traced forward never used: a module (or a parameter) path, its type, its count. */
+/**
+ * Registered parameters the traced forward never used: a module (or a parameter) path, its type, its count.
+ */
 export interface UnusedParams {
   readonly path: string;
   /** The layer or class name, or "Parameter" for an nn.Parameter attribute. */
@@ -124,7 +126,10 @@ export interface ModelAnalysis {
   /** The largest spatial receptive field reached in the model (before it goes global). */
   readonly finalRf: RFInfo;
   readonly layers: readonly LayerRow[];
-  /** Source models: registered parameters forward never used (aux heads, spare layers); totals.params includes them. */
+  /**
+   * Source models: registered parameters forward never used (aux heads, spare layers); totals.params includes
+   * them.
+   */
   readonly notCalled?: readonly UnusedParams[];
   /**
    * Inputs whose symbolic batch dim was counted as 1: every shape, MAC and byte count is then per

@@ -186,7 +186,9 @@ export interface FilledLayer extends Where {
   readonly ours: string;
 }
 
-/** Every call compared, in PyTorch's call order (then ours that PyTorch never made): the inspector's column. */
+/**
+ * Every call compared, in PyTorch's call order (then ours that PyTorch never made): the inspector's column.
+ */
 export interface ComparedCall extends Where {
   /** PyTorch's first output of the call; absent when it recorded none or never made the call. */
   readonly traced?: TracedTensor;

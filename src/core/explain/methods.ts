@@ -45,7 +45,10 @@ export interface ExplainMethodInfo {
   /** How ReLU-like layers pass the gradient back. */
   readonly rectification: Extract<Rectification, "saliency" | "guided" | "deconvnet">;
   readonly post: PostProcess;
-  /** "image": the current input; "random": ERF_SAMPLES uniform inputs over its value range; "ascent": noise or the image, stepped. */
+  /**
+   * "image": the current input; "random": ERF_SAMPLES uniform inputs over its value range; "ascent": noise or
+   * the image, stepped.
+   */
   readonly inputs: "image" | "random" | "ascent";
   /** Needs a layer: "spatial" = with spatial units; "any"; "none". */
   readonly layer: "spatial" | "any" | "none";

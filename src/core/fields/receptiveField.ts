@@ -230,7 +230,8 @@ function localOperands(
     }
     return d;
   });
-  // Along output axis k the operand is a broadcast copy: no such axis, dim 1 where the output's is not, or expanded.
+  // Along output axis k the operand is a broadcast copy: no such axis, dim 1 where the output's is not, or
+  // expanded.
   const broadcastAlong = (f: ValueField, shape: Shape | undefined, k: number): boolean => {
     if (!shape) return false;
     const i = k - rank + shape.length;

@@ -14,7 +14,10 @@ import { looksLikeTflite, readTflite } from "./tflite/tfliteReader";
 export interface ReadContext {
   /** Whether a file next to the model exists (external weights). */
   readonly siblingExists?: (relativePath: string) => boolean;
-  /** Input shapes the user gave (by input name, "*" = the first): readers that size weights from them use them. */
+  /**
+   * Input shapes the user gave (by input name, "*" = the first): readers that size weights from them use
+   * them.
+   */
   readonly inputShapes?: Readonly<Record<string, readonly Dim[]>>;
 }
 

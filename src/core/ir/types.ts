@@ -82,7 +82,10 @@ export interface Node {
   readonly attrs: Readonly<Record<string, AttrValue>>;
   /** ONNX attribute type codes as read, so that re-writing keeps 1.0 a FLOAT (numbers lose that). */
   readonly attrTypes?: Readonly<Record<string, number>>;
-  /** The layer this node belongs to, when the format names layers itself (Caffe "inception_3a/1x1", Darknet "12"). */
+  /**
+   * The layer this node belongs to, when the format names layers itself (Caffe "inception_3a/1x1", Darknet
+   * "12").
+   */
   readonly layer?: string;
   /** The framework's own name for the layer type (e.g. "Conv2d"), when it differs from opType. */
   readonly layerType?: string;
@@ -111,9 +114,14 @@ export interface Model {
   readonly weightless: boolean;
   /** Where graph inputs keep their channels (Keras: last); absent = channels first (NCHW). */
   readonly layout?: "channels_first" | "channels_last";
-  /** What the reader wants the user to know about the file (parts it did not read), shown with the model's warnings. */
+  /**
+   * What the reader wants the user to know about the file (parts it did not read), shown with the model's
+   * warnings.
+   */
   readonly notes?: readonly string[];
-  /** What running the converted graph on onnxruntime does differently from the framework that wrote the file. */
+  /**
+   * What running the converted graph on onnxruntime does differently from the framework that wrote the file.
+   */
   readonly runNotes?: readonly string[];
   /** Layers the reader kept in place but could not follow: their parameters are not known (path and why). */
   readonly paramsUnknown?: readonly { readonly path: string; readonly reason: string }[];

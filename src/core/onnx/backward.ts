@@ -15,7 +15,10 @@ export type { Rectification };
 export type BackwardTarget =
   /** The pre-softmax output (logit) of this class. */
   | { readonly kind: "class"; readonly index: number }
-  /** The single largest activation of a value (or of one channel), kept at its value, all others zero (ZF deconvnet). */
+  /**
+   * The single largest activation of a value (or of one channel), kept at its value, all others zero (ZF
+   * deconvnet).
+   */
   | { readonly kind: "maxUnit"; readonly value: string; readonly channel?: number }
   /** One position of a value (all channels, or one): the effective receptive field's centre unit. */
   | {

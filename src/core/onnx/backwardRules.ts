@@ -76,7 +76,10 @@ const clip: GradRule = ({ node, dy, method, e }) => {
   return [inside ? e.node("Mul", [signal, inside])[0] : signal];
 };
 
-/** Smooth activations: the ordinary derivative from the forward values (the *_all_act methods rectify instead). */
+/**
+ * Smooth activations: the ordinary derivative from the forward values (the *_all_act methods rectify
+ * instead).
+ */
 function smooth(derivative: (c: GradContext) => string): GradRule {
   return (c) => {
     if (c.method === "deconvnet_all_act") return [c.e.node("Relu", [c.dy])[0]];
@@ -86,7 +89,10 @@ function smooth(derivative: (c: GradContext) => string): GradRule {
   };
 }
 
-/** tanh′(x) = 4·e^(−2|x|) / (1 + e^(−2|x|))², from the input: 1 − tanh² cancels to 0 in float32 once tanh rounds to 1. */
+/**
+ * tanh′(x) = 4·e^(−2|x|) / (1 + e^(−2|x|))², from the input: 1 − tanh² cancels to 0 in float32 once tanh
+ * rounds to 1.
+ */
 const tanh = smooth(({ node, e }) => {
   const t =
     e.node("Exp", [
@@ -129,7 +135,10 @@ function transposeBack(
   return e.node("Slice", [full, e.constInts(starts), e.constInts(ends), e.constInts(axes)])[0] ?? "";
 }
 
-/** A conv / pool node's window from the forward rules' helper (auto_pad, ceil_mode, defaults); a bad one has no rule. */
+/**
+ * A conv / pool node's window from the forward rules' helper (auto_pad, ceil_mode, defaults); a bad one has
+ * no rule.
+ */
 function windowFor(node: Node, x: readonly number[], kernelFromWeight?: readonly number[]): Window {
   try {
     return windowOf(node, x.slice(2), kernelFromWeight);
@@ -138,7 +147,10 @@ function windowFor(node: Node, x: readonly number[], kernelFromWeight?: readonly
   }
 }
 
-/** Conv: the transposed convolution with the same weights, strides, pads (auto_pad resolved), dilations and groups. */
+/**
+ * Conv: the transposed convolution with the same weights, strides, pads (auto_pad resolved), dilations and
+ * groups.
+ */
 const conv: GradRule = ({ node, dy, e }) => {
   const x = knownShape(e.shapeOf(node.inputs[0] ?? ""), "the conv input");
   const y = knownShape(e.shapeOf(node.outputs[0] ?? ""), "the conv output");

@@ -36,7 +36,9 @@ function hash(s: string): number {
   return h >>> 0;
 }
 
-/** How a weight is used decides its init: BatchNorm scale/var = 1, biases and means = 0, matrices He-normal. */
+/**
+ * How a weight is used decides its init: BatchNorm scale/var = 1, biases and means = 0, matrices He-normal.
+ */
 function roleOf(name: string, consumers: readonly { node: Node; index: number }[]): "one" | "zero" | "he" {
   for (const { node, index } of consumers) {
     if (node.opType === "BatchNormalization") return index === 1 || index === 4 ? "one" : "zero";

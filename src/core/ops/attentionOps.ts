@@ -25,7 +25,10 @@ interface AttentionDims {
   readonly threeD: boolean;
 }
 
-/** Q, K, V as 4-D [batch, heads, seq, head_size] or 3-D [batch, seq, heads·head_size] (q_num_heads, kv_num_heads). */
+/**
+ * Q, K, V as 4-D [batch, heads, seq, head_size] or 3-D [batch, seq, heads·head_size] (q_num_heads,
+ * kv_num_heads).
+ */
 function attentionDims(ctx: OpContext): AttentionDims {
   const q = shapeOf(ctx, 0);
   const k = shapeOf(ctx, 1);

@@ -1,4 +1,6 @@
-/** Elementwise ops: activations, normalisations, arithmetic with broadcasting (constant-folded when small). */
+/**
+ * Elementwise ops: activations, normalisations, arithmetic with broadcasting (constant-folded when small).
+ */
 import { dtypeFromOnnx } from "../ir/dtype";
 import type { DType, Shape } from "../ir/types";
 import { attrInt, axisOf, broadcast, countOf, dtypeOf, shapeOf } from "./dims";
@@ -20,7 +22,9 @@ function sameAsInput(outDtype?: DType): OpRule["infer"] {
   };
 }
 
-/** Dropout's mask, LayerNormalization's Mean / InvStdDev, BatchNormalization's running (or saved) statistics. */
+/**
+ * Dropout's mask, LayerNormalization's Mean / InvStdDev, BatchNormalization's running (or saved) statistics.
+ */
 function secondaryOutput(ctx: OpContext, first: ValueState): ValueState {
   const x = first.shape ?? [];
   switch (ctx.node.opType) {

@@ -1,4 +1,7 @@
-/** Ops that select or resample along axes: Slice, Gather, Pad, Resize, depth↔space. Each shifts or scales receptive fields. */
+/**
+ * Ops that select or resample along axes: Slice, Gather, Pad, Resize, depth↔space. Each shifts or scales
+ * receptive fields.
+ */
 import { sliceChannels } from "../fields/channelFields";
 import { applyWindow, contextOf, type AxisField, type ValueField } from "../fields/receptiveField";
 import type { Dim } from "../ir/types";
@@ -31,7 +34,9 @@ function clampIndex(i: number, dim: number, step: number): number {
   return step > 0 ? Math.max(0, Math.min(dim, v)) : Math.max(-1, Math.min(dim - 1, v));
 }
 
-/** Axes an op with run-time operands touches: its constant axes input, else `count` leading axes, else all. */
+/**
+ * Axes an op with run-time operands touches: its constant axes input, else `count` leading axes, else all.
+ */
 function touchedAxes(
   ctx: OpContext,
   axesInput: number,

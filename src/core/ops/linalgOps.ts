@@ -83,7 +83,8 @@ const matmul: OpRule = {
 function einsumParse(ctx: OpContext): { sizes: Map<string, Dim>; out: string } {
   const eq = attrStr(ctx.node, "equation", "").replace(/\s/g, "");
   const [lhsGiven = "", rhsGiven] = eq.split("->");
-  // "..." stands for the broadcast of the remaining axes of each term: one private letter per axis, right-aligned.
+  // "..." stands for the broadcast of the remaining axes of each term: one private letter per axis,
+  // right-aligned.
   const given = lhsGiven.split(",");
   const ellipsisRanks = given.map((t, i) =>
     t.includes("...") ? shapeOf(ctx, i).length - (t.length - 3) : 0,

@@ -61,7 +61,8 @@ const quantize: OpRule = {
 
 const dequantize: OpRule = {
   quantSlots: [{ role: "input", value: 0, scale: 1, zeroPoint: 2 }],
-  // A quantized weight (or bias) is dequantized from an initializer; its scale and zero point are not parameters.
+  // A quantized weight (or bias) is dequantized from an initializer; its scale and zero point are not
+  // parameters.
   weightInputs: [0],
   infer(ctx) {
     const to = attrInt(ctx.node, "output_dtype", 0);

@@ -20,7 +20,9 @@ import {
   type ValueState,
 } from "./types";
 
-/** Output axis j reads input axis src[j] (null = new axis); an input spatial axis left out makes it global. */
+/**
+ * Output axis j reads input axis src[j] (null = new axis); an input spatial axis left out makes it global.
+ */
 function remapField(f: ValueField | undefined, src: readonly (number | null)[]): ValueField | undefined {
   if (!f || f.kind === "global") return f;
   const used = new Set(src.filter((s): s is number => s !== null));
@@ -103,7 +105,10 @@ function inferMinusOne(input: readonly Dim[], rest: readonly Dim[]): Dim {
   return product([...syms, num / den]);
 }
 
-/** Reshape/Flatten keep the field of leading and trailing axes that are unchanged; merging a spatial axis makes it global. */
+/**
+ * Reshape/Flatten keep the field of leading and trailing axes that are unchanged; merging a spatial axis
+ * makes it global.
+ */
 function keepMatchingAxes(ctx: RfContext): ValueField | undefined {
   const x = ctx.inputs[0]?.shape;
   const y = ctx.outputs[0]?.shape;

@@ -99,7 +99,8 @@ export class PythonAnalyses implements vscode.Disposable {
     private readonly workerScript: string,
   ) {
     this.environment = new PythonEnvironment(config, log);
-    // A notebook is re-analysed when a cell is added, removed or moved; its cells' edits come as text changes.
+    // A notebook is re-analysed when a cell is added, removed or moved; its cells' edits come as text
+    // changes.
     const firstCell = (nb: vscode.NotebookDocument) => pythonCells(nb)[0];
     const scheduleNotebook = (nb: vscode.NotebookDocument, delay?: number) => {
       const cell = firstCell(nb);
@@ -154,11 +155,14 @@ export class PythonAnalyses implements vscode.Disposable {
     if (!unit) return undefined;
     const hit = this.cache.get(unit.key);
     if (!hit || hit.stamp !== unit.stamp) this.schedule(doc, 0);
-    // A notebook's older analysis is mapped to the cells as they are now: close enough until the new one comes.
+    // A notebook's older analysis is mapped to the cells as they are now: close enough until the new one
+    // comes.
     return hit && unit.view(hit.analysis);
   }
 
-  /** The analysis of the document's current version (waits for the worker); for a cell, as that cell sees it. */
+  /**
+   * The analysis of the document's current version (waits for the worker); for a cell, as that cell sees it.
+   */
   async current(doc: vscode.TextDocument): Promise<PythonAnalysis | undefined> {
     const unit = unitOf(doc);
     if (!unit) return undefined;

@@ -308,7 +308,8 @@ class Diagnostics implements vscode.CodeActionProvider {
     range: vscode.Range,
     ctx: vscode.CodeActionContext,
   ): vscode.CodeAction[] {
-    // The fix is offered on the squiggled call and also on the constant it changes (e.g. the 9216 in Linear(9216, 10)).
+    // The fix is offered on the squiggled call and also on the constant it changes (e.g. the 9216 in
+    // Linear(9216, 10)).
     const atConstant = (this.collection.get(doc.uri) ?? []).filter((d) =>
       (this.fixes.get(d) ?? []).some((f) => f.range.contains(range)),
     );

@@ -1,6 +1,7 @@
 /**
  * Editor features for text model definitions (Caffe .prototxt, Darknet .cfg, Keras
- * model.to_json() .json): a shape hint after each layer header (a Keras layer's "name"), hovers with the layer's numbers, a
+ * model.to_json() .json): a shape hint after each layer header (a Keras layer's "name"), hovers with the
+ * layer's numbers, a
  * CodeLens with the totals, and diagnostics for broken definitions.
  */
 import * as vscode from "vscode";

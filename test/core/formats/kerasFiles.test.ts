@@ -158,7 +158,8 @@ describe("one builder for Keras source and Keras files", () => {
 
 describe("Keras models run (generated weights, onnxruntime wasm)", () => {
   ort.env.wasm.numThreads = 1;
-  // [file, input name → shape and dtype, output shape]: recurrent layers, states, casts and transposed convs are valid ONNX.
+  // [file, input name → shape and dtype, output shape]: recurrent layers, states, casts and transposed convs
+  // are valid ONNX.
   const RUNS: [string, Record<string, [number[], "int64" | "float32"]>, number[]][] = [
     ["imdb_bilstm.keras", { input_layer: [[1, 9], "int64"] }, [1, 1]],
     [

@@ -1,7 +1,8 @@
 /**
  * Caffe .prototxt, Darknet .cfg and TensorFlow Lite files against references built
  * by independent PyTorch implementations (tools/make_caffe_refs.py,
- * tools/make_darknet_refs.py, tools/make_tflite_models.py): every layer's output shape, learned params and MACs,
+ * tools/make_darknet_refs.py, tools/make_tflite_models.py): every layer's output shape, learned params and
+ * MACs,
  * and its receptive field where the reference measured one (autograd on a one-channel
  * probe of the net, tools/rf_probe.py; null once the output is no longer spatial).
  * A table of folders: a new definition with its .expected.json is checked without new code.
@@ -22,7 +23,9 @@ const FORMATS = [
 
 interface Expected {
   input_shape?: number[];
-  /** The input shape the file does not state (a data layer reading a database), given as --input-shape would. */
+  /**
+   * The input shape the file does not state (a data layer reading a database), given as --input-shape would.
+   */
   given_input_shape?: number[];
   totals: { params: number; macs: number };
   layers: {

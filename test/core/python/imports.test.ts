@@ -1,4 +1,6 @@
-/** Classes and helpers imported from sibling files are followed; their positions never leak into this file's. */
+/**
+ * Classes and helpers imported from sibling files are followed; their positions never leak into this file's.
+ */
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -20,7 +22,8 @@ describe("imports from sibling files", () => {
     // stem 3→16 @64², stage1 16→32 /2, 32→32; stage2 32→64 /2, 64→64: 64·16·16 at the end.
     const last = net?.analysis?.layers.filter((l) => l.name.startsWith("stage2.blocks.1.0"));
     expect(last?.[0]?.outputs[0]?.shape).toEqual([1, 64, 16, 16]);
-    // conv weights + BN affine: 3·16·9 + 32 + (16·32·9 + 64 + 32·32·9 + 64) + (32·64·9 + 128 + 64·64·9 + 128) + 64·10 + 10
+    // conv weights + BN affine: 3·16·9 + 32 + (16·32·9 + 64 + 32·32·9 + 64) + (32·64·9 + 128 + 64·64·9 + 128)
+    // + 64·10 + 10
     expect(net?.analysis?.totals.params).toBe(
       432 + 32 + 4608 + 64 + 9216 + 64 + 18432 + 128 + 36864 + 128 + 650,
     );

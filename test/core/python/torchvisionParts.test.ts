@@ -48,7 +48,8 @@ describe("functional matrix products count as PyTorch dispatches them", () => {
       "2x16x4x4",
     );
     expect(c.error).toBeUndefined();
-    // PyTorch: 1904 parameters, output 2×16×16, 90112 MACs (F.linear 24576, einsums 2 × 8192, attention 49152).
+    // PyTorch: 1904 parameters, output 2×16×16, 90112 MACs (F.linear 24576, einsums 2 × 8192, attention
+    // 49152).
     expect(c.analysis?.outputs[0]?.shape).toEqual([2, 16, 16]);
     expect(c.analysis?.totals.params).toBe(1904);
     expect(c.analysis?.totals.macs).toBe(90112);

@@ -13,7 +13,10 @@ import type { Box, MassShare } from "./receptiveField";
 export interface ExplainSpec {
   readonly method: ExplainMethod;
   readonly layer: LayerRow | null;
-  /** null: the channel with the largest activation (deconvnet), all channels (ERF), 0 (activation maximisation). */
+  /**
+   * null: the channel with the largest activation (deconvnet), all channels (ERF), 0 (activation
+   * maximisation).
+   */
   readonly channel: number | null;
   /** null: the predicted class. */
   readonly classIndex: number | null;

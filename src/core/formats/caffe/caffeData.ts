@@ -7,7 +7,10 @@
 import type { Dim } from "../../ir/types";
 import type { TextMessage } from "./textProto";
 
-/** What a data layer produces: a shape per top (undefined when even the rank is unknown) and why a size is not known. */
+/**
+ * What a data layer produces: a shape per top (undefined when even the rank is unknown) and why a size is not
+ * known.
+ */
 export interface DataTops {
   readonly shapes: readonly (Dim[] | undefined)[];
   readonly note?: string;
@@ -26,7 +29,10 @@ export const DATA_LAYER_TYPES: ReadonlySet<string> = new Set([
   "AnnotatedData",
 ]);
 
-/** The input tops of a data layer, or undefined when `type` is not one (a Python layer only when it has no bottoms). */
+/**
+ * The input tops of a data layer, or undefined when `type` is not one (a Python layer only when it has no
+ * bottoms).
+ */
 export function dataLayerTops(l: TextMessage, type: string, name: string): DataTops | undefined {
   const tops = l.all("top").length;
   const transform = l.msg("transform_param");

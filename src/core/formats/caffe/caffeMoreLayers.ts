@@ -101,7 +101,8 @@ export function moreLayers(
       return [one("Tile", [x, net.ints(repeats)])];
     }
     case "Normalize": {
-      // SSD: x / sqrt(Σx² + eps) over the channels (across_spatial: false) or the whole sample, times a scale.
+      // SSD: x / sqrt(Σx² + eps) over the channels (across_spatial: false) or the whole sample, times a
+      // scale.
       const p = l.msg("norm_param");
       const [, c = 0] = shape();
       const across = p?.first("across_spatial") !== false;

@@ -9,7 +9,9 @@ import type { ValueState } from "../../ops/types";
 import { InferringGraph } from "../inferringGraph";
 import type { TextMessage } from "./textProto";
 
-/** A size a layer needs is not known (its input comes after a data layer or a layer ConvLens cannot follow). */
+/**
+ * A size a layer needs is not known (its input comes after a data layer or a layer ConvLens cannot follow).
+ */
 export class UnknownSize extends ModelError {}
 /** A layer type ConvLens has no rule for: kept in place, its outputs unknown. */
 export class UnsupportedLayer extends ModelError {}
@@ -54,7 +56,9 @@ export class Net extends InferringGraph {
     outs.forEach((o) => this.states.set(o, { dtype: "float32", shape: undefined }));
     return outs;
   }
-  /** A float constant that is part of the layer's definition, not a learned weight (BatchNorm's unit scale). */
+  /**
+   * A float constant that is part of the layer's definition, not a learned weight (BatchNorm's unit scale).
+   */
   floats(name: string, values: number[]): string {
     return this.constant(name, "float32", [values.length], values, { role: "buffer", always: true });
   }

@@ -131,7 +131,8 @@ export function readCaffe(bytes: Uint8Array, opts: CaffeReadOptions = {}): Model
       outs = caffeLayer(net, l, type, name, bottoms);
     } catch (e) {
       if (!(e instanceof UnknownSize) && !(e instanceof UnsupportedLayer)) throw e;
-      // Kept in its place with unknown outputs: the first reason is told, the layers it makes unknown counted.
+      // Kept in its place with unknown outputs: the first reason is told, the layers it makes unknown
+      // counted.
       if (e instanceof UnsupportedLayer || unknownLayers === 0) notes.push(`unknown: ${e.message}`);
       if (e instanceof UnknownSize) unknownLayers++;
       outs = net.opaque(name, type, bottoms, Math.max(1, tops.length));

@@ -230,7 +230,9 @@ export function readCaffemodel(bytes: Uint8Array): CaffeLayerBlobs[] {
   return layers;
 }
 
-/** Which of a layer's IR tensors its Caffe blobs fill, in blob order ("factor" = BatchNorm's scale factor). */
+/**
+ * Which of a layer's IR tensors its Caffe blobs fill, in blob order ("factor" = BatchNorm's scale factor).
+ */
 function blobSlots(type: string): readonly string[] | undefined {
   switch (type) {
     case "Convolution":
@@ -249,7 +251,10 @@ function blobSlots(type: string): readonly string[] | undefined {
   }
 }
 
-/** Shapes agree when equal once size-1 axes are dropped (legacy 4-D [1, 1, out, in] vs [out, in], PReLU [C] vs [C, 1, 1]). */
+/**
+ * Shapes agree when equal once size-1 axes are dropped (legacy 4-D [1, 1, out, in] vs [out, in], PReLU [C] vs
+ * [C, 1, 1]).
+ */
 function sameShape(stored: readonly number[], dims: readonly number[]): boolean {
   const a = stored.filter((d) => d !== 1);
   const b = dims.filter((d) => d !== 1);

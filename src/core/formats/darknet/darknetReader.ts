@@ -41,7 +41,8 @@ export function readDarknet(bytes: Uint8Array): Model {
   const layerHW: [number, number][] = [];
   let prev = "input";
   let c = channels;
-  // Sizes are tracked as Darknet does, only to size [connected] weights; shapes come from the shared analysis.
+  // Sizes are tracked as Darknet does, only to size [connected] weights; shapes come from the shared
+  // analysis.
   let h = height,
     w = width;
   const add = (t: Tensor) => (initializers.set(t.name, t), t.name);
@@ -49,7 +50,10 @@ export function readDarknet(bytes: Uint8Array): Model {
     add(weightTensor(name, dims, role));
   const consts = (name: string, values: number[]) =>
     add(constantTensor(name, "int64", [values.length], values));
-  /** A float constant of the layer's definition (relu6's bounds, [upsample]'s scales), not a learned weight; a number is a scalar. */
+  /**
+   * A float constant of the layer's definition (relu6's bounds, [upsample]'s scales), not a learned weight; a
+   * number is a scalar.
+   */
   const floats = (name: string, v: number | number[]) =>
     typeof v === "number"
       ? add(constantTensor(name, "float32", [], [v], "buffer"))
@@ -204,7 +208,8 @@ export function readDarknet(bytes: Uint8Array): Model {
           break;
         }
         case "shortcut": {
-          // Darknet adds the overlapping channels and positions into the previous layer's tensor (shortcut_cpu).
+          // Darknet adds the overlapping channels and positions into the previous layer's tensor
+          // (shortcut_cpu).
           const froms = (s.opts.get("from") ?? "-3").split(",").map((v) => ref(Number(v.trim())));
           if ((s.opts.get("weights_type") ?? "none") !== "none")
             throw new Unfollowed(
@@ -250,7 +255,8 @@ export function readDarknet(bytes: Uint8Array): Model {
           ]);
           break;
         case "crop": {
-          // crop_layer at test time: the centred crop_height × crop_width window, scaled to [-1, 1] unless noadjust.
+          // crop_layer at test time: the centred crop_height × crop_width window, scaled to [-1, 1] unless
+          // noadjust.
           const ch = int(s, "crop_height", 1),
             cw = int(s, "crop_width", 1);
           const dy = Math.floor((h - ch) / 2),

@@ -82,7 +82,9 @@ export interface LayerOps {
   ): PyTensor[];
   one(opType: string, inputs: readonly string[], attrs?: Record<string, AttrValue>): PyTensor;
   weight(suffix: string, dims: number[], role?: "parameter" | "buffer"): string;
-  /** Apply a wrapped layer ({class_name, config}) under this layer's name (Bidirectional, TimeDistributed). */
+  /**
+   * Apply a wrapped layer ({class_name, config}) under this layer's name (Bidirectional, TimeDistributed).
+   */
   inner(key: string, xs: readonly PyTensor[]): PyTensor[];
   innerConfig(key: string): LayerOps;
   /** The shape of a tensor, or a clear error (with the shape error that made it unknown). */
@@ -134,7 +136,10 @@ const ACTIVATIONS: Readonly<Record<string, string>> = {
   hard_silu: "HardSwish",
 };
 
-/** The name of an activation as configs write it: "relu", or Keras 3's {"class_name": "function", "config": "relu"}. */
+/**
+ * The name of an activation as configs write it: "relu", or Keras 3's {"class_name": "function", "config":
+ * "relu"}.
+ */
 function activationName(o: LayerOps, key: string): string | undefined {
   const v = o.c.raw(key);
   if (v === undefined || v === null) return undefined;
@@ -220,7 +225,8 @@ function convTranspose(o: LayerOps, xs: readonly PyTensor[]): PyTensor {
     const p = ext.map((e) => (pad === "same" ? Math.floor(e / 2) : 0));
     attrs = { pads: [...p, ...p], output_padding: op };
   } else if (pad === "same") attrs = { auto_pad: "SAME_UPPER" };
-  // "valid": length · stride + max(kernel − stride, 0), i.e. padded at the end when the kernel is smaller than the stride.
+  // "valid": length · stride + max(kernel − stride, 0), i.e. padded at the end when the kernel is smaller
+  // than the stride.
   else attrs = { output_padding: ext.map((e, i) => Math.max((s[i] ?? 1) - e, 0)) };
   const inputs = (z: PyTensor) => [
     z.value,
@@ -367,7 +373,10 @@ function relu(o: LayerOps, xs: readonly PyTensor[]): PyTensor {
   return o.c.fail("max_value together with negative_slope or threshold is not supported");
 }
 
-/** ZeroPadding / Cropping amounts: 1 → every side; (a, b) → per axis, or (left, right) for 1-D; ((t, b), (l, r)). */
+/**
+ * ZeroPadding / Cropping amounts: 1 → every side; (a, b) → per axis, or (left, right) for 1-D; ((t, b), (l,
+ * r)).
+ */
 function sides(o: LayerOps, key: string, rank: number, dflt: number): [number, number][] {
   const v = o.c.raw(key);
   if (v === undefined || v === null || typeof v === "number")

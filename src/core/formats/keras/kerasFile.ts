@@ -41,7 +41,8 @@ function modelConfigOf(doc: unknown): KObject | undefined {
     (isObject(o["config"]) || Array.isArray(o["config"]))
   )
     return o;
-  // TensorFlow.js layers model: {"modelTopology": {"model_config": {…}} or {"class_name": …}, "weightsManifest": […]}.
+  // TensorFlow.js layers model: {"modelTopology": {"model_config": {…}} or {"class_name": …},
+  // "weightsManifest": […]}.
   const topo = o["modelTopology"];
   if (isObject(topo)) return modelConfigOf(isObject(topo["model_config"]) ? topo["model_config"] : topo);
   return undefined;
@@ -97,7 +98,9 @@ class Spans {
 
 interface ReadState {
   readonly spans: Spans;
-  /** Keras 3 configs carry "module" keys; node indices of nested functional models differ between versions. */
+  /**
+   * Keras 3 configs carry "module" keys; node indices of nested functional models differ between versions.
+   */
   keras3: boolean;
 }
 

@@ -46,7 +46,10 @@ export interface KRef {
 
 export interface KerasModel {
   readonly name: string;
-  /** A Sequential model: its layers in order (the input comes from `input`, the first layer, or `buildInputShape`). */
+  /**
+   * A Sequential model: its layers in order (the input comes from `input`, the first layer, or
+   * `buildInputShape`).
+   */
   readonly layers?: readonly KerasLayer[];
   readonly input?: Extract<KNode, { kind: "input" }>;
   /** Sequential `build_input_shape` (Keras 3), batch included. */
@@ -54,7 +57,10 @@ export interface KerasModel {
   /** A functional model: its inputs and outputs. */
   readonly inputs?: readonly Extract<KNode, { kind: "input" }>[];
   readonly outputs?: readonly KRef[];
-  /** The order to build nodes in (layer creation order, as model.summary() lists them); else depth-first from the outputs. */
+  /**
+   * The order to build nodes in (layer creation order, as model.summary() lists them); else depth-first from
+   * the outputs.
+   */
   readonly order?: readonly KNode[];
 }
 

@@ -56,7 +56,8 @@ function probeOf(trace: Trace): TraceProbe {
   return {
     trace,
     errors,
-    // A layer that rejects its input (a pooling window larger than it) adds a diagnostic without a shape error.
+    // A layer that rejects its input (a pooling window larger than it) adds a diagnostic without a shape
+    // error.
     failed: outputs.length === 0 || b.diagnostics.length > b.shapeErrors.length,
     // A reshape that changes the batch ran, but does not hold.
     reached: (node) =>

@@ -1,4 +1,7 @@
-/** Python builtins and the small standard-library pieces model code uses (range, zip, OrderedDict, math, partial). */
+/**
+ * Python builtins and the small standard-library pieces model code uses (range, zip, OrderedDict, math,
+ * partial).
+ */
 import {
   describe,
   iterate,

@@ -45,7 +45,10 @@ export interface ShapeErrorAt {
 export class GraphBuilder extends InferringGraph {
   readonly inputs: ValueInfo[] = [];
   readonly diagnostics: PyDiagnostic[] = [];
-  /** Every shape error met while building, with the layer it came from (files have no spans to hang diagnostics on). */
+  /**
+   * Every shape error met while building, with the layer it came from (files have no spans to hang
+   * diagnostics on).
+   */
   readonly shapeErrors: ShapeErrorAt[] = [];
   private readonly usedNames = new Set<string>();
   private counter = 0;
@@ -67,7 +70,10 @@ export class GraphBuilder extends InferringGraph {
     return this.constant(`const_${this.counter++}`, "int64", [values.length], values, { always: true });
   }
 
-  /** A float constant tensor that is part of the definition, not a learned weight (Resize scales, a zero bias half). */
+  /**
+   * A float constant tensor that is part of the definition, not a learned weight (Resize scales, a zero bias
+   * half).
+   */
   constFloats(values: readonly number[], dims: readonly number[] = [values.length]): string {
     return this.constant(`floats_${this.counter++}`, "float32", dims, values, { role: "buffer" });
   }

@@ -57,7 +57,9 @@ export class Interpreter {
   /** Spans of the calls being evaluated, outermost first (where a model is built from). */
   readonly callSpans: Span[] = [];
 
-  /** Observes calls of values that could not be followed (a model whose building failed, called on a tensor). */
+  /**
+   * Observes calls of values that could not be followed (a model whose building failed, called on a tensor).
+   */
   onUnknownCall: ((reason: string, a: CallArgs) => void) | undefined;
 
   /** Observes the value each assignment / return statement produced (for per-line hints). */

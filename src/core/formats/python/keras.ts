@@ -78,7 +78,10 @@ const POOL = ["pool_size", "strides", "padding", "data_format"];
 const GLOBAL_POOL = ["data_format", "keepdims"];
 const RNN = ["units", "activation", "recurrent_activation", "use_bias"];
 
-/** Positional parameters of each layer constructor (Keras 3 signatures), so that `Conv2D(32, 3)` reads as filters=32, kernel_size=3. */
+/**
+ * Positional parameters of each layer constructor (Keras 3 signatures), so that `Conv2D(32, 3)` reads as
+ * filters=32, kernel_size=3.
+ */
 const POSITIONAL: Readonly<Record<string, readonly string[]>> = {
   Conv1D: CONV,
   Conv2D: CONV,
@@ -169,7 +172,10 @@ function obtainInputShape(a: CallArgs): PyValue {
   return tuple(keepsTop ? [size, size, { t: "int", v: 3 }] : [NONE, NONE, { t: "int", v: 3 }]);
 }
 
-/** Default layer names as Keras makes them (its to_snake_case): Conv2D → conv2d, ReLU → re_lu, SimpleRNN → simple_rnn. */
+/**
+ * Default layer names as Keras makes them (its to_snake_case): Conv2D → conv2d, ReLU → re_lu, SimpleRNN →
+ * simple_rnn.
+ */
 function snake(type: string): string {
   return type
     .replace(/(.)([A-Z][a-z0-9]+)/g, "$1_$2")
@@ -277,7 +283,10 @@ export class KerasRuntime {
       : tuple(Array.from({ length: n }, (_, index) => this.tensor({ node, index })));
   }
 
-  /** `layers.add(inputs, **kwargs)` and the other merge functions: a new merge layer (named as the class would be) applied at once. */
+  /**
+   * `layers.add(inputs, **kwargs)` and the other merge functions: a new merge layer (named as the class would
+   * be) applied at once.
+   */
   private mergeFunction(type: string, a: CallArgs): PyValue {
     const inputs = a.args[0] ?? a.kwargs.get("inputs") ?? NONE;
     const kwargs = new Map([...a.kwargs].filter(([k]) => k !== "inputs"));

@@ -22,7 +22,10 @@ export interface ModuleSpec {
   readonly isPackage: boolean;
 }
 
-/** Spans of an imported file are shifted past this base per file, so they can never be mistaken for this file's. */
+/**
+ * Spans of an imported file are shifted past this base per file, so they can never be mistaken for this
+ * file's.
+ */
 export const FOREIGN_SPAN_BASE = 1e12;
 
 export function isForeignSpan(span: { from: number }): boolean {

@@ -354,7 +354,10 @@ const unflatten: LayerSpec = {
   },
 };
 
-/** LazyConv*, LazyConvTranspose*, LazyBatchNorm*, LazyInstanceNorm*: in_channels / num_features from the input. */
+/**
+ * LazyConv*, LazyConvTranspose*, LazyBatchNorm*, LazyInstanceNorm*: in_channels / num_features from the
+ * input.
+ */
 function lazyLayers(): Record<string, LayerSpec> {
   const out: Record<string, LayerSpec> = {};
   // Batched (N, C, *spatial) or unbatched (C, *spatial): the channel axis PyTorch reads.

@@ -33,7 +33,9 @@ export class ModuleRuntime {
   private readonly scopes: string[] = [];
   /** Every leaf layer created, in order (for the default input shape). */
   readonly createdLeaves: PyObject[] = [];
-  /** User modules under construction: a failure inside another module's __init__ makes only that child opaque. */
+  /**
+   * User modules under construction: a failure inside another module's __init__ makes only that child opaque.
+   */
   private building = 0;
 
   /** The torch host: its builder is set while forward is traced, and leaves emit into it. */
@@ -73,7 +75,10 @@ export class ModuleRuntime {
     return obj;
   }
 
-  /** A user __init__; when it fails inside another module's construction, the child becomes opaque and keeps its place. */
+  /**
+   * A user __init__; when it fails inside another module's construction, the child becomes opaque and keeps
+   * its place.
+   */
   private runInit(
     obj: PyObject,
     init: Extract<PyValue, { t: "func" }>,
@@ -201,7 +206,8 @@ export class ModuleRuntime {
             if (c.nn) {
               if (name !== "__init__") continue;
               const kind = c.nn;
-              // A subclass of a layer (class Conv3DSimple(nn.Conv3d)) becomes that layer with these arguments.
+              // A subclass of a layer (class Conv3DSimple(nn.Conv3d)) becomes that layer with these
+              // arguments.
               if (NN_LAYERS[kind])
                 return builtin(`${kind}.__init__`, (ia) => (this.makeLeaf(self, kind, ia), NONE));
               return builtin(`${kind}.__init__`, (ia) => (this.initContainer(self, kind, ia), NONE));

@@ -57,7 +57,9 @@ const shrink = (soft: boolean): LayerSpec =>
     return { lambd: l, bias: soft ? l : 0 };
   });
 
-/** RMSNorm(normalized_shape, eps=None, elementwise_affine=True): a weight over the normalised dims, no bias. */
+/**
+ * RMSNorm(normalized_shape, eps=None, elementwise_affine=True): a weight over the normalised dims, no bias.
+ */
 const rmsNorm: LayerSpec = {
   params: ["normalized_shape", "eps", "elementwise_affine"],
   defaults: { eps: NONE, elementwise_affine: T },

@@ -35,7 +35,10 @@ export function opaqueReason(cls: PyClass, hasLayer: (name: string) => boolean):
 
 const OPAQUE_CLASS: PyClass = { t: "class", name: "OpaqueModule", bases: [], attrs: new Map(), nn: "Module" };
 
-/** A container item or added module: a module object as it is, anything else an opaque child saying what it was. */
+/**
+ * A container item or added module: a module object as it is, anything else an opaque child saying what it
+ * was.
+ */
 export function asChild(v: PyValue): PyObject {
   if (v.t === "object" && v.children) return v;
   const why = v.t === "unknown" ? v.reason : `${describe(v)} is not a module`;

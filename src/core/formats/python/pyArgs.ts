@@ -37,7 +37,10 @@ export function getInt(values: ReadonlyMap<string, PyValue>, name: string): numb
   return n;
 }
 
-/** A number argument, `dflt` when absent or None; a value that is not a constant number is an ArgError, never the default. */
+/**
+ * A number argument, `dflt` when absent or None; a value that is not a constant number is an ArgError, never
+ * the default.
+ */
 export function getFloat(values: ReadonlyMap<string, PyValue>, name: string, dflt: number): number {
   const v = values.get(name);
   if (v === undefined || v.t === "none") return dflt;

@@ -20,7 +20,9 @@ interface LoadedModule {
   readonly spec: ModuleSpec;
   readonly scope: Scope;
   readonly run: () => void;
-  /** What `from m import *` binds: a literal `__all__`, else (after running) `__all__` or the public names. */
+  /**
+   * What `from m import *` binds: a literal `__all__`, else (after running) `__all__` or the public names.
+   */
   readonly publicNames: () => readonly string[];
 }
 

@@ -558,7 +558,9 @@ function traceKeras(m: KerasModel, span: Span, opts: PythonOptions): TracedClass
   }
 }
 
-/** Each instance's variable (`model`), made unique (`model`, `model#2`) so the CLI and commands can pick one. */
+/**
+ * Each instance's variable (`model`), made unique (`model`, `model#2`) so the CLI and commands can pick one.
+ */
 function instanceNames(
   instances: readonly ModelInstance[],
   source: string,

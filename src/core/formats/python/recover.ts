@@ -84,7 +84,9 @@ function lineStart(src: string, pos: number): number {
   return src.lastIndexOf("\n", pos - 1) + 1;
 }
 
-/** Index just past the string starting at `i` (a quote); an unterminated one-line string ends at the newline. */
+/**
+ * Index just past the string starting at `i` (a quote); an unterminated one-line string ends at the newline.
+ */
 function skipString(src: string, i: number): number {
   const q = src[i] as string;
   const triple = src.startsWith(q + q + q, i);

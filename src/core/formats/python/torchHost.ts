@@ -116,10 +116,16 @@ export class TorchHost implements Host {
     return builtin(`torch.${name}`, (a) => this.runOp(name, a.args, a, `${namespace}.${name}`));
   }
 
-  /** Tensors made outside forward (buffers, constants, a builder's arithmetic) wait here until a trace has a graph. */
+  /**
+   * Tensors made outside forward (buffers, constants, a builder's arithmetic) wait here until a trace has a
+   * graph.
+   */
   private readonly init = new InitTensors();
 
-  /** torch.zeros / ones / rand / randn / randint / full / empty / tensor / arange: a constant tensor (treated as a buffer). */
+  /**
+   * torch.zeros / ones / rand / randn / randint / full / empty / tensor / arange: a constant tensor (treated
+   * as a buffer).
+   */
   private createTensor(name: string, a: CallArgs): PyValue {
     const made = createTensor(name, a);
     if (made.t !== "made") return made;

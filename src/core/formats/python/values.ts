@@ -65,7 +65,9 @@ export interface PyClass {
   readonly bases: readonly PyClass[];
   readonly attrs: Map<string, PyValue>;
   readonly def?: ClassDef;
-  /** Set for torch.nn classes: "Module", "Sequential", "ModuleList", "ModuleDict", or a leaf like "Conv2d". */
+  /**
+   * Set for torch.nn classes: "Module", "Sequential", "ModuleList", "ModuleDict", or a leaf like "Conv2d".
+   */
   readonly nn?: string;
 }
 

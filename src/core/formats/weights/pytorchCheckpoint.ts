@@ -51,7 +51,10 @@ function findStateDict(value: PyValue): Map<string, PyTensor> {
 
 // ---- the file
 
-/** torch.save's magic number, pickled first in the legacy (pre-1.6) format: PROTO 2, LONG1 0x1950a86a20f9469cfc6c. */
+/**
+ * torch.save's magic number, pickled first in the legacy (pre-1.6) format: PROTO 2, LONG1
+ * 0x1950a86a20f9469cfc6c.
+ */
 const LEGACY_MAGIC = [0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19];
 
 /** The legacy (`_use_new_zipfile_serialization=False`) format: pickles one after another, no zip. */
