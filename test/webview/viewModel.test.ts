@@ -292,6 +292,10 @@ describe("charts, header and details", () => {
   it("summarises the model with raw totals", () => {
     const h = headerView(miniResNet());
     expect(h.meta).toBe("ONNX · pytorch 2.5 · opset 17 · IR 8");
+    // A Caffe file has no opset or IR version of its own.
+    expect(
+      headerView({ ...miniResNet(), format: "caffe", producer: "Caffe prototxt", irVersion: 0 }).meta,
+    ).toBe("caffe · Caffe prototxt");
     expect(h.inputs).toEqual(["input: 1×3×224×224 float32"]);
     const byId = new Map(h.totals.map((t) => [t.testId, t]));
     expect(byId.get("total-params")).toMatchObject({ text: "185.00 k", dataValue: "185000" });

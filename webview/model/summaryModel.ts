@@ -62,9 +62,9 @@ function modelMeta(a: ModelAnalysis): string {
     // A model the script builds is titled by its variable; its class is named beside it.
     return `${className === a.model ? "" : `${className} `}— ${file} · ${a.format === "pytorch" ? "PyTorch" : a.format}`;
   }
-  return [a.format, a.producer, `opset ${a.opset}`, `IR ${a.irVersion}`]
-    .filter((s) => s.trim() !== "")
-    .join(" · ");
+  // Opset and IR version are an ONNX file's; other formats are read into opset 17 by us, which tells nothing.
+  const versions = a.format.toLowerCase() === "onnx" ? [`opset ${a.opset}`, `IR ${a.irVersion}`] : [];
+  return [a.format, a.producer, ...versions].filter((s) => s.trim() !== "").join(" · ");
 }
 
 const raw = (n: number | null): string => (n === null ? "" : String(n));
