@@ -113,7 +113,7 @@ export const TEXT_OPS: Readonly<Record<string, OpRule>> = {
   TfIdfVectorizer: tfIdf,
   Optional: passThrough,
   OptionalGetElement: passThrough,
-  OptionalHasElement: { infer: () => [{ dtype: "bool", shape: [] }], rf: "none" },
+  OptionalHasElement: { infer: () => [{ dtype: "bool", shape: [] }], rf: "none", shapeFreeInputs: true },
   Multinomial: multinomial,
   ImageDecoder: imageDecoder,
   BitCast: bitCast,
