@@ -97,8 +97,11 @@ const linearAttention: OpRule = {
     const q = shapeOf(ctx, 0);
     const k = shapeOf(ctx, 1);
     const v = shapeOf(ctx, 2);
-    if (q.length !== 3 || k.length !== 3 || v.length !== 3)
-      throw new ShapeError("LinearAttention needs 3-D query, key and value");
+    // Only the 3-D layout is modelled; any other is left unknown rather than refused.
+    if (q.length !== 3 || k.length !== 3 || v.length !== 3) {
+      const reason = "LinearAttention with other than 3-D query, key and value is not analysed";
+      return ctx.node.outputs.map(() => ({ dtype: dtypeOf(ctx), shape: undefined, reason }));
+    }
     const qn = attrInt(ctx.node, "q_num_heads", 0);
     const kvn = attrInt(ctx.node, "kv_num_heads", 0);
     if (qn <= 0 || kvn <= 0) throw new ShapeError("LinearAttention needs q_num_heads and kv_num_heads");
