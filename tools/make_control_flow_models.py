@@ -201,6 +201,29 @@ def helper_models():
     )
     save("if_const", graph)
     write("if_const", {"inputs": [[2, 3]], "outputs": [None], "macs": 2 * 3 * 4})
+    if_ranks_model()
+
+
+def if_ranks_model():
+    """If on a run-time condition (sum(x) > 0) whose branches differ in rank: x [2, 3] or x flattened to [6]."""
+    then_g = helper.make_graph([helper.make_node("Identity", ["x"], ["t"])], "then", [],
+                              [helper.make_tensor_value_info("t", TensorProto.FLOAT, None)])
+    else_g = helper.make_graph([helper.make_node("Reshape", ["x", "flat"], ["e"])], "else", [],
+                              [helper.make_tensor_value_info("e", TensorProto.FLOAT, None)])
+    graph = helper.make_graph(
+        [
+            helper.make_node("ReduceSum", ["x"], ["s"], keepdims=0),
+            helper.make_node("Greater", ["s", "zero"], ["c"]),
+            helper.make_node("If", ["c"], ["y"], then_branch=then_g, else_branch=else_g),
+        ],
+        "if_ranks",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+        [numpy_helper.from_array(np.array(0, dtype=np.float32), "zero"),
+         numpy_helper.from_array(np.array([6], dtype=np.int64), "flat")],
+    )
+    save("if_ranks", graph)
+    write("if_ranks", {"inputs": [[2, 3]], "outputs": [None], "macs": 0, "branchShapes": [[2, 3], [6]]})
 
 
 def main():

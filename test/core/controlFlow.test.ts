@@ -131,6 +131,18 @@ describe("control flow", () => {
     );
   });
 
+  it("If on a run-time condition with branches of different ranks: unknown with the reason, never a shape", async () => {
+    const { bytes, ref, analysis } = load("if_ranks");
+    const [ortShape] = await ortShapes(bytes, ref);
+    // onnxruntime took one of the two branches; neither rank may be claimed for the output.
+    expect(ref.branchShapes).toContainEqual(ortShape);
+    expect(analysis.outputs[0]?.shape ?? null).toBeNull();
+    const node = analysis.layers.find((l) => l.opType === "If");
+    expect(node?.warnings.join("\n")).toContain(
+      "unknown: If output 1: the branches give [2, 3] and [6], and the condition (c) is only known at run time",
+    );
+  });
+
   it("a model with nested graphs is written back whole (the Run tab runs it)", async () => {
     const { bytes, ref } = load("loop_scan");
     const rewritten = writeOnnx(readOnnx(bytes));

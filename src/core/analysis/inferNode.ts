@@ -35,7 +35,8 @@ export function inferNode(rule: OpRule | undefined, ctx: OpContext): NodeOutcome
     macs = null;
   } else if (
     ctx.inputs.some((s, i) => node.inputs[i] !== "" && !s?.shape && !(s?.sequence && rule.takesSequences)) &&
-    node.opType !== "Constant"
+    node.opType !== "Constant" &&
+    !rule.shapeFreeInputs
   ) {
     warnings.push("unknown: an input's shape is unknown");
     macs = null;

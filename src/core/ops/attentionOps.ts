@@ -80,6 +80,47 @@ const attention: OpRule = {
   rf: "global",
 };
 
+/** FlexAttention (ai.onnx.preview): Q [B, Hq, Lq, E], K [B, Hkv, Lk, E], V [B, Hkv, Lk, Ev] → [B, Hq, Lq, Ev]. */
+const flexAttention: OpRule = {
+  infer(ctx) {
+    const q = shapeOf(ctx, 0);
+    const v = shapeOf(ctx, 2);
+    if (q.length !== 4 || v.length !== 4) throw new ShapeError("FlexAttention needs 4-D Q and V");
+    return [{ dtype: dtypeOf(ctx), shape: [q[0] ?? "?", q[1] ?? "?", q[2] ?? "?", v[3] ?? "?"] }];
+  },
+  rf: "global",
+};
+
+/**
+ * LinearAttention (opset 27), 3-D: query [B, T, Hq·dk], key [B, T, Hkv·dk], value [B, T, Hkv·dv]
+ * → output [B, T, Hq·dv] and present_state [B, Hkv, dk, dv].
+ */
+const linearAttention: OpRule = {
+  infer(ctx) {
+    const q = shapeOf(ctx, 0);
+    const k = shapeOf(ctx, 1);
+    const v = shapeOf(ctx, 2);
+    // Only the 3-D layout is modelled; any other is left unknown rather than refused.
+    if (q.length !== 3 || k.length !== 3 || v.length !== 3) {
+      const reason = "LinearAttention with other than 3-D query, key and value is not analysed";
+      return ctx.node.outputs.map(() => ({ dtype: dtypeOf(ctx), shape: undefined, reason }));
+    }
+    const qn = attrInt(ctx.node, "q_num_heads", 0);
+    const kvn = attrInt(ctx.node, "kv_num_heads", 0);
+    if (qn <= 0 || kvn <= 0) throw new ShapeError("LinearAttention needs q_num_heads and kv_num_heads");
+    const dk = over(k[2] ?? "?", kvn);
+    const dv = over(v[2] ?? "?", kvn);
+    const hidden: Dim = isNum(dv) ? qn * dv : `${qn}·${dv}`;
+    const dtype = dtypeOf(ctx);
+    const outs: ValueState[] = [
+      { dtype, shape: [q[0] ?? "?", q[1] ?? "?", hidden] },
+      { dtype, shape: [q[0] ?? "?", kvn, dk, dv] },
+    ];
+    return outs.slice(0, ctx.node.outputs.length);
+  },
+  rf: "global",
+};
+
 /** Loss ops: a scalar, or with reduction "none" one loss per target element. */
 function loss(targetInput: number): OpRule {
   return {
@@ -96,8 +137,12 @@ function loss(targetInput: number): OpRule {
   };
 }
 
+/** The ai.onnx.preview domain. */
+export const PREVIEW_OPS: Readonly<Record<string, OpRule>> = { FlexAttention: flexAttention };
+
 export const ATTENTION_OPS: Readonly<Record<string, OpRule>> = {
   Attention: attention,
+  LinearAttention: linearAttention,
   NegativeLogLikelihoodLoss: loss(1),
   SoftmaxCrossEntropyLoss: loss(1),
 };

@@ -273,6 +273,8 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, OpRule>> = {
       "BitwiseXor",
     ].map((op) => [op, binary(op)]),
   ),
+  // SwiGLU (opset 28): a·sigmoid(alpha·a)·b, broadcasting a and b.
+  SwiGLU: broadcasting(),
   Max: broadcasting((xs) => Math.max(...xs)),
   Min: broadcasting((xs) => Math.min(...xs)),
   Sum: broadcasting((xs) => xs.reduce((a, b) => a + b, 0)),

@@ -5,7 +5,7 @@
  * shapes downstream and a visible "unknown: no rule for op X".
  */
 import { ATTR_SCHEMAS } from "./attrSchemas";
-import { ATTENTION_OPS } from "./attentionOps";
+import { ATTENTION_OPS, PREVIEW_OPS } from "./attentionOps";
 import { CAFFE_DOMAIN, CAFFE_OPS } from "./caffeOps";
 import { CONTROL_FLOW_OPS } from "./controlFlowOps";
 import { ELEMENTWISE_OPS } from "./elementwiseOps";
@@ -16,6 +16,7 @@ import { SAMPLING_OPS } from "./samplingOps";
 import { SEQUENCE_OPS } from "./sequenceOps";
 import { SHAPE_OPS } from "./shapeOps";
 import { ML_OPS, TEXT_OPS } from "./textOps";
+import { STATE_OPS, TRAINING_OPS } from "./stateOps";
 import type { OpRule } from "./types";
 import { UNPOOL_OPS } from "./unpoolOps";
 import { VALUE_OPS } from "./valueOps";
@@ -36,11 +37,14 @@ const OPS: ReadonlyMap<string, OpRule> = new Map(
     ...TEXT_OPS,
     ...CONTROL_FLOW_OPS,
     ...SEQUENCE_OPS,
+    ...STATE_OPS,
   }).map(([op, rule]): [string, OpRule] => [op, { ...rule, attrs: rule.attrs ?? ATTR_SCHEMAS[op] ?? [] }]),
 );
 
 const ML: ReadonlyMap<string, OpRule> = new Map(Object.entries(ML_OPS));
 const CAFFE: ReadonlyMap<string, OpRule> = new Map(Object.entries(CAFFE_OPS));
+const PREVIEW: ReadonlyMap<string, OpRule> = new Map(Object.entries(PREVIEW_OPS));
+const TRAINING: ReadonlyMap<string, OpRule> = new Map(Object.entries(TRAINING_OPS));
 
 /** Domains of framework layers ConvLens analyses but that are no ONNX operators: nothing can run them. */
 export const FRAMEWORK_DOMAINS: ReadonlySet<string> = new Set([CAFFE_DOMAIN]);
@@ -48,6 +52,8 @@ export const FRAMEWORK_DOMAINS: ReadonlySet<string> = new Set([CAFFE_DOMAIN]);
 export function opRule(opType: string, domain: string): OpRule | undefined {
   if (domain === "ai.onnx.ml") return ML.get(opType);
   if (domain === CAFFE_DOMAIN) return CAFFE.get(opType);
+  if (domain === "ai.onnx.preview") return PREVIEW.get(opType);
+  if (domain === "ai.onnx.preview.training") return TRAINING.get(opType);
   if (domain !== "" && domain !== "ai.onnx") return undefined;
   return OPS.get(opType);
 }

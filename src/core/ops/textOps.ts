@@ -113,7 +113,7 @@ export const TEXT_OPS: Readonly<Record<string, OpRule>> = {
   TfIdfVectorizer: tfIdf,
   Optional: passThrough,
   OptionalGetElement: passThrough,
-  OptionalHasElement: { infer: () => [{ dtype: "bool", shape: [] }], rf: "none" },
+  OptionalHasElement: { infer: () => [{ dtype: "bool", shape: [] }], rf: "none", shapeFreeInputs: true },
   Multinomial: multinomial,
   ImageDecoder: imageDecoder,
   BitCast: bitCast,
@@ -122,6 +122,16 @@ export const TEXT_OPS: Readonly<Record<string, OpRule>> = {
 /** ai.onnx.ml ops seen in exported vision pipelines (pre/post-processing). */
 export const ML_OPS: Readonly<Record<string, OpRule>> = {
   Binarizer: sameShape(),
+  // TreeEnsemble (ai.onnx.ml 5): X [N, F] → Y [N, n_targets].
+  TreeEnsemble: {
+    infer(ctx) {
+      const x = shapeOf(ctx, 0);
+      const targets = attrInt(ctx.node, "n_targets", 0);
+      if (targets <= 0) throw new ShapeError("TreeEnsemble needs n_targets");
+      return [{ dtype: dtypeOf(ctx), shape: [x[0] ?? "?", targets] }];
+    },
+    rf: "none",
+  },
   Normalizer: sameShape("float32"),
   Scaler: sameShape("float32"),
   LabelEncoder: {

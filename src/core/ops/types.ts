@@ -122,6 +122,8 @@ export interface OpRule {
   readonly innerWeights?: (ctx: OpContext) => SubgraphResult["weights"];
   /** The op reads sequence values (Sequence* ops); any other op with a sequence input is unknown. */
   readonly takesSequences?: true;
+  /** The outputs' shapes do not depend on the inputs' (OptionalHasElement): unknown inputs do not stop it. */
+  readonly shapeFreeInputs?: true;
   /** Quantized values of a quantized op: which input (or output) with which scale and zero-point inputs. */
   readonly quantSlots?: readonly QuantSlot[];
   /** The op's attributes (name, type, default); absent: the registry fills in ATTR_SCHEMAS's entry. */
