@@ -14,7 +14,7 @@ import { buildRunnable, withGeneratedWeights } from "../../src/core/onnx/runnabl
 const file = "lenet.tflite";
 
 /** x[n][h][w][c] laid out as x[n][c][h][w]. */
-function nhwcToNchw(x: Float32Array, [n, h, w, c]: number[]): Float32Array {
+function nhwcToNchw(x: Float32Array, [n = 1, h = 1, w = 1, c = 1]: number[]): Float32Array {
   const y = new Float32Array(x.length);
   for (let a = 0; a < n; a++)
     for (let i = 0; i < h; i++)
