@@ -19,7 +19,7 @@ BatchNorm scales and biases (2·filters learned params). AlexeyAB's sections, fr
 [sam] multiplies the previous output by the `from` output element by element; [scale_channels]
 multiplies the `from` maps by the previous layer's per-channel values; [batchnorm] holds
 scales and biases; [local_avgpool] pads like [maxpool] and averages only the inputs inside;
-[crop] (test time) takes the centred window and maps it to 2x−1 unless noadjust; relu6
+[local] (pjreddie, YOLOv1) is darknet_local below; [crop] (test time) takes the centred window and maps it to 2x−1 unless noadjust; relu6
 clips to [0, 6]; [gaussian_yolo] passes its input on as [yolo] does.
 
     /usr/bin/python3 tools/make_darknet_refs.py   # Debian's python3-torch (apt-get install python3-torch)
@@ -85,6 +85,22 @@ def darknet_shortcut(add, out):
     return out
 
 
+def darknet_local(x, filters, size, stride, pad):
+    """Darknet's [local] (local_layer.c, forward_local_layer) written out: output sizes from
+    local_out_height ((h - size)/stride + 1, or (h - 1)/stride + 1 with pad), im2col with `pad`
+    pixels, then at every output position its own filters·(c·size·size) weights plus a bias per
+    output value. Returns the output and the parameter count (c·n·size²·positions + n·positions)."""
+    _, c, h, w = x.shape
+    oh = ((h - 1) if pad else (h - size)) // stride + 1
+    ow = ((w - 1) if pad else (w - size)) // stride + 1
+    cols = F.unfold(x, size, padding=pad, stride=stride)  # [1, c·size², positions] as im2col orders it
+    assert cols.shape[2] == oh * ow, "im2col and local_out_height disagree"
+    weights = torch.rand(oh * ow, filters, c * size * size)
+    biases = torch.rand(filters, oh * ow)
+    y = torch.stack([weights[j] @ cols[0, :, j] for j in range(oh * ow)], 1) + biases
+    return y.reshape(1, filters, oh, ow), weights.numel() + biases.numel()
+
+
 def act(x, name):
     return {
         "leaky": lambda t: F.leaky_relu(t, 0.1),
@@ -114,6 +130,11 @@ def build(path):
                 bn = torch.nn.BatchNorm2d(f).eval()
                 y = bn(y)
                 params += 2 * f
+            y = act(y, o.get("activation", "linear"))
+        elif kind == "local":
+            f, size, stride = int(o.get("filters", 1)), int(o.get("size", 1)), int(o.get("stride", 1))
+            y, params = darknet_local(x, f, size, stride, 1 if int(o.get("pad", 0)) else 0)
+            macs = y.numel() * x.shape[1] * size * size
             y = act(y, o.get("activation", "linear"))
         elif kind == "maxpool":
             size = int(o.get("size", 1))
@@ -203,7 +224,7 @@ def probe(sections, shapes, size=1024):
                 ins = [y] + [ref(int(v)) for v in o.get("from", "-3").split(",")]
                 same = len({tuple(shapes[i + int(v)] if int(v) < 0 else shapes[int(v)]) for v in o.get("from", "-3").split(",")} | {tuple(shapes[i - 1])}) == 1 if i else True
                 y = "unmeasured" if "unmeasured" in ins or not same else None if None in ins else eltwise(ins)
-            elif kind in ("sam", "scale_channels", "crop", "local_avgpool"):
+            elif kind in ("sam", "scale_channels", "crop", "local_avgpool", "local"):
                 y = "unmeasured" if y is not None else None
             if y in (None, "unmeasured"):
                 pass
@@ -231,7 +252,7 @@ def probe(sections, shapes, size=1024):
                 y = cut(y, gid * part, (gid + 1) * part)
             elif kind == "batchnorm":
                 pass
-            elif kind not in ("route", "shortcut", "dropout", "yolo", "region", "gaussian_yolo", "softmax", "sam", "scale_channels", "crop", "local_avgpool"):
+            elif kind not in ("route", "shortcut", "dropout", "yolo", "region", "gaussian_yolo", "softmax", "sam", "scale_channels", "crop", "local_avgpool", "local"):
                 raise ValueError(kind)
             outs.append(y)
             if y in (None, "unmeasured"):

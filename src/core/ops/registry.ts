@@ -1,12 +1,13 @@
 /**
  * The op table: one entry per ONNX op type (default domain, ai.onnx.ml) and per framework layer
- * without an ONNX operator (CAFFE_DOMAIN), holding its shape, cost and receptive-field rules and
+ * without an ONNX operator (CAFFE_DOMAIN, DARKNET_DOMAIN), holding its shape, cost and receptive-field rules and
  * its attribute schema. An op not listed here yields unknown
  * shapes downstream and a visible "unknown: no rule for op X".
  */
 import { ATTR_SCHEMAS } from "./attrSchemas";
 import { ATTENTION_OPS, PREVIEW_OPS } from "./attentionOps";
 import { CAFFE_DOMAIN, CAFFE_OPS } from "./caffeOps";
+import { DARKNET_DOMAIN, DARKNET_OPS } from "./darknetOps";
 import { CONTROL_FLOW_OPS } from "./controlFlowOps";
 import { ELEMENTWISE_OPS } from "./elementwiseOps";
 import { GATHER_SCATTER_OPS } from "./gatherScatterOps";
@@ -45,15 +46,17 @@ const ML: ReadonlyMap<string, OpRule> = new Map(Object.entries(ML_OPS));
 const CAFFE: ReadonlyMap<string, OpRule> = new Map(Object.entries(CAFFE_OPS));
 const PREVIEW: ReadonlyMap<string, OpRule> = new Map(Object.entries(PREVIEW_OPS));
 const TRAINING: ReadonlyMap<string, OpRule> = new Map(Object.entries(TRAINING_OPS));
+const DARKNET: ReadonlyMap<string, OpRule> = new Map(Object.entries(DARKNET_OPS));
 
 /** Domains of framework layers ConvLens analyses but that are no ONNX operators: nothing can run them. */
-export const FRAMEWORK_DOMAINS: ReadonlySet<string> = new Set([CAFFE_DOMAIN]);
+export const FRAMEWORK_DOMAINS: ReadonlySet<string> = new Set([CAFFE_DOMAIN, DARKNET_DOMAIN]);
 
 export function opRule(opType: string, domain: string): OpRule | undefined {
   if (domain === "ai.onnx.ml") return ML.get(opType);
   if (domain === CAFFE_DOMAIN) return CAFFE.get(opType);
   if (domain === "ai.onnx.preview") return PREVIEW.get(opType);
   if (domain === "ai.onnx.preview.training") return TRAINING.get(opType);
+  if (domain === DARKNET_DOMAIN) return DARKNET.get(opType);
   if (domain !== "" && domain !== "ai.onnx") return undefined;
   return OPS.get(opType);
 }

@@ -121,7 +121,7 @@ function prod(xs: readonly Dim[]): number | null {
   return n ? n.reduce((a, b) => a * b, 1) : null;
 }
 
-const conv: OpRule = {
+export const conv: OpRule = {
   weightInputs: [1, 2],
   infer(ctx) {
     const { x, w, win } = convWindow(ctx, false);

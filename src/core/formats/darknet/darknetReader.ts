@@ -9,6 +9,7 @@ import { constantTensor, weightTensor } from "../../ir/tensorData";
 import { lineSpans } from "../lineSpans";
 import { ACTIVATIONS, parseCfg, type Section } from "./darknetCfg";
 import { fitShortcut } from "./darknetShortcut";
+import { DARKNET_DOMAIN } from "../../ops/darknetOps";
 
 class CfgError extends ModelError {}
 /** A section (or option) ConvLens cannot follow: kept in place, its output unknown. */
@@ -66,7 +67,12 @@ export function readDarknet(bytes: Uint8Array): Model {
   layers.forEach((s, i) => {
     const id = String(i);
     let k = 0;
-    const emit = (opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}): string => {
+    const emit = (
+      opType: string,
+      inputs: string[],
+      attrs: Record<string, AttrValue> = {},
+      domain = "",
+    ): string => {
       const out = `${id}_${k}`;
       const def = lines[s.line - 1];
       nodes.push({
@@ -74,7 +80,7 @@ export function readDarknet(bytes: Uint8Array): Model {
         layer: id,
         ...(def ? { source: { def } } : {}),
         opType,
-        domain: "",
+        domain,
         inputs,
         outputs: [out],
         attrs,
@@ -129,6 +135,35 @@ export function readDarknet(bytes: Uint8Array): Model {
           c = filters;
           h = Math.floor((h + 2 * pad - size) / stride) + 1;
           w = Math.floor((w + 2 * pad - size) / stride) + 1;
+          break;
+        }
+        case "local": {
+          // local_layer.c: a convolution with separate filters at every output position. Darknet sizes
+          // the output as (h - 1)/stride + 1 when pad=1 but im2col pads one pixel, which agree only for
+          // size 3; other sizes with pad=1 are left unknown rather than guessed.
+          const filters = int(s, "filters", 1),
+            size = int(s, "size", 1),
+            stride = int(s, "stride", 1),
+            pad = int(s, "pad", 0) ? 1 : 0;
+          if (pad && size !== 3)
+            throw new Unfollowed(
+              `[local] at line ${s.line}: pad=1 with size=${size} (Darknet's output size and im2col disagree)`,
+            );
+          const oh = Math.floor((h + 2 * pad - size) / stride) + 1,
+            ow = Math.floor((w + 2 * pad - size) / stride) + 1;
+          const y = emit(
+            "Local",
+            [
+              prev,
+              weight(`${id}.weights`, [oh * ow, filters, c, size, size]),
+              weight(`${id}.biases`, [filters, oh, ow]),
+            ],
+            { kernel_shape: [size, size], strides: [stride, stride], pads: [pad, pad, pad, pad] },
+            DARKNET_DOMAIN,
+          );
+          out = activation(y);
+          c = filters;
+          [h, w] = [oh, ow];
           break;
         }
         case "maxpool":
@@ -334,7 +369,7 @@ export function readDarknet(bytes: Uint8Array): Model {
   return {
     format: "darknet",
     graph: { name: "darknet", nodes, inputs, outputs: outs, initializers, valueInfo: new Map() },
-    opsets: { "": 17 },
+    opsets: { "": 17, ...(nodes.some((n) => n.domain === DARKNET_DOMAIN) ? { [DARKNET_DOMAIN]: 1 } : {}) },
     producer: "Darknet cfg",
     irVersion: 0,
     weightless: true,
