@@ -187,13 +187,15 @@ describe("the host's side: RequestServer", () => {
   });
 
   it("a webview's cancel reaches the host's work through the messages", async () => {
-    let server: RequestServer | undefined;
+    // The two ends refer to each other: the client posts to the server, the server replies to it.
+    const host: { server: RequestServer | null } = { server: null };
     const c = new RequestClient((m) => {
       // The host: requests are served, cancelRequest cancels (as InspectorPanel.onMessage does).
-      if (m.type === "cancelRequest") server?.cancel(m.cancels);
-      else if (m.type === "prepareExplain") void server?.serve(m.requestId, work.work(m.requestId));
+      if (m.type === "cancelRequest") host.server?.cancel(m.cancels);
+      else if (m.type === "prepareExplain") void host.server?.serve(m.requestId, work.work(m.requestId));
     });
-    server = new RequestServer((r) => c.handle(r));
+    const server = new RequestServer((r) => c.handle(r));
+    host.server = server;
     const work = steps();
     const ctl = new AbortController();
     const asked = c.request("prepareExplain", { method: "gradcam" }, { signal: ctl.signal });
