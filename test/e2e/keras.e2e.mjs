@@ -24,6 +24,16 @@ const json = (f) => JSON.parse(fs.readFileSync(path.join(FIXTURES, f), "utf8"));
 const pollAll = async (read, want, timeoutMs = 15_000) =>
   norm((await poll(read, (v) => want.every((w) => norm(v).includes(w)), timeoutMs)) ?? "");
 
+/** Opens keras_vgg.py alone and waits for its model's line. */
+async function openKerasVgg(page) {
+  await closeAllEditors(page);
+  await openFile(page, "keras_vgg.py");
+  await page
+    .locator(".part.editor .view-line", { hasText: "keras.Sequential(" })
+    .first()
+    .waitFor({ state: "visible", timeout: PATIENCE * 15_000 });
+}
+
 export const tests = [
   {
     name: "imdb_bilstm.keras opens in the inspector: the Bidirectional LSTM's output shape and Keras parameter count",
@@ -62,12 +72,7 @@ export const tests = [
         fs.readFileSync(path.resolve(FIXTURES, "../python/keras_vgg.expected.json"), "utf8"),
       );
       const shape = (name) => expected.layers.find((l) => l.name === name).output_shape.join("×");
-      await closeAllEditors(page);
-      await openFile(page, "keras_vgg.py");
-      await page
-        .locator(".part.editor .view-line", { hasText: "keras.Sequential(" })
-        .first()
-        .waitFor({ state: "visible", timeout: PATIENCE * 15_000 });
+      await openKerasVgg(page);
       // Channels-last shapes after each block's convolutions: 28×28×32, 14×14×64, 7×7×128.
       const convLines = () =>
         page
@@ -109,12 +114,7 @@ export const tests = [
   {
     name: "keras_vgg.py in the inspector speaks Keras: Conv2D / MaxPooling2D / Dense rows, the model and its file",
     async run({ page, screenshot }) {
-      await closeAllEditors(page);
-      await openFile(page, "keras_vgg.py");
-      await page
-        .locator(".part.editor .view-line", { hasText: "keras.Sequential(" })
-        .first()
-        .waitFor({ state: "visible", timeout: PATIENCE * 15_000 });
+      await openKerasVgg(page);
       // The file builds one model: the command opens it without asking.
       await runCommand(page, "ConvLens: Inspect Model Class");
       const frame = await waitForInspector(page, "vgg_style", 30_000);

@@ -53,6 +53,19 @@ async function expectMaps(frame, n, tag, screenshot) {
   assert.equal(await grid.locator("canvas").count(), n, `${tag}: feature-map canvases`);
 }
 
+/** Runs a Show … command, picks `layer` in its quick pick and waits for the Run tab. */
+async function showFromPalette(page, frame, command, layer) {
+  await runCommand(page, command);
+  const row = page.locator(".quick-input-list .monaco-list-row", { hasText: layer }).first();
+  await pickQuickItem(page, layer);
+  const closed = await row.waitFor({ state: "hidden", timeout: PATIENCE * 5000 }).then(
+    () => true,
+    () => false,
+  );
+  assert.ok(closed, "the quick pick closed after the choice");
+  await frame.locator('[data-testid="run-panel"]').waitFor({ state: "visible", timeout: PATIENCE * 15_000 });
+}
+
 export const tests = [
   {
     name: "Run tab: Show Feature Maps from the palette asks for a layer and shows its maps; the tab's layer picker changes the layer",
@@ -66,18 +79,8 @@ export const tests = [
         .first()
         .click({ timeout: PATIENCE * 2000 })
         .catch(() => {});
-      await runCommand(page, "ConvLens: Show Feature Maps");
-      const row = page.locator(".quick-input-list .monaco-list-row", { hasText: "c3" }).first();
-      await pickQuickItem(page, "c3");
-      const closed = await row.waitFor({ state: "hidden", timeout: PATIENCE * 5000 }).then(
-        () => true,
-        () => false,
-      );
-      assert.ok(closed, "the quick pick closed after the choice");
-      // The Run tab comes to the front and runs: c3 has 16 channels of 10×10.
-      await frame
-        .locator('[data-testid="run-panel"]')
-        .waitFor({ state: "visible", timeout: PATIENCE * 15_000 });
+      await showFromPalette(page, frame, "ConvLens: Show Feature Maps", "c3");
+      // The Run tab came to the front and runs: c3 has 16 channels of 10×10.
       await expectMaps(frame, 16, "palette c3", screenshot);
       assert.match(
         await frame.locator('[data-testid="run-layer"]').textContent(),
@@ -128,18 +131,8 @@ export const tests = [
       await closeAllEditors(page);
       await openInWebview(page, "lenet5_digits.onnx", { log });
       const frame = await waitForInspector(page, "lenet5_digits");
-      await runCommand(page, "ConvLens: Show Filters");
       // The quick pick offers the convolutions (c1, c3, c5): c3 is 16 kernels of 6×5×5.
-      const row = page.locator(".quick-input-list .monaco-list-row", { hasText: "c3" }).first();
-      await pickQuickItem(page, "c3");
-      const closed = await row.waitFor({ state: "hidden", timeout: PATIENCE * 5000 }).then(
-        () => true,
-        () => false,
-      );
-      assert.ok(closed, "the quick pick closed after the choice");
-      await frame
-        .locator('[data-testid="run-panel"]')
-        .waitFor({ state: "visible", timeout: PATIENCE * 15_000 });
+      await showFromPalette(page, frame, "ConvLens: Show Filters", "c3");
       const filters = frame.locator('[data-testid="filters"]');
       const count = await poll(
         () => filters.getAttribute("data-filters", { timeout: PATIENCE * 1000 }),
