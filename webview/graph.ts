@@ -8,6 +8,7 @@
  * zooms around the pointer, dragging pans; a click that ends a drag is ignored.
  */
 import { h, svg } from "./dom";
+import { GraphBreadcrumbBar } from "./graphBreadcrumb";
 import { GraphMinimap } from "./graphMinimap";
 import { renderGraphToolbar, type GraphToolbar } from "./graphToolbar";
 import {
@@ -48,10 +49,12 @@ export class GraphPanel {
   private readonly viewport: SVGGElement;
   private readonly toolbar: GraphToolbar;
   private readonly minimap: GraphMinimap;
+  private readonly breadcrumb: GraphBreadcrumbBar;
   private readonly layouter = new GraphLayouter();
   private readonly search: GraphSearch;
   private readonly nodeEls = new Map<string, SVGGElement>();
   private layoutResult: GraphLayout | null = null;
+  private viewResult: GraphView | null = null;
   private transform = { x: 0, y: 0, k: 1 };
   private laidOut = false;
   private visible = false;
@@ -112,11 +115,14 @@ export class GraphPanel {
       this.viewport,
     );
     this.minimap = new GraphMinimap((x, y) => this.centerOnPoint(x, y));
+    this.breadcrumb = new GraphBreadcrumbBar((id) =>
+      id === null ? this.fitToView() : this.centerOn(id, false),
+    );
     this.element = h(
       "div",
       { class: "graph", "data-testid": "graph" },
       this.toolbar.element,
-      h("div", { class: "graph-frame" }, this.canvas, this.minimap.element),
+      h("div", { class: "graph-frame" }, this.canvas, this.breadcrumb.element, this.minimap.element),
     );
     this.bindPanZoom();
   }
@@ -172,6 +178,7 @@ export class GraphPanel {
     );
     const layout = this.layouter.layout(view);
     this.layoutResult = layout;
+    this.viewResult = view;
     this.draw(view, layout);
     this.minimap.draw(view, layout);
     this.laidOut = true;
@@ -351,7 +358,9 @@ export class GraphPanel {
   private updateMinimap(): void {
     const { clientWidth: w, clientHeight: h } = this.canvas;
     const { x, y, k } = this.transform;
-    this.minimap.showViewport({ x: -x / k, y: -y / k, width: w / k, height: h / k });
+    const rect = { x: -x / k, y: -y / k, width: w / k, height: h / k };
+    this.minimap.showViewport(rect);
+    this.breadcrumb.update(this.viewResult, this.layoutResult, rect);
   }
 
   /**

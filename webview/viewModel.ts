@@ -14,3 +14,4 @@ export * from "./model/plumbing";
 export * from "./model/chartModel";
 export * from "./model/summaryModel";
 export * from "./model/persistedState";
+export * from "./model/graphBreadcrumb";

@@ -8,12 +8,8 @@ import { randomBytes } from "node:crypto";
 import * as vscode from "vscode";
 import type { LayerRow, ModelAnalysis } from "../core/analysis/result";
 import type { Model } from "../core/ir/types";
-import {
-  isWebviewToHost,
-  type HostToWebview,
-  type LabelsFile,
-  type WebviewToHost,
-} from "../protocol/messages";
+import { isWebviewToHost, type HostToWebview, type LabelsFile } from "../protocol/messages";
+import { RequestServer, type ReplyMessage, type RequestMessage } from "../protocol/requests";
 import { loadModelForRun } from "./runtime/modelForRun";
 import { readLabels, RESTRICTED, type RuntimeService } from "./runtime/runtimeService";
 import type { AnalysisOutcome, AnalysisService } from "./analysisService";
@@ -49,6 +45,8 @@ export class InspectorPanel implements vscode.Disposable {
   private readonly webview: vscode.Webview;
   private ready = false;
   private pending: HostToWebview[] = [];
+  /** The Run panel's requests in flight: their replies, requestFailed, and the webview's Cancel. */
+  private readonly requests = new RequestServer((reply) => this.post(reply));
   private current: ModelAnalysis | undefined;
   private model: Promise<Model> | undefined;
   /** The labels file the user chose in the Run tab ("Choose labels…"), over any labels.txt. */
@@ -167,68 +165,58 @@ export class InspectorPanel implements vscode.Disposable {
     this.post({ type: "runtime", runtime: info });
   }
 
-  /** Run-panel requests: every failure becomes a requestFailed message, never an exception. */
-  private async onRuntimeRequest(m: Extract<WebviewToHost, { requestId: number }>): Promise<void> {
-    try {
-      switch (m.type) {
-        case "prepareRun": {
-          const layers = m.layers
-            .map((i) => this.current?.layers[i])
-            .filter((l): l is LayerRow => l !== undefined);
-          const runnable = await this.deps.runtime.prepare(this.webview, await this.runModel(), layers);
-          this.post({ type: "runnable", requestId: m.requestId, runnable });
-          break;
-        }
-        case "prepareExplain": {
-          const r = await this.deps.runtime.prepareExplain(
-            this.webview,
-            await this.runModel(),
-            this.current?.layers ?? [],
-            m,
-          );
-          this.post({ type: "explainRunnable", requestId: m.requestId, runnable: r.runnable, map: r.map });
-          break;
-        }
-        case "getFilters": {
-          const layer = this.current?.layers[m.layerIndex];
-          if (!layer) throw new Error("no such layer");
-          const f = this.deps.runtime.filters(await this.runModel(), layer);
-          this.post({
-            type: "filters",
-            requestId: m.requestId,
-            layerIndex: m.layerIndex,
-            dims: f.dims,
-            data: f.data,
-          });
-          break;
-        }
-        case "pickImage":
-          await this.pickImage(m.requestId);
-          break;
-        case "pickLabels":
-          await this.pickLabels(m.requestId);
-          break;
-        case "runNative": {
-          const r = await this.deps.runtime.runNative(m);
-          const outputs = [...r.outputs].map(([name, o]) => ({ name, dims: o.dims, data: o.data }));
-          this.post({
-            type: "nativeResult",
-            requestId: m.requestId,
-            ms: r.ms,
-            firstRun: r.firstRun,
-            provider: r.provider,
-            ...(r.note !== undefined ? { note: r.note } : {}),
-            outputs,
-          });
-          break;
-        }
+  /**
+   * Run-panel requests, served by the protocol's RequestServer: every failure becomes a
+   * requestFailed message, never an exception; the webview's Cancel aborts `signal`, the work
+   * stops at its next step and its reply is dropped.
+   */
+  private async onRuntimeRequest(m: RequestMessage, signal: AbortSignal): Promise<ReplyMessage | undefined> {
+    switch (m.type) {
+      case "prepareRun": {
+        const layers = m.layers
+          .map((i) => this.current?.layers[i])
+          .filter((l): l is LayerRow => l !== undefined);
+        const model = await this.runModel();
+        signal.throwIfAborted();
+        const runnable = await this.deps.runtime.prepare(this.webview, model, layers);
+        return { type: "runnable", requestId: m.requestId, runnable };
       }
-    } catch (e) {
-      this.post({
-        type: "requestFailed",
-        requestId: m.requestId,
-        message: e instanceof Error ? e.message : String(e),
-      });
+      case "prepareExplain": {
+        const model = await this.runModel();
+        const layers = this.current?.layers ?? [];
+        const r = await this.deps.runtime.prepareExplain(this.webview, model, layers, m, signal);
+        return { type: "explainRunnable", requestId: m.requestId, runnable: r.runnable, map: r.map };
+      }
+      case "getFilters": {
+        const layer = this.current?.layers[m.layerIndex];
+        if (!layer) throw new Error("no such layer");
+        const f = this.deps.runtime.filters(await this.runModel(), layer);
+        return {
+          type: "filters",
+          requestId: m.requestId,
+          layerIndex: m.layerIndex,
+          dims: f.dims,
+          data: f.data,
+        };
+      }
+      case "pickImage":
+        await this.pickImage(m.requestId);
+        return undefined;
+      case "pickLabels":
+        return this.pickLabels(m.requestId);
+      case "runNative": {
+        const r = await this.deps.runtime.runNative(m, signal);
+        const outputs = [...r.outputs].map(([name, o]) => ({ name, dims: o.dims, data: o.data }));
+        return {
+          type: "nativeResult",
+          requestId: m.requestId,
+          ms: r.ms,
+          firstRun: r.firstRun,
+          provider: r.provider,
+          ...(r.note !== undefined ? { note: r.note } : {}),
+          outputs,
+        };
+      }
     }
   }
 
@@ -249,7 +237,7 @@ export class InspectorPanel implements vscode.Disposable {
   }
 
   /** "Choose labels…": a text file, one class name per line; kept for this inspector. */
-  private async pickLabels(requestId: number): Promise<void> {
+  private async pickLabels(requestId: number): Promise<ReplyMessage> {
     const picked = await vscode.window.showOpenDialog({
       canSelectMany: false,
       defaultUri: vscode.Uri.joinPath(this.source.uri, ".."),
@@ -262,7 +250,7 @@ export class InspectorPanel implements vscode.Disposable {
     if (labels === null)
       throw new Error(`${file.path.split("/").pop() ?? "the file"} has no lines to use as labels`);
     this.chosenLabels = labels;
-    this.post({ type: "labels", requestId, labels });
+    return { type: "labels", requestId, labels };
   }
 
   private async savePng(name: string, dataUrl: string): Promise<void> {
@@ -289,7 +277,10 @@ export class InspectorPanel implements vscode.Disposable {
       case "pickImage":
       case "pickLabels":
       case "runNative":
-        void this.onRuntimeRequest(m);
+        void this.requests.serve(m.requestId, (signal) => this.onRuntimeRequest(m, signal));
+        break;
+      case "cancelRequest":
+        this.requests.cancel(m.cancels);
         break;
       case "savePng":
         void this.savePng(m.name, m.dataUrl);

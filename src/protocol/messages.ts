@@ -166,7 +166,9 @@ export type WebviewToHost =
   /** Which backend ran and how long the forward pass took (for the log). */
   | { readonly type: "runStats"; readonly backend: string; readonly ms: number }
   /** Open VS Code's workspace trust editor (the Run tab's link in Restricted Mode). */
-  | { readonly type: "manageTrust" };
+  | { readonly type: "manageTrust" }
+  /** The webview no longer waits for request `cancels` (its Cancel): the host stops or drops its work. */
+  | { readonly type: "cancelRequest"; readonly cancels: number };
 
 /**
  * Every message type, as the keys of a record typed by the unions: a type added to a union
@@ -187,6 +189,7 @@ const WEBVIEW_TO_HOST_TYPES: Record<WebviewToHost["type"], true> = {
   savePng: true,
   runStats: true,
   manageTrust: true,
+  cancelRequest: true,
 };
 
 const HOST_TO_WEBVIEW_TYPES: Record<HostToWebview["type"], true> = {

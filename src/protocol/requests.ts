@@ -2,7 +2,9 @@
  * The one request/reply helper for webview → host exchanges: a request carries a
  * requestId, the host answers with the reply type this table names (or requestFailed).
  * Ids come from one counter, every request has a timeout (a lost reply fails the
- * request instead of hanging it) and can be cancelled with an AbortSignal.
+ * request instead of hanging it) and can be cancelled with an AbortSignal: the webview
+ * stops waiting and tells the host (cancelRequest), whose RequestServer aborts the
+ * work's signal and drops its reply.
  */
 import { measureSince } from "../runtime/shared/timing";
 import type { HostToWebview, WebviewToHost } from "./messages";
@@ -35,7 +37,7 @@ export class RequestCancelled extends Error {}
 export interface RequestOptions {
   /** How long to wait for the reply; Infinity for requests that wait on the user (a file picker). */
   readonly timeoutMs?: number;
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** A reply that never comes (the host restarted, an older extension) fails the request after this. */
@@ -76,7 +78,12 @@ export class RequestClient {
             timeoutMs,
           )
         : undefined;
-      const onAbort = (): void => settle(() => reject(new RequestCancelled(`${type} was cancelled`)));
+      const onAbort = (): void =>
+        settle(() => {
+          // The host may still be working on it: tell it to stop.
+          this.post({ type: "cancelRequest", cancels: requestId });
+          reject(new RequestCancelled(`${type} was cancelled`));
+        });
       const settle = (done: () => void): void => {
         if (!this.pending.delete(requestId)) return;
         measureSince(`request ${type}`, start);
@@ -112,5 +119,44 @@ export class RequestClient {
 
   get outstanding(): number {
     return this.pending.size;
+  }
+}
+
+/**
+ * The host's side of the helper: each request's work runs with an AbortSignal that the
+ * webview's cancelRequest aborts, so it can stop between its steps; the reply of a cancelled
+ * request is dropped (nobody waits for it) and a failure is answered requestFailed, never thrown.
+ */
+export class RequestServer {
+  private readonly running = new Map<number, AbortController>();
+
+  constructor(private readonly post: (reply: ReplyMessage) => void) {}
+
+  /** Runs `work` for request `requestId`; it posts its own reply when it returns undefined. */
+  async serve(
+    requestId: number,
+    work: (signal: AbortSignal) => Promise<ReplyMessage | undefined>,
+  ): Promise<void> {
+    const controller = new AbortController();
+    this.running.set(requestId, controller);
+    let reply: ReplyMessage | undefined;
+    try {
+      reply = await work(controller.signal);
+    } catch (e) {
+      reply = { type: "requestFailed", requestId, message: e instanceof Error ? e.message : String(e) };
+    } finally {
+      this.running.delete(requestId);
+    }
+    if (reply !== undefined && !controller.signal.aborted) this.post(reply);
+  }
+
+  /** The webview's cancelRequest: aborts the request's work (unknown or finished ids are ignored). */
+  cancel(requestId: number): void {
+    this.running.get(requestId)?.abort(new RequestCancelled(`request ${requestId} was cancelled`));
+  }
+
+  /** Requests whose work has not finished. */
+  get inFlight(): number {
+    return this.running.size;
   }
 }

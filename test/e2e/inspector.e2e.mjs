@@ -1,7 +1,7 @@
 // End-to-end tests of the ConvLens inspector custom editor (viewType convlens.inspector).
 // Expected numbers come from shared/fixtures/expected/*.json (PyTorch ground truth).
 // Each test gets ctx = { page, expected(name), screenshot(name) } from run.mjs.
-import { PATIENCE } from "./editorText.mjs";
+import { PATIENCE, poll } from "./editorText.mjs";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import {
@@ -242,6 +242,36 @@ export const tests = [
         .waitFor({ timeout: PATIENCE * 10_000 });
       assert.ok((await details.textContent()).includes(name), "details pane shows the clicked layer");
       await screenshot("graph-googlenet");
+
+      // Zoomed in on inception4a.branch2.1.conv: the breadcrumb names the groups around it.
+      const crumbs = graph.locator('[data-testid="graph-breadcrumb"]');
+      const groups = () =>
+        crumbs.locator("a[data-group]").evaluateAll((as) => as.map((a) => a.dataset.group));
+      const crumbPath = (await poll(groups, (g) => g?.includes("inception4a.branch2"), 10_000)) ?? [];
+      assert.deepEqual(
+        crumbPath.slice(0, 3),
+        ["", "inception4a", "inception4a.branch2"],
+        "breadcrumb: Model › inception4a › branch2",
+      );
+      assert.ok(await crumbs.isVisible(), "the breadcrumb is shown");
+      // Its inception4a crumb brings that group's box into view.
+      await crumbs.locator('a[data-group="inception4a"]').click();
+      const inView = () =>
+        graph.evaluate((g) => {
+          const canvas = g.querySelector(".graph-canvas").getBoundingClientRect();
+          const box = g.querySelector('[data-cluster="inception4a"] rect').getBoundingClientRect();
+          return (
+            box.left >= canvas.left &&
+            box.top >= canvas.top &&
+            box.left < canvas.right &&
+            box.top < canvas.bottom
+          );
+        });
+      assert.equal(
+        await poll(inView, (v) => v === true, 5000),
+        true,
+        "inception4a's box in view after its crumb",
+      );
       await frame.locator("vscode-tab-header", { hasText: "Table" }).click();
       const selected = frame.locator('tr[aria-selected="true"]');
       await selected.waitFor({ timeout: PATIENCE * 10_000 });

@@ -14,6 +14,7 @@ import {
   openInWebview,
   readLayerTable,
   readTotal,
+  runCommand,
   waitForInspector,
 } from "./workbench.mjs";
 
@@ -22,6 +23,16 @@ const json = (f) => JSON.parse(fs.readFileSync(path.join(FIXTURES, f), "utf8"));
 /** Polls the joined texts from `read` until they contain every string of `want`; returns the last texts. */
 const pollAll = async (read, want, timeoutMs = 15_000) =>
   norm((await poll(read, (v) => want.every((w) => norm(v).includes(w)), timeoutMs)) ?? "");
+
+/** Opens keras_vgg.py alone and waits for its model's line. */
+async function openKerasVgg(page) {
+  await closeAllEditors(page);
+  await openFile(page, "keras_vgg.py");
+  await page
+    .locator(".part.editor .view-line", { hasText: "keras.Sequential(" })
+    .first()
+    .waitFor({ state: "visible", timeout: PATIENCE * 15_000 });
+}
 
 export const tests = [
   {
@@ -61,12 +72,7 @@ export const tests = [
         fs.readFileSync(path.resolve(FIXTURES, "../python/keras_vgg.expected.json"), "utf8"),
       );
       const shape = (name) => expected.layers.find((l) => l.name === name).output_shape.join("×");
-      await closeAllEditors(page);
-      await openFile(page, "keras_vgg.py");
-      await page
-        .locator(".part.editor .view-line", { hasText: "keras.Sequential(" })
-        .first()
-        .waitFor({ state: "visible", timeout: PATIENCE * 15_000 });
+      await openKerasVgg(page);
       // Channels-last shapes after each block's convolutions: 28×28×32, 14×14×64, 7×7×128.
       const convLines = () =>
         page
@@ -103,6 +109,38 @@ export const tests = [
         `model CodeLens (813,546 params, 29,654,016 MACs): ${JSON.stringify(lens)}`,
       );
       await screenshot("keras-source-vgg-hints");
+    },
+  },
+  {
+    name: "keras_vgg.py in the inspector speaks Keras: Conv2D / MaxPooling2D / Dense rows, the model and its file",
+    async run({ page, screenshot }) {
+      await openKerasVgg(page);
+      // The file builds one model: the command opens it without asking.
+      await runCommand(page, "ConvLens: Inspect Model Class");
+      const frame = await waitForInspector(page, "vgg_style", 30_000);
+      const rows = await readLayerTable(frame);
+      const opsOf = (name) =>
+        rows.filter((r) => r.name === name).map((r) => norm(r.cells.op?.text ?? "").trim());
+      // keras_vgg.py: layers.Conv2D(32, (3, 3), padding="same", activation="relu"): the convolution (run
+      // channels-first between two transposes) and its activation, each row saying which node it is.
+      assert.deepEqual(
+        opsOf("conv2d"),
+        ["Conv2D · Transpose", "Conv2D · Conv", "Conv2D · Transpose", "Conv2D · Relu"],
+        "ops of layer conv2d",
+      );
+      assert.ok(
+        opsOf("max_pooling2d").every((op) => op.startsWith("MaxPooling2D")),
+        "ops of max_pooling2d",
+      );
+      assert.ok(
+        opsOf("dense").length > 0 && opsOf("dense").every((op) => op.startsWith("Dense")),
+        `ops of dense: ${JSON.stringify(opsOf("dense"))}`,
+      );
+      const ops = rows.map((r) => norm(r.cells.op?.text ?? "").trim());
+      assert.ok(!ops.includes("Conv") && !ops.includes("MaxPool"), `no bare ONNX op: ${JSON.stringify(ops)}`);
+      const meta = norm(await frame.locator('[data-testid="model-meta"]').textContent()).trim();
+      assert.equal(meta, "— keras_vgg.py · Keras", "the header names the file and Keras, not the ONNX IR");
+      await screenshot("keras-source-inspector-names");
     },
   },
 ];

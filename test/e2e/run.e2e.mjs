@@ -10,7 +10,14 @@ import fs from "node:fs";
 import path from "node:path";
 import { repoRoot } from "../../scripts/ensure-tools.mjs";
 import { openRunTab, selectSample } from "./workbench.mjs";
-import { closeAllEditors, openInWebview, pickQuickItem, runCommand, waitForInspector } from "./workbench.mjs";
+import {
+  closeAllEditors,
+  fillQuickInput,
+  openInWebview,
+  pickQuickItem,
+  runCommand,
+  waitForInspector,
+} from "./workbench.mjs";
 import { poll, PATIENCE } from "./editorText.mjs";
 import { runOnce, runStatus } from "./runTab.mjs";
 
@@ -46,6 +53,19 @@ async function expectMaps(frame, n, tag, screenshot) {
   assert.equal(await grid.locator("canvas").count(), n, `${tag}: feature-map canvases`);
 }
 
+/** Runs a Show … command, picks `layer` in its quick pick and waits for the Run tab. */
+async function showFromPalette(page, frame, command, layer) {
+  await runCommand(page, command);
+  const row = page.locator(".quick-input-list .monaco-list-row", { hasText: layer }).first();
+  await pickQuickItem(page, layer);
+  const closed = await row.waitFor({ state: "hidden", timeout: PATIENCE * 5000 }).then(
+    () => true,
+    () => false,
+  );
+  assert.ok(closed, "the quick pick closed after the choice");
+  await frame.locator('[data-testid="run-panel"]').waitFor({ state: "visible", timeout: PATIENCE * 15_000 });
+}
+
 export const tests = [
   {
     name: "Run tab: Show Feature Maps from the palette asks for a layer and shows its maps; the tab's layer picker changes the layer",
@@ -59,18 +79,8 @@ export const tests = [
         .first()
         .click({ timeout: PATIENCE * 2000 })
         .catch(() => {});
-      await runCommand(page, "ConvLens: Show Feature Maps");
-      const row = page.locator(".quick-input-list .monaco-list-row", { hasText: "c3" }).first();
-      await pickQuickItem(page, "c3");
-      const closed = await row.waitFor({ state: "hidden", timeout: PATIENCE * 5000 }).then(
-        () => true,
-        () => false,
-      );
-      assert.ok(closed, "the quick pick closed after the choice");
-      // The Run tab comes to the front and runs: c3 has 16 channels of 10×10.
-      await frame
-        .locator('[data-testid="run-panel"]')
-        .waitFor({ state: "visible", timeout: PATIENCE * 15_000 });
+      await showFromPalette(page, frame, "ConvLens: Show Feature Maps", "c3");
+      // The Run tab came to the front and runs: c3 has 16 channels of 10×10.
       await expectMaps(frame, 16, "palette c3", screenshot);
       assert.match(
         await frame.locator('[data-testid="run-layer"]').textContent(),
@@ -113,6 +123,62 @@ export const tests = [
       assert.equal(sel, "true", "c1 selected in the table");
       await frame.locator('[data-testid="tab-run"]').click();
       await screenshot("run-picker-c1");
+    },
+  },
+  {
+    name: "Run tab: Show Filters from the palette asks for a convolution and shows its filters",
+    async run({ page, screenshot, log }) {
+      await closeAllEditors(page);
+      await openInWebview(page, "lenet5_digits.onnx", { log });
+      const frame = await waitForInspector(page, "lenet5_digits");
+      // The quick pick offers the convolutions (c1, c3, c5): c3 is 16 kernels of 6×5×5.
+      await showFromPalette(page, frame, "ConvLens: Show Filters", "c3");
+      const filters = frame.locator('[data-testid="filters"]');
+      const count = await poll(
+        () => filters.getAttribute("data-filters", { timeout: PATIENCE * 1000 }),
+        (n) => n === "16",
+        30_000,
+      );
+      if (count !== "16") await screenshot("run-palette-filters-wrong");
+      assert.equal(count, "16", `c3's filters (status: ${await runStatus(frame)})`);
+      assert.equal(await filters.locator("canvas").count(), 16, "a canvas per filter");
+      assert.match(await frame.locator('[data-testid="run-layer"]').textContent(), /^c3Conv/);
+      await screenshot("run-palette-filters-c3");
+    },
+  },
+  {
+    name: "Run tab: Choose labels… takes a labels file from the file dialog and names the predictions",
+    async run({ page, workspace, screenshot, log }) {
+      const names = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"];
+      const file = path.join(workspace, "digit_names.txt");
+      fs.writeFileSync(file, `${names.join("\n")}\n`);
+      const frame = await openRunTab(page, "lenet5_digits.onnx", "lenet5_digits", { log });
+      await selectSample(frame, "digit_3");
+      await frame.locator('[data-testid="run-view-predictions"]').click();
+      await runOnce(frame, screenshot, "labels");
+      const top = frame.locator('[data-testid="prediction"]').first();
+      assert.equal(await top.getAttribute("data-class"), "3", "digit_3 is class 3");
+      await frame.locator('[data-testid="choose-labels"]').click();
+      // VS Code's simple file dialog: a path box starting at the model's folder.
+      await fillQuickInput(page, file);
+      await page.keyboard.press("Enter");
+      const label = await poll(
+        () =>
+          frame
+            .locator('[data-testid="prediction"] .pred-label')
+            .first()
+            .textContent({ timeout: PATIENCE * 1000 }),
+        (t) => t?.trim() === "three",
+        20_000,
+      );
+      if (label?.trim() !== "three") await screenshot("run-choose-labels-wrong");
+      assert.equal(label?.trim(), "three", "class 3 named by the chosen file");
+      assert.equal(
+        (await frame.locator('[data-testid="labels-source"]').textContent()).trim(),
+        "digit_names.txt",
+        "the predictions say where their names come from",
+      );
+      await screenshot("run-choose-labels");
     },
   },
   {

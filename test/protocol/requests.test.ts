@@ -7,7 +7,14 @@ import {
   type RunnableInfo,
   type WebviewToHost,
 } from "../../src/protocol/messages";
-import { HostError, REPLY_TYPES, RequestCancelled, RequestClient } from "../../src/protocol/requests";
+import {
+  HostError,
+  REPLY_TYPES,
+  RequestCancelled,
+  RequestClient,
+  RequestServer,
+  type ReplyMessage,
+} from "../../src/protocol/requests";
 
 const runnable: RunnableInfo = {
   modelUri: "m.onnx",
@@ -30,7 +37,7 @@ describe("the message type guards follow the protocol's unions", () => {
     expectTypeOf<(typeof MESSAGE_TYPES.hostToWebview)[number]>().toEqualTypeOf<HostToWebview["type"]>();
     expectTypeOf<(typeof MESSAGE_TYPES.webviewToHost)[number]>().toEqualTypeOf<WebviewToHost["type"]>();
     expect(MESSAGE_TYPES.hostToWebview).toHaveLength(13);
-    expect(MESSAGE_TYPES.webviewToHost).toHaveLength(13);
+    expect(MESSAGE_TYPES.webviewToHost).toHaveLength(14);
     for (const type of MESSAGE_TYPES.hostToWebview) expect(isHostToWebview({ type })).toBe(true);
     for (const type of MESSAGE_TYPES.webviewToHost) expect(isWebviewToHost({ type })).toBe(true);
   });
@@ -110,6 +117,98 @@ describe("request/reply helper", () => {
     expect(c.outstanding).toBe(0);
     expect(c.handle({ type: "requestFailed", requestId: idOf(0), message: "late" })).toBe(false);
     await expect(c.request("pickImage", {}, { signal: ctl.signal })).rejects.toThrow(RequestCancelled);
-    expect(posted).toHaveLength(1);
+    // The host was told to stop the posted request; the one cancelled before posting was never sent.
+    expect(posted).toEqual([
+      { type: "runNative", requestId: 1, modelUri: "u", feeds: [], fetches: [] },
+      { type: "cancelRequest", cancels: 1 },
+    ]);
+  });
+});
+
+/** A step of host work that waits for `release` and stops there when its signal is aborted. */
+function steps() {
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((r) => (release = r));
+  const done: string[] = [];
+  const work = (requestId: number) => async (signal: AbortSignal) => {
+    done.push("built");
+    await gate;
+    signal.throwIfAborted();
+    done.push("written");
+    return { type: "runnable" as const, requestId, runnable };
+  };
+  return { release, done, work };
+}
+
+describe("the host's side: RequestServer", () => {
+  it("posts the work's reply, and requestFailed for a failure", async () => {
+    const replies: ReplyMessage[] = [];
+    const server = new RequestServer((r) => replies.push(r));
+    await server.serve(4, async () => ({ type: "runnable", requestId: 4, runnable }));
+    await server.serve(5, () => Promise.reject(new Error("no weights")));
+    expect(replies).toEqual([
+      { type: "runnable", requestId: 4, runnable },
+      { type: "requestFailed", requestId: 5, message: "no weights" },
+    ]);
+    expect(server.inFlight).toBe(0);
+  });
+
+  it("cancelRequest stops the work at its next step and posts nothing; others go on", async () => {
+    const replies: ReplyMessage[] = [];
+    const server = new RequestServer((r) => replies.push(r));
+    const a = steps();
+    const b = steps();
+    const servedA = server.serve(7, a.work(7));
+    const servedB = server.serve(8, b.work(8));
+    expect(server.inFlight).toBe(2);
+    server.cancel(7);
+    server.cancel(99); // unknown ids are ignored
+    a.release();
+    b.release();
+    await Promise.all([servedA, servedB]);
+    expect(a.done).toEqual(["built"]);
+    expect(b.done).toEqual(["built", "written"]);
+    expect(replies).toEqual([{ type: "runnable", requestId: 8, runnable }]);
+    expect(server.inFlight).toBe(0);
+  });
+
+  it("drops the reply of work that finished after its request was cancelled", async () => {
+    const replies: ReplyMessage[] = [];
+    const server = new RequestServer((r) => replies.push(r));
+    let finish: () => void = () => undefined;
+    const served = server.serve(3, async () => {
+      await new Promise<void>((r) => (finish = r));
+      return { type: "runnable", requestId: 3, runnable };
+    });
+    server.cancel(3);
+    finish();
+    await served;
+    expect(replies).toEqual([]);
+  });
+
+  it("a webview's cancel reaches the host's work through the messages", async () => {
+    // The two ends refer to each other: the client posts to the server, the server replies to it.
+    const host: { server: RequestServer | null } = { server: null };
+    const c = new RequestClient((m) => {
+      // The host: requests are served, cancelRequest cancels (as InspectorPanel.onMessage does).
+      if (m.type === "cancelRequest") host.server?.cancel(m.cancels);
+      else if (m.type === "prepareExplain") void host.server?.serve(m.requestId, work.work(m.requestId));
+    });
+    const server = new RequestServer((r) => c.handle(r));
+    host.server = server;
+    const work = steps();
+    const ctl = new AbortController();
+    const asked = c.request("prepareExplain", { method: "gradcam" }, { signal: ctl.signal });
+    ctl.abort();
+    await expect(asked).rejects.toThrow(RequestCancelled);
+    work.release();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(work.done).toEqual(["built"]);
+    expect(server.inFlight).toBe(0);
+    // The channel is usable again: the next request is answered.
+    const next = c.request("prepareRun", { layers: [] });
+    expect(c.outstanding).toBe(1);
+    expect(c.handle({ type: "runnable", requestId: 2, runnable })).toBe(true);
+    await expect(next).resolves.toMatchObject({ type: "runnable" });
   });
 });

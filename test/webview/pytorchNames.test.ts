@@ -93,3 +93,26 @@ describe("a model file in the inspector", () => {
     expect(headerView(a).meta).toBe("ONNX · pytorch 2.5 · opset 17 · IR 8");
   });
 });
+
+describe("a Keras model in the inspector", () => {
+  // keras_mnist.py: the Simple MNIST convnet of keras.io, a keras.Sequential of Conv2D, MaxPooling2D, Dense.
+  const file = resolve(__dirname, "../fixtures/python/keras_mnist.py");
+  const model = analyzePythonSource(readFileSync(file, "utf8"), { fileName: file }).classes.find(
+    (c) => c.name === "sequential",
+  )?.analysis as ModelAnalysis;
+
+  it("the op column and the graph speak Keras; the header names the model's file and Keras", () => {
+    const table = new TableViewModel(model);
+    const ops = table.rows().map((r) => (r.kind === "layer" ? table.cells(r.index)?.op.text : undefined));
+    expect(ops).toContain("Conv2D · Conv");
+    expect(ops).toContain("MaxPooling2D · MaxPool");
+    expect(ops.some((op) => op?.startsWith("Dense"))).toBe(true);
+    expect(ops).not.toContain("Conv");
+    const conv = model.layers.find((l) => l.name === "conv2d" && l.opType === "Conv");
+    expect(conv && layerCells(conv).op).toEqual({ text: "Conv2D · Conv", title: "graph op Conv" });
+    const graph = new GraphViewModel(model).build().nodes.map((n) => n.title);
+    expect(graph).not.toContain("MaxPool");
+    expect(headerView(model).model).toBe("sequential");
+    expect(headerView(model).meta).toBe("— keras_mnist.py · Keras");
+  });
+});

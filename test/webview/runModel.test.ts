@@ -245,8 +245,11 @@ describe("job queue", () => {
   it("cancel flags the running job and drops the waiting one; errors do not stop the queue", async () => {
     const q = new JobQueue();
     let seen = false;
+    let aborted = false;
     let release!: () => void;
     q.submit(async (token) => {
+      // The job's host requests carry token.signal: cancel aborts them too.
+      token.signal?.addEventListener("abort", () => (aborted = true));
       await new Promise<void>((r) => (release = r));
       seen = token.cancelled;
       throw new Error("boom");
@@ -258,6 +261,7 @@ describe("job queue", () => {
     release();
     await new Promise((r) => setTimeout(r, 0));
     expect(seen).toBe(true);
+    expect(aborted).toBe(true);
     expect(q.busy).toBe(false);
     let after = false;
     q.submit(async () => void (after = true));

@@ -52,6 +52,9 @@ export function describeValue(v: ValueSummary): string {
   return `${valueLabel(v)}: ${formatShape(v.shape)} ${v.dtype}`;
 }
 
+/** How the header names the framework a source model is written in. */
+const SOURCE_FRAMEWORKS: Readonly<Record<string, string>> = { pytorch: "PyTorch", keras: "Keras" };
+
 /**
  * The model's origin: the file and framework of a source class, else the file's format, producer and
  * versions.
@@ -60,7 +63,8 @@ function modelMeta(a: ModelAnalysis): string {
   if (a.definedIn) {
     const { className, file } = a.definedIn;
     // A model the script builds is titled by its variable; its class is named beside it.
-    return `${className === a.model ? "" : `${className} `}— ${file} · ${a.format === "pytorch" ? "PyTorch" : a.format}`;
+    const framework = SOURCE_FRAMEWORKS[a.format] ?? a.format;
+    return `${className === a.model ? "" : `${className} `}— ${file} · ${framework}`;
   }
   // Opset and IR version are an ONNX file's; other formats are read into opset 17 by us, which tells nothing.
   const versions = a.format.toLowerCase() === "onnx" ? [`opset ${a.opset}`, `IR ${a.irVersion}`] : [];

@@ -136,7 +136,7 @@ export class RunEngine {
       try {
         if (backend === "native" && this.native !== null) {
           this.progress(`Running on ${BACKEND_LABEL[backend]}…`);
-          const r = await this.native.run(runnable.modelUri, feeds, fetches);
+          const r = await this.native.run(runnable.modelUri, feeds, fetches, token.signal);
           checkCancelled(token);
           if (r.note !== undefined) notes.push(`Host engine: ${r.note}.`);
           if (notes.length > 0 && backend !== plan.order[0])

@@ -1,12 +1,14 @@
 /**
  * One job at a time: a job asked for while another runs waits, and only the
  * latest waiting job is kept (three quick input changes give one extra run).
- * Cancel flags the running job (it checks `token.cancelled` between steps) and
- * drops the waiting one. Pure.
+ * Cancel flags the running job (it checks `token.cancelled` between steps, and its
+ * host requests are cancelled through `token.signal`) and drops the waiting one. Pure.
  */
 
 export interface CancelToken {
   readonly cancelled: boolean;
+  /** Aborted on cancel: given to host requests, so that the host stops their work too. */
+  readonly signal?: AbortSignal;
 }
 
 export class CancelledError extends Error {
@@ -23,7 +25,7 @@ export function checkCancelled(token: CancelToken): void {
 type Job = (token: CancelToken) => Promise<void>;
 
 export class JobQueue {
-  private current: { cancelled: boolean } | null = null;
+  private current: AbortController | null = null;
   private waiting: Job | null = null;
 
   constructor(private readonly onBusyChange: (busy: boolean) => void = () => {}) {}
@@ -47,12 +49,18 @@ export class JobQueue {
 
   cancel(): void {
     this.waiting = null;
-    if (this.current !== null) this.current.cancelled = true;
+    this.current?.abort();
   }
 
   private async start(job: Job, chained = false): Promise<void> {
-    const token = { cancelled: false };
-    this.current = token;
+    const controller = new AbortController();
+    const token: CancelToken = {
+      get cancelled() {
+        return controller.signal.aborted;
+      },
+      signal: controller.signal,
+    };
+    this.current = controller;
     if (!chained) this.onBusyChange(true);
     try {
       await job(token);

@@ -25,13 +25,15 @@ export interface NativeRunner {
     modelUri: string,
     feeds: Readonly<Record<string, NativeFeedData>>,
     fetches: readonly string[],
+    /** Cancels the request: the host does not start a run it has not started yet. */
+    signal?: AbortSignal,
   ): Promise<NativeResult>;
 }
 
 /** runNative on the host engine, through the one request helper. */
 export function hostNativeRunner(client: RequestClient): NativeRunner {
   return {
-    async run(modelUri, feeds, fetches) {
+    async run(modelUri, feeds, fetches, signal) {
       const tensors: NativeTensor[] = Object.entries(feeds).map(([name, f]) => ({
         name,
         dtype: f.dtype,
@@ -39,7 +41,11 @@ export function hostNativeRunner(client: RequestClient): NativeRunner {
         // A copy with its own buffer: a view into a larger buffer would send all of it.
         bytes: new Uint8Array(f.data.buffer.slice(f.data.byteOffset, f.data.byteOffset + f.data.byteLength)),
       }));
-      const r = await client.request("runNative", { modelUri, feeds: tensors, fetches: [...fetches] });
+      const r = await client.request(
+        "runNative",
+        { modelUri, feeds: tensors, fetches: [...fetches] },
+        { signal },
+      );
       return {
         ms: r.ms,
         firstRun: r.firstRun,

@@ -80,7 +80,9 @@ const attention: OpRule = {
   rf: "global",
 };
 
-/** FlexAttention (ai.onnx.preview): Q [B, Hq, Lq, E], K [B, Hkv, Lk, E], V [B, Hkv, Lk, Ev] → [B, Hq, Lq, Ev]. */
+/**
+ * FlexAttention (ai.onnx.preview): Q [B, Hq, Lq, E], K [B, Hkv, Lk, E], V [B, Hkv, Lk, Ev] → [B, Hq, Lq, Ev].
+ */
 const flexAttention: OpRule = {
   infer(ctx) {
     const q = shapeOf(ctx, 0);

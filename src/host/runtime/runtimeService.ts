@@ -162,8 +162,11 @@ export class RuntimeService {
   private async built(
     model: Model,
     key: string,
+    signal: AbortSignal | undefined,
     build: (weighted: Model) => Runnable & { readonly map?: string },
   ): Promise<Built> {
+    // Cancelled while the model loaded or another request ran: nothing is generated or built.
+    signal?.throwIfAborted();
     let m = this.builds.get(model);
     if (m === undefined) {
       const start = performance.now();
@@ -200,12 +203,15 @@ export class RuntimeService {
     return created;
   }
 
-  /** Runs a model this service published on the host engine (onnxruntime-node). */
-  runNative(m: NativeRequest): Promise<HostRun> {
-    if (!this.config.trusted) return Promise.reject(new Error(RESTRICTED));
+  /**
+   * Runs a model this service published on the host engine (onnxruntime-node). A run already
+   * in the engine cannot be interrupted; one cancelled before it starts is not started.
+   */
+  async runNative(m: NativeRequest, signal?: AbortSignal): Promise<HostRun> {
+    if (!this.config.trusted) throw new Error(RESTRICTED);
     const file = this.published.get(m.modelUri);
-    if (file === undefined)
-      return Promise.reject(new Error("the host engine runs only models ConvLens built"));
+    if (file === undefined) throw new Error("the host engine runs only models ConvLens built");
+    signal?.throwIfAborted();
     return this.native.run(file, m.feeds, m.fetches);
   }
 
@@ -227,7 +233,7 @@ export class RuntimeService {
       .filter((l) => l.value !== "" && !isOutput(l.value));
     const extraOutputs = chosen.map((l) => l.value);
     // Built from the file's model (the cache's key), wrapped the same way after its weights are generated.
-    const runnable = await this.built(file, `forward [${extraOutputs.join(", ")}]`, (m) =>
+    const runnable = await this.built(file, `forward [${extraOutputs.join(", ")}]`, undefined, (m) =>
       buildRunnable(channelsFirstView(m, wanted).model, { extraOutputs, seed: SEED }),
     );
     // The host engine runs it unless the webview has a real GPU (auto) or a webview engine is forced.
@@ -252,11 +258,12 @@ export class RuntimeService {
     model: Model,
     layers: readonly LayerRow[],
     req: ExplainRequest,
+    signal?: AbortSignal,
   ): Promise<{ runnable: RunnableInfo; map: string }> {
     const { method, layerIndex, channel } = req;
     const classIndex = req.classIndex ?? 0;
     const key = `${method} ${JSON.stringify({ layerIndex, channel, classIndex })}`;
-    const runnable = await this.built(model, key, (m) => {
+    const runnable = await this.built(model, key, signal, (m) => {
       const g = explainGraph(m, layers, { ...req, classIndex });
       return { ...buildRunnable(g.model, { seed: SEED }), map: g.output };
     });

@@ -71,6 +71,36 @@ describe("source names change no number (PyTorch fixture corpus)", () => {
   });
 });
 
+const KERAS = readdirSync(PY)
+  .filter((f) => f.startsWith("keras") && f.endsWith(".py"))
+  .map((f) => resolve(PY, f));
+
+describe("source names change no number (Keras fixtures)", () => {
+  let compared = 0;
+  for (const file of KERAS) {
+    it(file.slice(file.indexOf("fixtures")), () => {
+      for (const m of analyse(readFileSync(file, "utf8"), file).classes) {
+        if (!m.analysis || !m.model) continue;
+        const plain = analyzeModel(m.model, { modelName: m.analysis.model, layout: "channels_last" });
+        expect(m.analysis.layers.map(numbers), m.name).toEqual(plain.layers.map(numbers));
+        expect(
+          m.analysis.layers.map((l) => l.name),
+          m.name,
+        ).toEqual(plain.layers.map((l) => l.name));
+        expect(m.analysis.totals).toEqual(plain.totals);
+        expect(m.analysis.finalRf).toEqual(plain.finalRf);
+        expect(m.analysis.inputs.map((v) => v.name)).toEqual(plain.inputs.map((v) => v.name));
+        expect(m.analysis.outputs.map((v) => v.name)).toEqual(plain.outputs.map((v) => v.name));
+        compared++;
+      }
+    });
+  }
+  it("compared models from every file", () => {
+    expect(KERAS.length).toBeGreaterThanOrEqual(4);
+    expect(compared).toBeGreaterThanOrEqual(KERAS.length);
+  });
+});
+
 describe("the source's names", () => {
   const lenet = () => {
     const file = CORPUS[0] as string;
@@ -146,5 +176,40 @@ class Net(nn.Module):
     ]);
     expect(a.inputs.map((v) => v.label)).toEqual(["img"]);
     expect(a.definedIn).toEqual({ file: "models.py", className: "Net" });
+  });
+});
+
+describe("a Keras model's names", () => {
+  it("layer types as the source writes them, the layers' name=s, the model and its file", () => {
+    const source = `import keras
+from keras import layers
+
+inputs = keras.Input(shape=(28, 28, 1), name="digits")
+x = layers.Conv2D(8, 3, activation="relu", name="features")(inputs)
+x = layers.MaxPooling2D()(x)
+x = layers.Flatten()(x)
+outputs = layers.Dense(10, name="logits")(x)
+model = keras.Model(inputs, outputs, name="digit_net")
+`;
+    const a = analyse(source, "/work/nets/digits.py").classes.find((c) => c.name === "digit_net")
+      ?.analysis as ModelAnalysis;
+    const rows = a.layers.map((l) => [l.name, l.sourceOp] as const);
+    // Conv2D with activation="relu" on channels-last is four graph nodes (the convolution runs
+    // channels-first between two transposes, then the activation): each says which one it is.
+    expect(rows.filter(([n]) => n === "features")).toEqual([
+      ["features", "Conv2D · Transpose"],
+      ["features", "Conv2D · Conv"],
+      ["features", "Conv2D · Transpose"],
+      ["features", "Conv2D · Relu"],
+    ]);
+    // Unnamed layers keep Keras' own names (to_snake_case of the class).
+    expect(rows.filter(([n]) => n === "max_pooling2d").map(([, op]) => op)).toContain(
+      "MaxPooling2D · MaxPool",
+    );
+    expect(rows.filter(([n]) => n === "logits").every(([, op]) => op?.startsWith("Dense"))).toBe(true);
+    expect(rows.every(([, op]) => op !== undefined)).toBe(true);
+    expect(a.definedIn).toEqual({ file: "digits.py", className: "digit_net" });
+    expect(a.inputs.map((v) => v.name)).toEqual(["digits"]);
+    expect(a.outputs.map((v) => v.label)).toEqual(["output"]);
   });
 });

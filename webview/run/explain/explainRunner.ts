@@ -46,7 +46,8 @@ export interface RunnerDeps {
   /** The Run panel's forward model exposing these layers (cached there). */
   forwardRunnable(layers: readonly number[]): Promise<RunnableInfo>;
   /** The backward graph (cached by the caller). */
-  explainRunnable(method: GraphMethod, p: ExplainParams): Promise<ExplainRunnable>;
+  /** `signal` cancels the host's building of the graph (the Cancel button). */
+  explainRunnable(method: GraphMethod, p: ExplainParams, signal?: AbortSignal): Promise<ExplainRunnable>;
   progress(text: string): void;
 }
 
@@ -122,7 +123,7 @@ export class ExplainRunner {
     const backward: Backward = async (method, p, data = image.data) => {
       this.deps.progress("Preparing the backward graph…");
       const t0 = performance.now();
-      const g = await this.deps.explainRunnable(method, p);
+      const g = await this.deps.explainRunnable(method, p, token.signal);
       const t1 = performance.now();
       timer.hostMs += t1 - t0;
       checkCancelled(token);

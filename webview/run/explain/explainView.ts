@@ -101,7 +101,7 @@ export class ExplainView {
       engine: () => this.engine(),
       input: () => deps.state().input,
       forwardRunnable: (layers) => deps.forwardRunnable(layers),
-      explainRunnable: (method, p) => this.explainRunnable(method, p),
+      explainRunnable: (method, p, signal) => this.explainRunnable(method, p, signal),
       progress: (text) => this.setStatus(text),
     });
     this.runButton.addEventListener("click", () => this.run());
@@ -235,19 +235,32 @@ export class ExplainView {
     this.renderBody();
   }
 
-  private explainRunnable(method: GraphMethod, p: ExplainParams): Promise<ExplainRunnable> {
+  private explainRunnable(
+    method: GraphMethod,
+    p: ExplainParams,
+    signal?: AbortSignal,
+  ): Promise<ExplainRunnable> {
     const key = explainKey(method, p);
     let r = this.runnables.get(key);
     if (r === undefined) {
       r = this.deps.requests
-        .request("prepareExplain", {
-          method,
-          ...(p.layerIndex !== undefined ? { layerIndex: p.layerIndex } : {}),
-          ...(p.channel !== undefined ? { channel: p.channel } : {}),
-          ...(p.classIndex !== undefined ? { classIndex: p.classIndex } : {}),
-        })
+        .request(
+          "prepareExplain",
+          {
+            method,
+            ...(p.layerIndex !== undefined ? { layerIndex: p.layerIndex } : {}),
+            ...(p.channel !== undefined ? { channel: p.channel } : {}),
+            ...(p.classIndex !== undefined ? { classIndex: p.classIndex } : {}),
+          },
+          // Cancel stops the host building the graph; a cancelled graph is not kept (below).
+          { signal },
+        )
         .then((reply) => ({ runnable: reply.runnable, map: reply.map }));
-      r.catch(() => this.runnables.delete(key));
+      const asked = r;
+      // A failed or cancelled request is asked again next time (unless another has replaced it).
+      asked.catch(() => {
+        if (this.runnables.get(key) === asked) this.runnables.delete(key);
+      });
     }
     // Most recent last; only a few kept: the host keeps just its newest built models on disk.
     this.runnables.delete(key);

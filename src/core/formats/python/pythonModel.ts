@@ -301,7 +301,7 @@ function traceRoot(
     const named = withSourceNames(
       analysed,
       { values: b.sourceNames, spellings: b.spellings },
-      { file: opts.fileName.split(/[\\/]/).pop() ?? opts.fileName, className: root.cls.name },
+      { file: baseName(opts.fileName), className: root.cls.name },
     );
     const analysis = missing
       ? { ...named, warnings: [...named.warnings, `an output of forward is unknown: ${missing}`] }
@@ -508,6 +508,11 @@ export function analyzePythonSource(source: string, opts: PythonOptions): Python
   return { classes, parseErrors: mod.errors };
 }
 
+/** The file's base name, as the inspector's header shows it. */
+function baseName(fileName: string): string {
+  return fileName.split(/[\\/]/).pop() ?? fileName;
+}
+
 /** A Keras model recorded at module level, built channels-last and analysed like a class. */
 function traceKeras(m: KerasModel, span: Span, opts: PythonOptions): TracedClass {
   const base = {
@@ -538,11 +543,16 @@ function traceKeras(m: KerasModel, span: Span, opts: PythonOptions): TracedClass
     layout: "channels_last",
   };
   try {
-    const analysis = analyzeModel(model, {
-      modelName: m.name,
-      timeLimitMs: opts.timeLimitMs ?? 10_000,
-      layout: "channels_last",
-    });
+    // The inspector speaks Keras: `Conv2D`, `Dense` and the layers' names, the model and its file.
+    const analysis = withSourceNames(
+      analyzeModel(model, {
+        modelName: m.name,
+        timeLimitMs: opts.timeLimitMs ?? 10_000,
+        layout: "channels_last",
+      }),
+      { values: new Map(), spellings: b.spellings },
+      { file: baseName(opts.fileName), className: m.name },
+    );
     return {
       ...base,
       diagnostics: b.diagnostics,

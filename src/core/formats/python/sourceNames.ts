@@ -1,14 +1,18 @@
 /**
- * The traced graph is named the way PyTorch's ONNX exporter names it (`/c1/Conv`,
- * `/out/Gemm_output_0`, op `Gemm`): the runnable model and the Run tab depend on those
- * names. A reader of the source wants its own words: `Linear`, `F.relu`, `x`. This is the
+ * The graph traced from source (a PyTorch class, a Keras model) is named the way an ONNX
+ * exporter names it (`/c1/Conv`, `/out/Gemm_output_0`, op `Gemm`): the runnable model and the
+ * Run tab depend on those names. A reader of the source wants its own words: `Linear`,
+ * `F.relu`, `x` in PyTorch, `Conv2D`, `Dense` and the layers' `name=`s in Keras. This is the
  * one place that maps the one onto the other — it adds the source's names beside the
  * graph's (LayerRow.sourceOp, ValueSummary.label, a functional op's row name) and never
  * touches a number, an id or a graph name.
  */
 import type { LayerRow, ModelAnalysis, ValueSummary } from "../../analysis/result";
 
-/** What the trace recorded about the source's names (see GraphBuilder.sourceNames / spellings). */
+/**
+ * What the trace recorded about the source's names (see GraphBuilder.sourceNames / spellings).
+ * A Keras model records none: its layers' types and names are the rows' own (layerType, name).
+ */
 export interface TraceNames {
   /** Graph value → the variable the source first bound it to. */
   readonly values: ReadonlyMap<string, string>;
