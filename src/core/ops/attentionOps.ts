@@ -81,6 +81,17 @@ const attention: OpRule = {
 };
 
 /**
+ * A matrix-product op without a cost rule yet: its MACs are unknown with the reason, never 0 (the totals
+ * then say they leave it out).
+ */
+function uncounted(op: string): Pick<OpRule, "macs" | "notes"> {
+  return {
+    macs: () => null,
+    notes: () => [`MACs unknown: ${op} has no cost rule in ConvLens yet`],
+  };
+}
+
+/**
  * FlexAttention (ai.onnx.preview): Q [B, Hq, Lq, E], K [B, Hkv, Lk, E], V [B, Hkv, Lk, Ev] → [B, Hq, Lq, Ev].
  */
 const flexAttention: OpRule = {
@@ -90,6 +101,7 @@ const flexAttention: OpRule = {
     if (q.length !== 4 || v.length !== 4) throw new ShapeError("FlexAttention needs 4-D Q and V");
     return [{ dtype: dtypeOf(ctx), shape: [q[0] ?? "?", q[1] ?? "?", q[2] ?? "?", v[3] ?? "?"] }];
   },
+  ...uncounted("FlexAttention"),
   rf: "global",
 };
 
@@ -120,6 +132,7 @@ const linearAttention: OpRule = {
     ];
     return outs.slice(0, ctx.node.outputs.length);
   },
+  ...uncounted("LinearAttention"),
   rf: "global",
 };
 
