@@ -29,7 +29,8 @@ const causalConvWithState: OpRule = {
     if (!x || !isNum(k)) return null;
     return x.reduce((a, b) => a * b, 1) * k;
   },
-  rf: "global",
+  // K taps along the sequence, with a state from earlier calls: not "global", and no rule yet, so unknown.
+  rf: () => undefined,
 };
 
 /**
