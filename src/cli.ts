@@ -91,7 +91,8 @@ function parseArgs(argv: readonly string[]): Args {
   ];
   // --class names a Python model class for summary, a class index for explain.
   for (const k of options.keys()) if (!known.includes(k)) throw new UsageError(`unknown option --${k}`);
-  const format = options.get("format") ?? "table";
+  // "markdown" is what people type for md.
+  const format = options.get("format")?.replace(/^markdown$/, "md") ?? "table";
   if (!(FORMATS as readonly string[]).includes(format))
     throw new UsageError(`unknown --format "${format}" (table, json, csv or md)`);
   const [command, file] = positional;

@@ -94,6 +94,20 @@ describe("convlens summary of framework definitions: one row per framework layer
     expect(await main(["summary", `${FIXTURES}/darknet/tiny-classifier.cfg`])).toBe(0);
     const rows = out.split("\n").filter((line) => /^\d+\s/.test(line));
     expect(rows.map((r) => r.split(/\s+/).slice(0, 2))).toEqual(expected.layers.map((l) => [l.name, l.type]));
+    // Opset belongs to ONNX files only; a cfg is not "opset 17".
+    expect(out.split("\n")[0]).toBe("model tiny-classifier (darknet, weightless)");
+  });
+
+  it("names the opset in the header of an ONNX file, and takes --format markdown for md", async () => {
+    expect(await main(["summary", `${MODELS}/lenet5.onnx`, "--format", "markdown"])).toBe(0);
+    const md = out;
+    out = "";
+    expect(await main(["summary", `${MODELS}/lenet5.onnx`, "--format", "md"])).toBe(0);
+    expect(md).toBe(out);
+    expect(md).toContain("| c1 | Conv | 1×6×28×28 | 156 | 117600 |");
+    out = "";
+    expect(await main(["summary", `${MODELS}/lenet5.onnx`])).toBe(0);
+    expect(out.split("\n")[0]).toMatch(/^model lenet5 \(onnx, opset \d+\)$/);
   });
 });
 

@@ -266,7 +266,8 @@ function totalsLines(a: ModelAnalysis): string[] {
   const rf = rfText(a.finalRf);
   const sampleNote = a.batchAssumed?.length ? ` (${PER_SAMPLE})` : "";
   return [
-    `model ${a.model} (${a.format}, opset ${a.opset}${a.weightless ? ", weightless" : ""})`,
+    // Opset is an ONNX notion: other formats are converted to a fixed opset that says nothing about the file.
+    `model ${a.model} (${[a.format, ...(a.format === "onnx" ? [`opset ${a.opset}`] : []), ...(a.weightless ? ["weightless"] : [])].join(", ")})`,
     `inputs: ${a.inputs.map((v) => `${v.name} ${v.dtype}[${shapeText(v.shape)}]`).join(", ")}${sampleNote}`,
     `outputs: ${a.outputs.map((v) => `${v.name} ${v.dtype}[${shapeText(v.shape)}]`).join(", ")}${sampleNote}`,
     `params ${paramsLowerBound(t) ? "≥ " : ""}${t.params} (${humanCount(t.params)}${storedBytes(t)}) · ${perSample(a)}MACs ${t.macs ?? "?"} (${humanCount(t.macs)}) · FLOPs ${t.flops ?? "?"} (= 2 × MACs) · activations ${humanBytes(t.activationBytes)} (peak ${humanBytes(t.peakActivationBytes)}) · final RF ${rf.size || "none"}`,
