@@ -35,6 +35,7 @@ import { SubOptions } from "./generated/tflite/sub-options";
 import { StridedSliceOptions } from "./generated/tflite/strided-slice-options";
 import { TransposeConvOptions } from "./generated/tflite/transpose-conv-options";
 import { constantValues, TfliteUnsupported, type Emitter } from "./tfliteEmit";
+import { TENSOR_CONVERTERS } from "./tfliteTensorOps";
 import type { TflOperator, TflTensor } from "./tfliteFile";
 
 const INT_MAX = 2 ** 31 - 1;
@@ -82,9 +83,20 @@ export class OpCtx {
   node(opType: string, inputs: readonly string[], attrs: Record<string, AttrValue> = {}): string {
     return this.e.node(opType, inputs, attrs);
   }
+  /** The ONNX dtype code of output k as the file stores it. */
+  outputDtypeCode(k = 0): number {
+    return onnxCodeOf(this.e.tensors[this.op.outputs[k] ?? -1]?.dtype ?? "float32");
+  }
+  /** The stored rank of input k. */
+  rank(k: number): number {
+    const s = this.tensor(k).shape;
+    if (!s) throw new TfliteUnsupported(`the rank of input ${k} is not known`);
+    return s.length;
+  }
 }
 
-type Converter = (c: OpCtx) => string;
+/** An operator's output value, or one per output tensor (SPLIT, UNPACK). */
+export type Converter = (c: OpCtx) => string | readonly string[];
 
 function activation(c: OpCtx, x: string, fn: number | undefined): string {
   const name = ActivationFunctionType[fn ?? 0];
@@ -304,10 +316,6 @@ function softmax(c: OpCtx): string {
   return c.node("Softmax", [x], { axis: -1 });
 }
 
-function outDtypeCode(c: OpCtx): number {
-  return onnxCodeOf(c.e.tensors[c.op.outputs[0] ?? -1]?.dtype ?? "float32");
-}
-
 export const CONVERTERS: Readonly<Record<string, Converter>> = {
   CONV_2D: conv2d,
   DEPTHWISE_CONV_2D: depthwise,
@@ -377,8 +385,8 @@ export const CONVERTERS: Readonly<Record<string, Converter>> = {
   // QUANTIZE / DEQUANTIZE: the emitter dequantizes the input and quantizes the output.
   QUANTIZE: (c) => c.input(0),
   DEQUANTIZE: (c) =>
-    c.tensor(0).dtype === "float32" ? c.input(0) : c.node("Cast", [c.input(0)], { to: outDtypeCode(c) }),
-  CAST: (c) => c.node("Cast", [c.input(0)], { to: outDtypeCode(c) }),
+    c.tensor(0).dtype === "float32" ? c.input(0) : c.node("Cast", [c.input(0)], { to: c.outputDtypeCode() }),
+  CAST: (c) => c.node("Cast", [c.input(0)], { to: c.outputDtypeCode() }),
   RELU: unary("Relu"),
   RELU6: clip(0, 6),
   RELU_N1_TO_1: clip(-1, 1),
@@ -404,4 +412,5 @@ export const CONVERTERS: Readonly<Record<string, Converter>> = {
   SIN: unary("Sin"),
   COS: unary("Cos"),
   SQUARE: (c) => c.node("Mul", [c.input(0), c.input(0)]),
+  ...TENSOR_CONVERTERS,
 };
