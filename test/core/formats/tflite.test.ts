@@ -157,6 +157,17 @@ describe("published MediaPipe files (test/fixtures/tflite/published)", () => {
     expect(segment[segment.length - 1]?.outputs[0]?.shape).toEqual([1, 256, 256, 1]);
     expect(a.warnings).toEqual([]);
   });
+  it.each(["face_detection_short_range", "selfie_segmentation"])(
+    "%s: the weights' bytes are the file's float16 weights' bytes",
+    (name) => {
+      const { stored } = JSON.parse(
+        readFileSync(resolve(DIR, `published/${name}.expected.json`), "utf8"),
+      ) as { stored: { weight_elements: number; weight_bytes: number } };
+      const a = analyzeFile(`${name}.tflite`, published(name));
+      expect(a.totals.params).toBe(stored.weight_elements);
+      expect(a.totals.paramBytes).toBe(stored.weight_bytes);
+    },
+  );
   const native = loadNative();
   if (!native.ok) throw new Error(native.why);
   const engine = new NativeEngine(native.ort);
