@@ -332,6 +332,45 @@ def mediapipe_upsample():
 
 
 @torch.no_grad()
+def dilated_conv():
+    """A dilated convolution as TF1 converters write it: SPACE_TO_BATCH_ND (pad to a multiple of the rate,
+    block offsets into the batch) → a VALID CONV_2D → BATCH_TO_SPACE_ND (back, crops cut off). The batched
+    tensors are built in PyTorch by reshapes written from TensorFlow's documentation; the output must equal
+    PyTorch's dilated convolution (SAME padding, rate 2) of the 11×11 input."""
+    b = Build("dilated_conv")
+    x0 = torch.round(torch.randn(1, 4, 11, 11) * 1e6) / 1e6
+    t = b.m.tensor("input", [1, 11, 11, 4])
+    rate, k, cout = 2, 3, 6
+    conv = torch.nn.Conv2d(4, cout, k)
+    # SAME for the effective 5×5 kernel pads 2 on each side (15); one more after makes it a multiple of 2.
+    pads = [[2, 3], [2, 3]]
+    xp = F.pad(x0, [2, 3, 2, 3])
+    n, c, h, w = xp.shape
+    s2b = xp.reshape(n, c, h // rate, rate, w // rate, rate).permute(3, 5, 0, 1, 2, 4).reshape(
+        rate * rate * n, c, h // rate, w // rate)
+    b.row("space_to_batch", "SPACE_TO_BATCH_ND", s2b)
+    ts = b.out("space_to_batch", s2b)
+    b.m.op("SPACE_TO_BATCH_ND", [t, b.m.const("space_to_batch/block", np.array([rate, rate], np.int32)),
+                                 b.m.const("space_to_batch/paddings", np.array(pads, np.int32))], [ts])
+    y = conv(s2b)
+    b.row("conv", "CONV_2D", y, sum(p.numel() for p in conv.parameters()), y.numel() * 4 * k * k)
+    tc = b.out("conv", y)
+    b.m.op("CONV_2D", [ts, b.m.const("conv/weights", np32(conv.weight.permute(0, 2, 3, 1))),
+                       b.m.const("conv/bias", np32(conv.bias))], [tc],
+           dict(padding="VALID", stride_w=1, stride_h=1, dilation_w_factor=1, dilation_h_factor=1), "Conv2DOptions")
+    bb, _, hh, ww = y.shape
+    back = y.reshape(rate, rate, bb // rate // rate, cout, hh, ww).permute(2, 3, 4, 0, 5, 1).reshape(
+        bb // rate // rate, cout, hh * rate, ww * rate)[:, :, :11, :11]
+    b.row("batch_to_space", "BATCH_TO_SPACE_ND", back)
+    tb = b.out("batch_to_space", back)
+    b.m.op("BATCH_TO_SPACE_ND", [tc, b.m.const("batch_to_space/block", np.array([rate, rate], np.int32)),
+                                 b.m.const("batch_to_space/crops", np.array([[0, 1], [0, 1]], np.int32))], [tb])
+    dilated = F.conv2d(x0, conv.weight, conv.bias, padding=2, dilation=rate)
+    assert torch.allclose(back, dilated, atol=1e-5), "the batched form is not the dilated convolution"
+    b.save([t], [tb], sample_of(x0, dilated))
+
+
+@torch.no_grad()
 def edge_cases():
     """Files the reader must not get silently wrong: a custom op (its output and all after it unknown,
     named), a stored shape that disagrees with the op (a warning), a dynamic batch (a symbol), a builtin
@@ -367,4 +406,5 @@ if __name__ == "__main__":
     int8_convnet()
     tensor_ops()
     mediapipe_upsample()
+    dilated_conv()
     edge_cases()

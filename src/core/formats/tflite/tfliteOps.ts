@@ -32,13 +32,10 @@ import { SoftmaxOptions } from "./generated/tflite/softmax-options";
 import { SpaceToDepthOptions } from "./generated/tflite/space-to-depth-options";
 import { SqueezeOptions } from "./generated/tflite/squeeze-options";
 import { SubOptions } from "./generated/tflite/sub-options";
-import { StridedSliceOptions } from "./generated/tflite/strided-slice-options";
 import { TransposeConvOptions } from "./generated/tflite/transpose-conv-options";
 import { constantValues, TfliteUnsupported, type Emitter } from "./tfliteEmit";
 import { TENSOR_CONVERTERS } from "./tfliteTensorOps";
 import type { TflOperator, TflTensor } from "./tfliteFile";
-
-const INT_MAX = 2 ** 31 - 1;
 
 /** What a converter works with: the operator's tensors and the emitter. */
 export class OpCtx {
@@ -278,38 +275,6 @@ function squeeze(c: OpCtx): string {
   return c.node("Squeeze", [c.input(0), c.e.ints(axes)]);
 }
 
-function stridedSlice(c: OpCtx): string {
-  const o = c.options(StridedSliceOptions);
-  if (o && (o.ellipsisMask() || o.newAxisMask()))
-    throw new TfliteUnsupported("ellipsis_mask and new_axis_mask are not supported");
-  const begin = c.ints(1);
-  let end = c.ints(2);
-  const steps = c.has(3) ? c.ints(3) : begin.map(() => 1);
-  if (o?.offset()) end = end.map((e, i) => e + (begin[i] ?? 0));
-  const bit = (mask: number | undefined, i: number) => ((mask ?? 0) >> i) & 1;
-  const shrink = begin.flatMap((_, i) => (bit(o?.shrinkAxisMask(), i) ? [i] : []));
-  const starts = begin.map((b, i) => (bit(o?.beginMask(), i) ? ((steps[i] ?? 1) > 0 ? 0 : INT_MAX) : b));
-  const ends = end.map((e, i) =>
-    shrink.includes(i)
-      ? (begin[i] ?? 0) + 1
-      : bit(o?.endMask(), i)
-        ? (steps[i] ?? 1) > 0
-          ? INT_MAX
-          : -INT_MAX
-        : e,
-  );
-  const axes = begin.map((_, i) => i);
-  const y = c.node("Slice", [c.input(0), c.e.ints(starts), c.e.ints(ends), c.e.ints(axes), c.e.ints(steps)]);
-  return shrink.length ? c.node("Squeeze", [y, c.e.ints(shrink)]) : y;
-}
-
-function slice(c: OpCtx): string {
-  const begin = c.ints(1);
-  const size = c.ints(2);
-  const ends = size.map((s, i) => (s === -1 ? INT_MAX : (begin[i] ?? 0) + s));
-  return c.node("Slice", [c.input(0), c.e.ints(begin), c.e.ints(ends)]);
-}
-
 function softmax(c: OpCtx): string {
   const beta = c.options(SoftmaxOptions)?.beta() ?? 1;
   const x = beta === 1 ? c.input(0) : c.node("Mul", [c.input(0), c.e.floats([beta], [])]);
@@ -344,8 +309,6 @@ export const CONVERTERS: Readonly<Record<string, Converter>> = {
   SQUEEZE: squeeze,
   EXPAND_DIMS: (c) => c.node("Unsqueeze", [c.input(0), c.e.ints(c.ints(1))]),
   TRANSPOSE: (c) => c.node("Transpose", [c.input(0)], { perm: c.ints(1) }),
-  STRIDED_SLICE: stridedSlice,
-  SLICE: slice,
   TILE: (c) => c.node("Tile", [c.input(0), c.e.ints(c.ints(1))]),
   BROADCAST_TO: (c) => c.node("Expand", [c.input(0), c.e.ints(c.ints(1))]),
   GATHER: (c) => c.node("Gather", [c.input(0), c.input(1)], { axis: c.options(GatherOptions)?.axis() ?? 0 }),
