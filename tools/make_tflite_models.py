@@ -4,7 +4,8 @@ TFLite schema + the `flatbuffers` PyPI package; no TensorFlow), each from the sa
 in PyTorch, whose forward pass gives every layer's output shape (NCHW, written NHWC as the file keeps
 it), parameter count (the module's parameters; bias included) and MACs (output elements × input
 channels per group × kernel area for convolutions, output elements × input features for dense layers,
-input elements × output channels × kernel area for transposed convolutions, 0 for the rest).
+input elements × output channels × kernel area for transposed convolutions, output elements × the
+contracted dim for BATCH_MATMUL, 0 for the rest).
 The float models carry the PyTorch weights (in TFLite layouts: OHWI, [1,H,W,C] depthwise) and the
 expectations hold one input and PyTorch's output for it, for the Run tab's check.
 
@@ -12,7 +13,8 @@ expectations hold one input and PyTorch's output for it, for the Run tab's check
     /tmp/tfl/bin/python tools/make_tflite_models.py      # torch 1.13 from Debian's python3-torch
 
 Writes test/fixtures/tflite/*.tflite + *.expected.json (the per-format corpus test iterates them) and
-test/fixtures/tflite/edge/ (a custom op, a stored shape that disagrees with the op).
+test/fixtures/tflite/edge/ (a custom op, a stored shape that disagrees with the op). Published files
+are checked by tools/make_tflite_published.py instead (their stored shapes are the ground truth).
 """
 import json
 import pathlib
@@ -140,7 +142,7 @@ class Build:
 
 def sample_of(x, y):
     return dict(input=[round(float(v), 6) for v in x.permute(0, 2, 3, 1).flatten()],
-                output=[float(v) for v in y.flatten()])
+                output=[float(v) for v in (y.permute(0, 2, 3, 1) if y.dim() == 4 else y).flatten()])
 
 
 @torch.no_grad()
@@ -263,9 +265,116 @@ def int8_convnet():
 
 
 @torch.no_grad()
+def tensor_ops():
+    """SPLIT, SPLIT_V, UNPACK, PACK, BATCH_MATMUL and ARG_MAX: one output tensor per part, stacked back,
+    contracted; each PyTorch op the counterpart TensorFlow Lite's kernel documents."""
+    b = Build("tensor_ops")
+    x0 = torch.round(torch.randn(1, 6, 8, 8) * 1e6) / 1e6
+    t = b.m.tensor("input", [1, 8, 8, 6])
+    y, ty = b.conv("conv1", x0, t, 8, 3, pad="SAME", act="RELU")
+    halves = y.chunk(2, 1)
+    b.row("split", "SPLIT", halves[0])
+    th = [b.out("split", halves[0]), b.out("split_1", halves[1])]
+    b.m.op("SPLIT", [b.m.const("split/axis", np.array(3, np.int32)), ty], th, dict(num_splits=2), "SplitOptions")
+    parts = y.split([2, 3, 3], 1)
+    b.row("split_v", "SPLIT_V", parts[0])
+    tp = [b.out(n, p) for n, p in zip(["split_v", "split_v_1", "split_v_2"], parts)]
+    b.m.op("SPLIT_V", [ty, b.m.const("split_v/sizes", np.array([2, -1, 3], np.int32)),
+                       b.m.const("split_v/axis", np.array([-1], np.int32))], tp, dict(num_splits=3), "SplitVOptions")
+    r, tr = b.reshape("rows", parts[1], tp[1], [8, 8, 3])
+    rows = r.unbind(0)
+    b.row("unpack", "UNPACK", rows[0])
+    tu = [b.m.tensor("unpack" if i == 0 else f"unpack_{i}", list(p.shape)) for i, p in enumerate(rows)]
+    b.m.op("UNPACK", [tr], tu, dict(num=8, axis=0), "UnpackOptions")
+    packed = torch.stack(rows, 1)
+    b.row("pack", "PACK", packed)
+    tpk = b.m.tensor("pack", list(packed.shape))
+    b.m.op("PACK", tu, [tpk], dict(values_count=8, axis=1), "PackOptions")
+    q, tq = b.reshape("cols", parts[2], tp[2], [8, 8, 3])
+    m = packed @ q.transpose(-1, -2)
+    b.row("batch_matmul", "BATCH_MATMUL", m, macs=m.numel() * q.shape[-1])
+    tm = b.m.tensor("batch_matmul", list(m.shape))
+    b.m.op("BATCH_MATMUL", [tpk, tq], [tm], dict(adj_x=False, adj_y=True), "BatchMatMulOptions")
+    a = m.argmax(2)
+    b.row("argmax", "ARG_MAX", a)
+    ta = b.m.tensor("argmax", list(a.shape), "INT32")
+    b.m.op("ARG_MAX", [tm, b.m.const("argmax/axis", np.array([2], np.int32))], [ta], dict(output_type="INT32"),
+           "ArgMaxOptions")
+    sample = sample_of(x0, m)
+    sample["outputs"] = dict(argmax=[int(v) for v in a.flatten()])
+    b.save([t], [tm, ta], sample)
+
+
+@torch.no_grad()
+def mediapipe_upsample():
+    """MediaPipe's custom Convolution2DTransposeBias (mediapipe/util/tflite/operations/transpose_conv_bias.cc):
+    a transposed convolution with bias whose SAME padding crops max(0, k − (h−1) mod s − 1) rows, half of
+    them (rounded down) before. PyTorch: the full transposed convolution, then that crop."""
+    b = Build("mediapipe_upsample")
+    x0 = torch.round(torch.randn(1, 4, 7, 7) * 1e6) / 1e6
+    t = b.m.tensor("input", [1, 7, 7, 4])
+    x, tx = x0, t
+    for name, cout, k, s, same in [("up1", 6, 4, 2, True), ("up2", 2, 2, 2, False)]:
+        up = torch.nn.ConvTranspose2d(x.shape[1], cout, k, s)
+        full = up(x)
+        h, w = x.shape[2:]
+        th_, tw_ = [max(0, k - (n - 1) % s - 1) if same else 0 for n in (h, w)]
+        y = full[:, :, th_ // 2: full.shape[2] - (th_ - th_ // 2), tw_ // 2: full.shape[3] - (tw_ - tw_ // 2)]
+        b.row(name, "CUSTOM Convolution2DTransposeBias", y, sum(p.numel() for p in up.parameters()),
+              x.numel() * cout * k * k)
+        ty = b.out(name, y)
+        params = np.array([1 if same else 2, s, s], "<i4").tobytes()  # TfLiteTransposeConvParams
+        b.m.op("CUSTOM", [tx, b.m.const(name + "/weights", np32(up.weight.permute(1, 2, 3, 0))),
+                          b.m.const(name + "/bias", np32(up.bias))], [ty],
+               custom="Convolution2DTransposeBias", custom_options=params)
+        x, tx = y, ty
+    b.save([t], [tx], sample_of(x0, x))
+
+
+@torch.no_grad()
+def dilated_conv():
+    """A dilated convolution as TF1 converters write it: SPACE_TO_BATCH_ND (pad to a multiple of the rate,
+    block offsets into the batch) → a VALID CONV_2D → BATCH_TO_SPACE_ND (back, crops cut off). The batched
+    tensors are built in PyTorch by reshapes written from TensorFlow's documentation; the output must equal
+    PyTorch's dilated convolution (SAME padding, rate 2) of the 11×11 input."""
+    b = Build("dilated_conv")
+    x0 = torch.round(torch.randn(1, 4, 11, 11) * 1e6) / 1e6
+    t = b.m.tensor("input", [1, 11, 11, 4])
+    rate, k, cout = 2, 3, 6
+    conv = torch.nn.Conv2d(4, cout, k)
+    # SAME for the effective 5×5 kernel pads 2 on each side (15); one more after makes it a multiple of 2.
+    pads = [[2, 3], [2, 3]]
+    xp = F.pad(x0, [2, 3, 2, 3])
+    n, c, h, w = xp.shape
+    s2b = xp.reshape(n, c, h // rate, rate, w // rate, rate).permute(3, 5, 0, 1, 2, 4).reshape(
+        rate * rate * n, c, h // rate, w // rate)
+    b.row("space_to_batch", "SPACE_TO_BATCH_ND", s2b)
+    ts = b.out("space_to_batch", s2b)
+    b.m.op("SPACE_TO_BATCH_ND", [t, b.m.const("space_to_batch/block", np.array([rate, rate], np.int32)),
+                                 b.m.const("space_to_batch/paddings", np.array(pads, np.int32))], [ts])
+    y = conv(s2b)
+    b.row("conv", "CONV_2D", y, sum(p.numel() for p in conv.parameters()), y.numel() * 4 * k * k)
+    tc = b.out("conv", y)
+    b.m.op("CONV_2D", [ts, b.m.const("conv/weights", np32(conv.weight.permute(0, 2, 3, 1))),
+                       b.m.const("conv/bias", np32(conv.bias))], [tc],
+           dict(padding="VALID", stride_w=1, stride_h=1, dilation_w_factor=1, dilation_h_factor=1), "Conv2DOptions")
+    bb, _, hh, ww = y.shape
+    back = y.reshape(rate, rate, bb // rate // rate, cout, hh, ww).permute(2, 3, 4, 0, 5, 1).reshape(
+        bb // rate // rate, cout, hh * rate, ww * rate)[:, :, :11, :11]
+    b.row("batch_to_space", "BATCH_TO_SPACE_ND", back)
+    tb = b.out("batch_to_space", back)
+    b.m.op("BATCH_TO_SPACE_ND", [tc, b.m.const("batch_to_space/block", np.array([rate, rate], np.int32)),
+                                 b.m.const("batch_to_space/crops", np.array([[0, 1], [0, 1]], np.int32))], [tb])
+    dilated = F.conv2d(x0, conv.weight, conv.bias, padding=2, dilation=rate)
+    assert torch.allclose(back, dilated, atol=1e-5), "the batched form is not the dilated convolution"
+    b.save([t], [tb], sample_of(x0, dilated))
+
+
+@torch.no_grad()
 def edge_cases():
     """Files the reader must not get silently wrong: a custom op (its output and all after it unknown,
-    named), a stored shape that disagrees with the op (a warning), a dynamic batch (a symbol)."""
+    named), a stored shape that disagrees with the op (a warning), a dynamic batch (a symbol), a builtin
+    with no converter (unknown, named, every output)."""
     m = Model()
     t = m.tensor("input", [1, 8, 8, 3], signature=[-1, 8, 8, 3])
     w = m.const("conv/weights", np.zeros((4, 3, 3, 3), np.float32))
@@ -283,6 +392,11 @@ def edge_cases():
     m.op("MAX_POOL_2D", [t], [p], dict(padding="VALID", stride_w=2, stride_h=2, filter_width=2, filter_height=2),
          "Pool2DOptions")
     (OUT / "edge" / "stored_shape_mismatch.tflite").write_bytes(m.write([t], [p]))
+    m = Model()  # a builtin with no converter (its output count depends on the data): unknown, named
+    t = m.tensor("input", [8])
+    u, i = m.tensor("unique", [8]), m.tensor("unique_idx", [8], "INT32")
+    m.op("UNIQUE", [t], [u, i], dict(idx_out_type="INT32"), "UniqueOptions")
+    (OUT / "edge" / "unknown_builtin.tflite").write_bytes(m.write([t], [u, i]))
 
 
 if __name__ == "__main__":
@@ -290,4 +404,7 @@ if __name__ == "__main__":
     mobilenet_block()
     decoder()
     int8_convnet()
+    tensor_ops()
+    mediapipe_upsample()
+    dilated_conv()
     edge_cases()

@@ -21,6 +21,7 @@ NUMPY = {"bool": np.bool_, "byte": np.int8, "ubyte": np.uint8, "short": np.int16
 
 def _parse(text):
     text = re.sub(r"//[^\n]*", "", text)
+    text = re.sub(r"\([^)]*\)", "", text)  # attributes: (deprecated), (force_align: 16) are not fields
     enums, unions, tables = {}, {}, {}
     for kind, name, base, body in re.findall(r"\b(enum|union|table)\s+(\w+)\s*(?::\s*(\w+))?[^{]*\{([^}]*)\}", text):
         items = [i.strip() for i in body.replace(";", ",").split(",") if i.strip()]
@@ -126,12 +127,12 @@ class Model:
         array = np.asarray(array)
         return self.tensor(name, array.shape, TYPES[array.dtype.type], array, quant)
 
-    def op(self, code, inputs, outputs, options=None, options_type=None, custom=None):
+    def op(self, code, inputs, outputs, options=None, options_type=None, custom=None, custom_options=None):
         key = ("CUSTOM", custom) if custom else (code, None)
         if key not in self.codes:
             self.codes.append(key)
         self.ops.append(dict(code=self.codes.index(key), inputs=inputs, outputs=outputs, options=options or {},
-                             options_type=options_type))
+                             options_type=options_type, custom_options=custom_options))
 
     def write(self, inputs, outputs, description="ConvLens reference writer"):
         w = Writer()
@@ -150,6 +151,8 @@ class Model:
         ops = []
         for o in self.ops:
             fields = dict(opcode_index=o["code"], inputs=w.vector("int", o["inputs"]), outputs=w.vector("int", o["outputs"]))
+            if o["custom_options"] is not None:  # raw bytes, as MediaPipe's custom ops keep their params
+                fields["custom_options"] = w.vector("ubyte", np.frombuffer(o["custom_options"], np.uint8))
             if o["options_type"]:
                 opts = {k: (w.vector("int", v) if isinstance(v, list) else v) for k, v in o["options"].items()}
                 fields["builtin_options"] = (o["options_type"], w.table(o["options_type"], **opts))

@@ -239,4 +239,30 @@ export const tests = [
       await screenshot("tflite-mobilenet-block-inspector");
     },
   },
+  {
+    name: "selfie_segmentation.tflite (published by MediaPipe) opens with its totals and its custom op mapped",
+    async run({ page, screenshot, log }) {
+      // run.mjs copies the file; the totals are what the file stores (tools/make_tflite_published.py).
+      const { totals } = JSON.parse(
+        fs.readFileSync(path.join(FIXTURES, "tflite/published/selfie_segmentation.expected.json"), "utf8"),
+      );
+      await closeAllEditors(page);
+      await openInWebview(page, "selfie_segmentation.tflite", { log });
+      const frame = await waitForInspector(page, "selfie_segmentation", 30_000);
+      const shown = {
+        params: await readTotal(frame, "total-params"),
+        macs: await readTotal(frame, "total-macs"),
+      };
+      assert.deepEqual(shown, totals, "106,401 params (the file's float16 weights), 59,215,744 MACs");
+      const rows = (await readLayerTable(frame)).filter((r) => r.name === "segment");
+      log(`  segment rows: ${rows.map((r) => `${r.cells.op?.text} ${r.cells.shape?.text}`).join(" | ")}`);
+      // MediaPipe's Convolution2DTransposeBias: a transposed convolution with the shape the file stores.
+      assert.ok(
+        rows.some((r) => /ConvTranspose|Convolution2DTransposeBias/.test(r.cells.op?.text ?? "")),
+        "segment is read as a transposed convolution",
+      );
+      assert.equal(rows[rows.length - 1]?.cells.shape?.text, "1×256×256×1", "segment's output shape");
+      await screenshot("tflite-selfie-segmentation-inspector");
+    },
+  },
 ];

@@ -264,6 +264,7 @@ async function main() {
     "darknet/resnet50.cfg",
     "tflite/mobilenet_block.tflite",
     "tflite/int8_convnet.tflite",
+    "tflite/published/selfie_segmentation.tflite",
     "python/keras_vgg.py",
     "python/notebook_cnn.ipynb",
   ])

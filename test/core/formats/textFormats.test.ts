@@ -19,6 +19,8 @@ const FORMATS = [
   { format: "caffe", dir: resolve(__dirname, "../../fixtures/caffe"), ext: ".prototxt" },
   { format: "darknet", dir: resolve(__dirname, "../../fixtures/darknet"), ext: ".cfg" },
   { format: "tflite", dir: resolve(__dirname, "../../fixtures/tflite"), ext: ".tflite" },
+  // Published files: expectations from the shapes and weights the file stores (make_tflite_published.py).
+  { format: "tflite", dir: resolve(__dirname, "../../fixtures/tflite/published"), ext: ".tflite" },
 ];
 
 interface Expected {

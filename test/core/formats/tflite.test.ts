@@ -84,6 +84,18 @@ describe("what the reader cannot follow", () => {
     expect(a.warnings.join("\n")).toContain('Batch dimension "N" of input "input" is counted as 1');
     expect(a.batchAssumed?.length).toBe(1);
   });
+  it("keeps a builtin with no converter as unknown under its own name, every output of it", () => {
+    const a = analyzeFile("unique.tflite", bytesOf("edge/unknown_builtin.tflite"));
+    const unique = a.layers.find((l) => l.name === "unique");
+    expect(unique?.layerType).toBe("UNIQUE");
+    expect(unique?.outputs.map((o) => [o.name, o.shape])).toEqual([
+      ["unique", null],
+      ["unique_idx", null],
+    ]);
+    expect(a.warnings.join("\n")).toMatch(
+      /TFLite operator UNIQUE is kept as an unknown op \(no converter for this builtin operator\)/,
+    );
+  });
   it("warns where the file's stored shape disagrees with the op", () => {
     const a = analyzeFile("mismatch.tflite", bytesOf("edge/stored_shape_mismatch.tflite"));
     expect(a.warnings).toContain(
@@ -93,28 +105,109 @@ describe("what the reader cannot follow", () => {
 });
 
 interface Sample {
-  sample: { input: number[]; output: number[] };
+  /** `output`: the first graph output's values; `outputs`: others by tensor name. */
+  sample: { input: number[]; output: number[]; outputs?: Record<string, number[]> };
 }
 
 describe("converted float graphs run on onnxruntime as PyTorch computes them", () => {
   const native = loadNative();
   if (!native.ok) throw new Error(native.why);
   const engine = new NativeEngine(native.ort);
-  it.each(["lenet", "mobilenet_block", "decoder"])("%s", async (name) => {
-    const model = readTflite(bytesOf(`${name}.tflite`));
-    const { sample } = JSON.parse(readFileSync(resolve(DIR, `${name}.expected.json`), "utf8")) as Sample;
-    const input = model.graph.inputs[0];
-    const output = model.graph.outputs[0]?.name ?? "";
-    const dims = (input?.shape ?? []).map(Number);
-    const run = await engine.run(
-      name,
-      () => buildRunnable(model).bytes,
-      { [input?.name ?? ""]: { dtype: "float32", dims, data: Float32Array.from(sample.input) } },
-      [output],
-    );
-    const got = Array.from(run.outputs.get(output)?.data ?? [], Number);
-    expect(got).toHaveLength(sample.output.length);
-    const worst = Math.max(...got.map((v, i) => Math.abs(v - (sample.output[i] ?? NaN))));
-    expect(worst).toBeLessThan(1e-4);
+  it.each(["lenet", "mobilenet_block", "decoder", "tensor_ops", "mediapipe_upsample", "dilated_conv"])(
+    "%s",
+    async (name) => {
+      const model = readTflite(bytesOf(`${name}.tflite`));
+      const { sample } = JSON.parse(readFileSync(resolve(DIR, `${name}.expected.json`), "utf8")) as Sample;
+      const input = model.graph.inputs[0];
+      const expected = { [model.graph.outputs[0]?.name ?? ""]: sample.output, ...sample.outputs };
+      const dims = (input?.shape ?? []).map(Number);
+      const run = await engine.run(
+        name,
+        () => buildRunnable(model).bytes,
+        { [input?.name ?? ""]: { dtype: "float32", dims, data: Float32Array.from(sample.input) } },
+        Object.keys(expected),
+      );
+      for (const [output, values] of Object.entries(expected)) {
+        const got = Array.from(run.outputs.get(output)?.data ?? [], Number);
+        expect(got).toHaveLength(values.length);
+        const worst = Math.max(...got.map((v, i) => Math.abs(v - (values[i] ?? NaN))));
+        expect(worst, output).toBeLessThan(1e-4);
+      }
+    },
+  );
+});
+
+describe("operators with several outputs", () => {
+  const model = readTflite(bytesOf("tensor_ops.tflite"));
+  it("gives every output tensor of SPLIT, SPLIT_V and UNPACK its file name, made by the operator", () => {
+    const made = new Set(model.graph.nodes.flatMap((n) => n.outputs));
+    const parts = ["split", "split_1", "split_v", "split_v_1", "split_v_2", "unpack", "unpack_7"];
+    expect(parts.filter((p) => !made.has(p))).toEqual([]);
+    const split = model.graph.nodes.find((n) => n.layer === "split" && n.opType === "Split");
+    expect(split?.outputs).toEqual(["split", "split_1"]);
   });
+  it("reads no operator of the file as unknown", () => {
+    expect(model.notes ?? []).toEqual([]);
+  });
+});
+
+describe("published MediaPipe files (test/fixtures/tflite/published)", () => {
+  const published = (name: string) => bytesOf(`published/${name}.tflite`);
+  it("maps MediaPipe's Convolution2DTransposeBias, with the output shape the file stores", () => {
+    const a = analyzeFile("selfie_segmentation.tflite", published("selfie_segmentation"));
+    const segment = a.layers.filter((l) => l.name === "segment");
+    expect(segment[0]?.layerType).toBe("CUSTOM Convolution2DTransposeBias");
+    expect(segment[segment.length - 1]?.outputs[0]?.shape).toEqual([1, 256, 256, 1]);
+    expect(a.warnings).toEqual([]);
+  });
+  it.each(["face_detection_short_range", "selfie_segmentation"])(
+    "%s: the weights' bytes are the file's float16 weights' bytes",
+    (name) => {
+      const { stored } = JSON.parse(
+        readFileSync(resolve(DIR, `published/${name}.expected.json`), "utf8"),
+      ) as { stored: { weight_elements: number; weight_bytes: number } };
+      const a = analyzeFile(`${name}.tflite`, published(name));
+      expect(a.totals.params).toBe(stored.weight_elements);
+      expect(a.totals.paramBytes).toBe(stored.weight_bytes);
+    },
+  );
+  const native = loadNative();
+  if (!native.ok) throw new Error(native.why);
+  const engine = new NativeEngine(native.ort);
+  interface InterpreterSample {
+    outputs: Record<string, { shape: number[]; stride: number; values: number[] }>;
+  }
+  // tools/make_tflite_interpreter_samples.py: TensorFlow Lite's interpreter fed 0.5 + 0.5·sin(i / 100).
+  it.each(["face_detection_short_range", "selfie_segmentation"])(
+    "%s gives on onnxruntime what TensorFlow Lite's interpreter gives",
+    async (name) => {
+      const model = readTflite(published(name));
+      const { outputs } = JSON.parse(
+        readFileSync(resolve(DIR, `published/${name}.sample.json`), "utf8"),
+      ) as InterpreterSample;
+      const input = model.graph.inputs[0];
+      const dims = (input?.shape ?? []).map(Number);
+      const size = dims.reduce((a, b) => a * b, 1);
+      const image = Float32Array.from({ length: size }, (_, i) => 0.5 + 0.5 * Math.sin(i / 100));
+      const names = Object.keys(outputs);
+      const run = await engine.run(
+        name,
+        () => buildRunnable(model, { extraOutputs: names }).bytes,
+        { [input?.name ?? ""]: { dtype: "float32", dims, data: image } },
+        names,
+      );
+      for (const [output, want] of Object.entries(outputs)) {
+        const got = run.outputs.get(output);
+        expect(got?.dims, output).toEqual(want.shape);
+        const picked = want.values.map((_, k) => Number(got?.data[k * want.stride]));
+        // Relative to the value's size: forty layers of float32 sums in another order.
+        const worst = Math.max(
+          ...picked.map(
+            (v, k) => Math.abs(v - (want.values[k] ?? NaN)) / Math.max(1, Math.abs(want.values[k] ?? 0)),
+          ),
+        );
+        expect(worst, output).toBeLessThan(1e-4);
+      }
+    },
+  );
 });

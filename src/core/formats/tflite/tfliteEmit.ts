@@ -64,19 +64,30 @@ export class Emitter {
     attrs: Record<string, AttrValue> = {},
     domain = "",
   ): string {
+    return this.nodeOutputs(opType, inputs, attrs, 1, domain)[0] ?? "";
+  }
+
+  /** One node with `count` outputs (Split). */
+  nodeOutputs(
+    opType: string,
+    inputs: readonly string[],
+    attrs: Record<string, AttrValue>,
+    count: number,
+    domain = "",
+  ): string[] {
     const name = `${this.layer}/${opType}_${this.counter++}`;
-    const output = `${name}:0`;
+    const outputs = Array.from({ length: count }, (_, k) => `${name}:${k}`);
     this.nodes.push({
       name,
       opType,
       domain,
       inputs,
-      outputs: [output],
+      outputs,
       attrs,
       layer: this.layer,
       layerType: this.layerType,
     });
-    return output;
+    return outputs;
   }
 
   /** A node with the file's own output tensors (an op the reader keeps as unknown). */
@@ -161,16 +172,28 @@ export class Emitter {
       ]);
       return this.rename(q, out.name);
     }
-    const last = this.nodes[this.nodes.length - 1];
-    if (this.nodes.length > this.firstNode && last?.outputs[0] === result)
-      return this.rename(result, out.name);
+    if (this.renamable(result)) return this.rename(result, out.name);
     this.rename(this.node("Identity", [result]), out.name);
   }
 
+  /** Made by this operator's nodes and read by none of them, nor shared as a dequantized activation. */
+  private renamable(value: string): boolean {
+    const mine = this.nodes.slice(this.firstNode);
+    return (
+      mine.some((n) => n.outputs.includes(value)) &&
+      !mine.some((n) => n.inputs.includes(value)) &&
+      ![...this.dequantized.values()].includes(value)
+    );
+  }
+
   private rename(from: string, to: string): void {
-    const last = this.nodes[this.nodes.length - 1];
-    if (!last || last.outputs[0] !== from) throw new Error(`internal: ${from} is not the last node's output`);
-    this.nodes[this.nodes.length - 1] = { ...last, outputs: [to] };
+    for (let i = this.nodes.length - 1; i >= this.firstNode; i--) {
+      const n = this.nodes[i];
+      if (!n?.outputs.includes(from)) continue;
+      this.nodes[i] = { ...n, outputs: n.outputs.map((o) => (o === from ? to : o)) };
+      return;
+    }
+    throw new Error(`internal: ${from} is not made by this operator`);
   }
 
   /** Run an NCHW op (Conv, pools, LRN) on an NHWC value: transpose in, op, transpose back. */

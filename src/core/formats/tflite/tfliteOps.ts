@@ -32,12 +32,10 @@ import { SoftmaxOptions } from "./generated/tflite/softmax-options";
 import { SpaceToDepthOptions } from "./generated/tflite/space-to-depth-options";
 import { SqueezeOptions } from "./generated/tflite/squeeze-options";
 import { SubOptions } from "./generated/tflite/sub-options";
-import { StridedSliceOptions } from "./generated/tflite/strided-slice-options";
 import { TransposeConvOptions } from "./generated/tflite/transpose-conv-options";
 import { constantValues, TfliteUnsupported, type Emitter } from "./tfliteEmit";
+import { TENSOR_CONVERTERS } from "./tfliteTensorOps";
 import type { TflOperator, TflTensor } from "./tfliteFile";
-
-const INT_MAX = 2 ** 31 - 1;
 
 /** What a converter works with: the operator's tensors and the emitter. */
 export class OpCtx {
@@ -82,9 +80,20 @@ export class OpCtx {
   node(opType: string, inputs: readonly string[], attrs: Record<string, AttrValue> = {}): string {
     return this.e.node(opType, inputs, attrs);
   }
+  /** The ONNX dtype code of output k as the file stores it. */
+  outputDtypeCode(k = 0): number {
+    return onnxCodeOf(this.e.tensors[this.op.outputs[k] ?? -1]?.dtype ?? "float32");
+  }
+  /** The stored rank of input k. */
+  rank(k: number): number {
+    const s = this.tensor(k).shape;
+    if (!s) throw new TfliteUnsupported(`the rank of input ${k} is not known`);
+    return s.length;
+  }
 }
 
-type Converter = (c: OpCtx) => string;
+/** An operator's output value, or one per output tensor (SPLIT, UNPACK). */
+export type Converter = (c: OpCtx) => string | readonly string[];
 
 function activation(c: OpCtx, x: string, fn: number | undefined): string {
   const name = ActivationFunctionType[fn ?? 0];
@@ -266,46 +275,10 @@ function squeeze(c: OpCtx): string {
   return c.node("Squeeze", [c.input(0), c.e.ints(axes)]);
 }
 
-function stridedSlice(c: OpCtx): string {
-  const o = c.options(StridedSliceOptions);
-  if (o && (o.ellipsisMask() || o.newAxisMask()))
-    throw new TfliteUnsupported("ellipsis_mask and new_axis_mask are not supported");
-  const begin = c.ints(1);
-  let end = c.ints(2);
-  const steps = c.has(3) ? c.ints(3) : begin.map(() => 1);
-  if (o?.offset()) end = end.map((e, i) => e + (begin[i] ?? 0));
-  const bit = (mask: number | undefined, i: number) => ((mask ?? 0) >> i) & 1;
-  const shrink = begin.flatMap((_, i) => (bit(o?.shrinkAxisMask(), i) ? [i] : []));
-  const starts = begin.map((b, i) => (bit(o?.beginMask(), i) ? ((steps[i] ?? 1) > 0 ? 0 : INT_MAX) : b));
-  const ends = end.map((e, i) =>
-    shrink.includes(i)
-      ? (begin[i] ?? 0) + 1
-      : bit(o?.endMask(), i)
-        ? (steps[i] ?? 1) > 0
-          ? INT_MAX
-          : -INT_MAX
-        : e,
-  );
-  const axes = begin.map((_, i) => i);
-  const y = c.node("Slice", [c.input(0), c.e.ints(starts), c.e.ints(ends), c.e.ints(axes), c.e.ints(steps)]);
-  return shrink.length ? c.node("Squeeze", [y, c.e.ints(shrink)]) : y;
-}
-
-function slice(c: OpCtx): string {
-  const begin = c.ints(1);
-  const size = c.ints(2);
-  const ends = size.map((s, i) => (s === -1 ? INT_MAX : (begin[i] ?? 0) + s));
-  return c.node("Slice", [c.input(0), c.e.ints(begin), c.e.ints(ends)]);
-}
-
 function softmax(c: OpCtx): string {
   const beta = c.options(SoftmaxOptions)?.beta() ?? 1;
   const x = beta === 1 ? c.input(0) : c.node("Mul", [c.input(0), c.e.floats([beta], [])]);
   return c.node("Softmax", [x], { axis: -1 });
-}
-
-function outDtypeCode(c: OpCtx): number {
-  return onnxCodeOf(c.e.tensors[c.op.outputs[0] ?? -1]?.dtype ?? "float32");
 }
 
 export const CONVERTERS: Readonly<Record<string, Converter>> = {
@@ -336,8 +309,6 @@ export const CONVERTERS: Readonly<Record<string, Converter>> = {
   SQUEEZE: squeeze,
   EXPAND_DIMS: (c) => c.node("Unsqueeze", [c.input(0), c.e.ints(c.ints(1))]),
   TRANSPOSE: (c) => c.node("Transpose", [c.input(0)], { perm: c.ints(1) }),
-  STRIDED_SLICE: stridedSlice,
-  SLICE: slice,
   TILE: (c) => c.node("Tile", [c.input(0), c.e.ints(c.ints(1))]),
   BROADCAST_TO: (c) => c.node("Expand", [c.input(0), c.e.ints(c.ints(1))]),
   GATHER: (c) => c.node("Gather", [c.input(0), c.input(1)], { axis: c.options(GatherOptions)?.axis() ?? 0 }),
@@ -377,8 +348,8 @@ export const CONVERTERS: Readonly<Record<string, Converter>> = {
   // QUANTIZE / DEQUANTIZE: the emitter dequantizes the input and quantizes the output.
   QUANTIZE: (c) => c.input(0),
   DEQUANTIZE: (c) =>
-    c.tensor(0).dtype === "float32" ? c.input(0) : c.node("Cast", [c.input(0)], { to: outDtypeCode(c) }),
-  CAST: (c) => c.node("Cast", [c.input(0)], { to: outDtypeCode(c) }),
+    c.tensor(0).dtype === "float32" ? c.input(0) : c.node("Cast", [c.input(0)], { to: c.outputDtypeCode() }),
+  CAST: (c) => c.node("Cast", [c.input(0)], { to: c.outputDtypeCode() }),
   RELU: unary("Relu"),
   RELU6: clip(0, 6),
   RELU_N1_TO_1: clip(-1, 1),
@@ -404,4 +375,5 @@ export const CONVERTERS: Readonly<Record<string, Converter>> = {
   SIN: unary("Sin"),
   COS: unary("Cos"),
   SQUARE: (c) => c.node("Mul", [c.input(0), c.input(0)]),
+  ...TENSOR_CONVERTERS,
 };

@@ -9,6 +9,7 @@ import type { Model, ValueInfo } from "../../ir/types";
 import { ModelError } from "../../ir/types";
 import { Emitter, TfliteUnsupported } from "./tfliteEmit";
 import { parseTflite, type TflFile, type TflTensor } from "./tfliteFile";
+import { CUSTOM_CONVERTERS } from "./tfliteCustomOps";
 import { CONVERTERS, OpCtx } from "./tfliteOps";
 
 export { looksLikeTflite } from "./tfliteFile";
@@ -32,18 +33,22 @@ export function readTflite(bytes: Uint8Array): Model {
     op.inputs.forEach((k) => k >= 0 && tensorAt(file, k, `operator ${i} (${op.code})`));
     const outs = op.outputs.map((k) => tensorAt(file, k, `operator ${i} (${op.code})`));
     e.begin(op);
-    const convert = op.custom ? undefined : CONVERTERS[op.code];
+    const convert = (op.custom ? CUSTOM_CONVERTERS : CONVERTERS)[op.code];
     let reason = op.custom ? "a custom operator" : "no converter for this builtin operator";
-    if (convert && outs.length === 1 && outs[0]) {
+    if (convert) {
       try {
-        e.land(convert(new OpCtx(e, op)), outs[0]);
+        const result = convert(new OpCtx(e, op));
+        const results = typeof result === "string" ? [result] : result;
+        if (results.length !== outs.length)
+          throw new TfliteUnsupported(`${outs.length} outputs where the converter makes ${results.length}`);
+        outs.forEach((out, k) => e.land(results[k] ?? "", out));
         return;
       } catch (err) {
         if (!(err instanceof TfliteUnsupported)) throw err;
         reason = err.message;
         e.rollback();
       }
-    } else if (convert) reason = `${outs.length} outputs are not supported`;
+    }
     e.opaque(op, reason);
     if (!unsupported.has(op.code)) unsupported.set(op.code, reason);
   });
