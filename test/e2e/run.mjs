@@ -265,6 +265,7 @@ async function main() {
     "tflite/mobilenet_block.tflite",
     "tflite/int8_convnet.tflite",
     "python/keras_vgg.py",
+    "python/keras_resnet.py",
     "python/notebook_cnn.ipynb",
   ])
     fs.copyFileSync(path.join(repoRoot, "test", "fixtures", rel), path.join(workspace, path.basename(rel)));
