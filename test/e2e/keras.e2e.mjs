@@ -25,12 +25,12 @@ const json = (f) => JSON.parse(fs.readFileSync(path.join(FIXTURES, f), "utf8"));
 const pollAll = async (read, want, timeoutMs = 15_000) =>
   norm((await poll(read, (v) => want.every((w) => norm(v).includes(w)), timeoutMs)) ?? "");
 
-/** Opens keras_vgg.py alone and waits for its model's line. */
-async function openKerasVgg(page) {
+/** Opens a Keras source file alone and waits for the line that builds its model. */
+async function openKerasSource(page, file, modelLine) {
   await closeAllEditors(page);
-  await openFile(page, "keras_vgg.py");
+  await openFile(page, file);
   await page
-    .locator(".part.editor .view-line", { hasText: "keras.Sequential(" })
+    .locator(".part.editor .view-line", { hasText: modelLine })
     .first()
     .waitFor({ state: "visible", timeout: PATIENCE * 15_000 });
 }
@@ -73,7 +73,7 @@ export const tests = [
         fs.readFileSync(path.resolve(FIXTURES, "../python/keras_vgg.expected.json"), "utf8"),
       );
       const shape = (name) => expected.layers.find((l) => l.name === name).output_shape.join("×");
-      await openKerasVgg(page);
+      await openKerasSource(page, "keras_vgg.py", "keras.Sequential(");
       // Channels-last shapes after each block's convolutions: 28×28×32, 14×14×64, 7×7×128.
       const convLines = () =>
         page
@@ -115,7 +115,7 @@ export const tests = [
   {
     name: "keras_vgg.py in the inspector speaks Keras: Conv2D / MaxPooling2D / Dense rows, the model and its file",
     async run({ page, screenshot }) {
-      await openKerasVgg(page);
+      await openKerasSource(page, "keras_vgg.py", "keras.Sequential(");
       // The file builds one model: the command opens it without asking.
       await runCommand(page, "ConvLens: Inspect Model Class");
       const frame = await waitForInspector(page, "vgg_style", 30_000);
@@ -157,12 +157,7 @@ export const tests = [
           .find((l) => l.name === name)
           .output_shape.map((d) => d ?? 1)
           .join("×");
-      await closeAllEditors(page);
-      await openFile(page, "keras_resnet.py");
-      await page
-        .locator(".part.editor .view-line", { hasText: "keras.Model(" })
-        .first()
-        .waitFor({ state: "visible", timeout: PATIENCE * 15_000 });
+      await openKerasSource(page, "keras_resnet.py", "keras.Model(");
       await runCommand(page, "ConvLens: Inspect Model Class");
       const frame = await waitForInspector(page, "resnet_style", 30_000);
       const io = norm(await frame.locator("header .io").textContent());
