@@ -14,6 +14,7 @@ import { renderGraphToolbar, type GraphToolbar } from "./graphToolbar";
 import {
   clusterId,
   edgePathData,
+  fitBox,
   GraphLayouter,
   GraphSearch,
   groupNodeId,
@@ -115,8 +116,8 @@ export class GraphPanel {
       this.viewport,
     );
     this.minimap = new GraphMinimap((x, y) => this.centerOnPoint(x, y));
-    this.breadcrumb = new GraphBreadcrumbBar((id) =>
-      id === null ? this.fitToView() : this.centerOn(id, false),
+    this.breadcrumb = new GraphBreadcrumbBar((path) =>
+      path === null ? this.fitToView() : this.focusGroup(path),
     );
     this.element = h(
       "div",
@@ -376,6 +377,17 @@ export class GraphPanel {
     const x = layout.width * k <= w ? (w - layout.width * k) / 2 : 0;
     const y = layout.height * k <= h ? (h - layout.height * k) / 2 : 0;
     this.setTransform(x, y, k);
+  }
+
+  /** A breadcrumb's group: the other groups collapsed, the view fitted on it. */
+  private focusGroup(path: string): void {
+    this.model.focusGroup(path);
+    this.relayout(null);
+    const box = this.layoutResult?.boxes.get(clusterId(path));
+    const { clientWidth: w, clientHeight: h } = this.canvas;
+    if (box === undefined || w === 0 || h === 0) return;
+    const t = fitBox(box, { width: w, height: h }, { min: READABLE_ZOOM, max: 1 });
+    this.setTransform(t.x, t.y, t.k);
   }
 
   private centerOnPoint(px: number, py: number): void {

@@ -1,7 +1,8 @@
 /**
  * The graph's breadcrumb bar (view model: model/graphBreadcrumb.ts): above the graph while the
- * view is zoomed into expanded groups, "Model › layer1 › 0"; a group's crumb centres the view on
- * that group, "Model" fits the whole graph. Hidden when there is no group to find one's way in.
+ * view is zoomed into expanded groups, "Model › layer1 › 0"; a group's crumb shows that group
+ * alone (other groups collapsed) fitted in the view, "Model" fits the whole graph. Hidden when
+ * there is no group to find one's way in.
  */
 import { h } from "./dom";
 import { graphBreadcrumb, type GraphLayout, type GraphView, type ViewRect } from "./viewModel";
@@ -11,8 +12,8 @@ export class GraphBreadcrumbBar {
   /** The crumbs drawn, as one key: redrawn only when they change (this runs on every pan). */
   private shown = "";
 
-  /** `onGo` receives a cluster id to centre on, or null for the whole graph. */
-  constructor(private readonly onGo: (clusterId: string | null) => void) {
+  /** `onGo` receives the module path of the group to show, or null for the whole graph. */
+  constructor(private readonly onGo: (groupPath: string | null) => void) {
     this.element = h("nav", {
       class: "graph-breadcrumb",
       "data-testid": "graph-breadcrumb",
@@ -36,7 +37,7 @@ export class GraphBreadcrumbBar {
       return a;
     };
     const items: (HTMLElement | string)[] = [link("Model", "Fit the whole graph", null, "")];
-    for (const c of crumbs) items.push(" › ", link(c.label, `Centre on ${c.path}`, c.clusterId, c.path));
+    for (const c of crumbs) items.push(" › ", link(c.label, `Show ${c.path} alone`, c.path, c.path));
     this.element.replaceChildren(...items);
   }
 }

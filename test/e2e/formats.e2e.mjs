@@ -26,6 +26,26 @@ function copyInto(workspace, rel) {
   fs.copyFileSync(path.join(FIXTURES, rel), path.join(workspace, path.basename(rel)));
 }
 
+/**
+ * Copies a fixture into the workspace, opens it from "ConvLens: Inspect Model" and checks its totals
+ * against the fixture's .expected.json (written by the tools/ generators); returns the inspector frame
+ * and the expectations.
+ */
+async function inspectFixture(page, workspace, rel) {
+  copyInto(workspace, rel);
+  const file = path.basename(rel);
+  const expected = JSON.parse(
+    fs.readFileSync(path.join(FIXTURES, rel.replace(/\.[^.]+$/, ".expected.json")), "utf8"),
+  );
+  await closeAllEditors(page);
+  await runCommand(page, "ConvLens: Inspect Model");
+  await pickQuickItem(page, file);
+  const frame = await waitForInspector(page, file.replace(/\.[^.]+$/, ""), 30_000);
+  assert.equal(await readTotal(frame, "total-params"), expected.totals.params, `${file}: total-params`);
+  assert.equal(await readTotal(frame, "total-macs"), expected.totals.macs, `${file}: total-macs`);
+  return { frame, expected };
+}
+
 export const tests = [
   {
     name: "yolov3-tiny.cfg: shape hints after layer headers and the totals CodeLens",
@@ -54,16 +74,7 @@ export const tests = [
   {
     name: 'caffenet_v1.prototxt opens in the inspector from "ConvLens: Inspect Model"',
     async run({ page, screenshot, workspace }) {
-      copyInto(workspace, "caffe/caffenet_v1.prototxt");
-      const expected = JSON.parse(
-        fs.readFileSync(path.join(FIXTURES, "caffe/caffenet_v1.expected.json"), "utf8"),
-      );
-      await closeAllEditors(page);
-      await runCommand(page, "ConvLens: Inspect Model");
-      await pickQuickItem(page, "caffenet_v1.prototxt");
-      const frame = await waitForInspector(page, "caffenet_v1", 30_000);
-      assert.equal(await readTotal(frame, "total-params"), expected.totals.params, "total-params data-value");
-      assert.equal(await readTotal(frame, "total-macs"), expected.totals.macs, "total-macs data-value");
+      const { frame, expected } = await inspectFixture(page, workspace, "caffe/caffenet_v1.prototxt");
       const conv2 = frame.locator('tr[data-layer-name="conv2"] td[data-col="shape"]').first();
       assert.equal(
         (await conv2.textContent()).trim(),
@@ -192,16 +203,7 @@ export const tests = [
     name: "OpenCV's SSD face detector prototxt opens in the inspector: totals, PriorBox shapes, DetectionOutput's count unknown",
     async run({ page, screenshot, workspace }) {
       // Layer shapes checked against OpenCV 4.14's dnn module (tools/make_caffe_ssd_refs.py).
-      copyInto(workspace, "caffe/opencv_face_detector_deploy.prototxt");
-      const expected = JSON.parse(
-        fs.readFileSync(path.join(FIXTURES, "caffe/opencv_face_detector_deploy.expected.json"), "utf8"),
-      );
-      await closeAllEditors(page);
-      await runCommand(page, "ConvLens: Inspect Model");
-      await pickQuickItem(page, "opencv_face_detector_deploy.prototxt");
-      const frame = await waitForInspector(page, "opencv_face_detector_deploy", 30_000);
-      assert.equal(await readTotal(frame, "total-params"), expected.totals.params, "total-params");
-      assert.equal(await readTotal(frame, "total-macs"), expected.totals.macs, "total-macs");
+      const { frame } = await inspectFixture(page, workspace, "caffe/opencv_face_detector_deploy.prototxt");
       const shapeOf = async (name) =>
         (
           await frame.locator(`tr[data-layer-name="${name}"] td[data-col="shape"]`).last().textContent()

@@ -254,24 +254,37 @@ export const tests = [
         "breadcrumb: Model › inception4a › branch2",
       );
       assert.ok(await crumbs.isVisible(), "the breadcrumb is shown");
-      // Its inception4a crumb brings that group's box into view.
+      // Its inception4a crumb shows that group alone: every other group collapsed to one node, its
+      // branches still open, the view fitted on its box (the whole box in view).
       await crumbs.locator('a[data-group="inception4a"]').click();
-      const inView = () =>
+      const focused = () =>
         graph.evaluate((g) => {
           const canvas = g.querySelector(".graph-canvas").getBoundingClientRect();
-          const box = g.querySelector('[data-cluster="inception4a"] rect').getBoundingClientRect();
-          return (
-            box.left >= canvas.left &&
-            box.top >= canvas.top &&
-            box.left < canvas.right &&
-            box.top < canvas.bottom
-          );
+          const box = g.querySelector('[data-cluster="inception4a"] rect')?.getBoundingClientRect();
+          const clusters = [...g.querySelectorAll("[data-cluster]")].map((c) => c.dataset.cluster);
+          return {
+            whole:
+              box !== undefined &&
+              box.left >= canvas.left - 1 &&
+              box.top >= canvas.top - 1 &&
+              box.right <= canvas.right + 1 &&
+              box.bottom <= canvas.bottom + 1,
+            outside: clusters.filter((c) => c !== "inception4a" && !c.startsWith("inception4a.")),
+            collapsed: [...g.querySelectorAll("g.node.group")].map((n) => n.dataset.nodeGroup),
+          };
         });
-      assert.equal(
-        await poll(inView, (v) => v === true, 5000),
-        true,
-        "inception4a's box in view after its crumb",
-      );
+      const after = await poll(focused, (v) => v?.whole === true && v.outside.length === 0, 5000);
+      assert.deepEqual(after?.outside, [], "no group outside inception4a stays expanded");
+      assert.equal(after?.whole, true, "inception4a's whole box in view after its crumb");
+      for (const group of ["inception3a", "inception4b", "inception5b"])
+        assert.ok(after.collapsed.includes(group), `${group} collapsed to one node: ${after.collapsed}`);
+      for (const branch of ["branch1", "branch4"])
+        assert.equal(
+          await graph.locator(`[data-cluster="inception4a.${branch}"]`).count(),
+          1,
+          `inception4a.${branch} still open`,
+        );
+      await screenshot("graph-googlenet-breadcrumb");
       await frame.locator("vscode-tab-header", { hasText: "Table" }).click();
       const selected = frame.locator('tr[aria-selected="true"]');
       await selected.waitFor({ timeout: PATIENCE * 10_000 });

@@ -3,7 +3,8 @@
 // numbers; a Keras Sequential in Python source gets inlay shape hints on its layer lines and
 // the model CodeLens. Expected values: test/fixtures/keras/imdb_bilstm.published.json (keras.io),
 // imdb_bilstm.expected.json (tools/make_keras_refs.py), python/keras_vgg.expected.json
-// (tools/make_keras_source_refs.py). run.mjs copies the .keras and keras_vgg.py into the workspace.
+// (tools/make_keras_source_refs.py). run.mjs copies the .keras, keras_vgg.py and keras_resnet.py into the
+// workspace.
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
@@ -24,12 +25,12 @@ const json = (f) => JSON.parse(fs.readFileSync(path.join(FIXTURES, f), "utf8"));
 const pollAll = async (read, want, timeoutMs = 15_000) =>
   norm((await poll(read, (v) => want.every((w) => norm(v).includes(w)), timeoutMs)) ?? "");
 
-/** Opens keras_vgg.py alone and waits for its model's line. */
-async function openKerasVgg(page) {
+/** Opens a Keras source file alone and waits for the line that builds its model. */
+async function openKerasSource(page, file, modelLine) {
   await closeAllEditors(page);
-  await openFile(page, "keras_vgg.py");
+  await openFile(page, file);
   await page
-    .locator(".part.editor .view-line", { hasText: "keras.Sequential(" })
+    .locator(".part.editor .view-line", { hasText: modelLine })
     .first()
     .waitFor({ state: "visible", timeout: PATIENCE * 15_000 });
 }
@@ -72,7 +73,7 @@ export const tests = [
         fs.readFileSync(path.resolve(FIXTURES, "../python/keras_vgg.expected.json"), "utf8"),
       );
       const shape = (name) => expected.layers.find((l) => l.name === name).output_shape.join("×");
-      await openKerasVgg(page);
+      await openKerasSource(page, "keras_vgg.py", "keras.Sequential(");
       // Channels-last shapes after each block's convolutions: 28×28×32, 14×14×64, 7×7×128.
       const convLines = () =>
         page
@@ -114,7 +115,7 @@ export const tests = [
   {
     name: "keras_vgg.py in the inspector speaks Keras: Conv2D / MaxPooling2D / Dense rows, the model and its file",
     async run({ page, screenshot }) {
-      await openKerasVgg(page);
+      await openKerasSource(page, "keras_vgg.py", "keras.Sequential(");
       // The file builds one model: the command opens it without asking.
       await runCommand(page, "ConvLens: Inspect Model Class");
       const frame = await waitForInspector(page, "vgg_style", 30_000);
@@ -141,6 +142,42 @@ export const tests = [
       const meta = norm(await frame.locator('[data-testid="model-meta"]').textContent()).trim();
       assert.equal(meta, "— keras_vgg.py · Keras", "the header names the file and Keras, not the ONNX IR");
       await screenshot("keras-source-inspector-names");
+    },
+  },
+  {
+    name: "keras_resnet.py (functional API) in the inspector: values named by the variables they are bound to",
+    async run({ page, screenshot }) {
+      // keras_resnet.py: inputs = keras.Input(…, name="image"); x = layers.Conv2D(…)(inputs) …
+      // x = layers.MaxPooling2D(3, strides=2, padding="same")(x) … outputs = layers.Dense(10, …)(x)
+      const expected = JSON.parse(
+        fs.readFileSync(path.resolve(FIXTURES, "../python/keras_resnet.expected.json"), "utf8"),
+      );
+      const shape = (name) =>
+        expected.layers
+          .find((l) => l.name === name)
+          .output_shape.map((d) => d ?? 1)
+          .join("×");
+      await openKerasSource(page, "keras_resnet.py", "keras.Model(");
+      await runCommand(page, "ConvLens: Inspect Model Class");
+      const frame = await waitForInspector(page, "resnet_style", 30_000);
+      const io = norm(await frame.locator("header .io").textContent());
+      assert.ok(
+        io.includes("inputs: 1×64×64×3 float32"),
+        `header input by its variable: ${JSON.stringify(io)}`,
+      );
+      assert.ok(io.includes(`outputs: ${shape("dense")} float32`), `header output: ${JSON.stringify(io)}`);
+      // The max pool's row: its output is the x the source binds it to; layer names stay Keras'.
+      await frame.locator('tr[data-layer-name="max_pooling2d"]').last().click();
+      const outputs = frame.locator('[data-testid="details"] .details-section', { hasText: "Outputs" });
+      await outputs.waitFor({ timeout: PATIENCE * 10_000 });
+      const [key, value] = [await outputs.locator("dt").first(), await outputs.locator("dd").first()];
+      assert.equal(norm(await key.textContent()).trim(), "x", "max_pooling2d's output by its variable");
+      assert.equal(
+        norm(await value.textContent()).trim(),
+        `${shape("max_pooling2d")} float32`,
+        "max_pooling2d's output shape (Keras' summary)",
+      );
+      await screenshot("keras-functional-inspector-values");
     },
   },
 ];

@@ -266,6 +266,7 @@ async function main() {
     "tflite/int8_convnet.tflite",
     "tflite/published/selfie_segmentation.tflite",
     "python/keras_vgg.py",
+    "python/keras_resnet.py",
     "python/notebook_cnn.ipynb",
   ])
     fs.copyFileSync(path.join(repoRoot, "test", "fixtures", rel), path.join(workspace, path.basename(rel)));

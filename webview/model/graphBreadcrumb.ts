@@ -1,8 +1,8 @@
 /**
  * The graph's breadcrumb: when the view is zoomed into expanded groups, the path of groups it
  * is inside (`layer1 › 0`), outermost first, so a reader deep in a 1,000-node graph knows
- * where they are; a crumb takes them to its group. Pure: the renderer (webview/graphBreadcrumb.ts)
- * draws it after every pan and zoom.
+ * where they are; a crumb shows its group alone (GraphViewModel.focusGroup) and fits the view on
+ * it (fitBox). Pure: the renderer (webview/graphBreadcrumb.ts) draws it after every pan and zoom.
  */
 import type { Box, GraphLayout } from "./graphLayout";
 import type { GraphClusterView } from "./graphModel";
@@ -12,7 +12,7 @@ export interface Crumb {
   readonly label: string;
   /** The group's full module path (its tooltip). */
   readonly path: string;
-  /** The cluster's id in the layout, to centre the view on. */
+  /** The cluster's id in the layout, to fit the view on. */
   readonly clusterId: string;
 }
 
@@ -66,4 +66,35 @@ export function graphBreadcrumb(
     const relative = outer !== undefined && c.path.startsWith(`${outer}.`);
     return { label: relative ? c.path.slice(outer.length + 1) : c.path, path: c.path, clusterId: c.id };
   });
+}
+
+/** Pan and zoom of the graph: a layout point p is drawn at p × k + (x, y). */
+export interface ViewTransform {
+  readonly x: number;
+  readonly y: number;
+  readonly k: number;
+}
+
+/**
+ * The transform that shows the whole of `box` in a `view` (its size on screen), centred, `margin`
+ * pixels clear of the edges: zoomed to fit, never above `maxZoom` (a small group is not blown up)
+ * nor below `minZoom` (text stays readable); a box too big at `minZoom` starts at its top-left
+ * on the axis it overflows, as a reader starts a graph.
+ */
+export function fitBox(
+  box: Box,
+  view: { readonly width: number; readonly height: number },
+  zoom: { readonly min: number; readonly max: number },
+  margin = 16,
+): ViewTransform {
+  const room = { width: Math.max(1, view.width - 2 * margin), height: Math.max(1, view.height - 2 * margin) };
+  const fits = Math.min(room.width / Math.max(box.width, 1), room.height / Math.max(box.height, 1));
+  const k = Math.min(zoom.max, Math.max(zoom.min, fits));
+  const along = (start: number, size: number, screen: number, roomSize: number): number =>
+    size * k <= roomSize ? (screen - size * k) / 2 - start * k : margin - start * k;
+  return {
+    x: along(box.x, box.width, view.width, room.width),
+    y: along(box.y, box.height, view.height, room.height),
+    k,
+  };
 }

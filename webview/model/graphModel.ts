@@ -147,6 +147,24 @@ export class GraphViewModel {
     }
   }
 
+  /**
+   * A group alone (a breadcrumb's): it, the groups around it and what is open inside it stay
+   * expanded; every other expansion is collapsed, so the layout gives the group the room.
+   */
+  focusGroup(path: string): void {
+    const group = this.tree.groups.get(path);
+    if (group === undefined) return;
+    const around = new Set<string>();
+    for (let g: ModuleGroup | null = group; g !== null; g = g.parent) around.add(g.path);
+    const inside = (p: string): boolean => {
+      for (let g = this.tree.groups.get(p)?.parent ?? null; g !== null; g = g.parent)
+        if (g === group) return true;
+      return false;
+    };
+    for (const p of [...this.expanded]) if (!around.has(p) && !inside(p)) this.expanded.delete(p);
+    for (const p of around) this.expanded.add(p);
+  }
+
   toggle(path: string): void {
     if (this.isExpanded(path)) this.collapse(path);
     else this.expand(path);

@@ -209,7 +209,56 @@ model = keras.Model(inputs, outputs, name="digit_net")
     expect(rows.filter(([n]) => n === "logits").every(([, op]) => op?.startsWith("Dense"))).toBe(true);
     expect(rows.every(([, op]) => op !== undefined)).toBe(true);
     expect(a.definedIn).toEqual({ file: "digits.py", className: "digit_net" });
-    expect(a.inputs.map((v) => v.name)).toEqual(["digits"]);
+    // Values by the variables the source binds them to; the graph keeps the input layer's name.
+    expect(a.inputs.map((v) => [v.name, v.label])).toEqual([["digits", "inputs"]]);
+    expect(a.outputs.map((v) => v.label)).toEqual(["outputs"]);
+    const last = (name: string) => a.layers.filter((l) => l.name === name).pop()?.outputs[0]?.label;
+    expect(["features", "max_pooling2d", "flatten", "logits"].map(last)).toEqual(["x", "x", "x", "outputs"]);
+  });
+
+  const functional = (file: string, model: string) => {
+    const path = resolve(PY, file);
+    return analyse(readFileSync(path, "utf8"), path).classes.find((c) => c.name === model)
+      ?.analysis as ModelAnalysis;
+  };
+  /** What the last row of each Keras layer returns (the layer's output), by its label. */
+  const outputLabels = (a: ModelAnalysis) => {
+    const out = new Map<string, string | undefined>();
+    for (const l of a.layers) out.set(l.name, l.outputs[0]?.label);
+    return out;
+  };
+
+  it("functional API: each layer's output by the variable it is bound to, in functions too", () => {
+    // keras_resnet.py: x = layers.Conv2D(…)(inputs) …; in residual_block, y = …, shortcut = …,
+    // y = layers.add([shortcut, y]), and what it returns is bound to x by its caller.
+    const a = functional("keras_resnet.py", "resnet_style");
+    const labels = outputLabels(a);
+    const want = {
+      conv2d: "x",
+      batch_normalization: "x",
+      max_pooling2d: "x",
+      conv2d_1: "y",
+      batch_normalization_2: "y",
+      add: "y",
+      activation_2: "x",
+      conv2d_5: "shortcut",
+      batch_normalization_5: "shortcut",
+      add_1: "y",
+      global_average_pooling2d: "x",
+      dense: "outputs",
+    };
+    expect(Object.fromEntries(Object.keys(want).map((k) => [k, labels.get(k)]))).toEqual(want);
+    expect(a.inputs.map((v) => [v.name, v.label])).toEqual([["image", "inputs"]]);
+    // A layer's inner nodes (the transposes around a channels-first Conv) are not the variable.
+    expect(a.layers.find((l) => l.name === "conv2d")?.outputs[0]?.label).toBe("conv2d");
+  });
+
+  it("a layer with several outputs: each by its own variable (output, state_h, state_c = LSTM(…))", () => {
+    const a = functional("keras_rnn.py", "functional_1");
+    expect(a.inputs.map((v) => v.label)).toEqual(["encoder_input", "decoder_input"]);
+    const labels = new Set(a.layers.flatMap((l) => l.outputs.map((o) => o.label)));
+    for (const name of ["encoder_embedded", "state_h", "state_c", "decoder_embedded", "decoder_output"])
+      expect(labels, name).toContain(name);
     expect(a.outputs.map((v) => v.label)).toEqual(["output"]);
   });
 });

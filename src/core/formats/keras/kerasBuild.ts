@@ -660,10 +660,16 @@ function innerLayer(o: LayerConfig, key: string): KerasLayer {
   };
 }
 
+/** The variable the source bound a tensor to (output `index` of `node`), if any: its value's name. */
+export type KerasSourceName = (node: KNode, index: number) => string | undefined;
+
 class Build {
   private readonly inputNames = new Set<string>();
   readonly unknown: KerasUnknownLayer[] = [];
-  constructor(private readonly b: GraphBuilder) {}
+  constructor(
+    private readonly b: GraphBuilder,
+    private readonly sourceName: KerasSourceName,
+  ) {}
 
   private input(n: Extract<KNode, { kind: "input" }>): PyTensor {
     let name = n.name;
@@ -754,23 +760,26 @@ class Build {
       return [x];
     }
     const memo = new Map<KNode, PyTensor[]>();
-    (m.inputs ?? []).forEach((n, i) => memo.set(n, [given?.[i] ?? this.input(n)]));
+    // Each tensor's value is named by the source's variable (names only: no node, id or number changes).
+    const remember = (n: KNode, ts: PyTensor[]): PyTensor[] => {
+      memo.set(n, ts);
+      ts.forEach((t, i) => {
+        const name = this.sourceName(n, i);
+        if (name !== undefined) this.b.nameValue(t.value, name);
+      });
+      return ts;
+    };
+    (m.inputs ?? []).forEach((n, i) => remember(n, [given?.[i] ?? this.input(n)]));
     const visiting = new Set<KNode>();
     const visit = (n: KNode): PyTensor[] => {
       const hit = memo.get(n);
       if (hit) return hit;
-      if (n.kind === "input") {
-        const t = [this.input(n)];
-        memo.set(n, t);
-        return t;
-      }
+      if (n.kind === "input") return remember(n, [this.input(n)]);
       if (visiting.has(n))
         throw new KerasBuildError(`layer "${n.layer.name}" depends on its own output (a cycle)`);
       visiting.add(n);
       const ins = n.inputs.map((r) => pick(visit(r.node), r.index, r.node));
-      const out = this.apply(n.layer, ins, n.layer, prefix);
-      memo.set(n, out);
-      return out;
+      return remember(n, this.apply(n.layer, ins, n.layer, prefix));
     };
     const pick = (ts: PyTensor[], i: number, n: KNode): PyTensor =>
       ts[i] ??
@@ -795,12 +804,16 @@ class Build {
   }
 }
 
-/** Build the model's graph; returns the names of its outputs and the layers whose outputs are unknown. */
+/**
+ * Build the model's graph; returns the names of its outputs and the layers whose outputs are unknown.
+ * `sourceName`: the variables Python source bound tensors to (a saved file has none).
+ */
 export function buildKeras(
   m: KerasModel,
   b: GraphBuilder,
+  sourceName: KerasSourceName = () => undefined,
 ): { outputs: string[]; unknown: readonly KerasUnknownLayer[] } {
-  const build = new Build(b);
+  const build = new Build(b, sourceName);
   const outputs = build.model(m, undefined, "").map((t) => t.value);
   return { outputs, unknown: build.unknown };
 }

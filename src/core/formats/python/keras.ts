@@ -191,6 +191,21 @@ export class KerasRuntime {
   private readonly layerOf = new WeakMap<PyObject, KerasLayer>();
   /** Every symbolic tensor's node in creation order. */
   private readonly created: KNode[] = [];
+  /** The variable each tensor was first bound to (`x = layers.Conv2D(…)(x)`), by node and output. */
+  private readonly boundNames = new Map<KNode, Map<number, string>>();
+
+  /** The source binds a value to a variable: a Keras tensor is shown by the first name it gets. */
+  bind(name: string, v: PyValue): void {
+    const ref = v.t === "object" ? this.refs.get(v) : undefined;
+    if (!ref) return;
+    const names = this.boundNames.get(ref.node) ?? new Map<number, string>();
+    if (!names.has(ref.index)) names.set(ref.index, name);
+    this.boundNames.set(ref.node, names);
+  }
+
+  /** The variable output `index` of `node` was first bound to, if the source bound it. */
+  readonly boundName = (node: KNode, index: number): string | undefined =>
+    this.boundNames.get(node)?.get(index);
 
   private autoName(type: string): string {
     const base = snake(type);

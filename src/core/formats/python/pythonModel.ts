@@ -13,7 +13,7 @@ import { GraphBuilder, type PyDiagnostic } from "./graphBuilder";
 import { InterpError } from "./interpErrors";
 import { Interpreter } from "./interpreter";
 import { NN_LAYERS } from "./nnLayers";
-import { KerasBuildError, buildKeras, unknownLayerNotes } from "../keras/kerasBuild";
+import { KerasBuildError, buildKeras, unknownLayerNotes, type KerasSourceName } from "../keras/kerasBuild";
 import type { KerasModel } from "../keras/kerasModel";
 import { parsePython } from "./parse";
 import { withRegisteredParams } from "./registeredParams";
@@ -428,6 +428,8 @@ export function analyzePythonSource(source: string, opts: PythonOptions): Python
   host.instances.recording = true;
   host.instances.source = source;
   interp.onUnknownCall = (reason, a) => host.instances.unknownCalled(reason, a.args, a.span);
+  // Keras functional models: the variables layer outputs are bound to name their values (`x`).
+  interp.onBind = (name, v) => host.keras.bind(name, v);
   for (const s of mod.body) {
     try {
       interp.exec(s, globals);
@@ -437,6 +439,7 @@ export function analyzePythonSource(source: string, opts: PythonOptions): Python
   }
   host.instances.recording = false;
   interp.onUnknownCall = undefined;
+  interp.onBind = undefined;
   const classes: TracedClass[] = [];
   const defs = mod.body.filter((s): s is Extract<Stmt, { kind: "ClassDef" }> => s.kind === "ClassDef");
   const instances = host.instances.instances;
@@ -504,7 +507,7 @@ export function analyzePythonSource(source: string, opts: PythonOptions): Python
       calls: [f.span],
     });
   }
-  for (const k of host.keras.models) classes.push(traceKeras(k.model(), k.span, opts));
+  for (const k of host.keras.models) classes.push(traceKeras(k.model(), k.span, opts, host.keras.boundName));
   return { classes, parseErrors: mod.errors };
 }
 
@@ -514,7 +517,12 @@ function baseName(fileName: string): string {
 }
 
 /** A Keras model recorded at module level, built channels-last and analysed like a class. */
-function traceKeras(m: KerasModel, span: Span, opts: PythonOptions): TracedClass {
+function traceKeras(
+  m: KerasModel,
+  span: Span,
+  opts: PythonOptions,
+  sourceName: KerasSourceName,
+): TracedClass {
   const base = {
     name: m.name,
     span,
@@ -525,7 +533,7 @@ function traceKeras(m: KerasModel, span: Span, opts: PythonOptions): TracedClass
   const b = new GraphBuilder();
   let built: ReturnType<typeof buildKeras>;
   try {
-    built = buildKeras(m, b);
+    built = buildKeras(m, b, sourceName);
   } catch (e) {
     if (!(e instanceof KerasBuildError)) throw e;
     return { ...base, error: e.message };
@@ -543,14 +551,14 @@ function traceKeras(m: KerasModel, span: Span, opts: PythonOptions): TracedClass
     layout: "channels_last",
   };
   try {
-    // The inspector speaks Keras: `Conv2D`, `Dense` and the layers' names, the model and its file.
+    // The inspector speaks Keras: `Conv2D`, `Dense`, layer names, variables (`x`), the model and its file.
     const analysis = withSourceNames(
       analyzeModel(model, {
         modelName: m.name,
         timeLimitMs: opts.timeLimitMs ?? 10_000,
         layout: "channels_last",
       }),
-      { values: new Map(), spellings: b.spellings },
+      { values: b.sourceNames, spellings: b.spellings },
       { file: baseName(opts.fileName), className: m.name },
     );
     return {

@@ -2,7 +2,7 @@
  * The graph traced from source (a PyTorch class, a Keras model) is named the way an ONNX
  * exporter names it (`/c1/Conv`, `/out/Gemm_output_0`, op `Gemm`): the runnable model and the
  * Run tab depend on those names. A reader of the source wants its own words: `Linear`,
- * `F.relu`, `x` in PyTorch, `Conv2D`, `Dense` and the layers' `name=`s in Keras. This is the
+ * `F.relu`, `x` in PyTorch, `Conv2D`, `Dense`, the layers' `name=`s and `x` in Keras. This is the
  * one place that maps the one onto the other — it adds the source's names beside the
  * graph's (LayerRow.sourceOp, ValueSummary.label, a functional op's row name) and never
  * touches a number, an id or a graph name.
@@ -11,7 +11,8 @@ import type { LayerRow, ModelAnalysis, ValueSummary } from "../../analysis/resul
 
 /**
  * What the trace recorded about the source's names (see GraphBuilder.sourceNames / spellings).
- * A Keras model records none: its layers' types and names are the rows' own (layerType, name).
+ * A Keras model records the variables its tensors are bound to and no spellings: its layers'
+ * types and names are the rows' own (layerType, name).
  */
 export interface TraceNames {
   /** Graph value → the variable the source first bound it to. */
