@@ -20,7 +20,10 @@ BatchNorm scales and biases (2·filters learned params). AlexeyAB's sections, fr
 multiplies the `from` maps by the previous layer's per-channel values; [batchnorm] holds
 scales and biases; [local_avgpool] pads like [maxpool] and averages only the inputs inside;
 [local] (pjreddie, YOLOv1) is darknet_local below; [crop] (test time) takes the centred window and maps it to 2x−1 unless noadjust; relu6
-clips to [0, 6]; [gaussian_yolo] passes its input on as [yolo] does.
+clips to [0, 6]; [gaussian_yolo] passes its input on as [yolo] does, [detection] and [cost] too.
+The recurrent [rnn], [gru], [lstm] and [crnn] are tools/darknet_recurrent.py, one row (one step of
+one sequence) as Darknet's BFLOPs column counts; a [net] with only inputs= feeds rows of that many
+values. Over an image their receptive field is not a window: the reference says so (rf_unknown).
 
     /usr/bin/python3 tools/make_darknet_refs.py   # Debian's python3-torch (apt-get install python3-torch)
 """
@@ -30,6 +33,7 @@ import pathlib
 import torch
 import torch.nn.functional as F
 
+from darknet_recurrent import connected_recurrent, crnn
 from rf_probe import ProbeTooSmall, conv as probe_window, cut, eltwise, probe_input, receptive_field, union
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent / "test" / "fixtures" / "darknet"
@@ -112,10 +116,17 @@ def act(x, name):
     }[name](x)
 
 
+def input_shape(net):
+    """A net of vectors (inputs= and no image sizes) takes rows of `inputs` values."""
+    if "inputs" in net and not {"width", "height", "channels"} & net.keys():
+        return [1, int(net["inputs"])]
+    return [1, int(net.get("channels", 3)), int(net.get("height", 416)), int(net.get("width", 416))]
+
+
 def build(path):
     sections = parse(path.read_text())
     net = sections[0][1]
-    x = torch.rand(1, int(net.get("channels", 3)), int(net.get("height", 416)), int(net.get("width", 416)))
+    x = torch.rand(*input_shape(net))
     outs, layers = [], []
     for i, (kind, o) in enumerate(sections[1:]):
         params, macs = 0, 0
@@ -192,7 +203,11 @@ def build(path):
             y = act(fc(x.flatten(1)), o.get("activation", "linear"))
             params = sum(p.numel() for p in fc.parameters())
             macs = fc.in_features * fc.out_features
-        elif kind in ("dropout", "yolo", "region", "gaussian_yolo"):
+        elif kind in ("rnn", "gru", "lstm"):
+            y, params, macs = connected_recurrent(kind, x, o)
+        elif kind == "crnn":
+            y, params, macs = crnn(x, o)
+        elif kind in ("dropout", "yolo", "region", "gaussian_yolo", "detection", "cost"):
             y = x
         elif kind == "softmax":
             y = F.softmax(x, 1)
@@ -201,10 +216,13 @@ def build(path):
         layers.append({"name": str(i), "type": kind, "output_shape": list(y.shape), "params": params, "macs": macs})
         outs.append(y)
         x = y
-    for l, rf in zip(layers, probe(sections, [l["output_shape"] for l in layers])):
-        if rf not in ("unmeasured", "not period 1"):
+    fields = [None] * len(layers) if len(input_shape(net)) == 2 else probe(sections, [l["output_shape"] for l in layers])
+    for l, rf in zip(layers, fields):
+        if rf == "not a window":
+            l["rf_unknown"] = "not a spatial window"
+        elif rf not in ("unmeasured", "not period 1"):
             l["rf"] = rf
-    return {"model": path.stem, "input_shape": [1, int(net.get("channels", 3)), int(net.get("height", 416)), int(net.get("width", 416))],
+    return {"model": path.stem, "input_shape": input_shape(net),
             "totals": {"params": sum(l["params"] for l in layers), "macs": sum(l["macs"] for l in layers)}, "layers": layers}
 
 
@@ -226,7 +244,10 @@ def probe(sections, shapes, size=1024):
                 y = "unmeasured" if "unmeasured" in ins or not same else None if None in ins else eltwise(ins)
             elif kind in ("sam", "scale_channels", "crop", "local_avgpool", "local"):
                 y = "unmeasured" if y is not None else None
-            if y in (None, "unmeasured"):
+            elif kind in ("rnn", "gru", "lstm", "crnn"):
+                # A state carried from step to step: over an image, no window describes the output.
+                y = "not a window" if y not in (None, "unmeasured", "not a window") else y
+            if y in (None, "unmeasured", "not a window"):
                 pass
             elif kind in ("avgpool", "connected"):
                 y = None
@@ -252,11 +273,13 @@ def probe(sections, shapes, size=1024):
                 y = cut(y, gid * part, (gid + 1) * part)
             elif kind == "batchnorm":
                 pass
-            elif kind not in ("route", "shortcut", "dropout", "yolo", "region", "gaussian_yolo", "softmax", "sam", "scale_channels", "crop", "local_avgpool", "local"):
+            elif kind not in ("route", "shortcut", "dropout", "yolo", "region", "gaussian_yolo", "softmax", "sam", "scale_channels", "crop", "local_avgpool", "local", "detection", "cost"):
                 raise ValueError(kind)
             outs.append(y)
-            if y in (None, "unmeasured"):
+            if y in (None, "unmeasured", "not a window"):
                 fields.append(y)
+                y = "unmeasured" if y == "not a window" else y
+                outs[-1] = y
                 continue
             c0 = y[0][1]
             try:

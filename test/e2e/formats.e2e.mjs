@@ -200,6 +200,44 @@ export const tests = [
     },
   },
   {
+    name: "yolov1-local.cfg in the inspector: the Run tab refuses it, naming its [local] layer",
+    async run({ page, screenshot }) {
+      // run.mjs copies the file; expected numbers from tools/make_darknet_refs.py. Layer 1 is YOLOv1's
+      // [local] (its own filters at every position): analysed, but onnxruntime has no such operator.
+      await closeAllEditors(page);
+      await runCommand(page, "ConvLens: Inspect Model");
+      await pickQuickItem(page, "yolov1-local.cfg");
+      const frame = await waitForInspector(page, "yolov1-local", 30_000);
+      await frame.locator('[data-testid="tab-run"]').click({ timeout: 10_000 });
+      const status = () =>
+        frame
+          .locator('[data-testid="run-status"]')
+          .textContent({ timeout: 5_000 })
+          .catch(() => "");
+      const refused = /layer "1" \(Local\) has no ONNX operator/;
+      // The refusal may come when the panel opens or when Run is pressed.
+      if (!refused.test((await status()) ?? ""))
+        await frame.locator('[data-testid="run-button"]').click({ timeout: 10_000 });
+      const text = await pollText(status, 'layer "1" (Local) has no ONNX operator', 60_000);
+      await screenshot("darknet-yolov1-local-run-refused");
+      assert.match(text, refused, `Run tab status: "${text}"`);
+      assert.equal(
+        await frame
+          .locator('[data-testid="logits"]')
+          .getAttribute("data-values", { timeout: 2_000 })
+          .catch(() => null),
+        null,
+        "no predictions shown",
+      );
+      // Analysed all the same: the totals are the reference's.
+      const { totals } = JSON.parse(
+        fs.readFileSync(path.join(FIXTURES, "darknet/yolov1-local.expected.json"), "utf8"),
+      );
+      assert.equal(await readTotal(frame, "total-params"), totals.params, "total-params (95,450)");
+      assert.equal(await readTotal(frame, "total-macs"), totals.macs, "total-macs (136,224)");
+    },
+  },
+  {
     name: "OpenCV's SSD face detector prototxt opens in the inspector: totals, PriorBox shapes, DetectionOutput's count unknown",
     async run({ page, screenshot, workspace }) {
       // Layer shapes checked against OpenCV 4.14's dnn module (tools/make_caffe_ssd_refs.py).

@@ -262,6 +262,7 @@ async function main() {
     "caffe/lenet_train_test.prototxt",
     "darknet/darknet19.cfg",
     "darknet/resnet50.cfg",
+    "darknet/yolov1-local.cfg",
     "tflite/mobilenet_block.tflite",
     "tflite/int8_convnet.tflite",
     "tflite/published/selfie_segmentation.tflite",

@@ -1,10 +1,15 @@
 /**
  * Darknet layers that have no ONNX operator, as op table entries of ConvLens's own domain:
- * pjreddie's [local] (YOLOv1's locally connected layer). They are analysed like any op;
+ * pjreddie's [local] (YOLOv1's locally connected layer) and the recurrent [rnn], [gru], [lstm] and
+ * [crnn] (src/core/formats/darknet/darknetRecurrent.ts builds them). They are analysed like any op;
  * onnxruntime cannot run them (buildRunnable says so).
  */
+import { hasSpatial } from "../fields/receptiveField";
+import type { Dim } from "../ir/types";
+import type { AttrSpec } from "./attrSchemas";
+import { attrInt, dtypeOf, isNum, numeric, product, shapeOf } from "./dims";
 import { conv } from "./windowOps";
-import type { OpContext, OpRule } from "./types";
+import { ShapeError, type OpContext, type OpRule, type RfContext } from "./types";
 
 export const DARKNET_DOMAIN = "org.convlens.darknet";
 
@@ -30,4 +35,104 @@ const local: OpRule = {
   ],
 };
 
-export const DARKNET_OPS: Readonly<Record<string, OpRule>> = { Local: local };
+/**
+ * A recurrent layer's output mixes every earlier step's input through its state: no spatial window
+ * describes it, so over an image its receptive field is unknown, with this reason (not "global").
+ */
+function recurrentRf(ctx: RfContext): undefined {
+  if (ctx.fields.some(hasSpatial))
+    throw new Error(
+      `${ctx.node.opType} carries a state from step to step: its output is not a spatial window of its input`,
+    );
+  return undefined;
+}
+
+/**
+ * Multiply-adds of one row: every inner layer's weights (rank ≥ 2; biases, scales and rolling
+ * statistics are rank 1) once per output position, as Darknet's nweights × out_h × out_w.
+ */
+function innerMacs(ctx: OpContext, rows: Dim | undefined, positions: number): number | null {
+  if (!isNum(rows)) return null;
+  let perRow = 0;
+  for (const w of ctx.inputs.slice(1)) {
+    const s = w?.shape;
+    if (!s || s.length < 2) continue;
+    const n = numeric(s);
+    if (!n) return null;
+    perRow += n.reduce((a, b) => a * b, 1) * positions;
+  }
+  return rows * perRow;
+}
+
+const STEP_ATTRS: AttrSpec[] = [
+  { name: "output", type: "int" },
+  { name: "steps", type: "int", default: 1 },
+  { name: "batch_normalize", type: "int", default: 0 },
+];
+
+/**
+ * [rnn] (input, self and output connected layers), [gru] (z, r, h gates: 6 connected layers) and
+ * [lstm] (f, i, g, o gates: 8): x is Darknet's rows [R, …] (R = batch × time_steps, time-major),
+ * read as c·h·w values per row; the output is [R, output]. The state is the layer's own, carried
+ * from the row of the step before; the first inner weights are [hidden, inputs].
+ */
+const connectedRecurrent: OpRule = {
+  infer(ctx) {
+    const x = shapeOf(ctx, 0);
+    const features = product(x.slice(1));
+    const reads = ctx.inputs[1]?.shape?.[1];
+    if (isNum(features) && reads !== undefined && isNum(reads) && features !== reads)
+      throw new ShapeError(`${ctx.node.opType} takes ${reads} values per row but receives ${features}`, [
+        features,
+        reads,
+      ]);
+    return [{ dtype: dtypeOf(ctx), shape: [x[0] ?? 1, attrInt(ctx.node, "output", 1)] }];
+  },
+  macs: (ctx, outs) => innerMacs(ctx, outs[0]?.shape?.[0], 1),
+  rf: recurrentRf,
+  attrs: [...STEP_ATTRS, { name: "activation", type: "string" }],
+};
+
+/**
+ * [crnn]: input, self and output convolutions (weights [n, c/group, k, k] each, the state being
+ * the self convolution's h × w × hidden), x [R, C, H, W] → [R, output, H, W]. Its shape is the
+ * input convolution's with `output` channels; per row, every convolution's weights once per
+ * output position.
+ */
+const crnn: OpRule = {
+  infer(ctx) {
+    const [y] = conv.infer({ ...ctx, inputs: ctx.inputs.slice(0, 2) });
+    const s = y?.shape;
+    return [
+      { dtype: dtypeOf(ctx), shape: s ? [s[0] ?? 1, attrInt(ctx.node, "output", 1), ...s.slice(2)] : s },
+    ];
+  },
+  macs(ctx, outs) {
+    const out = outs[0]?.shape;
+    const positions = numeric(out?.slice(2));
+    if (!out || !positions) return null;
+    return innerMacs(
+      ctx,
+      out[0],
+      positions.reduce((a, b) => a * b, 1),
+    );
+  },
+  rf: recurrentRf,
+  attrs: [
+    ...STEP_ATTRS,
+    { name: "hidden", type: "int" },
+    { name: "kernel_shape", type: "ints" },
+    { name: "strides", type: "ints" },
+    { name: "pads", type: "ints" },
+    { name: "dilations", type: "ints" },
+    { name: "group", type: "int", default: 1 },
+  ],
+};
+
+export const DARKNET_OPS: Readonly<Record<string, OpRule>> = {
+  Local: local,
+  RNN: connectedRecurrent,
+  GRU: connectedRecurrent,
+  LSTM: connectedRecurrent,
+  CRNN: crnn,
+};

@@ -4,6 +4,11 @@
  */
 import { ModelError } from "../../ir/types";
 
+/** The cfg is malformed (a missing option, a bad reference): the file cannot be read. */
+export class CfgError extends ModelError {}
+/** A section (or option) ConvLens cannot follow: kept in place, its output unknown with this reason. */
+export class Unfollowed extends ModelError {}
+
 export interface Section {
   readonly type: string;
   readonly line: number;
@@ -34,7 +39,9 @@ export function looksLikeDarknet(bytes: Uint8Array): boolean {
   const head = new TextDecoder().decode(bytes.subarray(0, 4096));
   return (
     /^\s*(#[^\n]*\n\s*)*\[(net|network)\]/m.test(head) &&
-    /\[(convolutional|connected|maxpool|route|shortcut|yolo|region)\]/.test(head + "[")
+    /\[(convolutional|connected|maxpool|route|shortcut|yolo|region|local|rnn|gru|lstm|crnn|conv_lstm)\]/.test(
+      head + "[",
+    )
   );
 }
 

@@ -7,13 +7,13 @@ import type { AttrValue, Model, Node, Tensor, ValueInfo } from "../../ir/types";
 import { ModelError } from "../../ir/types";
 import { constantTensor, weightTensor } from "../../ir/tensorData";
 import { lineSpans } from "../lineSpans";
-import { ACTIVATIONS, parseCfg, type Section } from "./darknetCfg";
+import { ACTIVATIONS, CfgError, parseCfg, Unfollowed, type Section } from "./darknetCfg";
+import { recurrentSection, type Produced } from "./darknetRecurrent";
 import { fitShortcut } from "./darknetShortcut";
 import { DARKNET_DOMAIN } from "../../ops/darknetOps";
 
-class CfgError extends ModelError {}
-/** A section (or option) ConvLens cannot follow: kept in place, its output unknown. */
-class Unfollowed extends ModelError {}
+/** Sections whose output has their input's sizes (a vector stays one). */
+const KEEPS_SIZES: ReadonlySet<string> = new Set(["dropout", "softmax", "cost", "batchnorm"]);
 
 export function readDarknet(bytes: Uint8Array): Model {
   const text = new TextDecoder().decode(bytes);
@@ -32,9 +32,12 @@ export function readDarknet(bytes: Uint8Array): Model {
     if (!Number.isFinite(n)) throw new CfgError(`[${s.type}] at line ${s.line}: ${key}=${v} is not a number`);
     return n;
   };
-  const width = int(net, "width", 416),
-    height = int(net, "height", 416),
-    channels = int(net, "channels", 3);
+  // A net of vectors (text for [rnn]s) gives only inputs=: Darknet's h, w and c are then 0.
+  const vectorNet = net.opts.has("inputs") && !["width", "height", "channels"].some((k) => net.opts.has(k));
+  const width = vectorNet ? 1 : int(net, "width", 416),
+    height = vectorNet ? 1 : int(net, "height", 416),
+    channels = vectorNet ? int(net, "inputs") : int(net, "channels", 3);
+  const timeSteps = int(net, "time_steps", 1);
   const nodes: Node[] = [];
   const initializers = new Map<string, Tensor>();
   const layerOut: string[] = [];
@@ -42,6 +45,7 @@ export function readDarknet(bytes: Uint8Array): Model {
   const layerHW: [number, number][] = [];
   let prev = "input";
   let c = channels;
+  let produced: Produced = vectorNet ? "net" : "image";
   // Sizes are tracked as Darknet does, only to size [connected] weights; shapes come from the shared
   // analysis.
   let h = height,
@@ -105,7 +109,7 @@ export function readDarknet(bytes: Uint8Array): Model {
         );
       return j;
     };
-    const section = (): string => {
+    const section = (input: Produced): string => {
       let out: string;
       switch (s.type) {
         case "convolutional": {
@@ -308,6 +312,27 @@ export function readDarknet(bytes: Uint8Array): Model {
           [h, w] = [ch, cw];
           break;
         }
+        case "rnn":
+        case "gru":
+        case "lstm":
+        case "crnn": {
+          const r = recurrentSection({
+            s,
+            id,
+            prev,
+            c,
+            h,
+            w,
+            produced: input,
+            timeSteps,
+            emit,
+            weight,
+            consts,
+            int: (key, dflt) => int(s, key, dflt),
+          });
+          ({ out, c, h, w, produced } = r);
+          break;
+        }
         case "connected": {
           const n = int(s, "output", 1);
           const flat = emit("Flatten", [prev], { axis: 1 });
@@ -318,6 +343,7 @@ export function readDarknet(bytes: Uint8Array): Model {
           );
           c = n;
           h = w = 1;
+          produced = "connected";
           break;
         }
         case "dropout":
@@ -341,7 +367,11 @@ export function readDarknet(bytes: Uint8Array): Model {
     let out: string;
     try {
       if (unknownFrom !== undefined) throw new Unfollowed(`its input sizes are unknown after ${unknownFrom}`);
-      out = section();
+      // What Darknet knows of the input's sizes; a section that keeps them keeps it, others make images
+      // unless they say otherwise.
+      const before = produced;
+      if (!KEEPS_SIZES.has(s.type)) produced = "image";
+      out = section(before);
     } catch (e) {
       if (!(e instanceof Unfollowed)) throw e;
       // Kept in its place with an unknown output; every later size is unknown too.
@@ -357,7 +387,9 @@ export function readDarknet(bytes: Uint8Array): Model {
     layerHW.push([h, w]);
     prev = out;
   });
-  const inputs: ValueInfo[] = [{ name: "input", dtype: "float32", shape: [1, channels, height, width] }];
+  const inputs: ValueInfo[] = [
+    { name: "input", dtype: "float32", shape: vectorNet ? [1, channels] : [1, channels, height, width] },
+  ];
   const outputIdx = layers
     .map((s, i) => (s.type === "yolo" || s.type === "region" ? i : -1))
     .filter((i) => i >= 0);

@@ -20,6 +20,13 @@ export function applyDarknetWeights(model: Model, bytes: Uint8Array): { model: M
     const m = /^(\d+)\.(biases|weights)$/.exec(name);
     if (m) layers.add(Number(m[1]));
   }
+  // Recurrent sections hold inner layers ("3.self.weights") whose order in the file ConvLens does not
+  // follow yet: refuse rather than misplace every later tensor.
+  const inner = [...initializers.keys()].find((name) => /^\d+\.\w+\.weights$/.test(name));
+  if (inner)
+    throw new ModelError(
+      `ConvLens cannot load Darknet .weights into recurrent layers yet (layer ${inner.split(".")[0]}).`,
+    );
   let loaded = 0;
   const take = (name: string) => {
     const t = initializers.get(name);

@@ -1,0 +1,126 @@
+"""Darknet's recurrent sections written out in PyTorch from its C code, for make_darknet_refs.py:
+one step of one sequence (Darknet's per-row view, as its load-time BFLOPs column counts), the
+state starting at zero as Darknet's does.
+
+  [rnn]  rnn_layer.c: input_layer (inputs→hidden), self_layer (hidden→hidden), output_layer
+         (hidden→output), all connected with the section's activation; per step
+         state = (state if shortcut else 0) + input_layer(x) + self_layer(state_before),
+         output = output_layer(state). pjreddie's make_rnn_layer sizes hidden by output= and
+         ignores hidden=; AlexeyAB's reads hidden= (default 1): only hidden == output is built.
+  [gru]  gru_layer.c: six linear connected layers; z = σ(uz x + wz h), r = σ(ur x + wr h),
+         h̃ = tanh(uh x + wh (r∘h)), output = z∘h + (1−z)∘h̃ (weighted_sum_cpu).
+  [lstm] lstm_layer.c: eight linear connected layers; f, i, o = σ(w· h + u· x), g = tanh(wg h + ug x),
+         c = f∘c + i∘g, output = o∘tanh(c).
+  [crnn] crnn_layer.c: the [rnn] recurrence with three convolutions (input c→hidden, self
+         hidden→hidden, output hidden→output). pjreddie's parse_crnn reads output_filters= and
+         hidden_filters= and builds 3×3 / 1, pad 1; AlexeyAB's reads output=, hidden=, size=, stride=,
+         pad= / padding=, dilation=, groups=.
+
+A connected layer (make_connected_layer) holds weights [outputs, inputs] and biases; with
+batch_normalize also scales (learned) and rolling mean / variance (not learned); at test time its
+output is x·Wᵀ, then batch norm with the biases as its shift (or the biases), then the activation.
+Its cost is one inputs × outputs gemm per row. A convolution costs nweights · out_h · out_w.
+"""
+import torch
+import torch.nn.functional as F
+
+
+def _act(x, name):
+    return {
+        "leaky": lambda t: F.leaky_relu(t, 0.1),
+        "relu": F.relu,
+        "logistic": torch.sigmoid,
+        "tanh": torch.tanh,
+        "linear": lambda t: t,
+    }[name](x)
+
+
+class Connected:
+    def __init__(self, inputs, outputs, activation, bn):
+        self.weights = torch.rand(outputs, inputs) - 0.5
+        self.biases = torch.rand(outputs)
+        self.bn = torch.nn.BatchNorm1d(outputs).eval() if bn else None
+        if self.bn is not None:
+            self.bn.bias.data = self.biases
+        self.activation = activation
+        self.params = inputs * outputs + outputs + (outputs if bn else 0)
+        self.macs = inputs * outputs
+
+    def __call__(self, x):
+        y = x @ self.weights.T
+        y = self.bn(y) if self.bn is not None else y + self.biases
+        return _act(y, self.activation)
+
+
+class Conv:
+    def __init__(self, c, n, size, stride, padding, dilation, groups, activation, bn):
+        self.conv = torch.nn.Conv2d(c, n, size, stride, padding, dilation, groups, bias=not bn)
+        self.bn = torch.nn.BatchNorm2d(n).eval() if bn else None
+        self.activation = activation
+        self.params = sum(p.numel() for p in self.conv.parameters()) + (2 * n if bn else 0)
+        self.nweights = self.conv.weight.numel()
+
+    def __call__(self, x):
+        y = self.conv(x)
+        if self.bn is not None:
+            y = self.bn(y)
+        self.macs = self.nweights * y.shape[2] * y.shape[3]
+        return _act(y, self.activation)
+
+
+def _int(o, key, default):
+    return int(o.get(key, default))
+
+
+def connected_recurrent(kind, x, o):
+    """[rnn], [gru] or [lstm] over one row x [1, …]: (output, params, macs)."""
+    x = x.reshape(1, -1)
+    inputs, out, bn = x.shape[1], _int(o, "output", 1), _int(o, "batch_normalize", 0) == 1
+    if kind == "rnn":
+        hidden = _int(o, "hidden", 1)
+        assert hidden == out, "pjreddie and AlexeyAB build different [rnn]s"
+        act = o.get("activation", "logistic")
+        log = _int(o, "logistic", 0)
+        self_act = "logistic" if log == 1 else act
+        layers = [Connected(inputs, hidden, act, bn), Connected(hidden, hidden, self_act, bn), Connected(hidden, out, act, bn)]
+        state = torch.zeros(1, hidden)
+        new = (state if _int(o, "shortcut", 0) else 0) + layers[0](x) + layers[1](state)
+        y = layers[2](new)
+    elif kind == "gru":
+        uz, wz, ur, wr, uh, wh = layers = [Connected(inputs if k % 2 == 0 else out, out, "linear", bn) for k in range(6)]
+        h = torch.zeros(1, out)
+        z = torch.sigmoid(uz(x) + wz(h))
+        r = torch.sigmoid(ur(x) + wr(h))
+        hh = torch.tanh(uh(x) + wh(r * h))
+        y = z * h + (1 - z) * hh
+    else:
+        uf, ui, ug, uo = (Connected(inputs, out, "linear", bn) for _ in range(4))
+        wf, wi, wg, wo = (Connected(out, out, "linear", bn) for _ in range(4))
+        layers = [uf, ui, ug, uo, wf, wi, wg, wo]
+        h, c = torch.zeros(1, out), torch.zeros(1, out)
+        f, i = torch.sigmoid(wf(h) + uf(x)), torch.sigmoid(wi(h) + ui(x))
+        g, og = torch.tanh(wg(h) + ug(x)), torch.sigmoid(wo(h) + uo(x))
+        c = f * c + i * g
+        y = og * torch.tanh(c)
+    return y, sum(l.params for l in layers), sum(l.macs for l in layers)
+
+
+def crnn(x, o):
+    """[crnn] over one row x [1, C, H, W] (a vector becomes 1 × 1 where Darknet says so): (output, params, macs)."""
+    if x.dim() == 2:
+        x = x.reshape(1, -1, 1, 1)
+    if "output_filters" in o or "hidden_filters" in o:
+        hidden, out = _int(o, "hidden_filters", 1), _int(o, "output_filters", 1)
+        size, stride, padding, dilation, groups = 3, 1, 1, 1, 1
+    else:
+        hidden, out = _int(o, "hidden", 1), _int(o, "output", 1)
+        size, stride, dilation, groups = _int(o, "size", 3), _int(o, "stride", 1), _int(o, "dilation", 1), _int(o, "groups", 1)
+        padding = size // 2 if _int(o, "pad", 0) else _int(o, "padding", 0)
+    act, bn = o.get("activation", "logistic"), _int(o, "batch_normalize", 0) == 1
+    conv = lambda c, n: Conv(c, n, size, stride, padding, dilation, groups, act, bn)  # noqa: E731
+    layers = [conv(x.shape[1], hidden), conv(hidden, hidden), conv(hidden, out)]
+    state = torch.zeros(1, hidden, x.shape[2], x.shape[3])
+    new = (state if _int(o, "shortcut", 0) else 0) + layers[0](x) + layers[1](state)
+    assert new.shape == state.shape, "crnn_layer.c asserts the state keeps its size"
+    y = layers[2](new)
+    return y, sum(l.params for l in layers), sum(l.macs for l in layers)
