@@ -12,7 +12,7 @@ import { floorCeilPools } from "./ceilPools";
 import { lowerForRuntime } from "./lowering";
 import { writeOnnx } from "./writer";
 import { prng } from "../random";
-import { FRAMEWORK_DOMAINS } from "../ops/registry";
+import { FRAMEWORK_DOMAINS, opRule } from "../ops/registry";
 
 export interface RunnableOptions {
   /** Value names to expose as extra outputs (layer outputs to visualise). */
@@ -118,6 +118,14 @@ export function buildRunnable(model: Model, opts: RunnableOptions = {}): Runnabl
   if (foreign)
     throw new ModelError(
       `Cannot run: layer "${foreign.layer ?? foreign.name}" (${foreign.opType}) has no ONNX operator; ConvLens analyses it but onnxruntime cannot run it.`,
+    );
+  // A reader of another format maps what it can to known ops; a layer it could not follow keeps its place
+  // as a node with no rule, which onnxruntime would only reject as "No Op registered for caffe.Weird".
+  const unfollowed =
+    model.format !== "onnx" ? model.graph.nodes.find((n) => !opRule(n.opType, n.domain)) : undefined;
+  if (unfollowed)
+    throw new ModelError(
+      `Cannot run: layer "${unfollowed.layer ?? unfollowed.name}" (${unfollowed.layerType ?? unfollowed.opType}) is not one ConvLens can read, so it cannot be converted for onnxruntime.`,
     );
   const { model: weighted, generated } = withGeneratedWeights(model, opts.seed ?? WEIGHTS_SEED);
   const g = weighted.graph;
