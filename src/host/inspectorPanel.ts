@@ -9,6 +9,7 @@ import * as vscode from "vscode";
 import type { LayerRow, ModelAnalysis } from "../core/analysis/result";
 import type { Model } from "../core/ir/types";
 import { isWebviewToHost, type HostToWebview, type LabelsFile } from "../protocol/messages";
+import { toWire } from "../protocol/wire";
 import { RequestServer, type ReplyMessage, type RequestMessage } from "../protocol/requests";
 import { loadModelForRun } from "./runtime/modelForRun";
 import { readLabels, RESTRICTED, type RuntimeService } from "./runtime/runtimeService";
@@ -124,7 +125,7 @@ export class InspectorPanel implements vscode.Disposable {
   }
 
   private post(message: HostToWebview): void {
-    if (this.ready) void this.webview.postMessage(message);
+    if (this.ready) void this.webview.postMessage(toWire(message));
     else this.pending.push(message);
   }
 
@@ -268,7 +269,7 @@ export class InspectorPanel implements vscode.Disposable {
     switch (m.type) {
       case "ready":
         this.ready = true;
-        for (const p of this.pending.splice(0)) void this.webview.postMessage(p);
+        for (const p of this.pending.splice(0)) void this.webview.postMessage(toWire(p));
         void this.sendRuntime();
         break;
       case "prepareRun":
