@@ -39,6 +39,9 @@ export interface InspectorSource {
   readonly runModel?: () => Promise<Model>;
 }
 
+/** The largest model prepared to run when its inspector opens (ResNet-18: 11.7 M; ResNet-50: 25.6 M). */
+const PRELOAD_MAX_PARAMS = 30e6;
+
 export class InspectorPanel implements vscode.Disposable {
   /** The inspector the user last focused (for the Run commands). */
   static active: InspectorPanel | undefined;
@@ -46,8 +49,16 @@ export class InspectorPanel implements vscode.Disposable {
   private readonly webview: vscode.Webview;
   private ready = false;
   private pending: HostToWebview[] = [];
+  /** Settles when the messages posted before the page was ready have been delivered. */
+  private readonly flushed: Promise<unknown>;
+  private settleFlushed: (done: unknown) => void = () => undefined;
+  /** The model this inspector holds in the runtime's cache (prepared ahead of a Run). */
+  private held: Model | undefined;
+  /** Counts loads: a preload started for an older one does not hold its model. */
+  private loads = 0;
+  private disposed = false;
   /** The Run panel's requests in flight: their replies, requestFailed, and the webview's Cancel. */
-  private readonly requests = new RequestServer((reply) => this.post(reply));
+  private readonly requests = new RequestServer((reply) => void this.post(reply));
   private current: ModelAnalysis | undefined;
   private model: Promise<Model> | undefined;
   /** The labels file the user chose in the Run tab ("Choose labels…"), over any labels.txt. */
@@ -64,6 +75,7 @@ export class InspectorPanel implements vscode.Disposable {
     private readonly deps: InspectorDeps,
   ) {
     this.analysed = new Promise((resolve) => (this.settleAnalysed = resolve));
+    this.flushed = new Promise((resolve) => (this.settleFlushed = resolve));
     const webview = panel.webview;
     this.webview = webview;
     const media = vscode.Uri.joinPath(deps.extensionUri, "media");
@@ -124,17 +136,19 @@ export class InspectorPanel implements vscode.Disposable {
     );
   }
 
-  private post(message: HostToWebview): void {
-    if (this.ready) void this.webview.postMessage(toWire(message));
-    else this.pending.push(message);
+  /** Settles once `message` reached the webview (after its page is ready, for one posted before). */
+  private post(message: HostToWebview): Promise<unknown> {
+    if (this.ready) return Promise.resolve(this.webview.postMessage(toWire(message))).catch(() => false);
+    this.pending.push(message);
+    return this.flushed;
   }
 
   selectLayer(index: number): void {
-    this.post({ type: "selectLayer", index });
+    void this.post({ type: "selectLayer", index });
   }
 
   showRun(view: "predictions" | "featureMaps" | "filters"): void {
-    this.post({ type: "showRun", view });
+    void this.post({ type: "showRun", view });
   }
 
   /** The analysis shown (waits for the first load to finish); undefined when it failed. */
@@ -163,7 +177,7 @@ export class InspectorPanel implements vscode.Disposable {
       model.ok ? undefined : model.why,
       this.chosenLabels,
     );
-    this.post({ type: "runtime", runtime: info });
+    void this.post({ type: "runtime", runtime: info });
   }
 
   /**
@@ -177,13 +191,13 @@ export class InspectorPanel implements vscode.Disposable {
         const layers = m.layers
           .map((i) => this.current?.layers[i])
           .filter((l): l is LayerRow => l !== undefined);
-        const model = await this.runModel();
+        const model = this.holdForRun(await this.runModel());
         signal.throwIfAborted();
         const runnable = await this.deps.runtime.prepare(this.webview, model, layers);
         return { type: "runnable", requestId: m.requestId, runnable };
       }
       case "prepareExplain": {
-        const model = await this.runModel();
+        const model = this.holdForRun(await this.runModel());
         const layers = this.current?.layers ?? [];
         const r = await this.deps.runtime.prepareExplain(this.webview, model, layers, m, signal);
         return { type: "explainRunnable", requestId: m.requestId, runnable: r.runnable, map: r.map };
@@ -230,11 +244,11 @@ export class InspectorPanel implements vscode.Disposable {
     });
     const file = picked?.[0];
     if (!file) {
-      if (requestId >= 0) this.post({ type: "requestFailed", requestId, message: "no image chosen" });
+      if (requestId >= 0) void this.post({ type: "requestFailed", requestId, message: "no image chosen" });
       return;
     }
     const uri = await this.deps.runtime.publishImage(this.webview, file);
-    this.post({ type: "image", requestId, name: file.path.split("/").pop() ?? "image", uri });
+    void this.post({ type: "image", requestId, name: file.path.split("/").pop() ?? "image", uri });
   }
 
   /** "Choose labels…": a text file, one class name per line; kept for this inspector. */
@@ -269,7 +283,11 @@ export class InspectorPanel implements vscode.Disposable {
     switch (m.type) {
       case "ready":
         this.ready = true;
-        for (const p of this.pending.splice(0)) void this.webview.postMessage(toWire(p));
+        this.settleFlushed(
+          Promise.all(this.pending.splice(0).map((p) => this.webview.postMessage(toWire(p)))).catch(
+            () => false,
+          ),
+        );
         void this.sendRuntime();
         break;
       case "prepareRun":
@@ -310,7 +328,11 @@ export class InspectorPanel implements vscode.Disposable {
   async load(): Promise<void> {
     const file = this.source.title;
     const start = performance.now();
-    this.post({ type: "loading", file });
+    const load = ++this.loads;
+    const reload = load > 1;
+    // The source changed: the next Run loads it afresh, and what was prepared for the old one goes.
+    if (reload) this.dropRunModel();
+    void this.post({ type: "loading", file });
     let outcome: AnalysisOutcome;
     const cancel = new vscode.CancellationTokenSource();
     const work = this.source.analyze(cancel.token);
@@ -349,10 +371,21 @@ export class InspectorPanel implements vscode.Disposable {
           ` (${(performance.now() - start).toFixed(0)} ms after the request, webview ${this.ready ? "ready" : "loading"})`,
       );
       const pytorch = outcome.pytorch;
-      this.post({ type: "analysis", file, analysis: outcome.analysis, ...(pytorch ? { pytorch } : {}) });
+      const shown = this.post({
+        type: "analysis",
+        file,
+        analysis: outcome.analysis,
+        ...(pytorch ? { pytorch } : {}),
+      });
+      // Once the table is on its way (never before: building blocks the host at times), the Run
+      // tab's model is prepared in the background so that the first Run only runs.
+      void shown.then(() => {
+        if (reload && this.ready) void this.sendRuntime();
+        return this.preloadRun(load);
+      });
     } else {
       this.deps.log.warn(`${file}: ${outcome.message}`);
-      this.post({ type: "error", file, message: outcome.message });
+      void this.post({ type: "error", file, message: outcome.message });
     }
   }
 
@@ -373,7 +406,39 @@ export class InspectorPanel implements vscode.Disposable {
     );
   }
 
+  /**
+   * Prepares the model to run ahead of the first Run (weights, graph, host session); quietly. Not
+   * for big models: VGG-16's generated weights are 550 MB, built when the Run tab is shown instead.
+   */
+  private async preloadRun(load: number): Promise<void> {
+    const params = this.current?.totals.params ?? Infinity;
+    if (!this.deps.config.trusted || this.source.runModel === undefined || params > PRELOAD_MAX_PARAMS)
+      return;
+    const model = await this.runModel().catch(() => undefined);
+    if (model === undefined || this.disposed || load !== this.loads) return;
+    this.holdForRun(model);
+    await this.deps.runtime.preload(this.webview, model);
+  }
+
+  /** Keeps what the runtime builds for `model` while this inspector shows it (until a change or close). */
+  private holdForRun(model: Model): Model {
+    if (this.held === model || this.disposed) return model;
+    if (this.held !== undefined) this.deps.runtime.release(this.held, this);
+    this.held = model;
+    this.deps.runtime.hold(model, this);
+    return model;
+  }
+
+  /** Forgets the model loaded to run, and releases what was prepared for it. */
+  private dropRunModel(): void {
+    if (this.held !== undefined) this.deps.runtime.release(this.held, this);
+    this.held = undefined;
+    this.model = undefined;
+  }
+
   dispose(): void {
+    this.disposed = true;
+    this.dropRunModel();
     if (InspectorPanel.active === this) InspectorPanel.active = undefined;
     for (const d of this.disposables.splice(0)) d.dispose();
   }
