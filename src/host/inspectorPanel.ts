@@ -377,12 +377,12 @@ export class InspectorPanel implements vscode.Disposable {
         analysis: outcome.analysis,
         ...(pytorch ? { pytorch } : {}),
       });
-      // Once the table is on its way (never before: building blocks the host at times), the Run
-      // tab's model is prepared in the background so that the first Run only runs.
-      void shown.then(() => {
-        if (reload && this.ready) void this.sendRuntime();
-        return this.preloadRun(load);
-      });
+      if (reload)
+        void shown.then(async () => {
+          if (this.ready) await this.sendRuntime();
+        });
+      // The Run tab's model is prepared now, in the background, so that the first Run only runs.
+      void this.preloadRun(load, shown);
     } else {
       this.deps.log.warn(`${file}: ${outcome.message}`);
       void this.post({ type: "error", file, message: outcome.message });
@@ -410,14 +410,14 @@ export class InspectorPanel implements vscode.Disposable {
    * Prepares the model to run ahead of the first Run (weights, graph, host session); quietly. Not
    * for big models: VGG-16's generated weights are 550 MB, built when the Run tab is shown instead.
    */
-  private async preloadRun(load: number): Promise<void> {
+  private async preloadRun(load: number, shown: Promise<unknown>): Promise<void> {
     const params = this.current?.totals.params ?? Infinity;
     if (!this.deps.config.trusted || this.source.runModel === undefined || params > PRELOAD_MAX_PARAMS)
       return;
     const model = await this.runModel().catch(() => undefined);
     if (model === undefined || this.disposed || load !== this.loads) return;
     this.holdForRun(model);
-    await this.deps.runtime.preload(this.webview, model);
+    await this.deps.runtime.preload(this.webview, model, shown);
   }
 
   /** Keeps what the runtime builds for `model` while this inspector shows it (until a change or close). */

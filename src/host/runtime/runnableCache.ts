@@ -74,20 +74,22 @@ export class RunnableCache {
   /**
    * The runnable graph `key` of `model`, built by `build` from the model with its generated
    * weights and written, once; again only when its file was pruned since, or when its model was
-   * released while it was being built for this caller.
+   * released while it was being built for this caller. The host engine's session is created once
+   * `warmAfter` settles (its loading blocks the extension host: not before the table is shown).
    */
   async built(
     model: Model,
     key: string,
     signal: AbortSignal | undefined,
     build: (weighted: Model) => Runnable & { readonly map?: string },
+    warmAfter?: Promise<unknown>,
   ): Promise<Built> {
     for (let attempt = 0; ; attempt++) {
       // Cancelled while the model loaded or another request ran: nothing is generated or built.
       signal?.throwIfAborted();
       const m = this.buildsOf(model);
       try {
-        return await this.builtIn(m, key, build);
+        return await this.builtIn(m, key, build, warmAfter);
       } catch (e) {
         if (!m.stop.signal.aborted || attempt > 0) throw e;
       }
@@ -98,6 +100,7 @@ export class RunnableCache {
     m: ModelBuilds,
     key: string,
     build: (weighted: Model) => Runnable & { readonly map?: string },
+    warmAfter: Promise<unknown> | undefined,
   ): Promise<Built> {
     const cached = m.runnables.get(key);
     if (cached !== undefined) {
@@ -113,7 +116,9 @@ export class RunnableCache {
       const file = this.fileFor(r.bytes);
       // The host engine loads the bytes in memory while the file is written for the webview.
       if (this.config.trusted && (this.config.backend === "auto" || this.config.backend === "native"))
-        this.native.warm(file, r.bytes);
+        void Promise.resolve(warmAfter).then(() => {
+          if (!m.stop.signal.aborted) this.native.warm(file, r.bytes);
+        });
       await this.write(file, r.bytes);
       this.log.info(
         `runnable ${key}: built in ${(built - start).toFixed(0)} ms, ${(r.bytes.length / 1048576).toFixed(1)} MB written in ${(performance.now() - built).toFixed(0)} ms`,

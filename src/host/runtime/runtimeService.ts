@@ -126,12 +126,12 @@ export class RuntimeService {
 
   /**
    * Prepares the model's plain forward graph ahead of the first Run (weights, graph, file, host
-   * session), in steps that leave the extension host responsive; a run then awaits this same
-   * work. Failures surface at the run; release() stops it.
+   * session, once `shown` settles), in steps that leave the extension host responsive; a run then
+   * awaits this same work. Failures surface at the run; release() stops it.
    */
-  async preload(webview: vscode.Webview, model: Model): Promise<void> {
+  async preload(webview: vscode.Webview, model: Model, shown: Promise<unknown>): Promise<void> {
     const start = performance.now();
-    await this.prepare(webview, model, []).then(
+    await this.prepare(webview, model, [], shown).then(
       () => this.log.info(`runnable prepared ahead in ${(performance.now() - start).toFixed(0)} ms`),
       () => undefined,
     );
@@ -154,8 +154,16 @@ export class RuntimeService {
     return this.native.run(file, m.feeds, m.fetches);
   }
 
-  /** Write the runnable model for these layers and return where the webview fetches it. */
-  async prepare(webview: vscode.Webview, file: Model, layers: readonly LayerRow[]): Promise<RunnableInfo> {
+  /**
+   * Write the runnable model for these layers and return where the webview fetches it; the host
+   * engine loads it once `warmAfter` settles.
+   */
+  async prepare(
+    webview: vscode.Webview,
+    file: Model,
+    layers: readonly LayerRow[],
+    warmAfter?: Promise<unknown>,
+  ): Promise<RunnableInfo> {
     // Channels-last models run through a wrapper that takes images and gives feature maps NCHW.
     const wanted = layers.map((l) => ({
       name: l.outputs[0]?.name ?? "",
@@ -172,8 +180,12 @@ export class RuntimeService {
       .filter((l) => l.value !== "" && !isOutput(l.value));
     const extraOutputs = chosen.map((l) => l.value);
     // Built from the file's model (the cache's key), wrapped the same way after its weights are generated.
-    const runnable = await this.cache.built(file, `forward [${extraOutputs.join(", ")}]`, undefined, (m) =>
-      buildRunnable(channelsFirstView(m, wanted).model, { extraOutputs, seed: SEED }),
+    const runnable = await this.cache.built(
+      file,
+      `forward [${extraOutputs.join(", ")}]`,
+      undefined,
+      (m) => buildRunnable(channelsFirstView(m, wanted).model, { extraOutputs, seed: SEED }),
+      warmAfter,
     );
     return {
       modelUri: this.publish(webview, runnable.file),
