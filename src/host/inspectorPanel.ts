@@ -9,7 +9,7 @@ import * as vscode from "vscode";
 import type { LayerRow, ModelAnalysis } from "../core/analysis/result";
 import type { Model } from "../core/ir/types";
 import { isWebviewToHost, type HostToWebview, type LabelsFile } from "../protocol/messages";
-import { toWire } from "../protocol/wire";
+import { packedAnalysis, toWire, type PackedMessage } from "../protocol/wire";
 import { RequestServer, type ReplyMessage, type RequestMessage } from "../protocol/requests";
 import { loadModelForRun } from "./runtime/modelForRun";
 import { readLabels, RESTRICTED, type RuntimeService } from "./runtime/runtimeService";
@@ -48,7 +48,7 @@ export class InspectorPanel implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private readonly webview: vscode.Webview;
   private ready = false;
-  private pending: HostToWebview[] = [];
+  private pending: (HostToWebview | PackedMessage)[] = [];
   /** Settles when the messages posted before the page was ready have been delivered. */
   private readonly flushed: Promise<unknown>;
   private settleFlushed: (done: unknown) => void = () => undefined;
@@ -137,7 +137,7 @@ export class InspectorPanel implements vscode.Disposable {
   }
 
   /** Settles once `message` reached the webview (after its page is ready, for one posted before). */
-  private post(message: HostToWebview): Promise<unknown> {
+  private post(message: HostToWebview | PackedMessage): Promise<unknown> {
     if (this.ready) return Promise.resolve(this.webview.postMessage(toWire(message))).catch(() => false);
     this.pending.push(message);
     return this.flushed;
@@ -371,12 +371,11 @@ export class InspectorPanel implements vscode.Disposable {
           ` (${(performance.now() - start).toFixed(0)} ms after the request, webview ${this.ready ? "ready" : "loading"})`,
       );
       const pytorch = outcome.pytorch;
-      const shown = this.post({
-        type: "analysis",
-        file,
-        analysis: outcome.analysis,
-        ...(pytorch ? { pytorch } : {}),
-      });
+      const shown = this.post(
+        outcome.json && !pytorch
+          ? packedAnalysis(file, outcome.json)
+          : { type: "analysis", file, analysis: outcome.analysis, ...(pytorch ? { pytorch } : {}) },
+      );
       if (reload)
         void shown.then(async () => {
           if (this.ready) await this.sendRuntime();

@@ -19,9 +19,23 @@ export interface PackedMessage {
 const PACKED_TYPES: ReadonlySet<HostToWebview["type"]> = new Set(["analysis"]);
 
 /** `m` as it should cross to the webview: packed when it carries an analysis, else as is. */
-export function toWire(m: HostToWebview): HostToWebview | PackedMessage {
-  if (!PACKED_TYPES.has(m.type)) return m;
+export function toWire(m: HostToWebview | PackedMessage): HostToWebview | PackedMessage {
+  if (m.type === "packed" || !PACKED_TYPES.has(m.type)) return m;
   return { type: "packed", json: new TextEncoder().encode(JSON.stringify(m)) };
+}
+
+/**
+ * The analysis message of `file`, packed around `analysisJson` (the analysis as UTF-8 JSON, as the
+ * analysis worker made it): the same message toWire would make, without stringifying it again.
+ */
+export function packedAnalysis(file: string, analysisJson: Uint8Array): PackedMessage {
+  const enc = new TextEncoder();
+  const head = enc.encode(`{"type":"analysis","file":${JSON.stringify(file)},"analysis":`);
+  const json = new Uint8Array(head.length + analysisJson.length + 1);
+  json.set(head);
+  json.set(analysisJson, head.length);
+  json[json.length - 1] = "}".charCodeAt(0);
+  return { type: "packed", json };
 }
 
 export function isPacked(data: unknown): data is PackedMessage {

@@ -7,7 +7,7 @@ import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { analyzeFile } from "../../src/core/index";
 import type { HostToWebview } from "../../src/protocol/messages";
-import { fromWire, isPacked, toWire } from "../../src/protocol/wire";
+import { fromWire, isPacked, packedAnalysis, toWire } from "../../src/protocol/wire";
 
 const FIXTURES = resolve(__dirname, "../../../shared/fixtures");
 
@@ -33,6 +33,15 @@ describe("wire packing of host → webview messages", () => {
       );
     },
   );
+
+  it("an analysis packed around the worker's JSON reads back as the message toWire packs", () => {
+    const m = analysisMessage("googlenet") as Extract<HostToWebview, { type: "analysis" }>;
+    const json = new TextEncoder().encode(JSON.stringify(m.analysis));
+    const packed = packedAnalysis('googlenet "v1".onnx', json);
+    const expected = { ...m, file: 'googlenet "v1".onnx' };
+    expect(fromWire(structuredClone(packed))).toEqual(fromWire(toWire(expected)));
+    expect(toWire(packed)).toBe(packed);
+  });
 
   it("leaves small messages and typed-array messages as they are", () => {
     const filters: HostToWebview = {
