@@ -12,7 +12,8 @@ import { isWebviewToHost, type HostToWebview, type LabelsFile } from "../protoco
 import { packedAnalysis, toWire, type PackedMessage } from "../protocol/wire";
 import { RequestServer, type ReplyMessage, type RequestMessage } from "../protocol/requests";
 import { loadModelForRun } from "./runtime/modelForRun";
-import { readLabels, RESTRICTED, type RuntimeService } from "./runtime/runtimeService";
+import { RunModelHolder } from "./runtime/runModelHolder";
+import { readLabels, type RuntimeService } from "./runtime/runtimeService";
 import type { AnalysisOutcome, AnalysisService } from "./analysisService";
 import type { Config } from "./config";
 import { INSPECTOR_STYLESHEETS, renderInspectorHtml } from "./inspectorHtml";
@@ -39,9 +40,6 @@ export interface InspectorSource {
   readonly runModel?: () => Promise<Model>;
 }
 
-/** The largest model prepared to run when its inspector opens (ResNet-18: 11.7 M; ResNet-50: 25.6 M). */
-const PRELOAD_MAX_PARAMS = 30e6;
-
 export class InspectorPanel implements vscode.Disposable {
   /** The inspector the user last focused (for the Run commands). */
   static active: InspectorPanel | undefined;
@@ -52,15 +50,13 @@ export class InspectorPanel implements vscode.Disposable {
   /** Settles when the messages posted before the page was ready have been delivered. */
   private readonly flushed: Promise<unknown>;
   private settleFlushed: (done: unknown) => void = () => undefined;
-  /** The model this inspector holds in the runtime's cache (prepared ahead of a Run). */
-  private held: Model | undefined;
   /** Counts loads: a preload started for an older one does not hold its model. */
   private loads = 0;
-  private disposed = false;
   /** The Run panel's requests in flight: their replies, requestFailed, and the webview's Cancel. */
   private readonly requests = new RequestServer((reply) => void this.post(reply));
   private current: ModelAnalysis | undefined;
-  private model: Promise<Model> | undefined;
+  /** The model the Run tab runs (prepared ahead of a Run, held while shown). */
+  private readonly runModel: RunModelHolder;
   /** The labels file the user chose in the Run tab ("Choose labels…"), over any labels.txt. */
   private chosenLabels: LabelsFile | undefined;
   /** Settles with each finished load: the analysis, or undefined when it failed. */
@@ -75,6 +71,7 @@ export class InspectorPanel implements vscode.Disposable {
     private readonly deps: InspectorDeps,
   ) {
     this.analysed = new Promise((resolve) => (this.settleAnalysed = resolve));
+    this.runModel = new RunModelHolder(deps.runtime, deps.config, source.runModel);
     this.flushed = new Promise((resolve) => (this.settleFlushed = resolve));
     const webview = panel.webview;
     this.webview = webview;
@@ -156,17 +153,8 @@ export class InspectorPanel implements vscode.Disposable {
     return this.current !== undefined || this.loadedOnce ? Promise.resolve(this.current) : this.analysed;
   }
 
-  private runModel(): Promise<Model> {
-    // Loading a model to run reads weight files beside it: not in an untrusted folder.
-    if (!this.deps.config.trusted) return Promise.reject(new Error(RESTRICTED));
-    this.model ??= this.source.runModel
-      ? this.source.runModel()
-      : Promise.reject(new Error("this view cannot run its model"));
-    return this.model;
-  }
-
   private async sendRuntime(): Promise<void> {
-    const model = await this.runModel().then(
+    const model = await this.runModel.get().then(
       (m) => ({ ok: true as const, m }),
       (e: unknown) => ({ ok: false as const, why: e instanceof Error ? e.message : String(e) }),
     );
@@ -191,13 +179,13 @@ export class InspectorPanel implements vscode.Disposable {
         const layers = m.layers
           .map((i) => this.current?.layers[i])
           .filter((l): l is LayerRow => l !== undefined);
-        const model = this.holdForRun(await this.runModel());
+        const model = await this.runModel.forRun();
         signal.throwIfAborted();
         const runnable = await this.deps.runtime.prepare(this.webview, model, layers);
         return { type: "runnable", requestId: m.requestId, runnable };
       }
       case "prepareExplain": {
-        const model = this.holdForRun(await this.runModel());
+        const model = await this.runModel.forRun();
         const layers = this.current?.layers ?? [];
         const r = await this.deps.runtime.prepareExplain(this.webview, model, layers, m, signal);
         return { type: "explainRunnable", requestId: m.requestId, runnable: r.runnable, map: r.map };
@@ -205,7 +193,7 @@ export class InspectorPanel implements vscode.Disposable {
       case "getFilters": {
         const layer = this.current?.layers[m.layerIndex];
         if (!layer) throw new Error("no such layer");
-        const f = this.deps.runtime.filters(await this.runModel(), layer);
+        const f = this.deps.runtime.filters(await this.runModel.get(), layer);
         return {
           type: "filters",
           requestId: m.requestId,
@@ -331,7 +319,7 @@ export class InspectorPanel implements vscode.Disposable {
     const load = ++this.loads;
     const reload = load > 1;
     // The source changed: the next Run loads it afresh, and what was prepared for the old one goes.
-    if (reload) this.dropRunModel();
+    if (reload) this.runModel.forget();
     void this.post({ type: "loading", file });
     let outcome: AnalysisOutcome;
     const cancel = new vscode.CancellationTokenSource();
@@ -381,7 +369,8 @@ export class InspectorPanel implements vscode.Disposable {
           if (this.ready) await this.sendRuntime();
         });
       // The Run tab's model is prepared now, in the background, so that the first Run only runs.
-      void this.preloadRun(load, shown);
+      const params = outcome.analysis.totals.params;
+      void this.runModel.preload(this.webview, params, shown, () => load === this.loads);
     } else {
       this.deps.log.warn(`${file}: ${outcome.message}`);
       void this.post({ type: "error", file, message: outcome.message });
@@ -405,39 +394,8 @@ export class InspectorPanel implements vscode.Disposable {
     );
   }
 
-  /**
-   * Prepares the model to run ahead of the first Run (weights, graph, host session); quietly. Not
-   * for big models: VGG-16's generated weights are 550 MB, built when the Run tab is shown instead.
-   */
-  private async preloadRun(load: number, shown: Promise<unknown>): Promise<void> {
-    const params = this.current?.totals.params ?? Infinity;
-    if (!this.deps.config.trusted || this.source.runModel === undefined || params > PRELOAD_MAX_PARAMS)
-      return;
-    const model = await this.runModel().catch(() => undefined);
-    if (model === undefined || this.disposed || load !== this.loads) return;
-    this.holdForRun(model);
-    await this.deps.runtime.preload(this.webview, model, shown);
-  }
-
-  /** Keeps what the runtime builds for `model` while this inspector shows it (until a change or close). */
-  private holdForRun(model: Model): Model {
-    if (this.held === model || this.disposed) return model;
-    if (this.held !== undefined) this.deps.runtime.release(this.held, this);
-    this.held = model;
-    this.deps.runtime.hold(model, this);
-    return model;
-  }
-
-  /** Forgets the model loaded to run, and releases what was prepared for it. */
-  private dropRunModel(): void {
-    if (this.held !== undefined) this.deps.runtime.release(this.held, this);
-    this.held = undefined;
-    this.model = undefined;
-  }
-
   dispose(): void {
-    this.disposed = true;
-    this.dropRunModel();
+    this.runModel.dispose();
     if (InspectorPanel.active === this) InspectorPanel.active = undefined;
     for (const d of this.disposables.splice(0)) d.dispose();
   }
