@@ -9,9 +9,10 @@ import "@vscode-elements/elements/dist/vscode-tabs/index.js";
 import "@vscode-elements/elements/dist/vscode-tab-header/index.js";
 import "@vscode-elements/elements/dist/vscode-tab-panel/index.js";
 import { isHostToWebview, type WebviewToHost } from "../src/protocol/messages";
+import { fromWire, isPacked } from "../src/protocol/wire";
 import { InspectorApp } from "./app";
 import type { PersistedState } from "./viewModel";
-import { measureSince } from "../src/runtime/shared/timing";
+import { measureSince, timed } from "../src/runtime/shared/timing";
 
 interface VsCodeApi {
   postMessage(message: WebviewToHost): void;
@@ -31,7 +32,9 @@ const app = new InspectorApp(root, {
 });
 
 window.addEventListener("message", (event: MessageEvent<unknown>) => {
-  if (isHostToWebview(event.data)) app.handle(event.data);
+  const data: unknown = event.data;
+  const message = isPacked(data) ? timed("unpack message", () => fromWire(data)) : data;
+  if (isHostToWebview(message)) app.handle(message);
 });
 
 // Errors in here are invisible to the user otherwise; the host logs them.

@@ -10,8 +10,12 @@ import type { Dim } from "../core/ir/types";
 import type { WorkerRequest, WorkerResponse } from "./analysisWorker";
 
 export type AnalysisOutcome =
-  /** `pytorch`: the column of a Check with PyTorch made on the same text. */
-  { ok: true; analysis: ModelAnalysis; pytorch?: TorchColumn } | { ok: false; message: string };
+  /**
+   * `pytorch`: the column of a Check with PyTorch made on the same text. `json`: the analysis as
+   * UTF-8 JSON when it came as such (from the worker), posted to the webview as is.
+   */
+  | { ok: true; analysis: ModelAnalysis; pytorch?: TorchColumn; json?: Uint8Array }
+  | { ok: false; message: string };
 
 export class AnalysisService {
   constructor(private readonly extensionUri: vscode.Uri) {}
@@ -73,7 +77,15 @@ export class AnalysisService {
       );
       const sub = token.onCancellationRequested(() => finish({ ok: false, message: "Analysis cancelled." }));
       worker.on("message", (res: WorkerResponse) =>
-        finish(res.ok ? { ok: true, analysis: res.analysis } : { ok: false, message: res.message }),
+        finish(
+          res.ok
+            ? {
+                ok: true,
+                analysis: JSON.parse(new TextDecoder().decode(res.json)) as ModelAnalysis,
+                json: res.json,
+              }
+            : { ok: false, message: res.message },
+        ),
       );
       worker.on("error", (e) => finish({ ok: false, message: `Analysis failed: ${e.message}` }));
       worker.on("exit", (code) => finish({ ok: false, message: `Analysis worker exited (code ${code}).` }));

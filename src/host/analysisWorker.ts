@@ -16,8 +16,12 @@ export interface WorkerRequest {
   readonly timeLimitMs: number;
 }
 
+/**
+ * The analysis as UTF-8 JSON: one transferred buffer instead of a structured clone of every row
+ * (~300 ms for 10,000 layers, on the extension host's thread), and the bytes the webview gets.
+ */
 export type WorkerResponse =
-  { readonly ok: true; readonly analysis: ModelAnalysis } | { readonly ok: false; readonly message: string };
+  { readonly ok: true; readonly json: Uint8Array } | { readonly ok: false; readonly message: string };
 
 parentPort?.on("message", (req: WorkerRequest) => {
   let res: WorkerResponse;
@@ -29,7 +33,8 @@ parentPort?.on("message", (req: WorkerRequest) => {
       { siblingExists: (rel) => siblings.has(rel) },
       { timeLimitMs: req.timeLimitMs, ...(req.inputShape ? { inputShapes: { "*": req.inputShape } } : {}) },
     );
-    res = { ok: true, analysis };
+    const analysed: ModelAnalysis = analysis;
+    res = { ok: true, json: new TextEncoder().encode(JSON.stringify(analysed)) };
   } catch (e) {
     const message =
       e instanceof ModelError
@@ -37,5 +42,5 @@ parentPort?.on("message", (req: WorkerRequest) => {
         : `Unexpected error while analysing: ${e instanceof Error ? e.message : String(e)}`;
     res = { ok: false, message };
   }
-  parentPort?.postMessage(res);
+  parentPort?.postMessage(res, res.ok ? [res.json.buffer as ArrayBuffer] : []);
 });

@@ -9,9 +9,11 @@ import * as vscode from "vscode";
 import type { LayerRow, ModelAnalysis } from "../core/analysis/result";
 import type { Model } from "../core/ir/types";
 import { isWebviewToHost, type HostToWebview, type LabelsFile } from "../protocol/messages";
+import { packedAnalysis, toWire, type PackedMessage } from "../protocol/wire";
 import { RequestServer, type ReplyMessage, type RequestMessage } from "../protocol/requests";
 import { loadModelForRun } from "./runtime/modelForRun";
-import { readLabels, RESTRICTED, type RuntimeService } from "./runtime/runtimeService";
+import { RunModelHolder } from "./runtime/runModelHolder";
+import { readLabels, type RuntimeService } from "./runtime/runtimeService";
 import type { AnalysisOutcome, AnalysisService } from "./analysisService";
 import type { Config } from "./config";
 import { INSPECTOR_STYLESHEETS, renderInspectorHtml } from "./inspectorHtml";
@@ -44,11 +46,17 @@ export class InspectorPanel implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private readonly webview: vscode.Webview;
   private ready = false;
-  private pending: HostToWebview[] = [];
+  private pending: (HostToWebview | PackedMessage)[] = [];
+  /** Settles when the messages posted before the page was ready have been delivered. */
+  private readonly flushed: Promise<unknown>;
+  private settleFlushed: (done: unknown) => void = () => undefined;
+  /** Counts loads: a preload started for an older one does not hold its model. */
+  private loads = 0;
   /** The Run panel's requests in flight: their replies, requestFailed, and the webview's Cancel. */
-  private readonly requests = new RequestServer((reply) => this.post(reply));
+  private readonly requests = new RequestServer((reply) => void this.post(reply));
   private current: ModelAnalysis | undefined;
-  private model: Promise<Model> | undefined;
+  /** The model the Run tab runs (prepared ahead of a Run, held while shown). */
+  private readonly runModel: RunModelHolder;
   /** The labels file the user chose in the Run tab ("Choose labels…"), over any labels.txt. */
   private chosenLabels: LabelsFile | undefined;
   /** Settles with each finished load: the analysis, or undefined when it failed. */
@@ -63,6 +71,8 @@ export class InspectorPanel implements vscode.Disposable {
     private readonly deps: InspectorDeps,
   ) {
     this.analysed = new Promise((resolve) => (this.settleAnalysed = resolve));
+    this.runModel = new RunModelHolder(deps.runtime, deps.config, source.runModel);
+    this.flushed = new Promise((resolve) => (this.settleFlushed = resolve));
     const webview = panel.webview;
     this.webview = webview;
     const media = vscode.Uri.joinPath(deps.extensionUri, "media");
@@ -123,17 +133,19 @@ export class InspectorPanel implements vscode.Disposable {
     );
   }
 
-  private post(message: HostToWebview): void {
-    if (this.ready) void this.webview.postMessage(message);
-    else this.pending.push(message);
+  /** Settles once `message` reached the webview (after its page is ready, for one posted before). */
+  private post(message: HostToWebview | PackedMessage): Promise<unknown> {
+    if (this.ready) return Promise.resolve(this.webview.postMessage(toWire(message))).catch(() => false);
+    this.pending.push(message);
+    return this.flushed;
   }
 
   selectLayer(index: number): void {
-    this.post({ type: "selectLayer", index });
+    void this.post({ type: "selectLayer", index });
   }
 
   showRun(view: "predictions" | "featureMaps" | "filters"): void {
-    this.post({ type: "showRun", view });
+    void this.post({ type: "showRun", view });
   }
 
   /** The analysis shown (waits for the first load to finish); undefined when it failed. */
@@ -141,17 +153,8 @@ export class InspectorPanel implements vscode.Disposable {
     return this.current !== undefined || this.loadedOnce ? Promise.resolve(this.current) : this.analysed;
   }
 
-  private runModel(): Promise<Model> {
-    // Loading a model to run reads weight files beside it: not in an untrusted folder.
-    if (!this.deps.config.trusted) return Promise.reject(new Error(RESTRICTED));
-    this.model ??= this.source.runModel
-      ? this.source.runModel()
-      : Promise.reject(new Error("this view cannot run its model"));
-    return this.model;
-  }
-
   private async sendRuntime(): Promise<void> {
-    const model = await this.runModel().then(
+    const model = await this.runModel.get().then(
       (m) => ({ ok: true as const, m }),
       (e: unknown) => ({ ok: false as const, why: e instanceof Error ? e.message : String(e) }),
     );
@@ -162,7 +165,7 @@ export class InspectorPanel implements vscode.Disposable {
       model.ok ? undefined : model.why,
       this.chosenLabels,
     );
-    this.post({ type: "runtime", runtime: info });
+    void this.post({ type: "runtime", runtime: info });
   }
 
   /**
@@ -176,13 +179,13 @@ export class InspectorPanel implements vscode.Disposable {
         const layers = m.layers
           .map((i) => this.current?.layers[i])
           .filter((l): l is LayerRow => l !== undefined);
-        const model = await this.runModel();
+        const model = await this.runModel.forRun();
         signal.throwIfAborted();
         const runnable = await this.deps.runtime.prepare(this.webview, model, layers);
         return { type: "runnable", requestId: m.requestId, runnable };
       }
       case "prepareExplain": {
-        const model = await this.runModel();
+        const model = await this.runModel.forRun();
         const layers = this.current?.layers ?? [];
         const r = await this.deps.runtime.prepareExplain(this.webview, model, layers, m, signal);
         return { type: "explainRunnable", requestId: m.requestId, runnable: r.runnable, map: r.map };
@@ -190,7 +193,7 @@ export class InspectorPanel implements vscode.Disposable {
       case "getFilters": {
         const layer = this.current?.layers[m.layerIndex];
         if (!layer) throw new Error("no such layer");
-        const f = this.deps.runtime.filters(await this.runModel(), layer);
+        const f = this.deps.runtime.filters(await this.runModel.get(), layer);
         return {
           type: "filters",
           requestId: m.requestId,
@@ -229,11 +232,11 @@ export class InspectorPanel implements vscode.Disposable {
     });
     const file = picked?.[0];
     if (!file) {
-      if (requestId >= 0) this.post({ type: "requestFailed", requestId, message: "no image chosen" });
+      if (requestId >= 0) void this.post({ type: "requestFailed", requestId, message: "no image chosen" });
       return;
     }
     const uri = await this.deps.runtime.publishImage(this.webview, file);
-    this.post({ type: "image", requestId, name: file.path.split("/").pop() ?? "image", uri });
+    void this.post({ type: "image", requestId, name: file.path.split("/").pop() ?? "image", uri });
   }
 
   /** "Choose labels…": a text file, one class name per line; kept for this inspector. */
@@ -268,7 +271,11 @@ export class InspectorPanel implements vscode.Disposable {
     switch (m.type) {
       case "ready":
         this.ready = true;
-        for (const p of this.pending.splice(0)) void this.webview.postMessage(p);
+        this.settleFlushed(
+          Promise.all(this.pending.splice(0).map((p) => this.webview.postMessage(toWire(p)))).catch(
+            () => false,
+          ),
+        );
         void this.sendRuntime();
         break;
       case "prepareRun":
@@ -309,7 +316,11 @@ export class InspectorPanel implements vscode.Disposable {
   async load(): Promise<void> {
     const file = this.source.title;
     const start = performance.now();
-    this.post({ type: "loading", file });
+    const load = ++this.loads;
+    const reload = load > 1;
+    // The source changed: the next Run loads it afresh, and what was prepared for the old one goes.
+    if (reload) this.runModel.forget();
+    void this.post({ type: "loading", file });
     let outcome: AnalysisOutcome;
     const cancel = new vscode.CancellationTokenSource();
     const work = this.source.analyze(cancel.token);
@@ -348,10 +359,21 @@ export class InspectorPanel implements vscode.Disposable {
           ` (${(performance.now() - start).toFixed(0)} ms after the request, webview ${this.ready ? "ready" : "loading"})`,
       );
       const pytorch = outcome.pytorch;
-      this.post({ type: "analysis", file, analysis: outcome.analysis, ...(pytorch ? { pytorch } : {}) });
+      const shown = this.post(
+        outcome.json && !pytorch
+          ? packedAnalysis(file, outcome.json)
+          : { type: "analysis", file, analysis: outcome.analysis, ...(pytorch ? { pytorch } : {}) },
+      );
+      if (reload)
+        void shown.then(async () => {
+          if (this.ready) await this.sendRuntime();
+        });
+      // The Run tab's model is prepared now, in the background, so that the first Run only runs.
+      const params = outcome.analysis.totals.params;
+      void this.runModel.preload(this.webview, params, shown, () => load === this.loads);
     } else {
       this.deps.log.warn(`${file}: ${outcome.message}`);
-      this.post({ type: "error", file, message: outcome.message });
+      void this.post({ type: "error", file, message: outcome.message });
     }
   }
 
@@ -373,6 +395,7 @@ export class InspectorPanel implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.runModel.dispose();
     if (InspectorPanel.active === this) InspectorPanel.active = undefined;
     for (const d of this.disposables.splice(0)) d.dispose();
   }

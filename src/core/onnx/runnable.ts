@@ -48,10 +48,17 @@ function roleOf(name: string, consumers: readonly { node: Node; index: number }[
   return "he";
 }
 
-/** Deterministic He-normal (std = √(2 / fan_in)) values for one weight tensor. */
 /** The seed of generated weights: the CLI, the Run tab and the filter grid draw the same ones. */
 export const WEIGHTS_SEED = 1234;
 
+const TWO_PI = 2 * Math.PI;
+
+/**
+ * Deterministic He-normal (std = √(2 / fan_in)) values for one weight tensor. Box–Muller: two
+ * normals per pair of uniforms. The loop is written for speed (ResNet-18 draws 11.7 M values) and
+ * computes exactly what `r * Math.cos(2 * Math.PI * v) * std` did: the same operations in the
+ * same order, so the values are bit for bit those the tests' expected outputs were made with.
+ */
 export function randomWeights(t: Tensor, role: "one" | "zero" | "he", seed: number): Float32Array {
   const n = elementCount(t.dims);
   const out = new Float32Array(n);
@@ -60,13 +67,20 @@ export function randomWeights(t: Tensor, role: "one" | "zero" | "he", seed: numb
   const fanIn = t.dims.slice(1).reduce((a, b) => a * b, 1);
   const std = Math.sqrt(2 / Math.max(1, fanIn));
   const rand = prng(seed ^ hash(t.name));
-  for (let i = 0; i < n; i += 2) {
-    // Box–Muller: two normals per pair of uniforms.
-    const u = Math.max(rand(), 1e-12);
-    const v = rand();
+  const pairs = n - (n % 2);
+  for (let i = 0; i < pairs; i += 2) {
+    let u = rand();
+    if (u < 1e-12) u = 1e-12; // Math.max(u, 1e-12): log(0) would be -∞
+    const angle = TWO_PI * rand();
     const r = Math.sqrt(-2 * Math.log(u));
-    out[i] = r * Math.cos(2 * Math.PI * v) * std;
-    if (i + 1 < n) out[i + 1] = r * Math.sin(2 * Math.PI * v) * std;
+    out[i] = r * Math.cos(angle) * std;
+    out[i + 1] = r * Math.sin(angle) * std;
+  }
+  if (pairs < n) {
+    let u = rand();
+    if (u < 1e-12) u = 1e-12;
+    const angle = TWO_PI * rand();
+    out[pairs] = Math.sqrt(-2 * Math.log(u)) * Math.cos(angle) * std;
   }
   return out;
 }
@@ -85,13 +99,38 @@ export function consumersOf(model: Model): Map<string, { node: Node; index: numb
 /**
  * The model with every missing weight generated (randomWeights: by its role in this graph, from
  * `seed`), and whether any was. Hosts keep the result per model: generating ResNet-18's 11.7 M
- * values takes seconds, and every graph built from the model (feature maps, backward graphs)
- * then runs on the same weights.
+ * values takes about a second, and every graph built from the model (feature maps, backward
+ * graphs) then runs on the same weights.
  */
 export function withGeneratedWeights(
   model: Model,
   seed = WEIGHTS_SEED,
 ): { readonly model: Model; readonly generated: boolean } {
+  const steps = generationSteps(model, seed);
+  for (let s = steps.next(); ; s = steps.next()) if (s.done === true) return s.value;
+}
+
+/**
+ * withGeneratedWeights in steps of one tensor, awaiting `pause()` between them (a host lets its
+ * other work run there; it throws to stop: the panel closed, the file changed).
+ */
+export async function withGeneratedWeightsInSteps(
+  model: Model,
+  seed: number,
+  pause: () => Promise<void>,
+): Promise<{ readonly model: Model; readonly generated: boolean }> {
+  const steps = generationSteps(model, seed);
+  for (let s = steps.next(); ; s = steps.next()) {
+    if (s.done === true) return s.value;
+    await pause();
+  }
+}
+
+/** Generates the missing weights one tensor per step (yields after each generated tensor). */
+function* generationSteps(
+  model: Model,
+  seed: number,
+): Generator<void, { readonly model: Model; readonly generated: boolean }> {
   const g = model.graph;
   const consumers = consumersOf(model);
   let generated = false;
@@ -109,6 +148,7 @@ export function withGeneratedWeights(
     generated = true;
     const values = randomWeights(t, roleOf(name, consumers.get(name) ?? []), seed);
     initializers.set(name, { ...t, storage: { kind: "inline", bytes: new Uint8Array(values.buffer) } });
+    yield;
   }
   return { model: generated ? { ...model, graph: { ...g, initializers } } : model, generated };
 }

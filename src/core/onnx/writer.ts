@@ -10,9 +10,9 @@ import { attrTypeCode } from "../ops/attrSchemas";
 import { ONNX_DESCRIPTOR } from "../formats/onnx/schema";
 
 let root: protobuf.Root | undefined;
-function modelType(): protobuf.Type {
+function protoType(name: "ModelProto" | "GraphProto" | "TensorProto"): protobuf.Type {
   root ??= protobuf.Root.fromJSON(ONNX_DESCRIPTOR);
-  return root.lookupType("onnx.ModelProto");
+  return root.lookupType(`onnx.${name}`);
 }
 
 const enc = new TextEncoder();
@@ -78,7 +78,7 @@ function valueInfoProto(v: ValueInfo): Record<string, unknown> {
 }
 
 /** A graph (the model's, or an If / Loop / Scan body, written the same way). */
-function graphProto(g: Graph): Record<string, unknown> {
+function graphProto(g: Graph, withInitializers = true): Record<string, unknown> {
   return {
     name: g.name,
     node: g.nodes.map((n) => ({
@@ -89,20 +89,71 @@ function graphProto(g: Graph): Record<string, unknown> {
       output: [...n.outputs],
       attribute: Object.entries(n.attrs).map(([k, v]) => attrProto(k, v, attrType(n, k))),
     })),
-    initializer: [...g.initializers.values()].map(tensorProto),
+    initializer: withInitializers ? [...g.initializers.values()].map(tensorProto) : [],
     input: g.inputs.map(valueInfoProto),
     output: g.outputs.map(valueInfoProto),
   };
 }
 
+function encode(name: "ModelProto" | "GraphProto" | "TensorProto", obj: Record<string, unknown>): Uint8Array {
+  const type = protoType(name);
+  return type.encode(type.fromObject(obj)).finish();
+}
+
+/** The tag and length that open a length-delimited field `id` of `length` bytes. */
+function delimited(id: number, length: number): Uint8Array {
+  const out = [id * 8 + 2];
+  for (let n = length; ; n = Math.floor(n / 128)) {
+    if (n < 128) {
+      out.push(n);
+      break;
+    }
+    out.push((n % 128) | 128);
+  }
+  return Uint8Array.from(out);
+}
+
+const byteLength = (parts: readonly Uint8Array[]) => parts.reduce((sum, p) => sum + p.length, 0);
+
+/**
+ * One initializer as TensorProto bytes, in parts: its raw data (megabytes of weights) is spliced
+ * in as is, where protobufjs would copy it several times (growing its buffer, shifting each
+ * enclosing message to prefix its length).
+ */
+function tensorParts(t: Tensor): Uint8Array[] {
+  const proto = tensorProto(t);
+  if (t.storage.kind !== "inline") return [encode("TensorProto", proto)];
+  const raw = t.storage.bytes;
+  const rest = { ...proto };
+  delete rest["rawData"];
+  const rawId = protoType("TensorProto").fields["rawData"]?.id ?? 9;
+  return [encode("TensorProto", rest), delimited(rawId, raw.length), raw];
+}
+
+/**
+ * ONNX bytes of `model`. The graph's initializers follow its other fields (protobuf readers take
+ * fields in any order), each written around its raw bytes: ResNet-18's 45 MB are copied once.
+ */
 export function writeOnnx(model: Model): Uint8Array {
-  const obj = {
+  const head = encode("ModelProto", {
     // Models built from source or text definitions have no IR version of their own: write opset 17's (8).
     irVersion: model.irVersion || 8,
     producerName: model.producer,
     opsetImport: Object.entries(model.opsets).map(([domain, version]) => ({ domain, version })),
-    graph: graphProto(model.graph),
-  };
-  const type = modelType();
-  return type.encode(type.fromObject(obj)).finish();
+  });
+  const initializerId = protoType("GraphProto").fields["initializer"]?.id ?? 5;
+  const graph: Uint8Array[] = [encode("GraphProto", graphProto(model.graph, false))];
+  for (const t of model.graph.initializers.values()) {
+    const parts = tensorParts(t);
+    graph.push(delimited(initializerId, byteLength(parts)), ...parts);
+  }
+  const graphId = protoType("ModelProto").fields["graph"]?.id ?? 7;
+  const parts = [head, delimited(graphId, byteLength(graph)), ...graph];
+  const out = new Uint8Array(byteLength(parts));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }

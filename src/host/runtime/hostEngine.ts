@@ -33,13 +33,22 @@ export class HostEngine implements vscode.Disposable {
     return { ...r, provider: "cpu" };
   }
 
-  /** Loads `file` into a CPU session now, so that its first run only runs (not with the host GPU on). */
-  warm(file: vscode.Uri): void {
+  /**
+   * Loads `file` into a CPU session now, so that its first run only runs (not with the host GPU
+   * on); from `bytes` when given (the model just built: no wait for its file to be written and read).
+   */
+  warm(file: vscode.Uri, bytes?: Uint8Array): void {
     const a = loadNative();
     if (!a.ok || this.useGpu()) return;
-    (this.cpu ??= new NativeEngine(a.ort)).warm(file.toString(), async () =>
-      vscode.workspace.fs.readFile(file),
+    (this.cpu ??= new NativeEngine(a.ort)).warm(
+      file.toString(),
+      async () => bytes ?? vscode.workspace.fs.readFile(file),
     );
+  }
+
+  /** Releases the CPU session of `file` (its model is no longer shown). */
+  forget(file: vscode.Uri): void {
+    this.cpu?.drop(file.toString());
   }
 
   dispose(): void {

@@ -10,43 +10,16 @@ import type { LayerRow } from "../../core/analysis/result";
 import { dtypeBytes } from "../../core/ir/dtype";
 import type { Model, Tensor } from "../../core/ir/types";
 import { channelsFirstView } from "../../core/onnx/channelsFirst";
-import {
-  buildRunnable,
-  consumersOf,
-  randomWeights,
-  withGeneratedWeights,
-  WEIGHTS_SEED as SEED,
-  type Runnable,
-} from "../../core/onnx/runnable";
+import { buildRunnable, consumersOf, randomWeights, WEIGHTS_SEED as SEED } from "../../core/onnx/runnable";
 import { explainGraph } from "../../core/explain/methods";
 import type { LabelsFile, RunnableInfo, RuntimeInfo, WebviewToHost } from "../../protocol/messages";
 import type { Config } from "../config";
 import type { HostRun } from "../../runtime/hostGpuEngine";
 import type { HostEngine } from "./hostEngine";
+import { RunnableCache } from "./runnableCache";
 
 type ExplainRequest = Extract<WebviewToHost, { type: "prepareExplain" }>;
 type NativeRequest = Extract<WebviewToHost, { type: "runNative" }>;
-
-/** A runnable model written to disk: where, and what the Run panel needs to know about it. */
-interface Built {
-  readonly file: vscode.Uri;
-  readonly randomWeights: boolean;
-  readonly outputs: readonly string[];
-  /** A backward graph's map output. */
-  readonly map?: string;
-  /** What the run differs in from the file's own runtime (a quantized TFLite model run as QDQ). */
-  readonly notes: readonly string[];
-}
-
-/**
- * What was built for one model, kept while the model is (WeakMap): its weights, generated once,
- * and each runnable graph (forward with chosen layer outputs, backward graphs) written once. The
- * host engine keeps a session per written file, so a repeated run only runs.
- */
-interface ModelBuilds {
-  readonly weighted: { readonly model: Model; readonly generated: boolean };
-  readonly runnables: Map<string, Promise<Built>>;
-}
 
 const SAMPLES = [
   "digit_3.png",
@@ -68,7 +41,7 @@ export class RuntimeService {
   private readonly published = new Map<string, vscode.Uri>();
   /** media/imagenet1k-labels.txt, read once. */
   private imagenet: Promise<string[] | null> | undefined;
-  private readonly builds = new WeakMap<Model, ModelBuilds>();
+  private readonly cache: RunnableCache;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -76,7 +49,9 @@ export class RuntimeService {
     private readonly native: HostEngine,
     private readonly config: Config,
     private readonly log: vscode.LogOutputChannel,
-  ) {}
+  ) {
+    this.cache = new RunnableCache(storageUri, native, config, log);
+  }
 
   /** Folders the inspector webview may load from (runtime files, samples, built models). */
   get resourceRoots(): vscode.Uri[] {
@@ -137,17 +112,6 @@ export class RuntimeService {
     };
   }
 
-  /** Write model bytes where the webview may fetch them (content-addressed, pruned). */
-  private async write(bytes: Uint8Array): Promise<vscode.Uri> {
-    const dir = vscode.Uri.joinPath(this.storageUri, "run");
-    await vscode.workspace.fs.createDirectory(dir);
-    const digest = createHash("sha1").update(bytes).digest("hex").slice(0, 12);
-    const file = vscode.Uri.joinPath(dir, `${digest}.onnx`);
-    await vscode.workspace.fs.writeFile(file, bytes);
-    await this.prune(dir, file);
-    return file;
-  }
-
   /** The webview's URL of a written model; the host engine runs it by this URL. */
   private publish(webview: vscode.Webview, file: vscode.Uri): string {
     const url = webview.asWebviewUri(file).toString();
@@ -155,52 +119,27 @@ export class RuntimeService {
     return url;
   }
 
+  /** `holder` (an inspector) shows `model`: what is built for it is kept until released. */
+  hold(model: Model, holder: object): void {
+    this.cache.hold(model, holder);
+  }
+
   /**
-   * The runnable graph `key` of `model`, built by `build` from the model with its generated
-   * weights and written, once; again only when its file was pruned since.
+   * Prepares the model's plain forward graph ahead of the first Run (weights, graph, file, host
+   * session, once `shown` settles), in steps that leave the extension host responsive; a run then
+   * awaits this same work. Failures surface at the run; release() stops it.
    */
-  private async built(
-    model: Model,
-    key: string,
-    signal: AbortSignal | undefined,
-    build: (weighted: Model) => Runnable & { readonly map?: string },
-  ): Promise<Built> {
-    // Cancelled while the model loaded or another request ran: nothing is generated or built.
-    signal?.throwIfAborted();
-    let m = this.builds.get(model);
-    if (m === undefined) {
-      const start = performance.now();
-      m = { weighted: withGeneratedWeights(model, SEED), runnables: new Map() };
-      this.builds.set(model, m);
-      if (m.weighted.generated)
-        this.log.info(`weights generated in ${(performance.now() - start).toFixed(0)} ms`);
-    }
-    const cached = m.runnables.get(key);
-    if (cached !== undefined) {
-      const b = await cached.catch(() => undefined);
-      if (b !== undefined && (await exists(b.file))) return b;
-    }
-    const builds = m;
-    const created = (async () => {
-      const start = performance.now();
-      const r = build(builds.weighted.model);
-      const built = performance.now();
-      const file = await this.write(r.bytes);
-      this.log.info(
-        `runnable ${key}: built in ${(built - start).toFixed(0)} ms, ${(r.bytes.length / 1048576).toFixed(1)} MB written in ${(performance.now() - built).toFixed(0)} ms`,
-      );
-      const randomWeights = r.randomWeights || builds.weighted.generated;
-      return {
-        file,
-        randomWeights,
-        outputs: r.outputs,
-        notes: r.notes,
-        ...(r.map !== undefined ? { map: r.map } : {}),
-      };
-    })();
-    builds.runnables.set(key, created);
-    created.catch(() => builds.runnables.delete(key));
-    return created;
+  async preload(webview: vscode.Webview, model: Model, shown: Promise<unknown>): Promise<void> {
+    const start = performance.now();
+    await this.prepare(webview, model, [], shown).then(
+      () => this.log.info(`runnable prepared ahead in ${(performance.now() - start).toFixed(0)} ms`),
+      () => undefined,
+    );
+  }
+
+  /** `holder` no longer shows `model`: when no one does, its builds stop and their sessions go. */
+  release(model: Model, holder: object): void {
+    this.cache.release(model, holder);
   }
 
   /**
@@ -215,8 +154,16 @@ export class RuntimeService {
     return this.native.run(file, m.feeds, m.fetches);
   }
 
-  /** Write the runnable model for these layers and return where the webview fetches it. */
-  async prepare(webview: vscode.Webview, file: Model, layers: readonly LayerRow[]): Promise<RunnableInfo> {
+  /**
+   * Write the runnable model for these layers and return where the webview fetches it; the host
+   * engine loads it once `warmAfter` settles.
+   */
+  async prepare(
+    webview: vscode.Webview,
+    file: Model,
+    layers: readonly LayerRow[],
+    warmAfter?: Promise<unknown>,
+  ): Promise<RunnableInfo> {
     // Channels-last models run through a wrapper that takes images and gives feature maps NCHW.
     const wanted = layers.map((l) => ({
       name: l.outputs[0]?.name ?? "",
@@ -233,12 +180,13 @@ export class RuntimeService {
       .filter((l) => l.value !== "" && !isOutput(l.value));
     const extraOutputs = chosen.map((l) => l.value);
     // Built from the file's model (the cache's key), wrapped the same way after its weights are generated.
-    const runnable = await this.built(file, `forward [${extraOutputs.join(", ")}]`, undefined, (m) =>
-      buildRunnable(channelsFirstView(m, wanted).model, { extraOutputs, seed: SEED }),
+    const runnable = await this.cache.built(
+      file,
+      `forward [${extraOutputs.join(", ")}]`,
+      undefined,
+      (m) => buildRunnable(channelsFirstView(m, wanted).model, { extraOutputs, seed: SEED }),
+      warmAfter,
     );
-    // The host engine runs it unless the webview has a real GPU (auto) or a webview engine is forced.
-    if (this.config.trusted && (this.config.backend === "auto" || this.config.backend === "native"))
-      this.native.warm(runnable.file);
     return {
       modelUri: this.publish(webview, runnable.file),
       inputs: model.graph.inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: [...(i.shape ?? [])] })),
@@ -263,7 +211,7 @@ export class RuntimeService {
     const { method, layerIndex, channel } = req;
     const classIndex = req.classIndex ?? 0;
     const key = `${method} ${JSON.stringify({ layerIndex, channel, classIndex })}`;
-    const runnable = await this.built(model, key, signal, (m) => {
+    const runnable = await this.cache.built(model, key, signal, (m) => {
       const g = explainGraph(m, layers, { ...req, classIndex });
       return { ...buildRunnable(g.model, { seed: SEED }), map: g.output };
     });
@@ -315,22 +263,6 @@ export class RuntimeService {
     await vscode.workspace.fs.writeFile(file, bytes);
     return webview.asWebviewUri(file).toString();
   }
-
-  /** Keep the newest few built models; they are caches, not user files. */
-  private async prune(dir: vscode.Uri, keep: vscode.Uri): Promise<void> {
-    const entries = await vscode.workspace.fs.readDirectory(dir);
-    const files = await Promise.all(
-      entries.map(async ([name]) => ({
-        uri: vscode.Uri.joinPath(dir, name),
-        mtime: (await vscode.workspace.fs.stat(vscode.Uri.joinPath(dir, name))).mtime,
-      })),
-    );
-    const old = files
-      .filter((f) => f.uri.toString() !== keep.toString())
-      .sort((a, b) => b.mtime - a.mtime)
-      .slice(16);
-    await Promise.all(old.map((f) => vscode.workspace.fs.delete(f.uri).then(undefined, () => undefined)));
-  }
 }
 
 function floatData(t: Tensor, model: Model): Float32Array {
@@ -360,11 +292,4 @@ export async function readLabels(file: vscode.Uri): Promise<LabelsFile | null> {
   } catch {
     return null;
   }
-}
-
-async function exists(uri: vscode.Uri): Promise<boolean> {
-  return vscode.workspace.fs.stat(uri).then(
-    () => true,
-    () => false,
-  );
 }

@@ -1,0 +1,207 @@
+/**
+ * The runnable models built for the Run panel, per model: weights generated once (in steps that
+ * leave the extension host responsive), each graph built and written once, the host engine's
+ * session loaded from the bytes in memory while the file for the webview is written. An
+ * inspector holds its model from the moment it shows it, so the first Run finds the work done or
+ * under way and awaits the same promise; when no inspector holds it, the work stops and its
+ * sessions are released.
+ */
+import { createHash } from "node:crypto";
+import { mkdir, writeFile } from "node:fs/promises";
+import * as vscode from "vscode";
+import type { Model } from "../../core/ir/types";
+import { withGeneratedWeightsInSteps, WEIGHTS_SEED as SEED, type Runnable } from "../../core/onnx/runnable";
+import type { Config } from "../config";
+import type { HostEngine } from "./hostEngine";
+
+/** A runnable model written to disk: where, and what the Run panel needs to know about it. */
+export interface Built {
+  readonly file: vscode.Uri;
+  readonly randomWeights: boolean;
+  readonly outputs: readonly string[];
+  /** A backward graph's map output. */
+  readonly map?: string;
+  /** What the run differs in from the file's own runtime (a quantized TFLite model run as QDQ). */
+  readonly notes: readonly string[];
+}
+
+/**
+ * What was built for one model, kept while the model is (WeakMap) and some inspector shows it:
+ * its weights, generated once, and each runnable graph (forward with chosen layer outputs,
+ * backward graphs) written once. The host engine keeps a session per written file, so a
+ * repeated run only runs. Every run of the model awaits these same promises.
+ */
+interface ModelBuilds {
+  readonly weighted: Promise<{ readonly model: Model; readonly generated: boolean }>;
+  readonly runnables: Map<string, Promise<Built>>;
+  /** Aborted when no inspector holds the model any more: work in progress stops at its next step. */
+  readonly stop: AbortController;
+  /** The inspectors that asked for it ahead of a run (preload); released one by one. */
+  readonly holders: Set<object>;
+}
+
+/** Lets the extension host's other work (messages, hovers) run between steps of a long build. */
+const otherWorkFirst = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export class RunnableCache {
+  private readonly builds = new WeakMap<Model, ModelBuilds>();
+
+  constructor(
+    private readonly storageUri: vscode.Uri,
+    private readonly native: HostEngine,
+    private readonly config: Config,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  /** `holder` (an inspector) shows `model`: its builds are kept (and started) until released. */
+  hold(model: Model, holder: object): void {
+    this.buildsOf(model).holders.add(holder);
+  }
+
+  /** `holder` no longer shows `model`: when no one does, its builds stop and their sessions go. */
+  release(model: Model, holder: object): void {
+    const m = this.builds.get(model);
+    if (m === undefined || !m.holders.delete(holder) || m.holders.size > 0) return;
+    m.stop.abort();
+    this.builds.delete(model);
+    for (const b of m.runnables.values())
+      void b.then(
+        (built) => this.native.forget(built.file),
+        () => undefined,
+      );
+  }
+
+  /**
+   * The runnable graph `key` of `model`, built by `build` from the model with its generated
+   * weights and written, once; again only when its file was pruned since, or when its model was
+   * released while it was being built for this caller. The host engine's session is created once
+   * `warmAfter` settles (its loading blocks the extension host: not before the table is shown).
+   */
+  async built(
+    model: Model,
+    key: string,
+    signal: AbortSignal | undefined,
+    build: (weighted: Model) => Runnable & { readonly map?: string },
+    warmAfter?: Promise<unknown>,
+  ): Promise<Built> {
+    for (let attempt = 0; ; attempt++) {
+      // Cancelled while the model loaded or another request ran: nothing is generated or built.
+      signal?.throwIfAborted();
+      const m = this.buildsOf(model);
+      try {
+        return await this.builtIn(m, key, build, warmAfter);
+      } catch (e) {
+        if (!m.stop.signal.aborted || attempt > 0) throw e;
+      }
+    }
+  }
+
+  private async builtIn(
+    m: ModelBuilds,
+    key: string,
+    build: (weighted: Model) => Runnable & { readonly map?: string },
+    warmAfter: Promise<unknown> | undefined,
+  ): Promise<Built> {
+    const cached = m.runnables.get(key);
+    if (cached !== undefined) {
+      const b = await cached.catch(() => undefined);
+      if (b !== undefined && (await exists(b.file))) return b;
+    }
+    const created = (async () => {
+      const weighted = await m.weighted;
+      m.stop.signal.throwIfAborted();
+      const start = performance.now();
+      const r = build(weighted.model);
+      const built = performance.now();
+      const file = this.fileFor(r.bytes);
+      // The host engine loads the bytes in memory while the file is written for the webview.
+      if (this.config.trusted && (this.config.backend === "auto" || this.config.backend === "native"))
+        void Promise.resolve(warmAfter).then(() => {
+          if (!m.stop.signal.aborted) this.native.warm(file, r.bytes);
+        });
+      await this.write(file, r.bytes);
+      this.log.info(
+        `runnable ${key}: built in ${(built - start).toFixed(0)} ms, ${(r.bytes.length / 1048576).toFixed(1)} MB written in ${(performance.now() - built).toFixed(0)} ms`,
+      );
+      return {
+        file,
+        randomWeights: r.randomWeights || weighted.generated,
+        outputs: r.outputs,
+        notes: r.notes,
+        ...(r.map !== undefined ? { map: r.map } : {}),
+      };
+    })();
+    m.runnables.set(key, created);
+    created.catch(() => {
+      if (m.runnables.get(key) === created) m.runnables.delete(key);
+    });
+    return created;
+  }
+
+  /** What is built for `model`, kept until released (its weights start generating, in steps, now). */
+  private buildsOf(model: Model): ModelBuilds {
+    const known = this.builds.get(model);
+    if (known !== undefined) return known;
+    const stop = new AbortController();
+    const start = performance.now();
+    const weighted = withGeneratedWeightsInSteps(model, SEED, async () => {
+      await otherWorkFirst();
+      stop.signal.throwIfAborted();
+    });
+    weighted.then(
+      (w) => {
+        if (w.generated) this.log.info(`weights generated in ${(performance.now() - start).toFixed(0)} ms`);
+      },
+      () => undefined,
+    );
+    const m: ModelBuilds = { weighted, runnables: new Map(), stop, holders: new Set() };
+    this.builds.set(model, m);
+    return m;
+  }
+
+  /**
+   * Where `bytes` are written for the webview (content-addressed): known before they are, so that
+   * the host engine can load the bytes in memory meanwhile.
+   */
+  private fileFor(bytes: Uint8Array): vscode.Uri {
+    const digest = createHash("sha1").update(bytes).digest("hex").slice(0, 12);
+    return vscode.Uri.joinPath(this.storageUri, "run", `${digest}.onnx`);
+  }
+
+  /** Write model bytes where the webview may fetch them; older ones are pruned in the background. */
+  private async write(file: vscode.Uri, bytes: Uint8Array): Promise<void> {
+    const dir = vscode.Uri.joinPath(file, "..");
+    // The extension host's own disk: Node's fs writes 45 MB without going through VS Code's file service.
+    if (file.scheme === "file") {
+      await mkdir(dir.fsPath, { recursive: true });
+      await writeFile(file.fsPath, bytes);
+    } else {
+      await vscode.workspace.fs.createDirectory(dir);
+      await vscode.workspace.fs.writeFile(file, bytes);
+    }
+    void this.prune(dir, file).catch(() => undefined);
+  }
+
+  /** Keep the newest few built models; they are caches, not user files. */
+  private async prune(dir: vscode.Uri, keep: vscode.Uri): Promise<void> {
+    const entries = await vscode.workspace.fs.readDirectory(dir);
+    const files = await Promise.all(
+      entries.map(async ([name]) => ({
+        uri: vscode.Uri.joinPath(dir, name),
+        mtime: (await vscode.workspace.fs.stat(vscode.Uri.joinPath(dir, name))).mtime,
+      })),
+    );
+    const old = files
+      .filter((f) => f.uri.toString() !== keep.toString())
+      .sort((a, b) => b.mtime - a.mtime)
+      .slice(16);
+    await Promise.all(old.map((f) => vscode.workspace.fs.delete(f.uri).then(undefined, () => undefined)));
+  }
+}
+
+async function exists(uri: vscode.Uri): Promise<boolean> {
+  return vscode.workspace.fs.stat(uri).then(
+    () => true,
+    () => false,
+  );
+}
