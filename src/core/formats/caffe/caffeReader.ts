@@ -89,6 +89,9 @@ export function readCaffe(bytes: Uint8Array, opts: CaffeReadOptions = {}): Model
   const paramsUnknown: { path: string; reason: string }[] = [];
   // The user's shape replaces the file's (or the data layer's) for the named input, "*" for the first one.
   const declare = (name: string, shape: Dim[] | undefined) => {
+    // Data layers of other stages (test-on-train, test-on-test) feed the same blob: the first one
+    // is the input, a later one adds nothing (and no second "give the input shape" note).
+    if (inputs.some((i) => i.name === name)) return true;
     const given = opts.inputShapes?.[name] ?? (inputs.length === 0 ? opts.inputShapes?.["*"] : undefined);
     inputs.push(net.input(name, given ? [...given] : shape));
     return given !== undefined;
@@ -126,6 +129,7 @@ export function readCaffe(bytes: Uint8Array, opts: CaffeReadOptions = {}): Model
     }
     const bottoms = l.all("bottom").map((b) => net.blob(String(b), l.line));
     net.def = lines[l.line - 1];
+    net.beginLayer(l);
     let outs: string[];
     try {
       outs = caffeLayer(net, l, type, name, bottoms);
