@@ -43,7 +43,7 @@ OWN_GENERATOR = {"opencv_face_detector_deploy", "sequence_layers"}
 # layers (TRAIN, TEST test-on-train, TEST test-on-test) feed one blob: the first TEST one is the input.
 GIVEN = {"lenet_train_test": [100, 1, 28, 28], "cifar10_quick_train_test": [100, 3, 32, 32],
          "caffenet_train_val": [50, 3, 227, 227], "mnist_siamese_train_test": [100, 2, 28, 28],
-         "mnist_autoencoder": [100, 1, 28, 28]}
+         "mnist_autoencoder": [100, 1, 28, 28], "cifar10_full_train_test": [100, 3, 32, 32]}
 
 
 def blob_names(l):
@@ -65,6 +65,11 @@ def parameterless(t, l, xs):
         k, s, pd = pair(p, "kernel_size", "kernel_h", "kernel_w", 1), pair(p, "stride", "stride_h", "stride_w", 1), pair(p, "pad", "pad_h", "pad_w", 0)
         up = one(p, "round_mode", "CEIL") != "FLOOR" and one(p, "ceil_mode", "true") != "false"
         return (F.max_pool2d(x, k, s, pd, ceil_mode=up) if mx else F.avg_pool2d(x, k, s, pd, ceil_mode=up, count_include_pad=True)), None
+    if t == "LRN" and one(l["lrn_param"][0], "norm_region") == "WITHIN_CHANNEL":  # lrn_layer.cpp's spatial branch
+        p = l["lrn_param"][0]
+        size = int(one(p, "local_size", 5))
+        mean = F.avg_pool2d(x * x, size, 1, (size - 1) // 2, count_include_pad=True)
+        return x * (1 + float(one(p, "alpha", 1)) * mean) ** -float(one(p, "beta", 0.75)), None
     if t == "LRN":
         p = l["lrn_param"][0]
         return torch.nn.LocalResponseNorm(int(one(p, "local_size", 5)), float(one(p, "alpha", 1)), float(one(p, "beta", 0.75)), float(one(p, "k", 1)))(x), None
@@ -276,6 +281,11 @@ def probe(net, size=1024, net_name=None):
                 assert int(one(p, "axis", 1)) == 1
                 pts = [0] + [int(v) for v in p.get("slice_point", [])] + [sum(c for c, _ in y)]
                 ys = [cut(y, a, b) for a, b in zip(pts, pts[1:])]
+            elif t == "LRN" and one(l["lrn_param"][0], "norm_region") == "WITHIN_CHANNEL":  # a spatial window
+                size = int(one(l["lrn_param"][0], "local_size", 5))
+                h = (size - 1) // 2
+                done = {}
+                y = [(c, done.setdefault(id(z), probe_window(z, (size, size), (1, 1), (h, h, h, h), (1, 1)))) for c, z in y]
             elif t in ("LRN", "Softmax"):  # across channels
                 y = [(sum(c for c, _ in y), union(y))] if len({id(z) for _, z in y}) > 1 else y
             elif t not in ("ReLU", "PReLU", "BatchNorm", "Scale", "Dropout", "Sigmoid"):

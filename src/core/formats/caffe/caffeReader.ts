@@ -173,6 +173,34 @@ export function readCaffe(bytes: Uint8Array, opts: CaffeReadOptions = {}): Model
   };
 }
 
+/**
+ * LRN with norm_region: WITHIN_CHANNEL, built as Caffe's lrn_layer builds it: x² average-pooled over a
+ * local_size × local_size window (stride 1, padded to keep the size, padding counted), then
+ * (1 + alpha·that)^−beta times x. A spatial window: the receptive field grows by local_size − 1.
+ */
+function withinChannelLrn(
+  net: Net,
+  node: (op: string, inputs: string[], attrs?: Record<string, AttrValue>) => string[],
+  name: string,
+  p: TextMessage,
+  x: string,
+): string[] {
+  const size = p.num("local_size") ?? 5;
+  const pad = Math.floor((size - 1) / 2);
+  const scalar = (what: string, v: number) => net.floats(`${name}.${what}`, [v]);
+  const square = node("Mul", [x, x])[0] ?? "";
+  const mean = node("AveragePool", [square], {
+    kernel_shape: [size, size],
+    strides: [1, 1],
+    pads: [pad, pad, pad, pad],
+    count_include_pad: 1,
+  })[0];
+  const scaled = node("Mul", [mean ?? "", scalar("alpha", p.num("alpha") ?? 1)])[0] ?? "";
+  const shifted = node("Add", [scaled, scalar("one", 1)])[0] ?? "";
+  const factor = node("Pow", [shifted, scalar("minus_beta", -(p.num("beta") ?? 0.75))])[0] ?? "";
+  return node("Mul", [x, factor]);
+}
+
 function caffeLayer(net: Net, l: TextMessage, type: string, name: string, b: string[]): string[] {
   const x = b[0] ?? "";
   const xs = () => numeric(net.state(x)?.shape);
@@ -265,6 +293,8 @@ function caffeLayer(net: Net, l: TextMessage, type: string, name: string, b: str
       return node("Softplus", [x]);
     case "LRN": {
       const p = l.msg("lrn_param") ?? l;
+      const region = String(p.first("norm_region") ?? "ACROSS_CHANNELS");
+      if (region === "WITHIN_CHANNEL" || region === "1") return withinChannelLrn(net, node, name, p, x);
       return node("LRN", [x], {
         size: p.num("local_size") ?? 5,
         alpha: p.num("alpha") ?? 1,
