@@ -30,16 +30,25 @@ from rf_probe import ProbeTooSmall, conv as probe_window, cut, eltwise, probe_in
 ROOT = pathlib.Path(__file__).resolve().parent.parent / "test" / "fixtures" / "caffe"
 V1 = {"CONVOLUTION": "Convolution", "DECONVOLUTION": "Deconvolution", "POOLING": "Pooling", "INNER_PRODUCT": "InnerProduct",
       "RELU": "ReLU", "LRN": "LRN", "SOFTMAX": "Softmax", "DROPOUT": "Dropout", "CONCAT": "Concat", "ELTWISE": "Eltwise",
-      "DATA": "Data", "ACCURACY": "Accuracy", "SOFTMAX_LOSS": "SoftmaxWithLoss"}
-SKIPPED = {"Accuracy", "SoftmaxWithLoss"}
+      "DATA": "Data", "ACCURACY": "Accuracy", "SOFTMAX_LOSS": "SoftmaxWithLoss", "SLICE": "Slice", "SIGMOID": "Sigmoid",
+      "FLATTEN": "Flatten", "CONTRASTIVE_LOSS": "ContrastiveLoss"}
+SKIPPED = {"Accuracy", "SoftmaxWithLoss", "ContrastiveLoss", "SigmoidCrossEntropyLoss", "EuclideanLoss"}
 MORE = {"Normalize", "ShuffleChannel", "Power", "Exp", "Log", "Axpy", "Upsample", "Interp", "Threshold", "Tile", "ArgMax", "Reduction"}
 # train_val / train_test files whose data layer reads a database: the image size is in the database, not
 # the file, so the test gives it as --input-shape. The sizes are the datasets' published ones: MNIST
 # 28×28 grey, CIFAR-10 32×32 colour; CaffeNet crops ImageNet's colour images to 227 (its crop_size).
 # Detection and sequence nets: tools/make_caffe_ssd_refs.py (Caffe's rules + OpenCV as the oracle).
 OWN_GENERATOR = {"opencv_face_detector_deploy", "sequence_layers"}
+# The siamese net's database holds image pairs stacked as 2 channels; the autoencoder's three data
+# layers (TRAIN, TEST test-on-train, TEST test-on-test) feed one blob: the first TEST one is the input.
 GIVEN = {"lenet_train_test": [100, 1, 28, 28], "cifar10_quick_train_test": [100, 3, 32, 32],
-         "caffenet_train_val": [50, 3, 227, 227]}
+         "caffenet_train_val": [50, 3, 227, 227], "mnist_siamese_train_test": [100, 2, 28, 28],
+         "mnist_autoencoder": [100, 1, 28, 28], "cifar10_full_train_test": [100, 3, 32, 32]}
+
+
+def blob_names(l):
+    """The names a layer gives its learned blobs (param { name } or V1 param: "…"): Caffe shares a named blob."""
+    return [q if isinstance(q, str) else one(q, "name") for q in l.get("param", [])]
 
 
 def parameterless(t, l, xs):
@@ -56,6 +65,11 @@ def parameterless(t, l, xs):
         k, s, pd = pair(p, "kernel_size", "kernel_h", "kernel_w", 1), pair(p, "stride", "stride_h", "stride_w", 1), pair(p, "pad", "pad_h", "pad_w", 0)
         up = one(p, "round_mode", "CEIL") != "FLOOR" and one(p, "ceil_mode", "true") != "false"
         return (F.max_pool2d(x, k, s, pd, ceil_mode=up) if mx else F.avg_pool2d(x, k, s, pd, ceil_mode=up, count_include_pad=True)), None
+    if t == "LRN" and one(l["lrn_param"][0], "norm_region") == "WITHIN_CHANNEL":  # lrn_layer.cpp's spatial branch
+        p = l["lrn_param"][0]
+        size = int(one(p, "local_size", 5))
+        mean = F.avg_pool2d(x * x, size, 1, (size - 1) // 2, count_include_pad=True)
+        return x * (1 + float(one(p, "alpha", 1)) * mean) ** -float(one(p, "beta", 0.75)), None
     if t == "LRN":
         p = l["lrn_param"][0]
         return torch.nn.LocalResponseNorm(int(one(p, "local_size", 5)), float(one(p, "alpha", 1)), float(one(p, "beta", 0.75)), float(one(p, "k", 1)))(x), None
@@ -114,6 +128,10 @@ def parameterless(t, l, xs):
         op = one(p, "operation", "SUM")
         y = {"SUM": lambda: x.sum(dims), "ASUM": lambda: x.abs().sum(dims), "SUMSQ": lambda: (x * x).sum(dims), "MEAN": lambda: x.mean(dims)}[op]()
         return y * float(one(p, "coeff", 1)), None
+    if t == "Sigmoid":
+        return torch.sigmoid(x), None
+    if t == "Flatten":
+        return x.flatten(1), None
     if t == "Softmax":
         return F.softmax(x, 1), None
     return None
@@ -121,7 +139,7 @@ def parameterless(t, l, xs):
 
 def run(path):
     net = parse(path.read_text())
-    blobs, layers = {}, []
+    blobs, layers, named = {}, [], set()
     if "input" in net:
         dims = [int(v) for v in net.get("input_dim", [])]
         shapes = [[int(v) for v in m["dim"]] for m in net.get("input_shape", [])]
@@ -137,6 +155,8 @@ def run(path):
             blobs[tops[0]] = torch.rand(*shape)
             continue
         if t == "Data":  # the TEST phase's data layer: its batch_size, the image size given
+            if tops[0] in blobs:  # another stage's data layer for the same blob
+                continue
             given = GIVEN[path.stem]
             assert int(l["data_param"][0]["batch_size"][0]) == given[0]
             blobs[tops[0]] = torch.rand(*given)
@@ -186,6 +206,10 @@ def run(path):
             y, outs = shared
         else:
             raise ValueError(t)
+        names = [n for n in blob_names(l) if n]
+        if names and all(n in named for n in names):  # shares an earlier layer's blobs: counted there
+            params = 0
+        named.update(names)
         for i, top in enumerate(tops):
             blobs[top] = outs[i] if outs else y
         layers.append({"name": one(l, "name"), "type": t, "output_shape": list(y.shape), "params": params, "macs": macs})
@@ -222,7 +246,7 @@ def probe(net, size=1024, net_name=None):
                 blobs[tops[0]] = [(int(l["input_param"][0]["shape"][0]["dim"][1]), x)]
                 continue
             if t == "Data":
-                blobs[tops[0]] = [(GIVEN[net_name][1], x)]
+                blobs.setdefault(tops[0], [(GIVEN[net_name][1], x)])
                 continue
             if unmeasured or t in MORE:
                 unmeasured = True
@@ -230,7 +254,7 @@ def probe(net, size=1024, net_name=None):
                 continue
             xs = [blobs[b] for b in l.get("bottom", [])]
             y, ys = xs[0], None
-            if y is None or t == "InnerProduct" or (t == "Pooling" and one(l["pooling_param"][0], "global_pooling") == "true"):
+            if y is None or t in ("InnerProduct", "Flatten") or (t == "Pooling" and one(l["pooling_param"][0], "global_pooling") == "true"):
                 y = None
             elif t in ("Convolution", "Pooling", "Deconvolution"):
                 p = l.get("convolution_param", l.get("pooling_param", [{}]))[0]
@@ -257,9 +281,14 @@ def probe(net, size=1024, net_name=None):
                 assert int(one(p, "axis", 1)) == 1
                 pts = [0] + [int(v) for v in p.get("slice_point", [])] + [sum(c for c, _ in y)]
                 ys = [cut(y, a, b) for a, b in zip(pts, pts[1:])]
+            elif t == "LRN" and one(l["lrn_param"][0], "norm_region") == "WITHIN_CHANNEL":  # a spatial window
+                size = int(one(l["lrn_param"][0], "local_size", 5))
+                h = (size - 1) // 2
+                done = {}
+                y = [(c, done.setdefault(id(z), probe_window(z, (size, size), (1, 1), (h, h, h, h), (1, 1)))) for c, z in y]
             elif t in ("LRN", "Softmax"):  # across channels
                 y = [(sum(c for c, _ in y), union(y))] if len({id(z) for _, z in y}) > 1 else y
-            elif t not in ("ReLU", "PReLU", "BatchNorm", "Scale", "Dropout"):
+            elif t not in ("ReLU", "PReLU", "BatchNorm", "Scale", "Dropout", "Sigmoid"):
                 raise ValueError(t)
             for i, top in enumerate(tops):
                 blobs[top] = ys[i] if ys else y

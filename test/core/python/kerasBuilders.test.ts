@@ -37,6 +37,25 @@ describe("Keras applications-style builders", () => {
   });
 });
 
+describe("f-string fields as Python formats them", () => {
+  // Keras names MobileNetV2 f"mobilenetv2_{alpha:0.2f}_{rows}": keras.io's summary prints
+  // mobilenetv2_1.00_224. The other names are what CPython 3 prints for the same f-strings.
+  const src = [
+    "from keras import layers, Model",
+    "def build(alpha=1.0, rows=224):",
+    "    inputs = layers.Input(shape=(8,))",
+    '    x = layers.Dense(4, name=f"dense_{alpha}_{0.1234:.1%}_{1234567:,}_{7:03d}_{2.5:e}")(inputs)',
+    '    return Model(inputs, x, name=f"mobilenetv2_{alpha:0.2f}_{rows}")',
+    "model = build()",
+  ].join("\n");
+  const result = analyzePythonSource(src, { fileName: "fstrings.py" });
+  it("keeps a float's .0 and applies number format specs", () => {
+    expect(result.classes.map((c) => c.name)).toEqual(["mobilenetv2_1.00_224"]);
+    const names = result.classes[0]?.analysis?.layers.map((l) => l.name);
+    expect(names).toContain("dense_1.0_12.3%_1,234,567_007_2.500000e+00");
+  });
+});
+
 describe("CLI on Keras sources", () => {
   let out = "";
   beforeEach(() => {

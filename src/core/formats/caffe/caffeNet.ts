@@ -3,11 +3,11 @@
  * layers size their weights from earlier outputs), and the errors that keep a layer in place
  * with unknown outputs instead of refusing the file.
  */
-import type { AttrValue, Dim, Node, ValueInfo } from "../../ir/types";
+import type { AttrValue, DType, Dim, Node, ValueInfo } from "../../ir/types";
 import { ModelError } from "../../ir/types";
 import type { ValueState } from "../../ops/types";
 import { InferringGraph } from "../inferringGraph";
-import type { TextMessage } from "./textProto";
+import { TextMessage } from "./textProto";
 
 /**
  * A size a layer needs is not known (its input comes after a data layer or a layer ConvLens cannot follow).
@@ -65,6 +65,32 @@ export class Net extends InferringGraph {
   ints(values: number[]): string {
     return this.constant(`const_${this.n++}`, "int64", [values.length], values, { always: true });
   }
+  /**
+   * The names the current layer gives its blobs, by position (`param { name: "conv1_w" }`, V1
+   * `param: "conv1_w"`). Caffe shares a named blob between every layer that names it (siamese
+   * branches): it is one parameter, counted once, kept under its first owner's name.
+   */
+  beginLayer(l: TextMessage): void {
+    this.blobNames = l.all("param").map((p) => (p instanceof TextMessage ? p.str("name") : String(p)));
+    this.blobIndex = 0;
+  }
+  private blobNames: (string | undefined)[] = [];
+  private blobIndex = 0;
+  private readonly sharedBlobs = new Map<string, string>();
+
+  override weight(
+    name: string,
+    dims: number[],
+    role: "parameter" | "buffer" = "parameter",
+    dtype: DType = "float32",
+  ): string {
+    const shared = this.blobNames[this.blobIndex++];
+    if (!shared) return super.weight(name, dims, role, dtype);
+    const owner = this.sharedBlobs.get(shared) ?? name;
+    this.sharedBlobs.set(shared, owner);
+    return super.weight(owner, dims, role, dtype);
+  }
+
   /** Offsets of the line where the current layer's block starts (for hints in the .prototxt). */
   def: { from: number; to: number } | undefined;
 

@@ -89,6 +89,9 @@ export function readCaffe(bytes: Uint8Array, opts: CaffeReadOptions = {}): Model
   const paramsUnknown: { path: string; reason: string }[] = [];
   // The user's shape replaces the file's (or the data layer's) for the named input, "*" for the first one.
   const declare = (name: string, shape: Dim[] | undefined) => {
+    // Data layers of other stages (test-on-train, test-on-test) feed the same blob: the first one
+    // is the input, a later one adds nothing (and no second "give the input shape" note).
+    if (inputs.some((i) => i.name === name)) return true;
     const given = opts.inputShapes?.[name] ?? (inputs.length === 0 ? opts.inputShapes?.["*"] : undefined);
     inputs.push(net.input(name, given ? [...given] : shape));
     return given !== undefined;
@@ -126,6 +129,7 @@ export function readCaffe(bytes: Uint8Array, opts: CaffeReadOptions = {}): Model
     }
     const bottoms = l.all("bottom").map((b) => net.blob(String(b), l.line));
     net.def = lines[l.line - 1];
+    net.beginLayer(l);
     let outs: string[];
     try {
       outs = caffeLayer(net, l, type, name, bottoms);
@@ -167,6 +171,34 @@ export function readCaffe(bytes: Uint8Array, opts: CaffeReadOptions = {}): Model
     ...(notes.length ? { notes } : {}),
     ...(paramsUnknown.length ? { paramsUnknown } : {}),
   };
+}
+
+/**
+ * LRN with norm_region: WITHIN_CHANNEL, built as Caffe's lrn_layer builds it: x² average-pooled over a
+ * local_size × local_size window (stride 1, padded to keep the size, padding counted), then
+ * (1 + alpha·that)^−beta times x. A spatial window: the receptive field grows by local_size − 1.
+ */
+function withinChannelLrn(
+  net: Net,
+  node: (op: string, inputs: string[], attrs?: Record<string, AttrValue>) => string[],
+  name: string,
+  p: TextMessage,
+  x: string,
+): string[] {
+  const size = p.num("local_size") ?? 5;
+  const pad = Math.floor((size - 1) / 2);
+  const scalar = (what: string, v: number) => net.floats(`${name}.${what}`, [v]);
+  const square = node("Mul", [x, x])[0] ?? "";
+  const mean = node("AveragePool", [square], {
+    kernel_shape: [size, size],
+    strides: [1, 1],
+    pads: [pad, pad, pad, pad],
+    count_include_pad: 1,
+  })[0];
+  const scaled = node("Mul", [mean ?? "", scalar("alpha", p.num("alpha") ?? 1)])[0] ?? "";
+  const shifted = node("Add", [scaled, scalar("one", 1)])[0] ?? "";
+  const factor = node("Pow", [shifted, scalar("minus_beta", -(p.num("beta") ?? 0.75))])[0] ?? "";
+  return node("Mul", [x, factor]);
 }
 
 function caffeLayer(net: Net, l: TextMessage, type: string, name: string, b: string[]): string[] {
@@ -261,6 +293,8 @@ function caffeLayer(net: Net, l: TextMessage, type: string, name: string, b: str
       return node("Softplus", [x]);
     case "LRN": {
       const p = l.msg("lrn_param") ?? l;
+      const region = String(p.first("norm_region") ?? "ACROSS_CHANNELS");
+      if (region === "WITHIN_CHANNEL" || region === "1") return withinChannelLrn(net, node, name, p, x);
       return node("LRN", [x], {
         size: p.num("local_size") ?? 5,
         alpha: p.num("alpha") ?? 1,

@@ -153,16 +153,48 @@ function formatString(interp: Interpreter, span: Span, scope: Scope): PyValue {
     } else if (ch === "{") {
       const end = body.indexOf("}", i);
       if (end < 0) return unknown("f-string");
-      const expr = (body.slice(i + 1, end).split(/![rsa]|:(?![^[]*\])/)[0] ?? "").trim();
-      const stmt = parseExpression(expr);
+      const field = body.slice(i + 1, end);
+      const [expr = "", spec] = field.split(/![rsa]|:(?![^[]*\])/);
+      const stmt = parseExpression(expr.trim());
       if (!stmt) return unknown("f-string");
       const v = interp.eval(stmt, scope);
       if (v.t === "unknown") return v;
-      out += v.t === "str" ? v.v : describe(v);
+      const text = formatField(v, field.includes(":") ? (spec ?? "") : "");
+      if (text === undefined) return unknown(`f-string format "${spec ?? ""}" is not followed`);
+      out += text;
       i = end;
     } else out += ch;
   }
   return str(out);
+}
+
+/**
+ * One f-string field as Python writes it: str() of the value (a float keeps its ".0"), or a number
+ * format spec ([0][width][,][.precision][f|d|%|e]). Any other spec is not guessed: undefined.
+ */
+function formatField(v: PyValue, spec: string): string | undefined {
+  const plain = () => {
+    if (v.t === "str") return v.v;
+    if (v.t === "float" && Number.isInteger(v.v) && Math.abs(v.v) < 1e16) return `${v.v}.0`;
+    return describe(v);
+  };
+  if (spec === "") return plain();
+  const m = /^(0?)(\d*)(,?)(?:\.(\d+))?([fFd%eE]?)$/.exec(spec);
+  if (!m || (v.t !== "int" && v.t !== "float")) return undefined;
+  const [, zero, width, comma, prec, kind] = m;
+  if (kind === "d" && v.t !== "int") return undefined;
+  const digits = prec === undefined ? 6 : Number(prec);
+  let text: string;
+  if (kind === "f" || kind === "F") text = v.v.toFixed(digits);
+  else if (kind === "%") text = `${(v.v * 100).toFixed(digits)}%`;
+  else if (kind === "e" || kind === "E") text = v.v.toExponential(digits).replace(/e([+-])(\d)$/, "e$10$2");
+  else if (prec === undefined) text = plain();
+  else return undefined;
+  if (comma) {
+    const [whole = "", frac] = text.split(".");
+    text = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",") + (frac === undefined ? "" : `.${frac}`);
+  }
+  return width ? text.padStart(Number(width), zero ? "0" : " ") : text;
 }
 
 function evalElements(interp: Interpreter, elts: readonly Expr[], scope: Scope): PyValue[] {
