@@ -1,6 +1,6 @@
 /**
  * The Graph tab: GraphViewModel laid out per expanded group (GraphLayouter)
- * and drawn as SVG, with a toolbar (expand / collapse all, search, plumbing
+ * and drawn as SVG (graphDraw.ts), with a toolbar (expand / collapse all, search, plumbing
  * toggle, op-kind legend) and a minimap.
  *
  * Layout runs only when the tab is visible and again after groups open or
@@ -8,12 +8,12 @@
  * zooms around the pointer, dragging pans; a click that ends a drag is ignored.
  */
 import { h, svg } from "./dom";
+import { drawGraph, graphCanvas } from "./graphDraw";
 import { GraphBreadcrumbBar } from "./graphBreadcrumb";
 import { GraphMinimap } from "./graphMinimap";
 import { renderGraphToolbar, type GraphToolbar } from "./graphToolbar";
 import {
   clusterId,
-  edgePathData,
   fitBox,
   GraphLayouter,
   GraphSearch,
@@ -35,13 +35,6 @@ export interface GraphCallbacks {
   onSelect(index: number): void;
   /** The plumbing toggle changed (the app remembers it). */
   onShowPlumbingChange(show: boolean): void;
-}
-
-/** Keeps the tail of module paths ("…layer1.0.conv1"), the head of everything else. */
-function fit(text: string, width: number, tail: boolean): string {
-  const max = Math.floor((width - 20) / 6.6);
-  if (text.length <= max) return text;
-  return tail ? `…${text.slice(text.length - max + 1)}` : `${text.slice(0, max - 1)}…`;
 }
 
 export class GraphPanel {
@@ -93,28 +86,7 @@ export class GraphPanel {
       nextMatch: (step) => this.nextMatch(step),
     });
     this.viewport = svg("g", { class: "viewport" });
-    this.canvas = svg(
-      "svg",
-      { class: "graph-canvas", role: "img", "aria-label": "Layer graph" },
-      svg(
-        "defs",
-        {},
-        svg(
-          "marker",
-          {
-            id: "arrow",
-            viewBox: "0 0 10 10",
-            refX: "10",
-            refY: "5",
-            markerWidth: "7",
-            markerHeight: "7",
-            orient: "auto-start-reverse",
-          },
-          svg("path", { d: "M 0 0 L 10 5 L 0 10 z", class: "arrow-head" }),
-        ),
-      ),
-      this.viewport,
-    );
+    this.canvas = graphCanvas(this.viewport);
     this.minimap = new GraphMinimap((x, y) => this.centerOnPoint(x, y));
     this.breadcrumb = new GraphBreadcrumbBar((path) =>
       path === null ? this.fitToView() : this.focusGroup(path),
@@ -190,88 +162,10 @@ export class GraphPanel {
   }
 
   private draw(view: GraphView, layout: GraphLayout): void {
+    const drawn = drawGraph(view, layout);
     this.nodeEls.clear();
-    const clusters = svg("g", { class: "clusters" });
-    for (const c of view.clusters) {
-      const box = layout.boxes.get(c.id);
-      if (box === undefined) continue;
-      clusters.append(
-        svg(
-          "g",
-          { class: "cluster", "data-cluster": c.path, tabindex: "0" },
-          svg("title", {}, `${c.path}: click the label to collapse`),
-          svg("rect", {
-            x: String(box.x),
-            y: String(box.y),
-            width: String(box.width),
-            height: String(box.height),
-            rx: "6",
-          }),
-          svg("text", { x: String(box.x + 8), y: String(box.y + 16), class: "cluster-label" }, `▾ ${c.path}`),
-        ),
-      );
-    }
-    const edges = svg("g", { class: "edges" });
-    const labels = svg("g", { class: "edge-labels" });
-    view.edges.forEach((e, i) => {
-      const points = layout.edgePoints[i] ?? [];
-      const arc = layout.arcs[i] === true;
-      edges.append(
-        svg("path", {
-          d: edgePathData(points, arc),
-          class: arc ? "arc" : undefined,
-          "marker-end": "url(#arrow)",
-        }),
-      );
-      const at = layout.labelPoints[i];
-      // Arcs carry a tensor some routed edge already shows: DenseNet would drown in repeated labels.
-      if (arc || at === null || at === undefined || e.label === "") return;
-      labels.append(
-        svg(
-          "g",
-          { class: "edge-label", "data-testid": "edge-label" },
-          svg("title", {}, e.tooltip),
-          svg("text", { x: String(at.x + 5), y: String(at.y + 4) }, e.label),
-        ),
-      );
-    });
-    const nodes = svg("g", { class: "nodes" });
-    for (const n of view.nodes) {
-      const box = layout.boxes.get(n.id);
-      if (box === undefined) continue;
-      const el = svg(
-        "g",
-        {
-          class: `node ${n.kind}${n.opKind === null ? "" : ` kind-${n.opKind}`}`,
-          transform: `translate(${box.x},${box.y})`,
-          tabindex: "0",
-          "data-node-id": n.id,
-          "data-node-layer": n.layerIndex === undefined ? undefined : String(n.layerIndex),
-          "data-node-group": n.groupPath,
-        },
-        svg("title", {}, n.tooltip),
-        svg("rect", {
-          width: String(box.width),
-          height: String(box.height),
-          rx: n.kind === "group" ? "8" : "4",
-        }),
-        n.opKind === null
-          ? null
-          : svg("rect", { class: "kind-bar", width: "5", height: String(box.height), rx: "2" }),
-        svg("text", { x: "10", y: "17", class: "node-title" }, fit(n.title, box.width, n.kind === "group")),
-        svg(
-          "text",
-          { x: "10", y: "33", class: "node-subtitle" },
-          fit(n.subtitle, box.width, n.kind === "layer"),
-        ),
-        n.kind === "group"
-          ? svg("text", { x: String(box.width - 18), y: "17", class: "expand-mark" }, "+")
-          : null,
-      );
-      this.nodeEls.set(n.id, el);
-      nodes.append(el);
-    }
-    this.viewport.replaceChildren(clusters, edges, nodes, labels);
+    for (const [id, el] of drawn.nodes) this.nodeEls.set(id, el);
+    this.viewport.replaceChildren(...drawn.layers);
   }
 
   private activate(target: Element): void {
