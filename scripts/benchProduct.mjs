@@ -9,6 +9,7 @@
 // frame: the moment it can be painted), so the poll interval of the driver does not count.
 //   node scripts/benchProduct.mjs [--vsix FILE | --no-package] [--rounds N] [--models DIR] [--json FILE]
 //     --models DIR   folder with synthetic-conv-10k.onnx (npm run bench writes it to dist/bench-models)
+//     --inspector-only   only the inspector rows (no Run, Explain or hover): a quicker before/after
 // Prints a table (median of the rounds and runs) with the targets; skips itself, saying why, when
 // code-server or chromium is not installed (node scripts/ensure-tools.mjs --e2e installs them).
 import { spawnSync } from "node:child_process";
@@ -21,6 +22,7 @@ const argv = process.argv.slice(2);
 const argValue = (flag) => (argv.includes(flag) ? argv[argv.indexOf(flag) + 1] : undefined);
 const ROUNDS = Math.max(1, Number(argValue("--rounds") ?? 3) || 3);
 const LATER_RUNS = 4;
+const INSPECTOR_ONLY = argv.includes("--inspector-only");
 const fixtures = path.resolve(repoRoot, "../shared/fixtures");
 const started = Date.now();
 const log = (msg) => console.log(`[product ${((Date.now() - started) / 1000).toFixed(0)} s] ${msg}`);
@@ -233,7 +235,36 @@ async function openInspector(page, wb, file) {
   const armTable = (timeout) =>
     arm(frame, "table", 'table[data-testid="layer-table"] tr[data-layer-index]', { existing: true }, timeout);
   await armTable(60_000);
-  return waitSeen(frame, "table", page, `${file} table`, () => armTable(2000));
+  const ms = await waitSeen(frame, "table", page, `${file} table`, () => armTable(2000));
+  return { ms, timeline: await webviewTimeline(page, frame) };
+}
+
+/**
+ * When the inspector's document started, from the click (its "convlens:" measures count from there):
+ * what the editor and code-server take before our page exists.
+ */
+async function webviewTimeline(page, frame) {
+  const click = await page
+    .locator("body")
+    .first()
+    .evaluate(() => window.__benchLastInput());
+  const page_ = await frame
+    .locator("body")
+    .first()
+    .evaluate(() => {
+      const script = performance.getEntriesByType("resource").find((e) => e.name.includes("webview.js"));
+      return {
+        origin: performance.timeOrigin,
+        fetched: script?.responseEnd ?? NaN,
+        fetch: script ? script.responseEnd - script.startTime : NaN,
+      };
+    })
+    .catch(() => ({ origin: NaN, fetched: NaN, fetch: NaN }));
+  return [
+    { name: "webview document started (from the click)", ms: page_.origin - click },
+    { name: "webview.js fetched (from the page's start)", ms: page_.fetched },
+    { name: "webview.js fetch", ms: page_.fetch },
+  ];
 }
 
 /** Clicks `button` in the webview and times it to a new `selector` (or a changed `attr`). */
@@ -272,10 +303,18 @@ async function oneRound(page, url, workspace, wb, add, addMeasures, haveSyntheti
   await wb.waitForCommand(page, "ConvLens: Inspect Model");
   const frame = wb.inspectorFrame(page);
   const inspector = async (row, file) => {
-    add(row, await openInspector(page, wb, file));
-    addMeasures(row, await takeMeasures(frame));
+    const { ms, timeline } = await openInspector(page, wb, file);
+    add(row, ms);
+    addMeasures(row, [...timeline, ...(await takeMeasures(frame))]);
   };
   await inspector("inspector: resnet18, first after page load", "resnet18.onnx");
+  if (INSPECTOR_ONLY) {
+    await inspector("inspector: resnet18, reopened", "resnet18.onnx");
+    await inspector("inspector: densenet121", "densenet121.onnx");
+    if (haveSynthetic)
+      await inspector("inspector: synthetic-conv-10k (10,000 nodes)", "synthetic-conv-10k.onnx");
+    return;
+  }
   const r = await runTab(page, wb, "resnet18", "chelsea");
   add("run: resnet18, first", r.first);
   for (const ms of r.later) add("run: resnet18, later", ms);

@@ -29,10 +29,11 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.Uri.joinPath(context.extensionUri, "media", "python", "convlens_bridge.py").fsPath,
     log,
   );
+  const analysis = new AnalysisService(context.extensionUri);
   const deps = {
     extensionUri: context.extensionUri,
     config,
-    analysis: new AnalysisService(context.extensionUri),
+    analysis,
     runtime,
     log,
     python,
@@ -40,6 +41,7 @@ export function activate(context: vscode.ExtensionContext): void {
     checks,
   };
   context.subscriptions.push(
+    analysis,
     log,
     python,
     hostEngine,

@@ -8,8 +8,8 @@ import type { ModelAnalysis } from "../src/core/analysis/result";
 import type { HostToWebview, RuntimeInfo, WebviewToHost } from "../src/protocol/messages";
 import { ChartsPanel } from "./charts";
 import { DetailsPane } from "./details";
-import { h } from "./dom";
-import { GraphPanel } from "./graph";
+import { afterPaint, h, whenIdle } from "./dom";
+import { LazyGraphPanel } from "./lazyGraph";
 import { renderHeader } from "./header";
 import { renderTorchSummary } from "./torchSummary";
 import { torchSummaryView } from "./model/torchColumnModel";
@@ -50,7 +50,7 @@ interface LoadedView {
   readonly tableModel: TableViewModel;
   readonly table: LayerTableView;
   readonly charts: ChartsPanel;
-  readonly graph: GraphPanel;
+  readonly graph: LazyGraphPanel;
   readonly details: DetailsPane;
   readonly run: RunPanel;
   readonly tabs: HTMLElementTagNameMap["vscode-tabs"];
@@ -96,6 +96,11 @@ export class InspectorApp {
         const start = performance.now();
         this.showAnalysis(message.analysis, message.pytorch);
         measureSince("render analysis", start);
+        // The host starts its background work (the Run tab's model) only once the table is on screen.
+        afterPaint(() => {
+          measureSince("table painted (from the page's start)", 0);
+          whenIdle(() => this.host.post({ type: "shown" }));
+        });
         break;
       }
       case "selectLayer":
@@ -191,28 +196,33 @@ export class InspectorApp {
         }),
     );
     const charts = timed("build: charts", () => new ChartsPanel(analysis, { onSelect: onSelect("chart") }));
-    const graphModel = new GraphViewModel(analysis, tableModel.tree);
-    graphModel.setShowPlumbing(this.state.graphPlumbing);
-    const graph = timed(
-      "build: graph",
-      () =>
-        new GraphPanel(graphModel, {
-          onSelect: onSelect("graph"),
-          onShowPlumbingChange: (show) => {
-            this.state.graphPlumbing = show;
-            this.persist();
-          },
-        }),
+    const graph = new LazyGraphPanel(
+      () => {
+        const model = new GraphViewModel(analysis, tableModel.tree);
+        model.setShowPlumbing(this.state.graphPlumbing);
+        return model;
+      },
+      {
+        onSelect: onSelect("graph"),
+        onShowPlumbingChange: (show) => {
+          this.state.graphPlumbing = show;
+          this.persist();
+        },
+      },
     );
     const details = new DetailsPane({ onSelect: onSelect("details") });
-    const run = new RunPanel(
-      analysis,
-      {
-        post: (message) => this.host.post(message),
-        reveal: () => this.switchTab(TAB_RUN),
-        select: onSelect("run"),
-      },
-      tableModel.tree,
+    const run = timed(
+      "build: run panel",
+      () =>
+        new RunPanel(
+          analysis,
+          {
+            post: (message) => this.host.post(message),
+            reveal: () => this.switchTab(TAB_RUN),
+            select: onSelect("run"),
+          },
+          tableModel.tree,
+        ),
     );
     if (this.runtime !== null) run.setRuntime(this.runtime);
 
@@ -302,7 +312,7 @@ export class InspectorApp {
       plumbingToggle,
     };
     this.view = view;
-    table.render();
+    timed("build: table rows", () => table.render());
     this.updateCount();
     return view;
   }

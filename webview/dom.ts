@@ -59,3 +59,14 @@ export function themeColor(name: string, fallback: string): string {
   const value = getComputedStyle(document.body).getPropertyValue(name).trim();
   return value === "" ? fallback : value;
 }
+
+/** Runs `then` once what was rendered is painted (the task after the next frame). */
+export function afterPaint(then: () => void): void {
+  requestAnimationFrame(() => setTimeout(then, 0));
+}
+
+/** Runs `then` when the page is idle (at most 2 s later). */
+export function whenIdle(then: () => void): void {
+  if (typeof requestIdleCallback === "function") requestIdleCallback(then, { timeout: 2000 });
+  else setTimeout(then, 0);
+}

@@ -19,6 +19,9 @@ import type { Config } from "./config";
 import { INSPECTOR_STYLESHEETS, renderInspectorHtml } from "./inspectorHtml";
 import { revealExportedLayer } from "./python/exportedSource";
 
+/** How long after the table is shown the Run tab's model starts being prepared (a click may follow). */
+const PRELOAD_AFTER_SHOWN_MS = 300;
+
 export interface InspectorDeps {
   readonly extensionUri: vscode.Uri;
   readonly config: Config;
@@ -64,6 +67,8 @@ export class InspectorPanel implements vscode.Disposable {
   private settleAnalysed: (a: ModelAnalysis | undefined) => void = () => undefined;
   /** A load has finished (well or not): analysis() answers at once from then on. */
   private loadedOnce = false;
+  /** Settles when the webview reports its table painted and itself idle ("shown"). */
+  private settleShown: () => void = () => undefined;
 
   constructor(
     panel: vscode.WebviewPanel,
@@ -278,6 +283,9 @@ export class InspectorPanel implements vscode.Disposable {
         );
         void this.sendRuntime();
         break;
+      case "shown":
+        this.settleShown();
+        break;
       case "prepareRun":
       case "prepareExplain":
       case "getFilters":
@@ -353,24 +361,34 @@ export class InspectorPanel implements vscode.Disposable {
     this.settleAnalysed(outcome.ok ? outcome.analysis : undefined);
     this.analysed = new Promise((resolve) => (this.settleAnalysed = resolve));
     if (outcome.ok) {
+      const painted = new Promise<void>((resolve) => (this.settleShown = resolve));
+      const pytorch = outcome.pytorch;
+      // Posted before anything reads outcome.analysis: from the worker it is parsed on first use.
+      const delivered = this.post(
+        outcome.json && !pytorch
+          ? packedAnalysis(file, outcome.json)
+          : { type: "analysis", file, analysis: outcome.analysis, ...(pytorch ? { pytorch } : {}) },
+      );
       this.current = outcome.analysis;
       this.deps.log.info(
         `${file}: ${outcome.analysis.layers.length} layers analysed in ${outcome.analysis.analysisMs} ms` +
           ` (${(performance.now() - start).toFixed(0)} ms after the request, webview ${this.ready ? "ready" : "loading"})`,
       );
-      const pytorch = outcome.pytorch;
-      const shown = this.post(
-        outcome.json && !pytorch
-          ? packedAnalysis(file, outcome.json)
-          : { type: "analysis", file, analysis: outcome.analysis, ...(pytorch ? { pytorch } : {}) },
-      );
       if (reload)
-        void shown.then(async () => {
+        void delivered.then(async () => {
           if (this.ready) await this.sendRuntime();
         });
-      // The Run tab's model is prepared now, in the background, so that the first Run only runs.
+      // The Run tab's model is prepared in the background so that the first Run only runs; not before
+      // the table is on screen (on 2 cores it delayed opening by ~0.5 s), and not for a source replaced
+      // or an inspector closed meanwhile.
       const params = outcome.analysis.totals.params;
-      void this.runModel.preload(this.webview, params, shown, () => load === this.loads);
+      const current = () => load === this.loads;
+      void painted
+        .then(() => new Promise((resolve) => setTimeout(resolve, PRELOAD_AFTER_SHOWN_MS)))
+        .then(() => {
+          if (current()) return this.runModel.preload(this.webview, params, painted, current);
+          return undefined;
+        });
     } else {
       this.deps.log.warn(`${file}: ${outcome.message}`);
       void this.post({ type: "error", file, message: outcome.message });

@@ -126,6 +126,11 @@ export interface RunnableInfo {
 export type WebviewToHost =
   /** The webview has loaded its script and can receive messages. */
   | { readonly type: "ready" }
+  /**
+   * The analysis's table is painted and the page went idle: background work (preparing the Run tab's
+   * model) may start without delaying what the user opened.
+   */
+  | { readonly type: "shown" }
   /** The user selected a layer (table row or graph node). */
   | { readonly type: "layerSelected"; readonly index: number }
   /** Ask the host to save the analysis as JSON next to the model. */
@@ -177,6 +182,7 @@ export type WebviewToHost =
  */
 const WEBVIEW_TO_HOST_TYPES: Record<WebviewToHost["type"], true> = {
   ready: true,
+  shown: true,
   layerSelected: true,
   exportJson: true,
   webviewError: true,

@@ -37,7 +37,7 @@ describe("the message type guards follow the protocol's unions", () => {
     expectTypeOf<(typeof MESSAGE_TYPES.hostToWebview)[number]>().toEqualTypeOf<HostToWebview["type"]>();
     expectTypeOf<(typeof MESSAGE_TYPES.webviewToHost)[number]>().toEqualTypeOf<WebviewToHost["type"]>();
     expect(MESSAGE_TYPES.hostToWebview).toHaveLength(13);
-    expect(MESSAGE_TYPES.webviewToHost).toHaveLength(14);
+    expect(MESSAGE_TYPES.webviewToHost).toHaveLength(15);
     for (const type of MESSAGE_TYPES.hostToWebview) expect(isHostToWebview({ type })).toBe(true);
     for (const type of MESSAGE_TYPES.webviewToHost) expect(isWebviewToHost({ type })).toBe(true);
   });
