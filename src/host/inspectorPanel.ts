@@ -378,9 +378,9 @@ export class InspectorPanel implements vscode.Disposable {
         void delivered.then(async () => {
           if (this.ready) await this.sendRuntime();
         });
-      // The Run tab's model is prepared in the background so that the first Run only runs; not before
-      // the table is on screen (weights and a 45 MB write competed with opening on 2 cores), nor for a source replaced
-      // or an inspector closed meanwhile.
+      // The Run tab's model is prepared in the background so that the first Run only runs; not before the
+      // table is on screen (weights and a 45 MB write competed with opening on 2 cores), nor for a source
+      // replaced or an inspector closed meanwhile.
       const params = outcome.analysis.totals.params;
       const current = () => load === this.loads;
       void painted
