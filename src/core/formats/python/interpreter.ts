@@ -206,7 +206,8 @@ export class Interpreter {
           return this.execBlock(s.body, scope);
         } catch (e) {
           // The except clause may catch it: no longer certain that the program fails.
-          if (e instanceof PyRaises) throw new InterpError(e.message);
+          if (e instanceof PyRaises)
+            throw new InterpError(`a try: block raises (its except clauses are not followed): ${e.message}`);
           throw e;
         }
       case "Break":

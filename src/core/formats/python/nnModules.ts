@@ -29,21 +29,12 @@ import { asChild, isContainerKind, opaqueReason } from "./opaqueModules";
 const FORWARD_KEYWORDS = ["input", "query", "key", "value"];
 
 /** Layer arguments PyTorch takes as ints only (tensor sizes, kernel geometry): a float raises TypeError. */
-const INT_ARGS = new Set([
-  "in_channels",
-  "out_channels",
-  "kernel_size",
-  "stride",
-  "padding",
-  "dilation",
-  "groups",
-  "output_padding",
-  "in_features",
-  "out_features",
-  "num_features",
-  "num_channels",
-  "num_groups",
-]);
+const INT_ARGS = new Set(
+  (
+    "in_channels out_channels kernel_size stride padding dilation groups output_padding " +
+    "in_features out_features num_features num_channels num_groups"
+  ).split(" "),
+);
 
 /** A float as Python prints it (50.0, not 50). */
 const pyFloat = (v: number): string => (Number.isInteger(v) ? v.toFixed(1) : String(v));
@@ -109,7 +100,12 @@ export class ModuleRuntime {
     try {
       interp.callFunction({ ...init, bound: obj }, a);
     } catch (e) {
-      if (!(e instanceof InterpError) || e instanceof BudgetError || e instanceof PyRaises || this.building === 1)
+      if (
+        !(e instanceof InterpError) ||
+        e instanceof BudgetError ||
+        e instanceof PyRaises ||
+        this.building === 1
+      )
         throw e;
       obj.opaque = `${obj.cls.name} could not be built: ${e.message}`;
     } finally {
@@ -126,7 +122,9 @@ export class ModuleRuntime {
       const items = v.t === "tuple" || v.t === "list" ? v.items : [v];
       const bad = INT_ARGS.has(name) ? items.find((x) => x.t === "float") : undefined;
       if (bad?.t === "float")
-        throw new PyRaises(`TypeError: nn.${type}'s ${name} is ${pyFloat(bad.v)}, a float where PyTorch needs an int`);
+        throw new PyRaises(
+          `TypeError: nn.${type}'s ${name} is ${pyFloat(bad.v)}, a float where PyTorch needs an int`,
+        );
     }
     for (const [k, v] of values) obj.attrs.set(k, v);
     obj.leaf = { type, args: values, call: a };
@@ -299,7 +297,10 @@ export class ModuleRuntime {
         // Weight-init loops run over the real tree: what they do may raise (`if m.bias:` on a Linear).
         return builtin(name, () => ({ t: "list", items: moduleTree(obj).map(([, m]) => m) }));
       case "named_modules":
-        return builtin(name, () => ({ t: "list", items: moduleTree(obj).map(([p, m]) => tuple([str(p), m])) }));
+        return builtin(name, () => ({
+          t: "list",
+          items: moduleTree(obj).map(([p, m]) => tuple([str(p), m])),
+        }));
       case "parameters":
       case "named_parameters":
         return builtin(name, () => ({ t: "list", items: [] }));
@@ -309,7 +310,7 @@ export class ModuleRuntime {
   }
 }
 
-/** `module.modules()` / `named_modules()`: the module, then every submodule once, depth first, with its path. */
+/** `modules()` / `named_modules()`: the module, then each submodule once, depth first, with its path. */
 function moduleTree(root: PyObject): [string, PyObject][] {
   const seen = new Set<PyObject>();
   const out: [string, PyObject][] = [];
@@ -317,8 +318,7 @@ function moduleTree(root: PyObject): [string, PyObject][] {
     if (seen.has(m)) return;
     seen.add(m);
     out.push([path, m]);
-    for (const [k, c] of m.children ?? [])
-      if (c.t === "object") walk(c, path ? `${path}.${k}` : k);
+    for (const [k, c] of m.children ?? []) if (c.t === "object") walk(c, path ? `${path}.${k}` : k);
   };
   walk(root, "");
   return out;

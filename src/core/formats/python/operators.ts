@@ -13,7 +13,9 @@ export function tensorTruthError(v: PyValue): PyRaises | undefined {
   const n = shape.reduce((a, d) => a * d, 1);
   if (n === 1) return undefined;
   const what = n === 0 ? "no values" : "more than one value";
-  return new PyRaises(`RuntimeError: Boolean value of Tensor with ${what} is ambiguous (a [${shape.join(", ")}] tensor)`);
+  return new PyRaises(
+    `RuntimeError: Boolean value of Tensor with ${what} is ambiguous (a [${shape.join(", ")}] tensor)`,
+  );
 }
 
 function numeric(op: string, a: number, b: number, bothInt: boolean): PyValue {
