@@ -1,7 +1,7 @@
 /**
- * Our analysis of a torchvision builder against PyTorch's numbers for it
- * (test/fixtures/third_party/torchvision-expected/NAME.json, written by
- * tools/make_torchvision_refs.py). The product's first rule: never a wrong number.
+ * Our analysis of a source corpus builder (torchvision, pytorch-cifar) against PyTorch's numbers
+ * for it (test/fixtures/third_party/CORPUS-expected/NAME.json, written by
+ * tools/torch_model_refs.py's run_model). The product's first rule: never a wrong number.
  *
  * - "wrong": some number we state confidently differs from PyTorch's: total params, an output
  *   shape, total MACs, or, for a convolution / linear / pooling / attention module call, its
@@ -17,12 +17,25 @@
 import type { Dim } from "../../../src/core/ir/types";
 import type { ModelAnalysis } from "../../../src/core/analysis/result";
 import { compareShape, moduleCalls } from "../../../src/core/analysis/torchTrace";
+import type { TracedClass } from "../../../src/core/formats/python/pythonModel";
 
-export interface TorchvisionExpected {
+/** What every NAME.json has: the builder call as a user script writes it, and its input. */
+export interface CorpusCall {
   readonly builder: string;
   /** The builder call as a user script writes it, e.g. `torchvision.models.resnet34()`. */
   readonly call: string;
   readonly input_shape: readonly number[];
+  /** The script's import line (default `import torchvision`), e.g. `from models.vgg import VGG`. */
+  readonly import?: string;
+}
+
+/** A builder PyTorch itself refuses: its constructor or forward raises (code for an older PyTorch). */
+export interface TorchRefused extends CorpusCall {
+  /** PyTorch's exception, one line: `RuntimeError: mat1 and mat2 shapes cannot be multiplied ...`. */
+  readonly error: string;
+}
+
+export interface TorchvisionExpected extends CorpusCall {
   readonly params: number;
   /** [key, shape]: key "" for a tensor output, the dict key ("out") or tuple index otherwise. */
   readonly output_shapes: readonly (readonly [string, readonly number[] | null])[];
@@ -131,7 +144,35 @@ export function compareWithTorch(
   return { status, mismatches, unknowns };
 }
 
+/**
+ * A builder PyTorch refuses: we must not state its numbers. "exact": we say it fails too (the
+ * model's error, or an error diagnostic); "wrong": a complete analysis with no error; otherwise
+ * "unknown" (we give up somewhere without saying that the model itself is broken).
+ */
+export function compareRefused(
+  model: Pick<TracedClass, "analysis" | "error" | "diagnostics"> | undefined,
+  expected: TorchRefused,
+): CorpusResult {
+  const mismatches: string[] = [];
+  const unknowns: string[] = [];
+  const flagged = model?.error !== undefined || model?.diagnostics.some((d) => d.severity === "error");
+  const outputs = model?.analysis?.outputs ?? [];
+  const complete = outputs.length > 0 && outputs.every((o) => o.shape?.every((d) => typeof d === "number"));
+  if (flagged) return { status: "exact", mismatches, unknowns };
+  if (model?.analysis && complete)
+    mismatches.push(
+      `PyTorch raises ${expected.error}; we state output ${text(outputs[0]?.shape)} and no error`,
+    );
+  else unknowns.push(`PyTorch raises ${expected.error}; we give no numbers but do not say the model fails`);
+  return { status: mismatches.length > 0 ? "wrong" : "unknown", mismatches, unknowns };
+}
+
+export function isRefused(expected: CorpusCall): expected is TorchRefused {
+  return "error" in expected;
+}
+
 /** The user script the corpus analyses for one builder (eval mode, as the numbers were taken). */
-export function userScript(expected: TorchvisionExpected): string {
-  return `import torch\nimport torchvision\nmodel = ${expected.call}\nmodel.eval()\nx = torch.randn(${expected.input_shape.join(", ")})\nmodel(x)\n`;
+export function userScript(expected: CorpusCall): string {
+  const imports = expected.import ?? "import torchvision";
+  return `import torch\n${imports}\nmodel = ${expected.call}\nmodel.eval()\nx = torch.randn(${expected.input_shape.join(", ")})\nmodel(x)\n`;
 }

@@ -158,7 +158,13 @@ export type Stmt =
   /** `del d[k]` / `del a, b`: the target (a tuple for several). */
   | { readonly kind: "Delete"; readonly target: Expr; readonly span: Span }
   /** try/with: their bodies run (handlers and finally are kept for completeness). */
-  | { readonly kind: "Block"; readonly body: readonly Stmt[]; readonly span: Span }
+  | {
+      readonly kind: "Block";
+      readonly body: readonly Stmt[];
+      readonly span: Span;
+      /** A `try:` statement's blocks: what raises there may be caught (except clauses are not followed). */
+      readonly handled?: true;
+    }
   | { readonly kind: "Unsupported"; readonly what: string; readonly span: Span };
 
 export interface FunctionDef {

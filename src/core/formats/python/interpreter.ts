@@ -6,9 +6,9 @@
  */
 import type { ClassDef, Expr, FunctionDef, Span, Stmt } from "./ast";
 import { evalExpression } from "./evalExpression";
-import { BudgetError, InterpError } from "./interpErrors";
+import { BudgetError, InterpError, PyRaises } from "./interpErrors";
 import { dataclassInit, isDataclass } from "./dataclasses";
-import { binaryOp } from "./operators";
+import { binaryOp, tensorTruthError } from "./operators";
 import {
   NONE,
   Scope,
@@ -96,12 +96,12 @@ export class Interpreter {
         try {
           this.eval(s.value, scope);
         } catch (e) {
-          if (!(e instanceof InterpError) || e instanceof BudgetError) throw e;
+          if (!(e instanceof InterpError) || e instanceof BudgetError || e instanceof PyRaises) throw e;
           this.spoilReceiver(s.value, scope, e.message);
         }
         return NORMAL;
       case "Assign": {
-        const v = this.evalOrUnknown(s.value, scope);
+        const v = this.evalOrUnknown(s.value, scope, scope.file !== undefined);
         for (const t of s.targets) this.assign(t, v, scope);
         this.onStatement?.(s.span, v);
         return NORMAL;
@@ -124,6 +124,8 @@ export class Interpreter {
       case "If": {
         const test = this.eval(s.test, scope);
         const t = truthy(test);
+        const raises = tensorTruthError(test);
+        if (raises) throw raises;
         if (t === undefined) {
           const why = test.t === "unknown" ? `: ${test.reason}` : "";
           throw new InterpError(`cannot decide \`if ${this.textOf(s.test.span).slice(0, 60)}\`${why}`);
@@ -199,7 +201,15 @@ export class Interpreter {
           if (t.kind === "Subscript") this.host.delItem(this.eval(t.value, scope), this.eval(t.index, scope));
         return NORMAL;
       case "Block":
-        return this.execBlock(s.body, scope);
+        if (!s.handled) return this.execBlock(s.body, scope);
+        try {
+          return this.execBlock(s.body, scope);
+        } catch (e) {
+          // The except clause may catch it: no longer certain that the program fails.
+          if (e instanceof PyRaises)
+            throw new InterpError(`a try: block raises (its except clauses are not followed): ${e.message}`);
+          throw e;
+        }
       case "Break":
         return { k: "break" };
       case "Continue":
@@ -232,11 +242,17 @@ export class Interpreter {
   }
 
   /** An expression that cannot be followed becomes an unknown value carrying the reason. */
-  private evalOrUnknown(e: Expr, scope: Scope): PyValue {
+  /**
+   * The value, or unknown with the reason it could not be had. What PyTorch itself raises goes on up
+   * (the enclosing __init__ or forward fails with it), except at a module's top level, where the
+   * name is bound to the failure (`model = Net()`: `model(x)` then says why there is no model).
+   */
+  private evalOrUnknown(e: Expr, scope: Scope, topLevel = false): PyValue {
     try {
       return this.eval(e, scope);
     } catch (err) {
       if (!(err instanceof InterpError) || err instanceof BudgetError) throw err;
+      if (err instanceof PyRaises && !topLevel) throw err;
       return unknown(err.message);
     }
   }

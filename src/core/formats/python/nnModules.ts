@@ -6,7 +6,7 @@
  */
 import { builtin } from "./builtins";
 import type { GraphBuilder } from "./graphBuilder";
-import { BudgetError, InterpError } from "./interpErrors";
+import { BudgetError, InterpError, PyRaises } from "./interpErrors";
 import type { Interpreter } from "./interpreter";
 import { NN_LAYERS } from "./nnLayers";
 import { isModuleClass, lookupClassAttr, mro } from "./pyClasses";
@@ -27,6 +27,17 @@ import { asChild, isContainerKind, opaqueReason } from "./opaqueModules";
 
 /** Keyword names of layers' tensor arguments, in order (input; query, key, value). */
 const FORWARD_KEYWORDS = ["input", "query", "key", "value"];
+
+/** Layer arguments PyTorch takes as ints only (tensor sizes, kernel geometry): a float raises TypeError. */
+const INT_ARGS = new Set(
+  (
+    "in_channels out_channels kernel_size stride padding dilation groups output_padding " +
+    "in_features out_features num_features num_channels num_groups"
+  ).split(" "),
+);
+
+/** A float as Python prints it (50.0, not 50). */
+const pyFloat = (v: number): string => (Number.isInteger(v) ? v.toFixed(1) : String(v));
 
 export class ModuleRuntime {
   /** Paths of the modules being called, innermost last: the scope of the nodes they emit. */
@@ -89,7 +100,13 @@ export class ModuleRuntime {
     try {
       interp.callFunction({ ...init, bound: obj }, a);
     } catch (e) {
-      if (!(e instanceof InterpError) || e instanceof BudgetError || this.building === 1) throw e;
+      if (
+        !(e instanceof InterpError) ||
+        e instanceof BudgetError ||
+        e instanceof PyRaises ||
+        this.building === 1
+      )
+        throw e;
       obj.opaque = `${obj.cls.name} could not be built: ${e.message}`;
     } finally {
       this.building--;
@@ -100,6 +117,15 @@ export class ModuleRuntime {
   private makeLeaf(obj: PyObject, type: string, a: CallArgs): void {
     const spec = NN_LAYERS[type];
     const { values } = bindArgs(a, spec?.params ?? [], spec?.defaults ?? {});
+    for (const [name, v] of values) {
+      // `nn.Conv2d(c, out_planes / 4, 1)`: Python 3 division gives a float, which PyTorch refuses.
+      const items = v.t === "tuple" || v.t === "list" ? v.items : [v];
+      const bad = INT_ARGS.has(name) ? items.find((x) => x.t === "float") : undefined;
+      if (bad?.t === "float")
+        throw new PyRaises(
+          `TypeError: nn.${type}'s ${name} is ${pyFloat(bad.v)}, a float where PyTorch needs an int`,
+        );
+    }
     for (const [k, v] of values) obj.attrs.set(k, v);
     obj.leaf = { type, args: values, call: a };
     this.createdLeaves.push(obj);
@@ -268,12 +294,32 @@ export class ModuleRuntime {
       case "requires_grad_":
         return builtin(name, () => obj);
       case "modules":
+        // Weight-init loops run over the real tree: what they do may raise (`if m.bias:` on a Linear).
+        return builtin(name, () => ({ t: "list", items: moduleTree(obj).map(([, m]) => m) }));
+      case "named_modules":
+        return builtin(name, () => ({
+          t: "list",
+          items: moduleTree(obj).map(([p, m]) => tuple([str(p), m])),
+        }));
       case "parameters":
       case "named_parameters":
-      case "named_modules":
         return builtin(name, () => ({ t: "list", items: [] }));
       default:
         return undefined;
     }
   }
+}
+
+/** `modules()` / `named_modules()`: the module, then each submodule once, depth first, with its path. */
+function moduleTree(root: PyObject): [string, PyObject][] {
+  const seen = new Set<PyObject>();
+  const out: [string, PyObject][] = [];
+  const walk = (m: PyObject, path: string): void => {
+    if (seen.has(m)) return;
+    seen.add(m);
+    out.push([path, m]);
+    for (const [k, c] of m.children ?? []) if (c.t === "object") walk(c, path ? `${path}.${k}` : k);
+  };
+  walk(root, "");
+  return out;
 }

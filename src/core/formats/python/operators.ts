@@ -1,5 +1,22 @@
 /** Python operators on concrete values (numbers, strings, sequences); tensors are handled by the host. */
+import { PyRaises } from "./interpErrors";
 import { bool, describe, num, str, truthy, tuple, unknown, type PyValue } from "./values";
+
+/**
+ * `if t:` on a tensor: bool() of a tensor PyTorch refuses unless it holds exactly one value (whose
+ * value then decides, which we do not know: undefined, the condition stays undecided).
+ */
+export function tensorTruthError(v: PyValue): PyRaises | undefined {
+  if (v.t !== "tensor") return undefined;
+  const shape = v.state.shape;
+  if (!shape?.every((d) => typeof d === "number")) return undefined;
+  const n = shape.reduce((a, d) => a * d, 1);
+  if (n === 1) return undefined;
+  const what = n === 0 ? "no values" : "more than one value";
+  return new PyRaises(
+    `RuntimeError: Boolean value of Tensor with ${what} is ambiguous (a [${shape.join(", ")}] tensor)`,
+  );
+}
 
 function numeric(op: string, a: number, b: number, bothInt: boolean): PyValue {
   const mk = (v: number, forceFloat = false): PyValue =>

@@ -325,7 +325,7 @@ function tryStatement(ctx: Ctx, k: readonly SyntaxNode[], span: Span): Stmt {
       clause = c.name;
     }
   }
-  return { kind: "Block", body: out, span };
+  return { kind: "Block", body: out, span, handled: true };
 }
 
 /** `import a.b as c, d` and `from ..x import y as z, w`. */

@@ -10,7 +10,7 @@ import { ModelError } from "../../ir/types";
 import type { ClassDef, Span, Stmt } from "./ast";
 import { makeBuiltins } from "./builtins";
 import { GraphBuilder, type PyDiagnostic } from "./graphBuilder";
-import { InterpError } from "./interpErrors";
+import { InterpError, PyRaises, raisedInPython } from "./interpErrors";
 import { Interpreter } from "./interpreter";
 import { NN_LAYERS } from "./nnLayers";
 import { KerasBuildError, buildKeras, unknownLayerNotes, type KerasSourceName } from "../keras/kerasBuild";
@@ -197,7 +197,10 @@ function traceClass(
     });
   } catch (e) {
     if (!(e instanceof InterpError)) throw e;
-    return { ...base, error: `cannot construct ${def.name}: ${e.message}`, diagnostics: [], lines: [] };
+    const error = `cannot construct ${def.name}: ${e.message}`;
+    const diagnostics: PyDiagnostic[] =
+      e instanceof PyRaises ? [{ span: def.nameSpan, message: error, severity: "error" }] : [];
+    return { ...base, error, diagnostics, lines: [] };
   }
   if (root.t !== "object" || !root.children)
     return { ...base, error: `cannot construct ${def.name}: ${describe(root)}`, diagnostics: [], lines: [] };
@@ -502,7 +505,8 @@ export function analyzePythonSource(source: string, opts: PythonOptions): Python
       kind: "instance",
       error,
       ...(first ? { input: { ...first, source: "code" as const, args: f.args, from: f.span } } : {}),
-      diagnostics: [],
+      // The model itself is broken (PyTorch raises building it): an error, not just no numbers.
+      diagnostics: raisedInPython(f.reason) ? [{ span: f.span, message: error, severity: "error" }] : [],
       lines: [],
       calls: [f.span],
     });

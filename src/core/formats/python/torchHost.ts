@@ -382,6 +382,15 @@ export class TorchHost implements Host {
       );
     // Modules are analysed in eval mode: `if self.training:` branches (aux heads, dropout) are skipped.
     if (name === "training" && obj.children && !obj.attrs.has(name)) return { t: "bool", v: false };
+    // self.__setattr__('level_%d' % i, subtree) / self.__getattr__(name): attribute access spelled out.
+    if (name === "__getattr__" || name === "__setattr__")
+      return builtin(name, (a) => {
+        const [key, value] = a.args;
+        if (key?.t !== "str") return unknown(`${name} of a name that is not known`);
+        if (name === "__getattr__") return this.getAttr(obj, key.v, interp, span);
+        this.setAttr(obj, key.v, value ?? NONE);
+        return NONE;
+      });
     const param = obj.leaf ? this.params.leafAttr(obj, name, this.builder) : undefined;
     if (param) return param;
     const own = obj.attrs.get(name) ?? obj.children?.get(name);

@@ -183,6 +183,7 @@ export function truthy(v: PyValue): boolean | undefined {
       return v.entries.size > 0;
     case "unknown":
     case "sym":
+    case "tensor": // bool(t) is t's one value (unknown) or an error (operators.ts tensorTruthError)
       return undefined;
     default:
       return true;
@@ -193,6 +194,8 @@ export function truthy(v: PyValue): boolean | undefined {
 export function dictKey(v: PyValue): string | undefined {
   if (v.t === "str") return `s:${v.v}`;
   if (v.t === "int" || v.t === "bool") return `i:${Number(v.v)}`;
+  // 1.0 and 1 are the same key in Python; 0.5 is a key of its own (configs = {0.5: ..., 1: ...}).
+  if (v.t === "float") return Number.isInteger(v.v) ? `i:${v.v}` : `f:${v.v}`;
   if (v.t === "tuple") {
     const parts = v.items.map(dictKey);
     return parts.every((p) => p !== undefined) ? `t:(${parts.join(",")})` : undefined;
