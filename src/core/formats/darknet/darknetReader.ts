@@ -315,7 +315,9 @@ export function readDarknet(bytes: Uint8Array): Model {
         case "rnn":
         case "gru":
         case "lstm":
-        case "crnn": {
+        case "crnn":
+        case "conv_lstm":
+        case "history": {
           const r = recurrentSection({
             s,
             id,
