@@ -35,16 +35,34 @@ def _act(x, name):
     }[name](x)
 
 
+MADE = []
+"""Every inner layer built, in order: tools/make_darknet_recurrent_weights.py writes their tensors."""
+
+
+def _norm(bn, biases):
+    """A batch norm with Darknet's tensors: the layer's biases as its shift, random scales and statistics."""
+    n = biases.numel()
+    bn.bias.data = biases
+    bn.weight.data = torch.rand(n) + 0.5
+    bn.running_mean.data = torch.randn(n) * 0.1
+    bn.running_var.data = torch.rand(n) + 0.5
+    return bn
+
+
 class Connected:
     def __init__(self, inputs, outputs, activation, bn):
         self.weights = torch.rand(outputs, inputs) - 0.5
         self.biases = torch.rand(outputs)
-        self.bn = torch.nn.BatchNorm1d(outputs).eval() if bn else None
-        if self.bn is not None:
-            self.bn.bias.data = self.biases
+        self.bn = _norm(torch.nn.BatchNorm1d(outputs).eval(), self.biases) if bn else None
         self.activation = activation
         self.params = inputs * outputs + outputs + (outputs if bn else 0)
         self.macs = inputs * outputs
+        MADE.append(self)
+
+    def blobs(self):
+        """load_connected_weights: biases, weights, then scales, rolling mean, rolling variance."""
+        norm = [self.bn.weight, self.bn.running_mean, self.bn.running_var] if self.bn is not None else []
+        return [self.biases, self.weights] + norm
 
     def __call__(self, x):
         y = x @ self.weights.T
@@ -55,10 +73,17 @@ class Connected:
 class Conv:
     def __init__(self, c, n, size, stride, padding, dilation, groups, activation, bn):
         self.conv = torch.nn.Conv2d(c, n, size, stride, padding, dilation, groups, bias=not bn)
-        self.bn = torch.nn.BatchNorm2d(n).eval() if bn else None
+        self.bn = _norm(torch.nn.BatchNorm2d(n).eval(), torch.rand(n) - 0.5) if bn else None
         self.activation = activation
         self.params = sum(p.numel() for p in self.conv.parameters()) + (2 * n if bn else 0)
         self.nweights = self.conv.weight.numel()
+        MADE.append(self)
+
+    def blobs(self):
+        """load_convolutional_weights: biases, (scales, rolling mean, rolling variance), weights."""
+        if self.bn is None:
+            return [self.conv.bias, self.conv.weight]
+        return [self.bn.bias, self.bn.weight, self.bn.running_mean, self.bn.running_var, self.conv.weight]
 
     def __call__(self, x):
         y = self.conv(x)

@@ -199,9 +199,14 @@ def build(path):
             if not int(o.get("noadjust", 0)):
                 y = y * 2 - 1
         elif kind == "connected":
+            # connected_layer.c: with batch_normalize the biases shift the batch norm (plus its scales).
             fc = torch.nn.Linear(x.numel(), int(o["output"]))
-            y = act(fc(x.flatten(1)), o.get("activation", "linear"))
+            y = fc(x.flatten(1))
             params = sum(p.numel() for p in fc.parameters())
+            if o.get("batch_normalize") == "1":
+                y = torch.nn.BatchNorm1d(fc.out_features).eval()(y - fc.bias)
+                params += fc.out_features
+            y = act(y, o.get("activation", "linear"))
             macs = fc.in_features * fc.out_features
         elif kind in ("rnn", "gru", "lstm"):
             y, params, macs = connected_recurrent(kind, x, o)

@@ -90,7 +90,11 @@ const connectedRecurrent: OpRule = {
   },
   macs: (ctx, outs) => innerMacs(ctx, outs[0]?.shape?.[0], 1),
   rf: recurrentRf,
-  attrs: [...STEP_ATTRS, { name: "activation", type: "string" }],
+  attrs: [
+    ...STEP_ATTRS,
+    { name: "activation", type: "string" },
+    { name: "logistic", type: "int", default: 0 },
+  ],
 };
 
 /**

@@ -110,7 +110,11 @@ function connectedRecurrent(io: RecurrentInput): RecurrentOutput {
     connected(io, sub, reads === "input" ? inputs : output, output, bn),
   );
   const attrs: Record<string, AttrValue> = { output, steps: io.timeSteps, batch_normalize: bn ? 1 : 0 };
-  if (s.type === "rnn") attrs["activation"] = s.opts.get("activation") ?? "logistic";
+  if (s.type === "rnn") {
+    attrs["activation"] = s.opts.get("activation") ?? "logistic";
+    // AlexeyAB's self layer squashes with the logistic when logistic=1; pjreddie's ignores the key.
+    attrs["logistic"] = io.int("logistic", 0);
+  }
   const op = s.type === "rnn" ? "RNN" : s.type === "gru" ? "GRU" : "LSTM";
   // Darknet reads the previous output as `inputs` = c·h·w values per row; the op flattens it so.
   const out = io.emit(op, [io.prev, ...weights], attrs, DARKNET_DOMAIN);
