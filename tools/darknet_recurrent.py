@@ -35,16 +35,34 @@ def _act(x, name):
     }[name](x)
 
 
+MADE = []
+"""Every inner layer built, in order: tools/make_darknet_recurrent_weights.py writes their tensors."""
+
+
+def _norm(bn, biases):
+    """A batch norm with Darknet's tensors: the layer's biases as its shift, random scales and statistics."""
+    n = biases.numel()
+    bn.bias.data = biases
+    bn.weight.data = torch.rand(n) + 0.5
+    bn.running_mean.data = torch.randn(n) * 0.1
+    bn.running_var.data = torch.rand(n) + 0.5
+    return bn
+
+
 class Connected:
     def __init__(self, inputs, outputs, activation, bn):
         self.weights = torch.rand(outputs, inputs) - 0.5
         self.biases = torch.rand(outputs)
-        self.bn = torch.nn.BatchNorm1d(outputs).eval() if bn else None
-        if self.bn is not None:
-            self.bn.bias.data = self.biases
+        self.bn = _norm(torch.nn.BatchNorm1d(outputs).eval(), self.biases) if bn else None
         self.activation = activation
         self.params = inputs * outputs + outputs + (outputs if bn else 0)
         self.macs = inputs * outputs
+        MADE.append(self)
+
+    def blobs(self):
+        """load_connected_weights: biases, weights, then scales, rolling mean, rolling variance."""
+        norm = [self.bn.weight, self.bn.running_mean, self.bn.running_var] if self.bn is not None else []
+        return [self.biases, self.weights] + norm
 
     def __call__(self, x):
         y = x @ self.weights.T
@@ -55,10 +73,17 @@ class Connected:
 class Conv:
     def __init__(self, c, n, size, stride, padding, dilation, groups, activation, bn):
         self.conv = torch.nn.Conv2d(c, n, size, stride, padding, dilation, groups, bias=not bn)
-        self.bn = torch.nn.BatchNorm2d(n).eval() if bn else None
+        self.bn = _norm(torch.nn.BatchNorm2d(n).eval(), torch.rand(n) - 0.5) if bn else None
         self.activation = activation
         self.params = sum(p.numel() for p in self.conv.parameters()) + (2 * n if bn else 0)
         self.nweights = self.conv.weight.numel()
+        MADE.append(self)
+
+    def blobs(self):
+        """load_convolutional_weights: biases, (scales, rolling mean, rolling variance), weights."""
+        if self.bn is None:
+            return [self.conv.bias, self.conv.weight]
+        return [self.bn.bias, self.bn.weight, self.bn.running_mean, self.bn.running_var, self.conv.weight]
 
     def __call__(self, x):
         y = self.conv(x)
@@ -124,3 +149,48 @@ def crnn(x, o):
     assert new.shape == state.shape, "crnn_layer.c asserts the state keeps its size"
     y = layers[2](new)
     return y, sum(l.params for l in layers), sum(l.macs for l in layers)
+
+
+def conv_lstm(x, o):
+    """[conv_lstm] (AlexeyAB: parse_conv_lstm, make_conv_lstm_layer, forward_conv_lstm_layer) over one
+    row x [1, C, H, W] (a [connected]'s vector is 1 × 1): (output, params, macs). Every inner layer is a convolution with the section's
+    size=, stride=, dilation=, pad= / padding=, groups=, activation= (default linear) and
+    batch_normalize=: uf, ui, ug, uo read the input (C → output), wf, wi, wg, wo the state h (output →
+    output), and with peephole=1 vf, vi, vo the cell c. One step from h = c = 0:
+        f = σ(wf h + uf x + vf c), i = σ(wi h + ui x + vi c), g = tanh(wg h + ug x),
+        c' = f∘c + i∘g, o = σ(wo h + uo x + vo c'), output = o∘tanh(c').
+    Darknet's load-time BFLOPs is every inner convolution's 2·nweights·out_h·out_w plus 12·outputs
+    (peephole) or 9·outputs for the element-wise gates; the MACs here are half of it."""
+    if x.dim() == 2:
+        x = x.reshape(1, -1, 1, 1)
+    hidden = _int(o, "output", 1)
+    size, stride, dilation, groups = _int(o, "size", 3), _int(o, "stride", 1), _int(o, "dilation", 1), _int(o, "groups", 1)
+    padding = size // 2 if _int(o, "pad", 0) else _int(o, "padding", 0)
+    act, bn, peephole = o.get("activation", "linear"), _int(o, "batch_normalize", 0) == 1, _int(o, "peephole", 0) == 1
+    conv = lambda c: Conv(c, hidden, size, stride, padding, dilation, groups, act, bn)  # noqa: E731
+    uf, ui, ug, uo = (conv(x.shape[1]) for _ in range(4))
+    wf, wi, wg, wo = (conv(hidden) for _ in range(4))
+    vf, vi, vo = (conv(hidden) for _ in range(3)) if peephole else (None, None, None)
+    h = torch.zeros(1, hidden, x.shape[2], x.shape[3])
+    c = torch.zeros_like(h)
+    f = wf(h) + uf(x) + (vf(c) if peephole else 0)
+    i = wi(h) + ui(x) + (vi(c) if peephole else 0)
+    g = torch.tanh(wg(h) + ug(x))
+    f, i = torch.sigmoid(f), torch.sigmoid(i)
+    assert f.shape == h.shape, "the state convolutions read an h × w × output state"
+    c = f * c + i * g
+    og = torch.sigmoid(wo(h) + uo(x) + (vo(c) if peephole else 0))
+    y = og * torch.tanh(c)
+    layers = [l for l in (uf, ui, ug, uo, wf, wi, wg, wo, vf, vi, vo) if l is not None]
+    gates = (12 if peephole else 9) * y.numel()
+    return y, sum(l.params for l in layers), sum(l.macs for l in layers) + gates / 2
+
+
+def history(x, o):
+    """[history] (AlexeyAB: parse_history, make_history_layer, forward_history_layer): the input and
+    the history_size − 1 steps before it stacked along channels (c · history_size); at the first step
+    the earlier ones are the zeroed state (prev_state_cpu, or the calloc'd output when time_steps=1)."""
+    size = _int(o, "history_size", 4)
+    if x.dim() == 2:
+        x = x.reshape(1, -1, 1, 1)
+    return torch.cat([x, torch.zeros(1, x.shape[1] * (size - 1), x.shape[2], x.shape[3])], 1), 0, 0

@@ -21,7 +21,7 @@ multiplies the `from` maps by the previous layer's per-channel values; [batchnor
 scales and biases; [local_avgpool] pads like [maxpool] and averages only the inputs inside;
 [local] (pjreddie, YOLOv1) is darknet_local below; [crop] (test time) takes the centred window and maps it to 2x−1 unless noadjust; relu6
 clips to [0, 6]; [gaussian_yolo] passes its input on as [yolo] does, [detection] and [cost] too.
-The recurrent [rnn], [gru], [lstm] and [crnn] are tools/darknet_recurrent.py, one row (one step of
+The recurrent [rnn], [gru], [lstm], [crnn] and AlexeyAB's [conv_lstm] and [history] are tools/darknet_recurrent.py, one row (one step of
 one sequence) as Darknet's BFLOPs column counts; a [net] with only inputs= feeds rows of that many
 values. Over an image their receptive field is not a window: the reference says so (rf_unknown).
 
@@ -33,7 +33,7 @@ import pathlib
 import torch
 import torch.nn.functional as F
 
-from darknet_recurrent import connected_recurrent, crnn
+from darknet_recurrent import connected_recurrent, conv_lstm, crnn, history
 from rf_probe import ProbeTooSmall, conv as probe_window, cut, eltwise, probe_input, receptive_field, union
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent / "test" / "fixtures" / "darknet"
@@ -199,14 +199,23 @@ def build(path):
             if not int(o.get("noadjust", 0)):
                 y = y * 2 - 1
         elif kind == "connected":
+            # connected_layer.c: with batch_normalize the biases shift the batch norm (plus its scales).
             fc = torch.nn.Linear(x.numel(), int(o["output"]))
-            y = act(fc(x.flatten(1)), o.get("activation", "linear"))
+            y = fc(x.flatten(1))
             params = sum(p.numel() for p in fc.parameters())
+            if o.get("batch_normalize") == "1":
+                y = torch.nn.BatchNorm1d(fc.out_features).eval()(y - fc.bias)
+                params += fc.out_features
+            y = act(y, o.get("activation", "linear"))
             macs = fc.in_features * fc.out_features
         elif kind in ("rnn", "gru", "lstm"):
             y, params, macs = connected_recurrent(kind, x, o)
         elif kind == "crnn":
             y, params, macs = crnn(x, o)
+        elif kind == "conv_lstm":
+            y, params, macs = conv_lstm(x, o)
+        elif kind == "history":
+            y, params, macs = history(x, o)
         elif kind in ("dropout", "yolo", "region", "gaussian_yolo", "detection", "cost"):
             y = x
         elif kind == "softmax":
@@ -244,7 +253,7 @@ def probe(sections, shapes, size=1024):
                 y = "unmeasured" if "unmeasured" in ins or not same else None if None in ins else eltwise(ins)
             elif kind in ("sam", "scale_channels", "crop", "local_avgpool", "local"):
                 y = "unmeasured" if y is not None else None
-            elif kind in ("rnn", "gru", "lstm", "crnn"):
+            elif kind in ("rnn", "gru", "lstm", "crnn", "conv_lstm", "history"):
                 # A state carried from step to step: over an image, no window describes the output.
                 y = "not a window" if y not in (None, "unmeasured", "not a window") else y
             if y in (None, "unmeasured", "not a window"):

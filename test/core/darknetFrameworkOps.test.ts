@@ -30,10 +30,10 @@ describe("Darknet framework-domain layers", () => {
   });
 
   it("an unknown section keeps its name and leaves the file readable", () => {
-    const cfg = "[net]\nwidth=8\nheight=8\nchannels=1\n\n[conv_lstm]\noutput=4\n\n[softmax]\n";
+    const cfg = "[net]\nwidth=8\nheight=8\nchannels=1\n\n[implicit]\nfilters=4\n\n[softmax]\n";
     const model = readDarknet(new TextEncoder().encode(cfg));
-    expect(model.graph.nodes.map((n) => n.opType)).toEqual(["darknet.conv_lstm", "darknet.softmax"]);
-    expect(model.notes?.[0]).toMatch(/\[conv_lstm\] at line 6 is not a Darknet layer ConvLens knows/);
+    expect(model.graph.nodes.map((n) => n.opType)).toEqual(["darknet.implicit", "darknet.softmax"]);
+    expect(model.notes?.[0]).toMatch(/\[implicit\] at line 6 is not a Darknet layer ConvLens knows/);
   });
 });
 
@@ -43,9 +43,11 @@ const unknownReason = (text: string, layer: string) =>
   readDarknet(cfg(text)).paramsUnknown?.find((u) => u.path === layer)?.reason;
 
 describe("Darknet recurrent sections", () => {
-  it("the Run tab says it cannot run an [rnn]", () => {
-    const model = readModel("rnn.cfg", fixture("rnn.cfg"));
-    expect(() => buildRunnable(model)).toThrow(/layer "0" \(RNN\) has no ONNX operator/);
+  it("the Run tab runs an [rnn] (one step as standard ops) but not a [gru] or [lstm]", () => {
+    expect(buildRunnable(readModel("rnn.cfg", fixture("rnn.cfg"))).bytes.length).toBeGreaterThan(0);
+    expect(() => buildRunnable(readModel("gru.cfg", fixture("gru.cfg")))).toThrow(
+      /layer "0" \(GRU\) has no ONNX operator/,
+    );
   });
 
   it("rnn.cfg has the sizes of pjreddie's printed load log (pjreddie/darknet#210)", () => {
@@ -111,10 +113,38 @@ describe("Darknet recurrent sections", () => {
     ]);
   });
 
-  it("a .weights file for a cfg with recurrent layers is refused in one line, not misplaced", () => {
+  it("a [conv_lstm] that Darknet's CPU forward does not build as its GPU one is unknown with the reason", () => {
+    const net = "[net]\nwidth=4\nheight=4\nchannels=2\n[conv_lstm]\noutput=3\npad=1\n";
+    expect(unknownReason(net, "0")).toBeUndefined();
+    expect(unknownReason(`${net}bottleneck=1\n`, "0")).toMatch(/bottleneck=1 is built only by Darknet's GPU/);
+    expect(unknownReason(`${net}lstm_activation=relu\n`, "0")).toMatch(/its CPU forward uses tanh/);
+    expect(unknownReason(`${net}stride=2\n`, "0")).toMatch(/make 4×4 into 2×2; Darknet's assert fails/);
+    expect(unknownReason("[net]\ninputs=8\n[lstm]\noutput=4\n[conv_lstm]\noutput=3\n", "1")).toMatch(
+      /needs an image input; Darknet gives the \[lstm\] before it no image sizes/,
+    );
+    expect(unknownReason("[net]\ninputs=8\n[history]\n", "0")).toMatch(/needs an image input/);
+  });
+
+  it("[conv_lstm] and [history]: receptive fields unknown (a carried state), MACs with Darknet's gate term", () => {
+    const a = analyzeFile("conv_lstm.cfg", fixture("conv_lstm.cfg"));
+    expect(a.layers.find((l) => l.name === "1")?.warnings).toEqual([
+      "receptive field unknown: ConvLSTM carries a state from step to step: its output is not a spatial window of its input",
+    ]);
+    const history = analyzeFile(
+      "h.cfg",
+      cfg("[net]\nwidth=4\nheight=4\nchannels=2\n[history]\nhistory_size=3\n"),
+    );
+    expect(history.layers[0]?.outputs[0]?.shape).toEqual([1, 6, 4, 4]);
+    expect(history.layers[0]?.warnings[0]).toMatch(/^receptive field unknown: History carries a state/);
+    // make_conv_lstm_layer: 11 convolutions of 2·(6/2·6·9)·8·8 FLOPs each, plus 12·(6·8·8) for the gates.
+    const layer1 = a.layers.find((l) => l.name === "1");
+    expect(layer1?.flops).toBe(4 * 2 * (4 / 2) * 6 * 9 * 64 + 7 * 2 * (6 / 2) * 6 * 9 * 64 + 12 * 6 * 64);
+  });
+
+  it("a .weights file too short for a cfg's recurrent layers is refused in one line", () => {
     const model = readDarknet(fixture("rnn.cfg"));
     expect(() => applyDarknetWeights(model, new Uint8Array(20))).toThrow(
-      /cannot load Darknet \.weights into recurrent layers yet \(layer 0\)/,
+      /The \.weights file ends before layer 0 \(0\.input\.biases\)/,
     );
   });
 });

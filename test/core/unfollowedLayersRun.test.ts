@@ -18,10 +18,10 @@ describe("running a model with a layer ConvLens could not read", () => {
       /^Cannot run: layer "w" \(Weird\) is not one ConvLens can read/,
     ],
     [
-      "convlstm.cfg",
+      "implicit.cfg",
       "[net]\nheight=8\nwidth=8\nchannels=3\n\n[convolutional]\nfilters=4\nsize=3\nstride=1\npad=1\n" +
-        "activation=leaky\n\n[conv_lstm]\noutput=4\nsize=3\npad=1\n",
-      /^Cannot run: layer "1" \(conv_lstm\) is not one ConvLens can read/,
+        "activation=leaky\n\n[implicit]\nfilters=4\n",
+      /^Cannot run: layer "1" \(implicit\) is not one ConvLens can read/,
     ],
   ])("%s is refused naming the layer", (file, source, why) => {
     const model = readModel(file, text(source));

@@ -4,6 +4,8 @@
  * a model is run. Analysis keeps the original names (they are what the user wrote).
  */
 import type { Node, Tensor } from "../ir/types";
+import { ModelError } from "../ir/types";
+import { lowerDarknetNode, runsDarknetNode } from "./darknetLowering";
 
 type Emit = (opType: string, inputs: string[], attrs?: Node["attrs"]) => string;
 type Lower = (x: string, emit: Emit, scalar: (v: number) => string) => string;
@@ -23,7 +25,7 @@ export function lowerForRuntime(nodes: readonly Node[]): { nodes: Node[]; consta
   const out: Node[] = [];
   const constants: Tensor[] = [];
   let n = 0;
-  for (const node of nodes) {
+  for (const node of expandFrameworkNodes(nodes, constants)) {
     const lower = LOWERINGS[node.opType];
     if (!lower) {
       out.push(node);
@@ -55,4 +57,20 @@ export function lowerForRuntime(nodes: readonly Node[]): { nodes: Node[]; consta
     out.push(...pending);
   }
   return { nodes: out, constants };
+}
+
+/** Darknet's recurrent sections expanded into standard ops (darknetLowering.ts); other nodes as they are. */
+function expandFrameworkNodes(nodes: readonly Node[], constants: Tensor[]): Node[] {
+  return nodes.flatMap((node) => {
+    if (!runsDarknetNode(node)) return [node];
+    try {
+      const lowered = lowerDarknetNode(node, `${node.name}/lowered`);
+      constants.push(...lowered.constants);
+      return lowered.nodes;
+    } catch (e) {
+      throw new ModelError(
+        `Cannot run: layer "${node.layer ?? node.name}" (${node.opType}): ${e instanceof Error ? e.message : String(e)}.`,
+      );
+    }
+  });
 }

@@ -90,7 +90,11 @@ const connectedRecurrent: OpRule = {
   },
   macs: (ctx, outs) => innerMacs(ctx, outs[0]?.shape?.[0], 1),
   rf: recurrentRf,
-  attrs: [...STEP_ATTRS, { name: "activation", type: "string" }],
+  attrs: [
+    ...STEP_ATTRS,
+    { name: "activation", type: "string" },
+    { name: "logistic", type: "int", default: 0 },
+  ],
 };
 
 /**
@@ -126,6 +130,52 @@ const crnn: OpRule = {
     { name: "pads", type: "ints" },
     { name: "dilations", type: "ints" },
     { name: "group", type: "int", default: 1 },
+    { name: "activation", type: "string" },
+  ],
+};
+
+/**
+ * AlexeyAB's [conv_lstm]: x [R, C, H, W] → [R, output, H, W] (the uf convolution's shape; the
+ * state convolutions keep it). MACs as Darknet's load-time BFLOPs column counts them, halved: every
+ * inner convolution's weights once per output position, plus 12 (peephole) or 9 element-wise
+ * operations per output value for the gates (make_conv_lstm_layer's l.bflops), so half-integers can occur.
+ */
+const convLstm: OpRule = {
+  infer: (ctx) => crnn.infer(ctx),
+  macs(ctx, outs) {
+    const convs = crnn.macs?.(ctx, outs) ?? null;
+    const values = numeric(outs[0]?.shape);
+    if (convs === null || !values) return null;
+    const gates = attrInt(ctx.node, "peephole", 0) ? 12 : 9;
+    return convs + (gates * values.reduce((a, b) => a * b, 1)) / 2;
+  },
+  rf: recurrentRf,
+  attrs: [
+    ...(crnn.attrs ?? []).filter((a) => a.name !== "hidden"),
+    { name: "peephole", type: "int", default: 0 },
+  ],
+};
+
+/**
+ * AlexeyAB's [history]: x [R, C, H, W] → [R, C·history_size, H, W], the input and the state of the
+ * steps before it; no arithmetic.
+ */
+const history: OpRule = {
+  infer(ctx) {
+    const x = shapeOf(ctx, 0);
+    const c = x[1];
+    const size = attrInt(ctx.node, "history_size", 4);
+    return [
+      {
+        dtype: dtypeOf(ctx),
+        shape: c !== undefined && isNum(c) ? [x[0] ?? 1, c * size, ...x.slice(2)] : undefined,
+      },
+    ];
+  },
+  rf: recurrentRf,
+  attrs: [
+    { name: "history_size", type: "int", default: 4 },
+    { name: "steps", type: "int", default: 1 },
   ],
 };
 
@@ -135,4 +185,6 @@ export const DARKNET_OPS: Readonly<Record<string, OpRule>> = {
   GRU: connectedRecurrent,
   LSTM: connectedRecurrent,
   CRNN: crnn,
+  ConvLSTM: convLstm,
+  History: history,
 };

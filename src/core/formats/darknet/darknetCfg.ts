@@ -39,7 +39,7 @@ export function looksLikeDarknet(bytes: Uint8Array): boolean {
   const head = new TextDecoder().decode(bytes.subarray(0, 4096));
   return (
     /^\s*(#[^\n]*\n\s*)*\[(net|network)\]/m.test(head) &&
-    /\[(convolutional|connected|maxpool|route|shortcut|yolo|region|local|rnn|gru|lstm|crnn|conv_lstm)\]/.test(
+    /\[(convolutional|connected|maxpool|route|shortcut|yolo|region|local|rnn|gru|lstm|crnn|conv_lstm|history)\]/.test(
       head + "[",
     )
   );

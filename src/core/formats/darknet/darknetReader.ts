@@ -53,6 +53,13 @@ export function readDarknet(bytes: Uint8Array): Model {
   const add = (t: Tensor) => (initializers.set(t.name, t), t.name);
   const weight = (name: string, dims: number[], role: "parameter" | "buffer" = "parameter") =>
     add(weightTensor(name, dims, role));
+  /** A batch norm's inputs after X: scales, the layer's biases as its shift, rolling mean and variance. */
+  const norm = (id: string, n: number) => [
+    weight(`${id}.scales`, [n]),
+    weight(`${id}.biases`, [n]),
+    weight(`${id}.rolling_mean`, [n], "buffer"),
+    weight(`${id}.rolling_variance`, [n], "buffer"),
+  ];
   const consts = (name: string, values: number[]) =>
     add(constantTensor(name, "int64", [values.length], values));
   /**
@@ -127,14 +134,7 @@ export function readDarknet(bytes: Uint8Array): Model {
             pads: [pad, pad, pad, pad],
             group: groups,
           });
-          if (bn)
-            y = emit("BatchNormalization", [
-              y,
-              weight(`${id}.scales`, [filters]),
-              weight(`${id}.biases`, [filters]),
-              weight(`${id}.rolling_mean`, [filters], "buffer"),
-              weight(`${id}.rolling_variance`, [filters], "buffer"),
-            ]);
+          if (bn) y = emit("BatchNormalization", [y, ...norm(id, filters)]);
           out = activation(y);
           c = filters;
           h = Math.floor((h + 2 * pad - size) / stride) + 1;
@@ -285,13 +285,7 @@ export function readDarknet(bytes: Uint8Array): Model {
           break;
         }
         case "batchnorm":
-          out = emit("BatchNormalization", [
-            prev,
-            weight(`${id}.scales`, [c]),
-            weight(`${id}.biases`, [c]),
-            weight(`${id}.rolling_mean`, [c], "buffer"),
-            weight(`${id}.rolling_variance`, [c], "buffer"),
-          ]);
+          out = emit("BatchNormalization", [prev, ...norm(id, c)]);
           break;
         case "crop": {
           // crop_layer at test time: the centred crop_height × crop_width window, scaled to [-1, 1] unless
@@ -315,7 +309,9 @@ export function readDarknet(bytes: Uint8Array): Model {
         case "rnn":
         case "gru":
         case "lstm":
-        case "crnn": {
+        case "crnn":
+        case "conv_lstm":
+        case "history": {
           const r = recurrentSection({
             s,
             id,
@@ -334,13 +330,14 @@ export function readDarknet(bytes: Uint8Array): Model {
           break;
         }
         case "connected": {
-          const n = int(s, "output", 1);
+          // connected_layer.c: with batch_normalize, the biases are the batch norm's shift.
+          const n = int(s, "output", 1),
+            bn = int(s, "batch_normalize", 0) === 1;
           const flat = emit("Flatten", [prev], { axis: 1 });
-          out = activation(
-            emit("Gemm", [flat, weight(`${id}.weights`, [n, c * h * w]), weight(`${id}.biases`, [n])], {
-              transB: 1,
-            }),
-          );
+          const wts = weight(`${id}.weights`, [n, c * h * w]);
+          let y = emit("Gemm", bn ? [flat, wts] : [flat, wts, weight(`${id}.biases`, [n])], { transB: 1 });
+          if (bn) y = emit("BatchNormalization", [y, ...norm(`${id}`, n)]);
+          out = activation(y);
           c = n;
           h = w = 1;
           produced = "connected";

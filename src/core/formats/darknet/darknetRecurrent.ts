@@ -1,7 +1,8 @@
 /**
  * Darknet's recurrent sections as single nodes of ConvLens's Darknet domain, their inner layers'
  * weights as inputs: [rnn], [gru] and [lstm] (connected layers with a carried state: rnn_layer.c,
- * gru_layer.c, lstm_layer.c) and [crnn] (the same with convolutions, crnn_layer.c).
+ * gru_layer.c, lstm_layer.c), [crnn] (the same with convolutions, crnn_layer.c) and AlexeyAB's
+ * [conv_lstm] and [history] (conv_lstm_layer.c).
  *
  * Rows: Darknet feeds a recurrent net batch × time_steps rows, time-major (row t·batch + b is step t
  * of sequence b), and each step of a layer reads `batch` of them with the state of the step before.
@@ -109,7 +110,11 @@ function connectedRecurrent(io: RecurrentInput): RecurrentOutput {
     connected(io, sub, reads === "input" ? inputs : output, output, bn),
   );
   const attrs: Record<string, AttrValue> = { output, steps: io.timeSteps, batch_normalize: bn ? 1 : 0 };
-  if (s.type === "rnn") attrs["activation"] = s.opts.get("activation") ?? "logistic";
+  if (s.type === "rnn") {
+    attrs["activation"] = s.opts.get("activation") ?? "logistic";
+    // AlexeyAB's self layer squashes with the logistic when logistic=1; pjreddie's ignores the key.
+    attrs["logistic"] = io.int("logistic", 0);
+  }
   const op = s.type === "rnn" ? "RNN" : s.type === "gru" ? "GRU" : "LSTM";
   // Darknet reads the previous output as `inputs` = c·h·w values per row; the op flattens it so.
   const out = io.emit(op, [io.prev, ...weights], attrs, DARKNET_DOMAIN);
@@ -164,25 +169,38 @@ function crnnOptions(io: RecurrentInput) {
   };
 }
 
-function crnn(io: RecurrentInput): RecurrentOutput {
-  const { s } = io;
-  const o = crnnOptions(io);
-  const where = `[crnn] at line ${s.line}`;
-  // A vector becomes a 1 × 1 image only where Darknet gives it those sizes.
-  const flatOk = io.produced === "connected" || (io.produced === "rnn" && o.fork === "AlexeyAB");
-  if (io.produced !== "image" && !flatOk)
+/** The previous output as an image: a vector becomes 1 × 1 only where Darknet gives it those sizes. */
+function imageInput(io: RecurrentInput, flatOk: boolean): string {
+  if (io.produced === "image") return io.prev;
+  if (!flatOk)
     throw new Unfollowed(
-      `${where} needs an image input; Darknet gives the [${io.produced}] before it no image sizes`,
+      `[${io.s.type}] at line ${io.s.line} needs an image input; Darknet gives the [${io.produced}] before it no image sizes`,
     );
+  return io.emit("Reshape", [io.prev, io.consts(`${io.id}.image`, [-1, io.c, 1, 1])]);
+}
+
+interface ConvOptions {
+  readonly size: number;
+  readonly stride: number;
+  readonly dilation: number;
+  readonly padding: number;
+  readonly groups: number;
+}
+
+/**
+ * The inner convolutions' checks (crnn_layer.c and conv_lstm_layer.c assert that the input
+ * convolution's output fits the state, h × w × its channels) and their weights, named by sub-layer.
+ */
+function innerConvolutions(io: RecurrentInput, o: ConvOptions, channels: readonly number[]) {
+  const where = `[${io.s.type}] at line ${io.s.line}`;
   const reach = o.dilation * (o.size - 1) + 1;
   const oh = Math.floor((io.h + 2 * o.padding - reach) / o.stride) + 1,
     ow = Math.floor((io.w + 2 * o.padding - reach) / o.stride) + 1;
-  // crnn_layer.c asserts that the input convolution's output fits the state (h × w × hidden).
   if (oh !== io.h || ow !== io.w)
     throw new Unfollowed(
       `${where}: its convolutions make ${io.h}×${io.w} into ${oh}×${ow}; Darknet's assert fails`,
     );
-  const bad = [io.c, o.hidden, o.output].find((n) => n % o.groups !== 0);
+  const bad = [io.c, ...channels].find((n) => n % o.groups !== 0);
   if (bad !== undefined)
     throw new Unfollowed(`${where}: ${bad} channels are not divisible by groups=${o.groups}`);
   const bn = io.int("batch_normalize", 0) === 1;
@@ -194,10 +212,23 @@ function crnn(io: RecurrentInput): RecurrentOutput {
       ...(bn ? normalization(io, name, n) : []),
     ];
   };
-  const x =
-    io.produced === "image"
-      ? io.prev
-      : io.emit("Reshape", [io.prev, io.consts(`${io.id}.image`, [-1, io.c, 1, 1])]);
+  const attrs: Record<string, AttrValue> = {
+    kernel_shape: [o.size, o.size],
+    strides: [o.stride, o.stride],
+    pads: [o.padding, o.padding, o.padding, o.padding],
+    dilations: [o.dilation, o.dilation],
+    group: o.groups,
+    steps: io.timeSteps,
+    batch_normalize: bn ? 1 : 0,
+    activation: io.s.opts.get("activation") ?? (io.s.type === "conv_lstm" ? "linear" : "logistic"),
+  };
+  return { conv, attrs, oh, ow };
+}
+
+function crnn(io: RecurrentInput): RecurrentOutput {
+  const o = crnnOptions(io);
+  const x = imageInput(io, io.produced === "connected" || (io.produced === "rnn" && o.fork === "AlexeyAB"));
+  const { conv, attrs, oh, ow } = innerConvolutions(io, o, [o.hidden, o.output]);
   const out = io.emit(
     "CRNN",
     [
@@ -206,23 +237,66 @@ function crnn(io: RecurrentInput): RecurrentOutput {
       ...conv("self", o.hidden, o.hidden),
       ...conv("output", o.hidden, o.output),
     ],
-    {
-      output: o.output,
-      hidden: o.hidden,
-      kernel_shape: [o.size, o.size],
-      strides: [o.stride, o.stride],
-      pads: [o.padding, o.padding, o.padding, o.padding],
-      dilations: [o.dilation, o.dilation],
-      group: o.groups,
-      steps: io.timeSteps,
-      batch_normalize: bn ? 1 : 0,
-    },
+    { ...attrs, output: o.output, hidden: o.hidden },
     DARKNET_DOMAIN,
   );
   return { out, c: o.output, h: oh, w: ow, produced: "image" };
 }
 
+/**
+ * AlexeyAB's [conv_lstm] (parse_conv_lstm, make_conv_lstm_layer): convolutions uf, ui, ug, uo over
+ * the input, wf, wi, wg, wo over the state h and, with peephole=1, vf, vi, vo over the cell c. The
+ * CPU forward (forward_conv_lstm_layer) applies tanh to g and c whatever lstm_activation= says and
+ * does not build bottleneck=1, which only the GPU forward reads: those are left unknown.
+ */
+function convLstm(io: RecurrentInput): RecurrentOutput {
+  const { s } = io;
+  const where = `[conv_lstm] at line ${s.line}`;
+  if (io.int("bottleneck", 0))
+    throw new Unfollowed(`${where}: bottleneck=1 is built only by Darknet's GPU forward, not its CPU one`);
+  const lstmActivation = s.opts.get("lstm_activation") ?? "tanh";
+  if (lstmActivation !== "tanh")
+    throw new Unfollowed(
+      `${where}: lstm_activation=${lstmActivation} is read by Darknet's GPU forward; its CPU forward uses tanh`,
+    );
+  const x = imageInput(io, io.produced === "connected" || io.produced === "rnn");
+  const output = io.int("output", 1);
+  const size = io.int("size", 3);
+  const o: ConvOptions = {
+    size,
+    stride: io.int("stride", 1),
+    dilation: io.int("dilation", 1),
+    padding: io.int("pad", 0) ? Math.floor(size / 2) : io.int("padding", 0),
+    groups: io.int("groups", 1),
+  };
+  const { conv, attrs, oh, ow } = innerConvolutions(io, o, [output]);
+  const peephole = io.int("peephole", 0) ? 1 : 0;
+  const inner = [
+    ...["uf", "ui", "ug", "uo"].flatMap((sub) => conv(sub, io.c, output)),
+    ...["wf", "wi", "wg", "wo", ...(peephole ? ["vf", "vi", "vo"] : [])].flatMap((sub) =>
+      conv(sub, output, output),
+    ),
+  ];
+  const out = io.emit("ConvLSTM", [x, ...inner], { ...attrs, output, peephole }, DARKNET_DOMAIN);
+  return { out, c: output, h: oh, w: ow, produced: "image" };
+}
+
+/**
+ * AlexeyAB's [history] (make_history_layer, forward_history_layer): the input and the
+ * history_size − 1 steps before it, stacked along channels; at the first step those are zero.
+ */
+function history(io: RecurrentInput): RecurrentOutput {
+  const size = io.int("history_size", 4);
+  if (size < 1) throw new Unfollowed(`[history] at line ${io.s.line}: history_size=${size} is not positive`);
+  const x = imageInput(io, io.produced === "connected" || io.produced === "rnn");
+  const out = io.emit("History", [x], { history_size: size, steps: io.timeSteps }, DARKNET_DOMAIN);
+  return { out, c: io.c * size, h: io.h, w: io.w, produced: "image" };
+}
+
 /** The node of a recurrent section and Darknet's sizes of its output. */
 export function recurrentSection(io: RecurrentInput): RecurrentOutput {
-  return io.s.type === "crnn" ? crnn(io) : connectedRecurrent(io);
+  if (io.s.type === "crnn") return crnn(io);
+  if (io.s.type === "conv_lstm") return convLstm(io);
+  if (io.s.type === "history") return history(io);
+  return connectedRecurrent(io);
 }

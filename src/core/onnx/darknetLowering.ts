@@ -1,0 +1,175 @@
+/**
+ * Darknet's recurrent sections as standard ONNX ops, for running: one step from the zero state, as
+ * ConvLens analyses them (one row, one step of one sequence). Each inner layer is the Gemm or Conv
+ * Darknet runs (with its batch norm and activation); the state is zeros of the inner output's shape
+ * (Shape → ConstantOfShape), so a state layer gives exactly what Darknet's does on its first step.
+ *
+ * [rnn], [crnn] (rnn_layer.c, crnn_layer.c: state = input(x) + self(state), output = output(state)),
+ * AlexeyAB's [conv_lstm] (forward_conv_lstm_layer) and [history] (forward_history_layer) run.
+ * [gru] and [lstm] do not: pjreddie's gru_layer.c squashes h̃ with the logistic unless tanh=1 where
+ * AlexeyAB's uses tanh, and their weights cannot be loaded (darknetWeights.ts), so no run is offered.
+ */
+import type { Node, Tensor } from "../ir/types";
+import { ACTIVATIONS } from "../formats/darknet/darknetCfg";
+import { DARKNET_DOMAIN } from "../ops/darknetOps";
+
+type Emit = (opType: string, inputs: string[], attrs?: Node["attrs"]) => string;
+
+interface Inner {
+  readonly weights: string;
+  readonly biases: string;
+  /** scales, rolling mean, rolling variance, where batch-normalised. */
+  readonly bn?: readonly [string, string, string];
+}
+
+interface Lowering {
+  readonly emit: Emit;
+  readonly scalar: (v: number) => string;
+  readonly ints: (v: number[]) => string;
+}
+
+const attr = (node: Node, name: string) => node.attrs[name];
+const attrNum = (node: Node, name: string, dflt: number): number => {
+  const v = attr(node, name);
+  return typeof v === "number" ? v : dflt;
+};
+
+/** The node's inner layers, in its input order: weights, biases and (batch-normalised) three more each. */
+function innerLayers(node: Node): Inner[] {
+  const per = attrNum(node, "batch_normalize", 0) ? 5 : 2;
+  const out: Inner[] = [];
+  for (let i = 1; i + per <= node.inputs.length; i += per) {
+    const [weights = "", biases = "", s = "", m = "", v = ""] = node.inputs.slice(i, i + per);
+    out.push(per === 5 ? { weights, biases, bn: [s, m, v] } : { weights, biases });
+  }
+  return out;
+}
+
+function activate(l: Lowering, x: string, act: string): string {
+  const op = ACTIVATIONS[act];
+  if (op === undefined && !(act in ACTIVATIONS))
+    throw new Error(`activation ${act} is not one ConvLens runs`);
+  if (!op) return x;
+  if (op === "Clip") return l.emit(op, [x, l.scalar(0), l.scalar(6)]);
+  return l.emit(op, [x], op === "LeakyRelu" ? { alpha: 0.1 } : {});
+}
+
+/**
+ * An inner layer as Darknet runs it: x·Wᵀ or the convolution, batch norm with the biases as its shift
+ * (or the biases), the activation.
+ */
+function applyInner(l: Lowering, x: string, inner: Inner, act: string, conv?: Node["attrs"]): string {
+  const biases = inner.bn ? [] : [inner.biases];
+  let y = conv
+    ? l.emit("Conv", [x, inner.weights, ...biases], conv)
+    : l.emit("Gemm", [x, inner.weights, ...biases], { transB: 1 });
+  if (inner.bn) {
+    const [scales, mean, variance] = inner.bn;
+    y = l.emit("BatchNormalization", [y, scales, inner.biases, mean, variance]);
+  }
+  return activate(l, y, act);
+}
+
+const zerosLike = (l: Lowering, x: string) => l.emit("ConstantOfShape", [l.emit("Shape", [x])]);
+
+function convAttrs(node: Node): Node["attrs"] {
+  const keep = ["kernel_shape", "strides", "pads", "dilations", "group"];
+  return Object.fromEntries(Object.entries(node.attrs).filter(([k]) => keep.includes(k)));
+}
+
+/** [rnn] and [crnn]: state = input(x) + self(0) on the first step; output = output(state). */
+function rnn(node: Node, l: Lowering): string {
+  if (attrNum(node, "logistic", 0) !== 0)
+    throw new Error(
+      "its logistic= is read by AlexeyAB's Darknet (the self layer's activation) and not by pjreddie's",
+    );
+  const [input, self, output] = innerLayers(node);
+  if (!input || !self || !output) throw new Error("its inner layers are missing");
+  const act = String(attr(node, "activation") ?? "logistic");
+  const conv = node.opType === "CRNN" ? convAttrs(node) : undefined;
+  const x = conv ? (node.inputs[0] ?? "") : l.emit("Flatten", [node.inputs[0] ?? ""], { axis: 1 });
+  const fromInput = applyInner(l, x, input, act, conv);
+  const state = l.emit("Add", [fromInput, applyInner(l, zerosLike(l, fromInput), self, act, conv)]);
+  return applyInner(l, state, output, act, conv);
+}
+
+/** AlexeyAB's forward_conv_lstm_layer, first step (h = c = 0). */
+function convLstm(node: Node, l: Lowering): string {
+  const inner = innerLayers(node);
+  const [uf, ui, ug, uo, wf, wi, wg, wo, vf, vi, vo] = inner;
+  if (!uf || !ui || !ug || !uo || !wf || !wi || !wg || !wo) throw new Error("its inner layers are missing");
+  const peephole = attrNum(node, "peephole", 0) !== 0;
+  if (peephole && (!vf || !vi || !vo)) throw new Error("its peephole layers are missing");
+  const act = String(attr(node, "activation") ?? "linear");
+  const conv = convAttrs(node);
+  const x = node.inputs[0] ?? "";
+  const run = (layer: Inner, input: string) => applyInner(l, input, layer, act, conv);
+  const fromX = { f: run(uf, x), i: run(ui, x), g: run(ug, x), o: run(uo, x) };
+  const zeros = zerosLike(l, fromX.f);
+  const sum = (...xs: string[]) => xs.reduce((a, b) => l.emit("Add", [a, b]));
+  const peep = (layer: Inner | undefined, input: string) => (peephole && layer ? [run(layer, input)] : []);
+  const f = l.emit("Sigmoid", [sum(run(wf, zeros), fromX.f, ...peep(vf, zeros))]);
+  const i = l.emit("Sigmoid", [sum(run(wi, zeros), fromX.i, ...peep(vi, zeros))]);
+  const g = l.emit("Tanh", [sum(run(wg, zeros), fromX.g)]);
+  const c = l.emit("Add", [l.emit("Mul", [f, zeros]), l.emit("Mul", [i, g])]);
+  const o = l.emit("Sigmoid", [sum(run(wo, zeros), fromX.o, ...peep(vo, c))]);
+  return l.emit("Mul", [o, l.emit("Tanh", [c])]);
+}
+
+/** AlexeyAB's forward_history_layer, first step: the input, then history_size − 1 zeroed steps. */
+function history(node: Node, l: Lowering): string {
+  const x = node.inputs[0] ?? "";
+  const size = attrNum(node, "history_size", 4);
+  if (size === 1) return l.emit("Identity", [x]);
+  const before = l.emit("Tile", [x, l.ints([1, size - 1, 1, 1])]);
+  return l.emit("Concat", [x, zerosLike(l, before)], { axis: 1 });
+}
+
+const DARKNET_LOWERINGS: Readonly<Record<string, (node: Node, l: Lowering) => string>> = {
+  RNN: rnn,
+  CRNN: rnn,
+  ConvLSTM: convLstm,
+  History: history,
+};
+
+/** Whether the run can compute this framework node. */
+export const runsDarknetNode = (node: Node): boolean =>
+  node.domain === DARKNET_DOMAIN && node.opType in DARKNET_LOWERINGS;
+
+/** The node as standard ops; the new constants. Throws with the reason where it cannot. */
+export function lowerDarknetNode(node: Node, prefix: string): { nodes: Node[]; constants: Tensor[] } {
+  const nodes: Node[] = [];
+  const constants: Tensor[] = [];
+  let n = 0;
+  const constant = (dtype: "float32" | "int64", dims: number[], bytes: Uint8Array) => {
+    const name = `${prefix}_const_${n++}`;
+    constants.push({ name, dtype, dims, storage: { kind: "inline", bytes }, role: "buffer" });
+    return name;
+  };
+  const l: Lowering = {
+    emit: (opType, inputs, attrs = {}) => {
+      const name = `${prefix}_${n++}`;
+      nodes.push({ name, opType, domain: "", inputs, outputs: [`${name}_out`], attrs });
+      return `${name}_out`;
+    },
+    scalar: (v) => constant("float32", [], new Uint8Array(new Float32Array([v]).buffer)),
+    ints: (v) => constant("int64", [v.length], new Uint8Array(new BigInt64Array(v.map(BigInt)).buffer)),
+  };
+  const lower = DARKNET_LOWERINGS[node.opType];
+  if (!lower) throw new Error(`${node.opType} has no lowering`);
+  const result = lower(node, l);
+  // The last node writes the original output name so that consumers are unchanged.
+  const last = nodes[nodes.length - 1];
+  if (last && last.outputs[0] === result)
+    nodes[nodes.length - 1] = { ...last, outputs: [node.outputs[0] ?? ""] };
+  else
+    nodes.push({
+      name: `${prefix}_out`,
+      opType: "Identity",
+      domain: "",
+      inputs: [result],
+      outputs: [node.outputs[0] ?? ""],
+      attrs: {},
+    });
+  return { nodes, constants };
+}
