@@ -91,6 +91,14 @@ def parameterless(t, l, xs):
         return outs[0], outs
     if t == "Dropout":
         return x, None
+    if t == "Crop":  # crop_layer: every axis from `axis` on cut to bottom[1]'s size, at offset (one for all, or per axis)
+        p = l.get("crop_param", [{}])[0]
+        axis = int(one(p, "axis", 2))
+        offs = [int(v) for v in p.get("offset", [])] or [0]
+        y = x
+        for a in range(axis, x.dim()):
+            y = y.narrow(a, offs[min(a - axis, len(offs) - 1)], xs[1].shape[a])
+        return y, None
     if t in ("Power", "Exp", "Log"):
         p = l.get(t.lower() + "_param", [{}])[0]
         inner = float(one(p, "shift", 0)) + float(one(p, "scale", 1)) * x
@@ -276,6 +284,13 @@ def probe(net, size=1024, net_name=None):
                 y = None if any(z is None for z in xs) else [seg for z in xs for seg in z]
             elif t == "Eltwise":  # channel by channel
                 y = eltwise(xs)
+            elif t == "Crop":  # a spatial shift: unit 0 is the input's unit (offset_h, offset_w)
+                p = l.get("crop_param", [{}])[0]
+                assert int(one(p, "axis", 2)) == 2
+                offs = [int(v) for v in p.get("offset", [])] or [0]
+                (oh, ow), (h, w) = (offs[0], offs[-1]), xs[1][0][1].shape[2:]
+                done = {}
+                y = [(c, done.setdefault(id(z), z[:, :, oh:oh + h, ow:ow + w])) for c, z in y]
             elif t == "Slice":
                 p = l["slice_param"][0]
                 assert int(one(p, "axis", 1)) == 1
