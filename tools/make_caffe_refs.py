@@ -172,13 +172,15 @@ def run(path):
         xs = [blobs[b] for b in l.get("bottom", [])]
         x = xs[0]
         params, macs, outs = 0, 0, None
-        if t in ("Convolution", "Deconvolution"):
+        if t in ("Convolution", "Deconvolution", "ConvolutionDepthwise"):
             p = l["convolution_param"][0]
             n, g = int(one(p, "num_output")), int(one(p, "group", 1))
+            if t == "ConvolutionDepthwise":  # conv_dw_layer.cpp: one filter per input channel, num_output unread
+                n = g = x.shape[1]
             k, s, pd = pair(p, "kernel_size", "kernel_h", "kernel_w", 1), pair(p, "stride", "stride_h", "stride_w", 1), pair(p, "pad", "pad_h", "pad_w", 0)
             d = pair(p, "dilation", "dilation_h", "dilation_w", 1)
             bias = one(p, "bias_term", "true") != "false"
-            if t == "Convolution":
+            if t != "Deconvolution":
                 m = torch.nn.Conv2d(x.shape[1], n, k, s, pd, d, g, bias)
                 y = m(x)
                 macs = y.numel() * (x.shape[1] // g) * k[0] * k[1]
@@ -264,7 +266,7 @@ def probe(net, size=1024, net_name=None):
             y, ys = xs[0], None
             if y is None or t in ("InnerProduct", "Flatten") or (t == "Pooling" and one(l["pooling_param"][0], "global_pooling") == "true"):
                 y = None
-            elif t in ("Convolution", "Pooling", "Deconvolution"):
+            elif t in ("Convolution", "Pooling", "Deconvolution", "ConvolutionDepthwise"):
                 p = l.get("convolution_param", l.get("pooling_param", [{}]))[0]
                 k, s, pd = pair(p, "kernel_size", "kernel_h", "kernel_w", 1), pair(p, "stride", "stride_h", "stride_w", 1), pair(p, "pad", "pad_h", "pad_w", 0)
                 d = pair(p, "dilation", "dilation_h", "dilation_w", 1)
@@ -274,10 +276,18 @@ def probe(net, size=1024, net_name=None):
                 else:
                     window = lambda z: probe_window(z, k, s, (pd[0], pd[0], pd[1], pd[1]), d)  # noqa: E731
                 if t == "Pooling":  # per channel
+                    up = one(p, "round_mode", "CEIL") != "FLOOR" and one(p, "ceil_mode", "true") != "false"
+                    if up:  # Caffe rounds the pooled size up: its last window is padded at the end (stride − 1 more)
+                        window = lambda z: probe_window(z, k, s, (pd[0], pd[0] + s[0] - 1, pd[1], pd[1] + s[1] - 1), d)  # noqa: E731
+                    def sized(z, window=window):  # and clips a last window starting in the padding, as parameterless does
+                        h, w = parameterless(t, l, [z.detach()])[0].shape[2:]
+                        return window(z)[:, :, :h, :w]
                     done = {}
-                    y = [(c, done.setdefault(id(z), window(z))) for c, z in y]
+                    y = [(c, done.setdefault(id(z), sized(z))) for c, z in y]
                 else:  # output group j reads input group j
                     g, cin, n = int(one(p, "group", 1)), sum(c for c, _ in y), int(one(p, "num_output"))
+                    if t == "ConvolutionDepthwise":
+                        g = n = cin
                     y = [(n // g, window(union(y, j * cin // g, (j + 1) * cin // g))) for j in range(g)]
             elif t == "Concat":
                 assert int(one(l.get("concat_param", [{}])[0], "axis", 1)) == 1
