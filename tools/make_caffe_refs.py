@@ -13,7 +13,9 @@ Caffe semantics written into the PyTorch build: pooling rounds the output size u
 ceil_mode does the same), unless round_mode: FLOOR (BVLC) or ceil_mode: false (the fork
 field DenseNet-Caffe uses) rounds down; AVE pooling divides by the window size within the padded
 input; BatchNorm holds only statistics (0 learned params), the following Scale layer
-holds the learned scale (and bias with bias_term); InnerProduct flattens from axis 1.
+holds the learned scale (and bias with bias_term); the fork "BN" layer learns a scale and a shift per
+channel (its stored statistics, where the fork has them, are not learned); ConvolutionDepthwise has one
+filter per input channel; InnerProduct flattens from axis 1.
 
     /usr/bin/python3 tools/make_caffe_refs.py   # Debian's python3-torch
 """
@@ -208,6 +210,11 @@ def run(path):
             params = 1 if shared else x.shape[1]
         elif t == "BatchNorm":
             y = torch.nn.BatchNorm2d(x.shape[1], affine=False).eval()(x)
+        elif t == "BN":  # fork BN (caffe-segnet bn_layer.cpp and kin): a learned scale and shift per channel
+            segnet = any(f in l.get("bn_param", [{}])[0] for f in ("scale_filler", "shift_filler", "bn_mode"))
+            bn = torch.nn.BatchNorm2d(x.shape[1], eps=0 if segnet else 1e-5).eval()  # SegNet INFERENCE: scale·x + shift
+            y = bn(x)
+            params = sum(q.numel() for q in bn.parameters())
         elif t == "Scale":
             bias = one(l.get("scale_param", [{}])[0], "bias_term", "false") == "true"
             y = x * torch.rand(x.shape[1], 1, 1) + (torch.rand(x.shape[1], 1, 1) if bias else 0)
@@ -313,7 +320,7 @@ def probe(net, size=1024, net_name=None):
                 y = [(c, done.setdefault(id(z), probe_window(z, (size, size), (1, 1), (h, h, h, h), (1, 1)))) for c, z in y]
             elif t in ("LRN", "Softmax"):  # across channels
                 y = [(sum(c for c, _ in y), union(y))] if len({id(z) for _, z in y}) > 1 else y
-            elif t not in ("ReLU", "PReLU", "BatchNorm", "Scale", "Dropout", "Sigmoid"):
+            elif t not in ("ReLU", "PReLU", "BatchNorm", "BN", "Scale", "Dropout", "Sigmoid"):
                 raise ValueError(t)
             for i, top in enumerate(tops):
                 blobs[top] = ys[i] if ys else y
