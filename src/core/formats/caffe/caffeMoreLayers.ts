@@ -147,6 +147,14 @@ export function moreLayers(
         epsilon: segnet ? 0 : (p?.num("eps") ?? 1e-5),
       });
     }
+    case "Python": {
+      // A Python layer between others (py-faster-rcnn's and R-FCN's proposal layer): its Python code
+      // shapes its tops (data layers, with no bottoms, are read as inputs instead).
+      const p = l.msg("python_param");
+      return unsupported(
+        `${p?.str("module") ?? "?"}.${p?.str("layer") ?? "?"} (its tops are shaped by Python code)`,
+      );
+    }
     case "Upsample": {
       if (b.length > 1) unsupported("with a pooling mask (SegNet's unpooling)");
       const p = l.msg("upsample_param");
