@@ -13,7 +13,9 @@ Caffe semantics written into the PyTorch build: pooling rounds the output size u
 ceil_mode does the same), unless round_mode: FLOOR (BVLC) or ceil_mode: false (the fork
 field DenseNet-Caffe uses) rounds down; AVE pooling divides by the window size within the padded
 input; BatchNorm holds only statistics (0 learned params), the following Scale layer
-holds the learned scale (and bias with bias_term); InnerProduct flattens from axis 1.
+holds the learned scale (and bias with bias_term); the fork "BN" layer learns a scale and a shift per
+channel (its stored statistics, where the fork has them, are not learned); ConvolutionDepthwise has one
+filter per input channel; InnerProduct flattens from axis 1.
 
     /usr/bin/python3 tools/make_caffe_refs.py   # Debian's python3-torch
 """
@@ -38,7 +40,7 @@ MORE = {"Normalize", "ShuffleChannel", "Power", "Exp", "Log", "Axpy", "Upsample"
 # the file, so the test gives it as --input-shape. The sizes are the datasets' published ones: MNIST
 # 28×28 grey, CIFAR-10 32×32 colour; CaffeNet crops ImageNet's colour images to 227 (its crop_size).
 # Detection and sequence nets: tools/make_caffe_ssd_refs.py (Caffe's rules + OpenCV as the oracle).
-OWN_GENERATOR = {"opencv_face_detector_deploy", "sequence_layers"}
+OWN_GENERATOR = {"opencv_face_detector_deploy", "sequence_layers", "mobilenet_ssd_deploy"}
 # The siamese net's database holds image pairs stacked as 2 channels; the autoencoder's three data
 # layers (TRAIN, TEST test-on-train, TEST test-on-test) feed one blob: the first TEST one is the input.
 GIVEN = {"lenet_train_test": [100, 1, 28, 28], "cifar10_quick_train_test": [100, 3, 32, 32],
@@ -91,6 +93,14 @@ def parameterless(t, l, xs):
         return outs[0], outs
     if t == "Dropout":
         return x, None
+    if t == "Crop":  # crop_layer: every axis from `axis` on cut to bottom[1]'s size, at offset (one for all, or per axis)
+        p = l.get("crop_param", [{}])[0]
+        axis = int(one(p, "axis", 2))
+        offs = [int(v) for v in p.get("offset", [])] or [0]
+        y = x
+        for a in range(axis, x.dim()):
+            y = y.narrow(a, offs[min(a - axis, len(offs) - 1)], xs[1].shape[a])
+        return y, None
     if t in ("Power", "Exp", "Log"):
         p = l.get(t.lower() + "_param", [{}])[0]
         inner = float(one(p, "shift", 0)) + float(one(p, "scale", 1)) * x
@@ -164,13 +174,15 @@ def run(path):
         xs = [blobs[b] for b in l.get("bottom", [])]
         x = xs[0]
         params, macs, outs = 0, 0, None
-        if t in ("Convolution", "Deconvolution"):
+        if t in ("Convolution", "Deconvolution", "ConvolutionDepthwise"):
             p = l["convolution_param"][0]
             n, g = int(one(p, "num_output")), int(one(p, "group", 1))
+            if t == "ConvolutionDepthwise":  # conv_dw_layer.cpp: one filter per input channel, num_output unread
+                n = g = x.shape[1]
             k, s, pd = pair(p, "kernel_size", "kernel_h", "kernel_w", 1), pair(p, "stride", "stride_h", "stride_w", 1), pair(p, "pad", "pad_h", "pad_w", 0)
             d = pair(p, "dilation", "dilation_h", "dilation_w", 1)
             bias = one(p, "bias_term", "true") != "false"
-            if t == "Convolution":
+            if t != "Deconvolution":
                 m = torch.nn.Conv2d(x.shape[1], n, k, s, pd, d, g, bias)
                 y = m(x)
                 macs = y.numel() * (x.shape[1] // g) * k[0] * k[1]
@@ -198,6 +210,11 @@ def run(path):
             params = 1 if shared else x.shape[1]
         elif t == "BatchNorm":
             y = torch.nn.BatchNorm2d(x.shape[1], affine=False).eval()(x)
+        elif t == "BN":  # fork BN (caffe-segnet bn_layer.cpp and kin): a learned scale and shift per channel
+            segnet = any(f in l.get("bn_param", [{}])[0] for f in ("scale_filler", "shift_filler", "bn_mode"))
+            bn = torch.nn.BatchNorm2d(x.shape[1], eps=0 if segnet else 1e-5).eval()  # SegNet INFERENCE: scale·x + shift
+            y = bn(x)
+            params = sum(q.numel() for q in bn.parameters())
         elif t == "Scale":
             bias = one(l.get("scale_param", [{}])[0], "bias_term", "false") == "true"
             y = x * torch.rand(x.shape[1], 1, 1) + (torch.rand(x.shape[1], 1, 1) if bias else 0)
@@ -256,7 +273,7 @@ def probe(net, size=1024, net_name=None):
             y, ys = xs[0], None
             if y is None or t in ("InnerProduct", "Flatten") or (t == "Pooling" and one(l["pooling_param"][0], "global_pooling") == "true"):
                 y = None
-            elif t in ("Convolution", "Pooling", "Deconvolution"):
+            elif t in ("Convolution", "Pooling", "Deconvolution", "ConvolutionDepthwise"):
                 p = l.get("convolution_param", l.get("pooling_param", [{}]))[0]
                 k, s, pd = pair(p, "kernel_size", "kernel_h", "kernel_w", 1), pair(p, "stride", "stride_h", "stride_w", 1), pair(p, "pad", "pad_h", "pad_w", 0)
                 d = pair(p, "dilation", "dilation_h", "dilation_w", 1)
@@ -266,16 +283,31 @@ def probe(net, size=1024, net_name=None):
                 else:
                     window = lambda z: probe_window(z, k, s, (pd[0], pd[0], pd[1], pd[1]), d)  # noqa: E731
                 if t == "Pooling":  # per channel
+                    up = one(p, "round_mode", "CEIL") != "FLOOR" and one(p, "ceil_mode", "true") != "false"
+                    if up:  # Caffe rounds the pooled size up: its last window is padded at the end (stride − 1 more)
+                        window = lambda z: probe_window(z, k, s, (pd[0], pd[0] + s[0] - 1, pd[1], pd[1] + s[1] - 1), d)  # noqa: E731
+                    def sized(z, window=window):  # and clips a last window starting in the padding, as parameterless does
+                        h, w = parameterless(t, l, [z.detach()])[0].shape[2:]
+                        return window(z)[:, :, :h, :w]
                     done = {}
-                    y = [(c, done.setdefault(id(z), window(z))) for c, z in y]
+                    y = [(c, done.setdefault(id(z), sized(z))) for c, z in y]
                 else:  # output group j reads input group j
                     g, cin, n = int(one(p, "group", 1)), sum(c for c, _ in y), int(one(p, "num_output"))
+                    if t == "ConvolutionDepthwise":
+                        g = n = cin
                     y = [(n // g, window(union(y, j * cin // g, (j + 1) * cin // g))) for j in range(g)]
             elif t == "Concat":
                 assert int(one(l.get("concat_param", [{}])[0], "axis", 1)) == 1
                 y = None if any(z is None for z in xs) else [seg for z in xs for seg in z]
             elif t == "Eltwise":  # channel by channel
                 y = eltwise(xs)
+            elif t == "Crop":  # a spatial shift: unit 0 is the input's unit (offset_h, offset_w)
+                p = l.get("crop_param", [{}])[0]
+                assert int(one(p, "axis", 2)) == 2
+                offs = [int(v) for v in p.get("offset", [])] or [0]
+                (oh, ow), (h, w) = (offs[0], offs[-1]), xs[1][0][1].shape[2:]
+                done = {}
+                y = [(c, done.setdefault(id(z), z[:, :, oh:oh + h, ow:ow + w])) for c, z in y]
             elif t == "Slice":
                 p = l["slice_param"][0]
                 assert int(one(p, "axis", 1)) == 1
@@ -288,7 +320,7 @@ def probe(net, size=1024, net_name=None):
                 y = [(c, done.setdefault(id(z), probe_window(z, (size, size), (1, 1), (h, h, h, h), (1, 1)))) for c, z in y]
             elif t in ("LRN", "Softmax"):  # across channels
                 y = [(sum(c for c, _ in y), union(y))] if len({id(z) for _, z in y}) > 1 else y
-            elif t not in ("ReLU", "PReLU", "BatchNorm", "Scale", "Dropout", "Sigmoid"):
+            elif t not in ("ReLU", "PReLU", "BatchNorm", "BN", "Scale", "Dropout", "Sigmoid"):
                 raise ValueError(t)
             for i, top in enumerate(tops):
                 blobs[top] = ys[i] if ys else y

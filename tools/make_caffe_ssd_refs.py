@@ -31,7 +31,7 @@ from caffe_text import one, pair, parse  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent / "test" / "fixtures" / "caffe"
 
-FILES = ["opencv_face_detector_deploy", "sequence_layers"]
+FILES = ["opencv_face_detector_deploy", "sequence_layers", "mobilenet_ssd_deploy"]
 
 
 def prod(xs):
@@ -66,7 +66,7 @@ def formulas(net):
         blobs, macs, reason = [], 0, None
         if t == "Convolution":
             p = l["convolution_param"][0]
-            n = int(one(p, "num_output"))
+            n, g = int(one(p, "num_output")), int(one(p, "group", 1))
             (kh, kw), (sh, sw), (ph, pw) = (pair(p, "kernel_size", "kernel_h", "kernel_w", 1),
                                             pair(p, "stride", "stride_h", "stride_w", 1),
                                             pair(p, "pad", "pad_h", "pad_w", 0))
@@ -74,8 +74,9 @@ def formulas(net):
             oh = (x[2] + 2 * ph - (dh * (kh - 1) + 1)) // sh + 1
             ow = (x[3] + 2 * pw - (dw * (kw - 1) + 1)) // sw + 1
             y = [x[0], n, oh, ow]
-            blobs = [[n, x[1], kh, kw]] + ([[n]] if one(p, "bias_term", "true") == "true" else [])
-            macs = prod(y) * x[1] * kh * kw
+            # group: each output channel reads x[1] / group input channels (MobileNet's depthwise convs).
+            blobs = [[n, x[1] // g, kh, kw]] + ([[n]] if one(p, "bias_term", "true") == "true" else [])
+            macs = prod(y) * (x[1] // g) * kh * kw
         elif t == "Pooling":
             p = l["pooling_param"][0]
             (kh, kw), (sh, sw), (ph, pw) = (pair(p, "kernel_size", "kernel_h", "kernel_w", 1),

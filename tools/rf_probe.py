@@ -57,7 +57,9 @@ def receptive_field(x, y):
     for axis in range(2):
         a0, a1, a2 = r0[axis], r1[axis], r2[axis]
         stride = a1[0] - a0[0]
-        if a2[0] - a1[0] != stride or a1[1] - a1[0] != a0[1] - a0[0] or a2[1] - a2[0] != a0[1] - a0[0]:
+        # Stride 0: neighbouring units read the same region, as inside one phase of an upsampling (a
+        # Deconvolution of stride s repeats a region over s units): not period 1.
+        if stride <= 0 or a2[0] - a1[0] != stride or a1[1] - a1[0] != a0[1] - a0[0] or a2[1] - a2[0] != a0[1] - a0[0]:
             return "not period 1"
         out["size"].append(a0[1] - a0[0] + 1)
         out["stride"].append(stride)

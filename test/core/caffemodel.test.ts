@@ -204,3 +204,34 @@ describe("InnerProduct with transpose: true", () => {
     expect(model.graph.nodes.find((n) => n.opType === "Gemm")?.attrs["transB"]).toBe(0);
   });
 });
+
+describe("fork layers' blobs (fork_layers.prototxt)", () => {
+  const blob = (...shape: number[]) => ({ shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)) });
+  const stats = (c: number) => [blob(1, c, 1, 1), blob(1, c, 1, 1)];
+  // As the forks store them: conv_dw_layer.cpp [C, 1, kh, kw] (+ [C]); caffe-segnet's BN scale and shift
+  // [1, C, 1, 1]; the slope_filler family's BN slope, bias, running mean and variance [1, C, 1, 1].
+  const layers: CaffeLayerBlobs[] = [
+    { name: "conv1", type: "Convolution", blobs: [blob(12, 3, 3, 3)] },
+    { name: "conv1_bn", type: "BN", blobs: stats(12) },
+    { name: "dw2", type: "ConvolutionDepthwise", blobs: [blob(12, 1, 3, 3)] },
+    { name: "dw2_bn", type: "BN", blobs: [...stats(12), ...stats(12)] },
+    { name: "dw3", type: "ConvolutionDepthwise", blobs: [blob(12, 1, 5, 3), blob(12)] },
+    { name: "pw3", type: "Convolution", blobs: [blob(24, 4, 1, 1), blob(24)] },
+    { name: "pw3_bn", type: "BN", blobs: [...stats(24), ...stats(24)] },
+  ];
+  const model = readCaffe(file("fork_layers.prototxt"));
+
+  it("fill ConvolutionDepthwise and both BN families", () => {
+    const { report } = applyCaffemodel(model, layers);
+    expect(report).toEqual({ loaded: 7, missing: [], unexpected: [], misshaped: [], unit: "layers" });
+  });
+
+  it("name a SegNet BN given statistics it does not have", () => {
+    const wrong = layers.map((l) =>
+      l.name === "conv1_bn" ? { ...l, blobs: [...stats(12), ...stats(12)] } : l,
+    );
+    expect(applyCaffemodel(model, wrong).report.misshaped).toEqual([
+      "conv1_bn (BN): the file has 4 blobs, the prototxt needs 2 (scale, shift)",
+    ]);
+  });
+});

@@ -255,6 +255,23 @@ export const tests = [
     },
   },
   {
+    name: "fork_layers.prototxt (ConvolutionDepthwise, BN) opens in the inspector with its totals",
+    async run({ page, screenshot, workspace }) {
+      // Expected numbers from tools/make_caffe_refs.py (PyTorch, the forks' C++ semantics).
+      const { frame, expected } = await inspectFixture(page, workspace, "caffe/fork_layers.prototxt");
+      const row = (name) => frame.locator(`tr[data-layer-name="${name}"]`).last();
+      for (const name of ["dw3", "pw3_bn"]) {
+        const want = expected.layers.find((l) => l.name === name);
+        assert.equal(
+          (await row(name).locator('td[data-col="shape"]').textContent()).trim(),
+          want.output_shape.join("×"),
+          `${name} output shape`,
+        );
+      }
+      await screenshot("caffe-fork-layers-inspector");
+    },
+  },
+  {
     name: "mobilenet_block.tflite opens in the inspector by default with its totals and NHWC shapes",
     async run({ page, screenshot, log }) {
       // run.mjs copies the file; expected numbers from the PyTorch build in tools/make_tflite_models.py.

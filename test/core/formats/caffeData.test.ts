@@ -96,4 +96,14 @@ describe("layers ConvLens cannot follow", () => {
     expect(a.totals.paramsUnknown?.map((u) => u.path)).toEqual(["odd", "conv"]);
     expect(a.totals.macs).toBeNull();
   });
+
+  it("a Python layer between others (R-FCN's proposal layer) names its module and class", () => {
+    const a = analyse(
+      `input: "data"\ninput_dim: 1\ninput_dim: 3\ninput_dim: 8\ninput_dim: 8\nlayer { name: "proposal" type: "Python" bottom: "data" top: "rois" python_param { module: "rpn.proposal_layer" layer: "ProposalLayer" } }`,
+    );
+    expect(a.warnings.join("\n")).toMatch(
+      /layer "proposal" \(line 6\): Python rpn\.proposal_layer\.ProposalLayer \(its tops are shaped by Python code\)/,
+    );
+    expect(a.totals.paramsUnknown?.map((u) => u.path)).toEqual(["proposal"]);
+  });
 });

@@ -1,8 +1,8 @@
 /**
  * Caffe layers beyond the core CNN set, each as ONNX-style nodes with Caffe's semantics
  * (BVLC caffe.proto and layer sources; the SSD fork's Normalize, ShuffleNet's ShuffleChannel,
- * SENet's Axpy, PSPNet's Interp, the common Upsample): element-wise math, reductions, tiling,
- * resizing. Returns undefined for a type it does not know.
+ * SENet's Axpy, PSPNet's Interp, the common Upsample, SegNet's and PSPNet's BN): element-wise math,
+ * reductions, tiling, resizing. Returns undefined for a type it does not know.
  */
 import type { AttrValue } from "../../ir/types";
 import { type Net, UnknownSize, knownShape, numeric, unsupportedVariant } from "./caffeNet";
@@ -128,6 +128,32 @@ export function moreLayers(
       // SENet's fused a·x + y, a per channel (N×C×1×1).
       const [a = "", xx = "", y = ""] = b;
       return [one("Add", [one("Mul", [a, xx]), y])];
+    }
+    case "BN": {
+      // The fork layer "BN": a learned scale and shift per channel in every fork (blobs [1, C, 1, 1]).
+      // SegNet's and ENet's (caffe-segnet bn_layer.cpp: bn_param { scale_filler shift_filler bn_mode })
+      // stores nothing else and, in bn_mode INFERENCE, computes scale·x + shift; the other family
+      // (yjxiong's, PSPNet's: bn_param { slope_filler bias_filler frozen momentum eps }) also stores a
+      // running mean and variance: statistics, as BatchNorm's, not learned.
+      const p = l.msg("bn_param");
+      const [, c = 0] = shape();
+      const segnet = ["scale_filler", "shift_filler", "bn_mode"].some((f) => p?.first(f) !== undefined);
+      const weights = [net.weight(`${name}.scale`, [c]), net.weight(`${name}.shift`, [c])];
+      const fill = (v: number) => new Array<number>(c).fill(v);
+      const stats = segnet
+        ? [net.floats(`${name}.zero`, fill(0)), net.floats(`${name}.one`, fill(1))]
+        : [net.weight(`${name}.mean`, [c], "buffer"), net.weight(`${name}.variance`, [c], "buffer")];
+      return node("BatchNormalization", [x, ...weights, ...stats], {
+        epsilon: segnet ? 0 : (p?.num("eps") ?? 1e-5),
+      });
+    }
+    case "Python": {
+      // A Python layer between others (py-faster-rcnn's and R-FCN's proposal layer): its Python code
+      // shapes its tops (data layers, with no bottoms, are read as inputs instead).
+      const p = l.msg("python_param");
+      return unsupported(
+        `${p?.str("module") ?? "?"}.${p?.str("layer") ?? "?"} (its tops are shaped by Python code)`,
+      );
     }
     case "Upsample": {
       if (b.length > 1) unsupported("with a pooling mask (SegNet's unpooling)");

@@ -214,15 +214,19 @@ function caffeLayer(net: Net, l: TextMessage, type: string, name: string, b: str
   };
   switch (type) {
     case "Convolution":
+    case "ConvolutionDepthwise":
     case "Deconvolution": {
       const p = l.msg("convolution_param") ?? l;
-      const out = p.num("num_output") ?? 0;
-      const group = p.num("group") ?? 1;
+      const c = channels();
+      // ShuffleNet's / MobileNet's fork layer (conv_dw_layer.cpp): one k×k filter per input channel,
+      // as many outputs as inputs; its num_output and group are not read.
+      const depthwise = type === "ConvolutionDepthwise";
+      const out = depthwise ? c : (p.num("num_output") ?? 0);
+      const group = depthwise ? c : (p.num("group") ?? 1);
       const k = twoDims(p, "kernel_size", "kernel_h", "kernel_w", 1);
       const s = twoDims(p, "stride", "stride_h", "stride_w", 1);
       const pad = twoDims(p, "pad", "pad_h", "pad_w", 0);
       const d = twoDims(p, "dilation", "dilation_h", "dilation_w", 1);
-      const c = channels();
       const deconv = type === "Deconvolution";
       const w = net.weight(`${name}.weight`, deconv ? [c, out / group, ...k] : [out, c / group, ...k]);
       const inputs = [x, w];

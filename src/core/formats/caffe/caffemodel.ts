@@ -236,6 +236,7 @@ export function readCaffemodel(bytes: Uint8Array): CaffeLayerBlobs[] {
 function blobSlots(type: string): readonly string[] | undefined {
   switch (type) {
     case "Convolution":
+    case "ConvolutionDepthwise":
     case "Deconvolution":
     case "InnerProduct":
     case "Scale":
@@ -246,6 +247,8 @@ function blobSlots(type: string): readonly string[] | undefined {
       return ["slope"];
     case "BatchNorm":
       return ["mean", "variance", "factor"];
+    case "BN": // the fork layer: SegNet's has no statistics (the slots the prototxt lacks are dropped)
+      return ["scale", "shift", "mean", "variance"];
     default:
       return undefined;
   }
