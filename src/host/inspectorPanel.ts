@@ -188,7 +188,7 @@ export class InspectorPanel implements vscode.Disposable {
         const model = await this.runModel.forRun();
         const layers = this.current?.layers ?? [];
         const r = await this.deps.runtime.prepareExplain(this.webview, model, layers, m, signal);
-        return { type: "explainRunnable", requestId: m.requestId, runnable: r.runnable, map: r.map };
+        return { type: "explainRunnable", requestId: m.requestId, ...r };
       }
       case "getFilters": {
         const layer = this.current?.layers[m.layerIndex];
@@ -369,8 +369,7 @@ export class InspectorPanel implements vscode.Disposable {
           if (this.ready) await this.sendRuntime();
         });
       // The Run tab's model is prepared now, in the background, so that the first Run only runs.
-      const params = outcome.analysis.totals.params;
-      void this.runModel.preload(this.webview, params, shown, () => load === this.loads);
+      void this.runModel.preload(this.webview, outcome.analysis, shown, () => load === this.loads);
     } else {
       this.deps.log.warn(`${file}: ${outcome.message}`);
       void this.post({ type: "error", file, message: outcome.message });

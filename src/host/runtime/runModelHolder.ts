@@ -4,6 +4,7 @@
  * is kept; a changed source or a closed inspector releases it.
  */
 import type * as vscode from "vscode";
+import type { ModelAnalysis } from "../../core/analysis/result";
 import type { Model } from "../../core/ir/types";
 import type { Config } from "../config";
 import { RESTRICTED, type RuntimeService } from "./runtimeService";
@@ -38,19 +39,20 @@ export class RunModelHolder {
 
   /**
    * Prepares the model to run ahead of the first Run (weights, graph, host session once `shown`
-   * settles); quietly. Not for big models (`params`): VGG-16's generated weights are 550 MB, built
+   * settles), then the Explain tab's first graphs; quietly. Not for big models (the analysis' params): VGG-16's generated weights are 550 MB, built
    * when the Run tab is shown instead. `current` says whether the source is still the one loaded.
    */
   async preload(
     webview: vscode.Webview,
-    params: number,
+    analysis: Pick<ModelAnalysis, "layers" | "totals">,
     shown: Promise<unknown>,
     current: () => boolean,
   ): Promise<void> {
+    const params = analysis.totals.params;
     if (!this.config.trusted || this.load === undefined || params > PRELOAD_MAX_PARAMS) return;
     const model = await this.get().catch(() => undefined);
     if (model === undefined || this.disposed || !current()) return;
-    await this.runtime.preload(webview, this.hold(model), shown);
+    await this.runtime.preload(webview, this.hold(model), analysis.layers, shown);
   }
 
   /** The source changed: the next use loads it afresh, and what was built for the old one goes. */

@@ -11,14 +11,17 @@ import { dtypeBytes } from "../../core/ir/dtype";
 import type { Model, Tensor } from "../../core/ir/types";
 import { channelsFirstView } from "../../core/onnx/channelsFirst";
 import { buildRunnable, consumersOf, randomWeights, WEIGHTS_SEED as SEED } from "../../core/onnx/runnable";
-import { explainGraph } from "../../core/explain/methods";
+import { defaultSpatialLayer, hostLayer } from "../../core/explain/layers";
+import { explainGraph, seedIsFed } from "../../core/explain/methods";
+import type { SeedInput } from "../../core/onnx/backward";
 import type { LabelsFile, RunnableInfo, RuntimeInfo, WebviewToHost } from "../../protocol/messages";
 import type { Config } from "../config";
 import type { HostRun } from "../../runtime/hostGpuEngine";
 import type { HostEngine } from "./hostEngine";
 import { RunnableCache } from "./runnableCache";
 
-type ExplainRequest = Extract<WebviewToHost, { type: "prepareExplain" }>;
+/** What a backward graph is built for (a prepareExplain request without its envelope). */
+type ExplainRequest = Omit<Extract<WebviewToHost, { type: "prepareExplain" }>, "type" | "requestId">;
 type NativeRequest = Extract<WebviewToHost, { type: "runNative" }>;
 
 const SAMPLES = [
@@ -129,12 +132,58 @@ export class RuntimeService {
    * session, once `shown` settles), in steps that leave the extension host responsive; a run then
    * awaits this same work. Failures surface at the run; release() stops it.
    */
-  async preload(webview: vscode.Webview, model: Model, shown: Promise<unknown>): Promise<void> {
+  async preload(
+    webview: vscode.Webview,
+    model: Model,
+    layers: readonly LayerRow[],
+    shown: Promise<unknown>,
+  ): Promise<void> {
     const start = performance.now();
-    await this.prepare(webview, model, [], shown).then(
-      () => this.log.info(`runnable prepared ahead in ${(performance.now() - start).toFixed(0)} ms`),
-      () => undefined,
+    const ok = await this.prepare(webview, model, [], shown).then(
+      () => true,
+      () => false,
     );
+    if (!ok) return;
+    this.log.info(`runnable prepared ahead in ${(performance.now() - start).toFixed(0)} ms`);
+    await this.prepareExplainAhead(webview, model, layers);
+  }
+
+  /**
+   * After the forward graph: the graphs the Explain tab's first runs ask for at its default layer
+   * (Grad-CAM, deconvnet with its forward graph, saliency), one at a time while the extension
+   * host is otherwise idle; stops when the model is released. Their class or channel is fed at
+   * run time, so each is the very graph a first Explain looks up, whatever the input predicts.
+   */
+  private async prepareExplainAhead(
+    webview: vscode.Webview,
+    model: Model,
+    layers: readonly LayerRow[],
+  ): Promise<void> {
+    const chosen = defaultSpatialLayer(layers);
+    if (chosen === null) return;
+    const layer = hostLayer(chosen, layers);
+    const explain = (req: ExplainRequest) => (held: AbortSignal) =>
+      this.prepareExplain(webview, model, layers, req, held);
+    const steps: [string, (held: AbortSignal) => Promise<unknown>][] = [
+      ["gradcam", explain({ method: "gradcam", layerIndex: layer.index })],
+      ["deconvnet forward", (held) => this.prepare(webview, model, [layer], undefined, held)],
+      ["deconvnet", explain({ method: "deconvnet", layerIndex: layer.index })],
+      ["saliency", explain({ method: "saliency" })],
+    ];
+    for (const [what, step] of steps) {
+      await idle();
+      const held = this.cache.heldSignal(model);
+      if (held === undefined || held.aborted) return;
+      const start = performance.now();
+      const ok = await step(held).then(
+        () => true,
+        () => false,
+      );
+      if (!ok) return;
+      this.log.info(
+        `${what} at ${layer.name} prepared ahead in ${(performance.now() - start).toFixed(0)} ms`,
+      );
+    }
   }
 
   /** `holder` no longer shows `model`: when no one does, its builds stop and their sessions go. */
@@ -156,13 +205,14 @@ export class RuntimeService {
 
   /**
    * Write the runnable model for these layers and return where the webview fetches it; the host
-   * engine loads it once `warmAfter` settles.
+   * engine loads it once `warmAfter` settles. `signal` stops the work (not started, or retried).
    */
   async prepare(
     webview: vscode.Webview,
     file: Model,
     layers: readonly LayerRow[],
     warmAfter?: Promise<unknown>,
+    signal?: AbortSignal,
   ): Promise<RunnableInfo> {
     // Channels-last models run through a wrapper that takes images and gives feature maps NCHW.
     const wanted = layers.map((l) => ({
@@ -183,7 +233,7 @@ export class RuntimeService {
     const runnable = await this.cache.built(
       file,
       `forward [${extraOutputs.join(", ")}]`,
-      undefined,
+      signal,
       (m) => buildRunnable(channelsFirstView(m, wanted).model, { extraOutputs, seed: SEED }),
       warmAfter,
     );
@@ -200,23 +250,33 @@ export class RuntimeService {
     };
   }
 
-  /** A backward graph for an explanation method, as a runnable model; `map` names its map output. */
+  /**
+   * A backward graph for an explanation method, as a runnable model; `map` names its map output.
+   * Where the method allows it (seedIsFed) the class or channel is fed at run time (`seed`): one
+   * graph per layer serves them all, so the graph prepared ahead (prepareExplainAhead) is found.
+   */
   async prepareExplain(
     webview: vscode.Webview,
     model: Model,
     layers: readonly LayerRow[],
     req: ExplainRequest,
     signal?: AbortSignal,
-  ): Promise<{ runnable: RunnableInfo; map: string }> {
+  ): Promise<{ runnable: RunnableInfo; map: string; seed?: SeedInput }> {
     const { method, layerIndex, channel } = req;
     const classIndex = req.classIndex ?? 0;
-    const key = `${method} ${JSON.stringify({ layerIndex, channel, classIndex })}`;
+    const fedSeed = seedIsFed(method);
+    const key = `${method} ${JSON.stringify(fedSeed ? { layerIndex } : { layerIndex, channel, classIndex })}`;
     const runnable = await this.cache.built(model, key, signal, (m) => {
-      const g = explainGraph(m, layers, { ...req, classIndex });
-      return { ...buildRunnable(g.model, { seed: SEED }), map: g.output };
+      const g = explainGraph(m, layers, { ...req, classIndex, fedSeed });
+      return {
+        ...buildRunnable(g.model, { seed: SEED }),
+        map: g.output,
+        ...(g.seedInput ? { seedInput: g.seedInput } : {}),
+      };
     });
     return {
       map: runnable.map ?? "",
+      ...(runnable.seedInput ? { seed: runnable.seedInput } : {}),
       runnable: {
         modelUri: this.publish(webview, runnable.file),
         inputs: model.graph.inputs.map((i) => ({
@@ -263,6 +323,11 @@ export class RuntimeService {
     await vscode.workspace.fs.writeFile(file, bytes);
     return webview.asWebviewUri(file).toString();
   }
+}
+
+/** Waits for a quiet moment of the extension host: background preparation yields to the user's requests. */
+function idle(): Promise<void> {
+  return new Promise((resolve) => setTimeout(() => setImmediate(resolve), 100));
 }
 
 function floatData(t: Tensor, model: Model): Float32Array {
