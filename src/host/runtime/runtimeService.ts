@@ -45,6 +45,7 @@ export class RuntimeService {
   /** media/imagenet1k-labels.txt, read once. */
   private imagenet: Promise<string[] | null> | undefined;
   private readonly cache: RunnableCache;
+  private readonly runs = new RunActivity();
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -150,8 +151,8 @@ export class RuntimeService {
 
   /**
    * After the forward graph: the graphs the Explain tab's first runs ask for at its default layer
-   * (Grad-CAM, deconvnet with its forward graph, saliency), one at a time while the extension
-   * host is otherwise idle; stops when the model is released. Their class or channel is fed at
+   * (Grad-CAM, deconvnet with its forward graph, saliency), one at a time after a first run while
+   * no run is asked for (RunActivity); stops when the model is released. Their class or channel is fed at
    * run time, so each is the very graph a first Explain looks up, whatever the input predicts.
    */
   private async prepareExplainAhead(
@@ -171,7 +172,7 @@ export class RuntimeService {
       ["saliency", explain({ method: "saliency" })],
     ];
     for (const [what, step] of steps) {
-      await idle();
+      await this.runs.quiet();
       const held = this.cache.heldSignal(model);
       if (held === undefined || held.aborted) return;
       const start = performance.now();
@@ -200,7 +201,7 @@ export class RuntimeService {
     const file = this.published.get(m.modelUri);
     if (file === undefined) throw new Error("the host engine runs only models ConvLens built");
     signal?.throwIfAborted();
-    return this.native.run(file, m.feeds, m.fetches);
+    return this.runs.track(this.native.run(file, m.feeds, m.fetches));
   }
 
   /**
@@ -325,10 +326,39 @@ export class RuntimeService {
   }
 }
 
-/** Waits for a quiet moment of the extension host: background preparation yields to the user's requests. */
-function idle(): Promise<void> {
-  return new Promise((resolve) => setTimeout(() => setImmediate(resolve), 100));
+/**
+ * The user's runs, for work done ahead of them: a graph build or a session load blocks the
+ * extension host for a second or more, so it starts only after a first run (the user is in the Run
+ * tab, the forward model's first run not delayed) and once no run has been asked for a while.
+ */
+class RunActivity {
+  private inFlight = 0;
+  private last = 0;
+  private settleFirst: () => void = () => undefined;
+  private readonly first = new Promise<void>((resolve) => (this.settleFirst = resolve));
+
+  track<T>(run: Promise<T>): Promise<T> {
+    this.inFlight++;
+    return run.finally(() => {
+      this.inFlight--;
+      this.last = performance.now();
+      this.settleFirst();
+    });
+  }
+
+  /** Resolves after a first run, once none has been in flight for QUIET_MS. */
+  async quiet(): Promise<void> {
+    await this.first;
+    for (;;) {
+      const wait = QUIET_MS - (performance.now() - this.last);
+      if (this.inFlight === 0 && wait <= 0) return;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(wait, 50)));
+    }
+  }
 }
+
+/** How long the Run panel is left alone after a run before background work goes on. */
+const QUIET_MS = 500;
 
 function floatData(t: Tensor, model: Model): Float32Array {
   const s = t.storage;
