@@ -27,12 +27,7 @@ import {
   tensorRgba,
   upsampleBilinear,
 } from "../../webview/run/explain/mapMath";
-import {
-  centrePosition,
-  clipBox,
-  massShare,
-  rfBox,
-} from "../../webview/run/explain/receptiveField";
+import { centrePosition, clipBox, massShare, rfBox } from "../../webview/run/explain/receptiveField";
 
 function layer(index: number, name: string, opType: string, shape: number[], rf: LayerRow["rf"]): LayerRow {
   return {

@@ -39,8 +39,9 @@ export class RunModelHolder {
 
   /**
    * Prepares the model to run ahead of the first Run (weights, graph, host session once `shown`
-   * settles), then the Explain tab's first graphs; quietly. Not for big models (the analysis' params): VGG-16's generated weights are 550 MB, built
-   * when the Run tab is shown instead. `current` says whether the source is still the one loaded.
+   * settles), then the Explain tab's first graphs; quietly. Not for big models (the analysis'
+   * params): VGG-16's generated weights are 550 MB, built when the Run tab is shown instead.
+   * `current` says whether the source is still the one loaded.
    */
   async preload(
     webview: vscode.Webview,
