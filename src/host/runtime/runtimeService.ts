@@ -357,8 +357,11 @@ class RunActivity {
   }
 }
 
-/** How long the Run panel is left alone after a run before background work goes on. */
-const QUIET_MS = 500;
+/**
+ * How long the Run panel is left alone after a run before background work goes on: at 500 ms the
+ * bench's back-to-back later runs (and deconvnet's) were several times slower, the builds between them.
+ */
+const QUIET_MS = 2000;
 
 function floatData(t: Tensor, model: Model): Float32Array {
   const s = t.storage;
