@@ -193,7 +193,7 @@ export class InspectorPanel implements vscode.Disposable {
         const model = await this.runModel.forRun();
         const layers = this.current?.layers ?? [];
         const r = await this.deps.runtime.prepareExplain(this.webview, model, layers, m, signal);
-        return { type: "explainRunnable", requestId: m.requestId, runnable: r.runnable, map: r.map };
+        return { type: "explainRunnable", requestId: m.requestId, ...r };
       }
       case "getFilters": {
         const layer = this.current?.layers[m.layerIndex];

@@ -5,6 +5,7 @@
 import type { ModelAnalysis } from "../core/analysis/result";
 import type { TorchColumn } from "../core/analysis/torchColumn";
 import type { GraphMethod } from "../core/explain/methods";
+import type { SeedInput } from "../core/onnx/backward";
 
 export type HostToWebview =
   /** Sent while the host reads and analyses the file. */
@@ -34,12 +35,16 @@ export type HostToWebview =
       readonly dims: readonly number[];
       readonly data: Float32Array;
     }
-  /** The backward graph built for a prepareExplain request; `map` names the output holding the map. */
+  /**
+   * The backward graph built for a prepareExplain request; `map` names the output holding the map,
+   * `seed` the input the runner feeds with the class or channel (seedValues), when it has one.
+   */
   | {
       readonly type: "explainRunnable";
       readonly requestId: number;
       readonly runnable: RunnableInfo;
       readonly map: string;
+      readonly seed?: SeedInput;
     }
   /** Outputs of a runNative request (float32 each, own buffers); `ms` is session.run alone. */
   | {

@@ -9,7 +9,7 @@ import * as ort from "onnxruntime-web";
 import { describe, expect, it } from "vitest";
 import { explain, imageTensor } from "../../src/cli/explain";
 import { analyzeModel } from "../../src/core/analysis/analyze";
-import { explainGraph, type CliMethod } from "../../src/core/explain/methods";
+import { explainGraph, seedIsFed, type CliMethod } from "../../src/core/explain/methods";
 import { readOnnx } from "../../src/core/formats/onnx/reader";
 import { buildRunnable, WEIGHTS_SEED } from "../../src/core/onnx/runnable";
 import type { RunnableInfo } from "../../src/protocol/messages";
@@ -62,9 +62,14 @@ function explainTab(image: Float32Array, dims: number[]) {
     },
     // What the host's prepareExplain does with the request.
     explainRunnable: async (method, p) => {
-      const g = explainGraph(model, layers, { method, ...p, classIndex: p.classIndex ?? 0 });
+      const fedSeed = seedIsFed(method);
+      const g = explainGraph(model, layers, { method, ...p, classIndex: p.classIndex ?? 0, fedSeed });
       const r = buildRunnable(g.model, { seed: WEIGHTS_SEED });
-      return { runnable: info(r.bytes, r.outputs), map: g.output };
+      return {
+        runnable: info(r.bytes, r.outputs),
+        map: g.output,
+        ...(g.seedInput ? { seed: g.seedInput } : {}),
+      };
     },
     progress: () => {},
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { LayerRow } from "../../src/core/analysis/result";
 import { EXPLAIN_METHODS, methodInfo } from "../../src/core/explain/methods";
+import { defaultSpatialLayer, hostLayer, isSpatial } from "../../src/core/explain/layers";
 import {
   argmax,
   chooseLayer,
@@ -9,7 +10,6 @@ import {
   dataHash,
   explainKey,
   formatShare,
-  hostLayer,
   mapDataAttrs,
   runUsesClass,
 } from "../../webview/run/explain/explainModel";
@@ -27,14 +27,7 @@ import {
   tensorRgba,
   upsampleBilinear,
 } from "../../webview/run/explain/mapMath";
-import {
-  centrePosition,
-  clipBox,
-  defaultSpatialLayer,
-  isSpatial,
-  massShare,
-  rfBox,
-} from "../../webview/run/explain/receptiveField";
+import { centrePosition, clipBox, massShare, rfBox } from "../../webview/run/explain/receptiveField";
 
 function layer(index: number, name: string, opType: string, shape: number[], rf: LayerRow["rf"]): LayerRow {
   return {
@@ -280,7 +273,10 @@ describe("explain model", () => {
   });
 
   it("keys graphs by method and parameters; formats shares", () => {
-    expect(explainKey("gradcam", { layerIndex: 7, classIndex: 2 })).toBe("gradcam|7|-|2");
+    // Grad-CAM's class and deconvnet's channel are fed at run time: one graph per layer.
+    expect(explainKey("gradcam", { layerIndex: 7, classIndex: 2 })).toBe("gradcam|7|-|-");
+    expect(explainKey("deconvnet", { layerIndex: 7, channel: 3 })).toBe("deconvnet|7|-|-");
+    expect(explainKey("erf", { layerIndex: 7, channel: 3 })).toBe("erf|7|3|-");
     expect(explainKey("saliency", {})).not.toBe(explainKey("guided", {}));
     expect(formatShare(0.4234)).toBe("42 %");
     expect(formatShare(0.0512)).toBe("5.1 %");

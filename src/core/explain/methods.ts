@@ -204,6 +204,17 @@ export interface GraphRequest {
   readonly layerIndex?: number;
   readonly channel?: number;
   readonly classIndex: number;
+  /**
+   * The class or channel is fed at run time where the method allows it (seedIsFed): the graph
+   * then serves every class or channel, and `classIndex` / `channel` are not used.
+   */
+  readonly fedSeed?: boolean;
+}
+
+/** Methods whose class or largest-unit channel can be fed at run time: one graph per layer serves all. */
+export function seedIsFed(method: GraphMethod): boolean {
+  const target = methodInfo(method).target;
+  return target === "class" || target === "maxUnit";
 }
 
 /**
@@ -240,15 +251,18 @@ function graphOf(
   value: () => string,
 ): BackwardGraph {
   const info = methodInfo(req.method);
-  const channel = req.channel !== undefined ? { channel: req.channel } : {};
+  const fed = { fedSeed: req.fedSeed === true && seedIsFed(req.method) };
+  const channel = req.channel !== undefined && !fed.fedSeed ? { channel: req.channel } : {};
   const classTarget = { kind: "class", index: req.classIndex } as const;
   switch (info.target) {
     case "class":
       return info.post === "gradcam"
-        ? buildGradCam(model, value(), req.classIndex)
-        : buildInputGradient(model, info.rectification, classTarget);
-    case "maxUnit":
-      return buildInputGradient(model, info.rectification, { kind: "maxUnit", value: value(), ...channel });
+        ? buildGradCam(model, value(), req.classIndex, fed)
+        : buildInputGradient(model, info.rectification, classTarget, fed);
+    case "maxUnit": {
+      const target = { kind: "maxUnit", value: value(), ...channel } as const;
+      return buildInputGradient(model, info.rectification, target, fed);
+    }
     case "centreUnit": {
       const v = value();
       const shape = layers.flatMap((l) => l.outputs).find((o) => o.name === v)?.shape ?? [];

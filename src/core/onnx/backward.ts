@@ -32,15 +32,53 @@ export type BackwardTarget =
   /** ½‖A‖² of a whole value (Deep Dream): its gradient is A itself. */
   | { readonly kind: "energy"; readonly value: string };
 
+/**
+ * A seed the runner feeds instead of a constant, so that one graph (and one session) serves
+ * every class or channel: "classOneHot" is 1 at the class and 0 elsewhere; "channelMask" is added
+ * to the layer before its largest unit is found, 0 at the channel and −1e30 at the others.
+ */
+export interface SeedInput {
+  readonly name: string;
+  readonly kind: "classOneHot" | "channelMask";
+  readonly dims: readonly number[];
+}
+
 export interface BackwardGraph {
   readonly model: Model;
   /** Name of the map output. */
   readonly output: string;
+  /** The fed seed, when the graph was built with one (its values: seedValues). */
+  readonly seedInput?: SeedInput;
+}
+
+/** Pushes the other channels far below any activation, so that the maximum lies in the chosen one. */
+const OTHER_CHANNELS = -1e30;
+
+/**
+ * The values of a seed: the class's one-hot, or the channel's mask (all 0: any channel). The
+ * constant seeds of graphs built for one class or channel are these same values.
+ */
+export function seedValues(seed: Omit<SeedInput, "name">, index: number | undefined): Float32Array {
+  const n = seed.dims.reduce((a, c) => a * c, 1);
+  if (seed.kind === "classOneHot") {
+    if (index === undefined || !Number.isInteger(index) || index < 0 || index >= n)
+      throw new ModelError(`class ${index ?? "?"} is out of range (0…${n - 1})`);
+    const onehot = new Float32Array(n);
+    onehot[index] = 1;
+    return onehot;
+  }
+  if (index === undefined) return new Float32Array(n);
+  if (!Number.isInteger(index) || index < 0 || index >= n)
+    throw new ModelError(`channel ${index} is out of range (0…${n - 1})`);
+  const mask = new Float32Array(n).fill(OTHER_CHANNELS);
+  mask[index] = 0;
+  return mask;
 }
 
 class Builder implements GradEmitter {
   readonly nodes: Node[] = [];
   readonly initializers = new Map<string, Tensor>();
+  seedInput: SeedInput | undefined;
   private n = 0;
   constructor(private readonly shapes: ReadonlyMap<string, readonly Dim[]>) {}
   private name(prefix: string): string {
@@ -63,7 +101,7 @@ class Builder implements GradEmitter {
     this.initializers.set(name, constantTensor(name, "int64", dims, values));
     return name;
   }
-  constFloats(values: readonly number[], dims: readonly number[]): string {
+  constFloats(values: readonly number[] | Float32Array, dims: readonly number[]): string {
     const name = this.name("floats");
     this.initializers.set(name, {
       name,
@@ -72,6 +110,12 @@ class Builder implements GradEmitter {
       storage: { kind: "inline", bytes: new Uint8Array(Float32Array.from(values).buffer) },
     });
     return name;
+  }
+  /** The seed: a graph input when `fed`, else a constant of its values for `index`. */
+  seed(kind: SeedInput["kind"], dims: readonly number[], index: number | undefined, fed: boolean): string {
+    if (!fed) return this.constFloats(seedValues({ kind, dims }, index), dims);
+    this.seedInput = { name: `/backward/${kind}`, kind, dims: [...dims] };
+    return this.seedInput.name;
   }
   shapeOf(value: string): readonly Dim[] | undefined {
     return this.shapes.get(value);
@@ -148,18 +192,19 @@ function gradientTo(
   return b.sum(result);
 }
 
-function seedFor(model: Model, b: Builder, target: BackwardTarget): { start: string; seed: string } {
+/** Where the backward pass starts and its seed; a class or channel is `fed` at run time when asked. */
+function seedFor(
+  model: Model,
+  b: Builder,
+  target: BackwardTarget,
+  fed: boolean,
+): { start: string; seed: string } {
   if (target.kind === "class") {
     const out = model.graph.outputs[0]?.name ?? "";
     const shape = b.shapeOf(out);
     if (!shape || !shape.every((d): d is number => typeof d === "number"))
       throw new ModelError("the output shape is not known");
-    const n = shape.reduce((a, c) => a * c, 1);
-    if (target.index < 0 || target.index >= n)
-      throw new ModelError(`class ${target.index} is out of range (0…${n - 1})`);
-    const onehot = new Array<number>(n).fill(0);
-    onehot[target.index] = 1;
-    return { start: out, seed: b.constFloats(onehot, shape) };
+    return { start: out, seed: b.seed("classOneHot", shape, target.index, fed) };
   }
   if (target.kind === "energy") return { start: target.value, seed: target.value };
   if (target.kind === "channelMean") {
@@ -199,15 +244,14 @@ function seedFor(model: Model, b: Builder, target: BackwardTarget): { start: str
   const producer = model.graph.nodes.find((n) => n.outputs[0] === a);
   const key = producer && ["Tanh", "Sigmoid"].includes(producer.opType) ? (producer.inputs[0] ?? a) : a;
   let scored = key;
-  if (target.channel !== undefined) {
-    // Other channels are pushed far below any activation so that the maximum lies in the chosen one.
+  if (target.channel !== undefined || fed) {
+    // Other channels are pushed far below any activation (a [1, C, 1, …] mask, broadcast).
     const shape = b.shapeOf(a);
-    if (!shape || !shape.every((d): d is number => typeof d === "number"))
-      throw new ModelError(`the shape of ${a} is not known`);
-    const plane = shape.slice(2).reduce((x, y) => x * y, 1);
-    const penalty = new Array<number>(shape.reduce((x, y) => x * y, 1)).fill(-1e30);
-    penalty.fill(0, target.channel * plane, (target.channel + 1) * plane);
-    scored = b.node("Add", [key, b.constFloats(penalty, shape)])[0] ?? key;
+    const channels = shape?.[1];
+    if (!shape || typeof channels !== "number" || shape.length < 2)
+      throw new ModelError(`the channels of ${a} are not known`);
+    const dims = [1, channels, ...shape.slice(2).map(() => 1)];
+    scored = b.node("Add", [key, b.seed("channelMask", dims, target.channel, fed)])[0] ?? key;
   }
   const max = b.node("ReduceMax", [scored], { keepdims: 1 })[0] ?? "";
   const mask = b.node("Cast", [b.node("Equal", [scored, max])[0] ?? ""], { to: 1 })[0] ?? "";
@@ -227,11 +271,23 @@ function finish(model: Model, b: Builder, result: string, name: string): Backwar
         ...g,
         nodes: [...g.nodes, ...b.nodes],
         initializers: new Map([...g.initializers, ...b.initializers]),
+        inputs: b.seedInput
+          ? [...g.inputs, { name: b.seedInput.name, dtype: "float32", shape: [...b.seedInput.dims] }]
+          : g.inputs,
         outputs: [...g.outputs, { name, dtype: "float32", shape: undefined }],
       },
     },
     output: name,
+    ...(b.seedInput ? { seedInput: b.seedInput } : {}),
   };
+}
+
+export interface SeedOptions {
+  /**
+   * The class (class targets) or channel (largest-unit targets) is fed at run time (`seedInput`)
+   * instead of built in: one graph for all of them. Other targets keep their constant seed.
+   */
+  readonly fedSeed?: boolean;
 }
 
 /** The input-space map: saliency, guided backprop or deconvnet, for a class logit or a unit. */
@@ -239,16 +295,22 @@ export function buildInputGradient(
   model: Model,
   method: Rectification,
   target: BackwardTarget,
+  opts: SeedOptions = {},
 ): BackwardGraph {
   const b = new Builder(valueShapes(model));
   const input = model.graph.inputs[0]?.name;
   if (!input) throw new ModelError("the model has no input");
-  const { start, seed } = seedFor(model, b, target);
+  const { start, seed } = seedFor(model, b, target, opts.fedSeed === true);
   return finish(model, b, gradientTo(model, b, start, seed, input, method), "input_grad");
 }
 
 /** Grad-CAM (Selvaraju et al.): ReLU(Σ_k mean(∂logit/∂A_k) · A_k) at layer value A, shape [H, W]. */
-export function buildGradCam(model: Model, layerValue: string, classIndex: number): BackwardGraph {
+export function buildGradCam(
+  model: Model,
+  layerValue: string,
+  classIndex: number,
+  opts: SeedOptions = {},
+): BackwardGraph {
   const shapes = valueShapes(model);
   const b = new Builder(shapes);
   const shape = shapes.get(layerValue);
@@ -256,7 +318,8 @@ export function buildGradCam(model: Model, layerValue: string, classIndex: numbe
     throw new ModelError(
       `Grad-CAM needs a layer with spatial axes; ${layerValue} has shape [${shape?.join(", ") ?? "?"}]`,
     );
-  const { start, seed } = seedFor(model, b, { kind: "class", index: classIndex });
+  const target = { kind: "class", index: classIndex } as const;
+  const { start, seed } = seedFor(model, b, target, opts.fedSeed === true);
   const dA = gradientTo(model, b, start, seed, layerValue, "saliency");
   const spatial = shape.slice(2).map((_, i) => i + 2);
   const opset = model.opsets[""] ?? 13;

@@ -10,6 +10,7 @@ import { createHash } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import * as vscode from "vscode";
 import type { Model } from "../../core/ir/types";
+import type { SeedInput } from "../../core/onnx/backward";
 import { withGeneratedWeightsInSteps, WEIGHTS_SEED as SEED, type Runnable } from "../../core/onnx/runnable";
 import type { Config } from "../config";
 import type { HostEngine } from "./hostEngine";
@@ -21,9 +22,14 @@ export interface Built {
   readonly outputs: readonly string[];
   /** A backward graph's map output. */
   readonly map?: string;
+  /** A backward graph's fed seed (its class or channel), when it has one. */
+  readonly seedInput?: SeedInput;
   /** What the run differs in from the file's own runtime (a quantized TFLite model run as QDQ). */
   readonly notes: readonly string[];
 }
+
+/** A runnable graph as built, before it is written: a backward graph also names its map and seed. */
+type BuiltGraph = Runnable & { readonly map?: string; readonly seedInput?: SeedInput };
 
 /**
  * What was built for one model, kept while the model is (WeakMap) and some inspector shows it:
@@ -58,6 +64,14 @@ export class RunnableCache {
     this.buildsOf(model).holders.add(holder);
   }
 
+  /**
+   * Aborted when no one holds `model` any more (undefined: no one does now). Work done ahead of a
+   * request passes it to built(), so that a release stops it instead of building the model afresh.
+   */
+  heldSignal(model: Model): AbortSignal | undefined {
+    return this.builds.get(model)?.stop.signal;
+  }
+
   /** `holder` no longer shows `model`: when no one does, its builds stop and their sessions go. */
   release(model: Model, holder: object): void {
     const m = this.builds.get(model);
@@ -81,7 +95,7 @@ export class RunnableCache {
     model: Model,
     key: string,
     signal: AbortSignal | undefined,
-    build: (weighted: Model) => Runnable & { readonly map?: string },
+    build: (weighted: Model) => BuiltGraph,
     warmAfter?: Promise<unknown>,
   ): Promise<Built> {
     for (let attempt = 0; ; attempt++) {
@@ -99,7 +113,7 @@ export class RunnableCache {
   private async builtIn(
     m: ModelBuilds,
     key: string,
-    build: (weighted: Model) => Runnable & { readonly map?: string },
+    build: (weighted: Model) => BuiltGraph,
     warmAfter: Promise<unknown> | undefined,
   ): Promise<Built> {
     const cached = m.runnables.get(key);
@@ -129,6 +143,7 @@ export class RunnableCache {
         outputs: r.outputs,
         notes: r.notes,
         ...(r.map !== undefined ? { map: r.map } : {}),
+        ...(r.seedInput !== undefined ? { seedInput: r.seedInput } : {}),
       };
     })();
     m.runnables.set(key, created);

@@ -11,14 +11,16 @@ import { dtypeBytes } from "../../core/ir/dtype";
 import type { Model, Tensor } from "../../core/ir/types";
 import { channelsFirstView } from "../../core/onnx/channelsFirst";
 import { buildRunnable, consumersOf, randomWeights, WEIGHTS_SEED as SEED } from "../../core/onnx/runnable";
-import { explainGraph } from "../../core/explain/methods";
+import { explainGraph, seedIsFed } from "../../core/explain/methods";
+import type { SeedInput } from "../../core/onnx/backward";
 import type { LabelsFile, RunnableInfo, RuntimeInfo, WebviewToHost } from "../../protocol/messages";
 import type { Config } from "../config";
 import type { HostRun } from "../../runtime/hostGpuEngine";
 import type { HostEngine } from "./hostEngine";
 import { RunnableCache } from "./runnableCache";
 
-type ExplainRequest = Extract<WebviewToHost, { type: "prepareExplain" }>;
+/** What a backward graph is built for (a prepareExplain request without its envelope). */
+type ExplainRequest = Omit<Extract<WebviewToHost, { type: "prepareExplain" }>, "type" | "requestId">;
 type NativeRequest = Extract<WebviewToHost, { type: "runNative" }>;
 
 const SAMPLES = [
@@ -156,13 +158,14 @@ export class RuntimeService {
 
   /**
    * Write the runnable model for these layers and return where the webview fetches it; the host
-   * engine loads it once `warmAfter` settles.
+   * engine loads it once `warmAfter` settles. `signal` stops the work (not started, or retried).
    */
   async prepare(
     webview: vscode.Webview,
     file: Model,
     layers: readonly LayerRow[],
     warmAfter?: Promise<unknown>,
+    signal?: AbortSignal,
   ): Promise<RunnableInfo> {
     // Channels-last models run through a wrapper that takes images and gives feature maps NCHW.
     const wanted = layers.map((l) => ({
@@ -183,7 +186,7 @@ export class RuntimeService {
     const runnable = await this.cache.built(
       file,
       `forward [${extraOutputs.join(", ")}]`,
-      undefined,
+      signal,
       (m) => buildRunnable(channelsFirstView(m, wanted).model, { extraOutputs, seed: SEED }),
       warmAfter,
     );
@@ -200,23 +203,33 @@ export class RuntimeService {
     };
   }
 
-  /** A backward graph for an explanation method, as a runnable model; `map` names its map output. */
+  /**
+   * A backward graph for an explanation method, as a runnable model; `map` names its map output.
+   * Where the method allows it (seedIsFed) the class or channel is fed at run time (`seed`): one
+   * graph per layer serves them all: another class or channel reuses the graph and its session.
+   */
   async prepareExplain(
     webview: vscode.Webview,
     model: Model,
     layers: readonly LayerRow[],
     req: ExplainRequest,
     signal?: AbortSignal,
-  ): Promise<{ runnable: RunnableInfo; map: string }> {
+  ): Promise<{ runnable: RunnableInfo; map: string; seed?: SeedInput }> {
     const { method, layerIndex, channel } = req;
     const classIndex = req.classIndex ?? 0;
-    const key = `${method} ${JSON.stringify({ layerIndex, channel, classIndex })}`;
+    const fedSeed = seedIsFed(method);
+    const key = `${method} ${JSON.stringify(fedSeed ? { layerIndex } : { layerIndex, channel, classIndex })}`;
     const runnable = await this.cache.built(model, key, signal, (m) => {
-      const g = explainGraph(m, layers, { ...req, classIndex });
-      return { ...buildRunnable(g.model, { seed: SEED }), map: g.output };
+      const g = explainGraph(m, layers, { ...req, classIndex, fedSeed });
+      return {
+        ...buildRunnable(g.model, { seed: SEED }),
+        map: g.output,
+        ...(g.seedInput ? { seedInput: g.seedInput } : {}),
+      };
     });
     return {
       map: runnable.map ?? "",
+      ...(runnable.seedInput ? { seed: runnable.seedInput } : {}),
       runnable: {
         modelUri: this.publish(webview, runnable.file),
         inputs: model.graph.inputs.map((i) => ({

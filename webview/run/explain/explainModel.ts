@@ -5,9 +5,14 @@
  * and what the result canvas carries for tests (data-shape, data-values). Pure.
  */
 import type { LayerRow, ModelAnalysis } from "../../../src/core/analysis/result";
-import { methodInfo, type ExplainMethod, type GraphMethod } from "../../../src/core/explain/methods";
+import {
+  methodInfo,
+  seedIsFed,
+  type ExplainMethod,
+  type GraphMethod,
+} from "../../../src/core/explain/methods";
 import { vectorLength } from "../predictions";
-import { defaultSpatialLayer, isSpatial } from "./receptiveField";
+import { defaultSpatialLayer, isSpatial } from "../../../src/core/explain/layers";
 
 /** Activation maximisation's objective: a channel's mean of the layer, or a class logit. */
 export type AscentTarget = "channel" | "class";
@@ -50,16 +55,6 @@ export function chooseLayer(
   };
 }
 
-/**
- * The row the host builds a layer's graph at: a layer of several nodes (Linear as MatMul + Add,
- * a module applied twice) is represented by its last node, so its forward output and
- * receptive field are that row's.
- */
-export function hostLayer(layer: LayerRow, layers: readonly LayerRow[]): LayerRow {
-  const rows = layers.filter((l) => l.name === layer.name);
-  return rows[rows.length - 1] ?? layer;
-}
-
 /** The number of classes when the first output is a vector, else 0 (no class picker). */
 export function classCount(analysis: Pick<ModelAnalysis, "outputs">): number {
   const shape = analysis.outputs[0]?.shape;
@@ -98,9 +93,15 @@ export function dataHash(data: Float32Array): string {
   return `${data.length}:${h.toString(16)}`;
 }
 
-/** Key of a backward graph for the runnable cache. */
+/** Key of a backward graph for the runnable cache (a fed class or channel is not part of it). */
 export function explainKey(method: GraphMethod, p: ExplainParams): string {
-  return [method, p.layerIndex ?? "-", p.channel ?? "-", p.classIndex ?? "-"].join("|");
+  const fed = seedIsFed(method);
+  return [
+    method,
+    p.layerIndex ?? "-",
+    fed ? "-" : (p.channel ?? "-"),
+    fed ? "-" : (p.classIndex ?? "-"),
+  ].join("|");
 }
 
 /** Raw values put into data-values for tests; larger maps only give their first values (data-head). */

@@ -11,6 +11,7 @@ import type { FeedData, OutputData, RunEngine } from "../engine";
 import { InputView } from "../inputView";
 import { checkCancelled, type CancelToken } from "../jobQueue";
 import { valueRange } from "../../../src/core/ir/tensorData";
+import { seedValues, type SeedInput } from "../../../src/core/onnx/backward";
 import { ERF_SAMPLES, erfMean } from "../../../src/core/explain/erf";
 import { ascentStep, blur, isShowStep, jitterSource, roll, startNoise } from "./ascent";
 import { Timer, type ExplainResult, type ExplainSpec, type InputImage } from "./explainResult";
@@ -38,6 +39,8 @@ type Backward = (
 export interface ExplainRunnable {
   readonly runnable: RunnableInfo;
   readonly map: string;
+  /** The input fed with the class or channel (one graph serves them all), when the graph has one. */
+  readonly seed?: SeedInput;
 }
 
 export interface RunnerDeps {
@@ -127,8 +130,18 @@ export class ExplainRunner {
       const t1 = performance.now();
       timer.hostMs += t1 - t0;
       checkCancelled(token);
-      // The backward graph takes the model's inputs, as the forward one does.
-      const r = await engine.run(g.runnable, { ...feeds, [first]: { ...x, data } }, [g.map], token);
+      // The backward graph takes the model's inputs, as the forward one does, and its seed.
+      const seed =
+        g.seed === undefined
+          ? {}
+          : {
+              [g.seed.name]: {
+                dtype: "float32" as const,
+                dims: g.seed.dims,
+                data: seedValues(g.seed, g.seed.kind === "classOneHot" ? p.classIndex : p.channel),
+              },
+            };
+      const r = await engine.run(g.runnable, { ...feeds, ...seed, [first]: { ...x, data } }, [g.map], token);
       timer.add(r, performance.now() - t1);
       const out = r.outputs.get(g.map);
       if (out === undefined) throw new Error(`the runtime did not return the map "${g.map}"`);

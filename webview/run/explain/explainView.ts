@@ -19,15 +19,9 @@ import { CancelledError, type CancelToken, type JobQueue } from "../jobQueue";
 import { formatMs, pngName } from "../runModel";
 import { DEFAULT_ASCENT } from "./ascent";
 import { methodInfo } from "../../../src/core/explain/methods";
+import { hostLayer } from "../../../src/core/explain/layers";
 import { explainControls, type ExplainSettings } from "./explainControls";
-import {
-  chooseLayer,
-  classCount,
-  explainKey,
-  hostLayer,
-  runUsesClass,
-  type ExplainParams,
-} from "./explainModel";
+import { chooseLayer, classCount, explainKey, runUsesClass, type ExplainParams } from "./explainModel";
 import { renderResult } from "./explainResultView";
 import { ExplainRunner, type ExplainResult, type ExplainRunnable } from "./explainRunner";
 
@@ -255,7 +249,11 @@ export class ExplainView {
           // Cancel stops the host building the graph; a cancelled graph is not kept (below).
           { signal },
         )
-        .then((reply) => ({ runnable: reply.runnable, map: reply.map }));
+        .then((reply) => ({
+          runnable: reply.runnable,
+          map: reply.map,
+          ...(reply.seed !== undefined ? { seed: reply.seed } : {}),
+        }));
       const asked = r;
       // A failed or cancelled request is asked again next time (unless another has replaced it).
       asked.catch(() => {

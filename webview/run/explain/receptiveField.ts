@@ -14,17 +14,6 @@ export interface Box {
   readonly height: number;
 }
 
-/** The layer's output has spatial axes ([N, C, H, W] or [N, C, L]) and a spatial receptive field. */
-export function isSpatial(layer: Pick<LayerRow, "rf" | "outputs">): boolean {
-  return layer.rf?.kind === "spatial" && (layer.outputs[0]?.shape?.length ?? 0) >= 3;
-}
-
-/** The last layer with spatial units that is not a pooling (Grad-CAM's and the ERF's usual choice). */
-export function defaultSpatialLayer(layers: readonly LayerRow[]): LayerRow | null {
-  const spatial = layers.filter((l) => isSpatial(l) && l.opType !== "MaxPool" && l.opType !== "AveragePool");
-  return spatial[spatial.length - 1] ?? null;
-}
-
 /** Spatial dims of a layer's output ([H, W] or [L]); unknown dims count as 1. */
 export function spatialDims(layer: Pick<LayerRow, "outputs">): number[] {
   return (layer.outputs[0]?.shape ?? []).slice(2).map((d) => (typeof d === "number" ? d : 1));
