@@ -260,10 +260,10 @@ export class KerasRuntime {
 
   private makeLayer(type: string, a: CallArgs): PyValue {
     const config: Record<string, KValue> = {};
-    const notConstant = new Set<string>();
+    const notConstant = new Map<string, string>();
     const set = (key: string, v: PyValue) => {
       const k = this.value(v);
-      if (k === undefined) notConstant.add(key);
+      if (k === undefined) notConstant.set(key, v.t === "unknown" ? v.reason : describe(v));
       else config[key] = k;
     };
     const names = POSITIONAL[type] ?? [];
@@ -288,8 +288,11 @@ export class KerasRuntime {
     const state = a.kwargs.get("initial_state");
     if (state) values.push(...(state.t === "list" || state.t === "tuple" ? state.items : [state]));
     const inputs = values.map((v) => (v.t === "object" ? this.refs.get(v) : undefined));
+    // An unknown input keeps its first reason, so the model's error names where the values stopped.
+    const lost = values.find((v) => v.t === "unknown");
+    if (lost) return lost;
     if (inputs.some((r) => !r))
-      return unknown(`${layer.type} applied to something that is not a Keras tensor`);
+      return unknown(`${layer.type} "${layer.name}" applied to something that is not a Keras tensor`);
     const node: KNode = { kind: "apply", layer, inputs: inputs as KRef[] };
     this.created.push(node);
     const n = outputCount(layer.type, layer.config as KObject);
@@ -385,7 +388,11 @@ export class KerasRuntime {
     const inputs = refs(a.kwargs.get("inputs") ?? a.args[0]).flatMap((r) =>
       r.node.kind === "input" ? [r.node] : [],
     );
+    const outputValues = list(a.kwargs.get("outputs") ?? a.args[1]);
     const outputs = refs(a.kwargs.get("outputs") ?? a.args[1]);
+    const outputsUnknown = outputValues.flatMap((x) =>
+      x.t === "object" && this.refs.has(x) ? [] : [x.t === "unknown" ? x.reason : `${describe(x)}`],
+    );
     const nameArg = a.kwargs.get("name");
     const obj: PyObject = {
       t: "object",
@@ -396,7 +403,7 @@ export class KerasRuntime {
     this.models.push({
       value: obj,
       span: a.span,
-      model: () => ({ name, inputs, outputs, order: this.created }),
+      model: () => ({ name, inputs, outputs, outputsUnknown, order: this.created }),
     });
     return obj;
   }
