@@ -838,6 +838,11 @@ export function buildKeras(
   return { outputs, unknown: build.unknown };
 }
 
+/** The model's output tensors built into `b` (their inferred shapes are what the source reads mid-run). */
+export function buildKerasTensors(m: KerasModel, b: GraphBuilder): PyTensor[] {
+  return new Build(b, () => undefined).model(m, undefined, "");
+}
+
 /** The model notes that say which layers are unknown and why (shown with the model's warnings). */
 export function unknownLayerNotes(unknown: readonly KerasUnknownLayer[]): string[] {
   return unknown.map((u) => `unknown: ${u.reason}; its output and its parameters are not counted`);

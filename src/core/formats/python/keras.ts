@@ -19,6 +19,7 @@ import {
 import { outputCount } from "../keras/kerasRecurrent";
 import type { Span } from "./ast";
 import { builtin } from "./builtins";
+import { correctPad, kerasShapeTuple } from "./kerasShapes";
 import {
   NONE,
   describe,
@@ -333,6 +334,19 @@ export class KerasRuntime {
     return this.tensor({ node, index: 0 });
   }
 
+  /** `x.shape` of a Keras tensor as Keras knows it at call time; undefined for any other value. */
+  shapeOf(v: PyValue): PyValue | undefined {
+    const ref = v.t === "object" ? this.refs.get(v) : undefined;
+    if (!ref) return undefined;
+    const inputs = this.created.flatMap((n) => (n.kind === "input" ? [n] : []));
+    return kerasShapeTuple({ name: "shape", inputs, outputs: [ref], order: this.created });
+  }
+
+  /** The shape of a value the source asks about (`backend.int_shape(x)`), or why it is not known. */
+  private readonly tensorShape = (x: PyValue): PyValue =>
+    this.shapeOf(x) ?? (x.t === "unknown" ? x : unknown(`${describe(x)} is not a Keras tensor`));
+  private readonly shapeArg = (a: CallArgs): PyValue => this.tensorShape(a.args[0] ?? NONE);
+
   private inputNode(v: PyValue): Extract<KNode, { kind: "input" }> | undefined {
     const n = v.t === "object" ? this.refs.get(v)?.node : undefined;
     return n?.kind === "input" ? n : undefined;
@@ -444,12 +458,22 @@ export class KerasRuntime {
     const backend = builtin(
       "keras.backend",
       () => unknown("keras.backend is a module"),
-      (n) => (n === "image_data_format" ? builtin(n, () => ({ t: "str", v: "channels_last" })) : undefined),
+      (n) =>
+        n === "image_data_format"
+          ? builtin(n, () => ({ t: "str", v: "channels_last" }))
+          : n === "int_shape"
+            ? builtin(n, this.shapeArg)
+            : undefined,
     );
     const imagenetUtils = builtin(
       "keras.applications.imagenet_utils",
       () => unknown("imagenet_utils is a module"),
-      (n) => (n === "obtain_input_shape" ? builtin(n, obtainInputShape) : undefined),
+      (n) =>
+        n === "obtain_input_shape"
+          ? builtin(n, obtainInputShape)
+          : n === "correct_pad"
+            ? builtin(n, (a) => correctPad(a, this.tensorShape))
+            : undefined,
     );
     const applications = builtin(
       "keras.applications",
@@ -488,9 +512,14 @@ export class KerasRuntime {
         return imagenetUtils;
       case "keras.api_export":
         return apiExport;
+      case "keras.ops":
+        return builtin(
+          "keras.ops",
+          () => unknown("keras.ops is a module"),
+          (n) => builtin(n, n === "shape" ? this.shapeArg : () => unknown(`keras.ops.${n} is not followed`)),
+        );
       case "keras.utils":
       case "keras.utils.file_utils":
-      case "keras.ops":
       case "keras.ops.operation_utils":
         return utils(plain);
       case "tensorflow":
