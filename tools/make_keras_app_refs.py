@@ -10,13 +10,14 @@ shape with None for the batch, param count) and the totals (count_params, traina
 ConvLens's own code is not used.
 
     python3 -m venv /tmp/kv && /tmp/kv/bin/pip install keras jax jaxlib scipy numpy
-    KERAS_BACKEND=jax /tmp/kv/bin/python tools/make_keras_app_refs.py
+    KERAS_BACKEND=jax /tmp/kv/bin/python tools/make_keras_app_refs.py [convnext.py ...]   # all, or some
 """
 import hashlib
 import json
 import os
 import pathlib
 import runpy
+import sys
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
@@ -49,14 +50,17 @@ def shape_of(layer):
     return list(out.shape)
 
 
-def main():
+def main(only):
     OUT.mkdir(parents=True, exist_ok=True)
-    sources = []
+    sources = [(n, hashlib.sha256((SRC / n).read_bytes()).hexdigest()) for n in APPS]
     for name, line in APPS.items():
+        if only and name not in only:
+            continue
         text = (SRC / name).read_text()
-        sources.append((name, hashlib.sha256(text.encode()).hexdigest()))
         fixture = OUT / name
         fixture.write_text(text.rstrip("\n") + "\n" + APPENDED + line + "\n")
+        # Default layer names (conv2d_4) count per session: each file starts a fresh one, as opening it does.
+        keras.backend.clear_session()
         model = runpy.run_path(str(fixture), run_name="fixture")["model"]
         trainable = sum(int(w.numpy().size) for w in model.trainable_weights)
         ref = {
@@ -94,4 +98,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -175,8 +175,13 @@ function useBias(o: LayerOps): boolean {
   return o.c.bool("use_bias", true);
 }
 
+/** The padding mode, lower-cased as Keras's standardize_padding does (ResNet50 writes "SAME"). */
+function paddingMode(o: LayerOps): string {
+  return o.c.str("padding", "valid").toLowerCase();
+}
+
 function padAttrs(o: LayerOps, k: readonly number[], d: readonly number[]): Record<string, AttrValue> {
-  const pad = o.c.str("padding", "valid");
+  const pad = paddingMode(o);
   if (pad === "same") return { auto_pad: "SAME_UPPER" };
   if (pad === "valid") return { auto_pad: "VALID" };
   // Conv1D causal: all the padding on the left, so step t sees only steps ≤ t.
@@ -220,7 +225,7 @@ function convTranspose(o: LayerOps, xs: readonly PyTensor[]): PyTensor {
   const k = o.c.ints("kernel_size", rank);
   const s = o.c.ints("strides", rank, 1);
   const d = o.c.ints("dilation_rate", rank, 1);
-  const pad = o.c.str("padding", "valid");
+  const pad = paddingMode(o);
   const cin = channels(o, x);
   const ext = k.map((ki, i) => (ki - 1) * (d[i] ?? 1) + 1);
   let attrs: Record<string, AttrValue>;
