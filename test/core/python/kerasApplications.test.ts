@@ -29,7 +29,7 @@ interface Ref {
 const NOT_EXACT: Readonly<Record<string, { error?: RegExp; unknown?: RegExp }>> = {
   // Each stage is a keras.Sequential built without an input shape and called on a tensor.
   "convnext.py": { error: /./ },
-  // `infilters = x.shape[channel_axis]` after a layer whose shape is not followed.
+  // `infilters = x.shape[channel_axis]` is not known where the block compares it.
   "mobilenet_v3.py": { error: /cannot decide `if stride == 1 and infilters == filters`/ },
   // Normalization (mean, variance, count: non-trainable, counted by Keras) has no rule yet.
   "efficientnet.py": { unknown: /Normalization "normalization": ConvLens has no rule for Normalization/ },
