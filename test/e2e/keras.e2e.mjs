@@ -145,6 +145,21 @@ export const tests = [
     },
   },
   {
+    name: "published mobilenet_v2.py (Keras applications) in the inspector: Keras's own parameter total",
+    async run({ page, screenshot }) {
+      // keras/src/applications/mobilenet_v2.py as Keras ships it, plus `model = MobileNetV2(weights=None)`;
+      // the expected total is model.count_params() of that file run by Keras (tools/make_keras_app_refs.py).
+      const expected = json("published/mobilenet_v2.keras.json");
+      // The appended line is far below the first screen: wait for an import line instead.
+      await openKerasSource(page, "mobilenet_v2.py", "from keras.src.models import Functional");
+      await runCommand(page, "ConvLens: Inspect Model Class");
+      const frame = await waitForInspector(page, expected.model, 60_000);
+      assert.equal(expected.totals.params, 3_538_984, "the keras.io figure for MobileNetV2");
+      assert.equal(await readTotal(frame, "total-params"), expected.totals.params, "total-params");
+      await screenshot("keras-published-mobilenet-v2");
+    },
+  },
+  {
     name: "keras_resnet.py (functional API) in the inspector: values named by the variables they are bound to",
     async run({ page, screenshot }) {
       // keras_resnet.py: inputs = keras.Input(…, name="image"); x = layers.Conv2D(…)(inputs) …

@@ -268,6 +268,7 @@ async function main() {
     "tflite/published/selfie_segmentation.tflite",
     "python/keras_vgg.py",
     "python/keras_resnet.py",
+    "keras/published/mobilenet_v2.py",
     "python/notebook_cnn.ipynb",
   ])
     fs.copyFileSync(path.join(repoRoot, "test", "fixtures", rel), path.join(workspace, path.basename(rel)));

@@ -22,6 +22,9 @@ import { recurrent } from "./kerasRecurrent";
 
 export class KerasBuildError extends Error {}
 
+/** A layer argument the source computes at run time: the layer is unknown, never the whole model refused. */
+class NotConstantError extends KerasBuildError {}
+
 /** One layer's config read by Keras argument name; errors name the layer. */
 export class LayerConfig {
   constructor(readonly layer: KerasLayer) {}
@@ -30,7 +33,8 @@ export class LayerConfig {
     throw new KerasBuildError(`${this.layer.type} "${this.layer.name}": ${message}`);
   }
   raw(key: string): KValue | undefined {
-    if (this.layer.notConstant?.has(key)) this.fail(`${key} is not a constant`);
+    const why = this.layer.notConstant?.get(key);
+    if (why !== undefined) throw new NotConstantError(`${key} is not a constant${why ? ` (${why})` : ""}`);
     return untuple(this.layer.config[key]);
   }
   has(key: string): boolean {
@@ -171,8 +175,13 @@ function useBias(o: LayerOps): boolean {
   return o.c.bool("use_bias", true);
 }
 
+/** The padding mode, lower-cased as Keras's standardize_padding does (ResNet50 writes "SAME"). */
+function paddingMode(o: LayerOps): string {
+  return o.c.str("padding", "valid").toLowerCase();
+}
+
 function padAttrs(o: LayerOps, k: readonly number[], d: readonly number[]): Record<string, AttrValue> {
-  const pad = o.c.str("padding", "valid");
+  const pad = paddingMode(o);
   if (pad === "same") return { auto_pad: "SAME_UPPER" };
   if (pad === "valid") return { auto_pad: "VALID" };
   // Conv1D causal: all the padding on the left, so step t sees only steps ≤ t.
@@ -216,7 +225,7 @@ function convTranspose(o: LayerOps, xs: readonly PyTensor[]): PyTensor {
   const k = o.c.ints("kernel_size", rank);
   const s = o.c.ints("strides", rank, 1);
   const d = o.c.ints("dilation_rate", rank, 1);
-  const pad = o.c.str("padding", "valid");
+  const pad = paddingMode(o);
   const cin = channels(o, x);
   const ext = k.map((ki, i) => (ki - 1) * (d[i] ?? 1) + 1);
   let attrs: Record<string, AttrValue>;
@@ -715,6 +724,7 @@ class Build {
       const out = rule(this.ops(l, as, prefix), xs);
       return Array.isArray(out) ? [...(out as readonly PyTensor[])] : [out as PyTensor];
     } catch (e) {
+      if (e instanceof NotConstantError) return this.opaque(l, as, prefix, xs, e.message);
       // After an unknown layer every size is unknown: later layers become unknown too, never an error.
       if (!(e instanceof KerasBuildError) || xs.every((x) => x.state.shape)) throw e;
       return this.opaque(l, as, prefix, xs, "the shape of its input is unknown");
@@ -788,7 +798,22 @@ class Build {
           `${n.kind === "apply" ? `layer "${n.layer.name}"` : `input "${n.name}"`} has no output #${i}`,
         );
       })();
-    if (!m.outputs || m.outputs.length === 0) throw new KerasBuildError("the model has no outputs");
+    if (!m.outputs || m.outputs.length === 0) {
+      const why = m.outputsUnknown?.[0];
+      if (why === undefined) throw new KerasBuildError("the model has no outputs");
+      // Build the layers the source did record, so the error names the first whose output became unknown.
+      for (const n of m.order ?? []) {
+        try {
+          visit(n);
+        } catch {
+          break;
+        }
+      }
+      const first = this.unknown[0];
+      throw new KerasBuildError(
+        `the model's output is unknown${first ? ` from layer ${first.reason}` : ""} (${why})`,
+      );
+    }
     // Build in the order the layers were created (as model.summary() lists them), only what the outputs need.
     if (m.order) {
       const needed = new Set<KNode>();
@@ -816,6 +841,11 @@ export function buildKeras(
   const build = new Build(b, sourceName);
   const outputs = build.model(m, undefined, "").map((t) => t.value);
   return { outputs, unknown: build.unknown };
+}
+
+/** The model's output tensors built into `b` (their inferred shapes are what the source reads mid-run). */
+export function buildKerasTensors(m: KerasModel, b: GraphBuilder): PyTensor[] {
+  return new Build(b, () => undefined).model(m, undefined, "");
 }
 
 /** The model notes that say which layers are unknown and why (shown with the model's warnings). */

@@ -17,8 +17,8 @@ export interface KerasLayer {
   readonly name: string;
   /** Constructor arguments by their Keras names, as `get_config()` writes them. */
   readonly config: KObject;
-  /** Arguments the source computes at run time (not constants), by name. */
-  readonly notConstant?: ReadonlySet<string>;
+  /** Arguments the source computes at run time (not constants), by name, with why each is not known. */
+  readonly notConstant?: ReadonlyMap<string, string>;
   /** A model used as a layer (a Sequential inside a functional model). */
   readonly model?: KerasModel;
   readonly source?: SourceInfo;
@@ -57,6 +57,8 @@ export interface KerasModel {
   /** A functional model: its inputs and outputs. */
   readonly inputs?: readonly Extract<KNode, { kind: "input" }>[];
   readonly outputs?: readonly KRef[];
+  /** Why outputs given to Model(inputs, outputs) are not Keras tensors (their values became unknown). */
+  readonly outputsUnknown?: readonly string[];
   /**
    * The order to build nodes in (layer creation order, as model.summary() lists them); else depth-first from
    * the outputs.

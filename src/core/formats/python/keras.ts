@@ -19,6 +19,7 @@ import {
 import { outputCount } from "../keras/kerasRecurrent";
 import type { Span } from "./ast";
 import { builtin } from "./builtins";
+import { correctPad, kerasShapeTuple } from "./kerasShapes";
 import {
   NONE,
   describe,
@@ -260,10 +261,10 @@ export class KerasRuntime {
 
   private makeLayer(type: string, a: CallArgs): PyValue {
     const config: Record<string, KValue> = {};
-    const notConstant = new Set<string>();
+    const notConstant = new Map<string, string>();
     const set = (key: string, v: PyValue) => {
       const k = this.value(v);
-      if (k === undefined) notConstant.add(key);
+      if (k === undefined) notConstant.set(key, v.t === "unknown" ? v.reason : describe(v));
       else config[key] = k;
     };
     const names = POSITIONAL[type] ?? [];
@@ -288,8 +289,11 @@ export class KerasRuntime {
     const state = a.kwargs.get("initial_state");
     if (state) values.push(...(state.t === "list" || state.t === "tuple" ? state.items : [state]));
     const inputs = values.map((v) => (v.t === "object" ? this.refs.get(v) : undefined));
+    // An unknown input keeps its first reason, so the model's error names where the values stopped.
+    const lost = values.find((v) => v.t === "unknown");
+    if (lost) return lost;
     if (inputs.some((r) => !r))
-      return unknown(`${layer.type} applied to something that is not a Keras tensor`);
+      return unknown(`${layer.type} "${layer.name}" applied to something that is not a Keras tensor`);
     const node: KNode = { kind: "apply", layer, inputs: inputs as KRef[] };
     this.created.push(node);
     const n = outputCount(layer.type, layer.config as KObject);
@@ -329,6 +333,19 @@ export class KerasRuntime {
     this.created.push(node);
     return this.tensor({ node, index: 0 });
   }
+
+  /** `x.shape` of a Keras tensor as Keras knows it at call time; undefined for any other value. */
+  shapeOf(v: PyValue): PyValue | undefined {
+    const ref = v.t === "object" ? this.refs.get(v) : undefined;
+    if (!ref) return undefined;
+    const inputs = this.created.flatMap((n) => (n.kind === "input" ? [n] : []));
+    return kerasShapeTuple({ name: "shape", inputs, outputs: [ref], order: this.created });
+  }
+
+  /** The shape of a value the source asks about (`backend.int_shape(x)`), or why it is not known. */
+  private readonly tensorShape = (x: PyValue): PyValue =>
+    this.shapeOf(x) ?? (x.t === "unknown" ? x : unknown(`${describe(x)} is not a Keras tensor`));
+  private readonly shapeArg = (a: CallArgs): PyValue => this.tensorShape(a.args[0] ?? NONE);
 
   private inputNode(v: PyValue): Extract<KNode, { kind: "input" }> | undefined {
     const n = v.t === "object" ? this.refs.get(v)?.node : undefined;
@@ -385,7 +402,11 @@ export class KerasRuntime {
     const inputs = refs(a.kwargs.get("inputs") ?? a.args[0]).flatMap((r) =>
       r.node.kind === "input" ? [r.node] : [],
     );
+    const outputValues = list(a.kwargs.get("outputs") ?? a.args[1]);
     const outputs = refs(a.kwargs.get("outputs") ?? a.args[1]);
+    const outputsUnknown = outputValues.flatMap((x) =>
+      x.t === "object" && this.refs.has(x) ? [] : [x.t === "unknown" ? x.reason : `${describe(x)}`],
+    );
     const nameArg = a.kwargs.get("name");
     const obj: PyObject = {
       t: "object",
@@ -396,7 +417,7 @@ export class KerasRuntime {
     this.models.push({
       value: obj,
       span: a.span,
-      model: () => ({ name, inputs, outputs, order: this.created }),
+      model: () => ({ name, inputs, outputs, outputsUnknown, order: this.created }),
     });
     return obj;
   }
@@ -437,12 +458,22 @@ export class KerasRuntime {
     const backend = builtin(
       "keras.backend",
       () => unknown("keras.backend is a module"),
-      (n) => (n === "image_data_format" ? builtin(n, () => ({ t: "str", v: "channels_last" })) : undefined),
+      (n) =>
+        n === "image_data_format"
+          ? builtin(n, () => ({ t: "str", v: "channels_last" }))
+          : n === "int_shape"
+            ? builtin(n, this.shapeArg)
+            : undefined,
     );
     const imagenetUtils = builtin(
       "keras.applications.imagenet_utils",
       () => unknown("imagenet_utils is a module"),
-      (n) => (n === "obtain_input_shape" ? builtin(n, obtainInputShape) : undefined),
+      (n) =>
+        n === "obtain_input_shape"
+          ? builtin(n, obtainInputShape)
+          : n === "correct_pad"
+            ? builtin(n, (a) => correctPad(a, this.tensorShape))
+            : undefined,
     );
     const applications = builtin(
       "keras.applications",
@@ -481,9 +512,14 @@ export class KerasRuntime {
         return imagenetUtils;
       case "keras.api_export":
         return apiExport;
+      case "keras.ops":
+        return builtin(
+          "keras.ops",
+          () => unknown("keras.ops is a module"),
+          (n) => builtin(n, n === "shape" ? this.shapeArg : () => unknown(`keras.ops.${n} is not followed`)),
+        );
       case "keras.utils":
       case "keras.utils.file_utils":
-      case "keras.ops":
       case "keras.ops.operation_utils":
         return utils(plain);
       case "tensorflow":

@@ -372,6 +372,8 @@ export class TorchHost implements Host {
 
   private objectAttr(obj: PyObject, name: string, interp: Interpreter, span: Span): PyValue {
     if (name === "__class__") return obj.cls;
+    const kerasShape = name === "shape" ? this.keras.shapeOf(obj) : undefined;
+    if (kerasShape) return kerasShape;
     if (name === "forward" && !this.builder && this.instances.find(obj))
       return builtin(
         "forward",
