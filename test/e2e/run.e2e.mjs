@@ -240,7 +240,21 @@ export const tests = [
       try {
         for (const forced of ["wasm", "webgpu"]) {
           setSettings({ "convlens.backend": forced });
-          // The host re-sends the runtime when the setting changes; runs until then use the old one.
+          // The host re-sends the runtime when the setting changes, and the panel then clears the last
+          // result: a run clicked before that shows its logits only until the clear. Wait for the clear.
+          await poll(
+            () =>
+              frame
+                .locator('[data-testid="logits"]')
+                .count()
+                .then((n) =>
+                  n === 0 ? null : frame.locator('[data-testid="logits"]').getAttribute("data-values"),
+                )
+                .catch(() => null),
+            (values) => values === null,
+            15_000,
+          );
+          // Runs until then use the old engine.
           let r = await runOnce(frame, screenshot, forced);
           for (let i = 0; i < 20 && r.backend !== forced; i++) {
             await sleep(500);
