@@ -64,14 +64,6 @@ export class RunnableCache {
     this.buildsOf(model).holders.add(holder);
   }
 
-  /**
-   * Aborted when no one holds `model` any more (undefined: no one does now). Work done ahead of a
-   * request passes it to built(), so that a release stops it instead of building the model afresh.
-   */
-  heldSignal(model: Model): AbortSignal | undefined {
-    return this.builds.get(model)?.stop.signal;
-  }
-
   /** `holder` no longer shows `model`: when no one does, its builds stop and their sessions go. */
   release(model: Model, holder: object): void {
     const m = this.builds.get(model);

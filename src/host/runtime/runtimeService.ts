@@ -158,14 +158,13 @@ export class RuntimeService {
 
   /**
    * Write the runnable model for these layers and return where the webview fetches it; the host
-   * engine loads it once `warmAfter` settles. `signal` stops the work (not started, or retried).
+   * engine loads it once `warmAfter` settles.
    */
   async prepare(
     webview: vscode.Webview,
     file: Model,
     layers: readonly LayerRow[],
     warmAfter?: Promise<unknown>,
-    signal?: AbortSignal,
   ): Promise<RunnableInfo> {
     // Channels-last models run through a wrapper that takes images and gives feature maps NCHW.
     const wanted = layers.map((l) => ({
@@ -186,7 +185,7 @@ export class RuntimeService {
     const runnable = await this.cache.built(
       file,
       `forward [${extraOutputs.join(", ")}]`,
-      signal,
+      undefined,
       (m) => buildRunnable(channelsFirstView(m, wanted).model, { extraOutputs, seed: SEED }),
       warmAfter,
     );
