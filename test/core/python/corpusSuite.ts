@@ -31,10 +31,12 @@ export interface CorpusSuite {
   readonly exact: readonly string[];
   /** At least this many NAME.json files (guards against an empty or missing folder). */
   readonly minBuilders: number;
+  /** How one NAME.json is analysed (default: the user script `model = CALL; model(x)`). */
+  readonly analyse?: (expected: CorpusCall, parsedModules: ParsedModules) => CorpusResult;
 }
 
 // As in the editor: library files read from disk and parsed once for all the scripts.
-const files = { read: (path: string) => (existsSync(path) ? readFileSync(path, "utf8") : undefined) };
+export const files = { read: (path: string) => (existsSync(path) ? readFileSync(path, "utf8") : undefined) };
 
 function analyse(expected: CorpusCall, pythonPath: string, parsedModules: ParsedModules): CorpusResult {
   const fileName = resolve(__dirname, `${expected.builder}_script.py`);
@@ -62,7 +64,9 @@ export function describeCorpus(suite: CorpusSuite): void {
       const text = readFileSync(resolve(suite.expectedDir, file), "utf8");
       const expected = JSON.parse(text) as TorchvisionExpected | TorchRefused;
       const t0 = performance.now();
-      const r = analyse(expected, suite.pythonPath, parsedModules);
+      const r = suite.analyse
+        ? suite.analyse(expected, parsedModules)
+        : analyse(expected, suite.pythonPath, parsedModules);
       results.set(expected.builder, { ...r, ms: performance.now() - t0 });
       // The guarantee: never a number PyTorch contradicts.
       expect(r.mismatches, `${expected.builder}: wrong numbers`).toEqual([]);
