@@ -6,7 +6,7 @@
 import type { Comprehension, Expr, Span } from "./ast";
 import { InterpError } from "./interpErrors";
 import type { Interpreter } from "./interpreter";
-import { compareOp, unaryOp } from "./operators";
+import { compareOp, tensorTruthError, unaryOp } from "./operators";
 import { parsePython } from "./parse";
 import {
   NONE,
@@ -139,6 +139,37 @@ export function evalExpression(interp: Interpreter, e: Expr, scope: Scope): PyVa
 }
 
 /** f"conv{i}" → "conv3": each {expression} is parsed from the source text and evaluated. */
+/**
+ * The truth of a condition `a and b` / `a or b` (an `if` test). An operand we cannot decide
+ * does not decide the whole when a later one does: `input.is_cuda and self.ngpu > 1` is false
+ * whenever `self.ngpu > 1` is, whatever `is_cuda` is (DCGAN's forward). Only the truth is
+ * known then, not the value, so this serves conditions only. `truth` undefined: undecidable,
+ * `value` then being the first undecidable operand (its reason).
+ */
+export function conditionTruth(
+  interp: Interpreter,
+  e: Extract<Expr, { kind: "BoolOp" }>,
+  scope: Scope,
+): { value: PyValue; truth: boolean | undefined } {
+  let undecided: PyValue | undefined;
+  let last: PyValue = NONE;
+  for (const x of e.values) {
+    try {
+      last = interp.eval(x, scope);
+    } catch (err) {
+      // Python may never evaluate an operand after an undecided one: its failure decides nothing.
+      if (undecided && err instanceof InterpError) continue;
+      throw err;
+    }
+    const t = truthy(last);
+    // A tensor of several values raises in `bool()` right there: nothing after it runs.
+    if (t === undefined && !undecided && tensorTruthError(last)) return { value: last, truth: undefined };
+    if (t === undefined) undecided ??= last;
+    else if (e.op === "and" ? !t : t) return { value: last, truth: t };
+  }
+  return undecided ? { value: undecided, truth: undefined } : { value: last, truth: truthy(last) };
+}
+
 function formatString(interp: Interpreter, span: Span, scope: Scope): PyValue {
   const raw = interp.textOf(span);
   const m = /^[a-zA-Z]*("""|'''|"|')([\s\S]*)\1$/.exec(raw);

@@ -5,7 +5,7 @@
  * Statements, assignment, classes and calls live here; expressions in evalExpression.ts.
  */
 import type { ClassDef, Expr, FunctionDef, Span, Stmt } from "./ast";
-import { evalExpression } from "./evalExpression";
+import { conditionTruth, evalExpression } from "./evalExpression";
 import { BudgetError, InterpError, PyRaises } from "./interpErrors";
 import { dataclassInit, isDataclass } from "./dataclasses";
 import { binaryOp, tensorTruthError } from "./operators";
@@ -122,8 +122,8 @@ export class Interpreter {
         return { k: "return", v };
       }
       case "If": {
-        const test = this.eval(s.test, scope);
-        const t = truthy(test);
+        const { value: test, truth: t } =
+          s.test.kind === "BoolOp" ? conditionTruth(this, s.test, scope) : this.truthOf(s.test, scope);
         const raises = tensorTruthError(test);
         if (raises) throw raises;
         if (t === undefined) {
@@ -352,6 +352,10 @@ export class Interpreter {
   eval(e: Expr, scope: Scope): PyValue {
     this.tick();
     return evalExpression(this, e, scope);
+  }
+  private truthOf(e: Expr, scope: Scope): { value: PyValue; truth: boolean | undefined } {
+    const value = this.eval(e, scope);
+    return { value, truth: truthy(value) };
   }
 
   call(fn: PyValue, a: CallArgs): PyValue {
