@@ -6,7 +6,7 @@
 import type { AttrValue } from "../../ir/types";
 import type { OpCall } from "./torchOps";
 import { tensorDtype } from "./tensorFactories";
-import { iterate, num, tuple, unknown, type PyTensor, type PyValue } from "./values";
+import { NONE, iterate, num, tuple, unknown, type PyTensor, type PyValue } from "./values";
 
 type TorchOp = (c: OpCall) => PyValue;
 
@@ -172,9 +172,43 @@ function einsum(c: OpCall): PyValue {
   return emit(c, "MatMul", [left.value, right.value]);
 }
 
+/** align_corners as PyTorch takes it (None means False, with a warning) → the ONNX 0 / 1. */
+const alignCorners = (c: OpCall, i: number): number => {
+  const v = arg(c, i, "align_corners");
+  return v?.t === "bool" && v.v ? 1 : 0;
+};
+
+/** F.affine_grid(theta, size): the sampling grid [N, *spatial, r] of an affine map. */
+function affineGrid(c: OpCall): PyValue {
+  const theta = tensorArg(c, 0, "theta");
+  const size = iterate(arg(c, 1, "size") ?? NONE)?.map(num);
+  if (!theta || !size || !size.every((d): d is number => d !== undefined))
+    return unknown("affine_grid with a size that is not constant");
+  return emit(c, "AffineGrid", [theta.value, c.b.constInts(size)], { align_corners: alignCorners(c, 2) });
+}
+
+/** F.grid_sample(x, grid, mode, padding_mode, align_corners): [N, C, *grid's spatial sizes]. */
+function gridSample(c: OpCall): PyValue {
+  const x = tensorArg(c, 0, "input"),
+    grid = tensorArg(c, 1, "grid");
+  const text = (i: number, name: string, dflt: string): string => {
+    const v = arg(c, i, name);
+    return v?.t === "str" ? v.v : dflt;
+  };
+  if (!x || !grid) return unknown("grid_sample of non-tensors");
+  const attrs = {
+    mode: text(2, "mode", "bilinear"),
+    padding_mode: text(3, "padding_mode", "zeros"),
+    align_corners: alignCorners(c, 4),
+  };
+  return emit(c, "GridSample", [x.value, grid.value], attrs);
+}
+
 export const MORE_TORCH_FUNCTIONS: Readonly<Record<string, TorchOp>> = {
   linear,
   einsum,
+  affine_grid: affineGrid,
+  grid_sample: gridSample,
   layer_norm: layerNorm,
   roll,
   meshgrid,
