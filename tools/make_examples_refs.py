@@ -14,6 +14,8 @@ give the module-level names the script computes from argparse (their defaults, s
 The input shape of each model is the one the script feeds it, with a batch of one:
 - MNIST scripts (mnist, vae, spatial transformer): 1x1x28x28 (datasets.MNIST + ToTensor);
 - neural_networks_tutorial: 1x1x32x32 (its own `torch.randn(1, 1, 32, 32)`);
+- buildmodel_tutorial: 1x28x28 (its own `torch.rand(1, 28, 28)`, a FashionMNIST image);
+- reinforce: 1x4 (a CartPole state of 4 floats, `.unsqueeze(0)`);
 - cifar10_tutorial: 1x3x32x32 (CIFAR10 + ToTensor);
 - dcgan: G gets `torch.randn(batch, nz, 1, 1)` = 1x100x1x1; D gets G's output / a real image
   of --imageSize 64 with nc=3 channels (cifar10, lsun, imagenet, folder, fake datasets);
@@ -47,6 +49,8 @@ MODELS = [
     ("examples/fast_neural_style/neural_style/transformer_net.py", "TransformerNet", "TransformerNet()",
      [1, 3, 256, 256], ""),
     ("examples/super_resolution/model.py", "Net", "Net(upscale_factor=3)", [1, 1, 85, 85], ""),
+    ("examples/reinforcement_learning/reinforce.py", "Policy", "Policy()", [1, 4], ""),
+    ("tutorials/beginner_source/basics/buildmodel_tutorial.py", "NeuralNetwork", "NeuralNetwork()", [1, 28, 28], ""),
     ("tutorials/beginner_source/blitz/neural_networks_tutorial.py", "Net", "Net()", [1, 1, 32, 32], ""),
     ("tutorials/beginner_source/blitz/cifar10_tutorial.py", "Net", "Net()", [1, 3, 32, 32], ""),
     ("tutorials/intermediate_source/spatial_transformer_tutorial.py", "Net", "Net()", MNIST, ""),
