@@ -7,6 +7,8 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { analyzePythonSource } from "../../../src/core/formats/python/pythonModel";
+import type { Model } from "../../../src/core/ir/types";
+import { buildRunnable } from "../../../src/core/onnx/runnable";
 
 describe("F.affine_grid and F.grid_sample", () => {
   it("sample the input on a grid of another size", () => {
@@ -20,5 +22,10 @@ describe("F.affine_grid and F.grid_sample", () => {
     const ops = model?.model?.graph.nodes.map((n) => n.opType) ?? [];
     expect(ops).toContain("AffineGrid");
     expect(ops).toContain("GridSample");
+    // AffineGrid is opset 20, the runtime runs the reader's opset 17: refused in one line.
+    if (!model?.model) throw new Error("no model");
+    expect(() => buildRunnable(model.model as Model)).toThrow(
+      /^Cannot run: layer "[^"]*" \(AffineGrid\) needs ONNX opset 20; the runtime runs opset 17/,
+    );
   });
 });
