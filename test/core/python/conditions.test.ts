@@ -41,3 +41,17 @@ describe("a condition decided by a later operand", () => {
     expect(model?.error).toContain("Boolean value of Tensor with more than one value is ambiguous");
   });
 });
+
+describe("a module-level statement that cannot be followed", () => {
+  it("the names it sets are unknown with its reason, not undefined", () => {
+    // PyTorch: `--dataset mnist` prints [1, 8, 30, 30] 80, `--dataset cifar10` [1, 8, 30, 30] 224,
+    // no argument: "error: the following arguments are required: --dataset"
+    const fileName = resolve(DIR, "required_argument.py");
+    const result = analyzePythonSource(readFileSync(fileName, "utf8"), { fileName });
+    const net = result.classes.find((c) => c.name === "Net");
+    expect(net?.analysis).toBeUndefined();
+    expect(net?.error).toContain(
+      "in_channels is unknown (set by line 10, which cannot be followed: cannot decide `if opt.dataset == 'mnist'`",
+    );
+  });
+});

@@ -26,6 +26,7 @@ import { assumeInputSize, documentedSize } from "./assumedInput";
 import { withSourceNames } from "./sourceNames";
 
 export { FOREIGN_SPAN_BASE, isForeignSpan } from "./moduleLoader";
+import { bindUnfollowed } from "./unfollowedNames";
 import { Scope, describe, iterate, str, type PyObject, type PyValue } from "./values";
 
 export interface InputSpec {
@@ -438,6 +439,7 @@ export function analyzePythonSource(source: string, opts: PythonOptions): Python
       interp.exec(s, globals);
     } catch (e) {
       if (!(e instanceof InterpError)) throw e;
+      bindUnfollowed(s, globals, source, e.message);
     }
   }
   host.instances.recording = false;
