@@ -11,7 +11,7 @@ function targetNames(e: Expr, out: Set<string>): void {
   else if (e.kind === "Tuple" || e.kind === "List") for (const x of e.elts) targetNames(x, out);
 }
 
-/** Every name the statement binds on some path (assignments, loops, defs, imports), nested blocks included. */
+/** Every name the statement binds on some path (assignments, loops, defs, imports), nested blocks too. */
 export function boundNames(s: Stmt, out = new Set<string>()): Set<string> {
   switch (s.kind) {
     case "Assign":
