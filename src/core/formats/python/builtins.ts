@@ -215,9 +215,15 @@ export function makeBuiltins(interp: () => Interpreter): Map<string, PyValue> {
                           ? "function"
                           : v.t === "class"
                             ? "type"
-                            : undefined;
+                            : v.t === "none"
+                              ? "NoneType"
+                              : undefined;
       let hit: boolean | undefined;
-      if (typeName) hit = accepted.has(typeName) || (typeName === "bool" && accepted.has("int"));
+      // A builtin here may stand for a Python function of a library not read: FunctionType is not certain.
+      if (v.t === "builtin" && typeName === "function" && names.includes("FunctionType"))
+        return unknown("isinstance of a library function against types.FunctionType");
+      if (v.t === "func") hit = accepted.has("function") || accepted.has("FunctionType");
+      else if (typeName) hit = accepted.has(typeName) || (typeName === "bool" && accepted.has("int"));
       else if (v.t === "tensor") hit = accepted.has("Tensor");
       else if (v.t === "object") {
         const chain: string[] = [];

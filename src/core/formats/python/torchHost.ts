@@ -274,6 +274,9 @@ export class TorchHost implements Host {
           return argparseModule();
         case "itertools":
           return itertoolsModule();
+        case "types":
+          // FunctionType: what isinstance calls a `def` or lambda (timm's create_norm_act).
+          return this.namespace(name, (n) => (n === "FunctionType" ? builtin(n, () => NONE) : undefined));
         case "pytorch_lightning":
         case "lightning":
         case "lightning.pytorch":
