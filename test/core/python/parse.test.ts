@@ -180,10 +180,8 @@ describe("parsePython expressions", () => {
   });
 
   it("marks what it does not model as Unsupported", () => {
-    expect(value("{x for x in y}")).toMatchObject({
-      kind: "Unsupported",
-      what: "SetComprehensionExpression",
-    });
+    // A set comprehension is a list of its distinct items (evalExpression), marked isSet.
+    expect(value("{x for x in y}")).toMatchObject({ kind: "ListComp", isSet: true });
     // A set display is its items (membership as Python: `weights in {"imagenet", None}`).
     expect(value("{1, 2}")).toMatchObject({ kind: "Tuple", elts: [{ kind: "Num" }, { kind: "Num" }] });
     expect(value("(n := 3)")).toMatchObject({ kind: "Unsupported", what: "NamedExpression" });
@@ -191,6 +189,31 @@ describe("parsePython expressions", () => {
     expect(only(parsePython("print 'py2'\n").body)).toMatchObject({
       kind: "Unsupported",
       what: "PrintStatement",
+    });
+  });
+});
+
+describe("boolean operators and floats lezer misreads", () => {
+  const show = (e: Expr): string =>
+    e.kind === "BoolOp"
+      ? `(${e.values.map(show).join(` ${e.op} `)})`
+      : e.kind === "UnaryOp"
+        ? `(${e.op} ${show(e.operand)})`
+        : e.kind === "Name"
+          ? e.id
+          : e.kind;
+  it("gives `not` a higher precedence than `and` / `or`, as Python", () => {
+    // Lezer reads `not a and b` as `not (a and b)`.
+    expect(show(value("not a and b or c"))).toBe("(((not a) and b) or c)");
+    expect(show(value("a and not b or c"))).toBe("((a and (not b)) or c)");
+    expect(show(value("not a and (b or c)"))).toBe("((not a) and (b or c))");
+    expect(value("not a is not b")).toMatchObject({ kind: "UnaryOp", operand: { kind: "Compare" } });
+  });
+  it("reads `0. else` as a float, not the attribute `else` of 0", () => {
+    expect(value("1 if r > 0. else 'v 2. if'")).toMatchObject({
+      kind: "IfExp",
+      test: { comparators: [{ kind: "Num", value: 0, isFloat: true }] },
+      orelse: { kind: "Str", value: "v 2. if" },
     });
   });
 });

@@ -75,6 +75,8 @@ export type Expr =
       readonly elt: Expr;
       readonly generators: readonly Comprehension[];
       readonly isGenerator: boolean;
+      /** `{x for …}`: read as a list of its distinct items (membership, len, iteration as a set's). */
+      readonly isSet?: boolean;
       readonly span: Span;
     }
   | {

@@ -20,6 +20,9 @@ import {
 } from "./values";
 import type { Interpreter } from "./interpreter";
 
+/** The name of a functools.partial object (`isinstance(p, functools.partial)` is true for it). */
+const PARTIAL = "functools.partial";
+
 export function builtin(
   name: string,
   call: (a: CallArgs) => PyValue,
@@ -206,11 +209,21 @@ export function makeBuiltins(interp: () => Interpreter): Map<string, PyValue> {
                     ? "bool"
                     : v.t === "dict"
                       ? "dict"
-                      : v.t === "func" || v.t === "builtin"
-                        ? "function"
-                        : undefined;
+                      : v.t === "builtin" && v.name === PARTIAL
+                        ? "partial"
+                        : v.t === "func" || v.t === "builtin"
+                          ? "function"
+                          : v.t === "class"
+                            ? "type"
+                            : v.t === "none"
+                              ? "NoneType"
+                              : undefined;
       let hit: boolean | undefined;
-      if (typeName) hit = accepted.has(typeName) || (typeName === "bool" && accepted.has("int"));
+      // A builtin here may stand for a Python function of a library not read: FunctionType is not certain.
+      if (v.t === "builtin" && typeName === "function" && names.includes("FunctionType"))
+        return unknown("isinstance of a library function against types.FunctionType");
+      if (v.t === "func") hit = accepted.has("function") || accepted.has("FunctionType");
+      else if (typeName) hit = accepted.has(typeName) || (typeName === "bool" && accepted.has("int"));
       else if (v.t === "tensor") hit = accepted.has("Tensor");
       else if (v.t === "object") {
         const chain: string[] = [];
@@ -248,12 +261,21 @@ export function makeBuiltins(interp: () => Interpreter): Map<string, PyValue> {
     partial: builtin("partial", (a) => {
       const [fn, ...bound] = a.args;
       if (!fn) return unknown("partial");
-      return builtin("partial", (b2) =>
-        interp().call(fn, {
-          ...b2,
-          args: [...bound, ...b2.args],
-          kwargs: new Map([...a.kwargs, ...b2.kwargs]),
-        }),
+      // A partial object: timm unbinds one (`norm_layer.func`, `norm_layer.keywords`) to rebind it.
+      const keywords: PyValue = {
+        t: "dict",
+        entries: new Map([...a.kwargs].map(([k, v]) => [`s:${k}`, { key: str(k), value: v }])),
+      };
+      const fields: Record<string, PyValue> = { func: fn, args: { t: "tuple", items: bound }, keywords };
+      return builtin(
+        PARTIAL,
+        (b2) =>
+          interp().call(fn, {
+            ...b2,
+            args: [...bound, ...b2.args],
+            kwargs: new Map([...a.kwargs, ...b2.kwargs]),
+          }),
+        (n) => fields[n],
       );
     }),
   };

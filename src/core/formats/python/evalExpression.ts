@@ -6,7 +6,7 @@
 import type { Comprehension, Expr, Span } from "./ast";
 import { InterpError } from "./interpErrors";
 import type { Interpreter } from "./interpreter";
-import { compareOp, tensorTruthError, unaryOp } from "./operators";
+import { compareOp, equal, tensorTruthError, unaryOp } from "./operators";
 import { parsePython } from "./parse";
 import {
   NONE,
@@ -111,8 +111,10 @@ export function evalExpression(interp: Interpreter, e: Expr, scope: Scope): PyVa
       });
       return { t: "dict", entries };
     }
-    case "ListComp":
-      return { t: "list", items: comprehension(interp, e.generators, scope, (s) => [interp.eval(e.elt, s)]) };
+    case "ListComp": {
+      const items = comprehension(interp, e.generators, scope, (s) => [interp.eval(e.elt, s)]);
+      return e.isSet ? distinct(items) : { t: "list", items };
+    }
     case "DictComp": {
       const entries = new Map<string, { key: PyValue; value: PyValue }>();
       comprehension(interp, e.generators, scope, (s) => {
@@ -306,4 +308,15 @@ function evalCall(interp: Interpreter, e: Extract<Expr, { kind: "Call" }>, scope
 function parseExpression(text: string): Expr | undefined {
   const s = parsePython(text).body[0];
   return s?.kind === "Expr" ? s.value : undefined;
+}
+
+/** A set's items: duplicates dropped; unknown when two items cannot be told equal or not. */
+function distinct(items: readonly PyValue[]): PyValue {
+  const out: PyValue[] = [];
+  for (const v of items) {
+    const same = out.map((u) => equal(u, v));
+    if (same.includes(undefined)) return unknown("a set whose items cannot be compared");
+    if (!same.includes(true)) out.push(v);
+  }
+  return { t: "list", items: out };
 }

@@ -76,7 +76,7 @@ export function binaryOp(op: string, a: PyValue, b: PyValue): PyValue {
   return unknown(`${describe(a)} ${op} ${describe(b)}`);
 }
 
-function equal(a: PyValue, b: PyValue): boolean | undefined {
+export function equal(a: PyValue, b: PyValue): boolean | undefined {
   if (a.t === "unknown" || b.t === "unknown") return undefined;
   const x = num(a),
     y = num(b);

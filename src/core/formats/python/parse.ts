@@ -29,9 +29,24 @@ import { blankUnclosedBrackets } from "./recover";
 
 const MAX_ERRORS = 20;
 
+/**
+ * Lezer reads `0. else` as the attribute `else` of 0 (and `0. if`, `0. and`…), which breaks the whole
+ * expression: the dot of such a float is blanked for lezer only, and remembered (Ctx.floatDots).
+ */
+const FLOAT_DOT_BEFORE_KEYWORD = /(?<![\w.])\d+(\.)(?=[ \t]+(?:if|else|and|or|for|in|not|is)\b)/g;
+
+function parseBlankingFloatDots(src: string): { tree: Tree; floatDots: Set<number> } {
+  const floatDots = new Set<number>();
+  const blanked = src.replace(FLOAT_DOT_BEFORE_KEYWORD, (m: string, _dot: string, at: number) => {
+    floatDots.add(at + m.length - 1);
+    return `${m.slice(0, -1)} `;
+  });
+  return { tree: parser.parse(blanked), floatDots };
+}
+
 export function parsePython(source: string): PyModule {
   let src = source;
-  let tree = parser.parse(src);
+  let { tree, floatDots } = parseBlankingFloatDots(src);
   let errors = errorSpans(tree);
   let blanked: readonly Span[] = [];
   if (errors.length > 0) {
@@ -39,11 +54,11 @@ export function parsePython(source: string): PyModule {
     if (repair.blanked.length > 0) {
       src = repair.source;
       blanked = repair.blanked;
-      tree = parser.parse(src);
+      ({ tree, floatDots } = parseBlankingFloatDots(src));
       errors = errorSpans(tree);
     }
   }
-  const ctx: Ctx = { src, depth: 0 };
+  const ctx: Ctx = { src, depth: 0, floatDots };
   return { body: statements(ctx, kids(tree.topNode)), errors: mergeErrors([...blanked, ...errors]) };
 }
 

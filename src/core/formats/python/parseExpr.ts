@@ -9,12 +9,15 @@
  */
 import type { SyntaxNode } from "@lezer/common";
 import type { Arg, Comprehension, Expr, Param, Span } from "./ast";
+import { boolExpr, boolKeyword } from "./parseBool";
 import { decodeNumber, decodeString } from "./parseLiteral";
 
 /** The source text (for names, literals and operator spellings) and the current nesting depth. */
 export interface Ctx {
   readonly src: string;
   depth: number;
+  /** Offsets of float literals' trailing dots that lezer did not see (`0. else`, parse.ts). */
+  readonly floatDots?: ReadonlySet<number>;
 }
 
 /**
@@ -109,7 +112,7 @@ function exprAt(ctx: Ctx, n: SyntaxNode): Expr {
     case "VariableName":
       return { kind: "Name", id: text(ctx, n), span };
     case "Number":
-      return { kind: "Num", ...decodeNumber(text(ctx, n)), span };
+      return { kind: "Num", ...decodeNumber(text(ctx, n) + (ctx.floatDots?.has(n.to) ? "." : "")), span };
     case "String":
       return { kind: "Str", value: decodeString(text(ctx, n)), span };
     case "FormatString":
@@ -142,6 +145,10 @@ function exprAt(ctx: Ctx, n: SyntaxNode): Expr {
     case "SetExpression":
       // A set display is read as a tuple of its items: membership (`w in {"imagenet", None}`) as Python.
       return { kind: "Tuple", elts: items(ctx, inner(n, "{", "}")), span };
+    case "SetComprehensionExpression": {
+      const comp = listComp(ctx, inner(n, "{", "}"), false, span);
+      return comp.kind === "ListComp" ? { ...comp, isSet: true } : comp;
+    }
     case "ArrayComprehensionExpression":
     case "ComprehensionExpression":
       return listComp(
@@ -159,8 +166,20 @@ function exprAt(ctx: Ctx, n: SyntaxNode): Expr {
       return { kind: "IfExp", test: expr(ctx, test), body: expr(ctx, body), orelse: expr(ctx, orelse), span };
     }
     case "BinaryExpression":
+      if (boolKeyword(n))
+        return boolExpr(
+          n,
+          (c) => expr(ctx, c),
+          (s) => unsupported(n.name, s),
+        );
       return binary(ctx, n);
     case "UnaryExpression": {
+      if (boolKeyword(n))
+        return boolExpr(
+          n,
+          (c) => expr(ctx, c),
+          (s) => unsupported(n.name, s),
+        );
       const [op, operand] = kids(n);
       if (!op || !operand) return unsupported(n.name, span);
       return { kind: "UnaryOp", op: text(ctx, op), operand: expr(ctx, operand), span };
@@ -174,7 +193,7 @@ function exprAt(ctx: Ctx, n: SyntaxNode): Expr {
       return { kind: "Lambda", params: plist ? params(ctx, plist) : [], body: expr(ctx, body), span };
     }
     default:
-      // SetComprehensionExpression, AwaitExpression, YieldExpression,
+      // AwaitExpression, YieldExpression,
       // NamedExpression (walrus), ⚠ …
       return unsupported(n.name, span);
   }
@@ -255,12 +274,6 @@ function binary(ctx: Ctx, n: SyntaxNode): Expr {
   const op = ops.map((o) => text(ctx, o)).join(" ");
   const l = expr(ctx, left);
   const r = expr(ctx, right);
-  if (op === "and" || op === "or") {
-    // Flatten `a and b and c` (lezer nests it left-assoc); parenthesised groups stay separate.
-    const flat = (node: SyntaxNode, e: Expr): readonly Expr[] =>
-      node.name === "BinaryExpression" && e.kind === "BoolOp" && e.op === op ? e.values : [e];
-    return { kind: "BoolOp", op, values: [...flat(left, l), ...flat(right, r)], span };
-  }
   if (COMPARE_OPS.has(op)) {
     // `a < b <= c` nests as ((a < b) <= c); only an unparenthesised left side continues the chain.
     if (left.name === "BinaryExpression" && l.kind === "Compare") {

@@ -4,6 +4,7 @@
  * submodules are found as attributes (`torchvision.models`), as Python's import sets them.
  */
 import { builtin } from "./builtins";
+import { dataclassesModule } from "./dataclasses";
 import { InterpError } from "./interpErrors";
 import type { Interpreter } from "./interpreter";
 import { dirOf, resolveModule, type ModuleSpec, type ParsedModules, type SourceFiles } from "./moduleLoader";
@@ -43,6 +44,8 @@ export class ModuleSystem {
   /** The module `name` (relative to `importer` for level > 0), or undefined when no file has it. */
   import(name: string, level: number, importer: string | undefined): PyValue | undefined {
     if (level === 0 && NOT_READ.test(name)) return unknown(`module ${name} is not followed`);
+    // Its replace() builds through the interpreter, which the torch host's modules have no access to.
+    if (level === 0 && name === "dataclasses") return dataclassesModule(this.interp);
     // Resolved once per analysis: each lookup stats several candidate files.
     const key = `${level}:${name}:${level > 0 && importer ? dirOf(importer) : ""}`;
     let spec = this.resolved.get(key);
@@ -51,6 +54,10 @@ export class ModuleSystem {
       this.resolved.set(key, spec);
     }
     return spec ? this.moduleValue(spec) : undefined;
+  }
+
+  builtin(name: string): PyValue | undefined {
+    return this.builtins.has(name) ? this.builtins.get(name) : undefined;
   }
 
   /** `from mod import *`: each public name bound lazily (the module runs when one is used). */

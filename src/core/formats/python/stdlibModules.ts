@@ -104,3 +104,17 @@ export function lightningModule(name: string, moduleClass: PyClass): PyValue {
   );
   return self;
 }
+
+/** itertools.repeat(x, n): n copies (timm's to_2tuple); without n it is endless, not followed. */
+export function itertoolsModule(): PyValue {
+  const repeat = builtin("itertools.repeat", (a) => {
+    const [x, n] = [a.args[0], a.args[1] ?? a.kwargs.get("times")];
+    if (!x || n?.t !== "int") return unknown("itertools.repeat without a constant count");
+    return { t: "list", items: Array.from({ length: Number(n.v) }, () => x) };
+  });
+  return builtin(
+    "itertools",
+    () => unknown("itertools is a module"),
+    (n) => (n === "repeat" ? repeat : undefined),
+  );
+}

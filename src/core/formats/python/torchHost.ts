@@ -15,7 +15,7 @@ import { ParamRegistry } from "./registeredParams";
 import { binaryOp } from "./operators";
 import { KerasRuntime } from "./keras";
 import { copyModule } from "./copyModule";
-import { argparseModule, lightningModule } from "./stdlibModules";
+import { argparseModule, itertoolsModule, lightningModule } from "./stdlibModules";
 import { InstanceRecorder } from "./instances";
 import { inputRecorders } from "./inputRecorders";
 import { dictMethod, listMethod, strMethod } from "./pyMethods";
@@ -69,7 +69,15 @@ const CONTAINERS = ["Module", "Sequential", "ModuleList", "ModuleDict"];
 export interface ImportResolver {
   import(module: string, level: number, importer: string | undefined): PyValue | undefined;
   importStar(mod: PyValue, scope: Scope): void;
+  /** The interpreter's builtin of that name (`functools.partial` is the builtin `partial`). */
+  builtin?(name: string): PyValue | undefined;
 }
+
+/** Members of standard modules that the interpreter has as builtins (read as `functools.partial`). */
+const MODULE_BUILTINS: Readonly<Record<string, readonly string[]>> = {
+  functools: ["partial"],
+  collections: ["OrderedDict"],
+};
 
 export class TorchHost implements Host {
   /** Set while tracing forward; tensor ops outside a trace (e.g. in __init__) are unknown. */
@@ -264,6 +272,11 @@ export class TorchHost implements Host {
           return copyModule();
         case "argparse":
           return argparseModule();
+        case "itertools":
+          return itertoolsModule();
+        case "types":
+          // FunctionType: what isinstance calls a `def` or lambda (timm's create_norm_act).
+          return this.namespace(name, (n) => (n === "FunctionType" ? builtin(n, () => NONE) : undefined));
         case "pytorch_lightning":
         case "lightning":
         case "lightning.pytorch":
@@ -274,7 +287,13 @@ export class TorchHost implements Host {
         case "typing":
           // Abstract types are markers `isinstance` understands; the rest is left to the builtins.
           return this.namespace(name, (n) =>
-            ABSTRACT_TYPES[n] ? builtin(n, () => unknown(`${n}(…) is not followed`)) : undefined,
+            ABSTRACT_TYPES[n]
+              ? builtin(n, () => unknown(`${n}(…) is not followed`))
+              : MODULE_BUILTINS[name]?.includes(n)
+                ? this.resolveImport?.builtin?.(n)
+                : name === "collections" && n === "abc"
+                  ? this.importModule("collections.abc", 0)
+                  : undefined,
           );
       }
     }
