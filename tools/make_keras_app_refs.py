@@ -50,6 +50,29 @@ def shape_of(layer):
     return list(out.shape)
 
 
+def summary_ref(model, what):
+    """model.summary()'s data: one row per layer, and the totals (count_params, trainable and not)."""
+    trainable = sum(int(w.numpy().size) for w in model.trainable_weights)
+    return {
+        "source": f"Keras {keras.__version__} ({keras.backend.backend()} backend): {what}; model.summary() rows",
+        "model": model.name,
+        "totals": {
+            "params": model.count_params(),
+            "trainable": trainable,
+            "non_trainable": model.count_params() - trainable,
+        },
+        "layers": [
+            {
+                "name": l.name,
+                "type": l.__class__.__name__,
+                "output_shape": shape_of(l),
+                "params": l.count_params(),
+            }
+            for l in model.layers
+        ],
+    }
+
+
 def main(only):
     OUT.mkdir(parents=True, exist_ok=True)
     sources = [(n, hashlib.sha256((SRC / n).read_bytes()).hexdigest()) for n in APPS]
@@ -62,26 +85,7 @@ def main(only):
         # Default layer names (conv2d_4) count per session: each file starts a fresh one, as opening it does.
         keras.backend.clear_session()
         model = runpy.run_path(str(fixture), run_name="fixture")["model"]
-        trainable = sum(int(w.numpy().size) for w in model.trainable_weights)
-        ref = {
-            "source": f"Keras {keras.__version__} ({keras.backend.backend()} backend): {line} run on "
-            f"{name}; model.summary() rows",
-            "model": model.name,
-            "totals": {
-                "params": model.count_params(),
-                "trainable": trainable,
-                "non_trainable": model.count_params() - trainable,
-            },
-            "layers": [
-                {
-                    "name": l.name,
-                    "type": l.__class__.__name__,
-                    "output_shape": shape_of(l),
-                    "params": l.count_params(),
-                }
-                for l in model.layers
-            ],
-        }
+        ref = summary_ref(model, f"{line} run on {name}")
         (OUT / (fixture.stem + ".keras.json")).write_text(json.dumps(ref, indent=1) + "\n")
         print(f"{name}: {model.name} {model.count_params():,} params, {len(model.layers)} layers")
     rows = "\n".join(f"| {n} | keras/src/applications/{n} | {h} |" for n, h in sources)

@@ -18,6 +18,7 @@ import {
   type KerasLayer,
   type KerasModel,
 } from "./kerasModel";
+import { KERAS_DOMAIN } from "../../ops/kerasOps";
 import { recurrent } from "./kerasRecurrent";
 
 export class KerasBuildError extends Error {}
@@ -84,7 +85,13 @@ export interface LayerOps {
     attrs?: Record<string, AttrValue>,
     outputs?: number,
   ): PyTensor[];
-  one(opType: string, inputs: readonly string[], attrs?: Record<string, AttrValue>): PyTensor;
+  /** One node with one output; `domain` for ConvLens's own ops (ops/kerasOps.ts). */
+  one(
+    opType: string,
+    inputs: readonly string[],
+    attrs?: Record<string, AttrValue>,
+    domain?: string,
+  ): PyTensor;
   weight(suffix: string, dims: number[], role?: "parameter" | "buffer"): string;
   /**
    * Apply a wrapped layer ({class_name, config}) under this layer's name (Bidirectional, TimeDistributed).
@@ -369,6 +376,43 @@ function layerNorm(o: LayerOps, xs: readonly PyTensor[]): PyTensor {
   });
 }
 
+/**
+ * keras.layers.Normalization: mean and variance over the kept `axis` (one value per kept position),
+ * weights with a scalar `count` unless the source gave mean and variance (constants, not weights).
+ */
+function normalization(o: LayerOps, xs: readonly PyTensor[]): PyTensor {
+  const x = first(o, xs);
+  const shape = o.shape(x);
+  const r = shape.length;
+  // Missing is Keras's default -1; axis=None (null) keeps no axis: one scalar mean and variance.
+  const raw = o.c.raw("axis");
+  const axis = raw === undefined ? -1 : raw;
+  const kept = (axis === null ? [] : Array.isArray(axis) ? (axis as readonly KValue[]) : [axis]).map((v) =>
+    typeof v === "number" && Number.isInteger(v) && v !== 0 && Math.abs(v) < r
+      ? v < 0
+        ? v + r
+        : v
+      : o.c.fail(`axis ${JSON.stringify(axis)} is not a list of non-batch axes`),
+  );
+  const dims = kept.map((a) => known(o, shape[a], "the size of its axis"));
+  const given = (key: string): string | undefined => {
+    const v = o.c.raw(key);
+    if (v === undefined || v === null) return undefined;
+    const values = typeof v === "number" ? [v] : Array.isArray(v) ? v : [];
+    if (!values.every((n): n is number => typeof n === "number"))
+      o.c.fail(`${key} ${JSON.stringify(v)} is not a number or a list of numbers`);
+    return o.b.constFloats(values as number[]);
+  };
+  const mean = given("mean");
+  const variance = given("variance");
+  if ((mean === undefined) !== (variance === undefined)) o.c.fail("mean and variance must be given together");
+  const inputs =
+    mean !== undefined && variance !== undefined
+      ? [x.value, mean, variance, o.b.constScalar(0)]
+      : [x.value, o.weight("mean", dims), o.weight("variance", dims), o.weight("count", [])];
+  return o.one("Normalization", inputs, {}, KERAS_DOMAIN);
+}
+
 function relu(o: LayerOps, xs: readonly PyTensor[]): PyTensor {
   const x = first(o, xs);
   const max = o.c.has("max_value") ? o.c.num("max_value") : undefined;
@@ -528,6 +572,7 @@ const LAYERS: Readonly<Record<string, LayerRule>> = {
     PASS_THROUGH.map((t): [string, LayerRule] => [t, (o, xs) => o.one("Identity", [first(o, xs).value])]),
   ),
   BatchNormalization: batchNorm,
+  Normalization: normalization,
   LayerNormalization: layerNorm,
   Activation: (o, xs) => activate(o, first(o, xs), activationName(o, "activation") ?? "linear"),
   ReLU: relu,
@@ -702,7 +747,8 @@ class Build {
       c,
       b,
       op: (opType, inputs, attrs = {}, outputs = 1) => b.op(opType, inputs, attrs, { ...base, outputs }),
-      one: (opType, inputs, attrs = {}) => b.op(opType, inputs, attrs, base)[0] as PyTensor,
+      one: (opType, inputs, attrs = {}, domain) =>
+        b.op(opType, inputs, attrs, { ...base, ...(domain ? { domain } : {}) })[0] as PyTensor,
       weight: (suffix, dims, role = "parameter") => b.weight(`${name}/${suffix}`, dims, role),
       inner: (key, xs) => this.apply(innerLayer(c, key), xs, as, prefix),
       innerConfig: (key) => this.ops(innerLayer(c, key), as, prefix),
