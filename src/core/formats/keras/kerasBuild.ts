@@ -19,6 +19,7 @@ import {
   type KerasModel,
 } from "./kerasModel";
 import { KERAS_DOMAIN } from "../../ops/kerasOps";
+import { OPERATOR_RULES } from "./kerasOperators";
 import { recurrent } from "./kerasRecurrent";
 
 export class KerasBuildError extends Error {}
@@ -102,7 +103,7 @@ export interface LayerOps {
   shape(x: PyTensor): readonly Dim[];
 }
 
-type LayerRule = (o: LayerOps, xs: readonly PyTensor[]) => PyTensor | readonly PyTensor[];
+export type LayerRule = (o: LayerOps, xs: readonly PyTensor[]) => PyTensor | readonly PyTensor[];
 
 function first(o: LayerOps, xs: readonly PyTensor[]): PyTensor {
   return xs[0] ?? o.c.fail("it has no input");
@@ -654,6 +655,9 @@ const LAYERS: Readonly<Record<string, LayerRule>> = {
 /** The Keras layer classes the builder knows. */
 export const KERAS_LAYER_TYPES: readonly string[] = Object.keys(LAYERS);
 
+/** Layers, and the keras.ops operations Python operators on Keras tensors record. */
+const RULES: Readonly<Record<string, LayerRule>> = { ...LAYERS, ...OPERATOR_RULES };
+
 /**
  * Other names `keras.layers` / `tf.keras.layers` export for the same classes (Keras 2 and 3):
  * `MaxPool2D` is `MaxPooling2D`, so the layer is recorded under its class name, as Keras does.
@@ -763,7 +767,7 @@ class Build {
 
   apply(l: KerasLayer, xs: readonly PyTensor[], as: KerasLayer = l, prefix = ""): PyTensor[] {
     if (l.model) return this.model(l.model, xs, `${prefix}${l.name}/`);
-    const rule = LAYERS[l.type];
+    const rule = RULES[l.type];
     if (!rule || l.unknownReason !== undefined)
       return this.opaque(l, as, prefix, xs, l.unknownReason ?? `ConvLens has no rule for ${l.type}`);
     try {

@@ -16,6 +16,7 @@ import {
   type KerasLayer,
   type KerasModel,
 } from "../keras/kerasModel";
+import { KERAS_OPERATORS } from "../keras/kerasOperators";
 import { outputCount } from "../keras/kerasRecurrent";
 import type { Span } from "./ast";
 import { builtin } from "./builtins";
@@ -330,6 +331,37 @@ export class KerasRuntime {
       shape: ["None", ...dims],
       dtype: kerasDType(dtype?.t === "str" ? dtype.v : undefined),
     };
+    this.created.push(node);
+    return this.tensor({ node, index: 0 });
+  }
+
+  /**
+   * A Python operator with a Keras tensor operand (`x + 3.0`, `x * y`, `-x`): a keras.ops operation node
+   * (named as Keras names it, from the same counter as layers). Undefined when no operand is a Keras tensor.
+   */
+  operator(op: string, a: PyValue, b: PyValue, span: Span): PyValue | undefined {
+    const ref = (v: PyValue) => (v.t === "object" ? this.refs.get(v) : undefined);
+    const operands = op === "neg" ? [a] : [a, b];
+    if (!operands.some(ref)) return undefined;
+    const kind = KERAS_OPERATORS[op];
+    if (!kind) return unknown(`operator ${op} on a Keras tensor`);
+    const config: Record<string, KValue> = {};
+    const inputs: KRef[] = [];
+    for (const [i, v] of operands.entries()) {
+      const r = ref(v);
+      if (r) inputs.push(r);
+      else if (v.t === "unknown") return v;
+      else if (v.t === "int" || v.t === "float" || v.t === "bool")
+        config[i === 0 ? "left" : "right"] = Number(v.v);
+      else return unknown(`${describe(v)} ${op} a Keras tensor`);
+    }
+    const layer: KerasLayer = {
+      type: `ops.${kind.cls}`,
+      name: this.autoName(kind.cls),
+      config,
+      source: { call: span, def: span },
+    };
+    const node: KNode = { kind: "apply", layer, inputs };
     this.created.push(node);
     return this.tensor({ node, index: 0 });
   }

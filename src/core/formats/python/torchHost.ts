@@ -517,6 +517,8 @@ export class TorchHost implements Host {
             (b) => b.op("Neg", [a.value], {}, { scope: "" })[0] ?? NONE,
             "neg",
           );
+    const keras = this.keras.operator(base, a, b, span);
+    if (keras) return keras;
     if (a.t !== "tensor" && b.t !== "tensor") {
       // list += iterable extends in place.
       if (op === "+=" && a.t === "list") {
