@@ -575,7 +575,12 @@ const LAYERS: Readonly<Record<string, LayerRule>> = {
   BatchNormalization: batchNorm,
   Normalization: normalization,
   LayerNormalization: layerNorm,
-  Activation: (o, xs) => activate(o, first(o, xs), activationName(o, "activation") ?? "linear"),
+  // Activation("linear") is still a layer of the model (ConvNeXt's `_identity`): one Identity node shows it.
+  Activation: (o, xs) => {
+    const x = first(o, xs);
+    const y = activate(o, x, activationName(o, "activation") ?? "linear");
+    return y === x ? o.one("Identity", [x.value]) : y;
+  },
   ReLU: relu,
   LeakyReLU: (o, xs) =>
     o.one("LeakyRelu", [first(o, xs).value], { alpha: o.c.num("negative_slope", o.c.num("alpha", 0.3)) }),
@@ -839,7 +844,14 @@ class Build {
         throw new KerasBuildError(`layer "${n.layer.name}" depends on its own output (a cycle)`);
       visiting.add(n);
       const ins = n.inputs.map((r) => pick(visit(r.node), r.index, r.node));
-      return remember(n, this.apply(n.layer, ins, n.layer, prefix));
+      // Inside a custom layer's call(): an operator is that layer; a layer it applies is named under it.
+      const w = n.within;
+      const as = !w
+        ? n.layer
+        : n.layer.type.startsWith("ops.")
+          ? w
+          : { ...n.layer, name: `${w.name}/${n.layer.name}` };
+      return remember(n, this.apply(n.layer, ins, as, prefix));
     };
     const pick = (ts: PyTensor[], i: number, n: KNode): PyTensor =>
       ts[i] ??

@@ -295,6 +295,7 @@ export class TorchHost implements Host {
         this.building--;
       }
       if (topLevel) this.instances.constructed(obj, interp.callSpans);
+      this.keras.custom.constructed(obj, a);
       return obj;
     }
     if (fn.t === "object" && fn.children) {
@@ -304,7 +305,11 @@ export class TorchHost implements Host {
       return this.modules.callModule(fn, a, interp);
     }
     if (fn.t === "object")
-      return this.keras.callLayer(fn, a) ?? unknown(`${describe(fn)} is not callable here`);
+      return (
+        this.keras.callLayer(fn, a) ??
+        this.keras.callCustom(fn, a, interp) ??
+        unknown(`${describe(fn)} is not callable here`)
+      );
     return unknown(`${describe(fn)} is not callable here`);
   }
 
