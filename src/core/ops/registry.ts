@@ -1,8 +1,7 @@
 /**
  * The op table: one entry per ONNX op type (default domain, ai.onnx.ml) and per framework layer
- * without an ONNX operator (CAFFE_DOMAIN, DARKNET_DOMAIN, KERAS_DOMAIN), holding its shape, cost and receptive-field rules
- * and
- * its attribute schema. An op not listed here yields unknown
+ * without an ONNX operator (CAFFE_DOMAIN, DARKNET_DOMAIN, KERAS_DOMAIN), holding its shape, cost
+ * and receptive-field rules and its attribute schema. An op not listed here yields unknown
  * shapes downstream and a visible "unknown: no rule for op X".
  */
 import { ATTR_SCHEMAS } from "./attrSchemas";
