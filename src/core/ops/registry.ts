@@ -1,14 +1,14 @@
 /**
  * The op table: one entry per ONNX op type (default domain, ai.onnx.ml) and per framework layer
- * without an ONNX operator (CAFFE_DOMAIN, DARKNET_DOMAIN), holding its shape, cost and receptive-field rules
- * and
- * its attribute schema. An op not listed here yields unknown
+ * without an ONNX operator (CAFFE_DOMAIN, DARKNET_DOMAIN, KERAS_DOMAIN), holding its shape, cost
+ * and receptive-field rules and its attribute schema. An op not listed here yields unknown
  * shapes downstream and a visible "unknown: no rule for op X".
  */
 import { ATTR_SCHEMAS } from "./attrSchemas";
 import { ATTENTION_OPS, PREVIEW_OPS } from "./attentionOps";
 import { CAFFE_DOMAIN, CAFFE_OPS } from "./caffeOps";
 import { DARKNET_DOMAIN, DARKNET_OPS } from "./darknetOps";
+import { KERAS_DOMAIN, KERAS_OPS } from "./kerasOps";
 import { CONTROL_FLOW_OPS } from "./controlFlowOps";
 import { ELEMENTWISE_OPS } from "./elementwiseOps";
 import { GATHER_SCATTER_OPS } from "./gatherScatterOps";
@@ -48,9 +48,10 @@ const CAFFE: ReadonlyMap<string, OpRule> = new Map(Object.entries(CAFFE_OPS));
 const PREVIEW: ReadonlyMap<string, OpRule> = new Map(Object.entries(PREVIEW_OPS));
 const TRAINING: ReadonlyMap<string, OpRule> = new Map(Object.entries(TRAINING_OPS));
 const DARKNET: ReadonlyMap<string, OpRule> = new Map(Object.entries(DARKNET_OPS));
+const KERAS: ReadonlyMap<string, OpRule> = new Map(Object.entries(KERAS_OPS));
 
 /** Domains of framework layers ConvLens analyses but that are no ONNX operators: nothing can run them. */
-export const FRAMEWORK_DOMAINS: ReadonlySet<string> = new Set([CAFFE_DOMAIN, DARKNET_DOMAIN]);
+export const FRAMEWORK_DOMAINS: ReadonlySet<string> = new Set([CAFFE_DOMAIN, DARKNET_DOMAIN, KERAS_DOMAIN]);
 
 export function opRule(opType: string, domain: string): OpRule | undefined {
   if (domain === "ai.onnx.ml") return ML.get(opType);
@@ -58,6 +59,7 @@ export function opRule(opType: string, domain: string): OpRule | undefined {
   if (domain === "ai.onnx.preview") return PREVIEW.get(opType);
   if (domain === "ai.onnx.preview.training") return TRAINING.get(opType);
   if (domain === DARKNET_DOMAIN) return DARKNET.get(opType);
+  if (domain === KERAS_DOMAIN) return KERAS.get(opType);
   if (domain !== "" && domain !== "ai.onnx") return undefined;
   return OPS.get(opType);
 }

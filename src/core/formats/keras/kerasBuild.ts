@@ -18,6 +18,8 @@ import {
   type KerasLayer,
   type KerasModel,
 } from "./kerasModel";
+import { KERAS_DOMAIN } from "../../ops/kerasOps";
+import { OPERATOR_RULES } from "./kerasOperators";
 import { recurrent } from "./kerasRecurrent";
 
 export class KerasBuildError extends Error {}
@@ -84,7 +86,13 @@ export interface LayerOps {
     attrs?: Record<string, AttrValue>,
     outputs?: number,
   ): PyTensor[];
-  one(opType: string, inputs: readonly string[], attrs?: Record<string, AttrValue>): PyTensor;
+  /** One node with one output; `domain` for ConvLens's own ops (ops/kerasOps.ts). */
+  one(
+    opType: string,
+    inputs: readonly string[],
+    attrs?: Record<string, AttrValue>,
+    domain?: string,
+  ): PyTensor;
   weight(suffix: string, dims: number[], role?: "parameter" | "buffer"): string;
   /**
    * Apply a wrapped layer ({class_name, config}) under this layer's name (Bidirectional, TimeDistributed).
@@ -95,7 +103,7 @@ export interface LayerOps {
   shape(x: PyTensor): readonly Dim[];
 }
 
-type LayerRule = (o: LayerOps, xs: readonly PyTensor[]) => PyTensor | readonly PyTensor[];
+export type LayerRule = (o: LayerOps, xs: readonly PyTensor[]) => PyTensor | readonly PyTensor[];
 
 function first(o: LayerOps, xs: readonly PyTensor[]): PyTensor {
   return xs[0] ?? o.c.fail("it has no input");
@@ -369,6 +377,43 @@ function layerNorm(o: LayerOps, xs: readonly PyTensor[]): PyTensor {
   });
 }
 
+/**
+ * keras.layers.Normalization: mean and variance over the kept `axis` (one value per kept position),
+ * weights with a scalar `count` unless the source gave mean and variance (constants, not weights).
+ */
+function normalization(o: LayerOps, xs: readonly PyTensor[]): PyTensor {
+  const x = first(o, xs);
+  const shape = o.shape(x);
+  const r = shape.length;
+  // Missing is Keras's default -1; axis=None (null) keeps no axis: one scalar mean and variance.
+  const raw = o.c.raw("axis");
+  const axis = raw === undefined ? -1 : raw;
+  const kept = (axis === null ? [] : Array.isArray(axis) ? (axis as readonly KValue[]) : [axis]).map((v) =>
+    typeof v === "number" && Number.isInteger(v) && v !== 0 && Math.abs(v) < r
+      ? v < 0
+        ? v + r
+        : v
+      : o.c.fail(`axis ${JSON.stringify(axis)} is not a list of non-batch axes`),
+  );
+  const dims = kept.map((a) => known(o, shape[a], "the size of its axis"));
+  const given = (key: string): string | undefined => {
+    const v = o.c.raw(key);
+    if (v === undefined || v === null) return undefined;
+    const values = typeof v === "number" ? [v] : Array.isArray(v) ? v : [];
+    if (!values.every((n): n is number => typeof n === "number"))
+      o.c.fail(`${key} ${JSON.stringify(v)} is not a number or a list of numbers`);
+    return o.b.constFloats(values as number[]);
+  };
+  const mean = given("mean");
+  const variance = given("variance");
+  if ((mean === undefined) !== (variance === undefined)) o.c.fail("mean and variance must be given together");
+  const inputs =
+    mean !== undefined && variance !== undefined
+      ? [x.value, mean, variance, o.b.constScalar(0)]
+      : [x.value, o.weight("mean", dims), o.weight("variance", dims), o.weight("count", [])];
+  return o.one("Normalization", inputs, {}, KERAS_DOMAIN);
+}
+
 function relu(o: LayerOps, xs: readonly PyTensor[]): PyTensor {
   const x = first(o, xs);
   const max = o.c.has("max_value") ? o.c.num("max_value") : undefined;
@@ -528,8 +573,14 @@ const LAYERS: Readonly<Record<string, LayerRule>> = {
     PASS_THROUGH.map((t): [string, LayerRule] => [t, (o, xs) => o.one("Identity", [first(o, xs).value])]),
   ),
   BatchNormalization: batchNorm,
+  Normalization: normalization,
   LayerNormalization: layerNorm,
-  Activation: (o, xs) => activate(o, first(o, xs), activationName(o, "activation") ?? "linear"),
+  // Activation("linear") is still a layer of the model (ConvNeXt's `_identity`): one Identity node shows it.
+  Activation: (o, xs) => {
+    const x = first(o, xs);
+    const y = activate(o, x, activationName(o, "activation") ?? "linear");
+    return y === x ? o.one("Identity", [x.value]) : y;
+  },
   ReLU: relu,
   LeakyReLU: (o, xs) =>
     o.one("LeakyRelu", [first(o, xs).value], { alpha: o.c.num("negative_slope", o.c.num("alpha", 0.3)) }),
@@ -608,6 +659,9 @@ const LAYERS: Readonly<Record<string, LayerRule>> = {
 
 /** The Keras layer classes the builder knows. */
 export const KERAS_LAYER_TYPES: readonly string[] = Object.keys(LAYERS);
+
+/** Layers, and the keras.ops operations Python operators on Keras tensors record. */
+const RULES: Readonly<Record<string, LayerRule>> = { ...LAYERS, ...OPERATOR_RULES };
 
 /**
  * Other names `keras.layers` / `tf.keras.layers` export for the same classes (Keras 2 and 3):
@@ -702,7 +756,8 @@ class Build {
       c,
       b,
       op: (opType, inputs, attrs = {}, outputs = 1) => b.op(opType, inputs, attrs, { ...base, outputs }),
-      one: (opType, inputs, attrs = {}) => b.op(opType, inputs, attrs, base)[0] as PyTensor,
+      one: (opType, inputs, attrs = {}, domain) =>
+        b.op(opType, inputs, attrs, { ...base, ...(domain ? { domain } : {}) })[0] as PyTensor,
       weight: (suffix, dims, role = "parameter") => b.weight(`${name}/${suffix}`, dims, role),
       inner: (key, xs) => this.apply(innerLayer(c, key), xs, as, prefix),
       innerConfig: (key) => this.ops(innerLayer(c, key), as, prefix),
@@ -717,7 +772,7 @@ class Build {
 
   apply(l: KerasLayer, xs: readonly PyTensor[], as: KerasLayer = l, prefix = ""): PyTensor[] {
     if (l.model) return this.model(l.model, xs, `${prefix}${l.name}/`);
-    const rule = LAYERS[l.type];
+    const rule = RULES[l.type];
     if (!rule || l.unknownReason !== undefined)
       return this.opaque(l, as, prefix, xs, l.unknownReason ?? `ConvLens has no rule for ${l.type}`);
     try {
@@ -789,7 +844,14 @@ class Build {
         throw new KerasBuildError(`layer "${n.layer.name}" depends on its own output (a cycle)`);
       visiting.add(n);
       const ins = n.inputs.map((r) => pick(visit(r.node), r.index, r.node));
-      return remember(n, this.apply(n.layer, ins, n.layer, prefix));
+      // Inside a custom layer's call(): an operator is that layer; a layer it applies is named under it.
+      const w = n.within;
+      const as = !w
+        ? n.layer
+        : n.layer.type.startsWith("ops.")
+          ? w
+          : { ...n.layer, name: `${w.name}/${n.layer.name}` };
+      return remember(n, this.apply(n.layer, ins, as, prefix));
     };
     const pick = (ts: PyTensor[], i: number, n: KNode): PyTensor =>
       ts[i] ??

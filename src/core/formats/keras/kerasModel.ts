@@ -36,7 +36,13 @@ export type KNode =
       readonly shape: readonly Dim[];
       readonly dtype: KerasDType;
     }
-  | { readonly kind: "apply"; readonly layer: KerasLayer; readonly inputs: readonly KRef[] };
+  | {
+      readonly kind: "apply";
+      readonly layer: KerasLayer;
+      readonly inputs: readonly KRef[];
+      /** The source's own layer whose call() made this node: shown as that layer. */
+      readonly within?: KerasLayer;
+    };
 
 /** Output `index` of a node (layers with return_state give several). */
 export interface KRef {

@@ -143,6 +143,18 @@ export function makeBuiltins(interp: () => Interpreter): Map<string, PyValue> {
       return t === undefined ? unknown("bool of an unknown") : bool(t);
     }),
     str: builtin("str", (a) => str(a.args[0] ? describe(a.args[0]).replace(/^"|"$/g, "") : "")),
+    // chr(j + 97) names blocks "block1a_" (the Keras EfficientNets).
+    chr: builtin("chr", (a) => {
+      const n = num(a.args[0] ?? NONE);
+      return n === undefined || !Number.isInteger(n) || n < 0 || n > 0x10ffff
+        ? unknown("chr of a value that is not a known code point")
+        : str(String.fromCodePoint(n));
+    }),
+    ord: builtin("ord", (a) => {
+      const v = a.args[0] ?? NONE;
+      const cp = v.t === "str" && [...v.v].length === 1 ? v.v.codePointAt(0) : undefined;
+      return cp === undefined ? unknown("ord of a value that is not one character") : numeric(cp, false);
+    }),
     abs: builtin("abs", (a) => {
       const v = a.args[0] ?? NONE;
       const n = num(v);

@@ -30,6 +30,8 @@ export interface OpOptions {
   readonly layerName?: string;
   readonly source?: SourceInfo;
   readonly outputs?: number;
+  /** The op's domain: "" (ONNX) unless the op is one of ConvLens's own (ops/kerasOps.ts). */
+  readonly domain?: string;
   /** Turns a shape error into a diagnostic with a fix (e.g. the Linear in_features constant). */
   readonly explain?: (message: string) => { message: string; fixes?: QuickFix[] } | undefined;
 }
@@ -123,7 +125,7 @@ export class GraphBuilder extends InferringGraph {
     const node: Node = {
       name,
       opType,
-      domain: "",
+      domain: opts.domain ?? "",
       inputs,
       outputs,
       attrs,

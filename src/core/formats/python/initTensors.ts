@@ -250,9 +250,13 @@ export function linspace(a: CallArgs): PyValue {
   const values = Array.from({ length: n }, (_, i) => (i === n - 1 && n > 1 ? stop : start + i * step)).map(
     float,
   );
-  return builtin(
-    "ndarray",
-    () => unknown("an ndarray is not callable"),
-    (m) => (m === "tolist" ? builtin("tolist", () => ({ t: "list", items: [...values] })) : undefined),
-  );
+  // Iterated (`[float(x) for x in np.linspace(…)]`, the Keras ConvNeXt) or turned into a list.
+  return {
+    ...builtin(
+      "ndarray",
+      () => unknown("an ndarray is not callable"),
+      (m) => (m === "tolist" ? builtin("tolist", () => ({ t: "list", items: [...values] })) : undefined),
+    ),
+    items: values,
+  };
 }

@@ -16,9 +16,12 @@ import {
   type KerasLayer,
   type KerasModel,
 } from "../keras/kerasModel";
+import { KERAS_OPERATORS } from "../keras/kerasOperators";
 import { outputCount } from "../keras/kerasRecurrent";
 import type { Span } from "./ast";
 import { builtin } from "./builtins";
+import type { Interpreter } from "./interpreter";
+import { KerasCustomLayers } from "./kerasCustomLayers";
 import { correctPad, kerasShapeTuple } from "./kerasShapes";
 import {
   NONE,
@@ -185,6 +188,11 @@ function snake(type: string): string {
 }
 
 export class KerasRuntime {
+  readonly custom = new KerasCustomLayers({
+    isTensor: (v) => v.t === "object" && this.refs.has(v),
+    shapeOf: (v) => this.shapeOf(v),
+    autoName: (t) => this.autoName(t),
+  });
   private readonly counts = new Map<string, number>();
   readonly models: { value: PyObject; span: Span; model: () => KerasModel }[] = [];
   private readonly layerClass = new Map<string, PyClass>();
@@ -294,12 +302,7 @@ export class KerasRuntime {
     if (lost) return lost;
     if (inputs.some((r) => !r))
       return unknown(`${layer.type} "${layer.name}" applied to something that is not a Keras tensor`);
-    const node: KNode = { kind: "apply", layer, inputs: inputs as KRef[] };
-    this.created.push(node);
-    const n = outputCount(layer.type, layer.config as KObject);
-    return n === 1
-      ? this.tensor({ node, index: 0 })
-      : tuple(Array.from({ length: n }, (_, index) => this.tensor({ node, index })));
+    return this.record(layer, inputs as KRef[], outputCount(layer.type, layer.config as KObject));
   }
 
   /**
@@ -332,6 +335,56 @@ export class KerasRuntime {
     };
     this.created.push(node);
     return this.tensor({ node, index: 0 });
+  }
+
+  /**
+   * A Python operator with a Keras tensor operand (`x + 3.0`, `x * y`, `-x`): a keras.ops operation node
+   * (named as Keras names it, from the same counter as layers). Undefined when no operand is a Keras tensor.
+   */
+  operator(op: string, a: PyValue, b: PyValue, span: Span, name?: string): PyValue | undefined {
+    const ref = (v: PyValue) => (v.t === "object" ? this.refs.get(v) : undefined);
+    const operands = op === "neg" || op === "identity" ? [a] : [a, b];
+    if (!operands.some(ref)) return undefined;
+    const kind = KERAS_OPERATORS[op];
+    if (!kind) return unknown(`operator ${op} on a Keras tensor`);
+    const config: Record<string, KValue> = {};
+    const inputs: KRef[] = [];
+    for (const [i, v] of operands.entries()) {
+      const r = ref(v);
+      // A number, or a weight of the layer whose call() runs (`x * self.gamma`).
+      const constant =
+        v.t === "int" || v.t === "float" || v.t === "bool" ? Number(v.v) : this.custom.variable(v);
+      if (r) inputs.push(r);
+      else if (v.t === "unknown") return v;
+      else if (constant !== undefined) config[i === 0 ? "left" : "right"] = constant;
+      else return unknown(`${describe(v)} ${op} a Keras tensor`);
+    }
+    const layer: KerasLayer = {
+      type: `ops.${kind.cls}`,
+      name: name ?? this.autoName(kind.cls),
+      config,
+      source: { call: span, def: span },
+    };
+    return this.record(layer, inputs, 1);
+  }
+
+  /** A node of `layer` applied to `inputs` (shown as the custom layer whose call() makes it, if any). */
+  private record(layer: KerasLayer, inputs: KRef[], n: number): PyValue {
+    const within = this.custom.within;
+    const node: KNode = { kind: "apply", layer, inputs, ...(within ? { within } : {}) };
+    this.created.push(node);
+    return n === 1
+      ? this.tensor({ node, index: 0 })
+      : tuple(Array.from({ length: n }, (_, index) => this.tensor({ node, index })));
+  }
+
+  /** `layer(x)` for a layer class of the source's own (derived from keras.layers.Layer). */
+  callCustom(obj: PyObject, a: CallArgs, interp: Interpreter): PyValue | undefined {
+    return this.custom.call(obj, a, interp, (out) =>
+      this.refs.has(out as PyObject)
+        ? (this.operator("identity", out, NONE, a.span, "identity") ?? out)
+        : out,
+    );
   }
 
   /** `x.shape` of a Keras tensor as Keras knows it at call time; undefined for any other value. */
@@ -386,10 +439,17 @@ export class KerasRuntime {
       }),
     );
     const name = nameArg?.t === "str" ? nameArg.v : this.autoName("Sequential");
-    this.models.push({
-      value: obj,
-      span: a.span,
-      model: () => ({ name, layers, ...(input ? { input } : {}) }),
+    const model = (): KerasModel => ({ name, layers, ...(input ? { input } : {}) });
+    this.models.push({ value: obj, span: a.span, model });
+    // Called on a tensor (`x = stage(x)`), it is one layer of the outer model, built from that tensor.
+    this.layerOf.set(obj, {
+      type: "Sequential",
+      name,
+      config: {},
+      get model() {
+        return model();
+      },
+      source: { call: a.span, def: a.span },
     });
     return obj;
   }
@@ -432,6 +492,7 @@ export class KerasRuntime {
         const type = KERAS_ALIASES[n] ?? n;
         if (layerTypes.has(type)) return builtin(n, (a) => this.makeLayer(type, a));
         if (n === "Input") return builtin("Input", (a) => this.input(a));
+        if (n === "Layer") return this.custom.base;
         const merge = MERGE_FUNCTIONS[n];
         if (merge) return builtin(n, (a) => this.mergeFunction(merge, a));
         // Another layer class (Lambda, a preprocessing layer): recorded under its name, its output unknown.
@@ -510,6 +571,12 @@ export class KerasRuntime {
         return applications;
       case "keras.applications.imagenet_utils":
         return imagenetUtils;
+      case "keras.layers.layer":
+        return builtin(
+          plain,
+          () => unknown(`${plain} is a module`),
+          (n) => (n === "Layer" ? this.custom.base : undefined),
+        );
       case "keras.api_export":
         return apiExport;
       case "keras.ops":

@@ -149,7 +149,11 @@ export function unaryOp(op: string, v: PyValue, negateTensor: (v: PyValue) => Py
     if (op === "+") return v;
     if (op === "~") return { t: "int", v: ~x };
   }
-  if (v.t === "tensor" && op === "-") return negateTensor(v) ?? unknown("tensor negation");
+  // A tensor, or an object the host may know as one (a Keras tensor).
+  if ((v.t === "tensor" || v.t === "object") && op === "-") {
+    const n = negateTensor(v);
+    if (n || v.t === "tensor") return n ?? unknown("tensor negation");
+  }
   if (v.t === "sym" && op === "-") return { t: "sym", v: `-${v.v}` };
   return unknown(`unary ${op} on ${describe(v)}`);
 }

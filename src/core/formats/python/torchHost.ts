@@ -314,6 +314,7 @@ export class TorchHost implements Host {
         this.building--;
       }
       if (topLevel) this.instances.constructed(obj, interp.callSpans);
+      this.keras.custom.constructed(obj, a);
       return obj;
     }
     if (fn.t === "object" && fn.children) {
@@ -323,7 +324,11 @@ export class TorchHost implements Host {
       return this.modules.callModule(fn, a, interp);
     }
     if (fn.t === "object")
-      return this.keras.callLayer(fn, a) ?? unknown(`${describe(fn)} is not callable here`);
+      return (
+        this.keras.callLayer(fn, a) ??
+        this.keras.callCustom(fn, a, interp) ??
+        unknown(`${describe(fn)} is not callable here`)
+      );
     return unknown(`${describe(fn)} is not callable here`);
   }
 
@@ -536,6 +541,8 @@ export class TorchHost implements Host {
             (b) => b.op("Neg", [a.value], {}, { scope: "" })[0] ?? NONE,
             "neg",
           );
+    const keras = this.keras.operator(base, a, b, span);
+    if (keras) return keras;
     if (a.t !== "tensor" && b.t !== "tensor") {
       // list += iterable extends in place.
       if (op === "+=" && a.t === "list") {

@@ -57,6 +57,8 @@ export interface PyBuiltin {
   readonly name: string;
   readonly call: (a: CallArgs) => PyValue;
   readonly attrs?: (name: string) => PyValue | undefined;
+  /** What iterating it gives, when it holds known values (a 1-D numpy array). */
+  readonly items?: readonly PyValue[];
 }
 
 export interface PyClass {
@@ -207,6 +209,7 @@ export function iterate(v: PyValue): PyValue[] | undefined {
   if (v.t === "list" || v.t === "tuple") return [...v.items];
   if (v.t === "dict") return [...v.entries.values()].map((e) => e.key);
   if (v.t === "str") return [...v.v].map(str);
+  if (v.t === "builtin" && v.items) return [...v.items];
   // An opaque container's modules are not known: iterating it must not look like zero modules.
   if (v.t === "object" && v.opaque !== undefined) return undefined;
   const kind = v.t === "object" && v.children ? containerKind(v.cls) : undefined;
