@@ -6,27 +6,25 @@
 import { measureSince, timed } from "../src/runtime/shared/timing";
 import type { ModelAnalysis } from "../src/core/analysis/result";
 import type { HostToWebview, RuntimeInfo, WebviewToHost } from "../src/protocol/messages";
-import { ChartsPanel } from "./charts";
 import { DetailsPane } from "./details";
 import { afterPaint, h, whenIdle } from "./dom";
+import { LazyChartsPanel } from "./lazyCharts";
 import { LazyGraphPanel } from "./lazyGraph";
 import { renderHeader } from "./header";
+import { renderTableToolbar } from "./tableToolbar";
 import { renderTorchSummary } from "./torchSummary";
 import { torchSummaryView } from "./model/torchColumnModel";
 import type { TorchColumn } from "../src/core/analysis/torchColumn";
-import { RunPanel } from "./run/runPanel";
+import { LazyRunPanel } from "./run/lazyRunPanel";
 import type { RunView } from "./run/runModel";
 import { LayerTableView } from "./table";
-import {
-  baseName,
-  detailsView,
-  GraphViewModel,
-  headerView,
-  restoreState,
-  TAB_TABLE,
-  TableViewModel,
-  type PersistedState,
-} from "./viewModel";
+// From the model modules, not the viewModel barrel: it re-exports the graph layout, whose dagre would
+// then load with the table instead of with the Graph tab's chunk.
+import { baseName } from "./model/format";
+import { GraphViewModel } from "./model/graphModel";
+import { restoreState, TAB_TABLE, type PersistedState } from "./model/persistedState";
+import { detailsView, headerView } from "./model/summaryModel";
+import { TableViewModel } from "./model/tableModel";
 
 export interface HostBridge {
   post(message: WebviewToHost): void;
@@ -49,10 +47,10 @@ interface LoadedView {
   readonly analysis: ModelAnalysis;
   readonly tableModel: TableViewModel;
   readonly table: LayerTableView;
-  readonly charts: ChartsPanel;
+  readonly charts: LazyChartsPanel;
   readonly graph: LazyGraphPanel;
   readonly details: DetailsPane;
-  readonly run: RunPanel;
+  readonly run: LazyRunPanel;
   readonly tabs: HTMLElementTagNameMap["vscode-tabs"];
   readonly filter: HTMLInputElement;
   readonly count: HTMLElement;
@@ -99,7 +97,12 @@ export class InspectorApp {
         // The host starts its background work (the Run tab's model) only once the table is on screen.
         afterPaint(() => {
           measureSince("table painted (from the page's start)", 0);
-          whenIdle(() => this.host.post({ type: "shown" }));
+          whenIdle(() => {
+            this.host.post({ type: "shown" });
+            // The other tabs' code, so that their first show waits for no fetch.
+            for (const tab of this.view === null ? [] : [this.view.charts, this.view.graph, this.view.run])
+              tab.prefetch();
+          });
         });
         break;
       }
@@ -195,7 +198,8 @@ export class InspectorApp {
           },
         }),
     );
-    const charts = timed("build: charts", () => new ChartsPanel(analysis, { onSelect: onSelect("chart") }));
+    const chunkFailed = (message: string) => this.host.post({ type: "webviewError", message });
+    const charts = new LazyChartsPanel(analysis, { onSelect: onSelect("chart") }, chunkFailed);
     const graph = new LazyGraphPanel(
       () => {
         const model = new GraphViewModel(analysis, tableModel.tree);
@@ -209,62 +213,31 @@ export class InspectorApp {
           this.persist();
         },
       },
+      chunkFailed,
     );
     const details = new DetailsPane({ onSelect: onSelect("details") });
-    const run = timed(
-      "build: run panel",
-      () =>
-        new RunPanel(
-          analysis,
-          {
-            post: (message) => this.host.post(message),
-            reveal: () => this.switchTab(TAB_RUN),
-            select: onSelect("run"),
-          },
-          tableModel.tree,
-        ),
+    const run = new LazyRunPanel(
+      analysis,
+      {
+        post: (message) => this.host.post(message),
+        reveal: () => this.switchTab(TAB_RUN),
+        select: onSelect("run"),
+      },
+      tableModel.tree,
+      chunkFailed,
     );
     if (this.runtime !== null) run.setRuntime(this.runtime);
 
-    const filter = h("input", {
-      type: "search",
-      class: "filter",
-      "data-testid": "layer-filter",
-      placeholder: "Filter by name, op or shape",
-      "aria-label": "Filter layers",
-      spellcheck: "false",
+    const {
+      element: toolbar,
+      filter,
+      count,
+      plumbingToggle,
+    } = renderTableToolbar(tableModel, this.state.filter, {
+      onFilter: (text) => this.applyFilter(text),
+      onShowPlumbing: (show) => this.applyShowPlumbing(show),
+      onAllGroups: (expanded) => this.setAllGroups(expanded),
     });
-    filter.value = this.state.filter;
-    filter.addEventListener("input", () => this.applyFilter(filter.value));
-    const count = h("span", { class: "row-count", "data-testid": "row-count" });
-    const plumbingToggle = h("input", { type: "checkbox", "data-testid": "table-show-plumbing" });
-    plumbingToggle.checked = tableModel.showPlumbing;
-    plumbingToggle.addEventListener("change", () => this.applyShowPlumbing(plumbingToggle.checked));
-    const plumbingCount = tableModel.plumbing.size;
-    const plumbingLabel =
-      plumbingCount === 0
-        ? []
-        : [
-            h(
-              "label",
-              {
-                class: "toggle",
-                title:
-                  "Rows an exporter adds around the real layers (e.g. Identity nodes aliasing weights); their parameters count in every total either way",
-              },
-              plumbingToggle,
-              ` Show exporter plumbing (${plumbingCount} rows)`,
-            ),
-          ];
-    const expandAll = h("vscode-button", { secondary: "", title: "Expand every module group" }, "Expand all");
-    const collapseAll = h(
-      "vscode-button",
-      { secondary: "", title: "Collapse every module group" },
-      "Collapse all",
-    );
-    expandAll.addEventListener("click", () => this.setAllGroups(true));
-    collapseAll.addEventListener("click", () => this.setAllGroups(false));
-    const groupButtons = tableModel.tree.groups.size > 0 ? [expandAll, collapseAll] : [];
 
     const tabs = h(
       "vscode-tabs",
@@ -273,12 +246,7 @@ export class InspectorApp {
       h("vscode-tab-header", { slot: "header" }, "Charts"),
       h("vscode-tab-header", { slot: "header" }, "Graph"),
       h("vscode-tab-header", { slot: "header", "data-testid": "tab-run" }, "Run"),
-      h(
-        "vscode-tab-panel",
-        { class: "panel" },
-        h("div", { class: "toolbar" }, filter, ...plumbingLabel, ...groupButtons, count),
-        table.element,
-      ),
+      h("vscode-tab-panel", { class: "panel" }, toolbar, table.element),
       h("vscode-tab-panel", { class: "panel" }, charts.element),
       h("vscode-tab-panel", { class: "panel" }, graph.element),
       h("vscode-tab-panel", { class: "panel" }, run.element),

@@ -1,40 +1,58 @@
 /**
  * The Graph tab, built the first time it is shown: its model (module groups opened until readable,
- * plumbing found) took 0.17 s of opening a 10,000-layer model whose first view is the table.
+ * plumbing found) took 0.17 s of opening a 10,000-layer model whose first view is the table, and
+ * its code (dagre) is a chunk of its own, fetched on first use or prefetched after the table.
  */
-import { measureSince } from "../src/runtime/shared/timing";
-import { h } from "./dom";
-import { GraphPanel, type GraphCallbacks } from "./graph";
+import type * as GraphModule from "./graph";
+import type { GraphCallbacks, GraphPanel } from "./graph";
+import { LazyPanel } from "./lazyPanel";
 import type { GraphViewModel } from "./viewModel";
 
 export class LazyGraphPanel {
-  /** Holds the panel once built; `display: contents` leaves the tab's layout to the panel's own element. */
-  readonly element: HTMLElement = h("div", { style: "display: contents" });
-  private panel: GraphPanel | null = null;
+  private readonly lazy: LazyPanel<typeof GraphModule, GraphPanel>;
   private selected: number | null = null;
+  private shown = false;
 
   constructor(
-    private readonly makeModel: () => GraphViewModel,
-    private readonly callbacks: GraphCallbacks,
-  ) {}
+    makeModel: () => GraphViewModel,
+    callbacks: GraphCallbacks,
+    onError: (message: string) => void,
+  ) {
+    this.lazy = new LazyPanel(
+      "graph",
+      () => import("./graph"),
+      (m) => new m.GraphPanel(makeModel(), callbacks),
+      (panel) => panel.setSelected(this.selected, false),
+      onError,
+    );
+  }
+
+  get element(): HTMLElement {
+    return this.lazy.element;
+  }
+
+  prefetch(): void {
+    this.lazy.prefetch();
+  }
 
   show(): void {
-    if (this.panel === null) {
-      const start = performance.now();
-      this.panel = new GraphPanel(this.makeModel(), this.callbacks);
-      this.element.append(this.panel.element);
-      this.panel.setSelected(this.selected, false);
-      measureSince("build: graph (on first show)", start);
-    }
-    this.panel.show();
+    this.shown = true;
+    const built = this.lazy.built;
+    this.lazy.with((panel) => {
+      if (!this.shown) return;
+      panel.show();
+      // Shown once built: centre the selection, as the tab does for a graph already there.
+      if (!built) panel.setSelected(this.selected, true);
+    });
   }
 
   hide(): void {
-    this.panel?.hide();
+    this.shown = false;
+    this.lazy.ifBuilt((panel) => panel.hide());
   }
 
   setSelected(index: number | null, center: boolean): void {
     this.selected = index;
-    this.panel?.setSelected(index, center);
+    this.lazy.ifBuilt((panel) => panel.setSelected(index, center));
   }
 }

@@ -16,7 +16,7 @@ import {
   type RowCells,
   type TableRowView,
   type TableViewModel,
-} from "./viewModel";
+} from "./model/tableModel"; // not the viewModel barrel: it brings dagre into the eager bundle
 import { h } from "./dom";
 
 const FULL_RENDER_LIMIT = 2000;

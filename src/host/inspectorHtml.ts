@@ -67,7 +67,7 @@ ${styles}
 </head>
 <body>
 <div id="app" class="app"><div class="status" role="status">Loading the inspector…</div></div>
-<script nonce="${nonce}" src="${attr(opts.scriptUri)}"></script>
+<script nonce="${nonce}" type="module" src="${attr(opts.scriptUri)}"></script>
 </body>
 </html>
 `;

@@ -13,7 +13,7 @@ import { packedAnalysis, toWire, type PackedMessage } from "../protocol/wire";
 import { RequestServer, type ReplyMessage, type RequestMessage } from "../protocol/requests";
 import { loadModelForRun } from "./runtime/modelForRun";
 import { RunModelHolder } from "./runtime/runModelHolder";
-import { readLabels, type RuntimeService } from "./runtime/runtimeService";
+import { readLabels, runStatsText, type RuntimeService } from "./runtime/runtimeService";
 import type { AnalysisOutcome, AnalysisService } from "./analysisService";
 import type { Config } from "./config";
 import { INSPECTOR_STYLESHEETS, renderInspectorHtml } from "./inspectorHtml";
@@ -213,12 +213,14 @@ export class InspectorPanel implements vscode.Disposable {
       case "pickLabels":
         return this.pickLabels(m.requestId);
       case "runNative": {
+        const start = performance.now();
         const r = await this.deps.runtime.runNative(m, signal);
         const outputs = [...r.outputs].map(([name, o]) => ({ name, dims: o.dims, data: o.data }));
         return {
           type: "nativeResult",
           requestId: m.requestId,
           ms: r.ms,
+          hostMs: performance.now() - start,
           firstRun: r.firstRun,
           provider: r.provider,
           ...(r.note !== undefined ? { note: r.note } : {}),
@@ -304,7 +306,7 @@ export class InspectorPanel implements vscode.Disposable {
         void vscode.commands.executeCommand("workbench.trust.manage");
         break;
       case "runStats":
-        this.deps.log.info(`${this.source.title}: forward pass on ${m.backend} in ${m.ms.toFixed(1)} ms`);
+        this.deps.log.info(`${this.source.title}: ${runStatsText(m)}`);
         break;
       case "layerSelected": {
         const layer = this.current?.layers[m.index];

@@ -46,11 +46,15 @@ export type HostToWebview =
       readonly map: string;
       readonly seed?: SeedInput;
     }
-  /** Outputs of a runNative request (float32 each, own buffers); `ms` is session.run alone. */
+  /**
+   * Outputs of a runNative request (float32 each, own buffers); `ms` is session.run alone, `hostMs`
+   * the host's whole handling (feeds in, run, outputs out): the rest of a round trip is transfer.
+   */
   | {
       readonly type: "nativeResult";
       readonly requestId: number;
       readonly ms: number;
+      readonly hostMs: number;
       readonly firstRun: boolean;
       /** Where the host engine ran it: its CPU, or its GPU (convlens.hostGpu, checked against the CPU). */
       readonly provider: "cpu" | "webgpu";
@@ -173,8 +177,17 @@ export type WebviewToHost =
     }
   /** Save a picture (data: URL of a PNG) where the user chooses. */
   | { readonly type: "savePng"; readonly name: string; readonly dataUrl: string }
-  /** Which backend ran and how long the forward pass took (for the log). */
-  | { readonly type: "runStats"; readonly backend: string; readonly ms: number }
+  /**
+   * Which backend ran and how long the forward pass took (for the log); on the host engine also its
+   * whole handling and the round trip the webview waited (the difference is the transfer).
+   */
+  | {
+      readonly type: "runStats";
+      readonly backend: string;
+      readonly ms: number;
+      readonly hostMs?: number;
+      readonly roundTripMs?: number;
+    }
   /** Open VS Code's workspace trust editor (the Run tab's link in Restricted Mode). */
   | { readonly type: "manageTrust" }
   /** The webview no longer waits for request `cancels` (its Cancel): the host stops or drops its work. */

@@ -11,7 +11,7 @@ import type { Backend, RunnableInfo, RuntimeInfo } from "../../src/protocol/mess
 import { BACKEND_LABEL, backendPlan, detectGpu, outputsAgree, type GpuKind } from "./backend";
 import { runtimeErrorText } from "../../src/runtime/shared/runtimeErrors";
 import { checkCancelled, type CancelToken } from "./jobQueue";
-import type { NativeRunner } from "./nativeRunner";
+import type { NativeRunner, RoundTrip } from "./nativeRunner";
 import { toNumbers } from "./tensorLayout";
 
 type Ort = typeof OrtModule;
@@ -62,6 +62,8 @@ export interface RunResult {
   readonly outputs: ReadonlyMap<string, OutputData>;
   /** Backends that failed or were skipped on the way, for the user. */
   readonly notes: readonly string[];
+  /** On the host engine: how its round trip splits. */
+  readonly timing?: RoundTrip;
 }
 
 const MAX_SESSIONS = 3;
@@ -141,7 +143,7 @@ export class RunEngine {
           if (r.note !== undefined) notes.push(`Host engine: ${r.note}.`);
           if (notes.length > 0 && backend !== plan.order[0])
             notes.push(`Ran on ${BACKEND_LABEL[backend]} instead.`);
-          return { backend, ms: r.ms, firstRun: r.firstRun, outputs: r.outputs, notes };
+          return { backend, ms: r.ms, firstRun: r.firstRun, outputs: r.outputs, notes, timing: r.timing };
         }
         const { ort, tensors } = await webTensors();
         const key = `${runnable.modelUri}\n${backend}`;

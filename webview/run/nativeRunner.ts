@@ -12,11 +12,19 @@ export interface NativeFeedData {
 }
 
 export interface NativeResult {
+  /** session.run on the host. */
   readonly ms: number;
+  /** How the round trip splits: the host's whole handling, and the wait seen here (both in ms). */
+  readonly timing: RoundTrip;
   readonly firstRun: boolean;
   readonly provider: "cpu" | "webgpu";
   readonly note?: string;
   readonly outputs: ReadonlyMap<string, { readonly dims: readonly number[]; readonly data: Float32Array }>;
+}
+
+export interface RoundTrip {
+  readonly hostMs: number;
+  readonly roundTripMs: number;
 }
 
 /** What the engine needs from the host: run a published model by its URL. */
@@ -41,6 +49,7 @@ export function hostNativeRunner(client: RequestClient): NativeRunner {
         // A copy with its own buffer: a view into a larger buffer would send all of it.
         bytes: new Uint8Array(f.data.buffer.slice(f.data.byteOffset, f.data.byteOffset + f.data.byteLength)),
       }));
+      const start = performance.now();
       const r = await client.request(
         "runNative",
         { modelUri, feeds: tensors, fetches: [...fetches] },
@@ -48,6 +57,7 @@ export function hostNativeRunner(client: RequestClient): NativeRunner {
       );
       return {
         ms: r.ms,
+        timing: { hostMs: r.hostMs, roundTripMs: performance.now() - start },
         firstRun: r.firstRun,
         provider: r.provider,
         ...(r.note !== undefined ? { note: r.note } : {}),

@@ -5,7 +5,7 @@
  * go one at a time (a Run while one runs is queued), can be cancelled, and
  * after the first run any change of input, preprocessing or layer runs again.
  */
-import { measureSince } from "../../src/runtime/shared/timing";
+import { measureLasting, measureSince } from "../../src/runtime/shared/timing";
 import type { LayerRow, ModelAnalysis } from "../../src/core/analysis/result";
 import type {
   HostToWebview,
@@ -336,7 +336,11 @@ export class RunPanel {
         [...(runnable.notes ?? []), ...result.notes],
         runnable.randomWeights,
       );
-      this.callbacks.post({ type: "runStats", backend: result.backend, ms: result.ms });
+      this.callbacks.post({ type: "runStats", backend: result.backend, ms: result.ms, ...result.timing });
+      if (result.timing !== undefined) {
+        measureLasting("run: host session.run", result.ms);
+        measureLasting("run: host handling", result.timing.hostMs);
+      }
       this.predictions.show(runnable.outputs.flatMap((name) => outputOf(result.outputs, name, name)));
       this.mapsOutput =
         layer === null

@@ -305,3 +305,16 @@ export async function readLabels(file: vscode.Uri): Promise<LabelsFile | null> {
     return null;
   }
 }
+
+/**
+ * The log line of a run: the forward pass, and on the host engine its whole handling and the round
+ * trip the webview waited (what is neither is the transfer through the webview messaging).
+ */
+export function runStatsText(m: Extract<WebviewToHost, { type: "runStats" }>): string {
+  const host =
+    m.hostMs !== undefined && m.roundTripMs !== undefined
+      ? ` (host ${m.hostMs.toFixed(1)} ms, round trip ${m.roundTripMs.toFixed(1)} ms,` +
+        ` transfer ${(m.roundTripMs - m.hostMs).toFixed(1)} ms)`
+      : "";
+  return `forward pass on ${m.backend} in ${m.ms.toFixed(1)} ms${host}`;
+}

@@ -14,6 +14,14 @@ export function measureSince(what: string, start: number): void {
   }
 }
 
+/**
+ * Records `what` as lasting `ms`, ending now: a duration measured elsewhere (the host's session.run)
+ * shown beside the webview's own measures.
+ */
+export function measureLasting(what: string, ms: number): void {
+  measureSince(what, performance.now() - ms);
+}
+
 /** `make()`, recorded as `what`. */
 export function timed<T>(what: string, make: () => T): T {
   const start = performance.now();
