@@ -6,9 +6,12 @@
  * (Shape → ConstantOfShape), so a state layer gives exactly what Darknet's does on its first step.
  *
  * [rnn], [crnn] (rnn_layer.c, crnn_layer.c: state = input(x) + self(state), output = output(state)),
- * AlexeyAB's [conv_lstm] (forward_conv_lstm_layer) and [history] (forward_history_layer) run.
- * [gru] and [lstm] do not: pjreddie's gru_layer.c squashes h̃ with the logistic unless tanh=1 where
- * AlexeyAB's uses tanh, and their weights cannot be loaded (darknetWeights.ts), so no run is offered.
+ * [lstm] (lstm_layer.c), AlexeyAB's [conv_lstm] (forward_conv_lstm_layer) and [history]
+ * (forward_history_layer) run; an [lstm]'s weights cannot be loaded (the two Darknets write its inner
+ * layers in different orders: darknetWeights.ts), so it runs on generated weights. [gru] does not run:
+ * the activation of its h̃ differs between versions of the same source (pjreddie's gru_layer.c squashes
+ * it with the logistic unless the cfg's tanh=1 in later commits, unless compiled with USET in earlier
+ * ones; AlexeyAB's uses tanh), so a .cfg does not say what Darknet computes.
  */
 import type { Node } from "../ir/types";
 import { ACTIVATIONS } from "../formats/darknet/darknetCfg";
@@ -86,16 +89,16 @@ export function lowerRnn(node: Node, l: Lowering): string {
   return applyInner(l, state, output, act, conv);
 }
 
-/** AlexeyAB's forward_conv_lstm_layer, first step (h = c = 0). */
-export function lowerConvLstm(node: Node, l: Lowering): string {
-  const inner = innerLayers(node);
-  const [uf, ui, ug, uo, wf, wi, wg, wo, vf, vi, vo] = inner;
+/**
+ * One LSTM step from h = c = 0 over x: AlexeyAB's forward_conv_lstm_layer (conv set: convolutions,
+ * the section's activation, optional peephole layers vf, vi, vo) and lstm_layer.c (connected layers,
+ * linear). Inner layers in build order uf, ui, ug, uo, wf, wi, wg, wo (, vf, vi, vo).
+ */
+function lstmStep(node: Node, l: Lowering, x: string, act: string, conv?: Node["attrs"]): string {
+  const [uf, ui, ug, uo, wf, wi, wg, wo, vf, vi, vo] = innerLayers(node);
   if (!uf || !ui || !ug || !uo || !wf || !wi || !wg || !wo) throw new Error("its inner layers are missing");
   const peephole = attrNum(node, "peephole", 0) !== 0;
   if (peephole && (!vf || !vi || !vo)) throw new Error("its peephole layers are missing");
-  const act = String(attr(node, "activation") ?? "linear");
-  const conv = convAttrs(node);
-  const x = node.inputs[0] ?? "";
   const run = (layer: Inner, input: string) => applyInner(l, input, layer, act, conv);
   const fromX = { f: run(uf, x), i: run(ui, x), g: run(ug, x), o: run(uo, x) };
   const zeros = zerosLike(l, fromX.f);
@@ -108,6 +111,14 @@ export function lowerConvLstm(node: Node, l: Lowering): string {
   const o = l.emit("Sigmoid", [sum(run(wo, zeros), fromX.o, ...peep(vo, c))]);
   return l.emit("Mul", [o, l.emit("Tanh", [c])]);
 }
+
+/** AlexeyAB's [conv_lstm], first step. */
+export const lowerConvLstm = (node: Node, l: Lowering): string =>
+  lstmStep(node, l, node.inputs[0] ?? "", String(attr(node, "activation") ?? "linear"), convAttrs(node));
+
+/** [lstm] (forward_lstm_layer, lstm_layer.c), first step: x read as one row of values. */
+export const lowerLstm = (node: Node, l: Lowering): string =>
+  lstmStep(node, l, l.emit("Flatten", [node.inputs[0] ?? ""], { axis: 1 }), "linear");
 
 /** AlexeyAB's forward_history_layer, first step: the input, then history_size − 1 zeroed steps. */
 export function lowerHistory(node: Node, l: Lowering): string {

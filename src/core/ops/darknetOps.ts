@@ -9,7 +9,7 @@ import { hasSpatial } from "../fields/receptiveField";
 import type { Dim } from "../ir/types";
 import type { AttrSpec } from "./attrSchemas";
 import { attrInt, dtypeOf, isNum, numeric, product, shapeOf } from "./dims";
-import { lowerConvLstm, lowerHistory, lowerRnn } from "./darknetLowering";
+import { lowerConvLstm, lowerHistory, lowerLstm, lowerRnn } from "./darknetLowering";
 import { conv } from "./windowOps";
 import { ShapeError, type OpContext, type OpRule, type RfContext } from "./types";
 
@@ -185,7 +185,7 @@ export const DARKNET_OPS: Readonly<Record<string, OpRule>> = {
   Local: local,
   RNN: { ...connectedRecurrent, lower: lowerRnn },
   GRU: connectedRecurrent,
-  LSTM: connectedRecurrent,
+  LSTM: { ...connectedRecurrent, lower: lowerLstm },
   CRNN: { ...crnn, lower: lowerRnn },
   ConvLSTM: { ...convLstm, lower: lowerConvLstm },
   History: { ...history, lower: lowerHistory },
