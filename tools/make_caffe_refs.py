@@ -40,7 +40,7 @@ MORE = {"Normalize", "ShuffleChannel", "Power", "Exp", "Log", "Axpy", "Upsample"
 # the file, so the test gives it as --input-shape. The sizes are the datasets' published ones: MNIST
 # 28×28 grey, CIFAR-10 32×32 colour; CaffeNet crops ImageNet's colour images to 227 (its crop_size).
 # Detection and sequence nets: tools/make_caffe_ssd_refs.py (Caffe's rules + OpenCV as the oracle).
-OWN_GENERATOR = {"opencv_face_detector_deploy", "sequence_layers", "mobilenet_ssd_deploy"}
+OWN_GENERATOR = {"opencv_face_detector_deploy", "sequence_layers", "mobilenet_ssd_deploy", "roi_pooling"}
 # The siamese net's database holds image pairs stacked as 2 channels; the autoencoder's three data
 # layers (TRAIN, TEST test-on-train, TEST test-on-test) feed one blob: the first TEST one is the input.
 GIVEN = {"lenet_train_test": [100, 1, 28, 28], "cifar10_quick_train_test": [100, 3, 32, 32],

@@ -23,6 +23,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from tflite_sparsity import VECTORS, check_against_tflite, encode
 from tflite_writer import Model
 
 OUT = pathlib.Path(__file__).resolve().parent.parent / "test" / "fixtures" / "tflite"
@@ -371,6 +372,89 @@ def dilated_conv():
 
 
 @torch.no_grad()
+def pruned(w, keep):
+    """Magnitude pruning: the weights outside the `keep` largest |w| set to 0 (float32 numpy)."""
+    w = np32(w)
+    cut = np.sort(np.abs(w).ravel())[-keep]
+    return np.where(np.abs(w) >= cut, w, np.float32(0)).astype(np.float32)
+
+
+@torch.no_grad()
+def sparse_models():
+    """TFLite's sparse weights (the "sparsity" model optimisation): pruned PyTorch weights stored with
+    SparsityParameters (tools/tflite_sparsity.py) in every index-vector type; parameters count the dense
+    weights, zeros included (as PyTorch's numel() and TFLite's own tooling count them). conv1 and fc1 go
+    through DENSIFY as TFLite's converter writes float sparse models; fc2's block-sparse weights (1×4
+    blocks, as TFLite's sparse FULLY_CONNECTED kernel reads) feed the operator directly."""
+    b = Build("sparse_weights")
+    x0 = torch.round(torch.randn(1, 2, 6, 6) * 1e6) / 1e6
+    t = b.m.tensor("input", [1, 6, 6, 2])
+    conv = torch.nn.Conv2d(2, 4, 3)
+    conv.weight.copy_(torch.from_numpy(pruned(conv.weight, 30)))
+    fc1, fc2 = torch.nn.Linear(64, 12), torch.nn.Linear(12, 8)
+    fc1.weight.copy_(torch.from_numpy(pruned(fc1.weight, 200)))
+    w2 = np32(fc2.weight)
+    w2[:, 4:8] = 0  # whole 1×4 blocks of zeros, and some scattered ones inside kept blocks
+    w2[::3, 0:4] = 0
+    w2[1, 9] = 0
+    fc2.weight.copy_(torch.from_numpy(w2))
+
+    def sparse_const(name, dense, *args, **kw):
+        sparsity, values = encode(dense, *args, **kw)
+        return b.m.tensor(name, list(dense.shape), "FLOAT32", values, sparsity=sparsity)
+
+    y = F.relu(conv(x0))
+    b.row("conv1", "CONV_2D", y, sum(p.numel() for p in conv.parameters()), y.numel() * 2 * 9)
+    b.row("conv1/weights_dense", "DENSIFY", conv.weight)
+    ws = sparse_const("conv1/weights", np32(conv.weight.permute(0, 2, 3, 1)), [0, 1, 2, 3],
+                      ["DENSE", "SPARSE_CSR", "DENSE", "SPARSE_CSR"], index_type="Uint8Vector")
+    wd = b.m.tensor("conv1/weights_dense", [4, 3, 3, 2])
+    b.m.op("DENSIFY", [ws], [wd])
+    o = b.out("conv1", y)
+    b.m.op("CONV_2D", [t, wd, b.m.const("conv1/bias", np32(conv.bias))], [o],
+           dict(padding="VALID", stride_w=1, stride_h=1, fused_activation_function="RELU", dilation_w_factor=1,
+                dilation_h_factor=1), "Conv2DOptions")
+    x, t1 = b.reshape("flatten", y, o, [1, 64])
+    y = F.relu(fc1(x))
+    b.row("fc1", "FULLY_CONNECTED", y, sum(p.numel() for p in fc1.parameters()), y.numel() * 64)
+    ws = sparse_const("fc1/weights", np32(fc1.weight), [1, 0], ["DENSE", "SPARSE_CSR"],
+                      index_type="Uint16Vector")
+    wd = b.m.tensor("fc1/weights_dense", [12, 64])
+    b.m.op("DENSIFY", [ws], [wd])
+    o = b.out("fc1", y)
+    b.m.op("FULLY_CONNECTED", [t1, wd, b.m.const("fc1/bias", np32(fc1.bias))], [o],
+           dict(fused_activation_function="RELU"), "FullyConnectedOptions")
+    y2 = fc2(y)
+    b.row("fc2", "FULLY_CONNECTED", y2, sum(p.numel() for p in fc2.parameters()), y2.numel() * 12)
+    ws = sparse_const("fc2/weights", w2, [0, 1, 2], ["DENSE", "SPARSE_CSR", "DENSE"], [1], [4])
+    o2 = b.out("fc2", y2)
+    b.m.op("FULLY_CONNECTED", [o, ws, b.m.const("fc2/bias", np32(fc2.bias))], [o2],
+           dict(fused_activation_function="NONE"), "FullyConnectedOptions")
+    b.save([t], [o2], sample_of(x0, y2))
+    # The reader's densify is also checked on TensorFlow's own vectors (sparse side → dense side).
+    check_against_tflite()
+    vectors = []
+    for v in VECTORS:
+        sparsity, data = encode(np.array(v["dense"], np.int32).reshape(v["shape"]), v["order"], v["formats"],
+                                v["blocks"], v["sizes"])
+        vectors.append(dict(test=v["test"], dense=v["dense"], shape=v["shape"], sparsity=sparsity, data=data.tolist()))
+    (OUT / "sparsity_vectors.json").write_text(json.dumps(vectors) + "\n")
+    # A sparse weight whose index is outside its dim: its parameters are unknown with the reason.
+    m = Model()
+    t = m.tensor("input", [1, 4])
+    sparsity, values = encode(np.eye(3, 4, dtype=np.float32), [0, 1], ["DENSE", "SPARSE_CSR"])
+    sparsity["dim_metadata"][1]["indices"][2] = 9
+    w = m.tensor("fc/weights", [3, 4], "FLOAT32", values, sparsity=sparsity)
+    o = m.tensor("fc", [1, 3])
+    m.op("FULLY_CONNECTED", [t, w, -1], [o], dict(fused_activation_function="NONE"), "FullyConnectedOptions")
+    (OUT / "edge").mkdir(parents=True, exist_ok=True)
+    (OUT / "edge" / "sparse_bad_index.tflite").write_bytes(m.write([t], [o]))
+    dense = {"conv1/weights": np32(conv.weight.permute(0, 2, 3, 1)), "fc1/weights": np32(fc1.weight),
+             "fc2/weights": w2}
+    (OUT / "sparse_weights.dense.json").write_text(
+        json.dumps({k: [float(v) for v in a.ravel()] for k, a in dense.items()}) + "\n")
+
+
 def edge_cases():
     """Files the reader must not get silently wrong: a custom op (its output and all after it unknown,
     named), a stored shape that disagrees with the op (a warning), a dynamic batch (a symbol), a builtin
@@ -407,4 +491,5 @@ if __name__ == "__main__":
     tensor_ops()
     mediapipe_upsample()
     dilated_conv()
+    sparse_models()
     edge_cases()

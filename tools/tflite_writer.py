@@ -104,6 +104,25 @@ class Writer:
         return bytes(self.b.Output())
 
 
+INDEX_TYPES = {"Int32Vector": "int", "Uint16Vector": "ushort", "Uint8Vector": "ubyte"}
+
+
+def _sparsity(w, s):
+    """SparsityParameters from tools/tflite_sparsity.py's dict; index vectors in the union member named."""
+    dims = []
+    for d in s["dim_metadata"]:
+        fields = dict(format=d["format"], dense_size=d["dense_size"])
+        if d["format"] == "SPARSE_CSR":
+            kind = d["index_type"]
+            for key, values in (("array_segments", d["segments"]), ("array_indices", d["indices"])):
+                vec = w.vector(INDEX_TYPES[kind], values, 4)
+                fields[key] = w.table(kind, values=vec)
+                fields[key + "_type"] = kind
+        dims.append(w.table("DimensionMetadata", **fields))
+    return w.table("SparsityParameters", traversal_order=w.vector("int", s["traversal_order"]),
+                   block_map=w.vector("int", s["block_map"]), dim_metadata=w.vector("table", dims))
+
+
 TYPES = {np.float32: "FLOAT32", np.int32: "INT32", np.int8: "INT8", np.uint8: "UINT8", np.int64: "INT64",
          np.int16: "INT16", np.float16: "FLOAT16"}
 
@@ -114,13 +133,13 @@ class Model:
     def __init__(self):
         self.tensors, self.buffers, self.ops, self.codes = [], [b""], [], []
 
-    def tensor(self, name, shape, dtype="FLOAT32", data=None, quant=None, signature=None):
+    def tensor(self, name, shape, dtype="FLOAT32", data=None, quant=None, signature=None, sparsity=None):
         buf = 0
         if data is not None:
             self.buffers.append(np.ascontiguousarray(data).tobytes())
             buf = len(self.buffers) - 1
         self.tensors.append(dict(name=name, shape=list(shape), dtype=dtype, buffer=buf, quant=quant,
-                                 signature=signature))
+                                 signature=signature, sparsity=sparsity))
         return len(self.tensors) - 1
 
     def const(self, name, array, quant=None):
@@ -147,6 +166,8 @@ class Model:
                 if "axis" in q:
                     qf["quantized_dimension"] = q["axis"]
                 fields["quantization"] = w.table("QuantizationParameters", **qf)
+            if t["sparsity"]:
+                fields["sparsity"] = _sparsity(w, t["sparsity"])
             tensors.append(w.table("Tensor", **fields))
         ops = []
         for o in self.ops:

@@ -43,7 +43,7 @@ const unknownReason = (text: string, layer: string) =>
   readDarknet(cfg(text)).paramsUnknown?.find((u) => u.path === layer)?.reason;
 
 describe("Darknet recurrent sections", () => {
-  it("the Run tab runs an [rnn] (one step as standard ops) but not a [gru] or [lstm]", () => {
+  it("the Run tab runs an [rnn] (one step as standard ops) but not a [gru]", () => {
     expect(buildRunnable(readModel("rnn.cfg", fixture("rnn.cfg"))).bytes.length).toBeGreaterThan(0);
     expect(() => buildRunnable(readModel("gru.cfg", fixture("gru.cfg")))).toThrow(
       /layer "0" \(GRU\) has no ONNX operator/,

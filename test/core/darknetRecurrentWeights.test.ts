@@ -3,7 +3,8 @@
  * [history] and a batch-normalised [connected] between them): loaded in load_weights_upto's order and
  * run by onnxruntime-node to the output of Darknet's C code written out in PyTorch
  * (tools/make_darknet_recurrent_weights.py, one step from the zero state). [gru] and [lstm], whose
- * inner layers the two Darknets write in different orders, are refused with the reason.
+ * inner layers the two Darknets write in different orders, are refused with the reason; an [lstm] with
+ * its tensors set by name runs to PyTorch's output (tools/make_darknet_lstm_run.py).
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -81,11 +82,34 @@ describe("Darknet .weights into recurrent sections", () => {
     expect(await run(buildRunnable(loaded).bytes, new Float32Array([1, 1, 1]), [1, 3])).toEqual([6, 15]);
   });
 
-  it("the Run tab still refuses a [gru] and an [rnn] with logistic=, naming why", () => {
+  it("the Run tab still refuses a [gru] (its h̃ activation differs by version) and an [rnn] with logistic=", () => {
     expect(() => buildRunnable(cfg("[net]\ninputs=4\n[gru]\noutput=2\n"))).toThrow(
       /layer "0" \(GRU\) has no ONNX operator/,
     );
     const rnn = cfg("[net]\ninputs=4\n[rnn]\noutput=2\nhidden=2\nlogistic=1\n");
     expect(() => buildRunnable(rnn)).toThrow(/layer "0" \(RNN\): its logistic= is read by AlexeyAB's/);
+  });
+
+  it("runs an [lstm] one step from the zero state to PyTorch's output (tensors put in by name)", async () => {
+    const ref = JSON.parse(readFileSync(resolve(DN, "lstm-run.json"), "utf8")) as {
+      cfg: string;
+      input: number[];
+      tensors: Record<string, number[]>;
+      output: number[];
+    };
+    const model = cfg(ref.cfg);
+    const initializers = new Map(model.graph.initializers);
+    for (const [name, values] of Object.entries(ref.tensors)) {
+      const t = initializers.get(name);
+      if (!t) throw new Error(`no initializer ${name}`);
+      const bytes = new Uint8Array(Float32Array.from(values).buffer);
+      initializers.set(name, { ...t, storage: { kind: "inline", bytes } });
+    }
+    expect(initializers.size).toBe(Object.keys(ref.tensors).length);
+    const runnable = buildRunnable({ ...model, graph: { ...model.graph, initializers } });
+    expect(runnable.randomWeights).toBe(false);
+    const got = await run(runnable.bytes, Float32Array.from(ref.input), [1, ref.input.length]);
+    expect(got).toHaveLength(ref.output.length);
+    ref.output.forEach((v, i) => expect(Math.abs((got[i] ?? NaN) - v)).toBeLessThan(1e-5));
   });
 });

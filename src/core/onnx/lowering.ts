@@ -1,76 +1,70 @@
 /**
- * Ops the source readers name after their frameworks (Silu, Mish, Gelu, Hardtanh …) that
- * onnxruntime's opset 17 does not have: rewritten as compositions of standard ops before
- * a model is run. Analysis keeps the original names (they are what the user wrote).
+ * Before a model is run, every node whose op-table entry has a `lower` rule (framework-named
+ * activations such as Silu or Mish, Darknet's recurrent sections) is rewritten as standard ops that
+ * onnxruntime's opset 17 has. Analysis keeps the original nodes (they are what the user wrote).
  */
 import type { Node, Tensor } from "../ir/types";
 import { ModelError } from "../ir/types";
-import { lowerDarknetNode, runsDarknetNode } from "./darknetLowering";
+import { opRule } from "../ops/registry";
+import type { LoweringBuilder, OpRule } from "../ops/types";
 
-type Emit = (opType: string, inputs: string[], attrs?: Node["attrs"]) => string;
-type Lower = (x: string, emit: Emit, scalar: (v: number) => string) => string;
+/** Whether the op table can rewrite this node as standard ops for running. */
+export const lowersForRuntime = (node: Node): boolean =>
+  opRule(node.opType, node.domain)?.lower !== undefined;
 
-const LOWERINGS: Readonly<Record<string, Lower>> = {
-  Silu: (x, e) => e("Mul", [x, e("Sigmoid", [x])]),
-  Mish: (x, e) => e("Mul", [x, e("Tanh", [e("Softplus", [x])])]),
-  Gelu: (x, e, c) =>
-    e("Mul", [e("Mul", [x, c(0.5)]), e("Add", [c(1), e("Erf", [e("Div", [x, c(Math.SQRT2)])])])]),
-  Hardtanh: (x, e, c) => e("Clip", [x, c(-1), c(1)]),
-  LogSigmoid: (x, e) => e("Log", [e("Sigmoid", [x])]),
-  Tanhshrink: (x, e) => e("Sub", [x, e("Tanh", [x])]),
-};
-
-/** Nodes with the framework-named ops replaced; the extra scalar constants to add as initializers. */
+/** Nodes with lowered ops replaced; the extra constants to add as initializers. */
 export function lowerForRuntime(nodes: readonly Node[]): { nodes: Node[]; constants: Tensor[] } {
   const out: Node[] = [];
   const constants: Tensor[] = [];
-  let n = 0;
-  for (const node of expandFrameworkNodes(nodes, constants)) {
-    const lower = LOWERINGS[node.opType];
+  for (const node of nodes) {
+    const lower = opRule(node.opType, node.domain)?.lower;
     if (!lower) {
       out.push(node);
       continue;
     }
-    const prefix = `${node.name}/lowered`;
-    const finalOut = node.outputs[0] ?? "";
-    const pending: Node[] = [];
-    const emit: Emit = (opType, inputs, attrs = {}) => {
-      const name = `${prefix}_${n++}`;
-      pending.push({ name, opType, domain: "", inputs, outputs: [`${name}_out`], attrs });
-      return `${name}_out`;
-    };
-    const scalar = (v: number) => {
-      const name = `${prefix}_const_${n++}`;
-      constants.push({
-        name,
-        dtype: "float32",
-        dims: [],
-        storage: { kind: "inline", bytes: new Uint8Array(new Float32Array([v]).buffer) },
-        role: "buffer",
-      });
-      return name;
-    };
-    const result = lower(node.inputs[0] ?? "", emit, scalar);
-    // The last node writes the original output name so that consumers are unchanged.
-    const last = pending[pending.length - 1];
-    if (last && last.outputs[0] === result) pending[pending.length - 1] = { ...last, outputs: [finalOut] };
-    out.push(...pending);
-  }
-  return { nodes: out, constants };
-}
-
-/** Darknet's recurrent sections expanded into standard ops (darknetLowering.ts); other nodes as they are. */
-function expandFrameworkNodes(nodes: readonly Node[], constants: Tensor[]): Node[] {
-  return nodes.flatMap((node) => {
-    if (!runsDarknetNode(node)) return [node];
     try {
-      const lowered = lowerDarknetNode(node, `${node.name}/lowered`);
-      constants.push(...lowered.constants);
-      return lowered.nodes;
+      out.push(...lowerNode(node, lower, constants));
     } catch (e) {
       throw new ModelError(
         `Cannot run: layer "${node.layer ?? node.name}" (${node.opType}): ${e instanceof Error ? e.message : String(e)}.`,
       );
     }
-  });
+  }
+  return { nodes: out, constants };
+}
+
+/** One node as the standard ops its rule builds (prefixed with its name); constants go to `constants`. */
+function lowerNode(node: Node, lower: NonNullable<OpRule["lower"]>, constants: Tensor[]): Node[] {
+  const prefix = `${node.name}/lowered`;
+  const nodes: Node[] = [];
+  let n = 0;
+  const constant = (dtype: "float32" | "int64", dims: number[], bytes: Uint8Array) => {
+    const name = `${prefix}_const_${n++}`;
+    constants.push({ name, dtype, dims, storage: { kind: "inline", bytes }, role: "buffer" });
+    return name;
+  };
+  const b: LoweringBuilder = {
+    emit: (opType, inputs, attrs = {}) => {
+      const name = `${prefix}_${n++}`;
+      nodes.push({ name, opType, domain: "", inputs, outputs: [`${name}_out`], attrs });
+      return `${name}_out`;
+    },
+    scalar: (v) => constant("float32", [], new Uint8Array(new Float32Array([v]).buffer)),
+    ints: (v) => constant("int64", [v.length], new Uint8Array(new BigInt64Array(v.map(BigInt)).buffer)),
+  };
+  const result = lower(node, b);
+  // The last node writes the original output name so that consumers are unchanged.
+  const last = nodes[nodes.length - 1];
+  const output = node.outputs[0] ?? "";
+  if (last && last.outputs[0] === result) nodes[nodes.length - 1] = { ...last, outputs: [output] };
+  else
+    nodes.push({
+      name: `${prefix}_out`,
+      opType: "Identity",
+      domain: "",
+      inputs: [result],
+      outputs: [output],
+      attrs: {},
+    });
+  return nodes;
 }

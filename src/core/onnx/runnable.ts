@@ -9,8 +9,7 @@ import { elementCount } from "../ir/tensorData";
 import type { Model, Node, Tensor, ValueInfo } from "../ir/types";
 import { ModelError } from "../ir/types";
 import { floorCeilPools } from "./ceilPools";
-import { lowerForRuntime } from "./lowering";
-import { runsDarknetNode } from "./darknetLowering";
+import { lowerForRuntime, lowersForRuntime } from "./lowering";
 import { writeOnnx } from "./writer";
 import { prng } from "../random";
 import { FRAMEWORK_DOMAINS, opRule } from "../ops/registry";
@@ -158,7 +157,7 @@ function* generationSteps(
 const SINCE: Readonly<Record<string, number>> = { AffineGrid: 20 };
 
 export function buildRunnable(model: Model, opts: RunnableOptions = {}): Runnable {
-  const foreign = model.graph.nodes.find((n) => FRAMEWORK_DOMAINS.has(n.domain) && !runsDarknetNode(n));
+  const foreign = model.graph.nodes.find((n) => FRAMEWORK_DOMAINS.has(n.domain) && !lowersForRuntime(n));
   if (foreign)
     throw new ModelError(
       `Cannot run: layer "${foreign.layer ?? foreign.name}" (${foreign.opType}) has no ONNX operator; ConvLens analyses it but onnxruntime cannot run it.`,

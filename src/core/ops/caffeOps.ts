@@ -1,14 +1,17 @@
 /**
  * Caffe layers that have no ONNX operator, as op table entries of ConvLens's own domain: the SSD
- * fork's PriorBox and DetectionOutput (weiliu89/caffe) and BVLC's recurrent LSTM / RNN, whose
+ * fork's PriorBox and DetectionOutput (weiliu89/caffe), Fast/Faster R-CNN's ROIPooling
+ * (rbgirshick/caffe-fast-rcnn), R-FCN's PSROIPooling (daijifeng001/caffe-rfcn) and BVLC's recurrent
+ * LSTM / RNN, whose
  * `cont` input and gate order (i, f, o, g) differ from ONNX's LSTM. They are analysed like any
  * op; onnxruntime cannot run them (buildRunnable says so).
  */
 import type { Dim } from "../ir/types";
 import type { AttrSpec } from "./attrSchemas";
-import { attrFloats, attrInt, dtypeOf, numeric, product, shapeOf } from "./dims";
+import { hasSpatial } from "../fields/receptiveField";
+import { attrFloats, attrInt, dtypeOf, isNum, numeric, product, shapeOf } from "./dims";
 import { runtimeShaped } from "./runtimeDims";
-import type { OpContext, OpRule } from "./types";
+import { ShapeError, type OpContext, type OpRule, type RfContext } from "./types";
 
 export const CAFFE_DOMAIN = "org.convlens.caffe";
 
@@ -115,7 +118,75 @@ function recurrent(gates: number, outputLayer: boolean): OpRule {
   };
 }
 
+/** The regions: rois is [R, 5] (image index, x1, y1, x2, y2), or [R, 5, 1, 1] as proposal layers give it. */
+function roiCount(ctx: OpContext): Dim {
+  const r = shapeOf(ctx, 1);
+  const [n = 1, five] = r;
+  if (r.length < 2 || (isNum(five) && five !== 5) || r.slice(2).some((d) => isNum(d) && d !== 1))
+    throw new ShapeError(
+      `${ctx.node.opType}'s rois are [R, 5] (image, x1, y1, x2, y2), not [${r.join(", ")}]`,
+    );
+  return n;
+}
+
+/**
+ * Each region's bins have the position and size the rois' values give them: no fixed window of the
+ * feature map describes an output position.
+ */
+function roiRf(ctx: RfContext): undefined {
+  if (ctx.fields.some(hasSpatial))
+    throw new Error(
+      `${ctx.node.opType} pools the regions its rois input names, whose place and size are values known only at run time`,
+    );
+  return undefined;
+}
+
+/**
+ * ROIPooling (roi_pooling_layer.cpp): [R, C, pooled_h, pooled_w], the max over each bin of each
+ * region. No multiply-adds (a max, as MaxPool counts 0); how many values each bin compares depends on
+ * the rois' values.
+ */
+const roiPooling: OpRule = {
+  infer(ctx) {
+    const x = shapeOf(ctx, 0);
+    const ph = attrInt(ctx.node, "pooled_h", 0),
+      pw = attrInt(ctx.node, "pooled_w", 0);
+    if (ph <= 0 || pw <= 0)
+      throw new ShapeError(`ROIPooling needs pooled_h and pooled_w > 0 (got ${ph}, ${pw})`);
+    return [{ dtype: dtypeOf(ctx), shape: [roiCount(ctx), x[1] ?? 1, ph, pw] }];
+  },
+  rf: roiRf,
+  attrs: [spec("pooled_h", "int", 0), spec("pooled_w", "int", 0), spec("spatial_scale", "float", 1)],
+};
+
+/**
+ * PSROIPooling (R-FCN's psroi_pooling_layer.cpp): [R, output_dim, group_size, group_size], bin (i, j)
+ * of output channel c averaging input channel (c·group_size + i)·group_size + j, so the input has
+ * output_dim·group_size² channels. No multiply-adds (sums and one division per output, as
+ * AveragePool counts 0).
+ */
+const psRoiPooling: OpRule = {
+  infer(ctx) {
+    const x = shapeOf(ctx, 0);
+    const dim = attrInt(ctx.node, "output_dim", 0),
+      g = attrInt(ctx.node, "group_size", 0);
+    if (dim <= 0 || g <= 0)
+      throw new ShapeError(`PSROIPooling needs output_dim and group_size > 0 (got ${dim}, ${g})`);
+    const c = x[1];
+    if (isNum(c) && c !== dim * g * g)
+      throw new ShapeError(`PSROIPooling takes output_dim·group_size² = ${dim * g * g} channels, not ${c}`, [
+        c,
+        dim * g * g,
+      ]);
+    return [{ dtype: dtypeOf(ctx), shape: [roiCount(ctx), dim, g, g] }];
+  },
+  rf: roiRf,
+  attrs: [spec("spatial_scale", "float"), spec("output_dim", "int"), spec("group_size", "int")],
+};
+
 export const CAFFE_OPS: Readonly<Record<string, OpRule>> = {
+  ROIPooling: roiPooling,
+  PSROIPooling: psRoiPooling,
   PriorBox: priorBox,
   DetectionOutput: detectionOutput,
   LSTM: recurrent(4, false),

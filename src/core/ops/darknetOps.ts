@@ -1,13 +1,15 @@
 /**
  * Darknet layers that have no ONNX operator, as op table entries of ConvLens's own domain:
  * pjreddie's [local] (YOLOv1's locally connected layer) and the recurrent [rnn], [gru], [lstm] and
- * [crnn] (src/core/formats/darknet/darknetRecurrent.ts builds them). They are analysed like any op;
- * onnxruntime cannot run them (buildRunnable says so).
+ * [crnn] (src/core/formats/darknet/darknetRecurrent.ts builds them), AlexeyAB's [conv_lstm] and
+ * [history]. They are analysed like any op; those with a `lower` rule (darknetLowering.ts) run as
+ * standard ops, onnxruntime cannot run the others (buildRunnable says so).
  */
 import { hasSpatial } from "../fields/receptiveField";
 import type { Dim } from "../ir/types";
 import type { AttrSpec } from "./attrSchemas";
 import { attrInt, dtypeOf, isNum, numeric, product, shapeOf } from "./dims";
+import { lowerConvLstm, lowerHistory, lowerLstm, lowerRnn } from "./darknetLowering";
 import { conv } from "./windowOps";
 import { ShapeError, type OpContext, type OpRule, type RfContext } from "./types";
 
@@ -181,10 +183,10 @@ const history: OpRule = {
 
 export const DARKNET_OPS: Readonly<Record<string, OpRule>> = {
   Local: local,
-  RNN: connectedRecurrent,
+  RNN: { ...connectedRecurrent, lower: lowerRnn },
   GRU: connectedRecurrent,
-  LSTM: connectedRecurrent,
-  CRNN: crnn,
-  ConvLSTM: convLstm,
-  History: history,
+  LSTM: { ...connectedRecurrent, lower: lowerLstm },
+  CRNN: { ...crnn, lower: lowerRnn },
+  ConvLSTM: { ...convLstm, lower: lowerConvLstm },
+  History: { ...history, lower: lowerHistory },
 };

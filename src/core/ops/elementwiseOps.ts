@@ -4,7 +4,7 @@
 import { dtypeFromOnnx } from "../ir/dtype";
 import type { DType, Shape } from "../ir/types";
 import { attrInt, axisOf, broadcast, countOf, dtypeOf, shapeOf } from "./dims";
-import type { ConstValues, OpContext, OpRule, ValueState } from "./types";
+import type { ConstValues, LoweringBuilder, OpContext, OpRule, ValueState } from "./types";
 
 /** Same shape and dtype as the first input; extra outputs (Dropout mask, LayerNorm stats) shaped to fit. */
 function sameAsInput(outDtype?: DType): OpRule["infer"] {
@@ -243,8 +243,28 @@ const ACTIVATIONS = [
   "Tanhshrink",
 ];
 
+/**
+ * Activations the source readers name after their frameworks (Silu, Mish, Gelu, Hardtanh …) that
+ * onnxruntime's opset 17 does not have, as compositions of standard ops for running. Analysis keeps
+ * the original names (they are what the user wrote).
+ */
+const LOWERED: Readonly<Record<string, (x: string, b: LoweringBuilder) => string>> = {
+  Silu: (x, { emit: e }) => e("Mul", [x, e("Sigmoid", [x])]),
+  Mish: (x, { emit: e }) => e("Mul", [x, e("Tanh", [e("Softplus", [x])])]),
+  Gelu: (x, { emit: e, scalar: c }) =>
+    e("Mul", [e("Mul", [x, c(0.5)]), e("Add", [c(1), e("Erf", [e("Div", [x, c(Math.SQRT2)])])])]),
+  Hardtanh: (x, { emit: e, scalar: c }) => e("Clip", [x, c(-1), c(1)]),
+  LogSigmoid: (x, { emit: e }) => e("Log", [e("Sigmoid", [x])]),
+  Tanhshrink: (x, { emit: e }) => e("Sub", [x, e("Tanh", [x])]),
+};
+
+const activation = (op: string): OpRule => {
+  const lower = LOWERED[op];
+  return lower ? { ...unary, lower: (node, b) => lower(node.inputs[0] ?? "", b) } : unary;
+};
+
 export const ELEMENTWISE_OPS: Readonly<Record<string, OpRule>> = {
-  ...Object.fromEntries(ACTIVATIONS.map((op) => [op, unary])),
+  ...Object.fromEntries(ACTIVATIONS.map((op) => [op, activation(op)])),
   IsInf: { infer: sameAsInput("bool"), rf: "elementwise" },
   IsNaN: { infer: sameAsInput("bool"), rf: "elementwise" },
   Not: { infer: sameAsInput("bool"), rf: "elementwise" },

@@ -100,6 +100,16 @@ export interface RfContext extends OpContext {
   readonly outputs: readonly ValueState[];
 }
 
+/** What a lowering rule builds with; each returns the name of the value it makes. */
+export interface LoweringBuilder {
+  /** A standard (default-domain) node with this op, inputs and attributes; its output. */
+  readonly emit: (opType: string, inputs: string[], attrs?: Node["attrs"]) => string;
+  /** A float32 scalar constant. */
+  readonly scalar: (v: number) => string;
+  /** An int64 vector constant. */
+  readonly ints: (v: number[]) => string;
+}
+
 export interface OpRule {
   /** Output states, one per node output. Throw ShapeError for inconsistent inputs. */
   readonly infer: (ctx: OpContext) => ValueState[];
@@ -126,6 +136,12 @@ export interface OpRule {
   readonly shapeFreeInputs?: true;
   /** Quantized values of a quantized op: which input (or output) with which scale and zero-point inputs. */
   readonly quantSlots?: readonly QuantSlot[];
+  /**
+   * How onnxruntime (opset 17) runs an op it does not have: the node rewritten as standard ops, built
+   * with the builder; returns the value that replaces the node's first output. Throws with the reason
+   * where this node cannot be run. Absent: the node runs as it is (or, in a framework domain, not at all).
+   */
+  readonly lower?: (node: Node, b: LoweringBuilder) => string;
   /** The op's attributes (name, type, default); absent: the registry fills in ATTR_SCHEMAS's entry. */
   readonly attrs?: readonly AttrSpec[];
 }

@@ -113,28 +113,33 @@ describe("converted float graphs run on onnxruntime as PyTorch computes them", (
   const native = loadNative();
   if (!native.ok) throw new Error(native.why);
   const engine = new NativeEngine(native.ort);
-  it.each(["lenet", "mobilenet_block", "decoder", "tensor_ops", "mediapipe_upsample", "dilated_conv"])(
-    "%s",
-    async (name) => {
-      const model = readTflite(bytesOf(`${name}.tflite`));
-      const { sample } = JSON.parse(readFileSync(resolve(DIR, `${name}.expected.json`), "utf8")) as Sample;
-      const input = model.graph.inputs[0];
-      const expected = { [model.graph.outputs[0]?.name ?? ""]: sample.output, ...sample.outputs };
-      const dims = (input?.shape ?? []).map(Number);
-      const run = await engine.run(
-        name,
-        () => buildRunnable(model).bytes,
-        { [input?.name ?? ""]: { dtype: "float32", dims, data: Float32Array.from(sample.input) } },
-        Object.keys(expected),
-      );
-      for (const [output, values] of Object.entries(expected)) {
-        const got = Array.from(run.outputs.get(output)?.data ?? [], Number);
-        expect(got).toHaveLength(values.length);
-        const worst = Math.max(...got.map((v, i) => Math.abs(v - (values[i] ?? NaN))));
-        expect(worst, output).toBeLessThan(1e-4);
-      }
-    },
-  );
+  it.each([
+    "lenet",
+    "mobilenet_block",
+    "decoder",
+    "tensor_ops",
+    "mediapipe_upsample",
+    "dilated_conv",
+    "sparse_weights",
+  ])("%s", async (name) => {
+    const model = readTflite(bytesOf(`${name}.tflite`));
+    const { sample } = JSON.parse(readFileSync(resolve(DIR, `${name}.expected.json`), "utf8")) as Sample;
+    const input = model.graph.inputs[0];
+    const expected = { [model.graph.outputs[0]?.name ?? ""]: sample.output, ...sample.outputs };
+    const dims = (input?.shape ?? []).map(Number);
+    const run = await engine.run(
+      name,
+      () => buildRunnable(model).bytes,
+      { [input?.name ?? ""]: { dtype: "float32", dims, data: Float32Array.from(sample.input) } },
+      Object.keys(expected),
+    );
+    for (const [output, values] of Object.entries(expected)) {
+      const got = Array.from(run.outputs.get(output)?.data ?? [], Number);
+      expect(got).toHaveLength(values.length);
+      const worst = Math.max(...got.map((v, i) => Math.abs(v - (values[i] ?? NaN))));
+      expect(worst, output).toBeLessThan(1e-4);
+    }
+  });
 });
 
 describe("operators with several outputs", () => {

@@ -1,9 +1,9 @@
 /**
  * Caffe layers of detection and sequence models: the SSD fork's PriorBox and DetectionOutput
- * (weiliu89/caffe), BVLC's Embed, LSTM and RNN. PriorBox, DetectionOutput, LSTM and RNN become
- * nodes of ConvLens's Caffe domain (ops/caffeOps.ts: no ONNX operator matches them; an LSTM's
- * gates are stored i, f, o, g where ONNX wants i, o, f, c, so its weights never feed ONNX's
- * LSTM). Embed is an ONNX Gather on its weight. Returns undefined for a type it does not know.
+ * (weiliu89/caffe), Fast R-CNN's ROIPooling, R-FCN's PSROIPooling, BVLC's Embed, LSTM and RNN.
+ * All but Embed become nodes of ConvLens's Caffe domain (ops/caffeOps.ts: no ONNX operator matches
+ * them; an LSTM's gates are stored i, f, o, g where ONNX wants i, o, f, c, so its weights never feed
+ * ONNX's LSTM). Embed is an ONNX Gather on its weight. Returns undefined for a type it does not know.
  */
 import type { AttrValue } from "../../ir/types";
 import { CAFFE_DOMAIN } from "../../ops/caffeOps";
@@ -46,6 +46,26 @@ export const ssdRecurrentLayers: typeof moreLayers = (net, l, type, name, b) => 
         top_k: nms?.num("top_k") ?? -1,
         keep_top_k: p?.num("keep_top_k") ?? -1,
         confidence_threshold: p?.num("confidence_threshold") ?? 0,
+      });
+    }
+    case "ROIPooling": {
+      // rbgirshick/caffe-fast-rcnn's roi_pooling_param (pooled_h, pooled_w default 0; spatial_scale 1).
+      const p = l.msg("roi_pooling_param");
+      if (b.length !== 2) unsupported(`with ${b.length} bottoms (it takes the features and the rois)`);
+      return caffeNode(b, {
+        pooled_h: p?.num("pooled_h") ?? 0,
+        pooled_w: p?.num("pooled_w") ?? 0,
+        spatial_scale: p?.num("spatial_scale") ?? 1,
+      });
+    }
+    case "PSROIPooling": {
+      // daijifeng001/caffe-rfcn's psroi_pooling_param: all three fields required.
+      const p = l.msg("psroi_pooling_param");
+      if (b.length !== 2) unsupported(`with ${b.length} bottoms (it takes the score maps and the rois)`);
+      return caffeNode(b, {
+        spatial_scale: p?.num("spatial_scale") ?? 0,
+        output_dim: p?.num("output_dim") ?? 0,
+        group_size: p?.num("group_size") ?? 0,
       });
     }
     case "Embed": {

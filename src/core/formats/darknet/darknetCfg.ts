@@ -34,6 +34,18 @@ export function parseCfg(text: string): Section[] {
   return sections;
 }
 
+/** A section's number option; without it, `dflt` (or, where none is given, the cfg is malformed). */
+export function cfgInt(s: Section, key: string, dflt?: number): number {
+  const v = s.opts.get(key);
+  if (v === undefined) {
+    if (dflt === undefined) throw new CfgError(`[${s.type}] at line ${s.line} needs ${key}=`);
+    return dflt;
+  }
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new CfgError(`[${s.type}] at line ${s.line}: ${key}=${v} is not a number`);
+  return n;
+}
+
 /** Darknet cfgs start with [net] or [network] and use [convolutional]-style sections. */
 export function looksLikeDarknet(bytes: Uint8Array): boolean {
   const head = new TextDecoder().decode(bytes.subarray(0, 4096));

@@ -7,7 +7,7 @@ import type { AttrValue, Model, Node, Tensor, ValueInfo } from "../../ir/types";
 import { ModelError } from "../../ir/types";
 import { constantTensor, weightTensor } from "../../ir/tensorData";
 import { lineSpans } from "../lineSpans";
-import { ACTIVATIONS, CfgError, parseCfg, Unfollowed, type Section } from "./darknetCfg";
+import { ACTIVATIONS, CfgError, cfgInt as int, parseCfg, Unfollowed } from "./darknetCfg";
 import { recurrentSection, type Produced } from "./darknetRecurrent";
 import { fitShortcut } from "./darknetShortcut";
 import { DARKNET_DOMAIN } from "../../ops/darknetOps";
@@ -22,16 +22,6 @@ export function readDarknet(bytes: Uint8Array): Model {
   const net = sections[0];
   if (!net || (net.type !== "net" && net.type !== "network"))
     throw new ModelError("A Darknet cfg starts with a [net] section.");
-  const int = (s: Section, key: string, dflt?: number): number => {
-    const v = s.opts.get(key);
-    if (v === undefined) {
-      if (dflt === undefined) throw new CfgError(`[${s.type}] at line ${s.line} needs ${key}=`);
-      return dflt;
-    }
-    const n = Number(v);
-    if (!Number.isFinite(n)) throw new CfgError(`[${s.type}] at line ${s.line}: ${key}=${v} is not a number`);
-    return n;
-  };
   // A net of vectors (text for [rnn]s) gives only inputs=: Darknet's h, w and c are then 0.
   const vectorNet = net.opts.has("inputs") && !["width", "height", "channels"].some((k) => net.opts.has(k));
   const width = vectorNet ? 1 : int(net, "width", 416),

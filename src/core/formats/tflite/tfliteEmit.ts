@@ -98,7 +98,7 @@ export class Emitter {
       domain: "tflite",
       inputs: op.inputs
         .map((i) => this.tensors[i])
-        .filter((t) => t && !t.data)
+        .filter((t) => t && !t.data && !t.sparse)
         .map((t) => t?.name ?? ""),
       outputs: op.outputs.map((i) => this.tensors[i]?.name ?? ""),
       attrs: { reason },
@@ -140,15 +140,18 @@ export class Emitter {
     const cached = this.dequantized.get(t.index);
     if (cached) return cached;
     const dims = (t.shape ?? []).map((d) => (typeof d === "number" ? d : 1));
-    const raw = t.data
-      ? this.init({
-          name: t.name,
-          dtype: t.dtype,
-          dims,
-          storage: { kind: "inline", bytes: t.data },
-          role: "parameter",
-        })
-      : t.name;
+    // A sparse weight that could not be densified stays a weight of the file's dense shape, its data
+    // missing (the reader lists it among the unknown parameters with the reason).
+    const raw =
+      t.data || t.sparse
+        ? this.init({
+            name: t.name,
+            dtype: t.dtype,
+            dims,
+            storage: t.data ? { kind: "inline", bytes: t.data } : { kind: "none" },
+            role: "parameter",
+          })
+        : t.name;
     if (!t.quant || t.dtype === "float32" || t.dtype === "float16") return raw;
     const perChannel = t.quant.scale.length > 1;
     const qdims = perChannel ? [t.quant.scale.length] : [];

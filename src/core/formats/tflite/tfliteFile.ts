@@ -11,6 +11,9 @@ import { BuiltinOptions } from "./generated/tflite/builtin-options";
 import { Model as TflModel } from "./generated/tflite/model";
 import type { Operator } from "./generated/tflite/operator";
 import { TensorType } from "./generated/tflite/tensor-type";
+import { densify, readSparsity } from "./tfliteSparsity";
+import { dtypeBytes } from "../../ir/dtype";
+import type { Tensor as FbTensor } from "./generated/tflite/tensor";
 
 export interface Quantization {
   readonly scale: readonly number[];
@@ -29,7 +32,11 @@ export interface TflTensor {
   /** The constant's bytes (little-endian), when the tensor has a buffer. */
   readonly data: Uint8Array | undefined;
   readonly quant: Quantization | undefined;
-  readonly sparse: boolean;
+  /**
+   * Stored sparse (SparsityParameters): `data` is then the densified tensor, or undefined with
+   * `error` saying why it could not be densified.
+   */
+  readonly sparse?: { readonly stored: number; readonly error?: string };
 }
 
 export interface TflOperator {
@@ -84,6 +91,28 @@ function shapeOf(name: string, shape: Int32Array | null, signature: Int32Array |
   return dims.map((d, i) => (signature[i] === -1 ? (i === 0 ? "N" : `${name}_d${i}`) : d));
 }
 
+/** A sparse tensor's dense bytes, or why there are none; how many values the file stores. */
+function densified(
+  t: FbTensor,
+  dtype: DType,
+  shape: readonly Dim[] | undefined,
+  stored: Uint8Array | undefined,
+): { data?: Uint8Array; stored: number; error?: string } {
+  const bytes = dtype === "int4" || dtype === "string" ? 0 : dtypeBytes(dtype);
+  const count = stored && bytes ? Math.floor(stored.length / bytes) : 0;
+  const dims = shape?.filter((d): d is number => typeof d === "number");
+  try {
+    if (!stored) throw new Error("it has no stored values");
+    if (!bytes) throw new Error(`its element type ${dtype} is not one ConvLens densifies`);
+    if (!shape || dims?.length !== shape.length) throw new Error("its dense shape is not fully known");
+    const sparsity = t.sparsity();
+    if (!sparsity) throw new Error("its sparsity parameters are missing");
+    return { data: densify(readSparsity(sparsity), dims, stored, bytes), stored: count };
+  } catch (e) {
+    return { stored: count, error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
 export function parseTflite(bytes: Uint8Array): TflFile {
   if (!looksLikeTflite(bytes))
     throw new ModelError('Not a TensorFlow Lite model: no "TFL3" file identifier at bytes 4..8.');
@@ -117,13 +146,16 @@ function readModel(model: TflModel, bytes: Uint8Array): TflFile {
     const scale = [...(q?.scaleArray() ?? [])];
     const zeroPoint = Array.from({ length: q?.zeroPointLength() ?? 0 }, (_, k) => Number(q?.zeroPoint(k)));
     const typeName = TensorType[t.type()] ?? "";
+    const dtype = DTYPES[typeName] ?? "unknown";
     const unknownRank = t.shapeLength() === 0 && !t.hasRank() && !data;
+    const shape = unknownRank ? undefined : shapeOf(name, t.shapeArray(), t.shapeSignatureArray());
+    const sparse = t.sparsity() ? densified(t, dtype, shape, data) : undefined;
     tensors.push({
       index: i,
       name,
-      dtype: DTYPES[typeName] ?? "unknown",
-      shape: unknownRank ? undefined : shapeOf(name, t.shapeArray(), t.shapeSignatureArray()),
-      data,
+      dtype,
+      shape,
+      data: sparse ? sparse.data : data,
       quant: scale.length
         ? {
             scale,
@@ -131,7 +163,9 @@ function readModel(model: TflModel, bytes: Uint8Array): TflFile {
             axis: q?.quantizedDimension() ?? 0,
           }
         : undefined,
-      sparse: t.sparsity() !== null,
+      ...(sparse
+        ? { sparse: { stored: sparse.stored, ...(sparse.error ? { error: sparse.error } : {}) } }
+        : {}),
     });
   }
   const operators: TflOperator[] = [];

@@ -347,6 +347,8 @@ export const CONVERTERS: Readonly<Record<string, Converter>> = {
   L2_NORMALIZATION: unary("LpNormalization", { axis: -1, p: 2 }),
   // QUANTIZE / DEQUANTIZE: the emitter dequantizes the input and quantizes the output.
   QUANTIZE: (c) => c.input(0),
+  // DENSIFY: its input is a sparse weight the reader has already densified (tfliteSparsity.ts).
+  DENSIFY: (c) => c.input(0),
   DEQUANTIZE: (c) =>
     c.tensor(0).dtype === "float32" ? c.input(0) : c.node("Cast", [c.input(0)], { to: c.outputDtypeCode() }),
   CAST: (c) => c.node("Cast", [c.input(0)], { to: c.outputDtypeCode() }),

@@ -62,7 +62,16 @@ export function readTflite(bytes: Uint8Array): Model {
         "Quantized TFLite model: onnxruntime runs it as dequantize → float op → quantize, not TFLite's integer kernels, so values may differ from TFLite's by a quantization step.",
       ]
     : [];
-  const sparse = file.tensors.filter((t) => t.sparse).map((t) => t.name);
+  const sparse = file.tensors.filter((t) => t.sparse);
+  const undensified = sparse.filter((t) => t.sparse?.error);
+  if (sparse.length > undensified.length) {
+    const n = sparse.length - undensified.length;
+    const stored = sparse.reduce((a, t) => a + (t.sparse?.error ? 0 : (t.sparse?.stored ?? 0)), 0);
+    notes.push(
+      `${n} sparse weight tensor${n > 1 ? "s" : ""} (${stored} stored values) densified as TFLite does; ` +
+        "parameters count the dense elements, zeros included.",
+    );
+  }
   const inputs = file.inputs.map((k) => tensorAt(file, k, "subgraph input"));
   const outputs = file.outputs.map((k) => tensorAt(file, k, "subgraph output"));
   const produced = new Set(file.operators.flatMap((op) => op.outputs));
@@ -85,11 +94,11 @@ export function readTflite(bytes: Uint8Array): Model {
     layout: "channels_last",
     ...(notes.length ? { notes } : {}),
     ...(runNotes.length ? { runNotes } : {}),
-    ...(sparse.length
+    ...(undensified.length
       ? {
-          paramsUnknown: sparse.map((path) => ({
-            path,
-            reason: "a sparse tensor: its stored elements are not counted",
+          paramsUnknown: undensified.map((t) => ({
+            path: t.name,
+            reason: `a sparse tensor ConvLens cannot densify: ${t.sparse?.error ?? ""}`,
           })),
         }
       : {}),

@@ -1,31 +1,27 @@
 /**
- * Darknet's recurrent sections as standard ONNX ops, for running: one step from the zero state, as
+ * Darknet's recurrent sections as standard ONNX ops, for running (the `lower` rules of their op-table
+ * entries, darknetOps.ts): one step from the zero state, as
  * ConvLens analyses them (one row, one step of one sequence). Each inner layer is the Gemm or Conv
  * Darknet runs (with its batch norm and activation); the state is zeros of the inner output's shape
  * (Shape → ConstantOfShape), so a state layer gives exactly what Darknet's does on its first step.
  *
  * [rnn], [crnn] (rnn_layer.c, crnn_layer.c: state = input(x) + self(state), output = output(state)),
- * AlexeyAB's [conv_lstm] (forward_conv_lstm_layer) and [history] (forward_history_layer) run.
- * [gru] and [lstm] do not: pjreddie's gru_layer.c squashes h̃ with the logistic unless tanh=1 where
- * AlexeyAB's uses tanh, and their weights cannot be loaded (darknetWeights.ts), so no run is offered.
+ * [lstm] (lstm_layer.c), AlexeyAB's [conv_lstm] (forward_conv_lstm_layer) and [history]
+ * (forward_history_layer) run; an [lstm]'s weights cannot be loaded (the two Darknets write its inner
+ * layers in different orders: darknetWeights.ts), so it runs on generated weights. [gru] does not run:
+ * the activation of its h̃ differs between versions of the same source (pjreddie's gru_layer.c squashes
+ * it with the logistic unless the cfg's tanh=1 in later commits, unless compiled with USET in earlier
+ * ones; AlexeyAB's uses tanh), so a .cfg does not say what Darknet computes.
  */
-import type { Node, Tensor } from "../ir/types";
+import type { Node } from "../ir/types";
 import { ACTIVATIONS } from "../formats/darknet/darknetCfg";
-import { DARKNET_DOMAIN } from "../ops/darknetOps";
-
-type Emit = (opType: string, inputs: string[], attrs?: Node["attrs"]) => string;
+import type { LoweringBuilder as Lowering } from "./types";
 
 interface Inner {
   readonly weights: string;
   readonly biases: string;
   /** scales, rolling mean, rolling variance, where batch-normalised. */
   readonly bn?: readonly [string, string, string];
-}
-
-interface Lowering {
-  readonly emit: Emit;
-  readonly scalar: (v: number) => string;
-  readonly ints: (v: number[]) => string;
 }
 
 const attr = (node: Node, name: string) => node.attrs[name];
@@ -78,7 +74,7 @@ function convAttrs(node: Node): Node["attrs"] {
 }
 
 /** [rnn] and [crnn]: state = input(x) + self(0) on the first step; output = output(state). */
-function rnn(node: Node, l: Lowering): string {
+export function lowerRnn(node: Node, l: Lowering): string {
   if (attrNum(node, "logistic", 0) !== 0)
     throw new Error(
       "its logistic= is read by AlexeyAB's Darknet (the self layer's activation) and not by pjreddie's",
@@ -93,16 +89,16 @@ function rnn(node: Node, l: Lowering): string {
   return applyInner(l, state, output, act, conv);
 }
 
-/** AlexeyAB's forward_conv_lstm_layer, first step (h = c = 0). */
-function convLstm(node: Node, l: Lowering): string {
-  const inner = innerLayers(node);
-  const [uf, ui, ug, uo, wf, wi, wg, wo, vf, vi, vo] = inner;
+/**
+ * One LSTM step from h = c = 0 over x: AlexeyAB's forward_conv_lstm_layer (conv set: convolutions,
+ * the section's activation, optional peephole layers vf, vi, vo) and lstm_layer.c (connected layers,
+ * linear). Inner layers in build order uf, ui, ug, uo, wf, wi, wg, wo (, vf, vi, vo).
+ */
+function lstmStep(node: Node, l: Lowering, x: string, act: string, conv?: Node["attrs"]): string {
+  const [uf, ui, ug, uo, wf, wi, wg, wo, vf, vi, vo] = innerLayers(node);
   if (!uf || !ui || !ug || !uo || !wf || !wi || !wg || !wo) throw new Error("its inner layers are missing");
   const peephole = attrNum(node, "peephole", 0) !== 0;
   if (peephole && (!vf || !vi || !vo)) throw new Error("its peephole layers are missing");
-  const act = String(attr(node, "activation") ?? "linear");
-  const conv = convAttrs(node);
-  const x = node.inputs[0] ?? "";
   const run = (layer: Inner, input: string) => applyInner(l, input, layer, act, conv);
   const fromX = { f: run(uf, x), i: run(ui, x), g: run(ug, x), o: run(uo, x) };
   const zeros = zerosLike(l, fromX.f);
@@ -116,60 +112,19 @@ function convLstm(node: Node, l: Lowering): string {
   return l.emit("Mul", [o, l.emit("Tanh", [c])]);
 }
 
+/** AlexeyAB's [conv_lstm], first step. */
+export const lowerConvLstm = (node: Node, l: Lowering): string =>
+  lstmStep(node, l, node.inputs[0] ?? "", String(attr(node, "activation") ?? "linear"), convAttrs(node));
+
+/** [lstm] (forward_lstm_layer, lstm_layer.c), first step: x read as one row of values. */
+export const lowerLstm = (node: Node, l: Lowering): string =>
+  lstmStep(node, l, l.emit("Flatten", [node.inputs[0] ?? ""], { axis: 1 }), "linear");
+
 /** AlexeyAB's forward_history_layer, first step: the input, then history_size − 1 zeroed steps. */
-function history(node: Node, l: Lowering): string {
+export function lowerHistory(node: Node, l: Lowering): string {
   const x = node.inputs[0] ?? "";
   const size = attrNum(node, "history_size", 4);
   if (size === 1) return l.emit("Identity", [x]);
   const before = l.emit("Tile", [x, l.ints([1, size - 1, 1, 1])]);
   return l.emit("Concat", [x, zerosLike(l, before)], { axis: 1 });
-}
-
-const DARKNET_LOWERINGS: Readonly<Record<string, (node: Node, l: Lowering) => string>> = {
-  RNN: rnn,
-  CRNN: rnn,
-  ConvLSTM: convLstm,
-  History: history,
-};
-
-/** Whether the run can compute this framework node. */
-export const runsDarknetNode = (node: Node): boolean =>
-  node.domain === DARKNET_DOMAIN && node.opType in DARKNET_LOWERINGS;
-
-/** The node as standard ops; the new constants. Throws with the reason where it cannot. */
-export function lowerDarknetNode(node: Node, prefix: string): { nodes: Node[]; constants: Tensor[] } {
-  const nodes: Node[] = [];
-  const constants: Tensor[] = [];
-  let n = 0;
-  const constant = (dtype: "float32" | "int64", dims: number[], bytes: Uint8Array) => {
-    const name = `${prefix}_const_${n++}`;
-    constants.push({ name, dtype, dims, storage: { kind: "inline", bytes }, role: "buffer" });
-    return name;
-  };
-  const l: Lowering = {
-    emit: (opType, inputs, attrs = {}) => {
-      const name = `${prefix}_${n++}`;
-      nodes.push({ name, opType, domain: "", inputs, outputs: [`${name}_out`], attrs });
-      return `${name}_out`;
-    },
-    scalar: (v) => constant("float32", [], new Uint8Array(new Float32Array([v]).buffer)),
-    ints: (v) => constant("int64", [v.length], new Uint8Array(new BigInt64Array(v.map(BigInt)).buffer)),
-  };
-  const lower = DARKNET_LOWERINGS[node.opType];
-  if (!lower) throw new Error(`${node.opType} has no lowering`);
-  const result = lower(node, l);
-  // The last node writes the original output name so that consumers are unchanged.
-  const last = nodes[nodes.length - 1];
-  if (last && last.outputs[0] === result)
-    nodes[nodes.length - 1] = { ...last, outputs: [node.outputs[0] ?? ""] };
-  else
-    nodes.push({
-      name: `${prefix}_out`,
-      opType: "Identity",
-      domain: "",
-      inputs: [result],
-      outputs: [node.outputs[0] ?? ""],
-      attrs: {},
-    });
-  return { nodes, constants };
 }
