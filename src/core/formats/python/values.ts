@@ -150,7 +150,15 @@ export class Scope {
 }
 
 export const NONE: PyValue = { t: "none" };
-export const unknown = (reason: string): PyValue => ({ t: "unknown", reason });
+/**
+ * Reasons nest ("applied to [? (…), ? (…)]"), and a loop can nest them again each pass: they are
+ * cut to a readable length, so that describing one never grows without bound.
+ */
+const MAX_REASON = 400;
+export const unknown = (reason: string): PyValue => ({
+  t: "unknown",
+  reason: reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON - 1)}…` : reason,
+});
 export const int = (v: number): PyValue => ({ t: "int", v });
 export const float = (v: number): PyValue => ({ t: "float", v });
 export const str = (v: string): PyValue => ({ t: "str", v });
@@ -232,6 +240,12 @@ export function containerKind(cls: PyClass): string | undefined {
   return undefined;
 }
 
+/** A collection's first few items, then how many more (a long list is not spelled out). */
+function describeItems(items: readonly PyValue[]): string {
+  const shown = items.slice(0, 8).map(describe).join(", ");
+  return items.length > 8 ? `${shown}, … ${items.length - 8} more` : shown;
+}
+
 export function describe(v: PyValue): string {
   switch (v.t) {
     case "int":
@@ -246,9 +260,9 @@ export function describe(v: PyValue): string {
     case "none":
       return "None";
     case "tuple":
-      return `(${v.items.map(describe).join(", ")}${v.items.length === 1 ? "," : ""})`;
+      return `(${describeItems(v.items)}${v.items.length === 1 ? "," : ""})`;
     case "list":
-      return `[${v.items.map(describe).join(", ")}]`;
+      return `[${describeItems(v.items)}]`;
     case "tensor":
       return `Tensor[${v.state.shape?.join("×") ?? "?"}]`;
     case "object":
