@@ -84,6 +84,19 @@ export interface NativeTensor {
   readonly bytes: Uint8Array;
 }
 
+/**
+ * An input as a runNative request carries it: `key` is the SHA-1 (hex) of its bytes, and the bytes
+ * are left out when the webview sent that input before (a later run on the same picture). A host that
+ * no longer keeps them fails with INPUT_NOT_KEPT, and the webview sends them again.
+ */
+export interface SentTensor extends Omit<NativeTensor, "bytes"> {
+  readonly key?: string;
+  readonly bytes?: Uint8Array;
+}
+
+/** A runNative request named an input by its key alone, and the host does not keep it (any more). */
+export const INPUT_NOT_KEPT = "the host engine no longer keeps this input";
+
 export interface RuntimeInfo {
   /** Folder URL holding onnxruntime-web's .wasm/.mjs files (for ort.env.wasm.wasmPaths). */
   readonly ortBase: string;
@@ -172,7 +185,7 @@ export type WebviewToHost =
       readonly type: "runNative";
       readonly requestId: number;
       readonly modelUri: string;
-      readonly feeds: readonly NativeTensor[];
+      readonly feeds: readonly SentTensor[];
       readonly fetches: readonly string[];
     }
   /** Save a picture (data: URL of a PNG) where the user chooses. */

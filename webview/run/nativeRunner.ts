@@ -2,8 +2,8 @@
  * The extension host's engine (onnxruntime-node) as the Run engine sees it: inputs travel
  * as bytes of fresh typed arrays, outputs come back as Float32Arrays (never JSON number lists).
  */
-import type { NativeTensor } from "../../src/protocol/messages";
-import type { RequestClient } from "../../src/protocol/requests";
+import { INPUT_NOT_KEPT, type NativeTensor, type SentTensor } from "../../src/protocol/messages";
+import { HostError, type RequestClient } from "../../src/protocol/requests";
 
 export interface NativeFeedData {
   readonly dtype: NativeTensor["dtype"];
@@ -38,23 +38,52 @@ export interface NativeRunner {
   ): Promise<NativeResult>;
 }
 
-/** runNative on the host engine, through the one request helper. */
+/**
+ * runNative on the host engine, through the one request helper. An input this runner sent before
+ * (a later run on the same picture) is sent by the SHA-1 of its bytes alone: the bytes crossing the
+ * webview messaging were most of a later run's time. A host that no longer keeps them says so
+ * (INPUT_NOT_KEPT) and the bytes are sent again; without Web Crypto every run sends the bytes.
+ */
 export function hostNativeRunner(client: RequestClient): NativeRunner {
+  /** Keys of the inputs the host was sent (and so may keep), most recent last. */
+  const sent = new Set<string>();
   return {
     async run(modelUri, feeds, fetches, signal) {
-      const tensors: NativeTensor[] = Object.entries(feeds).map(([name, f]) => ({
+      const start = performance.now();
+      const tensors = Object.entries(feeds).map(([name, f]) => ({
         name,
         dtype: f.dtype,
         dims: [...f.dims],
         // A copy with its own buffer: a view into a larger buffer would send all of it.
         bytes: new Uint8Array(f.data.buffer.slice(f.data.byteOffset, f.data.byteOffset + f.data.byteLength)),
       }));
-      const start = performance.now();
-      const r = await client.request(
-        "runNative",
-        { modelUri, feeds: tensors, fetches: [...fetches] },
-        { signal },
-      );
+      const keys = await Promise.all(tensors.map((t) => sha1Hex(t.bytes)));
+      const request = (resend: boolean) =>
+        client.request(
+          "runNative",
+          {
+            modelUri,
+            feeds: tensors.map((t, i): SentTensor => {
+              const key = keys[i];
+              if (key === undefined) return t;
+              return resend || !sent.has(key)
+                ? { ...t, key }
+                : { name: t.name, dtype: t.dtype, dims: t.dims, key };
+            }),
+            fetches: [...fetches],
+          },
+          { signal },
+        );
+      const r = await request(false).catch((e: unknown) => {
+        if (e instanceof HostError && e.message === INPUT_NOT_KEPT) return request(true);
+        throw e;
+      });
+      for (const key of keys) {
+        if (key === undefined) continue;
+        sent.delete(key);
+        sent.add(key);
+      }
+      while (sent.size > 16) sent.delete(sent.values().next().value as string);
       return {
         ms: r.ms,
         timing: { hostMs: r.hostMs, roundTripMs: performance.now() - start },
@@ -65,6 +94,14 @@ export function hostNativeRunner(client: RequestClient): NativeRunner {
       };
     },
   };
+}
+
+/** SHA-1 of `bytes` in hex, as node:crypto writes it; undefined where Web Crypto is not available. */
+async function sha1Hex(bytes: Uint8Array): Promise<string | undefined> {
+  const subtle = globalThis.crypto?.subtle;
+  if (subtle === undefined) return undefined;
+  const digest = new Uint8Array(await subtle.digest("SHA-1", bytes as Uint8Array<ArrayBuffer>));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** A Float32Array as sent, or one made from a plain list (a host that serialised it). */

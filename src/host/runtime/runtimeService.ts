@@ -17,6 +17,7 @@ import type { LabelsFile, RunnableInfo, RuntimeInfo, WebviewToHost } from "../..
 import type { Config } from "../config";
 import type { HostRun } from "../../runtime/hostGpuEngine";
 import type { HostEngine } from "./hostEngine";
+import { KeptInputs } from "./keptInputs";
 import { RunnableCache } from "./runnableCache";
 
 /** What a backward graph is built for (a prepareExplain request without its envelope). */
@@ -44,6 +45,8 @@ export class RuntimeService {
   /** media/imagenet1k-labels.txt, read once. */
   private imagenet: Promise<string[] | null> | undefined;
   private readonly cache: RunnableCache;
+  /** Inputs sent for runs, so that a run on the same input is sent by its key alone. */
+  private readonly inputs = new KeptInputs();
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -153,7 +156,7 @@ export class RuntimeService {
     const file = this.published.get(m.modelUri);
     if (file === undefined) throw new Error("the host engine runs only models ConvLens built");
     signal?.throwIfAborted();
-    return this.native.run(file, m.feeds, m.fetches);
+    return this.native.run(file, this.inputs.resolve(m.feeds), m.fetches);
   }
 
   /**
