@@ -74,5 +74,13 @@ describe("ROIPooling and PSROIPooling", () => {
     expect(layer(regionNet(fromInput("dim: 7 dim: 5"), psRoi(3)), "pool")?.warnings.join()).toMatch(
       /shape error: PSROIPooling takes output_dim·group_size² = 12 channels, not 8/,
     );
+    // A map without channels had ROIPooling give 1 channel, a guess; the fork's layer reads N, C, H, W.
+    const flat = regionNet(fromInput("dim: 7 dim: 5"), roiPool).replace(
+      "input_shape { dim: 1 dim: 8 dim: 16 dim: 16 }",
+      "input_shape { dim: 8 }",
+    );
+    const pool = layer(flat, "pool");
+    expect(pool?.outputs[0]?.shape).toBeNull();
+    expect(pool?.warnings.join()).toMatch(/shape error: ROIPooling pools an \[N, C, H, W\] map, not \[8\]/);
   });
 });

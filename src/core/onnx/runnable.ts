@@ -153,9 +153,6 @@ function* generationSteps(
   return { model: generated ? { ...model, graph: { ...g, initializers } } : model, generated };
 }
 
-/** Ops the source readers emit that came after their opset 17, with the opset that added them. */
-const SINCE: Readonly<Record<string, number>> = { AffineGrid: 20 };
-
 export function buildRunnable(model: Model, opts: RunnableOptions = {}): Runnable {
   const foreign = model.graph.nodes.find((n) => FRAMEWORK_DOMAINS.has(n.domain) && !lowersForRuntime(n));
   if (foreign)
@@ -172,13 +169,12 @@ export function buildRunnable(model: Model, opts: RunnableOptions = {}): Runnabl
     );
   // An op a source reader names that is newer than the opset it declares (17): onnxruntime would
   // only answer "Could not find an implementation for AffineGrid(20)".
+  const since = (n: Node) => (n.domain ? undefined : opRule(n.opType, n.domain)?.sinceOpset) ?? 0;
   const newer =
-    model.format !== "onnx"
-      ? model.graph.nodes.find((n) => !n.domain && (SINCE[n.opType] ?? 0) > (model.opsets[""] ?? 0))
-      : undefined;
+    model.format !== "onnx" ? model.graph.nodes.find((n) => since(n) > (model.opsets[""] ?? 0)) : undefined;
   if (newer)
     throw new ModelError(
-      `Cannot run: layer "${newer.layer ?? newer.name}" (${newer.opType}) needs ONNX opset ${SINCE[newer.opType]}; the runtime runs opset ${model.opsets[""] ?? "?"}.`,
+      `Cannot run: layer "${newer.layer ?? newer.name}" (${newer.opType}) needs ONNX opset ${since(newer)}; the runtime runs opset ${model.opsets[""] ?? "?"}.`,
     );
   const { model: weighted, generated } = withGeneratedWeights(model, opts.seed ?? WEIGHTS_SEED);
   const g = weighted.graph;

@@ -153,7 +153,10 @@ const roiPooling: OpRule = {
       pw = attrInt(ctx.node, "pooled_w", 0);
     if (ph <= 0 || pw <= 0)
       throw new ShapeError(`ROIPooling needs pooled_h and pooled_w > 0 (got ${ph}, ${pw})`);
-    return [{ dtype: dtypeOf(ctx), shape: [roiCount(ctx), x[1] ?? 1, ph, pw] }];
+    const c = x[1];
+    if (x.length !== 4 || c === undefined)
+      throw new ShapeError(`ROIPooling pools an [N, C, H, W] map, not [${x.join(", ")}]`);
+    return [{ dtype: dtypeOf(ctx), shape: [roiCount(ctx), c, ph, pw] }];
   },
   rf: roiRf,
   attrs: [spec("pooled_h", "int", 0), spec("pooled_w", "int", 0), spec("spatial_scale", "float", 1)],

@@ -38,6 +38,7 @@ const affineGrid: OpRule = {
     return [runtimeShaped(ctx, dims, runtimeReason(ctx, "size", 1))];
   },
   rf: "none",
+  sinceOpset: 20,
 };
 
 /** RoiAlign / MaxRoiPool: one pooled map per region of interest, [num_rois, C, *pooled]. */

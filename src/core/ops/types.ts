@@ -142,6 +142,11 @@ export interface OpRule {
    * where this node cannot be run. Absent: the node runs as it is (or, in a framework domain, not at all).
    */
   readonly lower?: (node: Node, b: LoweringBuilder) => string;
+  /**
+   * The ONNX opset that added this op, where it is newer than the opset 17 the source readers declare:
+   * such a model is refused for running in one line (onnxruntime would not find an implementation).
+   */
+  readonly sinceOpset?: number;
   /** The op's attributes (name, type, default); absent: the registry fills in ATTR_SCHEMAS's entry. */
   readonly attrs?: readonly AttrSpec[];
 }

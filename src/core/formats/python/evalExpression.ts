@@ -140,7 +140,6 @@ export function evalExpression(interp: Interpreter, e: Expr, scope: Scope): PyVa
   }
 }
 
-/** f"conv{i}" → "conv3": each {expression} is parsed from the source text and evaluated. */
 /**
  * The truth of a condition `a and b` / `a or b` (an `if` test). An operand we cannot decide
  * does not decide the whole when a later one does: `input.is_cuda and self.ngpu > 1` is false
@@ -172,6 +171,7 @@ export function conditionTruth(
   return undecided ? { value: undecided, truth: undefined } : { value: last, truth: truthy(last) };
 }
 
+/** f"conv{i}" → "conv3": each {expression} is parsed from the source text and evaluated. */
 function formatString(interp: Interpreter, span: Span, scope: Scope): PyValue {
   const raw = interp.textOf(span);
   const m = /^[a-zA-Z]*("""|'''|"|')([\s\S]*)\1$/.exec(raw);
