@@ -26,8 +26,7 @@ import keras  # noqa: E402
 OUT = pathlib.Path(__file__).resolve().parent.parent / "test" / "fixtures" / "keras" / "published"
 SRC = pathlib.Path(keras.__file__).resolve().parent / "src" / "applications"
 
-# source file -> the line appended to it. Not yet here (issue 14's report): resnet_v2.py (imports the
-# sibling resnet module), nasnet.py (no model found), inception_resnet_v2.py (the reader fails).
+# source file -> the line appended to it.
 APPS = {
     "mobilenet_v2.py": "model = MobileNetV2(weights=None)",
     "mobilenet.py": "model = MobileNet(weights=None)",
@@ -41,6 +40,10 @@ APPS = {
     "mobilenet_v3.py": "model = MobileNetV3Small(weights=None)",
     "efficientnet_v2.py": "model = EfficientNetV2B0(weights=None)",
     "vgg19.py": "model = VGG19(weights=None)",
+    "inception_resnet_v2.py": "model = InceptionResNetV2(weights=None)",
+    # Imports its builders from the sibling resnet module (`from keras.src.applications import resnet`).
+    "resnet_v2.py": "model = ResNet50V2(weights=None)",
+    "nasnet.py": "model = NASNetMobile(weights=None)",
 }
 
 APPENDED = "\n# Appended for ConvLens's fixture: the model the file builds.\n"

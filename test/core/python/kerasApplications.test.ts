@@ -27,6 +27,27 @@ interface Ref {
   layers: RefLayer[];
 }
 
+/** What the fixture tool appends to each application; the installed module has no such line. */
+const APPENDED = "\n# Appended for ConvLens's fixture:";
+
+/**
+ * The corpus folder as a Keras applications folder: the analysed file as it is, a sibling it imports
+ * (resnet_v2.py's `from keras.src.applications import resnet`) as Keras ships it, without the appended line.
+ */
+function filesFor(dir: string, file: string) {
+  return {
+    read: (path: string): string | undefined => {
+      let text: string;
+      try {
+        text = readFileSync(path, "utf8");
+      } catch {
+        return undefined;
+      }
+      return path === resolve(dir, file) ? text : text.split(APPENDED)[0];
+    },
+  };
+}
+
 /** Files not yet read exactly, with what ConvLens says instead (never a wrong number). */
 const NOT_EXACT: Readonly<Record<string, { error?: RegExp; unknown?: RegExp }>> = {};
 
@@ -36,7 +57,10 @@ const files = pyFiles(DIR);
 /** Compare ConvLens's reading of `dir/file` with Keras's summary beside it, layer by layer. */
 function compare(dir: string, file: string): void {
   const ref = JSON.parse(readFileSync(resolve(dir, file.replace(/\.py$/, ".keras.json")), "utf8")) as Ref;
-  const result = analyzePythonSource(readFileSync(resolve(dir, file), "utf8"), { fileName: file });
+  const result = analyzePythonSource(readFileSync(resolve(dir, file), "utf8"), {
+    fileName: resolve(dir, file),
+    files: filesFor(dir, file),
+  });
   const model = result.classes.find((c) => c.name === ref.model);
   expect(model, `model ${ref.model} found`).toBeDefined();
   const state = dir === DIR ? NOT_EXACT[file] : undefined;
@@ -83,8 +107,8 @@ function compare(dir: string, file: string): void {
 }
 
 describe("published Keras applications against Keras's own summary", () => {
-  it("the corpus holds the twelve applications", () => {
-    expect(files).toHaveLength(12);
+  it("the corpus holds the fifteen applications", () => {
+    expect(files).toHaveLength(15);
   });
   it.each(files)("%s", (file) => compare(DIR, file));
 });

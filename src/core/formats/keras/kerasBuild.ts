@@ -804,7 +804,13 @@ class Build {
     );
   }
 
-  model(m: KerasModel, given: readonly PyTensor[] | undefined, prefix: string): PyTensor[] {
+  /** `memo`: the nodes built so far, kept by a caller that builds a growing graph again and again. */
+  model(
+    m: KerasModel,
+    given: readonly PyTensor[] | undefined,
+    prefix: string,
+    memo = new Map<KNode, PyTensor[]>(),
+  ): PyTensor[] {
     if (m.layers) {
       const layers = m.layers;
       let x = given?.[0];
@@ -824,7 +830,6 @@ class Build {
       for (const l of layers) x = this.apply(l, [x], l, prefix)[0] ?? x;
       return [x];
     }
-    const memo = new Map<KNode, PyTensor[]>();
     // Each tensor's value is named by the source's variable (names only: no node, id or number changes).
     const remember = (n: KNode, ts: PyTensor[]): PyTensor[] => {
       memo.set(n, ts);
@@ -834,7 +839,7 @@ class Build {
       });
       return ts;
     };
-    (m.inputs ?? []).forEach((n, i) => remember(n, [given?.[i] ?? this.input(n)]));
+    (m.inputs ?? []).forEach((n, i) => memo.has(n) || remember(n, [given?.[i] ?? this.input(n)]));
     const visiting = new Set<KNode>();
     const visit = (n: KNode): PyTensor[] => {
       const hit = memo.get(n);
@@ -905,9 +910,12 @@ export function buildKeras(
   return { outputs, unknown: build.unknown };
 }
 
-/** The model's output tensors built into `b` (their inferred shapes are what the source reads mid-run). */
-export function buildKerasTensors(m: KerasModel, b: GraphBuilder): PyTensor[] {
-  return new Build(b, () => undefined).model(m, undefined, "");
+/**
+ * The model's output tensors built into `b` (their inferred shapes are what the source reads mid-run); the
+ * nodes already in `memo` (built into the same `b` by an earlier call) are not built again.
+ */
+export function buildKerasTensors(m: KerasModel, b: GraphBuilder, memo?: Map<KNode, PyTensor[]>): PyTensor[] {
+  return new Build(b, () => undefined).model(m, undefined, "", memo);
 }
 
 /** The model notes that say which layers are unknown and why (shown with the model's warnings). */

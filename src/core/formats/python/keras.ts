@@ -22,12 +22,13 @@ import type { Span } from "./ast";
 import { builtin } from "./builtins";
 import type { Interpreter } from "./interpreter";
 import { KerasCustomLayers } from "./kerasCustomLayers";
-import { correctPad, kerasShapeTuple } from "./kerasShapes";
+import { KerasShapes, correctPad } from "./kerasShapes";
 import {
   NONE,
   describe,
   iterate,
   num,
+  str,
   tuple,
   unknown,
   type CallArgs,
@@ -158,6 +159,12 @@ export function isKerasSource(source: string): boolean {
   return /^[ \t]*(from|import)[ \t]+(keras|tensorflow|tf_keras)\b/m.test(source);
 }
 
+/** `keras.src.applications.resnet` → `resnet`: a sibling module of the applications (not imagenet_utils). */
+export function kerasApplicationModule(name: string): string | undefined {
+  const m = /^(?:tensorflow\.)?keras(?:\.src)?\.applications\.(\w+)$/.exec(name);
+  return m?.[1] && m[1] !== "imagenet_utils" ? m[1] : undefined;
+}
+
 /** Said when a Keras file builds no model ConvLens can find. */
 export const NO_KERAS_MODEL =
   "no Keras model found: ConvLens reads models built with keras.Sequential([...]) or keras.Model(inputs, outputs) (Functional) at module level, or in a function the module calls (model = build_model())";
@@ -194,6 +201,7 @@ export class KerasRuntime {
     autoName: (t) => this.autoName(t),
   });
   private readonly counts = new Map<string, number>();
+  private readonly shapes = new KerasShapes();
   readonly models: { value: PyObject; span: Span; model: () => KerasModel }[] = [];
   private readonly layerClass = new Map<string, PyClass>();
   private readonly refs = new WeakMap<PyObject, KRef>();
@@ -392,7 +400,7 @@ export class KerasRuntime {
     const ref = v.t === "object" ? this.refs.get(v) : undefined;
     if (!ref) return undefined;
     const inputs = this.created.flatMap((n) => (n.kind === "input" ? [n] : []));
-    return kerasShapeTuple({ name: "shape", inputs, outputs: [ref], order: this.created });
+    return this.shapes.tuple({ name: "shape", inputs, outputs: [ref], order: this.created });
   }
 
   /** The shape of a value the source asks about (`backend.int_shape(x)`), or why it is not known. */
@@ -515,16 +523,19 @@ export class KerasRuntime {
       () => unknown("keras.models is a module"),
       (n) => (n === "Sequential" || n === "Model" || n === "Functional" ? member(n) : undefined),
     );
-    // Only what model-building code asks of the backend: Keras's default layout is channels-last.
+    // Only what model-building code asks of the backend: Keras's defaults (no keras.json read), the
+    // channels-last layout and the TensorFlow backend (NASNetMobile refuses only the torch one).
     const backend = builtin(
       "keras.backend",
       () => unknown("keras.backend is a module"),
       (n) =>
         n === "image_data_format"
-          ? builtin(n, () => ({ t: "str", v: "channels_last" }))
-          : n === "int_shape"
-            ? builtin(n, this.shapeArg)
-            : undefined,
+          ? builtin(n, () => str("channels_last"))
+          : n === "backend"
+            ? builtin(n, () => str("tensorflow"))
+            : n === "int_shape"
+              ? builtin(n, this.shapeArg)
+              : undefined,
     );
     const imagenetUtils = builtin(
       "keras.applications.imagenet_utils",

@@ -70,8 +70,12 @@ export class KerasCustomLayers {
     const name = this.names.get(obj);
     if (name === undefined) return undefined;
     const x = a.args[0] ?? a.kwargs.get("inputs") ?? NONE;
-    if (x.t === "unknown") return x;
-    if (!this.k.isTensor(x)) return unknown(`${obj.cls.name} "${name}" applied to ${describe(x)}`);
+    // A list of tensors (`CustomScaleLayer(scale)([x, up])`) is built with the list of their shapes.
+    const xs = x.t === "list" || x.t === "tuple" ? x.items : [x];
+    const lost = xs.find((v) => v.t === "unknown");
+    if (lost) return lost;
+    if (xs.length === 0 || !xs.every((v) => this.k.isTensor(v)))
+      return unknown(`${obj.cls.name} "${name}" applied to ${describe(x)}`);
     const layer: KerasLayer = { type: obj.cls.name, name, config: {}, source: { call: a.span, def: a.span } };
     const run = (method: string, args: CallArgs): PyValue | undefined => {
       const fn = lookupClassAttr(obj.cls, method)?.value;
@@ -86,7 +90,9 @@ export class KerasCustomLayers {
     if (!this.built.has(obj)) {
       this.built.add(obj);
       this.lendAddWeight(obj);
-      const shape = this.k.shapeOf(x) ?? unknown("the input shape");
+      const shapeOf = (v: PyValue) => this.k.shapeOf(v) ?? unknown("the input shape");
+      const shape: PyValue =
+        x.t === "list" || x.t === "tuple" ? { t: x.t, items: xs.map(shapeOf) } : shapeOf(x);
       const b = run("build", { ...a, args: [shape], argSpans: a.argSpans.slice(0, 1), kwargs: new Map() });
       if (b?.t === "unknown") return b;
     }

@@ -4,21 +4,43 @@
  * applications read them to size layers (`inputs.shape[-1]` channels) and in `imagenet_utils.correct_pad`.
  */
 import { KerasBuildError, buildKerasTensors } from "../keras/kerasBuild";
-import type { KerasModel } from "../keras/kerasModel";
+import type { KNode, KerasModel } from "../keras/kerasModel";
 import { GraphBuilder } from "./graphBuilder";
-import { NONE, int, iterate, num, tuple, unknown, type CallArgs, type PyValue } from "./values";
+import {
+  NONE,
+  int,
+  iterate,
+  num,
+  tuple,
+  unknown,
+  type CallArgs,
+  type PyTensor,
+  type PyValue,
+} from "./values";
 
-/** The shape tuple of the model's one output: the batch and any size not known are None, as in Keras. */
-export function kerasShapeTuple(m: KerasModel): PyValue {
-  let shape;
-  try {
-    shape = buildKerasTensors(m, new GraphBuilder())[0]?.state.shape;
-  } catch (e) {
-    if (!(e instanceof KerasBuildError)) throw e;
-    return unknown(`the shape of a Keras tensor is not known: ${e.message}`);
+/**
+ * Shapes of the tensors of a graph that grows while the source runs. Each node is built once, however
+ * often the source asks (InceptionResNetV2 and NASNet ask at every block: rebuilding the whole graph
+ * each time took seconds); after an error the next question builds afresh.
+ */
+export class KerasShapes {
+  private b = new GraphBuilder();
+  private memo = new Map<KNode, PyTensor[]>();
+
+  /** The shape tuple of the model's one output: the batch and any size not known are None, as in Keras. */
+  tuple(m: KerasModel): PyValue {
+    let shape;
+    try {
+      shape = buildKerasTensors(m, this.b, this.memo)[0]?.state.shape;
+    } catch (e) {
+      this.b = new GraphBuilder();
+      this.memo = new Map();
+      if (!(e instanceof KerasBuildError)) throw e;
+      return unknown(`the shape of a Keras tensor is not known: ${e.message}`);
+    }
+    if (!shape) return unknown("the shape of a Keras tensor is not known: a layer before it is unknown");
+    return tuple(shape.map((d, i) => (i > 0 && typeof d === "number" ? int(d) : NONE)));
   }
-  if (!shape) return unknown("the shape of a Keras tensor is not known: a layer before it is unknown");
-  return tuple(shape.map((d, i) => (i > 0 && typeof d === "number" ? int(d) : NONE)));
 }
 
 /**

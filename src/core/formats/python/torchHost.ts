@@ -13,7 +13,7 @@ import { NN_LAYERS } from "./nnLayers";
 import { ModuleRuntime } from "./nnModules";
 import { ParamRegistry } from "./registeredParams";
 import { binaryOp } from "./operators";
-import { KerasRuntime } from "./keras";
+import { KerasRuntime, kerasApplicationModule } from "./keras";
 import { copyModule } from "./copyModule";
 import { argparseModule, itertoolsModule, lightningModule } from "./stdlibModules";
 import { InstanceRecorder } from "./instances";
@@ -250,6 +250,14 @@ export class TorchHost implements Host {
     const torch = this.namespace("torch", torchMember);
     const keras = level === 0 ? this.keras.namespace(name) : undefined;
     if (keras) return keras;
+    // An application's sibling (`from keras.src.applications import resnet`): the installed one on the
+    // search path, else the file of that name beside the importer (a Keras applications folder).
+    const app = level === 0 ? kerasApplicationModule(name) : undefined;
+    if (app) {
+      const found =
+        this.resolveImport?.import(name, 0, importer) ?? this.resolveImport?.import(app, 1, importer);
+      if (found) return found;
+    }
     if (level === 0) {
       const recorder = recorderModule(name);
       if (recorder) return recorder;
