@@ -5,7 +5,7 @@
  * of type `ops.<Class>`; a number operand is in the config as `left` or `right`.
  */
 import { isObject, type KValue } from "./kerasModel";
-import type { LayerOps, LayerRule } from "./kerasBuild";
+import type { LayerOps, LayerRule } from "./kerasLayerOps";
 
 /** Python operator → the keras.ops operation class Keras records and the ONNX op that computes it. */
 export const KERAS_OPERATORS: Readonly<Record<string, { cls: string; onnx: string }>> = {

@@ -11,7 +11,7 @@
  */
 import type { AttrValue } from "../../ir/types";
 import type { PyTensor } from "../python/values";
-import type { LayerOps } from "./kerasBuild";
+import type { LayerOps } from "./kerasLayerOps";
 
 const SPECS: Readonly<
   Record<string, { op: string; gates: number; states: number; acts: readonly [string, string][] }>

@@ -6,7 +6,6 @@
  * (formats/keras/kerasBuild.ts), channels-last as Keras reports shapes.
  */
 import type { Dim } from "../../ir/types";
-import { KERAS_ALIASES, KERAS_LAYER_TYPES } from "../keras/kerasBuild";
 import {
   kerasDType,
   type KNode,
@@ -22,13 +21,14 @@ import type { Span } from "./ast";
 import { builtin } from "./builtins";
 import type { Interpreter } from "./interpreter";
 import { KerasCustomLayers } from "./kerasCustomLayers";
-import { KerasShapes, correctPad } from "./kerasShapes";
+import { KerasShapes } from "./kerasShapes";
+import { POSITIONAL, snake } from "./kerasLayerArgs";
+import { kerasNamespace } from "./kerasNamespace";
 import {
   NONE,
   describe,
   iterate,
   num,
-  str,
   tuple,
   unknown,
   type CallArgs,
@@ -37,162 +37,14 @@ import {
   type PyValue,
 } from "./values";
 
-const CONV = [
-  "filters",
-  "kernel_size",
-  "strides",
-  "padding",
-  "data_format",
-  "dilation_rate",
-  "groups",
-  "activation",
-  "use_bias",
-];
-const CONV_T = [
-  "filters",
-  "kernel_size",
-  "strides",
-  "padding",
-  "data_format",
-  "dilation_rate",
-  "activation",
-  "use_bias",
-];
-const DEPTHWISE = [
-  "kernel_size",
-  "strides",
-  "padding",
-  "depth_multiplier",
-  "data_format",
-  "dilation_rate",
-  "activation",
-  "use_bias",
-];
-const SEPARABLE = [
-  "filters",
-  "kernel_size",
-  "strides",
-  "padding",
-  "data_format",
-  "dilation_rate",
-  "depth_multiplier",
-  "activation",
-  "use_bias",
-];
-const POOL = ["pool_size", "strides", "padding", "data_format"];
-const GLOBAL_POOL = ["data_format", "keepdims"];
-const RNN = ["units", "activation", "recurrent_activation", "use_bias"];
-
-/**
- * Positional parameters of each layer constructor (Keras 3 signatures), so that `Conv2D(32, 3)` reads as
- * filters=32, kernel_size=3.
- */
-const POSITIONAL: Readonly<Record<string, readonly string[]>> = {
-  Conv1D: CONV,
-  Conv2D: CONV,
-  Conv3D: CONV,
-  Conv1DTranspose: CONV_T,
-  Conv2DTranspose: CONV_T,
-  Conv3DTranspose: CONV_T,
-  DepthwiseConv1D: DEPTHWISE,
-  DepthwiseConv2D: DEPTHWISE,
-  SeparableConv1D: SEPARABLE,
-  SeparableConv2D: SEPARABLE,
-  Dense: ["units", "activation", "use_bias"],
-  MaxPooling1D: POOL,
-  MaxPooling2D: POOL,
-  MaxPooling3D: POOL,
-  AveragePooling1D: POOL,
-  AveragePooling2D: POOL,
-  AveragePooling3D: POOL,
-  GlobalAveragePooling1D: GLOBAL_POOL,
-  GlobalAveragePooling2D: GLOBAL_POOL,
-  GlobalAveragePooling3D: GLOBAL_POOL,
-  GlobalMaxPooling1D: GLOBAL_POOL,
-  GlobalMaxPooling2D: GLOBAL_POOL,
-  GlobalMaxPooling3D: GLOBAL_POOL,
-  Flatten: ["data_format"],
-  Dropout: ["rate", "noise_shape", "seed"],
-  BatchNormalization: ["axis", "momentum", "epsilon", "center", "scale"],
-  LayerNormalization: ["axis", "epsilon", "center", "scale"],
-  Activation: ["activation"],
-  ReLU: ["max_value", "negative_slope", "threshold"],
-  LeakyReLU: ["negative_slope"],
-  ELU: ["alpha"],
-  Softmax: ["axis"],
-  Embedding: ["input_dim", "output_dim"],
-  Reshape: ["target_shape"],
-  Permute: ["dims"],
-  RepeatVector: ["n"],
-  ZeroPadding1D: ["padding"],
-  ZeroPadding2D: ["padding", "data_format"],
-  ZeroPadding3D: ["padding", "data_format"],
-  Cropping1D: ["cropping"],
-  Cropping2D: ["cropping", "data_format"],
-  Cropping3D: ["cropping", "data_format"],
-  UpSampling1D: ["size"],
-  UpSampling2D: ["size", "data_format", "interpolation"],
-  UpSampling3D: ["size", "data_format"],
-  Concatenate: ["axis"],
-  Rescaling: ["scale", "offset"],
-  LSTM: RNN,
-  GRU: RNN,
-  SimpleRNN: ["units", "activation", "use_bias"],
-  Bidirectional: ["layer", "merge_mode", "weights", "backward_layer"],
-  TimeDistributed: ["layer"],
-  InputLayer: ["shape", "batch_size", "dtype"],
-};
-
-/** The functional forms of the merge layers: `layers.add([a, b])` is `layers.Add()([a, b])`. */
-const MERGE_FUNCTIONS: Readonly<Record<string, string>> = {
-  add: "Add",
-  subtract: "Subtract",
-  multiply: "Multiply",
-  average: "Average",
-  maximum: "Maximum",
-  minimum: "Minimum",
-  concatenate: "Concatenate",
-};
-
 /** Whether a Python source speaks Keras (imports keras or tensorflow), so messages can too. */
 export function isKerasSource(source: string): boolean {
   return /^[ \t]*(from|import)[ \t]+(keras|tensorflow|tf_keras)\b/m.test(source);
 }
 
-/** `keras.src.applications.resnet` → `resnet`: a sibling module of the applications (not imagenet_utils). */
-export function kerasApplicationModule(name: string): string | undefined {
-  const m = /^(?:tensorflow\.)?keras(?:\.src)?\.applications\.(\w+)$/.exec(name);
-  return m?.[1] && m[1] !== "imagenet_utils" ? m[1] : undefined;
-}
-
 /** Said when a Keras file builds no model ConvLens can find. */
 export const NO_KERAS_MODEL =
   "no Keras model found: ConvLens reads models built with keras.Sequential([...]) or keras.Model(inputs, outputs) (Functional) at module level, or in a function the module calls (model = build_model())";
-
-/**
- * imagenet_utils.obtain_input_shape as the Keras applications call it (no weights file is read here):
- * the given input_shape, else the default size with 3 channels (channels-last) when the top is kept,
- * else an image of any size.
- */
-function obtainInputShape(a: CallArgs): PyValue {
-  const given = a.kwargs.get("input_shape") ?? a.args[0] ?? NONE;
-  if (given.t !== "none") return given;
-  const size = a.kwargs.get("default_size") ?? a.args[1] ?? NONE;
-  const flatten = a.kwargs.get("require_flatten") ?? a.args[4];
-  const keepsTop = flatten?.t === "bool" ? flatten.v : true;
-  return tuple(keepsTop ? [size, size, { t: "int", v: 3 }] : [NONE, NONE, { t: "int", v: 3 }]);
-}
-
-/**
- * Default layer names as Keras makes them (its to_snake_case): Conv2D → conv2d, ReLU → re_lu, SimpleRNN →
- * simple_rnn.
- */
-function snake(type: string): string {
-  return type
-    .replace(/(.)([A-Z][a-z0-9]+)/g, "$1_$2")
-    .replace(/([a-z])([A-Z])/g, "$1_$2")
-    .toLowerCase();
-}
 
 export class KerasRuntime {
   readonly custom = new KerasCustomLayers({
@@ -492,122 +344,15 @@ export class KerasRuntime {
 
   /** `keras`, `keras.layers`, `keras.models`, `tensorflow` (with `.keras`). */
   namespace(name: string): PyValue | undefined {
-    const layerTypes = new Set(KERAS_LAYER_TYPES);
-    const layers = builtin(
-      "keras.layers",
-      () => unknown("keras.layers is a module"),
-      (n) => {
-        const type = KERAS_ALIASES[n] ?? n;
-        if (layerTypes.has(type)) return builtin(n, (a) => this.makeLayer(type, a));
-        if (n === "Input") return builtin("Input", (a) => this.input(a));
-        if (n === "Layer") return this.custom.base;
-        const merge = MERGE_FUNCTIONS[n];
-        if (merge) return builtin(n, (a) => this.mergeFunction(merge, a));
-        // Another layer class (Lambda, a preprocessing layer): recorded under its name, its output unknown.
-        return /^[A-Z]/.test(n) ? builtin(n, (a) => this.makeLayer(n, a)) : undefined;
-      },
-    );
-    const member = (n: string): PyValue | undefined => {
-      if (n === "layers") return layers;
-      if (n === "models") return models;
-      if (n === "backend") return backend;
-      if (n === "applications") return applications;
-      if (n === "Sequential") return builtin("Sequential", (a) => this.sequential(a));
-      // keras.applications build with Functional(inputs, outputs), the class keras.Model makes.
-      if (n === "Model" || n === "Functional") return builtin(n, (a) => this.functional(a));
-      if (n === "Input") return builtin("Input", (a) => this.input(a));
-      return undefined;
-    };
-    const models = builtin(
-      "keras.models",
-      () => unknown("keras.models is a module"),
-      (n) => (n === "Sequential" || n === "Model" || n === "Functional" ? member(n) : undefined),
-    );
-    // Only what model-building code asks of the backend: Keras's defaults (no keras.json read), the
-    // channels-last layout and the TensorFlow backend (NASNetMobile refuses only the torch one).
-    const backend = builtin(
-      "keras.backend",
-      () => unknown("keras.backend is a module"),
-      (n) =>
-        n === "image_data_format"
-          ? builtin(n, () => str("channels_last"))
-          : n === "backend"
-            ? builtin(n, () => str("tensorflow"))
-            : n === "int_shape"
-              ? builtin(n, this.shapeArg)
-              : undefined,
-    );
-    const imagenetUtils = builtin(
-      "keras.applications.imagenet_utils",
-      () => unknown("imagenet_utils is a module"),
-      (n) =>
-        n === "obtain_input_shape"
-          ? builtin(n, obtainInputShape)
-          : n === "correct_pad"
-            ? builtin(n, (a) => correctPad(a, this.tensorShape))
-            : undefined,
-    );
-    const applications = builtin(
-      "keras.applications",
-      () => unknown("keras.applications is a module"),
-      (n) => (n === "imagenet_utils" ? imagenetUtils : undefined),
-    );
-    // keras_export(names) decorates a builder: the function stays as it is.
-    const apiExport = builtin(
-      "keras.api_export",
-      () => unknown("keras.src.api_export is a module"),
-      (n) => (n === "keras_export" ? builtin(n, () => builtin(n, (a) => a.args[0] ?? NONE)) : undefined),
-    );
-    // Other helpers (file_utils.get_file, …) download or read files: their results are unknown.
-    const utils = (mod: string): PyValue =>
-      builtin(
-        mod,
-        () => unknown(`${mod} is a module`),
-        (n) => builtin(n, () => unknown(`${mod}.${n} is not followed`)),
-      );
-    const keras = builtin("keras", () => unknown("keras is a module"), member);
-    // keras.src.* is where Keras 3's own sources (the applications) import from.
-    const plain = name.replace(/^tensorflow\.(?=keras)/, "").replace(/^keras\.src(?=\.|$)/, "keras");
-    switch (plain) {
-      case "keras":
-        return keras;
-      case "keras.layers":
-        return layers;
-      case "keras.models":
-      case "keras.models.functional":
-        return models;
-      case "keras.backend":
-        return backend;
-      case "keras.applications":
-        return applications;
-      case "keras.applications.imagenet_utils":
-        return imagenetUtils;
-      case "keras.layers.layer":
-        return builtin(
-          plain,
-          () => unknown(`${plain} is a module`),
-          (n) => (n === "Layer" ? this.custom.base : undefined),
-        );
-      case "keras.api_export":
-        return apiExport;
-      case "keras.ops":
-        return builtin(
-          "keras.ops",
-          () => unknown("keras.ops is a module"),
-          (n) => builtin(n, n === "shape" ? this.shapeArg : () => unknown(`keras.ops.${n} is not followed`)),
-        );
-      case "keras.utils":
-      case "keras.utils.file_utils":
-      case "keras.ops.operation_utils":
-        return utils(plain);
-      case "tensorflow":
-        return builtin(
-          "tensorflow",
-          () => unknown("tensorflow is a module"),
-          (n) => (n === "keras" ? keras : undefined),
-        );
-      default:
-        return undefined;
-    }
+    return kerasNamespace(name, {
+      makeLayer: (type, a) => this.makeLayer(type, a),
+      input: (a) => this.input(a),
+      mergeFunction: (type, a) => this.mergeFunction(type, a),
+      sequential: (a) => this.sequential(a),
+      functional: (a) => this.functional(a),
+      shapeArg: this.shapeArg,
+      tensorShape: this.tensorShape,
+      layerBase: this.custom.base,
+    });
   }
 }
