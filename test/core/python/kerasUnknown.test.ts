@@ -100,3 +100,34 @@ describe("Keras layers with no rule are unknown, never dropped", () => {
     expect(analysis.totals.paramsUnknown?.map((u) => u.path)).toEqual(["unit_normalization", "dense_1"]);
   });
 });
+
+describe("a Keras file whose model-building line stops", () => {
+  it("says which line stopped and why, instead of no model at all (NASNetMobile's torch check)", () => {
+    const source = [
+      "import keras",
+      "from keras import backend, layers",
+      "def build():",
+      "    if backend.not_a_backend_function() == 'torch':",
+      "        raise ValueError('not with torch')",
+      "    inputs = keras.Input(shape=(8, 8, 3))",
+      "    return keras.Model(inputs, layers.Conv2D(4, 3)(inputs))",
+      "model = build()",
+    ].join("\n");
+    const classes = analyzePythonSource(source, { fileName: "m.py" }).classes;
+    expect(classes.map((c) => [c.name, c.analysis])).toEqual([["model", undefined]]);
+    expect(classes[0]?.error).toMatch(
+      /^cannot build model \(line 8\): cannot decide `if backend\.not_a_backend/,
+    );
+  });
+  it("names the sibling application module it cannot find (resnet_v2.py alone)", () => {
+    const source = [
+      "import keras",
+      "from keras.src.applications import resnet",
+      "model = resnet.ResNet(lambda x: x, True, True, 'resnet50v2')",
+    ].join("\n");
+    const [model, ...rest] = analyzePythonSource(source, { fileName: "/x/resnet_v2.py" }).classes;
+    expect(rest).toEqual([]);
+    expect(model?.analysis).toBeUndefined();
+    expect(model?.error).toMatch(/^cannot build model \(line 3\): .*keras\.src\.applications\.resnet/);
+  });
+});

@@ -17,13 +17,15 @@ import {
 } from "../keras/kerasModel";
 import { KERAS_OPERATORS } from "../keras/kerasOperators";
 import { outputCount } from "../keras/kerasRecurrent";
-import type { Span } from "./ast";
+import type { Span, Stmt } from "./ast";
 import { builtin } from "./builtins";
 import type { Interpreter } from "./interpreter";
 import { KerasCustomLayers } from "./kerasCustomLayers";
 import { KerasShapes } from "./kerasShapes";
 import { POSITIONAL, snake } from "./kerasLayerArgs";
 import { kerasNamespace } from "./kerasNamespace";
+import type { TracedClass } from "./pythonModel";
+import { boundNames } from "./unfollowedNames";
 import {
   NONE,
   describe,
@@ -40,6 +42,30 @@ import {
 /** Whether a Python source speaks Keras (imports keras or tensorflow), so messages can too. */
 export function isKerasSource(source: string): boolean {
   return /^[ \t]*(from|import)[ \t]+(keras|tensorflow|tf_keras)\b/m.test(source);
+}
+
+/**
+ * A Keras file that records no model: each module-level line that would build one (`model = f(…)`, a call)
+ * and stopped, or whose value is unknown, as an entry with the reason (NASNetMobile's "no model found" was
+ * its torch-backend check that could not be decided, and nothing said so).
+ */
+export function kerasStopped(
+  body: readonly Stmt[],
+  stopped: ReadonlyMap<Stmt, string>,
+  valueOf: (name: string) => PyValue | undefined,
+  source: string,
+): TracedClass[] {
+  return body.flatMap((s) => {
+    if ((s.kind !== "Assign" && s.kind !== "Expr") || s.value.kind !== "Call") return [];
+    const name = [...boundNames(s)][0];
+    const v = name === undefined ? undefined : valueOf(name);
+    const reason = stopped.get(s) ?? (v?.t === "unknown" ? v.reason : undefined);
+    if (reason === undefined) return [];
+    const line = source.slice(0, s.span.from).split("\n").length;
+    const error = `cannot build ${name ?? "a model"} (line ${line}): ${reason}`;
+    const at = { span: s.span, nameSpan: s.span, diagnostics: [], lines: [], calls: [] };
+    return [{ name: name ?? `line ${line}`, kind: "instance" as const, error, ...at }];
+  });
 }
 
 /** Said when a Keras file builds no model ConvLens can find. */

@@ -27,6 +27,7 @@ import { withSourceNames } from "./sourceNames";
 
 export { FOREIGN_SPAN_BASE, isForeignSpan } from "./moduleLoader";
 import { bindUnfollowed } from "./unfollowedNames";
+import { isKerasSource, kerasStopped } from "./keras";
 import { Scope, describe, iterate, str, type PyObject, type PyValue } from "./values";
 
 export interface InputSpec {
@@ -434,12 +435,14 @@ export function analyzePythonSource(source: string, opts: PythonOptions): Python
   interp.onUnknownCall = (reason, a) => host.instances.unknownCalled(reason, a.args, a.span);
   // Keras functional models: the variables layer outputs are bound to name their values (`x`).
   interp.onBind = (name, v) => host.keras.bind(name, v);
+  const stopped = new Map<Stmt, string>();
   for (const s of mod.body) {
     try {
       interp.exec(s, globals);
     } catch (e) {
       if (!(e instanceof InterpError)) throw e;
       bindUnfollowed(s, globals, source, e.message);
+      stopped.set(s, e.message);
     }
   }
   host.instances.recording = false;
@@ -514,6 +517,10 @@ export function analyzePythonSource(source: string, opts: PythonOptions): Python
     });
   }
   for (const k of host.keras.models) classes.push(traceKeras(k.model(), k.span, opts, host.keras.boundName));
+  if (host.keras.models.length === 0 && isKerasSource(source))
+    classes.push(
+      ...kerasStopped(mod.body, stopped, (n) => (globals.has(n) ? globals.get(n) : undefined), source),
+    );
   return { classes, parseErrors: mod.errors };
 }
 
