@@ -39,6 +39,7 @@ export async function benchFormats(): Promise<void> {
     "caffe/opencv_face_detector_deploy.prototxt",
     "caffe/densenet_floor_pools.prototxt",
     "caffe/sequence_layers.prototxt",
+    "caffe/mobilenet_ssd_deploy.prototxt",
     "darknet/darknet19.cfg",
     "darknet/yolov3-tiny.cfg",
     "darknet/resnet50.cfg",
@@ -67,6 +68,17 @@ export async function benchFormats(): Promise<void> {
   console.log(
     `| python/keras_app_vgg16.py (applications-style builder, two models) | | | ${appMs.toFixed(2)} |`,
   );
+  // Keras's own application files (keras/src/applications, one appended line builds the model): the
+  // model found, its layers and params as the bench reads them (Keras's summary: keras.json beside).
+  for (const f of ["resnet.py", "mobilenet_v2.py"]) {
+    const text = readFileSync(resolve(FIX, "keras/published", f), "utf8");
+    const found = analyzePythonSource(text, { fileName: f }).classes.find((c) => c.analysis);
+    const ms = await time(() => analyzePythonSource(text, { fileName: f }), 5);
+    const what = `${found?.name ?? "no model"}, ${found?.analysis?.totals.params ?? "?"} params`;
+    const layers = found?.analysis?.layers.length ?? "";
+    const row = `keras/published/${f} (Keras application: ${what}; parse + interpret + analyse, median of 5)`;
+    console.log(`| ${row} | ${layers} | | ${ms.toFixed(2)} |`);
+  }
 
   console.log("\nWeight files beside a model: read + match + apply, ms (median of 9):");
   console.log("| model | weight file | KiB | ms | loaded |");

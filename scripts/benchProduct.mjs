@@ -3,8 +3,9 @@
 // with the E2E harness), not what the engines take. Each round loads the workbench afresh (a new
 // extension host), then times, from the click or key press to the result on screen:
 //   the inspector table (ResNet-18 first after the page load and reopened, DenseNet-121, a
-//   10,000-node graph), Run → predictions (ResNet-18, LeNet-5; first and later runs), Grad-CAM and
-//   deconvnet → picture (ResNet-18), and a hover on a PyTorch file.
+//   10,000-node graph, published Caffe, Darknet and TFLite files), Run → predictions (ResNet-18,
+//   LeNet-5; first and later runs), Grad-CAM and deconvnet → picture (ResNet-18), and a hover on a
+//   PyTorch file.
 // The end of each wait is stamped inside the page (a MutationObserver, then the next animation
 // frame: the moment it can be painted), so the poll interval of the driver does not count.
 //   node scripts/benchProduct.mjs [--vsix FILE | --no-package] [--rounds N] [--models DIR] [--json FILE]
@@ -26,6 +27,18 @@ const INSPECTOR_ONLY = argv.includes("--inspector-only");
 const fixtures = path.resolve(repoRoot, "../shared/fixtures");
 const started = Date.now();
 const log = (msg) => console.log(`[product ${((Date.now() - started) / 1000).toFixed(0)} s] ${msg}`);
+
+/** Published files of the other formats (test/fixtures), their rows and whether a command opens them. */
+const OTHER_FORMAT_FILES = [
+  "caffe/mobilenet_ssd_deploy.prototxt",
+  "darknet/resnet50.cfg",
+  "tflite/published/selfie_segmentation.tflite",
+];
+const OTHER_FORMATS = [
+  ["inspector: mobilenet_ssd_deploy.prototxt (Caffe, Inspect Model)", "mobilenet_ssd_deploy.prototxt", true],
+  ["inspector: resnet50.cfg (Darknet, Inspect Model)", "resnet50.cfg", true],
+  ["inspector: selfie_segmentation.tflite (TFLite, default editor)", "selfie_segmentation.tflite", false],
+];
 
 /** Targets on the 2-core machine (issue 11), in ms. */
 const TARGETS = {
@@ -129,6 +142,8 @@ async function main() {
   const haveSynthetic = fs.existsSync(synthetic);
   if (haveSynthetic) fs.copyFileSync(synthetic, path.join(workspace, "synthetic-conv-10k.onnx"));
   else log(`no ${synthetic}: the 10,000-node row is skipped (npm run bench writes it)`);
+  for (const rel of OTHER_FORMAT_FILES)
+    fs.copyFileSync(path.join(repoRoot, "test/fixtures", rel), path.join(workspace, path.basename(rel)));
 
   const profile = h.makeProfile(path.join(tmp, "profile"));
   h.installVsix(path.resolve(vsix), profile);
@@ -222,13 +237,22 @@ async function waitSeen(scope, name, input, what, rearm = null, timeoutMs = 120_
 const arm = (scope, name, selector, opt = {}, timeout = 30_000) =>
   scope.locator("body").first().evaluate(armWatch, { name, selector, opt }, { timeout });
 
-/** Opens `file` from the explorer and times it to the first table row on screen. */
-async function openInspector(page, wb, file) {
+/**
+ * Opens `file` from the explorer (or, `byCommand`, a text format with "ConvLens: Inspect Model" and
+ * the file picked from its list) and times it from that click to the first table row on screen.
+ */
+async function openInspector(page, wb, file, byCommand = false) {
   await wb.closeAllEditors(page);
-  const row = page.locator(`.explorer-folders-view .monaco-list-row[aria-label^="${file}"]`).first();
-  await row.waitFor({ state: "visible" });
-  await arm(page, "explorer", "body"); // installs the watcher: it records the click
-  await row.click();
+  if (byCommand) {
+    await arm(page, "explorer", "body"); // installs the watcher: it records the click on the item
+    await wb.runCommand(page, "ConvLens: Inspect Model");
+    await wb.pickQuickItem(page, file);
+  } else {
+    const row = page.locator(`.explorer-folders-view .monaco-list-row[aria-label^="${file}"]`).first();
+    await row.waitFor({ state: "visible" });
+    await arm(page, "explorer", "body"); // installs the watcher: it records the click
+    await row.click();
+  }
   // The watch goes in as soon as the webview's document exists, well before the analysis arrives;
   // a table already there when it does is stamped then (an upper bound).
   const frame = wb.inspectorFrame(page);
@@ -302,10 +326,15 @@ async function oneRound(page, url, workspace, wb, add, addMeasures, haveSyntheti
   await wb.openWorkbench(page, url, workspace);
   await wb.waitForCommand(page, "ConvLens: Inspect Model");
   const frame = wb.inspectorFrame(page);
-  const inspector = async (row, file) => {
-    const { ms, timeline } = await openInspector(page, wb, file);
+  const inspector = async (row, file, byCommand = false) => {
+    const { ms, timeline } = await openInspector(page, wb, file, byCommand);
     add(row, ms);
     addMeasures(row, [...timeline, ...(await takeMeasures(frame))]);
+  };
+  // Published files of the other formats (issue 14): Caffe and Darknet through the command, a
+  // .tflite by its default editor.
+  const otherFormats = async () => {
+    for (const [row, file, byCommand] of OTHER_FORMATS) await inspector(row, file, byCommand);
   };
   await inspector("inspector: resnet18, first after page load", "resnet18.onnx");
   if (INSPECTOR_ONLY) {
@@ -313,6 +342,7 @@ async function oneRound(page, url, workspace, wb, add, addMeasures, haveSyntheti
     await inspector("inspector: densenet121", "densenet121.onnx");
     if (haveSynthetic)
       await inspector("inspector: synthetic-conv-10k (10,000 nodes)", "synthetic-conv-10k.onnx");
+    await otherFormats();
     return;
   }
   const r = await runTab(page, wb, "resnet18", "chelsea");
@@ -332,6 +362,7 @@ async function oneRound(page, url, workspace, wb, add, addMeasures, haveSyntheti
   await inspector("inspector: densenet121", "densenet121.onnx");
   if (haveSynthetic)
     await inspector("inspector: synthetic-conv-10k (10,000 nodes)", "synthetic-conv-10k.onnx");
+  await otherFormats();
   await openInspector(page, wb, "lenet5_digits.onnx");
   await takeMeasures(frame);
   const l = await runTab(page, wb, "lenet5", "digit_3");

@@ -3,8 +3,9 @@
  * [history] and a batch-normalised [connected] between them): loaded in load_weights_upto's order and
  * run by onnxruntime-node to the output of Darknet's C code written out in PyTorch
  * (tools/make_darknet_recurrent_weights.py, one step from the zero state). [gru] and [lstm], whose
- * inner layers the two Darknets write in different orders, are refused with the reason; an [lstm] with
- * its tensors set by name runs to PyTorch's output (tools/make_darknet_lstm_run.py).
+ * inner layers the Darknets write in different orders (no header or cfg key tells which), are refused
+ * with the reason; an [lstm] with its tensors set by name runs to PyTorch's output
+ * (tools/make_darknet_lstm_run.py).
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -61,14 +62,20 @@ describe("Darknet .weights into recurrent sections", () => {
     expect(a).not.toEqual(b);
   });
 
-  it("refuses [gru] and [lstm] weights: the two Darknets write their inner layers in different orders", () => {
+  it("refuses [gru] and [lstm] weights: inner layers in other orders, no header or cfg says which", () => {
     const gru = cfg("[net]\ninputs=4\n[gru]\noutput=2\n");
     expect(() => applyDarknetWeights(gru, new Uint8Array(20 + 4 * 48))).toThrow(
       /cannot load Darknet \.weights into the \[gru\] at layer 0: pjreddie's Darknet writes wz, wr, wh/,
     );
+    // pjreddie's save_weights_upto writes the header 0.2.0 whatever it saves; AlexeyAB's its build's
+    // version. The reason names the file's header and that the cfg keys do not decide either.
+    const header = new Uint8Array(new Int32Array([0, 2, 0, 0, 0]).buffer);
     const lstm = cfg("[net]\ninputs=4\n[lstm]\noutput=2\n");
-    expect(() => applyDarknetWeights(lstm, new Uint8Array(20))).toThrow(
-      /\[lstm\] at layer 0: .*header does not say/,
+    expect(() => applyDarknetWeights(lstm, header)).toThrow(
+      /\[lstm\] at layer 0: .*AlexeyAB's wf, wi, wg, wo.*header 0\.2\.0 is a version no Darknet reads .*/,
+    );
+    expect(() => applyDarknetWeights(lstm, header)).toThrow(
+      /the cfg's \[lstm\] keys are the same in both\)\.$/,
     );
   });
 

@@ -45,6 +45,24 @@ describe("data layers", () => {
     expect(cropped.inputs[0]?.shape).toEqual([2, 3, 32, 32]);
     expect(cropped.warnings).toEqual([]);
   });
+  it("WindowData: crop_size² windows, channels from the window file (a symbol, with a note)", () => {
+    // R-CNN's pascal_finetune_trainval_test.prototxt data layer; window_data_layer.cpp reshapes the top
+    // to (batch_size, channels of the window file's images, crop_size, crop_size).
+    const a = analyse(
+      `layer { name: "d" type: "WindowData" top: "data" top: "label" window_data_param { source: "w.txt" batch_size: 128 fg_threshold: 0.5 } transform_param { crop_size: 227 } }\n${conv("data")}`,
+    );
+    expect(a.inputs.map((i) => i.shape)).toEqual([[128, "C", 227, 227], [128]]);
+    expect(a.warnings.join("\n")).toMatch(/WindowData layer "d": the image channels are listed in "w\.txt"/);
+    const given = analyzeFile(
+      "net.prototxt",
+      new TextEncoder().encode(
+        `layer { name: "d" type: "WindowData" top: "data" top: "label" window_data_param { source: "w.txt" batch_size: 2 } transform_param { crop_size: 9 } }\n${conv("data")}`,
+      ),
+      {},
+      { inputShapes: { "*": [2, 3, 9, 9] } },
+    );
+    expect(given.layers.find((l) => l.name === "conv")?.outputs[0]?.shape).toEqual([2, 4, 7, 7]);
+  });
   it("MemoryData and DummyData state their shapes", () => {
     const mem = analyse(
       `layer { name: "m" type: "MemoryData" top: "data" top: "label" memory_data_param { batch_size: 4 channels: 2 height: 9 width: 7 } }\n${conv("data")}`,

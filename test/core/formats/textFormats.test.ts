@@ -127,6 +127,14 @@ describe("protobuf text format", () => {
       /bottom "nope" is not produced/,
     );
   });
+
+  it("says a solver is not a network and names the net file to open", () => {
+    const solver = 'net: "examples/mnist/lenet_train_test.prototxt"\ntest_iter: 100\nbase_lr: 0.01\n';
+    expect(() => analyzeFile("lenet_solver.prototxt", new TextEncoder().encode(solver))).toThrow(
+      'A Caffe solver, not a network: open the net file it names ("examples/mnist/' +
+        'lenet_train_test.prototxt").',
+    );
+  });
 });
 
 describe("Darknet figures as Darknet prints them", () => {

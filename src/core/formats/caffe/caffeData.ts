@@ -67,16 +67,19 @@ export function dataLayerTops(l: TextMessage, type: string, name: string): DataT
         : { shapes, note: `ImageData layer "${name}": the image size depends on the image files: ${ASK}.` };
     }
     case "WindowData": {
+      // window_data_layer.cpp: windows warped to crop_size², channels as the window file lists them
+      // (its images' "channels" lines, not this file); batch_size has no default in caffe.proto.
       const p = l.msg("window_data_param");
-      const batch = p?.num("batch_size") ?? 1;
+      const batch = p?.num("batch_size") ?? "N";
       const crop = p?.num("crop_size") ?? transform?.num("crop_size");
-      const shapes = [[batch, 3, crop ?? "H", crop ?? "W"], ...label(batch)];
-      return crop
-        ? { shapes }
-        : {
-            shapes,
-            note: `WindowData layer "${name}": no crop_size, so the window size is not known: ${ASK}.`,
-          };
+      const source = p?.str("source");
+      const where = source ? `"${source}"` : "its window file";
+      return {
+        shapes: [[batch, "C", crop ?? "H", crop ?? "W"], ...label(batch)],
+        note: crop
+          ? `WindowData layer "${name}": the image channels are listed in ${where}, not in this file: ${ASK}.`
+          : `WindowData layer "${name}": no crop_size, and the channels are listed in ${where}: ${ASK}.`,
+      };
     }
     case "MemoryData": {
       const p = l.msg("memory_data_param");

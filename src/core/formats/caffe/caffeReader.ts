@@ -106,7 +106,13 @@ export function readCaffe(bytes: Uint8Array, opts: CaffeReadOptions = {}): Model
     declare(name, shape);
   });
   const layers = [...root.msgs("layer"), ...root.msgs("layers")];
-  if (layers.length === 0) throw new ModelError("No layer { … } blocks: not a Caffe network definition.");
+  if (layers.length === 0) {
+    // A solver (the other .prototxt people open) holds no layers: it names the net file to open.
+    const named = root.str("net") ?? root.str("train_net");
+    if (named !== undefined)
+      throw new ModelError(`A Caffe solver, not a network: open the net file it names ("${named}").`);
+    throw new ModelError("No layer { … } blocks: not a Caffe network definition.");
+  }
   let unknownLayers = 0;
   for (const l of layers) {
     const raw = l.str("type") ?? "";

@@ -9,7 +9,7 @@ import { constantTensor, weightTensor } from "../../ir/tensorData";
 import { lineSpans } from "../lineSpans";
 import { ACTIVATIONS, CfgError, cfgInt as int, parseCfg, Unfollowed } from "./darknetCfg";
 import { recurrentSection, type Produced } from "./darknetRecurrent";
-import { fitShortcut } from "./darknetShortcut";
+import { fitShortcut, shortcutWeights, weightedSum } from "./darknetShortcut";
 import { DARKNET_DOMAIN } from "../../ops/darknetOps";
 
 /** Sections whose output has their input's sizes (a vector stays one). */
@@ -240,19 +240,25 @@ export function readDarknet(bytes: Uint8Array): Model {
           // Darknet adds the overlapping channels and positions into the previous layer's tensor
           // (shortcut_cpu).
           const froms = (s.opts.get("from") ?? "-3").split(",").map((v) => ref(Number(v.trim())));
-          if ((s.opts.get("weights_type") ?? "none") !== "none")
-            throw new Unfollowed(
-              `[shortcut] at line ${s.line}: weights_type=${s.opts.get("weights_type")} is not supported`,
-            );
-          let y = prev;
-          for (const j of froms) {
+          const weighted = shortcutWeights(s.opts, `[shortcut] at line ${s.line}`, c);
+          const adds = froms.map((j) => {
             const [fh, fw] = layerHW[j] ?? [h, w];
+            // AlexeyAB's weighted sum adds by flat index (shortcut_multilayer_cpu), pjreddie's
+            // shortcut_cpu by position: the same where only the channels differ.
+            if (weighted && (fh !== h || fw !== w))
+              throw new Unfollowed(
+                `[shortcut] at line ${s.line}: weights between maps of different sizes (${fw}×${fh} into ` +
+                  `${w}×${h}) are added by flat index in AlexeyAB's Darknet, not by position`,
+              );
             const from = { c: layerChannels[j] ?? c, h: fh, w: fw };
-            y = emit("Add", [
-              y,
-              fitShortcut({ emit, consts }, `${id}.${j}`, layerOut[j] ?? "", from, { c, h, w }),
-            ]);
-          }
+            return fitShortcut({ emit, consts }, `${id}.${j}`, layerOut[j] ?? "", from, { c, h, w });
+          });
+          const y = weighted
+            ? weightedSum({ emit, consts, floats }, id, [prev, ...adds], weighted.normalization, {
+                name: weight(`${id}.weights`, [froms.length + 1, weighted.perLayer]),
+                perLayer: weighted.perLayer,
+              })
+            : adds.reduce((sum, x) => emit("Add", [sum, x]), prev);
           out = activation(y);
           break;
         }

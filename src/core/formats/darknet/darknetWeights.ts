@@ -6,9 +6,12 @@
  * [local] biases and weights. Recurrent sections hold inner layers read in a fixed order: [rnn]
  * input, self, output (connected), [crnn] the same (convolutions), AlexeyAB's [conv_lstm] vf, vi,
  * vo (peephole), wf, wi, wg, wo, uf, ui, ug, uo. [gru] and [lstm] are refused: pjreddie's Darknet
- * writes their inner layers in another order than AlexeyAB's (wz, wr, wh, uz, ur, uh against uz,
- * ur, uh, wz, wr, wh; wi, wf, wo, wg, ui… against wf, wi, wg, wo, uf…) and the header does not say
- * which Darknet wrote the file.
+ * writes their inner layers in another order than AlexeyAB's (save_weights_upto: wz, wr, wh, uz,
+ * ur, uh against uz, ur, uh, wz, wr, wh, which an older pjreddie parser.c (header 0.1.0) wrote;
+ * wi, wf, wo, wg, ui… against wf, wi, wg, wo, uf…, as Hank.ai's Darknet also writes). Nothing in
+ * the files tells them apart: the header is the writer's version (pjreddie's a constant 0.2.0,
+ * AlexeyAB's its build's version macros), which no load_weights_upto reads to choose an order, and
+ * [gru] / [lstm] take the same keys (output=, batch_normalize=) in both Darknets.
  */
 import type { Model, Tensor } from "../../ir/types";
 import { ModelError } from "../../ir/types";
@@ -24,7 +27,9 @@ const INNER_ORDER: Readonly<Record<string, readonly string[]>> = {
 };
 
 const FORK_ORDERS: Readonly<Record<string, string>> = {
-  gru: "pjreddie's Darknet writes wz, wr, wh, uz, ur, uh, AlexeyAB's uz, ur, uh, wz, wr, wh",
+  gru:
+    "pjreddie's Darknet writes wz, wr, wh, uz, ur, uh, AlexeyAB's (and pjreddie's older one) " +
+    "uz, ur, uh, wz, wr, wh",
   lstm: "pjreddie's Darknet writes wi, wf, wo, wg, ui, uf, uo, ug, AlexeyAB's wf, wi, wg, wo, uf, ui, ug, uo",
 };
 
@@ -74,7 +79,9 @@ export function applyDarknetWeights(model: Model, bytes: Uint8Array): { model: M
     const fork = FORK_ORDERS[type];
     if (fork)
       throw new ModelError(
-        `ConvLens cannot load Darknet .weights into the [${type}] at layer ${i}: ${fork}, and a .weights header does not say which Darknet wrote it.`,
+        `ConvLens cannot load Darknet .weights into the [${type}] at layer ${i}: ${fork}; the file ` +
+          `does not say which wrote it (its header ${major}.${minor}.${view.getInt32(8, true)} is a ` +
+          `version no Darknet reads to choose the order, and the cfg's [${type}] keys are the same in both).`,
       );
     const inner = INNER_ORDER[type];
     if (inner) inner.forEach((sub) => takeLayer(`${i}.${sub}`));
