@@ -9,6 +9,7 @@ import { ABSTRACT_TYPES, builtin, mathModule } from "./builtins";
 import type { GraphBuilder } from "./graphBuilder";
 import type { Host, Interpreter } from "./interpreter";
 import { lookupClassAttr } from "./pyClasses";
+import { reModule } from "./pyRegex";
 import { NN_LAYERS } from "./nnLayers";
 import { ModuleRuntime } from "./nnModules";
 import { ParamRegistry } from "./registeredParams";
@@ -274,6 +275,8 @@ export class TorchHost implements Host {
           return argparseModule();
         case "itertools":
           return itertoolsModule();
+        case "re":
+          return reModule();
         case "types":
           // FunctionType: what isinstance calls a `def` or lambda (timm's create_norm_act).
           return this.namespace(name, (n) => (n === "FunctionType" ? builtin(n, () => NONE) : undefined));
@@ -322,6 +325,11 @@ export class TorchHost implements Host {
       if (!this.builder && this.instances.called(fn, a.args, a.kwargs, a.span))
         return unknown("the model's output is traced separately");
       return this.modules.callModule(fn, a, interp);
+    }
+    if (fn.t === "object") {
+      // A plain class's `__call__` (timm's EfficientNetBuilder(...)(stem_size, block_args)).
+      const own = lookupClassAttr(fn.cls, "__call__")?.value;
+      if (own?.t === "func") return interp.callFunction({ ...own, bound: fn }, a);
     }
     if (fn.t === "object")
       return (
