@@ -91,6 +91,24 @@ model(torch.randn(1, 3, 8, 8))
     params: 16,
     shapes: [[1, 4, 8, 8]],
   },
+  {
+    name: "str_index_slice",
+    why: "a string indexed and sliced (timm's `v = op[1:]` for 'nre')",
+    source: `import torch
+import torch.nn as nn
+class Net(nn.Module):
+    def __init__(self, op='nre'):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4 if op[1:] == 're' and op[0] == 'n' else 5, 1)
+    def forward(self, x):
+        return self.conv(x)
+model = Net()
+model.eval()
+model(torch.randn(1, 3, 8, 8))
+`,
+    params: 16,
+    shapes: [[1, 4, 8, 8]],
+  },
 ];
 
 const NEVER_WRONG: readonly { name: string; why: string; source: string; shapes: number[][] }[] = [

@@ -22,6 +22,8 @@ const EXACT: readonly string[] = [
   "legacy_xception",
   "mnasnet_100",
   "mobilenetv2_100",
+  "mobilenetv3_large_100",
+  "mobilenetv3_small_100",
   "resnet18",
   "resnet50",
   "resnext50_32x4d",

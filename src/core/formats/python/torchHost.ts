@@ -469,6 +469,12 @@ export class TorchHost implements Host {
         unknown(`key ${describe(index)} not found`)
       );
     }
+    if (obj.t === "str") {
+      // "nre"[1:] is "re" (timm's block strings): indexed as its characters, joined back.
+      const chars = this.getItem(tuple([...obj.v].map(str)), index, span, indexExpr);
+      const joined = chars.t === "tuple" ? chars.items.map((c) => (c.t === "str" ? c.v : "")).join("") : "";
+      return chars.t === "tuple" ? str(joined) : chars;
+    }
     const items =
       obj.t === "object" && obj.children && obj.cls.nn !== "ModuleDict"
         ? [...obj.children.values()]
@@ -479,7 +485,11 @@ export class TorchHost implements Host {
       return obj.children.get(index.v) ?? unknown(`no module ${index.v}`);
     if (!items) return unknown(`cannot index ${describe(obj)}`);
     if (index.t === "builtin" && index.name === "slice") {
-      const [s, e, st] = ["start", "stop", "step"].map((p) => num(index.attrs?.(p) ?? NONE));
+      const bounds = ["start", "stop", "step"].map((p) => index.attrs?.(p) ?? NONE);
+      // x[:n] with n not known is not the whole list.
+      if (bounds.some((b) => b.t !== "none" && num(b) === undefined))
+        return unknown("a slice whose bounds are not known");
+      const [s, e, st] = bounds.map((b) => num(b));
       const step = st ?? 1;
       const norm = (i: number | undefined, d: number) =>
         i === undefined ? d : i < 0 ? Math.max(0, i + items.length) : Math.min(i, items.length);
