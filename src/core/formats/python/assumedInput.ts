@@ -7,7 +7,7 @@ import type { Dim } from "../../ir/types";
 import type { ClassDef } from "./ast";
 import type { GraphBuilder, ShapeErrorAt } from "./graphBuilder";
 import { solveInputSize, type SizeProbe } from "./inputSize";
-import type { InputSpec, PythonAnalysis, Trace } from "./pythonModel";
+import type { InputSpec, PythonAnalysis, Trace } from "./pythonResult";
 
 // Several traces of a large model stay within this (the first one that fits ends the search).
 const SOLVE_BUDGET_MS = 2000;

@@ -127,7 +127,9 @@ export function makeBuiltins(interp: () => Interpreter): Map<string, PyValue> {
     }),
     int: builtin("int", (a) => {
       const v = a.args[0] ?? int(0);
-      const n = num(v) ?? (v.t === "str" ? Number(v.v) : undefined);
+      if (a.args.length > 1 || a.kwargs.size) return unknown("int() with a base");
+      // Python's int("1.5") and int("") raise: only decimal integer text is read.
+      const n = num(v) ?? (v.t === "str" && INT_TEXT.test(v.v) ? Number(v.v.replace(/_/g, "")) : undefined);
       return n === undefined || Number.isNaN(n)
         ? v.t === "sym"
           ? v
@@ -135,7 +137,8 @@ export function makeBuiltins(interp: () => Interpreter): Map<string, PyValue> {
         : int(Math.trunc(n));
     }),
     float: builtin("float", (a) => {
-      const n = num(a.args[0] ?? int(0));
+      const v = a.args[0] ?? int(0);
+      const n = num(v) ?? (v.t === "str" && FLOAT_TEXT.test(v.v) ? Number(v.v) : undefined);
       return n === undefined ? unknown("float() of a non-number") : { t: "float", v: n };
     }),
     bool: builtin("bool", (a) => {
@@ -263,6 +266,14 @@ export function makeBuiltins(interp: () => Interpreter): Map<string, PyValue> {
       if (obj && n?.t === "str" && v) interp().host.setAttr(obj, n.v, v, a.span);
       return NONE;
     }),
+    // dir(torch.nn.functional): `"silu" in dir(F)` is true for a function the reader knows and
+    // undecidable otherwise (the list itself is not known; see compareOp).
+    dir: builtin("dir", (a) => {
+      const m = a.args[0];
+      return m?.t === "builtin" && m.name === "torch.nn.functional" && m.attrs
+        ? { t: "builtin", name: "dir()", call: () => unknown("a list is not callable"), attrs: m.attrs }
+        : unknown("dir() is not followed");
+    }),
     hasattr: builtin("hasattr", (a) => {
       const v = a.args[0];
       const n = a.args[1];
@@ -309,6 +320,9 @@ function makeDict(a: CallArgs): PyValue {
   for (const [k, v] of a.kwargs) entries.set(`s:${k}`, { key: str(k), value: v });
   return { t: "dict", entries };
 }
+
+const INT_TEXT = /^\s*[+-]?\d+(_\d+)*\s*$/;
+const FLOAT_TEXT = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
 
 function extreme(a: CallArgs, f: (...xs: number[]) => number): PyValue {
   const items = a.args.length === 1 ? iterate(a.args[0] ?? NONE) : a.args;

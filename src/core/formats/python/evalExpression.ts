@@ -72,7 +72,7 @@ export function evalExpression(interp: Interpreter, e: Expr, scope: Scope): PyVa
       for (const x of e.values) {
         last = interp.eval(x, scope);
         const t = truthy(last);
-        if (t === undefined) return unknown("undecidable boolean");
+        if (t === undefined) return last.t === "unknown" ? last : unknown("undecidable boolean");
         if (e.op === "and" ? !t : t) return last;
       }
       return last;
@@ -89,8 +89,9 @@ export function evalExpression(interp: Interpreter, e: Expr, scope: Scope): PyVa
       return result;
     }
     case "IfExp": {
-      const t = truthy(interp.eval(e.test, scope));
-      if (t === undefined) return unknown("undecidable condition");
+      const c = interp.eval(e.test, scope);
+      const t = truthy(c);
+      if (t === undefined) return c.t === "unknown" ? c : unknown("undecidable condition");
       return interp.eval(t ? e.body : e.orelse, scope);
     }
     case "Tuple":

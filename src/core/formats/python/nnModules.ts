@@ -164,8 +164,12 @@ export class ModuleRuntime {
   /** module(x): a leaf emits its nodes; containers run their children; user modules run forward. */
   callModule(obj: PyObject, a: CallArgs, interp: Interpreter): PyValue {
     if (obj.opaque !== undefined) return unknown(obj.opaque);
-    if (obj.leaf) return this.callLeaf(obj, a);
     const forward = lookupClassAttr(obj.cls, "forward");
+    // A convolution subclass with its own forward (timm's Conv2dSame pads by the input's size
+    // first) runs that forward: the leaf alone would give a wrong shape. Other layer subclasses
+    // (timm's BatchNormAct2d) keep the layer's own rule.
+    const own = obj.leaf?.type.startsWith("Conv") === true && forward?.value.t === "func";
+    if (obj.leaf && !own) return this.callLeaf(obj, a);
     this.scopes.push(obj.path ?? "");
     try {
       if (forward?.value.t === "func") return interp.callFunction({ ...forward.value, bound: obj }, a);

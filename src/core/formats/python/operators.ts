@@ -96,7 +96,16 @@ export function equal(a: PyValue, b: PyValue): boolean | undefined {
   return a === b;
 }
 
+/** `a in items`: undecidable when no item is equal and some cannot be compared (an unknown item). */
+function memberOf(a: PyValue, items: readonly PyValue[]): boolean | undefined {
+  const r = items.map((x) => equal(a, x));
+  return r.includes(true) ? true : r.includes(undefined) ? undefined : false;
+}
+
 export function compareOp(op: string, a: PyValue, b: PyValue): PyValue {
+  // An unknown operand keeps its own reason (the root cause), whatever the operator.
+  if (a.t === "unknown") return a;
+  if (b.t === "unknown") return b;
   switch (op) {
     case "is":
     case "==": {
@@ -110,11 +119,16 @@ export function compareOp(op: string, a: PyValue, b: PyValue): PyValue {
     }
     case "in":
     case "not in": {
-      if (a.t === "unknown") return a;
       let found: boolean | undefined;
-      if (b.t === "list" || b.t === "tuple") found = b.items.some((x) => equal(a, x) === true);
-      else if (b.t === "dict") found = [...b.entries.values()].some((e) => equal(a, e.key) === true);
+      if (b.t === "list" || b.t === "tuple") found = memberOf(a, b.items);
+      else if (b.t === "dict")
+        found = memberOf(
+          a,
+          [...b.entries.values()].map((e) => e.key),
+        );
       else if (b.t === "str" && a.t === "str") found = b.v.includes(a.v);
+      else if (b.t === "builtin" && b.name === "dir()" && a.t === "str")
+        found = b.attrs?.(a.v) !== undefined ? true : undefined;
       if (found === undefined) return unknown("undecidable membership");
       return bool(op === "in" ? found : !found);
     }

@@ -97,6 +97,15 @@ export function listMethod(l: Extract<PyValue, { t: "list" }>, name: string): Py
   }
 }
 
+const STR_CLASSES: Record<string, RegExp> = {
+  isdigit: /^[0-9]+$/,
+  isdecimal: /^[0-9]+$/,
+  isnumeric: /^[0-9]+$/,
+  isalpha: /^[A-Za-z]+$/,
+  isalnum: /^[A-Za-z0-9]+$/,
+  isspace: /^[ \t\n\r\x0b\x0c\x1c-\x1f]+$/,
+};
+
 /** String methods config code uses (`arch.startswith("efficientnet_b")`, `"{}x{}".format(…)`). */
 export function strMethod(x: string, name: string): PyValue {
   const strArg = (v: PyValue | undefined): string | undefined => (v?.t === "str" ? v.v : undefined);
@@ -116,6 +125,18 @@ export function strMethod(x: string, name: string): PyValue {
       return test((p) => x.startsWith(p));
     case "endswith":
       return test((p) => x.endsWith(p));
+    case "isdigit":
+    case "isdecimal":
+    case "isnumeric":
+    case "isalpha":
+    case "isalnum":
+    case "isspace":
+      // ASCII only: Python's classes take in Unicode digits and letters that these do not.
+      return builtin(name, () => {
+        if (!/^[\x00-\x7f]*$/.test(x)) return unknown(`str.${name} of a non-ASCII string`);
+        const re = STR_CLASSES[name] as RegExp;
+        return bool(re.test(x));
+      });
     case "lower":
       return builtin(name, () => str(x.toLowerCase()));
     case "upper":
@@ -139,9 +160,31 @@ export function strMethod(x: string, name: string): PyValue {
       });
     case "split":
       return builtin(name, (a) => {
-        const sep = strArg(a.args[0]);
+        const sep = strArg(a.args[0] ?? a.kwargs.get("sep"));
+        const max = a.args[1] ?? a.kwargs.get("maxsplit");
+        // A maxsplit keeps the rest whole ("a_b_c".split("_", 1) is ['a', 'b_c']): not followed
+        // without a separator, as is an empty separator (Python raises).
+        if (max !== undefined && !(max.t === "int" && (max.v < 0 || sep !== undefined)))
+          return unknown("str.split with this maxsplit");
+        if (sep === "") return unknown("str.split with an empty separator");
         const parts = sep === undefined ? x.trim().split(/\s+/).filter(Boolean) : x.split(sep);
-        return { t: "list", items: parts.map(str) };
+        const n = max?.t === "int" && max.v >= 0 ? max.v : parts.length;
+        const kept = n < parts.length ? [...parts.slice(0, n), parts.slice(n).join(sep ?? "")] : parts;
+        return { t: "list", items: kept.map(str) };
+      });
+    case "partition":
+    case "rpartition":
+      return builtin(name, (a) => {
+        const sep = strArg(a.args[0]);
+        if (!sep) return unknown(`str.${name} without a known separator`);
+        const i = name === "partition" ? x.indexOf(sep) : x.lastIndexOf(sep);
+        const parts =
+          i < 0
+            ? name === "partition"
+              ? [x, "", ""]
+              : ["", "", x]
+            : [x.slice(0, i), sep, x.slice(i + sep.length)];
+        return { t: "tuple", items: parts.map(str) };
       });
     case "join":
       return builtin(name, (a) => {

@@ -9,6 +9,7 @@ import { ABSTRACT_TYPES, builtin, mathModule } from "./builtins";
 import type { GraphBuilder } from "./graphBuilder";
 import type { Host, Interpreter } from "./interpreter";
 import { lookupClassAttr } from "./pyClasses";
+import { reModule } from "./pyRegex";
 import { NN_LAYERS } from "./nnLayers";
 import { ModuleRuntime } from "./nnModules";
 import { ParamRegistry } from "./registeredParams";
@@ -283,6 +284,8 @@ export class TorchHost implements Host {
           return argparseModule();
         case "itertools":
           return itertoolsModule();
+        case "re":
+          return reModule();
         case "types":
           // FunctionType: what isinstance calls a `def` or lambda (timm's create_norm_act).
           return this.namespace(name, (n) => (n === "FunctionType" ? builtin(n, () => NONE) : undefined));
@@ -331,6 +334,11 @@ export class TorchHost implements Host {
       if (!this.builder && this.instances.called(fn, a.args, a.kwargs, a.span))
         return unknown("the model's output is traced separately");
       return this.modules.callModule(fn, a, interp);
+    }
+    if (fn.t === "object") {
+      // A plain class's `__call__` (timm's EfficientNetBuilder(...)(stem_size, block_args)).
+      const own = lookupClassAttr(fn.cls, "__call__")?.value;
+      if (own?.t === "func") return interp.callFunction({ ...own, bound: fn }, a);
     }
     if (fn.t === "object")
       return (
@@ -470,6 +478,12 @@ export class TorchHost implements Host {
         unknown(`key ${describe(index)} not found`)
       );
     }
+    if (obj.t === "str") {
+      // "nre"[1:] is "re" (timm's block strings): indexed as its characters, joined back.
+      const chars = this.getItem(tuple([...obj.v].map(str)), index, span, indexExpr);
+      const joined = chars.t === "tuple" ? chars.items.map((c) => (c.t === "str" ? c.v : "")).join("") : "";
+      return chars.t === "tuple" ? str(joined) : chars;
+    }
     const items =
       obj.t === "object" && obj.children && obj.cls.nn !== "ModuleDict"
         ? [...obj.children.values()]
@@ -480,7 +494,11 @@ export class TorchHost implements Host {
       return obj.children.get(index.v) ?? unknown(`no module ${index.v}`);
     if (!items) return unknown(`cannot index ${describe(obj)}`);
     if (index.t === "builtin" && index.name === "slice") {
-      const [s, e, st] = ["start", "stop", "step"].map((p) => num(index.attrs?.(p) ?? NONE));
+      const bounds = ["start", "stop", "step"].map((p) => index.attrs?.(p) ?? NONE);
+      // x[:n] with n not known is not the whole list.
+      if (bounds.some((b) => b.t !== "none" && num(b) === undefined))
+        return unknown("a slice whose bounds are not known");
+      const [s, e, st] = bounds.map((b) => num(b));
       const step = st ?? 1;
       const norm = (i: number | undefined, d: number) =>
         i === undefined ? d : i < 0 ? Math.max(0, i + items.length) : Math.min(i, items.length);
