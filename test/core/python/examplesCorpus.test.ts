@@ -33,6 +33,7 @@ const EXACT: readonly string[] = [
   "beginner_source_blitz_neural_networks_tutorial_Net",
   "intermediate_source_spatial_transformer_tutorial_Net",
   "mnist_main_Net",
+  "vae_main_VAE",
   "reinforcement_learning_reinforce_Policy",
 ];
 

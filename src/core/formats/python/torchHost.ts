@@ -17,6 +17,7 @@ import { KerasRuntime } from "./keras";
 import { stdlibModule } from "./stdlibModules";
 import { InstanceRecorder } from "./instances";
 import { inputRecorders } from "./inputRecorders";
+import { carryOrigin, dataModules } from "./torchData";
 import { dictMethod, listMethod, strMethod } from "./pyMethods";
 import { containerDelItem, containerGetItem, containerSetItem } from "./pyIndexing";
 import {
@@ -70,6 +71,8 @@ export class TorchHost implements Host {
 
   /** Models the script builds and the inputs it gives them. */
   readonly instances = new InstanceRecorder();
+  /** torchvision's datasets and transforms, torch.utils.data (torchData.ts): the data fed to models. */
+  private readonly data = dataModules((shape, dtype) => this.init.add(shape, dtype), this.instances.origins);
   /** Module constructions in progress (a model is one built when none is). */
   private building = 0;
 
@@ -135,7 +138,9 @@ export class TorchHost implements Host {
     f: (b: GraphBuilder) => PyValue,
     rule?: string,
   ): PyValue {
-    return this.init.run(args, f, rule) ?? unknown(`${what} outside forward`);
+    const out = this.init.run(args, f, rule) ?? unknown(`${what} outside forward`);
+    carryOrigin(this.instances.origins, args[0], out, what);
+    return out;
   }
 
   /** `spelling`: the call as the source names it (`F.relu`, `torch.cat`, `view`), shown on its nodes. */
@@ -215,6 +220,7 @@ export class TorchHost implements Host {
       if (n === "nn") return nn;
       if (n === "onnx") return recorderModule("torch.onnx");
       if (n === "jit") return jit;
+      if (n === "utils") return this.data("torch.utils");
       if (n === "Tensor") return this.tensorClass;
       if (n === "_assert") return builtin(n, () => NONE);
       // Dtypes (torch.float, torch.long) are their names; torch.float is not the tensor method.
@@ -225,7 +231,7 @@ export class TorchHost implements Host {
     const keras = level === 0 ? this.keras.namespace(name) : undefined;
     if (keras) return keras;
     if (level === 0) {
-      const recorder = recorderModule(name);
+      const recorder = recorderModule(name) ?? this.data(name);
       if (recorder) return recorder;
       switch (name) {
         case "torch":
