@@ -21,6 +21,9 @@ batch_size, an argparse default where the script reads one), else the script's o
 - cifar10_tutorial: 4x3x32x32 (CIFAR10 + ToTensor, batch_size = 4);
 - dcgan: G gets `torch.randn(batch, nz, 1, 1)` = 1x100x1x1; D gets G's output / a real image
   of --imageSize 64 with nc=3 channels (cifar10, lsun, imagenet, folder, fake datasets);
+- dcgan_faces_tutorial: D gets the DataLoader's batch_size = 128 CelebA images through
+  Resize(64) + CenterCrop(64) = 128x3x64x64; G gets torch.randn(b_size, nz, 1, 1), b_size the
+  real batch's size(0): 128x100x1x1 (its module-level constants nz, ngf, ndf, nc, ngpu are literal);
 - fast_neural_style: 1x3x256x256 (its --image-size default 256 for training);
 - super_resolution: Net(upscale_factor=3) (the README's command) on the Y channel of a BSDS300
   crop, 256 - 256 % 3 = 255 resized to 255 // 3 = 85: 1x1x85x85.
@@ -56,6 +59,9 @@ MODELS = [
     ("tutorials/beginner_source/blitz/neural_networks_tutorial.py", "Net", "Net()", [1, 1, 32, 32], ""),
     ("tutorials/beginner_source/blitz/cifar10_tutorial.py", "Net", "Net()", [4, 3, 32, 32], ""),
     ("tutorials/intermediate_source/spatial_transformer_tutorial.py", "Net", "Net()", MNIST, ""),
+    ("tutorials/beginner_source/dcgan_faces_tutorial.py", "Generator", "Generator(ngpu)", [128, 100, 1, 1], ""),
+    ("tutorials/beginner_source/dcgan_faces_tutorial.py", "Discriminator", "Discriminator(ngpu)",
+     [128, 3, 64, 64], ""),
 ]
 
 

@@ -117,6 +117,52 @@ out = model(images.view(-1, 784))
     expect(m?.analysis?.totals.macs).toBe(128 * 784 * 10);
   });
 
+  // pytorch/tutorials' DCGAN faces loop: D gets the loader's batch, G noise sized by that batch.
+  it("follows a GAN loop: data[0] to D, noise of real.size(0) to G", () => {
+    const r = analyse(`
+import torch
+import torch.nn as nn
+import torch.utils.data
+import torchvision.datasets as dset
+import torchvision.transforms as transforms
+
+class G(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.main = nn.Sequential(nn.ConvTranspose2d(100, 3, 64, 1, 0), nn.Tanh())
+    def forward(self, input):
+        return self.main(input)
+
+class D(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.main = nn.Sequential(nn.Conv2d(3, 1, 64), nn.Sigmoid())
+    def forward(self, input):
+        return self.main(input)
+
+netG = G()
+netD = D()
+dataset = dset.ImageFolder(root="celeba", transform=transforms.Compose([
+    transforms.Resize(64), transforms.CenterCrop(64), transforms.ToTensor(),
+    transforms.Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))]))
+dataloader = torch.utils.data.DataLoader(dataset, batch_size=128, shuffle=True, num_workers=2)
+fixed_noise = torch.randn(64, 100, 1, 1)
+for epoch in range(5):
+    for i, data in enumerate(dataloader, 0):
+        real_cpu = data[0].to("cpu")
+        b_size = real_cpu.size(0)
+        output = netD(real_cpu).view(-1)
+        noise = torch.randn(b_size, 100, 1, 1)
+        fake = netG(noise)
+`);
+    const inst = (n: string) => r.classes.find((c) => c.name === n && c.kind === "instance");
+    expect(inst("netD")?.input?.shape).toEqual([128, 3, 64, 64]);
+    expect(inst("netD")?.input?.args?.[0]?.origin).toBe(
+      "ImageFolder samples 3×64×64 in batches of 128 (128×3×64×64)",
+    );
+    expect(inst("netG")?.input?.shape).toEqual([128, 100, 1, 1]);
+  });
+
   it("a tensor the code makes states the input over a loader's batch", () => {
     const m = model(
       script(
