@@ -19,8 +19,9 @@ batch_size, an argparse default where the script reads one), else the script's o
 - buildmodel_tutorial: 1x28x28 (its own `torch.rand(1, 28, 28)`, a FashionMNIST image);
 - reinforce: 1x4 (a CartPole state of 4 floats, `.unsqueeze(0)`);
 - cifar10_tutorial: 4x3x32x32 (CIFAR10 + ToTensor, batch_size = 4);
-- dcgan: G gets `torch.randn(batch, nz, 1, 1)` = 1x100x1x1; D gets G's output / a real image
-  of --imageSize 64 with nc=3 channels (cifar10, lsun, imagenet, folder, fake datasets);
+- dcgan: G gets `torch.randn(batch_size, nz, 1, 1)`, batch_size the real batch's size(0) of
+  --batchSize 64: 64x100x1x1; D gets G's output / a real batch of --imageSize 64 with nc=3
+  channels (cifar10, lsun, imagenet, folder, fake datasets): 64x3x64x64;
 - dcgan_faces_tutorial: D gets the DataLoader's batch_size = 128 CelebA images through
   Resize(64) + CenterCrop(64) = 128x3x64x64; G gets torch.randn(b_size, nz, 1, 1), b_size the
   real batch's size(0): 128x100x1x1 (its module-level constants nz, ngf, ndf, nc, ngpu are literal);
@@ -49,8 +50,8 @@ DCGAN_SETUP = "ngpu, nz, ngf, ndf, nc = 1, 100, 64, 64, 3"  # argparse defaults;
 MODELS = [
     ("examples/mnist/main.py", "Net", "Net()", MNIST, ""),
     ("examples/vae/main.py", "VAE", "VAE()", [128, 1, 28, 28], ""),
-    ("examples/dcgan/main.py", "Generator", "Generator(ngpu)", [1, 100, 1, 1], DCGAN_SETUP),
-    ("examples/dcgan/main.py", "Discriminator", "Discriminator(ngpu)", [1, 3, 64, 64], DCGAN_SETUP),
+    ("examples/dcgan/main.py", "Generator", "Generator(ngpu)", [64, 100, 1, 1], DCGAN_SETUP),
+    ("examples/dcgan/main.py", "Discriminator", "Discriminator(ngpu)", [64, 3, 64, 64], DCGAN_SETUP),
     ("examples/fast_neural_style/neural_style/transformer_net.py", "TransformerNet", "TransformerNet()",
      [1, 3, 256, 256], ""),
     ("examples/super_resolution/model.py", "Net", "Net(upscale_factor=3)", [1, 1, 85, 85], ""),
