@@ -24,7 +24,8 @@ export function classSummary(c: TracedClass): string {
   const t = c.analysis.totals;
   const rf = c.analysis.finalRf;
   const rfText = rf?.kind === "spatial" ? ` · RF ${rf.axes.map((a) => a.size).join("×")}` : "";
-  const input = c.input ? ` · input ${inputText(c)}${INPUT_SOURCE[c.input.source] ?? ""}` : "";
+  const source = c.input?.args?.[0]?.origin ? " (from the data loader)" : INPUT_SOURCE[c.input?.source ?? ""];
+  const input = c.input ? ` · input ${inputText(c)}${source ?? ""}` : "";
   const built = c.kind === "class" && c.instance ? ` · as built by ${c.instance}` : "";
   const unused = notCalledParams(c.analysis);
   const notCalled = unused > 0 ? ` (${humanCount(unused)} not called in forward)` : "";
@@ -59,6 +60,9 @@ function modelMarkdown(doc: vscode.TextDocument, c: TracedClass): vscode.Markdow
     const line = doc.positionAt(from.from).line + 1;
     md.appendMarkdown(`Input from the code, line ${line}: `);
     md.appendCodeblock(doc.getText(range(doc, from)).slice(0, 200), "python");
+    // A DataLoader's batch: what the loader holds (dataset, transforms' size, batch size).
+    const origin = c.input?.args?.[0]?.origin;
+    if (origin) md.appendMarkdown(`\n\nFrom the data loader: ${origin}\n\n`);
   } else if (c.input)
     md.appendMarkdown(`Input: ${inputText(c)} — ${INPUT_SOURCE_LONG[c.input.source] ?? c.input.source}\n\n`);
   const outs = c.analysis?.outputs.map((o) => (o.shape ? shapeText(o.shape) : "?")).join(", ");
@@ -124,7 +128,7 @@ class Lenses implements vscode.CodeLensProvider {
           ? [new vscode.CodeLens(at, { title: "Inspect", command: "convlens.inspectClass", arguments: args })]
           : []),
         // An input the code states is the one used; the comment would not win over it.
-        ...(c.input?.source === "code"
+        ...(c.input?.source === "code" && !c.input.args?.[0]?.origin
           ? []
           : [
               new vscode.CodeLens(at, {

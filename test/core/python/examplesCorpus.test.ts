@@ -31,8 +31,11 @@ const EXACT: readonly string[] = [
   "beginner_source_basics_buildmodel_tutorial_NeuralNetwork",
   "beginner_source_blitz_cifar10_tutorial_Net",
   "beginner_source_blitz_neural_networks_tutorial_Net",
+  "beginner_source_dcgan_faces_tutorial_Discriminator",
+  "beginner_source_dcgan_faces_tutorial_Generator",
   "intermediate_source_spatial_transformer_tutorial_Net",
   "mnist_main_Net",
+  "vae_main_VAE",
   "reinforcement_learning_reinforce_Policy",
 ];
 
@@ -92,6 +95,6 @@ describeCorpus({
   expectedDir: resolve(THIRD_PARTY, "pytorch-examples-expected"),
   pythonPath: CORPUS,
   exact: EXACT,
-  minBuilders: 11,
+  minBuilders: 13,
   analyse: analyseScript,
 });

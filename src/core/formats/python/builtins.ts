@@ -31,6 +31,23 @@ export function builtin(
   return { t: "builtin", name, call, ...(attrs ? { attrs } : {}) };
 }
 
+const iterators = new WeakMap<object, { readonly items: readonly PyValue[]; at: number }>();
+
+/** An iterator: iterating it gives the items next() has not taken. */
+function iterator(items: readonly PyValue[]): PyValue {
+  const state = { items, at: 0 };
+  const it: PyBuiltin = {
+    t: "builtin",
+    name: "iterator",
+    call: () => unknown("an iterator is not callable"),
+    get items() {
+      return state.items.slice(state.at);
+    },
+  };
+  iterators.set(it, state);
+  return it;
+}
+
 function ints(a: CallArgs): number[] | undefined {
   const xs = a.args.map(num);
   return xs.every((x): x is number => x !== undefined) ? xs : undefined;
@@ -89,6 +106,18 @@ export function makeBuiltins(interp: () => Interpreter): Map<string, PyValue> {
         t: "list",
         items: Array.from({ length: n }, (_, i) => tuple(lists.map((l) => l?.[i] ?? NONE))),
       };
+    }),
+    // `next(iter(loader))`: an iterator over known items that each next() consumes.
+    iter: builtin("iter", (a) => {
+      const items = seq(a);
+      return items ? iterator(items) : unknown(`iter of ${describe(a.args[0] ?? NONE)}`);
+    }),
+    next: builtin("next", (a) => {
+      const it = a.args[0];
+      const state = it ? iterators.get(it) : undefined;
+      const dflt = a.args[1];
+      if (!state) return unknown(`next of ${describe(it ?? NONE)}`);
+      return state.items[state.at++] ?? dflt ?? unknown("next of an exhausted iterator (StopIteration)");
     }),
     enumerate: builtin("enumerate", (a) => {
       const items = seq(a);

@@ -16,6 +16,8 @@ export interface RecordedArg {
   readonly name?: string;
   readonly shape: Dim[];
   readonly dtype: DType;
+  /** Set when the tensor is a batch of a DataLoader (torchData.ts): what it holds. */
+  readonly origin?: string;
 }
 
 export interface RecordedInput {
@@ -39,6 +41,8 @@ export class InstanceRecorder {
   readonly failed: { readonly span: Span; readonly reason: string; readonly args: RecordedArg[] }[] = [];
   /** True while the user's file runs (not while classes are traced afterwards). */
   recording = false;
+  /** Batches of the script's DataLoaders, by IR value: what each holds (torchData.ts). */
+  readonly origins = new Map<string, string>();
   /** The user's file (to find the variable a model is assigned to). */
   source = "";
 
@@ -61,6 +65,8 @@ export class InstanceRecorder {
   /** An unknown value called on a tensor while the script runs: a model we could not build. */
   unknownCalled(reason: string, args: readonly PyValue[], span: Span): void {
     if (!this.recording || isForeignSpan(span) || !args.some((a) => a.t === "tensor")) return;
+    // A torch function the table lacks (a loss: F.nll_loss(output, target)) is not a model.
+    if (/^torch(\.\w+)* is not known$/.test(reason)) return;
     // Its tensor arguments are the input PyTorch is given when "Check with PyTorch" runs it.
     const tensors = args.flatMap((a) => tensorArg(a) ?? []);
     if (!this.failed.some((f) => f.reason === reason)) this.failed.push({ span, reason, args: tensors });
@@ -78,18 +84,20 @@ export class InstanceRecorder {
     const inst = this.find(obj);
     if (!inst) return false;
     if (!isForeignSpan(span)) inst.calls.push(span);
-    if (inst.input) return true;
+    // A tensor the code makes (`model(torch.randn(…))`) states the input over a loader's batch.
+    if (inst.input && !inst.input.args.every((x) => x.origin)) return true;
     const recorded: RecordedArg[] = [];
     for (const v of args) {
-      const t = tensorArg(v);
+      const t = tensorArg(v, this.origins);
       if (!t) return true;
       recorded.push(t);
     }
     for (const [name, v] of kwargs) {
-      const t = tensorArg(v);
+      const t = tensorArg(v, this.origins);
       if (t) recorded.push({ name, ...t });
     }
-    if (recorded.length > 0) inst.input = { args: recorded, span };
+    if (recorded.length > 0 && (!inst.input || !recorded.every((x) => x.origin)))
+      inst.input = { args: recorded, span };
     return true;
   }
 
@@ -100,8 +108,10 @@ export class InstanceRecorder {
   }
 }
 
-function tensorArg(v: PyValue): { shape: Dim[]; dtype: DType } | undefined {
-  return v.t === "tensor" && v.state.shape ? { shape: [...v.state.shape], dtype: v.state.dtype } : undefined;
+function tensorArg(v: PyValue, origins?: ReadonlyMap<string, string>): RecordedArg | undefined {
+  if (v.t !== "tensor" || !v.state.shape) return undefined;
+  const origin = origins?.get(v.value);
+  return { shape: [...v.state.shape], dtype: v.state.dtype, ...(origin ? { origin } : {}) };
 }
 
 /** The variable a line assigns (`model = …`, `self.net: nn.Module = …`) and its span, if any. */

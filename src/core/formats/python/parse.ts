@@ -11,20 +11,8 @@
 import type { SyntaxNode, Tree } from "@lezer/common";
 import { parser } from "@lezer/python";
 import type { ClassDef, Expr, FunctionDef, PyModule, Span, Stmt } from "./ast";
-import {
-  argList,
-  decorator,
-  ERROR,
-  exprGroup,
-  exprList,
-  kids,
-  MAX_DEPTH,
-  params,
-  spanOf,
-  splitOn,
-  text,
-  type Ctx,
-} from "./parseExpr";
+import { argList, decorator, exprGroup, exprList, params } from "./parseExpr";
+import { ERROR, kids, MAX_DEPTH, spanOf, splitOn, text, type Ctx } from "./parseTokens";
 import { blankUnclosedBrackets } from "./recover";
 
 const MAX_ERRORS = 20;

@@ -6,6 +6,7 @@
 import { builtin } from "./builtins";
 import { dataclassesModule } from "./dataclasses";
 import { InterpError } from "./interpErrors";
+import { DATA_MODULES } from "./torchData";
 import type { Interpreter } from "./interpreter";
 import { dirOf, resolveModule, type ModuleSpec, type ParsedModules, type SourceFiles } from "./moduleLoader";
 import { Scope, str, unknown, type PyValue } from "./values";
@@ -96,6 +97,8 @@ export class ModuleSystem {
       (n) => {
         run();
         if (scope.has(n)) return scope.get(n);
+        // torchvision.datasets / .transforms are ConvLens's own (torchData.ts), not the files.
+        if (DATA_MODULES.has(`${short}.${n}`)) return this.interp().host.importModule(`${short}.${n}`, 0);
         return spec.isPackage ? this.import(n, 1, spec.path) : undefined;
       },
     );

@@ -4,8 +4,11 @@
  * default, so `Net(num_classes=args.num_classes)` is followed) and Lightning's LightningModule
  * (an nn.Module for shapes: `class LitModel(pl.LightningModule)`).
  */
-import { builtin } from "./builtins";
-import { truthy, unknown, type CallArgs, type PyClass, type PyObject, type PyValue } from "./values";
+import { ABSTRACT_TYPES, builtin, mathModule } from "./builtins";
+import { copyModule } from "./copyModule";
+import { linspace } from "./initTensors";
+import { reModule } from "./pyRegex";
+import { NONE, truthy, unknown, type CallArgs, type PyClass, type PyObject, type PyValue } from "./values";
 
 interface Option {
   readonly dest: string;
@@ -117,4 +120,60 @@ export function itertoolsModule(): PyValue {
     () => unknown("itertools is a module"),
     (n) => (n === "repeat" ? repeat : undefined),
   );
+}
+
+/** Members of standard modules that the interpreter has as builtins (read as `functools.partial`). */
+const MODULE_BUILTINS: Readonly<Record<string, readonly string[]>> = {
+  functools: ["partial"],
+  collections: ["OrderedDict"],
+};
+
+const moduleOf = (name: string, member: (n: string) => PyValue | undefined): PyValue =>
+  builtin(name, () => unknown(`${name} is a module`), member);
+
+/**
+ * The standard and framework modules above, by import name; `moduleClass` is torch.nn.Module,
+ * `builtinOf` the interpreter's builtin of a name. Undefined for any other module.
+ */
+export function stdlibModule(
+  name: string,
+  moduleClass: PyClass,
+  builtinOf: (n: string) => PyValue | undefined,
+): PyValue | undefined {
+  switch (name) {
+    case "math":
+      return mathModule();
+    case "numpy":
+      return moduleOf("numpy", (n) => (n === "linspace" ? builtin("numpy.linspace", linspace) : undefined));
+    case "copy":
+      return copyModule();
+    case "argparse":
+      return argparseModule();
+    case "itertools":
+      return itertoolsModule();
+    case "re":
+      return reModule();
+    case "types":
+      // FunctionType: what isinstance calls a `def` or lambda (timm's create_norm_act).
+      return moduleOf(name, (n) => (n === "FunctionType" ? builtin(n, () => NONE) : undefined));
+    case "pytorch_lightning":
+    case "lightning":
+    case "lightning.pytorch":
+      return lightningModule(name, moduleClass);
+    case "collections":
+    case "collections.abc":
+    case "functools":
+    case "typing":
+      // Abstract types are markers `isinstance` understands; the rest is left to the builtins.
+      return moduleOf(name, (n) =>
+        ABSTRACT_TYPES[n]
+          ? builtin(n, () => unknown(`${n}(…) is not followed`))
+          : MODULE_BUILTINS[name]?.includes(n)
+            ? builtinOf(n)
+            : name === "collections" && n === "abc"
+              ? stdlibModule("collections.abc", moduleClass, builtinOf)
+              : undefined,
+      );
+  }
+  return undefined;
 }

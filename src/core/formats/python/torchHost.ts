@@ -5,65 +5,45 @@
  * nn.Module construction and calls are the ModuleRuntime's (nnModules.ts).
  */
 import type { Expr, Span } from "./ast";
-import { ABSTRACT_TYPES, builtin, mathModule } from "./builtins";
+import { builtin } from "./builtins";
 import type { GraphBuilder } from "./graphBuilder";
 import type { Host, Interpreter } from "./interpreter";
 import { lookupClassAttr } from "./pyClasses";
-import { reModule } from "./pyRegex";
 import { NN_LAYERS } from "./nnLayers";
 import { ModuleRuntime } from "./nnModules";
 import { ParamRegistry } from "./registeredParams";
 import { binaryOp } from "./operators";
 import { KerasRuntime } from "./keras";
 import { kerasApplicationModule } from "./kerasNamespace";
-import { copyModule } from "./copyModule";
-import { argparseModule, itertoolsModule, lightningModule } from "./stdlibModules";
+import { stdlibModule } from "./stdlibModules";
 import { InstanceRecorder } from "./instances";
 import { inputRecorders } from "./inputRecorders";
+import { carryOrigin, dataModules } from "./torchData";
 import { dictMethod, listMethod, strMethod } from "./pyMethods";
+import { containerDelItem, containerGetItem, containerSetItem } from "./pyIndexing";
+import {
+  containerInPlace,
+  tensorAttr,
+  tensorBinary,
+  tensorNegate,
+  type TensorSite,
+} from "./tensorArithmetic";
 import { loadPrelude } from "./nnPrelude";
 import { tensorIndex } from "./tensorIndex";
-import { InitTensors, linspace } from "./initTensors";
+import { InitTensors } from "./initTensors";
 import { TENSOR_FACTORIES, createTensor } from "./tensorFactories";
 import { TORCH_FUNCTIONS } from "./torchOps";
 import {
   NONE,
   describe,
-  dictKey,
-  int,
-  iterate,
-  num,
   str,
-  tuple,
   unknown,
   type CallArgs,
   type PyClass,
   type PyObject,
-  type PyTensor,
   type PyValue,
   type Scope,
 } from "./values";
-
-const VALUE_RULES: Readonly<Record<string, string>> = {
-  "+": "add",
-  "-": "sub",
-  "*": "mul",
-  "/": "div",
-  "**": "pow",
-};
-
-const INIT_METHODS = new Set([
-  "normal_",
-  "uniform_",
-  "zero_",
-  "fill_",
-  "trunc_normal_",
-  "copy_",
-  "requires_grad_",
-  "bernoulli_",
-  "exponential_",
-  "random_",
-]);
 
 const CONTAINERS = ["Module", "Sequential", "ModuleList", "ModuleDict"];
 
@@ -74,12 +54,6 @@ export interface ImportResolver {
   /** The interpreter's builtin of that name (`functools.partial` is the builtin `partial`). */
   builtin?(name: string): PyValue | undefined;
 }
-
-/** Members of standard modules that the interpreter has as builtins (read as `functools.partial`). */
-const MODULE_BUILTINS: Readonly<Record<string, readonly string[]>> = {
-  functools: ["partial"],
-  collections: ["OrderedDict"],
-};
 
 export class TorchHost implements Host {
   /** Set while tracing forward; tensor ops outside a trace (e.g. in __init__) are unknown. */
@@ -98,6 +72,8 @@ export class TorchHost implements Host {
 
   /** Models the script builds and the inputs it gives them. */
   readonly instances = new InstanceRecorder();
+  /** torchvision's datasets and transforms, torch.utils.data (torchData.ts): the data fed to models. */
+  private readonly data = dataModules((shape, dtype) => this.init.add(shape, dtype), this.instances.origins);
   /** Module constructions in progress (a model is one built when none is). */
   private building = 0;
 
@@ -163,7 +139,9 @@ export class TorchHost implements Host {
     f: (b: GraphBuilder) => PyValue,
     rule?: string,
   ): PyValue {
-    return this.init.run(args, f, rule) ?? unknown(`${what} outside forward`);
+    const out = this.init.run(args, f, rule) ?? unknown(`${what} outside forward`);
+    carryOrigin(this.instances.origins, args[0], out, what);
+    return out;
   }
 
   /** `spelling`: the call as the source names it (`F.relu`, `torch.cat`, `view`), shown on its nodes. */
@@ -243,6 +221,7 @@ export class TorchHost implements Host {
       if (n === "nn") return nn;
       if (n === "onnx") return recorderModule("torch.onnx");
       if (n === "jit") return jit;
+      if (n === "utils") return this.data("torch.utils");
       if (n === "Tensor") return this.tensorClass;
       if (n === "_assert") return builtin(n, () => NONE);
       // Dtypes (torch.float, torch.long) are their names; torch.float is not the tensor method.
@@ -261,7 +240,7 @@ export class TorchHost implements Host {
       if (found) return found;
     }
     if (level === 0) {
-      const recorder = recorderModule(name);
+      const recorder = recorderModule(name) ?? this.data(name);
       if (recorder) return recorder;
       switch (name) {
         case "torch":
@@ -272,42 +251,11 @@ export class TorchHost implements Host {
           return functional;
         case "torch.nn.init":
           return init;
-        case "math":
-          return mathModule();
-        case "numpy":
-          return this.namespace("numpy", (n) =>
-            n === "linspace" ? builtin("numpy.linspace", linspace) : undefined,
-          );
-        case "copy":
-          return copyModule();
-        case "argparse":
-          return argparseModule();
-        case "itertools":
-          return itertoolsModule();
-        case "re":
-          return reModule();
-        case "types":
-          // FunctionType: what isinstance calls a `def` or lambda (timm's create_norm_act).
-          return this.namespace(name, (n) => (n === "FunctionType" ? builtin(n, () => NONE) : undefined));
-        case "pytorch_lightning":
-        case "lightning":
-        case "lightning.pytorch":
-          return lightningModule(name, this.nnClasses.get("Module") as PyClass);
-        case "collections":
-        case "collections.abc":
-        case "functools":
-        case "typing":
-          // Abstract types are markers `isinstance` understands; the rest is left to the builtins.
-          return this.namespace(name, (n) =>
-            ABSTRACT_TYPES[n]
-              ? builtin(n, () => unknown(`${n}(…) is not followed`))
-              : MODULE_BUILTINS[name]?.includes(n)
-                ? this.resolveImport?.builtin?.(n)
-                : name === "collections" && n === "abc"
-                  ? this.importModule("collections.abc", 0)
-                  : undefined,
-          );
       }
+      const std = stdlibModule(name, this.nnClasses.get("Module") as PyClass, (n) =>
+        this.resolveImport?.builtin?.(n),
+      );
+      if (std) return std;
     }
     return this.resolveImport?.import(name, level, importer) ?? unknown(`module ${name} is not available`);
   }
@@ -361,7 +309,7 @@ export class TorchHost implements Host {
       case "builtin":
         return obj.attrs?.(name) ?? unknown(`${obj.name}.${name} is not known`);
       case "tensor":
-        return this.tensorAttr(obj, name);
+        return tensorAttr(this.tensorSite(), obj, name);
       case "class": {
         if (name === "__name__") return str(obj.name);
         const v = lookupClassAttr(obj, name)?.value;
@@ -381,34 +329,6 @@ export class TorchHost implements Host {
       default:
         return unknown(`${describe(obj)}.${name} is not known`);
     }
-  }
-
-  private tensorAttr(x: PyTensor, name: string): PyValue {
-    // x.shape and x.T run as the methods x.size() and x.t(), spelled as the source wrote them.
-    const property = (op: string) =>
-      this.runOp(
-        op,
-        [x],
-        { args: [x], kwargs: new Map(), argSpans: [], kwargSpans: new Map(), span: { from: 0, to: 0 } },
-        name,
-      );
-    if (name === "shape") return property("size");
-    if (name === "ndim") return x.state.shape ? int(x.state.shape.length) : unknown("rank unknown");
-    if (name === "T") return property("t");
-    if (name === "dtype") return str(x.state.dtype);
-    if (name === "device") return str("cpu");
-    if (name === "data") return x;
-    // In-place initialisers (torch.empty(…).normal_(std=0.02)) leave the tensor as it is.
-    if (INIT_METHODS.has(name)) return builtin(`Tensor.${name}`, () => (this.init.forgetValues(x), x));
-    if (name === "tolist" || name === "item")
-      return builtin(`Tensor.${name}`, () => this.init.toPython(x, name));
-    if (name === "int" || name === "long")
-      return builtin(`Tensor.${name}`, () =>
-        this.builder ? x : this.outsideForward(name, [x], () => x, name),
-      );
-    const inPlace = name.endsWith("_") && TORCH_FUNCTIONS[name.slice(0, -1)] ? name.slice(0, -1) : name;
-    if (!TORCH_FUNCTIONS[inPlace]) return unknown(`tensor method ${name} is not followed`);
-    return builtin(`Tensor.${name}`, (a) => this.runOp(inPlace, [x, ...a.args], a, name));
   }
 
   private objectAttr(obj: PyObject, name: string, interp: Interpreter, span: Span): PyValue {
@@ -471,132 +391,40 @@ export class TorchHost implements Host {
         tensorIndex(b, "", obj, index, span, indexExpr),
       );
     }
-    if (obj.t === "dict") {
-      const k = dictKey(index);
-      return (
-        (k !== undefined ? obj.entries.get(k)?.value : undefined) ??
-        unknown(`key ${describe(index)} not found`)
-      );
-    }
-    if (obj.t === "str") {
-      // "nre"[1:] is "re" (timm's block strings): indexed as its characters, joined back.
-      const chars = this.getItem(tuple([...obj.v].map(str)), index, span, indexExpr);
-      const joined = chars.t === "tuple" ? chars.items.map((c) => (c.t === "str" ? c.v : "")).join("") : "";
-      return chars.t === "tuple" ? str(joined) : chars;
-    }
-    const items =
-      obj.t === "object" && obj.children && obj.cls.nn !== "ModuleDict"
-        ? [...obj.children.values()]
-        : obj.t === "list" || obj.t === "tuple"
-          ? obj.items
-          : undefined;
-    if (obj.t === "object" && obj.children && index.t === "str")
-      return obj.children.get(index.v) ?? unknown(`no module ${index.v}`);
-    if (!items) return unknown(`cannot index ${describe(obj)}`);
-    if (index.t === "builtin" && index.name === "slice") {
-      const bounds = ["start", "stop", "step"].map((p) => index.attrs?.(p) ?? NONE);
-      // x[:n] with n not known is not the whole list.
-      if (bounds.some((b) => b.t !== "none" && num(b) === undefined))
-        return unknown("a slice whose bounds are not known");
-      const [s, e, st] = bounds.map((b) => num(b));
-      const step = st ?? 1;
-      const norm = (i: number | undefined, d: number) =>
-        i === undefined ? d : i < 0 ? Math.max(0, i + items.length) : Math.min(i, items.length);
-      const out: PyValue[] = [];
-      if (step > 0)
-        for (let i = norm(s, 0); i < norm(e, items.length); i += step) out.push(items[i] as PyValue);
-      else
-        for (
-          let i = s === undefined ? items.length - 1 : norm(s, 0);
-          i > (e === undefined ? -1 : norm(e, 0));
-          i += step
-        )
-          out.push(items[i] as PyValue);
-      if (obj.t === "object") {
-        const seq: PyObject = {
-          t: "object",
-          cls: obj.cls,
-          attrs: new Map(),
-          children: new Map(out.map((m, i) => [String(i), m as PyObject])),
-        };
-        return seq;
-      }
-      return obj.t === "tuple" ? tuple(out) : { t: "list", items: out };
-    }
-    const i = num(index);
-    if (i === undefined) return unknown(`index ${describe(index)}`);
-    return items[i < 0 ? i + items.length : i] ?? unknown(`index ${i} out of range`);
+    return containerGetItem(obj, index);
   }
 
   /** x[:, -1, :], x[..., 0], x[:, :3]: Slice for ranges, Gather + squeeze for integers. */
   setItem(obj: PyValue, index: PyValue, value: PyValue): void {
     if (obj.t === "tensor") this.init.forgetValues(obj);
-    if (obj.t === "dict") {
-      const k = dictKey(index);
-      if (k) obj.entries.set(k, { key: index, value });
-    } else if (obj.t === "list") {
-      const i = num(index);
-      if (i !== undefined) obj.items[i < 0 ? i + obj.items.length : i] = value;
-    } else if (obj.t === "object" && obj.children && index.t === "str" && value.t === "object")
-      obj.children.set(index.v, value);
+    containerSetItem(obj, index, value);
   }
 
   delItem(obj: PyValue, index: PyValue): void {
-    if (obj.t === "dict") {
-      const k = dictKey(index);
-      if (k !== undefined) obj.entries.delete(k);
-    } else if (obj.t === "list") {
-      const i = num(index);
-      if (i !== undefined) obj.items.splice(i < 0 ? i + obj.items.length : i, 1);
-    } else if (obj.t === "object" && obj.children && index.t === "str") obj.children.delete(index.v);
+    containerDelItem(obj, index);
   }
 
-  // ---- arithmetic ---------------------------------------------------------
-
-  private negate(b: GraphBuilder, a: PyTensor, span: Span): PyValue | undefined {
-    return b.spelled("-", () => b.op("Neg", [a.value], {}, { scope: this.scope, source: { call: span } })[0]);
+  /** What tensor operators and attributes run with (tensorArithmetic.ts). */
+  private tensorSite(): TensorSite {
+    return {
+      builder: this.builder,
+      scope: this.scope,
+      init: this.init,
+      outside: (what, args, f, rule) => this.outsideForward(what, args, f, rule),
+      runOp: (name, args, a, spelling) => this.runOp(name, args, a, spelling),
+    };
   }
+
+  // ---- arithmetic (tensorArithmetic.ts) -----------------------------------
 
   binary(op: string, a: PyValue, b: PyValue, span: Span): PyValue | undefined {
     const base = op.endsWith("=") && op.length > 1 && op !== "==" ? op.slice(0, -1) : op;
-    if (base === "neg" && a.t === "tensor")
-      return this.builder
-        ? this.negate(this.builder, a, span)
-        : this.outsideForward(
-            "negation",
-            [a],
-            (b) => b.op("Neg", [a.value], {}, { scope: "" })[0] ?? NONE,
-            "neg",
-          );
+    const site = this.tensorSite();
+    if (base === "neg" && a.t === "tensor") return tensorNegate(site, a, span);
     const keras = this.keras.operator(base, a, b, span);
     if (keras) return keras;
-    if (a.t !== "tensor" && b.t !== "tensor") {
-      // list += iterable extends in place.
-      if (op === "+=" && a.t === "list") {
-        a.items.push(...(iterate(b) ?? []));
-        return a;
-      }
-      // ModuleList += [layers] extends it in place, registering the layers.
-      if (op === "+=" && a.t === "object" && a.cls.nn === "ModuleList" && a.children) {
-        for (const m of iterate(b) ?? []) if (m.t === "object") a.children.set(String(a.children.size), m);
-        return a;
-      }
-      return undefined;
-    }
-    const opType = { "+": "Add", "-": "Sub", "*": "Mul", "/": "Div", "@": "MatMul", "**": "Pow" }[base];
-    if (!opType) return unknown(`tensor operator ${base}`);
-    const emit = (bld: GraphBuilder, scope: string): PyValue => {
-      const name = (v: PyValue) =>
-        v.t === "tensor" ? v.value : num(v) !== undefined ? bld.constScalar(num(v) as number) : undefined;
-      const l = name(a),
-        r = name(b);
-      if (!l || !r) return unknown(`${describe(a)} ${base} ${describe(b)}`);
-      return bld.op(opType, [l, r], {}, { scope, source: { call: span } })[0] ?? unknown("no output");
-    };
-    if (!this.builder)
-      return this.outsideForward("tensor arithmetic", [a, b], (bld) => emit(bld, ""), VALUE_RULES[base]);
-    const b2 = this.builder;
-    return b2.spelled(base, () => emit(b2, this.scope));
+    if (a.t !== "tensor" && b.t !== "tensor") return containerInPlace(op, a, b);
+    return tensorBinary(site, base, a, b, span);
   }
 }
 

@@ -155,7 +155,9 @@ export function traceRoot(
   // A shape from a setting takes its dtype from the first layer (token ids for an Embedding).
   const forced = pick(opts.forcedInputShapes);
   const commented = info.commented;
-  const recorded = info.recorded;
+  // A DataLoader's batch gives way to a comment or a setting (per-sample numbers for a batch of 128).
+  const fromLoader = info.recorded?.args.every((x) => x.origin) && (commented ?? fromSetting);
+  const recorded = fromLoader ? undefined : info.recorded;
   const first = recorded?.args[0];
   let input: InputSpec | undefined = forced
     ? { shape: [...forced], dtype: commented?.dtype ?? assumed?.dtype ?? "float32", source: "setting" }
