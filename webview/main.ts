@@ -12,7 +12,7 @@ import { isHostToWebview, type WebviewToHost } from "../src/protocol/messages";
 import { fromWire, isPacked } from "../src/protocol/wire";
 import { InspectorApp } from "./app";
 import type { PersistedState } from "./viewModel";
-import { measureSince, timed } from "../src/runtime/shared/timing";
+import { markEpoch, measureSince, timed } from "../src/runtime/shared/timing";
 
 interface VsCodeApi {
   postMessage(message: WebviewToHost): void;
@@ -34,7 +34,10 @@ const app = new InspectorApp(root, {
 window.addEventListener("message", (event: MessageEvent<unknown>) => {
   const data: unknown = event.data;
   const message = isPacked(data) ? timed("unpack message", () => fromWire(data)) : data;
-  if (isHostToWebview(message)) app.handle(message);
+  if (!isHostToWebview(message)) return;
+  // The host's steps (resolve, analysis, post) for the bench's breakdown: nothing to show.
+  if (message.type === "hostTimes") for (const s of message.stamps) markEpoch(`host: ${s.step}`, s.at);
+  else app.handle(message);
 });
 
 // Errors in here are invisible to the user otherwise; the host logs them.

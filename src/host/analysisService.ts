@@ -7,6 +7,7 @@ import { Worker } from "node:worker_threads";
 import * as vscode from "vscode";
 import type { ModelAnalysis } from "../core/analysis/result";
 import type { Dim } from "../core/ir/types";
+import type { HostStamp } from "../protocol/messages";
 import type { WorkerRequest, WorkerResponse } from "./analysisWorker";
 
 export type AnalysisOutcome =
@@ -65,7 +66,13 @@ export class AnalysisService implements vscode.Disposable {
 
   async analyze(
     uri: vscode.Uri,
-    opts: { inputShape?: Dim[]; timeLimitMs: number; token: vscode.CancellationToken },
+    opts: {
+      inputShape?: Dim[];
+      timeLimitMs: number;
+      token: vscode.CancellationToken;
+      /** Records the steps (file read, the worker's own) for the inspector's breakdown. */
+      stamp?: (s: HostStamp) => void;
+    },
   ): Promise<AnalysisOutcome> {
     const dir = vscode.Uri.joinPath(uri, "..");
     const listed = vscode.workspace.fs.readDirectory(dir).then(
@@ -81,6 +88,7 @@ export class AnalysisService implements vscode.Disposable {
         message: `Cannot read ${uri.fsPath}: ${e instanceof Error ? e.message : String(e)}`,
       };
     }
+    opts.stamp?.({ step: "file read", at: Date.now() });
     const siblings = await listed;
     const fileName = uri.path.split("/").pop() ?? "model";
     const req: WorkerRequest = {
@@ -90,13 +98,14 @@ export class AnalysisService implements vscode.Disposable {
       timeLimitMs: opts.timeLimitMs,
       ...(opts.inputShape ? { inputShape: opts.inputShape } : {}),
     };
-    return this.runWorker(req, opts.token, opts.timeLimitMs);
+    return this.runWorker(req, opts.token, opts.timeLimitMs, opts.stamp);
   }
 
   private runWorker(
     req: WorkerRequest,
     token: vscode.CancellationToken,
     timeLimitMs: number,
+    stamp?: (s: HostStamp) => void,
   ): Promise<AnalysisOutcome> {
     return new Promise((resolve) => {
       const worker = this.takeWorker();
@@ -120,9 +129,10 @@ export class AnalysisService implements vscode.Disposable {
         timeLimitMs + 5000,
       );
       const sub = token.onCancellationRequested(() => finish({ ok: false, message: "Analysis cancelled." }));
-      worker.on("message", (res: WorkerResponse) =>
-        finish(res.ok ? parsedOnFirstUse(res.json) : { ok: false, message: res.message }),
-      );
+      worker.on("message", (res: WorkerResponse) => {
+        for (const s of res.stamps) stamp?.(s);
+        finish(res.ok ? parsedOnFirstUse(res.json) : { ok: false, message: res.message });
+      });
       worker.on("error", (e) => finish({ ok: false, message: `Analysis failed: ${e.message}` }));
       worker.on("exit", (code) => finish({ ok: false, message: `Analysis worker exited (code ${code}).` }));
       worker.postMessage(req);

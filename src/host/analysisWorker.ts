@@ -6,6 +6,7 @@ import { parentPort } from "node:worker_threads";
 import { analyzeFile, ModelError } from "../core/index";
 import type { ModelAnalysis } from "../core/analysis/result";
 import type { Dim } from "../core/ir/types";
+import type { HostStamp } from "../protocol/messages";
 
 export interface WorkerRequest {
   readonly fileName: string;
@@ -20,11 +21,17 @@ export interface WorkerRequest {
  * The analysis as UTF-8 JSON: one transferred buffer instead of a structured clone of every row
  * (~300 ms for 10,000 layers, on the extension host's thread), and the bytes the webview gets.
  */
-export type WorkerResponse =
-  { readonly ok: true; readonly json: Uint8Array } | { readonly ok: false; readonly message: string };
+export type WorkerResponse = (
+  | { readonly ok: true; readonly json: Uint8Array }
+  | { readonly ok: false; readonly message: string }
+) & {
+  /** When the worker got the request, finished the analysis and its JSON (the inspector's breakdown). */
+  readonly stamps: readonly HostStamp[];
+};
 
 parentPort?.on("message", (req: WorkerRequest) => {
   let res: WorkerResponse;
+  const stamps: HostStamp[] = [{ step: "worker: request received", at: Date.now() }];
   try {
     const siblings = new Set(req.siblings);
     const analysis = analyzeFile(
@@ -34,13 +41,16 @@ parentPort?.on("message", (req: WorkerRequest) => {
       { timeLimitMs: req.timeLimitMs, ...(req.inputShape ? { inputShapes: { "*": req.inputShape } } : {}) },
     );
     const analysed: ModelAnalysis = analysis;
-    res = { ok: true, json: new TextEncoder().encode(JSON.stringify(analysed)) };
+    stamps.push({ step: "worker: analysed", at: Date.now() });
+    const json = new TextEncoder().encode(JSON.stringify(analysed));
+    stamps.push({ step: "worker: JSON made", at: Date.now() });
+    res = { ok: true, json, stamps };
   } catch (e) {
     const message =
       e instanceof ModelError
         ? e.message
         : `Unexpected error while analysing: ${e instanceof Error ? e.message : String(e)}`;
-    res = { ok: false, message };
+    res = { ok: false, message, stamps };
   }
   parentPort?.postMessage(res, res.ok ? [res.json.buffer as ArrayBuffer] : []);
 });
