@@ -3,6 +3,7 @@
  * extension host: the host terminates the worker on cancel or time-out.
  */
 import { parentPort } from "node:worker_threads";
+import { gzipSync } from "node:zlib";
 import { analyzeFile, ModelError } from "../core/index";
 import type { ModelAnalysis } from "../core/analysis/result";
 import type { Dim } from "../core/ir/types";
@@ -21,13 +22,18 @@ export interface WorkerRequest {
  * The analysis as UTF-8 JSON: one transferred buffer instead of a structured clone of every row
  * (~300 ms for 10,000 layers, on the extension host's thread), and the bytes the webview gets.
  */
-export type WorkerResponse = (
-  | { readonly ok: true; readonly json: Uint8Array }
-  | { readonly ok: false; readonly message: string }
-) & {
-  /** When the worker got the request, finished the analysis and its JSON (the inspector's breakdown). */
-  readonly stamps: readonly HostStamp[];
-};
+export type WorkerResponse =
+  /** `gzip`: `json` is gzipped (large analyses: fewer bytes to copy on the way to the webview). */
+  (
+    | { readonly ok: true; readonly json: Uint8Array; readonly gzip: boolean }
+    | { readonly ok: false; readonly message: string }
+  ) & {
+    /** When the worker got the request, finished the analysis and its JSON (the inspector's breakdown). */
+    readonly stamps: readonly HostStamp[];
+  };
+
+/** Analyses over 1 MB of JSON (a few thousand layers) travel gzipped; smaller ones are not worth it. */
+const GZIP_OVER_BYTES = 1 << 20;
 
 parentPort?.on("message", (req: WorkerRequest) => {
   let res: WorkerResponse;
@@ -42,9 +48,12 @@ parentPort?.on("message", (req: WorkerRequest) => {
     );
     const analysed: ModelAnalysis = analysis;
     stamps.push({ step: "worker: analysed", at: Date.now() });
-    const json = new TextEncoder().encode(JSON.stringify(analysed));
+    const text = new TextEncoder().encode(JSON.stringify(analysed));
     stamps.push({ step: "worker: JSON made", at: Date.now() });
-    res = { ok: true, json, stamps };
+    const gzip = text.length > GZIP_OVER_BYTES;
+    const json = gzip ? new Uint8Array(gzipSync(text, { level: 1 })) : text;
+    if (gzip) stamps.push({ step: "worker: JSON gzipped", at: Date.now() });
+    res = { ok: true, json, gzip, stamps };
   } catch (e) {
     const message =
       e instanceof ModelError

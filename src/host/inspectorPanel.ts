@@ -18,6 +18,7 @@ import type { AnalysisOutcome, AnalysisService } from "./analysisService";
 import type { Config } from "./config";
 import { INSPECTOR_STYLESHEETS, renderInspectorHtml } from "./inspectorHtml";
 import { revealExportedLayer } from "./python/exportedSource";
+import { LoadTimeline } from "./hostTimes";
 
 /** How long after the table is shown the Run tab's model starts being prepared (a click may follow). */
 const PRELOAD_AFTER_SHOWN_MS = 300;
@@ -64,7 +65,7 @@ export class InspectorPanel implements vscode.Disposable {
   /** The last analysis shown: parsed from the worker's JSON only when something here first reads it. */
   private shownOutcome: { readonly analysis: ModelAnalysis } | undefined;
   /** Steps of the current load, for the webview's timeline (hostTimes): where the wait goes. */
-  private stamps: HostStamp[] = [];
+  private readonly times = new LoadTimeline();
   /** The model the Run tab runs (prepared ahead of a Run, held while shown). */
   private readonly runModel: RunModelHolder;
   /** The labels file the user chose in the Run tab ("Choose labels…"), over any labels.txt. */
@@ -82,7 +83,7 @@ export class InspectorPanel implements vscode.Disposable {
     private readonly source: InspectorSource,
     private readonly deps: InspectorDeps,
   ) {
-    this.stamp("inspector created (custom editor resolved)");
+    this.times.stamp("inspector created (custom editor resolved)");
     this.analysed = new Promise((resolve) => (this.settleAnalysed = resolve));
     this.runModel = new RunModelHolder(deps.runtime, deps.config, source.runModel);
     this.flushed = new Promise((resolve) => (this.settleFlushed = resolve));
@@ -108,7 +109,7 @@ export class InspectorPanel implements vscode.Disposable {
         webview.asWebviewUri(vscode.Uri.joinPath(media, css)).toString(),
       ),
     });
-    this.stamp("HTML set");
+    this.times.stamp("HTML set");
     this.disposables.push(
       webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)),
       // A new backend setting applies to the next run, without reopening the inspector.
@@ -150,10 +151,6 @@ export class InspectorPanel implements vscode.Disposable {
 
   private get current(): ModelAnalysis | undefined {
     return this.shownOutcome?.analysis;
-  }
-
-  private stamp(step: string): void {
-    this.stamps.push({ step, at: Date.now() });
   }
 
   /** Settles once `message` reached the webview (after its page is ready, for one posted before). */
@@ -295,7 +292,7 @@ export class InspectorPanel implements vscode.Disposable {
     if (!isWebviewToHost(m)) return;
     switch (m.type) {
       case "ready":
-        this.stamp("webview ready received");
+        this.times.stamp("webview ready received");
         this.ready = true;
         this.settleFlushed(
           Promise.all(this.pending.splice(0).map((p) => this.webview.postMessage(toWire(p)))).catch(
@@ -349,12 +346,12 @@ export class InspectorPanel implements vscode.Disposable {
     const reload = load > 1;
     // The source changed: the next Run loads it afresh, and what was prepared for the old one goes.
     if (reload) this.runModel.forget();
-    if (reload) this.stamps = [];
-    this.stamp("analysis requested");
+    if (reload) this.times.clear();
+    this.times.stamp("analysis requested");
     void this.post({ type: "loading", file });
     let outcome: AnalysisOutcome;
     const cancel = new vscode.CancellationTokenSource();
-    const work = this.source.analyze(cancel.token, (s) => this.stamps.push(s));
+    const work = this.source.analyze(cancel.token, (s) => this.times.add(s));
     // Only work that takes a while gets a (cancellable) notification; quick files would just flash one.
     const timer = setTimeout(() => {
       void vscode.window.withProgress(
@@ -380,7 +377,7 @@ export class InspectorPanel implements vscode.Disposable {
       clearTimeout(timer);
       cancel.dispose();
     }
-    this.stamp("analysis returned");
+    this.times.stamp("analysis returned");
     this.loadedOnce = true;
     const settleAnalysed = this.settleAnalysed;
     this.analysed = new Promise((resolve) => (this.settleAnalysed = resolve));
@@ -390,10 +387,10 @@ export class InspectorPanel implements vscode.Disposable {
       // Posted before anything reads outcome.analysis: from the worker it is parsed on first use.
       const delivered = this.post(
         outcome.json && !pytorch
-          ? packedAnalysis(file, outcome.json)
+          ? packedAnalysis(file, outcome.json, outcome.gzip === true)
           : { type: "analysis", file, analysis: outcome.analysis, ...(pytorch ? { pytorch } : {}) },
       );
-      this.stamp("analysis posted");
+      this.times.stamp("analysis posted");
       const requestMs = performance.now() - start;
       const webviewState = this.ready ? "ready" : "loading";
       this.shownOutcome = outcome;
@@ -410,8 +407,8 @@ export class InspectorPanel implements vscode.Disposable {
       });
       void delivered.then(() => {
         if (load !== this.loads) return;
-        this.stamp("analysis delivered to the webview");
-        void this.post({ type: "hostTimes", stamps: this.stamps.splice(0) });
+        this.times.stamp("analysis delivered to the webview");
+        void this.post({ type: "hostTimes", stamps: this.times.take() });
       });
       if (reload)
         void delivered.then(async () => {
