@@ -272,19 +272,29 @@ async function webviewTimeline(page, frame) {
     .locator("body")
     .first()
     .evaluate(() => window.__benchLastInput());
+  // The host's steps come in a message after the analysis is delivered: give it a moment to arrive.
+  await new Promise((r) => setTimeout(r, 300));
   const page_ = await frame
     .locator("body")
     .first()
     .evaluate(() => {
       const script = performance.getEntriesByType("resource").find((e) => e.name.includes("webview.js"));
+      // The extension host's steps (hostTimes), marked with their Date.now() in the detail.
+      const host = performance
+        .getEntriesByType("mark")
+        .filter((e) => e.name.startsWith("convlens:host: "))
+        .map((e) => ({ name: e.name.slice("convlens:".length), at: e.detail?.epochMs }));
+      performance.clearMarks();
       return {
+        host,
         origin: performance.timeOrigin,
         fetched: script?.responseEnd ?? NaN,
         fetch: script ? script.responseEnd - script.startTime : NaN,
       };
     })
-    .catch(() => ({ origin: NaN, fetched: NaN, fetch: NaN }));
+    .catch(() => ({ host: [], origin: NaN, fetched: NaN, fetch: NaN }));
   return [
+    ...page_.host.map((m) => ({ name: `${m.name} (from the click)`, ms: m.at - click })),
     { name: "webview document started (from the click)", ms: page_.origin - click },
     { name: "webview.js fetched (from the page's start)", ms: page_.fetched },
     { name: "webview.js fetch", ms: page_.fetch },

@@ -11,8 +11,12 @@ import { TorchChecks } from "./host/python/torchChecks";
 import { HostEngine } from "./host/runtime/hostEngine";
 import { RuntimeService } from "./host/runtime/runtimeService";
 import { registerModelTextFeatures } from "./host/text/modelTextFeatures";
+import { stampStartup } from "./host/hostTimes";
+
+stampStartup("extension: bundle evaluated");
 
 export function activate(context: vscode.ExtensionContext): void {
+  stampStartup("extension: activate begun");
   const log = vscode.window.createOutputChannel("ConvLens", { log: true });
   const config = new Config();
   const python = new PythonAnalyses(
@@ -52,6 +56,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerPythonFeatures(python, checks),
     ...registerModelTextFeatures(),
   );
+  stampStartup("extension: activate done");
 }
 
 export function deactivate(): void {}

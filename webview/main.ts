@@ -9,10 +9,10 @@ import "@vscode-elements/elements/dist/vscode-tabs/index.js";
 import "@vscode-elements/elements/dist/vscode-tab-header/index.js";
 import "@vscode-elements/elements/dist/vscode-tab-panel/index.js";
 import { isHostToWebview, type WebviewToHost } from "../src/protocol/messages";
-import { fromWire, isPacked } from "../src/protocol/wire";
+import { isPacked, unpack } from "../src/protocol/wire";
 import { InspectorApp } from "./app";
 import type { PersistedState } from "./viewModel";
-import { measureSince, timed } from "../src/runtime/shared/timing";
+import { markEpoch, measureSince } from "../src/runtime/shared/timing";
 
 interface VsCodeApi {
   postMessage(message: WebviewToHost): void;
@@ -31,10 +31,25 @@ const app = new InspectorApp(root, {
   setState: (state) => vscode.setState(state),
 });
 
+function dispatch(message: unknown): void {
+  if (!isHostToWebview(message)) return;
+  // The host's steps (resolve, analysis, post) for the bench's breakdown: nothing to show.
+  if (message.type === "hostTimes") for (const s of message.stamps) markEpoch(`host: ${s.step}`, s.at);
+  else app.handle(message);
+}
+
+/** Messages are handled in the order they came: a gzipped analysis is opened asynchronously. */
+let inOrder: Promise<void> = Promise.resolve();
 window.addEventListener("message", (event: MessageEvent<unknown>) => {
   const data: unknown = event.data;
-  const message = isPacked(data) ? timed("unpack message", () => fromWire(data)) : data;
-  if (isHostToWebview(message)) app.handle(message);
+  inOrder = inOrder
+    .then(async () => {
+      const start = performance.now();
+      const message = isPacked(data) ? await unpack(data) : data;
+      if (isPacked(data)) measureSince("unpack message", start);
+      dispatch(message);
+    })
+    .catch((e: unknown) => vscode.postMessage({ type: "webviewError", message: String(e) }));
 });
 
 // Errors in here are invisible to the user otherwise; the host logs them.

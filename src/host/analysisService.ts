@@ -4,17 +4,19 @@
  */
 import type { TorchColumn } from "../core/analysis/torchColumn";
 import { Worker } from "node:worker_threads";
+import { gunzipSync } from "node:zlib";
 import * as vscode from "vscode";
 import type { ModelAnalysis } from "../core/analysis/result";
 import type { Dim } from "../core/ir/types";
+import type { HostStamp } from "../protocol/messages";
 import type { WorkerRequest, WorkerResponse } from "./analysisWorker";
 
 export type AnalysisOutcome =
   /**
    * `pytorch`: the column of a Check with PyTorch made on the same text. `json`: the analysis as
-   * UTF-8 JSON when it came as such (from the worker), posted to the webview as is.
+   * UTF-8 JSON when it came as such (from the worker), posted to the webview as is; `gzip`: gzipped.
    */
-  | { ok: true; analysis: ModelAnalysis; pytorch?: TorchColumn; json?: Uint8Array }
+  | { ok: true; analysis: ModelAnalysis; pytorch?: TorchColumn; json?: Uint8Array; gzip?: boolean }
   | { ok: false; message: string };
 
 export class AnalysisService implements vscode.Disposable {
@@ -65,7 +67,13 @@ export class AnalysisService implements vscode.Disposable {
 
   async analyze(
     uri: vscode.Uri,
-    opts: { inputShape?: Dim[]; timeLimitMs: number; token: vscode.CancellationToken },
+    opts: {
+      inputShape?: Dim[];
+      timeLimitMs: number;
+      token: vscode.CancellationToken;
+      /** Records the steps (file read, the worker's own) for the inspector's breakdown. */
+      stamp?: (s: HostStamp) => void;
+    },
   ): Promise<AnalysisOutcome> {
     const dir = vscode.Uri.joinPath(uri, "..");
     const listed = vscode.workspace.fs.readDirectory(dir).then(
@@ -81,6 +89,7 @@ export class AnalysisService implements vscode.Disposable {
         message: `Cannot read ${uri.fsPath}: ${e instanceof Error ? e.message : String(e)}`,
       };
     }
+    opts.stamp?.({ step: "file read", at: Date.now() });
     const siblings = await listed;
     const fileName = uri.path.split("/").pop() ?? "model";
     const req: WorkerRequest = {
@@ -90,13 +99,14 @@ export class AnalysisService implements vscode.Disposable {
       timeLimitMs: opts.timeLimitMs,
       ...(opts.inputShape ? { inputShape: opts.inputShape } : {}),
     };
-    return this.runWorker(req, opts.token, opts.timeLimitMs);
+    return this.runWorker(req, opts.token, opts.timeLimitMs, opts.stamp);
   }
 
   private runWorker(
     req: WorkerRequest,
     token: vscode.CancellationToken,
     timeLimitMs: number,
+    stamp?: (s: HostStamp) => void,
   ): Promise<AnalysisOutcome> {
     return new Promise((resolve) => {
       const worker = this.takeWorker();
@@ -120,9 +130,10 @@ export class AnalysisService implements vscode.Disposable {
         timeLimitMs + 5000,
       );
       const sub = token.onCancellationRequested(() => finish({ ok: false, message: "Analysis cancelled." }));
-      worker.on("message", (res: WorkerResponse) =>
-        finish(res.ok ? parsedOnFirstUse(res.json) : { ok: false, message: res.message }),
-      );
+      worker.on("message", (res: WorkerResponse) => {
+        for (const s of res.stamps) stamp?.(s);
+        finish(res.ok ? parsedOnFirstUse(res.json, res.gzip) : { ok: false, message: res.message });
+      });
       worker.on("error", (e) => finish({ ok: false, message: `Analysis failed: ${e.message}` }));
       worker.on("exit", (code) => finish({ ok: false, message: `Analysis worker exited (code ${code}).` }));
       worker.postMessage(req);
@@ -134,13 +145,14 @@ export class AnalysisService implements vscode.Disposable {
  * An outcome whose analysis is parsed from `json` when first read: the inspector posts the bytes to
  * its webview first (parsing 10,000 layers takes 0.1–0.3 s of the extension host's thread).
  */
-function parsedOnFirstUse(json: Uint8Array): AnalysisOutcome {
+function parsedOnFirstUse(json: Uint8Array, gzip: boolean): AnalysisOutcome {
   let analysis: ModelAnalysis | undefined;
   return {
     ok: true,
     json,
+    gzip,
     get analysis(): ModelAnalysis {
-      analysis ??= JSON.parse(new TextDecoder().decode(json)) as ModelAnalysis;
+      analysis ??= JSON.parse(new TextDecoder().decode(gzip ? gunzipSync(json) : json)) as ModelAnalysis;
       return analysis;
     },
   };

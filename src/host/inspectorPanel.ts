@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import * as vscode from "vscode";
 import type { LayerRow, ModelAnalysis } from "../core/analysis/result";
 import type { Model } from "../core/ir/types";
-import { isWebviewToHost, type HostToWebview, type LabelsFile } from "../protocol/messages";
+import { isWebviewToHost, type HostStamp, type HostToWebview, type LabelsFile } from "../protocol/messages";
 import { packedAnalysis, toWire, type PackedMessage } from "../protocol/wire";
 import { RequestServer, type ReplyMessage, type RequestMessage } from "../protocol/requests";
 import { loadModelForRun } from "./runtime/modelForRun";
@@ -18,6 +18,7 @@ import type { AnalysisOutcome, AnalysisService } from "./analysisService";
 import type { Config } from "./config";
 import { INSPECTOR_STYLESHEETS, renderInspectorHtml } from "./inspectorHtml";
 import { revealExportedLayer } from "./python/exportedSource";
+import { LoadTimeline } from "./hostTimes";
 
 /** How long after the table is shown the Run tab's model starts being prepared (a click may follow). */
 const PRELOAD_AFTER_SHOWN_MS = 300;
@@ -35,7 +36,11 @@ export interface InspectorSource {
   readonly title: string;
   /** Where an exported JSON goes by default. */
   readonly uri: vscode.Uri;
-  readonly analyze: (token: vscode.CancellationToken) => Promise<AnalysisOutcome>;
+  /** `stamp`: records the analysis's own steps (file read, worker) in the inspector's breakdown. */
+  readonly analyze: (
+    token: vscode.CancellationToken,
+    stamp: (s: HostStamp) => void,
+  ) => Promise<AnalysisOutcome>;
   readonly onLayerSelected?: (layer: LayerRow) => void;
   /**
    * The model with its weights (when present) for the Run panel; rejects with a reason when it cannot run.
@@ -57,7 +62,10 @@ export class InspectorPanel implements vscode.Disposable {
   private loads = 0;
   /** The Run panel's requests in flight: their replies, requestFailed, and the webview's Cancel. */
   private readonly requests = new RequestServer((reply) => void this.post(reply));
-  private current: ModelAnalysis | undefined;
+  /** The last analysis shown: parsed from the worker's JSON only when something here first reads it. */
+  private shownOutcome: { readonly analysis: ModelAnalysis } | undefined;
+  /** Steps of the current load, for the webview's timeline (hostTimes): where the wait goes. */
+  private readonly times = new LoadTimeline();
   /** The model the Run tab runs (prepared ahead of a Run, held while shown). */
   private readonly runModel: RunModelHolder;
   /** The labels file the user chose in the Run tab ("Choose labels…"), over any labels.txt. */
@@ -75,6 +83,7 @@ export class InspectorPanel implements vscode.Disposable {
     private readonly source: InspectorSource,
     private readonly deps: InspectorDeps,
   ) {
+    this.times.stamp("inspector created (custom editor resolved)");
     this.analysed = new Promise((resolve) => (this.settleAnalysed = resolve));
     this.runModel = new RunModelHolder(deps.runtime, deps.config, source.runModel);
     this.flushed = new Promise((resolve) => (this.settleFlushed = resolve));
@@ -100,6 +109,7 @@ export class InspectorPanel implements vscode.Disposable {
         webview.asWebviewUri(vscode.Uri.joinPath(media, css)).toString(),
       ),
     });
+    this.times.stamp("HTML set");
     this.disposables.push(
       webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)),
       // A new backend setting applies to the next run, without reopening the inspector.
@@ -125,17 +135,22 @@ export class InspectorPanel implements vscode.Disposable {
         runModel: () => loadModelForRun(uri),
         // An ONNX file exported with PyTorch: a row leads to the line that built its module.
         onLayerSelected: (layer) => void revealExportedLayer(uri, layer),
-        analyze: (token) => {
+        analyze: (token, stamp) => {
           const inputShape = deps.config.inputShapeFor(uri);
           return deps.analysis.analyze(uri, {
             timeLimitMs: deps.config.analysisTimeoutSeconds * 1000,
             token,
+            stamp,
             ...(inputShape ? { inputShape } : {}),
           });
         },
       },
       deps,
     );
+  }
+
+  private get current(): ModelAnalysis | undefined {
+    return this.shownOutcome?.analysis;
   }
 
   /** Settles once `message` reached the webview (after its page is ready, for one posted before). */
@@ -277,6 +292,7 @@ export class InspectorPanel implements vscode.Disposable {
     if (!isWebviewToHost(m)) return;
     switch (m.type) {
       case "ready":
+        this.times.stamp("webview ready received");
         this.ready = true;
         this.settleFlushed(
           Promise.all(this.pending.splice(0).map((p) => this.webview.postMessage(toWire(p)))).catch(
@@ -330,10 +346,12 @@ export class InspectorPanel implements vscode.Disposable {
     const reload = load > 1;
     // The source changed: the next Run loads it afresh, and what was prepared for the old one goes.
     if (reload) this.runModel.forget();
+    if (reload) this.times.clear();
+    this.times.stamp("analysis requested");
     void this.post({ type: "loading", file });
     let outcome: AnalysisOutcome;
     const cancel = new vscode.CancellationTokenSource();
-    const work = this.source.analyze(cancel.token);
+    const work = this.source.analyze(cancel.token, (s) => this.times.add(s));
     // Only work that takes a while gets a (cancellable) notification; quick files would just flash one.
     const timer = setTimeout(() => {
       void vscode.window.withProgress(
@@ -359,8 +377,9 @@ export class InspectorPanel implements vscode.Disposable {
       clearTimeout(timer);
       cancel.dispose();
     }
+    this.times.stamp("analysis returned");
     this.loadedOnce = true;
-    this.settleAnalysed(outcome.ok ? outcome.analysis : undefined);
+    const settleAnalysed = this.settleAnalysed;
     this.analysed = new Promise((resolve) => (this.settleAnalysed = resolve));
     if (outcome.ok) {
       const painted = new Promise<void>((resolve) => (this.settleShown = resolve));
@@ -368,14 +387,29 @@ export class InspectorPanel implements vscode.Disposable {
       // Posted before anything reads outcome.analysis: from the worker it is parsed on first use.
       const delivered = this.post(
         outcome.json && !pytorch
-          ? packedAnalysis(file, outcome.json)
+          ? packedAnalysis(file, outcome.json, outcome.gzip === true)
           : { type: "analysis", file, analysis: outcome.analysis, ...(pytorch ? { pytorch } : {}) },
       );
-      this.current = outcome.analysis;
-      this.deps.log.info(
-        `${file}: ${outcome.analysis.layers.length} layers analysed in ${outcome.analysis.analysisMs} ms` +
-          ` (${(performance.now() - start).toFixed(0)} ms after the request, webview ${this.ready ? "ready" : "loading"})`,
-      );
+      this.times.stamp("analysis posted");
+      const requestMs = performance.now() - start;
+      const webviewState = this.ready ? "ready" : "loading";
+      this.shownOutcome = outcome;
+      // Nothing reads the analysis on this thread until the bytes are on their way: parsing 10,000 layers
+      // (0.1–0.3 s) here held back the message's send (the extension host flushes its IPC after the turn).
+      const sent = Promise.race([delivered, new Promise((resolve) => setTimeout(resolve, 500))]);
+      void sent.then(() => {
+        const analysis = outcome.analysis;
+        settleAnalysed(analysis);
+        this.deps.log.info(
+          `${file}: ${analysis.layers.length} layers analysed in ${analysis.analysisMs} ms` +
+            ` (${requestMs.toFixed(0)} ms after the request, webview ${webviewState})`,
+        );
+      });
+      void delivered.then(() => {
+        if (load !== this.loads) return;
+        this.times.stamp("analysis delivered to the webview");
+        void this.post({ type: "hostTimes", stamps: this.times.take() });
+      });
       if (reload)
         void delivered.then(async () => {
           if (this.ready) await this.sendRuntime();
@@ -383,15 +417,16 @@ export class InspectorPanel implements vscode.Disposable {
       // The Run tab's model is prepared in the background so that the first Run only runs; not before the
       // table is on screen (weights and a 45 MB write competed with opening on 2 cores), nor for a source
       // replaced or an inspector closed meanwhile.
-      const params = outcome.analysis.totals.params;
       const current = () => load === this.loads;
       void painted
         .then(() => new Promise((resolve) => setTimeout(resolve, PRELOAD_AFTER_SHOWN_MS)))
         .then(() => {
+          const params = outcome.analysis.totals.params;
           if (current()) return this.runModel.preload(this.webview, params, painted, current);
           return undefined;
         });
     } else {
+      settleAnalysed(undefined);
       this.deps.log.warn(`${file}: ${outcome.message}`);
       void this.post({ type: "error", file, message: outcome.message });
     }

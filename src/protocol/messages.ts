@@ -7,6 +7,12 @@ import type { TorchColumn } from "../core/analysis/torchColumn";
 import type { GraphMethod } from "../core/explain/methods";
 import type { SeedInput } from "../core/onnx/backward";
 
+/** One step of the host's work, stamped with Date.now() (the webview's clock is the same machine's). */
+export interface HostStamp {
+  readonly step: string;
+  readonly at: number;
+}
+
 export type HostToWebview =
   /** Sent while the host reads and analyses the file. */
   | { readonly type: "loading"; readonly file: string }
@@ -19,6 +25,8 @@ export type HostToWebview =
     }
   /** Bad input or a failure: one line for the user. */
   | { readonly type: "error"; readonly file: string; readonly message: string }
+  /** When the host did each step of opening the inspector: where the wait goes (the product bench). */
+  | { readonly type: "hostTimes"; readonly stamps: readonly HostStamp[] }
   /** Select (and scroll to) a layer, e.g. from a command. */
   | { readonly type: "selectLayer"; readonly index: number }
   /** What the Run panel needs: where onnxruntime-web's files are, the backend setting, samples, labels. */
@@ -233,6 +241,7 @@ const HOST_TO_WEBVIEW_TYPES: Record<HostToWebview["type"], true> = {
   loading: true,
   analysis: true,
   error: true,
+  hostTimes: true,
   selectLayer: true,
   runtime: true,
   runnable: true,

@@ -36,7 +36,7 @@ describe("the message type guards follow the protocol's unions", () => {
     // Type-level: a type missing from a guard's record (or one left over) fails `npm run typecheck`.
     expectTypeOf<(typeof MESSAGE_TYPES.hostToWebview)[number]>().toEqualTypeOf<HostToWebview["type"]>();
     expectTypeOf<(typeof MESSAGE_TYPES.webviewToHost)[number]>().toEqualTypeOf<WebviewToHost["type"]>();
-    expect(MESSAGE_TYPES.hostToWebview).toHaveLength(13);
+    expect(MESSAGE_TYPES.hostToWebview).toHaveLength(14);
     expect(MESSAGE_TYPES.webviewToHost).toHaveLength(15);
     for (const type of MESSAGE_TYPES.hostToWebview) expect(isHostToWebview({ type })).toBe(true);
     for (const type of MESSAGE_TYPES.webviewToHost) expect(isWebviewToHost({ type })).toBe(true);

@@ -7,7 +7,8 @@ import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { analyzeFile } from "../../src/core/index";
 import type { HostToWebview } from "../../src/protocol/messages";
-import { fromWire, isPacked, packedAnalysis, toWire } from "../../src/protocol/wire";
+import { gzipSync } from "node:zlib";
+import { fromWire, isPacked, packedAnalysis, toWire, unpack } from "../../src/protocol/wire";
 
 const FIXTURES = resolve(__dirname, "../../../shared/fixtures");
 
@@ -41,6 +42,21 @@ describe("wire packing of host → webview messages", () => {
     const expected = { ...m, file: 'googlenet "v1".onnx' };
     expect(fromWire(structuredClone(packed))).toEqual(fromWire(toWire(expected)));
     expect(toWire(packed)).toBe(packed);
+  });
+
+  it("a gzipped analysis (as the worker sends a large one) opens to the same message", async () => {
+    const m = analysisMessage("googlenet") as Extract<HostToWebview, { type: "analysis" }>;
+    const json = new TextEncoder().encode(JSON.stringify(m.analysis));
+    const packed = packedAnalysis("googlenet.onnx", new Uint8Array(gzipSync(json, { level: 1 })), true);
+    expect(packed.json.length).toBeLessThan(json.length / 5);
+    const back = (await unpack(structuredClone(packed))) as typeof m;
+    expect(back).toEqual(JSON.parse(JSON.stringify(m)));
+    expect(back.analysis.totals).toEqual(m.analysis.totals);
+    // The synchronous reader refuses it rather than parsing gzip bytes as text.
+    expect(() => fromWire(packed)).toThrow(/unpack/);
+    // unpack opens the other kinds as fromWire does.
+    expect(await unpack(toWire(m))).toEqual(fromWire(toWire(m)));
+    expect(await unpack({ type: "selectLayer", index: 2 })).toEqual({ type: "selectLayer", index: 2 });
   });
 
   it("leaves small messages and typed-array messages as they are", () => {

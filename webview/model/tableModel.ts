@@ -251,7 +251,8 @@ export class TableViewModel {
   /** Exporter plumbing (see findConstantLayers): rows hidden unless showPlumbing; totals still count them. */
   readonly plumbing: ReadonlySet<number>;
   private showPlumbingRows = false;
-  private readonly haystacks = new Map<number, string>();
+  /** Search text per layer, built on the first search (10,000 layers: not on the way to the first paint). */
+  private haystacks: Map<number, string> | null = null;
   private readonly cellCache = new Map<number, RowCells>();
   private readonly groupCellCache = new Map<string, RowCells>();
   private readonly collapsed = new Set<string>();
@@ -271,7 +272,6 @@ export class TableViewModel {
     this.torchCells = torchCellsByLayer(pytorch);
     this.tree = buildModuleTree(analysis.layers);
     this.plumbing = findPlumbingRows(analysis);
-    for (const layer of analysis.layers) this.haystacks.set(layer.index, searchText(layer));
   }
 
   get filter(): string {
@@ -343,6 +343,7 @@ export class TableViewModel {
 
   matches(index: number): boolean {
     if (this.terms.length === 0) return true;
+    this.haystacks ??= new Map(this.analysis.layers.map((l) => [l.index, searchText(l)]));
     const hay = this.haystacks.get(index) ?? "";
     return this.terms.every((t) => hay.includes(t));
   }

@@ -31,3 +31,16 @@ export function timed<T>(what: string, make: () => T): T {
     measureSince(what, start);
   }
 }
+
+/**
+ * Marks `at` (a Date.now() value stamped elsewhere, e.g. by the extension host) on this timeline as
+ * "convlens:<what>", its epoch time in the mark's detail: a step may precede this page's start, which
+ * a measure cannot show, so the reader (the product bench) subtracts the moment it counts from.
+ */
+export function markEpoch(what: string, at: number): void {
+  try {
+    performance.mark(MEASURE_PREFIX + what, { detail: { epochMs: at } });
+  } catch {
+    // A timeline without user timing: nothing to record.
+  }
+}
