@@ -120,6 +120,11 @@ export class NativeEngine {
     void s?.then((x) => x.release()).catch(() => {});
   }
 
+  /** Whether a session of `key` is held (or being created). */
+  has(key: string): boolean {
+    return this.sessions.has(key);
+  }
+
   get sessionCount(): number {
     return this.sessions.size;
   }

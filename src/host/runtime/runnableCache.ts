@@ -120,14 +120,15 @@ export class RunnableCache {
       const r = build(weighted.model);
       const built = performance.now();
       const file = this.fileFor(r.bytes);
-      // The host engine loads the bytes in memory while the file is written for the webview.
+      const mb = (r.bytes.length / 1048576).toFixed(1);
+      await this.write(file, r.bytes);
+      // Then the host engine's thread loads the bytes in memory (transferred to it: not used here after).
       if (this.config.trusted && (this.config.backend === "auto" || this.config.backend === "native"))
         void Promise.resolve(warmAfter).then(() => {
           if (!m.stop.signal.aborted) this.native.warm(file, r.bytes);
         });
-      await this.write(file, r.bytes);
       this.log.info(
-        `runnable ${key}: built in ${(built - start).toFixed(0)} ms, ${(r.bytes.length / 1048576).toFixed(1)} MB written in ${(performance.now() - built).toFixed(0)} ms`,
+        `runnable ${key}: built in ${(built - start).toFixed(0)} ms, ${mb} MB written in ${(performance.now() - built).toFixed(0)} ms`,
       );
       return {
         file,
