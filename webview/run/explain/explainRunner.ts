@@ -5,7 +5,7 @@
  * engine (its backend choice and fallback), and the numbers for the view.
  * No DOM: the view draws the ExplainResult.
  */
-import type { GraphMethod } from "../../../src/core/explain/methods";
+import { seedIsFed, type ExplainMethod, type GraphMethod } from "../../../src/core/explain/methods";
 import type { RunnableInfo } from "../../../src/protocol/messages";
 import type { FeedData, OutputData, RunEngine } from "../engine";
 import { InputView } from "../inputView";
@@ -54,6 +54,15 @@ export interface RunnerDeps {
   progress(text: string): void;
 }
 
+/** The backward graphs each method runs once (the others run them in steps or on random inputs). */
+const GRAPHS: Partial<Record<ExplainMethod, readonly GraphMethod[]>> = {
+  saliency: ["saliency"],
+  guided: ["guided"],
+  gradcam: ["gradcam"],
+  guidedGradcam: ["gradcam", "guided"],
+  deconvnet: ["deconvnet"],
+};
+
 /** Seed of the ascent's noise start and jitter. */
 const ASCENT_SEED = 7;
 
@@ -80,6 +89,14 @@ export class ExplainRunner {
     const input = this.deps.input();
     if (engine === null || input === null) throw new Error("The runtime is not ready yet.");
     this.deps.progress("Preparing the input…");
+    // A graph whose class or channel is fed does not wait for the forward pass that chooses them: the
+    // host builds it (and its engine thread loads it) meanwhile. Its failure surfaces where it is run.
+    const withLayerOnly = spec.layer === null ? {} : { layerIndex: spec.layer.index };
+    for (const m of GRAPHS[spec.method] ?? [])
+      if (seedIsFed(m))
+        this.deps
+          .explainRunnable(m, m === "saliency" || m === "guided" ? {} : withLayerOnly, token.signal)
+          .catch(() => undefined);
     const forward = await this.deps.forwardRunnable(
       spec.layer !== null && spec.method === "deconvnet" ? [spec.layer.index] : [],
     );

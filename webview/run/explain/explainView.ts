@@ -218,7 +218,7 @@ export class ExplainView {
     this.ms.dataset["setupMs"] = t.setupMs.toFixed(1);
     this.ms.title =
       `Backward graph runs (session.run${t.firstRun ? ", the first one with warm-up" : ""}). ` +
-      `Before them: the extension built the graph in ${formatMs(t.hostMs)}, ` +
+      `Before them: waited ${formatMs(t.hostMs)} for the extension to build the graph, ` +
       `loading it and creating the session took ${formatMs(t.setupMs)}.`;
     const notes = [...t.notes];
     if (t.randomWeights)
