@@ -7,6 +7,7 @@
  */
 import { seedIsFed, type ExplainMethod, type GraphMethod } from "../../../src/core/explain/methods";
 import type { RunnableInfo } from "../../../src/protocol/messages";
+import type { LayerRow } from "../../../src/core/analysis/result";
 import type { FeedData, OutputData, RunEngine } from "../engine";
 import { InputView } from "../inputView";
 import { checkCancelled, type CancelToken } from "../jobQueue";
@@ -80,6 +81,19 @@ export class ExplainRunner {
 
   constructor(private readonly deps: RunnerDeps) {}
 
+  /**
+   * Asks the host for the graphs `method` runs at `layer` whose class or channel is fed (built
+   * whatever they will be); their failures surface where they are run.
+   */
+  askGraphs(method: ExplainMethod, layer: LayerRow | null, signal?: AbortSignal): void {
+    const withLayer = layer === null ? {} : { layerIndex: layer.index };
+    for (const m of GRAPHS[method] ?? [])
+      if (seedIsFed(m))
+        this.deps
+          .explainRunnable(m, m === "saliency" || m === "guided" ? {} : withLayer, signal)
+          .catch(() => undefined);
+  }
+
   async run(
     spec: ExplainSpec,
     token: CancelToken,
@@ -90,13 +104,8 @@ export class ExplainRunner {
     if (engine === null || input === null) throw new Error("The runtime is not ready yet.");
     this.deps.progress("Preparing the input…");
     // A graph whose class or channel is fed does not wait for the forward pass that chooses them: the
-    // host builds it (and its engine thread loads it) meanwhile. Its failure surfaces where it is run.
-    const withLayerOnly = spec.layer === null ? {} : { layerIndex: spec.layer.index };
-    for (const m of GRAPHS[spec.method] ?? [])
-      if (seedIsFed(m))
-        this.deps
-          .explainRunnable(m, m === "saliency" || m === "guided" ? {} : withLayerOnly, token.signal)
-          .catch(() => undefined);
+    // host builds it (and its engine thread loads it) meanwhile.
+    this.askGraphs(spec.method, spec.layer, token.signal);
     const forward = await this.deps.forwardRunnable(
       spec.layer !== null && spec.method === "deconvnet" ? [spec.layer.index] : [],
     );
