@@ -30,7 +30,7 @@ async function handle(req: EngineRequest): Promise<void> {
   }
   if (req.type === "warm") {
     // A failure (no binary, a bad model) surfaces at the run, which asks again.
-    if (loadNative().ok) theEngine().warm(req.key, () => req.model);
+    if (loadNative().ok) theEngine().warm(req.key, () => req.model, req.level);
     return;
   }
   try {
@@ -43,7 +43,7 @@ async function handle(req: EngineRequest): Promise<void> {
     const model = req.model;
     const feeds: Record<string, NativeFeed> = {};
     for (const f of req.feeds) feeds[f.name] = f;
-    const r = await e.run(req.key, () => model ?? new Uint8Array(), feeds, req.fetches);
+    const r = await e.run(req.key, () => model ?? new Uint8Array(), feeds, req.fetches, req.level);
     const outputs = [...r.outputs].map(([name, o]) => ({ name, dims: o.dims, data: o.data }));
     reply({ job: req.job, ok: true, ms: r.ms, firstRun: r.firstRun, outputs });
   } catch (err) {

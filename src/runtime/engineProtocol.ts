@@ -2,7 +2,7 @@
  * Messages between the host engine's worker thread (src/host/engineWorker.ts) and its client
  * (workerEngine.ts). Every tensor and model crosses as a transferred ArrayBuffer, never copied.
  */
-import type { NativeDtype } from "./nativeEngine";
+import type { GraphLevel, NativeDtype } from "./nativeEngine";
 
 export interface WireTensor {
   readonly name: string;
@@ -18,11 +18,13 @@ export type EngineRequest =
       readonly job: number;
       readonly key: string;
       readonly model?: Uint8Array;
+      /** The optimisation level of the session created from `model`. */
+      readonly level?: GraphLevel;
       readonly feeds: readonly WireTensor[];
       readonly fetches: readonly string[];
     }
   /** Create the session of `key` ahead of its first run. */
-  | { readonly type: "warm"; readonly key: string; readonly model: Uint8Array }
+  | { readonly type: "warm"; readonly key: string; readonly model: Uint8Array; readonly level: GraphLevel }
   | { readonly type: "drop"; readonly key: string };
 
 export type EngineResponse =

@@ -6,7 +6,7 @@
  * starts a fresh one (its sessions are created again from the models, reloaded). No vscode import.
  */
 import { Worker } from "node:worker_threads";
-import type { NativeFeed, NativeOutput, NativeRun } from "./nativeEngine";
+import type { GraphLevel, NativeFeed, NativeOutput, NativeRun } from "./nativeEngine";
 import type { EngineRequest, EngineResponse, WireTensor } from "./engineProtocol";
 
 type Load = () => Promise<Uint8Array> | Uint8Array;
@@ -31,6 +31,8 @@ export class WorkerEngine {
   private readonly pending = new Map<number, Pending>();
   /** Keys whose model the running worker was sent (it may have evicted their session since). */
   private sent = new Set<string>();
+  /** The optimisation level each key was warmed at (its session is created again at the same). */
+  private readonly levels = new Map<string, GraphLevel>();
   /** Models being read to be sent ahead (warm): a run of the key waits for them. */
   private readonly warming = new Map<string, Promise<void>>();
 
@@ -64,13 +66,14 @@ export class WorkerEngine {
   }
 
   /** Creates the session of `key` ahead of its first run; its bytes are transferred (not kept). */
-  warm(key: string, load: Load): void {
+  warm(key: string, load: Load, level: GraphLevel = "all"): void {
+    this.levels.set(key, level);
     const posted = Promise.resolve(load()).then(
       (bytes) => {
         if (this.warming.get(key) !== posted) return; // dropped meanwhile
         const model = own(bytes);
         this.sent.add(key);
-        this.started().postMessage({ type: "warm", key, model } satisfies EngineRequest, [
+        this.started().postMessage({ type: "warm", key, model, level } satisfies EngineRequest, [
           model.buffer as ArrayBuffer,
         ]);
       },
@@ -85,6 +88,7 @@ export class WorkerEngine {
   drop(key: string): void {
     this.sent.delete(key);
     this.warming.delete(key);
+    this.levels.delete(key);
     this.worker?.postMessage({ type: "drop", key } satisfies EngineRequest);
   }
 
@@ -112,7 +116,7 @@ export class WorkerEngine {
       type: "run",
       job,
       key,
-      ...(model !== undefined ? { model } : {}),
+      ...(model !== undefined ? { model, level: this.levels.get(key) ?? "all" } : {}),
       feeds,
       fetches,
     };

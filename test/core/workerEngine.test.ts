@@ -118,6 +118,28 @@ describe("host engine in a worker thread", () => {
     expect(later.firstRun).toBe(false);
   });
 
+  it("runs a backward graph warmed at the quicker level with the outputs of the full one (1e-5)", async () => {
+    const logits = await inThread.run("fwd", () => forward, { [digits.graph.inputs[0]!.name]: image() }, [
+      digits.graph.outputs[0]!.name,
+    ]);
+    const values = Array.from(logits.outputs.get(digits.graph.outputs[0]!.name)!.data);
+    const seed = gradcamGraph.seedInput!;
+    const feeds = () => ({
+      [digits.graph.inputs[0]!.name]: image(),
+      [seed.name]: oneHot(values.indexOf(Math.max(...values))),
+    });
+    const map = gradcamGraph.output;
+    const want = Array.from(
+      (await inThread.run("gradcam", () => gradcam, feeds(), [map])).outputs.get(map)!.data,
+    );
+    engine.warm("extended", () => gradcam.slice(), "extended");
+    const got = await engine.run("extended", () => Promise.reject(new Error("read again")), feeds(), [map]);
+    const scale = Math.max(...want.map(Math.abs));
+    expect(scale).toBeGreaterThan(0);
+    const diff = Math.max(...Array.from(got.outputs.get(map)!.data, (v, i) => Math.abs(v - want[i]!)));
+    expect(diff).toBeLessThanOrEqual(1e-5 * scale);
+  });
+
   it("creates an evicted session again from its model, and runs a warmed one without reading it", async () => {
     engine.warm("warm", () => forward.slice());
     const out = digits.graph.outputs[0]!.name;

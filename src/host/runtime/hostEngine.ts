@@ -8,7 +8,7 @@
 import * as vscode from "vscode";
 import type { NativeTensor } from "../../protocol/messages";
 import { HostGpuEngine, type HostRun } from "../../runtime/hostGpuEngine";
-import { loadNative, toFeed, type NativeFeed } from "../../runtime/nativeEngine";
+import { loadNative, toFeed, type GraphLevel, type NativeFeed } from "../../runtime/nativeEngine";
 import { WorkerEngine } from "../../runtime/workerEngine";
 
 export class HostEngine implements vscode.Disposable {
@@ -51,9 +51,9 @@ export class HostEngine implements vscode.Disposable {
    * on); from `bytes` when given (the model just built and written: no wait for its file to be
    * read). The bytes are transferred to the engine's thread: the caller must not use them after.
    */
-  warm(file: vscode.Uri, bytes?: Uint8Array): void {
+  warm(file: vscode.Uri, bytes?: Uint8Array, level: GraphLevel = "all"): void {
     if (!loadNative().ok || this.useGpu()) return;
-    this.cpuEngine().warm(file.toString(), async () => bytes ?? vscode.workspace.fs.readFile(file));
+    this.cpuEngine().warm(file.toString(), async () => bytes ?? vscode.workspace.fs.readFile(file), level);
   }
 
   private cpuEngine(): WorkerEngine {

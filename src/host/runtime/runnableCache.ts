@@ -125,7 +125,9 @@ export class RunnableCache {
       // Then the host engine's thread loads the bytes in memory (transferred to it: not used here after).
       if (this.config.trusted && (this.config.backend === "auto" || this.config.backend === "native"))
         void Promise.resolve(warmAfter).then(() => {
-          if (!m.stop.signal.aborted) this.native.warm(file, r.bytes);
+          // A backward graph (it names its map) is loaded at the quicker level (GraphLevel).
+          if (!m.stop.signal.aborted)
+            this.native.warm(file, r.bytes, r.map === undefined ? "all" : "extended");
         });
       this.log.info(
         `runnable ${key}: built in ${(built - start).toFixed(0)} ms, ${mb} MB written in ${(performance.now() - built).toFixed(0)} ms`,
