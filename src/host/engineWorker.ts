@@ -28,6 +28,10 @@ async function handle(req: EngineRequest): Promise<void> {
     engine?.drop(req.key);
     return;
   }
+  if (req.type === "start") {
+    if (loadNative().ok) theEngine();
+    return;
+  }
   if (req.type === "warm") {
     // A failure (no binary, a bad model) surfaces at the run, which asks again.
     if (loadNative().ok) theEngine().warm(req.key, () => req.model, req.level);

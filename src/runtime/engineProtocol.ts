@@ -25,7 +25,9 @@ export type EngineRequest =
     }
   /** Create the session of `key` ahead of its first run. */
   | { readonly type: "warm"; readonly key: string; readonly model: Uint8Array; readonly level: GraphLevel }
-  | { readonly type: "drop"; readonly key: string };
+  | { readonly type: "drop"; readonly key: string }
+  /** Load onnxruntime now (a model is being prepared): its first session does not wait for it. */
+  | { readonly type: "start" };
 
 export type EngineResponse =
   | {

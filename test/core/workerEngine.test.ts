@@ -73,6 +73,8 @@ describe("host engine in a worker thread", () => {
       plugins: [ortExternal],
     });
     engine = new WorkerEngine(script);
+    // Started ahead, as when a model starts being prepared: the runs below find it running.
+    engine.start();
   });
   afterAll(() => {
     engine.dispose();

@@ -56,6 +56,11 @@ export class HostEngine implements vscode.Disposable {
     this.cpuEngine().warm(file.toString(), async () => bytes ?? vscode.workspace.fs.readFile(file), level);
   }
 
+  /** A model is being prepared to run: the engine's thread starts now, beside the weights' generation. */
+  start(): void {
+    if (loadNative().ok && !this.useGpu()) this.cpuEngine().start();
+  }
+
   private cpuEngine(): WorkerEngine {
     return (this.cpu ??= new WorkerEngine(this.workerScript));
   }
