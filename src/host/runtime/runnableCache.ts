@@ -121,14 +121,19 @@ export class RunnableCache {
       const built = performance.now();
       const file = this.fileFor(r.bytes);
       const mb = (r.bytes.length / 1048576).toFixed(1);
+      // A forward graph's session is created from the bytes while the file is written; a backward
+      // graph's (it names its map: the quicker level, GraphLevel) in the engine's worker after the
+      // write, its bytes transferred there (not used here after).
+      const level = r.map === undefined ? "all" : "extended";
+      const warm = () => {
+        if (this.config.trusted && (this.config.backend === "auto" || this.config.backend === "native"))
+          void Promise.resolve(warmAfter).then(() => {
+            if (!m.stop.signal.aborted) this.native.warm(file, r.bytes, level);
+          });
+      };
+      if (level === "all") warm();
       await this.write(file, r.bytes);
-      // Then the host engine's thread loads the bytes in memory (transferred to it: not used here after).
-      if (this.config.trusted && (this.config.backend === "auto" || this.config.backend === "native"))
-        void Promise.resolve(warmAfter).then(() => {
-          // A backward graph (it names its map) is loaded at the quicker level (GraphLevel).
-          if (!m.stop.signal.aborted)
-            this.native.warm(file, r.bytes, r.map === undefined ? "all" : "extended");
-        });
+      if (level === "extended") warm();
       this.log.info(
         `runnable ${key}: built in ${(built - start).toFixed(0)} ms, ${mb} MB written in ${(performance.now() - built).toFixed(0)} ms`,
       );
