@@ -24,7 +24,10 @@ export function activate(context: vscode.ExtensionContext): void {
     log,
     vscode.Uri.joinPath(context.extensionUri, "dist", "pythonWorker.js").fsPath,
   );
-  const hostEngine = new HostEngine(() => config.hostGpu);
+  const hostEngine = new HostEngine(
+    () => config.hostGpu,
+    vscode.Uri.joinPath(context.extensionUri, "dist", "engineWorker.js").fsPath,
+  );
   const runtime = new RuntimeService(context.extensionUri, context.globalStorageUri, hostEngine, config, log);
   const kerasJson = new KerasJsonFiles();
   const checks = new TorchChecks(

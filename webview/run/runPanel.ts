@@ -106,7 +106,7 @@ export class RunPanel {
     });
     this.explain = new ExplainView(analysis, this.queue, {
       post: (m) => callbacks.post(m),
-      state: () => ({ layer: this.layer, runtime: this.runtime, input: this.input }),
+      state: () => ({ layer: this.layer, runtime: this.runtime, input: this.input, ran: this.hasRun }),
       forwardRunnable: (layers) => this.runnable(layers),
       native: this.native,
       requests: this.requests,

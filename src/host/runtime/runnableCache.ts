@@ -120,14 +120,22 @@ export class RunnableCache {
       const r = build(weighted.model);
       const built = performance.now();
       const file = this.fileFor(r.bytes);
-      // The host engine loads the bytes in memory while the file is written for the webview.
-      if (this.config.trusted && (this.config.backend === "auto" || this.config.backend === "native"))
-        void Promise.resolve(warmAfter).then(() => {
-          if (!m.stop.signal.aborted) this.native.warm(file, r.bytes);
-        });
+      const mb = (r.bytes.length / 1048576).toFixed(1);
+      // A forward graph's session is created from the bytes while the file is written; a backward
+      // graph's (it names its map: the quicker level, GraphLevel) in the engine's worker after the
+      // write, its bytes transferred there (not used here after).
+      const level = r.map === undefined ? "all" : "extended";
+      const warm = () => {
+        if (this.config.trusted && (this.config.backend === "auto" || this.config.backend === "native"))
+          void Promise.resolve(warmAfter).then(() => {
+            if (!m.stop.signal.aborted) this.native.warm(file, r.bytes, level);
+          });
+      };
+      if (level === "all") warm();
       await this.write(file, r.bytes);
+      if (level === "extended") warm();
       this.log.info(
-        `runnable ${key}: built in ${(built - start).toFixed(0)} ms, ${(r.bytes.length / 1048576).toFixed(1)} MB written in ${(performance.now() - built).toFixed(0)} ms`,
+        `runnable ${key}: built in ${(built - start).toFixed(0)} ms, ${mb} MB written in ${(performance.now() - built).toFixed(0)} ms`,
       );
       return {
         file,
@@ -151,6 +159,8 @@ export class RunnableCache {
     if (known !== undefined) return known;
     const stop = new AbortController();
     const start = performance.now();
+    if (this.config.trusted && (this.config.backend === "auto" || this.config.backend === "native"))
+      this.native.start();
     const weighted = withGeneratedWeightsInSteps(model, SEED, async () => {
       await otherWorkFirst();
       stop.signal.throwIfAborted();

@@ -156,7 +156,7 @@ export class RuntimeService {
     const file = this.published.get(m.modelUri);
     if (file === undefined) throw new Error("the host engine runs only models ConvLens built");
     signal?.throwIfAborted();
-    return this.native.run(file, this.inputs.resolve(m.feeds), m.fetches);
+    return this.native.run(file, this.inputs.resolve(m.feeds), m.fetches, signal);
   }
 
   /**

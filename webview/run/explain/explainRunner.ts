@@ -5,8 +5,9 @@
  * engine (its backend choice and fallback), and the numbers for the view.
  * No DOM: the view draws the ExplainResult.
  */
-import type { GraphMethod } from "../../../src/core/explain/methods";
+import { seedIsFed, type ExplainMethod, type GraphMethod } from "../../../src/core/explain/methods";
 import type { RunnableInfo } from "../../../src/protocol/messages";
+import type { LayerRow } from "../../../src/core/analysis/result";
 import type { FeedData, OutputData, RunEngine } from "../engine";
 import { InputView } from "../inputView";
 import { checkCancelled, type CancelToken } from "../jobQueue";
@@ -54,6 +55,15 @@ export interface RunnerDeps {
   progress(text: string): void;
 }
 
+/** The backward graphs each method runs once (the others run them in steps or on random inputs). */
+const GRAPHS: Partial<Record<ExplainMethod, readonly GraphMethod[]>> = {
+  saliency: ["saliency"],
+  guided: ["guided"],
+  gradcam: ["gradcam"],
+  guidedGradcam: ["gradcam", "guided"],
+  deconvnet: ["deconvnet"],
+};
+
 /** Seed of the ascent's noise start and jitter. */
 const ASCENT_SEED = 7;
 
@@ -71,6 +81,19 @@ export class ExplainRunner {
 
   constructor(private readonly deps: RunnerDeps) {}
 
+  /**
+   * Asks the host for the graphs `method` runs at `layer` whose class or channel is fed (built
+   * whatever they will be); their failures surface where they are run.
+   */
+  askGraphs(method: ExplainMethod, layer: LayerRow | null, signal?: AbortSignal): void {
+    const withLayer = layer === null ? {} : { layerIndex: layer.index };
+    for (const m of GRAPHS[method] ?? [])
+      if (seedIsFed(m))
+        this.deps
+          .explainRunnable(m, m === "saliency" || m === "guided" ? {} : withLayer, signal)
+          .catch(() => undefined);
+  }
+
   async run(
     spec: ExplainSpec,
     token: CancelToken,
@@ -80,6 +103,9 @@ export class ExplainRunner {
     const input = this.deps.input();
     if (engine === null || input === null) throw new Error("The runtime is not ready yet.");
     this.deps.progress("Preparing the input…");
+    // A graph whose class or channel is fed does not wait for the forward pass that chooses them: the
+    // host builds it (and its engine thread loads it) meanwhile.
+    this.askGraphs(spec.method, spec.layer, token.signal);
     const forward = await this.deps.forwardRunnable(
       spec.layer !== null && spec.method === "deconvnet" ? [spec.layer.index] : [],
     );

@@ -27,8 +27,8 @@ import { ExplainRunner, type ExplainResult, type ExplainRunnable } from "./expla
 
 export interface ExplainDeps {
   post(message: WebviewToHost): void;
-  /** The Run panel's selected layer, runtime and input, as they are now. */
-  state(): { layer: LayerRow | null; runtime: RuntimeInfo | null; input: InputView | null };
+  /** The Run panel's selected layer, runtime and input, as they are now; `ran`: it has run once. */
+  state(): { layer: LayerRow | null; runtime: RuntimeInfo | null; input: InputView | null; ran: boolean };
   /** The Run panel's forward model exposing these layers (cached there). */
   forwardRunnable(layers: readonly number[]): Promise<RunnableInfo>;
   /** The extension host's engine (shared with the Run panel). */
@@ -56,6 +56,8 @@ export class ExplainView {
   /** Its own engine (the Run panel's logic; progress shown here), made for the current runtime. */
   private runEngine: { runtime: RuntimeInfo; engine: RunEngine } | null = null;
   private readonly runnables = new Map<string, Promise<ExplainRunnable>>();
+  /** Stops the graphs asked for ahead when the view goes. */
+  private readonly ahead = new AbortController();
   /** Our job is running (not the Run panel's). */
   private running = false;
   private readonly runner: ExplainRunner;
@@ -137,6 +139,7 @@ export class ExplainView {
   }
 
   dispose(): void {
+    this.ahead.abort();
     if (this.running) this.queue.cancel();
     this.runEngine?.engine.dispose();
     this.runEngine = null;
@@ -180,6 +183,22 @@ export class ExplainView {
     this.queue.submit((token) => this.doRun(spec, token));
   }
 
+  /**
+   * A method was chosen: its graphs are asked for now, while the rest is set up, so that Run finds
+   * them built or under way. Not before the Run panel's first run (nor beside any run): they would
+   * compete with it for the CPU.
+   */
+  private prepareAhead(): void {
+    const state = this.deps.state();
+    if (!state.ran || this.queue.busy || state.runtime?.canRun !== true) return;
+    const choice = chooseLayer(this.s.method, state.layer, this.analysis.layers, this.s.target);
+    if (choice.error !== null) return;
+    const layer = choice.layer === null ? null : hostLayer(choice.layer, this.analysis.layers);
+    this.runner.askGraphs(this.s.method, layer, this.ahead.signal);
+    if (this.s.method === "deconvnet" && layer !== null)
+      this.deps.forwardRunnable([layer.index]).catch(() => undefined);
+  }
+
   private setRunning(running: boolean): void {
     this.running = running;
     this.cancelButton.hidden = !running;
@@ -218,7 +237,7 @@ export class ExplainView {
     this.ms.dataset["setupMs"] = t.setupMs.toFixed(1);
     this.ms.title =
       `Backward graph runs (session.run${t.firstRun ? ", the first one with warm-up" : ""}). ` +
-      `Before them: the extension built the graph in ${formatMs(t.hostMs)}, ` +
+      `Before them: waited ${formatMs(t.hostMs)} for the extension to build the graph, ` +
       `loading it and creating the session took ${formatMs(t.setupMs)}.`;
     const notes = [...t.notes];
     if (t.randomWeights)
@@ -280,7 +299,10 @@ export class ExplainView {
   private renderControls(): void {
     this.controls.replaceChildren(
       ...explainControls(this.s, classCount(this.analysis), this.labels, {
-        rebuild: () => this.renderControls(),
+        rebuild: () => {
+          this.renderControls();
+          this.prepareAhead();
+        },
         redraw: () => this.renderBody(),
       }),
     );
