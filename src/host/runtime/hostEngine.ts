@@ -78,11 +78,6 @@ export class HostEngine implements vscode.Disposable {
     this.workerEngine().warm(key, load, level);
   }
 
-  /** A model is being prepared to run: the worker starts now (backward graphs are built from it later). */
-  start(): void {
-    if (loadNative().ok && !this.useGpu()) this.workerEngine().start();
-  }
-
   private workerEngine(): WorkerEngine {
     return (this.worker ??= new WorkerEngine(this.workerScript));
   }

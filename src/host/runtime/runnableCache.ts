@@ -159,8 +159,6 @@ export class RunnableCache {
     if (known !== undefined) return known;
     const stop = new AbortController();
     const start = performance.now();
-    if (this.config.trusted && (this.config.backend === "auto" || this.config.backend === "native"))
-      this.native.start();
     const weighted = withGeneratedWeightsInSteps(model, SEED, async () => {
       await otherWorkFirst();
       stop.signal.throwIfAborted();
