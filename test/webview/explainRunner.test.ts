@@ -113,7 +113,11 @@ describe("explain runner", () => {
   it("Grad-CAM: the predicted class from a forward pass, the map upsampled to the input", async () => {
     const h = harness();
     const r = await h.runner.run(spec("gradcam"), token, noFrames);
-    expect(h.prepared).toEqual([{ method: "gradcam", p: { layerIndex: 7, classIndex: 1 } }]);
+    // The graph is asked for at the click (its class is fed), then run for the predicted class.
+    expect(h.prepared).toEqual([
+      { method: "gradcam", p: { layerIndex: 7 } },
+      { method: "gradcam", p: { layerIndex: 7, classIndex: 1 } },
+    ]);
     expect(r.classIndex).toBe(1);
     expect(r.predicted).toBe(1);
     expect(r.map.dims).toEqual([4, 4]);
@@ -138,7 +142,10 @@ describe("explain runner", () => {
   it("deconvnet: the strongest unit's channel and position, and its receptive field", async () => {
     const h = harness();
     const r = await h.runner.run(spec("deconvnet"), token, noFrames);
-    expect(h.prepared[0]).toEqual({ method: "deconvnet", p: { layerIndex: 7, channel: 1 } });
+    expect(h.prepared).toEqual([
+      { method: "deconvnet", p: { layerIndex: 7 } },
+      { method: "deconvnet", p: { layerIndex: 7, channel: 1 } },
+    ]);
     expect(r.unit).toEqual({
       channel: 1,
       position: [2, 3],
@@ -154,7 +161,8 @@ describe("explain runner", () => {
   it("Guided Grad-CAM multiplies guided backprop by the upsampled CAM", async () => {
     const h = harness(() => new Float32Array(192).fill(1));
     const r = await h.runner.run(spec("guidedGradcam"), token, noFrames);
-    expect(h.prepared.map((p) => p.method)).toEqual(["gradcam", "guided"]);
+    // Both graphs asked for at the click, then each run.
+    expect(h.prepared.map((p) => p.method)).toEqual(["gradcam", "guided", "gradcam", "guided"]);
     expect(r.map.dims).toEqual([1, 3, 8, 8]);
     expect(r.map.data[63]).toBe(15);
     expect(r.map.data[64 + 63]).toBe(15);
