@@ -19,6 +19,7 @@ import {
   dictKey,
 } from "./values";
 import type { Interpreter } from "./interpreter";
+import { lookupClassAttr } from "./pyClasses";
 
 /** The name of a functools.partial object (`isinstance(p, functools.partial)` is true for it). */
 const PARTIAL = "functools.partial";
@@ -303,11 +304,16 @@ export function makeBuiltins(interp: () => Interpreter): Map<string, PyValue> {
         ? { t: "builtin", name: "dir()", call: () => unknown("a list is not callable"), attrs: m.attrs }
         : unknown("dir() is not followed");
     }),
+    // An instance's own attributes, its children and its class's (methods included); of anything else
+    // (a tensor, a namespace) the answer is not known here, so it is not guessed False.
     hasattr: builtin("hasattr", (a) => {
       const v = a.args[0];
       const n = a.args[1];
+      if (n?.t !== "str") return unknown("hasattr with a name that is not known");
+      if (v?.t === "none") return bool(false);
+      if (v?.t !== "object") return unknown(`hasattr of ${v === undefined ? "nothing" : describe(v)}`);
       return bool(
-        v?.t === "object" && n?.t === "str" && (v.attrs.has(n.v) || (v.children?.has(n.v) ?? false)),
+        v.attrs.has(n.v) || (v.children?.has(n.v) ?? false) || lookupClassAttr(v.cls, n.v) !== undefined,
       );
     }),
     partial: builtin("partial", (a) => {
