@@ -10,6 +10,7 @@ import { lineSpans } from "../lineSpans";
 import { ACTIVATIONS, CfgError, cfgInt as int, parseCfg, Unfollowed } from "./darknetCfg";
 import { recurrentSection, type Produced } from "./darknetRecurrent";
 import { fitShortcut, shortcutWeights, weightedSum } from "./darknetShortcut";
+import { cropSection, localSection, reorgSection, type SectionInput } from "./darknetSpatial";
 import { DARKNET_DOMAIN } from "../../ops/darknetOps";
 
 /** Sections whose output has their input's sizes (a vector stays one). */
@@ -106,6 +107,8 @@ export function readDarknet(bytes: Uint8Array): Model {
         );
       return j;
     };
+    /** The section's view of the reader now (darknetSpatial.ts). */
+    const io = (): SectionInput => ({ s, id, prev, c, h, w, emit, weight, consts });
     const section = (input: Produced): string => {
       let out: string;
       switch (s.type) {
@@ -131,35 +134,9 @@ export function readDarknet(bytes: Uint8Array): Model {
           w = Math.floor((w + 2 * pad - size) / stride) + 1;
           break;
         }
-        case "local": {
-          // local_layer.c: a convolution with separate filters at every output position. Darknet sizes
-          // the output as (h - 1)/stride + 1 when pad=1 but im2col pads one pixel, which agree only for
-          // size 3; other sizes with pad=1 are left unknown rather than guessed.
-          const filters = int(s, "filters", 1),
-            size = int(s, "size", 1),
-            stride = int(s, "stride", 1),
-            pad = int(s, "pad", 0) ? 1 : 0;
-          if (pad && size !== 3)
-            throw new Unfollowed(
-              `[local] at line ${s.line}: pad=1 with size=${size} (Darknet's output size and im2col disagree)`,
-            );
-          const oh = Math.floor((h + 2 * pad - size) / stride) + 1,
-            ow = Math.floor((w + 2 * pad - size) / stride) + 1;
-          const y = emit(
-            "Local",
-            [
-              prev,
-              weight(`${id}.weights`, [oh * ow, filters, c, size, size]),
-              weight(`${id}.biases`, [filters, oh, ow]),
-            ],
-            { kernel_shape: [size, size], strides: [stride, stride], pads: [pad, pad, pad, pad] },
-            DARKNET_DOMAIN,
-          );
-          out = activation(y);
-          c = filters;
-          [h, w] = [oh, ow];
+        case "local":
+          ({ out, c, h, w } = localSection(io(), activation));
           break;
-        }
         case "maxpool":
         case "local_avgpool": {
           const size = int(s, "size", 1),
@@ -191,30 +168,9 @@ export function readDarknet(bytes: Uint8Array): Model {
           break;
         }
         case "reorg3d":
-        case "reorg": {
-          const st = int(s, "stride", 2);
-          if (s.type === "reorg3d") out = emit("SpaceToDepth", [prev], { blocksize: st });
-          else {
-            // Darknet's original [reorg] (reorg_cpu with forward=0 and the layer's input sizes) reads
-            // the input as if it were C/s² × H·s × W·s and space-to-depths that: the same shape as
-            // SpaceToDepth, another channel order. AlexeyAB's fork keeps it as [reorg]; [reorg3d] is
-            // the plain SpaceToDepth.
-            if (c % (st * st) !== 0)
-              throw new CfgError(
-                `[reorg] at line ${s.line}: ${c} channels are not divisible by stride² = ${st * st}`,
-              );
-            const view = emit("Reshape", [prev, consts(`${id}.view`, [-1, c / (st * st), h * st, w * st])]);
-            const moved = emit("SpaceToDepth", [view], { blocksize: st });
-            out = emit("Reshape", [
-              moved,
-              consts(`${id}.shape`, [-1, c * st * st, Math.floor(h / st), Math.floor(w / st)]),
-            ]);
-          }
-          c *= st * st;
-          h = Math.floor(h / st);
-          w = Math.floor(w / st);
+        case "reorg":
+          ({ out, c, h, w } = reorgSection(io()));
           break;
-        }
         case "route": {
           const refs = (s.opts.get("layers") ?? "").split(",").map((v) => ref(Number(v.trim())));
           if (refs.length === 0) throw new CfgError(`[route] at line ${s.line} needs layers=`);
@@ -283,25 +239,9 @@ export function readDarknet(bytes: Uint8Array): Model {
         case "batchnorm":
           out = emit("BatchNormalization", [prev, ...norm(id, c)]);
           break;
-        case "crop": {
-          // crop_layer at test time: the centred crop_height × crop_width window, scaled to [-1, 1] unless
-          // noadjust.
-          const ch = int(s, "crop_height", 1),
-            cw = int(s, "crop_width", 1);
-          const dy = Math.floor((h - ch) / 2),
-            dx = Math.floor((w - cw) / 2);
-          let y = emit("Slice", [
-            prev,
-            consts(`${id}.starts`, [dy, dx]),
-            consts(`${id}.ends`, [dy + ch, dx + cw]),
-            consts(`${id}.axes`, [2, 3]),
-          ]);
-          if (!int(s, "noadjust", 0))
-            y = emit("Add", [emit("Mul", [y, floats(`${id}.scale`, 2)]), floats(`${id}.shift`, -1)]);
-          out = y;
-          [h, w] = [ch, cw];
+        case "crop":
+          ({ out, c, h, w } = cropSection(io(), floats));
           break;
-        }
         case "rnn":
         case "gru":
         case "lstm":

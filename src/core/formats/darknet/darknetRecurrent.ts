@@ -11,7 +11,8 @@
  */
 import type { AttrValue } from "../../ir/types";
 import { DARKNET_DOMAIN } from "../../ops/darknetOps";
-import { Unfollowed, type Section } from "./darknetCfg";
+import { Unfollowed } from "./darknetCfg";
+import type { SectionInput, SectionOutput } from "./darknetSpatial";
 
 /**
  * What Darknet knows of the previous layer's output: "image" (h × w × c), or the section that made
@@ -20,26 +21,13 @@ import { Unfollowed, type Section } from "./darknetCfg";
  */
 export type Produced = "image" | "net" | "connected" | "rnn" | "gru" | "lstm";
 
-export interface RecurrentInput {
-  readonly s: Section;
-  readonly id: string;
-  readonly prev: string;
-  readonly c: number;
-  readonly h: number;
-  readonly w: number;
+export interface RecurrentInput extends SectionInput {
   readonly produced: Produced;
   readonly timeSteps: number;
   int(key: string, dflt?: number): number;
-  emit(opType: string, inputs: string[], attrs?: Record<string, AttrValue>, domain?: string): string;
-  weight(name: string, dims: number[], role?: "parameter" | "buffer"): string;
-  consts(name: string, values: number[]): string;
 }
 
-export interface RecurrentOutput {
-  readonly out: string;
-  readonly c: number;
-  readonly h: number;
-  readonly w: number;
+export interface RecurrentOutput extends SectionOutput {
   readonly produced: Produced;
 }
 
