@@ -30,9 +30,15 @@ import { explain, writeExplain, type ExplainArgs } from "./cli/explain";
 import { CLI_METHODS, isCliMethod, methodInfo } from "./core/explain/methods";
 import { runModel, runText, type RunBackend } from "./cli/run";
 import { CachedSourceFiles, pythonLibraryPath } from "./runtime/pythonFiles";
+import {
+  DEFAULT_KERAS_BACKEND,
+  KERAS_BACKENDS,
+  isKerasBackend,
+  type KerasBackendChoice,
+} from "./core/formats/python/kerasAssumptions";
 
 const USAGE = `usage: convlens summary FILE [--input-shape 1x3x224x224] [--format table|json|csv|md] [--time-limit SECONDS]
-       convlens summary MODEL.py|NOTEBOOK.ipynb [--class NAME|VARIABLE] [--python-path DIR …] [--input-shape 2x3x224x224] [--format …]
+       convlens summary MODEL.py|NOTEBOOK.ipynb [--class NAME|VARIABLE] [--python-path DIR …] [--input-shape 2x3x224x224] [--keras-backend tensorflow|jax|torch|numpy|openvino] [--format …]
        convlens run MODEL [--input IMAGE.png|noise] [--preprocess unit|imagenet|signed] [--backend auto|native|wasm] [--format table|json]
        convlens explain MODEL --input IMAGE.png --method ${CLI_METHODS.join("|")} [--layer NAME] [--channel K] [--class K] [--preprocess unit|imagenet|signed] [--backend auto|native|wasm] [--out map.png] [--format json]`;
 const FORMATS = ["table", "json", "csv", "md"] as const;
@@ -88,6 +94,7 @@ function parseArgs(argv: readonly string[]): Args {
     "normalize",
     "preprocess",
     "backend",
+    "keras-backend",
   ];
   // --class names a Python model class for summary, a class index for explain.
   for (const k of options.keys()) if (!known.includes(k)) throw new UsageError(`unknown option --${k}`);
@@ -165,6 +172,18 @@ function notebookCells(text: string): NotebookCellSource[] {
   }
 }
 
+/** --keras-backend, else KERAS_BACKEND (as Keras reads it), else Keras's default tensorflow. */
+function kerasBackendOption(flag: string | undefined): KerasBackendChoice {
+  if (flag !== undefined) {
+    if (!isKerasBackend(flag))
+      throw new UsageError(`unknown --keras-backend "${flag}" (${KERAS_BACKENDS.join(", ")})`);
+    return { name: flag, from: "--keras-backend" };
+  }
+  const env = process.env["KERAS_BACKEND"];
+  if (isKerasBackend(env)) return { name: env, from: "KERAS_BACKEND; --keras-backend changes it" };
+  return { ...DEFAULT_KERAS_BACKEND, from: "Keras's default; --keras-backend changes it" };
+}
+
 async function summarizePython(args: Args): Promise<number> {
   const text = readFileSync(args.file, "utf8");
   // A notebook is read as one program of its code cells; its messages name the cell.
@@ -178,6 +197,7 @@ async function summarizePython(args: Args): Promise<number> {
     files: new CachedSourceFiles(),
     pythonPath: [...args.pythonPath, ...environment],
     ...(shapes ? { forcedInputShapes: shapes } : {}),
+    kerasBackend: kerasBackendOption(args.options.get("keras-backend")),
   });
   const models = result.classes.filter((c) => !c.error?.includes("needs constructor arguments"));
   // The model the script builds, when it builds one; else the file's only model class.
@@ -209,6 +229,9 @@ async function summarizePython(args: Args): Promise<number> {
       `${args.file}:${lineOf(d.span.from)}: ${d.severity}: ${d.message}${d.fixes?.[0] ? ` (fix: ${d.fixes[0].title})` : ""}\n`,
     );
   if (!cls.analysis) throw new ModelError(`${cls.name}: ${cls.error ?? "could not be analysed"}`);
+  // The table lists them with the warnings; the other formats' stdout is data.
+  if (args.format !== "table")
+    for (const a of cls.assumptions ?? []) process.stderr.write(`${args.file}: note: ${a}\n`);
   process.stdout.write(render(cls.analysis, args.format, true) + "\n");
   return cls.diagnostics.some((d) => d.severity === "error") ? 2 : 0;
 }

@@ -3,6 +3,11 @@ import * as vscode from "vscode";
 import type { Dim } from "../core/ir/types";
 import { parseShapeText } from "../core/ir/shapeText";
 import type { Backend } from "../protocol/messages";
+import {
+  DEFAULT_KERAS_BACKEND,
+  isKerasBackend,
+  type KerasBackendChoice,
+} from "../core/formats/python/kerasAssumptions";
 
 const BACKENDS: readonly string[] = ["webgpu", "native", "wasm", "webgl"];
 
@@ -74,5 +79,18 @@ export class Config {
     const base = uri.path.split("/").pop() ?? "";
     const text = shapes[rel] ?? shapes[base];
     return text ? parseShapeText(text) : undefined;
+  }
+
+  /**
+   * What a Keras source's `backend()` answers: convlens.kerasBackend where it is set, else the extension
+   * host's KERAS_BACKEND (what Keras itself reads first), else Keras's default, tensorflow.
+   */
+  get kerasBackend(): KerasBackendChoice {
+    const set = this.section.inspect<string>("kerasBackend");
+    const chosen = set?.workspaceFolderValue ?? set?.workspaceValue ?? set?.globalValue;
+    if (isKerasBackend(chosen)) return { name: chosen, from: "the convlens.kerasBackend setting" };
+    const env = process.env["KERAS_BACKEND"];
+    if (isKerasBackend(env)) return { name: env, from: "KERAS_BACKEND; convlens.kerasBackend changes it" };
+    return { ...DEFAULT_KERAS_BACKEND, from: "Keras's default; convlens.kerasBackend changes it" };
   }
 }

@@ -218,6 +218,7 @@ export class PythonAnalyses implements vscode.Disposable {
       lastGoodInputs: this.lastGood.get(unit.key) ?? {},
       openFiles,
       pythonPath,
+      kerasBackend: this.config.kerasBackend,
     };
     return new Promise((resolve) => {
       this.pending.set(req.id, (r) => {

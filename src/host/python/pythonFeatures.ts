@@ -67,6 +67,8 @@ function modelMarkdown(doc: vscode.TextDocument, c: TracedClass): vscode.Markdow
     md.appendMarkdown(`Input: ${inputText(c)} — ${INPUT_SOURCE_LONG[c.input.source] ?? c.input.source}\n\n`);
   const outs = c.analysis?.outputs.map((o) => (o.shape ? shapeText(o.shape) : "?")).join(", ");
   if (outs) md.appendMarkdown(`\n\n\`${inputText(c)} → ${outs}\``);
+  // What the file does not decide (a Keras backend() answer), so the assumption is visible.
+  for (const a of c.assumptions ?? []) md.appendMarkdown("\n\n").appendText(a);
   return md;
 }
 

@@ -4,6 +4,7 @@
  */
 import { parentPort } from "node:worker_threads";
 import type { Dim } from "../../core/ir/types";
+import type { KerasBackendChoice } from "../../core/formats/python/kerasAssumptions";
 import { ParsedModules } from "../../core/formats/python/moduleLoader";
 import { analyzePythonSource, type PythonAnalysis } from "../../core/formats/python/pythonModel";
 import { CachedSourceFiles } from "../../runtime/pythonFiles";
@@ -22,6 +23,8 @@ export interface PythonRequest {
    * convlens.pythonExtraPaths, then the Python environment's library folders.
    */
   readonly pythonPath: readonly string[];
+  /** convlens.kerasBackend (Config.kerasBackend): what a Keras source's backend() answers. */
+  readonly kerasBackend: KerasBackendChoice;
 }
 
 export type PythonResponse =
@@ -43,6 +46,7 @@ parentPort?.on("message", (req: PythonRequest) => {
       files,
       pythonPath: req.pythonPath,
       parsedModules,
+      kerasBackend: req.kerasBackend,
     });
     res = { id: req.id, analysis };
   } catch (e) {

@@ -20,6 +20,7 @@ import { outputCount } from "../keras/kerasRecurrent";
 import type { Span, Stmt } from "./ast";
 import { builtin } from "./builtins";
 import type { Interpreter } from "./interpreter";
+import { KerasAssumptions } from "./kerasAssumptions";
 import { KerasCustomLayers } from "./kerasCustomLayers";
 import { KerasShapes } from "./kerasShapes";
 import { POSITIONAL, snake } from "./kerasLayerArgs";
@@ -54,6 +55,7 @@ export function kerasStopped(
   stopped: ReadonlyMap<Stmt, string>,
   valueOf: (name: string) => PyValue | undefined,
   source: string,
+  assumed: readonly string[] = [],
 ): TracedClass[] {
   return body.flatMap((s) => {
     if ((s.kind !== "Assign" && s.kind !== "Expr") || s.value.kind !== "Call") return [];
@@ -62,7 +64,9 @@ export function kerasStopped(
     const reason = stopped.get(s) ?? (v?.t === "unknown" ? v.reason : undefined);
     if (reason === undefined) return [];
     const line = source.slice(0, s.span.from).split("\n").length;
-    const error = `cannot build ${name ?? "a model"} (line ${line}): ${reason}`;
+    // The reason may follow from an answer the file does not decide (NASNet refuses the torch backend).
+    const also = assumed.length ? ` (${assumed.join("; ")})` : "";
+    const error = `cannot build ${name ?? "a model"} (line ${line}): ${reason}${also}`;
     const at = { span: s.span, nameSpan: s.span, diagnostics: [], lines: [], calls: [] };
     return [{ name: name ?? `line ${line}`, kind: "instance" as const, error, ...at }];
   });
@@ -73,6 +77,8 @@ export const NO_KERAS_MODEL =
   "no Keras model found: ConvLens reads models built with keras.Sequential([...]) or keras.Model(inputs, outputs) (Functional) at module level, or in a function the module calls (model = build_model())";
 
 export class KerasRuntime {
+  /** The backend and image data format the source is answered with; the pipeline sets the choice. */
+  readonly assumptions = new KerasAssumptions();
   readonly custom = new KerasCustomLayers({
     isTensor: (v) => v.t === "object" && this.refs.has(v),
     shapeOf: (v) => this.shapeOf(v),
@@ -379,6 +385,7 @@ export class KerasRuntime {
       shapeArg: this.shapeArg,
       tensorShape: this.tensorShape,
       layerBase: this.custom.base,
+      assumptions: this.assumptions,
     });
   }
 }

@@ -5,9 +5,10 @@
  */
 import { KERAS_ALIASES, KERAS_LAYER_TYPES } from "../keras/kerasLayers";
 import { builtin } from "./builtins";
+import type { KerasAssumptions } from "./kerasAssumptions";
 import { MERGE_FUNCTIONS } from "./kerasLayerArgs";
 import { correctPad } from "./kerasShapes";
-import { NONE, str, tuple, unknown, type CallArgs, type PyClass, type PyValue } from "./values";
+import { NONE, tuple, unknown, type CallArgs, type PyClass, type PyValue } from "./values";
 
 /** What the modules' members build with: the Keras runtime's recorders. */
 export interface KerasModules {
@@ -21,6 +22,8 @@ export interface KerasModules {
   tensorShape(x: PyValue): PyValue;
   /** keras.layers.Layer, the base of the source's own layers. */
   readonly layerBase: PyClass;
+  /** How `backend()` and `image_data_format()` are answered (and that they were). */
+  readonly assumptions: KerasAssumptions;
 }
 
 /** `keras.src.applications.resnet` → `resnet`: a sibling module of the applications (not imagenet_utils). */
@@ -64,6 +67,7 @@ export function kerasNamespace(name: string, k: KerasModules): PyValue | undefin
     if (n === "layers") return layers;
     if (n === "models") return models;
     if (n === "backend") return backend;
+    if (n === "config") return config;
     if (n === "applications") return applications;
     if (n === "Sequential") return builtin("Sequential", (a) => k.sequential(a));
     // keras.applications build with Functional(inputs, outputs), the class keras.Model makes.
@@ -76,20 +80,20 @@ export function kerasNamespace(name: string, k: KerasModules): PyValue | undefin
     () => unknown("keras.models is a module"),
     (n) => (n === "Sequential" || n === "Model" || n === "Functional" ? member(n) : undefined),
   );
-  // Only what model-building code asks of the backend: Keras's defaults (no keras.json read), the
-  // channels-last layout and the TensorFlow backend (NASNetMobile refuses only the torch one).
+  // Only what model-building code asks of the backend: the backend's name (the chosen one, else Keras's
+  // default "tensorflow"; NASNetMobile refuses only torch) and Keras's default channels-last layout.
+  const asked = (n: string): PyValue | undefined =>
+    n === "image_data_format"
+      ? builtin(n, () => k.assumptions.imageDataFormat())
+      : n === "backend"
+        ? builtin(n, () => k.assumptions.backend())
+        : undefined;
   const backend = builtin(
     "keras.backend",
     () => unknown("keras.backend is a module"),
-    (n) =>
-      n === "image_data_format"
-        ? builtin(n, () => str("channels_last"))
-        : n === "backend"
-          ? builtin(n, () => str("tensorflow"))
-          : n === "int_shape"
-            ? builtin(n, k.shapeArg)
-            : undefined,
+    (n) => asked(n) ?? (n === "int_shape" ? builtin(n, k.shapeArg) : undefined),
   );
+  const config = builtin("keras.config", () => unknown("keras.config is a module"), asked);
   const imagenetUtils = builtin(
     "keras.applications.imagenet_utils",
     () => unknown("imagenet_utils is a module"),
@@ -131,6 +135,8 @@ export function kerasNamespace(name: string, k: KerasModules): PyValue | undefin
       return models;
     case "keras.backend":
       return backend;
+    case "keras.config":
+      return config;
     case "keras.applications":
       return applications;
     case "keras.applications.imagenet_utils":

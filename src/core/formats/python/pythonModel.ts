@@ -41,6 +41,7 @@ export function analyzePythonSource(source: string, opts: PythonOptions): Python
   const searchPath = [dirOf(opts.fileName), ...(opts.pythonPath ?? [])];
   const imports = new ModuleSystem(files, searchPath, parsed, builtinScope, (): Interpreter => interp);
   const host = new TorchHost(imports);
+  if (opts.kerasBackend) host.keras.assumptions.choice = opts.kerasBackend;
   const textOf = (span: Span): string =>
     isForeignSpan(span) ? (parsed.textOf(span) ?? "") : source.slice(span.from, span.to);
   const interp: Interpreter = new Interpreter(host, textOf);
@@ -135,11 +136,13 @@ export function analyzePythonSource(source: string, opts: PythonOptions): Python
       calls: [f.span],
     });
   }
-  for (const k of host.keras.models) classes.push(traceKeras(k.model(), k.span, opts, host.keras.boundName));
-  if (host.keras.models.length === 0 && isKerasSource(source))
-    classes.push(
-      ...kerasStopped(mod.body, stopped, (n) => (globals.has(n) ? globals.get(n) : undefined), source),
-    );
+  const assumed = host.keras.assumptions.notes();
+  for (const k of host.keras.models)
+    classes.push(traceKeras(k.model(), k.span, opts, host.keras.boundName, assumed));
+  if (host.keras.models.length === 0 && isKerasSource(source)) {
+    const valueOf = (n: string) => (globals.has(n) ? globals.get(n) : undefined);
+    classes.push(...kerasStopped(mod.body, stopped, valueOf, source, assumed));
+  }
   return { classes, parseErrors: mod.errors };
 }
 

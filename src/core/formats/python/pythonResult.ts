@@ -5,6 +5,7 @@
 import type { ModelAnalysis } from "../../analysis/result";
 import type { DType, Dim, Model } from "../../ir/types";
 import type { Span } from "./ast";
+import type { KerasBackendChoice } from "./kerasAssumptions";
 import type { GraphBuilder, PyDiagnostic } from "./graphBuilder";
 import type { RecordedArg } from "./instances";
 import type { ParsedModules, SourceFiles } from "./moduleLoader";
@@ -54,6 +55,11 @@ export interface TracedClass {
   readonly instance?: string;
   /** For an instance: where the script calls it (`model(x)`). */
   readonly calls?: readonly Span[];
+  /**
+   * What the analysis assumed that the file does not decide (a Keras source's backend() answer), also in
+   * the analysis's warnings.
+   */
+  readonly assumptions?: readonly string[];
 }
 
 export interface PythonAnalysis {
@@ -82,6 +88,8 @@ export interface PythonOptions {
    * kept while the class is broken in a way no input size fixes.
    */
   readonly lastGoodInputs?: Readonly<Record<string, readonly Dim[]>>;
+  /** What a Keras source's `backend()` answers (KERAS_BACKEND where it runs); Keras's default tensorflow. */
+  readonly kerasBackend?: KerasBackendChoice;
 }
 
 export interface Trace {

@@ -19,6 +19,7 @@ export function traceKeras(
   span: Span,
   opts: PythonOptions,
   sourceName: KerasSourceName,
+  assumed: readonly string[] = [],
 ): TracedClass {
   const base = {
     name: m.name,
@@ -26,6 +27,7 @@ export function traceKeras(
     nameSpan: span,
     diagnostics: [] as PyDiagnostic[],
     lines: [] as LineResult[],
+    ...(assumed.length ? { assumptions: assumed } : {}),
   };
   const b = new GraphBuilder();
   let built: ReturnType<typeof buildKeras>;
@@ -36,11 +38,13 @@ export function traceKeras(
     return { ...base, error: e.message };
   }
   const input = b.inputs[0];
-  const notes = unknownLayerNotes(built.unknown);
+  const unknownNotes = unknownLayerNotes(built.unknown);
+  const notes = [...assumed, ...unknownNotes];
   const model: Model = {
     format: "keras",
     graph: b.graph(built.outputs),
-    ...(notes.length ? { notes, paramsUnknown: built.unknown } : {}),
+    ...(notes.length ? { notes } : {}),
+    ...(unknownNotes.length ? { paramsUnknown: built.unknown } : {}),
     opsets: { "": 17 },
     producer: "Keras source",
     irVersion: 0,
