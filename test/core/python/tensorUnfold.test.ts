@@ -16,7 +16,10 @@ class Net(nn.Module):
         ${body}
 `;
 
-function outputShape(body: string, input: number[]): { shape?: readonly unknown[]; error?: string } {
+function outputShape(
+  body: string,
+  input: number[],
+): { shape: readonly unknown[] | null | undefined; error: string | undefined } {
   const r = analyzePythonSource(source(body), { fileName: "net.py", inputShapes: { Net: input } } as never);
   const net = r.classes.find((c) => c.name === "Net");
   return { shape: net?.analysis?.outputs[0]?.shape, error: net?.error };
