@@ -24,6 +24,13 @@ interface Option {
   readonly value: PyValue;
 }
 
+/** A required or positional option: its value comes with the command line, which ConvLens does not run. */
+const noValue = (flag: string, kind: string): PyValue =>
+  unknown(
+    `the command-line argument ${flag} has no default (${kind}: its value comes when the script runs; ` +
+      "a default= in its add_argument lets ConvLens follow it)",
+  );
+
 /** `--num-classes` → num_classes; `dest=` wins; positional arguments have no default. */
 function option(a: CallArgs): Option | undefined {
   const flags = a.args.flatMap((v) => (v.t === "str" ? [v.v] : []));
@@ -38,7 +45,7 @@ function option(a: CallArgs): Option | undefined {
     if (actionName === "store_true") value = { t: "bool", v: false };
     else if (actionName === "store_false") value = { t: "bool", v: true };
     else if (!long?.startsWith("-") || truthy(a.kwargs.get("required") ?? { t: "none" }) === true)
-      value = unknown(`the command-line argument ${name} has no default`);
+      value = noValue(long ?? name, long?.startsWith("-") ? "required" : "positional");
     else value = { t: "none" };
   }
   // argparse converts a string default with `type=` (type=int, default="10").
