@@ -141,6 +141,15 @@ describe("nothing returned or configured is dropped silently", () => {
     const m = named(analyse(src), "model");
     expect(m?.analysis?.outputs[0]?.shape ?? null).toBeNull();
     expect(JSON.stringify(m)).toMatch(/classes has no default/);
+    // The reason names the flag and says how to give a value (no setting passes arguments).
+    expect(m?.error).toMatch(/--classes has no default \(required: .*a default= in its add_argument/);
+  });
+
+  it("a positional command-line argument has no value either, and the reason says so", () => {
+    const src = `${NET}\nimport argparse\np = argparse.ArgumentParser()\np.add_argument("classes", type=int)\nargs = p.parse_args()\nmodel = Net(args.classes)\nmodel(torch.randn(1, 784))\n`;
+    const m = named(analyse(src), "model");
+    expect(m?.analysis?.outputs[0]?.shape ?? null).toBeNull();
+    expect(m?.error).toMatch(/argument classes has no default \(positional: /);
   });
 
   it("a forward returning a known and an unknown output lists the known one and warns about the other", () => {

@@ -2,6 +2,7 @@
  * Python builtins and the small standard-library pieces model code uses (range, zip, OrderedDict, math,
  * partial).
  */
+import { typeBuiltin } from "./pyType";
 import {
   describe,
   iterate,
@@ -337,6 +338,7 @@ export function makeBuiltins(interp: () => Interpreter): Map<string, PyValue> {
       );
     }),
   };
+  b["type"] = typeBuiltin((n) => b[n]);
   return new Map(Object.entries(b));
 }
 

@@ -18,6 +18,22 @@ import { Scope, str, unknown, type PyValue } from "./values";
 const NOT_READ =
   /^(torch|numpy|scipy|pandas|matplotlib|PIL|cv2|sklearn|tqdm|tensorflow|jax|onnx|onnxruntime|triton)(\.|$)/;
 
+/**
+ * A module's `__dict__` (imagenet's `models.__dict__[args.arch]()`): its names, each value read only
+ * when used, so listing the names does not run every module they are imported from.
+ */
+function moduleDict(scope: Scope): PyValue {
+  const entries = new Map<string, { key: PyValue; value: PyValue }>();
+  for (const name of scope.ownNames())
+    entries.set(`s:${name}`, {
+      key: str(name),
+      get value() {
+        return scope.get(name) ?? unknown(`${name} is not defined`);
+      },
+    });
+  return { t: "dict", entries };
+}
+
 interface LoadedModule {
   readonly spec: ModuleSpec;
   readonly scope: Scope;
@@ -96,6 +112,7 @@ export class ModuleSystem {
       () => unknown(`module ${short} is not callable`),
       (n) => {
         run();
+        if (n === "__dict__") return moduleDict(scope);
         if (scope.has(n)) return scope.get(n);
         // torchvision.datasets / .transforms are ConvLens's own (torchData.ts), not the files.
         if (DATA_MODULES.has(`${short}.${n}`)) return this.interp().host.importModule(`${short}.${n}`, 0);

@@ -6,6 +6,8 @@ import { dictKey, describe, num, str, tuple, unknown, NONE, type PyObject, type 
 
 /** obj[index] for a container; anything else is unknown with the reason. */
 export function containerGetItem(obj: PyValue, index: PyValue): PyValue {
+  // An unknown keeps its own reason, the root cause (not "cannot index ? (cannot index ? (…))" per turn).
+  if (obj.t === "unknown") return obj;
   if (obj.t === "str") {
     // "nre"[1:] is "re" (timm's block strings): indexed as its characters, joined back.
     const chars = containerGetItem(tuple([...obj.v].map(str)), index);

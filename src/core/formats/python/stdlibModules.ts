@@ -8,12 +8,28 @@ import { ABSTRACT_TYPES, builtin, mathModule } from "./builtins";
 import { copyModule } from "./copyModule";
 import { linspace } from "./initTensors";
 import { reModule } from "./pyRegex";
-import { NONE, truthy, unknown, type CallArgs, type PyClass, type PyObject, type PyValue } from "./values";
+import {
+  NONE,
+  iterate,
+  truthy,
+  unknown,
+  type CallArgs,
+  type PyClass,
+  type PyObject,
+  type PyValue,
+} from "./values";
 
 interface Option {
   readonly dest: string;
   readonly value: PyValue;
 }
+
+/** A required or positional option: its value comes with the command line, which ConvLens does not run. */
+const noValue = (flag: string, kind: string): PyValue =>
+  unknown(
+    `the command-line argument ${flag} has no default (${kind}: its value comes when the script runs; ` +
+      "a default= in its add_argument lets ConvLens follow it)",
+  );
 
 /** `--num-classes` → num_classes; `dest=` wins; positional arguments have no default. */
 function option(a: CallArgs): Option | undefined {
@@ -29,7 +45,7 @@ function option(a: CallArgs): Option | undefined {
     if (actionName === "store_true") value = { t: "bool", v: false };
     else if (actionName === "store_false") value = { t: "bool", v: true };
     else if (!long?.startsWith("-") || truthy(a.kwargs.get("required") ?? { t: "none" }) === true)
-      value = unknown(`the command-line argument ${name} has no default`);
+      value = noValue(long ?? name, long?.startsWith("-") ? "required" : "positional");
     else value = { t: "none" };
   }
   // argparse converts a string default with `type=` (type=int, default="10").
@@ -122,6 +138,34 @@ export function itertoolsModule(): PyValue {
   );
 }
 
+/**
+ * tqdm's progress bar (`tqdm`, `tqdm.auto`, `tqdm.notebook`, and torch.hub's re-export): iterating
+ * `tqdm(loader, desc=…)` gives the loader's items, so the batches a training loop feeds stay known;
+ * its display methods do nothing here. An iterable it cannot iterate stays unknown.
+ */
+function tqdmModule(name: string, builtinOf: (n: string) => PyValue | undefined): PyValue {
+  const bar = (iterable: PyValue | undefined): PyValue => {
+    const items = iterable ? iterate(iterable) : undefined;
+    const display = (n: string): PyValue => builtin(`tqdm.${n}`, () => NONE);
+    return {
+      ...builtin("tqdm", () => unknown("a tqdm bar is not callable"), display),
+      ...(items ? { items } : {}),
+    };
+  };
+  const tqdm = builtin("tqdm", (a) => bar(a.args[0] ?? a.kwargs.get("iterable")));
+  const range = builtinOf("range");
+  const trange = builtin("trange", (a) => bar(range?.t === "builtin" ? range.call(a) : undefined));
+  return moduleOf(name, (n) =>
+    n === "tqdm"
+      ? tqdm
+      : n === "trange"
+        ? trange
+        : n === "auto" || n === "notebook"
+          ? tqdmModule(`${name}.${n}`, builtinOf)
+          : undefined,
+  );
+}
+
 /** Members of standard modules that the interpreter has as builtins (read as `functools.partial`). */
 const MODULE_BUILTINS: Readonly<Record<string, readonly string[]>> = {
   functools: ["partial"],
@@ -153,6 +197,12 @@ export function stdlibModule(
       return itertoolsModule();
     case "re":
       return reModule();
+    case "tqdm":
+    case "tqdm.auto":
+    case "tqdm.notebook":
+    case "torch.hub":
+      // torch.hub is known for its tqdm (the rest of it downloads)
+      return tqdmModule(name, builtinOf);
     case "types":
       // FunctionType: what isinstance calls a `def` or lambda (timm's create_norm_act).
       return moduleOf(name, (n) => (n === "FunctionType" ? builtin(n, () => NONE) : undefined));

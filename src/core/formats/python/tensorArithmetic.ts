@@ -123,6 +123,9 @@ export function tensorAttr(site: TensorSite, x: PyTensor, name: string): PyValue
     return builtin(`Tensor.${name}`, () => site.init.toPython(x, name));
   if (name === "int" || name === "long")
     return builtin(`Tensor.${name}`, () => (site.builder ? x : site.outside(name, [x], () => x, name)));
+  // x.unfold(dim, size, step) is not F.unfold (im2col): the method has an entry of its own.
+  if (name === "unfold")
+    return builtin("Tensor.unfold", (a) => site.runOp("Tensor.unfold", [x, ...a.args], a, name));
   const inPlace = name.endsWith("_") && TORCH_FUNCTIONS[name.slice(0, -1)] ? name.slice(0, -1) : name;
   if (!TORCH_FUNCTIONS[inPlace]) return unknown(`tensor method ${name} is not followed`);
   return builtin(`Tensor.${name}`, (a) => site.runOp(inPlace, [x, ...a.args], a, name));

@@ -204,6 +204,35 @@ function gridSample(c: OpCall): PyValue {
   return emit(c, "GridSample", [x.value, grid.value], attrs);
 }
 
+/**
+ * x.unfold(dimension, size, step), the tensor method (F.unfold is im2col, a layer of its own): the
+ * windows of `size` along the dim, as a new last dim. Windows that tile the dim exactly (step ==
+ * size, the dim a multiple of it: ViT's patches) are a Reshape then a Transpose; overlapping or
+ * partial windows are not followed.
+ */
+function tensorUnfold(c: OpCall): PyValue {
+  const x = tensorArg(c, 0, "self");
+  const shape = x?.state.shape;
+  const [d0, size, step] = [1, 2, 3].map((i) => {
+    const v = arg(c, i, ["dimension", "size", "step"][i - 1] as string);
+    return v ? num(v) : undefined;
+  });
+  if (!x || !shape || d0 === undefined || size === undefined || step === undefined || size <= 0)
+    return unknown("Tensor.unfold of an unknown shape or with non-constant arguments");
+  const r = shape.length;
+  const d = d0 < 0 ? d0 + r : d0;
+  const n = shape[d];
+  if (typeof n !== "number" || step !== size || n % size !== 0)
+    return unknown("Tensor.unfold with overlapping or partial windows is not followed");
+  const after = shape.slice(d + 1);
+  if (!after.every((s): s is number => typeof s === "number"))
+    return unknown("Tensor.unfold before a symbolic dim is not followed");
+  const before = shape.slice(0, d).map((s) => (typeof s === "number" ? s : 0)); // 0: copy the dim
+  const y = emit(c, "Reshape", [x.value, c.b.constInts([...before, n / size, size, ...after])]);
+  const perm = [...Array.from({ length: d + 1 }, (_, i) => i), ...after.map((_, i) => d + 2 + i), d + 1];
+  return emit(c, "Transpose", [y.value], { perm });
+}
+
 export const MORE_TORCH_FUNCTIONS: Readonly<Record<string, TorchOp>> = {
   linear,
   einsum,
@@ -234,4 +263,6 @@ export const MORE_TORCH_FUNCTIONS: Readonly<Record<string, TorchOp>> = {
   new_zeros: newTensor,
   new_ones: newTensor,
   new_empty: newTensor,
+  // Tensor methods only: a name with a dot is never reached as torch.NAME or F.NAME.
+  "Tensor.unfold": tensorUnfold,
 };
