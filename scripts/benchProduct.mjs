@@ -11,6 +11,7 @@
 //   node scripts/benchProduct.mjs [--vsix FILE | --no-package] [--rounds N] [--models DIR] [--json FILE]
 //     --models DIR   folder with synthetic-conv-10k.onnx (npm run bench writes it to dist/bench-models)
 //     --inspector-only   only the inspector rows (no Run, Explain or hover): a quicker before/after
+//     --explain-only     only ResNet-18's inspector, Run and Explain rows: a quicker before/after
 // Prints a table (median of the rounds and runs) with the targets; skips itself, saying why, when
 // code-server or chromium is not installed (node scripts/ensure-tools.mjs --e2e installs them).
 import { spawnSync } from "node:child_process";
@@ -24,6 +25,7 @@ const argValue = (flag) => (argv.includes(flag) ? argv[argv.indexOf(flag) + 1] :
 const ROUNDS = Math.max(1, Number(argValue("--rounds") ?? 3) || 3);
 const LATER_RUNS = 4;
 const INSPECTOR_ONLY = argv.includes("--inspector-only");
+const EXPLAIN_ONLY = argv.includes("--explain-only");
 const fixtures = path.resolve(repoRoot, "../shared/fixtures");
 const started = Date.now();
 const log = (msg) => console.log(`[product ${((Date.now() - started) / 1000).toFixed(0)} s] ${msg}`);
@@ -368,6 +370,7 @@ async function oneRound(page, url, workspace, wb, add, addMeasures, haveSyntheti
     for (const ms of later) add(`${label}: resnet18, later`, ms);
     addMeasures(`${label}: resnet18 (first + later)`, await takeMeasures(frame));
   }
+  if (EXPLAIN_ONLY) return;
   await inspector("inspector: resnet18, reopened", "resnet18.onnx");
   await inspector("inspector: densenet121", "densenet121.onnx");
   if (haveSynthetic)

@@ -53,6 +53,8 @@ export type HostToWebview =
       readonly runnable: RunnableInfo;
       readonly map: string;
       readonly seed?: SeedInput;
+      /** The output with the layer's activations, when the graph gives them (deconvnet). */
+      readonly layer?: string;
     }
   /**
    * Outputs of a runNative request (float32 each, own buffers); `ms` is session.run alone, `hostMs`

@@ -130,33 +130,42 @@ describe("the Explain tab's first click", () => {
   const layers = analyzeModel(model, { modelName: "shapes_cnn" }).layers;
   const relu3 = layers.find((l) => l.name === "relu3")!;
 
-  it.each<["deconvnet" | "gradcam", string]>([
-    ["deconvnet", `deconvnet {"layerIndex":${relu3.index}}`],
-    ["gradcam", `gradcam {"layerIndex":${relu3.index}}`],
-  ])("asks for %s's graph (its seed fed) without waiting for the forward pass", async (method, wanted) => {
-    const asked: string[] = [];
-    let stop = () => {};
-    const runner = new ExplainRunner({
-      engine: () => ({ run: () => Promise.reject(new Error("not run")) }),
-      input: () => ({
-        feed: async () => ({ dtype: "float32", data: new Float32Array(4), dims: [1, 1, 2, 2] }),
-      }),
-      forwardRunnable: () => {
-        asked.push("forward");
-        return new Promise((_, reject) => (stop = () => reject(new Error("stopped"))));
-      },
-      explainRunnable: (m, p) => {
-        asked.push(`${m} ${JSON.stringify(p)}`);
-        return Promise.reject(new Error("not built"));
-      },
-      progress: () => {},
-    });
-    const spec = { method, layer: relu3, channel: null, classIndex: null, target: "channel" } as const;
-    const run = runner.run({ ...spec, ascent: DEFAULT_ASCENT }, { cancelled: false }, () => {});
-    await new Promise((r) => setTimeout(r, 0));
-    // Asked first, with neither class nor channel (the graph feeds them): the forward pass is pending.
-    expect(asked).toEqual([wanted, "forward"]);
-    stop();
-    await expect(run).rejects.toThrow("stopped");
-  });
+  // deconvnet's graph may give the layer's activations: it is awaited instead of a forward graph.
+  it.each<["deconvnet" | "gradcam", string, string, string]>([
+    [
+      "deconvnet",
+      `deconvnet {"layerIndex":${relu3.index}}`,
+      `deconvnet {"layerIndex":${relu3.index}}`,
+      "not built",
+    ],
+    ["gradcam", `gradcam {"layerIndex":${relu3.index}}`, "forward", "stopped"],
+  ])(
+    "asks for %s's graph (its seed fed) without waiting for the forward pass",
+    async (method, wanted, next, why) => {
+      const asked: string[] = [];
+      let stop = () => {};
+      const runner = new ExplainRunner({
+        engine: () => ({ run: () => Promise.reject(new Error("not run")) }),
+        input: () => ({
+          feed: async () => ({ dtype: "float32", data: new Float32Array(4), dims: [1, 1, 2, 2] }),
+        }),
+        forwardRunnable: () => {
+          asked.push("forward");
+          return new Promise((_, reject) => (stop = () => reject(new Error("stopped"))));
+        },
+        explainRunnable: (m, p) => {
+          asked.push(`${m} ${JSON.stringify(p)}`);
+          return Promise.reject(new Error("not built"));
+        },
+        progress: () => {},
+      });
+      const spec = { method, layer: relu3, channel: null, classIndex: null, target: "channel" } as const;
+      const run = runner.run({ ...spec, ascent: DEFAULT_ASCENT }, { cancelled: false }, () => {});
+      await new Promise((r) => setTimeout(r, 0));
+      // Asked first, with neither class nor channel (the graph feeds them): the forward pass is pending.
+      expect(asked).toEqual([wanted, next]);
+      stop();
+      await expect(run).rejects.toThrow(why);
+    },
+  );
 });

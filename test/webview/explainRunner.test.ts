@@ -48,11 +48,20 @@ const RELU3: LayerRow = {
 interface Harness {
   runner: ExplainRunner;
   prepared: { method: GraphMethod; p: ExplainParams }[];
-  runs: { uri: string; data: Float32Array }[];
+  runs: { uri: string; data: Float32Array; fetches: readonly string[]; mask?: Float32Array }[];
   input: { data: Float32Array };
 }
 
-function harness(grad: (x: Float32Array) => Float32Array = (x) => x.map((v) => 2 * v)): Harness {
+const MASK = "/backward/channelMask";
+
+/**
+ * `layerMap`: deconvnet's graph is fed its channel and gives the layer's activations (these), as
+ * the host builds it for a channels-first model.
+ */
+function harness(
+  grad: (x: Float32Array) => Float32Array = (x) => x.map((v) => 2 * v),
+  layerMap?: Float32Array,
+): Harness {
   const prepared: Harness["prepared"] = [];
   const runs: Harness["runs"] = [];
   const input = { data: Float32Array.from({ length: 3 * 64 }, (_, i) => (i % 7) / 7) };
@@ -63,7 +72,8 @@ function harness(grad: (x: Float32Array) => Float32Array = (x) => x.map((v) => 2
       fetches: readonly string[],
     ): Promise<RunResult> {
       const x = feeds["input"]!.data as Float32Array;
-      runs.push({ uri: runnable.modelUri, data: x });
+      const mask = feeds[MASK]?.data as Float32Array | undefined;
+      runs.push({ uri: runnable.modelUri, data: x, fetches, ...(mask ? { mask } : {}) });
       const outputs = new Map<string, OutputData>();
       if (runnable.modelUri === "forward") {
         outputs.set("output", { dims: [1, 3], data: Float32Array.from([0.1, 2, 0.5]) });
@@ -72,6 +82,8 @@ function harness(grad: (x: Float32Array) => Float32Array = (x) => x.map((v) => 2
         outputs.set("gradcam", { dims: [4, 4], data: Float32Array.from({ length: 16 }, (_, i) => i) });
       } else {
         outputs.set("input_grad", { dims: [1, 3, 8, 8], data: grad(x) });
+        if (layerMap && fetches.includes("relu3_out"))
+          outputs.set("relu3_out", { dims: [1, 2, 4, 4], data: layerMap });
       }
       return { backend: "wasm", ms: 2, firstRun: runs.length === 1, outputs, notes: [] };
     },
@@ -90,7 +102,10 @@ function harness(grad: (x: Float32Array) => Float32Array = (x) => x.map((v) => 2
           outputs: ["output", "m"],
         },
         map: method === "gradcam" ? "gradcam" : "input_grad",
-      };
+        ...(layerMap && method === "deconvnet"
+          ? { seed: { name: MASK, kind: "channelMask", dims: [1, 2, 1, 1] }, layer: "relu3_out" }
+          : {}),
+      } as const;
     },
     progress: () => {},
   });
@@ -142,10 +157,13 @@ describe("explain runner", () => {
   it("deconvnet: the strongest unit's channel and position, and its receptive field", async () => {
     const h = harness();
     const r = await h.runner.run(spec("deconvnet"), token, noFrames);
+    // Asked for at the click, then whether it gives the layer's activations (not here), then run.
     expect(h.prepared).toEqual([
+      { method: "deconvnet", p: { layerIndex: 7 } },
       { method: "deconvnet", p: { layerIndex: 7 } },
       { method: "deconvnet", p: { layerIndex: 7, channel: 1 } },
     ]);
+    expect(h.runs.map((x) => x.uri)).toEqual(["forward", 'deconvnet:{"layerIndex":7,"channel":1}']);
     expect(r.unit).toEqual({
       channel: 1,
       position: [2, 3],
@@ -156,6 +174,40 @@ describe("explain runner", () => {
     // A typed channel is kept.
     const r0 = await h.runner.run(spec("deconvnet", { channel: 0 }), token, noFrames);
     expect(r0.unit?.channel).toBe(0);
+  });
+
+  it("deconvnet in one graph: no forward pass, any channel fed, the unit read from its layer output", async () => {
+    const h = harness(undefined, LAYER_MAP);
+    const r = await h.runner.run(spec("deconvnet"), token, noFrames);
+    expect(h.runs.map((x) => x.uri)).toEqual(['deconvnet:{"layerIndex":7}']);
+    expect(h.runs[0]!.fetches).toEqual(["input_grad", "relu3_out"]);
+    expect(Array.from(h.runs[0]!.mask ?? [])).toEqual([0, 0]);
+    expect(r.unit).toEqual({
+      channel: 1,
+      position: [2, 3],
+      value: 9,
+      box: { x: 5, y: 3, width: 3, height: 3 },
+    });
+    expect(r.map.dims).toEqual([1, 3, 8, 8]);
+    expect(r.timing.runs).toBe(1);
+    // A typed channel is fed from the start: one run.
+    const r0 = await h.runner.run(spec("deconvnet", { channel: 0 }), token, noFrames);
+    expect(r0.unit?.channel).toBe(0);
+    expect(h.runs).toHaveLength(2);
+    expect(Array.from(h.runs[1]!.mask ?? [])).toEqual([0, Math.fround(-1e30)]);
+  });
+
+  it("deconvnet in one graph: a largest value in two channels runs again for the unit's channel alone", async () => {
+    // 9 in channel 0 (at 0, 1) as well: the graph fed any channel would project the units of both.
+    const tied = Float32Array.from(LAYER_MAP, (v, i) => (i === 1 ? 9 : v));
+    const h = harness(undefined, tied);
+    const r = await h.runner.run(spec("deconvnet"), token, noFrames);
+    expect(r.unit).toMatchObject({ channel: 0, position: [0, 1], value: 9 });
+    expect(h.runs.map((x) => Array.from(x.mask ?? []))).toEqual([
+      [0, 0],
+      [0, Math.fround(-1e30)],
+    ]);
+    expect(r.timing.runs).toBe(2);
   });
 
   it("Guided Grad-CAM multiplies guided backprop by the upsampled CAM", async () => {

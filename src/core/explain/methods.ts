@@ -6,7 +6,7 @@
  * plus its graph in `explainGraph` when it needs a new target.
  */
 import type { LayerRow } from "../analysis/result";
-import type { Model } from "../ir/types";
+import type { Model, ValueInfo } from "../ir/types";
 import { ModelError } from "../ir/types";
 import { buildGradCam, buildInputGradient, lastSpatialValue, type BackwardGraph } from "../onnx/backward";
 import type { Rectification } from "../onnx/backwardRules";
@@ -209,6 +209,12 @@ export interface GraphRequest {
    * then serves every class or channel, and `classIndex` / `channel` are not used.
    */
   readonly fedSeed?: boolean;
+  /**
+   * A largest-unit graph with a fed channel also outputs the layer's activations (`layerOutput`),
+   * so that its runner picks the unit without a forward graph of its own (not for channels-last
+   * models: the runner reads the channel on axis 1).
+   */
+  readonly exposeLayer?: boolean;
 }
 
 /** Methods whose class or largest-unit channel can be fed at run time: one graph per layer serves all. */
@@ -229,9 +235,13 @@ export function layerValue(model: Model, layers: readonly LayerRow[], layer: Lay
   return value;
 }
 
-/** A method's backward graph; `layerValue` names the value it was built at, if any. */
+/**
+ * A method's backward graph; `layerValue` names the value it was built at, if any, and
+ * `layerOutput` the graph output that carries it (GraphRequest.exposeLayer).
+ */
 export interface ExplainGraph extends BackwardGraph {
   readonly layerValue?: string;
+  readonly layerOutput?: string;
 }
 
 /** The backward graph of one method: what the CLI runs and what the host hands the webview. */
@@ -241,7 +251,26 @@ export function explainGraph(model: Model, layers: readonly LayerRow[], req: Gra
   if (req.layerIndex !== undefined && layer === undefined) throw new ModelError(`no layer ${req.layerIndex}`);
   const value = () => (used = layerValue(model, layers, layer));
   const g = graphOf(model, layers, req, value);
-  return used === undefined ? g : { ...g, layerValue: used };
+  if (used === undefined) return g;
+  const exposed =
+    req.exposeLayer === true &&
+    methodInfo(req.method).target === "maxUnit" &&
+    g.seedInput?.kind === "channelMask" &&
+    model.layout !== "channels_last";
+  if (!exposed) return { ...g, layerValue: used };
+  const info = layers.flatMap((l) => l.outputs).find((o) => o.name === used);
+  return withOutput(
+    { ...g, layerValue: used },
+    { name: used, dtype: info?.dtype ?? "float32", shape: undefined },
+  );
+}
+
+/** `g` with `value` among its outputs as well (the same value, not a copy, when it is one already). */
+function withOutput(g: ExplainGraph, value: ValueInfo): ExplainGraph {
+  const outputs = g.model.graph.outputs;
+  if (outputs.some((o) => o.name === value.name)) return { ...g, layerOutput: value.name };
+  const graph = { ...g.model.graph, outputs: [...outputs, value] };
+  return { ...g, model: { ...g.model, graph }, layerOutput: value.name };
 }
 
 function graphOf(

@@ -24,12 +24,18 @@ export interface Built {
   readonly map?: string;
   /** A backward graph's fed seed (its class or channel), when it has one. */
   readonly seedInput?: SeedInput;
+  /** A backward graph's output of the layer's activations, when it gives them (deconvnet). */
+  readonly layer?: string;
   /** What the run differs in from the file's own runtime (a quantized TFLite model run as QDQ). */
   readonly notes: readonly string[];
 }
 
 /** A runnable graph as built, before it is written: a backward graph also names its map and seed. */
-type BuiltGraph = Runnable & { readonly map?: string; readonly seedInput?: SeedInput };
+type BuiltGraph = Runnable & {
+  readonly map?: string;
+  readonly seedInput?: SeedInput;
+  readonly layer?: string;
+};
 
 /**
  * What was built for one model, kept while the model is (WeakMap) and some inspector shows it:
@@ -144,6 +150,7 @@ export class RunnableCache {
         notes: r.notes,
         ...(r.map !== undefined ? { map: r.map } : {}),
         ...(r.seedInput !== undefined ? { seedInput: r.seedInput } : {}),
+        ...(r.layer !== undefined ? { layer: r.layer } : {}),
       };
     })();
     m.runnables.set(key, created);

@@ -216,22 +216,25 @@ export class RuntimeService {
     layers: readonly LayerRow[],
     req: ExplainRequest,
     signal?: AbortSignal,
-  ): Promise<{ runnable: RunnableInfo; map: string; seed?: SeedInput }> {
+  ): Promise<{ runnable: RunnableInfo; map: string; seed?: SeedInput; layer?: string }> {
     const { method, layerIndex, channel } = req;
     const classIndex = req.classIndex ?? 0;
     const fedSeed = seedIsFed(method);
     const key = `${method} ${JSON.stringify(fedSeed ? { layerIndex } : { layerIndex, channel, classIndex })}`;
     const runnable = await this.cache.built(model, key, signal, (m) => {
-      const g = explainGraph(m, layers, { ...req, classIndex, fedSeed });
+      // deconvnet's graph gives the layer's activations too: its run needs no forward graph.
+      const g = explainGraph(m, layers, { ...req, classIndex, fedSeed, exposeLayer: true });
       return {
         ...buildRunnable(g.model, { seed: SEED }),
         map: g.output,
         ...(g.seedInput ? { seedInput: g.seedInput } : {}),
+        ...(g.layerOutput !== undefined ? { layer: g.layerOutput } : {}),
       };
     });
     return {
       map: runnable.map ?? "",
       ...(runnable.seedInput ? { seed: runnable.seedInput } : {}),
+      ...(runnable.layer !== undefined ? { layer: runnable.layer } : {}),
       runnable: {
         modelUri: this.publish(webview, runnable.file),
         inputs: model.graph.inputs.map((i) => ({

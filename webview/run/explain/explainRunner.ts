@@ -17,24 +17,22 @@ import { ERF_SAMPLES, erfMean } from "../../../src/core/explain/erf";
 import { ascentStep, blur, isShowStep, jitterSource, roll, startNoise } from "./ascent";
 import { Timer, type ExplainResult, type ExplainSpec, type InputImage } from "./explainResult";
 import { argmax, dataHash, runUsesClass, type ExplainParams } from "./explainModel";
-import {
-  combineChannels,
-  guidedGradCam,
-  planesOf,
-  strongestUnit,
-  sumAbsChannels,
-  upsampleBilinear,
-} from "./mapMath";
+import { combineChannels, guidedGradCam, planesOf, sumAbsChannels, upsampleBilinear } from "./mapMath";
+import { deconvnetAfterForward, deconvnetInOneGraph } from "./deconvnetUnit";
 import { centrePosition, clipBox, massShare, rfBox, spatialDims } from "./receptiveField";
 
 export type { ExplainResult, ExplainSpec } from "./explainResult";
 
-/** Runs a method's backward graph on the input (or on `data`): the map and whether weights were generated. */
+/**
+ * Runs a method's backward graph on the input (or on `data`): the map, whether weights were
+ * generated, and the layer's activations when `withLayerMap` and the graph gives them.
+ */
 type Backward = (
   method: GraphMethod,
   p: ExplainParams,
   data?: Float32Array,
-) => Promise<{ out: OutputData; randomWeights: boolean }>;
+  withLayerMap?: boolean,
+) => Promise<{ out: OutputData; randomWeights: boolean; layerMap?: OutputData }>;
 
 /** A backward graph the host built: the runnable model and the output holding the map. */
 export interface ExplainRunnable {
@@ -42,6 +40,8 @@ export interface ExplainRunnable {
   readonly map: string;
   /** The input fed with the class or channel (one graph serves them all), when the graph has one. */
   readonly seed?: SeedInput;
+  /** The output with the layer's activations, when the graph gives them (deconvnet). */
+  readonly layer?: string;
 }
 
 export interface RunnerDeps {
@@ -106,9 +106,16 @@ export class ExplainRunner {
     // A graph whose class or channel is fed does not wait for the forward pass that chooses them: the
     // host builds it (and its engine thread loads it) meanwhile.
     this.askGraphs(spec.method, spec.layer, token.signal);
-    const forward = await this.deps.forwardRunnable(
-      spec.layer !== null && spec.method === "deconvnet" ? [spec.layer.index] : [],
-    );
+    const timer = new Timer();
+    // deconvnet's graph that gives the layer's activations needs no forward graph (nor pass).
+    const t0 = performance.now();
+    const oneGraph = spec.method === "deconvnet" ? await this.layerGraph(spec.layer, token) : null;
+    timer.hostMs += performance.now() - t0;
+    const forward =
+      oneGraph?.runnable ??
+      (await this.deps.forwardRunnable(
+        spec.layer !== null && spec.method === "deconvnet" ? [spec.layer.index] : [],
+      ));
     const feeds = await this.feeds(forward, input);
     const first = forward.inputs[0]?.name ?? "";
     const x = feeds[first];
@@ -122,7 +129,7 @@ export class ExplainRunner {
     let predicted: number | null = null;
     let layerMap: OutputData | undefined;
     const needsClass = runUsesClass(spec.method, spec.target) && spec.classIndex === null;
-    if (needsClass || spec.method === "deconvnet") {
+    if (needsClass || (spec.method === "deconvnet" && oneGraph === null)) {
       this.deps.progress("Running the forward pass…");
       const value =
         spec.layer === null ? undefined : forward.layers.find((l) => l.index === spec.layer?.index)?.value;
@@ -143,13 +150,12 @@ export class ExplainRunner {
       checkCancelled(token);
     }
     const classIndex = runUsesClass(spec.method, spec.target) ? (spec.classIndex ?? predicted ?? 0) : null;
-    const timer = new Timer();
     const base = { spec, input: image, classIndex, predicted };
     const layerIndex = spec.layer?.index;
     const withLayer = layerIndex === undefined ? {} : { layerIndex };
     const withClass = classIndex === null ? {} : { classIndex };
 
-    const backward: Backward = async (method, p, data = image.data) => {
+    const backward: Backward = async (method, p, data = image.data, withLayerMap = false) => {
       this.deps.progress("Preparing the backward graph…");
       const t0 = performance.now();
       const g = await this.deps.explainRunnable(method, p, token.signal);
@@ -167,11 +173,16 @@ export class ExplainRunner {
                 data: seedValues(g.seed, g.seed.kind === "classOneHot" ? p.classIndex : p.channel),
               },
             };
-      const r = await engine.run(g.runnable, { ...feeds, ...seed, [first]: { ...x, data } }, [g.map], token);
+      const layer = withLayerMap ? g.layer : undefined;
+      const fetches = layer === undefined ? [g.map] : [g.map, layer];
+      const r = await engine.run(g.runnable, { ...feeds, ...seed, [first]: { ...x, data } }, fetches, token);
       timer.add(r, performance.now() - t1);
       const out = r.outputs.get(g.map);
       if (out === undefined) throw new Error(`the runtime did not return the map "${g.map}"`);
-      return { out, randomWeights: g.runnable.randomWeights };
+      const layerMap = layer === undefined ? undefined : r.outputs.get(layer);
+      if (layer !== undefined && layerMap === undefined)
+        throw new Error(`the runtime did not return the layer's output "${layer}"`);
+      return { out, randomWeights: g.runnable.randomWeights, ...(layerMap ? { layerMap } : {}) };
     };
     const { height, width } = planesOf(image.dims);
 
@@ -213,10 +224,15 @@ export class ExplainRunner {
         };
       }
       case "deconvnet": {
-        if (layerMap === undefined || spec.layer === null)
-          throw new Error("the runtime did not return the layer's output");
-        const unit = strongestUnit(layerMap.data, layerMap.dims, spec.channel ?? undefined);
-        const { out, randomWeights } = await backward("deconvnet", { ...withLayer, channel: unit.channel });
+        if (spec.layer === null) throw new Error("deconvnet needs a layer");
+        const { unit, out, randomWeights } =
+          oneGraph === null
+            ? await deconvnetAfterForward(layerMap, spec.channel, (p) => backward("deconvnet", p), withLayer)
+            : await deconvnetInOneGraph(
+                spec.channel,
+                (p) => backward("deconvnet", p, image.data, true),
+                withLayer,
+              );
         const position = spatialDims(spec.layer).length === 1 ? [unit.x] : [unit.y, unit.x];
         const rf = spec.layer.rf?.kind === "spatial" ? spec.layer.rf.axes : [];
         const box = clipBox(rfBox(rf, position), width, height);
@@ -235,6 +251,14 @@ export class ExplainRunner {
       case "deepDream":
         return this.ascend(spec, base, backward, withLayer, withClass, timer, token, onFrame);
     }
+  }
+
+  /** deconvnet's fed-channel graph at `layer` when it gives the layer's activations, else null. */
+  private async layerGraph(layer: LayerRow | null, token: CancelToken): Promise<ExplainRunnable | null> {
+    if (layer === null) return null;
+    const g = await this.deps.explainRunnable("deconvnet", { layerIndex: layer.index }, token.signal);
+    checkCancelled(token);
+    return g.layer !== undefined && g.seed?.kind === "channelMask" ? g : null;
   }
 
   private async erf(

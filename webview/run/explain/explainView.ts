@@ -195,8 +195,12 @@ export class ExplainView {
     if (choice.error !== null) return;
     const layer = choice.layer === null ? null : hostLayer(choice.layer, this.analysis.layers);
     this.runner.askGraphs(this.s.method, layer, this.ahead.signal);
+    // deconvnet's graph gives the layer's activations when the host can expose them: else its run
+    // needs the forward graph that does.
     if (this.s.method === "deconvnet" && layer !== null)
-      this.deps.forwardRunnable([layer.index]).catch(() => undefined);
+      this.explainRunnable("deconvnet", { layerIndex: layer.index }, this.ahead.signal)
+        .then((g) => (g.layer === undefined ? this.deps.forwardRunnable([layer.index]) : undefined))
+        .catch(() => undefined);
   }
 
   private setRunning(running: boolean): void {
@@ -272,6 +276,7 @@ export class ExplainView {
           runnable: reply.runnable,
           map: reply.map,
           ...(reply.seed !== undefined ? { seed: reply.seed } : {}),
+          ...(reply.layer !== undefined ? { layer: reply.layer } : {}),
         }));
       const asked = r;
       // A failed or cancelled request is asked again next time (unless another has replaced it).

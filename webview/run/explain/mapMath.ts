@@ -271,6 +271,22 @@ export function strongestUnit(
   return best;
 }
 
+/**
+ * Whether `value` is the largest of a whole [N, C, …] map (every frame) and reached in `channel`
+ * alone (channel axis 1, as the graph's channel mask). False with a NaN, or a map of rank < 3.
+ */
+export function maxOnlyIn(data: ArrayLike<number>, dims: readonly number[], channel: number, value: number) {
+  if (dims.length < 3) return false;
+  const channels = dims[1]!;
+  const plane = dims.slice(2).reduce((a, b) => a * b, 1);
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (Number.isNaN(v) || v > value) return false;
+    if (v === value && Math.floor(i / plane) % channels !== channel) return false;
+  }
+  return true;
+}
+
 /** A rectangle of RGBA pixels (inclusive-exclusive, assumed inside the picture). */
 export function cropRgba(
   rgba: ArrayLike<number>,
