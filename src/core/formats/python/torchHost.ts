@@ -153,7 +153,7 @@ export class TorchHost implements Host {
         name,
         args,
         (b) => f({ b, scope: "", span: a.span, args, kwargs: a.kwargs }),
-        name,
+        a.kwargs.size === 0 ? name : undefined, // values only where no keyword changes the op
       );
     if (!args.some((x) => x.t === "tensor" || x.t === "list" || x.t === "tuple"))
       return unknown(`${name} of non-tensors`);
