@@ -29,6 +29,7 @@ const EXACT: readonly string[] = [
   "resnet18",
   "resnet50",
   "resnext50_32x4d",
+  "rexnet_100",
   "seresnet50",
   "tf_efficientnet_b0",
   "vgg11",

@@ -204,6 +204,10 @@ export function makeBuiltins(interp: () => Interpreter): Map<string, PyValue> {
     max: builtin("max", (a) => extreme(a, Math.max)),
     sum: builtin("sum", (a) => {
       const values = seq(a);
+      // sum(lists, []) / sum(tuples, ()): concatenation, as Python does with a sequence start.
+      const start = a.args[1];
+      if ((start?.t === "list" || start?.t === "tuple") && values?.every((v) => v.t === start.t))
+        return { t: start.t, items: [...start.items, ...values.flatMap((v) => iterate(v) ?? [])] };
       const items = values?.map(num);
       if (!values || !items || items.some((x) => x === undefined)) return unknown("sum of non-numbers");
       const total = (items as number[]).reduce((x, y) => x + y, num(a.args[1] ?? int(0)) ?? 0);
