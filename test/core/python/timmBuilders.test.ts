@@ -172,6 +172,26 @@ model(torch.randn(1, 3, 8, 8))
     params: 122,
     shapes: [[1, 2, 8, 8]],
   },
+  {
+    name: "partial_of_partial",
+    why: "partial(partial(f, a=1), b=2) is one partial of f, as CPython flattens it (timm's get_norm_act_layer unbinds .func / .keywords): .func was the inner partial, so a DPN-style check took the other branch, 1x5x8x8 / 20 params",
+    source: `import torch
+import torch.nn as nn
+from functools import partial
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        p = partial(partial(nn.Conv2d, kernel_size=3), padding=1)
+        self.conv = p(3, 4 * len(p.keywords)) if p.func is nn.Conv2d else nn.Conv2d(3, 5, 1)
+    def forward(self, x):
+        return self.conv(x)
+model = Net()
+model.eval()
+model(torch.randn(1, 3, 8, 8))
+`,
+    params: 224,
+    shapes: [[1, 8, 8, 8]],
+  },
 ];
 
 const NEVER_WRONG: readonly { name: string; why: string; source: string; shapes: number[][] }[] = [

@@ -17,6 +17,7 @@ const EXACT: readonly string[] = [
   "cspresnet50",
   "densenet121",
   "dla34",
+  "dpn68",
   "efficientnet_b0",
   "ghostnet_100",
   "hrnet_w18_small",
