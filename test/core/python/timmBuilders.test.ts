@@ -109,6 +109,89 @@ model(torch.randn(1, 3, 8, 8))
     params: 16,
     shapes: [[1, 4, 8, 8]],
   },
+  {
+    name: "property_value",
+    why: "a @property read on a module is its value (it was the function, always true: `2 if self.first.wide else 5` took 2 where PyTorch has 5)",
+    source: `import torch
+import torch.nn as nn
+class Block(nn.Module):
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.conv = nn.Conv2d(cin, cout, 1)
+    @property
+    def wide(self):
+        return self.conv.out_channels > 8
+    def forward(self, x):
+        return self.conv(x)
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.first = Block(3, 4)
+        self.head = nn.Conv2d(4, 2 if self.first.wide else 5, 1)
+    def forward(self, x):
+        return self.head(self.first(x))
+model = Net()
+model.eval()
+model(torch.randn(1, 3, 8, 8))
+`,
+    params: 41,
+    shapes: [[1, 5, 8, 8]],
+  },
+  {
+    name: "property_and_list_sum",
+    why: "@property out_channels (timm's ConvNormAct), its @x.setter kept apart, and sum(lists, []) concatenating (timm's ReXNet strides)",
+    source: `import torch
+import torch.nn as nn
+class Block(nn.Module):
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.conv = nn.Conv2d(cin, cout, 1)
+    def forward(self, x):
+        return self.conv(x)
+    @property
+    def out_channels(self):
+        return self.conv.out_channels
+    @property
+    def wide(self):
+        return self.conv.out_channels > 8
+    @wide.setter
+    def wide(self, v):
+        raise AttributeError('read only')
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        strides = sum([[s] + [1] * (n - 1) for s, n in zip([1, 2], [2, 3])], [])
+        self.first = Block(3, 4 * len(strides))
+        self.head = nn.Conv2d(self.first.out_channels, 2 if self.first.wide else 5, 1)
+    def forward(self, x):
+        return self.head(self.first(x))
+model = Net()
+model.eval()
+model(torch.randn(1, 3, 8, 8))
+`,
+    params: 122,
+    shapes: [[1, 2, 8, 8]],
+  },
+  {
+    name: "partial_of_partial",
+    why: "partial(partial(f, a=1), b=2) is one partial of f, as CPython flattens it (timm's get_norm_act_layer unbinds .func / .keywords): .func was the inner partial, so a DPN-style check took the other branch, 1x5x8x8 / 20 params",
+    source: `import torch
+import torch.nn as nn
+from functools import partial
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        p = partial(partial(nn.Conv2d, kernel_size=3), padding=1)
+        self.conv = p(3, 4 * len(p.keywords)) if p.func is nn.Conv2d else nn.Conv2d(3, 5, 1)
+    def forward(self, x):
+        return self.conv(x)
+model = Net()
+model.eval()
+model(torch.randn(1, 3, 8, 8))
+`,
+    params: 224,
+    shapes: [[1, 8, 8, 8]],
+  },
 ];
 
 const NEVER_WRONG: readonly { name: string; why: string; source: string; shapes: number[][] }[] = [

@@ -21,9 +21,7 @@ import {
 } from "./values";
 import type { Interpreter } from "./interpreter";
 import { lookupClassAttr } from "./pyClasses";
-
-/** The name of a functools.partial object (`isinstance(p, functools.partial)` is true for it). */
-const PARTIAL = "functools.partial";
+import { PARTIAL, makePartial } from "./pyPartial";
 
 export function builtin(
   name: string,
@@ -205,6 +203,10 @@ export function makeBuiltins(interp: () => Interpreter): Map<string, PyValue> {
     max: builtin("max", (a) => extreme(a, Math.max)),
     sum: builtin("sum", (a) => {
       const values = seq(a);
+      // sum(lists, []) / sum(tuples, ()): concatenation, as Python does with a sequence start.
+      const start = a.args[1];
+      if ((start?.t === "list" || start?.t === "tuple") && values?.every((v) => v.t === start.t))
+        return { t: start.t, items: [...start.items, ...values.flatMap((v) => iterate(v) ?? [])] };
       const items = values?.map(num);
       if (!values || !items || items.some((x) => x === undefined)) return unknown("sum of non-numbers");
       const total = (items as number[]).reduce((x, y) => x + y, num(a.args[1] ?? int(0)) ?? 0);
@@ -280,7 +282,7 @@ export function makeBuiltins(interp: () => Interpreter): Map<string, PyValue> {
         walk(v.cls);
         hit = names.some((n) => chain.includes(n)) || (v.children !== undefined && accepted.has("Module"));
       }
-      if (hit === undefined) return unknown("isinstance of an unknown");
+      if (hit === undefined) return v.t === "unknown" ? v : unknown(`isinstance of ${describe(v)}`);
       // A type that is not known (an import we cannot read) could still match: only a hit is certain.
       return hit || names.every((n) => n !== "")
         ? bool(hit)
@@ -317,26 +319,7 @@ export function makeBuiltins(interp: () => Interpreter): Map<string, PyValue> {
         v.attrs.has(n.v) || (v.children?.has(n.v) ?? false) || lookupClassAttr(v.cls, n.v) !== undefined,
       );
     }),
-    partial: builtin("partial", (a) => {
-      const [fn, ...bound] = a.args;
-      if (!fn) return unknown("partial");
-      // A partial object: timm unbinds one (`norm_layer.func`, `norm_layer.keywords`) to rebind it.
-      const keywords: PyValue = {
-        t: "dict",
-        entries: new Map([...a.kwargs].map(([k, v]) => [`s:${k}`, { key: str(k), value: v }])),
-      };
-      const fields: Record<string, PyValue> = { func: fn, args: { t: "tuple", items: bound }, keywords };
-      return builtin(
-        PARTIAL,
-        (b2) =>
-          interp().call(fn, {
-            ...b2,
-            args: [...bound, ...b2.args],
-            kwargs: new Map([...a.kwargs, ...b2.kwargs]),
-          }),
-        (n) => fields[n],
-      );
-    }),
+    partial: builtin("partial", (a) => makePartial(a, (fn, pa) => interp().call(fn, pa))),
   };
   b["type"] = typeBuiltin((n) => b[n]);
   return new Map(Object.entries(b));

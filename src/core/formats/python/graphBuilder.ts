@@ -59,6 +59,8 @@ export class GraphBuilder extends InferringGraph {
   /** Nodes a function or operator emitted (not a layer): node name → how the source spells it. */
   readonly spellings = new Map<string, string>();
   private spelling: string | undefined;
+  /** A layer subclass's own forward being run: nodes in its scope are that layer's (asLayer). */
+  private layer: { scope: string; type: string; source: SourceInfo } | undefined;
 
   input(name: string, dtype: DType, shape: Dim[]): PyTensor {
     const state: ValueState = { dtype, shape };
@@ -96,6 +98,21 @@ export class GraphBuilder extends InferringGraph {
     }
   }
 
+  /**
+   * Run `emit` as the forward of a layer subclass (timm's Conv2dSame, BatchNormAct2d): the nodes it
+   * emits in the layer's own scope are rows of that layer, of its type, at the module's call, as
+   * PyTorch counts the module as one layer; its submodules' nodes stay theirs.
+   */
+  asLayer<T>(scope: string, type: string, source: SourceInfo, emit: () => T): T {
+    const outer = this.layer;
+    this.layer = { scope, type, source };
+    try {
+      return emit();
+    } finally {
+      this.layer = outer;
+    }
+  }
+
   /** The source binds a traced value to a variable; the first name it gets is the one it is shown by. */
   nameValue(value: string, name: string): void {
     if (this.states.has(value) && !this.initializers.has(value) && !this.sourceNames.has(value))
@@ -119,6 +136,8 @@ export class GraphBuilder extends InferringGraph {
     attrs: Record<string, AttrValue>,
     opts: OpOptions,
   ): PyTensor[] {
+    if (this.layer && opts.scope === this.layer.scope && !opts.layerName)
+      opts = { ...opts, layerType: this.layer.type, source: this.layer.source };
     const count = opts.outputs ?? 1;
     const name = this.nodeName(opts.scope, opType);
     const outputs = Array.from({ length: count }, (_, i) => `${name}_output_${i}`);

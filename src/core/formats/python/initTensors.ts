@@ -178,6 +178,8 @@ export class InitTensors {
       scratch.states.set(t.value, { dtype: s.dtype, shape: [...s.shape] });
     }
     const out = f(scratch);
+    const pieces = rule === "split" || rule === "chunk" ? this.splitValues(args, out) : undefined;
+    if (pieces) return pieces;
     const operands = rule ? args.map((a) => this.operand(a)) : [];
     const known =
       rule && operands.every((o): o is Operand => o !== undefined) ? valueRule(rule, operands) : undefined;
@@ -193,6 +195,25 @@ export class InitTensors {
       return sameShape ? this.add(shape, known.dtype, known.values) : this.add(shape, v.state.dtype);
     };
     return keep(out);
+  }
+
+  /**
+   * `t.split(sizes)` / `t.chunk(n)` along dim 0 (no dim given) of a constant with known values:
+   * each piece is the next run of its values (row-major). Undefined otherwise.
+   */
+  private splitValues(args: readonly PyValue[], out: PyValue): PyValue | undefined {
+    const src = args[0]?.t === "tensor" ? this.states.get(args[0].value) : undefined;
+    if (!src?.values || args.length > 2 || out.t !== "tuple") return undefined;
+    const shapes = out.items.map((p) => (p.t === "tensor" ? p.state.shape : undefined));
+    if (!shapes.every((s): s is number[] => !!s?.every((d) => typeof d === "number"))) return undefined;
+    let at = 0;
+    return tuple(
+      shapes.map((shape) => {
+        const n = shape.reduce((p, d) => p * d, 1);
+        const values = src.values?.slice(at, (at += n));
+        return this.add(shape, src.dtype, values);
+      }),
+    );
   }
 
   /** `t[...] = v` / `t[...] += v` on a constant: its shape stays, its values are no longer known. */

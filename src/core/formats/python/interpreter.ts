@@ -24,6 +24,7 @@ import {
   type PyObject,
   type PyValue,
 } from "./values";
+import { asMethod } from "./pyClasses";
 
 // Their homes are interpErrors.ts and pyClasses.ts; re-exported so imports from here keep working.
 export { BudgetError, InterpError } from "./interpErrors";
@@ -267,16 +268,8 @@ export class Interpreter {
     const body = new Scope(scope);
     for (const s of def.body) {
       if (s.kind === "FunctionDef") {
-        const named = (n: string) => s.def.decorators.some((d) => d.kind === "Name" && d.id === n);
-        const f = this.makeFunction(s.def, scope, cls);
-        cls.attrs.set(
-          s.def.name,
-          named("staticmethod")
-            ? { ...f, bound: NONE }
-            : named("classmethod")
-              ? { ...f, classmethod: true }
-              : f,
-        );
+        const f = asMethod(this.makeFunction(s.def, scope, cls), s.def.decorators);
+        if (f) cls.attrs.set(s.def.name, f);
       } else {
         try {
           this.exec(s, body);

@@ -12,7 +12,12 @@ import { describe, type PyObject, type PyTensor, type PyValue } from "./values";
 
 export type LeafParams =
   /** Parameter name ("weight", "bias_l0") → its dims, as PyTorch registers them. */
-  | { readonly ok: true; readonly params: ReadonlyMap<string, readonly number[]> }
+  | {
+      readonly ok: true;
+      readonly params: ReadonlyMap<string, readonly number[]>;
+      /** Buffers its forward reads (BatchNorm's running_mean / running_var), by name. */
+      readonly buffers?: ReadonlyMap<string, readonly number[]>;
+    }
   | { readonly ok: false; readonly reason: string };
 
 // Inputs tried in turn: a rank-2 input first (Linear then registers its weight as PyTorch
@@ -115,8 +120,11 @@ function dryRun(obj: PyObject): LeafParams {
       continue;
     }
     const params = new Map<string, number[]>();
+    const buffers = new Map<string, number[]>();
     for (const [name, t] of b.initializers) {
-      if (t.role !== "parameter" || !name.startsWith(PREFIX)) continue;
+      if (!name.startsWith(PREFIX)) continue;
+      if (t.role === "buffer") buffers.set(name.slice(PREFIX.length), [...t.dims]);
+      if (t.role !== "parameter") continue;
       if (!t.dims.every((d) => Number.isInteger(d) && d >= 0))
         return {
           ok: false,
@@ -124,7 +132,7 @@ function dryRun(obj: PyObject): LeafParams {
         };
       params.set(name.slice(PREFIX.length), [...t.dims]);
     }
-    return { ok: true, params };
+    return { ok: true, params, buffers };
   }
   return { ok: false, reason: `${leaf.type}: ${why}` };
 }

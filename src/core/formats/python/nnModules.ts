@@ -8,6 +8,7 @@ import { builtin } from "./builtins";
 import type { GraphBuilder } from "./graphBuilder";
 import { BudgetError, InterpError, PyRaises } from "./interpErrors";
 import type { Interpreter } from "./interpreter";
+import { pythonLayerAttrs } from "./leafAttrs";
 import { NN_LAYERS } from "./nnLayers";
 import { isModuleClass, lookupClassAttr, mro } from "./pyClasses";
 import { ArgError, bindArgs } from "./pyArgs";
@@ -126,7 +127,7 @@ export class ModuleRuntime {
           `TypeError: nn.${type}'s ${name} is ${pyFloat(bad.v)}, a float where PyTorch needs an int`,
         );
     }
-    for (const [k, v] of values) obj.attrs.set(k, v);
+    for (const [k, v] of pythonLayerAttrs(type, values)) obj.attrs.set(k, v);
     obj.leaf = { type, args: values, call: a };
     this.createdLeaves.push(obj);
   }
@@ -165,14 +166,21 @@ export class ModuleRuntime {
   callModule(obj: PyObject, a: CallArgs, interp: Interpreter): PyValue {
     if (obj.opaque !== undefined) return unknown(obj.opaque);
     const forward = lookupClassAttr(obj.cls, "forward");
-    // A convolution subclass with its own forward (timm's Conv2dSame pads by the input's size
-    // first) runs that forward: the leaf alone would give a wrong shape. Other layer subclasses
-    // (timm's BatchNormAct2d) keep the layer's own rule.
-    const own = obj.leaf?.type.startsWith("Conv") === true && forward?.value.t === "func";
-    if (obj.leaf && !own) return this.callLeaf(obj, a);
+    // A layer subclass with its own forward (timm's Conv2dSame pads by the input's size first,
+    // BatchNormAct2d adds an activation) runs that forward, never the plain layer's rule; the
+    // nodes it emits in its own scope are rows of that layer.
+    if (obj.leaf && forward?.value.t !== "func") return this.callLeaf(obj, a);
     this.scopes.push(obj.path ?? "");
     try {
-      if (forward?.value.t === "func") return interp.callFunction({ ...forward.value, bound: obj }, a);
+      const fn = forward?.value;
+      if (fn?.t === "func") {
+        const run = (): PyValue => interp.callFunction({ ...fn, bound: obj }, a);
+        const b = this.tracing.builder;
+        // With submodules of its own (BatchNormAct2d's act) it is no leaf in PyTorch's listing either.
+        if (!obj.leaf || !b || obj.path === undefined || (obj.children?.size ?? 0) > 0) return run();
+        const source = { call: a.span, ...(obj.defSpan ? { def: obj.defSpan } : {}) };
+        return b.asLayer(obj.path, obj.cls.name, source, run);
+      }
       if (mro(obj.cls).some((c) => c.nn === "Sequential")) {
         let x: PyValue = a.args[0] ?? NONE;
         for (const child of obj.children?.values() ?? [])
@@ -234,6 +242,9 @@ export class ModuleRuntime {
         (name) => {
           for (const c of after) {
             if (c.nn) {
+              // super().forward(x) in a layer subclass: the layer's own rule, on that input.
+              if (name === "forward" && self.leaf && NN_LAYERS[c.nn])
+                return builtin(`${c.nn}.forward`, (fa) => this.callLeaf(self, fa));
               if (name !== "__init__") continue;
               const kind = c.nn;
               // A subclass of a layer (class Conv3DSimple(nn.Conv3d)) becomes that layer with these

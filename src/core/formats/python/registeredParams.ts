@@ -10,6 +10,7 @@ import type { ModelAnalysis, UnknownParams, UnusedParams } from "../../analysis/
 import type { Tensor } from "../../ir/types";
 import { builtin } from "./builtins";
 import type { GraphBuilder } from "./graphBuilder";
+import { leafStateAttr } from "./leafAttrs";
 import { leafParams, type LeafParams } from "./leafParams";
 import {
   NONE,
@@ -104,14 +105,14 @@ export class ParamRegistry {
   /**
    * `layer.weight` on a leaf: the tensor assigned to it (a tied weight), else its own parameter.
    * In forward it is the tensor the layer's own call uses (same graph name, counted once);
-   * undefined when the name is not a parameter of the layer.
+   * a buffer or an absent parameter as leafAttrs.ts says; undefined for other names.
    */
   leafAttr(obj: PyObject, name: string, b: GraphBuilder | undefined): PyValue | undefined {
     const assigned = obj.attrs.get(name);
     if (assigned && (assigned.t === "tensor" || this.unknownParams.has(assigned))) return assigned;
     const lp = leafParams(obj);
     const dims = lp.ok ? lp.params.get(name) : undefined;
-    if (!dims) return undefined;
+    if (!dims) return leafStateAttr(obj, name, lp, b);
     if (b && obj.path !== undefined) {
       const own = `${obj.path}.${name}`;
       // The layer's call may hold it transposed (a Linear on 3-D input multiplies by in × out).

@@ -17,6 +17,7 @@ export const TENSOR_FACTORIES = [
   "tensor",
   "as_tensor",
   "arange",
+  "linspace",
   "zeros_like",
   "ones_like",
   "rand_like",
@@ -105,8 +106,29 @@ function arange(a: CallArgs, dtype: DType | undefined): MadeTensor | PyValue {
   return { t: "made", shape: [n], dtype: out, ...(values && !isFloat ? { values } : {}) };
 }
 
+/**
+ * torch.linspace(start, end, steps): its values only where every float kernel gives the same
+ * numbers (equal ends, as timm's drop-path rates at rate 0, or one or two steps); otherwise only
+ * its shape (PyTorch's vectorised kernel rounds the steps its own way).
+ */
+function linspace(a: CallArgs, dtype: DType | undefined): MadeTensor | PyValue {
+  const [s, e, n] = ["start", "end", "steps"].map((k, i) => {
+    const v = a.args[i] ?? a.kwargs.get(k);
+    return v ? num(v) : undefined;
+  });
+  if (s === undefined || e === undefined || n === undefined || !Number.isInteger(n) || n < 0)
+    return unknown("torch.linspace with arguments that are not constant");
+  const out = dtype ?? "float32";
+  const float = out === "float32" || out === "float64";
+  const exact = float && (s === e || n <= 2) && n <= MAX_VALUES;
+  const round = (x: number): number => (out === "float32" ? Math.fround(x) : x);
+  const values = exact ? Array.from({ length: n }, (_, i) => round(i === n - 1 && n > 1 ? e : s)) : undefined;
+  return { t: "made", shape: [n], dtype: out, ...(values ? { values } : {}) };
+}
+
 export function createTensor(name: string, a: CallArgs): MadeTensor | PyValue {
   const dtype = tensorDtype(a.kwargs.get("dtype"));
+  if (name === "linspace") return linspace(a, dtype);
   if (name === "tensor" || name === "as_tensor") return literal(a.args[0], dtype);
   if (name === "arange") return arange(a, dtype);
   if (name.endsWith("_like")) {

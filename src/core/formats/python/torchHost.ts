@@ -8,7 +8,7 @@ import type { Expr, Span } from "./ast";
 import { builtin } from "./builtins";
 import type { GraphBuilder } from "./graphBuilder";
 import type { Host, Interpreter } from "./interpreter";
-import { lookupClassAttr } from "./pyClasses";
+import { lookupClassAttr, noArgs, throughInstance } from "./pyClasses";
 import { NN_LAYERS } from "./nnLayers";
 import { ModuleRuntime } from "./nnModules";
 import { ParamRegistry } from "./registeredParams";
@@ -153,7 +153,7 @@ export class TorchHost implements Host {
         name,
         args,
         (b) => f({ b, scope: "", span: a.span, args, kwargs: a.kwargs }),
-        name,
+        a.kwargs.size === 0 ? name : undefined, // values only where no keyword changes the op
       );
     if (!args.some((x) => x.t === "tensor" || x.t === "list" || x.t === "tuple"))
       return unknown(`${name} of non-tensors`);
@@ -359,13 +359,11 @@ export class TorchHost implements Host {
     const own = obj.attrs.get(name) ?? obj.children?.get(name);
     if (own) return own;
     const cls = lookupClassAttr(obj.cls, name);
-    if (cls?.value.t === "func" && cls.value.classmethod) return { ...cls.value, bound: obj.cls };
-    if (cls) return cls.value.t === "func" && !cls.value.bound ? { ...cls.value, bound: obj } : cls.value;
+    if (cls) return throughInstance(cls.value, obj, (f) => interp.callFunction(f, noArgs(span)));
     if (obj.children) {
       const m = this.modules.moduleMethod(obj, name, interp);
       if (m) return m;
     }
-    void span;
     return unknown(`${obj.cls.name}.${name} is not set`);
   }
 

@@ -6,7 +6,8 @@
 import type { AttrValue } from "../../ir/types";
 import type { OpCall } from "./torchOps";
 import { tensorDtype } from "./tensorFactories";
-import { NONE, iterate, num, tuple, unknown, type PyTensor, type PyValue } from "./values";
+import { LAYER_FUNCTIONS } from "./torchLayerOps";
+import { NONE, describe, iterate, num, tuple, unknown, type PyTensor, type PyValue } from "./values";
 
 type TorchOp = (c: OpCall) => PyValue;
 
@@ -42,8 +43,13 @@ function layerNorm(c: OpCall): PyValue {
   const dims = ns ? (iterate(ns) ?? [ns]).map(num) : [];
   const w = arg(c, 2, "weight"),
     b = arg(c, 3, "bias");
-  if (!x || dims.length === 0 || dims.some((d) => d === undefined))
-    return unknown("layer_norm with a normalized_shape that is not constant");
+  const input = arg(c, 0, "input");
+  // An unknown input keeps its own reason (the root cause).
+  if (!x) return input?.t === "unknown" ? input : unknown("layer_norm of a non-tensor");
+  if (dims.length === 0 || dims.some((d) => d === undefined))
+    return unknown(
+      `layer_norm with a normalized_shape that is not constant (${ns ? describe(ns) : "missing"})`,
+    );
   const inputs = [x.value];
   if (present(w)) {
     if (w.t !== "tensor") return unknown("layer_norm with a weight that is not a tensor");
@@ -234,6 +240,7 @@ function tensorUnfold(c: OpCall): PyValue {
 }
 
 export const MORE_TORCH_FUNCTIONS: Readonly<Record<string, TorchOp>> = {
+  ...LAYER_FUNCTIONS,
   linear,
   einsum,
   affine_grid: affineGrid,

@@ -41,6 +41,8 @@ export interface PyFunction {
   readonly owner?: PyClass;
   /** A @classmethod: bound to the class when read from the class or an instance. */
   readonly classmethod?: boolean;
+  /** A @property: read from an instance, it is called on it. */
+  readonly property?: boolean;
 }
 
 export interface CallArgs {
