@@ -7,7 +7,7 @@ import type { Graph, Node } from "./types";
 /** The node's graph attributes, by attribute name. */
 export function subgraphsOf(node: Node): [string, Graph][] {
   const out: [string, Graph][] = [];
-  // for-in, not Object.entries: called for every node several times (10,000 nodes: no pair arrays to collect).
+  // for-in, not Object.entries: called several times per node (no pair arrays to collect).
   for (const name in node.attrs) {
     const v = node.attrs[name];
     if (typeof v === "object" && "kind" in v && v.kind === "graph") out.push([name, v.graph]);
@@ -26,8 +26,10 @@ export function capturedNames(graph: Graph): string[] {
   return [...out];
 }
 
-/** Every value a node reads: its inputs (the node's own array when it has no subgraphs), then the outer values its
- * subgraphs capture. */
+/**
+ * Every value a node reads: its inputs (the node's own array when it has no subgraphs), then the
+ * outer values its subgraphs capture.
+ */
 export function nodeReads(node: Node): readonly string[] {
   const subs = subgraphsOf(node);
   if (subs.length === 0) return node.inputs;
