@@ -10,13 +10,9 @@
  * that keep the scrollbar true. Rows have one fixed height (media/table.css),
  * measured once, which makes row positions simple arithmetic.
  */
-import {
-  dataValueOf,
-  type ColumnId,
-  type RowCells,
-  type TableRowView,
-  type TableViewModel,
-} from "./model/tableModel"; // not the viewModel barrel: it brings dagre into the eager bundle
+// not the viewModel barrel: it brings dagre into the eager bundle
+import { dataValueOf, type ColumnId, type RowCells } from "./model/tableColumns";
+import type { TableRowView, TableViewModel } from "./model/tableModel";
 import { h } from "./dom";
 
 const FULL_RENDER_LIMIT = 2000;

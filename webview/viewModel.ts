@@ -5,6 +5,7 @@
  */
 export * from "./model/format";
 export * from "./model/moduleTree";
+export * from "./model/tableColumns";
 export * from "./model/tableModel";
 export * from "./model/graphModel";
 export * from "./model/graphSearch";

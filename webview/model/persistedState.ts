@@ -3,7 +3,7 @@
  * reloaded (VS Code keeps it via setState/getState), and how a saved value is
  * read back: anything missing or saved by an older version falls back to the default.
  */
-import { COLUMNS, type SortState } from "./tableModel";
+import { COLUMNS, type SortState } from "./tableColumns";
 
 export const TAB_TABLE = 0;
 

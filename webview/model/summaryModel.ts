@@ -20,7 +20,7 @@ import {
   formatShape,
   NOT_APPLICABLE,
 } from "./format";
-import { MAC_CONVENTION } from "./tableModel";
+import { MAC_CONVENTION } from "./tableColumns";
 import { paramsNotes, paramsTotalText } from "../../src/core/analysis/paramNotes";
 
 export interface TotalView {

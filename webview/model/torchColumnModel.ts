@@ -6,7 +6,7 @@
  */
 import type { TorchCell, TorchColumn } from "../../src/core/analysis/torchColumn";
 import { formatCount } from "./format";
-import type { ColumnDef } from "./tableModel";
+import type { ColumnDef } from "./tableColumns";
 
 /** Shown after Check with PyTorch, right of the static output shape. */
 export const TORCH_COLUMN: ColumnDef = {

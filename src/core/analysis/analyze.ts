@@ -166,13 +166,11 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
         o.shape && o.shape.every((d) => typeof d === "number") ? elementCount(o.shape as number[]) : null;
       return acc === null || c === null ? null : acc + c * dtypeBytes(o.dtype);
     }, 0);
-    const predecessors = [
-      ...new Set(
-        nodeReads(node)
-          .map((n) => producerRow.get(n))
-          .filter((r): r is number => r !== undefined),
-      ),
-    ];
+    const predecessors: number[] = [];
+    for (const n of nodeReads(node)) {
+      const r = producerRow.get(n);
+      if (r !== undefined && !predecessors.includes(r)) predecessors.push(r);
+    }
     node.outputs.forEach((n) => producerRow.set(n, row));
     const rf: RFInfo = summarizeField(field);
     layers.push({

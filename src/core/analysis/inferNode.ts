@@ -20,9 +20,12 @@ export interface NodeOutcome {
 const MAX_DIM = 2 ** 31;
 
 export function checkDims(shape: Shape | readonly number[] | undefined, what: string): void {
-  for (const d of shape ?? [])
+  if (!shape) return;
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i];
     if (typeof d === "number" && (d < 0 || d > MAX_DIM || !Number.isInteger(d)))
       throw new ModelError(`Dimension ${d} of ${what} is not a plausible size (0 … 2^31).`);
+  }
 }
 
 export function inferNode(rule: OpRule | undefined, ctx: OpContext): NodeOutcome {
@@ -44,8 +47,12 @@ export function inferNode(rule: OpRule | undefined, ctx: OpContext): NodeOutcome
     try {
       outs = rule.infer(ctx);
       for (const o of outs) checkDims(o.shape, `output of "${node.name}"`);
-      for (const why of new Set(outs.map((o) => o.reason)))
-        if (why) warnings.push(`${outs.some((o) => !o.shape) ? "unknown" : "symbolic"}: ${why}`);
+      // Each reason once, in order (no Set per node: most nodes have one output and no reason).
+      outs.forEach((o, i) => {
+        const why = o.reason;
+        if (why && outs.findIndex((x) => x.reason === why) === i)
+          warnings.push(`${outs.some((x) => !x.shape) ? "unknown" : "symbolic"}: ${why}`);
+      });
       macs = rule.macs ? rule.macs(ctx, outs) : 0;
       if (rule.notes) warnings.push(...rule.notes(ctx, outs));
     } catch (e) {

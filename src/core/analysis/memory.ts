@@ -7,7 +7,8 @@ import type { ValueState } from "../ops/types";
 function bytesOf(s: ValueState | undefined): number | null {
   if (!s?.shape) return null;
   let n = dtypeBytes(s.dtype);
-  for (const d of s.shape) {
+  for (let i = 0; i < s.shape.length; i++) {
+    const d = s.shape[i];
     if (typeof d !== "number") return null;
     n *= d;
   }
@@ -25,7 +26,7 @@ export function peakLiveBytes(
   order.forEach((ni, step) => {
     // Values a Loop / If body reads from outside live until that node has run.
     const node = graph.nodes[ni];
-    for (const name of node ? nodeReads(node) : []) if (name) lastUse.set(name, step);
+    if (node) for (const name of nodeReads(node)) if (name) lastUse.set(name, step);
   });
   for (const o of graph.outputs) lastUse.set(o.name, order.length);
   const isActivation = (name: string) => {
@@ -41,16 +42,25 @@ export function peakLiveBytes(
   let peak = live;
   for (let step = 0; step < order.length; step++) {
     const node = graph.nodes[order[step] ?? 0];
-    for (const o of node?.outputs ?? []) {
+    if (!node) continue;
+    for (const o of node.outputs) {
       if (!o || !isActivation(o)) continue;
       const b = bytesOf(states.get(o));
       if (b === null) return null;
       live += b;
     }
     peak = Math.max(peak, live);
-    for (const name of new Set([...(node ? nodeReads(node) : []), ...(node?.outputs ?? [])])) {
-      if (!name || !isActivation(name) || (lastUse.get(name) ?? step) > step) continue;
+    // Each value read or written once (no Set per node: these lists hold a few names).
+    const reads = nodeReads(node);
+    const free = (name: string, seen: readonly string[], upTo: number) => {
+      if (!name || seen.indexOf(name) < upTo) return;
+      if (!isActivation(name) || (lastUse.get(name) ?? step) > step) return;
       live -= bytesOf(states.get(name)) ?? 0;
+    };
+    for (let i = 0; i < reads.length; i++) free(reads[i] ?? "", reads, i);
+    for (let i = 0; i < node.outputs.length; i++) {
+      const o = node.outputs[i] ?? "";
+      if (!reads.includes(o)) free(o, node.outputs, i);
     }
   }
   return peak;

@@ -7,8 +7,11 @@ import type { Graph, Node } from "./types";
 /** The node's graph attributes, by attribute name. */
 export function subgraphsOf(node: Node): [string, Graph][] {
   const out: [string, Graph][] = [];
-  for (const [name, v] of Object.entries(node.attrs))
+  // for-in, not Object.entries: called several times per node (no pair arrays to collect).
+  for (const name in node.attrs) {
+    const v = node.attrs[name];
     if (typeof v === "object" && "kind" in v && v.kind === "graph") out.push([name, v.graph]);
+  }
   return out;
 }
 
@@ -23,9 +26,12 @@ export function capturedNames(graph: Graph): string[] {
   return [...out];
 }
 
-/** Every value a node reads: its inputs, then the outer values its subgraphs capture. */
-export function nodeReads(node: Node): string[] {
+/**
+ * Every value a node reads: its inputs (the node's own array when it has no subgraphs), then the
+ * outer values its subgraphs capture.
+ */
+export function nodeReads(node: Node): readonly string[] {
   const subs = subgraphsOf(node);
-  if (subs.length === 0) return [...node.inputs];
+  if (subs.length === 0) return node.inputs;
   return [...new Set([...node.inputs, ...subs.flatMap(([, g]) => capturedNames(g))])];
 }

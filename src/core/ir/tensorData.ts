@@ -3,8 +3,10 @@ import type { DType, Tensor } from "./types";
 
 /** Number of elements of a tensor with these dims (1 for a scalar). */
 export function elementCount(dims: readonly number[]): number {
+  // An index loop: called for every value of a graph, mostly before the JIT has optimised it, where a for-of
+  // allocates an iterator result per element.
   let n = 1;
-  for (const d of dims) n *= d;
+  for (let i = 0; i < dims.length; i++) n *= dims[i] ?? 1;
   return n;
 }
 
