@@ -2,21 +2,23 @@
  * Binds one webview to one analysis source (a model file, or a class in a
  * Python file): shows the inspector page, runs the analysis with a cancellable
  * progress notification, and posts the result. Thin by design: the analysis
- * is core, the rendering is the webview's.
+ * is core, the rendering is the webview's. The Run panel's requests are served by
+ * InspectorRequests (inspectorRequests.ts), the save dialogs are in inspectorFiles.ts.
  */
 import { randomBytes } from "node:crypto";
 import * as vscode from "vscode";
 import type { LayerRow, ModelAnalysis } from "../core/analysis/result";
 import type { Model } from "../core/ir/types";
-import { isWebviewToHost, type HostStamp, type HostToWebview, type LabelsFile } from "../protocol/messages";
+import { isWebviewToHost, type HostStamp, type HostToWebview } from "../protocol/messages";
 import { packedAnalysis, toWire, type PackedMessage } from "../protocol/wire";
-import { RequestServer, type ReplyMessage, type RequestMessage } from "../protocol/requests";
 import { loadModelForRun } from "./runtime/modelForRun";
 import { RunModelHolder } from "./runtime/runModelHolder";
-import { readLabels, runStatsText, type RuntimeService } from "./runtime/runtimeService";
+import { runStatsText, type RuntimeService } from "./runtime/runtimeService";
 import type { AnalysisOutcome, AnalysisService } from "./analysisService";
 import type { Config } from "./config";
+import { exportJson, savePng } from "./inspectorFiles";
 import { INSPECTOR_STYLESHEETS, renderInspectorHtml } from "./inspectorHtml";
+import { InspectorRequests } from "./inspectorRequests";
 import { revealExportedLayer } from "./python/exportedSource";
 import { LoadTimeline } from "./hostTimes";
 
@@ -60,16 +62,14 @@ export class InspectorPanel implements vscode.Disposable {
   private settleFlushed: (done: unknown) => void = () => undefined;
   /** Counts loads: a preload started for an older one does not hold its model. */
   private loads = 0;
-  /** The Run panel's requests in flight: their replies, requestFailed, and the webview's Cancel. */
-  private readonly requests = new RequestServer((reply) => void this.post(reply));
+  /** The Run panel's requests (src/host/inspectorRequests.ts). */
+  private readonly requests: InspectorRequests;
   /** The last analysis shown: parsed from the worker's JSON only when something here first reads it. */
   private shownOutcome: { readonly analysis: ModelAnalysis } | undefined;
   /** Steps of the current load, for the webview's timeline (hostTimes): where the wait goes. */
   private readonly times = new LoadTimeline();
   /** The model the Run tab runs (prepared ahead of a Run, held while shown). */
   private readonly runModel: RunModelHolder;
-  /** The labels file the user chose in the Run tab ("Choose labels…"), over any labels.txt. */
-  private chosenLabels: LabelsFile | undefined;
   /** Settles with each finished load: the analysis, or undefined when it failed. */
   private analysed: Promise<ModelAnalysis | undefined>;
   private settleAnalysed: (a: ModelAnalysis | undefined) => void = () => undefined;
@@ -89,6 +89,14 @@ export class InspectorPanel implements vscode.Disposable {
     this.flushed = new Promise((resolve) => (this.settleFlushed = resolve));
     const webview = panel.webview;
     this.webview = webview;
+    this.requests = new InspectorRequests({
+      webview,
+      runtime: deps.runtime,
+      runModel: this.runModel,
+      sourceUri: source.uri,
+      current: () => this.current,
+      post: (m) => void this.post(m),
+    });
     const media = vscode.Uri.joinPath(deps.extensionUri, "media");
     const dist = vscode.Uri.joinPath(deps.extensionUri, "dist");
     webview.options = {
@@ -183,109 +191,14 @@ export class InspectorPanel implements vscode.Disposable {
       model.ok ? model.m : undefined,
       this.source.uri,
       model.ok ? undefined : model.why,
-      this.chosenLabels,
+      this.requests.chosenLabels,
     );
     void this.post({ type: "runtime", runtime: info });
   }
 
-  /**
-   * Run-panel requests, served by the protocol's RequestServer: every failure becomes a
-   * requestFailed message, never an exception; the webview's Cancel aborts `signal`, the work
-   * stops at its next step and its reply is dropped.
-   */
-  private async onRuntimeRequest(m: RequestMessage, signal: AbortSignal): Promise<ReplyMessage | undefined> {
-    switch (m.type) {
-      case "prepareRun": {
-        const layers = m.layers
-          .map((i) => this.current?.layers[i])
-          .filter((l): l is LayerRow => l !== undefined);
-        const model = await this.runModel.forRun();
-        signal.throwIfAborted();
-        const runnable = await this.deps.runtime.prepare(this.webview, model, layers);
-        return { type: "runnable", requestId: m.requestId, runnable };
-      }
-      case "prepareExplain": {
-        const model = await this.runModel.forRun();
-        const layers = this.current?.layers ?? [];
-        const r = await this.deps.runtime.prepareExplain(this.webview, model, layers, m, signal);
-        return { type: "explainRunnable", requestId: m.requestId, ...r };
-      }
-      case "getFilters": {
-        const layer = this.current?.layers[m.layerIndex];
-        if (!layer) throw new Error("no such layer");
-        const f = this.deps.runtime.filters(await this.runModel.get(), layer);
-        return {
-          type: "filters",
-          requestId: m.requestId,
-          layerIndex: m.layerIndex,
-          dims: f.dims,
-          data: f.data,
-        };
-      }
-      case "pickImage":
-        await this.pickImage(m.requestId);
-        return undefined;
-      case "pickLabels":
-        return this.pickLabels(m.requestId);
-      case "runNative": {
-        const start = performance.now();
-        const r = await this.deps.runtime.runNative(m, signal);
-        const outputs = [...r.outputs].map(([name, o]) => ({ name, dims: o.dims, data: o.data }));
-        return {
-          type: "nativeResult",
-          requestId: m.requestId,
-          ms: r.ms,
-          hostMs: performance.now() - start,
-          firstRun: r.firstRun,
-          provider: r.provider,
-          ...(r.note !== undefined ? { note: r.note } : {}),
-          outputs,
-        };
-      }
-    }
-  }
-
-  /** Ask for an image and hand it to the Run panel (requestId -1: not asked for by the webview). */
-  async pickImage(requestId = -1): Promise<void> {
-    const picked = await vscode.window.showOpenDialog({
-      canSelectMany: false,
-      filters: { Images: ["png", "jpg", "jpeg"] },
-      title: "ConvLens: image to run the model on",
-    });
-    const file = picked?.[0];
-    if (!file) {
-      if (requestId >= 0) void this.post({ type: "requestFailed", requestId, message: "no image chosen" });
-      return;
-    }
-    const uri = await this.deps.runtime.publishImage(this.webview, file);
-    void this.post({ type: "image", requestId, name: file.path.split("/").pop() ?? "image", uri });
-  }
-
-  /** "Choose labels…": a text file, one class name per line; kept for this inspector. */
-  private async pickLabels(requestId: number): Promise<ReplyMessage> {
-    const picked = await vscode.window.showOpenDialog({
-      canSelectMany: false,
-      defaultUri: vscode.Uri.joinPath(this.source.uri, ".."),
-      filters: { "Labels (one per line)": ["txt", "names", "labels"], "All files": ["*"] },
-      title: "ConvLens: class names for this model (one per line)",
-    });
-    const file = picked?.[0];
-    if (!file) throw new Error("no labels file chosen");
-    const labels = await readLabels(file);
-    if (labels === null)
-      throw new Error(`${file.path.split("/").pop() ?? "the file"} has no lines to use as labels`);
-    this.chosenLabels = labels;
-    return { type: "labels", requestId, labels };
-  }
-
-  private async savePng(name: string, dataUrl: string): Promise<void> {
-    const base64 = /^data:image\/png;base64,(.*)$/.exec(dataUrl)?.[1];
-    if (!base64) return;
-    const target = await vscode.window.showSaveDialog({
-      defaultUri: vscode.Uri.joinPath(this.source.uri, "..", name.endsWith(".png") ? name : `${name}.png`),
-      filters: { PNG: ["png"] },
-    });
-    if (target) await vscode.workspace.fs.writeFile(target, Buffer.from(base64, "base64"));
+  /** Ask for an image and hand it to the Run panel (the "Run on an image" command). */
+  pickImage(): Promise<void> {
+    return this.requests.pickImage();
   }
 
   private onMessage(m: unknown): void {
@@ -310,13 +223,13 @@ export class InspectorPanel implements vscode.Disposable {
       case "pickImage":
       case "pickLabels":
       case "runNative":
-        void this.requests.serve(m.requestId, (signal) => this.onRuntimeRequest(m, signal));
+        this.requests.serve(m);
         break;
       case "cancelRequest":
         this.requests.cancel(m.cancels);
         break;
       case "savePng":
-        void this.savePng(m.name, m.dataUrl);
+        void savePng(this.source.uri, m.name, m.dataUrl);
         break;
       case "manageTrust":
         void vscode.commands.executeCommand("workbench.trust.manage");
@@ -330,7 +243,7 @@ export class InspectorPanel implements vscode.Disposable {
         break;
       }
       case "exportJson":
-        void this.exportJson();
+        if (this.current) void exportJson(this.source.uri, this.current);
         break;
       case "webviewError":
         this.deps.log.error(`webview: ${m.message}`);
@@ -430,23 +343,6 @@ export class InspectorPanel implements vscode.Disposable {
       this.deps.log.warn(`${file}: ${outcome.message}`);
       void this.post({ type: "error", file, message: outcome.message });
     }
-  }
-
-  private async exportJson(): Promise<void> {
-    if (!this.current) return;
-    const base = this.source.uri.path.replace(/\.[^./]+$/, "");
-    const target = await vscode.window.showSaveDialog({
-      defaultUri: this.source.uri.with({
-        path: `${base}${base.endsWith(this.current.model) ? "" : `.${this.current.model}`}.convlens.json`,
-      }),
-      filters: { JSON: ["json"] },
-    });
-    if (!target) return;
-    const { jsonReport } = await import("../core/analysis/report");
-    await vscode.workspace.fs.writeFile(
-      target,
-      new TextEncoder().encode(JSON.stringify(jsonReport(this.current), null, 2)),
-    );
   }
 
   dispose(): void {

@@ -4,8 +4,10 @@
  * Ids come from one counter, every request has a timeout (a lost reply fails the
  * request instead of hanging it) and can be cancelled with an AbortSignal: the webview
  * stops waiting and tells the host (cancelRequest), whose RequestServer aborts the
- * work's signal and drops its reply.
+ * work's signal and drops its reply. The pending requests are kept by the project's one
+ * RequestTracker (src/runtime/shared/requestTracker.ts).
  */
+import { RequestCancelled, RequestTracker } from "../runtime/shared/requestTracker";
 import { measureSince } from "../runtime/shared/timing";
 import type { HostToWebview, WebviewToHost } from "./messages";
 
@@ -32,7 +34,7 @@ export type RequestBody<T extends RequestType> = BodyOf<Extract<RequestMessage, 
 /** The host answered requestFailed, did not answer in time, or the requests were dropped. */
 export class HostError extends Error {}
 /** The caller cancelled the request (its AbortSignal fired). */
-export class RequestCancelled extends Error {}
+export { RequestCancelled };
 
 export interface RequestOptions {
   /** How long to wait for the reply; Infinity for requests that wait on the user (a file picker). */
@@ -43,78 +45,55 @@ export interface RequestOptions {
 /** A reply that never comes (the host restarted, an older extension) fails the request after this. */
 export const DEFAULT_TIMEOUT_MS = 300_000;
 
-interface Pending {
-  readonly expect: ReplyMessage["type"];
-  resolve(reply: ReplyMessage): void;
-  reject(error: Error): void;
-}
-
 export class RequestClient {
-  private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
+  /** Each pending request keeps the reply type that answers it. */
+  private readonly pending: RequestTracker<ReplyMessage, ReplyMessage["type"]>;
 
   constructor(
     private readonly post: (message: WebviewToHost) => void,
-    private readonly defaultTimeoutMs = DEFAULT_TIMEOUT_MS,
-  ) {}
+    defaultTimeoutMs = DEFAULT_TIMEOUT_MS,
+  ) {
+    this.pending = new RequestTracker({
+      timeoutMs: defaultTimeoutMs,
+      timedOut: (ms) => `the extension did not answer within ${ms / 1000} s`,
+      error: (message) => new HostError(message),
+    });
+  }
 
   request<T extends RequestType>(
     type: T,
     body: RequestBody<T>,
     opts: RequestOptions = {},
   ): Promise<ReplyTo<T>> {
-    const requestId = this.nextId++;
     const start = performance.now();
-    const timeoutMs = opts.timeoutMs ?? this.defaultTimeoutMs;
-    const signal = opts.signal;
-    return new Promise<ReplyTo<T>>((resolve, reject) => {
-      if (signal?.aborted) return reject(new RequestCancelled(`${type} was cancelled`));
-      const timer = Number.isFinite(timeoutMs)
-        ? setTimeout(
-            () =>
-              settle(() =>
-                reject(new HostError(`the extension did not answer within ${timeoutMs / 1000} s`)),
-              ),
-            timeoutMs,
-          )
-        : undefined;
-      const onAbort = (): void =>
-        settle(() => {
-          // The host may still be working on it: tell it to stop.
-          this.post({ type: "cancelRequest", cancels: requestId });
-          reject(new RequestCancelled(`${type} was cancelled`));
-        });
-      const settle = (done: () => void): void => {
-        if (!this.pending.delete(requestId)) return;
-        measureSince(`request ${type}`, start);
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-        done();
-      };
-      signal?.addEventListener("abort", onAbort);
-      this.pending.set(requestId, {
-        expect: REPLY_TYPES[type],
-        resolve: (reply) => settle(() => resolve(reply as ReplyTo<T>)),
-        reject: (error) => settle(() => reject(error)),
-      });
-      this.post({ ...body, type, requestId } as unknown as WebviewToHost);
-    });
+    const reply = this.pending.track(
+      (requestId) => this.post({ ...body, type, requestId } as unknown as WebviewToHost),
+      {
+        info: REPLY_TYPES[type],
+        timeoutMs: opts.timeoutMs,
+        signal: opts.signal,
+        // The host may still be working on it: tell it to stop.
+        onCancel: (requestId) => this.post({ type: "cancelRequest", cancels: requestId }),
+        cancelled: () => new RequestCancelled(`${type} was cancelled`),
+        onSettle: () => measureSince(`request ${type}`, start),
+      },
+    );
+    return reply as Promise<ReplyTo<T>>;
   }
 
   /** Takes a reply addressed to a pending request; false for anything else. */
   handle(message: HostToWebview): boolean {
     if (!("requestId" in message)) return false;
-    const p = this.pending.get(message.requestId);
-    if (p === undefined) return false;
-    if (message.type === "requestFailed") p.reject(new HostError(message.message));
-    else if (message.type === p.expect) p.resolve(message);
-    else return false;
-    return true;
+    const expect = this.pending.info(message.requestId);
+    if (expect === undefined) return false;
+    if (message.type === "requestFailed")
+      return this.pending.reject(message.requestId, new HostError(message.message));
+    return message.type === expect && this.pending.resolve(message.requestId, message);
   }
 
   /** Rejects everything outstanding (the model was reloaded). */
   rejectAll(reason: string): void {
-    for (const p of [...this.pending.values()]) p.reject(new HostError(reason));
+    this.pending.failAll(reason);
   }
 
   get outstanding(): number {

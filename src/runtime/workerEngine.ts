@@ -8,13 +8,9 @@
 import { Worker } from "node:worker_threads";
 import type { GraphLevel, NativeFeed, NativeOutput, NativeRun } from "./nativeEngine";
 import type { EngineRequest, EngineResponse, WireTensor } from "./engineProtocol";
+import { RequestTracker } from "./shared/requestTracker";
 
 type Load = () => Promise<Uint8Array> | Uint8Array;
-
-interface Pending {
-  readonly resolve: (r: EngineResponse) => void;
-  readonly reject: (e: Error) => void;
-}
 
 /** A buffer of its own, to transfer: a view into a larger one (a pooled Buffer) is copied first. */
 function own<T extends Uint8Array | Float32Array | BigInt64Array | Int32Array>(a: T): T {
@@ -27,8 +23,7 @@ function own<T extends Uint8Array | Float32Array | BigInt64Array | Int32Array>(a
 
 export class WorkerEngine {
   private worker: Worker | undefined;
-  private nextJob = 1;
-  private readonly pending = new Map<number, Pending>();
+  private readonly pending = new RequestTracker<EngineResponse>();
   /** Keys whose model the running worker was sent (it may have evicted their session since). */
   private sent = new Set<string>();
   /** The optimisation level each key was warmed at (its session is created again at the same). */
@@ -102,7 +97,7 @@ export class WorkerEngine {
     const w = this.worker;
     this.worker = undefined;
     this.sent = new Set();
-    this.failAll("the host engine stopped");
+    this.pending.failAll("the host engine stopped");
     void w?.terminate();
   }
 
@@ -115,24 +110,23 @@ export class WorkerEngine {
   ): Promise<EngineResponse> {
     signal?.throwIfAborted();
     const w = this.started();
-    const job = this.nextJob++;
-    const done = new Promise<EngineResponse>((resolve, reject) => this.pending.set(job, { resolve, reject }));
-    const req: EngineRequest = {
-      type: "run",
-      job,
-      key,
-      ...(model !== undefined ? { model, level: this.levels.get(key) ?? "all" } : {}),
-      feeds,
-      fetches,
-    };
-    const transfer = feeds.map((f) => f.data.buffer as ArrayBuffer);
-    if (model !== undefined) {
-      transfer.push(model.buffer as ArrayBuffer);
-      this.sent.add(key);
-    }
-    w.postMessage(req, transfer);
-    w.ref(); // a run awaited keeps the process alive; an idle worker does not
-    return done;
+    return this.pending.track((job) => {
+      const req: EngineRequest = {
+        type: "run",
+        job,
+        key,
+        ...(model !== undefined ? { model, level: this.levels.get(key) ?? "all" } : {}),
+        feeds,
+        fetches,
+      };
+      const transfer = feeds.map((f) => f.data.buffer as ArrayBuffer);
+      if (model !== undefined) {
+        transfer.push(model.buffer as ArrayBuffer);
+        this.sent.add(key);
+      }
+      w.postMessage(req, transfer);
+      w.ref(); // a run awaited keeps the process alive; an idle worker does not
+    });
   }
 
   private started(): Worker {
@@ -140,26 +134,19 @@ export class WorkerEngine {
     const w = new Worker(this.script, { resourceLimits: { maxOldGenerationSizeMb: 4096 } });
     w.unref();
     w.on("message", (res: EngineResponse) => {
-      const p = this.pending.get(res.job);
-      this.pending.delete(res.job);
+      this.pending.resolve(res.job, res);
       if (this.pending.size === 0) w.unref();
-      p?.resolve(res);
     });
     const gone = (why: string) => {
       if (this.worker !== w) return;
       this.worker = undefined;
       // A new worker holds no session: each model is sent again with its next run.
       this.sent = new Set();
-      this.failAll(why);
+      this.pending.failAll(why);
     };
     w.on("error", (e) => gone(`the host engine's worker failed: ${e.message.split("\n")[0]}`));
     w.on("exit", (code) => gone(`the host engine's worker exited (code ${code})`));
     this.worker = w;
     return w;
-  }
-
-  private failAll(why: string): void {
-    for (const p of this.pending.values()) p.reject(new Error(why));
-    this.pending.clear();
   }
 }

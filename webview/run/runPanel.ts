@@ -7,19 +7,13 @@
  */
 import { measureLasting, measureSince } from "../../src/runtime/shared/timing";
 import type { LayerRow, ModelAnalysis } from "../../src/core/analysis/result";
-import type {
-  HostToWebview,
-  LabelsFile,
-  RunnableInfo,
-  RuntimeInfo,
-  WebviewToHost,
-} from "../../src/protocol/messages";
+import type { HostToWebview, LabelsFile, RuntimeInfo, WebviewToHost } from "../../src/protocol/messages";
 import { h } from "../dom";
-import { float32, hostNativeRunner, type NativeRunner } from "./nativeRunner";
+import { hostNativeRunner, type NativeRunner } from "./nativeRunner";
 import { RunEngine, shortError, type FeedData, type OutputData } from "./engine";
 import { TensorView, type MapOptions } from "./featureMapsView";
 import { FiltersView } from "./filtersView";
-import { RequestClient } from "../../src/protocol/requests";
+import type { RequestClient } from "../../src/protocol/requests";
 import { ExplainView } from "./explain/explainView";
 import { classCount } from "./explain/explainModel";
 import { chooseLabels } from "./labels";
@@ -31,7 +25,9 @@ import { detailsRunButtons } from "./detailsRunButtons";
 import { RunToolbar, viewSwitcher } from "./runToolbar";
 import { CancelledError, checkCancelled, JobQueue, type CancelToken } from "./jobQueue";
 import { PredictionsView } from "./predictionsView";
-import { hasFilters, layersKey, pngName, type FilterWeights, type RunView } from "./runModel";
+import { pngName, type RunView } from "./runModel";
+import { RunRequests } from "./runRequests";
+import { mapsElement, outputOf, showFilters } from "./runOutputs";
 
 export interface RunPanelCallbacks {
   post(message: WebviewToHost): void;
@@ -45,11 +41,11 @@ export class RunPanel {
   readonly element: HTMLElement;
   private runtime: RuntimeInfo | null = null;
   private engine: RunEngine | null = null;
+  /** The host's replies to this tab (runnables and filters kept: runRequests.ts). */
+  private readonly host: RunRequests;
   private readonly requests: RequestClient;
   private readonly native: NativeRunner;
   private readonly queue: JobQueue;
-  private readonly runnables = new Map<string, Promise<RunnableInfo>>();
-  private readonly filters = new Map<number, Promise<FilterWeights>>();
   private layer: LayerRow | null = null;
   private view: RunView = "predictions";
   private visible = false;
@@ -81,7 +77,8 @@ export class RunPanel {
     tree: ModuleTree,
   ) {
     this.picker = new LayerPickerView(tree, findConstantLayers(analysis), (i) => callbacks.select(i));
-    this.requests = new RequestClient((m) => callbacks.post(m));
+    this.host = new RunRequests((m) => callbacks.post(m));
+    this.requests = this.host.client;
     this.native = hostNativeRunner(this.requests);
     this.queue = new JobQueue((busy) => {
       this.element.classList.toggle("busy", busy);
@@ -107,7 +104,7 @@ export class RunPanel {
     this.explain = new ExplainView(analysis, this.queue, {
       post: (m) => callbacks.post(m),
       state: () => ({ layer: this.layer, runtime: this.runtime, input: this.input, ran: this.hasRun }),
-      forwardRunnable: (layers) => this.runnable(layers),
+      forwardRunnable: (layers) => this.host.runnable(layers),
       native: this.native,
       requests: this.requests,
     });
@@ -218,7 +215,7 @@ export class RunPanel {
    */
   private prefetch(): void {
     if (!this.canRun || this.hasRun) return;
-    this.runnable(this.layer === null ? [] : [this.layer.index]).catch(() => undefined);
+    this.host.runnable(this.layer === null ? [] : [this.layer.index]).catch(() => undefined);
   }
 
   /** Switches to a sub-view; `runIfNeeded` (showRun, buttons) also runs when nothing has run yet. */
@@ -310,7 +307,7 @@ export class RunPanel {
     const start = performance.now();
     try {
       this.setStatus("Preparing the model…");
-      const runnable = await this.runnable(layer === null ? [] : [layer.index]);
+      const runnable = await this.host.runnable(layer === null ? [] : [layer.index]);
       checkCancelled(token);
       measureSince("run: model ready", start);
       this.setStatus("Preparing the input…");
@@ -365,43 +362,11 @@ export class RunPanel {
     }
   }
 
-  private runnable(layers: readonly number[]): Promise<RunnableInfo> {
-    const key = layersKey(layers);
-    let p = this.runnables.get(key);
-    if (p === undefined) {
-      p = this.requests.request("prepareRun", { layers: [...layers] }).then((r) => r.runnable);
-      this.runnables.set(key, p);
-      p.catch(() => this.runnables.delete(key));
-    }
-    return p;
-  }
-
-  private async loadFilters(): Promise<void> {
-    const layer = this.layer;
-    if (layer === null)
-      return this.filtersView.message(
-        "Choose a convolution above (or in the table, graph or charts) to see its filters.",
-      );
-    if (!hasFilters(layer))
-      return this.filtersView.message(
-        `${layer.name} is a ${layer.layerType ?? layer.opType}: only convolutions have filters to show.`,
-      );
-    let p = this.filters.get(layer.index);
-    if (p === undefined) {
-      this.filtersView.message("Loading the weights…");
-      p = this.requests
-        .request("getFilters", { layerIndex: layer.index })
-        .then(({ layerIndex, dims, data }) => ({ layerIndex, dims, data: float32(data) }));
-      this.filters.set(layer.index, p);
-      p.catch(() => this.filters.delete(layer.index));
-    }
-    try {
-      const w = await p;
-      if (this.layer?.index === layer.index && this.view === "filters") this.filtersView.show(w);
-    } catch (err) {
-      if (this.layer?.index === layer.index)
-        this.filtersView.message(`Could not read the filters: ${shortError(err)}`, true);
-    }
+  private loadFilters(): Promise<void> {
+    return showFilters(this.filtersView, this.layer, this.host, () => ({
+      layer: this.layer,
+      view: this.view,
+    }));
   }
 
   private renderView(): void {
@@ -415,30 +380,15 @@ export class RunPanel {
           ? this.filtersView.element
           : this.view === "explain"
             ? this.explain.element
-            : this.mapsElement();
+            : mapsElement(this.maps, {
+                layer,
+                mapsOutput: this.mapsOutput,
+                mapsLayer: this.mapsLayer,
+                hasRun: this.hasRun,
+              });
     // Re-inserting the same element would detach chart.js's canvases and leave them blank.
     if (this.viewBody.firstElementChild !== body || this.viewBody.childElementCount !== 1)
       this.viewBody.replaceChildren(body);
-  }
-
-  private mapsElement(): HTMLElement {
-    const layer = this.layer;
-    if (layer === null)
-      return h(
-        "p",
-        { class: "placeholder", "data-testid": "select-layer" },
-        "Choose a layer above (or in the table, graph or charts) to see its feature maps.",
-      );
-    if (this.mapsLayer?.index !== layer.index || this.mapsOutput === null)
-      return h(
-        "p",
-        { class: "placeholder" },
-        this.hasRun ? "Running…" : "Press Run to see this layer's output.",
-      );
-    if (this.mapsOutput === "missing")
-      return h("p", { class: "warning-text" }, "The runtime did not return this layer's output.");
-    this.maps.show(this.mapsOutput);
-    return this.maps.element;
   }
 
   private setStatus(text: string): void {
@@ -448,13 +398,4 @@ export class RunPanel {
   private showError(message: string): void {
     this.toolbar.showError(message);
   }
-}
-
-function outputOf(
-  outputs: ReadonlyMap<string, OutputData>,
-  key: string,
-  name: string,
-): { name: string; out: OutputData }[] {
-  const out = outputs.get(key);
-  return out === undefined ? [] : [{ name, out }];
 }

@@ -13,6 +13,7 @@ import type { PythonAnalysis } from "../../core/formats/python/pythonModel";
 import type { Config } from "../config";
 import { cellAnalysis } from "../../core/formats/python/notebookProgram";
 import { NOTEBOOK_CELL_SCHEME, cellOf, programOf, pythonCells } from "./notebookCells";
+import { RequestTracker } from "../../runtime/shared/requestTracker";
 import { PythonEnvironment } from "./pythonEnvironment";
 import type { PythonRequest, PythonResponse } from "./pythonWorker";
 
@@ -83,9 +84,8 @@ export class PythonAnalyses implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [this.changed];
   private worker: Worker | undefined;
-  private nextId = 1;
   private nextSeq = 1;
-  private readonly pending = new Map<number, (r: PythonResponse) => void>();
+  private readonly pending = new RequestTracker<PythonResponse>();
   /** The analysis in flight per unit, so that one file or notebook has one analysis at a time. */
   private readonly inFlight = new Map<string, Promise<PythonAnalysis | undefined>>();
   /** The user's interpreter (its library folders for imports; "Check with PyTorch" runs in it). */
@@ -210,8 +210,7 @@ export class PythonAnalyses implements vscode.Disposable {
     const openFiles: Record<string, string> = {};
     for (const d of vscode.workspace.textDocuments)
       if (d.uri.scheme === "file" && d.languageId === "python") openFiles[d.uri.fsPath] = d.getText();
-    const req: PythonRequest = {
-      id: this.nextId++,
+    const req: Omit<PythonRequest, "id"> = {
       fileName,
       text,
       inputShapes: this.config.inputShapes,
@@ -220,29 +219,26 @@ export class PythonAnalyses implements vscode.Disposable {
       pythonPath,
       kerasBackend: this.config.kerasBackend,
     };
-    return new Promise((resolve) => {
-      this.pending.set(req.id, (r) => {
-        if ("error" in r) {
-          // A bug in the analyser must never take the editor features (or the host) down.
-          this.log.error(`python analysis of ${fileName} failed: ${r.error}`);
-          resolve({ classes: [], parseErrors: [] });
-        } else resolve(r.analysis);
-      });
-      worker.postMessage(req);
-    });
+    // A bug in the analyser (or a crashed worker) must never take the editor features (or the host) down.
+    const failed = (why: string): PythonAnalysis => {
+      this.log.error(`python analysis of ${fileName} failed: ${why}`);
+      return { classes: [], parseErrors: [] };
+    };
+    try {
+      const r = await this.pending.track((id) => worker.postMessage({ ...req, id } satisfies PythonRequest));
+      return "error" in r ? failed(r.error) : r.analysis;
+    } catch (e) {
+      return failed(e instanceof Error ? e.message : String(e));
+    }
   }
 
   private startWorker(): Worker {
     const worker = new Worker(this.workerScript, { resourceLimits: { maxOldGenerationSizeMb: 2048 } });
-    worker.on("message", (r: PythonResponse) => {
-      this.pending.get(r.id)?.(r);
-      this.pending.delete(r.id);
-    });
+    worker.on("message", (r: PythonResponse) => this.pending.resolve(r.id, r));
     // A crashed worker fails its requests; the next request starts a new one.
     const fail = (why: string) => {
       this.worker = undefined;
-      for (const [id, done] of this.pending) done({ id, error: why });
-      this.pending.clear();
+      this.pending.failAll(why);
     };
     worker.on("error", (e) => fail(e.message));
     worker.on("exit", (code) => fail(`worker exited (${code})`));
