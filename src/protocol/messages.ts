@@ -127,6 +127,8 @@ export interface RuntimeInfo {
   /** False when this model cannot be run (e.g. it cannot be written back as ONNX); `whyNot` says why. */
   readonly canRun: boolean;
   readonly whyNot?: string;
+  /** Why the Explain view explains nothing of this model (core/explain explainWhyNot), where it does not. */
+  readonly explainWhyNot?: string;
   /** Restricted Mode (an untrusted folder): running is off until the user trusts the folder. */
   readonly restricted?: boolean;
 }

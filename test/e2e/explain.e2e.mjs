@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { repoRoot } from "../../scripts/ensure-tools.mjs";
-import { openRunTab, selectSample } from "./workbench.mjs";
+import { closeAllEditors, openInWebview, openRunTab, selectSample, waitForInspector } from "./workbench.mjs";
 import { poll, PATIENCE } from "./editorText.mjs";
 
 const fixturesDir = path.resolve(repoRoot, "../shared/fixtures");
@@ -206,6 +206,34 @@ export const tests = [
         0,
         "no error shown",
       );
+    },
+  },
+  {
+    name: "Explain: a channels-last TFLite model is refused with one line, no map",
+    async run({ page, screenshot, log }) {
+      // Its 1×32×32×3 input is not offered as an image (no input-source): the Run tab fills it with noise.
+      await closeAllEditors(page);
+      await openInWebview(page, "mobilenet_block.tflite", { log });
+      const frame = await waitForInspector(page, "mobilenet_block", 30_000);
+      await frame.locator('[data-testid="tab-run"]').click({ timeout: 10_000 });
+      await frame.locator('[data-testid="run-view-explain"]').click({ timeout: PATIENCE * 10_000 });
+      await frame
+        .locator('[data-testid="explain"]')
+        .waitFor({ state: "visible", timeout: PATIENCE * 10_000 });
+      const want = "Explain is not available yet for channels-last (TFLite/Keras) models.";
+      for (const method of ["saliency", "gradcam"]) {
+        await frame.locator('[data-testid="explain-method"]').selectOption(method);
+        await frame.locator('[data-testid="explain-run"]').click();
+        const got = await poll(
+          () => text(frame, "explain-status"),
+          (t) => t === want,
+          PATIENCE * 20_000,
+        );
+        assert.equal(got, want, `${method}: Explain status`);
+        assert.equal(await frame.locator('[data-testid="explain-status"][data-error]').count(), 1);
+        assert.equal(await frame.locator('[data-testid="explain-map"]').count(), 0, `${method}: no map`);
+      }
+      await screenshot("explain-channels-last-refused");
     },
   },
 ];

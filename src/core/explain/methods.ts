@@ -249,7 +249,13 @@ export function explainGraph(model: Model, layers: readonly LayerRow[], req: Gra
   let used: string | undefined;
   const layer = req.layerIndex !== undefined ? layers[req.layerIndex] : undefined;
   if (req.layerIndex !== undefined && layer === undefined) throw new ModelError(`no layer ${req.layerIndex}`);
-  const value = () => (used = layerValue(model, layers, layer));
+  const refused = explainWhyNot(model);
+  if (refused !== null) throw new ModelError(refused);
+  const value = () => {
+    // A layer's feature map is channels last too: the graphs read its channels on axis 1.
+    if (model.layout === "channels_last") throw new ModelError(CHANNELS_LAST);
+    return (used = layerValue(model, layers, layer));
+  };
   const g = graphOf(model, layers, req, value);
   if (used === undefined) return g;
   const exposed =
@@ -263,6 +269,21 @@ export function explainGraph(model: Model, layers: readonly LayerRow[], req: Gra
     { ...g, layerValue: used },
     { name: used, dtype: info?.dtype ?? "float32", shape: undefined },
   );
+}
+
+const CHANNELS_LAST = "Explain is not available yet for channels-last (TFLite/Keras) models";
+
+/**
+ * Why no method explains this model, or null. A channels-last model (TFLite, Keras: N, H, W, C)
+ * with an input of rank ≥ 3 is refused: the Run tab feeds images and reads maps channels first
+ * through a wrapper (core/onnx/channelsFirst) that the backward graphs do not have yet, and
+ * Grad-CAM, deconvnet and the drawn maps read channels on axis 1, so a map would be silently
+ * wrong. A channels-last model whose inputs are vectors is explained at its inputs; its layers
+ * are refused (explainGraph).
+ */
+export function explainWhyNot(model: Model): string | null {
+  const images = model.graph.inputs.some((i) => (i.shape?.length ?? 0) >= 3);
+  return model.layout === "channels_last" && images ? CHANNELS_LAST : null;
 }
 
 /** `g` with `value` among its outputs as well (the same value, not a copy, when it is one already). */

@@ -11,7 +11,7 @@ import { dtypeBytes } from "../../core/ir/dtype";
 import type { Model, Tensor } from "../../core/ir/types";
 import { channelsFirstView } from "../../core/onnx/channelsFirst";
 import { buildRunnable, consumersOf, randomWeights, WEIGHTS_SEED as SEED } from "../../core/onnx/runnable";
-import { explainGraph, seedIsFed } from "../../core/explain/methods";
+import { explainGraph, explainWhyNot, seedIsFed } from "../../core/explain/methods";
 import type { SeedInput } from "../../core/onnx/backward";
 import type { LabelsFile, RunnableInfo, RuntimeInfo, WebviewToHost } from "../../protocol/messages";
 import type { Config } from "../config";
@@ -105,6 +105,7 @@ export class RuntimeService {
         whyNot: RESTRICTED,
         restricted: true,
       };
+    const refused = model ? explainWhyNot(model) : null;
     return {
       ortBase,
       backend: this.config.backend,
@@ -114,6 +115,7 @@ export class RuntimeService {
       imagenetLabels,
       canRun: model !== undefined,
       ...(model ? {} : { whyNot: why ?? "this model cannot be run" }),
+      ...(refused !== null ? { explainWhyNot: refused } : {}),
     };
   }
 

@@ -163,6 +163,7 @@ export class ExplainView {
     if (runtime === null) return this.showError("Waiting for the extension…");
     if (!runtime.canRun)
       return this.showError(`This model cannot be run here: ${runtime.whyNot ?? "unknown reason"}`);
+    if (runtime.explainWhyNot !== undefined) return this.showError(`${runtime.explainWhyNot}.`);
     const info = methodInfo(this.s.method);
     const choice = chooseLayer(this.s.method, this.deps.state().layer, this.analysis.layers, this.s.target);
     if (choice.error !== null) return this.showError(choice.error);
@@ -191,6 +192,7 @@ export class ExplainView {
   private prepareAhead(): void {
     const state = this.deps.state();
     if (!state.ran || this.queue.busy || state.runtime?.canRun !== true) return;
+    if (state.runtime.explainWhyNot !== undefined) return;
     const choice = chooseLayer(this.s.method, state.layer, this.analysis.layers, this.s.target);
     if (choice.error !== null) return;
     const layer = choice.layer === null ? null : hostLayer(choice.layer, this.analysis.layers);
