@@ -68,3 +68,42 @@ export function reject(c: LayerCall, message: string): PyValue {
 
 export const w = (c: LayerCall, name: string, dims: number[], role: "parameter" | "buffer" = "parameter") =>
   c.b.weight(`${c.path}.${name}`, dims, role);
+
+/** A layer that is one node on its input: activations, dropout, LRN (attrs from the constructor's args). */
+export function unary(
+  opType: string,
+  params: string[] = [],
+  attrs: (c: LayerCall) => Record<string, AttrValue> = () => ({}),
+): LayerSpec {
+  return { params, defaults: {}, forward: (c) => one(op(c, opType, [c.x.value], attrs(c))) };
+}
+
+/** Fix for "expects N input channels/features but receives M": replace the constructor's constant. */
+export function channelFix(
+  c: LayerCall,
+  argName: string,
+  message: string,
+): { message: string; fixes?: QuickFix[] } {
+  const got = /receives (\d+)/.exec(message)?.[1];
+  const span = c.argSpans.get(argName);
+  const shape = c.x.state.shape;
+  const fixes: QuickFix[] = [];
+  if (got && span) {
+    fixes.push({ span, replacement: got, title: `Change ${argName} to ${got}` });
+    // After a flatten, the product of the flattened dims says where the number comes from (64 * 13 * 13).
+    const producer = c.b.nodes.find((n) => n.outputs.includes(c.x.value));
+    const before =
+      producer && (producer.opType === "Flatten" || producer.opType === "Reshape")
+        ? c.b.states.get(producer.inputs[0] ?? "")?.shape
+        : undefined;
+    const dims = before?.slice(1);
+    if (
+      dims &&
+      dims.length > 1 &&
+      dims.every((d) => typeof d === "number") &&
+      String(dims.reduce<number>((a, d) => a * (d as number), 1)) === got
+    )
+      fixes.push({ span, replacement: dims.join(" * "), title: `Change ${argName} to ${dims.join(" * ")}` });
+  }
+  return { message: shape ? `${message} (input ${shape.join("×")})` : message, fixes };
+}

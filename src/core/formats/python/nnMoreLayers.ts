@@ -3,8 +3,7 @@
  * activations, RMSNorm, distances, EmbeddingBag, the recurrent cells, and the Lazy* modules
  * (which take their input size from the first call, and become the plain class as PyTorch's do).
  */
-import type { AttrValue } from "../../ir/types";
-import { F, T, one, op, reject, w, type LayerCall, type LayerSpec } from "./nnLayerKit";
+import { F, T, one, op, reject, unary, w, type LayerCall, type LayerSpec } from "./nnLayerKit";
 import { ArgError, getBool, getFloat, getInt } from "./pyArgs";
 import { NONE, int, str, tuple, unknown, type PyTensor, type PyValue } from "./values";
 
@@ -17,14 +16,6 @@ export function softmaxDim(c: LayerCall): number {
   const r = c.x.state.shape?.length;
   if (r === undefined) throw new ArgError("dim=None on an input of unknown rank");
   return r === 0 || r === 1 || r === 3 ? 0 : 1;
-}
-
-function unary(
-  opType: string,
-  params: string[],
-  attrs: (c: LayerCall) => Record<string, AttrValue> = () => ({}),
-): LayerSpec {
-  return { params, defaults: {}, forward: (c) => one(op(c, opType, [c.x.value], attrs(c))) };
 }
 
 /** GLU: split the dim in halves a, b; a · σ(b). */
