@@ -6,17 +6,13 @@
  * an argument that is not a constant makes the call unknown. Same calling convention as torchOps.ts.
  */
 import type { AttrValue } from "../../ir/types";
-import type { OpCall } from "./torchOps";
+import { arg, present, type OpCall, type TorchOp } from "./torchOpKit";
 import { iterate, num, unknown, type PyTensor, type PyValue } from "./values";
-
-type TorchOp = (c: OpCall) => PyValue;
 
 function emit(c: OpCall, opType: string, inputs: string[], attrs: Record<string, AttrValue>): PyValue {
   const out = c.b.op(opType, inputs, attrs, { scope: c.scope, source: { call: c.span } })[0];
   return out ?? unknown(`${opType} gave no output`);
 }
-const arg = (c: OpCall, i: number, name: string): PyValue | undefined => c.args[i] ?? c.kwargs.get(name);
-const present = (v: PyValue | undefined): v is PyValue => v !== undefined && v.t !== "none";
 
 /** An int or a sequence of `rank` ints (stride=2, stride=(2, 1)); undefined when not constant. */
 function ints(v: PyValue | undefined, rank: number, dflt: number): number[] | undefined {

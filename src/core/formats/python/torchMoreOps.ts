@@ -1,25 +1,17 @@
 /**
  * More torch.* / F.* functions and tensor methods, as torchvision's transformers use them:
  * F.linear and F.layer_norm with explicit weights, torch.roll, torch.meshgrid, torch.diff,
- * clamp, rounding, x.new_zeros. Same calling convention as torchOps.ts.
+ * clamp, rounding, x.new_zeros. Same calling convention as torchOps.ts (torchOpKit.ts).
  */
 import type { AttrValue } from "../../ir/types";
-import type { OpCall } from "./torchOps";
+import { arg, present, tensorArg, type OpCall, type TorchOp } from "./torchOpKit";
 import { tensorDtype } from "./tensorFactories";
 import { LAYER_FUNCTIONS } from "./torchLayerOps";
 import { NONE, describe, iterate, num, tuple, unknown, type PyTensor, type PyValue } from "./values";
 
-type TorchOp = (c: OpCall) => PyValue;
-
 function emit(c: OpCall, opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}): PyTensor {
   return c.b.op(opType, inputs, attrs, { scope: c.scope, source: { call: c.span } })[0] as PyTensor;
 }
-const arg = (c: OpCall, i: number, name: string): PyValue | undefined => c.args[i] ?? c.kwargs.get(name);
-const tensorArg = (c: OpCall, i: number, name: string): PyTensor | undefined => {
-  const v = arg(c, i, name);
-  return v?.t === "tensor" ? v : undefined;
-};
-const present = (v: PyValue | undefined): v is PyValue => v !== undefined && v.t !== "none";
 
 /** F.linear(x, weight, bias): x @ weightᵀ (+ bias); the weight's shape gives the sizes. */
 function linear(c: OpCall): PyValue {
