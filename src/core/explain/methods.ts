@@ -9,7 +9,7 @@ import type { LayerRow } from "../analysis/result";
 import type { Model, ValueInfo } from "../ir/types";
 import { ModelError } from "../ir/types";
 import { buildGradCam, buildInputGradient, lastSpatialValue, type BackwardGraph } from "../onnx/backward";
-import type { Rectification } from "../onnx/backwardRules";
+import type { Rectification } from "../onnx/backwardRuleKit";
 
 /** What the backward pass starts from. */
 export type MethodTarget =

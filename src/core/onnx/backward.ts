@@ -8,7 +8,8 @@ import { analyzeModel } from "../analysis/analyze";
 import type { AttrValue, Dim, Model, Node, Tensor } from "../ir/types";
 import { ModelError } from "../ir/types";
 import { constantTensor } from "../ir/tensorData";
-import { GRAD_RULES, NoRule, type GradEmitter, type Rectification } from "./backwardRules";
+import { NoRule, type GradEmitter, type Rectification } from "./backwardRuleKit";
+import { GRAD_RULES } from "./backwardRules";
 
 export type { Rectification };
 
