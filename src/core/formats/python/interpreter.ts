@@ -2,36 +2,29 @@
  * The abstract interpreter: runs module-level code, __init__ and forward over
  * the AST with concrete Python values and symbolic tensors. Bounded: a step
  * budget and a recursion limit turn runaway code into an `unknown`, never a hang.
- * Statements, assignment, classes and calls live here; expressions in evalExpression.ts.
+ * Assignment, classes and calls live here; statements in execStatement.ts, expressions in
+ * evalExpression.ts.
  */
 import type { ClassDef, Expr, FunctionDef, Span, Stmt } from "./ast";
-import { conditionTruth, evalExpression } from "./evalExpression";
-import { BudgetError, InterpError, PyRaises } from "./interpErrors";
+import { evalExpression } from "./evalExpression";
+import { NORMAL, execStatement, type Completion } from "./execStatement";
+import { BudgetError, InterpError } from "./interpErrors";
 import { dataclassInit, isDataclass } from "./dataclasses";
-import { binaryOp, tensorTruthError } from "./operators";
+import { binaryOp } from "./operators";
 import {
   NONE,
   Scope,
   describe,
   iterate,
   str,
-  truthy,
   tuple,
   unknown,
   type CallArgs,
   type PyClass,
   type PyFunction,
-  type PyObject,
   type PyValue,
 } from "./values";
 import { asMethod } from "./pyClasses";
-
-// Their homes are interpErrors.ts and pyClasses.ts; re-exported so imports from here keep working.
-export { BudgetError, InterpError } from "./interpErrors";
-export { isModuleClass, lookupClassAttr, mro } from "./pyClasses";
-
-type Completion = { k: "normal" } | { k: "return"; v: PyValue } | { k: "break" } | { k: "continue" };
-const NORMAL: Completion = { k: "normal" };
 
 export interface Host {
   /** Call anything callable that is not a plain Python function (classes, builtins, modules). */
@@ -91,171 +84,7 @@ export class Interpreter {
 
   exec(s: Stmt, scope: Scope): Completion {
     this.tick();
-    switch (s.kind) {
-      case "Expr":
-        // A statement whose value is unused (logging, weight init) must not stop the model.
-        try {
-          this.eval(s.value, scope);
-        } catch (e) {
-          if (!(e instanceof InterpError) || e instanceof BudgetError || e instanceof PyRaises) throw e;
-          this.spoilReceiver(s.value, scope, e.message);
-        }
-        return NORMAL;
-      case "Assign": {
-        const v = this.evalOrUnknown(s.value, scope, scope.file !== undefined);
-        for (const t of s.targets) this.assign(t, v, scope);
-        this.onStatement?.(s.span, v);
-        return NORMAL;
-      }
-      case "AnnAssign":
-        if (s.value) this.assign(s.target, this.eval(s.value, scope), scope);
-        return NORMAL;
-      case "AugAssign": {
-        const cur = this.eval(s.target, scope);
-        const v = this.binary(s.op, cur, this.eval(s.value, scope), s.span, true);
-        this.assign(s.target, v, scope);
-        this.onStatement?.(s.span, v);
-        return NORMAL;
-      }
-      case "Return": {
-        const v = s.value ? this.evalOrUnknown(s.value, scope) : NONE;
-        this.onStatement?.(s.span, v);
-        return { k: "return", v };
-      }
-      case "If": {
-        const { value: test, truth: t } =
-          s.test.kind === "BoolOp" ? conditionTruth(this, s.test, scope) : this.truthOf(s.test, scope);
-        const raises = tensorTruthError(test);
-        if (raises) throw raises;
-        if (t === undefined) {
-          const why = test.t === "unknown" ? `: ${test.reason}` : "";
-          throw new InterpError(`cannot decide \`if ${this.textOf(s.test.span).slice(0, 60)}\`${why}`);
-        }
-        return this.execBlock(t ? s.body : s.orelse, scope);
-      }
-      case "For": {
-        const iter = this.eval(s.iter, scope);
-        const items = iterate(iter);
-        // An unknown or opaque value says why its items are not known.
-        if (!items)
-          throw new InterpError(
-            `cannot iterate over this value${iter.t === "unknown" ? `: ${iter.reason}` : iter.t === "object" && iter.opaque ? `: ${iter.opaque}` : ""}`,
-          );
-        for (const item of items) {
-          this.assign(s.target, item, scope);
-          const c = this.execBlock(s.body, scope);
-          if (c.k === "break") return NORMAL;
-          if (c.k === "return") return c;
-        }
-        return this.execBlock(s.orelse, scope);
-      }
-      case "While": {
-        for (let i = 0; ; i++) {
-          const t = truthy(this.eval(s.test, scope));
-          if (t === undefined) throw new InterpError("cannot decide a while condition");
-          if (!t) return NORMAL;
-          const c = this.execBlock(s.body, scope);
-          if (c.k === "break") return NORMAL;
-          if (c.k === "return") return c;
-        }
-      }
-      case "FunctionDef":
-        scope.set(s.def.name, this.makeFunction(s.def, scope));
-        return NORMAL;
-      case "ClassDef":
-        scope.set(s.def.name, this.makeClass(s.def, scope));
-        return NORMAL;
-      case "Import": {
-        const file = scope.filePath;
-        for (const n of s.names) {
-          const first = n.name.split(".")[0] ?? n.name;
-          if (n.asname) scope.set(n.asname, this.host.importModule(n.name, 0, file));
-          else scope.set(first, this.host.importModule(first, 0, file));
-        }
-        return NORMAL;
-      }
-      case "ImportFrom": {
-        const file = scope.filePath;
-        const mod = this.host.importModule(s.module, s.level, file);
-        for (const n of s.names) {
-          if (n.name === "*") {
-            this.host.importStar?.(mod, scope);
-            continue;
-          }
-          const target = n.asname ?? n.name;
-          // `from collections import OrderedDict` keeps the interpreter's own builtin.
-          const own = scope.has(target) ? scope.get(target) : undefined;
-          // Bound lazily: the module runs when the name is first used, not at the import.
-          scope.setLazy(target, () => {
-            const v = this.host.getAttr(mod, n.name, this, s.span);
-            const sub =
-              v.t === "unknown" ? this.host.importModule(`${s.module}.${n.name}`, s.level, file) : v;
-            // A module that is not there keeps its own reason (not "module x.name is not available").
-            return sub.t === "unknown" ? (own ?? (mod.t === "unknown" ? mod : sub)) : sub;
-          });
-        }
-        return NORMAL;
-      }
-      case "Delete":
-        // `del d[k]`, `del lst[i]`, `del self.layers[name]`; `del x` changes nothing we follow.
-        for (const t of s.target.kind === "Tuple" ? s.target.elts : [s.target])
-          if (t.kind === "Subscript") this.host.delItem(this.eval(t.value, scope), this.eval(t.index, scope));
-        return NORMAL;
-      case "Block":
-        if (!s.handled) return this.execBlock(s.body, scope);
-        try {
-          return this.execBlock(s.body, scope);
-        } catch (e) {
-          // The except clause may catch it: no longer certain that the program fails.
-          if (e instanceof PyRaises)
-            throw new InterpError(`a try: block raises (its except clauses are not followed): ${e.message}`);
-          throw e;
-        }
-      case "Break":
-        return { k: "break" };
-      case "Continue":
-        return { k: "continue" };
-      case "Raise":
-        throw new InterpError(
-          `the code raises here: ${this.textOf(s.span).replace(/\s+/g, " ").slice(0, 80)}`,
-        );
-      default:
-        return NORMAL;
-    }
-  }
-
-  /**
-   * `items.append(f(x))` that failed did not append: the list (or dict, or ModuleList) it would
-   * have changed is no longer known, rather than one item short.
-   */
-  private spoilReceiver(e: Expr, scope: Scope, reason: string): void {
-    if (e.kind !== "Call" || e.func.kind !== "Attribute") return;
-    const target = e.func.value;
-    if (target.kind !== "Name" && target.kind !== "Attribute") return;
-    let v: PyValue;
-    try {
-      v = this.eval(target, scope);
-    } catch {
-      return;
-    }
-    if (v.t === "list" || v.t === "dict") this.assign(target, unknown(reason), scope);
-    else if (v.t === "object" && v.children && v.cls.nn && v.opaque === undefined) v.opaque = reason;
-  }
-
-  /** An expression that cannot be followed becomes an unknown value carrying the reason. */
-  /**
-   * The value, or unknown with the reason it could not be had. What PyTorch itself raises goes on up
-   * (the enclosing __init__ or forward fails with it), except at a module's top level, where the
-   * name is bound to the failure (`model = Net()`: `model(x)` then says why there is no model).
-   */
-  private evalOrUnknown(e: Expr, scope: Scope, topLevel = false): PyValue {
-    try {
-      return this.eval(e, scope);
-    } catch (err) {
-      if (!(err instanceof InterpError) || err instanceof BudgetError) throw err;
-      if (err instanceof PyRaises && !topLevel) throw err;
-      return unknown(err.message);
-    }
+    return execStatement(this, s, scope);
   }
 
   makeFunction(def: FunctionDef, scope: Scope, owner?: PyClass): PyFunction {
@@ -346,11 +175,6 @@ export class Interpreter {
     this.tick();
     return evalExpression(this, e, scope);
   }
-  private truthOf(e: Expr, scope: Scope): { value: PyValue; truth: boolean | undefined } {
-    const value = this.eval(e, scope);
-    return { value, truth: truthy(value) };
-  }
-
   call(fn: PyValue, a: CallArgs): PyValue {
     if (fn.t === "unknown") {
       this.onUnknownCall?.(fn.reason, a);
@@ -409,5 +233,3 @@ export class Interpreter {
     }
   }
 }
-
-export type { PyObject };
