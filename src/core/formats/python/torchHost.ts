@@ -12,12 +12,11 @@ import { lookupClassAttr, noArgs, throughInstance } from "./pyClasses";
 import { NN_LAYERS } from "./nnLayers";
 import { ModuleRuntime } from "./nnModules";
 import { ParamRegistry } from "./registeredParams";
-import { binaryOp } from "./operators";
 import { KerasRuntime } from "./keras";
 import { kerasApplicationModule } from "./kerasNamespace";
 import { stdlibModule } from "./stdlibModules";
 import { InstanceRecorder } from "./instances";
-import { inputRecorders } from "./inputRecorders";
+import { torchNamespaces, type TorchNamespaceSite } from "./torchNamespaces";
 import { carryOrigin, dataModules } from "./torchData";
 import { dictMethod, listMethod, strMethod } from "./pyMethods";
 import { containerDelItem, containerGetItem, containerSetItem } from "./pyIndexing";
@@ -180,8 +179,17 @@ export class TorchHost implements Host {
 
   private preludeClasses: ReadonlyMap<string, PyClass> | undefined;
 
-  private namespace(name: string, member: (n: string) => PyValue | undefined): PyValue {
-    return builtin(name, () => unknown(`${name} is a module`), member);
+  /** What torchNamespaces.ts looks names up in. */
+  private namespaceSite(): TorchNamespaceSite {
+    return {
+      nnClass: (n) => this.nnClasses.get(n),
+      paramMember: (n) => this.params.nnMember(n, () => this.builder),
+      otherNnClass: (n) => this.otherNnClass(n),
+      torchFunction: (n, ns) => this.torchFunction(n, ns),
+      data: (name) => this.data(name),
+      instances: this.instances,
+      tensorClass: this.tensorClass,
+    };
   }
 
   importStar(mod: PyValue, scope: Scope): void {
@@ -189,46 +197,7 @@ export class TorchHost implements Host {
   }
 
   importModule(name: string, level: number, importer?: string): PyValue {
-    const nn = this.namespace(
-      "torch.nn",
-      (n) =>
-        this.nnClasses.get(n) ??
-        (n === "functional"
-          ? functional
-          : n === "init"
-            ? init
-            : n === "parameter"
-              ? parameter
-              : (this.params.nnMember(n, () => this.builder) ?? this.otherNnClass(n))),
-    );
-    const parameter = this.namespace("torch.nn.parameter", (n) =>
-      this.params.nnMember(n, () => this.builder),
-    );
-    const functional = this.namespace("torch.nn.functional", (n) => this.torchFunction(n, "F"));
-    const init = this.namespace("torch.nn.init", () => builtin("init", () => NONE));
-    // torch.jit: never scripting or tracing here; its decorators leave functions as they are.
-    const jit = this.namespace("torch.jit", (n) =>
-      n === "is_scripting" || n === "is_tracing"
-        ? builtin(n, () => ({ t: "bool", v: false }))
-        : builtin(n, (a) => a.args[0] ?? NONE),
-    );
-    const recorders = inputRecorders(this.instances);
-    const recorderModule = (n: string): PyValue | undefined => {
-      const member = recorders[n];
-      return member ? this.namespace(n, member) : undefined;
-    };
-    const torchMember = (n: string): PyValue | undefined => {
-      if (n === "nn") return nn;
-      if (n === "onnx") return recorderModule("torch.onnx");
-      if (n === "jit") return jit;
-      if (n === "utils") return this.data("torch.utils");
-      if (n === "Tensor") return this.tensorClass;
-      if (n === "_assert") return builtin(n, () => NONE);
-      // Dtypes (torch.float, torch.long) are their names; torch.float is not the tensor method.
-      if (/^(float|int|bool|long|double|half|uint|bfloat)\d*$/.test(n)) return str(n);
-      return this.torchFunction(n);
-    };
-    const torch = this.namespace("torch", torchMember);
+    const { torch, nn, functional, init, recorderModule } = torchNamespaces(this.namespaceSite());
     const keras = level === 0 ? this.keras.namespace(name) : undefined;
     if (keras) return keras;
     // An application's sibling (`from keras.src.applications import resnet`): the installed one on the
@@ -425,5 +394,3 @@ export class TorchHost implements Host {
     return tensorBinary(site, base, a, b, span);
   }
 }
-
-export { binaryOp };
