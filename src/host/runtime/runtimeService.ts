@@ -9,7 +9,7 @@ import * as vscode from "vscode";
 import type { LayerRow } from "../../core/analysis/result";
 import { dtypeBytes } from "../../core/ir/dtype";
 import type { Model, Tensor } from "../../core/ir/types";
-import { channelsFirstView } from "../../core/onnx/channelsFirst";
+import { channelsFirstView, fedInput } from "../../core/onnx/channelsFirst";
 import { buildRunnable, consumersOf, randomWeights, WEIGHTS_SEED as SEED } from "../../core/onnx/runnable";
 import { explainGraph, explainWhyNot, seedIsFed } from "../../core/explain/methods";
 import type { SeedInput } from "../../core/onnx/backward";
@@ -106,6 +106,8 @@ export class RuntimeService {
         restricted: true,
       };
     const refused = model ? explainWhyNot(model) : null;
+    const first = model?.graph.inputs[0];
+    const fed = model && first ? fedInput(model, first) : first;
     return {
       ortBase,
       backend: this.config.backend,
@@ -116,6 +118,9 @@ export class RuntimeService {
       canRun: model !== undefined,
       ...(model ? {} : { whyNot: why ?? "this model cannot be run" }),
       ...(refused !== null ? { explainWhyNot: refused } : {}),
+      ...(fed !== undefined && fed !== first
+        ? { fedInput: { name: fed.name, dtype: fed.dtype, shape: [...(fed.shape ?? [])] } }
+        : {}),
     };
   }
 
@@ -176,7 +181,7 @@ export class RuntimeService {
       name: l.outputs[0]?.name ?? "",
       rank: l.outputs[0]?.shape?.length ?? 0,
     }));
-    const { model, copies } = channelsFirstView(file, wanted);
+    const { model, copies, notDrawn } = channelsFirstView(file, wanted);
     const valueOf = (l: LayerRow) => {
       const name = l.outputs[0]?.name ?? "";
       return copies.get(name) ?? name;
@@ -201,7 +206,10 @@ export class RuntimeService {
       layers: [
         ...chosen,
         ...layers.filter((l) => isOutput(valueOf(l))).map((l) => ({ index: l.index, value: valueOf(l) })),
-      ],
+      ].map((l) => {
+        const why = notDrawn.get(layers.find((r) => r.index === l.index)?.outputs[0]?.name ?? "");
+        return why === undefined ? l : { ...l, notDrawn: why };
+      }),
       randomWeights: runnable.randomWeights,
       notes: runnable.notes,
     };
