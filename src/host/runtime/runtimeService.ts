@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import * as vscode from "vscode";
 import type { LayerRow } from "../../core/analysis/result";
 import { dtypeBytes } from "../../core/ir/dtype";
+import { transposeData } from "../../core/ir/tensorData";
 import type { Model, Tensor } from "../../core/ir/types";
 import { channelsFirstView, fedInput } from "../../core/onnx/channelsFirst";
 import { buildRunnable, consumersOf, randomWeights, WEIGHTS_SEED as SEED } from "../../core/onnx/runnable";
@@ -270,6 +271,20 @@ export class RuntimeService {
     if (!t && wName) {
       const alias = model.graph.nodes.find((n) => n.opType === "Identity" && n.outputs[0] === wName);
       t = alias?.inputs[0] ? model.graph.initializers.get(alias.inputs[0]) : undefined;
+    }
+    // A channels-last file's weights (TFLite OHWI, depthwise 1HWC) reach the conv through a
+    // Transpose to ONNX's layout: drawn transposed the same way, so the axes are the conv's.
+    const tr = t
+      ? undefined
+      : model.graph.nodes.find((n) => n.opType === "Transpose" && n.outputs[0] === wName);
+    const stored = tr?.inputs[0] ? model.graph.initializers.get(tr.inputs[0]) : undefined;
+    const perm = tr?.attrs["perm"];
+    if (stored && Array.isArray(perm) && perm.length === stored.dims.length) {
+      const p = perm.map(Number);
+      return {
+        dims: p.map((i) => stored.dims[i] ?? 1),
+        data: transposeData(floatData(stored, model), stored.dims, p),
+      };
     }
     if (!t) throw new Error(`the weights of ${layer.name} are computed, not stored`);
     return { dims: [...t.dims], data: floatData(t, model) };
