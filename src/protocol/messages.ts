@@ -131,6 +131,15 @@ export interface RuntimeInfo {
   readonly explainWhyNot?: string;
   /** Restricted Mode (an untrusted folder): running is off until the user trusts the folder. */
   readonly restricted?: boolean;
+  /**
+   * The first input as the Run tab feeds it, where it differs from the file's: a channels-last
+   * model's image input channels first (the runnable transposes it back).
+   */
+  readonly fedInput?: {
+    readonly name: string;
+    readonly dtype: string;
+    readonly shape: readonly (number | string)[];
+  };
 }
 
 /** Class names read from a file, and the file's name (shown as their source). */
@@ -150,7 +159,12 @@ export interface RunnableInfo {
   /** The model's own outputs. */
   readonly outputs: readonly string[];
   /** Extra outputs exposing layers' first outputs: layer index → value name. */
-  readonly layers: readonly { readonly index: number; readonly value: string }[];
+  readonly layers: readonly {
+    readonly index: number;
+    readonly value: string;
+    /** Why this layer's output is not drawn (a channels-last value with no known channel axis). */
+    readonly notDrawn?: string;
+  }[];
   /** Some weights were generated (He init, fixed seed): show a "random weights" banner. */
   readonly randomWeights: boolean;
   /** What this run does differently from the model's own framework (a quantized TFLite model's QDQ form). */

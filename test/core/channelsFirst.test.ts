@@ -8,7 +8,7 @@ import { resolve } from "node:path";
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { readModel } from "../../src/core/formats/registry";
-import { channelsFirstView } from "../../src/core/onnx/channelsFirst";
+import { channelsFirstView, valueLayouts } from "../../src/core/onnx/channelsFirst";
 import { buildRunnable, withGeneratedWeights } from "../../src/core/onnx/runnable";
 
 const file = "lenet.tflite";
@@ -31,8 +31,10 @@ describe("channels-first Run wrapper", () => {
     const input = model.graph.inputs[0];
     const shape = (input?.shape ?? []).map(Number);
     expect(shape).toHaveLength(4);
-    // The first rank-4 value a node makes: a feature map the Run tab would draw.
-    const map = model.graph.nodes.map((n) => n.outputs[0] ?? "").find((v) => v !== "" && v !== input?.name);
+    // The first channels-last value a node makes: a feature map the Run tab would draw (a conv's
+    // own output is channels first and drawn as it is).
+    const layouts = valueLayouts(model);
+    const map = model.graph.nodes.map((n) => n.outputs[0] ?? "").find((v) => layouts.get(v) === "last");
     expect(map).toBeDefined();
     const drawn = [{ name: map ?? "", rank: 4 }];
     const wrapped = channelsFirstView(model, drawn);

@@ -73,6 +73,12 @@ export class InputView {
     samples: RuntimeInfo["samples"],
     private readonly modelName: string,
     private readonly callbacks: InputCallbacks,
+    /** The file's own input when `decl` is it fed channels first (a channels-last model). */
+    stated?: {
+      readonly name: string;
+      readonly dtype: string;
+      readonly shape: readonly (number | string)[] | null;
+    },
   ) {
     this.spec = describeInput(decl);
     this.images = samples.map((s) => ({ name: s.name, uri: s.uri }));
@@ -100,7 +106,10 @@ export class InputView {
       h(
         "div",
         { class: "input-decl", title: "The model's first input" },
-        `${decl.name}: ${shapeText(decl.shape)} ${decl.dtype}`,
+        stated === undefined
+          ? `${decl.name}: ${shapeText(decl.shape)} ${decl.dtype}`
+          : `${stated.name}: ${shapeText(stated.shape ?? [])} ${stated.dtype}, channels last: fed as ` +
+              `${shapeText(decl.shape)} and transposed in`,
       ),
       this.body,
       this.preview,

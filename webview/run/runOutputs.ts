@@ -14,7 +14,7 @@ export interface MapsState {
   /** The layer selected now. */
   readonly layer: LayerRow | null;
   /** The feature maps of the last run, and whose they are. */
-  readonly mapsOutput: OutputData | "missing" | null;
+  readonly mapsOutput: OutputData | "missing" | { readonly notDrawn: string } | null;
   readonly mapsLayer: LayerRow | null;
   readonly hasRun: boolean;
 }
@@ -32,6 +32,12 @@ export function mapsElement(maps: TensorView, s: MapsState): HTMLElement {
     return h("p", { class: "placeholder" }, s.hasRun ? "Running…" : "Press Run to see this layer's output.");
   if (s.mapsOutput === "missing")
     return h("p", { class: "warning-text" }, "The runtime did not return this layer's output.");
+  if ("notDrawn" in s.mapsOutput)
+    return h(
+      "p",
+      { class: "placeholder", "data-testid": "maps-not-drawn" },
+      `Not drawn: ${s.mapsOutput.notDrawn}.`,
+    );
   maps.show(s.mapsOutput);
   return maps.element;
 }

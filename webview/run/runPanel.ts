@@ -57,7 +57,7 @@ export class RunPanel {
   private readonly mapOptions: MapOptions = { norm: "channel", cmap: "grey" };
   private input: InputView | null = null;
   /** The feature maps of the last run, and whose they are. */
-  private mapsOutput: OutputData | "missing" | null = null;
+  private mapsOutput: OutputData | "missing" | { readonly notDrawn: string } | null = null;
   private mapsLayer: LayerRow | null = null;
   private readonly predictions: PredictionsView;
   private readonly maps: TensorView;
@@ -136,7 +136,8 @@ export class RunPanel {
     this.queue.cancel();
     this.engine?.dispose();
     this.engine = runtime === null ? null : new RunEngine(runtime, (t) => this.setStatus(t), this.native);
-    const decl = this.analysis.inputs[0];
+    // A channels-last model's image is fed channels first (the runnable transposes it back).
+    const decl = runtime?.fedInput ?? this.analysis.inputs[0];
     if (runtime !== null && decl !== undefined && this.input === null) {
       this.input = new InputView(
         { name: decl.name, dtype: decl.dtype, shape: decl.shape ?? [] },
@@ -152,6 +153,7 @@ export class RunPanel {
           save: (name, dataUrl) => this.callbacks.post({ type: "savePng", name, dataUrl }),
           error: (message) => this.showError(message),
         },
+        runtime.fedInput ? this.analysis.inputs[0] : undefined,
       );
       this.inputBox.replaceChildren(this.input.element);
       if (this.visible) this.chooseDefault();
@@ -317,8 +319,8 @@ export class RunPanel {
         feeds[decl.name] = i === 0 ? await input.feed(decl) : InputView.zeros(decl);
       measureSince("run: input", inputStart);
       checkCancelled(token);
-      const layerValue =
-        layer === null ? undefined : runnable.layers.find((l) => l.index === layer.index)?.value;
+      const layerEntry = layer === null ? undefined : runnable.layers.find((l) => l.index === layer.index);
+      const layerValue = layerEntry?.notDrawn === undefined ? layerEntry?.value : undefined;
       const fetches = [...new Set([...runnable.outputs, ...(layerValue === undefined ? [] : [layerValue])])];
       const engineStart = performance.now();
       const result = await engine.run(runnable, feeds, fetches, token);
@@ -342,9 +344,11 @@ export class RunPanel {
       this.mapsOutput =
         layer === null
           ? null
-          : layerValue === undefined
-            ? "missing"
-            : (result.outputs.get(layerValue) ?? "missing");
+          : layerEntry?.notDrawn !== undefined
+            ? { notDrawn: layerEntry.notDrawn }
+            : layerValue === undefined
+              ? "missing"
+              : (result.outputs.get(layerValue) ?? "missing");
       this.mapsLayer = layer;
       this.renderView();
       this.setStatus("");

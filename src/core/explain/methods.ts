@@ -10,6 +10,7 @@ import type { Model, ValueInfo } from "../ir/types";
 import { ModelError } from "../ir/types";
 import { buildGradCam, buildInputGradient, lastSpatialValue, type BackwardGraph } from "../onnx/backward";
 import type { Rectification } from "../onnx/backwardRuleKit";
+import { isChannelsLast } from "../onnx/channelsFirst";
 
 /** What the backward pass starts from. */
 export type MethodTarget =
@@ -253,7 +254,7 @@ export function explainGraph(model: Model, layers: readonly LayerRow[], req: Gra
   if (refused !== null) throw new ModelError(refused);
   const value = () => {
     // A layer's feature map is channels last too: the graphs read its channels on axis 1.
-    if (model.layout === "channels_last") throw new ModelError(CHANNELS_LAST);
+    if (isChannelsLast(model)) throw new ModelError(CHANNELS_LAST);
     return (used = layerValue(model, layers, layer));
   };
   const g = graphOf(model, layers, req, value);
@@ -262,7 +263,7 @@ export function explainGraph(model: Model, layers: readonly LayerRow[], req: Gra
     req.exposeLayer === true &&
     methodInfo(req.method).target === "maxUnit" &&
     g.seedInput?.kind === "channelMask" &&
-    model.layout !== "channels_last";
+    !isChannelsLast(model);
   if (!exposed) return { ...g, layerValue: used };
   const info = layers.flatMap((l) => l.outputs).find((o) => o.name === used);
   return withOutput(
@@ -283,7 +284,7 @@ const CHANNELS_LAST = "Explain is not available yet for channels-last (TFLite/Ke
  */
 export function explainWhyNot(model: Model): string | null {
   const images = model.graph.inputs.some((i) => (i.shape?.length ?? 0) >= 3);
-  return model.layout === "channels_last" && images ? CHANNELS_LAST : null;
+  return isChannelsLast(model) && images ? CHANNELS_LAST : null;
 }
 
 /** `g` with `value` among its outputs as well (the same value, not a copy, when it is one already). */

@@ -107,3 +107,26 @@ export function constantTensor(
     ...(role ? { role } : {}),
   };
 }
+
+/** Row-major `data` of shape `dims` with its axes permuted (output axis k is input axis perm[k]). */
+export function transposeData(
+  data: Float32Array,
+  dims: readonly number[],
+  perm: readonly number[],
+): Float32Array {
+  const out = new Float32Array(data.length);
+  const strides = dims.map((_, i) => dims.slice(i + 1).reduce((a, b) => a * b, 1));
+  const outDims = perm.map((p) => dims[p] ?? 1);
+  const idx = new Array<number>(outDims.length).fill(0);
+  for (let o = 0; o < out.length; o++) {
+    let src = 0;
+    for (let k = 0; k < perm.length; k++) src += (idx[k] ?? 0) * (strides[perm[k] ?? 0] ?? 0);
+    out[o] = data[src] ?? 0;
+    for (let k = outDims.length - 1; k >= 0; k--) {
+      idx[k] = (idx[k] ?? 0) + 1;
+      if ((idx[k] ?? 0) < (outDims[k] ?? 1)) break;
+      idx[k] = 0;
+    }
+  }
+  return out;
+}

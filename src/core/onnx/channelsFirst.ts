@@ -1,18 +1,108 @@
 /**
  * The Run tab feeds images and draws feature maps channels first (N, C, H, W). A channels-last
- * model (Keras, TFLite: N, H, W, C) is run through a wrapper graph instead: each rank-4 float
- * input is taken NCHW and transposed in, and each rank-4 value to draw gets an NCHW copy, so
- * pixels and channels land where the Run tab reads them. The model's own nodes are unchanged.
+ * model (Keras, TFLite: N, H, W, C) is run through a wrapper graph instead: each float input of
+ * rank 3–5 is taken channels first and transposed in, and each value to draw that is known to be
+ * channels last gets a channels-first copy, so pixels and channels land where the Run tab reads
+ * them. The readers run NCHW ops between transposes, so a channels-last model holds channels-first
+ * values too (a conv's own output): valueLayouts() follows the layout from the inputs through the
+ * transposes, and a value whose layout it cannot follow is not drawn (notDrawn says why).
  */
 import type { Model, Node, ValueInfo } from "../ir/types";
+import { opRule } from "../ops/registry";
 
-/** The suffix of the NCHW input and value copies. */
+/** The suffix of the channels-first input and value copies. */
 const NCHW = "::nchw";
+
+/** The one test of "this model keeps its channels last" (TFLite, Keras): every consumer asks here. */
+export function isChannelsLast(model: Pick<Model, "layout">): boolean {
+  return model.layout === "channels_last";
+}
+
+/** (N, spatial…, C) → (N, C, spatial…) for this rank. */
+export function toFirstPerm(rank: number): number[] {
+  return [0, rank - 1, ...Array.from({ length: rank - 2 }, (_, i) => i + 1)];
+}
+
+/** (N, C, spatial…) → (N, spatial…, C) for this rank. */
+export function toLastPerm(rank: number): number[] {
+  return [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2), 1];
+}
+
+const drawnRank = (rank: number): boolean => rank >= 3 && rank <= 5;
+const same = (a: readonly number[], b: readonly number[]) =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** Ops of the IR that run channels first on their first input and keep that layout. */
+const NCHW_OPS = new Set([
+  "Conv",
+  "ConvTranspose",
+  "MaxPool",
+  "AveragePool",
+  "LpPool",
+  "GlobalAveragePool",
+  "GlobalMaxPool",
+  "LRN",
+  "BatchNormalization",
+  "InstanceNormalization",
+  "DepthToSpace",
+  "SpaceToDepth",
+]);
+/** Ops whose output keeps the layout of their data inputs (besides the elementwise ones). */
+const KEEPING = new Set(["Pad", "Resize", "Upsample", "Dropout", "Identity", "Cast", "Clip", "Concat"]);
+
+export type ValueLayout = "first" | "last";
+
+/**
+ * Where each rank-3–5 value of a channels-last model keeps its channels, as far as it can be
+ * followed from the inputs: a transpose to or from channels first flips it, elementwise ops and
+ * the channels-first ops keep it; anything else (reshapes, matmuls, other transposes) loses it.
+ */
+export function valueLayouts(model: Model): ReadonlyMap<string, ValueLayout> {
+  const g = model.graph;
+  const out = new Map<string, ValueLayout>();
+  for (const v of g.inputs)
+    if (v.dtype.startsWith("float") && drawnRank(v.shape?.length ?? 0)) out.set(v.name, "last");
+  for (const n of g.nodes) {
+    const data = n.inputs.filter((i) => i !== "" && !g.initializers.has(i));
+    const tags = data.map((i) => out.get(i));
+    const first = n.inputs[0] === undefined ? undefined : out.get(n.inputs[0]);
+    let tag: ValueLayout | undefined;
+    if (n.opType === "Transpose") {
+      const perm = n.attrs["perm"];
+      const rank = Array.isArray(perm) ? perm.length : 0;
+      const p = Array.isArray(perm) ? perm.map(Number) : [];
+      if (first === "last" && same(p, toFirstPerm(rank))) tag = "first";
+      if (first === "first" && same(p, toLastPerm(rank))) tag = "last";
+    } else if (NCHW_OPS.has(n.opType)) {
+      tag = first === "first" ? "first" : undefined;
+    } else if (KEEPING.has(n.opType) || opRule(n.opType, n.domain)?.rf === "elementwise") {
+      // Every non-weight input must agree (a broadcast constant is a weight).
+      const known = tags[0];
+      if (known !== undefined && tags.every((t) => t === known)) tag = known;
+    }
+    const o = n.outputs[0];
+    if (tag !== undefined && o !== undefined) out.set(o, tag);
+  }
+  return out;
+}
 
 export interface ChannelsFirstView {
   readonly model: Model;
-  /** Value name → the name of its NCHW copy (rank-4 values only). */
+  /** Value name → the name of its channels-first copy (channels-last values only). */
   readonly copies: ReadonlyMap<string, string>;
+  /** Value name → why it is not drawn (a rank-3–5 value whose layout cannot be followed). */
+  readonly notDrawn: ReadonlyMap<string, string>;
+}
+
+const UNKNOWN =
+  "this channels-last model's tensor here has no known channel axis (after a reshape or a " +
+  "transpose ConvLens does not follow), so it is not drawn rather than drawn wrong";
+
+/** The input as the Run tab feeds it: a channels-last model's float image input channels first. */
+export function fedInput(model: Model, v: ValueInfo): ValueInfo {
+  const s = v.shape;
+  if (!isChannelsLast(model) || !s || !drawnRank(s.length) || !v.dtype.startsWith("float")) return v;
+  return { ...v, name: v.name + NCHW, shape: toFirstPerm(s.length).map((i) => s[i] ?? 1) };
 }
 
 /** `values`: the values to draw with their rank (layer outputs). */
@@ -20,27 +110,32 @@ export function channelsFirstView(
   model: Model,
   values: readonly { readonly name: string; readonly rank: number }[],
 ): ChannelsFirstView {
-  if (model.layout !== "channels_last") return { model, copies: new Map() };
+  if (!isChannelsLast(model)) return { model, copies: new Map(), notDrawn: new Map() };
   const g = model.graph;
   const front: Node[] = [];
   const inputs: ValueInfo[] = g.inputs.map((v) => {
-    const s = v.shape;
-    if (!s || s.length !== 4 || !v.dtype.startsWith("float")) return v;
-    const name = v.name + NCHW;
-    front.push(transpose(`${name}/to_nhwc`, name, v.name, [0, 2, 3, 1]));
-    return { ...v, name, shape: [s[0] ?? 1, s[3] ?? 1, s[1] ?? 1, s[2] ?? 1] };
+    const fed = fedInput(model, v);
+    if (fed !== v)
+      front.push(transpose(`${fed.name}/to_last`, fed.name, v.name, toLastPerm(v.shape?.length ?? 0)));
+    return fed;
   });
+  const layouts = valueLayouts(model);
   const copies = new Map<string, string>();
+  const notDrawn = new Map<string, string>();
   const back: Node[] = [];
   for (const v of values) {
-    if (v.rank !== 4 || copies.has(v.name)) continue;
+    if (!drawnRank(v.rank) || copies.has(v.name)) continue;
+    const tag = layouts.get(v.name);
+    if (tag === undefined) notDrawn.set(v.name, UNKNOWN);
+    if (tag !== "last") continue;
     copies.set(v.name, v.name + NCHW);
-    back.push(transpose(`${v.name}${NCHW}/to_nchw`, v.name, v.name + NCHW, [0, 3, 1, 2]));
+    back.push(transpose(`${v.name}${NCHW}/to_first`, v.name, v.name + NCHW, toFirstPerm(v.rank)));
   }
-  if (front.length === 0 && back.length === 0) return { model, copies };
+  if (front.length === 0 && back.length === 0) return { model, copies, notDrawn };
   return {
     model: { ...model, graph: { ...g, inputs, nodes: [...front, ...g.nodes, ...back] } },
     copies,
+    notDrawn,
   };
 }
 

@@ -8,8 +8,9 @@ import { createHash } from "node:crypto";
 import * as vscode from "vscode";
 import type { LayerRow } from "../../core/analysis/result";
 import { dtypeBytes } from "../../core/ir/dtype";
+import { transposeData } from "../../core/ir/tensorData";
 import type { Model, Tensor } from "../../core/ir/types";
-import { channelsFirstView } from "../../core/onnx/channelsFirst";
+import { channelsFirstView, fedInput } from "../../core/onnx/channelsFirst";
 import { buildRunnable, consumersOf, randomWeights, WEIGHTS_SEED as SEED } from "../../core/onnx/runnable";
 import { explainGraph, explainWhyNot, seedIsFed } from "../../core/explain/methods";
 import type { SeedInput } from "../../core/onnx/backward";
@@ -106,6 +107,8 @@ export class RuntimeService {
         restricted: true,
       };
     const refused = model ? explainWhyNot(model) : null;
+    const first = model?.graph.inputs[0];
+    const fed = model && first ? fedInput(model, first) : first;
     return {
       ortBase,
       backend: this.config.backend,
@@ -116,6 +119,9 @@ export class RuntimeService {
       canRun: model !== undefined,
       ...(model ? {} : { whyNot: why ?? "this model cannot be run" }),
       ...(refused !== null ? { explainWhyNot: refused } : {}),
+      ...(fed !== undefined && fed !== first
+        ? { fedInput: { name: fed.name, dtype: fed.dtype, shape: [...(fed.shape ?? [])] } }
+        : {}),
     };
   }
 
@@ -176,7 +182,7 @@ export class RuntimeService {
       name: l.outputs[0]?.name ?? "",
       rank: l.outputs[0]?.shape?.length ?? 0,
     }));
-    const { model, copies } = channelsFirstView(file, wanted);
+    const { model, copies, notDrawn } = channelsFirstView(file, wanted);
     const valueOf = (l: LayerRow) => {
       const name = l.outputs[0]?.name ?? "";
       return copies.get(name) ?? name;
@@ -201,7 +207,10 @@ export class RuntimeService {
       layers: [
         ...chosen,
         ...layers.filter((l) => isOutput(valueOf(l))).map((l) => ({ index: l.index, value: valueOf(l) })),
-      ],
+      ].map((l) => {
+        const why = notDrawn.get(layers.find((r) => r.index === l.index)?.outputs[0]?.name ?? "");
+        return why === undefined ? l : { ...l, notDrawn: why };
+      }),
       randomWeights: runnable.randomWeights,
       notes: runnable.notes,
     };
@@ -262,6 +271,20 @@ export class RuntimeService {
     if (!t && wName) {
       const alias = model.graph.nodes.find((n) => n.opType === "Identity" && n.outputs[0] === wName);
       t = alias?.inputs[0] ? model.graph.initializers.get(alias.inputs[0]) : undefined;
+    }
+    // A channels-last file's weights (TFLite OHWI, depthwise 1HWC) reach the conv through a
+    // Transpose to ONNX's layout: drawn transposed the same way, so the axes are the conv's.
+    const tr = t
+      ? undefined
+      : model.graph.nodes.find((n) => n.opType === "Transpose" && n.outputs[0] === wName);
+    const stored = tr?.inputs[0] ? model.graph.initializers.get(tr.inputs[0]) : undefined;
+    const perm = tr?.attrs["perm"];
+    if (stored && Array.isArray(perm) && perm.length === stored.dims.length) {
+      const p = perm.map(Number);
+      return {
+        dims: p.map((i) => stored.dims[i] ?? 1),
+        data: transposeData(floatData(stored, model), stored.dims, p),
+      };
     }
     if (!t) throw new Error(`the weights of ${layer.name} are computed, not stored`);
     return { dims: [...t.dims], data: floatData(t, model) };
