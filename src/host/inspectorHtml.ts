@@ -24,8 +24,29 @@ export interface InspectorHtmlOptions {
   /** Random per load; only scripts carrying it run. */
   readonly nonce: string;
   readonly scriptUri: string;
+  /**
+   * The chunks the script imports statically (dist/webview-preload.json): listed as modulepreload
+   * links, they are fetched with the script instead of once it has been fetched and parsed.
+   */
+  readonly preloadUris?: readonly string[];
   /** One URI per INSPECTOR_STYLESHEETS entry, in that order. */
   readonly styleUris: readonly string[];
+}
+
+/**
+ * The chunk paths (relative to dist/) in dist/webview-preload.json, written by the webview build:
+ * none when the text is not a list of such paths (a development build without the file).
+ */
+export function parseWebviewPreloads(json: string | undefined): string[] {
+  if (json === undefined) return [];
+  try {
+    const list: unknown = JSON.parse(json);
+    const chunk = (p: unknown): p is string =>
+      typeof p === "string" && /^webview-chunks\/[\w.-]+\.js$/.test(p);
+    return Array.isArray(list) && list.every(chunk) ? list : [];
+  } catch {
+    return [];
+  }
 }
 
 /** Escapes text for an HTML attribute value in double quotes (URIs and nonces may carry & or "). */
@@ -56,12 +77,15 @@ export function renderInspectorHtml(opts: InspectorHtmlOptions): string {
   const styles = opts.styleUris
     .map((uri) => `<link rel="stylesheet" nonce="${nonce}" href="${attr(uri)}">`)
     .join("\n");
+  const preloads = (opts.preloadUris ?? [])
+    .map((uri) => `\n<link rel="modulepreload" nonce="${nonce}" href="${attr(uri)}">`)
+    .join("");
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${attr(inspectorCsp(opts.cspSource, opts.nonce))}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">${preloads}
 ${styles}
 <title>ConvLens Inspector</title>
 </head>

@@ -6,6 +6,7 @@
  * InspectorRequests (inspectorRequests.ts), the save dialogs are in inspectorFiles.ts.
  */
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import * as vscode from "vscode";
 import type { LayerRow, ModelAnalysis } from "../core/analysis/result";
 import type { Model } from "../core/ir/types";
@@ -17,13 +18,28 @@ import { runStatsText, type RuntimeService } from "./runtime/runtimeService";
 import type { AnalysisOutcome, AnalysisService } from "./analysisService";
 import type { Config } from "./config";
 import { exportJson, savePng } from "./inspectorFiles";
-import { INSPECTOR_STYLESHEETS, renderInspectorHtml } from "./inspectorHtml";
+import { INSPECTOR_STYLESHEETS, parseWebviewPreloads, renderInspectorHtml } from "./inspectorHtml";
 import { InspectorRequests } from "./inspectorRequests";
 import { revealExportedLayer } from "./python/exportedSource";
 import { LoadTimeline } from "./hostTimes";
 
 /** How long after the table is shown the Run tab's model starts being prepared (a click may follow). */
 const PRELOAD_AFTER_SHOWN_MS = 300;
+
+/** The chunks webview.js imports statically (relative to dist/), read once from the build's list. */
+let webviewPreloads: string[] | undefined;
+function webviewChunks(dist: vscode.Uri): string[] {
+  if (webviewPreloads === undefined) {
+    let json: string | undefined;
+    try {
+      json = readFileSync(vscode.Uri.joinPath(dist, "webview-preload.json").fsPath, "utf8");
+    } catch {
+      json = undefined; // a development build without the list: the page fetches the chunks itself
+    }
+    webviewPreloads = parseWebviewPreloads(json);
+  }
+  return webviewPreloads;
+}
 
 export interface InspectorDeps {
   readonly extensionUri: vscode.Uri;
@@ -113,6 +129,9 @@ export class InspectorPanel implements vscode.Disposable {
       cspSource: webview.cspSource,
       nonce: randomBytes(16).toString("base64"),
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, "webview.js")).toString(),
+      preloadUris: webviewChunks(dist).map((chunk) =>
+        webview.asWebviewUri(vscode.Uri.joinPath(dist, chunk)).toString(),
+      ),
       styleUris: INSPECTOR_STYLESHEETS.map((css) =>
         webview.asWebviewUri(vscode.Uri.joinPath(media, css)).toString(),
       ),
