@@ -4,6 +4,13 @@
  * the webview URIs of the bundled script and stylesheets.
  */
 
+import { EARLY_MESSAGES } from "../protocol/wire";
+
+/** Keeps the messages that come before webview.js runs, until it takes them (see EARLY_MESSAGES). */
+const EARLY_MESSAGES_SCRIPT =
+  '(() => { const kept = []; const keep = (e) => kept.push(e.data); addEventListener("message", keep); ' +
+  `window.${EARLY_MESSAGES} = () => { removeEventListener("message", keep); return kept; }; })();`;
+
 /**
  * The inspector's stylesheets in media/, in cascade order: inspector.css first (theme variables,
  * layout), then one per area. Later files may override earlier ones, as when they were one file.
@@ -85,7 +92,8 @@ export function renderInspectorHtml(opts: InspectorHtmlOptions): string {
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${attr(inspectorCsp(opts.cspSource, opts.nonce))}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">${preloads}
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<script nonce="${nonce}">${EARLY_MESSAGES_SCRIPT}</script>${preloads}
 ${styles}
 <title>ConvLens Inspector</title>
 </head>

@@ -71,11 +71,8 @@ export class InspectorPanel implements vscode.Disposable {
   static active: InspectorPanel | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly webview: vscode.Webview;
+  /** The page said it runs (its script is loaded); messages are posted before that too. */
   private ready = false;
-  private pending: (HostToWebview | PackedMessage)[] = [];
-  /** Settles when the messages posted before the page was ready have been delivered. */
-  private readonly flushed: Promise<unknown>;
-  private settleFlushed: (done: unknown) => void = () => undefined;
   /** Counts loads: a preload started for an older one does not hold its model. */
   private loads = 0;
   /** The Run panel's requests (src/host/inspectorRequests.ts). */
@@ -102,7 +99,6 @@ export class InspectorPanel implements vscode.Disposable {
     this.times.stamp("inspector created (custom editor resolved)");
     this.analysed = new Promise((resolve) => (this.settleAnalysed = resolve));
     this.runModel = new RunModelHolder(deps.runtime, deps.config, source.runModel);
-    this.flushed = new Promise((resolve) => (this.settleFlushed = resolve));
     const webview = panel.webview;
     this.webview = webview;
     this.requests = new InspectorRequests({
@@ -180,11 +176,13 @@ export class InspectorPanel implements vscode.Disposable {
     return this.shownOutcome?.analysis;
   }
 
-  /** Settles once `message` reached the webview (after its page is ready, for one posted before). */
+  /**
+   * Settles once VS Code handed `message` to the webview. Not held until the page is ready: VS Code keeps
+   * the messages posted while the page loads, and the page keeps those that come before its script runs
+   * (EARLY_MESSAGES in src/protocol/wire.ts), which saves a round trip to the host on the first open.
+   */
   private post(message: HostToWebview | PackedMessage): Promise<unknown> {
-    if (this.ready) return Promise.resolve(this.webview.postMessage(toWire(message))).catch(() => false);
-    this.pending.push(message);
-    return this.flushed;
+    return Promise.resolve(this.webview.postMessage(toWire(message))).catch(() => false);
   }
 
   selectLayer(index: number): void {
@@ -226,11 +224,6 @@ export class InspectorPanel implements vscode.Disposable {
       case "ready":
         this.times.stamp("webview ready received");
         this.ready = true;
-        this.settleFlushed(
-          Promise.all(this.pending.splice(0).map((p) => this.webview.postMessage(toWire(p)))).catch(
-            () => false,
-          ),
-        );
         void this.sendRuntime();
         break;
       case "shown":

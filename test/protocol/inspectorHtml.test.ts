@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { parseWebviewPreloads, renderInspectorHtml } from "../../src/host/inspectorHtml";
+import { EARLY_MESSAGES } from "../../src/protocol/wire";
 
 const base = {
   cspSource: "https://res.example",
@@ -44,5 +45,27 @@ describe("inspector HTML", () => {
     // Only chunk files beside webview.js: nothing that leaves dist/webview-chunks.
     expect(parseWebviewPreloads('["webview-chunks/../../secret.js"]')).toEqual([]);
     expect(parseWebviewPreloads('["https://evil.example/x.js"]')).toEqual([]);
+  });
+
+  it("keeps the messages that come before webview.js runs, in order, until it takes them", () => {
+    const html = renderInspectorHtml(base);
+    const inline = /<script nonce="n0nce">([^<]*)<\/script>/.exec(html);
+    expect(inline).not.toBeNull();
+    // The inline script comes before any stylesheet or module: it runs as the document is written.
+    expect(html.indexOf(inline?.[0] ?? "")).toBeLessThan(html.indexOf("<link"));
+    const listeners = new Set<(e: { data: unknown }) => void>();
+    const win: Record<string, unknown> = {};
+    new Function("window", "addEventListener", "removeEventListener", inline?.[1] ?? "")(
+      win,
+      (type: string, f: (e: { data: unknown }) => void) => type === "message" && listeners.add(f),
+      (type: string, f: (e: { data: unknown }) => void) => type === "message" && listeners.delete(f),
+    );
+    const send = (data: unknown) => listeners.forEach((f) => f({ data }));
+    send({ type: "loading" });
+    send({ type: "analysis" });
+    const take = win[EARLY_MESSAGES] as () => unknown[];
+    expect(take()).toEqual([{ type: "loading" }, { type: "analysis" }]);
+    // Taken: it keeps nothing more (webview.js's own listener has them from now on).
+    expect(listeners.size).toBe(0);
   });
 });
