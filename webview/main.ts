@@ -9,7 +9,7 @@ import "@vscode-elements/elements/dist/vscode-tabs/index.js";
 import "@vscode-elements/elements/dist/vscode-tab-header/index.js";
 import "@vscode-elements/elements/dist/vscode-tab-panel/index.js";
 import { isHostToWebview, type WebviewToHost } from "../src/protocol/messages";
-import { isPacked, unpack } from "../src/protocol/wire";
+import { EARLY_MESSAGES, isPacked, unpack } from "../src/protocol/wire";
 import { InspectorApp } from "./app";
 import type { PersistedState } from "./viewModel";
 import { markEpoch, measureSince } from "../src/runtime/shared/timing";
@@ -40,8 +40,7 @@ function dispatch(message: unknown): void {
 
 /** Messages are handled in the order they came: a gzipped analysis is opened asynchronously. */
 let inOrder: Promise<void> = Promise.resolve();
-window.addEventListener("message", (event: MessageEvent<unknown>) => {
-  const data: unknown = event.data;
+function receive(data: unknown): void {
   inOrder = inOrder
     .then(async () => {
       const start = performance.now();
@@ -50,7 +49,11 @@ window.addEventListener("message", (event: MessageEvent<unknown>) => {
       dispatch(message);
     })
     .catch((e: unknown) => vscode.postMessage({ type: "webviewError", message: String(e) }));
-});
+}
+// Those that came before this script ran (the page's inline script kept them), then the others.
+const early = (window as unknown as Partial<Record<string, () => unknown[]>>)[EARLY_MESSAGES];
+for (const data of early?.() ?? []) receive(data);
+window.addEventListener("message", (event: MessageEvent<unknown>) => receive(event.data));
 
 // Errors in here are invisible to the user otherwise; the host logs them.
 window.addEventListener("error", (event) => {

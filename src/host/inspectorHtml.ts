@@ -4,6 +4,13 @@
  * the webview URIs of the bundled script and stylesheets.
  */
 
+import { EARLY_MESSAGES } from "../protocol/wire";
+
+/** Keeps the messages that come before webview.js runs, until it takes them (see EARLY_MESSAGES). */
+const EARLY_MESSAGES_SCRIPT =
+  '(() => { const kept = []; const keep = (e) => kept.push(e.data); addEventListener("message", keep); ' +
+  `window.${EARLY_MESSAGES} = () => { removeEventListener("message", keep); return kept; }; })();`;
+
 /**
  * The inspector's stylesheets in media/, in cascade order: inspector.css first (theme variables,
  * layout), then one per area. Later files may override earlier ones, as when they were one file.
@@ -24,8 +31,29 @@ export interface InspectorHtmlOptions {
   /** Random per load; only scripts carrying it run. */
   readonly nonce: string;
   readonly scriptUri: string;
+  /**
+   * The chunks the script imports statically (dist/webview-preload.json): listed as modulepreload
+   * links, they are fetched with the script instead of once it has been fetched and parsed.
+   */
+  readonly preloadUris?: readonly string[];
   /** One URI per INSPECTOR_STYLESHEETS entry, in that order. */
   readonly styleUris: readonly string[];
+}
+
+/**
+ * The chunk paths (relative to dist/) in dist/webview-preload.json, written by the webview build:
+ * none when the text is not a list of such paths (a development build without the file).
+ */
+export function parseWebviewPreloads(json: string | undefined): string[] {
+  if (json === undefined) return [];
+  try {
+    const list: unknown = JSON.parse(json);
+    const chunk = (p: unknown): p is string =>
+      typeof p === "string" && /^webview-chunks\/[\w.-]+\.js$/.test(p);
+    return Array.isArray(list) && list.every(chunk) ? list : [];
+  } catch {
+    return [];
+  }
 }
 
 /** Escapes text for an HTML attribute value in double quotes (URIs and nonces may carry & or "). */
@@ -56,12 +84,16 @@ export function renderInspectorHtml(opts: InspectorHtmlOptions): string {
   const styles = opts.styleUris
     .map((uri) => `<link rel="stylesheet" nonce="${nonce}" href="${attr(uri)}">`)
     .join("\n");
+  const preloads = (opts.preloadUris ?? [])
+    .map((uri) => `\n<link rel="modulepreload" nonce="${nonce}" href="${attr(uri)}">`)
+    .join("");
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${attr(inspectorCsp(opts.cspSource, opts.nonce))}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
+<script nonce="${nonce}">${EARLY_MESSAGES_SCRIPT}</script>${preloads}
 ${styles}
 <title>ConvLens Inspector</title>
 </head>

@@ -6,6 +6,7 @@
  * InspectorRequests (inspectorRequests.ts), the save dialogs are in inspectorFiles.ts.
  */
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import * as vscode from "vscode";
 import type { LayerRow, ModelAnalysis } from "../core/analysis/result";
 import type { Model } from "../core/ir/types";
@@ -17,13 +18,28 @@ import { runStatsText, type RuntimeService } from "./runtime/runtimeService";
 import type { AnalysisOutcome, AnalysisService } from "./analysisService";
 import type { Config } from "./config";
 import { exportJson, savePng } from "./inspectorFiles";
-import { INSPECTOR_STYLESHEETS, renderInspectorHtml } from "./inspectorHtml";
+import { INSPECTOR_STYLESHEETS, parseWebviewPreloads, renderInspectorHtml } from "./inspectorHtml";
 import { InspectorRequests } from "./inspectorRequests";
 import { revealExportedLayer } from "./python/exportedSource";
 import { LoadTimeline } from "./hostTimes";
 
 /** How long after the table is shown the Run tab's model starts being prepared (a click may follow). */
 const PRELOAD_AFTER_SHOWN_MS = 300;
+
+/** The chunks webview.js imports statically (relative to dist/), read once from the build's list. */
+let webviewPreloads: string[] | undefined;
+function webviewChunks(dist: vscode.Uri): string[] {
+  if (webviewPreloads === undefined) {
+    let json: string | undefined;
+    try {
+      json = readFileSync(vscode.Uri.joinPath(dist, "webview-preload.json").fsPath, "utf8");
+    } catch {
+      json = undefined; // a development build without the list: the page fetches the chunks itself
+    }
+    webviewPreloads = parseWebviewPreloads(json);
+  }
+  return webviewPreloads;
+}
 
 export interface InspectorDeps {
   readonly extensionUri: vscode.Uri;
@@ -55,11 +71,8 @@ export class InspectorPanel implements vscode.Disposable {
   static active: InspectorPanel | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly webview: vscode.Webview;
+  /** The page said it runs (its script is loaded); messages are posted before that too. */
   private ready = false;
-  private pending: (HostToWebview | PackedMessage)[] = [];
-  /** Settles when the messages posted before the page was ready have been delivered. */
-  private readonly flushed: Promise<unknown>;
-  private settleFlushed: (done: unknown) => void = () => undefined;
   /** Counts loads: a preload started for an older one does not hold its model. */
   private loads = 0;
   /** The Run panel's requests (src/host/inspectorRequests.ts). */
@@ -86,7 +99,6 @@ export class InspectorPanel implements vscode.Disposable {
     this.times.stamp("inspector created (custom editor resolved)");
     this.analysed = new Promise((resolve) => (this.settleAnalysed = resolve));
     this.runModel = new RunModelHolder(deps.runtime, deps.config, source.runModel);
-    this.flushed = new Promise((resolve) => (this.settleFlushed = resolve));
     const webview = panel.webview;
     this.webview = webview;
     this.requests = new InspectorRequests({
@@ -113,6 +125,9 @@ export class InspectorPanel implements vscode.Disposable {
       cspSource: webview.cspSource,
       nonce: randomBytes(16).toString("base64"),
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, "webview.js")).toString(),
+      preloadUris: webviewChunks(dist).map((chunk) =>
+        webview.asWebviewUri(vscode.Uri.joinPath(dist, chunk)).toString(),
+      ),
       styleUris: INSPECTOR_STYLESHEETS.map((css) =>
         webview.asWebviewUri(vscode.Uri.joinPath(media, css)).toString(),
       ),
@@ -161,11 +176,13 @@ export class InspectorPanel implements vscode.Disposable {
     return this.shownOutcome?.analysis;
   }
 
-  /** Settles once `message` reached the webview (after its page is ready, for one posted before). */
+  /**
+   * Settles once VS Code handed `message` to the webview. Not held until the page is ready: VS Code keeps
+   * the messages posted while the page loads, and the page keeps those that come before its script runs
+   * (EARLY_MESSAGES in src/protocol/wire.ts), which saves a round trip to the host on the first open.
+   */
   private post(message: HostToWebview | PackedMessage): Promise<unknown> {
-    if (this.ready) return Promise.resolve(this.webview.postMessage(toWire(message))).catch(() => false);
-    this.pending.push(message);
-    return this.flushed;
+    return Promise.resolve(this.webview.postMessage(toWire(message))).catch(() => false);
   }
 
   selectLayer(index: number): void {
@@ -207,11 +224,6 @@ export class InspectorPanel implements vscode.Disposable {
       case "ready":
         this.times.stamp("webview ready received");
         this.ready = true;
-        this.settleFlushed(
-          Promise.all(this.pending.splice(0).map((p) => this.webview.postMessage(toWire(p)))).catch(
-            () => false,
-          ),
-        );
         void this.sendRuntime();
         break;
       case "shown":

@@ -22,6 +22,15 @@ export interface PackedMessage {
   readonly gzip?: boolean;
 }
 
+/**
+ * The function the inspector's HTML defines on `window` (an inline script, run as VS Code writes the
+ * document): it returns the messages that came before webview.js ran and stops keeping them. VS Code
+ * hands the messages posted while a page loads to it at the page's load event or 200 ms after the page
+ * started, whichever comes first; webview.js runs once its chunks are fetched, often later than that,
+ * and a listener of its own would miss them. So the host posts without waiting for the page's "ready".
+ */
+export const EARLY_MESSAGES = "__convlensEarlyMessages";
+
 /** Message types worth packing: those carrying a whole analysis (others are small or hold typed arrays). */
 const PACKED_TYPES: ReadonlySet<HostToWebview["type"]> = new Set(["analysis"]);
 
