@@ -169,6 +169,11 @@ export interface RunnableInfo {
   readonly randomWeights: boolean;
   /** What this run does differently from the model's own framework (a quantized TFLite model's QDQ form). */
   readonly notes?: readonly string[];
+  /**
+   * Files the model's weights are in (ONNX external data: a backward graph refers to its model's
+   * weights file): the name the model gives each, and the webview URL to fetch it from.
+   */
+  readonly externalData?: readonly { readonly path: string; readonly uri: string }[];
 }
 
 export type WebviewToHost =

@@ -1,8 +1,9 @@
 /**
  * Messages between the host engine's worker thread (src/host/engineWorker.ts) and its client
- * (workerEngine.ts). Every tensor and model crosses as a transferred ArrayBuffer, never copied.
+ * (workerEngine.ts). Every tensor and model crosses as a transferred ArrayBuffer, never copied (or a
+ * model as its file's path).
  */
-import type { GraphLevel, NativeDtype } from "./nativeEngine";
+import type { GraphLevel, ModelSource, NativeDtype } from "./nativeEngine";
 
 export interface WireTensor {
   readonly name: string;
@@ -17,14 +18,14 @@ export type EngineRequest =
       readonly type: "run";
       readonly job: number;
       readonly key: string;
-      readonly model?: Uint8Array;
+      readonly model?: ModelSource;
       /** The optimisation level of the session created from `model`. */
       readonly level?: GraphLevel;
       readonly feeds: readonly WireTensor[];
       readonly fetches: readonly string[];
     }
   /** Create the session of `key` ahead of its first run. */
-  | { readonly type: "warm"; readonly key: string; readonly model: Uint8Array; readonly level: GraphLevel }
+  | { readonly type: "warm"; readonly key: string; readonly model: ModelSource; readonly level: GraphLevel }
   | { readonly type: "drop"; readonly key: string }
   /** Load onnxruntime now (a model is being prepared): its first session does not wait for it. */
   | { readonly type: "start" };

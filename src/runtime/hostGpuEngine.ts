@@ -7,7 +7,7 @@
  * adapter the first attempt fails and the CPU serves every model from then on.
  */
 import type * as OrtNode from "onnxruntime-node";
-import { NativeEngine, type NativeFeed, type NativeRun } from "./nativeEngine";
+import { NativeEngine, type ModelLoad, type NativeFeed, type NativeRun } from "./nativeEngine";
 import { outputsAgree } from "./shared/outputsAgree";
 import { runtimeErrorText } from "./shared/runtimeErrors";
 
@@ -41,7 +41,7 @@ export class HostGpuEngine {
 
   async run(
     key: string,
-    load: () => Promise<Uint8Array> | Uint8Array,
+    load: ModelLoad,
     feeds: Readonly<Record<string, NativeFeed>>,
     fetches: readonly string[],
   ): Promise<HostRun> {

@@ -23,6 +23,15 @@ export type NativeDtype = "float32" | "int64" | "int32";
  */
 export type GraphLevel = "all" | "extended";
 
+/**
+ * A model as onnxruntime loads it: its bytes, or its file's path (a model whose weights lie in a file
+ * beside it, external data, is loaded from its path: the weights are found from there).
+ */
+export type ModelSource = Uint8Array | string;
+
+/** Gives the model of a session being created (called once per session). */
+export type ModelLoad = () => Promise<ModelSource> | ModelSource;
+
 export interface NativeFeed {
   readonly dtype: NativeDtype;
   readonly dims: readonly number[];
@@ -83,7 +92,7 @@ export class NativeEngine {
    */
   async run(
     key: string,
-    load: () => Promise<Uint8Array> | Uint8Array,
+    load: ModelLoad,
     feeds: Readonly<Record<string, NativeFeed>>,
     fetches: readonly string[],
     level: GraphLevel = "all",
@@ -112,7 +121,7 @@ export class NativeEngine {
   }
 
   /** Creates the session of `key` ahead of its first run (errors surface at that run). */
-  warm(key: string, load: () => Promise<Uint8Array> | Uint8Array, level: GraphLevel = "all"): void {
+  warm(key: string, load: ModelLoad, level: GraphLevel = "all"): void {
     this.session(key, load, level).catch(() => undefined);
   }
 
@@ -138,11 +147,7 @@ export class NativeEngine {
     return this.sessions.size;
   }
 
-  private session(
-    key: string,
-    load: () => Promise<Uint8Array> | Uint8Array,
-    level: GraphLevel,
-  ): Promise<Session> {
+  private session(key: string, load: ModelLoad, level: GraphLevel): Promise<Session> {
     const cached = this.sessions.get(key);
     if (cached !== undefined) {
       this.sessions.delete(key); // most recently used last
@@ -150,12 +155,12 @@ export class NativeEngine {
       return cached;
     }
     const created = (async () => {
-      const bytes = await load();
+      const model = await load();
+      const options = { graphOptimizationLevel: level, executionProviders: [...this.executionProviders] };
       try {
-        return await this.ort.InferenceSession.create(bytes, {
-          graphOptimizationLevel: level,
-          executionProviders: [...this.executionProviders],
-        });
+        return await (typeof model === "string"
+          ? this.ort.InferenceSession.create(model, options)
+          : this.ort.InferenceSession.create(model, options));
       } catch (err) {
         throw new Error(runtimeErrorText(err));
       }

@@ -6,14 +6,13 @@
  * starts a fresh one (its sessions are created again from the models, reloaded). No vscode import.
  */
 import { Worker } from "node:worker_threads";
-import type { GraphLevel, NativeFeed, NativeOutput, NativeRun } from "./nativeEngine";
+import type { GraphLevel, ModelLoad, ModelSource, NativeFeed, NativeOutput, NativeRun } from "./nativeEngine";
 import type { EngineRequest, EngineResponse, WireTensor } from "./engineProtocol";
 import { RequestTracker } from "./shared/requestTracker";
 
-type Load = () => Promise<Uint8Array> | Uint8Array;
-
 /** A buffer of its own, to transfer: a view into a larger one (a pooled Buffer) is copied first. */
-function own<T extends Uint8Array | Float32Array | BigInt64Array | Int32Array>(a: T): T {
+function own<T extends ModelSource | Float32Array | BigInt64Array | Int32Array>(a: T): T {
+  if (typeof a === "string") return a; // a model's path: nothing to transfer
   return a.byteOffset === 0 &&
     a.byteLength === a.buffer.byteLength &&
     !(a.buffer instanceof SharedArrayBuffer)
@@ -41,7 +40,7 @@ export class WorkerEngine {
    */
   async run(
     key: string,
-    load: Load,
+    load: ModelLoad,
     feeds: Readonly<Record<string, NativeFeed>>,
     fetches: readonly string[],
     signal?: AbortSignal,
@@ -60,17 +59,18 @@ export class WorkerEngine {
     return { ms: res.ms, firstRun: res.firstRun, outputs };
   }
 
-  /** Creates the session of `key` ahead of its first run; its bytes are transferred (not kept). */
-  warm(key: string, load: Load, level: GraphLevel = "all"): void {
+  /** Creates the session of `key` ahead of its first run; its bytes (if not a path) are transferred. */
+  warm(key: string, load: ModelLoad, level: GraphLevel = "all"): void {
     this.levels.set(key, level);
     const posted = Promise.resolve(load()).then(
       (bytes) => {
         if (this.warming.get(key) !== posted) return; // dropped meanwhile
         const model = own(bytes);
         this.sent.add(key);
-        this.started().postMessage({ type: "warm", key, model, level } satisfies EngineRequest, [
-          model.buffer as ArrayBuffer,
-        ]);
+        this.started().postMessage(
+          { type: "warm", key, model, level } satisfies EngineRequest,
+          typeof model === "string" ? [] : [model.buffer as ArrayBuffer],
+        );
       },
       () => undefined,
     );
@@ -103,7 +103,7 @@ export class WorkerEngine {
 
   private ask(
     key: string,
-    model: Uint8Array | undefined,
+    model: ModelSource | undefined,
     feeds: readonly WireTensor[],
     fetches: readonly string[],
     signal: AbortSignal | undefined,
@@ -121,7 +121,7 @@ export class WorkerEngine {
       };
       const transfer = feeds.map((f) => f.data.buffer as ArrayBuffer);
       if (model !== undefined) {
-        transfer.push(model.buffer as ArrayBuffer);
+        if (typeof model !== "string") transfer.push(model.buffer as ArrayBuffer);
         this.sent.add(key);
       }
       w.postMessage(req, transfer);

@@ -148,10 +148,10 @@ export class RunEngine {
         const { ort, tensors } = await webTensors();
         const key = `${runnable.modelUri}\n${backend}`;
         const firstRun = !this.sessions.has(key);
-        const session = await this.session(ort, runnable.modelUri, backend, token);
+        const session = await this.session(ort, runnable, backend, token);
         checkCancelled(token);
         if (backend === "webgl" && !this.webglChecked.has(runnable.modelUri)) {
-          await this.checkWebgl(ort, runnable.modelUri, session, tensors, fetches, token);
+          await this.checkWebgl(ort, runnable, session, tensors, fetches, token);
         }
         this.progress(`Running on ${BACKEND_LABEL[backend]}…`);
         const t0 = performance.now();
@@ -199,14 +199,14 @@ export class RunEngine {
 
   private async checkWebgl(
     ort: Ort,
-    uri: string,
+    runnable: RunnableInfo,
     webgl: Session,
     tensors: Record<string, OrtModule.Tensor>,
     fetches: readonly string[],
     token: CancelToken,
   ): Promise<void> {
     this.progress("Checking WebGL against wasm…");
-    const wasm = await this.session(ort, uri, "wasm", token);
+    const wasm = await this.session(ort, runnable, "wasm", token);
     const [a, b] = await Promise.all([wasm.run(tensors, [...fetches]), webgl.run(tensors, [...fetches])]);
     for (const name of fetches) {
       const ref = a[name];
@@ -221,10 +221,11 @@ export class RunEngine {
           `its results differ from wasm on "${name}" (max diff ${agree.maxDiff.toPrecision(3)} vs max |value| ${agree.scale.toPrecision(3)})`,
         );
     }
-    this.webglChecked.add(uri);
+    this.webglChecked.add(runnable.modelUri);
   }
 
-  private session(ort: Ort, uri: string, backend: Backend, token: CancelToken): Promise<Session> {
+  private session(ort: Ort, runnable: RunnableInfo, backend: Backend, token: CancelToken): Promise<Session> {
+    const uri = runnable.modelUri;
     const key = `${uri}\n${backend}`;
     const cached = this.sessions.get(key);
     if (cached !== undefined) {
@@ -246,6 +247,10 @@ export class RunEngine {
       const session = await ort.InferenceSession.create(bytes, {
         executionProviders: [backend],
         graphOptimizationLevel: "all",
+        // onnxruntime fetches the weights file a backward graph refers to.
+        ...(runnable.externalData
+          ? { externalData: runnable.externalData.map((f) => ({ path: f.path, data: f.uri })) }
+          : {}),
       });
       measureSince(`session: ${backend}`, start);
       return session;

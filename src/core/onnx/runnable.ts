@@ -11,6 +11,7 @@ import { ModelError } from "../ir/types";
 import { floorCeilPools } from "./ceilPools";
 import { lowerForRuntime, lowersForRuntime } from "./lowering";
 import { writeOnnx } from "./writer";
+import { withSharedWeights, type WeightsLayout } from "./sharedWeights";
 import { prng } from "../random";
 import { FRAMEWORK_DOMAINS, opRule } from "../ops/registry";
 
@@ -19,6 +20,11 @@ export interface RunnableOptions {
   readonly extraOutputs?: readonly string[];
   /** Seed of the random weights (the same seed gives the same weights, e.g. for filters). */
   readonly seed?: number;
+  /**
+   * The model's weights file (sharedWeights.ts): the initializers it holds are written as references
+   * to `location`, a file beside the model's, instead of their bytes.
+   */
+  readonly sharedWeights?: { readonly layout: WeightsLayout; readonly location: string };
 }
 
 export interface Runnable {
@@ -189,7 +195,9 @@ export function buildRunnable(model: Model, opts: RunnableOptions = {}): Runnabl
   for (const t of lowered.constants) initializers.set(t.name, t);
   let bytes: Uint8Array;
   try {
-    bytes = writeOnnx({ ...weighted, graph: { ...g, nodes: lowered.nodes, initializers, outputs } });
+    const built: Model = { ...weighted, graph: { ...g, nodes: lowered.nodes, initializers, outputs } };
+    const shared = opts.sharedWeights;
+    bytes = writeOnnx(shared ? withSharedWeights(built, shared.layout, shared.location) : built);
   } catch (e) {
     throw new ModelError(`Cannot build the model to run: ${e instanceof Error ? e.message : String(e)}`);
   }

@@ -13,6 +13,7 @@ import {
   NativeEngine,
   toFeed,
   type GraphLevel,
+  type ModelSource,
   type NativeFeed,
 } from "../../runtime/nativeEngine";
 import { WorkerEngine } from "../../runtime/workerEngine";
@@ -51,7 +52,7 @@ export class HostEngine implements vscode.Disposable {
   ): Promise<HostRun> {
     const inputs: Record<string, NativeFeed> = {};
     for (const f of feeds) inputs[f.name] = toFeed(f);
-    const load = async () => vscode.workspace.fs.readFile(file);
+    const load = () => source(file);
     const a = loadNative();
     if (!a.ok) throw new Error(a.why);
     if (this.useGpu())
@@ -66,13 +67,14 @@ export class HostEngine implements vscode.Disposable {
   /**
    * Loads `file` into a CPU session now, so that its first run only runs (not with the host GPU
    * on); from `bytes` when given (the model just built and written: no wait for its file to be
-   * read). The bytes are transferred to the engine's thread: the caller must not use them after.
+   * read), else from the file (onnxruntime reads it, and the weights file beside it that a backward
+   * graph refers to). Bytes are transferred to the engine's thread: the caller must not use them after.
    */
   warm(file: vscode.Uri, bytes?: Uint8Array, level: GraphLevel = "all"): void {
     const a = loadNative();
     if (!a.ok || this.useGpu()) return;
     const key = file.toString();
-    const load = async () => bytes ?? vscode.workspace.fs.readFile(file);
+    const load = () => bytes ?? source(file);
     if (level === "all") return (this.cpu ??= new NativeEngine(a.ort)).warm(key, load);
     this.inWorker.add(key);
     this.workerEngine().warm(key, load, level);
@@ -95,4 +97,12 @@ export class HostEngine implements vscode.Disposable {
     this.gpu?.dispose();
     this.cpu = this.gpu = this.worker = null;
   }
+}
+
+/**
+ * How onnxruntime loads a written model: from its path on the extension host's disk (a backward
+ * graph's weights are in a file beside it, found from there), else from its bytes.
+ */
+async function source(file: vscode.Uri): Promise<ModelSource> {
+  return file.scheme === "file" ? file.fsPath : vscode.workspace.fs.readFile(file);
 }

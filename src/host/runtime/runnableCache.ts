@@ -7,11 +7,13 @@
  * sessions are released.
  */
 import { createHash } from "node:crypto";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, open, rename, writeFile } from "node:fs/promises";
+import { posix } from "node:path";
 import * as vscode from "vscode";
 import type { Model } from "../../core/ir/types";
 import type { SeedInput } from "../../core/onnx/backward";
 import { withGeneratedWeightsInSteps, WEIGHTS_SEED as SEED, type Runnable } from "../../core/onnx/runnable";
+import { weightsLayout, type WeightsLayout } from "../../core/onnx/sharedWeights";
 import type { Config } from "../config";
 import type { HostEngine } from "./hostEngine";
 
@@ -28,6 +30,28 @@ export interface Built {
   readonly layer?: string;
   /** What the run differs in from the file's own runtime (a quantized TFLite model run as QDQ). */
   readonly notes: readonly string[];
+  /** The model's weights file the graph refers to (beside it; shared by its model's graphs). */
+  readonly weights?: vscode.Uri;
+}
+
+/** The weights a graph refers to instead of carrying them (RunnableOptions.sharedWeights). */
+export interface SharedWeightsRef {
+  readonly layout: WeightsLayout;
+  /** The weights file's name, beside the graph's file. */
+  readonly location: string;
+}
+
+export interface BuildOptions {
+  /** Cancels this caller's wait (and the build, when no one else waits for it). */
+  readonly signal?: AbortSignal;
+  /** The host engine's session is created once this settles (not before the table is shown). */
+  readonly warmAfter?: Promise<unknown>;
+  /**
+   * The graph refers to its model's weights file (written once per model) instead of carrying the
+   * weights: the Explain tab's backward graphs. Their sessions load from the file (onnxruntime maps
+   * the weights), in the engine's worker.
+   */
+  readonly sharedWeights?: boolean;
 }
 
 /** A runnable graph as built, before it is written: a backward graph also names its map and seed. */
@@ -50,6 +74,8 @@ interface ModelBuilds {
   readonly stop: AbortController;
   /** The inspectors that asked for it ahead of a run (preload); released one by one. */
   readonly holders: Set<object>;
+  /** Its weights file (BuildOptions.sharedWeights), written on first use. */
+  weights?: Promise<{ readonly file: vscode.Uri; readonly layout: WeightsLayout }> | undefined;
 }
 
 /** Lets the extension host's other work (messages, hovers) run between steps of a long build. */
@@ -57,6 +83,8 @@ const otherWorkFirst = () => new Promise<void>((resolve) => setImmediate(resolve
 
 export class RunnableCache {
   private readonly builds = new WeakMap<Model, ModelBuilds>();
+  /** Weights files → the held models that use them (models with the same weights share one): not pruned. */
+  private readonly weightsInUse = new Map<string, Set<ModelBuilds>>();
 
   constructor(
     private readonly storageUri: vscode.Uri,
@@ -76,6 +104,8 @@ export class RunnableCache {
     if (m === undefined || !m.holders.delete(holder) || m.holders.size > 0) return;
     m.stop.abort();
     this.builds.delete(model);
+    for (const [file, users] of this.weightsInUse)
+      if (users.delete(m) && users.size === 0) this.weightsInUse.delete(file);
     for (const b of m.runnables.values())
       void b.then(
         (built) => this.native.forget(built.file),
@@ -85,23 +115,23 @@ export class RunnableCache {
 
   /**
    * The runnable graph `key` of `model`, built by `build` from the model with its generated
-   * weights and written, once; again only when its file was pruned since, or when its model was
-   * released while it was being built for this caller. The host engine's session is created once
-   * `warmAfter` settles (its loading blocks the extension host: not before the table is shown).
+   * weights (and its weights file, BuildOptions.sharedWeights) and written, once; again only when
+   * its file was pruned since, or when its model was released while it was being built for this
+   * caller. The host engine's session is created once `warmAfter` settles (its loading blocks the
+   * extension host: not before the table is shown).
    */
   async built(
     model: Model,
     key: string,
-    signal: AbortSignal | undefined,
-    build: (weighted: Model) => BuiltGraph,
-    warmAfter?: Promise<unknown>,
+    build: (weighted: Model, shared: SharedWeightsRef | undefined) => BuiltGraph,
+    opts: BuildOptions = {},
   ): Promise<Built> {
     for (let attempt = 0; ; attempt++) {
       // Cancelled while the model loaded or another request ran: nothing is generated or built.
-      signal?.throwIfAborted();
+      opts.signal?.throwIfAborted();
       const m = this.buildsOf(model);
       try {
-        return await this.builtIn(m, key, build, warmAfter);
+        return await this.builtIn(m, key, build, opts);
       } catch (e) {
         if (!m.stop.signal.aborted || attempt > 0) throw e;
       }
@@ -111,35 +141,44 @@ export class RunnableCache {
   private async builtIn(
     m: ModelBuilds,
     key: string,
-    build: (weighted: Model) => BuiltGraph,
-    warmAfter: Promise<unknown> | undefined,
+    build: (weighted: Model, shared: SharedWeightsRef | undefined) => BuiltGraph,
+    opts: BuildOptions,
   ): Promise<Built> {
     const cached = m.runnables.get(key);
     if (cached !== undefined) {
       const b = await cached.catch(() => undefined);
-      if (b !== undefined && (await exists(b.file))) return b;
+      if (b !== undefined && (await exists(b.file))) {
+        if (b.weights === undefined || (await exists(b.weights))) return b;
+        m.weights = undefined; // deleted from outside: written again
+      }
     }
     const created = (async () => {
       const weighted = await m.weighted;
       m.stop.signal.throwIfAborted();
+      const weights = opts.sharedWeights === true ? await this.weightsOf(m, weighted.model) : undefined;
+      m.stop.signal.throwIfAborted();
       const start = performance.now();
-      const r = build(weighted.model);
+      const r = build(
+        weighted.model,
+        weights && { layout: weights.layout, location: posix.basename(weights.file.path) },
+      );
       const built = performance.now();
       const file = this.fileFor(r.bytes);
       const mb = (r.bytes.length / 1048576).toFixed(1);
       // A forward graph's session is created from the bytes while the file is written; a backward
       // graph's (it names its map: the quicker level, GraphLevel) in the engine's worker after the
-      // write, its bytes transferred there (not used here after).
+      // write, from the file when it refers to the weights file, else from its bytes (transferred
+      // there, not used here after).
       const level = r.map === undefined ? "all" : "extended";
-      const warm = () => {
+      const warm = (bytes?: Uint8Array) => {
         if (this.config.trusted && (this.config.backend === "auto" || this.config.backend === "native"))
-          void Promise.resolve(warmAfter).then(() => {
-            if (!m.stop.signal.aborted) this.native.warm(file, r.bytes, level);
+          void Promise.resolve(opts.warmAfter).then(() => {
+            if (!m.stop.signal.aborted) this.native.warm(file, bytes, level);
           });
       };
-      if (level === "all") warm();
+      if (level === "all") warm(r.bytes);
       await this.write(file, r.bytes);
-      if (level === "extended") warm();
+      if (level === "extended") warm(weights === undefined ? r.bytes : undefined);
       this.log.info(
         `runnable ${key}: built in ${(built - start).toFixed(0)} ms, ${mb} MB written in ${(performance.now() - built).toFixed(0)} ms`,
       );
@@ -151,6 +190,7 @@ export class RunnableCache {
         ...(r.map !== undefined ? { map: r.map } : {}),
         ...(r.seedInput !== undefined ? { seedInput: r.seedInput } : {}),
         ...(r.layer !== undefined ? { layer: r.layer } : {}),
+        ...(weights !== undefined ? { weights: weights.file } : {}),
       };
     })();
     m.runnables.set(key, created);
@@ -179,6 +219,47 @@ export class RunnableCache {
     const m: ModelBuilds = { weighted, runnables: new Map(), stop, holders: new Set() };
     this.builds.set(model, m);
     return m;
+  }
+
+  /**
+   * The model's weights file (sharedWeights.ts), written once (content-addressed: models with the
+   * same weights share it); undefined where the storage is not on the extension host's disk
+   * (onnxruntime finds the weights from the graph file's path).
+   */
+  private weightsOf(
+    m: ModelBuilds,
+    weighted: Model,
+  ): Promise<{ readonly file: vscode.Uri; readonly layout: WeightsLayout }> | undefined {
+    if (this.storageUri.scheme !== "file") return undefined;
+    m.weights ??= (async () => {
+      const start = performance.now();
+      const layout = weightsLayout(weighted);
+      const hash = createHash("sha1");
+      for (const part of layout.parts) hash.update(part);
+      const file = vscode.Uri.joinPath(this.storageUri, "run", `${hash.digest("hex").slice(0, 12)}.weights`);
+      const users = this.weightsInUse.get(file.toString()) ?? new Set<ModelBuilds>();
+      this.weightsInUse.set(file.toString(), users.add(m));
+      if (!(await exists(file))) {
+        await mkdir(vscode.Uri.joinPath(file, "..").fsPath, { recursive: true });
+        // Part by part (no 45 MB copy), to a temporary name: a graph never sees half a file.
+        const partial = `${file.fsPath}.${process.pid}.part`;
+        const handle = await open(partial, "w");
+        try {
+          await handle.writev([...layout.parts]);
+        } finally {
+          await handle.close();
+        }
+        await rename(partial, file.fsPath);
+      }
+      const mb = (layout.length / 1048576).toFixed(1);
+      this.log.info(`weights file: ${mb} MB ready in ${(performance.now() - start).toFixed(0)} ms`);
+      return { file, layout };
+    })();
+    const weights = m.weights;
+    weights.catch(() => {
+      if (m.weights === weights) m.weights = undefined;
+    });
+    return weights;
   }
 
   /**
@@ -214,7 +295,7 @@ export class RunnableCache {
       })),
     );
     const old = files
-      .filter((f) => f.uri.toString() !== keep.toString())
+      .filter((f) => f.uri.toString() !== keep.toString() && !this.weightsInUse.has(f.uri.toString()))
       .sort((a, b) => b.mtime - a.mtime)
       .slice(16);
     await Promise.all(old.map((f) => vscode.workspace.fs.delete(f.uri).then(undefined, () => undefined)));

@@ -5,6 +5,7 @@
  * sample images and PNG saving. The webview never receives model bytes by message.
  */
 import { createHash } from "node:crypto";
+import { posix } from "node:path";
 import * as vscode from "vscode";
 import type { LayerRow } from "../../core/analysis/result";
 import { dtypeBytes } from "../../core/ir/dtype";
@@ -19,7 +20,7 @@ import type { Config } from "../config";
 import type { HostRun } from "../../runtime/hostGpuEngine";
 import type { HostEngine } from "./hostEngine";
 import { KeptInputs } from "./keptInputs";
-import { RunnableCache } from "./runnableCache";
+import { RunnableCache, type SharedWeightsRef } from "./runnableCache";
 
 /** What a backward graph is built for (a prepareExplain request without its envelope). */
 type ExplainRequest = Omit<Extract<WebviewToHost, { type: "prepareExplain" }>, "type" | "requestId">;
@@ -196,9 +197,8 @@ export class RuntimeService {
     const runnable = await this.cache.built(
       file,
       `forward [${extraOutputs.join(", ")}]`,
-      undefined,
       (m) => buildRunnable(channelsFirstView(m, wanted).model, { extraOutputs, seed: SEED }),
-      warmAfter,
+      warmAfter === undefined ? {} : { warmAfter },
     );
     return {
       modelUri: this.publish(webview, runnable.file),
@@ -232,15 +232,19 @@ export class RuntimeService {
     const classIndex = req.classIndex ?? 0;
     const fedSeed = seedIsFed(method);
     const key = `${method} ${JSON.stringify(fedSeed ? { layerIndex } : { layerIndex, channel, classIndex })}`;
-    const runnable = await this.cache.built(model, key, signal, (m) => {
+    const build = (m: Model, sharedWeights: SharedWeightsRef | undefined) => {
       // deconvnet's graph gives the layer's activations too: its run needs no forward graph.
       const g = explainGraph(m, layers, { ...req, classIndex, fedSeed, exposeLayer: true });
       return {
-        ...buildRunnable(g.model, { seed: SEED }),
+        ...buildRunnable(g.model, { seed: SEED, ...(sharedWeights ? { sharedWeights } : {}) }),
         map: g.output,
         ...(g.seedInput ? { seedInput: g.seedInput } : {}),
         ...(g.layerOutput !== undefined ? { layer: g.layerOutput } : {}),
       };
+    };
+    const runnable = await this.cache.built(model, key, build, {
+      sharedWeights: true,
+      ...(signal ? { signal } : {}),
     });
     return {
       map: runnable.map ?? "",
@@ -256,6 +260,16 @@ export class RuntimeService {
         outputs: [...runnable.outputs],
         layers: [],
         randomWeights: runnable.randomWeights,
+        ...(runnable.weights !== undefined
+          ? {
+              externalData: [
+                {
+                  path: posix.basename(runnable.weights.path),
+                  uri: webview.asWebviewUri(runnable.weights).toString(),
+                },
+              ],
+            }
+          : {}),
       },
     };
   }

@@ -19,6 +19,7 @@ import { Timer, type ExplainResult, type ExplainSpec, type InputImage } from "./
 import { argmax, dataHash, runUsesClass, type ExplainParams } from "./explainModel";
 import { combineChannels, guidedGradCam, planesOf, sumAbsChannels, upsampleBilinear } from "./mapMath";
 import { deconvnetAfterForward, deconvnetInOneGraph } from "./deconvnetUnit";
+import { measureLasting, measureSince } from "../../../src/runtime/shared/timing";
 import { centrePosition, clipBox, massShare, rfBox, spatialDims } from "./receptiveField";
 
 export type { ExplainResult, ExplainSpec } from "./explainResult";
@@ -137,7 +138,9 @@ export class ExplainRunner {
       // Explaining the same input again (another method) needs no new forward pass.
       const key = `${forward.modelUri}|${fetches.join(",")}|${dataHash(x.data)}`;
       if (this.lastForward?.key !== key) {
+        const forwardStart = performance.now();
         const r = await engine.run(forward, feeds, fetches, token);
+        measureSince("explain: forward pass", forwardStart);
         const out = r.outputs.get(forward.outputs[0] ?? "");
         this.lastForward = {
           key,
@@ -160,6 +163,7 @@ export class ExplainRunner {
       const t0 = performance.now();
       const g = await this.deps.explainRunnable(method, p, token.signal);
       const t1 = performance.now();
+      measureSince("explain: graph wait", t0);
       timer.hostMs += t1 - t0;
       checkCancelled(token);
       // The backward graph takes the model's inputs, as the forward one does, and its seed.
@@ -177,6 +181,11 @@ export class ExplainRunner {
       const fetches = layer === undefined ? [g.map] : [g.map, layer];
       const r = await engine.run(g.runnable, { ...feeds, ...seed, [first]: { ...x, data } }, fetches, token);
       timer.add(r, performance.now() - t1);
+      measureSince(`explain: backward run${r.firstRun ? " (first)" : ""}`, t1);
+      if (r.timing !== undefined) {
+        measureLasting("explain: host session.run", r.ms);
+        measureLasting("explain: host handling", r.timing.hostMs);
+      }
       const out = r.outputs.get(g.map);
       if (out === undefined) throw new Error(`the runtime did not return the map "${g.map}"`);
       const layerMap = layer === undefined ? undefined : r.outputs.get(layer);

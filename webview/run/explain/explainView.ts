@@ -9,6 +9,7 @@ import type { GraphMethod } from "../../../src/core/explain/methods";
 import type { LayerRow, ModelAnalysis } from "../../../src/core/analysis/result";
 import type { RuntimeInfo, RunnableInfo, WebviewToHost } from "../../../src/protocol/messages";
 import { h } from "../../dom";
+import { measureSince } from "../../../src/runtime/shared/timing";
 import { BACKEND_LABEL } from "../backend";
 import { hideReadout } from "../canvasKit";
 import { RunEngine, shortError } from "../engine";
@@ -216,7 +217,10 @@ export class ExplainView {
     try {
       const t0 = performance.now();
       const r = await this.runner.run(spec, token, (frame) => this.show(frame));
+      measureSince("explain: computed", t0);
+      const drawStart = performance.now();
       this.show(r);
+      measureSince("explain: drawn", drawStart);
       const total = performance.now() - t0;
       const done =
         spec.method === "activationMax" || spec.method === "deepDream"
