@@ -6,6 +6,7 @@ import type { ModelAnalysis } from "../core/analysis/result";
 import type { TorchColumn } from "../core/analysis/torchColumn";
 import type { GraphMethod } from "../core/explain/methods";
 import type { SeedInput } from "../core/onnx/backward";
+import type { OutputView } from "../core/onnx/channelsFirst";
 
 /** One step of the host's work, stamped with Date.now() (the webview's clock is the same machine's). */
 export interface HostStamp {
@@ -158,6 +159,11 @@ export interface RunnableInfo {
   }[];
   /** The model's own outputs. */
   readonly outputs: readonly string[];
+  /**
+   * How a channels-last model's image-like outputs are drawn: output name → its channels-first copy (a
+   * value to fetch), or why it is not drawn (no known channel axis). Absent: drawn as they are.
+   */
+  readonly outputViews?: Readonly<Record<string, OutputView>>;
   /** Extra outputs exposing layers' first outputs: layer index → value name. */
   readonly layers: readonly {
     readonly index: number;

@@ -12,6 +12,7 @@ import {
   channelsFirstView,
   fedInput,
   isChannelsLast,
+  outputViewsOf,
   toFirstPerm,
   toLastPerm,
   valueLayouts,
@@ -136,5 +137,65 @@ describe("channels-last layouts", () => {
         expect(plane.map((v) => v || 0)).toEqual(want);
       }
     }
+  });
+});
+
+describe("a channels-last model's own outputs", () => {
+  /** The same graph, its outputs the channels-last `neg` (a mask-like map) and a rank-4 reshape of it. */
+  function withImageOutputs(): Model {
+    const m = model();
+    const shape4 = BigInt64Array.from([1n, BigInt(C), BigInt(H), BigInt(W)]);
+    const initializers = new Map(m.graph.initializers);
+    initializers.set("shape4", {
+      name: "shape4",
+      dtype: "int64",
+      dims: [4],
+      storage: { kind: "inline", bytes: new Uint8Array(shape4.buffer) },
+    });
+    return {
+      ...m,
+      graph: {
+        ...m.graph,
+        initializers: initializers as Model["graph"]["initializers"],
+        nodes: [...m.graph.nodes.slice(0, 4), node("r4", "Reshape", ["neg", "shape4"])],
+        outputs: [
+          { name: "neg", dtype: "float32", shape: [1, H, W, C] },
+          { name: "r4", dtype: "float32", shape: [1, C, H, W] },
+        ],
+      },
+    };
+  }
+
+  it("draws a channels-last output from its channels-first copy, and not one whose layout is lost", async () => {
+    const m = withImageOutputs();
+    const wanted = m.graph.outputs.map((o) => ({ name: o.name, rank: o.shape?.length ?? 0 }));
+    const view = channelsFirstView(m, wanted);
+    const views = outputViewsOf(m, view);
+    expect(Object.keys(views)).toEqual(["neg", "r4"]);
+    const copy = views["neg"];
+    if (copy === undefined || !("value" in copy)) throw new Error("neg is not drawn from a copy");
+    expect(views["r4"]).toHaveProperty("notDrawn");
+    expect(Object.keys(outputViewsOf(model(null), channelsFirstView(model(null), wanted)))).toEqual([]);
+
+    const fed = new Float32Array(C * H * W);
+    for (let c = 0; c < C; c++)
+      for (let h = 0; h < H; h++) for (let w = 0; w < W; w++) fed[(c * H + h) * W + w] = code(h, w, c);
+    const session = await ort.InferenceSession.create(
+      buildRunnable(view.model, { extraOutputs: [copy.value] }).bytes,
+    );
+    const input = view.model.graph.inputs[0]!;
+    const out = await session.run({ [input.name]: new ort.Tensor("float32", fed, [1, C, H, W]) });
+    const t = out[copy.value]!;
+    const layout = layoutOf(t.dims.map(Number));
+    if (layout.kind !== "maps") throw new Error("the copy is not drawn as maps");
+    expect([layout.channels, layout.height, layout.width]).toEqual([C, H, W]);
+    const data = t.data as Float32Array;
+    for (let c = 0; c < C; c++) {
+      const plane = Array.from(data.subarray(c * layout.channelStride, c * layout.channelStride + H * W));
+      const want = Array.from({ length: H * W }, (_, i) => -code(Math.floor(i / W), i % W, c) || 0);
+      expect(plane.map((v) => v || 0)).toEqual(want);
+    }
+    // The file's own output is still there, channels last, for the raw values.
+    expect(out["neg"]!.dims.map(Number)).toEqual([1, H, W, C]);
   });
 });

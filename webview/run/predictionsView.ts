@@ -6,7 +6,10 @@
  */
 import type { LabelsFile } from "../../src/protocol/messages";
 import { h } from "../dom";
+import type { RunnableInfo } from "../../src/protocol/messages";
 import type { OutputData } from "./engine";
+
+type OutputViews = NonNullable<RunnableInfo["outputViews"]>;
 import { TensorView, type MapOptions, type MapsCallbacks } from "./featureMapsView";
 import { chooseLabels } from "./labels";
 import { formatProb, predictions, vectorLength } from "./predictions";
@@ -38,6 +41,7 @@ export class PredictionsView {
   private labels: LabelSources = { file: null, imagenet: null };
   /** The outputs shown, to show them again with other labels. */
   private last: readonly { readonly name: string; readonly out: OutputData }[] | null = null;
+  private views: OutputViews = {};
 
   constructor(
     private readonly options: MapOptions,
@@ -65,9 +69,15 @@ export class PredictionsView {
   }
 
   /** `fresh`: a new result (false when the same result is shown again with other labels). */
-  show(outputs: readonly { readonly name: string; readonly out: OutputData }[], fresh = true): void {
+  /** `views`: a channels-last model's outputs drawn from a channels-first copy, or not drawn (why). */
+  show(
+    outputs: readonly { readonly name: string; readonly out: OutputData }[],
+    fresh = true,
+    views: OutputViews = this.views,
+  ): void {
     this.dispose();
     this.last = outputs;
+    this.views = views;
     if (fresh) this.shown++;
     const sections = outputs.map(({ name, out }, i) => this.output(name, out, i === 0, outputs.length > 1));
     this.element.replaceChildren(...sections);
@@ -76,21 +86,33 @@ export class PredictionsView {
   private output(name: string, out: OutputData, first: boolean, named: boolean): HTMLElement {
     const title = named ? h("h4", {}, `${name}: ${shapeText(out.dims)}`) : null;
     const n = vectorLength(out.dims);
+    const view = this.views[name];
     const body: HTMLElement[] = [];
     if (n !== null && n > 1) body.push(this.topList(out));
     else if (n === 1)
       body.push(h("p", { class: "single-value" }, `Output: ${formatValue(out.data[0] ?? NaN)}`));
+    else if (view !== undefined && "notDrawn" in view)
+      body.push(
+        h("p", { class: "note" }, `The output is ${shapeText(out.dims)}: not drawn, ${view.notDrawn}.`),
+      );
     else {
-      const view = new TensorView(
+      const maps = new TensorView(
         this.options,
         { ...this.callbacks, pngName: (part) => this.callbacks.pngName(`output-${part}`) },
         "output-maps",
       );
-      view.show(out);
-      this.maps.push(view);
+      maps.show(out);
+      this.maps.push(maps);
       body.push(
-        h("p", { class: "note" }, `The output is ${shapeText(out.dims)}, not a class vector: drawn as maps.`),
-        view.element,
+        h(
+          "p",
+          { class: "note" },
+          view === undefined
+            ? `The output is ${shapeText(out.dims)}, not a class vector: drawn as maps.`
+            : `The output is channels last, not a class vector: drawn as maps from its channels-first ` +
+                `copy, ${shapeText(out.dims)}.`,
+        ),
+        maps.element,
       );
     }
     body.push(this.raw(out, first));

@@ -3,6 +3,7 @@
  * convolution's filters, and an output looked up by name. Split from RunPanel.
  */
 import type { LayerRow } from "../../src/core/analysis/result";
+import type { RunnableInfo } from "../../src/protocol/messages";
 import { h } from "../dom";
 import { shortError, type OutputData } from "./engine";
 import type { TensorView } from "./featureMapsView";
@@ -49,6 +50,12 @@ export function outputOf(
 ): { name: string; out: OutputData }[] {
   const out = outputs.get(key);
   return out === undefined ? [] : [{ name, out }];
+}
+
+/** The value fetched for the model's output `name`: a channels-last image output's channels-first copy. */
+export function outputValue(runnable: RunnableInfo, name: string): string {
+  const view = runnable.outputViews?.[name];
+  return view !== undefined && "value" in view ? view.value : name;
 }
 
 /**

@@ -27,7 +27,7 @@ import { CancelledError, checkCancelled, JobQueue, type CancelToken } from "./jo
 import { PredictionsView } from "./predictionsView";
 import { pngName, type RunView } from "./runModel";
 import { RunRequests } from "./runRequests";
-import { mapsElement, outputOf, showFilters } from "./runOutputs";
+import { mapsElement, outputOf, outputValue, showFilters } from "./runOutputs";
 
 export interface RunPanelCallbacks {
   post(message: WebviewToHost): void;
@@ -321,7 +321,8 @@ export class RunPanel {
       checkCancelled(token);
       const layerEntry = layer === null ? undefined : runnable.layers.find((l) => l.index === layer.index);
       const layerValue = layerEntry?.notDrawn === undefined ? layerEntry?.value : undefined;
-      const fetches = [...new Set([...runnable.outputs, ...(layerValue === undefined ? [] : [layerValue])])];
+      const outputValues = runnable.outputs.map((name) => outputValue(runnable, name));
+      const fetches = [...new Set([...outputValues, ...(layerValue === undefined ? [] : [layerValue])])];
       const engineStart = performance.now();
       const result = await engine.run(runnable, feeds, fetches, token);
       measureSince(`run: engine (${result.backend}${result.firstRun ? ", first" : ""})`, engineStart);
@@ -340,7 +341,11 @@ export class RunPanel {
         measureLasting("run: host session.run", result.ms);
         measureLasting("run: host handling", result.timing.hostMs);
       }
-      this.predictions.show(runnable.outputs.flatMap((name) => outputOf(result.outputs, name, name)));
+      this.predictions.show(
+        runnable.outputs.flatMap((name) => outputOf(result.outputs, outputValue(runnable, name), name)),
+        true,
+        runnable.outputViews ?? {},
+      );
       this.mapsOutput =
         layer === null
           ? null

@@ -139,6 +139,27 @@ export function channelsFirstView(
   };
 }
 
+/** How each of the model's own outputs is drawn: an output is an output view's key when it differs. */
+export type OutputView = { readonly value: string } | { readonly notDrawn: string };
+
+/**
+ * The model's outputs that a view (channelsFirstView, given the outputs among its values) draws from a
+ * channels-first copy, or does not draw: a channels-last segmentation mask is not drawn as if NCHW.
+ */
+export function outputViewsOf(
+  model: Model,
+  view: Pick<ChannelsFirstView, "copies" | "notDrawn">,
+): Record<string, OutputView> {
+  const views: Record<string, OutputView> = {};
+  for (const { name } of model.graph.outputs) {
+    const copy = view.copies.get(name);
+    const why = view.notDrawn.get(name);
+    if (copy !== undefined) views[name] = { value: copy };
+    else if (why !== undefined) views[name] = { notDrawn: why };
+  }
+  return views;
+}
+
 function transpose(name: string, input: string, output: string, perm: number[]): Node {
   return { name, opType: "Transpose", domain: "", inputs: [input], outputs: [output], attrs: { perm } };
 }

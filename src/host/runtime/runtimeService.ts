@@ -11,7 +11,7 @@ import type { LayerRow } from "../../core/analysis/result";
 import { dtypeBytes } from "../../core/ir/dtype";
 import { transposeData } from "../../core/ir/tensorData";
 import type { Model, Tensor } from "../../core/ir/types";
-import { channelsFirstView, fedInput } from "../../core/onnx/channelsFirst";
+import { channelsFirstView, fedInput, outputViewsOf } from "../../core/onnx/channelsFirst";
 import { buildRunnable, consumersOf, randomWeights, WEIGHTS_SEED as SEED } from "../../core/onnx/runnable";
 import { explainGraph, explainWhyNot, seedIsFed } from "../../core/explain/methods";
 import type { SeedInput } from "../../core/onnx/backward";
@@ -179,11 +179,13 @@ export class RuntimeService {
     warmAfter?: Promise<unknown>,
   ): Promise<RunnableInfo> {
     // Channels-last models run through a wrapper that takes images and gives feature maps NCHW.
-    const wanted = layers.map((l) => ({
-      name: l.outputs[0]?.name ?? "",
-      rank: l.outputs[0]?.shape?.length ?? 0,
-    }));
+    const wanted = [
+      ...layers.map((l) => ({ name: l.outputs[0]?.name ?? "", rank: l.outputs[0]?.shape?.length ?? 0 })),
+      // The model's own outputs too: an image-like output (a segmentation mask) is drawn as maps.
+      ...file.graph.outputs.map((o) => ({ name: o.name, rank: o.shape?.length ?? 0 })),
+    ];
     const { model, copies, notDrawn } = channelsFirstView(file, wanted);
+    const outputViews = outputViewsOf(file, { copies, notDrawn });
     const valueOf = (l: LayerRow) => {
       const name = l.outputs[0]?.name ?? "";
       return copies.get(name) ?? name;
@@ -192,7 +194,12 @@ export class RuntimeService {
     const chosen = layers
       .map((l) => ({ index: l.index, value: valueOf(l) }))
       .filter((l) => l.value !== "" && !isOutput(l.value));
-    const extraOutputs = chosen.map((l) => l.value);
+    const extraOutputs = [
+      ...new Set([
+        ...chosen.map((l) => l.value),
+        ...Object.values(outputViews).flatMap((v) => ("value" in v ? [v.value] : [])),
+      ]),
+    ];
     // Built from the file's model (the cache's key), wrapped the same way after its weights are generated.
     const runnable = await this.cache.built(
       file,
@@ -204,6 +211,7 @@ export class RuntimeService {
       modelUri: this.publish(webview, runnable.file),
       inputs: model.graph.inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: [...(i.shape ?? [])] })),
       outputs: model.graph.outputs.map((o) => o.name),
+      ...(Object.keys(outputViews).length > 0 ? { outputViews } : {}),
       layers: [
         ...chosen,
         ...layers.filter((l) => isOutput(valueOf(l))).map((l) => ({ index: l.index, value: valueOf(l) })),
