@@ -2,6 +2,7 @@
 import type { AttrValue } from "../../ir/types";
 import type { Span } from "./ast";
 import type { GraphBuilder, QuickFix } from "./graphBuilder";
+import { ArgError } from "./pyArgs";
 import { bool, int, unknown, type PyTensor, type PyValue } from "./values";
 
 export interface LayerCall {
@@ -106,4 +107,17 @@ export function channelFix(
       fixes.push({ span, replacement: dims.join(" * "), title: `Change ${argName} to ${dims.join(" * ")}` });
   }
   return { message: shape ? `${message} (input ${shape.join("×")})` : message, fixes };
+}
+
+/** LayerNorm's / RMSNorm's `normalized_shape` (an int or a sequence of ints), constant or refused. */
+export function normalizedShape(c: LayerCall): number[] {
+  const ns = c.args.get("normalized_shape");
+  const dims =
+    ns?.t === "int"
+      ? [ns.v]
+      : ns && (ns.t === "tuple" || ns.t === "list")
+        ? ns.items.map((v) => (v.t === "int" ? v.v : NaN))
+        : [NaN];
+  if (dims.some(Number.isNaN)) throw new ArgError("normalized_shape is not constant");
+  return dims;
 }

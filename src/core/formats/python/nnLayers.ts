@@ -146,27 +146,9 @@ function lazyLayers(): Record<string, LayerSpec> {
   // Batched (N, C, *spatial) or unbatched (C, *spatial): the channel axis PyTorch reads.
   const channel = (rank: number) => (r: number) => (r === rank + 1 ? 0 : 1);
   for (const rank of [1, 2, 3]) {
-    const convParams = [
-      "out_channels",
-      "kernel_size",
-      "stride",
-      "padding",
-      "dilation",
-      "groups",
-      "bias",
-      "padding_mode",
-    ];
-    const tParams = [
-      "out_channels",
-      "kernel_size",
-      "stride",
-      "padding",
-      "output_padding",
-      "groups",
-      "bias",
-      "dilation",
-      "padding_mode",
-    ];
+    // PyTorch's Lazy* signatures are the layer's without in_channels (its first parameter).
+    const convParams = conv(rank, false).params.slice(1);
+    const tParams = conv(rank, true).params.slice(1);
     out[`LazyConv${rank}d`] = lazy(
       conv(rank, false),
       `Conv${rank}d`,

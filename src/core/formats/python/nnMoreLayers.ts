@@ -3,7 +3,18 @@
  * activations, RMSNorm, distances, EmbeddingBag, the recurrent cells, and the Lazy* modules
  * (which take their input size from the first call, and become the plain class as PyTorch's do).
  */
-import { F, T, one, op, reject, unary, w, type LayerCall, type LayerSpec } from "./nnLayerKit";
+import {
+  F,
+  T,
+  one,
+  op,
+  reject,
+  unary,
+  w,
+  normalizedShape,
+  type LayerCall,
+  type LayerSpec,
+} from "./nnLayerKit";
 import { ArgError, getBool, getFloat, getInt } from "./pyArgs";
 import { NONE, int, str, tuple, unknown, type PyTensor, type PyValue } from "./values";
 
@@ -55,14 +66,7 @@ const rmsNorm: LayerSpec = {
   params: ["normalized_shape", "eps", "elementwise_affine"],
   defaults: { eps: NONE, elementwise_affine: T },
   forward(c) {
-    const ns = c.args.get("normalized_shape");
-    const dims =
-      ns?.t === "int"
-        ? [ns.v]
-        : ns && (ns.t === "tuple" || ns.t === "list")
-          ? ns.items.map((v) => (v.t === "int" ? v.v : NaN))
-          : [NaN];
-    if (dims.some(Number.isNaN)) throw new ArgError("normalized_shape is not constant");
+    const dims = normalizedShape(c);
     const tail = c.x.state.shape?.slice(-dims.length);
     if (tail && tail.some((d, i) => typeof d === "number" && d !== dims[i]))
       return reject(

@@ -1,7 +1,7 @@
 /** torch.nn's normalisation layers: batch, instance, group, layer and local response norms. */
 import type { AttrValue } from "../../ir/types";
-import { T, one, op, unary, w, type LayerCall, type LayerSpec } from "./nnLayerKit";
-import { ArgError, getBool, getFloat, getInt } from "./pyArgs";
+import { T, one, op, unary, w, normalizedShape, type LayerCall, type LayerSpec } from "./nnLayerKit";
+import { getBool, getFloat, getInt } from "./pyArgs";
 import { unknown } from "./values";
 
 export function norm(
@@ -61,14 +61,7 @@ export const NORM_LAYERS: Readonly<Record<string, LayerSpec>> = {
     params: ["normalized_shape", "eps", "elementwise_affine", "bias"],
     defaults: { elementwise_affine: T },
     forward(c) {
-      const ns = c.args.get("normalized_shape");
-      const dims =
-        ns?.t === "int"
-          ? [ns.v]
-          : ns && (ns.t === "tuple" || ns.t === "list")
-            ? ns.items.map((v) => (v.t === "int" ? v.v : NaN))
-            : [NaN];
-      if (dims.some(Number.isNaN)) throw new ArgError("normalized_shape is not constant");
+      const dims = normalizedShape(c);
       const inputs = [c.x.value];
       if (getBool(c.args, "elementwise_affine", true))
         inputs.push(w(c, "weight", dims), ...(getBool(c.args, "bias", true) ? [w(c, "bias", dims)] : []));
