@@ -112,11 +112,13 @@ const transpose: GradRule = ({ node, dy, e }) => {
 };
 
 /** ReduceMean over its axes attribute (TFLite's MEAN, Keras's global pooling): dY spread over each group. */
-const reduceMean: GradRule = ({ node, dy, e }) => {
+const reduceMean: GradRule = ({ node, dy, e, constant }) => {
   const x = knownShape(e.shapeOf(node.inputs[0] ?? ""), "the mean's input");
-  const raw = node.attrs["axes"];
-  if (node.inputs[1] || (raw !== undefined && !Array.isArray(raw)))
-    throw new NoRule("ReduceMean axes as an input");
+  // Axes an attribute up to opset 17, a constant input from 18.
+  const raw = node.inputs[1] ? constant(node.inputs[1]) : node.attrs["axes"];
+  if ((node.inputs[1] && raw === undefined) || (raw !== undefined && !Array.isArray(raw)))
+    throw new NoRule("ReduceMean whose axes are not constant");
+  if (Array.isArray(raw) && raw.length === 0 && attrInt(node, "noop_with_empty_axes", 0) === 1) return [dy];
   const axes =
     Array.isArray(raw) && raw.length > 0 ? raw.map((a) => (Number(a) + x.length) % x.length) : x.keys();
   const reduced = new Set(axes);
