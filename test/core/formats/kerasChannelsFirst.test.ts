@@ -11,6 +11,12 @@ import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { moduleReport } from "../../../src/core/analysis/report";
 import { analyzeFile, analyzeModel } from "../../../src/core/index";
+import {
+  EXPLAIN_METHODS,
+  explainGraph,
+  explainWhyNot,
+  type GraphMethod,
+} from "../../../src/core/explain/methods";
 import { readModel } from "../../../src/core/formats/registry";
 import { analyzePythonSource } from "../../../src/core/formats/python/pythonModel";
 import type { Model } from "../../../src/core/ir/types";
@@ -151,6 +157,33 @@ describe("a Keras model whose layers are all channels_first", () => {
         expect(pad[c]!.slice((h + 1) * (W + 4) + 2, (h + 1) * (W + 4) + 2 + W)).toEqual(
           codePlanes()[c]!.slice(h * W, (h + 1) * W),
         );
+  });
+
+  it("is explained as any channels-first model: every method builds, the saliency is the image's NCHW", async () => {
+    const json = sequential(
+      input([null, C, 8, 8]),
+      layer("Conv2D", {
+        name: "conv",
+        filters: 4,
+        kernel_size: [3, 3],
+        data_format: FIRST,
+        activation: "relu",
+      }),
+      layer("MaxPooling2D", { name: "pool", pool_size: [2, 2], data_format: FIRST }),
+      layer("Flatten", { name: "flat", data_format: FIRST }),
+      layer("Dense", { name: "dense", units: 3, activation: "softmax" }),
+    );
+    const model = readModel("m.json", text(json));
+    expect(explainWhyNot(model)).toBeNull();
+    const layers = analyzeModel(model, { modelName: "m" }).layers;
+    for (const { id } of EXPLAIN_METHODS.filter((m) => m.post !== "guidedTimesGradcam"))
+      expect(explainGraph(model, layers, { method: id as GraphMethod, classIndex: 1 }).output).not.toBe("");
+    const g = explainGraph(model, layers, { method: "saliency", classIndex: 1 });
+    const session = await ort.InferenceSession.create(buildRunnable(g.model, { seed: 3 }).bytes);
+    const dims = [1, C, 8, 8];
+    const x = Float32Array.from({ length: C * 64 }, (_, i) => Math.sin(i));
+    const out = await session.run({ x: new ort.Tensor("float32", x, dims) }, [g.output]);
+    expect(out[g.output]?.dims).toEqual(dims);
   });
 
   it("from Python source: data_format='channels_first' layers give a channels-first model", () => {
