@@ -9,7 +9,8 @@ import type { LayerRow } from "../core/analysis/result";
 import type { Model } from "../core/ir/types";
 import { ModelError } from "../core/ir/types";
 import { erfMean } from "../core/explain/erf";
-import { explainGraph, methodInfo, type CliMethod } from "../core/explain/methods";
+import { explainGraph, explainWhyNot, methodInfo, type CliMethod } from "../core/explain/methods";
+import { channelsFirstView, fedInput } from "../core/onnx/channelsFirst";
 import { valueRange } from "../core/ir/tensorData";
 import { buildRunnable } from "../core/onnx/runnable";
 import { analyzeModel } from "../core/analysis/analyze";
@@ -111,7 +112,11 @@ function normalizedRange(normalize: ExplainArgs["normalize"]): [number, number] 
 
 export async function explain(args: ExplainArgs): Promise<ExplainResult> {
   const { model } = await readModelForRun(args.model);
-  const input = model.graph.inputs[0];
+  const refused = explainWhyNot(model);
+  if (refused !== null) throw new ModelError(refused);
+  // The image channels first, as the Run tab feeds it (a channels-last model's wrapper takes it so).
+  const declared = model.graph.inputs[0];
+  const input = declared && fedInput(model, declared);
   const shape = input?.shape?.map((d) => (typeof d === "number" ? d : 1));
   if (!input || !shape || shape.length !== 4)
     throw new ModelError("explain needs a model with one image input (N, C, H, W)");
@@ -182,7 +187,8 @@ async function explainWith(
   const x = image ?? new Float32Array(count).fill(0.5);
   let classIndex = args.classIndex;
   if (classIndex === undefined && info.usesClass) {
-    const logits = (await run({ model, output: model.graph.outputs[0]?.name ?? "output" }, x)).data;
+    const forward = channelsFirstView(model, []).model;
+    const logits = (await run({ model: forward, output: model.graph.outputs[0]?.name ?? "output" }, x)).data;
     classIndex = Array.from(logits).indexOf(Math.max(...logits));
   }
   const g = explainGraph(model, layers, { method: args.method, classIndex: classIndex ?? 0, ...common });

@@ -7,7 +7,8 @@
 import { dtypeBytes } from "../ir/dtype";
 import { nodeReads, subgraphsOf } from "../ir/subgraphs";
 import { elementCount, tensorValues } from "../ir/tensorData";
-import type { Dim, Model, Node, Shape } from "../ir/types";
+import { inputLayout } from "../ir/layout";
+import type { Dim, Layout, Model, Node, Shape } from "../ir/types";
 import { ModelError } from "../ir/types";
 import { attrSummary } from "./attrFormat";
 import { PER_SAMPLE } from "./result";
@@ -36,8 +37,8 @@ export interface AnalyzeOptions {
   readonly timeLimitMs?: number;
   /** Polled while analysing; true stops with a ModelError("cancelled"). */
   readonly isCancelled?: () => boolean;
-  /** Where the graph input keeps its channels: NCHW (default) or NHWC (Keras). */
-  readonly layout?: "channels_first" | "channels_last";
+  /** Where the graph inputs keep their channels, for all of them: else the model's (ir/layout.ts). */
+  readonly layout?: Layout;
   /** Observes each value's receptive field (tests check per-unit regions with it). */
   readonly onField?: (valueName: string, field: ValueField) => void;
 }
@@ -69,7 +70,7 @@ export function analyzeModel(model: Model, options: AnalyzeOptions): ModelAnalys
     }
     checkDims(shape, `input "${v.name}"`);
     states.set(v.name, { dtype: v.dtype, shape });
-    const f = inputField(v.dtype, shape, options.layout ?? model.layout ?? "channels_first");
+    const f = inputField(v.dtype, shape, options.layout ?? inputLayout(model, v.name));
     if (f) fields.set(v.name, f);
   });
   for (const [name, t] of graph.initializers) {
@@ -271,14 +272,16 @@ function summary(name: string, s: ValueState | undefined): ValueSummary {
 
 /**
  * Spatial axes of a graph input: NC+spatial for float tensors of rank ≥ 3, the sequence axis of token ids.
+ * An image input whose layout is not known (a mixed Keras model's read both ways) has none: fields unknown.
  */
 function inputField(
   dtype: string,
   shape: Shape | undefined,
-  layout: "channels_first" | "channels_last",
+  layout: Layout | undefined,
 ): ValueField | undefined {
   if (!shape) return undefined;
   if (dtype.startsWith("float") && shape.length >= 3) {
+    if (layout === undefined) return undefined;
     const spatial = (i: number) => (layout === "channels_first" ? i >= 2 : i >= 1 && i < shape.length - 1);
     return {
       kind: "axes",

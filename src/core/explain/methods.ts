@@ -6,11 +6,12 @@
  * plus its graph in `explainGraph` when it needs a new target.
  */
 import type { LayerRow } from "../analysis/result";
-import type { Model, ValueInfo } from "../ir/types";
+import { inputLayout } from "../ir/layout";
+import type { Dim, Model, ValueInfo } from "../ir/types";
 import { ModelError } from "../ir/types";
 import { buildGradCam, buildInputGradient, lastSpatialValue, type BackwardGraph } from "../onnx/backward";
 import type { Rectification } from "../onnx/backwardRuleKit";
-import { isChannelsLast } from "../onnx/channelsFirst";
+import { channelsFirstView, toFirstPerm } from "../onnx/channelsFirst";
 
 /** What the backward pass starts from. */
 export type MethodTarget =
@@ -212,8 +213,8 @@ export interface GraphRequest {
   readonly fedSeed?: boolean;
   /**
    * A largest-unit graph with a fed channel also outputs the layer's activations (`layerOutput`),
-   * so that its runner picks the unit without a forward graph of its own (not for channels-last
-   * models: the runner reads the channel on axis 1).
+   * so that its runner picks the unit without a forward graph of its own (a channels-last model's
+   * channels-first copy: the runner reads the channel on axis 1).
    */
   readonly exposeLayer?: boolean;
 }
@@ -252,18 +253,19 @@ export function explainGraph(model: Model, layers: readonly LayerRow[], req: Gra
   if (req.layerIndex !== undefined && layer === undefined) throw new ModelError(`no layer ${req.layerIndex}`);
   const refused = explainWhyNot(model);
   if (refused !== null) throw new ModelError(refused);
-  const value = () => {
-    // A layer's feature map is channels last too: the graphs read its channels on axis 1.
-    if (isChannelsLast(model)) throw new ModelError(CHANNELS_LAST);
-    return (used = layerValue(model, layers, layer));
+  const at = (): LayerAt => {
+    const v = layerValue(model, layers, layer);
+    const a = layerAt(model, layers, v);
+    used = a.value;
+    return a;
   };
-  const g = graphOf(model, layers, req, value);
+  // A channels-last model is explained through the Run tab's wrapper: its image is fed channels first.
+  const g = graphOf(channelsFirstView(model, []).model, req, at);
   if (used === undefined) return g;
   const exposed =
     req.exposeLayer === true &&
     methodInfo(req.method).target === "maxUnit" &&
-    g.seedInput?.kind === "channelMask" &&
-    !isChannelsLast(model);
+    g.seedInput?.kind === "channelMask";
   if (!exposed) return { ...g, layerValue: used };
   const info = layers.flatMap((l) => l.outputs).find((o) => o.name === used);
   return withOutput(
@@ -272,19 +274,43 @@ export function explainGraph(model: Model, layers: readonly LayerRow[], req: Gra
   );
 }
 
-const CHANNELS_LAST = "Explain is not available yet for channels-last (TFLite/Keras) models";
+/** The graph a layer's method is built on, the value it reads (channels first) and that value's shape. */
+interface LayerAt {
+  readonly model: Model;
+  readonly value: string;
+  readonly shape: readonly Dim[];
+}
 
 /**
- * Why no method explains this model, or null. A channels-last model (TFLite, Keras: N, H, W, C)
- * with an input of rank ≥ 3 is refused: the Run tab feeds images and reads maps channels first
- * through a wrapper (core/onnx/channelsFirst) that the backward graphs do not have yet, and
- * Grad-CAM, deconvnet and the drawn maps read channels on axis 1, so a map would be silently
- * wrong. A channels-last model whose inputs are vectors is explained at its inputs; its layers
- * are refused (explainGraph).
+ * Layer value `v` as the backward graphs read it, channels on axis 1: as it is in a channels-first model,
+ * else its channels-first copy in the Run tab's wrapper; a value whose channel axis is not known is refused.
+ */
+function layerAt(model: Model, layers: readonly LayerRow[], v: string): LayerAt {
+  const shape = layers.flatMap((l) => l.outputs).find((o) => o.name === v)?.shape ?? [];
+  const view = channelsFirstView(model, [{ name: v, rank: shape.length }]);
+  const why = view.notDrawn.get(v);
+  if (why !== undefined) throw new ModelError(`Explain is not available at this layer: ${why}`);
+  const copy = view.copies.get(v);
+  if (copy === undefined) return { model: view.model, value: v, shape };
+  return { model: view.model, value: copy, shape: toFirstPerm(shape.length).map((i) => shape[i] ?? 1) };
+}
+
+/**
+ * Why no method explains this model, or null: a model (a Keras model mixing data formats) whose image
+ * input's channel axis is not known, since the Run tab would feed its image in a guessed layout. A
+ * channels-last model (TFLite, Keras: N, H, W, C) is explained through the Run tab's channels-first
+ * wrapper (core/onnx/channelsFirst): its image fed channels first, its layers read at their channels-first
+ * copies, so Grad-CAM, deconvnet and the drawn maps find the channels on axis 1.
  */
 export function explainWhyNot(model: Model): string | null {
-  const images = model.graph.inputs.some((i) => (i.shape?.length ?? 0) >= 3);
-  return isChannelsLast(model) && images ? CHANNELS_LAST : null;
+  const unknown = model.graph.inputs.find(
+    (i) =>
+      (i.shape?.length ?? 0) >= 3 && i.dtype.startsWith("float") && inputLayout(model, i.name) === undefined,
+  );
+  return unknown
+    ? `Explain is not available: input "${unknown.name}" has no known channel axis (its layers read it both ` +
+        "channels first and channels last)"
+    : null;
 }
 
 /** `g` with `value` among its outputs as well (the same value, not a copy, when it is one already). */
@@ -295,40 +321,50 @@ function withOutput(g: ExplainGraph, value: ValueInfo): ExplainGraph {
   return { ...g, model: { ...g.model, graph }, layerOutput: value.name };
 }
 
-function graphOf(
-  model: Model,
-  layers: readonly LayerRow[],
-  req: GraphRequest,
-  value: () => string,
-): BackwardGraph {
+/** `model`: the graph of the methods at the input; `at`: the graph and value of a method at a layer. */
+function graphOf(model: Model, req: GraphRequest, at: () => LayerAt): BackwardGraph {
   const info = methodInfo(req.method);
   const fed = { fedSeed: req.fedSeed === true && seedIsFed(req.method) };
   const channel = req.channel !== undefined && !fed.fedSeed ? { channel: req.channel } : {};
   const classTarget = { kind: "class", index: req.classIndex } as const;
   switch (info.target) {
-    case "class":
-      return info.post === "gradcam"
-        ? buildGradCam(model, value(), req.classIndex, fed)
-        : buildInputGradient(model, info.rectification, classTarget, fed);
+    case "class": {
+      if (info.post !== "gradcam") return buildInputGradient(model, info.rectification, classTarget, fed);
+      const a = at();
+      return buildGradCam(a.model, a.value, req.classIndex, fed);
+    }
     case "maxUnit": {
-      const target = { kind: "maxUnit", value: value(), ...channel } as const;
-      return buildInputGradient(model, info.rectification, target, fed);
+      const a = at();
+      return buildInputGradient(
+        a.model,
+        info.rectification,
+        { kind: "maxUnit", value: a.value, ...channel },
+        fed,
+      );
     }
     case "centreUnit": {
-      const v = value();
-      const shape = layers.flatMap((l) => l.outputs).find((o) => o.name === v)?.shape ?? [];
-      const position = shape.slice(2).map((d) => Math.floor((typeof d === "number" ? d : 1) / 2));
-      return buildInputGradient(model, info.rectification, { kind: "unit", value: v, position, ...channel });
+      const a = at();
+      const position = a.shape.slice(2).map((d) => Math.floor((typeof d === "number" ? d : 1) / 2));
+      return buildInputGradient(a.model, info.rectification, {
+        kind: "unit",
+        value: a.value,
+        position,
+        ...channel,
+      });
     }
-    case "channelOrClass":
-      return req.channel !== undefined && req.layerIndex !== undefined
-        ? buildInputGradient(model, info.rectification, {
-            kind: "channelMean",
-            value: value(),
-            channel: req.channel,
-          })
-        : buildInputGradient(model, info.rectification, classTarget);
-    case "energy":
-      return buildInputGradient(model, info.rectification, { kind: "energy", value: value() });
+    case "channelOrClass": {
+      if (req.channel === undefined || req.layerIndex === undefined)
+        return buildInputGradient(model, info.rectification, classTarget);
+      const a = at();
+      return buildInputGradient(a.model, info.rectification, {
+        kind: "channelMean",
+        value: a.value,
+        channel: req.channel,
+      });
+    }
+    case "energy": {
+      const a = at();
+      return buildInputGradient(a.model, info.rectification, { kind: "energy", value: a.value });
+    }
   }
 }

@@ -103,6 +103,9 @@ export interface Graph {
   readonly valueInfo: ReadonlyMap<string, ValueInfo>;
 }
 
+/** Where a tensor keeps its channels: NCHW or NHWC (and the like for other ranks). */
+export type Layout = "channels_first" | "channels_last";
+
 export interface Model {
   readonly format: string;
   readonly graph: Graph;
@@ -112,8 +115,13 @@ export interface Model {
   readonly irVersion: number;
   /** True when weights are referenced but not present (external data missing). */
   readonly weightless: boolean;
-  /** Where graph inputs keep their channels (Keras: last); absent = channels first (NCHW). */
-  readonly layout?: "channels_first" | "channels_last";
+  /**
+   * Where graph inputs keep their channels (TFLite: last; Keras: as its layers' data_format say); absent =
+   * channels first (NCHW). "mixed": a Keras model whose layers disagree, each input's layout in inputLayouts.
+   */
+  readonly layout?: Layout | "mixed";
+  /** A mixed model's inputs by their layout; one not here is read both ways or by no layout (unknown). */
+  readonly inputLayouts?: ReadonlyMap<string, Layout>;
   /**
    * What the reader wants the user to know about the file (parts it did not read), shown with the model's
    * warnings.

@@ -7,7 +7,7 @@
 import { analyzeModel } from "../analysis/analyze";
 import type { AttrValue, Dim, Model, Node, Tensor } from "../ir/types";
 import { ModelError } from "../ir/types";
-import { constantTensor } from "../ir/tensorData";
+import { constantTensor, tensorValues } from "../ir/tensorData";
 import { NoRule, type GradEmitter, type Rectification } from "./backwardRuleKit";
 import { GRAD_RULES } from "./backwardRules";
 
@@ -176,7 +176,17 @@ function gradientTo(
       throw new ModelError(`${method} is not available: no backward rule for ${node.opType} at ${node.name}`);
     let inputGrads: (string | undefined)[];
     try {
-      inputGrads = rule({ node, dy: b.sum(list), method, e: b });
+      inputGrads = rule({
+        node,
+        dy: b.sum(list),
+        method,
+        e: b,
+        isData: (v) => data.has(v),
+        constant: (v) => {
+          const t = model.graph.initializers.get(v);
+          return t && tensorValues(t);
+        },
+      });
     } catch (e) {
       if (e instanceof NoRule)
         throw new ModelError(`${method} is not available: ${e.message} at ${node.name}`);
@@ -201,7 +211,10 @@ function seedFor(
   fed: boolean,
 ): { start: string; seed: string } {
   if (target.kind === "class") {
-    const out = model.graph.outputs[0]?.name ?? "";
+    // The class's logit: a Softmax that ends the model (Keras's, TFLite's classifiers) is stepped over.
+    const last = model.graph.outputs[0]?.name ?? "";
+    const producer = model.graph.nodes.find((n) => n.outputs[0] === last);
+    const out = producer && /^(Log)?Softmax$/.test(producer.opType) ? (producer.inputs[0] ?? last) : last;
     const shape = b.shapeOf(out);
     if (!shape || !shape.every((d): d is number => typeof d === "number"))
       throw new ModelError("the output shape is not known");
@@ -321,7 +334,16 @@ export function buildGradCam(
     );
   const target = { kind: "class", index: classIndex } as const;
   const { start, seed } = seedFor(model, b, target, opts.fedSeed === true);
-  const dA = gradientTo(model, b, start, seed, layerValue, "saliency");
+  // A channels-first copy (core/onnx/channelsFirst) feeds nothing: its gradient is its source's, transposed.
+  const g = model.graph;
+  const producer = g.nodes.find((n) => n.outputs[0] === layerValue);
+  const copy = producer?.opType === "Transpose" && !g.nodes.some((n) => n.inputs.includes(layerValue));
+  const dA =
+    copy && producer.inputs[0]
+      ? (b.node("Transpose", [gradientTo(model, b, start, seed, producer.inputs[0], "saliency")], {
+          perm: producer.attrs["perm"] ?? [],
+        })[0] ?? "")
+      : gradientTo(model, b, start, seed, layerValue, "saliency");
   const spatial = shape.slice(2).map((_, i) => i + 2);
   const opset = model.opsets[""] ?? 13;
   // Reduce ops take axes as an input from opset 18 (ReduceSum from 13), as an attribute before.

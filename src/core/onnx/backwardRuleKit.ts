@@ -26,6 +26,10 @@ export interface GradContext {
   readonly dy: string;
   readonly method: Rectification;
   readonly e: GradEmitter;
+  /** Whether a value is computed from the graph input (else a weight or a constant: no gradient). */
+  readonly isData: (value: string) => boolean;
+  /** The values of a constant input (an initializer: Pad's pads), else undefined. */
+  readonly constant: (value: string) => readonly number[] | undefined;
 }
 
 /** Returns the gradient for each data input position (undefined = no gradient flows there). */

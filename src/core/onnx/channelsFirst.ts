@@ -5,17 +5,23 @@
  * channels last gets a channels-first copy, so pixels and channels land where the Run tab reads
  * them. The readers run NCHW ops between transposes, so a channels-last model holds channels-first
  * values too (a conv's own output): valueLayouts() follows the layout from the inputs through the
- * transposes, and a value whose layout it cannot follow is not drawn (notDrawn says why).
+ * transposes, and a value whose layout it cannot follow is not drawn (notDrawn says why). A Keras
+ * model whose layers mix data formats ("mixed") is followed the same way from each input's own layout
+ * (inputLayoutsOf): an input whose layout is not known is fed as the file declares it.
  */
-import type { Model, Node, ValueInfo } from "../ir/types";
+import { inputLayout } from "../ir/layout";
+import type { Graph, Layout, Model, Node, ValueInfo } from "../ir/types";
 import { opRule } from "../ops/registry";
 
 /** The suffix of the channels-first input and value copies. */
 const NCHW = "::nchw";
 
-/** The one test of "this model keeps its channels last" (TFLite, Keras): every consumer asks here. */
+/**
+ * The one test of "this model keeps channels last, in some inputs or layers" (TFLite, Keras; a mixed Keras
+ * model too): its values' layouts are followed. Every consumer asks here.
+ */
 export function isChannelsLast(model: Pick<Model, "layout">): boolean {
-  return model.layout === "channels_last";
+  return model.layout === "channels_last" || model.layout === "mixed";
 }
 
 /** (N, spatial…, C) → (N, C, spatial…) for this rank. */
@@ -52,6 +58,50 @@ const KEEPING = new Set(["Pad", "Resize", "Upsample", "Dropout", "Identity", "Ca
 
 export type ValueLayout = "first" | "last";
 
+/** Ops whose output keeps the layout of their data inputs. */
+function keepsLayout(n: Node): boolean {
+  return KEEPING.has(n.opType) || opRule(n.opType, n.domain)?.rf === "elementwise";
+}
+
+/** A transpose from channels last to channels first (of its perm's rank). */
+function isToFirst(n: Node): boolean {
+  const perm = n.attrs["perm"];
+  return n.opType === "Transpose" && Array.isArray(perm) && same(perm.map(Number), toFirstPerm(perm.length));
+}
+
+/**
+ * Each float image input's layout as the ops that read it say (a Keras model whose layers mix data
+ * formats): a transpose to channels first reads it channels last, a channels-first op reads it as it is,
+ * and the layout-keeping ops between are followed. An input read both ways, or by neither, is left out.
+ */
+export function inputLayoutsOf(graph: Graph): Map<string, Layout> {
+  const readers = new Map<string, Node[]>();
+  for (const n of graph.nodes)
+    for (const i of new Set(n.inputs)) {
+      const list = readers.get(i) ?? [];
+      list.push(n);
+      readers.set(i, list);
+    }
+  const out = new Map<string, Layout>();
+  for (const v of graph.inputs) {
+    if (!v.dtype.startsWith("float") || !drawnRank(v.shape?.length ?? 0)) continue;
+    const says = new Set<Layout>();
+    const seen = new Set<string>();
+    for (let stack = [v.name], x = stack.pop(); x !== undefined; x = stack.pop()) {
+      if (seen.has(x)) continue;
+      seen.add(x);
+      for (const n of readers.get(x) ?? []) {
+        if (isToFirst(n)) says.add("channels_last");
+        else if (NCHW_OPS.has(n.opType) && n.inputs[0] === x) says.add("channels_first");
+        else if (keepsLayout(n) && n.outputs[0] !== undefined) stack.push(n.outputs[0]);
+      }
+    }
+    const [only] = says;
+    if (says.size === 1 && only !== undefined) out.set(v.name, only);
+  }
+  return out;
+}
+
 /**
  * Where each rank-3–5 value of a channels-last model keeps its channels, as far as it can be
  * followed from the inputs: a transpose to or from channels first flips it, elementwise ops and
@@ -60,8 +110,11 @@ export type ValueLayout = "first" | "last";
 export function valueLayouts(model: Model): ReadonlyMap<string, ValueLayout> {
   const g = model.graph;
   const out = new Map<string, ValueLayout>();
-  for (const v of g.inputs)
-    if (v.dtype.startsWith("float") && drawnRank(v.shape?.length ?? 0)) out.set(v.name, "last");
+  for (const v of g.inputs) {
+    const layout = inputLayout(model, v.name);
+    if (v.dtype.startsWith("float") && drawnRank(v.shape?.length ?? 0) && layout !== undefined)
+      out.set(v.name, layout === "channels_last" ? "last" : "first");
+  }
   for (const n of g.nodes) {
     const data = n.inputs.filter((i) => i !== "" && !g.initializers.has(i));
     const tags = data.map((i) => out.get(i));
@@ -75,7 +128,7 @@ export function valueLayouts(model: Model): ReadonlyMap<string, ValueLayout> {
       if (first === "first" && same(p, toLastPerm(rank))) tag = "last";
     } else if (NCHW_OPS.has(n.opType)) {
       tag = first === "first" ? "first" : undefined;
-    } else if (KEEPING.has(n.opType) || opRule(n.opType, n.domain)?.rf === "elementwise") {
+    } else if (keepsLayout(n)) {
       // Every non-weight input must agree (a broadcast constant is a weight).
       const known = tags[0];
       if (known !== undefined && tags.every((t) => t === known)) tag = known;
@@ -98,10 +151,11 @@ const UNKNOWN =
   "this channels-last model's tensor here has no known channel axis (after a reshape or a " +
   "transpose ConvLens does not follow), so it is not drawn rather than drawn wrong";
 
-/** The input as the Run tab feeds it: a channels-last model's float image input channels first. */
+/** The input as the Run tab feeds it: a channels-last float image input channels first. */
 export function fedInput(model: Model, v: ValueInfo): ValueInfo {
   const s = v.shape;
-  if (!isChannelsLast(model) || !s || !drawnRank(s.length) || !v.dtype.startsWith("float")) return v;
+  const last = inputLayout(model, v.name) === "channels_last";
+  if (!last || !s || !drawnRank(s.length) || !v.dtype.startsWith("float")) return v;
   return { ...v, name: v.name + NCHW, shape: toFirstPerm(s.length).map((i) => s[i] ?? 1) };
 }
 

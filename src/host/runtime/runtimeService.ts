@@ -260,11 +260,11 @@ export class RuntimeService {
       ...(runnable.layer !== undefined ? { layer: runnable.layer } : {}),
       runnable: {
         modelUri: this.publish(webview, runnable.file),
-        inputs: model.graph.inputs.map((i) => ({
-          name: i.name,
-          dtype: i.dtype,
-          shape: [...(i.shape ?? [])],
-        })),
+        // Fed as the Run tab feeds them: a channels-last image channels first (explainGraph's wrapper).
+        inputs: model.graph.inputs.map((v) => {
+          const i = fedInput(model, v);
+          return { name: i.name, dtype: i.dtype, shape: [...(i.shape ?? [])] };
+        }),
         outputs: [...runnable.outputs],
         layers: [],
         randomWeights: runnable.randomWeights,

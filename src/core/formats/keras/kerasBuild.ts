@@ -1,10 +1,13 @@
 /**
  * Builds a Keras model — recorded from Python source or read from a saved file — into
- * the shared IR, channels-last as Keras reports shapes (a conv runs as Transpose → Conv →
- * Transpose), with Keras layer names and Keras parameter counts: the functional graph and
- * Sequential stacks are walked here; what each layer computes is its rule, once, read from
- * `get_config()` names (kerasLayers.ts, kerasConvLayers.ts, kerasRecurrent.ts).
+ * the shared IR, in each layer's data_format as Keras reports shapes (a channels_last conv runs
+ * as Transpose → Conv → Transpose; kerasLayout says which the inputs are), with Keras layer names
+ * and Keras parameter counts: the functional graph and Sequential stacks are walked here; what each
+ * layer computes is its rule, once, read from `get_config()` names (kerasLayers.ts,
+ * kerasConvLayers.ts, kerasRecurrent.ts).
  */
+import type { Graph, Layout, Model } from "../../ir/types";
+import { inputLayoutsOf } from "../../onnx/channelsFirst";
 import type { GraphBuilder } from "../python/graphBuilder";
 import type { PyTensor } from "../python/values";
 import {
@@ -76,6 +79,7 @@ export type KerasSourceName = (node: KNode, index: number) => string | undefined
 class Build {
   private readonly inputNames = new Set<string>();
   readonly unknown: KerasUnknownLayer[] = [];
+  readonly formats = new Set<Layout>();
   constructor(
     private readonly b: GraphBuilder,
     private readonly sourceName: KerasSourceName,
@@ -113,6 +117,7 @@ class Build {
         const why = b.shapeErrors[b.shapeErrors.length - 1];
         return c.fail(`the shape of its input is unknown${why ? ` (${why.layer}: ${why.message})` : ""}`);
       },
+      formats: this.formats,
     };
     return ops;
   }
@@ -251,10 +256,33 @@ export function buildKeras(
   m: KerasModel,
   b: GraphBuilder,
   sourceName: KerasSourceName = () => undefined,
-): { outputs: string[]; unknown: readonly KerasUnknownLayer[] } {
+): { outputs: string[]; unknown: readonly KerasUnknownLayer[]; formats: ReadonlySet<Layout> } {
   const build = new Build(b, sourceName);
   const outputs = build.model(m, undefined, "").map((t) => t.value);
-  return { outputs, unknown: build.unknown };
+  return { outputs, unknown: build.unknown, formats: build.formats };
+}
+
+/**
+ * Where a built model keeps its channels, as its layers' data_format say (saved configs write each
+ * layer's; source without one is Keras's default channels_last): all channels_first is a plain NCHW model;
+ * mixed formats give each input the layout of the ops that read it, and a note for an input they do not
+ * agree on (its channel axis not known: fed as declared, its receptive fields unknown).
+ */
+export function kerasLayout(
+  formats: ReadonlySet<Layout>,
+  graph: Graph,
+): Pick<Model, "layout" | "inputLayouts"> & { notes: string[] } {
+  if (!formats.has("channels_first")) return { layout: "channels_last", notes: [] };
+  if (!formats.has("channels_last")) return { layout: "channels_first", notes: [] };
+  const inputLayouts = inputLayoutsOf(graph);
+  const notes = graph.inputs
+    .filter((v) => v.dtype.startsWith("float") && (v.shape?.length ?? 0) >= 3 && !inputLayouts.has(v.name))
+    .map(
+      (v) =>
+        `input "${v.name}": its layers mix channels_first and channels_last, so its channel axis is not ` +
+        "known (the Run tab feeds it as declared; its receptive fields are unknown)",
+    );
+  return { layout: "mixed", inputLayouts, notes };
 }
 
 /**

@@ -13,7 +13,7 @@ import type { Model } from "../../ir/types";
 import { ModelError } from "../../ir/types";
 import { GraphBuilder } from "../python/graphBuilder";
 import { isZip, readZipDirectory, readZipEntry } from "../weights/zip";
-import { KerasBuildError, buildKeras, unknownLayerNotes } from "./kerasBuild";
+import { KerasBuildError, buildKeras, kerasLayout, unknownLayerNotes } from "./kerasBuild";
 import { modelConfigOf, parseConfig, str, type Parsed } from "./kerasConfig";
 import { isObject, type KObject } from "./kerasModel";
 
@@ -66,7 +66,8 @@ function build(parsed: Parsed, producer: string, fileNotes: readonly string[]): 
     throw e;
   }
   const graph = b.graph(built.outputs);
-  const notes = [...fileNotes, ...unknownLayerNotes(built.unknown)];
+  const { notes: layoutNotes, ...layout } = kerasLayout(built.formats, graph);
+  const notes = [...fileNotes, ...layoutNotes, ...unknownLayerNotes(built.unknown)];
   return {
     format: "keras",
     graph: { ...graph, name: parsed.model.name },
@@ -74,7 +75,7 @@ function build(parsed: Parsed, producer: string, fileNotes: readonly string[]): 
     producer,
     irVersion: 0,
     weightless: true,
-    layout: "channels_last",
+    ...layout,
     ...(notes.length ? { notes } : {}),
     ...(built.unknown.length ? { paramsUnknown: built.unknown } : {}),
   };

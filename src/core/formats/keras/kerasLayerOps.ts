@@ -3,7 +3,7 @@
  * layer), the nodes and weights it adds named after the layer, and the helpers the rules share
  * (channels-last handling, activations, padding). The rules are in kerasConvLayers.ts and kerasLayers.ts.
  */
-import type { AttrValue, Dim } from "../../ir/types";
+import type { AttrValue, Dim, Layout } from "../../ir/types";
 import type { GraphBuilder } from "../python/graphBuilder";
 import type { PyTensor } from "../python/values";
 import { isObject, untuple, type KValue, type KerasLayer } from "./kerasModel";
@@ -87,6 +87,8 @@ export interface LayerOps {
   innerConfig(key: string): LayerOps;
   /** The shape of a tensor, or a clear error (with the shape error that made it unknown). */
   shape(x: PyTensor): readonly Dim[];
+  /** The data formats the model's layers use (channelsLast() adds each layer's): the model's layout. */
+  readonly formats: Set<Layout>;
 }
 
 export type LayerRule = (o: LayerOps, xs: readonly PyTensor[]) => PyTensor | readonly PyTensor[];
@@ -100,8 +102,11 @@ export function known(o: LayerOps, d: Dim | undefined, what: string): number {
 export function rankOf(type: string): number {
   return Number(/([123])D/.exec(type)?.[1] ?? 2);
 }
+/** The layer's data_format (Keras's default channels_last where it has none), noted for the model. */
 export function channelsLast(o: LayerOps): boolean {
-  return o.c.str("data_format", "channels_last") !== "channels_first";
+  const last = o.c.str("data_format", "channels_last") !== "channels_first";
+  o.formats.add(last ? "channels_last" : "channels_first");
+  return last;
 }
 export function channels(o: LayerOps, x: PyTensor): number {
   const s = o.shape(x);

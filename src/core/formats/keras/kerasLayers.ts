@@ -9,6 +9,7 @@ import { CONV_RULES } from "./kerasConvLayers";
 import {
   activate,
   activationName,
+  channelsLast,
   first,
   known,
   rankOf,
@@ -146,14 +147,17 @@ function sides(o: LayerOps, key: string, rank: number, dflt: number): [number, n
 function zeroPad(o: LayerOps, xs: readonly PyTensor[]): PyTensor {
   const x = first(o, xs);
   const p = sides(o, "padding", rankOf(o.c.layer.type), 1);
-  // Channels-last: [batch, spatial…, channels].
-  return o.one("Pad", [x.value, o.b.constInts([0, ...p.map((q) => q[0]), 0, 0, ...p.map((q) => q[1]), 0])]);
+  // [batch, spatial…, channels] or [batch, channels, spatial…].
+  const side = (i: 0 | 1) =>
+    channelsLast(o) ? [0, ...p.map((q) => q[i]), 0] : [0, 0, ...p.map((q) => q[i])];
+  return o.one("Pad", [x.value, o.b.constInts([...side(0), ...side(1)])]);
 }
 
 function crop(o: LayerOps, xs: readonly PyTensor[]): PyTensor {
   const x = first(o, xs);
   const p = sides(o, "cropping", rankOf(o.c.layer.type), 0);
-  const axes = p.map((_, i) => i + 1);
+  const from = channelsLast(o) ? 1 : 2;
+  const axes = p.map((_, i) => i + from);
   return o.one("Slice", [
     x.value,
     o.b.constInts(p.map((q) => q[0])),
@@ -167,7 +171,8 @@ function upSample(o: LayerOps, xs: readonly PyTensor[]): PyTensor {
   const rank = rankOf(o.c.layer.type);
   const s = o.c.ints("size", rank, 2);
   const mode = o.c.str("interpolation", "nearest") === "nearest" ? "nearest" : "linear";
-  return o.one("Resize", [x.value, "", o.b.constFloats([1, ...s, 1])], { mode });
+  const scales = channelsLast(o) ? [1, ...s, 1] : [1, 1, ...s];
+  return o.one("Resize", [x.value, "", o.b.constFloats(scales)], { mode });
 }
 
 /** Elementwise merges of several tensors, as one n-ary op or a chain of binary ones. */

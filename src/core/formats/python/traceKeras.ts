@@ -1,19 +1,25 @@
 /**
- * A Keras model recorded while running a Python file, built channels-last through the Keras
- * reader and analysed like a PyTorch class.
+ * A Keras model recorded while running a Python file, built through the Keras reader (in its
+ * layers' data_format, channels-last by Keras's default) and analysed like a PyTorch class.
  */
 import { analyzeModel } from "../../analysis/analyze";
 import type { Model } from "../../ir/types";
 import { ModelError } from "../../ir/types";
 import type { Span } from "./ast";
 import { GraphBuilder, type PyDiagnostic } from "./graphBuilder";
-import { KerasBuildError, buildKeras, unknownLayerNotes, type KerasSourceName } from "../keras/kerasBuild";
+import {
+  KerasBuildError,
+  buildKeras,
+  kerasLayout,
+  unknownLayerNotes,
+  type KerasSourceName,
+} from "../keras/kerasBuild";
 import type { KerasModel } from "../keras/kerasModel";
 import { withSourceNames } from "./sourceNames";
 import type { LineResult, PythonOptions, TracedClass } from "./pythonResult";
 import { baseName } from "./traceRoot";
 
-/** A Keras model recorded at module level, built channels-last and analysed like a class. */
+/** A Keras model recorded at module level, built as its layers' data_format say and analysed like a class. */
 export function traceKeras(
   m: KerasModel,
   span: Span,
@@ -39,17 +45,19 @@ export function traceKeras(
   }
   const input = b.inputs[0];
   const unknownNotes = unknownLayerNotes(built.unknown);
-  const notes = [...assumed, ...unknownNotes];
+  const graph = b.graph(built.outputs);
+  const { notes: layoutNotes, ...layout } = kerasLayout(built.formats, graph);
+  const notes = [...assumed, ...layoutNotes, ...unknownNotes];
   const model: Model = {
     format: "keras",
-    graph: b.graph(built.outputs),
+    graph,
     ...(notes.length ? { notes } : {}),
     ...(unknownNotes.length ? { paramsUnknown: built.unknown } : {}),
     opsets: { "": 17 },
     producer: "Keras source",
     irVersion: 0,
     weightless: true,
-    layout: "channels_last",
+    ...layout,
   };
   try {
     // The inspector speaks Keras: `Conv2D`, `Dense`, layer names, variables (`x`), the model and its file.
@@ -57,7 +65,6 @@ export function traceKeras(
       analyzeModel(model, {
         modelName: m.name,
         timeLimitMs: opts.timeLimitMs ?? 10_000,
-        layout: "channels_last",
       }),
       { values: b.sourceNames, spellings: b.spellings },
       { file: baseName(opts.fileName), className: m.name },
