@@ -97,42 +97,69 @@ export async function waitSeen(scope, name, input, what, rearm = null, timeoutMs
   throw new Error(`${what}: not seen after ${timeoutMs / 1000} s`);
 }
 
+/** The measure webview/app.ts records once the table of an analysis can have been painted. */
+const TABLE_PAINTED = "convlens:table painted (from the page's start)";
+
 /**
- * When the inspector's document started, from the click (its "convlens:" measures count from there):
- * what the editor and code-server take before our page exists.
+ * The inspector's table from the click to its paint, and the timeline around it, all on the wall
+ * clock both documents share (Date.now()): the click as the page stamped it, the paint as the
+ * webview's own measure says (recorded after the frame that shows the rows, however late the bench
+ * looked), when the webview's document started (what the editor and code-server take before our
+ * page exists) and the extension host's steps. Throws when the webview recorded no paint.
  */
-export async function webviewTimeline(page, frame) {
+export async function inspectorTimes(page, frame, what) {
   const click = await page
     .locator("body")
     .first()
     .evaluate(() => window.__benchLastInput());
+  if (typeof click !== "number") throw new Error(`${what}: no key or pointer press seen`);
   // The host's steps come in a message after the analysis is delivered: give it a moment to arrive.
   await new Promise((r) => setTimeout(r, 300));
-  const page_ = await frame
+  const read = () =>
+    frame
+      .locator("body")
+      .first()
+      .evaluate((_, paintedName) => {
+        // This document's start on the wall clock; performance.timeOrigin may drift from it.
+        const start = Date.now() - performance.now();
+        const painted = performance.getEntriesByName(paintedName, "measure")[0];
+        const script = performance.getEntriesByType("resource").find((e) => e.name.includes("webview.js"));
+        // The extension host's steps (hostTimes), marked with their Date.now() in the detail.
+        const host = performance
+          .getEntriesByType("mark")
+          .filter((e) => e.name.startsWith("convlens:host: "))
+          .map((e) => ({ name: e.name.slice("convlens:".length), at: e.detail?.epochMs }));
+        return {
+          host,
+          start,
+          skew: performance.timeOrigin - start,
+          painted: painted === undefined ? null : start + painted.startTime + painted.duration,
+          fetched: script?.responseEnd ?? NaN,
+          fetch: script ? script.responseEnd - script.startTime : NaN,
+        };
+      }, TABLE_PAINTED)
+      .catch(() => null);
+  let t = await read();
+  for (let i = 0; i < 50 && t?.painted == null; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    t = await read();
+  }
+  if (t?.painted == null) throw new Error(`${what}: the webview recorded no "${TABLE_PAINTED}"`);
+  await frame
     .locator("body")
     .first()
-    .evaluate(() => {
-      const script = performance.getEntriesByType("resource").find((e) => e.name.includes("webview.js"));
-      // The extension host's steps (hostTimes), marked with their Date.now() in the detail.
-      const host = performance
-        .getEntriesByType("mark")
-        .filter((e) => e.name.startsWith("convlens:host: "))
-        .map((e) => ({ name: e.name.slice("convlens:".length), at: e.detail?.epochMs }));
-      performance.clearMarks();
-      return {
-        host,
-        origin: performance.timeOrigin,
-        fetched: script?.responseEnd ?? NaN,
-        fetch: script ? script.responseEnd - script.startTime : NaN,
-      };
-    })
-    .catch(() => ({ host: [], origin: NaN, fetched: NaN, fetch: NaN }));
-  return [
-    ...page_.host.map((m) => ({ name: `${m.name} (from the click)`, ms: m.at - click })),
-    { name: "webview document started (from the click)", ms: page_.origin - click },
-    { name: "webview.js fetched (from the page's start)", ms: page_.fetched },
-    { name: "webview.js fetch", ms: page_.fetch },
-  ];
+    .evaluate(() => performance.clearMarks())
+    .catch(() => {});
+  return {
+    painted: t.painted - click,
+    timeline: [
+      ...t.host.map((m) => ({ name: `${m.name} (from the click)`, ms: m.at - click })),
+      { name: "webview document started (from the click)", ms: t.start - click },
+      { name: "webview.js fetched (from the page's start)", ms: t.fetched },
+      { name: "webview.js fetch", ms: t.fetch },
+      { name: "webview clock: timeOrigin − wall-clock start", ms: t.skew },
+    ],
+  };
 }
 
 /** Clicks `button` in the webview and times it to a new `selector` (or a changed `attr`). */
