@@ -7,7 +7,9 @@
 //   LeNet-5; first and later runs), Grad-CAM and deconvnet → picture (ResNet-18), and a hover on a
 //   PyTorch file.
 // The end of each wait is stamped inside the page (a MutationObserver, then the next animation
-// frame: the moment it can be painted), so the poll interval of the driver does not count.
+// frame: the moment it can be painted: benchProductProbes.mjs), so the poll interval of the driver
+// does not count. The inspector's table ends at the webview's own "table painted" measure instead:
+// its watch can only go in once the webview's document exists, often after the rows are there.
 //   node scripts/benchProduct.mjs [--vsix FILE | --no-package] [--rounds N] [--models DIR] [--json FILE]
 //     --models DIR   folder with synthetic-conv-10k.onnx (npm run bench writes it to dist/bench-models)
 //     --inspector-only   only the inspector rows (no Run, Explain or hover): a quicker before/after
@@ -18,6 +20,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { arm, clickAndTime, inspectorTimes, takeMeasures, waitSeen } from "./benchProductProbes.mjs";
 import { chromiumPath, codeServerEntry, repoRoot } from "./ensure-tools.mjs";
 
 const argv = process.argv.slice(2);
@@ -53,53 +56,6 @@ const TARGETS = {
   "deconvnet: resnet18, first": 1000,
   "hover: custom_models.py Conv2d": 100,
 };
-
-/**
- * Evaluated in a page or webview frame (Playwright passes functions, not strings: webviews forbid
- * eval): installs the watcher once, then arms `a.name`. A watch stamps Date.now() when an element
- * matching `a.selector` appears that was not there when armed (or whose `attr` changed since),
- * containing `text` if given; with `existing`, one already there counts. The stamp is taken on the
- * next animation frame: when the change can be painted.
- */
-function armWatch(_body, a) {
-  if (window.__benchWatch === undefined) {
-    const seen = {};
-    const watches = new Map();
-    const match = (w) => {
-      for (const el of document.querySelectorAll(w.selector)) {
-        const fresh = !w.before.has(el) || (w.attr && el.getAttribute(w.attr) !== w.before.get(el));
-        if (fresh && (!w.text || (el.textContent || "").includes(w.text))) return true;
-      }
-      return false;
-    };
-    const check = () => {
-      for (const [name, w] of watches) {
-        if (!match(w)) continue;
-        watches.delete(name);
-        requestAnimationFrame(() => (seen[name] = Date.now()));
-      }
-    };
-    window.__benchWatch = (name, selector, opt) => {
-      delete seen[name];
-      const before = new Map();
-      if (!opt.existing)
-        for (const el of document.querySelectorAll(selector))
-          before.set(el, opt.attr ? el.getAttribute(opt.attr) : null);
-      watches.set(name, { selector, attr: opt.attr, text: opt.text, before });
-      check();
-    };
-    window.__benchSeen = (name) => seen[name];
-    // The user's action: the last key or pointer press this document received (not the driver's call,
-    // which first waits for the element to be stable and hit-testable).
-    let lastInput = null;
-    const stamp = () => (lastInput = Date.now());
-    for (const type of ["pointerdown", "keydown"]) window.addEventListener(type, stamp, true);
-    window.__benchLastInput = () => lastInput;
-    const observer = new MutationObserver(() => watches.size > 0 && check());
-    observer.observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
-  }
-  window.__benchWatch(a.name, a.selector, a.opt);
-}
 
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
@@ -192,53 +148,6 @@ async function main() {
   report(samples, measures);
 }
 
-/** The webview's "convlens:" performance measures since the last call (then cleared). */
-async function takeMeasures(frame) {
-  return frame
-    .locator("body")
-    .first()
-    .evaluate(() => {
-      const list = performance
-        .getEntriesByType("measure")
-        .filter((e) => e.name.startsWith("convlens:"))
-        .map((e) => ({ name: e.name.slice("convlens:".length), ms: e.duration }));
-      performance.clearMeasures();
-      return list;
-    })
-    .catch(() => []);
-}
-
-/**
- * Waits until the watch `name` in `scope` (a page or a frame locator) has fired; returns the ms
- * from the last key or pointer press in `input` (the document the user acted in) to then. A
- * document that replaced the armed one (a webview swaps its frame) is armed again by `rearm`.
- */
-async function waitSeen(scope, name, input, what, rearm = null, timeoutMs = 120_000) {
-  const body = scope.locator("body").first();
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const at = await body
-      .evaluate((_, n) => (window.__benchSeen === undefined ? "missing" : window.__benchSeen(n)), name, {
-        timeout: 2000,
-      })
-      .catch(() => undefined);
-    if (typeof at === "number") {
-      const from = await input
-        .locator("body")
-        .first()
-        .evaluate(() => window.__benchLastInput());
-      if (typeof from !== "number") throw new Error(`${what}: no key or pointer press seen`);
-      return at - from;
-    }
-    if (at === "missing" && rearm !== null) await rearm().catch(() => {});
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${what}: not seen after ${timeoutMs / 1000} s`);
-}
-
-const arm = (scope, name, selector, opt = {}, timeout = 30_000) =>
-  scope.locator("body").first().evaluate(armWatch, { name, selector, opt }, { timeout });
-
 /**
  * Opens `file` from the explorer (or, `byCommand`, a text format with "ConvLens: Inspect Model" and
  * the file picked from its list) and times it from that click to the first table row on screen.
@@ -255,59 +164,17 @@ async function openInspector(page, wb, file, byCommand = false) {
     await arm(page, "explorer", "body"); // installs the watcher: it records the click
     await row.click();
   }
-  // The watch goes in as soon as the webview's document exists, well before the analysis arrives;
-  // a table already there when it does is stamped then (an upper bound).
+  // The watch goes in as soon as the webview's document exists, often after the table is there (then
+  // it stamps when armed: late), else it stamps before the frame's layout and paint (early: 1.5 s for
+  // DenseNet-121 on a loaded machine). It says the rows are on screen; the webview says when.
   const frame = wb.inspectorFrame(page);
   const armTable = (timeout) =>
     arm(frame, "table", 'table[data-testid="layer-table"] tr[data-layer-index]', { existing: true }, timeout);
   await armTable(60_000);
-  const ms = await waitSeen(frame, "table", page, `${file} table`, () => armTable(2000));
-  return { ms, timeline: await webviewTimeline(page, frame) };
-}
-
-/**
- * When the inspector's document started, from the click (its "convlens:" measures count from there):
- * what the editor and code-server take before our page exists.
- */
-async function webviewTimeline(page, frame) {
-  const click = await page
-    .locator("body")
-    .first()
-    .evaluate(() => window.__benchLastInput());
-  // The host's steps come in a message after the analysis is delivered: give it a moment to arrive.
-  await new Promise((r) => setTimeout(r, 300));
-  const page_ = await frame
-    .locator("body")
-    .first()
-    .evaluate(() => {
-      const script = performance.getEntriesByType("resource").find((e) => e.name.includes("webview.js"));
-      // The extension host's steps (hostTimes), marked with their Date.now() in the detail.
-      const host = performance
-        .getEntriesByType("mark")
-        .filter((e) => e.name.startsWith("convlens:host: "))
-        .map((e) => ({ name: e.name.slice("convlens:".length), at: e.detail?.epochMs }));
-      performance.clearMarks();
-      return {
-        host,
-        origin: performance.timeOrigin,
-        fetched: script?.responseEnd ?? NaN,
-        fetch: script ? script.responseEnd - script.startTime : NaN,
-      };
-    })
-    .catch(() => ({ host: [], origin: NaN, fetched: NaN, fetch: NaN }));
-  return [
-    ...page_.host.map((m) => ({ name: `${m.name} (from the click)`, ms: m.at - click })),
-    { name: "webview document started (from the click)", ms: page_.origin - click },
-    { name: "webview.js fetched (from the page's start)", ms: page_.fetched },
-    { name: "webview.js fetch", ms: page_.fetch },
-  ];
-}
-
-/** Clicks `button` in the webview and times it to a new `selector` (or a changed `attr`). */
-async function clickAndTime(frame, button, name, selector, opt = {}) {
-  await arm(frame, name, selector, opt);
-  await frame.locator(button).click();
-  return waitSeen(frame, name, frame, name);
+  const seen = await waitSeen(frame, "table", page, `${file} table`, () => armTable(2000));
+  const { painted, timeline } = await inspectorTimes(page, frame, `${file} table`);
+  const watched = { name: "table seen by the bench's watch (late or before layout: not the row)", ms: seen };
+  return { ms: painted, timeline: [...timeline, watched] };
 }
 
 async function runTab(page, wb, file, sample) {
@@ -429,10 +296,18 @@ function report(samples, measures) {
   console.log("| step | n | median | min | max | target | met |");
   console.log("|---|---:|---:|---:|---:|---:|:---:|");
   for (const r of rows) console.log(`| ${r.join(" | ")} |`);
-  console.log("\nWhere the time goes: the webview's performance measures (convlens:*), ms:");
+  console.log(
+    "\nWhere the time goes: the webview's performance measures (convlens:*) and the timeline around " +
+      "them, ms:",
+  );
   console.log("| step › measure | n | median | max |");
   console.log("|---|---:|---:|---:|");
-  for (const [name, xs] of measures)
+  // Each step's lines together (a measure first seen in a later round would otherwise come last).
+  const phases = [...new Set([...measures.keys()].map((k) => k.split(" › ")[0]))];
+  const grouped = [...measures].sort(
+    ([a], [b]) => phases.indexOf(a.split(" › ")[0]) - phases.indexOf(b.split(" › ")[0]),
+  );
+  for (const [name, xs] of grouped)
     console.log(`| ${name} | ${xs.length} | ${median(xs).toFixed(1)} | ${Math.max(...xs).toFixed(1)} |`);
   const json = argValue("--json");
   const all = { samples: Object.fromEntries(samples), measures: Object.fromEntries(measures) };

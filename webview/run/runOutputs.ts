@@ -11,11 +11,14 @@ import type { FiltersView } from "./filtersView";
 import { hasFilters, type RunView } from "./runModel";
 import type { RunRequests } from "./runRequests";
 
+/** A layer's feature maps from a run: the output, not returned, not drawn (why), or none yet. */
+export type MapsOutput = OutputData | "missing" | { readonly notDrawn: string } | null;
+
 export interface MapsState {
   /** The layer selected now. */
   readonly layer: LayerRow | null;
   /** The feature maps of the last run, and whose they are. */
-  readonly mapsOutput: OutputData | "missing" | { readonly notDrawn: string } | null;
+  readonly mapsOutput: MapsOutput;
   readonly mapsLayer: LayerRow | null;
   readonly hasRun: boolean;
 }

@@ -10,7 +10,7 @@ import type { LayerRow, ModelAnalysis } from "../../src/core/analysis/result";
 import type { HostToWebview, LabelsFile, RuntimeInfo, WebviewToHost } from "../../src/protocol/messages";
 import { h } from "../dom";
 import { hostNativeRunner, type NativeRunner } from "./nativeRunner";
-import { RunEngine, shortError, type FeedData, type OutputData } from "./engine";
+import { RunEngine, shortError } from "./engine";
 import { TensorView, type MapOptions } from "./featureMapsView";
 import { FiltersView } from "./filtersView";
 import type { RequestClient } from "../../src/protocol/requests";
@@ -23,11 +23,12 @@ import { findConstantLayers } from "../model/plumbing";
 import { InputView } from "./inputView";
 import { detailsRunButtons } from "./detailsRunButtons";
 import { RunToolbar, viewSwitcher } from "./runToolbar";
-import { CancelledError, checkCancelled, JobQueue, type CancelToken } from "./jobQueue";
+import { CancelledError, JobQueue, type CancelToken } from "./jobQueue";
 import { PredictionsView } from "./predictionsView";
 import { pngName, type RunView } from "./runModel";
 import { RunRequests } from "./runRequests";
-import { mapsElement, outputOf, outputValue, showFilters } from "./runOutputs";
+import { mapsElement, outputOf, outputValue, showFilters, type MapsOutput } from "./runOutputs";
+import { runOnce } from "./runOnce";
 
 export interface RunPanelCallbacks {
   post(message: WebviewToHost): void;
@@ -57,7 +58,7 @@ export class RunPanel {
   private readonly mapOptions: MapOptions = { norm: "channel", cmap: "grey" };
   private input: InputView | null = null;
   /** The feature maps of the last run, and whose they are. */
-  private mapsOutput: OutputData | "missing" | { readonly notDrawn: string } | null = null;
+  private mapsOutput: MapsOutput = null;
   private mapsLayer: LayerRow | null = null;
   private readonly predictions: PredictionsView;
   private readonly maps: TensorView;
@@ -308,25 +309,15 @@ export class RunPanel {
     const layer = this.layer;
     const start = performance.now();
     try {
-      this.setStatus("Preparing the model…");
-      const runnable = await this.host.runnable(layer === null ? [] : [layer.index]);
-      checkCancelled(token);
-      measureSince("run: model ready", start);
-      this.setStatus("Preparing the input…");
-      const inputStart = performance.now();
-      const feeds: Record<string, FeedData> = {};
-      for (const [i, decl] of runnable.inputs.entries())
-        feeds[decl.name] = i === 0 ? await input.feed(decl) : InputView.zeros(decl);
-      measureSince("run: input", inputStart);
-      checkCancelled(token);
-      const layerEntry = layer === null ? undefined : runnable.layers.find((l) => l.index === layer.index);
-      const layerValue = layerEntry?.notDrawn === undefined ? layerEntry?.value : undefined;
-      const outputValues = runnable.outputs.map((name) => outputValue(runnable, name));
-      const fetches = [...new Set([...outputValues, ...(layerValue === undefined ? [] : [layerValue])])];
-      const engineStart = performance.now();
-      const result = await engine.run(runnable, feeds, fetches, token);
-      measureSince(`run: engine (${result.backend}${result.firstRun ? ", first" : ""})`, engineStart);
-      checkCancelled(token);
+      const job = {
+        engine,
+        input,
+        host: this.host,
+        layer,
+        token,
+        setStatus: (t: string) => this.setStatus(t),
+      };
+      const { runnable, result, maps } = await runOnce(job);
       const showStart = performance.now();
       this.hasRun = true;
       this.toolbar.showResult(
@@ -346,14 +337,7 @@ export class RunPanel {
         true,
         runnable.outputViews ?? {},
       );
-      this.mapsOutput =
-        layer === null
-          ? null
-          : layerEntry?.notDrawn !== undefined
-            ? { notDrawn: layerEntry.notDrawn }
-            : layerValue === undefined
-              ? "missing"
-              : (result.outputs.get(layerValue) ?? "missing");
+      this.mapsOutput = maps;
       this.mapsLayer = layer;
       this.renderView();
       this.setStatus("");
