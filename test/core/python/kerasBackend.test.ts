@@ -85,6 +85,54 @@ describe("Keras backend(): the chosen backend, said", () => {
   });
 });
 
+describe("set_image_data_format: layers built after it take it, as Keras's do", () => {
+  // Conv2D(4, 3) on a 3×8×8 (channels-first) input: 4×6×6 and 3·3·3·4 + 4 = 112 params; read channels-last
+  // (8×3 images of 8 channels) it would be 8·3·3·4 + 4 = 292 params and no valid output.
+  const cf = (setter: string) =>
+    [
+      "import keras",
+      "from keras import layers",
+      setter,
+      "model = keras.Sequential([keras.Input((3, 8, 8)), layers.Conv2D(4, 3), layers.MaxPooling2D(2)])",
+    ].join("\n");
+  const shapeOf = (m: ReturnType<typeof model>) => m.analysis.outputs[0]?.shape;
+
+  it.each([
+    "keras.config.set_image_data_format('channels_first')",
+    "keras.backend.set_image_data_format('channels_first')",
+  ])("%s: the conv and pool run channels first", (setter) => {
+    const m = model(cf(setter));
+    expect(m.analysis.totals.params).toBe(3 * 3 * 3 * 4 + 4);
+    expect(shapeOf(m)).toEqual([1, 4, 3, 3]);
+    expect(m.assumptions).toBeUndefined();
+  });
+
+  it("image_data_format() answers what the source set, with no assumption note", () => {
+    const source = [
+      "import keras",
+      "from keras import backend, layers",
+      "backend.set_image_data_format('channels_first')",
+      "axis = 1 if backend.image_data_format() == 'channels_first' else -1",
+      "model = keras.Sequential([keras.Input((3, 8, 8)), layers.BatchNormalization(axis=axis)])",
+    ].join("\n");
+    const m = model(source);
+    expect(m.analysis.totals.params).toBe(4 * 3);
+    expect(m.assumptions).toBeUndefined();
+  });
+
+  it("a layer's own data_format wins, and a format not known here makes the layer unknown, not guessed", () => {
+    const own = cf("keras.config.set_image_data_format('channels_first')").replace(
+      "layers.Conv2D(4, 3), layers.MaxPooling2D(2)",
+      "layers.Permute((2, 3, 1)), layers.Conv2D(4, 3, data_format='channels_last')",
+    );
+    expect(shapeOf(model(own))).toEqual([1, 6, 6, 4]);
+    const r = read(cf("import os\nkeras.config.set_image_data_format(os.environ['FMT'])"));
+    const m = r.classes.find((c) => c.name === "sequential");
+    expect(m?.analysis?.totals.params).not.toBe(3 * 3 * 3 * 4 + 4);
+    expect(JSON.stringify(m)).toMatch(/set_image_data_format was given a value that is not known here/);
+  });
+});
+
 describe("NASNetMobile as Keras publishes it", () => {
   const dir = resolve(__dirname, "../../fixtures/keras/published");
   const file = resolve(dir, "nasnet.py");

@@ -173,6 +173,12 @@ export class KerasRuntime {
       if (key) set(key, v);
     });
     for (const [key, v] of a.kwargs) set(key, v);
+    // Keras resolves a layer's data_format when it is built: the format set_image_data_format chose.
+    const byDefault = this.assumptions.layerDefault();
+    if (byDefault && !("data_format" in config) && !notConstant.has("data_format")) {
+      if ("format" in byDefault) config["data_format"] = byDefault.format;
+      else notConstant.set("data_format", byDefault.unknown);
+    }
     const name = typeof config["name"] === "string" ? config["name"] : this.autoName(type);
     const layer: KerasLayer = { type, name, config, notConstant, source: { call: a.span, def: a.span } };
     const obj: PyObject = { t: "object", cls: this.layer(type), attrs: new Map() };

@@ -87,7 +87,9 @@ export function kerasNamespace(name: string, k: KerasModules): PyValue | undefin
       ? builtin(n, () => k.assumptions.imageDataFormat())
       : n === "backend"
         ? builtin(n, () => k.assumptions.backend())
-        : undefined;
+        : n === "set_image_data_format"
+          ? builtin(n, (a) => k.assumptions.setImageDataFormat(a))
+          : undefined;
   const backend = builtin(
     "keras.backend",
     () => unknown("keras.backend is a module"),
