@@ -79,6 +79,30 @@ describe("a model that is one built-in layer", () => {
   });
 });
 
+describe("unbatched (L, E) attention, as PyTorch takes it", () => {
+  it("MultiheadAttention on 10×16 returns 10×16 and weights 10×10 (not a broadcast 10×16×16)", () => {
+    const r = analyse("mha = nn.MultiheadAttention(16, 4)\nx = torch.randn(10, 16)\nmha(x, x, x)\n");
+    const a = named(r, "mha")?.analysis;
+    expect(a?.outputs.map((o) => o.shape)).toEqual([
+      [10, 16],
+      [10, 10],
+    ]);
+    // in_proj 3·16·16 + 3·16 = 816, out_proj 16·16 + 16 = 272; MACs 4·L·E² + 2·L²·E = 10,240 + 3,200.
+    expect(a?.totals.params).toBe(1088);
+    expect(a?.totals.macs).toBe(13440);
+  });
+
+  it("TransformerEncoderLayer on 10×16 keeps 10×16", () => {
+    const src = "model = nn.TransformerEncoderLayer(d_model=16, nhead=4, dim_feedforward=32)\n";
+    const m = named(analyse(`${src}model(torch.randn(10, 16))\n`), "model");
+    expect(m?.analysis?.outputs[0]?.shape).toEqual([10, 16]);
+    // attention 1,088 + linear1 16·32 + 32 + linear2 32·16 + 16 + two LayerNorms 2·(16 + 16) = 2,224;
+    // MACs 13,440 + 2 · 10·16·32 = 23,680.
+    expect(m?.analysis?.totals.params).toBe(2224);
+    expect(m?.analysis?.totals.macs).toBe(23680);
+  });
+});
+
 describe("layers that are not models", () => {
   const NET = `
 class Net(nn.Module):
