@@ -2,7 +2,8 @@
  * Idioms of PyTorch code nobody on this team wrote, each reduced to a hand-written case: sizes
  * computed in forward from `torch.tensor([...])` (milesial/Pytorch-UNet's `Up` pads its upsampled
  * input by `diffX // 2`, `diffX - diffX // 2` to the skip connection's size, whatever the input size),
- * and `//` on tensors. Expected numbers from PyTorch's documented formulas, by hand:
+ * `//` on tensors, and `Variable(x)` around every batch (2017-era scripts: yunjey/pytorch-tutorial).
+ * Expected numbers from PyTorch's documented formulas, by hand:
  * ConvTranspose2d out = (H − 1)·s − 2p + k, params C_in·C_out·k·k + C_out; Conv2d params
  * C_out·C_in·k·k + C_out; F.pad adds (left + right) to the last dim, (top + bottom) to the one before,
  * a negative amount crops; `//` floors (−7 // 2 = −4).
@@ -89,5 +90,26 @@ m = Cat()
 m(torch.randn(1, 2, 10))
 `);
     expect(named(r, "m")?.error).toMatch(/pad with non-constant amounts/);
+  });
+});
+
+describe("torch.autograd.Variable", () => {
+  it("is the tensor it wraps: the model gets the batch, the script builds one model, not two", () => {
+    const r = analyse(`
+from torch.autograd import Variable
+import torch.autograd
+
+net = nn.Linear(8, 3)
+x = Variable(torch.randn(5, 8), requires_grad=True)
+y = torch.autograd.Variable(x)
+out = net(y)
+`);
+    expect(r.classes.filter((c) => c.kind === "instance").map((c) => c.name)).toEqual(["net"]);
+    const net = named(r, "net");
+    expect(net?.input).toMatchObject({ shape: [5, 8], source: "code" });
+    // 8·3 + 3 = 27 params; 5·8·3 = 120 MACs.
+    expect(net?.analysis?.outputs[0]?.shape).toEqual([5, 3]);
+    expect(net?.analysis?.totals.params).toBe(27);
+    expect(net?.analysis?.totals.macs).toBe(120);
   });
 });

@@ -196,7 +196,7 @@ export class TorchHost implements Host {
   }
 
   importModule(name: string, level: number, importer?: string): PyValue {
-    const { torch, nn, functional, init, recorderModule } = torchNamespaces(this.namespaceSite());
+    const { torch, nn, functional, init, autograd, recorderModule } = torchNamespaces(this.namespaceSite());
     const keras = level === 0 ? this.keras.namespace(name) : undefined;
     if (keras) return keras;
     // An application's sibling (`from keras.src.applications import resnet`): the installed one on the
@@ -219,6 +219,8 @@ export class TorchHost implements Host {
           return functional;
         case "torch.nn.init":
           return init;
+        case "torch.autograd":
+          return autograd;
       }
       const std = stdlibModule(name, this.nnClasses.get("Module") as PyClass, (n) =>
         this.resolveImport?.builtin?.(n),

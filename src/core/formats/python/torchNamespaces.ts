@@ -1,7 +1,7 @@
 /**
  * The torch module tree as the interpreter sees it: `torch`, `torch.nn`, `torch.nn.functional`,
- * `torch.nn.init`, `torch.nn.parameter`, `torch.jit` and the recorders of `torch.onnx`, built on
- * what the TorchHost knows (its nn classes, parameters, functions and data modules).
+ * `torch.nn.init`, `torch.nn.parameter`, `torch.jit`, `torch.autograd` and the recorders of
+ * `torch.onnx`, built on what the TorchHost knows (its nn classes, parameters, functions and data modules).
  */
 import { builtin } from "./builtins";
 import type { InstanceRecorder } from "./instances";
@@ -34,6 +34,7 @@ export function torchNamespaces(site: TorchNamespaceSite): {
   nn: PyValue;
   functional: PyValue;
   init: PyValue;
+  autograd: PyValue;
   recorderModule: (n: string) => PyValue | undefined;
 } {
   const nn = namespace(
@@ -57,6 +58,11 @@ export function torchNamespaces(site: TorchNamespaceSite): {
       ? builtin(n, () => ({ t: "bool", v: false }))
       : builtin(n, (a) => a.args[0] ?? NONE),
   );
+  // torch.autograd.Variable(x, requires_grad=…): since PyTorch 0.4 it returns the tensor x itself
+  // (2017-era scripts wrap every batch in it); the rest of autograd is not followed.
+  const autograd = namespace("torch.autograd", (n) =>
+    n === "Variable" ? builtin(n, (a) => a.args[0] ?? a.kwargs.get("data") ?? NONE) : undefined,
+  );
   const recorders = inputRecorders(site.instances);
   const recorderModule = (n: string): PyValue | undefined => {
     const member = recorders[n];
@@ -66,6 +72,7 @@ export function torchNamespaces(site: TorchNamespaceSite): {
     if (n === "nn") return nn;
     if (n === "onnx") return recorderModule("torch.onnx");
     if (n === "jit") return jit;
+    if (n === "autograd") return autograd;
     if (n === "utils") return site.data("torch.utils");
     if (n === "Tensor") return site.tensorClass;
     if (n === "_assert") return builtin(n, () => NONE);
@@ -74,5 +81,5 @@ export function torchNamespaces(site: TorchNamespaceSite): {
     return site.torchFunction(n);
   };
   const torch = namespace("torch", torchMember);
-  return { torch, nn, functional, init, recorderModule };
+  return { torch, nn, functional, init, autograd, recorderModule };
 }
