@@ -2,7 +2,9 @@
  * Idioms of PyTorch code nobody on this team wrote, each reduced to a hand-written case: sizes
  * computed in forward from `torch.tensor([...])` (milesial/Pytorch-UNet's `Up` pads its upsampled
  * input by `diffX // 2`, `diffX - diffX // 2` to the skip connection's size, whatever the input size),
- * `//` on tensors, and `Variable(x)` around every batch (2017-era scripts: yunjey/pytorch-tutorial).
+ * `//` on tensors, `Variable(x)` around every batch (2017-era scripts: yunjey/pytorch-tutorial), and
+ * `if batch_norm is True:` / `i is 0` (sgrvinod's SRGAN: `is` on True/False and small ints is equality
+ * in CPython).
  * Expected numbers from PyTorch's documented formulas, by hand:
  * ConvTranspose2d out = (H − 1)·s − 2p + k, params C_in·C_out·k·k + C_out; Conv2d params
  * C_out·C_in·k·k + C_out; F.pad adds (left + right) to the last dim, (top + bottom) to the one before,
@@ -111,5 +113,54 @@ out = net(y)
     expect(net?.analysis?.outputs[0]?.shape).toEqual([5, 3]);
     expect(net?.analysis?.totals.params).toBe(27);
     expect(net?.analysis?.totals.macs).toBe(120);
+  });
+});
+
+describe("`is` on True / False and small ints, as CPython answers it", () => {
+  const BLOCK = `
+class Block(nn.Module):
+    def __init__(self, c, batch_norm=False):
+        super().__init__()
+        layers = [nn.Conv2d(c, c, 3, padding=1)]
+        if batch_norm is True:
+            layers.append(nn.BatchNorm2d(c))
+        self.body = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.body(x)
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        blocks = []
+        for i in range(3):
+            blocks.append(Block(4, batch_norm=i is not 0))
+        self.blocks = nn.Sequential(*blocks)
+
+    def forward(self, x):
+        return self.blocks(x)
+`;
+
+  it("`batch_norm is True` with True passed, `i is not 0` in a loop: the BatchNorms are built", () => {
+    const m = named(analyse(`${BLOCK}\nnet = Net()\nnet(torch.randn(1, 4, 8, 8))\n`), "net");
+    // 3 convs 4·4·3·3 + 4 = 148 each; BatchNorm(4) weight + bias = 8 in blocks 1 and 2 only.
+    expect(m?.analysis?.totals.params).toBe(3 * 148 + 2 * 8);
+  });
+
+  it("equal ints outside CPython's cache are undecidable, not guessed", () => {
+    const r = analyse(`
+class Big(nn.Module):
+    def __init__(self, n=1000):
+        super().__init__()
+        self.fc = nn.Linear(4, 2) if n is 1000 else nn.Linear(4, 3)
+
+    def forward(self, x):
+        return self.fc(x)
+
+m = Big()
+m(torch.randn(1, 4))
+`);
+    expect(named(r, "m")?.analysis?.outputs[0]?.shape ?? null).toBeNull();
+    expect(JSON.stringify(named(r, "m"))).toMatch(/undecidable comparison/);
   });
 });
