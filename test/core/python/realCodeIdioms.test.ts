@@ -2,9 +2,9 @@
  * Idioms of PyTorch code nobody on this team wrote, each reduced to a hand-written case: sizes
  * computed in forward from `torch.tensor([...])` (milesial/Pytorch-UNet's `Up` pads its upsampled
  * input by `diffX // 2`, `diffX - diffX // 2` to the skip connection's size, whatever the input size),
- * `//` on tensors, `Variable(x)` around every batch (2017-era scripts: yunjey/pytorch-tutorial), and
+ * `//` on tensors, `Variable(x)` around every batch (2017-era scripts: yunjey/pytorch-tutorial),
  * `if batch_norm is True:` / `i is 0` (sgrvinod's SRGAN: `is` on True/False and small ints is equality
- * in CPython).
+ * in CPython), blocks subclassing torch.jit.ScriptModule (weiaicunzai/pytorch-cifar100).
  * Expected numbers from PyTorch's documented formulas, by hand:
  * ConvTranspose2d out = (H − 1)·s − 2p + k, params C_in·C_out·k·k + C_out; Conv2d params
  * C_out·C_in·k·k + C_out; F.pad adds (left + right) to the last dim, (top + bottom) to the one before,
@@ -162,5 +162,27 @@ m(torch.randn(1, 4))
 `);
     expect(named(r, "m")?.analysis?.outputs[0]?.shape ?? null).toBeNull();
     expect(JSON.stringify(named(r, "m"))).toMatch(/undecidable comparison/);
+  });
+});
+
+describe("torch.jit.ScriptModule", () => {
+  it("a subclass with @torch.jit.script_method forward is a module like any other", () => {
+    const r = analyse(`
+class Block(torch.jit.ScriptModule):
+    def __init__(self, c):
+        super().__init__()
+        self.conv = nn.Conv2d(c, c, 3, padding=1)
+
+    @torch.jit.script_method
+    def forward(self, x):
+        return self.conv(x) + x
+
+net = nn.Sequential(Block(4), nn.Flatten(), nn.Linear(4 * 6 * 6, 2))
+net(torch.randn(3, 4, 6, 6))
+`);
+    const a = named(r, "net")?.analysis;
+    expect(a?.outputs[0]?.shape).toEqual([3, 2]);
+    // conv 4·4·3·3 + 4 = 148, linear 144·2 + 2 = 290.
+    expect(a?.totals.params).toBe(438);
   });
 });

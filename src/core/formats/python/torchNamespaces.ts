@@ -52,11 +52,14 @@ export function torchNamespaces(site: TorchNamespaceSite): {
   const parameter = namespace("torch.nn.parameter", (n) => site.paramMember(n));
   const functional = namespace("torch.nn.functional", (n) => site.torchFunction(n, "F"));
   const init = namespace("torch.nn.init", () => builtin("init", () => NONE));
-  // torch.jit: never scripting or tracing here; its decorators leave functions as they are.
+  // torch.jit: never scripting or tracing here; its decorators leave functions as they are, and a
+  // ScriptModule subclass (weiaicunzai/pytorch-cifar100's stochastic depth blocks) is an nn.Module.
   const jit = namespace("torch.jit", (n) =>
     n === "is_scripting" || n === "is_tracing"
       ? builtin(n, () => ({ t: "bool", v: false }))
-      : builtin(n, (a) => a.args[0] ?? NONE),
+      : n === "ScriptModule"
+        ? site.nnClass("Module")
+        : builtin(n, (a) => a.args[0] ?? NONE),
   );
   // torch.autograd.Variable(x, requires_grad=…): since PyTorch 0.4 it returns the tensor x itself
   // (2017-era scripts wrap every batch in it); the rest of autograd is not followed.
