@@ -40,6 +40,24 @@ describe("folded shape arithmetic", () => {
     expect(reshapeBy(nodes, [tensor("f", "float32", [2.7, 3.2])], [2, 3])).toEqual([2, 3]);
   });
 
+  it("Div of floats keeps the fraction (3.0 / 2.0 = 1.5); of integers it truncates", () => {
+    const floats: Node[] = [
+      node("Div", ["f", "g"], "q"), // [1.5, 3.0]
+      node("Mul", ["q", "two"], "m"), // [3.0, 3.0]
+      node("Cast", ["m"], "t", { to: 7 }),
+    ];
+    const inits = [
+      tensor("f", "float32", [3, 9]),
+      tensor("g", "float32", [2, 3]),
+      tensor("two", "float32", [2, 1]),
+    ];
+    expect(reshapeBy(floats, inits, [3, 3])).toEqual([3, 3]);
+    const ints = [node("Div", ["a", "b"], "t")]; // [7 / 2, 9 / 3] = [3, 3]
+    expect(reshapeBy(ints, [tensor("a", "int64", [7, 9]), tensor("b", "int64", [2, 3])], [3, 3])).toEqual([
+      3, 3,
+    ]);
+  });
+
   it("an op without a known fold (Sigmoid) gives no value: the target is symbolic, not the input's values", () => {
     const nodes: Node[] = [node("Sigmoid", ["v"], "t")];
     const shape = reshapeBy(nodes, [tensor("v", "int64", [2, 3])], [2, 3]);

@@ -283,6 +283,11 @@ async function main() {
     "weights/lenet5_fp16.pth",
   ])
     fs.copyFileSync(path.join(repoRoot, "test", "fixtures", rel), path.join(workspace, path.basename(rel)));
+  // A script whose model is one built-in layer (scripts.e2e.mjs): its name and its layer share a line.
+  fs.writeFileSync(
+    path.join(workspace, "bare_layer.py"),
+    "import torch\nfrom torch import nn\n\nmodel = nn.Conv2d(3, 8, 3)\ny = model(torch.randn(2, 3, 32, 32))\n",
+  );
   fs.mkdirSync(path.join(workspace, ".vscode"));
   const extraPaths = [path.join(repoRoot, "test", "fixtures", "third_party")];
   fs.writeFileSync(

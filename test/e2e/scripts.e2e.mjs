@@ -75,6 +75,43 @@ export const tests = [
     },
   },
   {
+    name: "bare_layer.py: a model that is one built-in layer — CodeLens, hint on its call, hover on its name",
+    async run({ page }) {
+      const c = checker();
+      const INSTANCE = "model = nn.Conv2d(3, 8, 3)";
+      await openPython(page, "bare_layer.py", INSTANCE);
+      // PyTorch: 8·3·3·3 + 8 = 224 params; 2×8×30×30 out, 388,800 MACs.
+      const { lenses, summary } = await summaryLensAbove(page, INSTANCE, 20_000);
+      c.check(summary.includes("224 params"), `lens shows "224 params": got ${JSON.stringify(lenses)}`);
+      c.check(
+        summary.includes("input 2×3×32×32 (from the code)"),
+        `lens names the script's input: got ${JSON.stringify(summary)}`,
+      );
+      const call = await poll(
+        () => lineText(page, "y = model(torch.randn(2, 3, 32, 32))"),
+        (t) => t?.includes("→"),
+        10_000,
+      );
+      c.check(
+        call?.includes("→ 2×8×30×30"),
+        `hint "→ 2×8×30×30" on the call: line reads ${JSON.stringify(call)}`,
+      );
+      // The name is on the line that defines the layer: its hover is the model's (totals, input).
+      const name = page
+        .locator(".part.editor .view-line", { hasText: INSTANCE })
+        .first()
+        .getByText("model", { exact: true })
+        .first();
+      const text = await hoverText(page, name, c, "model");
+      if (text)
+        for (const want of ["model: Conv2d", "Input from the code", "2×3×32×32 → 2×8×30×30"])
+          c.check(text.includes(want), `hover contains ${JSON.stringify(want)}: got ${JSON.stringify(text)}`);
+      await page.mouse.move(5, 5);
+      await page.keyboard.press("Escape");
+      c.done();
+    },
+  },
+  {
     name: "tv_resnet18.py: torchvision.models.resnet18() read from torchvision's sources on the configured Python path",
     async run({ page, screenshot }) {
       const c = checker();

@@ -1,7 +1,7 @@
 /**
  * Elementwise ops: activations, normalisations, arithmetic with broadcasting (constant-folded when small).
  */
-import { dtypeFromOnnx } from "../ir/dtype";
+import { dtypeFromOnnx, isFloat } from "../ir/dtype";
 import type { DType, Shape } from "../ir/types";
 import { attrInt, axisOf, broadcast, countOf, dtypeOf, shapeOf } from "./dims";
 import type { ConstValues, LoweringBuilder, OpContext, OpRule, ValueState } from "./types";
@@ -69,7 +69,8 @@ const FOLDS: Readonly<Record<string, Fold>> = {
   Add: (a, b) => a + b,
   Sub: (a, b) => a - b,
   Mul: (a, b) => a * b,
-  Div: (a, b) => (Number.isInteger(a) && Number.isInteger(b) ? Math.trunc(a / b) : a / b),
+  // Integer tensors (float ones: broadcasting() divides exactly).
+  Div: (a, b) => Math.trunc(a / b),
   Equal: (a, b) => Number(a === b),
   Less: (a, b) => Number(a < b),
   Greater: (a, b) => Number(a > b),
@@ -149,9 +150,11 @@ function broadcasting(fold?: (xs: number[]) => number): OpRule {
       const dtype: DType = BOOL_OUT.has(op) ? "bool" : op === "Where" ? dtypeOf(ctx, 1) : dtypeOf(ctx);
       const values = present.map((v) => v?.value);
       const cFmod = op === "Mod" && attrInt(ctx.node, "fmod", 0) === 1;
+      // Integer division truncates; a float one keeps the fraction (3.0 / 2.0 = 1.5, not 1).
+      const f = op === "Div" && isFloat(dtype) ? (xs: number[]) => (xs[0] ?? 0) / (xs[1] ?? 1) : fold;
       const folded =
-        fold && !cFmod && values.every((v): v is ConstValues => v !== undefined)
-          ? foldBroadcast(shapes, values, shape, fold)
+        f && !cFmod && values.every((v): v is ConstValues => v !== undefined)
+          ? foldBroadcast(shapes, values, shape, f)
           : undefined;
       return [{ dtype, shape, ...(folded ? { value: folded } : {}) }];
     },

@@ -216,6 +216,9 @@ class Hovers implements vscode.HoverProvider {
     const a = await this.analyses.current(doc);
     if (!a) return undefined;
     for (const c of a.classes) {
+      // The model's name first: `model = nn.Conv2d(3, 8, 3)` defines a layer on the same line.
+      if (!isForeignSpan(c.nameSpan) && range(doc, c.nameSpan).contains(pos))
+        return new vscode.Hover(modelMarkdown(doc, c), range(doc, c.nameSpan));
       for (const [key, layers] of layersByDefinition(c)) {
         const [from, to] = key.split(":").map(Number) as [number, number];
         // The whole statement line counts: hovering `self.conv1` or `nn.Conv2d` both work.
@@ -240,8 +243,6 @@ class Hovers implements vscode.HoverProvider {
         const parts = [`\`→ ${l.text}\``, ...[...groups.values()].map(layerMarkdown)];
         return new vscode.Hover(new vscode.MarkdownString(parts.join("\n\n---\n\n")), range(doc, l.span));
       }
-      if (!isForeignSpan(c.nameSpan) && range(doc, c.nameSpan).contains(pos))
-        return new vscode.Hover(modelMarkdown(doc, c), range(doc, c.nameSpan));
       // `model(x)` where the script calls the model.
       const call = c.calls?.find((s) => !isForeignSpan(s) && range(doc, s).contains(pos));
       if (call) return new vscode.Hover(modelMarkdown(doc, c), range(doc, call));

@@ -46,13 +46,19 @@ export class InstanceRecorder {
   /** The user's file (to find the variable a model is assigned to). */
   source = "";
 
-  /** A module built while no other module was being built: a model, unless it is a bare layer. */
+  /**
+   * A module built while no other module was being built: a model. A built-in layer only where
+   * the script assigns it itself (`model = nn.Conv2d(3, 8, 3)`, not `[nn.Conv2d(…)]`); whether it
+   * stays one is settled when the script has run (settleBareLayers). Other torch.nn classes
+   * (containers, losses, classes without an entry) are not models.
+   */
   constructed(obj: PyValue, callSpans: readonly Span[]): void {
-    if (!this.recording || obj.t !== "object" || !obj.children || obj.leaf) return;
-    if (obj.cls.nn && obj.cls.nn !== "Sequential") return;
+    if (!this.recording || obj.t !== "object" || !obj.children) return;
+    if (obj.cls.nn && obj.cls.nn !== "Sequential" && !obj.leaf) return;
     // The innermost call in the user's file that is assigned to a name (`net = build(cfg)`, not
     // the builder's `return MaskedNet(…)`; `model = resnet50()`, not the library's `ResNet(…)`).
     const own = [...callSpans].reverse().filter((s) => !isForeignSpan(s));
+    if (obj.leaf && !(own[0] && assignedName(this.source, own[0]))) return;
     const span = own.find((s) => assignedName(this.source, s)) ?? own[0];
     if (!span || this.find(obj)) return;
     // A library builder makes parts before the model (`VGG(make_layers(cfg))`, a backbone that
@@ -72,6 +78,22 @@ export class InstanceRecorder {
     if (!this.failed.some((f) => f.reason === reason)) this.failed.push({ span, reason, args: tensors });
   }
 
+  /**
+   * A bare built-in layer the script built is a model of its own when it is no part of another
+   * model, and the file has no other model (classes of its own: `otherModels`) or gives the layer
+   * a tensor itself (`y = conv(x)`); otherwise it is a helper (`softmax = nn.Softmax(dim=1)`).
+   */
+  settleBareLayers(otherModels: boolean): void {
+    const models = this.instances.filter((i) => !i.obj.leaf);
+    const others = otherModels || models.length > 0;
+    const kept = this.instances.filter(
+      (i) =>
+        !i.obj.leaf ||
+        (!this.instances.some((o) => o !== i && contains(o.obj, i.obj)) && (!others || i.input)),
+    );
+    this.instances.splice(0, this.instances.length, ...kept);
+  }
+
   find(obj: PyValue): ModelInstance | undefined {
     return obj.t === "object" ? this.instances.find((i) => i.obj === obj) : undefined;
   }
@@ -84,12 +106,14 @@ export class InstanceRecorder {
     const inst = this.find(obj);
     if (!inst) return false;
     if (!isForeignSpan(span)) inst.calls.push(span);
+    // A bare layer's call runs as any layer's would (settleBareLayers may find it a helper).
+    const ours = !inst.obj.leaf;
     // A tensor the code makes (`model(torch.randn(…))`) states the input over a loader's batch.
-    if (inst.input && !inst.input.args.every((x) => x.origin)) return true;
+    if (inst.input && !inst.input.args.every((x) => x.origin)) return ours;
     const recorded: RecordedArg[] = [];
     for (const v of args) {
       const t = tensorArg(v, this.origins);
-      if (!t) return true;
+      if (!t) return ours;
       recorded.push(t);
     }
     for (const [name, v] of kwargs) {
@@ -98,7 +122,7 @@ export class InstanceRecorder {
     }
     if (recorded.length > 0 && (!inst.input || !recorded.every((x) => x.origin)))
       inst.input = { args: recorded, span };
-    return true;
+    return ours;
   }
 
   /** An input given as shapes (`torchinfo.summary(model, input_size=…)`): kept unless one came first. */
@@ -106,6 +130,13 @@ export class InstanceRecorder {
     const inst = this.find(obj);
     if (inst && !inst.input && args.length > 0) inst.input = { args, span };
   }
+}
+
+/** Whether `part` is `whole` or one of its submodules. */
+function contains(whole: PyObject, part: PyObject): boolean {
+  if (whole === part) return true;
+  for (const c of whole.children?.values() ?? []) if (contains(c, part)) return true;
+  return false;
 }
 
 function tensorArg(v: PyValue, origins?: ReadonlyMap<string, string>): RecordedArg | undefined {

@@ -27,6 +27,14 @@ export interface LayerSpec {
   readonly defaultInput?: (
     args: ReadonlyMap<string, PyValue>,
   ) => { dtype: "float32" | "int64"; shape: number[] } | undefined;
+  /**
+   * The same when the layer is the whole model (`model = nn.LayerNorm(8)`) and states nothing else
+   * about its input. Not used for a layer inside a model: registration order need not be forward
+   * order, and a norm or pooling layer says less about the input than the conv or linear before it.
+   */
+  readonly aloneInput?: (
+    args: ReadonlyMap<string, PyValue>,
+  ) => { dtype: "float32" | "int64"; shape: number[] } | undefined;
 }
 
 export const T = bool(true),
@@ -110,8 +118,8 @@ export function channelFix(
 }
 
 /** LayerNorm's / RMSNorm's `normalized_shape` (an int or a sequence of ints), constant or refused. */
-export function normalizedShape(c: LayerCall): number[] {
-  const ns = c.args.get("normalized_shape");
+export function normalizedShape(args: ReadonlyMap<string, PyValue>): number[] {
+  const ns = args.get("normalized_shape");
   const dims =
     ns?.t === "int"
       ? [ns.v]
@@ -120,4 +128,16 @@ export function normalizedShape(c: LayerCall): number[] {
         : [NaN];
   if (dims.some(Number.isNaN)) throw new ArgError("normalized_shape is not constant");
   return dims;
+}
+
+/** LayerNorm / RMSNorm alone: one sample of exactly the normalised dims. */
+export function normalizedInput(
+  args: ReadonlyMap<string, PyValue>,
+): { dtype: "float32"; shape: number[] } | undefined {
+  try {
+    return { dtype: "float32", shape: [1, ...normalizedShape(args)] };
+  } catch (e) {
+    if (e instanceof ArgError) return undefined;
+    throw e;
+  }
 }

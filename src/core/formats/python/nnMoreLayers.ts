@@ -11,6 +11,7 @@ import {
   reject,
   unary,
   w,
+  normalizedInput,
   normalizedShape,
   type LayerCall,
   type LayerSpec,
@@ -66,7 +67,7 @@ const rmsNorm: LayerSpec = {
   params: ["normalized_shape", "eps", "elementwise_affine"],
   defaults: { eps: NONE, elementwise_affine: T },
   forward(c) {
-    const dims = normalizedShape(c);
+    const dims = normalizedShape(c.args);
     const tail = c.x.state.shape?.slice(-dims.length);
     if (tail && tail.some((d, i) => typeof d === "number" && d !== dims[i]))
       return reject(
@@ -77,6 +78,7 @@ const rmsNorm: LayerSpec = {
     if (getBool(c.args, "elementwise_affine", true)) inputs.push(w(c, "weight", dims));
     return one(op(c, "RMSNormalization", inputs, { axis: -dims.length }));
   },
+  aloneInput: normalizedInput,
 };
 
 /** The second input of a two-input layer (CosineSimilarity, PairwiseDistance). */

@@ -1,6 +1,16 @@
 /** torch.nn's normalisation layers: batch, instance, group, layer and local response norms. */
 import type { AttrValue } from "../../ir/types";
-import { T, one, op, unary, w, normalizedShape, type LayerCall, type LayerSpec } from "./nnLayerKit";
+import {
+  T,
+  one,
+  op,
+  unary,
+  w,
+  normalizedInput,
+  normalizedShape,
+  type LayerCall,
+  type LayerSpec,
+} from "./nnLayerKit";
 import { getBool, getFloat, getInt } from "./pyArgs";
 import { unknown } from "./values";
 
@@ -10,8 +20,18 @@ export function norm(
   affineArg: string,
   affineDefault: boolean,
   buffers: boolean,
+  /** The spatial dims assumed when the layer is the whole model (those of the conv of that rank). */
+  spatial?: readonly number[],
 ): LayerSpec {
   return {
+    ...(spatial
+      ? {
+          aloneInput: (a) => {
+            const ch = a.get(channelsArg);
+            return ch?.t === "int" ? { dtype: "float32", shape: [1, ch.v, ...spatial] } : undefined;
+          },
+        }
+      : {}),
     params:
       opType === "GroupNormalization"
         ? ["num_groups", "num_channels", "eps", "affine"]
@@ -50,23 +70,24 @@ function lrnAttrs(c: LayerCall): Record<string, AttrValue> {
 }
 
 export const NORM_LAYERS: Readonly<Record<string, LayerSpec>> = {
-  BatchNorm1d: norm("BatchNormalization", "num_features", "affine", true, true),
-  BatchNorm2d: norm("BatchNormalization", "num_features", "affine", true, true),
-  BatchNorm3d: norm("BatchNormalization", "num_features", "affine", true, true),
-  InstanceNorm1d: norm("InstanceNormalization", "num_features", "affine", false, false),
-  InstanceNorm2d: norm("InstanceNormalization", "num_features", "affine", false, false),
-  InstanceNorm3d: norm("InstanceNormalization", "num_features", "affine", false, false),
+  BatchNorm1d: norm("BatchNormalization", "num_features", "affine", true, true, []),
+  BatchNorm2d: norm("BatchNormalization", "num_features", "affine", true, true, [224, 224]),
+  BatchNorm3d: norm("BatchNormalization", "num_features", "affine", true, true, [16, 112, 112]),
+  InstanceNorm1d: norm("InstanceNormalization", "num_features", "affine", false, false, [128]),
+  InstanceNorm2d: norm("InstanceNormalization", "num_features", "affine", false, false, [224, 224]),
+  InstanceNorm3d: norm("InstanceNormalization", "num_features", "affine", false, false, [16, 112, 112]),
   GroupNorm: norm("GroupNormalization", "num_channels", "affine", true, false),
   LayerNorm: {
     params: ["normalized_shape", "eps", "elementwise_affine", "bias"],
     defaults: { elementwise_affine: T },
     forward(c) {
-      const dims = normalizedShape(c);
+      const dims = normalizedShape(c.args);
       const inputs = [c.x.value];
       if (getBool(c.args, "elementwise_affine", true))
         inputs.push(w(c, "weight", dims), ...(getBool(c.args, "bias", true) ? [w(c, "bias", dims)] : []));
       return one(op(c, "LayerNormalization", inputs, { axis: -dims.length }));
     },
+    aloneInput: normalizedInput,
   },
   LocalResponseNorm: unary("LRN", ["size", "alpha", "beta", "k"], lrnAttrs),
   CrossMapLRN2d: unary("LRN", ["size", "alpha", "beta", "k"], lrnAttrs),

@@ -75,9 +75,17 @@ const multiheadAttention: LayerSpec = {
   forward(c) {
     const e = getInt(c.args, "embed_dim");
     const bias = getBool(c.args, "bias", true);
-    const batchFirst = getBool(c.args, "batch_first", false);
     const first = (ts: PyTensor[]) => ts[0] as PyTensor;
-    const bf = (t: PyTensor) => (batchFirst ? t : first(op(c, "Transpose", [t.value], { perm: [1, 0, 2] })));
+    // Unbatched (L, E) inputs run as a batch of one, (L, 1, E), and the results drop it again: PyTorch
+    // returns (L, E) and weights (L, S); batch_first does not apply to them.
+    const unbatched = c.x.state.shape?.length === 2;
+    const batchFirst = !unbatched && getBool(c.args, "batch_first", false);
+    const one = (t: PyTensor, how: "Unsqueeze" | "Squeeze", axis: number) =>
+      first(op(c, how, [t.value, c.b.constInts([axis])], {}));
+    const bf = (t0: PyTensor) => {
+      const t = unbatched ? one(t0, "Unsqueeze", 1) : t0;
+      return batchFirst ? t : first(op(c, "Transpose", [t.value], { perm: [1, 0, 2] }));
+    };
     const q = bf(c.x);
     const k = c.rest[0]?.t === "tensor" ? bf(c.rest[0]) : q;
     const v = c.rest[1]?.t === "tensor" ? bf(c.rest[1]) : k;
@@ -130,7 +138,9 @@ const multiheadAttention: LayerSpec = {
       ),
     );
     if (bias) out = first(op(c, "Add", [out.value, w(c, "out_proj.bias", [e])], {}));
-    return tuple([batchFirst ? out : first(op(c, "Transpose", [out.value], { perm: [1, 0, 2] })), scores]);
+    const seqFirst = batchFirst ? out : first(op(c, "Transpose", [out.value], { perm: [1, 0, 2] }));
+    if (unbatched) return tuple([one(seqFirst, "Squeeze", 1), one(scores, "Squeeze", 0)]);
+    return tuple([seqFirst, scores]);
   },
 };
 

@@ -102,6 +102,19 @@ function memberOf(a: PyValue, items: readonly PyValue[]): boolean | undefined {
   return r.includes(true) ? true : r.includes(undefined) ? undefined : false;
 }
 
+/**
+ * `a is b`: identity. CPython has one None / True / False and caches the ints −5…256, so those compare
+ * by value (`if i is 0:` in SRGAN's discriminator is true for 0); equal ints outside the cache are
+ * undecidable (the same object or not, by how they were made).
+ */
+function identical(a: PyValue, b: PyValue): boolean | undefined {
+  if (a === b) return true;
+  if (a.t === "none" || b.t === "none") return equal(a, b);
+  if (a.t === "bool" && b.t === "bool") return a.v === b.v;
+  if (a.t === "int" && b.t === "int") return a.v !== b.v ? false : a.v >= -5 && a.v <= 256 ? true : undefined;
+  return false;
+}
+
 export function compareOp(op: string, a: PyValue, b: PyValue): PyValue {
   // An unknown operand keeps its own reason (the root cause), whatever the operator.
   if (a.t === "unknown") return a;
@@ -109,12 +122,12 @@ export function compareOp(op: string, a: PyValue, b: PyValue): PyValue {
   switch (op) {
     case "is":
     case "==": {
-      const r = op === "is" && a.t !== "none" && b.t !== "none" ? a === b : equal(a, b);
+      const r = op === "is" ? identical(a, b) : equal(a, b);
       return r === undefined ? unknown("undecidable comparison") : bool(r);
     }
     case "is not":
     case "!=": {
-      const r = op === "is not" && a.t !== "none" && b.t !== "none" ? a === b : equal(a, b);
+      const r = op === "is not" ? identical(a, b) : equal(a, b);
       return r === undefined ? unknown("undecidable comparison") : bool(!r);
     }
     case "in":

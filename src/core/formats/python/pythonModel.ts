@@ -70,6 +70,11 @@ export function analyzePythonSource(source: string, opts: PythonOptions): Python
   interp.onBind = undefined;
   const classes: TracedClass[] = [];
   const defs = mod.body.filter((s): s is Extract<Stmt, { kind: "ClassDef" }> => s.kind === "ClassDef");
+  const ownModule = (d: (typeof defs)[number]) => {
+    const cls = globals.get(d.def.name);
+    return cls?.t === "class" && isModuleClass(cls);
+  };
+  host.instances.settleBareLayers(defs.some(ownModule));
   const instances = host.instances.instances;
   const traced = new Map<ModelInstance, TracedClass>();
   const names = instanceNames(instances, source);
@@ -84,6 +89,7 @@ export function analyzePythonSource(source: string, opts: PythonOptions): Python
       span: inst.span,
       nameSpan: named?.span ?? inst.span,
       keys: [name, inst.obj.cls.name],
+      instance: true,
       ...(inst.input ? { recorded: inst.input } : {}),
     };
     // A comment on the line that builds the model, else on its class.

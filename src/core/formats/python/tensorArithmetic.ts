@@ -3,6 +3,7 @@
  * nodes while tracing, or on the constants made outside forward; and the in-place `+=` of lists and
  * ModuleLists.
  */
+import { isFloat } from "../../ir/dtype";
 import type { Span } from "./ast";
 import type { GraphBuilder } from "./graphBuilder";
 import { builtin } from "./builtins";
@@ -86,6 +87,7 @@ export function containerInPlace(op: string, a: PyValue, b: PyValue): PyValue | 
 
 /** `a <base> b` where one side is a tensor (the other a tensor or a Python number). */
 export function tensorBinary(site: TensorSite, base: string, a: PyValue, b: PyValue, span: Span): PyValue {
+  if (base === "//") return floorDivide(site, a, b, span);
   const opType = OP_TYPES[base];
   if (!opType) return unknown(`tensor operator ${base}`);
   const emit = (bld: GraphBuilder, scope: string): PyValue => {
@@ -99,6 +101,50 @@ export function tensorBinary(site: TensorSite, base: string, a: PyValue, b: PyVa
   const g = site.builder;
   if (!g) return site.outside("tensor arithmetic", [a, b], (bld) => emit(bld, ""), VALUE_RULES[base]);
   return g.spelled(base, () => emit(g, site.scope));
+}
+
+/**
+ * `a // b` (torch.floor_divide): floats as Floor(Div); integers only where both values are known (ONNX's
+ * integer Div truncates, -7 // 2 is -4), computed here as a constant of the tensor's shape.
+ */
+function floorDivide(site: TensorSite, a: PyValue, b: PyValue, span: Span): PyValue {
+  const emit = (bld: GraphBuilder, scope: string): PyValue => {
+    const [x, y] = [a, b].map((v) => (v.t === "tensor" ? v : undefined));
+    const floats = [a, b].some((v) => (v.t === "tensor" ? isFloat(v.state.dtype) : v.t === "float"));
+    if (floats) {
+      const name = (v: PyValue) =>
+        v.t === "tensor" ? v.value : num(v) !== undefined ? bld.constScalar(num(v) as number) : undefined;
+      const l = name(a),
+        r = name(b);
+      if (!l || !r) return unknown(`${describe(a)} // ${describe(b)}`);
+      const q = bld.op("Div", [l, r], {}, { scope, source: { call: span } })[0];
+      return q ? (bld.op("Floor", [q.value], {}, { scope, source: { call: span } })[0] ?? NONE) : NONE;
+    }
+    // One integer tensor and a Python int, or two tensors of the same shape, with known values.
+    const t = x ?? y;
+    const values = (v: PyValue) =>
+      v.t === "tensor" ? v.state.value : num(v) !== undefined ? [num(v)] : undefined;
+    const [va, vb] = [values(a), values(b)];
+    const shape = t?.state.shape;
+    const same = !x || !y || JSON.stringify(x.state.shape) === JSON.stringify(y.state.shape);
+    if (!t || !va || !vb || !shape || !same || !shape.every((d) => typeof d === "number"))
+      return unknown("// of integer tensors whose values are not known");
+    const at = (v: readonly unknown[], i: number) => (v.length === 1 ? v[0] : v[i]);
+    const n = Math.max(va.length, vb.length);
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const p = at(va, i),
+        q = at(vb, i);
+      if (typeof p !== "number" || typeof q !== "number" || q === 0)
+        return unknown("// of integer tensors whose values are not known");
+      out.push(Math.floor(p / q));
+    }
+    const name = bld.constant(`floordiv_${bld.initializers.size}`, t.state.dtype, shape as number[], out);
+    return bld.tensor(name);
+  };
+  const g = site.builder;
+  if (!g) return site.outside("tensor arithmetic", [a, b], (bld) => emit(bld, ""));
+  return g.spelled("//", () => emit(g, site.scope));
 }
 
 /** `x.shape`, `x.ndim`, `x.view(…)`: a tensor's attribute or method. */

@@ -115,13 +115,12 @@ export class TorchHost implements Host {
     const made = createTensor(name, a);
     if (made.t !== "made") return made;
     if (!this.builder) return this.init.add(made.shape, made.dtype, made.values);
-    const value = this.builder.weight(
-      `constant_in_forward_${this.builder.initializers.size}`,
-      made.shape,
-      "buffer",
-      made.dtype,
-    );
-    return { t: "tensor", value, state: { dtype: made.dtype, shape: made.shape } };
+    const id = `constant_in_forward_${this.builder.initializers.size}`;
+    // Its values where the call states them (`torch.tensor([h2 - h1])`): sizes computed from them follow.
+    const value = made.values
+      ? this.builder.constant(id, made.dtype, made.shape, made.values, { role: "buffer" })
+      : this.builder.weight(id, made.shape, "buffer", made.dtype);
+    return this.builder.tensor(value);
   }
 
   /** Called when a trace starts: constants made in __init__ join its graph. */
@@ -197,7 +196,7 @@ export class TorchHost implements Host {
   }
 
   importModule(name: string, level: number, importer?: string): PyValue {
-    const { torch, nn, functional, init, recorderModule } = torchNamespaces(this.namespaceSite());
+    const { torch, nn, functional, init, autograd, recorderModule } = torchNamespaces(this.namespaceSite());
     const keras = level === 0 ? this.keras.namespace(name) : undefined;
     if (keras) return keras;
     // An application's sibling (`from keras.src.applications import resnet`): the installed one on the
@@ -220,6 +219,8 @@ export class TorchHost implements Host {
           return functional;
         case "torch.nn.init":
           return init;
+        case "torch.autograd":
+          return autograd;
       }
       const std = stdlibModule(name, this.nnClasses.get("Module") as PyClass, (n) =>
         this.resolveImport?.builtin?.(n),

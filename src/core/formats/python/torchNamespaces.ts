@@ -1,7 +1,7 @@
 /**
  * The torch module tree as the interpreter sees it: `torch`, `torch.nn`, `torch.nn.functional`,
- * `torch.nn.init`, `torch.nn.parameter`, `torch.jit` and the recorders of `torch.onnx`, built on
- * what the TorchHost knows (its nn classes, parameters, functions and data modules).
+ * `torch.nn.init`, `torch.nn.parameter`, `torch.jit`, `torch.autograd` and the recorders of
+ * `torch.onnx`, built on what the TorchHost knows (its nn classes, parameters, functions and data modules).
  */
 import { builtin } from "./builtins";
 import type { InstanceRecorder } from "./instances";
@@ -34,6 +34,7 @@ export function torchNamespaces(site: TorchNamespaceSite): {
   nn: PyValue;
   functional: PyValue;
   init: PyValue;
+  autograd: PyValue;
   recorderModule: (n: string) => PyValue | undefined;
 } {
   const nn = namespace(
@@ -51,11 +52,19 @@ export function torchNamespaces(site: TorchNamespaceSite): {
   const parameter = namespace("torch.nn.parameter", (n) => site.paramMember(n));
   const functional = namespace("torch.nn.functional", (n) => site.torchFunction(n, "F"));
   const init = namespace("torch.nn.init", () => builtin("init", () => NONE));
-  // torch.jit: never scripting or tracing here; its decorators leave functions as they are.
+  // torch.jit: never scripting or tracing here; its decorators leave functions as they are, and a
+  // ScriptModule subclass (weiaicunzai/pytorch-cifar100's stochastic depth blocks) is an nn.Module.
   const jit = namespace("torch.jit", (n) =>
     n === "is_scripting" || n === "is_tracing"
       ? builtin(n, () => ({ t: "bool", v: false }))
-      : builtin(n, (a) => a.args[0] ?? NONE),
+      : n === "ScriptModule"
+        ? site.nnClass("Module")
+        : builtin(n, (a) => a.args[0] ?? NONE),
+  );
+  // torch.autograd.Variable(x, requires_grad=…): since PyTorch 0.4 it returns the tensor x itself
+  // (2017-era scripts wrap every batch in it); the rest of autograd is not followed.
+  const autograd = namespace("torch.autograd", (n) =>
+    n === "Variable" ? builtin(n, (a) => a.args[0] ?? a.kwargs.get("data") ?? NONE) : undefined,
   );
   const recorders = inputRecorders(site.instances);
   const recorderModule = (n: string): PyValue | undefined => {
@@ -66,6 +75,7 @@ export function torchNamespaces(site: TorchNamespaceSite): {
     if (n === "nn") return nn;
     if (n === "onnx") return recorderModule("torch.onnx");
     if (n === "jit") return jit;
+    if (n === "autograd") return autograd;
     if (n === "utils") return site.data("torch.utils");
     if (n === "Tensor") return site.tensorClass;
     if (n === "_assert") return builtin(n, () => NONE);
@@ -74,5 +84,5 @@ export function torchNamespaces(site: TorchNamespaceSite): {
     return site.torchFunction(n);
   };
   const torch = namespace("torch", torchMember);
-  return { torch, nn, functional, init, recorderModule };
+  return { torch, nn, functional, init, autograd, recorderModule };
 }

@@ -103,8 +103,11 @@ function join(stack: boolean): TorchOp {
   return (c) => {
     const items = iterate(arg(c, 0, "tensors") ?? NONE);
     const dim = intArg(c, 1, "dim", 0) ?? 0;
-    if (!items || !items.every((t): t is PyTensor => t.t === "tensor"))
-      return unknown("cat/stack of non-tensors");
+    if (!items || !items.every((t): t is PyTensor => t.t === "tensor")) {
+      // An unknown item keeps its own reason (the root cause), as a layer's unknown input does.
+      const why = items?.find((t) => t.t === "unknown");
+      return why ?? unknown("cat/stack of non-tensors");
+    }
     const names = stack
       ? items.map((t) => (first(emit(c, "Unsqueeze", [t.value, c.b.constInts([dim])])) as PyTensor).value)
       : items.map((t) => t.value);

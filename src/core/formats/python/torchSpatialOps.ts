@@ -1,6 +1,6 @@
 /** Ops over a tensor's spatial dims: F.max_pool / avg_pool / adaptive pooling, interpolate, pad. */
 import { arg, emit, first, tensorArg, type OpCall, type TorchOp } from "./torchOpKit";
-import { NONE, iterate, num, unknown, type PyValue } from "./values";
+import { NONE, indexValue, iterate, num, unknown, type PyValue } from "./values";
 
 function pool(opType: "MaxPool" | "AveragePool", rank: number): TorchOp {
   return (c) => {
@@ -91,10 +91,11 @@ function interpolate(c: OpCall): PyValue {
 
 function pad(c: OpCall): PyValue {
   const x = tensorArg(c, 0);
-  const p = iterate(arg(c, 1, "pad") ?? NONE)?.map(num);
+  const amounts = iterate(arg(c, 1, "pad") ?? NONE);
+  const p = amounts?.map(indexValue);
   const r = x?.state.shape?.length;
   if (!x || !p || r === undefined || !p.every((v): v is number => v !== undefined))
-    return unknown("pad with non-constant amounts");
+    return amounts?.find((v) => v.t === "unknown") ?? unknown("pad with non-constant amounts");
   // torch pads the last dims first: (left, right, top, bottom, …).
   const begin = new Array<number>(r).fill(0),
     end = new Array<number>(r).fill(0);

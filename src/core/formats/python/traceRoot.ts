@@ -57,6 +57,13 @@ function assignPaths(root: PyObject): void {
 }
 
 function defaultInput(root: PyObject, host: TorchHost): InputSpec | undefined {
+  // A layer that is the whole model (`model = nn.LayerNorm(8)`): its own arguments, nothing else
+  // (the file's other layers say nothing about its input).
+  if (root.leaf) {
+    const spec = NN_LAYERS[root.leaf.type];
+    const d = spec?.defaultInput?.(root.leaf.args) ?? spec?.aloneInput?.(root.leaf.args);
+    return d ? { ...d, source: "assumed" } : undefined;
+  }
   // The first leaf in registration order is the first layer in nearly every model.
   const order: PyObject[] = [];
   const visit = (m: PyObject) => {
@@ -136,6 +143,8 @@ export interface RootInfo {
   readonly commented?: InputSpec | undefined;
   /** The square size the class's docstring gives its input ("for a 1x1x32x32 input", "a 19x19 board"). */
   readonly documented?: number | undefined;
+  /** Built by the script (`model = …`), not a class analysed with its defaults. */
+  readonly instance?: boolean;
 }
 
 /** Pick the input (forced > code > comment > setting > assumed), trace forward and analyse. */
@@ -176,7 +185,9 @@ export function traceRoot(
   if (!input)
     return {
       ...base,
-      error: `no input shape: add a comment "# convlens: input 1x3x224x224" above class ${root.cls.name}`,
+      error: info.instance
+        ? `no input shape: call ${info.name} on a tensor or add "# convlens: input 1x3x224x224" on its line`
+        : `no input shape: add a comment "# convlens: input 1x3x224x224" above class ${root.cls.name}`,
       diagnostics: [],
       lines: [],
     };

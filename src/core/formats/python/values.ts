@@ -177,6 +177,17 @@ export function num(v: PyValue): number | undefined {
   return undefined;
 }
 
+/**
+ * An int where Python takes one through `__index__`: an int or bool, or a one-element integer tensor
+ * whose value is known (`F.pad(x, [diff // 2, …])` with `diff = torch.tensor([h2 - h1])`).
+ */
+export function indexValue(v: PyValue): number | undefined {
+  if (v.t === "int" || v.t === "bool") return num(v);
+  if (v.t !== "tensor" || !/^u?int\d+$/.test(v.state.dtype)) return undefined;
+  const x = v.state.value;
+  return x?.length === 1 && typeof x[0] === "number" ? x[0] : undefined;
+}
+
 export function truthy(v: PyValue): boolean | undefined {
   switch (v.t) {
     case "none":
