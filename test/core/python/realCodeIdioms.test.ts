@@ -186,3 +186,26 @@ net(torch.randn(3, 4, 6, 6))
     expect(a?.totals.params).toBe(438);
   });
 });
+
+describe("`/` on integer tensors is true division", () => {
+  it("torch.tensor([7]) / 2 is a float32 3.5 (4 bytes), not int64 3; `//` stays integer", () => {
+    const r = analyse(`
+class Half(nn.Module):
+    def forward(self, x):
+        d = torch.tensor([7]) / 2
+        f = torch.tensor([7]) // 2
+        return x.view(1, 3, -1) * d, f
+
+m = Half()
+m(torch.randn(1, 3, 4, 4))
+`);
+    const rows = named(r, "m")?.analysis?.layers ?? [];
+    const div = rows.find((l) => l.opType === "Div");
+    expect(div?.outputs[0]?.dtype).toBe("float32");
+    expect(div?.outputs[0]?.shape).toEqual([1]);
+    const outs = named(r, "m")?.analysis?.outputs ?? [];
+    expect(outs[0]?.dtype).toBe("float32");
+    expect(outs[0]?.shape).toEqual([1, 3, 16]);
+    expect(outs[1]?.dtype).toBe("int64");
+  });
+});

@@ -91,8 +91,13 @@ export function tensorBinary(site: TensorSite, base: string, a: PyValue, b: PyVa
   const opType = OP_TYPES[base];
   if (!opType) return unknown(`tensor operator ${base}`);
   const emit = (bld: GraphBuilder, scope: string): PyValue => {
+    // `/` is true division: integer tensors are divided as float32 (torch.tensor([7]) / 2 is 3.5, a float).
+    const asFloat = (t: PyTensor) =>
+      base === "/" && !isFloat(t.state.dtype)
+        ? bld.op("Cast", [t.value], { to: 1 }, { scope, source: { call: span } })[0]?.value
+        : t.value;
     const name = (v: PyValue) =>
-      v.t === "tensor" ? v.value : num(v) !== undefined ? bld.constScalar(num(v) as number) : undefined;
+      v.t === "tensor" ? asFloat(v) : num(v) !== undefined ? bld.constScalar(num(v) as number) : undefined;
     const l = name(a),
       r = name(b);
     if (!l || !r) return unknown(`${describe(a)} ${base} ${describe(b)}`);
