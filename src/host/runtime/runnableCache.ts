@@ -14,6 +14,7 @@ import type { Model } from "../../core/ir/types";
 import type { SeedInput } from "../../core/onnx/backward";
 import { withGeneratedWeightsInSteps, WEIGHTS_SEED as SEED, type Runnable } from "../../core/onnx/runnable";
 import { weightsLayout, type WeightsLayout } from "../../core/onnx/sharedWeights";
+import type { GraphLevel } from "../../runtime/nativeEngine";
 import type { Config } from "../config";
 import type { HostEngine } from "./hostEngine";
 
@@ -57,6 +58,8 @@ export interface BuildOptions {
 /** A runnable graph as built, before it is written: a backward graph also names its map and seed. */
 type BuiltGraph = Runnable & {
   readonly map?: string;
+  /** How the host engine creates its session; by default "all" for a forward graph, else "extended". */
+  readonly level?: GraphLevel;
   readonly seedInput?: SeedInput;
   readonly layer?: string;
 };
@@ -166,10 +169,10 @@ export class RunnableCache {
       const file = this.fileFor(r.bytes);
       const mb = (r.bytes.length / 1048576).toFixed(1);
       // A forward graph's session is created from the bytes while the file is written; a backward
-      // graph's (it names its map: the quicker level, GraphLevel) in the engine's worker after the
+      // graph's (it names its map: a quicker level, GraphLevel) in the engine's worker after the
       // write, from the file when it refers to the weights file, else from its bytes (transferred
       // there, not used here after).
-      const level = r.map === undefined ? "all" : "extended";
+      const level = r.level ?? (r.map === undefined ? "all" : "extended");
       const warm = (bytes?: Uint8Array) => {
         if (this.config.trusted && (this.config.backend === "auto" || this.config.backend === "native"))
           void Promise.resolve(opts.warmAfter).then(() => {
@@ -178,7 +181,7 @@ export class RunnableCache {
       };
       if (level === "all") warm(r.bytes);
       await this.write(file, r.bytes);
-      if (level === "extended") warm(weights === undefined ? r.bytes : undefined);
+      if (level !== "all") warm(weights === undefined ? r.bytes : undefined);
       this.log.info(
         `runnable ${key}: built in ${(built - start).toFixed(0)} ms, ${mb} MB written in ${(performance.now() - built).toFixed(0)} ms`,
       );
