@@ -7,7 +7,7 @@
  * sessions are released.
  */
 import { createHash } from "node:crypto";
-import { mkdir, open, rename, writeFile } from "node:fs/promises";
+import { mkdir, open, rename } from "node:fs/promises";
 import { posix } from "node:path";
 import * as vscode from "vscode";
 import type { Model } from "../../core/ir/types";
@@ -88,6 +88,8 @@ export class RunnableCache {
   private readonly builds = new WeakMap<Model, ModelBuilds>();
   /** Weights files → the held models that use them (models with the same weights share one): not pruned. */
   private readonly weightsInUse = new Map<string, Set<ModelBuilds>>();
+  /** Counts temporary files: two writes of the same bytes (two models alike) never share one. */
+  private partials = 0;
 
   constructor(
     private readonly storageUri: vscode.Uri,
@@ -179,8 +181,10 @@ export class RunnableCache {
             if (!m.stop.signal.aborted) this.native.warm(file, bytes, level);
           });
       };
+      // The write is under way before the session's creation (it blocks this thread) starts: they overlap.
+      const writing = await this.startWrite(file, [r.bytes]);
       if (level === "all") warm(r.bytes);
-      await this.write(file, r.bytes);
+      await writing.done;
       if (level !== "all") warm(weights === undefined ? r.bytes : undefined);
       this.log.info(
         `runnable ${key}: built in ${(built - start).toFixed(0)} ms, ${mb} MB written in ${(performance.now() - built).toFixed(0)} ms`,
@@ -242,18 +246,8 @@ export class RunnableCache {
       const file = vscode.Uri.joinPath(this.storageUri, "run", `${hash.digest("hex").slice(0, 12)}.weights`);
       const users = this.weightsInUse.get(file.toString()) ?? new Set<ModelBuilds>();
       this.weightsInUse.set(file.toString(), users.add(m));
-      if (!(await exists(file))) {
-        await mkdir(vscode.Uri.joinPath(file, "..").fsPath, { recursive: true });
-        // Part by part (no 45 MB copy), to a temporary name: a graph never sees half a file.
-        const partial = `${file.fsPath}.${process.pid}.part`;
-        const handle = await open(partial, "w");
-        try {
-          await handle.writev([...layout.parts]);
-        } finally {
-          await handle.close();
-        }
-        await rename(partial, file.fsPath);
-      }
+      // Part by part (no 45 MB copy), to a temporary name: a graph never sees half a file.
+      if (!(await exists(file))) await (await this.startWrite(file, layout.parts)).done;
       const mb = (layout.length / 1048576).toFixed(1);
       this.log.info(`weights file: ${mb} MB ready in ${(performance.now() - start).toFixed(0)} ms`);
       return { file, layout };
@@ -274,18 +268,40 @@ export class RunnableCache {
     return vscode.Uri.joinPath(this.storageUri, "run", `${digest}.onnx`);
   }
 
-  /** Write model bytes where the webview may fetch them; older ones are pruned in the background. */
-  private async write(file: vscode.Uri, bytes: Uint8Array): Promise<void> {
+  /**
+   * Starts writing `parts` (model bytes, a weights file) where the webview may fetch them; resolves once
+   * the write is under way, with the promise of its end. On the extension host's own disk they go in one
+   * job of Node's thread pool (writeFile's 512 KB chunks each waited for this thread, blocked while a
+   * session is created), to a temporary name renamed when complete: a reader never sees half a file.
+   * Older files are pruned in the background.
+   */
+  private async startWrite(
+    file: vscode.Uri,
+    parts: readonly Uint8Array[],
+  ): Promise<{ readonly done: Promise<void> }> {
     const dir = vscode.Uri.joinPath(file, "..");
-    // The extension host's own disk: Node's fs writes 45 MB without going through VS Code's file service.
+    let done: Promise<void>;
     if (file.scheme === "file") {
       await mkdir(dir.fsPath, { recursive: true });
-      await writeFile(file.fsPath, bytes);
-    } else {
-      await vscode.workspace.fs.createDirectory(dir);
-      await vscode.workspace.fs.writeFile(file, bytes);
-    }
-    void this.prune(dir, file).catch(() => undefined);
+      const partial = `${file.fsPath}.${process.pid}.${++this.partials}.part`;
+      const handle = await open(partial, "w");
+      const length = parts.reduce((n, p) => n + p.length, 0);
+      done = (async () => {
+        try {
+          const { bytesWritten } = await handle.writev([...parts]);
+          if (bytesWritten !== length) throw new Error(`${bytesWritten} of ${length} bytes written`);
+        } finally {
+          await handle.close();
+        }
+        await rename(partial, file.fsPath);
+      })();
+    } else
+      done = (async () => {
+        await vscode.workspace.fs.createDirectory(dir);
+        const bytes = parts.length === 1 && parts[0] ? parts[0] : Buffer.concat([...parts]);
+        await vscode.workspace.fs.writeFile(file, bytes);
+      })();
+    return { done: done.then(() => void this.prune(dir, file).catch(() => undefined)) };
   }
 
   /** Keep the newest few built models; they are caches, not user files. */
