@@ -7,12 +7,18 @@
  * sessions are released.
  */
 import { createHash } from "node:crypto";
-import { mkdir, open, rename } from "node:fs/promises";
+import { mkdir, open, readFile, rename } from "node:fs/promises";
 import { posix } from "node:path";
 import * as vscode from "vscode";
 import type { Model } from "../../core/ir/types";
 import type { SeedInput } from "../../core/onnx/backward";
-import { withGeneratedWeightsInSteps, WEIGHTS_SEED as SEED, type Runnable } from "../../core/onnx/runnable";
+import {
+  generationKey,
+  withGeneratedWeightsInSteps,
+  WEIGHTS_SEED as SEED,
+  type Runnable,
+  type Weighted,
+} from "../../core/onnx/runnable";
 import { weightsLayout, type WeightsLayout } from "../../core/onnx/sharedWeights";
 import type { GraphLevel } from "../../runtime/nativeEngine";
 import type { Config } from "../config";
@@ -71,7 +77,7 @@ type BuiltGraph = Runnable & {
  * repeated run only runs. Every run of the model awaits these same promises.
  */
 interface ModelBuilds {
-  readonly weighted: Promise<{ readonly model: Model; readonly generated: boolean }>;
+  readonly weighted: Promise<Weighted>;
   readonly runnables: Map<string, Promise<Built>>;
   /** Aborted when no inspector holds the model any more: work in progress stops at its next step. */
   readonly stop: AbortController;
@@ -80,6 +86,9 @@ interface ModelBuilds {
   /** Its weights file (BuildOptions.sharedWeights), written on first use. */
   weights?: Promise<{ readonly file: vscode.Uri; readonly layout: WeightsLayout }> | undefined;
 }
+
+/** Generated weights are kept on disk up to this size (ResNet-50's 102 MB; not VGG-16's 553). */
+const KEEP_GENERATED_MAX_BYTES = 128 * 1024 * 1024;
 
 /** Lets the extension host's other work (messages, hovers) run between steps of a long build. */
 const otherWorkFirst = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -213,19 +222,47 @@ export class RunnableCache {
     if (known !== undefined) return known;
     const stop = new AbortController();
     const start = performance.now();
-    const weighted = withGeneratedWeightsInSteps(model, SEED, async () => {
-      await otherWorkFirst();
-      stop.signal.throwIfAborted();
-    });
+    const weighted = this.withWeights(model, stop.signal);
     weighted.then(
       (w) => {
-        if (w.generated) this.log.info(`weights generated in ${(performance.now() - start).toFixed(0)} ms`);
+        const how = w.stored ? "read back" : "generated";
+        if (w.generated) this.log.info(`weights ${how} in ${(performance.now() - start).toFixed(0)} ms`);
       },
       () => undefined,
     );
     const m: ModelBuilds = { weighted, runnables: new Map(), stop, holders: new Set() };
     this.builds.set(model, m);
     return m;
+  }
+
+  /**
+   * `model` with its missing weights generated, in steps that leave the extension host responsive; or
+   * read back from the file the same generation (generationKey) kept: ResNet-18's 45 MB are read in
+   * tens of ms where drawing them takes ~1 s (a first Run after the window is reloaded).
+   */
+  private async withWeights(
+    model: Model,
+    stop: AbortSignal,
+  ): Promise<Weighted & { readonly stored: boolean }> {
+    const pause = async () => {
+      await otherWorkFirst();
+      stop.throwIfAborted();
+    };
+    const key = this.storageUri.scheme === "file" ? generationKey(model, SEED) : null;
+    if (key === null) return { ...(await withGeneratedWeightsInSteps(model, SEED, pause)), stored: false };
+    const name = `${createHash("sha1").update(key).digest("hex").slice(0, 12)}.generated`;
+    const file = vscode.Uri.joinPath(this.storageUri, "run", name);
+    const stored = await readFile(file.fsPath).catch(() => undefined);
+    // Bytes that do not fit (a file cut short) are drawn again.
+    const read =
+      stored && (await withGeneratedWeightsInSteps(model, SEED, pause, stored).catch(() => undefined));
+    if (read) return { ...read, stored: true };
+    const w = await withGeneratedWeightsInSteps(model, SEED, pause);
+    if (w.drawn.reduce((n, d) => n + d.length, 0) <= KEEP_GENERATED_MAX_BYTES)
+      void this.startWrite(file, w.drawn)
+        .then((writing) => writing.done)
+        .catch(() => undefined);
+    return { ...w, stored: false };
   }
 
   /**
