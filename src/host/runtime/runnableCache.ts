@@ -64,7 +64,7 @@ export interface BuildOptions {
 /** A runnable graph as built, before it is written: a backward graph also names its map and seed. */
 type BuiltGraph = Runnable & {
   readonly map?: string;
-  /** How the host engine creates its session; by default "all" for a forward graph, else "extended". */
+  /** A backward graph's session level (by default "extended"); forward graphs take the host engine's. */
   readonly level?: GraphLevel;
   readonly seedInput?: SeedInput;
   readonly layer?: string;
@@ -180,19 +180,19 @@ export class RunnableCache {
       const file = this.fileFor(r.bytes);
       const mb = (r.bytes.length / 1048576).toFixed(1);
       // A forward graph's session is created from the bytes while the file is written; a backward
-      // graph's (it names its map: a quicker level, GraphLevel) in the engine's worker after the
-      // write, from the file when it refers to the weights file, else from its bytes (transferred
-      // there, not used here after).
-      const level = r.level ?? (r.map === undefined ? "all" : "extended");
+      // graph's (it names its map; its level, GraphLevel) in the engine's worker after the write, from
+      // the file when it refers to the weights file, else from its bytes (transferred there, not used
+      // here after).
+      const backward = r.map === undefined ? undefined : (r.level ?? "extended");
       const warm = (bytes?: Uint8Array) => {
         if (this.config.trusted && (this.config.backend === "auto" || this.config.backend === "native"))
           void Promise.resolve(opts.warmAfter).then(() => {
-            if (!m.stop.signal.aborted) this.native.warm(file, bytes, level);
+            if (!m.stop.signal.aborted) this.native.warm(file, bytes, backward);
           });
       };
-      if (level === "all") warm(r.bytes);
+      if (backward === undefined) warm(r.bytes);
       await this.write(file, [r.bytes]);
-      if (level !== "all") warm(weights === undefined ? r.bytes : undefined);
+      if (backward !== undefined) warm(weights === undefined ? r.bytes : undefined);
       this.log.info(
         `runnable ${key}: built in ${(built - start).toFixed(0)} ms, ${mb} MB written in ${(performance.now() - built).toFixed(0)} ms`,
       );
