@@ -23,9 +23,6 @@ import { InspectorRequests } from "./inspectorRequests";
 import { revealExportedLayer } from "./python/exportedSource";
 import { LoadTimeline } from "./hostTimes";
 
-/** How long after the table is shown the Run tab's model starts being prepared (a click may follow). */
-const PRELOAD_AFTER_SHOWN_MS = 300;
-
 /** The chunks webview.js imports statically (relative to dist/), read once from the build's list. */
 let webviewPreloads: string[] | undefined;
 function webviewChunks(dist: vscode.Uri): string[] {
@@ -339,17 +336,16 @@ export class InspectorPanel implements vscode.Disposable {
         void delivered.then(async () => {
           if (this.ready) await this.sendRuntime();
         });
-      // The Run tab's model is prepared in the background so that the first Run only runs; not before the
-      // table is on screen (weights and a 45 MB write competed with opening on 2 cores), nor for a source
-      // replaced or an inspector closed meanwhile.
+      // The Run tab's model is prepared in the background so that the first Run only runs: from the moment
+      // the analysis is with the webview (started 300 ms after the table's paint, it was often still
+      // generating weights when a Run came: first runs of 1.8–2.2 s instead of 0.25), its host session once
+      // the table is painted (creating it blocks the extension host); not for a source replaced or an
+      // inspector closed meanwhile.
       const current = () => load === this.loads;
-      void painted
-        .then(() => new Promise((resolve) => setTimeout(resolve, PRELOAD_AFTER_SHOWN_MS)))
-        .then(() => {
-          const params = outcome.analysis.totals.params;
-          if (current()) return this.runModel.preload(this.webview, params, painted, current);
-          return undefined;
-        });
+      void delivered.then(() => {
+        if (!current()) return undefined;
+        return this.runModel.preload(this.webview, outcome.analysis.totals.params, painted, current);
+      });
     } else {
       settleAnalysed(undefined);
       this.deps.log.warn(`${file}: ${outcome.message}`);

@@ -16,12 +16,28 @@ type Session = OrtNode.InferenceSession;
 export type NativeDtype = "float32" | "int64" | "int32";
 
 /**
- * onnxruntime's graph optimisation level for a session. "all" adds the CPU layout transforms
- * (NCHWc): measured on ResNet-18's deconvnet graph they made creating its session ~3× longer
- * (2.2–3.5 s vs 0.8–0.9 s, loaded 2-core machine) for no faster runs, so backward graphs (created
- * on a click) take "extended".
+ * How onnxruntime creates a session: its graph optimisation level, and whether it prepacks weights.
+ * "all" adds the CPU layout transforms (NCHWc): measured on ResNet-18's deconvnet graph they made
+ * creating its session ~3× longer (2.2–3.5 s vs 0.8–0.9 s, loaded 2-core machine) for no faster
+ * runs, so backward graphs (created on a click) take "extended". "extendedUnpacked" is "extended"
+ * without prepacking (session.disable_prepacking): no transposed copy of every filter is made for a
+ * backward graph's ConvTransposes (44 MB for ResNet-18): creating deconvnet's session took 16 ms of
+ * CPU instead of 216 (66 vs 577 ms wall), each of its runs ~50 ms of CPU more (173 vs 124), outputs
+ * equal within float rounding: for graphs run once per click. Forward graphs gain nothing from it.
  */
-export type GraphLevel = "all" | "extended";
+export type GraphLevel = "all" | "extended" | "extendedUnpacked";
+
+/** onnxruntime's session options for `level` (GraphLevel). */
+function sessionOptions(
+  level: GraphLevel,
+  executionProviders: readonly string[],
+): OrtNode.InferenceSession.SessionOptions {
+  return {
+    graphOptimizationLevel: level === "all" ? "all" : "extended",
+    executionProviders: [...executionProviders],
+    ...(level === "extendedUnpacked" ? { extra: { session: { disable_prepacking: "1" } } } : {}),
+  };
+}
 
 /**
  * A model as onnxruntime loads it: its bytes, or its file's path (a model whose weights lie in a file
@@ -156,7 +172,7 @@ export class NativeEngine {
     }
     const created = (async () => {
       const model = await load();
-      const options = { graphOptimizationLevel: level, executionProviders: [...this.executionProviders] };
+      const options = sessionOptions(level, this.executionProviders);
       try {
         return await (typeof model === "string"
           ? this.ort.InferenceSession.create(model, options)

@@ -102,61 +102,108 @@ export function consumersOf(model: Model): Map<string, { node: Node; index: numb
   return out;
 }
 
+/** A model with its missing weights generated, and those weights' bytes in the order they were drawn. */
+export interface Weighted {
+  readonly model: Model;
+  /** Whether any weight was generated. */
+  readonly generated: boolean;
+  /** The generated tensors' bytes, in initializer order: what `stored` takes back. */
+  readonly drawn: readonly Uint8Array[];
+}
+
 /**
  * The model with every missing weight generated (randomWeights: by its role in this graph, from
  * `seed`), and whether any was. Hosts keep the result per model: generating ResNet-18's 11.7 M
  * values takes about a second, and every graph built from the model (feature maps, backward
  * graphs) then runs on the same weights.
  */
-export function withGeneratedWeights(
-  model: Model,
-  seed = WEIGHTS_SEED,
-): { readonly model: Model; readonly generated: boolean } {
+export function withGeneratedWeights(model: Model, seed = WEIGHTS_SEED): Weighted {
   const steps = generationSteps(model, seed);
   for (let s = steps.next(); ; s = steps.next()) if (s.done === true) return s.value;
 }
 
 /**
  * withGeneratedWeights in steps of one tensor, awaiting `pause()` between them (a host lets its
- * other work run there; it throws to stop: the panel closed, the file changed).
+ * other work run there; it throws to stop: the panel closed, the file changed). `stored`: the
+ * bytes a generation with the same generationKey drew (its `drawn`, concatenated), taken instead
+ * of drawing them again; rejects when they do not fit the missing tensors.
  */
 export async function withGeneratedWeightsInSteps(
   model: Model,
   seed: number,
   pause: () => Promise<void>,
-): Promise<{ readonly model: Model; readonly generated: boolean }> {
-  const steps = generationSteps(model, seed);
+  stored?: Uint8Array,
+): Promise<Weighted> {
+  const steps = generationSteps(model, seed, stored);
   for (let s = steps.next(); ; s = steps.next()) {
     if (s.done === true) return s.value;
     await pause();
   }
 }
 
-/** Generates the missing weights one tensor per step (yields after each generated tensor). */
-function* generationSteps(
-  model: Model,
-  seed: number,
-): Generator<void, { readonly model: Model; readonly generated: boolean }> {
-  const g = model.graph;
+/**
+ * What generating `model`'s missing weights draws, as text: each missing tensor's name, dims and
+ * role in order, the seed, and values drawn now for a probe tensor (they change when randomWeights
+ * does). Equal keys give bit-identical weights: a host may keep them under it. Null when no weight
+ * is missing.
+ */
+export function generationKey(model: Model, seed: number): string | null {
+  const missing = missingWeights(model);
+  if (missing.size === 0) return null;
+  const probe: Tensor = { name: "probe", dtype: "float32", dims: [2, 3], storage: { kind: "none" } };
+  const drawn = Array.from(randomWeights(probe, "he", seed));
+  const tensors = [...missing].map(([name, role]) => [name, model.graph.initializers.get(name)?.dims, role]);
+  return JSON.stringify({ seed, probe: drawn, tensors });
+}
+
+/**
+ * The initializers whose data is missing, in order, with the role of their values; throws for any
+ * that cannot be generated.
+ */
+function missingWeights(model: Model): Map<string, "one" | "zero" | "he"> {
   const consumers = consumersOf(model);
-  let generated = false;
-  const initializers = new Map<string, Tensor>();
-  for (const [name, t] of g.initializers) {
+  const missing = new Map<string, "one" | "zero" | "he">();
+  for (const [name, t] of model.graph.initializers) {
     const present = t.storage.kind === "inline" || t.storage.kind === "typed" || elementCount(t.dims) === 0;
-    if (present) {
-      initializers.set(name, t);
-      continue;
-    }
+    if (present) continue;
     if (!isFloat(t.dtype) || dtypeBytes(t.dtype) !== 4)
       throw new ModelError(
         `Cannot run: the data of "${name}" (${t.dtype}) is missing and cannot be generated.`,
       );
-    generated = true;
-    const values = randomWeights(t, roleOf(name, consumers.get(name) ?? []), seed);
-    initializers.set(name, { ...t, storage: { kind: "inline", bytes: new Uint8Array(values.buffer) } });
-    yield;
+    missing.set(name, roleOf(name, consumers.get(name) ?? []));
   }
-  return { model: generated ? { ...model, graph: { ...g, initializers } } : model, generated };
+  return missing;
+}
+
+/** Generates the missing weights (or takes them from `stored`), one tensor per step (a yield after each). */
+function* generationSteps(model: Model, seed: number, stored?: Uint8Array): Generator<void, Weighted> {
+  const g = model.graph;
+  const missing = missingWeights(model);
+  if (missing.size === 0) return { model, generated: false, drawn: [] };
+  const initializers = new Map<string, Tensor>();
+  const drawn: Uint8Array[] = [];
+  let at = 0;
+  for (const [name, t] of g.initializers) {
+    const role = missing.get(name);
+    if (role === undefined) {
+      initializers.set(name, t);
+      continue;
+    }
+    const length = elementCount(t.dims) * dtypeBytes("float32");
+    if (stored !== undefined && at + length > stored.length)
+      throw new Error("the stored weights are shorter than the missing ones");
+    const bytes =
+      stored === undefined
+        ? new Uint8Array(randomWeights(t, role, seed).buffer)
+        : stored.subarray(at, at + length);
+    at += length;
+    drawn.push(bytes);
+    initializers.set(name, { ...t, storage: { kind: "inline", bytes } });
+    if (stored === undefined) yield;
+  }
+  if (stored !== undefined && at !== stored.length)
+    throw new Error("the stored weights are longer than the missing ones");
+  return { model: { ...model, graph: { ...g, initializers } }, generated: true, drawn };
 }
 
 export function buildRunnable(model: Model, opts: RunnableOptions = {}): Runnable {

@@ -13,7 +13,7 @@ import { transposeData } from "../../core/ir/tensorData";
 import type { Model, Tensor } from "../../core/ir/types";
 import { channelsFirstView, fedInput, outputViewsOf } from "../../core/onnx/channelsFirst";
 import { buildRunnable, consumersOf, randomWeights, WEIGHTS_SEED as SEED } from "../../core/onnx/runnable";
-import { explainGraph, explainWhyNot, seedIsFed } from "../../core/explain/methods";
+import { explainGraph, explainWhyNot, methodInfo, seedIsFed } from "../../core/explain/methods";
 import type { SeedInput } from "../../core/onnx/backward";
 import type { LabelsFile, RunnableInfo, RuntimeInfo, WebviewToHost } from "../../protocol/messages";
 import type { Config } from "../config";
@@ -245,6 +245,9 @@ export class RuntimeService {
       const g = explainGraph(m, layers, { ...req, classIndex, fedSeed, exposeLayer: true });
       return {
         ...buildRunnable(g.model, { seed: SEED, ...(sharedWeights ? { sharedWeights } : {}) }),
+        // A graph run once per click (not the ERF's 8 random inputs nor an ascent's steps): its
+        // session is created without prepacking (GraphLevel), the first click's wait.
+        level: methodInfo(method).inputs === "image" ? ("extendedUnpacked" as const) : ("extended" as const),
         map: g.output,
         ...(g.seedInput ? { seedInput: g.seedInput } : {}),
         ...(g.layerOutput !== undefined ? { layer: g.layerOutput } : {}),
