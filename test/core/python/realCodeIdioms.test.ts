@@ -209,3 +209,21 @@ m(torch.randn(1, 3, 4, 4))
     expect(outs[1]?.dtype).toBe("int64");
   });
 });
+
+describe("dtype methods change the dtype", () => {
+  it("x.float() on an int64 tensor is float32 (4 bytes); on a float32 one it is the tensor itself", () => {
+    const r = analyse(`
+class Idx(nn.Module):
+    def forward(self, x):
+        i = torch.tensor([[1, 2], [3, 4]]).float()
+        h = torch.tensor([[1, 2], [3, 4]]).half()
+        return x.float() + 1, i, h
+
+m = Idx()
+m(torch.randn(1, 4))
+`);
+    const a = named(r, "m")?.analysis;
+    expect(a?.outputs.map((o) => o.dtype)).toEqual(["float32", "float32", "float16"]);
+    expect(a?.layers.filter((l) => l.opType === "Cast")).toHaveLength(2);
+  });
+});

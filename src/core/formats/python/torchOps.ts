@@ -5,7 +5,7 @@
  * gathers every family's table; this file holds the element-wise ops,
  * reductions and pass-throughs.
  */
-import type { AttrValue } from "../../ir/types";
+import type { AttrValue, DType } from "../../ir/types";
 import { ArgError } from "./pyArgs";
 import { MORE_TORCH_FUNCTIONS } from "./torchMoreOps";
 import { SHAPE_FUNCTIONS } from "./torchShapeOps";
@@ -27,6 +27,15 @@ function unary(opType: string, attrs: (c: OpCall) => Record<string, AttrValue> =
 }
 
 const passThrough: TorchOp = (c) => c.args[0] ?? unknown("no tensor");
+
+/** `x.float()`, `x.double()`, `x.half()`: the tensor itself when it has that dtype already, else a Cast. */
+function castTo(dtype: DType, onnxType: number): TorchOp {
+  return (c) => {
+    const x = tensorArg(c, 0);
+    if (!x || x.state.dtype === dtype) return passThrough(c);
+    return first(emit(c, "Cast", [x.value], { to: onnxType }));
+  };
+}
 
 function reduce(opType: string): TorchOp {
   return (c) => {
@@ -82,9 +91,9 @@ export const TORCH_FUNCTIONS: Readonly<Record<string, TorchOp>> = {
   contiguous: passThrough,
   clone: passThrough,
   detach: passThrough,
-  float: passThrough,
-  double: passThrough,
-  half: passThrough,
+  float: castTo("float32", 1),
+  double: castTo("float64", 11),
+  half: castTo("float16", 10),
   to: passThrough,
   type: passThrough,
   cuda: passThrough,
