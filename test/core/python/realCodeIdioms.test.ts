@@ -211,19 +211,27 @@ m(torch.randn(1, 3, 4, 4))
 });
 
 describe("dtype methods change the dtype", () => {
-  it("x.float() on an int64 tensor is float32 (4 bytes); on a float32 one it is the tensor itself", () => {
+  it("x.float(), .half(), .long(), .to(dtype) cast; to a dtype the tensor has, or to a device, it is itself", () => {
     const r = analyse(`
 class Idx(nn.Module):
     def forward(self, x):
         i = torch.tensor([[1, 2], [3, 4]]).float()
         h = torch.tensor([[1, 2], [3, 4]]).half()
-        return x.float() + 1, i, h
+        t = x.to(torch.float16)
+        d = x.to("cpu", torch.float64)
+        s = x.to(i)
+        n = torch.tensor([1.5]).long()
+        return x.float() + 1, i, h, t, d, s, x.to("cpu"), n
 
 m = Idx()
 m(torch.randn(1, 4))
 `);
     const a = named(r, "m")?.analysis;
-    expect(a?.outputs.map((o) => o.dtype)).toEqual(["float32", "float32", "float16"]);
-    expect(a?.layers.filter((l) => l.opType === "Cast")).toHaveLength(2);
+    expect(a?.outputs.map((o) => o.dtype)).toEqual([
+      ...["float32", "float32", "float16", "float16"],
+      ...["float64", "float32", "float32", "int64"],
+    ]);
+    // i, h, t, d and n are casts; x.float(), x.to(i) (both float32) and x.to("cpu") are x itself.
+    expect(a?.layers.filter((l) => l.opType === "Cast")).toHaveLength(5);
   });
 });

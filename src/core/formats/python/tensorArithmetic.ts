@@ -172,8 +172,9 @@ export function tensorAttr(site: TensorSite, x: PyTensor, name: string): PyValue
   if (INIT_METHODS.has(name)) return builtin(`Tensor.${name}`, () => (site.init.forgetValues(x), x));
   if (name === "tolist" || name === "item")
     return builtin(`Tensor.${name}`, () => site.init.toPython(x, name));
-  if (name === "int" || name === "long")
-    return builtin(`Tensor.${name}`, () => (site.builder ? x : site.outside(name, [x], () => x, name)));
+  // Outside forward their values are computed (initTensors); in forward a Cast (torchOps), which truncates.
+  if ((name === "int" || name === "long") && !site.builder)
+    return builtin(`Tensor.${name}`, () => site.outside(name, [x], () => x, name));
   // x.unfold(dim, size, step) is not F.unfold (im2col): the method has an entry of its own.
   if (name === "unfold")
     return builtin("Tensor.unfold", (a) => site.runOp("Tensor.unfold", [x, ...a.args], a, name));

@@ -6,7 +6,9 @@
  * reductions and pass-throughs.
  */
 import type { AttrValue, DType } from "../../ir/types";
+import { onnxCodeOf } from "../../ir/dtype";
 import { ArgError } from "./pyArgs";
+import { tensorDtype } from "./tensorFactories";
 import { MORE_TORCH_FUNCTIONS } from "./torchMoreOps";
 import { SHAPE_FUNCTIONS } from "./torchShapeOps";
 import { SPATIAL_FUNCTIONS } from "./torchSpatialOps";
@@ -28,13 +30,26 @@ function unary(opType: string, attrs: (c: OpCall) => Record<string, AttrValue> =
 
 const passThrough: TorchOp = (c) => c.args[0] ?? unknown("no tensor");
 
-/** `x.float()`, `x.double()`, `x.half()`: the tensor itself when it has that dtype already, else a Cast. */
-function castTo(dtype: DType, onnxType: number): TorchOp {
+/**
+ * `x.float()`, `x.long()`, `x.to(torch.float16)`: the tensor itself when it has that dtype already (or the
+ * call names none: `x.to(device)`), else a Cast to it.
+ */
+function castTo(target: (c: OpCall) => DType | undefined): TorchOp {
   return (c) => {
     const x = tensorArg(c, 0);
-    if (!x || x.state.dtype === dtype) return passThrough(c);
-    return first(emit(c, "Cast", [x.value], { to: onnxType }));
+    const dtype = target(c);
+    if (!x || dtype === undefined || x.state.dtype === dtype) return passThrough(c);
+    return first(emit(c, "Cast", [x.value], { to: onnxCodeOf(dtype) }));
   };
+}
+
+/** The dtype `x.to(…)` names: `dtype=`, a dtype argument (after a device or not), or a tensor's. */
+function toTarget(c: OpCall): DType | undefined {
+  for (const v of [c.kwargs.get("dtype"), c.args[1], c.args[2]]) {
+    const d = v?.t === "tensor" ? v.state.dtype : tensorDtype(v);
+    if (d !== undefined) return d;
+  }
+  return undefined;
 }
 
 function reduce(opType: string): TorchOp {
@@ -91,10 +106,12 @@ export const TORCH_FUNCTIONS: Readonly<Record<string, TorchOp>> = {
   contiguous: passThrough,
   clone: passThrough,
   detach: passThrough,
-  float: castTo("float32", 1),
-  double: castTo("float64", 11),
-  half: castTo("float16", 10),
-  to: passThrough,
+  float: castTo(() => "float32"),
+  double: castTo(() => "float64"),
+  half: castTo(() => "float16"),
+  long: castTo(() => "int64"),
+  int: castTo(() => "int32"),
+  to: castTo(toTarget),
   type: passThrough,
   cuda: passThrough,
   cpu: passThrough,
