@@ -12,6 +12,7 @@
 import { inputLayout } from "../ir/layout";
 import type { Graph, Layout, Model, Node, ValueInfo } from "../ir/types";
 import { opRule } from "../ops/registry";
+import { consumersOf } from "./runnable";
 
 /** The suffix of the channels-first input and value copies. */
 const NCHW = "::nchw";
@@ -75,13 +76,7 @@ function isToFirst(n: Node): boolean {
  * and the layout-keeping ops between are followed. An input read both ways, or by neither, is left out.
  */
 export function inputLayoutsOf(graph: Graph): Map<string, Layout> {
-  const readers = new Map<string, Node[]>();
-  for (const n of graph.nodes)
-    for (const i of new Set(n.inputs)) {
-      const list = readers.get(i) ?? [];
-      list.push(n);
-      readers.set(i, list);
-    }
+  const readers = consumersOf({ graph });
   const out = new Map<string, Layout>();
   for (const v of graph.inputs) {
     if (!v.dtype.startsWith("float") || !drawnRank(v.shape?.length ?? 0)) continue;
@@ -90,7 +85,7 @@ export function inputLayoutsOf(graph: Graph): Map<string, Layout> {
     for (let stack = [v.name], x = stack.pop(); x !== undefined; x = stack.pop()) {
       if (seen.has(x)) continue;
       seen.add(x);
-      for (const n of readers.get(x) ?? []) {
+      for (const { node: n } of readers.get(x) ?? []) {
         if (isToFirst(n)) says.add("channels_last");
         else if (NCHW_OPS.has(n.opType) && n.inputs[0] === x) says.add("channels_first");
         else if (keepsLayout(n) && n.outputs[0] !== undefined) stack.push(n.outputs[0]);

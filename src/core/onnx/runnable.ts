@@ -91,7 +91,7 @@ export function randomWeights(t: Tensor, role: "one" | "zero" | "he", seed: numb
   return out;
 }
 
-export function consumersOf(model: Model): Map<string, { node: Node; index: number }[]> {
+export function consumersOf(model: Pick<Model, "graph">): Map<string, { node: Node; index: number }[]> {
   const out = new Map<string, { node: Node; index: number }[]>();
   for (const node of model.graph.nodes)
     node.inputs.forEach((name, index) => {
