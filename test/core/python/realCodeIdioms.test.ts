@@ -235,3 +235,26 @@ m(torch.randn(1, 4))
     expect(a?.layers.filter((l) => l.opType === "Cast")).toHaveLength(5);
   });
 });
+
+describe("`is` on equal strings is undecidable (CPython may or may not intern them)", () => {
+  it("a branch on `self.mode is 'train'` is not taken as false: the model says it cannot decide", () => {
+    const r = analyse(`
+class Mode(nn.Module):
+    def __init__(self, mode):
+        super().__init__()
+        self.mode = mode
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x):
+        if self.mode is "train":
+            return self.fc(x)
+        return x
+
+m = Mode("train")
+m(torch.randn(1, 4))
+`);
+    const m = named(r, "m");
+    expect(m?.analysis).toBeUndefined();
+    expect(m?.error).toMatch(/cannot decide/);
+  });
+});

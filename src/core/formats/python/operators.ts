@@ -105,14 +105,15 @@ function memberOf(a: PyValue, items: readonly PyValue[]): boolean | undefined {
 /**
  * `a is b`: identity. CPython has one None / True / False and caches the ints −5…256, so those compare
  * by value (`if i is 0:` in SRGAN's discriminator is true for 0); equal ints outside the cache are
- * undecidable (the same object or not, by how they were made).
+ * undecidable (the same object or not, by how they were made), and so are equal strings, floats, tuples.
  */
 function identical(a: PyValue, b: PyValue): boolean | undefined {
   if (a === b) return true;
   if (a.t === "none" || b.t === "none") return equal(a, b);
   if (a.t === "bool" && b.t === "bool") return a.v === b.v;
   if (a.t === "int" && b.t === "int") return a.v !== b.v ? false : a.v >= -5 && a.v <= 256 ? true : undefined;
-  return false;
+  // Unequal values are never one object; equal strings, floats or tuples may be (interning): undecidable.
+  return equal(a, b) === false ? false : undefined;
 }
 
 export function compareOp(op: string, a: PyValue, b: PyValue): PyValue {
